@@ -1,0 +1,21 @@
+"""clinic: outcomes tracker for interventional pain clinics comparing image guidance.
+
+The package root only defines the application factory, and imports Flask lazily
+inside it, so that the pure core (``clinic.stats``, ``clinic.scoring``,
+``clinic.scheduling.windows``, ``clinic.protocol``) can be imported without
+Flask or the database.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask application: config, extensions, blueprints, commands."""
+    from clinic.app import build_app
+
+    return build_app(test_config)

@@ -1,0 +1,74 @@
+"""The role rule every route declares, and the one place it is enforced.
+
+Each view is decorated with :func:`allow` (named roles), :func:`any_user` (logged in,
+any role) or :func:`public`. A ``before_request`` hook refuses any endpoint that
+declares nothing, so a new route without a rule is unreachable, and the role-matrix
+test fails until the rule is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from clinic.catalog import ROLES
+
+F = TypeVar("F", bound=Callable[..., Any])
+PUBLIC = "public"
+ANY_USER = "any_user"
+RULE_ATTRIBUTE = "clinic_access_rule"
+
+
+def allow(*roles: str) -> Callable[[F], F]:
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise ValueError(f"unknown or missing roles: {sorted(unknown)}")
+    return _mark(frozenset(roles))
+
+
+def any_user(view: F) -> F:
+    return _mark(ANY_USER)(view)
+
+
+def public(view: F) -> F:
+    return _mark(PUBLIC)(view)
+
+
+def _mark(rule: str | frozenset[str]) -> Callable[[F], F]:
+    def decorate(view: F) -> F:
+        setattr(view, RULE_ATTRIBUTE, rule)
+        return view
+
+    return decorate
+
+
+def access_rule(endpoint: str) -> str | frozenset[str] | None:
+    if endpoint == "static":
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, RULE_ATTRIBUTE, None)
+
+
+def enforce_access_rule() -> Any:
+    """before_request: deny by default; 401 for anonymous, 403 for a wrong role."""
+    if request.endpoint is None:
+        return None  # 404 follows
+    rule = access_rule(request.endpoint)
+    if rule is None:
+        abort(403, "This page declares no access rule.")
+    if rule == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if rule != ANY_USER and current_user.role not in rule:
+        abort(403)
+    return None
+
+
+def role_can_see_identity(role: str) -> bool:
+    from clinic.catalog import ROLES_SEEING_IDENTITY
+
+    return role in ROLES_SEEING_IDENTITY

@@ -1,0 +1,13 @@
+"""Command-line interface, Flask's convention: ``flask --app clinic COMMAND``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from clinic.cli.database import create_user_command, init_db_command
+from clinic.cli.demo import seed_demo_command
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db_command, create_user_command, seed_demo_command):
+        app.cli.add_command(command)

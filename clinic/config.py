@@ -1,0 +1,80 @@
+"""Configuration layers: defaults <- instance/config.py <- CLINIC_* environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # None: a SQLite file in the instance folder
+    "TIMEZONE": "UTC",
+    "SMTP_HOST": "127.0.0.1",
+    "SMTP_PORT": 25,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_TLS": False,
+    "MAIL_FROM": "clinic@localhost",
+    "REMINDER_HOUR": 7,
+    "REMINDER_MAX_ATTEMPTS": 5,
+    "CHECK_SCHEMA": True,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+}
+
+# environment variable -> (config key, converter)
+ENVIRONMENT: dict[str, tuple[str, Any]] = {
+    "CLINIC_DATABASE_URL": ("DATABASE_URL", str),
+    "CLINIC_SECRET_KEY": ("SECRET_KEY", str),
+    "CLINIC_TIMEZONE": ("TIMEZONE", str),
+    "CLINIC_SMTP_HOST": ("SMTP_HOST", str),
+    "CLINIC_SMTP_PORT": ("SMTP_PORT", int),
+    "CLINIC_SMTP_USER": ("SMTP_USER", str),
+    "CLINIC_SMTP_PASSWORD": ("SMTP_PASSWORD", str),
+    "CLINIC_SMTP_TLS": ("SMTP_TLS", lambda v: v.lower() in {"1", "true", "yes", "on"}),
+    "CLINIC_MAIL_FROM": ("MAIL_FROM", str),
+    "CLINIC_REMINDER_HOUR": ("REMINDER_HOUR", int),
+}
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
+    """Apply the layers in order; a test config replaces file and environment."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(from_environment(os.environ))
+    else:
+        app.config.update(test_config)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = default_database_url(app.instance_path)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+
+def from_environment(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, (key, convert) in ENVIRONMENT.items():
+        if environ.get(name):
+            values[key] = convert(environ[name])
+    return values
+
+
+def default_database_url(instance_path: str) -> str:
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance_path) / 'clinic.db'}"
+
+
+def instance_secret_key(instance: Path) -> str:
+    """Read the key generated on first run, or generate it (never committed)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / SECRET_KEY_FILE
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

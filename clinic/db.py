@@ -1,0 +1,126 @@
+"""Engine and sessions: one engine per app, one session (and one commit) per request or job."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from clinic.exceptions import SchemaOutOfDate
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SCHEMA_COMMANDS = {"init-db"}
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def init_app(app: Flask) -> None:
+    import clinic.models  # noqa: F401  (register every table on the metadata)
+    from clinic.audit import install_audit_listener
+
+    app.extensions["clinic.engine"] = make_engine(app.config["DATABASE_URL"])
+    install_audit_listener()
+    app.teardown_appcontext(_close_session)
+
+
+def get_engine(app: Flask | None = None) -> Engine:
+    return (app or current_app).extensions["clinic.engine"]
+
+
+def get_session() -> Session:
+    """The request's (or command's) session, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = Session(get_engine(), expire_on_commit=False)
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+
+
+@contextmanager
+def session_scope(app: Flask | None = None) -> Iterator[Session]:
+    """A session for a job: commit once at the end, roll back on any error."""
+    session = Session(get_engine(app), expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def schema_revisions(engine: Engine) -> tuple[str | None, str]:
+    """(revision the database is at, head revision the code expects)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current, head or ""
+
+
+def upgrade_to_head(app: Flask) -> None:
+    from alembic import command
+
+    engine = get_engine(app)
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+
+def check_schema_on_start(app: Flask) -> None:
+    """Refuse to start on a schema that is behind (or ahead of) the code."""
+    if not app.config["CHECK_SCHEMA"] or _running_schema_command():
+        return
+    current, head = schema_revisions(get_engine(app))
+    if current != head:
+        raise SchemaOutOfDate(
+            f"The database schema is at revision {current or 'none (empty database)'} but this "
+            f"version of clinic needs {head}. Run: flask --app clinic init-db"
+        )
+
+
+def _running_schema_command() -> bool:
+    """True when the flask CLI was asked to run a command that migrates the schema."""
+    return bool(SCHEMA_COMMANDS.intersection(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""The SYNTHETIC demo study: the seed trial's design with calibrated, made-up patients."""

@@ -1,0 +1,35 @@
+"""The demo study's protocol: the seed trial's design (fluoroscopy vs CT, 1:1)."""
+
+from __future__ import annotations
+
+from clinic.protocol.allocation import SEED_TRIAL_STRATIFICATION
+from clinic.protocol.definition import ArmDefinition, MeasureDefinition, StudyDefinition
+from clinic.protocol.eligibility_rules import SEED_TRIAL_CRITERIA
+from clinic.scheduling.windows import SEED_TRIAL_SCHEDULE
+
+FOLLOW_UPS = ("month_1", "month_3", "month_6")
+
+DEMO_STUDY = StudyDefinition(
+    code="DEMO",
+    title="SYNTHETIC demo: CT- vs fluoroscopy-guided interventions for radicular low back pain",
+    design="Randomized 1:1, stratified by number of punctures (1–2 / 3–4 / 5–6), "
+           "permuted blocks of 2, 4 and 6; follow-up at 1 day, 1 week, 1, 3 and 6 months",
+    arms=(
+        ArmDefinition("A", "Group A: fluoroscopy-guided", "fluoroscopy"),
+        ArmDefinition("B", "Group B: CT-guided", "ct"),
+    ),
+    timepoints=SEED_TRIAL_SCHEDULE,
+    measures=(
+        MeasureDefinition("vas"),
+        MeasureDefinition("odi", ("baseline", *FOLLOW_UPS)),
+        MeasureDefinition("satisfaction_procedure", ("week_1",)),
+        MeasureDefinition("satisfaction_results", ("month_1",)),
+        MeasureDefinition("nsaid_reduction", ("month_1",)),
+        MeasureDefinition("ome", ("baseline", "month_1")),
+    ),
+    criteria=SEED_TRIAL_CRITERIA,
+    strata=SEED_TRIAL_STRATIFICATION,
+    block_multipliers=(1, 2, 3),
+    steroid_cap_mg=80.0,
+    is_synthetic=True,
+)

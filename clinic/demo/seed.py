@@ -1,0 +1,191 @@
+"""Seed the SYNTHETIC demo study through the same services a clinic uses.
+
+Every candidate is screened against the checklist; eligible ones are enrolled with
+the next slot of the concealed sequence; procedures create the follow-up schedule;
+follow-ups in the past are completed, missed or not done at calibrated rates.
+
+Recruitment planning: to end with exactly the requested number of patients and
+balanced arms, the generator (not any user) looks at the size of the next block in
+a candidate's stratum and stops opening new blocks that would overshoot the target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlmodel import Session, func, select
+
+from clinic.audit import set_actor
+from clinic.demo import calibration as cal
+from clinic.demo.generator import Candidate, draw_candidate, draw_complication, draw_outcomes
+from clinic.demo.generator import draw_procedure
+from clinic.demo.protocol import DEMO_STUDY
+from clinic.demo.staff import ensure_staff
+from clinic.enrollment.randomization import generate_allocation_sequence, next_free_slot
+from clinic.enrollment.service import enroll, screen, withdraw
+from clinic.followup.service import mark_not_done, measures_at, record_follow_up
+from clinic.models import AllocationSlot, Assessment, Site, Study, StudyArm, StudyTimepoint, User
+from clinic.procedures.service import record_procedure
+from clinic.protocol.allocation import stratum_for
+from clinic.safety.service import record_adverse_event
+from clinic.studies.setup import create_study
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    study: Study
+    screened: int
+    enrolled: int
+    by_arm: dict[str, int]
+
+
+@dataclass
+class _Context:
+    session: Session
+    study: Study
+    rng: np.random.Generator
+    today: date
+    zone: ZoneInfo
+    arms: dict[int, StudyArm]
+    timepoints: dict[int, StudyTimepoint]
+    nurses: dict[int, User]  # site id -> nurse
+
+
+def seed_demo(session: Session, *, patients: int, seed: int, today: date,
+              timezone: str) -> DemoResult:
+    sites, users = ensure_staff(session)
+    set_actor(session, users["coordinator@demo.invalid"].id, "Synthetic demo data")
+    study = create_study(session, DEMO_STUDY)
+    generate_allocation_sequence(session, study, seed=seed,
+                                 slots_per_stratum=max(60, patients + 12))
+    ctx = _context(session, study, seed, today, timezone, sites, users)
+    criteria = [c.code for c in DEMO_STUDY.criteria]
+    inclusion = {c.code for c in DEMO_STUDY.criteria if c.kind == "inclusion"}
+    screened = enrolled = index = 0
+    while enrolled < patients:
+        index += 1
+        candidate = draw_candidate(ctx.rng, index, criteria, inclusion, today)
+        if not _fits_target(ctx, candidate, patients - enrolled):
+            continue
+        screened += 1
+        enrolled += _screen_and_treat(ctx, candidate, sites[index % len(sites)])
+    counts = {arm.code: n for arm, n in _arm_counts(session, study)}
+    return DemoResult(study, screened, enrolled, counts)
+
+
+def _context(session: Session, study: Study, seed: int, today: date, timezone: str,
+             sites: list[Site], users: dict[str, User]) -> _Context:
+    arms = {a.id: a for a in session.exec(select(StudyArm).where(StudyArm.study_id == study.id))}
+    tps = {t.id: t for t in session.exec(select(StudyTimepoint)
+                                         .where(StudyTimepoint.study_id == study.id))}
+    nurses = {u.site_id: u for u in users.values() if u.role == "nurse"}
+    return _Context(session, study, np.random.default_rng(seed), today, ZoneInfo(timezone),
+                    arms, tps, nurses)  # type: ignore[arg-type]
+
+
+def _fits_target(ctx: _Context, c: Candidate, remaining: int) -> bool:
+    """Enroll into an open block, or open a new block only if it fits the target."""
+    stratum = stratum_for({"punctures": c.punctures}, DEMO_STUDY.strata)
+    slot = next_free_slot(ctx.session, ctx.study.id, stratum)  # type: ignore[arg-type]
+    if slot.position > 1 and _block_open(ctx.session, slot):
+        return True
+    open_slots = _open_slots(ctx)
+    return open_slots + slot.block_size <= remaining
+
+
+def _block_open(session: Session, slot: AllocationSlot) -> bool:
+    first = session.exec(select(func.min(AllocationSlot.position)).where(
+        AllocationSlot.study_id == slot.study_id, AllocationSlot.stratum == slot.stratum,
+        AllocationSlot.block_index == slot.block_index)).one()
+    return slot.position != first
+
+
+def _open_slots(ctx: _Context) -> int:
+    total = 0
+    for stratum in ("punctures_1_2", "punctures_3_4", "punctures_5_6"):
+        slot = next_free_slot(ctx.session, ctx.study.id, stratum)  # type: ignore[arg-type]
+        if _block_open(ctx.session, slot):
+            last = ctx.session.exec(select(func.max(AllocationSlot.position)).where(
+                AllocationSlot.study_id == slot.study_id, AllocationSlot.stratum == stratum,
+                AllocationSlot.block_index == slot.block_index)).one()
+            total += last - slot.position + 1
+    return total
+
+
+def _screen_and_treat(ctx: _Context, c: Candidate, site: Site) -> int:
+    nurse = ctx.nurses[site.id]  # type: ignore[index]
+    screening, problems = screen(ctx.session, study=ctx.study, site_id=site.id,  # type: ignore[arg-type]
+                                 answers=c.answers, actor_id=nurse.id)  # type: ignore[arg-type]
+    if problems:
+        return 0
+    enrollment = enroll(ctx.session, study=ctx.study, screening=screening, patient=c.patient,
+                        identity=c.identity, factors={"punctures": c.punctures},
+                        enrolled_on=c.enrolled_on, actor_id=nurse.id)
+    arm = ctx.arms[enrollment.arm_id]
+    from clinic.models import Patient
+
+    patient = ctx.session.get(Patient, enrollment.patient_id)
+    assert patient is not None
+    data = draw_procedure(ctx.rng, c, arm.code, arm.modality, ctx.zone)
+    procedure = record_procedure(ctx.session, patient=patient, data=data,
+                                 timezone=str(ctx.zone))
+    _follow_ups(ctx, patient.id, arm.code, nurse.id)  # type: ignore[arg-type]
+    complication = draw_complication(ctx.rng, arm.code)
+    if complication:
+        record_adverse_event(ctx.session, patient=patient, event_type=complication,
+                             onset_on=c.procedure_day + timedelta(days=3), severity="moderate",
+                             procedure_id=procedure.id)
+    if ctx.rng.random() < cal.WITHDRAWAL_RATE:
+        withdraw(ctx.session, enrollment=enrollment, reason="Withdrew consent",
+                 actor_id=nurse.id)
+    return 1
+
+
+def _follow_ups(ctx: _Context, patient_id: int, arm: str, nurse_id: int) -> None:
+    outcomes = draw_outcomes(ctx.rng, arm)
+    assessments = ctx.session.exec(select(Assessment).where(Assessment.patient_id == patient_id)
+                                   .order_by(Assessment.target_date)).all()
+    for a in assessments:
+        code = ctx.timepoints[a.timepoint_id].code
+        action = _behaviour(ctx, a, code)
+        if action == "complete":
+            entries = {k: v for k, v in outcomes.get(code, {}).items()
+                       if k in measures_at(ctx.session, a)}
+            mode = "in_clinic" if code in ("baseline", "day_1") else str(
+                ctx.rng.choice(["in_clinic", "phone", "phone"]))
+            record_follow_up(ctx.session, assessment=a, entries=entries, mode=mode,
+                             actor_id=nurse_id, collected_at=_visit_time(ctx, a))
+        elif action == "not_done":
+            mark_not_done(ctx.session, assessment=a, reason="Patient could not be reached",
+                          actor_id=nurse_id)
+
+
+def _behaviour(ctx: _Context, a: Assessment, code: str) -> str:
+    """complete / not_done / leave pending, given where today is relative to the window."""
+    p = ctx.rng.random()
+    if a.window_close < ctx.today:
+        if p < cal.COMPLETION[code]:
+            return "complete"
+        return "not_done" if ctx.rng.random() < cal.NOT_DONE_SHARE_OF_MISSES else "pending"
+    if a.window_open <= ctx.today:
+        return "complete" if p < (0.5 if a.target_date < ctx.today else 0.2) else "pending"
+    return "pending"
+
+
+def _visit_time(ctx: _Context, a: Assessment) -> datetime:
+    day = min(a.target_date + timedelta(days=int(ctx.rng.integers(-1, 2))), ctx.today)
+    day = max(day, a.window_open)
+    local = datetime.combine(day, time(9 + int(ctx.rng.integers(0, 8))), tzinfo=ctx.zone)
+    return local.astimezone(UTC)
+
+
+def _arm_counts(session: Session, study: Study) -> list[tuple[StudyArm, int]]:
+    from clinic.models import Enrollment
+
+    rows = session.exec(select(StudyArm, func.count(Enrollment.id))
+                        .join(Enrollment, Enrollment.arm_id == StudyArm.id)
+                        .where(StudyArm.study_id == study.id).group_by(StudyArm.id)).all()
+    return list(rows)

@@ -1,0 +1,39 @@
+"""Demo sites and users, with the logins printed by seed-demo."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from clinic.auth.service import create_user
+from clinic.models import Site, User
+
+DEMO_PASSWORD = "demo-clinic-2026"
+SITES = (("NORTH", "North Spine Centre (synthetic)"), ("SOUTH", "South Pain Clinic (synthetic)"))
+USERS = (
+    ("admin@demo.invalid", "Demo Administrator", "admin", None),
+    ("coordinator@demo.invalid", "Demo Coordinator", "coordinator", None),
+    ("physician@demo.invalid", "Demo Physician", "physician", None),
+    ("nurse.north@demo.invalid", "Demo Nurse (North)", "nurse", "NORTH"),
+    ("nurse.south@demo.invalid", "Demo Nurse (South)", "nurse", "SOUTH"),
+)
+
+
+def ensure_staff(session: Session) -> tuple[list[Site], dict[str, User]]:
+    sites = []
+    for code, name in SITES:
+        site = session.exec(select(Site).where(Site.code == code)).first()
+        if site is None:
+            site = Site(code=code, name=name)
+            session.add(site)
+            session.flush()
+        sites.append(site)
+    users = {}
+    for email, name, role, site_code in USERS:
+        user = session.exec(select(User).where(User.email == email)).first()
+        users[email] = user or create_user(session, email=email, name=name, role=role,
+                                           password=DEMO_PASSWORD, site_code=site_code)
+    return sites, users
+
+
+def logins() -> list[tuple[str, str, str]]:
+    return [(role, email, DEMO_PASSWORD) for email, _name, role, _site in USERS]

@@ -1,0 +1,1 @@
+"""Screening, the concealed randomization sequence, and enrollment (database services)."""

@@ -1,0 +1,66 @@
+"""Validated input for registering a patient (pure: no Flask, no database)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from clinic.catalog import LATERALITY, ROOTS, SEXES
+from clinic.exceptions import ValidationError
+
+
+@dataclass(frozen=True)
+class PatientInput:
+    study_code: str
+    sex: str
+    age_at_enrollment: int | None = None
+    birth_year: int | None = None
+    bmi: float | None = None
+    diagnosis: str | None = None
+    symptom_duration_months: float | None = None
+    root_laterality: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IdentityInput:
+    name: str
+    mrn: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    reminder_consent: bool = False
+
+
+def validate_patient(p: PatientInput, today: date) -> None:
+    errors: dict[str, str] = {}
+    if not p.study_code.strip():
+        errors["study_code"] = "Enter the patient's study code."
+    if p.sex not in SEXES:
+        errors["sex"] = f"Choose one of: {', '.join(SEXES)}."
+    if p.age_at_enrollment is None and p.birth_year is None:
+        errors["age_at_enrollment"] = "Enter the age at enrollment or the birth year."
+    if p.age_at_enrollment is not None and not 0 <= p.age_at_enrollment <= 120:
+        errors["age_at_enrollment"] = "Age must be between 0 and 120."
+    if p.birth_year is not None and not 1900 <= p.birth_year <= today.year:
+        errors["birth_year"] = f"Birth year must be between 1900 and {today.year}."
+    if p.bmi is not None and not 10 <= p.bmi <= 80:
+        errors["bmi"] = "BMI must be between 10 and 80 kg/m²."
+    if p.symptom_duration_months is not None and p.symptom_duration_months < 0:
+        errors["symptom_duration_months"] = "Duration cannot be negative."
+    for root, laterality in p.root_laterality.items():
+        if root not in ROOTS or laterality not in LATERALITY:
+            errors[f"root_laterality.{root}"] = (
+                f"Laterality at {root} must be one of: {', '.join(LATERALITY)}.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_identity(i: IdentityInput) -> None:
+    errors: dict[str, str] = {}
+    if not i.name.strip():
+        errors["name"] = "Enter the patient's name."
+    if i.email and "@" not in i.email:
+        errors["email"] = "Enter a valid e-mail address."
+    if i.reminder_consent and not (i.email or "").strip():
+        errors["reminder_consent"] = "Reminders need an e-mail address."
+    if errors:
+        raise ValidationError(errors)

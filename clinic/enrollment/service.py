@@ -1,0 +1,152 @@
+"""Screening against the checklist, then enrollment with a concealed allocation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from clinic.enrollment.exceptions import NotEligible
+from clinic.enrollment.inputs import IdentityInput, PatientInput, validate_identity, validate_patient
+from clinic.enrollment.randomization import next_free_slot
+from clinic.exceptions import ValidationError
+from clinic.models import (
+    EligibilityCriterion,
+    Enrollment,
+    Patient,
+    PatientIdentity,
+    RootLaterality,
+    Screening,
+    ScreeningAnswer,
+    Study,
+)
+from clinic.models.base import utcnow
+from clinic.protocol.allocation import stratum_for
+from clinic.protocol.definition import strata_from_json
+from clinic.protocol.eligibility_rules import Criterion, CriterionKind, evaluate
+from clinic.protocol.exceptions import StratumError
+from clinic.scheduling.service import create_baseline
+
+
+def screen(session: Session, *, study: Study, site_id: int, answers: dict[str, bool | None],
+           actor_id: int | None) -> tuple[Screening, list[str]]:
+    """Record a screening; returns it and the failing or unanswered criteria (text)."""
+    rows = session.exec(select(EligibilityCriterion)
+                        .where(EligibilityCriterion.study_id == study.id)).all()
+    unknown = set(answers) - {c.code for c in rows}
+    if unknown:
+        raise ValidationError({f"answers.{code}": "Not a criterion of this study."
+                               for code in sorted(unknown)})
+    criteria = [Criterion(c.code, CriterionKind(c.kind), c.text) for c in rows]
+    result = evaluate(criteria, {c.code: answers.get(c.code) for c in rows})
+    screening = Screening(study_id=study.id, site_id=site_id, screened_by_id=actor_id,
+                          is_eligible=result.is_eligible)  # type: ignore[arg-type]
+    session.add(screening)
+    session.flush()
+    for c in rows:
+        session.add(ScreeningAnswer(screening_id=screening.id, criterion_id=c.id,  # type: ignore[arg-type]
+                                    answer=answers.get(c.code)))
+    problems = [f"{c.text} (not answered)" for c in result.unanswered]
+    problems += [c.text for c in result.failing if c not in result.unanswered]
+    return screening, problems
+
+
+def enroll(session: Session, *, study: Study, screening: Screening, patient: PatientInput,
+           identity: IdentityInput | None, factors: dict[str, int], enrolled_on: date,
+           actor_id: int | None) -> Enrollment:
+    """Enroll an eligible screened candidate: allocate, register, plan the baseline."""
+    if not screening.is_eligible:
+        raise NotEligible(_failing_criteria(session, screening))
+    if screening.patient_id is not None:
+        raise ValidationError({"screening": "This screening already led to an enrollment."})
+    validate_patient(patient, enrolled_on)
+    if identity is not None:
+        validate_identity(identity)
+    stratum = _stratum(study, factors)
+    _check_code_free(session, study.id, patient.study_code)  # type: ignore[arg-type]
+    slot = next_free_slot(session, study.id, stratum)  # type: ignore[arg-type]
+    record = _register(session, study, screening.site_id, patient, identity)
+    enrollment = Enrollment(
+        patient_id=record.id, study_id=study.id, arm_id=slot.arm_id, stratum=stratum,  # type: ignore[arg-type]
+        allocation_slot_id=slot.id, enrolled_on=enrolled_on, randomized_at=utcnow(),
+        randomized_by_id=actor_id)
+    session.add(enrollment)
+    screening.patient_id = record.id
+    session.add(screening)
+    session.flush()
+    create_baseline(session, patient=record, anchor=enrolled_on)
+    return enrollment
+
+
+def _stratum(study: Study, factors: dict[str, int]) -> str:
+    rules = strata_from_json(study.strata_rules or [])
+    if not rules:
+        return "all"
+    try:
+        return stratum_for(factors, rules)
+    except StratumError as error:
+        raise ValidationError({"stratum": str(error)}) from error
+
+
+def _check_code_free(session: Session, study_id: int, code: str) -> None:
+    taken = session.exec(select(Patient.id).where(Patient.study_id == study_id,
+                                                  Patient.study_code == code)).first()
+    if taken is not None:
+        raise ValidationError({"study_code": f"Study code {code!r} is already used."})
+
+
+def _register(session: Session, study: Study, site_id: int, p: PatientInput,
+              identity: IdentityInput | None) -> Patient:
+    record = Patient(study_id=study.id, study_code=p.study_code.strip(), site_id=site_id,  # type: ignore[arg-type]
+                     sex=p.sex, birth_year=p.birth_year, age_at_enrollment=p.age_at_enrollment,
+                     bmi=p.bmi, diagnosis=p.diagnosis,
+                     symptom_duration_months=p.symptom_duration_months)
+    session.add(record)
+    session.flush()
+    for root, laterality in sorted(p.root_laterality.items()):
+        session.add(RootLaterality(patient_id=record.id, root=root, laterality=laterality))  # type: ignore[arg-type]
+    if identity is not None:
+        session.add(PatientIdentity(
+            patient_id=record.id, name=identity.name.strip(), mrn=identity.mrn,  # type: ignore[arg-type]
+            phone=identity.phone, email=identity.email,
+            reminder_consent=identity.reminder_consent,
+            consent_recorded_at=utcnow() if identity.reminder_consent else None))
+    return record
+
+
+def _failing_criteria(session: Session, screening: Screening) -> list[str]:
+    rows = session.exec(
+        select(EligibilityCriterion, ScreeningAnswer.answer)
+        .join(ScreeningAnswer, ScreeningAnswer.criterion_id == EligibilityCriterion.id)
+        .where(ScreeningAnswer.screening_id == screening.id)).all()
+    failing = []
+    for criterion, answer in rows:
+        wanted = criterion.kind == "inclusion"
+        if answer is None or answer != wanted:
+            failing.append(criterion.text + (" (not answered)" if answer is None else ""))
+    return failing
+
+
+def withdraw(session: Session, *, enrollment: Enrollment, reason: str,
+             actor_id: int | None) -> Enrollment:
+    """Withdraw a patient: pending follow-ups become 'not done' with the reason."""
+    from clinic.models import Assessment
+
+    if not reason.strip():
+        raise ValidationError({"withdrawal_reason": "Say why the patient withdrew."})
+    if enrollment.status != "enrolled":
+        raise ValidationError({"status": "Only an enrolled patient can be withdrawn."})
+    enrollment.status = "withdrawn"
+    enrollment.withdrawal_reason = reason.strip()
+    enrollment.withdrawn_at = utcnow()
+    enrollment.version += 1
+    session.add(enrollment)
+    for assessment in session.exec(select(Assessment).where(
+            Assessment.patient_id == enrollment.patient_id, Assessment.state == "pending")):
+        assessment.state = "not_done"
+        assessment.not_done_reason = f"Withdrawn: {reason.strip()}"
+        assessment.completed_by_id = actor_id
+        assessment.version += 1
+        session.add(assessment)
+    session.flush()
+    return enrollment

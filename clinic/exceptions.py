@@ -1,0 +1,25 @@
+"""Exceptions shared across the application."""
+
+
+class ClinicError(Exception):
+    """Base of the application's own errors."""
+
+
+class SchemaOutOfDate(ClinicError):
+    """The database schema does not match the code's migrations."""
+
+
+class ValidationError(ClinicError):
+    """Input refused; ``errors`` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {msg}" for field, msg in errors.items()))
+
+
+class ConflictError(ClinicError):
+    """Someone else changed the record since it was read."""
+
+
+class NotFound(ClinicError):
+    """The record does not exist or is not visible to this user."""

@@ -1,0 +1,92 @@
+"""Record the scores of a follow-up, or mark it not done; one audited change each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from clinic.exceptions import ValidationError
+from clinic.followup.scores import ScoredValue, parse_mode, score_entries
+from clinic.models import Assessment, Patient, Score, ScoreSection, StudyMeasure, StudyTimepoint
+from clinic.models.base import utcnow
+
+
+def measures_at(session: Session, assessment: Assessment) -> list[str]:
+    """The instruments the study collects at this assessment's timepoint."""
+    timepoint = session.get(StudyTimepoint, assessment.timepoint_id)
+    assert timepoint is not None
+    rows = session.exec(select(StudyMeasure).where(StudyMeasure.study_id == timepoint.study_id)
+                        .order_by(StudyMeasure.position)).all()
+    return [m.instrument for m in rows
+            if m.timepoint_codes is None or timepoint.code in m.timepoint_codes]
+
+
+def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[str, Any],
+                     mode: str, actor_id: int | None,
+                     collected_at: datetime | None = None) -> list[Score]:
+    """Validate everything first; then store scores and complete the assessment.
+
+    ``collected_at`` is when the visit took place, if it is entered afterwards.
+    """
+    if assessment.state != "pending":
+        raise ValidationError({"assessment": "This follow-up is already recorded."})
+    mode = parse_mode(mode)
+    entries = {k: v for k, v in entries.items() if not _blank(v)}
+    if not entries:
+        raise ValidationError({"entries": "Enter at least one score, or mark it not done."})
+    scored = score_entries(entries, set(measures_at(session, assessment)))
+    now = collected_at or utcnow()
+    rows = [_store(session, assessment.id, s, mode, actor_id, now) for s in scored]  # type: ignore[arg-type]
+    assessment.state = "completed"
+    assessment.completed_at = now
+    assessment.completed_by_id = actor_id
+    assessment.mode = mode
+    assessment.version += 1
+    session.add(assessment)
+    session.flush()
+    return rows
+
+
+def _blank(value: Any) -> bool:
+    if value is None or value == "":
+        return True
+    if isinstance(value, dict):
+        return all(v is None or v == "" for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(v is None or v == "" for v in value)
+    return False
+
+
+def _store(session: Session, assessment_id: int, s: ScoredValue, mode: str,
+           actor_id: int | None, now: Any) -> Score:
+    score = Score(assessment_id=assessment_id, instrument=s.instrument, value=s.value,
+                  raw_sum=s.raw_sum, answered=s.answered, not_computable_reason=s.reason,
+                  mode=mode, collected_by_id=actor_id, collected_at=now)
+    session.add(score)
+    session.flush()
+    for section, value in sorted(s.sections.items()):
+        session.add(ScoreSection(score_id=score.id, section=section, value=value))  # type: ignore[arg-type]
+    return score
+
+
+def mark_not_done(session: Session, *, assessment: Assessment, reason: str,
+                  actor_id: int | None) -> Assessment:
+    if assessment.state != "pending":
+        raise ValidationError({"assessment": "This follow-up is already recorded."})
+    if not reason.strip():
+        raise ValidationError({"not_done_reason": "Say why the follow-up was not done."})
+    assessment.state = "not_done"
+    assessment.not_done_reason = reason.strip()
+    assessment.completed_by_id = actor_id
+    assessment.version += 1
+    session.add(assessment)
+    session.flush()
+    return assessment
+
+
+def patient_of(session: Session, assessment: Assessment) -> Patient:
+    patient = session.get(Patient, assessment.patient_id)
+    assert patient is not None
+    return patient

@@ -1,0 +1,24 @@
+"""The audit trail: one row per created, changed or deleted field of clinical data."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from clinic.catalog import AUDIT_ACTIONS
+from clinic.models.base import UTCDateTime, check_in, utcnow
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    __table_args__ = (check_in("action", AUDIT_ACTIONS, "action_known"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    entity: str = Field(max_length=40, index=True)
+    entity_id: int = Field(index=True)
+    action: str = Field(max_length=10)
+    field: str | None = Field(default=None, max_length=60)
+    old_value: str | None = None
+    new_value: str | None = None
+    reason: str | None = Field(default=None, max_length=500)

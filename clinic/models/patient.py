@@ -1,0 +1,73 @@
+"""Patients (study data) and their identifying data (kept apart, read by some roles only)."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from clinic.catalog import LATERALITY, SEXES
+from clinic.models.base import Audited, UTCDateTime, check_in, utcnow
+
+
+class Patient(Audited, SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("study_id", "study_code"),
+        check_in("sex", SEXES, "sex_known"),
+        CheckConstraint(
+            "birth_year IS NOT NULL OR age_at_enrollment IS NOT NULL", name="age_or_birth_year"
+        ),
+        CheckConstraint(
+            "age_at_enrollment IS NULL OR (age_at_enrollment >= 0 AND age_at_enrollment <= 120)",
+            name="age_range",
+        ),
+        CheckConstraint("birth_year IS NULL OR birth_year >= 1900", name="birth_year_range"),
+        CheckConstraint("bmi IS NULL OR (bmi >= 10 AND bmi <= 80)", name="bmi_range"),
+        CheckConstraint(
+            "symptom_duration_months IS NULL OR symptom_duration_months >= 0",
+            name="duration_non_negative",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    study_code: str = Field(max_length=30)  # the pseudonym used everywhere
+    site_id: int = Field(foreign_key="site.id", index=True)
+    sex: str = Field(max_length=10)
+    birth_year: int | None = None
+    age_at_enrollment: int | None = None
+    bmi: float | None = None
+    diagnosis: str | None = Field(default=None, max_length=300)
+    symptom_duration_months: float | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version: int = Field(default=1)
+
+
+class PatientIdentity(Audited, SQLModel, table=True):
+    """Identifying and contact data. Never joined into study data or exports."""
+
+    __tablename__ = "patient_identity"
+    __audit_redact__ = True
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", unique=True, ondelete="CASCADE")
+    name: str = Field(max_length=200)
+    mrn: str | None = Field(default=None, max_length=50)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    reminder_consent: bool = Field(default=False)
+    consent_recorded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RootLaterality(Audited, SQLModel, table=True):
+    """Baseline laterality of radicular involvement at one nerve root."""
+
+    __tablename__ = "root_laterality"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "root"),
+        check_in("laterality", LATERALITY, "laterality_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True, ondelete="CASCADE")
+    root: str = Field(max_length=10)  # e.g. "L4"
+    laterality: str = Field(max_length=20)

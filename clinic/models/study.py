@@ -1,0 +1,108 @@
+"""A study's protocol, stored as data: arms, timepoints, measures, eligibility, strata."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from clinic.catalog import (
+    CRITERION_KINDS,
+    MODALITIES,
+    SCORE_RANGES,
+    STUDY_STATUSES,
+)
+from clinic.models.base import UTCDateTime, check_in, utcnow
+
+
+class Study(SQLModel, table=True):
+    __table_args__ = (
+        check_in("status", STUDY_STATUSES, "status_known"),
+        CheckConstraint("steroid_cap_mg IS NULL OR steroid_cap_mg >= 0", name="cap_non_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=20)  # short code, e.g. DEMO
+    title: str = Field(max_length=300)
+    design: str = Field(max_length=300)
+    status: str = Field(default="recruiting", max_length=20)
+    is_synthetic: bool = Field(default=False)
+    steroid_cap_mg: float | None = None  # per-patient steroid cap (seed trial: 80 mg)
+    # Stratification factors as data: [{"factor": "punctures", "bins": [[1, 2], ...]}]
+    strata_rules: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    randomization_seed: int | None = None
+    block_multipliers: list[int] = Field(default_factory=lambda: [1, 2, 3], sa_column=Column(JSON))
+    sequence_generated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StudyArm(SQLModel, table=True):
+    __tablename__ = "study_arm"
+    __table_args__ = (
+        UniqueConstraint("study_id", "code"),
+        check_in("modality", MODALITIES, "modality_known"),
+        CheckConstraint("allocation_ratio >= 1", name="ratio_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    code: str = Field(max_length=20)  # e.g. "A"
+    label: str = Field(max_length=200)  # e.g. "Group A: fluoroscopy-guided"
+    modality: str = Field(max_length=20)
+    allocation_ratio: int = Field(default=1)
+    position: int = Field(default=0)
+
+
+class StudyTimepoint(SQLModel, table=True):
+    """A follow-up timepoint: an offset in days from the procedure, with its window.
+
+    The baseline is planned on the enrollment date until the procedure is recorded,
+    then re-anchored on the procedure date (see clinic.scheduling.windows).
+    """
+
+    __tablename__ = "study_timepoint"
+    __table_args__ = (
+        UniqueConstraint("study_id", "code"),
+        CheckConstraint("window_before_days >= 0 AND window_after_days >= 0", name="window_sane"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    code: str = Field(max_length=20)  # e.g. "m1"
+    label: str = Field(max_length=100)  # e.g. "1 month"
+    offset_days: int
+    window_before_days: int = Field(default=0)
+    window_after_days: int = Field(default=0)
+    is_baseline: bool = Field(default=False)
+    position: int = Field(default=0)
+
+
+class StudyMeasure(SQLModel, table=True):
+    """An outcome measure the study collects, and at which timepoints (None: all)."""
+
+    __tablename__ = "study_measure"
+    __table_args__ = (
+        UniqueConstraint("study_id", "instrument"),
+        check_in("instrument", SCORE_RANGES, "instrument_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    instrument: str = Field(max_length=40)
+    timepoint_codes: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    position: int = Field(default=0)
+
+
+class EligibilityCriterion(SQLModel, table=True):
+    __tablename__ = "eligibility_criterion"
+    __table_args__ = (
+        UniqueConstraint("study_id", "code"),
+        check_in("kind", CRITERION_KINDS, "kind_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    code: str = Field(max_length=40)
+    kind: str = Field(max_length=20)
+    text: str = Field(max_length=500)
+    position: int = Field(default=0)

@@ -1,0 +1,1 @@
+"""Image-guided procedures: validation, recording, and the schedule they anchor."""

@@ -1,0 +1,135 @@
+"""Validated procedure input (pure). Radiation fields follow the modality."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from clinic.catalog import (
+    DRUGS,
+    LEVELS,
+    MODALITIES,
+    MODALITIES_WITH_CT_DOSE,
+    MODALITIES_WITH_DAP,
+    PROCEDURE_TYPES,
+    SIDES,
+    STEROIDS,
+)
+from clinic.exceptions import ValidationError
+
+DAP_FIELDS = ("dap_mgy_cm2", "fluoroscopy_time_s")
+CT_FIELDS = ("ctdivol_mgy", "dlp_mgy_cm")
+NON_NEGATIVE = ("contrast_volume_ml", "rf_frequency_hz", "rf_pulse_width_ms", "rf_duration_s",
+                *DAP_FIELDS, *CT_FIELDS, "operative_time_min", "needle_repositions")
+
+
+@dataclass(frozen=True)
+class TargetInput:
+    level: str
+    side: str
+
+
+@dataclass(frozen=True)
+class InjectateInput:
+    drug: str
+    concentration_pct: float | None = None
+    volume_ml: float | None = None
+    dose_mg: float | None = None
+
+
+@dataclass(frozen=True)
+class ProcedureInput:
+    performed_at: datetime
+    modality: str
+    procedure_type: str
+    punctures: int
+    targets: tuple[TargetInput, ...] = ()
+    injectates: tuple[InjectateInput, ...] = ()
+    operator_id: int | None = None
+    contrast_volume_ml: float | None = None
+    contrast_extravasation: bool | None = None
+    rf_temperature_c: float | None = None
+    rf_frequency_hz: float | None = None
+    rf_pulse_width_ms: float | None = None
+    rf_duration_s: float | None = None
+    dap_mgy_cm2: float | None = None
+    fluoroscopy_time_s: float | None = None
+    ctdivol_mgy: float | None = None
+    dlp_mgy_cm: float | None = None
+    operative_time_min: float | None = None
+    first_attempt_success: bool | None = None
+    needle_repositions: int | None = None
+    notes: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def column_values(self) -> dict[str, object]:
+        skip = {"targets", "injectates", "extra"}
+        return {k: v for k, v in self.__dict__.items() if k not in skip}
+
+
+def validate_procedure(p: ProcedureInput) -> None:
+    errors: dict[str, str] = {}
+    if p.performed_at.tzinfo is None:
+        errors["performed_at"] = "Give the date and time with its time zone."
+    if p.modality not in MODALITIES:
+        errors["modality"] = f"Choose one of: {', '.join(MODALITIES)}."
+    if p.procedure_type not in PROCEDURE_TYPES:
+        errors["procedure_type"] = "Choose a procedure type from the list."
+    if not 1 <= p.punctures <= 20:
+        errors["punctures"] = "Number of punctures must be between 1 and 20."
+    _check_numbers(p, errors)
+    _check_radiation(p, errors)
+    _check_children(p, errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_numbers(p: ProcedureInput, errors: dict[str, str]) -> None:
+    for name in NON_NEGATIVE:
+        value = getattr(p, name)
+        if value is not None and (not math.isfinite(value) or value < 0):
+            errors[name] = "Must be a number ≥ 0."
+    if p.rf_temperature_c is not None and not 0 <= p.rf_temperature_c <= 95:
+        errors["rf_temperature_c"] = "RF temperature must be between 0 and 95 °C."
+
+
+def _check_radiation(p: ProcedureInput, errors: dict[str, str]) -> None:
+    label = MODALITIES.get(p.modality, p.modality)
+    if p.modality not in MODALITIES_WITH_DAP:
+        for name in DAP_FIELDS:
+            if getattr(p, name) is not None:
+                errors[name] = f"{label} records no dose-area product or fluoroscopy time."
+    if p.modality not in MODALITIES_WITH_CT_DOSE:
+        for name in CT_FIELDS:
+            if getattr(p, name) is not None:
+                errors[name] = f"{label} records no CTDIvol or DLP."
+
+
+def _check_children(p: ProcedureInput, errors: dict[str, str]) -> None:
+    for i, t in enumerate(p.targets):
+        if t.level not in LEVELS:
+            errors[f"targets.{i}.level"] = "Choose a level from the list."
+        if t.side not in SIDES:
+            errors[f"targets.{i}.side"] = "Choose left, right, bilateral or midline."
+    for i, inj in enumerate(p.injectates):
+        if inj.drug not in DRUGS:
+            errors[f"injectates.{i}.drug"] = "Choose a drug from the list."
+        if inj.concentration_pct is not None and not 0 <= inj.concentration_pct <= 100:
+            errors[f"injectates.{i}.concentration_pct"] = "Concentration is a % from 0 to 100."
+        for name in ("volume_ml", "dose_mg"):
+            value = getattr(inj, name)
+            if value is not None and (not math.isfinite(value) or value < 0):
+                errors[f"injectates.{i}.{name}"] = "Must be a number ≥ 0."
+
+
+def steroid_warnings(p: ProcedureInput, cap_mg: float | None) -> list[str]:
+    """Plausibility warnings that do not block saving (e.g. steroid over the study's cap)."""
+    warnings = []
+    steroid = sum(i.dose_mg or 0 for i in p.injectates if i.drug in STEROIDS)
+    if cap_mg is not None and steroid > cap_mg:
+        warnings.append(f"Total steroid dose {steroid:g} mg exceeds the study's cap of "
+                        f"{cap_mg:g} mg per patient.")
+    if p.operative_time_min is not None and p.operative_time_min > 240:
+        warnings.append("Operative time over 4 hours: please check.")
+    return warnings

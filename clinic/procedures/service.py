@@ -1,0 +1,46 @@
+"""Record and change procedures; the follow-up schedule follows the procedure date."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from clinic.models import Injectate, Patient, Procedure, ProcedureTarget
+from clinic.procedures.inputs import ProcedureInput, validate_procedure
+from clinic.scheduling.service import schedule_from_procedure
+
+
+def record_procedure(session: Session, *, patient: Patient, data: ProcedureInput,
+                     timezone: str) -> Procedure:
+    validate_procedure(data)
+    procedure = Procedure(patient_id=patient.id, **data.column_values())  # type: ignore[arg-type]
+    session.add(procedure)
+    session.flush()
+    targets = []
+    for t in data.targets:
+        target = ProcedureTarget(procedure_id=procedure.id, level=t.level, side=t.side)  # type: ignore[arg-type]
+        session.add(target)
+        targets.append(target)
+    for inj in data.injectates:
+        session.add(Injectate(procedure_id=procedure.id, drug=inj.drug,  # type: ignore[arg-type]
+                              concentration_pct=inj.concentration_pct,
+                              volume_ml=inj.volume_ml, dose_mg=inj.dose_mg))
+    session.flush()
+    schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
+    return procedure
+
+
+def move_procedure(session: Session, *, patient: Patient, procedure: Procedure,
+                   performed_at: object, timezone: str) -> Procedure:
+    """Change the procedure's date: pending follow-ups move, recorded ones stay."""
+    from datetime import datetime
+
+    from clinic.exceptions import ValidationError
+
+    if not isinstance(performed_at, datetime) or performed_at.tzinfo is None:
+        raise ValidationError({"performed_at": "Give the date and time with its time zone."})
+    procedure.performed_at = performed_at
+    procedure.version += 1
+    session.add(procedure)
+    session.flush()
+    schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
+    return procedure

@@ -1,0 +1,2 @@
+"""Study protocol logic. The pure modules (``eligibility_rules``, ``allocation``,
+``constants``, ``exceptions``) import neither Flask nor the database."""

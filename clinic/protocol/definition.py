@@ -1,0 +1,73 @@
+"""A study protocol as plain data: what the study is, before any patient exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from clinic.protocol.allocation import Bin, StratificationFactor
+from clinic.protocol.eligibility_rules import Criterion
+from clinic.scheduling.windows import TimepointSpec
+
+
+@dataclass(frozen=True)
+class ArmDefinition:
+    code: str
+    label: str
+    modality: str
+    ratio: int = 1
+
+
+@dataclass(frozen=True)
+class MeasureDefinition:
+    instrument: str
+    timepoints: tuple[str, ...] | None = None  # None: every timepoint
+
+
+@dataclass(frozen=True)
+class StudyDefinition:
+    code: str
+    title: str
+    design: str
+    arms: tuple[ArmDefinition, ...]
+    timepoints: tuple[TimepointSpec, ...]
+    measures: tuple[MeasureDefinition, ...]
+    criteria: tuple[Criterion, ...] = ()
+    strata: tuple[StratificationFactor, ...] = ()
+    block_multipliers: tuple[int, ...] = (1, 2, 3)
+    steroid_cap_mg: float | None = None
+    is_synthetic: bool = False
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def arm_ratios(self) -> dict[str, int]:
+        return {arm.code: arm.ratio for arm in self.arms}
+
+
+def strata_to_json(strata: tuple[StratificationFactor, ...]) -> list[dict[str, object]]:
+    return [
+        {"name": f.name, "bins": [{"code": b.code, "low": b.low, "high": b.high} for b in f.bins]}
+        for f in strata
+    ]
+
+
+def strata_from_json(rules: list[dict[str, object]]) -> tuple[StratificationFactor, ...]:
+    return tuple(
+        StratificationFactor(
+            str(rule["name"]),
+            tuple(Bin(str(b["code"]), int(b["low"]), int(b["high"]))  # type: ignore[index]
+                  for b in rule["bins"]),  # type: ignore[attr-defined]
+        )
+        for rule in rules
+    )
+
+
+def all_strata(strata: tuple[StratificationFactor, ...]) -> list[str]:
+    """Every stratum code (the product of the factors' bins)."""
+    from itertools import product
+
+    from clinic.protocol.allocation import STRATUM_SEPARATOR
+
+    if not strata:
+        return ["all"]
+    return [STRATUM_SEPARATOR.join(codes)
+            for codes in product(*[[b.code for b in f.bins] for f in strata])]

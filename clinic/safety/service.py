@@ -1,0 +1,35 @@
+"""Record adverse events, validated at the edge and constrained in the database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session
+
+from clinic.catalog import ADVERSE_EVENT_TYPES, SEVERITIES
+from clinic.exceptions import ValidationError
+from clinic.models import AdverseEvent, Patient
+
+
+def record_adverse_event(session: Session, *, patient: Patient, event_type: str, onset_on: date,
+                         severity: str, is_related: bool = True, is_resolved: bool = False,
+                         resolved_on: date | None = None, procedure_id: int | None = None,
+                         assessment_id: int | None = None,
+                         notes: str | None = None) -> AdverseEvent:
+    errors = {}
+    if event_type not in ADVERSE_EVENT_TYPES:
+        errors["event_type"] = "Choose a complication type from the list."
+    if severity not in SEVERITIES:
+        errors["severity"] = f"Choose one of: {', '.join(SEVERITIES)}."
+    if resolved_on is not None and resolved_on < onset_on:
+        errors["resolved_on"] = "Resolution cannot be before the onset."
+    if errors:
+        raise ValidationError(errors)
+    event = AdverseEvent(patient_id=patient.id, event_type=event_type, onset_on=onset_on,  # type: ignore[arg-type]
+                         severity=severity, is_related=is_related,
+                         is_resolved=is_resolved or resolved_on is not None,
+                         resolved_on=resolved_on, procedure_id=procedure_id,
+                         assessment_id=assessment_id, notes=notes)
+    session.add(event)
+    session.flush()
+    return event

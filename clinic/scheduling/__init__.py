@@ -1,0 +1,1 @@
+"""Follow-up scheduling. ``windows`` holds the pure date arithmetic."""

@@ -1,0 +1,84 @@
+"""Follow-up schedules in the database, planned by the pure window arithmetic."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from clinic.models import Assessment, Patient, Procedure, StudyTimepoint
+from clinic.scheduling.windows import PlannedVisit, TimepointSpec, plan_one
+
+
+def _spec(t: StudyTimepoint) -> TimepointSpec:
+    return TimepointSpec(t.code, t.label, t.offset_days, t.window_before_days,
+                         t.window_after_days, is_baseline=t.is_baseline)
+
+
+def _timepoints(session: Session, study_id: int) -> list[StudyTimepoint]:
+    return list(session.exec(select(StudyTimepoint).where(StudyTimepoint.study_id == study_id)
+                             .order_by(StudyTimepoint.position)).all())
+
+
+def _apply(assessment: Assessment, visit: PlannedVisit) -> None:
+    assessment.target_date = visit.target_date
+    assessment.window_open = visit.window_open
+    assessment.window_close = visit.window_close
+
+
+def create_baseline(session: Session, *, patient: Patient, anchor: date) -> Assessment | None:
+    """Enrollment plans the baseline on the enrollment date (re-anchored at the procedure).
+
+    Until the procedure is recorded the baseline is due on the enrollment date and
+    stays open (overdue, not missed) for as many days after it as the protocol allows
+    before the procedure; recording the procedure re-plans it on the procedure date.
+    """
+    baseline = next((t for t in _timepoints(session, patient.study_id) if t.is_baseline), None)
+    if baseline is None:
+        return None
+    assessment = Assessment(patient_id=patient.id, timepoint_id=baseline.id)  # type: ignore[arg-type]
+    visit = plan_one(anchor, _spec(baseline))
+    _apply(assessment, visit)
+    assessment.window_close = anchor + timedelta(days=max(baseline.window_before_days, 1))
+    session.add(assessment)
+    session.flush()
+    return assessment
+
+
+def procedure_day(procedure: Procedure, timezone: str) -> date:
+    """The procedure's calendar date in the clinic's time zone."""
+    return procedure.performed_at.astimezone(ZoneInfo(timezone)).date()
+
+
+def schedule_from_procedure(session: Session, *, patient: Patient, procedure: Procedure,
+                            timezone: str) -> list[Assessment]:
+    """Create missing follow-ups and re-anchor pending ones on the procedure date.
+
+    Completed and not-done assessments are never touched. Only the patient's first
+    (index) procedure anchors the schedule; later procedures leave it as it is.
+    """
+    if _anchor_procedure_id(session, patient) not in (None, procedure.id):
+        return []
+    day = procedure_day(procedure, timezone)
+    existing = {a.timepoint_id: a for a in session.exec(
+        select(Assessment).where(Assessment.patient_id == patient.id))}
+    changed = []
+    for timepoint in _timepoints(session, patient.study_id):
+        assessment = existing.get(timepoint.id)  # type: ignore[arg-type]
+        if assessment is None:
+            assessment = Assessment(patient_id=patient.id, timepoint_id=timepoint.id)  # type: ignore[arg-type]
+        elif assessment.state != "pending":
+            continue
+        _apply(assessment, plan_one(day, _spec(timepoint)))
+        assessment.procedure_id = procedure.id
+        session.add(assessment)
+        changed.append(assessment)
+    session.flush()
+    return changed
+
+
+def _anchor_procedure_id(session: Session, patient: Patient) -> int | None:
+    first = session.exec(select(Procedure.id).where(Procedure.patient_id == patient.id)
+                         .order_by(Procedure.performed_at, Procedure.id).limit(1)).first()
+    return first

@@ -1,0 +1,1 @@
+"""Studies: set-up from protocol data and the summaries shown on the home page."""

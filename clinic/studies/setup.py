@@ -1,0 +1,112 @@
+"""Create a study from its protocol definition, and read the definition back."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from clinic.exceptions import NotFound, ValidationError
+from clinic.models import EligibilityCriterion, Study, StudyArm, StudyMeasure, StudyTimepoint
+from clinic.protocol.definition import (
+    ArmDefinition,
+    MeasureDefinition,
+    StudyDefinition,
+    strata_from_json,
+    strata_to_json,
+)
+from clinic.protocol.eligibility_rules import Criterion, CriterionKind
+from clinic.scheduling.windows import TimepointSpec, validate_schedule
+
+
+def create_study(session: Session, definition: StudyDefinition) -> Study:
+    if session.exec(select(Study).where(Study.code == definition.code)).first():
+        raise ValidationError({"code": f"A study with code {definition.code!r} exists."})
+    validate_schedule(definition.timepoints)
+    study = Study(
+        code=definition.code, title=definition.title, design=definition.design,
+        is_synthetic=definition.is_synthetic, steroid_cap_mg=definition.steroid_cap_mg,
+        strata_rules=strata_to_json(definition.strata),
+        block_multipliers=list(definition.block_multipliers),
+    )
+    session.add(study)
+    session.flush()
+    _add_children(session, study.id, definition)  # type: ignore[arg-type]
+    session.flush()
+    return study
+
+
+def _add_children(session: Session, study_id: int, d: StudyDefinition) -> None:
+    for i, arm in enumerate(d.arms):
+        session.add(StudyArm(study_id=study_id, code=arm.code, label=arm.label,
+                             modality=arm.modality, allocation_ratio=arm.ratio, position=i))
+    for i, tp in enumerate(d.timepoints):
+        session.add(StudyTimepoint(
+            study_id=study_id, code=tp.code, label=tp.label, offset_days=tp.offset_days,
+            window_before_days=tp.window_before_days, window_after_days=tp.window_after_days,
+            is_baseline=tp.is_baseline, position=i))
+    for i, m in enumerate(d.measures):
+        codes = list(m.timepoints) if m.timepoints is not None else None
+        session.add(StudyMeasure(study_id=study_id, instrument=m.instrument,
+                                 timepoint_codes=codes, position=i))
+    for i, c in enumerate(d.criteria):
+        session.add(EligibilityCriterion(study_id=study_id, code=c.code, kind=str(c.kind),
+                                         text=c.text, position=i))
+
+
+def find_study(session: Session, code_or_id: str | int) -> Study:
+    """A study by its short code (e.g. DEMO) or its numeric id."""
+    text = str(code_or_id)
+    query = select(Study).where(Study.code == text)
+    study = session.exec(query).first()
+    if study is None and text.isdigit():
+        study = session.get(Study, int(text))
+    if study is None:
+        raise NotFound(f"No study with code or id {text!r}.")
+    return study
+
+
+def load_definition(session: Session, study: Study) -> StudyDefinition:
+    sid = study.id
+    arms = session.exec(select(StudyArm).where(StudyArm.study_id == sid)
+                        .order_by(StudyArm.position)).all()
+    return StudyDefinition(
+        code=study.code, title=study.title, design=study.design,
+        arms=tuple(ArmDefinition(a.code, a.label, a.modality, a.allocation_ratio) for a in arms),
+        timepoints=tuple(timepoint_spec(t) for t in timepoints(session, sid)),  # type: ignore[arg-type]
+        measures=tuple(MeasureDefinition(m.instrument, _codes(m.timepoint_codes))
+                       for m in measures(session, sid)),  # type: ignore[arg-type]
+        criteria=tuple(Criterion(c.code, CriterionKind(c.kind), c.text)
+                       for c in criteria(session, sid)),  # type: ignore[arg-type]
+        strata=strata_from_json(study.strata_rules or []),
+        block_multipliers=tuple(study.block_multipliers or (1, 2, 3)),
+        steroid_cap_mg=study.steroid_cap_mg, is_synthetic=study.is_synthetic,
+    )
+
+
+def _codes(codes: list[str] | None) -> tuple[str, ...] | None:
+    return tuple(codes) if codes is not None else None
+
+
+def timepoint_spec(t: StudyTimepoint) -> TimepointSpec:
+    return TimepointSpec(t.code, t.label, t.offset_days, t.window_before_days,
+                         t.window_after_days, is_baseline=t.is_baseline)
+
+
+def timepoints(session: Session, study_id: int) -> list[StudyTimepoint]:
+    return list(session.exec(select(StudyTimepoint).where(StudyTimepoint.study_id == study_id)
+                             .order_by(StudyTimepoint.position)).all())
+
+
+def arms(session: Session, study_id: int) -> list[StudyArm]:
+    return list(session.exec(select(StudyArm).where(StudyArm.study_id == study_id)
+                             .order_by(StudyArm.position)).all())
+
+
+def measures(session: Session, study_id: int) -> list[StudyMeasure]:
+    return list(session.exec(select(StudyMeasure).where(StudyMeasure.study_id == study_id)
+                             .order_by(StudyMeasure.position)).all())
+
+
+def criteria(session: Session, study_id: int) -> list[EligibilityCriterion]:
+    return list(session.exec(select(EligibilityCriterion)
+                             .where(EligibilityCriterion.study_id == study_id)
+                             .order_by(EligibilityCriterion.position)).all())

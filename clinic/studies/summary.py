@@ -1,0 +1,62 @@
+"""Per-study counts for the home page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from clinic.models import Assessment, Enrollment, Patient, Study, StudyArm
+
+
+@dataclass(frozen=True)
+class StudySummary:
+    study: Study
+    enrolled_by_arm: dict[str, int]
+    completed: int
+    due: int
+    overdue: int
+    missed: int
+    not_done: int
+    upcoming: int
+
+    @property
+    def enrolled(self) -> int:
+        return sum(self.enrolled_by_arm.values())
+
+
+def study_summaries(session: Session, today: date) -> list[StudySummary]:
+    studies = session.exec(select(Study).order_by(Study.code)).all()
+    return [_summary(session, study, today) for study in studies]
+
+
+def _summary(session: Session, study: Study, today: date) -> StudySummary:
+    arms = session.exec(
+        select(StudyArm.label, func.count(Enrollment.id))
+        .join(Enrollment, Enrollment.arm_id == StudyArm.id, isouter=True)
+        .where(StudyArm.study_id == study.id)
+        .group_by(StudyArm.id, StudyArm.label, StudyArm.position)
+        .order_by(StudyArm.position)
+    ).all()
+    counts = assessment_status_counts(session, study.id, today)  # type: ignore[arg-type]
+    return StudySummary(study=study, enrolled_by_arm=dict(arms), **counts)
+
+
+def assessment_status_counts(session: Session, study_id: int, today: date) -> dict[str, int]:
+    """Counts per derived status, by the same rule as clinic.scheduling.status."""
+    from clinic.scheduling.status import status_case
+
+    status = status_case(today).label("status")
+    rows = session.exec(
+        select(status, func.count(Assessment.id))
+        .join(Patient, Patient.id == Assessment.patient_id)
+        .where(Patient.study_id == study_id)
+        .group_by(status)
+    ).all()
+    counts = dict.fromkeys(("completed", "due", "overdue", "missed", "not_done", "upcoming"), 0)
+    counts.update({name: n for name, n in rows})
+    return counts
+
+

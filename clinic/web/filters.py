@@ -1,0 +1,41 @@
+"""Template filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+
+from clinic import catalog
+
+
+def clinic_today() -> date:
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def local_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["catalog"] = catalog
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"clinic_today": clinic_today, "nav_links": nav_links}
+
+
+NAV_LINKS: list[tuple[str, str, frozenset[str]]] = [
+    ("web.home", "Studies", frozenset(catalog.ROLES)),
+]
+
+
+def nav_links() -> list[tuple[str, str, frozenset[str]]]:
+    """Top navigation: (endpoint, label, roles that see it). Later pages append here."""
+    return NAV_LINKS
