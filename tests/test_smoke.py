@@ -1,5 +1,5 @@
 from clinic.models import Study
-from tests.factories import make_patient, make_procedure, make_study, assessments_of
+from tests.factories import assessments_of, make_patient, make_procedure, make_study
 
 
 def test_factories_build_a_scheduled_patient(session):

@@ -16,9 +16,15 @@ from clinic.web.filters import clinic_today
 @click.command("seed-demo")
 @click.option("--patients", default=200, show_default=True, type=click.IntRange(2, 100_000))
 @click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--if-missing", is_flag=True,
+              help="Do nothing (but print the logins) if DEMO exists.")
 @with_appcontext
-def seed_demo_command(patients: int, seed: int) -> None:
+def seed_demo_command(patients: int, seed: int, if_missing: bool) -> None:
     """Create the SYNTHETIC demo study DEMO with its sites, users and patients."""
+    if if_missing and _demo_exists():
+        click.echo("The SYNTHETIC demo study DEMO is already loaded.")
+        _print_logins()
+        return
     try:
         with session_scope() as session:
             result = seed_demo(session, patients=patients, seed=seed, today=clinic_today(),
@@ -28,6 +34,19 @@ def seed_demo_command(patients: int, seed: int) -> None:
     arms = ", ".join(f"arm {code}: {n}" for code, n in sorted(result.by_arm.items()))
     click.echo(f"SYNTHETIC demo study DEMO: screened {result.screened}, "
                f"enrolled {result.enrolled} ({arms}).")
+    _print_logins()
+
+
+def _demo_exists() -> bool:
+    from sqlmodel import select
+
+    from clinic.models import Study
+
+    with session_scope() as session:
+        return session.exec(select(Study.id).where(Study.code == "DEMO")).first() is not None
+
+
+def _print_logins() -> None:
     click.echo("Demo logins (synthetic data only):")
     for role, email, password in logins():
         click.echo(f"  {role:<12} {email:<28} {password}")

@@ -133,15 +133,39 @@ def _shuffle_pairs(rng: np.random.Generator, needles: list[tuple[str, str]],
     return [needles[i] for i in order[:k]]
 
 
-def draw_outcomes(rng: np.random.Generator, arm: str) -> dict[str, dict[str, object]]:
-    """Every measure at every timepoint, for one patient of ``arm``."""
-    latent = rng.normal()
+class BaselineDeck:
+    """Stratified baseline quantiles per arm: evenly spaced probabilities dealt in a
+    random order, so each arm's baseline sample follows the trial's median (IQR)
+    closely instead of drifting by sampling noise."""
+
+    def __init__(self, rng: np.random.Generator, size: int) -> None:
+        self.rng, self.size = rng, max(size, 10)
+        self.decks: dict[str, list[float]] = {}
+
+    def deal(self, arm: str) -> float:
+        deck = self.decks.get(arm)
+        if not deck:
+            deck = list((self.rng.permutation(self.size) + 0.5) / self.size)
+            self.decks[arm] = deck
+        return deck.pop()
+
+
+def draw_outcomes(rng: np.random.Generator, arm: str,
+                  baseline_p: float) -> dict[str, dict[str, object]]:
+    """Every measure at every timepoint, for one patient of ``arm``.
+
+    ``baseline_p`` places the patient in the baseline distribution; later timepoints
+    are correlated with it through the patient's latent level.
+    """
+    latent = float(norm.ppf(baseline_p))
     rho = cal.WITHIN_PATIENT_CORRELATION
     out: dict[str, dict[str, object]] = {}
     for tp, q in cal.VAS[arm].items():
-        out.setdefault(tp, {})["vas"] = int(round(from_quantiles(q, _p(rng, latent, rho))))
+        p = baseline_p if tp == "baseline" else _p(rng, latent, rho)
+        out.setdefault(tp, {})["vas"] = int(round(from_quantiles(q, p)))
     for tp, q in cal.ODI[arm].items():
-        raw = int(round(from_quantiles(q, _p(rng, latent, rho)) / 2))
+        p = baseline_p if tp == "baseline" else _p(rng, latent, rho)
+        raw = int(round(from_quantiles(q, p) / 2))
         out.setdefault(tp, {})["odi"] = _sections(rng, min(raw, 50))
     out["week_1"]["satisfaction_procedure"] = _level(rng, cal.SATISFACTION_PROCEDURE[arm])
     out["month_1"]["satisfaction_results"] = _level(rng, cal.SATISFACTION_RESULTS[arm])

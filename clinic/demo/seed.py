@@ -20,8 +20,14 @@ from sqlmodel import Session, func, select
 
 from clinic.audit import set_actor
 from clinic.demo import calibration as cal
-from clinic.demo.generator import Candidate, draw_candidate, draw_complication, draw_outcomes
-from clinic.demo.generator import draw_procedure
+from clinic.demo.generator import (
+    BaselineDeck,
+    Candidate,
+    draw_candidate,
+    draw_complication,
+    draw_outcomes,
+    draw_procedure,
+)
 from clinic.demo.protocol import DEMO_STUDY
 from clinic.demo.staff import ensure_staff
 from clinic.enrollment.randomization import generate_allocation_sequence, next_free_slot
@@ -52,6 +58,7 @@ class _Context:
     arms: dict[int, StudyArm]
     timepoints: dict[int, StudyTimepoint]
     nurses: dict[int, User]  # site id -> nurse
+    deck: BaselineDeck
 
 
 def seed_demo(session: Session, *, patients: int, seed: int, today: date,
@@ -61,7 +68,7 @@ def seed_demo(session: Session, *, patients: int, seed: int, today: date,
     study = create_study(session, DEMO_STUDY)
     generate_allocation_sequence(session, study, seed=seed,
                                  slots_per_stratum=max(60, patients + 12))
-    ctx = _context(session, study, seed, today, timezone, sites, users)
+    ctx = _context(session, study, seed, today, timezone, sites, users, patients)
     criteria = [c.code for c in DEMO_STUDY.criteria]
     inclusion = {c.code for c in DEMO_STUDY.criteria if c.kind == "inclusion"}
     screened = enrolled = index = 0
@@ -77,13 +84,14 @@ def seed_demo(session: Session, *, patients: int, seed: int, today: date,
 
 
 def _context(session: Session, study: Study, seed: int, today: date, timezone: str,
-             sites: list[Site], users: dict[str, User]) -> _Context:
+             sites: list[Site], users: dict[str, User], patients: int) -> _Context:
     arms = {a.id: a for a in session.exec(select(StudyArm).where(StudyArm.study_id == study.id))}
     tps = {t.id: t for t in session.exec(select(StudyTimepoint)
                                          .where(StudyTimepoint.study_id == study.id))}
     nurses = {u.site_id: u for u in users.values() if u.role == "nurse"}
-    return _Context(session, study, np.random.default_rng(seed), today, ZoneInfo(timezone),
-                    arms, tps, nurses)  # type: ignore[arg-type]
+    rng = np.random.default_rng(seed)
+    return _Context(session, study, rng, today, ZoneInfo(timezone), arms, tps,
+                    nurses, BaselineDeck(rng, patients // len(arms)))  # type: ignore[arg-type]
 
 
 def _fits_target(ctx: _Context, c: Candidate, remaining: int) -> bool:
@@ -145,7 +153,7 @@ def _screen_and_treat(ctx: _Context, c: Candidate, site: Site) -> int:
 
 
 def _follow_ups(ctx: _Context, patient_id: int, arm: str, nurse_id: int) -> None:
-    outcomes = draw_outcomes(ctx.rng, arm)
+    outcomes = draw_outcomes(ctx.rng, arm, ctx.deck.deal(arm))
     assessments = ctx.session.exec(select(Assessment).where(Assessment.patient_id == patient_id)
                                    .order_by(Assessment.target_date)).all()
     for a in assessments:

@@ -7,7 +7,12 @@ from datetime import date
 from sqlmodel import Session, select
 
 from clinic.enrollment.exceptions import NotEligible
-from clinic.enrollment.inputs import IdentityInput, PatientInput, validate_identity, validate_patient
+from clinic.enrollment.inputs import (
+    IdentityInput,
+    PatientInput,
+    validate_identity,
+    validate_patient,
+)
 from clinic.enrollment.randomization import next_free_slot
 from clinic.exceptions import ValidationError
 from clinic.models import (

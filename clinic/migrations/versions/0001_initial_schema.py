@@ -9,10 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
-
-import clinic.models.base
 from alembic import op
 
+import clinic.models.base
 
 revision: str = '0001'
 down_revision: str | None = None

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# First command of the README: install, create the SQLite database with the SYNTHETIC
+# demo study, print the demo logins and serve the app on http://127.0.0.1:5000.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -r requirements.txt
+export FLASK_APP=clinic
+.venv/bin/flask --app clinic init-db
+.venv/bin/flask --app clinic seed-demo --patients 200 --seed 1 --if-missing
+echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
+exec .venv/bin/flask --app clinic run --host 127.0.0.1 --port 5000

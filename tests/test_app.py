@@ -1,0 +1,66 @@
+"""The factory: config layers, instance secret, schema check, SQLite pragmas, login, CSRF."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from clinic import create_app
+from clinic.config import from_environment, instance_secret_key
+from clinic.db import get_engine
+from clinic.exceptions import SchemaOutOfDate
+from tests.factories import PASSWORD, make_study, make_user
+
+
+def test_environment_overrides_are_typed():
+    values = from_environment({"CLINIC_SMTP_PORT": "2525", "CLINIC_SMTP_TLS": "true",
+                               "CLINIC_TIMEZONE": "Africa/Cairo", "UNRELATED": "x"})
+    assert values == {"SMTP_PORT": 2525, "SMTP_TLS": True, "TIMEZONE": "Africa/Cairo"}
+
+
+def test_secret_key_is_generated_once_into_instance(tmp_path):
+    first = instance_secret_key(tmp_path)
+    assert len(first) == 64 and instance_secret_key(tmp_path) == first
+    assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
+
+
+def test_app_refuses_an_empty_database_and_names_the_fix(tmp_path):
+    with pytest.raises(SchemaOutOfDate, match="flask --app clinic init-db"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "SECRET_KEY": "x"})
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(app, engine_kind):
+    if engine_kind != "sqlite":
+        pytest.skip("SQLite pragmas only apply to SQLite")
+    with get_engine(app).connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_login_then_home_lists_the_studies(client, session):
+    user = make_user(session, "physician")
+    make_study(session)
+    session.commit()
+    assert client.get("/").status_code == 302
+    response = client.post("/login", data={"email": user.email, "password": "wrong-password"})
+    assert b"not recognised" in response.data
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD},
+                           follow_redirects=True)
+    assert b"DEMO" in response.data and b"SYNTHETIC" in response.data
+
+
+def test_inactive_users_cannot_log_in(client, session):
+    user = make_user(session, "nurse")
+    user.is_active = False
+    session.add(user)
+    session.commit()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 200 and b"not recognised" in response.data
+
+
+def test_forms_without_a_csrf_token_are_refused(test_database, tmp_path, session):
+    app = create_app({"DATABASE_URL": test_database.fresh_url(tmp_path), "SECRET_KEY": "x",
+                      "TESTING": True})
+    response = app.test_client().post("/login", data={"email": "a@b.c", "password": "x"})
+    assert response.status_code == 400
+    get_engine(app).dispose()
