@@ -16,7 +16,8 @@ from sqlmodel import Session
 from clinic.exceptions import SchemaOutOfDate
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-SCHEMA_COMMANDS = {"init-db"}
+# Commands that run before the schema exists (init-db) or never touch the database.
+SCHEMA_COMMANDS = {"init-db", "analyze"}
 
 
 def make_engine(url: str) -> Engine:

@@ -1,0 +1,51 @@
+"""analyze: the paper's analysis of one outcome from a spreadsheet (CSV), no database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from clinic.stats.analyze import analyze_frame, render_text, to_json_dict
+
+
+@click.command("analyze")
+@click.option("--csv", "csv_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--subject", required=True, help="Column identifying the subject.")
+@click.option("--group", required=True, help="Column with the arm or modality.")
+@click.option("--timepoint", required=True, help="Column with the timepoint.")
+@click.option("--value", required=True, help="Column with the outcome value.")
+@click.option("--order", default=None, help="Timepoints in order, comma-separated.")
+@click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False),
+              help="Also write the results as JSON to this file.")
+def analyze_command(csv_path: str, subject: str, group: str, timepoint: str, value: str,
+                    order: str | None, json_path: str | None) -> None:
+    """Descriptives, between-group tests per timepoint and Friedman per group."""
+    frame = pd.read_csv(csv_path)
+    missing = [c for c in (subject, group, timepoint, value) if c not in frame.columns]
+    if missing:
+        raise click.UsageError(f"Column(s) not in {csv_path}: {', '.join(missing)}. "
+                               f"Columns are: {', '.join(map(str, frame.columns))}")
+    timepoint_order = _order(frame, timepoint, order)
+    try:
+        report = analyze_frame(frame, subject, group, timepoint, value, timepoint_order)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(render_text(report))
+    if json_path:
+        Path(json_path).write_text(json.dumps(to_json_dict(report), indent=2) + "\n")
+        click.echo(f"JSON written to {json_path}")
+
+
+def _order(frame: pd.DataFrame, column: str, order: str | None) -> list[object] | None:
+    if not order:
+        return None
+    wanted = [item.strip() for item in order.split(",") if item.strip()]
+    present = {str(v) for v in frame[column].dropna().unique()}
+    unknown = [w for w in wanted if w not in present]
+    if unknown:
+        raise click.UsageError(f"--order names timepoints not in the data: {', '.join(unknown)}")
+    by_text = {str(v): v for v in frame[column].dropna().unique()}
+    return [by_text[w] for w in wanted]
