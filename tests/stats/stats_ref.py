@@ -19,7 +19,10 @@ def load_cases(name: str) -> list[dict[str, Any]]:
     return json.loads((REFERENCE_DIR / f"{name}.json").read_text())["cases"]
 
 
-def case_ids(cases: list[dict[str, Any]]) -> list[str]:
+def case_ids(cases: list[dict[str, Any]] | dict[str, Any]) -> list[str] | str:
+    """pytest ids: the case names (works as a list or as an ``ids=`` callable)."""
+    if isinstance(cases, dict):
+        return cases["name"]
     return [c["name"] for c in cases]
 
 
@@ -40,7 +43,8 @@ def assert_close(actual: Any, expected: Any, rel: float = REL_TOL, abs_: float =
         return
     assert actual is not None, f"expected {expected!r}, got None"
     assert math.isclose(float(actual), float(expected), rel_tol=rel, abs_tol=abs_), (
-        f"{actual!r} != {expected!r} (rel diff {abs(actual - expected) / max(abs(expected), 1e-300):.3g})"
+        f"{actual!r} != {expected!r} "
+        f"(rel diff {abs(actual - expected) / max(abs(expected), 1e-300):.3g})"
     )
 
 
@@ -59,5 +63,6 @@ def long_frame(case: dict[str, Any], drop_missing_rows: int = 0) -> pd.DataFrame
             if v is None and dropped < drop_missing_rows:
                 dropped += 1
                 continue
-            rows.append({"subject": subject, "timepoint": tp, "value": math.nan if v is None else v})
+            value = math.nan if v is None else v
+            rows.append({"subject": subject, "timepoint": tp, "value": value})
     return pd.DataFrame(rows)
