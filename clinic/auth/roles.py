@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from flask import abort, current_app, request
 from flask_login import current_user
 
-from clinic.catalog import ROLES
+from clinic.catalog import ROLES, ROLES_SEEING_IDENTITY
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC = "public"
@@ -69,6 +69,4 @@ def enforce_access_rule() -> Any:
 
 
 def role_can_see_identity(role: str) -> bool:
-    from clinic.catalog import ROLES_SEEING_IDENTITY
-
     return role in ROLES_SEEING_IDENTITY

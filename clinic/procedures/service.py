@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session
+
+from clinic.exceptions import ValidationError
 
 from clinic.models import Injectate, Patient, Procedure, ProcedureTarget
 from clinic.procedures.inputs import ProcedureInput, validate_procedure
@@ -32,10 +36,6 @@ def record_procedure(session: Session, *, patient: Patient, data: ProcedureInput
 def move_procedure(session: Session, *, patient: Patient, procedure: Procedure,
                    performed_at: object, timezone: str) -> Procedure:
     """Change the procedure's date: pending follow-ups move, recorded ones stay."""
-    from datetime import datetime
-
-    from clinic.exceptions import ValidationError
-
     if not isinstance(performed_at, datetime) or performed_at.tzinfo is None:
         raise ValidationError({"performed_at": "Give the date and time with its time zone."})
     procedure.performed_at = performed_at

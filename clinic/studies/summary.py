@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from clinic.models import Assessment, Enrollment, Patient, Study, StudyArm
+from clinic.scheduling.status import status_case
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,6 @@ def _summary(session: Session, study: Study, today: date) -> StudySummary:
 
 def assessment_status_counts(session: Session, study_id: int, today: date) -> dict[str, int]:
     """Counts per derived status, by the same rule as clinic.scheduling.status."""
-    from clinic.scheduling.status import status_case
-
     status = status_case(today).label("status")
     rows = session.exec(
         select(status, func.count(Assessment.id))
