@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlmodel import Session
 
 from clinic.exceptions import ValidationError
-
 from clinic.models import Injectate, Patient, Procedure, ProcedureTarget
 from clinic.procedures.inputs import ProcedureInput, validate_procedure
 from clinic.scheduling.service import schedule_from_procedure
