@@ -30,6 +30,7 @@ from clinic.protocol.allocation import stratum_for
 from clinic.protocol.definition import strata_from_json
 from clinic.protocol.eligibility_rules import Criterion, CriterionKind, evaluate
 from clinic.protocol.exceptions import StratumError
+from clinic.reminders import reconcile_patient_reminders
 from clinic.scheduling.service import create_baseline
 
 
@@ -154,4 +155,5 @@ def withdraw(session: Session, *, enrollment: Enrollment, reason: str,
         assessment.version += 1
         session.add(assessment)
     session.flush()
+    reconcile_patient_reminders(session, enrollment.patient_id)  # cancels pending reminders
     return enrollment

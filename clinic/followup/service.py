@@ -11,6 +11,7 @@ from clinic.exceptions import ValidationError
 from clinic.followup.scores import ScoredValue, parse_mode, score_entries
 from clinic.models import Assessment, Patient, Score, ScoreSection, StudyMeasure, StudyTimepoint
 from clinic.models.base import utcnow
+from clinic.reminders import reconcile_reminders
 
 
 def measures_at(session: Session, assessment: Assessment) -> list[str]:
@@ -46,6 +47,7 @@ def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[
     assessment.version += 1
     session.add(assessment)
     session.flush()
+    reconcile_reminders(session, [assessment.id])  # cancels its pending reminder
     return rows
 
 
@@ -83,6 +85,7 @@ def mark_not_done(session: Session, *, assessment: Assessment, reason: str,
     assessment.version += 1
     session.add(assessment)
     session.flush()
+    reconcile_reminders(session, [assessment.id])  # cancels its pending reminder
     return assessment
 
 

@@ -10,6 +10,13 @@ import clinic.models  # noqa: F401  (register the tables)
 
 config = context.config
 target_metadata = SQLModel.metadata
+# Tables other software creates in the app database (APScheduler's job store).
+EXTERNAL_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def _include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    return table is None or table.name not in EXTERNAL_TABLES
 
 
 def _configure(connection) -> None:  # type: ignore[no-untyped-def]
@@ -17,6 +24,7 @@ def _configure(connection) -> None:  # type: ignore[no-untyped-def]
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
+        include_object=_include_object,
         render_as_batch=connection.dialect.name == "sqlite",
     )
 

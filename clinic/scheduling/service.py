@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from clinic.models import Assessment, Patient, Procedure, StudyTimepoint
+from clinic.reminders import reconcile_reminders
 from clinic.scheduling.windows import PlannedVisit, TimepointSpec, plan_one
 
 
@@ -75,6 +76,7 @@ def schedule_from_procedure(session: Session, *, patient: Patient, procedure: Pr
         session.add(assessment)
         changed.append(assessment)
     session.flush()
+    reconcile_reminders(session, [a.id for a in changed])  # re-plan reminders
     return changed
 
 

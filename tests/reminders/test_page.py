@@ -1,0 +1,49 @@
+"""/reminders: who may see it, what each role sees, failures highlighted."""
+
+from __future__ import annotations
+
+import time_machine
+
+from clinic.reminders.delivery import run_once
+from tests.factories import PASSWORD, make_site, make_user
+from tests.reminders.conftest import SEND_DAY
+
+
+def login(client, session, role, site=None):  # type: ignore[no-untyped-def]
+    user = make_user(session, role, site)
+    session.commit()
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    return user
+
+
+def test_roles(client, session, clinic):
+    assert client.get("/reminders/").status_code == 302  # to the login page
+    login(client, session, "physician")
+    assert client.get("/reminders/").status_code == 403
+    assert client.post("/reminders/reminder/1/send-again").status_code == 403
+
+
+def test_nurse_sees_own_site_log_and_nav_link(mail_app, smtp, client, session, clinic):
+    with time_machine.travel(SEND_DAY):
+        run_once(mail_app)
+    login(client, session, "nurse", make_site(session))
+    page = client.get("/reminders/").get_data(as_text=True)
+    assert 'href="/reminders/"' in page
+    assert page.count('data-outcome="sent"') == 2
+    assert f"{clinic.patient.study_code} · 1 month" in page
+    assert "Send again" not in page
+    client.post("/logout")
+    login(client, session, "nurse", make_site(session, "SOUTH"))
+    page = client.get("/reminders/").get_data(as_text=True)
+    assert "data-outcome" not in page and "Nothing sent yet." in page
+
+
+def test_unknown_outcome_is_shown_for_review(mail_app, smtp, client, session, clinic):
+    smtp.handler.hang_up = True
+    with time_machine.travel(SEND_DAY):
+        run_once(mail_app)
+    login(client, session, "coordinator")
+    page = client.get("/reminders/").get_data(as_text=True)
+    assert page.count('data-state="unknown"') == 2
+    assert "OUTCOME UNKNOWN" in page and "not re-sent automatically" in page
+    assert page.count('class="status-missed failed"') == 2
