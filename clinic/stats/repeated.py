@@ -71,7 +71,7 @@ def wide_matrix(
         raise ValueError(f"duplicate {subject} × {timepoint} rows (first few): {pairs}")
     mat = np.full(len(s_labels) * k, np.nan)
     mat[key] = as_float_array(data[value])
-    return mat.reshape(-1, k), np.asarray(s_labels), levels
+    return mat.reshape(len(s_labels), k), np.asarray(s_labels), levels
 
 
 def _friedman_core(mat: np.ndarray) -> tuple[np.ndarray, float]:

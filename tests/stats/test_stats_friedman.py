@@ -139,3 +139,15 @@ def test_odi_float_ties_within_subject() -> None:
     assert res.statistic == friedman(pd.DataFrame(exact)).statistic
     raw = pd.DataFrame(rows).pivot(index="subject", columns="timepoint", values="value")
     assert differs(float(stats.friedmanchisquare(*raw.to_numpy().T).statistic), res.statistic)
+
+
+def test_friedman_on_no_data_is_not_computable_not_a_crash():
+    import pandas as pd
+
+    from clinic.stats import friedman
+
+    empty = pd.DataFrame({"subject": [], "timepoint": [], "value": []})
+    for order in (None, []):
+        result = friedman(empty, order=order)
+        assert result.statistic is None and result.p is None
+        assert result.reason == "Friedman's test needs at least two timepoints"

@@ -1,0 +1,106 @@
+"""Table 1 (demographics and baseline) and Table 2 (procedure characteristics)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from clinic import catalog
+from clinic.reports.cells import (
+    Arms,
+    arm_values,
+    categorical_rows,
+    compare_p_cell,
+    continuous_rows,
+)
+from clinic.reports.data import StudyData
+from clinic.reports.tables import Cell, Table, TableBuilder
+from clinic.stats import compare_categorical
+from clinic.stats.format import format_count_pct
+
+PUNCTURE_BINS = ((1, 2, "1 or 2"), (3, 4, "3 or 4"), (5, 6, "5 or 6"), (7, 20, "7 or more"))
+SI_SIDES = (("none", "No"), ("right", "Only right"), ("left", "Only left"),
+            ("bilateral", "Bilateral"))
+
+
+def _by_arm(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    return pd.DataFrame({"arm": frame["arm"], "value": frame[column]})
+
+
+def _abbreviations(arms: Arms) -> str:
+    groups = ", ".join(arms.labels[c] for c in arms.codes)
+    return f"{groups}. IQR interquartile range; SD standard deviation."
+
+
+def table1(data: StudyData, arms: Arms) -> Table:
+    b = TableBuilder("table1", "Table 1. Demographic and baseline characteristics",
+                     "Characteristic", arms.columns())
+    p = data.patients
+    continuous_rows(b, "Age (years)", arm_values(p, "age", arms), arms, mean_sd=True)
+    categorical_rows(b, "Sex", _by_arm(p, "sex"), arms, list(catalog.SEXES.items()))
+    continuous_rows(b, "BMI (kg/m²)", arm_values(p, "bmi", arms), arms, mean_sd=True)
+    for root in catalog.ROOTS:
+        categorical_rows(b, f"{root} root laterality", _by_arm(p, f"laterality_{root}"), arms,
+                         list(catalog.LATERALITY.items()))
+    b.note("Levels with no patient in any arm are not shown.")
+    b.abbreviations.append(_abbreviations(arms))
+    return b.build()
+
+
+def _punctures(procedures: pd.DataFrame) -> pd.Series:
+    out = pd.Series(pd.NA, index=procedures.index, dtype=object)
+    for low, high, label in PUNCTURE_BINS:
+        out[procedures["punctures"].between(low, high)] = label
+    return out
+
+
+def _si_side(data: StudyData) -> pd.Series:
+    sij = data.targets[data.targets["level"] == "SIJ"].drop_duplicates("subject")
+    side = data.procedures["subject"].map(sij.set_index("subject")["side"])
+    side = side.astype(object).where(side.notna(), "none")
+    return side.replace({"midline": "bilateral"})
+
+
+def table2(data: StudyData, arms: Arms) -> Table:
+    b = TableBuilder("table2", "Table 2. Procedure characteristics", "Variable", arms.columns())
+    proc = data.procedures.assign(
+        arm=data.procedures["subject"].map(data.patients.set_index("subject")["arm"]))
+    categorical_rows(b, "Roots injected (punctures)",
+                     pd.DataFrame({"arm": proc["arm"], "value": _punctures(proc)}), arms,
+                     [(label, label) for *_, label in PUNCTURE_BINS])
+    categorical_rows(b, "Side of sacroiliac joint injection",
+                     pd.DataFrame({"arm": proc["arm"], "value": _si_side(data)}), arms,
+                     list(SI_SIDES), keep_empty=True)
+    categorical_rows(b, "Procedure type", _by_arm(proc, "procedure_type"), arms,
+                     list(catalog.PROCEDURE_TYPES.items()))
+    _level_rows(b, data, proc, arms)
+    treated = len(proc)
+    if treated < len(data.patients):
+        b.note(f"{len(data.patients) - treated} included patient(s) have no procedure recorded "
+               "and are not counted in this table.")
+    b.note("Each patient's first (index) procedure is described.")
+    b.abbreviations.append(_abbreviations(arms))
+    return b.build()
+
+
+def _level_rows(b: TableBuilder, data: StudyData, proc: pd.DataFrame, arms: Arms) -> None:
+    """One row per level treated: patients with a target there, p on yes/no × arm."""
+    treated = set(data.targets["level"])
+    present = [lvl for lvl in catalog.LEVELS if lvl in treated]
+    if not present:
+        return
+    totals = proc["arm"].value_counts()
+    b.heading("Levels treated", tuple(Cell("", int(totals.get(c, 0))) for c in arms.codes)
+              + (Cell(),))
+    for level in present:
+        hit = proc["subject"].isin(set(data.targets.loc[data.targets["level"] == level,
+                                                        "subject"]))
+        yes = proc.loc[hit, "arm"].value_counts()
+        table = pd.DataFrame({c: [int(yes.get(c, 0)), int(totals.get(c, 0) - yes.get(c, 0))]
+                              for c in arms.codes}, index=["yes", "no"])
+        label = f"Level {catalog.LEVELS[level]}"
+        cells = tuple(Cell(format_count_pct(int(yes.get(c, 0)), int(totals.get(c, 0))))
+                      for c in arms.codes)
+        b.row(catalog.LEVELS[level], (*cells, compare_p_cell(compare_categorical(table), b,
+                                                              label)))
+    b.note("Levels treated: a patient treated at several levels counts under each; each "
+           "level's p compares treated vs not treated at that level between arms.")

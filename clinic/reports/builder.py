@@ -1,0 +1,108 @@
+"""Build a study report: data → statistics → format-independent tables and figure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlmodel import Session
+
+from clinic.reports.baseline import table1, table2
+from clinic.reports.cells import Arms
+from clinic.reports.data import StudyData, StudyInfo, load_study_data
+from clinic.reports.dataset import AnalysisDataset, build_dataset, data_version
+from clinic.reports.figure import Panel, Series
+from clinic.reports.filters import ReportFilters
+from clinic.reports.flow import flow_table
+from clinic.reports.methods import methods_text
+from clinic.reports.outcomes import (
+    OutcomeAnalysis,
+    analyse_outcome,
+    figure_series,
+    outcome_instruments,
+    posthoc_table,
+    table3,
+)
+from clinic.reports.radiation import table4
+from clinic.reports.safety import table5, table6
+from clinic.reports.tables import Table
+from clinic.scoring.instruments import INSTRUMENTS
+from clinic.studies.setup import find_study
+
+Progress = Callable[[str], None]
+FIGURE_TITLE = "Figure. Outcomes over time by arm"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    data_version: str  # SHA-256 over the rows used
+    generated_at: datetime
+    patients: int
+
+
+@dataclass(frozen=True)
+class Report:
+    study: StudyInfo
+    filters: ReportFilters
+    tables: tuple[Table, ...]
+    panels: tuple[Panel, ...]
+    methods: tuple[str, ...]
+    dataset: AnalysisDataset
+    stamp: Stamp
+
+    def table(self, key: str) -> Table:
+        return next(t for t in self.tables if t.key == key)
+
+    def tables_csv(self) -> str:
+        """Every table cell as CSV: byte-identical for the same data and filters."""
+        return "".join(t.to_csv() if i == 0 else t.to_csv().split("\n", 1)[1]
+                       for i, t in enumerate(self.tables))
+
+    @property
+    def figure_caption(self) -> str:
+        return (f"{FIGURE_TITLE}: median with interquartile band at each timepoint "
+                "(n per cell in Table 3); lines break where nothing was recorded.")
+
+
+def _panels(analyses: list[OutcomeAnalysis], data: StudyData, arms: Arms) -> tuple[Panel, ...]:
+    labels = {t.code: t.label for t in data.study.timepoints}
+    return tuple(
+        Panel(a.label, tuple(labels[tp] for tp in a.timepoints),
+              tuple(Series(arms.labels[c], tuple(figure_series(a, c))) for c in arms.codes),
+              INSTRUMENTS[a.instrument].max_value)  # type: ignore[arg-type]
+        for a in analyses)
+
+
+def compute_report(data: StudyData, progress: Progress | None = None,
+                   now: datetime | None = None) -> Report:
+    """Everything after the database: pure computation on the study's frames."""
+    say = progress or (lambda _message: None)
+    arms = Arms.of(data)
+    say("baseline and procedure tables")
+    tables = [flow_table(data, arms), table1(data, arms), table2(data, arms)]
+    say("outcomes (between arms per timepoint, Friedman within arms)")
+    analyses = [analyse_outcome(data, arms, code) for code in outcome_instruments(data)]
+    tables.append(table3(data, arms, analyses))
+    say("radiation, safety and satisfaction tables")
+    tables += [table4(data, arms), table5(data, arms), table6(data, arms),
+               posthoc_table(data, arms, analyses)]
+    coefficients = any("Effective dose" in r.label for r in tables[4].rows)
+    say("analysis data set")
+    return Report(
+        study=data.study, filters=data.filters, tables=tuple(tables),
+        panels=_panels(analyses, data, arms),
+        methods=tuple(methods_text(tables, coefficients)), dataset=build_dataset(data),
+        stamp=Stamp(data_version(data), now or datetime.now(UTC), len(data.patients)),
+    )
+
+
+def build_report(session: Session, study_code: str, filters: ReportFilters, *,
+                 timezone: str, progress: Progress | None = None) -> Report:
+    """Load the study's data for ``filters`` and compute the report."""
+    say = progress or (lambda _message: None)
+    study = find_study(session, study_code)
+    say(f"reading study {study.code}")
+    data = load_study_data(session, study, filters, timezone)
+    say(f"{len(data.patients)} patients included")
+    return compute_report(data, say)

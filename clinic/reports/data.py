@@ -1,0 +1,309 @@
+"""The report's data layer: the database → tidy DataFrames for one study and its filters.
+
+This is the only module of the report that reads the database. Everything after it
+(statistics, tables, figure, exports) works on the frames below, keyed by the
+patient's pseudonymous ``subject`` (the study code): no database ids, no identity
+data (``PatientIdentity`` is never read here).
+
+Frames of :class:`StudyData` (one row per …):
+  patients     included patient: subject, arm, site, sex, age, bmi, status, L3/L4/L5
+  procedures   included patient's index (first) procedure, local date and dose fields
+  targets      target (level, side) of an index procedure
+  assessments  scheduled follow-up: subject, timepoint, state, status (as of the day)
+  scores       recorded value: subject, timepoint, instrument, value (exact), reason
+  events       adverse event: subject, event_type, severity, is_related
+  screening    screening: site, is_eligible, failing (criterion codes, "|"-joined)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Select, select
+from sqlmodel import Session
+
+from clinic.catalog import ROOTS
+from clinic.models import (
+    AdverseEvent,
+    Assessment,
+    EligibilityCriterion,
+    Enrollment,
+    Patient,
+    Procedure,
+    ProcedureTarget,
+    RootLaterality,
+    Score,
+    Screening,
+    ScreeningAnswer,
+    Site,
+    Study,
+    StudyArm,
+    StudyTimepoint,
+)
+from clinic.reports.filters import ReportFilters
+from clinic.scheduling.status import status_case
+from clinic.studies import setup
+
+
+@dataclass(frozen=True)
+class ArmInfo:
+    code: str
+    label: str
+    modality: str
+
+
+@dataclass(frozen=True)
+class TimepointInfo:
+    code: str
+    label: str
+    offset_days: int
+    is_baseline: bool
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    code: str
+    title: str
+    design: str
+    is_synthetic: bool
+    arms: tuple[ArmInfo, ...]
+    timepoints: tuple[TimepointInfo, ...]
+    measures: tuple[tuple[str, tuple[str, ...]], ...]  # instrument, timepoint codes
+    criteria: tuple[tuple[str, str, str], ...]  # code, kind, text
+
+    def timepoints_of(self, instrument: str) -> tuple[str, ...]:
+        return dict(self.measures).get(instrument, ())
+
+    def label_of(self, timepoint: str) -> str:
+        return next(t.label for t in self.timepoints if t.code == timepoint)
+
+
+@dataclass(frozen=True)
+class StudyData:
+    study: StudyInfo
+    filters: ReportFilters
+    timezone: str
+    patients: pd.DataFrame
+    procedures: pd.DataFrame
+    targets: pd.DataFrame
+    assessments: pd.DataFrame
+    scores: pd.DataFrame
+    events: pd.DataFrame
+    screening: pd.DataFrame
+    randomized: pd.DataFrame  # every enrolled patient before filters: subject, arm
+    exclusions: tuple[str, ...]
+
+
+def _frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
+    """Run a Core select on the session's connection; columns named by their labels."""
+    rows = session.connection().execute(stmt).all()
+    columns = [c.key for c in stmt.selected_columns]
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    data = {c: _column(v) for c, v in zip(columns, values, strict=True)}
+    return pd.DataFrame(data, columns=columns)
+
+
+def _column(values: tuple[Any, ...]) -> Any:
+    """Text stays numpy ``object`` (pandas' python-backed ``str`` dtype is slow to compare)."""
+    if any(isinstance(v, str) for v in values[:50]):
+        return pd.Series(values, dtype=object)
+    return list(values)
+
+
+def study_info(session: Session, study: Study) -> StudyInfo:
+    sid: int = study.id  # type: ignore[assignment]
+    tps = setup.timepoints(session, sid)
+    every = tuple(t.code for t in tps)
+    return StudyInfo(
+        code=study.code, title=study.title, design=study.design,
+        is_synthetic=study.is_synthetic,
+        arms=tuple(ArmInfo(a.code, a.label, a.modality) for a in setup.arms(session, sid)),
+        timepoints=tuple(TimepointInfo(t.code, t.label, t.offset_days, t.is_baseline)
+                         for t in tps),
+        measures=tuple((m.instrument, tuple(c for c in every if m.timepoint_codes is None
+                                            or c in m.timepoint_codes))
+                       for m in setup.measures(session, sid)),
+        criteria=tuple((c.code, c.kind, c.text) for c in setup.criteria(session, sid)),
+    )
+
+
+def _patients(session: Session, sid: int) -> pd.DataFrame:
+    stmt = (select(Patient.id.label("pid"), Patient.study_code.label("subject"),  # type: ignore[union-attr]
+                   StudyArm.code.label("arm"), Site.code.label("site"), Patient.sex,
+                   Patient.age_at_enrollment, Patient.birth_year, Patient.bmi,
+                   Enrollment.enrolled_on, Enrollment.status, Enrollment.withdrawal_reason)
+            .join(Patient, Patient.id == Enrollment.patient_id)
+            .join(StudyArm, StudyArm.id == Enrollment.arm_id)
+            .join(Site, Site.id == Patient.site_id)
+            .where(Enrollment.study_id == sid).order_by(Patient.study_code))
+    df = _frame(session, stmt)
+    year = pd.to_datetime(df["enrolled_on"]).dt.year
+    born = pd.to_numeric(df["birth_year"], errors="coerce")
+    df["age"] = pd.to_numeric(df["age_at_enrollment"], errors="coerce").fillna(year - born)
+    lat = _frame(session, select(RootLaterality.patient_id.label("pid"), RootLaterality.root,
+                                 RootLaterality.laterality)
+                 .join(Patient, Patient.id == RootLaterality.patient_id)
+                 .where(Patient.study_id == sid))
+    wide = lat.pivot(index="pid", columns="root", values="laterality") if len(lat) else None
+    for root in ROOTS:
+        values = wide[root] if wide is not None and root in wide else pd.Series(dtype=object)
+        df[f"laterality_{root}"] = df["pid"].map(values)
+    return df.drop(columns=["age_at_enrollment", "birth_year"])
+
+
+def _procedures(session: Session, sid: int, timezone: str) -> pd.DataFrame:
+    p = Procedure
+    stmt = (select(p.patient_id.label("pid"), p.id.label("procedure_id"), p.performed_at,  # type: ignore[union-attr]
+                   p.modality, p.procedure_type, p.punctures, p.contrast_extravasation,
+                   p.dap_mgy_cm2, p.fluoroscopy_time_s, p.ctdivol_mgy, p.dlp_mgy_cm,
+                   p.operative_time_min, p.first_attempt_success, p.needle_repositions)
+            .join(Patient, Patient.id == p.patient_id).where(Patient.study_id == sid)
+            .order_by(p.patient_id, p.performed_at, p.id))
+    df = _frame(session, stmt).drop_duplicates("pid", keep="first")
+    when = pd.to_datetime(df["performed_at"], utc=True).dt.tz_convert(timezone)
+    df["performed_on"] = when.dt.date
+    return df.drop(columns=["performed_at"])
+
+
+def _targets(session: Session, sid: int) -> pd.DataFrame:
+    return _frame(session, select(ProcedureTarget.procedure_id, ProcedureTarget.level,
+                                  ProcedureTarget.side)
+                  .join(Procedure, Procedure.id == ProcedureTarget.procedure_id)
+                  .join(Patient, Patient.id == Procedure.patient_id)
+                  .where(Patient.study_id == sid).order_by(ProcedureTarget.id))
+
+
+def _assessments(session: Session, sid: int, filters: ReportFilters) -> pd.DataFrame:
+    return _frame(session, select(Assessment.patient_id.label("pid"),
+                                  StudyTimepoint.code.label("timepoint"), Assessment.state,
+                                  status_case(filters.as_of).label("status"),
+                                  Assessment.not_done_reason)
+                  .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)
+                  .where(StudyTimepoint.study_id == sid))
+
+
+def _scores(session: Session, sid: int) -> pd.DataFrame:
+    df = _frame(session, select(Assessment.patient_id.label("pid"),
+                                StudyTimepoint.code.label("timepoint"), Score.instrument,
+                                Score.value, Score.raw_sum, Score.answered,
+                                Score.not_computable_reason.label("reason"))
+                .join(Assessment, Assessment.id == Score.assessment_id)
+                .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)
+                .where(StudyTimepoint.study_id == sid))
+    # ODI/NDI are ranked on their exact value, raw sum / (5 × sections answered) × 100,
+    # so equal scores tie even when the stored total was rounded to 2 decimals.
+    exact = df["raw_sum"].notna() & (df["answered"].fillna(0) > 0)
+    df["value"] = df["value"].astype(float)
+    df.loc[exact, "value"] = (df.loc[exact, "raw_sum"].astype(float) * 20.0
+                              / df.loc[exact, "answered"].astype(float))
+    return df
+
+
+def _events(session: Session, sid: int) -> pd.DataFrame:
+    return _frame(session, select(AdverseEvent.patient_id.label("pid"), AdverseEvent.event_type,
+                                  AdverseEvent.severity, AdverseEvent.is_related)
+                  .join(Patient, Patient.id == AdverseEvent.patient_id)
+                  .where(Patient.study_id == sid).order_by(AdverseEvent.id))
+
+
+def _screening(session: Session, sid: int) -> pd.DataFrame:
+    screens = _frame(session, select(Screening.id.label("screening_id"), Site.code.label("site"),
+                                     Screening.is_eligible)
+                     .join(Site, Site.id == Screening.site_id)
+                     .where(Screening.study_id == sid).order_by(Screening.id))
+    answers = _frame(session, select(ScreeningAnswer.screening_id, EligibilityCriterion.code,
+                                     EligibilityCriterion.kind, ScreeningAnswer.answer)
+                     .join(EligibilityCriterion,
+                           EligibilityCriterion.id == ScreeningAnswer.criterion_id)
+                     .join(Screening, Screening.id == ScreeningAnswer.screening_id)
+                     .where(Screening.study_id == sid, Screening.is_eligible.is_(False)))  # type: ignore[attr-defined]
+    wanted = answers["kind"] == "inclusion"
+    failed = answers[answers["answer"].isna() | (answers["answer"].astype("boolean") != wanted)]
+    joined = failed.groupby("screening_id")["code"].agg("|".join)
+    lookup = joined.to_dict()
+    screens["failing"] = pd.Series([lookup.get(i, "") for i in screens["screening_id"]],
+                                   index=screens.index, dtype=object)
+    return screens.drop(columns=["screening_id"])
+
+
+def _keep(patients: pd.DataFrame, procedures: pd.DataFrame, targets: pd.DataFrame,
+          f: ReportFilters) -> tuple[pd.Series, list[str]]:
+    keep = pd.Series(True, index=patients.index)
+    notes = []
+    for column, wanted, what in (("arm", f.arms, "arm"), ("site", f.sites, "site")):
+        if wanted:
+            keep &= patients[column].isin(wanted)
+            notes.append(f"{what} not in {', '.join(wanted)}")
+    if f.uses_procedure:
+        proc = procedures.set_index("pid")
+        ok = pd.Series(True, index=proc.index)
+        if f.date_from:
+            ok &= proc["performed_on"] >= f.date_from
+        if f.date_to:
+            ok &= proc["performed_on"] <= f.date_to
+        if f.procedure_types:
+            ok &= proc["procedure_type"].isin(f.procedure_types)
+        if f.levels:
+            hit = targets.loc[targets["level"].isin(f.levels), "procedure_id"]
+            ok &= proc["procedure_id"].isin(hit)
+        keep &= patients["pid"].isin(ok[ok].index)
+        notes.append("no index procedure, or its date, type or levels outside the filters")
+    return keep, notes
+
+
+def load_study_data(session: Session, study: Study, filters: ReportFilters,
+                    timezone: str) -> StudyData:
+    """Read one study's data, keep the patients the filters select, drop database ids."""
+    sid: int = study.id  # type: ignore[assignment]
+    info = study_info(session, study)
+    patients = _patients(session, sid)
+    procedures = _procedures(session, sid, timezone)
+    targets = _targets(session, sid)
+    keep, why = _keep(patients, procedures, targets, filters)
+    excluded = int((~keep).sum())
+    exclusions = (f"{excluded} of {len(patients)} randomized patients left out by the report "
+                  f"filters ({'; '.join(why)}).",) if excluded else ()
+    randomized = patients[["subject", "arm"]].reset_index(drop=True)
+    patients = patients[keep].reset_index(drop=True)
+    patients["subject"] = patients["subject"].astype(object)
+    subject = patients.set_index("pid")["subject"]
+
+    def rekey(df: pd.DataFrame, *keys: str) -> pd.DataFrame:
+        out = df[df["pid"].isin(subject.index)].copy()
+        out.insert(0, "subject", out.pop("pid").map(subject).astype(object))
+        return out.sort_values(["subject", *keys], kind="stable").reset_index(drop=True)
+
+    procedures = rekey(procedures)
+    screening = _screening(session, sid)
+    if filters.sites:
+        screening = screening[screening["site"].isin(filters.sites)].reset_index(drop=True)
+    targets = targets[targets["procedure_id"].isin(procedures["procedure_id"])]
+    targets = targets.assign(subject=targets["procedure_id"].map(
+        procedures.set_index("procedure_id")["subject"]))[["subject", "level", "side"]]
+    return StudyData(
+        study=info, filters=filters, timezone=timezone,
+        patients=patients.drop(columns=["pid"]),
+        procedures=procedures.drop(columns=["procedure_id"]),
+        targets=targets.sort_values(["subject", "level"], kind="stable").reset_index(drop=True),
+        assessments=rekey(_assessments(session, sid, filters), "timepoint"),
+        scores=rekey(_scores(session, sid), "timepoint", "instrument"),
+        events=rekey(_events(session, sid), "event_type"),
+        screening=screening, randomized=randomized, exclusions=exclusions,
+    )
+
+
+def patient_scores(session: Session, patient_id: int) -> pd.DataFrame:
+    """One patient's recorded outcomes for the trajectory chart (timepoint order)."""
+    df = _frame(session, select(StudyTimepoint.code.label("timepoint"), StudyTimepoint.label,
+                                StudyTimepoint.position, Score.instrument, Score.value,
+                                Score.raw_sum, Score.answered)
+                .join(Assessment, Assessment.id == Score.assessment_id)
+                .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)
+                .where(Assessment.patient_id == patient_id)
+                .order_by(StudyTimepoint.position, Score.instrument))
+    exact = df["raw_sum"].notna() & (df["answered"].fillna(0) > 0)
+    df["value"] = df["value"].astype(float)
+    df.loc[exact, "value"] = df.loc[exact, "raw_sum"] * 20.0 / df.loc[exact, "answered"]
+    return df.drop(columns=["raw_sum", "answered"])

@@ -1,0 +1,156 @@
+"""The de-identified analysis data set (long and wide) and its data dictionary.
+
+Patients appear only by their study code. No names, contact data, record numbers or
+dates are exported (dates are left out as quasi-identifiers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from clinic import catalog
+from clinic.reports.baseline import PUNCTURE_BINS, SI_SIDES, _punctures, _si_side
+from clinic.reports.data import StudyData
+from clinic.reports.radiation import effective_dose
+from clinic.scoring.instruments import INSTRUMENTS
+from clinic.scoring.likert import Satisfaction
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    label: str
+    unit: str = ""
+    values: dict[str, str] = field(default_factory=dict)  # code -> label (categorical)
+
+
+@dataclass(frozen=True)
+class AnalysisDataset:
+    long: pd.DataFrame
+    wide: pd.DataFrame
+    variables: tuple[Variable, ...]
+
+    def dictionary(self) -> pd.DataFrame:
+        return pd.DataFrame([{"variable": v.name, "label": v.label, "unit": v.unit,
+                              "type": "categorical" if v.values else _kind(self.wide[v.name]),
+                              "values": "; ".join(f"{k}={t}" for k, t in v.values.items())}
+                             for v in self.variables])
+
+
+def _kind(column: pd.Series) -> str:
+    return "numeric" if pd.api.types.is_numeric_dtype(column) else "text"
+
+
+def _base_variables(data: StudyData) -> list[Variable]:
+    arms = {a.code: a.label for a in data.study.arms}
+    sites = {s: s for s in sorted(set(data.patients["site"]))}
+    lat = dict(catalog.LATERALITY)
+    return [
+        Variable("subject", "Patient study code (pseudonym)"),
+        Variable("arm", "Randomized arm", values=arms),
+        Variable("site", "Site", values=sites),
+        Variable("sex", "Sex", values=dict(catalog.SEXES)),
+        Variable("age", "Age at enrollment", "years"),
+        Variable("bmi", "Body mass index", "kg/m²"),
+        Variable("status", "Enrollment status", values=dict(catalog.ENROLLMENT_STATUSES)),
+        *(Variable(f"laterality_{r}", f"{r} root laterality at baseline", values=lat)
+          for r in catalog.ROOTS),
+    ]
+
+
+def _procedure_variables(data: StudyData) -> list[Variable]:
+    treated = set(data.targets["level"])
+    levels = [lvl for lvl in catalog.LEVELS if lvl in treated]
+    return [
+        Variable("modality", "Guidance modality", values=dict(catalog.MODALITIES)),
+        Variable("procedure_type", "Procedure type", values=dict(catalog.PROCEDURE_TYPES)),
+        Variable("punctures", "Number of punctures"),
+        Variable("punctures_group", "Roots injected",
+                 values={label: label for *_, label in PUNCTURE_BINS}),
+        Variable("si_side", "Side of sacroiliac joint injection", values=dict(SI_SIDES)),
+        *(Variable(f"level_{lvl.replace('-', '_')}", f"Level {catalog.LEVELS[lvl]} treated",
+                   values={"0": "No", "1": "Yes"}) for lvl in levels),
+        Variable("contrast_extravasation", "Contrast extravasation",
+                 values={"0": "Negative", "1": "Positive"}),
+        Variable("dap_mgy_cm2", "Dose-area product", "mGy·cm²"),
+        Variable("fluoroscopy_time_s", "Fluoroscopy time", "s"),
+        Variable("ctdivol_mgy", "CTDIvol", "mGy"),
+        Variable("dlp_mgy_cm", "Dose-length product", "mGy·cm"),
+        Variable("effective_dose_msv", "Effective dose, estimate (see report Table 4)", "mSv"),
+        Variable("operative_time_min", "Operative time", "min"),
+        Variable("time_per_puncture_min", "Operative time per puncture", "min"),
+        Variable("complication", "Complication (per patient)",
+                 values={"none": "No", **catalog.ADVERSE_EVENT_TYPES,
+                         "multiple": "More than one type"}),
+    ]
+
+
+def _score_variables(data: StudyData) -> list[Variable]:
+    out = []
+    labels = {tp.code: tp.label for tp in data.study.timepoints}
+    likert = {str(s.score): s.label for s in Satisfaction}
+    for code, tps in data.study.measures:
+        inst = INSTRUMENTS[code]
+        for tp in tps:
+            values = likert if inst.choices else {}
+            out.append(Variable(f"{code}_{tp}", f"{inst.label}, {labels[tp]}", inst.unit,
+                                values))
+    return out
+
+
+def _procedure_columns(data: StudyData) -> pd.DataFrame:
+    proc = data.procedures.set_index("subject", drop=False)
+    out = proc[["subject", "modality", "procedure_type", "punctures"]].copy()
+    out["punctures_group"] = _punctures(proc)
+    out["si_side"] = _si_side(data).to_numpy()
+    treated = set(data.targets["level"])
+    for lvl in [lvl for lvl in catalog.LEVELS if lvl in treated]:
+        hit = set(data.targets.loc[data.targets["level"] == lvl, "subject"])
+        out[f"level_{lvl.replace('-', '_')}"] = proc["subject"].isin(hit).astype(int).astype(str)
+    out["contrast_extravasation"] = proc["contrast_extravasation"].map({True: "1", False: "0"})
+    for col in ("dap_mgy_cm2", "fluoroscopy_time_s", "ctdivol_mgy", "dlp_mgy_cm",
+                "operative_time_min"):
+        out[col] = proc[col].astype(float)
+    out["effective_dose_msv"] = effective_dose(proc.reset_index(drop=True),
+                                               data.targets).to_numpy()
+    out["time_per_puncture_min"] = proc["operative_time_min"].astype(float) / proc["punctures"]
+    types = data.events.groupby("subject")["event_type"].agg(lambda s: sorted(set(s)))
+    out["complication"] = proc["subject"].map(types).map(
+        lambda t: "none" if not isinstance(t, list) else (t[0] if len(t) == 1 else "multiple"))
+    return out.reset_index(drop=True)
+
+
+def build_dataset(data: StudyData) -> AnalysisDataset:
+    variables = [*_base_variables(data), *_procedure_variables(data), *_score_variables(data)]
+    wide = data.patients[["subject", "arm", "site", "sex", "age", "bmi", "status",
+                          *(f"laterality_{r}" for r in catalog.ROOTS)]].copy()
+    wide = wide.merge(_procedure_columns(data), on="subject", how="left")
+    s = data.scores.assign(column=data.scores["instrument"] + "_" + data.scores["timepoint"])
+    s = s[s["column"].isin({v.name for v in _score_variables(data)})]
+    scores = s.pivot(index="subject", columns="column", values="value")
+    for v in _score_variables(data):
+        values = scores[v.name] if v.name in scores else pd.Series(dtype=float)
+        wide[v.name] = wide["subject"].map(values).astype(float)
+    wide = wide[[v.name for v in variables]]
+    order = {tp.code: i for i, tp in enumerate(data.study.timepoints)}
+    long = data.scores.assign(
+        arm=data.scores["subject"].map(data.patients.set_index("subject")["arm"]),
+        timepoint_order=data.scores["timepoint"].map(order))
+    long = long[["subject", "arm", "timepoint", "timepoint_order", "instrument", "value"]]
+    long = long.sort_values(["subject", "timepoint_order", "instrument"], kind="stable")
+    return AnalysisDataset(long.reset_index(drop=True), wide, tuple(variables))
+
+
+def data_version(data: StudyData) -> str:
+    """SHA-256 over the rows the report uses (the frames of ``data``), in a fixed order."""
+    digest = hashlib.sha256()
+    for name in ("patients", "procedures", "targets", "assessments", "scores", "events",
+                 "screening", "randomized"):
+        frame: pd.DataFrame = getattr(data, name)
+        digest.update(f"{name}:{','.join(frame.columns)}:{len(frame)}".encode())
+        rows = pd.util.hash_pandas_object(frame.astype(object).astype(str), index=False)
+        digest.update(rows.to_numpy(dtype="<u8").tobytes())
+    return digest.hexdigest()

@@ -1,0 +1,97 @@
+"""Participant flow (CONSORT): screening, randomization, procedures, follow-up status."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from clinic.reports.cells import Arms
+from clinic.reports.data import StudyData
+from clinic.reports.tables import Cell, Column, Row, Table, TableBuilder
+
+FOLLOW_UP_STATES = (
+    ("assessed", "Assessed"),
+    ("not_done", "Not done (reason recorded)"),
+    ("missed", "Missed (window closed, nothing recorded)"),
+    ("withdrawn", "Withdrawn before this visit"),
+    ("pending", "Pending (window not yet closed)"),
+    ("not_scheduled", "Not scheduled (no procedure yet)"),
+)
+
+
+def _follow_up_state(assessments: pd.DataFrame, patients: pd.DataFrame) -> pd.Series:
+    withdrawn = assessments["subject"].map(patients.set_index("subject")["status"]) == "withdrawn"
+    named = {"completed": "assessed", "not_done": "not_done", "missed": "missed"}
+    state = pd.Series([named.get(s, "pending") for s in assessments["status"]],
+                      index=assessments.index, dtype=object)
+    state[withdrawn & (state != "assessed")] = "withdrawn"
+    return state
+
+
+def _per_arm(arms: Arms, counts: pd.Series) -> tuple[Cell, ...]:
+    cells = [Cell(str(int(counts.get(c, 0)))) for c in arms.codes]
+    return (*cells, Cell(str(int(sum(counts.get(c, 0) for c in arms.codes)))))
+
+
+def _screening_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
+    s = data.screening
+    blank = tuple(Cell() for _ in arms.codes)
+    b.heading("Screening")
+    b.row("Screened", (*blank, Cell(str(len(s)))))
+    ineligible = s[~s["is_eligible"].astype(bool)]
+    b.row("Not eligible", (*blank, Cell(str(len(ineligible)))))
+    failing = ineligible["failing"].str.split("|").explode()
+    counts = failing[failing != ""].value_counts()
+    for code, _kind, text in data.study.criteria:
+        if code in counts:
+            b.rows.append(Row(text, (*blank, Cell(str(int(counts[code])))), level=2))
+    if len(ineligible):
+        b.note("A candidate can fail more than one criterion; unanswered criteria count as "
+               "failed.")
+    if data.filters.sites:
+        b.note("Screening counts are limited to the selected sites.")
+    if data.filters.uses_procedure or data.filters.arms:
+        b.note("Screening counts are not limited by arm or procedure filters (screening "
+               "comes before randomization and procedure).")
+
+
+def _randomized_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
+    randomized = data.randomized["arm"].value_counts()
+    included = data.patients["arm"].value_counts()
+    b.heading("Randomization")
+    b.row("Randomized", _per_arm(arms, randomized))
+    left_out = randomized.sub(included, fill_value=0)
+    if left_out.sum():
+        b.row("Left out by the report filters", _per_arm(arms, left_out))
+    b.row("Included in this report", _per_arm(arms, included))
+    treated = data.patients[data.patients["subject"].isin(data.procedures["subject"])]
+    b.row("Procedure done", _per_arm(arms, treated["arm"].value_counts()))
+    withdrawn = data.patients[data.patients["status"] == "withdrawn"]
+    b.row("Withdrawn (at any time)", _per_arm(arms, withdrawn["arm"].value_counts()))
+
+
+def _timepoint_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
+    a = data.assessments.copy()
+    a["arm"] = a["subject"].map(data.patients.set_index("subject")["arm"])
+    a["flow"] = _follow_up_state(a, data.patients)
+    for tp in data.study.timepoints:
+        at = a[a["timepoint"] == tp.code]
+        b.heading(f"Follow-up: {tp.label}")
+        scheduled = at["arm"].value_counts()
+        unscheduled = data.patients["arm"].value_counts().sub(scheduled, fill_value=0)
+        for code, label in FOLLOW_UP_STATES:
+            counts = (unscheduled if code == "not_scheduled"
+                      else at.loc[at["flow"] == code, "arm"].value_counts())
+            if code in ("assessed", "pending", "missed") or counts.sum():
+                b.row(label, _per_arm(arms, counts))
+
+
+def flow_table(data: StudyData, arms: Arms) -> Table:
+    columns = (*arms.columns(p=False), Column("Total"))
+    b = TableBuilder("flow", "Participant flow (CONSORT)", "Stage", columns)
+    _screening_rows(b, data, arms)
+    _randomized_rows(b, data, arms)
+    _timepoint_rows(b, data, arms)
+    b.note(f"Follow-up status as of {data.filters.as_of.isoformat()}: pending = upcoming, due "
+           "or overdue within its window; missed = window closed with nothing recorded.")
+    b.notes.extend(data.exclusions)
+    return b.build()

@@ -1,0 +1,173 @@
+"""Table 3: each outcome at each timepoint by arm, Friedman within arms, post hoc appendix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from clinic.reports.cells import Arms, compare_p_cell, p_cell, statistic_text, summary_cell
+from clinic.reports.data import StudyData
+from clinic.reports.tables import Cell, Column, Table, TableBuilder
+from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
+from clinic.stats import compare_groups, friedman
+from clinic.stats.format import format_p
+from clinic.stats.results import Describe, Friedman, GroupComparison
+
+OUTCOME_KINDS = (InstrumentKind.SCALE, InstrumentKind.SECTIONS)
+
+
+@dataclass(frozen=True)
+class OutcomeAnalysis:
+    """What ran for one outcome: comparisons per timepoint, Friedman per arm."""
+
+    instrument: str
+    label: str
+    timepoints: tuple[str, ...]
+    comparisons: dict[str, GroupComparison]
+    friedman: dict[str, Friedman]
+    not_computable: int  # recorded but not computable (e.g. too few ODI sections)
+
+
+def outcome_instruments(data: StudyData) -> list[str]:
+    return [code for code, _ in data.study.measures
+            if code in INSTRUMENTS and INSTRUMENTS[code].kind in OUTCOME_KINDS]
+
+
+def outcome_label(code: str) -> str:
+    instrument = INSTRUMENTS[code]
+    unit = instrument.unit.replace("-", "–")
+    return f"{instrument.label}, {unit}" if unit else instrument.label
+
+
+def long_scores(data: StudyData, code: str) -> pd.DataFrame:
+    """subject, arm, timepoint, value for one instrument at its timepoints."""
+    s = data.scores[(data.scores["instrument"] == code)
+                    & data.scores["timepoint"].isin(data.study.timepoints_of(code))]
+    arm = s["subject"].map(data.patients.set_index("subject")["arm"])
+    return pd.DataFrame({"subject": s["subject"], "arm": arm, "timepoint": s["timepoint"],
+                         "value": s["value"].astype(float)}).reset_index(drop=True)
+
+
+def _friedman(df: pd.DataFrame, order: tuple[str, ...]) -> Friedman:
+    recorded = set(df["timepoint"])
+    present = [tp for tp in order if tp in recorded]
+    if len(present) < 2:  # the engine is not called on fewer than two timepoints with data
+        return Friedman(reason="fewer than two timepoints have values in this arm",
+                        k=len(present), timepoints=tuple(present))
+    return friedman(df, subject="subject", timepoint="timepoint", value="value", order=present)
+
+
+def analyse_outcome(data: StudyData, arms: Arms, code: str) -> OutcomeAnalysis:
+    df = long_scores(data, code)
+    order = data.study.timepoints_of(code)
+    known = df[df["value"].notna()]
+    comparisons = {tp: compare_groups({a: known.loc[(known["timepoint"] == tp)
+                                                    & (known["arm"] == a), "value"].to_numpy()
+                                       for a in arms.codes})
+                   for tp in order}
+    fr = {a: _friedman(known[known["arm"] == a], order) for a in arms.codes}
+    return OutcomeAnalysis(code, outcome_label(code), order, comparisons, fr,
+                           int(df["value"].isna().sum()))
+
+
+def _descriptive(comp: GroupComparison, arm: str) -> Describe:
+    return (comp.descriptives or {}).get(arm) or Describe()
+
+
+def _outcome_rows(b: TableBuilder, data: StudyData, arms: Arms, a: OutcomeAnalysis) -> None:
+    b.heading(a.label)
+    for tp in a.timepoints:
+        comp = a.comparisons[tp]
+        label = data.study.label_of(tp)
+        cells = tuple(summary_cell(_descriptive(comp, c)) for c in arms.codes)
+        if all(cell.n == 0 for cell in cells):
+            b.note(f"{a.label} at {label}: nobody in the report recorded it, so the cells are "
+                   "empty and no test ran.")
+            b.row(label, (*cells, Cell("—", note="no values recorded")))
+            continue
+        b.row(label, (*cells, compare_p_cell(comp, b, f"{a.label} at {label}")))
+    _friedman_rows(b, arms, a)
+    if a.not_computable:
+        b.note(f"{a.label}: {a.not_computable} recorded value(s) not computable (e.g. too few "
+               "sections answered) are treated as missing.")
+
+
+def _friedman_rows(b: TableBuilder, arms: Arms, a: OutcomeAnalysis) -> None:
+    stats = [a.friedman[c] for c in arms.codes]
+    mark = b.marks.of("friedman")
+    b.row("Fr (Friedman χ²)", (*(Cell(statistic_text(f.statistic), mark=mark)
+                                 for f in stats), Cell()))
+    p_cells = [p_cell("friedman", f.p, f.reason, b, f"{a.label}, Friedman in "
+                      f"{arms.labels[c]}") for c, f in zip(arms.codes, stats, strict=True)]
+    b.row("p (Friedman)", (*p_cells, Cell()))
+    b.row("n complete cases / timepoints", (*(Cell(f"{f.n} / {f.k}", f.n) for f in stats),
+                                            Cell()))
+    for c, f in zip(arms.codes, stats, strict=True):
+        if f.k < len(a.timepoints):
+            b.note(f"{a.label}, {arms.labels[c]}: Friedman over the {f.k} timepoint(s) with "
+                   "values; timepoints nobody recorded are left out.")
+    excluded = sum(len(f.excluded) for f in stats)
+    if excluded:
+        b.note(f"{a.label}: Friedman uses complete cases; {excluded} patient(s) with a value "
+               "missing at some timepoint were excluded from it (see n complete cases).")
+
+
+def table3(data: StudyData, arms: Arms, analyses: list[OutcomeAnalysis]) -> Table:
+    b = TableBuilder("table3", "Table 3. Outcomes at each timepoint", "Variable",
+                     arms.columns())
+    for a in analyses:
+        _outcome_rows(b, data, arms, a)
+    if not analyses:
+        b.note("The study collects no pain or disability outcome.")
+    b.abbreviations.append("Data are median (IQR) with the n analysed in each cell. Fr "
+                           "Friedman test statistic; pairwise post hoc comparisons are in "
+                           "the appendix.")
+    return b.build()
+
+
+def _pairwise_rows(b: TableBuilder, prefix: str, frame: pd.DataFrame | None,
+                   names: dict[str, str]) -> None:
+    if frame is None:
+        return
+    for r in frame.itertuples(index=False):
+        cells = (Cell(statistic_text(r.statistic)), Cell(statistic_text(r.se)),
+                 Cell(statistic_text(r.z)), Cell(format_p(float(r.p))),
+                 Cell(format_p(float(r.p_adj))))
+        b.row(f"{prefix}: {names.get(r.a, r.a)} – {names.get(r.b, r.b)}", cells)
+
+
+def posthoc_table(data: StudyData, arms: Arms, analyses: list[OutcomeAnalysis]) -> Table:
+    cols = tuple(Column(t) for t in ("Mean-rank difference", "SE", "z", "p",
+                                     "Adjusted p (Bonferroni)"))
+    b = TableBuilder("appendix", "Appendix. Pairwise post hoc comparisons", "Comparison", cols)
+    tps = {t.code: t.label for t in data.study.timepoints}
+    for a in analyses:
+        b.heading(f"{a.label}: between timepoints (after Friedman)")
+        for c in arms.codes:
+            _pairwise_rows(b, arms.labels[c].split(":")[0], a.friedman[c].pairwise, tps)
+        kw = [(tp, comp) for tp, comp in a.comparisons.items()
+              if comp.test == "kruskal_wallis" and getattr(comp.result, "pairwise", None)
+              is not None]
+        if kw:
+            b.heading(f"{a.label}: between arms (Dunn, after Kruskal–Wallis)")
+        for tp, comp in kw:
+            _pairwise_rows(b, tps[tp], comp.result.pairwise,  # type: ignore[union-attr]
+                           {c: arms.labels[c].split(":")[0] for c in arms.codes})
+    b.abbreviations.append(
+        "Timepoints: z = (mean rank a − mean rank b) / √(k(k+1)/(6n)) on the Friedman ranks "
+        "(Dunn / SPSS related-samples pairwise comparisons). Arms: Dunn's test with "
+        "tie-corrected SE. p two-sided; adjusted p = p × number of pairs (Bonferroni), "
+        "capped at 1.")
+    return b.build()
+
+
+def figure_series(a: OutcomeAnalysis, arm: str) -> list[tuple[float, float, float, int] | None]:
+    """(median, q1, q3, n) per timepoint for the figure; None where nothing was recorded."""
+    out: list[tuple[float, float, float, int] | None] = []
+    for tp in a.timepoints:
+        d = _descriptive(a.comparisons[tp], arm)
+        ok = d.n > 0 and d.median is not None and d.q1 is not None and d.q3 is not None
+        out.append((float(d.median), float(d.q1), float(d.q3), d.n) if ok else None)  # type: ignore[arg-type]
+    return out
+

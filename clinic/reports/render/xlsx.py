@@ -1,0 +1,94 @@
+"""The report as an XLSX workbook: one sheet per table, plus the data set and its dictionary."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from clinic.reports.builder import Report
+from clinic.reports.tables import Table
+
+SHEET_NAMES = {"flow": "Flow", "table1": "Table 1", "table2": "Table 2", "table3": "Table 3",
+               "table4": "Table 4", "table5": "Table 5", "table6": "Table 6",
+               "appendix": "Appendix"}
+BOLD = Font(bold=True)
+
+
+def _header(table: Table) -> tuple[list[str], list[tuple[int, str]]]:
+    """Column titles and, per table column, which parts it gets (text, n, test)."""
+    titles = [table.stub]
+    parts: list[tuple[int, str]] = []
+    for i, column in enumerate(table.columns):
+        cells = [row.cells[i] for row in table.rows]
+        label = column.label + (f" (n = {column.n})" if column.n is not None else "")
+        titles.append(label)
+        parts.append((i, "text"))
+        if any(c.n is not None for c in cells):
+            titles.append(f"{column.label}: n")
+            parts.append((i, "n"))
+        if any(c.mark for c in cells):
+            titles.append(f"{column.label}: test")
+            parts.append((i, "mark"))
+    return titles, parts
+
+
+def _table_sheet(ws: Worksheet, table: Table) -> None:
+    ws.append([table.title])
+    ws["A1"].font = Font(bold=True, size=12)
+    titles, parts = _header(table)
+    ws.append(titles)
+    for cell in ws[2]:
+        cell.font = BOLD
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in table.rows:
+        values: list[object] = [row.label if row.level == 0 else "   " + row.label]
+        for i, part in parts:
+            c = row.cells[i]
+            values.append(c.text if part == "text" else c.mark if part == "mark" else c.n)
+        ws.append(values)
+        if row.level == 0:
+            ws.cell(ws.max_row, 1).font = BOLD
+    ws.append([])
+    for line in (*table.footnotes, *table.notes):
+        ws.append([line])
+    ws.column_dimensions["A"].width = 48
+    for letter in "BCDEFGHIJKLMNOP":
+        ws.column_dimensions[letter].width = 20
+
+
+def _frame_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
+    ws.append(list(frame.columns))
+    for cell in ws[1]:
+        cell.font = BOLD
+    for record in frame.itertuples(index=False):
+        ws.append([None if pd.isna(v) else v for v in record])
+
+
+def xlsx_bytes(report: Report) -> bytes:
+    wb = Workbook()
+    about = wb.active
+    about.title = "About"
+    about.append([f"Study report: {report.study.code}"])
+    about.append([report.study.title])
+    for what, value in [*report.filters.describe(),
+                        ("Patients included", report.stamp.patients),
+                        ("Data version (SHA-256)", report.stamp.data_version),
+                        ("Generated", report.stamp.generated_at.isoformat(timespec="seconds"))]:
+        about.append([what, value])
+    about.append([])
+    for paragraph in report.methods:
+        about.append([paragraph])
+    about.column_dimensions["A"].width = 40
+    for table in report.tables:
+        _table_sheet(wb.create_sheet(SHEET_NAMES.get(table.key, table.key[:31])), table)
+    _frame_sheet(wb.create_sheet("Data (wide)"), report.dataset.wide)
+    _frame_sheet(wb.create_sheet("Data dictionary"), report.dataset.dictionary())
+    wb.properties.created = report.stamp.generated_at.replace(tzinfo=None)
+    wb.properties.modified = report.stamp.generated_at.replace(tzinfo=None)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

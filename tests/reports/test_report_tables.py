@@ -1,0 +1,118 @@
+"""The report's tables: three arms, an outcome nobody recorded, filters, reproducibility."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from clinic.exceptions import ValidationError
+from clinic.reports import ReportFilters
+from clinic.reports.figure import figure_svg
+from clinic.reports.radiation import DAP_K, DLP_K, effective_dose
+from clinic.reports.render import render
+from tests.reports.helpers import AS_OF, GAP_STUDY, THREE_ARMS, populate, report_of
+
+
+def _row(report, key, label, level=None):
+    table = report.table(key)
+    return next(r for r in table.rows if r.label == label and (level is None or r.level == level))
+
+
+def test_three_arm_study_uses_kruskal_wallis_with_dunn_post_hoc(session):
+    populate(session, THREE_ARMS, 18)
+    report = report_of(session, "TRI")
+    t3 = report.table("table3")
+    assert [c.label for c in t3.columns][:3] == ["Group A: fluoroscopy-guided",
+                                                  "Group B: CT-guided",
+                                                  "Group C: ultrasound-guided"]
+    baseline = next(r for r in t3.rows if r.label == "Baseline")
+    p = baseline.cells[-1]
+    assert p.mark and any(f.startswith(f"{p.mark} Kruskal–Wallis") for f in t3.footnotes)
+    assert not any("Mann–Whitney" in f for f in t3.footnotes)
+    appendix = report.table("appendix")
+    assert any("Dunn, after Kruskal–Wallis" in r.label for r in appendix.rows)
+    assert any(r.label.startswith("Baseline: Group A – Group C") for r in appendix.rows)
+    t4 = report.table("table4")
+    dap = _row(report, "table4", "Dose–area product, DAP (mGy·cm²)")
+    assert [c.text for c in dap.cells][1:] == ["—", "—", "—"]  # CT, US, and no p
+    assert any("ultrasound" in n.lower() and "no ionising" in n for n in t4.notes)
+    assert any(r.label == "Effective dose, estimate (mSv)" for r in t4.rows)
+    for fmt in ("pdf", "html", "xlsx", "sav", "csv"):
+        assert all(content for _, content in render(report, fmt))
+
+
+def test_outcome_nobody_recorded_at_a_timepoint_gives_an_explained_empty_row(session):
+    populate(session, GAP_STUDY, 10, skip=frozenset({("odi", "month_3")}))
+    report = report_of(session, "GAP")
+    t3 = report.table("table3")
+    heading = next(i for i, r in enumerate(t3.rows) if r.label.startswith("Oswestry"))
+    gap = next(r for r in t3.rows[heading:] if r.label == "3 months")
+    assert [c.text for c in gap.cells] == ["—", "—", "—"]
+    assert all(c.n in (0, None) for c in gap.cells)
+    assert any("3 months: nobody in the report recorded it" in n for n in t3.notes)
+    assert any("Friedman over the 3 timepoint(s) with values" in n for n in t3.notes)
+    friedman_n = next(r for r in t3.rows[heading:] if r.label.startswith("n complete"))
+    assert all(c.text.endswith("/ 3") for c in friedman_n.cells[:-1])
+    panel = next(p for p in report.panels if p.title.startswith("Oswestry"))
+    assert all(s.points[2] is None for s in panel.series)
+    assert "<svg" in figure_svg(list(report.panels))
+    for fmt in ("pdf", "html", "xlsx"):
+        assert render(report, fmt)[0][1]
+
+
+def test_every_cell_carries_its_n_and_p_values_name_their_test(session):
+    populate(session, GAP_STUDY, 10)
+    report = report_of(session, "GAP")
+    for table in report.tables:
+        symbols = {f.split(" ", 1)[0] for f in table.footnotes}
+        for row in table.rows:
+            for cell in row.cells:
+                assert not cell.mark or cell.mark in symbols, (table.key, row.label)
+    age = _row(report, "table1", "Mean ± SD")
+    assert [c.n for c in age.cells[:-1]] == [report.stamp.patients - age.cells[1].n,
+                                              age.cells[1].n]
+
+
+def test_filters_select_patients_and_the_flow_shows_who_was_left_out(session):
+    populate(session, GAP_STUDY, 12)
+    everyone = report_of(session, "GAP")
+    north = report_of(session, "GAP", sites=("NORTH",))
+    assert north.stamp.patients == 6 and everyone.stamp.patients == 12
+    left_out = _row(north, "flow", "Left out by the report filters")
+    assert left_out.cells[-1].text == "6"
+    assert north.stamp.data_version != everyone.stamp.data_version
+    arm_a = report_of(session, "GAP", arms=("A",))
+    assert [c.label for c in arm_a.table("table3").columns] == ["Group A: fluoroscopy-guided",
+                                                                "p-value"]
+    none = report_of(session, "GAP", date_from=date(2027, 1, 1))
+    assert none.stamp.patients == 0
+    assert all(render(none, fmt) for fmt in ("pdf", "html", "xlsx", "csv"))
+    assert report_of(session, "GAP", levels=("C2-C3",)).stamp.patients == 0
+
+
+def test_same_filters_on_the_same_data_give_byte_identical_tables_and_csv(session):
+    populate(session, GAP_STUDY, 8)
+    first, second = report_of(session, "GAP"), report_of(session, "GAP")
+    assert first.tables == second.tables
+    assert first.tables_csv() == second.tables_csv()
+    assert render(first, "csv") == render(second, "csv")
+    assert first.stamp.data_version == second.stamp.data_version
+
+
+def test_filters_refuse_unknown_codes_and_reversed_dates():
+    with pytest.raises(ValidationError):
+        ReportFilters(as_of=AS_OF, levels=("L9-L10",))
+    with pytest.raises(ValidationError):
+        ReportFilters(as_of=AS_OF, date_from=date(2026, 2, 1), date_to=date(2026, 1, 1))
+
+
+def test_effective_dose_uses_the_cited_coefficients_in_their_units():
+    proc = pd.DataFrame({"subject": ["a", "b", "c"], "modality": ["fluoroscopy", "ct", "ct"],
+                         "dap_mgy_cm2": [1000.0, None, None], "dlp_mgy_cm": [None, 400.0, 400.0]})
+    targets = pd.DataFrame({"subject": ["a", "b", "c"], "level": ["L4-L5", "L5-S1", "C5-C6"]})
+    e = effective_dose(proc, targets)
+    assert e[0] == pytest.approx(1.0 * DAP_K)  # 1000 mGy·cm² = 1 Gy·cm²
+    assert e[1] == pytest.approx(400 * DLP_K)
+    assert pd.isna(e[2])  # cervical: the lumbar coefficient does not apply

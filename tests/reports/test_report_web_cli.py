@@ -1,0 +1,50 @@
+"""The report page, its downloads (same code as the CLI), and the report command."""
+
+from __future__ import annotations
+
+from tests.factories import make_user
+from tests.reports.helpers import GAP_STUDY, populate
+from tests.web.helpers import login
+
+
+def test_physician_sees_the_report_page_and_downloads_it(app, session):
+    populate(session, GAP_STUDY, 6)
+    physician, nurse = make_user(session, "physician"), make_user(session, "nurse")
+    session.commit()
+    client = login(app.test_client(), physician)
+    listing = client.get("/reports")
+    assert listing.status_code == 200 and b"/studies/GAP/report" in listing.data
+    page = client.get("/studies/GAP/report?as_of=2026-12-01&sites=NORTH")
+    assert page.status_code == 200
+    assert b"Table 3. Outcomes at each timepoint" in page.data
+    assert b"<svg" in page.data and b"Participant flow" in page.data
+    pdf = client.get("/studies/GAP/report.pdf?as_of=2026-12-01")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+    zipped = client.get("/studies/GAP/report/download/csv?as_of=2026-12-01")
+    assert zipped.status_code == 200 and zipped.data[:2] == b"PK"
+    assert client.get("/studies/GAP/report?date_from=2026-02-01&date_to=2026-01-01"
+                      ).status_code == 422
+    assert client.get("/studies/NOPE/report").status_code == 404
+    nurse_client = login(app.test_client(), nurse)
+    assert nurse_client.get("/studies/GAP/report").status_code == 403
+    assert nurse_client.get("/studies/GAP/report.pdf").status_code == 403
+
+
+def test_report_command_writes_each_format(app, session, tmp_path):
+    populate(session, GAP_STUDY, 6)
+    runner = app.test_cli_runner()
+    for fmt, out in (("pdf", tmp_path / "r.pdf"), ("xlsx", tmp_path / "r.xlsx"),
+                     ("html", tmp_path / "r.html"), ("sav", tmp_path / "r.sav"),
+                     ("csv", tmp_path / "csv")):
+        result = runner.invoke(args=["report", "--study", "GAP", "--format", fmt, "--out",
+                                     str(out), "--as-of", "2026-12-01", "--site", "NORTH"])
+        assert result.exit_code == 0, result.output
+        assert "patients included" in result.output  # progress
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "r_dictionary.csv").exists()
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == [
+        "analysis_long.csv", "analysis_wide.csv", "data_dictionary.csv", "report_stamp.txt",
+        "report_tables.csv"]
+    bad = runner.invoke(args=["report", "--study", "NOPE", "--out", str(tmp_path / "x.pdf")])
+    assert bad.exit_code != 0 and "NOPE" in bad.output
