@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from clinic import create_app
 from clinic.config import from_environment, instance_secret_key
-from clinic.db import get_engine
+from clinic.db import get_engine, make_engine
 from clinic.exceptions import SchemaOutOfDate
 from tests.factories import PASSWORD, make_study, make_user
 
@@ -29,12 +29,12 @@ def test_app_refuses_an_empty_database_and_names_the_fix(tmp_path):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "SECRET_KEY": "x"})
 
 
-def test_sqlite_runs_with_wal_and_foreign_keys(app, engine_kind):
-    if engine_kind != "sqlite":
-        pytest.skip("SQLite pragmas only apply to SQLite")
-    with get_engine(app).connect() as connection:
+def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
 
 
 def test_login_then_home_lists_the_studies(client, session):

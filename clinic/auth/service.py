@@ -49,3 +49,30 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if user is None or not user.is_active:
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+def set_user_active(session: Session, *, user: User, is_active: bool, actor_id: int | None) -> User:
+    """Deactivate (or reactivate) a login; users are never deleted (the audit names them)."""
+    if not is_active and user.id == actor_id:
+        raise ValidationError({"user": "You cannot deactivate your own login."})
+    user.is_active = is_active
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_site(session: Session, *, code: str, name: str) -> Site:
+    code = code.strip().upper()
+    errors = {}
+    if not code or len(code) > 20 or not code.replace("_", "").replace("-", "").isalnum():
+        errors["code"] = "Use 1–20 letters, digits, - or _."
+    elif session.exec(select(Site).where(Site.code == code)).first():
+        errors["code"] = "A site with this code exists."
+    if not name.strip():
+        errors["name"] = "Enter the site's name."
+    if errors:
+        raise ValidationError(errors)
+    site = Site(code=code, name=name.strip())
+    session.add(site)
+    session.flush()
+    return site

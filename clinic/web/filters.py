@@ -33,6 +33,13 @@ def register_filters(app: Flask) -> None:
 
 NAV_LINKS: list[tuple[str, str, frozenset[str]]] = [
     ("web.home", "Studies", frozenset(catalog.ROLES)),
+    ("worklist.index", "Worklist", frozenset({"nurse", "coordinator", "admin"})),
+    ("patients.index", "Patients", frozenset(catalog.ROLES)),
+    ("grid.index", "Status grid", frozenset(catalog.ROLES)),
+    ("cohort.index", "Cohort", frozenset({"physician", "coordinator", "admin"})),
+    ("reports.index", "Reports", frozenset({"physician", "coordinator", "admin"})),
+    ("reminders.log", "Reminders", frozenset({"coordinator", "admin", "nurse"})),
+    ("admin.users", "Admin", frozenset({"coordinator", "admin"})),
 ]
 
 

@@ -15,4 +15,32 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "auth.login": "public",
     "auth.logout": "any_user",
     "web.home": "any_user",
+    # study report (clinic/reports/views.py)
+    "reports.index": REVIEW,
+    "reports.download": REVIEW,
+    **{f"reports.download_{fmt}": REVIEW for fmt in ("pdf", "html", "xlsx", "sav", "csv")},
+    # reminders delivery log (clinic/reminders/views.py)
+    "reminders.log": STAFF,
+    "reminders.send_again": frozenset({"coordinator", "admin"}),
 }
+
+# clinical screens (clinic/web/*.py) and the JSON API (clinic/api/)
+_MANAGE = frozenset({"coordinator", "admin"})
+_PROCEDURES = REVIEW
+EXPECTED.update({
+    "worklist.index": STAFF,
+    "followup.entry": STAFF, "followup.not_done": STAFF, "followup.edit": STAFF,
+    "procedures.new": _PROCEDURES,
+    "patients.index": "any_user", "patients.show": "any_user", "patients.edit": ALL,
+    "grid.index": "any_user",
+    "cohort.index": REVIEW,
+    "admin.users": _MANAGE, "admin.set_active": _MANAGE, "admin.sites": _MANAGE,
+    "study_admin.index": _MANAGE, "study_admin.setup": _MANAGE,
+    "study_admin.sequence": ADMIN, "study_admin.generate": ADMIN,
+    "tokens.index": "any_user", "tokens.revoke": "any_user",
+    "api.openapi": "public",
+    "api.list_patients": "any_user", "api.get_patient": "any_user", "api.patch_patient": ALL,
+    "api.list_procedures": "any_user", "api.create_procedure": _PROCEDURES,
+    "api.list_assessments": "any_user", "api.get_assessment": "any_user",
+    "api.record_scores": STAFF, "api.correct_scores": STAFF, "api.not_done": STAFF,
+})

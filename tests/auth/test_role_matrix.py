@@ -19,7 +19,8 @@ def _endpoints(app: Flask) -> dict[str, tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: "1" if "id" in m.group(1) else "x",
                      rule.rule)
-        method = "GET" if "GET" in (rule.methods or ()) else "POST"
+        methods = set(rule.methods or ()) - {"HEAD", "OPTIONS"}
+        method = "GET" if "GET" in methods else sorted(methods)[0]
         found.setdefault(rule.endpoint, (url, method))
     return found
 

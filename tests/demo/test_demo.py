@@ -39,8 +39,9 @@ def test_seed_demo_builds_a_calibrated_balanced_study(app, session):
         assert abs(_baseline_median(session, arm, instrument) - expected) <= 1, (arm, instrument)
     with app.app_context():
         today = clinic_today()
-    statuses = dict(session.exec(select(status_case(today), func.count(Assessment.id))
-                                 .group_by(status_case(today))).all())
+    status = status_case(today).label("status")
+    statuses = dict(session.exec(select(status, func.count(Assessment.id))
+                                 .group_by(status)).all())
     for status in ("completed", "due", "overdue", "upcoming", "missed"):
         assert statuses.get(status, 0) > 0, statuses
 

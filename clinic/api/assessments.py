@@ -1,0 +1,76 @@
+"""API: scheduled assessments, recording their scores, corrections, 'not done'."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+from sqlmodel import select
+from werkzeug.wrappers import Response
+
+from clinic.api.base import body, bp, ok
+from clinic.api.schemas import NotDoneIn, ScoresEdit, ScoresIn
+from clinic.api.serialize import assessment_out
+from clinic.auth.roles import allow, any_user
+from clinic.db import get_session
+from clinic.followup.editing import edit_follow_up
+from clinic.followup.entry import FollowUpEntry, save_follow_up, skip_follow_up
+from clinic.models import Assessment, StudyTimepoint
+from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404, patient_or_404
+from clinic.web.filters import clinic_today
+
+
+@bp.get("/patients/<int:patient_id>/assessments")
+@any_user
+def list_assessments(patient_id: int) -> Response:
+    session = get_session()
+    patient = patient_or_404(session, patient_id)
+    rows = session.exec(select(Assessment).join(StudyTimepoint)
+                        .where(Assessment.patient_id == patient.id)
+                        .order_by(StudyTimepoint.position)).all()
+    return ok([assessment_out(session, a, clinic_today()) for a in rows])
+
+
+@bp.get("/assessments/<int:assessment_id>")
+@any_user
+def get_assessment(assessment_id: int) -> Response:
+    session = get_session()
+    assessment, _patient = assessment_or_404(session, assessment_id)
+    return ok(assessment_out(session, assessment, clinic_today()))
+
+
+@bp.post("/assessments/<int:assessment_id>/scores")
+@allow(*ENTERS_FOLLOW_UPS)
+def record_scores(assessment_id: int) -> Response:
+    session = get_session()
+    assessment, patient = assessment_or_404(session, assessment_id)
+    data = body(ScoresIn)
+    save_follow_up(session, assessment=assessment, patient=patient,
+                   entry=FollowUpEntry(entries=dict(data.entries), mode=data.mode,
+                                       read_version=data.version),
+                   actor_id=current_user.id)
+    session.commit()
+    return ok(assessment_out(session, assessment, clinic_today()), 201)
+
+
+@bp.put("/assessments/<int:assessment_id>/scores")
+@allow(*ENTERS_FOLLOW_UPS)
+def correct_scores(assessment_id: int) -> Response:
+    session = get_session()
+    assessment, _patient = assessment_or_404(session, assessment_id)
+    data = body(ScoresEdit)
+    edit_follow_up(session, assessment=assessment, read_version=data.version,
+                   entries=dict(data.entries), mode=data.mode, reason=data.reason,
+                   actor_id=current_user.id)
+    session.commit()
+    return ok(assessment_out(session, assessment, clinic_today()))
+
+
+@bp.post("/assessments/<int:assessment_id>/not-done")
+@allow(*ENTERS_FOLLOW_UPS)
+def not_done(assessment_id: int) -> Response:
+    session = get_session()
+    assessment, _patient = assessment_or_404(session, assessment_id)
+    data = body(NotDoneIn)
+    skip_follow_up(session, assessment=assessment, read_version=data.version,
+                   reason=data.reason, actor_id=current_user.id)
+    session.commit()
+    return ok(assessment_out(session, assessment, clinic_today()))

@@ -1,0 +1,75 @@
+"""The API blueprint, JSON errors, body parsing and the one commit per request."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import Blueprint, g, jsonify, request
+from pydantic import BaseModel
+from pydantic import ValidationError as SchemaError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from clinic.exceptions import ConflictError, ValidationError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+M = TypeVar("M", bound=BaseModel)
+PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+
+
+def error(status: int, message: str, errors: dict[str, str] | None = None) -> Response:
+    response = jsonify({"message": message, "errors": errors or {}})
+    response.status_code = status
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    response = error(exc.code or 500, exc.description or exc.name)
+    if exc.code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="clinic"'
+    return response
+
+
+@bp.errorhandler(ValidationError)
+def _invalid(exc: ValidationError) -> Response:
+    return error(422, "The request was refused; nothing was stored.", exc.errors)
+
+
+@bp.errorhandler(ConflictError)
+def _conflict(exc: ConflictError) -> Response:
+    return error(409, f"{exc} Read the record again and re-apply your change.")
+
+
+@bp.before_request
+def _require_bearer_token() -> Response | None:
+    """A browser session cookie is not accepted here: the API is CSRF-exempt."""
+    if request.endpoint in PUBLIC_ENDPOINTS or g.get("api_token_user_id") is not None:
+        return None
+    response = error(401, "Send an API token: Authorization: Bearer <token>.")
+    response.headers["WWW-Authenticate"] = 'Bearer realm="clinic"'
+    return response
+
+
+def body(model: type[M]) -> M:
+    """The JSON body parsed with ``model``; 422 with field errors otherwise."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError({"body": "Send a JSON object (Content-Type: application/json)."})
+    try:
+        return model.model_validate(data)
+    except SchemaError as exc:
+        raise ValidationError({_loc(e["loc"]): e["msg"] for e in exc.errors()}) from exc
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "body"
+
+
+def ok(model: BaseModel | list[BaseModel], status: int = 200) -> Response:
+    if isinstance(model, list):
+        response = jsonify([m.model_dump(mode="json") for m in model])
+    else:
+        response = jsonify(model.model_dump(mode="json"))
+    response.status_code = status
+    return response

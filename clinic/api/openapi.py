@@ -1,0 +1,96 @@
+"""The OpenAPI 3.1 document, generated from the same pydantic models the API parses with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from clinic.api.schemas import (
+    AssessmentOut,
+    ErrorOut,
+    NotDoneIn,
+    PatientOut,
+    PatientPatch,
+    ProcedureIn,
+    ProcedureOut,
+    ScoresEdit,
+    ScoresIn,
+)
+
+REF = "#/components/schemas/{model}"
+# (method, path, summary, request body, response model, is list, success status)
+OPERATIONS: tuple[tuple[str, str, str, type[BaseModel] | None, type[BaseModel], bool, int], ...] = (
+    ("get", "/patients", "List patients (a nurse sees her site)", None, PatientOut, True, 200),
+    ("get", "/patients/{patient_id}", "Read a patient", None, PatientOut, False, 200),
+    ("patch", "/patients/{patient_id}", "Correct baseline data (version + reason)",
+     PatientPatch, PatientOut, False, 200),
+    ("get", "/patients/{patient_id}/procedures", "List procedures", None, ProcedureOut, True, 200),
+    ("post", "/patients/{patient_id}/procedures", "Record a procedure", ProcedureIn,
+     ProcedureOut, False, 201),
+    ("get", "/patients/{patient_id}/assessments", "Follow-up schedule with derived status",
+     None, AssessmentOut, True, 200),
+    ("get", "/assessments/{assessment_id}", "Read an assessment and its scores", None,
+     AssessmentOut, False, 200),
+    ("post", "/assessments/{assessment_id}/scores", "Record the follow-up's scores", ScoresIn,
+     AssessmentOut, False, 201),
+    ("put", "/assessments/{assessment_id}/scores", "Correct recorded scores (version + reason)",
+     ScoresEdit, AssessmentOut, False, 200),
+    ("post", "/assessments/{assessment_id}/not-done", "Mark the follow-up not done (reason)",
+     NotDoneIn, AssessmentOut, False, 200),
+)
+
+
+def _schemas() -> dict[str, Any]:
+    models = {op[3] for op in OPERATIONS if op[3]} | {op[4] for op in OPERATIONS} | {ErrorOut}
+    pairs = [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)]
+    _keys, top = models_json_schema(pairs, ref_template=REF)  # type: ignore[arg-type]
+    return top.get("$defs", {})
+
+
+def _ref(model: type[BaseModel], many: bool = False) -> dict[str, Any]:
+    ref = {"$ref": REF.format(model=model.__name__)}
+    return {"type": "array", "items": ref} if many else ref
+
+
+def _operation(summary: str, request: type[BaseModel] | None, response: type[BaseModel],
+               many: bool, status: int, path: str) -> dict[str, Any]:
+    error = {"content": {"application/json": {"schema": _ref(ErrorOut)}}}
+    op: dict[str, Any] = {
+        "summary": summary,
+        "responses": {str(status): {"description": "OK", "content": {
+            "application/json": {"schema": _ref(response, many)}}},
+            "401": {"description": "No or unknown bearer token", **error},
+            "403": {"description": "The token's role may not do this", **error},
+            "404": {"description": "Not found (or not at the nurse's site)", **error}},
+    }
+    params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
+    if params:
+        op["parameters"] = [{"name": p, "in": "path", "required": True,
+                             "schema": {"type": "integer"}} for p in params]
+    if request is not None:
+        op["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": _ref(request)}}}
+        op["responses"]["409"] = {"description": "Changed by someone else since read", **error}
+        op["responses"]["422"] = {"description": "Refused; field → message", **error}
+    return op
+
+
+def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for method, path, summary, request, response, many, status in OPERATIONS:
+        paths.setdefault(path, {})[method] = _operation(summary, request, response, many,
+                                                        status, path)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "clinic API", "version": "1",
+                 "description": "Patients, procedures, assessments and scores. The same "
+                                "validation and audit trail as the web forms."},
+        "servers": [{"url": server_url}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {"schemas": _schemas(), "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer",
+                       "description": "A personal API token (Account → API tokens)."}}},
+    }

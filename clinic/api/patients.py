@@ -1,0 +1,86 @@
+"""API: patients (read, correct) and their procedures (read, record)."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_login import current_user
+from sqlmodel import select
+from werkzeug.wrappers import Response
+
+from clinic.api.base import body, bp, ok
+from clinic.api.schemas import PatientPatch, ProcedureIn
+from clinic.api.serialize import patient_out, procedure_out
+from clinic.audit import set_actor
+from clinic.auth.roles import allow, any_user
+from clinic.db import get_session
+from clinic.exceptions import ValidationError
+from clinic.models import Patient, Procedure
+from clinic.patients.editing import edit_patient
+from clinic.patients.listing import patient_rows
+from clinic.procedures.checks import patient_warnings
+from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput, validate_procedure
+from clinic.procedures.service import record_procedure
+from clinic.web.access import EDITS_CLINICAL_DATA, RECORDS_PROCEDURES, patient_or_404, site_filter
+from clinic.web.filters import clinic_today
+
+
+@bp.get("/patients")
+@any_user
+def list_patients() -> Response:
+    session = get_session()
+    rows = patient_rows(session, site_id=site_filter(request.args.get("site", type=int)),
+                        code=request.args.get("code"))
+    return ok([patient_out(session, session.get(Patient, r.patient_id)) for r in rows])  # type: ignore[arg-type]
+
+
+@bp.get("/patients/<int:patient_id>")
+@any_user
+def get_patient(patient_id: int) -> Response:
+    session = get_session()
+    return ok(patient_out(session, patient_or_404(session, patient_id)))
+
+
+@bp.patch("/patients/<int:patient_id>")
+@allow(*EDITS_CLINICAL_DATA)
+def patch_patient(patient_id: int) -> Response:
+    session = get_session()
+    patient = patient_or_404(session, patient_id)
+    data = body(PatientPatch)
+    changes = data.model_dump(include=data.model_fields_set - {"version", "reason"})
+    edit_patient(session, patient=patient, read_version=data.version, changes=changes,
+                 reason=data.reason, actor_id=current_user.id, today=clinic_today())
+    session.commit()
+    return ok(patient_out(session, patient))
+
+
+@bp.get("/patients/<int:patient_id>/procedures")
+@any_user
+def list_procedures(patient_id: int) -> Response:
+    session = get_session()
+    patient = patient_or_404(session, patient_id)
+    rows = session.exec(select(Procedure).where(Procedure.patient_id == patient.id)
+                        .order_by(Procedure.performed_at)).all()
+    return ok([procedure_out(session, p) for p in rows])
+
+
+@bp.post("/patients/<int:patient_id>/procedures")
+@allow(*RECORDS_PROCEDURES)
+def create_procedure(patient_id: int) -> Response:
+    session = get_session()
+    patient = patient_or_404(session, patient_id)
+    data = body(ProcedureIn)
+    values = data.model_dump(exclude={"targets", "injectates", "confirm_warnings"})
+    proc_input = ProcedureInput(
+        **values, operator_id=current_user.id,
+        targets=tuple(TargetInput(t.level, t.side) for t in data.targets),
+        injectates=tuple(InjectateInput(**i.model_dump()) for i in data.injectates))
+    validate_procedure(proc_input)
+    warnings = patient_warnings(session, patient, proc_input)
+    if warnings and not data.confirm_warnings:
+        raise ValidationError({"confirm_warnings": "Check, then resend with confirm_warnings: "
+                                                   "true. " + " ".join(warnings)})
+    set_actor(session, current_user.id, None)
+    procedure = record_procedure(session, patient=patient, data=proc_input,
+                                 timezone=current_app.config["TIMEZONE"])
+    session.commit()
+    return ok(procedure_out(session, procedure, warnings), 201)

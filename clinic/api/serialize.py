@@ -1,0 +1,70 @@
+"""Records → response models (no identity data is ever serialized)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from clinic.api.schemas import AssessmentOut, PatientOut, ProcedureOut, ScoreOut
+from clinic.followup.editing import scores_of, sections_of
+from clinic.followup.service import measures_at
+from clinic.models import (
+    Assessment,
+    Enrollment,
+    Injectate,
+    Patient,
+    Procedure,
+    ProcedureTarget,
+    Site,
+    StudyArm,
+    StudyTimepoint,
+)
+from clinic.patients.overview import derived_status
+from clinic.scoring.instruments import INSTRUMENTS
+
+
+def patient_out(session: Session, patient: Patient) -> PatientOut:
+    enrollment = session.exec(select(Enrollment).where(
+        Enrollment.patient_id == patient.id)).first()
+    arm = session.get(StudyArm, enrollment.arm_id) if enrollment else None
+    site = session.get(Site, patient.site_id)
+    return PatientOut(
+        id=patient.id, study_code=patient.study_code, site=site.code if site else "",  # type: ignore[arg-type]
+        arm=arm.code if arm else None, enrollment_status=enrollment.status if enrollment else None,
+        sex=patient.sex, age_at_enrollment=patient.age_at_enrollment,
+        birth_year=patient.birth_year, bmi=patient.bmi, diagnosis=patient.diagnosis,
+        symptom_duration_months=patient.symptom_duration_months, version=patient.version)
+
+
+def procedure_out(session: Session, p: Procedure, warnings: list[str] | None = None
+                  ) -> ProcedureOut:
+    targets = session.exec(select(ProcedureTarget).where(ProcedureTarget.procedure_id == p.id)
+                           .order_by(ProcedureTarget.id)).all()
+    injectates = session.exec(select(Injectate).where(Injectate.procedure_id == p.id)
+                              .order_by(Injectate.id)).all()
+    values = p.model_dump(exclude={"operator_id", "created_at"})
+    return ProcedureOut(
+        **values, warnings=warnings or [],
+        targets=[{"level": t.level, "side": t.side} for t in targets],  # type: ignore[misc]
+        injectates=[{"drug": i.drug, "concentration_pct": i.concentration_pct,  # type: ignore[misc]
+                     "volume_ml": i.volume_ml, "dose_mg": i.dose_mg} for i in injectates])
+
+
+def assessment_out(session: Session, a: Assessment, today: date) -> AssessmentOut:
+    timepoint = session.get(StudyTimepoint, a.timepoint_id)
+    return AssessmentOut(
+        id=a.id, patient_id=a.patient_id, timepoint=timepoint.code if timepoint else "",  # type: ignore[arg-type]
+        target_date=a.target_date, window_open=a.window_open, window_close=a.window_close,
+        state=a.state, status=derived_status(a, today), mode=a.mode,
+        not_done_reason=a.not_done_reason,
+        completed_at=a.completed_at, version=a.version, measures=measures_at(session, a),
+        scores=[_score(session, s) for s in scores_of(session, a)])
+
+
+def _score(session: Session, s: object) -> ScoreOut:
+    codes = [sec.code for sec in INSTRUMENTS[s.instrument].sections]  # type: ignore[attr-defined]
+    sections = {codes[row.section - 1]: row.value for row in sections_of(session, s)}  # type: ignore[arg-type]
+    return ScoreOut(instrument=s.instrument, value=s.value, raw_sum=s.raw_sum,  # type: ignore[attr-defined]
+                    answered=s.answered, not_computable_reason=s.not_computable_reason,  # type: ignore[attr-defined]
+                    sections=sections, mode=s.mode)  # type: ignore[attr-defined]

@@ -1,0 +1,89 @@
+"""Correct the scores of a recorded follow-up: a reason, the version read, audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from clinic.audit import set_actor
+from clinic.edits import claim, require_reason
+from clinic.exceptions import ValidationError
+from clinic.followup.scores import ScoredValue, parse_mode, score_entries
+from clinic.followup.service import _blank, measures_at
+from clinic.models import Assessment, Score, ScoreSection
+
+
+def recorded_entries(session: Session, assessment: Assessment) -> dict[str, Any]:
+    """The stored scores as form values: numbers, Likert codes, section dicts."""
+    from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
+    from clinic.scoring.likert import Satisfaction
+
+    values: dict[str, Any] = {}
+    for score in scores_of(session, assessment):
+        instrument = INSTRUMENTS[score.instrument]
+        if instrument.kind is InstrumentKind.SECTIONS:
+            stored = {s.section: s.value for s in sections_of(session, score)}
+            values[score.instrument] = {sec.code: stored.get(i + 1)
+                                        for i, sec in enumerate(instrument.sections)}
+        elif instrument.kind is InstrumentKind.LIKERT and score.value is not None:
+            values[score.instrument] = Satisfaction.from_score(int(score.value)).value
+        elif score.value is not None:
+            value = score.value
+            values[score.instrument] = int(value) if value == int(value) else value
+    return values
+
+
+def scores_of(session: Session, assessment: Assessment) -> list[Score]:
+    return list(session.exec(select(Score).where(Score.assessment_id == assessment.id)
+                             .order_by(Score.id)).all())
+
+
+def sections_of(session: Session, score: Score) -> list[ScoreSection]:
+    return list(session.exec(select(ScoreSection).where(ScoreSection.score_id == score.id)
+                             .order_by(ScoreSection.section)).all())
+
+
+def edit_follow_up(session: Session, *, assessment: Assessment, read_version: int | None,
+                   entries: dict[str, Any], mode: str, reason: str | None,
+                   actor_id: int | None) -> None:
+    """Replace the recorded scores with ``entries``; blank instruments are removed."""
+    text = require_reason(reason)
+    if assessment.state != "completed":
+        raise ValidationError({"assessment": "Only a completed follow-up can be corrected."})
+    mode = parse_mode(mode)
+    entries = {k: v for k, v in entries.items() if not _blank(v)}
+    if not entries:
+        raise ValidationError({"entries": "Keep at least one score, or ask an admin."})
+    scored = {s.instrument: s for s in score_entries(entries, set(measures_at(session,
+                                                                              assessment)))}
+    set_actor(session, actor_id, text)
+    claim(session, assessment, read_version)
+    existing = {s.instrument: s for s in scores_of(session, assessment)}
+    for code, score in existing.items():
+        if code not in scored:
+            session.delete(score)
+    for code, value in scored.items():
+        _apply(session, assessment, existing.get(code), value, mode, actor_id)
+    assessment.mode = mode
+    session.add(assessment)
+    session.flush()
+
+
+def _apply(session: Session, assessment: Assessment, score: Score | None, s: ScoredValue,
+           mode: str, actor_id: int | None) -> None:
+    if score is None:
+        score = Score(assessment_id=assessment.id, instrument=s.instrument, mode=mode,  # type: ignore[arg-type]
+                      collected_by_id=actor_id, collected_at=assessment.completed_at)
+    score.value, score.raw_sum, score.answered = s.value, s.raw_sum, s.answered
+    score.not_computable_reason, score.mode = s.reason, mode
+    session.add(score)
+    session.flush()
+    stored = {row.section: row for row in sections_of(session, score)}
+    for section, row in stored.items():
+        if section not in s.sections:
+            session.delete(row)
+    for section, value in s.sections.items():
+        row = stored.get(section) or ScoreSection(score_id=score.id, section=section, value=value)  # type: ignore[arg-type]
+        row.value = value
+        session.add(row)

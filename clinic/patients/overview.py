@@ -1,0 +1,136 @@
+"""Read a patient's whole record: enrollment, procedures, schedule, scores, events, audit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, select
+
+from clinic.models import (
+    AdverseEvent,
+    Assessment,
+    AuditEvent,
+    Enrollment,
+    Injectate,
+    Patient,
+    PatientIdentity,
+    Procedure,
+    ProcedureTarget,
+    RootLaterality,
+    Score,
+    Site,
+    StudyArm,
+    StudyTimepoint,
+    User,
+)
+from clinic.scheduling.windows import PlannedVisit, status_on
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    assessment: Assessment
+    timepoint: StudyTimepoint
+    status: str
+    scores: dict[str, Score]
+
+
+@dataclass(frozen=True)
+class ProcedureRow:
+    procedure: Procedure
+    targets: list[ProcedureTarget]
+    injectates: list[Injectate]
+
+
+@dataclass
+class PatientRecord:
+    patient: Patient
+    site: Site
+    enrollment: Enrollment | None
+    arm: StudyArm | None
+    roots: list[RootLaterality]
+    procedures: list[ProcedureRow]
+    visits: list[VisitRow]
+    adverse_events: list[AdverseEvent]
+    identity: PatientIdentity | None = None
+    audit: dict[tuple[str, int], list[AuditEvent]] = field(default_factory=dict)
+    users: dict[int, str] = field(default_factory=dict)
+
+
+def patient_record(session: Session, patient: Patient, *, today: date,
+                   with_identity: bool) -> PatientRecord:
+    enrollment = session.exec(select(Enrollment).where(
+        Enrollment.patient_id == patient.id)).first()
+    record = PatientRecord(
+        patient=patient, site=session.get(Site, patient.site_id),  # type: ignore[arg-type]
+        enrollment=enrollment,
+        arm=session.get(StudyArm, enrollment.arm_id) if enrollment else None,
+        roots=list(session.exec(select(RootLaterality).where(
+            RootLaterality.patient_id == patient.id).order_by(RootLaterality.root))),
+        procedures=_procedures(session, patient.id),  # type: ignore[arg-type]
+        visits=_visits(session, patient.id, today),  # type: ignore[arg-type]
+        adverse_events=list(session.exec(select(AdverseEvent).where(
+            AdverseEvent.patient_id == patient.id).order_by(AdverseEvent.onset_on))),
+    )
+    if with_identity:
+        record.identity = session.exec(select(PatientIdentity).where(
+            PatientIdentity.patient_id == patient.id)).first()
+    record.audit = audit_history(session, record)
+    ids = {e.user_id for events in record.audit.values() for e in events if e.user_id}
+    record.users = {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))}  # type: ignore[union-attr,misc]
+    return record
+
+
+def _procedures(session: Session, patient_id: int) -> list[ProcedureRow]:
+    rows = []
+    for p in session.exec(select(Procedure).where(Procedure.patient_id == patient_id)
+                          .order_by(Procedure.performed_at)):
+        targets = session.exec(select(ProcedureTarget).where(
+            ProcedureTarget.procedure_id == p.id).order_by(ProcedureTarget.id)).all()
+        injectates = session.exec(select(Injectate).where(
+            Injectate.procedure_id == p.id).order_by(Injectate.id)).all()
+        rows.append(ProcedureRow(p, list(targets), list(injectates)))
+    return rows
+
+
+def _visits(session: Session, patient_id: int, today: date) -> list[VisitRow]:
+    pairs = session.exec(select(Assessment, StudyTimepoint)
+                         .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)
+                         .where(Assessment.patient_id == patient_id)
+                         .order_by(StudyTimepoint.position)).all()
+    ids = [a.id for a, _ in pairs]
+    scores: dict[int, dict[str, Score]] = defaultdict(dict)
+    for s in session.exec(select(Score).where(Score.assessment_id.in_(ids))):  # type: ignore[union-attr]
+        scores[s.assessment_id][s.instrument] = s
+    return [VisitRow(a, t, derived_status(a, today), scores.get(a.id, {})) for a, t in pairs]  # type: ignore[arg-type]
+
+
+def derived_status(a: Assessment, today: date) -> str:
+    visit = PlannedVisit("", a.target_date, a.window_open, a.window_close)
+    completed = a.completed_at.date() if a.state == "completed" and a.completed_at else None
+    return status_on(today, visit, completed_at=completed, not_done=a.state == "not_done").value
+
+
+AuditIndex = dict[tuple[str, int], list[AuditEvent]]
+
+
+def audit_history(session: Session, record: PatientRecord) -> AuditIndex:
+    """Audit events of every record of this patient, grouped by (table, id)."""
+    keys: list[tuple[str, int]] = [("patient", record.patient.id)]  # type: ignore[list-item]
+    if record.enrollment:
+        keys.append(("enrollment", record.enrollment.id))  # type: ignore[arg-type]
+    keys += [("procedure", r.procedure.id) for r in record.procedures]  # type: ignore[misc]
+    keys += [("assessment", v.assessment.id) for v in record.visits]  # type: ignore[misc]
+    keys += [("score", s.id) for v in record.visits for s in v.scores.values()]  # type: ignore[misc]
+    keys += [("adverse_event", e.id) for e in record.adverse_events]  # type: ignore[misc]
+    if not keys:
+        return {}
+    condition = or_(*(and_(AuditEvent.entity == e, AuditEvent.entity_id == i) for e, i in keys))
+    grouped: dict[tuple[str, int], list[AuditEvent]] = defaultdict(list)
+    for event in session.exec(select(AuditEvent).where(condition)
+                              .order_by(AuditEvent.occurred_at, AuditEvent.id)):
+        grouped[(event.entity, event.entity_id)].append(event)
+    return dict(grouped)
+

@@ -1,0 +1,52 @@
+"""Who sees what: a nurse works at one site; identity only for some roles."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from sqlmodel import Session, select
+
+from clinic.auth.roles import role_can_see_identity
+from clinic.models import Assessment, Patient, Site
+
+ENTERS_FOLLOW_UPS = ("nurse", "coordinator", "admin")
+RECORDS_PROCEDURES = ("physician", "coordinator", "admin")
+EDITS_CLINICAL_DATA = ("nurse", "physician", "coordinator", "admin")
+REVIEWS_COHORT = ("physician", "coordinator", "admin")
+MANAGES_STUDY = ("coordinator", "admin")
+
+
+def own_site_id() -> int | None:
+    """The site a nurse is limited to; None for roles that see every site."""
+    return current_user.site_id if current_user.role == "nurse" else None
+
+
+def sees_identity() -> bool:
+    return role_can_see_identity(current_user.role)
+
+
+def site_filter(requested: int | None) -> int | None:
+    """A nurse always sees her own site; others may choose one (None: all)."""
+    own = own_site_id()
+    return own if own is not None or current_user.role == "nurse" else requested
+
+
+def patient_or_404(session: Session, patient_id: int) -> Patient:
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        abort(404)
+    own = own_site_id()
+    if current_user.role == "nurse" and patient.site_id != own:
+        abort(404)
+    return patient
+
+
+def assessment_or_404(session: Session, assessment_id: int) -> tuple[Assessment, Patient]:
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None:
+        abort(404)
+    return assessment, patient_or_404(session, assessment.patient_id)
+
+
+def all_sites(session: Session) -> list[Site]:
+    return list(session.exec(select(Site).order_by(Site.code)).all())

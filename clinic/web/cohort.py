@@ -1,0 +1,108 @@
+"""The physician's cohort view: filters, outcome over time by arm, key comparisons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from sqlmodel import select
+
+from clinic import catalog
+from clinic.auth.roles import allow
+from clinic.cohort.analysis import CohortSummary, summarize
+from clinic.cohort.query import CohortFilters, cohort_scores
+from clinic.db import get_session
+from clinic.models import Study, StudyArm
+from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
+from clinic.stats.format import format_median_iqr, format_p, format_statistic
+from clinic.studies.setup import arms, measures, timepoints
+from clinic.web.access import REVIEWS_COHORT, all_sites
+from clinic.web.charts import Series, line_chart
+from clinic.web.forms import a_date, blank_to_none
+
+bp = Blueprint("cohort", __name__)
+CHARTABLE = (InstrumentKind.SCALE, InstrumentKind.SECTIONS)
+REPORT_FORMATS = (("pdf", "Study report (PDF)"), ("xlsx", "Tables (Excel)"),
+                  ("csv", "Analysis dataset (CSV, zipped)"), ("sav", "SPSS (.sav)"))
+TEST_NAMES = {"student_t": "Student's t-test", "mann_whitney": "Mann-Whitney U test",
+              "kruskal_wallis": "Kruskal-Wallis H test"}
+
+
+@bp.route("/cohort")
+@allow(*REVIEWS_COHORT)
+def index() -> Any:
+    session = get_session()
+    study = session.exec(select(Study).order_by(Study.code)).first() or abort(404)
+    outcomes = [m.instrument for m in measures(session, study.id)  # type: ignore[arg-type]
+                if INSTRUMENTS[m.instrument].kind in CHARTABLE]
+    errors: dict[str, str] = {}
+    filters = _filters(study.id, outcomes, errors)  # type: ignore[arg-type]
+    order = timepoints(session, study.id)  # type: ignore[arg-type]
+    study_arms = arms(session, study.id)  # type: ignore[arg-type]
+    arm_labels = [a.label for a in study_arms]
+    scores = cohort_scores(session, filters, current_app.config["TIMEZONE"])
+    summary = summarize(scores, arm_labels, [t.code for t in order])
+    labels = {t.code: t.label for t in order}
+    return render_template(
+        "cohort/index.html", study=study, f=filters, errors=errors, outcomes=outcomes,
+        instruments=INSTRUMENTS, sites=all_sites(session), s=summary, labels=labels,
+        chart=_chart(summary, labels, filters.instrument), fmt_miqr=format_median_iqr,
+        fmt_p=format_p, fmt_stat=format_statistic, test_names=TEST_NAMES,
+        downloads=report_downloads(study.code, filters, study_arms), catalog=catalog,
+    ), 422 if errors else 200
+
+
+def _filters(study_id: int, outcomes: list[str], errors: dict[str, str]) -> CohortFilters:
+    args = request.args
+    instrument = args.get("instrument") or (outcomes[0] if outcomes else "vas")
+    if instrument not in outcomes:
+        errors["instrument"] = "This study does not collect that outcome."
+        instrument = outcomes[0] if outcomes else "vas"
+    return CohortFilters(
+        study_id=study_id, instrument=instrument,
+        modality=_choice(args.get("modality"), catalog.MODALITIES, "modality", errors),
+        procedure_type=_choice(args.get("procedure_type"), catalog.PROCEDURE_TYPES,
+                               "procedure_type", errors),
+        level=_choice(args.get("level"), catalog.LEVELS, "level", errors),
+        site=blank_to_none(args.get("site")),
+        date_from=a_date(args.get("date_from"), "date_from", errors, required=False),
+        date_to=a_date(args.get("date_to"), "date_to", errors, required=False))
+
+
+def _choice(value: str | None, known: dict[str, str], field: str,
+            errors: dict[str, str]) -> str | None:
+    value = blank_to_none(value)
+    if value is not None and value not in known:
+        errors[field] = "Choose from the list."
+        return None
+    return value
+
+
+def _chart(s: CohortSummary, labels: dict[str, str], instrument: str) -> Any:
+    if not s.timepoints:
+        return None
+    inst = INSTRUMENTS[instrument]
+    return line_chart([labels[t] for t in s.timepoints],
+                      [Series(a, s.medians(a)) for a in s.arms],
+                      y_max=float(inst.max_value or 10), y_label=f"median {inst.code.upper()}",
+                      title=f"Median {inst.label} by arm over time")
+
+
+def report_downloads(study_code: str, f: CohortFilters,
+                     study_arms: list[StudyArm]) -> list[tuple[str, str]]:
+    """Links to the study report's downloads (clinic.reports), with the same filters.
+
+    The report filters by arm, not by procedure modality: a modality filter becomes the
+    arms allocated to that modality.
+    """
+    query: dict[str, Any] = {"sites": f.site, "procedure_types": f.procedure_type,
+                             "levels": f.level, "date_from": f.date_from, "date_to": f.date_to}
+    if f.modality:
+        query["arms"] = [a.code for a in study_arms if a.modality == f.modality] or ["none"]
+    query = {k: v for k, v in query.items() if v}
+    found = []
+    for fmt, label in REPORT_FORMATS:
+        endpoint = f"reports.download_{fmt}"
+        if endpoint in current_app.view_functions:
+            found.append((url_for(endpoint, study=study_code, **query), label))
+    return found

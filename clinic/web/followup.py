@@ -1,0 +1,146 @@
+"""Follow-up entry: scores at a scheduled timepoint, 'not done', and corrections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from clinic.auth.roles import allow
+from clinic.catalog import ADVERSE_EVENT_TYPES, COLLECTION_MODES, MEDICATION_CLASSES, SEVERITIES
+from clinic.db import get_session
+from clinic.exceptions import ConflictError, ValidationError
+from clinic.followup.editing import edit_follow_up, recorded_entries, scores_of
+from clinic.followup.entry import save_follow_up, skip_follow_up
+from clinic.followup.service import measures_at
+from clinic.models import Assessment, Patient, StudyTimepoint
+from clinic.scoring.instruments import INSTRUMENTS, Instrument
+from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404
+from clinic.web.followup_form import (
+    MEDICATION_ROWS,
+    entries_from_form,
+    entry_from_form,
+    form_values,
+    grouped,
+)
+
+bp = Blueprint("followup", __name__, url_prefix="/followup")
+
+
+def _instruments(assessment: Assessment) -> list[Instrument]:
+    return [INSTRUMENTS[code] for code in measures_at(get_session(), assessment)]
+
+
+@bp.route("/<int:assessment_id>", methods=["GET", "POST"])
+@allow(*ENTERS_FOLLOW_UPS)
+def entry(assessment_id: int) -> str | Response:
+    session = get_session()
+    assessment, patient = assessment_or_404(session, assessment_id)
+    if assessment.state != "pending" and request.method == "GET":
+        return redirect(url_for("followup.edit", assessment_id=assessment_id))
+    instruments = _instruments(assessment)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            scores = save_follow_up(session, assessment=assessment, patient=patient,
+                                    entry=entry_from_form(request.form, instruments),
+                                    actor_id=current_user.id)
+            session.commit()
+            flash(f"Saved {patient.study_code}: {_summary(scores)}.", "success")
+            return redirect(url_for("worklist.index"))
+        except ValidationError as error:
+            session.rollback()
+            errors = error.errors
+        except ConflictError:
+            session.rollback()
+            return _conflict(assessment)
+    return _render("followup/entry.html", assessment, patient, instruments,
+                   request.form, errors)
+
+
+@bp.route("/<int:assessment_id>/not-done", methods=["POST"])
+@allow(*ENTERS_FOLLOW_UPS)
+def not_done(assessment_id: int) -> str | Response:
+    session = get_session()
+    assessment, patient = assessment_or_404(session, assessment_id)
+    try:
+        skip_follow_up(session, assessment=assessment,
+                       read_version=request.form.get("version", type=int),
+                       reason=request.form.get("not_done_reason", ""), actor_id=current_user.id)
+        session.commit()
+    except ValidationError as error:
+        session.rollback()
+        return _render("followup/entry.html", assessment, patient, _instruments(assessment),
+                       request.form, error.errors)
+    except ConflictError:
+        session.rollback()
+        return _conflict(assessment)
+    flash(f"{patient.study_code}: follow-up marked not done.", "success")
+    return redirect(url_for("worklist.index"))
+
+
+@bp.route("/<int:assessment_id>/edit", methods=["GET", "POST"])
+@allow(*ENTERS_FOLLOW_UPS)
+def edit(assessment_id: int) -> str | Response:
+    session = get_session()
+    assessment, patient = assessment_or_404(session, assessment_id)
+    instruments = _instruments(assessment)
+    errors: dict[str, str] = {}
+    values: Any = {**form_values(recorded_entries(session, assessment)),
+                   "mode": assessment.mode or "", "version": str(assessment.version)}
+    if request.method == "POST" and assessment.state == "completed":
+        try:
+            edit_follow_up(session, assessment=assessment,
+                           read_version=request.form.get("version", type=int),
+                           entries=entries_from_form(request.form, instruments),
+                           mode=request.form.get("mode", ""),
+                           reason=request.form.get("reason"), actor_id=current_user.id)
+            session.commit()
+            flash(f"{patient.study_code}: follow-up corrected.", "success")
+            return redirect(url_for("patients.show", patient_id=patient.id))
+        except ValidationError as error:
+            session.rollback()
+            errors, values = error.errors, request.form
+        except ConflictError:
+            session.rollback()
+            return _conflict(assessment)
+    return _render("followup/edit.html", assessment, patient, instruments, values, errors)
+
+
+def _conflict(assessment: Assessment) -> str:
+    session = get_session()
+    session.refresh(assessment)
+    patient = session.get(Patient, assessment.patient_id)
+    values = {**form_values(recorded_entries(session, assessment)),
+              "mode": assessment.mode or "", "version": str(assessment.version)}
+    flash("Someone else saved this follow-up while you were working on it. Your entry was "
+          "NOT saved. Below is what is now recorded; check it before changing anything.",
+          "error")
+    template = "followup/edit.html" if assessment.state == "completed" else "followup/entry.html"
+    return _render(template, assessment, patient, _instruments(assessment),  # type: ignore[arg-type]
+                   values, {}, status_conflict=True)
+
+
+def _render(template: str, assessment: Assessment, patient: Patient,
+            instruments: list[Instrument], values: Any, errors: dict[str, str],
+            status_conflict: bool = False) -> Any:
+    timepoint = get_session().get(StudyTimepoint, assessment.timepoint_id)
+    body = render_template(
+        template, assessment=assessment, patient=patient, timepoint=timepoint,
+        groups=grouped(instruments), values=values, errors=errors,
+        modes=COLLECTION_MODES, ae_types=ADVERSE_EVENT_TYPES, severities=SEVERITIES,
+        med_classes=MEDICATION_CLASSES, med_rows=range(MEDICATION_ROWS),
+        scores=scores_of(get_session(), assessment))
+    status = 409 if status_conflict else (422 if errors else 200)
+    return body, status
+
+
+def _summary(scores: list) -> str:  # type: ignore[type-arg]
+    parts = []
+    for s in scores:
+        unit = " %" if INSTRUMENTS[s.instrument].unit == "%" else ""
+        shown = "not computable" if s.value is None else f"{s.value:g}{unit}"
+        parts.append(f"{INSTRUMENTS[s.instrument].label} {shown}")
+    return "; ".join(parts)

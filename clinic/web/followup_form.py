@@ -1,0 +1,85 @@
+"""Read the follow-up form into a FollowUpEntry, and stored values back into the form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from clinic.followup.entry import AdverseEventInput, FollowUpEntry, MedicationInput
+from clinic.scoring.instruments import Instrument, InstrumentKind
+from clinic.web.forms import a_date, blank_to_none, number
+
+MEDICATION_ROWS = 2
+GROUPS = (
+    ("Pain", (InstrumentKind.SCALE,)),
+    ("Disability", (InstrumentKind.SECTIONS,)),
+    ("Satisfaction", (InstrumentKind.LIKERT,)),
+    ("Medication", (InstrumentKind.QUANTITY,)),
+)
+
+
+def grouped(instruments: list[Instrument]) -> list[tuple[str, list[Instrument]]]:
+    """Instruments under their form headings, in the study's order, empty groups left out."""
+    found = [(title, [i for i in instruments if i.kind in kinds]) for title, kinds in GROUPS]
+    return [(title, items) for title, items in found if items]
+
+
+def entries_from_form(form: MultiDict[str, str], instruments: list[Instrument]) -> dict[str, Any]:
+    entries: dict[str, Any] = {}
+    for inst in instruments:
+        if inst.kind is InstrumentKind.SECTIONS:
+            entries[inst.code] = {s.code: number(form.get(f"{inst.code}.{s.code}"))
+                                  for s in inst.sections}
+        elif inst.kind is InstrumentKind.LIKERT:
+            entries[inst.code] = blank_to_none(form.get(inst.code))
+        else:
+            entries[inst.code] = number(form.get(inst.code))
+    return entries
+
+
+def entry_from_form(form: MultiDict[str, str], instruments: list[Instrument]) -> FollowUpEntry:
+    return FollowUpEntry(
+        entries=entries_from_form(form, instruments),
+        mode=form.get("mode", ""),
+        read_version=form.get("version", type=int),
+        adverse_event=_adverse_event(form),
+        medications=_medications(form),
+    )
+
+
+def _adverse_event(form: MultiDict[str, str]) -> AdverseEventInput | None:
+    event_type = blank_to_none(form.get("ae.event_type"))
+    if event_type is None:
+        return None
+    ignored: dict[str, str] = {}
+    return AdverseEventInput(
+        event_type=event_type,
+        onset_on=a_date(form.get("ae.onset_on"), "ae.onset_on", ignored),
+        severity=blank_to_none(form.get("ae.severity")),
+        is_related=form.get("ae.is_related") == "yes",
+        notes=blank_to_none(form.get("ae.notes")))
+
+
+def _medications(form: MultiDict[str, str]) -> tuple[MedicationInput, ...]:
+    meds = []
+    for i in range(MEDICATION_ROWS):
+        values = [blank_to_none(form.get(f"med.{i}.{n}"))
+                  for n in ("med_class", "drug", "daily_dose_mg")]
+        if not any(values):
+            continue
+        dose = number(values[2])
+        meds.append(MedicationInput(values[0], values[1],
+                                    float(dose) if isinstance(dose, int | float) else -1.0))
+    return tuple(meds)
+
+
+def form_values(entries: dict[str, Any]) -> dict[str, str]:
+    """Stored entries as the flat field names of the form."""
+    flat: dict[str, str] = {}
+    for code, value in entries.items():
+        if isinstance(value, dict):
+            flat.update({f"{code}.{k}": "" if v is None else str(v) for k, v in value.items()})
+        elif value is not None:
+            flat[code] = str(value)
+    return flat

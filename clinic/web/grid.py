@@ -1,0 +1,38 @@
+"""The study status grid: patients × timepoints, coloured by derived status."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+from sqlmodel import select
+
+from clinic.auth.roles import any_user
+from clinic.db import get_session
+from clinic.models import Study
+from clinic.scheduling.grid import status_grid
+from clinic.scheduling.windows import VisitStatus
+from clinic.studies.setup import arms
+from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id, site_filter
+from clinic.web.filters import clinic_today
+
+bp = Blueprint("grid", __name__)
+
+
+@bp.route("/grid")
+@any_user
+def index() -> str:
+    session = get_session()
+    studies = session.exec(select(Study).order_by(Study.code)).all()
+    if not studies:
+        abort(404, "No study yet.")
+    study_id = request.args.get("study", type=int) or studies[0].id
+    study = session.get(Study, study_id) or abort(404)
+    site = request.args.get("site", type=int)
+    arm = request.args.get("arm", type=int)
+    grid = status_grid(session, study_id=study.id, today=clinic_today(),  # type: ignore[arg-type]
+                       site_id=site_filter(site), arm_id=arm)
+    return render_template("grid/index.html", grid=grid, study=study, studies=studies,
+                           sites=all_sites(session), arms=arms(session, study.id),  # type: ignore[arg-type]
+                           site=site, arm=arm, fixed_site=own_site_id(),
+                           statuses=list(VisitStatus),
+                           can_enter=current_user.role in ENTERS_FOLLOW_UPS)

@@ -1,0 +1,146 @@
+"""Patients: the list, one patient's record, and corrections of baseline data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlmodel import select
+
+from clinic.auth.roles import allow, any_user
+from clinic.catalog import SEXES
+from clinic.db import get_session
+from clinic.exceptions import ConflictError, ValidationError
+from clinic.models import StudyArm
+from clinic.patients.editing import EDITABLE, edit_patient
+from clinic.patients.listing import patient_rows
+from clinic.patients.overview import PatientRecord, patient_record
+from clinic.scoring.instruments import INSTRUMENTS
+from clinic.web.access import (
+    EDITS_CLINICAL_DATA,
+    ENTERS_FOLLOW_UPS,
+    RECORDS_PROCEDURES,
+    all_sites,
+    own_site_id,
+    patient_or_404,
+    sees_identity,
+    site_filter,
+)
+from clinic.web.charts import Series, line_chart
+from clinic.web.filters import clinic_today, local_time
+from clinic.web.forms import blank_to_none, strict_int, strict_number
+
+bp = Blueprint("patients", __name__, url_prefix="/patients")
+CHARTED = ("vas", "nrs", "odi", "ndi")
+
+
+@bp.route("")
+@any_user
+def index() -> str:
+    session = get_session()
+    site = request.args.get("site", type=int)
+    arm = request.args.get("arm", type=int)
+    code = request.args.get("code", "")
+    rows = patient_rows(session, site_id=site_filter(site), arm_id=arm, code=code)
+    study_arms = session.exec(select(StudyArm).order_by(StudyArm.study_id,
+                                                        StudyArm.position)).all()
+    return render_template("patients/index.html", rows=rows, sites=all_sites(session),
+                           site=site, arm=arm, code=code, arms=study_arms,
+                           fixed_site=own_site_id())
+
+
+@bp.route("/<int:patient_id>")
+@any_user
+def show(patient_id: int) -> str:
+    session = get_session()
+    patient = patient_or_404(session, patient_id)
+    record = patient_record(session, patient, today=clinic_today(),
+                            with_identity=sees_identity())
+    return render_template("patients/show.html", r=record, charts=trajectories(record),
+                           history=history_sections(record),
+                           instruments=INSTRUMENTS,
+                           can_enter=current_user.role in ENTERS_FOLLOW_UPS,
+                           can_record=current_user.role in RECORDS_PROCEDURES,
+                           can_edit=current_user.role in EDITS_CLINICAL_DATA)
+
+
+def trajectories(record: PatientRecord) -> list[Any]:
+    """One SVG per charted instrument, over the timepoints where it has a value."""
+    charts = []
+    for code in CHARTED:
+        points = [(v.timepoint.label, v.scores[code].value) for v in record.visits
+                  if code in v.scores and v.scores[code].value is not None]
+        if points:
+            inst = INSTRUMENTS[code]
+            labels, values = [p[0] for p in points], [p[1] for p in points]
+            charts.append(line_chart(labels, [Series(record.patient.study_code, values)],
+                                     y_max=float(inst.max_value or 10),
+                                     y_label=f"{code.upper()} ({inst.unit})",
+                                     title=f"{inst.label} over time"))
+    return charts
+
+
+def history_sections(record: PatientRecord) -> list[tuple[str, list[Any]]]:
+    """(title, audit events) per record of the patient, in reading order."""
+    p = record.patient
+    keys: list[tuple[str, tuple[str, int]]] = [("Patient (baseline data)", ("patient", p.id))]  # type: ignore[list-item]
+    if record.enrollment:
+        keys.append(("Enrollment and allocation", ("enrollment", record.enrollment.id)))  # type: ignore[arg-type]
+    for row in record.procedures:
+        keys.append((f"Procedure of {local_time(row.procedure.performed_at)}",
+                     ("procedure", row.procedure.id)))  # type: ignore[arg-type]
+    for v in record.visits:
+        keys.append((f"Follow-up {v.timepoint.label}", ("assessment", v.assessment.id)))  # type: ignore[arg-type]
+        keys += [(f"{INSTRUMENTS[c].label} at {v.timepoint.label}", ("score", s.id))  # type: ignore[misc]
+                 for c, s in v.scores.items()]
+    keys += [(f"Adverse event {e.onset_on.isoformat()}", ("adverse_event", e.id))  # type: ignore[misc]
+             for e in record.adverse_events]
+    return [(title, record.audit[key]) for title, key in keys if key in record.audit]
+
+
+@bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
+@allow(*EDITS_CLINICAL_DATA)
+def edit(patient_id: int) -> Any:
+    session = get_session()
+    patient = patient_or_404(session, patient_id)
+    values: Any = {name: "" if getattr(patient, name) is None else str(getattr(patient, name))
+                   for name in EDITABLE} | {"version": str(patient.version)}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            changed = edit_patient(session, patient=patient,
+                                   read_version=request.form.get("version", type=int),
+                                   changes=_changes(request.form),
+                                   reason=request.form.get("reason"),
+                                   actor_id=current_user.id, today=clinic_today())
+            session.commit()
+            flash(f"{patient.study_code}: changed {', '.join(changed)}.", "success")
+            return redirect(url_for("patients.show", patient_id=patient.id))
+        except ValidationError as error:
+            session.rollback()
+            errors, values = error.errors, request.form
+        except ConflictError:
+            session.rollback()
+            session.refresh(patient)
+            flash("Someone else changed this patient while you were editing. Your changes were "
+                  "NOT saved; the form now shows what is recorded.", "error")
+            values = {n: "" if getattr(patient, n) is None else str(getattr(patient, n))
+                      for n in EDITABLE} | {"version": str(patient.version)}
+            return render_template("patients/edit.html", patient=patient, values=values,
+                                   errors={}, sexes=SEXES), 409
+    return render_template("patients/edit.html", patient=patient, values=values, errors=errors,
+                           sexes=SEXES), 422 if errors else 200
+
+
+def _changes(form: Any) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    changes: dict[str, Any] = {"sex": form.get("sex", ""),
+                               "diagnosis": blank_to_none(form.get("diagnosis"))}
+    for name in ("age_at_enrollment", "birth_year"):
+        changes[name] = strict_int(form.get(name), name, errors)
+    for name in ("bmi", "symptom_duration_months"):
+        changes[name] = strict_number(form.get(name), name, errors)
+    if errors:
+        raise ValidationError(errors)
+    return changes

@@ -1,0 +1,29 @@
+"""The clinical screens (worklist, follow-up, procedures, patients, grid, cohort, admin)
+and the JSON API, registered in one place."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from clinic.scoring.instruments import INSTRUMENTS
+
+
+def register_screens(app: Flask) -> None:
+    from clinic.api import init_app as init_api
+    from clinic.web import (
+        admin,
+        cohort,
+        followup,
+        grid,
+        patients,
+        procedures,
+        study_admin,
+        tokens,
+        worklist,
+    )
+
+    for module in (worklist, followup, procedures, patients, grid, cohort, admin, study_admin,
+                   tokens):
+        app.register_blueprint(module.bp)
+    app.jinja_env.globals["instruments"] = INSTRUMENTS
+    init_api(app)

@@ -1,0 +1,81 @@
+"""Study set-up (read-only), the concealed randomization sequence and the balance view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlmodel import func, select
+from werkzeug.wrappers import Response
+
+from clinic.auth.roles import allow
+from clinic.db import get_session
+from clinic.enrollment.exceptions import SequenceError
+from clinic.enrollment.randomization import allocation_balance, generate_allocation_sequence
+from clinic.models import AllocationSlot, Enrollment, Study, StudyArm
+from clinic.studies.setup import arms, criteria, load_definition, measures, timepoints
+from clinic.web.access import MANAGES_STUDY
+
+bp = Blueprint("study_admin", __name__, url_prefix="/admin/studies")
+MAX_SEED = 2**31 - 1
+
+
+def _study(study_id: int) -> Study:
+    return get_session().get(Study, study_id) or abort(404)
+
+
+@bp.route("")
+@allow(*MANAGES_STUDY)
+def index() -> Response:
+    first = get_session().exec(select(Study).order_by(Study.code)).first() or abort(404)
+    return redirect(url_for("study_admin.setup", study_id=first.id))
+
+
+@bp.route("/<int:study_id>")
+@allow(*MANAGES_STUDY)
+def setup(study_id: int) -> str:
+    session = get_session()
+    study = _study(study_id)
+    return render_template(
+        "admin/study.html", study=study, definition=load_definition(session, study),
+        arms=arms(session, study_id), timepoints=timepoints(session, study_id),
+        measures=measures(session, study_id), criteria=criteria(session, study_id),
+        balance=allocation_balance(session, study),
+        slots=session.exec(select(func.count(AllocationSlot.id)).where(
+            AllocationSlot.study_id == study_id)).one())
+
+
+@bp.route("/<int:study_id>/sequence", methods=["GET"])
+@allow("admin")
+def sequence(study_id: int) -> str:
+    """The concealed allocation list itself: administrators only."""
+    session = get_session()
+    study = _study(study_id)
+    arm_codes = {a.id: a.code for a in session.exec(select(StudyArm).where(
+        StudyArm.study_id == study_id))}
+    used = {row for row in session.exec(select(Enrollment.allocation_slot_id).where(
+        Enrollment.study_id == study_id, Enrollment.allocation_slot_id.is_not(None)))}  # type: ignore[union-attr]
+    slots = session.exec(select(AllocationSlot).where(AllocationSlot.study_id == study_id)
+                         .order_by(AllocationSlot.stratum, AllocationSlot.position)).all()
+    return render_template("admin/sequence.html", study=study, slots=slots,
+                           arm_codes=arm_codes, used=used)
+
+
+@bp.route("/<int:study_id>/sequence", methods=["POST"])
+@allow("admin")
+def generate(study_id: int) -> Any:
+    session = get_session()
+    study = _study(study_id)
+    seed = request.form.get("seed", type=int)
+    slots = request.form.get("slots", type=int) or 300
+    if seed is None or not 0 <= seed <= MAX_SEED or not 10 <= slots <= 10_000:
+        flash("Enter a seed (0 – 2147483647) and 10 – 10000 slots per stratum.", "error")
+        return redirect(url_for("study_admin.setup", study_id=study_id))
+    try:
+        count = generate_allocation_sequence(session, study, seed=seed, slots_per_stratum=slots)
+        session.commit()
+        flash(f"Generated {count} allocation slots from seed {seed}.", "success")
+    except SequenceError as error:
+        session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("study_admin.setup", study_id=study_id))

@@ -1,0 +1,120 @@
+"""The JSON API: bearer tokens, the same validation and audit as the forms, OpenAPI."""
+
+from __future__ import annotations
+
+import pytest
+from openapi_spec_validator import validate
+from sqlmodel import Session, select
+
+from clinic.auth.tokens import create_token
+from clinic.db import get_engine
+from clinic.models import Assessment, AuditEvent, Score
+from tests.web.helpers import login
+
+ODI = {"pain_intensity": 2, "personal_care": 1, "lifting": 3, "walking": 2, "sitting": 1,
+       "standing": 2, "sleeping": 1, "sex_life": 0, "social_life": 2, "travelling": 2}
+
+
+@pytest.fixture
+def bearer(app, clinic):
+    def make(role: str) -> dict[str, str]:
+        with Session(get_engine(app)) as session:
+            _row, plain = create_token(session, user=clinic.users[role], name="test")
+            session.commit()
+        return {"Authorization": f"Bearer {plain}"}
+    return make
+
+
+def test_the_openapi_document_is_valid(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = response.get_json()
+    validate(document)
+    assert "/assessments/{assessment_id}/scores" in document["paths"]
+    assert "ScoresIn" in document["components"]["schemas"]
+
+
+def test_requests_without_a_valid_token_are_refused(client, clinic):
+    assert client.get("/api/v1/patients").status_code == 401
+    bad = client.get("/api/v1/patients", headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401 and bad.get_json()["message"]
+    login(client, clinic.users["nurse"])  # a session cookie is not enough for the API
+    assert client.get("/api/v1/patients").status_code == 401
+
+
+def test_a_nurse_lists_her_sites_patients_and_their_schedule(client, clinic, bearer):
+    headers = bearer("nurse")
+    patients = client.get("/api/v1/patients", headers=headers).get_json()
+    assert [p["study_code"] for p in patients] == [clinic.patient.study_code]
+    assert client.get(f"/api/v1/patients/{clinic.other.id}", headers=headers).status_code == 404
+    schedule = client.get(f"/api/v1/patients/{clinic.patient.id}/assessments",
+                          headers=headers).get_json()
+    month_1 = next(a for a in schedule if a["timepoint"] == "month_1")
+    assert month_1["status"] == "due" and "odi" in month_1["measures"]
+
+
+def test_scores_are_validated_like_the_form(client, clinic, bearer, db):
+    headers = bearer("nurse")
+    url = f"/api/v1/assessments/{clinic.due.id}/scores"
+    bad = client.post(url, headers=headers, json={"version": clinic.due.version, "mode": "phone",
+                                                  "entries": {"vas": 11, "odi": ODI}})
+    assert bad.status_code == 422 and "vas" in bad.get_json()["errors"]
+    typed = client.post(url, headers=headers, json={"version": "x", "mode": "phone",
+                                                    "entries": {}})
+    assert typed.status_code == 422 and "version" in typed.get_json()["errors"]
+    assert db.exec(select(Score).where(Score.assessment_id == clinic.due.id)).all() == []
+    good = client.post(url, headers=headers, json={"version": clinic.due.version,
+                                                   "mode": "phone",
+                                                   "entries": {"vas": 3, "odi": ODI}})
+    assert good.status_code == 201, good.get_json()
+    body = good.get_json()
+    odi = next(s for s in body["scores"] if s["instrument"] == "odi")
+    assert odi["value"] == 32.0 and odi["sections"]["lifting"] == 3
+    stale = client.post(url, headers=headers, json={"version": clinic.due.version,
+                                                    "mode": "phone", "entries": {"vas": 5}})
+    assert stale.status_code == 409
+
+
+def test_a_correction_through_the_api_is_audited_with_its_reason(client, clinic, bearer, db):
+    headers = bearer("nurse")
+    url = f"/api/v1/assessments/{clinic.due.id}/scores"
+    first = client.post(url, headers=headers, json={"version": clinic.due.version,
+                                                    "mode": "phone", "entries": {"vas": 3}})
+    version = first.get_json()["version"]
+    fixed = client.put(url, headers=headers, json={"version": version, "mode": "phone",
+                                                   "entries": {"vas": 4}, "reason": "misread"})
+    assert fixed.status_code == 200
+    event = db.exec(select(AuditEvent).where(AuditEvent.entity == "score",
+                                             AuditEvent.field == "value")).one()
+    assert (event.old_value, event.new_value, event.reason) == ("3.0", "4.0", "misread")
+
+
+def test_procedures_follow_the_modality_and_roles(client, clinic, bearer, db):
+    url = f"/api/v1/patients/{clinic.patient.id}/procedures"
+    payload = {"performed_at": "2026-02-01T10:00:00+01:00", "modality": "ultrasound",
+               "procedure_type": "tfesi", "punctures": 1, "dap_mgy_cm2": 10,
+               "targets": [{"level": "L4-L5", "side": "left"}]}
+    assert client.post(url, headers=bearer("nurse"), json=payload).status_code == 403
+    headers = bearer("physician")
+    refused = client.post(url, headers=headers, json=payload)
+    assert refused.status_code == 422 and "dap_mgy_cm2" in refused.get_json()["errors"]
+    del payload["dap_mgy_cm2"]
+    created = client.post(url, headers=headers, json=payload)
+    assert created.status_code == 201 and created.get_json()["targets"][0]["level"] == "L4-L5"
+    listed = client.get(url, headers=headers).get_json()
+    assert len(listed) == 2
+
+
+def test_not_done_and_patient_correction(client, clinic, bearer, db):
+    headers = bearer("coordinator")
+    url = f"/api/v1/assessments/{clinic.due.id}/not-done"
+    assert client.post(url, headers=headers, json={"version": clinic.due.version,
+                                                   "reason": ""}).status_code == 422
+    done = client.post(url, headers=headers, json={"version": clinic.due.version,
+                                                   "reason": "moved away"})
+    assert done.status_code == 200 and done.get_json()["state"] == "not_done"
+    patch = client.patch(f"/api/v1/patients/{clinic.patient.id}", headers=headers,
+                         json={"version": clinic.patient.version, "reason": "typo", "bmi": 28.1})
+    assert patch.status_code == 200 and patch.get_json()["bmi"] == 28.1
+    db.expire_all()
+    assert db.get(Assessment, clinic.due.id).not_done_reason == "moved away"

@@ -1,0 +1,72 @@
+"""Real-browser flows: keyboard-only follow-up entry with a mistake, the grid, the cohort
+and its PDF download, and a nurse kept out of the admin pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+ODI = ["2", "1", "3", "2", "1", "2", "1", "0", "2", "2"]  # sum 16 → 32 %
+
+
+def log_in(page, live, role: str) -> None:
+    page.goto(f"{live.url}/login")
+    page.fill("#email", live.clinic.users[role].email)
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live.url}/")
+
+
+def test_nurse_enters_a_due_follow_up_with_the_keyboard(page, live):
+    code = live.clinic.patient.study_code
+    log_in(page, live, "nurse")
+    page.goto(f"{live.url}/worklist")
+    page.get_by_role("link", name=f"Enter follow-up 1 month for {code}").click()
+    page.wait_for_selector("#followup-form")
+    page.focus("#mode")
+    page.keyboard.press("p")  # Phone
+    page.keyboard.press("Tab")
+    page.keyboard.type("12")  # the mistake: VAS is 0-10
+    for value in ODI:
+        page.keyboard.press("Tab")
+        page.keyboard.type(value)
+    assert page.text_content("#odi-total").startswith("32 %")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#vas-error")
+    assert "got 12" in page.text_content("#vas-error")
+    assert page.get_attribute("#vas", "aria-invalid") == "true"
+    assert page.input_value("#odi-lifting") == "3"  # what was typed is kept
+    page.fill("#vas", "6")
+    page.focus("#vas")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live.url}/worklist")
+    assert f"Saved {code}: Pain (VAS) 6; Oswestry Disability Index 32 %" in page.text_content(
+        "main")
+    page.goto(f"{live.url}/grid")
+    row = page.locator("tbody tr", has_text=code)
+    assert row.locator("td.cell").nth(3).get_attribute("class") == "cell status-completed"
+
+
+def test_physician_filters_the_cohort_and_downloads_the_pdf(page, live):
+    log_in(page, live, "physician")
+    page.goto(f"{live.url}/cohort")
+    page.select_option("#modality", "fluoroscopy")
+    page.click("#cohort-filters button[type=submit]")
+    page.wait_for_url("**modality=fluoroscopy**")
+    assert page.locator("svg.chart").count() == 1
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Study report (PDF)").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".pdf")
+    with open(download.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+
+
+def test_a_nurse_cannot_reach_admin_pages(page, live):
+    log_in(page, live, "nurse")
+    assert page.locator("nav a", has_text="Admin").count() == 0
+    response = page.goto(f"{live.url}/admin/users")
+    assert response.status == 403
+    assert "403" in page.text_content("h1")

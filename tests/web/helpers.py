@@ -1,0 +1,63 @@
+"""A small clinic for the screen and API tests: a study, staff at two sites, and patients
+whose 1-month follow-up is due today (clinic time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session, select
+
+from clinic.models import Assessment, Patient, Site, Study, StudyTimepoint, User
+from clinic.web.filters import clinic_today
+from tests.factories import PASSWORD, make_patient, make_procedure, make_site, make_study, make_user
+
+
+@dataclass
+class Clinic:
+    study: Study
+    north: Site
+    south: Site
+    users: dict[str, User]  # nurse (north), nurse_south, physician, coordinator, admin
+    patient: Patient  # north, fluoroscopy, 1-month follow-up due today
+    other: Patient  # south, CT
+    due: Assessment  # the patient's 1-month follow-up
+
+
+def today_in(app: Flask) -> date:
+    with app.test_request_context():
+        return clinic_today()
+
+
+def build_clinic(app: Flask, session: Session) -> Clinic:
+    today = today_in(app)
+    zone = ZoneInfo(app.config["TIMEZONE"])
+    study = make_study(session)
+    north, south = make_site(session, "NORTH"), make_site(session, "SOUTH")
+    users = {role: make_user(session, role) for role in ("physician", "coordinator", "admin")}
+    users["nurse"] = make_user(session, "nurse", north)
+    users["nurse_south"] = make_user(session, "nurse", south)
+    when = datetime.combine(today - timedelta(days=30), time(9, 30), tzinfo=zone)
+    patient, _ = make_patient(session, study, site=north, enrolled_on=today - timedelta(days=35))
+    make_procedure(session, patient, when=when)
+    other, _ = make_patient(session, study, site=south, enrolled_on=today - timedelta(days=35))
+    make_procedure(session, other, modality="ct", when=when)
+    session.commit()
+    due = session.exec(select(Assessment).join(StudyTimepoint).where(
+        Assessment.patient_id == patient.id, StudyTimepoint.code == "month_1")).one()
+    return Clinic(study, north, south, users, patient, other, due)
+
+
+def login(client: FlaskClient, user: User) -> FlaskClient:
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.data[:500]
+    return client
+
+
+def odi_form(values: list[int | str], prefix: str = "odi") -> dict[str, str]:
+    from clinic.scoring.disability import ODI_SECTIONS
+
+    return {f"{prefix}.{s.code}": str(v) for s, v in zip(ODI_SECTIONS, values, strict=True)}

@@ -1,0 +1,120 @@
+"""Follow-up entry: only the timepoint's measures, refusals next to the field, nothing
+stored on error, 'not done' needs a reason, corrections keep the old value."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from clinic.models import Assessment, AuditEvent, Score, ScoreSection
+from tests.web.helpers import login, odi_form
+
+GOOD_ODI = [2, 1, 3, 2, 1, 2, 1, 0, 2, 2]  # sum 16 → 32 %
+
+
+def _scores(db, assessment_id):
+    db.expire_all()
+    return {s.instrument: s for s in db.exec(select(Score).where(
+        Score.assessment_id == assessment_id))}
+
+
+def test_the_form_shows_only_the_measures_of_the_timepoint(client, clinic):
+    login(client, clinic.users["nurse"])
+    page = client.get(f"/followup/{clinic.due.id}").get_data(as_text=True)
+    assert 'name="vas"' in page and 'name="odi.pain_intensity"' in page
+    assert 'name="satisfaction_results"' in page and 'name="ome"' in page
+    assert 'name="satisfaction_procedure"' not in page  # collected at 1 week only
+    assert 'for="odi-sex_life"' in page  # every input has a label
+
+
+def test_an_out_of_range_value_is_refused_next_to_the_field_and_nothing_is_stored(
+        client, clinic, db):
+    login(client, clinic.users["nurse"])
+    form = {"mode": "phone", "vas": "12", "version": str(clinic.due.version),
+            **odi_form([2, 1, 7, 2, 1, 2, 1, 0, 2, 2])}
+    response = client.post(f"/followup/{clinic.due.id}", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="vas-error"' in page and "got 12" in page
+    assert 'id="odi-lifting-error"' in page and "0-5" in page
+    assert _scores(db, clinic.due.id) == {}
+    assert db.get(Assessment, clinic.due.id).state == "pending"
+
+
+def test_a_valid_entry_is_stored_with_the_server_computed_total(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    form = {"mode": "in_clinic", "vas": "4", "version": str(clinic.due.version),
+            "satisfaction_results": "satisfied", **odi_form(GOOD_ODI),
+            "med.0.med_class": "opioid", "med.0.drug": "tramadol", "med.0.daily_dose_mg": "100",
+            "ae.event_type": "transient_headache", "ae.onset_on": "2026-01-02",
+            "ae.severity": "mild", "ae.is_related": "yes"}
+    response = client.post(f"/followup/{clinic.due.id}", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    scores = _scores(db, clinic.due.id)
+    assert scores["vas"].value == 4 and scores["odi"].value == 32.0
+    assert scores["odi"].raw_sum == 16 and scores["satisfaction_results"].value == 3
+    sections = db.exec(select(ScoreSection).where(ScoreSection.score_id == scores["odi"].id))
+    assert sorted(s.value for s in sections) == sorted(GOOD_ODI)
+    assert db.get(Assessment, clinic.due.id).state == "completed"
+    follow = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Oswestry Disability Index 32 %" in follow
+
+
+def test_a_bad_adverse_event_keeps_the_valid_scores_from_being_stored(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    form = {"mode": "phone", "vas": "4", "version": str(clinic.due.version),
+            "ae.event_type": "vasovagal"}
+    response = client.post(f"/followup/{clinic.due.id}", data=form)
+    assert response.status_code == 422
+    assert 'id="ae-onset_on-error"' in response.get_data(as_text=True)
+    assert _scores(db, clinic.due.id) == {}
+
+
+def test_not_done_asks_for_a_reason(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    url = f"/followup/{clinic.due.id}/not-done"
+    refused = client.post(url, data={"version": clinic.due.version, "not_done_reason": " "})
+    assert refused.status_code == 422 and 'id="not_done_reason-error"' in refused.get_data(
+        as_text=True)
+    assert db.get(Assessment, clinic.due.id).state == "pending"
+    done = client.post(url, data={"version": clinic.due.version,
+                                  "not_done_reason": "Patient in hospital"})
+    assert done.status_code == 302
+    db.expire_all()
+    assessment = db.get(Assessment, clinic.due.id)
+    assert assessment.state == "not_done" and assessment.not_done_reason == "Patient in hospital"
+
+
+def test_a_second_entry_from_a_stale_form_gets_a_conflict(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    stale = str(clinic.due.version)
+    first = {"mode": "phone", "vas": "4", "version": stale}
+    assert client.post(f"/followup/{clinic.due.id}", data=first).status_code == 302
+    second = client.post(f"/followup/{clinic.due.id}", data={**first, "vas": "9"})
+    assert second.status_code == 409
+    page = second.get_data(as_text=True)
+    assert "Someone else saved this follow-up" in page and 'value="4"' in page
+    assert _scores(db, clinic.due.id)["vas"].value == 4
+
+
+def test_a_correction_needs_a_reason_and_keeps_the_old_value(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    client.post(f"/followup/{clinic.due.id}", data={**base, "version": clinic.due.version})
+    db.expire_all()
+    version = db.get(Assessment, clinic.due.id).version
+    url = f"/followup/{clinic.due.id}/edit"
+    assert 'value="4"' in client.get(url).get_data(as_text=True)
+    no_reason = client.post(url, data={**base, "vas": "5", "version": version})
+    assert no_reason.status_code == 422 and _scores(db, clinic.due.id)["vas"].value == 4
+    fixed = client.post(url, data={**base, "vas": "5", "version": version,
+                                   "reason": "Transcription error"})
+    assert fixed.status_code == 302
+    vas = _scores(db, clinic.due.id)["vas"]
+    assert vas.value == 5
+    event = db.exec(select(AuditEvent).where(AuditEvent.entity == "score",
+                                             AuditEvent.entity_id == vas.id,
+                                             AuditEvent.field == "value")).one()
+    assert (event.old_value, event.new_value, event.reason) == ("4.0", "5.0",
+                                                                "Transcription error")
+    stale = client.post(url, data={**base, "vas": "6", "version": version, "reason": "again"})
+    assert stale.status_code == 409 and _scores(db, clinic.due.id)["vas"].value == 5

@@ -1,0 +1,81 @@
+"""The status grid, the cohort view, administration and API tokens."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from clinic.models import ApiToken, User
+from tests.web.helpers import login
+
+
+def _cell(page: str, code: str) -> list[str]:
+    row = re.search(rf"{code}</a></th>(.*?)</tr>", page, re.S)
+    assert row, code
+    return re.findall(r'class="cell status-(\w+)"', row.group(1))
+
+
+def test_a_completed_follow_up_shows_as_completed_in_the_grid(client, clinic):
+    login(client, clinic.users["nurse"])
+    before = _cell(client.get("/grid").get_data(as_text=True), clinic.patient.study_code)
+    assert before[3] == "due"
+    client.post(f"/followup/{clinic.due.id}", data={"mode": "phone", "vas": "3",
+                                                    "version": clinic.due.version})
+    page = client.get("/grid").get_data(as_text=True)
+    assert _cell(page, clinic.patient.study_code)[3] == "completed"
+    assert clinic.other.study_code not in page  # the nurse's own site only
+
+
+def test_the_grid_filters_by_site_and_arm(client, clinic):
+    login(client, clinic.users["coordinator"])
+    page = client.get(f"/grid?site={clinic.south.id}").get_data(as_text=True)
+    assert clinic.other.study_code in page and clinic.patient.study_code not in page
+
+
+def test_the_cohort_view_compares_arms_with_p_values(client, clinic):
+    login(client, clinic.users["nurse"])
+    client.post(f"/followup/{clinic.due.id}", data={"mode": "phone", "vas": "3",
+                                                    "version": clinic.due.version})
+    client.post("/logout")
+    login(client, clinic.users["physician"])
+    page = client.get("/cohort?instrument=vas").get_data(as_text=True)
+    assert "<svg" in page and "Median Pain (VAS) by arm over time" in page
+    assert "Group A: fluoroscopy-guided" in page and "Friedman" in page
+    filtered = client.get("/cohort?instrument=vas&modality=ct").get_data(as_text=True)
+    assert "No Pain (VAS) values match" in filtered
+    bad = client.get("/cohort?level=L9-L10")
+    assert bad.status_code == 422 and "Choose from the list" in bad.get_data(as_text=True)
+
+
+def test_an_admin_creates_and_deactivates_a_user(client, clinic, db):
+    login(client, clinic.users["admin"])
+    form = {"email": "new.nurse@test.invalid", "name": "New Nurse", "role": "nurse",
+            "password": "long-enough-1"}
+    refused = client.post("/admin/users", data=form)
+    assert refused.status_code == 422 and "A nurse works at one site" in refused.get_data(
+        as_text=True)
+    assert client.post("/admin/users", data={**form, "site": "NORTH"}).status_code == 302
+    user = db.exec(select(User).where(User.email == "new.nurse@test.invalid")).one()
+    client.post(f"/admin/users/{user.id}/active", data={"is_active": "no"})
+    db.expire_all()
+    assert db.get(User, user.id).is_active is False
+
+
+def test_an_admin_sees_the_sequence_and_the_balance(client, clinic):
+    login(client, clinic.users["admin"])
+    setup = client.get(f"/admin/studies/{clinic.study.id}").get_data(as_text=True)
+    assert "punctures_1_2" in setup and "1 month" in setup and "Imbalance" in setup
+    sequence = client.get(f"/admin/studies/{clinic.study.id}/sequence").get_data(as_text=True)
+    assert sequence.count("<tr") > 100
+    refused = client.post(f"/admin/studies/{clinic.study.id}/sequence", data={"seed": "5"},
+                          follow_redirects=True)
+    assert "no longer be regenerated" in refused.get_data(as_text=True)
+
+
+def test_a_user_creates_an_api_token_stored_only_as_a_hash(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    page = client.post("/account/tokens", data={"name": "import"}).get_data(as_text=True)
+    token = re.search(r'id="new-token">([^<]+)<', page).group(1)
+    row = db.exec(select(ApiToken)).one()
+    assert token not in row.token_hash and len(row.token_hash) == 64

@@ -1,0 +1,99 @@
+"""Procedure entry (fields follow the modality, warnings) and the patient page."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from clinic.models import AuditEvent, Patient, Procedure
+from tests.web.helpers import login
+
+BASE = {"performed_at": "2026-02-01T10:15", "procedure_type": "tfesi", "punctures": "2",
+        "target-0-level": "L4-L5", "target-0-side": "left",
+        "injectate-0-drug": "dexamethasone", "injectate-0-dose_mg": "8",
+        "operative_time_min": "20"}
+
+
+def _procedures(db, patient_id):
+    db.expire_all()
+    return db.exec(select(Procedure).where(Procedure.patient_id == patient_id)
+                   .order_by(Procedure.id)).all()
+
+
+def test_ct_refuses_a_dose_area_product(client, clinic, db):
+    login(client, clinic.users["physician"])
+    url = f"/patients/{clinic.patient.id}/procedures/new"
+    response = client.post(url, data={**BASE, "modality": "ct", "dap_mgy_cm2": "300",
+                                      "ctdivol_mgy": "9"})
+    assert response.status_code == 422
+    assert 'id="dap_mgy_cm2-error"' in response.get_data(as_text=True)
+    assert len(_procedures(db, clinic.patient.id)) == 1
+
+
+def test_ultrasound_records_no_radiation_and_saves(client, clinic, db):
+    login(client, clinic.users["physician"])
+    url = f"/patients/{clinic.patient.id}/procedures/new"
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-modalities="cbct dsa fluoroscopy"' in page and 'data-modalities="ct"' in page
+    response = client.post(url, data={**BASE, "modality": "ultrasound"})
+    assert response.status_code == 302
+    saved = _procedures(db, clinic.patient.id)[-1]
+    assert saved.modality == "ultrasound" and saved.dap_mgy_cm2 is None
+
+
+def test_steroid_over_the_study_cap_warns_before_saving(client, clinic, db):
+    login(client, clinic.users["physician"])
+    url = f"/patients/{clinic.patient.id}/procedures/new"
+    form = {**BASE, "modality": "fluoroscopy", "dap_mgy_cm2": "250",
+            "injectate-0-drug": "methylprednisolone_acetate", "injectate-0-dose_mg": "80"}
+    warned = client.post(url, data=form)
+    assert warned.status_code == 200 and "exceeds the study" in warned.get_data(as_text=True)
+    assert len(_procedures(db, clinic.patient.id)) == 1
+    saved = client.post(url, data={**form, "confirm_warnings": "yes"})
+    assert saved.status_code == 302 and len(_procedures(db, clinic.patient.id)) == 2
+
+
+def test_text_in_a_number_field_is_refused(client, clinic):
+    login(client, clinic.users["physician"])
+    url = f"/patients/{clinic.patient.id}/procedures/new"
+    response = client.post(url, data={**BASE, "modality": "ultrasound",
+                                      "operative_time_min": "twenty"})
+    assert response.status_code == 422 and 'id="operative_time_min-error"' in response.get_data(
+        as_text=True)
+
+
+def test_identity_is_shown_to_nurses_and_never_to_physicians(client, clinic):
+    url = f"/patients/{clinic.patient.id}"
+    login(client, clinic.users["nurse"])
+    assert "Identifying data" in client.get(url).get_data(as_text=True)
+    client.post("/logout")
+    login(client, clinic.users["physician"])
+    page = client.get(url).get_data(as_text=True)
+    assert "Identifying data" not in page and "Test Patient" not in page
+    assert "example.invalid" not in page
+
+
+def test_the_patient_page_shows_schedule_procedure_and_audit(client, clinic):
+    login(client, clinic.users["coordinator"])
+    page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    assert "1 month" in page and "status-due" in page
+    assert "TFESI with pulsed radiofrequency" in page and "350 mGy·cm²" in page
+    assert "Record history" in page and "Patient (baseline data)" in page
+
+
+def test_a_baseline_correction_needs_a_reason_and_the_version(client, clinic, db):
+    login(client, clinic.users["coordinator"])
+    url = f"/patients/{clinic.patient.id}/edit"
+    form = {"sex": "female", "age_at_enrollment": "51", "bmi": "27.5",
+            "version": str(clinic.patient.version)}
+    assert client.post(url, data=form).status_code == 422
+    assert client.post(url, data={**form, "reason": "Checked the ID"}).status_code == 302
+    db.expire_all()
+    assert db.get(Patient, clinic.patient.id).age_at_enrollment == 51
+    event = db.exec(select(AuditEvent).where(AuditEvent.entity == "patient",
+                                             AuditEvent.field == "age_at_enrollment")).one()
+    assert (event.old_value, event.new_value, event.reason) == ("50", "51", "Checked the ID")
+    again = client.post(url, data={**form, "age_at_enrollment": "52", "reason": "stale form"})
+    assert again.status_code == 409
+    assert "Someone else changed this patient" in again.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Patient, clinic.patient.id).age_at_enrollment == 51
