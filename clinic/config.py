@@ -18,8 +18,10 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": None,
     "SMTP_TLS": False,
     "MAIL_FROM": "clinic@localhost",
-    "REMINDER_HOUR": 7,
-    "REMINDER_MAX_ATTEMPTS": 5,
+    "REMINDER_HOUR": 7,  # local hour of the daily reminder run
+    "REMINDER_MAX_ATTEMPTS": 5,  # then the row is 'failed' and shown to staff
+    # REMINDER_DAYS_BEFORE, REMINDER_RETRY_MINUTES, REMINDER_CLAIM_LEASE_MINUTES and
+    # REMINDER_POLL_MINUTES default in clinic/reminders/settings.py
     "CHECK_SCHEMA": True,
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -38,6 +40,9 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CLINIC_SMTP_TLS": ("SMTP_TLS", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "CLINIC_MAIL_FROM": ("MAIL_FROM", str),
     "CLINIC_REMINDER_HOUR": ("REMINDER_HOUR", int),
+    "CLINIC_REMINDER_MAX_ATTEMPTS": ("REMINDER_MAX_ATTEMPTS", int),
+    "CLINIC_REMINDER_DAYS_BEFORE": ("REMINDER_DAYS_BEFORE", int),
+    "CLINIC_REMINDER_RETRY_MINUTES": ("REMINDER_RETRY_MINUTES", float),
 }
 
 SECRET_KEY_FILE = "secret_key"

@@ -97,3 +97,11 @@ def test_a_baseline_correction_needs_a_reason_and_the_version(client, clinic, db
     assert "Someone else changed this patient" in again.get_data(as_text=True)
     db.expire_all()
     assert db.get(Patient, clinic.patient.id).age_at_enrollment == 51
+
+
+def test_the_patient_page_shows_the_next_reminder_due(client, clinic):
+    login(client, clinic.users["nurse"])
+    page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    # the 1-month visit is today; its reminder (3 days before) still waits for the run
+    assert "Next reminder: the patient's <strong>1 month</strong>" in page
+    assert "(pending)" in page
