@@ -15,7 +15,21 @@ if TYPE_CHECKING:
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the Flask application: config, extensions, blueprints, commands."""
-    from clinic.app import build_app
+    """Build the Flask application: config, extensions, blueprints, commands.
 
-    return build_app(test_config)
+    On an out-of-date schema it refuses: under the ``flask`` command as a one-line
+    error (no traceback), elsewhere (gunicorn, tests) as :class:`SchemaOutOfDate`.
+    """
+    import os
+
+    from clinic.app import build_app
+    from clinic.exceptions import SchemaOutOfDate
+
+    try:
+        return build_app(test_config)
+    except SchemaOutOfDate as error:
+        if os.environ.get("FLASK_RUN_FROM_CLI") == "true":
+            from flask.cli import NoAppException
+
+            raise NoAppException(str(error)) from error
+        raise
