@@ -50,6 +50,9 @@ def nurse(page: Page, base: str, out: Path) -> None:
 
 def physician(page: Page, base: str, out: Path) -> None:
     log_in(page, base, "physician@demo.invalid")
+    shoot(page, out, "home", full=False)
+    page.goto(f"{base}/studies/DEMO/report")
+    shoot(page, out, "report", full=False)
     page.goto(f"{base}/cohort?instrument=odi")
     shoot(page, out, "cohort")
     page.goto(f"{base}/patients")
@@ -84,6 +87,8 @@ def admin(page: Page, base: str, out: Path) -> None:
 
 def coordinator(page: Page, base: str, out: Path) -> None:
     log_in(page, base, "coordinator@demo.invalid")
+    page.goto(f"{base}/reminders/")
+    shoot(page, out, "reminders", full=False)
     page.goto(f"{base}/patients?code=DEMO-0002")
     page.locator("table.grid a").first.click()
     page.wait_for_load_state()
