@@ -157,3 +157,30 @@ def withdraw(session: Session, *, enrollment: Enrollment, reason: str,
     session.flush()
     reconcile_patient_reminders(session, enrollment.patient_id)  # cancels pending reminders
     return enrollment
+
+
+def screen_and_enroll(session: Session, *, study: Study, site_id: int,
+                      answers: dict[str, bool | None], patient: PatientInput,
+                      identity: IdentityInput | None, factors: dict[str, int],
+                      enrolled_on: date,
+                      actor_id: int | None) -> tuple[Screening, Enrollment | None, list[str]]:
+    """The screening visit: check every input first, then record the screening and,
+    when the candidate is eligible, enroll with the next concealed allocation.
+
+    Bad input raises ValidationError before anything is stored. An ineligible
+    candidate leaves only the screening (a screen failure for the flow diagram)
+    and the failing criteria are returned.
+    """
+    validate_patient(patient, enrolled_on)
+    if identity is not None:
+        validate_identity(identity)
+    _stratum(study, factors)
+    _check_code_free(session, study.id, patient.study_code.strip())  # type: ignore[arg-type]
+    screening, problems = screen(session, study=study, site_id=site_id, answers=answers,
+                                 actor_id=actor_id)
+    if problems:
+        return screening, None, problems
+    enrollment = enroll(session, study=study, screening=screening, patient=patient,
+                        identity=identity, factors=factors, enrolled_on=enrolled_on,
+                        actor_id=actor_id)
+    return screening, enrollment, []

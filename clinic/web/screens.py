@@ -13,6 +13,7 @@ def register_screens(app: Flask) -> None:
     from clinic.web import (
         admin,
         cohort,
+        enroll,
         followup,
         grid,
         patients,
@@ -23,7 +24,7 @@ def register_screens(app: Flask) -> None:
     )
 
     for module in (worklist, followup, procedures, patients, grid, cohort, admin, study_admin,
-                   tokens):
+                   tokens, enroll):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["instruments"] = INSTRUMENTS
     init_api(app)

@@ -29,6 +29,7 @@ _MANAGE = frozenset({"coordinator", "admin"})
 _PROCEDURES = REVIEW
 EXPECTED.update({
     "worklist.index": STAFF,
+    "enroll.new": STAFF,
     "followup.entry": STAFF, "followup.not_done": STAFF, "followup.edit": STAFF,
     "procedures.new": _PROCEDURES,
     "patients.index": "any_user", "patients.show": "any_user", "patients.edit": ALL,

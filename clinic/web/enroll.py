@@ -1,0 +1,104 @@
+"""Screening and enrollment: the eligibility checklist, baseline data, concealed allocation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from clinic import catalog
+from clinic.audit import set_actor
+from clinic.auth.roles import allow
+from clinic.db import get_session
+from clinic.enrollment.exceptions import SequenceExhausted
+from clinic.enrollment.service import screen_and_enroll
+from clinic.exceptions import NotFound, ValidationError
+from clinic.models import StudyArm
+from clinic.protocol.definition import strata_from_json
+from clinic.studies.setup import criteria, find_study
+from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id
+from clinic.web.enroll_form import (
+    answers_from_form,
+    enrolled_on_from_form,
+    factors_from_form,
+    identity_from_form,
+    patient_from_form,
+)
+from clinic.web.filters import clinic_today
+
+bp = Blueprint("enroll", __name__)
+
+
+@bp.route("/studies/<code>/enroll", methods=["GET", "POST"])
+@allow(*ENTERS_FOLLOW_UPS)
+def new(code: str) -> Any:
+    session = get_session()
+    try:
+        study = find_study(session, code)
+    except NotFound:
+        abort(404)
+    checklist = criteria(session, study.id)  # type: ignore[arg-type]
+    factors = [f.name for f in strata_from_json(study.strata_rules or [])]
+    errors: dict[str, str] = {}
+    refused: list[str] = []
+    if request.method == "POST":
+        outcome = _submit(study, [c.code for c in checklist], factors, errors)
+        if outcome is not None and not isinstance(outcome, list):
+            return outcome
+        refused = outcome or []
+    body = render_template("enroll/new.html", study=study, checklist=checklist,
+                           factors=factors, values=request.form, errors=errors,
+                           refused=refused, sites=all_sites(session), own_site=own_site_id(),
+                           today=clinic_today(), catalog=catalog)
+    return body, 422 if errors or refused else 200
+
+
+def _submit(study: Any, codes: list[str], factor_names: list[str],
+            errors: dict[str, str]) -> Any:
+    """Redirect on enrollment, the failing criteria on refusal, None on field errors."""
+    form = request.form
+    patient = patient_from_form(form, errors)
+    factors = factors_from_form(form, factor_names, errors)
+    enrolled_on = enrolled_on_from_form(form, errors, clinic_today())
+    site_id = own_site_id() or _int(form.get("site_id"))
+    if site_id is None:
+        errors["site_id"] = "Choose the site."
+    if errors:
+        return None
+    for attempt in range(2):  # a concurrent enrollment may take the same slot: retry once
+        session = get_session()
+        set_actor(session, current_user.id, "Screening and enrollment")
+        try:
+            _screening, enrollment, problems = screen_and_enroll(
+                session, study=study, site_id=site_id, answers=answers_from_form(form, codes),
+                patient=patient, identity=identity_from_form(form), factors=factors,
+                enrolled_on=enrolled_on, actor_id=current_user.id)  # type: ignore[arg-type]
+            session.commit()
+        except ValidationError as error:
+            session.rollback()
+            errors.update(error.errors)
+            return None
+        except SequenceExhausted as error:
+            session.rollback()
+            errors["stratum"] = str(error)
+            return None
+        except IntegrityError:
+            session.rollback()
+            if attempt:
+                raise
+            continue
+        if problems:
+            return problems
+        arm = session.get(StudyArm, enrollment.arm_id)  # type: ignore[union-attr]
+        flash(f"{patient.study_code} enrolled and allocated to {arm.label}.", "success")  # type: ignore[union-attr]
+        return redirect(url_for("patients.show", patient_id=enrollment.patient_id))  # type: ignore[union-attr]
+    return None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,54 @@
+"""Read the screening and enrollment form into service inputs (no database)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from werkzeug.datastructures import MultiDict
+
+from clinic.catalog import ROOTS
+from clinic.enrollment.inputs import IdentityInput, PatientInput
+from clinic.web.forms import a_date, blank_to_none, strict_int, strict_number, tri_state
+
+
+def answers_from_form(form: MultiDict[str, str], codes: list[str]) -> dict[str, bool | None]:
+    return {code: tri_state(form.get(f"criterion.{code}")) for code in codes}
+
+
+def factors_from_form(form: MultiDict[str, str], names: list[str],
+                      errors: dict[str, str]) -> dict[str, int]:
+    factors = {}
+    for name in names:
+        value = strict_int(form.get(f"factor.{name}"), f"factor.{name}", errors)
+        if value is None and f"factor.{name}" not in errors:
+            errors[f"factor.{name}"] = "Required: it decides the randomization stratum."
+        elif value is not None:
+            factors[name] = value
+    return factors
+
+
+def patient_from_form(form: MultiDict[str, str], errors: dict[str, str]) -> PatientInput:
+    return PatientInput(
+        study_code=(form.get("study_code") or "").strip(),
+        sex=form.get("sex") or "",
+        age_at_enrollment=strict_int(form.get("age_at_enrollment"), "age_at_enrollment", errors),
+        birth_year=strict_int(form.get("birth_year"), "birth_year", errors),
+        bmi=strict_number(form.get("bmi"), "bmi", errors),
+        diagnosis=blank_to_none(form.get("diagnosis")),
+        symptom_duration_months=strict_number(form.get("symptom_duration_months"),
+                                              "symptom_duration_months", errors),
+        root_laterality={root: form[f"root.{root}"] for root in ROOTS
+                         if form.get(f"root.{root}")},
+    )
+
+
+def identity_from_form(form: MultiDict[str, str]) -> IdentityInput:
+    return IdentityInput(
+        name=(form.get("name") or "").strip(), mrn=blank_to_none(form.get("mrn")),
+        phone=blank_to_none(form.get("phone")), email=blank_to_none(form.get("email")),
+        reminder_consent=form.get("reminder_consent") == "yes")
+
+
+def enrolled_on_from_form(form: MultiDict[str, str], errors: dict[str, str],
+                          today: date) -> date:
+    return a_date(form.get("enrolled_on"), "enrolled_on", errors) or today
