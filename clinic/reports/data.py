@@ -293,17 +293,3 @@ def load_study_data(session: Session, study: Study, filters: ReportFilters,
         screening=screening, randomized=randomized, exclusions=exclusions,
     )
 
-
-def patient_scores(session: Session, patient_id: int) -> pd.DataFrame:
-    """One patient's recorded outcomes for the trajectory chart (timepoint order)."""
-    df = _frame(session, select(StudyTimepoint.code.label("timepoint"), StudyTimepoint.label,
-                                StudyTimepoint.position, Score.instrument, Score.value,
-                                Score.raw_sum, Score.answered)
-                .join(Assessment, Assessment.id == Score.assessment_id)
-                .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)
-                .where(Assessment.patient_id == patient_id)
-                .order_by(StudyTimepoint.position, Score.instrument))
-    exact = df["raw_sum"].notna() & (df["answered"].fillna(0) > 0)
-    df["value"] = df["value"].astype(float)
-    df.loc[exact, "value"] = df.loc[exact, "raw_sum"] * 20.0 / df.loc[exact, "answered"]
-    return df.drop(columns=["raw_sum", "answered"])
