@@ -120,3 +120,20 @@ def client(app: Flask) -> FlaskClient:
 def session(app: Flask) -> Iterator[Session]:
     with app.app_context(), Session(get_engine(app), expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session for checks in screen and API tests, outside any request (each request
+    gets its own session, as in production)."""
+    with Session(get_engine(app), expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def clinic(app: Flask) -> Any:
+    """Two sites, one user per role, two treated patients and a due follow-up."""
+    from tests.web.helpers import build_clinic
+
+    with Session(get_engine(app), expire_on_commit=False) as session:
+        return build_clinic(app, session)
