@@ -16,6 +16,7 @@ def register_screens(app: Flask) -> None:
         enroll,
         followup,
         grid,
+        identity,
         patients,
         procedures,
         study_admin,
@@ -24,7 +25,7 @@ def register_screens(app: Flask) -> None:
     )
 
     for module in (worklist, followup, procedures, patients, grid, cohort, admin, study_admin,
-                   tokens, enroll):
+                   tokens, enroll, identity):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["instruments"] = INSTRUMENTS
     init_api(app)

@@ -30,6 +30,7 @@ _PROCEDURES = REVIEW
 EXPECTED.update({
     "worklist.index": STAFF,
     "enroll.new": STAFF,
+    "identity.edit": STAFF,
     "followup.entry": STAFF, "followup.not_done": STAFF, "followup.edit": STAFF,
     "procedures.new": _PROCEDURES,
     "patients.index": "any_user", "patients.show": "any_user", "patients.edit": ALL,
