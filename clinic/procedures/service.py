@@ -6,6 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from clinic.audit import set_actor
+from clinic.edits import claim, require_reason
 from clinic.exceptions import ValidationError
 from clinic.models import Injectate, Patient, Procedure, ProcedureTarget
 from clinic.procedures.inputs import ProcedureInput, validate_procedure
@@ -39,6 +41,27 @@ def move_procedure(session: Session, *, patient: Patient, procedure: Procedure,
         raise ValidationError({"performed_at": "Give the date and time with its time zone."})
     procedure.performed_at = performed_at
     procedure.version += 1
+    session.add(procedure)
+    session.flush()
+    schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
+    return procedure
+
+
+def reschedule_procedure(session: Session, *, patient: Patient, procedure: Procedure,
+                         performed_at: datetime | None, read_version: int | None,
+                         reason: str | None, actor_id: int | None,
+                         timezone: str) -> Procedure:
+    """Correct the procedure's date and time, with a reason and a version check.
+
+    Pending follow-ups (and their reminders) are re-planned on the new date;
+    completed and not-done ones keep theirs.
+    """
+    text = require_reason(reason)
+    if performed_at is None or performed_at.tzinfo is None:
+        raise ValidationError({"performed_at": "Give the date and time with its time zone."})
+    set_actor(session, actor_id, text)
+    claim(session, procedure, read_version)
+    procedure.performed_at = performed_at
     session.add(procedure)
     session.flush()
     schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)

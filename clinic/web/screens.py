@@ -19,13 +19,14 @@ def register_screens(app: Flask) -> None:
         identity,
         patients,
         procedures,
+        reschedule,
         study_admin,
         tokens,
         worklist,
     )
 
     for module in (worklist, followup, procedures, patients, grid, cohort, admin, study_admin,
-                   tokens, enroll, identity):
+                   tokens, enroll, identity, reschedule):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["instruments"] = INSTRUMENTS
     init_api(app)

@@ -31,6 +31,7 @@ EXPECTED.update({
     "worklist.index": STAFF,
     "enroll.new": STAFF,
     "identity.edit": STAFF,
+    "reschedule.edit": _PROCEDURES,
     "followup.entry": STAFF, "followup.not_done": STAFF, "followup.edit": STAFF,
     "procedures.new": _PROCEDURES,
     "patients.index": "any_user", "patients.show": "any_user", "patients.edit": ALL,
