@@ -7,6 +7,7 @@ from datetime import date
 from sqlmodel import Session
 
 from clinic.catalog import ADVERSE_EVENT_TYPES, SEVERITIES
+from clinic.edits import edit_with_reason
 from clinic.exceptions import ValidationError
 from clinic.models import AdverseEvent, Patient
 
@@ -33,3 +34,22 @@ def record_adverse_event(session: Session, *, patient: Patient, event_type: str,
     session.add(event)
     session.flush()
     return event
+
+
+def correct_adverse_event(session: Session, *, event: AdverseEvent, read_version: int | None,
+                          severity: str, is_related: bool, resolved_on: date | None,
+                          notes: str | None, reason: str | None,
+                          actor_id: int | None) -> list[str]:
+    """Follow an event up (severity, relatedness, resolution) with a reason and a version
+    check; returns the fields that changed."""
+    errors = {}
+    if severity not in SEVERITIES:
+        errors["severity"] = f"Choose one of: {', '.join(SEVERITIES)}."
+    if resolved_on is not None and resolved_on < event.onset_on:
+        errors["resolved_on"] = "Resolution cannot be before the onset."
+    if errors:
+        raise ValidationError(errors)
+    changes = {"severity": severity, "is_related": is_related, "resolved_on": resolved_on,
+               "is_resolved": resolved_on is not None or event.is_resolved, "notes": notes}
+    return edit_with_reason(session, event, read_version=read_version, changes=changes,
+                            actor_id=actor_id, reason=reason)

@@ -12,6 +12,7 @@ def register_screens(app: Flask) -> None:
     from clinic.api import init_app as init_api
     from clinic.web import (
         admin,
+        adverse_events,
         cohort,
         enroll,
         followup,
@@ -26,7 +27,7 @@ def register_screens(app: Flask) -> None:
     )
 
     for module in (worklist, followup, procedures, patients, grid, cohort, admin, study_admin,
-                   tokens, enroll, identity, reschedule):
+                   tokens, enroll, identity, reschedule, adverse_events):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["instruments"] = INSTRUMENTS
     init_api(app)

@@ -32,6 +32,7 @@ EXPECTED.update({
     "enroll.new": STAFF,
     "identity.edit": STAFF,
     "reschedule.edit": _PROCEDURES,
+    "adverse_events.edit": ALL,
     "followup.entry": STAFF, "followup.not_done": STAFF, "followup.edit": STAFF,
     "procedures.new": _PROCEDURES,
     "patients.index": "any_user", "patients.show": "any_user", "patients.edit": ALL,

@@ -1,0 +1,62 @@
+"""Follow an adverse event up: severity, relatedness, resolution; reason and version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from clinic import catalog
+from clinic.auth.roles import allow
+from clinic.db import get_session
+from clinic.exceptions import ConflictError, ValidationError
+from clinic.models import AdverseEvent
+from clinic.safety.service import correct_adverse_event
+from clinic.web.access import EDITS_CLINICAL_DATA, patient_or_404
+from clinic.web.forms import a_date, blank_to_none
+
+bp = Blueprint("adverse_events", __name__)
+
+
+@bp.route("/adverse-events/<int:event_id>/edit", methods=["GET", "POST"])
+@allow(*EDITS_CLINICAL_DATA)
+def edit(event_id: int) -> Any:
+    session = get_session()
+    event = session.get(AdverseEvent, event_id) or abort(404)
+    patient = patient_or_404(session, event.patient_id)
+    errors: dict[str, str] = {}
+    values: Any = _current(event)
+    status = 200
+    if request.method == "POST":
+        values, form = request.form, request.form
+        resolved_on = a_date(form.get("resolved_on"), "resolved_on", errors, required=False)
+        try:
+            if errors:
+                raise ValidationError(errors)
+            correct_adverse_event(
+                session, event=event, read_version=form.get("version", type=int),
+                severity=form.get("severity", ""), is_related=form.get("is_related") == "yes",
+                resolved_on=resolved_on, notes=blank_to_none(form.get("notes")),
+                reason=form.get("reason"), actor_id=current_user.id)
+            session.commit()
+            flash(f"{patient.study_code}: adverse event updated.", "success")
+            return redirect(url_for("patients.show", patient_id=patient.id))
+        except ValidationError as error:
+            session.rollback()
+            errors, status = error.errors, 422
+        except ConflictError:
+            session.rollback()
+            session.refresh(event)
+            flash("Someone else changed this adverse event while you were editing. Your "
+                  "change was NOT saved; the form now shows what is recorded.", "error")
+            values, status = _current(event), 409
+    body = render_template("patients/adverse_event.html", patient=patient, event=event,
+                           values=values, errors=errors, catalog=catalog)
+    return body, status
+
+
+def _current(event: AdverseEvent) -> dict[str, str]:
+    return {"severity": event.severity, "is_related": "yes" if event.is_related else "no",
+            "resolved_on": event.resolved_on.isoformat() if event.resolved_on else "",
+            "notes": event.notes or "", "version": str(event.version)}
