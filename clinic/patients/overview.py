@@ -15,6 +15,7 @@ from clinic.models import (
     AuditEvent,
     Enrollment,
     Injectate,
+    Medication,
     Patient,
     PatientIdentity,
     Procedure,
@@ -23,6 +24,7 @@ from clinic.models import (
     Score,
     Site,
     StudyArm,
+    StudyMeasure,
     StudyTimepoint,
     User,
 )
@@ -35,6 +37,7 @@ class VisitRow:
     timepoint: StudyTimepoint
     status: str
     scores: dict[str, Score]
+    medications: list[Medication] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class PatientRecord:
     procedures: list[ProcedureRow]
     visits: list[VisitRow]
     adverse_events: list[AdverseEvent]
+    measure_codes: list[str] = field(default_factory=list)  # the study's instruments
     identity: PatientIdentity | None = None
     audit: dict[tuple[str, int], list[AuditEvent]] = field(default_factory=dict)
     users: dict[int, str] = field(default_factory=dict)
@@ -73,6 +77,8 @@ def patient_record(session: Session, patient: Patient, *, today: date,
         visits=_visits(session, patient.id, today),  # type: ignore[arg-type]
         adverse_events=list(session.exec(select(AdverseEvent).where(
             AdverseEvent.patient_id == patient.id).order_by(AdverseEvent.onset_on))),
+        measure_codes=list(session.exec(select(StudyMeasure.instrument).where(
+            StudyMeasure.study_id == patient.study_id).order_by(StudyMeasure.position))),
     )
     if with_identity:
         record.identity = session.exec(select(PatientIdentity).where(
@@ -104,7 +110,12 @@ def _visits(session: Session, patient_id: int, today: date) -> list[VisitRow]:
     scores: dict[int, dict[str, Score]] = defaultdict(dict)
     for s in session.exec(select(Score).where(Score.assessment_id.in_(ids))):  # type: ignore[union-attr]
         scores[s.assessment_id][s.instrument] = s
-    return [VisitRow(a, t, derived_status(a, today), scores.get(a.id, {})) for a, t in pairs]  # type: ignore[arg-type]
+    medications: dict[int, list[Medication]] = defaultdict(list)
+    for m in session.exec(select(Medication).where(Medication.assessment_id.in_(ids))  # type: ignore[union-attr]
+                          .order_by(Medication.id)):
+        medications[m.assessment_id].append(m)
+    return [VisitRow(a, t, derived_status(a, today), scores.get(a.id, {}),  # type: ignore[arg-type]
+                     medications.get(a.id, [])) for a, t in pairs]  # type: ignore[arg-type]
 
 
 def derived_status(a: Assessment, today: date) -> str:

@@ -105,3 +105,15 @@ def test_the_patient_page_shows_the_next_reminder_due(client, clinic):
     # the 1-month visit is today; its reminder (3 days before) still waits for the run
     assert "Next reminder: the patient's <strong>1 month</strong>" in page
     assert "(pending)" in page
+
+
+def test_the_schedule_shows_the_studys_measures_and_medication(client, clinic, db):
+    from clinic.models import Medication
+
+    db.add(Medication(assessment_id=clinic.due.id, med_class="opioid", drug="tramadol",
+                      daily_dose_mg=100))
+    db.commit()
+    login(client, clinic.users["coordinator"])
+    page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    assert "tramadol 100 mg/day" in page
+    assert "Oswestry Disability Index" in page and "Neck Disability Index" not in page

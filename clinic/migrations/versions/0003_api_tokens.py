@@ -28,7 +28,6 @@ def upgrade() -> None:
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('prefix', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('created_at', clinic.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_used_at', clinic.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', clinic.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_api_token_user_id_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
