@@ -100,6 +100,17 @@ def coordinator(page: Page, base: str, out: Path) -> None:
     page.go_back()
     page.locator("a", has_text="Correct baseline data").click()
     shoot(page, out, "patient_baseline_correction", full=False)
+    page.go_back()
+    page.locator("a", has_text="Correct the record").first.click()
+    page.fill("#operative_time_min", "31")
+    page.fill("#reason", "Operative time read from the anaesthesia sheet")
+    shoot(page, out, "procedure_correction")
+    with page.expect_navigation():
+        page.click("#procedure-form button[type=submit]")
+    history = page.locator("details.audit summary", has_text="Procedure of").first
+    history.click()
+    history.scroll_into_view_if_needed()
+    shoot(page, out, "procedure_corrected_history", full=False)
 
 
 def main(base: str, out: Path) -> None:

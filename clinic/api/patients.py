@@ -1,14 +1,14 @@
-"""API: patients (read, correct) and their procedures (read, record)."""
+"""API: patients (read, correct) and their procedures (read, record, correct)."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from flask_login import current_user
-from sqlmodel import select
+from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
 from clinic.api.base import body, bp, ok
-from clinic.api.schemas import PatientPatch, ProcedureIn
+from clinic.api.schemas import PatientPatch, ProcedureEdit, ProcedureIn
 from clinic.api.serialize import patient_out, procedure_out
 from clinic.audit import set_actor
 from clinic.auth.roles import allow, any_user
@@ -18,6 +18,7 @@ from clinic.models import Patient, Procedure
 from clinic.patients.editing import edit_patient
 from clinic.patients.listing import patient_rows
 from clinic.procedures.checks import patient_warnings
+from clinic.procedures.corrections import correct_procedure
 from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput, validate_procedure
 from clinic.procedures.service import record_procedure
 from clinic.web.access import EDITS_CLINICAL_DATA, RECORDS_PROCEDURES, patient_or_404, site_filter
@@ -69,18 +70,46 @@ def create_procedure(patient_id: int) -> Response:
     session = get_session()
     patient = patient_or_404(session, patient_id)
     data = body(ProcedureIn)
-    values = data.model_dump(exclude={"targets", "injectates", "confirm_warnings"})
-    proc_input = ProcedureInput(
-        **values, operator_id=current_user.id,
-        targets=tuple(TargetInput(t.level, t.side) for t in data.targets),
-        injectates=tuple(InjectateInput(**i.model_dump()) for i in data.injectates))
-    validate_procedure(proc_input)
-    warnings = patient_warnings(session, patient, proc_input)
-    if warnings and not data.confirm_warnings:
-        raise ValidationError({"confirm_warnings": "Check, then resend with confirm_warnings: "
-                                                   "true. " + " ".join(warnings)})
+    proc_input = _procedure_input(data, operator_id=current_user.id)
+    warnings = _checked(session, patient, data, proc_input, correcting=None)
     set_actor(session, current_user.id, None)
     procedure = record_procedure(session, patient=patient, data=proc_input,
                                  timezone=current_app.config["TIMEZONE"])
     session.commit()
     return ok(procedure_out(session, procedure, warnings), 201)
+
+
+@bp.put("/procedures/<int:procedure_id>")
+@allow(*RECORDS_PROCEDURES)
+def correct_procedure_record(procedure_id: int) -> Response:
+    session = get_session()
+    procedure = session.get(Procedure, procedure_id) or abort(404)
+    patient = patient_or_404(session, procedure.patient_id)
+    data = body(ProcedureEdit)
+    proc_input = _procedure_input(data, operator_id=procedure.operator_id)
+    warnings = _checked(session, patient, data, proc_input, correcting=procedure.id)
+    correct_procedure(session, patient=patient, procedure=procedure, data=proc_input,
+                      read_version=data.version, reason=data.reason, actor_id=current_user.id,
+                      timezone=current_app.config["TIMEZONE"])
+    session.commit()
+    return ok(procedure_out(session, procedure, warnings))
+
+
+def _procedure_input(data: ProcedureIn, operator_id: int | None) -> ProcedureInput:
+    values = data.model_dump(exclude={"targets", "injectates", "confirm_warnings", "version",
+                                      "reason"})
+    return ProcedureInput(
+        **values, operator_id=operator_id,
+        targets=tuple(TargetInput(t.level, t.side) for t in data.targets),
+        injectates=tuple(InjectateInput(**i.model_dump()) for i in data.injectates))
+
+
+def _checked(session: Session, patient: Patient, data: ProcedureIn, proc_input: ProcedureInput,
+             correcting: int | None) -> list[str]:
+    """Validation errors raise; plausibility warnings need ``confirm_warnings``."""
+    validate_procedure(proc_input)
+    warnings = patient_warnings(session, patient, proc_input, correcting=correcting)
+    if warnings and not data.confirm_warnings:
+        raise ValidationError({"confirm_warnings": "Check, then resend with confirm_warnings: "
+                                                   "true. " + " ".join(warnings)})
+    return warnings

@@ -82,6 +82,13 @@ class ProcedureIn(Strict):
     confirm_warnings: bool = Field(False, description="Save despite plausibility warnings")
 
 
+class ProcedureEdit(ProcedureIn):
+    """The whole procedure as it should read; omitted optional fields become empty."""
+
+    version: int = Field(description="The version read; a changed record gives 409.")
+    reason: str = Field(description="Why the record is corrected (kept in the audit trail).")
+
+
 class ProcedureOut(ProcedureIn):
     model_config = ConfigDict(extra="ignore")
     id: int

@@ -143,5 +143,27 @@ def audit_history(session: Session, record: PatientRecord) -> AuditIndex:
     for event in session.exec(select(AuditEvent).where(condition)
                               .order_by(AuditEvent.occurred_at, AuditEvent.id)):
         grouped[(event.entity, event.entity_id)].append(event)
+    for row in record.procedures:
+        key = ("procedure", row.procedure.id)
+        children = procedure_child_events(session, row.procedure.id)  # type: ignore[arg-type]
+        if children:
+            grouped[key] = sorted(grouped[key] + children, key=lambda e: (e.occurred_at, e.id))
     return dict(grouped)
+
+
+CHILD_TABLES = ("procedure_target", "injectate")
+
+
+def procedure_child_events(session: Session, procedure_id: int) -> list[AuditEvent]:
+    """Created and deleted targets and injectates of one procedure, also the deleted ones.
+
+    Their audit rows carry a JSON snapshot of the row (``clinic.audit``), which names the
+    procedure; the rows themselves may be gone after a correction replaced them.
+    """
+    marker = f'%"procedure_id": {procedure_id},%'
+    return list(session.exec(
+        select(AuditEvent).where(AuditEvent.entity.in_(CHILD_TABLES),  # type: ignore[attr-defined]
+                                 or_(AuditEvent.new_value.like(marker),  # type: ignore[union-attr]
+                                     AuditEvent.old_value.like(marker)))  # type: ignore[union-attr]
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)))
 

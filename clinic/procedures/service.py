@@ -10,7 +10,12 @@ from clinic.audit import set_actor
 from clinic.edits import claim, require_reason
 from clinic.exceptions import ValidationError
 from clinic.models import Injectate, Patient, Procedure, ProcedureTarget
-from clinic.procedures.inputs import ProcedureInput, validate_procedure
+from clinic.procedures.inputs import (
+    InjectateInput,
+    ProcedureInput,
+    TargetInput,
+    validate_procedure,
+)
 from clinic.scheduling.service import schedule_from_procedure
 
 
@@ -20,15 +25,8 @@ def record_procedure(session: Session, *, patient: Patient, data: ProcedureInput
     procedure = Procedure(patient_id=patient.id, **data.column_values())  # type: ignore[arg-type]
     session.add(procedure)
     session.flush()
-    targets = []
-    for t in data.targets:
-        target = ProcedureTarget(procedure_id=procedure.id, level=t.level, side=t.side)  # type: ignore[arg-type]
-        session.add(target)
-        targets.append(target)
-    for inj in data.injectates:
-        session.add(Injectate(procedure_id=procedure.id, drug=inj.drug,  # type: ignore[arg-type]
-                              concentration_pct=inj.concentration_pct,
-                              volume_ml=inj.volume_ml, dose_mg=inj.dose_mg))
+    add_targets(session, procedure, data.targets)
+    add_injectates(session, procedure, data.injectates)
     session.flush()
     schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
     return procedure
@@ -66,3 +64,17 @@ def reschedule_procedure(session: Session, *, patient: Patient, procedure: Proce
     session.flush()
     schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
     return procedure
+
+
+def add_targets(session: Session, procedure: Procedure,
+                targets: tuple[TargetInput, ...]) -> None:
+    for t in targets:
+        session.add(ProcedureTarget(procedure_id=procedure.id, level=t.level, side=t.side))  # type: ignore[arg-type]
+
+
+def add_injectates(session: Session, procedure: Procedure,
+                   injectates: tuple[InjectateInput, ...]) -> None:
+    for i in injectates:
+        session.add(Injectate(procedure_id=procedure.id, drug=i.drug,  # type: ignore[arg-type]
+                              concentration_pct=i.concentration_pct, volume_ml=i.volume_ml,
+                              dose_mg=i.dose_mg))

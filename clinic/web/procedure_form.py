@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
@@ -49,15 +51,56 @@ def procedure_from_form(form: MultiDict[str, str], timezone: str,
         notes=blank_to_none(form.get("notes")), **values)
 
 
+def row_count(form: Mapping[str, str], prefix: str, least: int) -> int:
+    """Rows the form holds: at least ``least``, more if a correction needs them."""
+    indices = [int(key.split("-")[1]) for key in form
+               if key.startswith(f"{prefix}-") and key.split("-")[1].isdigit()]
+    return max([least, *(i + 1 for i in indices)])
+
+
 def _targets(form: MultiDict[str, str]) -> tuple[TargetInput, ...]:
+    count = row_count(form, "target", TARGET_ROWS)
     return tuple(TargetInput(v["level"] or "", v["side"] or "")
-                 for _, v in rows(form, "target", ("level", "side"), TARGET_ROWS))
+                 for _, v in rows(form, "target", ("level", "side"), count))
 
 
 def _injectates(form: MultiDict[str, str], errors: dict[str, str]) -> tuple[InjectateInput, ...]:
     found = []
     names = ("drug", "concentration_pct", "volume_ml", "dose_mg")
-    for i, v in rows(form, "injectate", names, INJECTATE_ROWS):
+    for i, v in rows(form, "injectate", names, row_count(form, "injectate", INJECTATE_ROWS)):
         numbers = {n: strict_number(v[n], f"injectates.{i}.{n}", errors) for n in names[1:]}
         found.append(InjectateInput(v["drug"] or "", **numbers))
     return tuple(found)
+
+
+def form_values(data: ProcedureInput, timezone: str) -> dict[str, str]:
+    """The inverse of :func:`procedure_from_form`: a recorded procedure as form text."""
+    values = {name: _text(getattr(data, name)) for name in (*NUMBERS, "needle_repositions")}
+    values |= {
+        "performed_at": data.performed_at.astimezone(ZoneInfo(timezone)).strftime(
+            "%Y-%m-%dT%H:%M"),
+        "modality": data.modality, "procedure_type": data.procedure_type,
+        "punctures": str(data.punctures), "notes": data.notes or "",
+        "contrast_extravasation": _yes_no(data.contrast_extravasation),
+        "first_attempt_success": _yes_no(data.first_attempt_success),
+    }
+    for i, t in enumerate(data.targets):
+        values |= {f"target-{i}-level": t.level, f"target-{i}-side": t.side}
+    for i, inj in enumerate(data.injectates):
+        values |= {f"injectate-{i}-drug": inj.drug,
+                   **{f"injectate-{i}-{n}": _text(getattr(inj, n))
+                      for n in ("concentration_pct", "volume_ml", "dose_mg")}}
+    return values
+
+
+def _text(value: float | int | None) -> str:
+    """Shortest text that reads back to the same number (no rounding, no exponent)."""
+    if value is None:
+        return ""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _yes_no(value: bool | None) -> str:
+    return {True: "yes", False: "no"}.get(value, "")  # type: ignore[arg-type]

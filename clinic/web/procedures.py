@@ -1,22 +1,32 @@
-"""Procedure entry: the fields follow the modality; warnings for implausible values."""
+"""Procedure entry and correction: the fields follow the modality; warnings for
+implausible values."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlmodel import Session
 
 from clinic import catalog
 from clinic.audit import set_actor
 from clinic.auth.roles import allow
 from clinic.db import get_session
-from clinic.exceptions import ValidationError
+from clinic.exceptions import ConflictError, ValidationError
+from clinic.models import Patient, Procedure
 from clinic.procedures.checks import patient_warnings
+from clinic.procedures.corrections import correct_procedure, recorded_input
 from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS, validate_procedure
 from clinic.procedures.service import record_procedure
 from clinic.web.access import RECORDS_PROCEDURES, patient_or_404
-from clinic.web.procedure_form import INJECTATE_ROWS, TARGET_ROWS, procedure_from_form
+from clinic.web.procedure_form import (
+    INJECTATE_ROWS,
+    TARGET_ROWS,
+    form_values,
+    procedure_from_form,
+    row_count,
+)
 
 bp = Blueprint("procedures", __name__)
 
@@ -47,10 +57,62 @@ def new(patient_id: int) -> Any:
         except ValidationError as error:
             session.rollback()
             errors = error.errors
-    body = render_template("procedures/new.html", patient=patient, values=request.form,
-                           errors=errors, warnings=warnings, catalog=catalog,
-                           target_rows=range(TARGET_ROWS), injectate_rows=range(INJECTATE_ROWS),
-                           dap_modalities=" ".join(sorted(catalog.MODALITIES_WITH_DAP)),
-                           ct_modalities=" ".join(sorted(catalog.MODALITIES_WITH_CT_DOSE)),
-                           dap_fields=DAP_FIELDS, ct_fields=CT_FIELDS)
-    return body, 422 if errors else 200
+    return _form_page(patient, request.form, errors, warnings)
+
+
+@bp.route("/procedures/<int:procedure_id>/edit", methods=["GET", "POST"])
+@allow(*RECORDS_PROCEDURES)
+def correct(procedure_id: int) -> Any:
+    """Correct any field of a recorded procedure, with a reason and a version check."""
+    session = get_session()
+    procedure = session.get(Procedure, procedure_id) or abort(404)
+    patient = patient_or_404(session, procedure.patient_id)
+    zone = current_app.config["TIMEZONE"]
+    values: Any = _recorded(session, procedure, zone)
+    errors: dict[str, str] = {}
+    warnings: list[str] = []
+    status = 200
+    if request.method == "POST":
+        values = request.form
+        try:
+            data = procedure_from_form(request.form, zone, procedure.operator_id)
+            validate_procedure(data)
+            warnings = patient_warnings(session, patient, data, correcting=procedure.id)
+            if not warnings or request.form.get("confirm_warnings") == "yes":
+                changed = correct_procedure(
+                    session, patient=patient, procedure=procedure, data=data,
+                    read_version=request.form.get("version", type=int),
+                    reason=request.form.get("reason"), actor_id=current_user.id,
+                    timezone=zone)
+                session.commit()
+                flash(f"{patient.study_code}: procedure corrected ({', '.join(changed)}).",
+                      "success")
+                return redirect(url_for("patients.show", patient_id=patient.id))
+        except ValidationError as error:
+            session.rollback()
+            errors, status = error.errors, 422
+        except ConflictError:
+            session.rollback()
+            session.refresh(procedure)
+            flash("Someone else changed this procedure while you were editing. Your change "
+                  "was NOT saved; the form now shows what is recorded.", "error")
+            values, warnings, status = _recorded(session, procedure, zone), [], 409
+    return _form_page(patient, values, errors, warnings, procedure=procedure, status=status)
+
+
+def _recorded(session: Session, procedure: Procedure, zone: str) -> dict[str, str]:
+    return form_values(recorded_input(session, procedure), zone) | {
+        "version": str(procedure.version)}
+
+
+def _form_page(patient: Patient, values: Any, errors: dict[str, str], warnings: list[str],
+               procedure: Procedure | None = None, status: int | None = None) -> Any:
+    body = render_template(
+        "procedures/new.html", patient=patient, procedure=procedure, values=values,
+        errors=errors, warnings=warnings, catalog=catalog,
+        target_rows=range(row_count(values, "target", TARGET_ROWS)),
+        injectate_rows=range(row_count(values, "injectate", INJECTATE_ROWS)),
+        dap_modalities=" ".join(sorted(catalog.MODALITIES_WITH_DAP)),
+        ct_modalities=" ".join(sorted(catalog.MODALITIES_WITH_CT_DOSE)),
+        dap_fields=DAP_FIELDS, ct_fields=CT_FIELDS)
+    return body, status or (422 if errors else 200)

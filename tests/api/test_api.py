@@ -118,3 +118,26 @@ def test_not_done_and_patient_correction(client, clinic, bearer, db):
     assert patch.status_code == 200 and patch.get_json()["bmi"] == 28.1
     db.expire_all()
     assert db.get(Assessment, clinic.due.id).not_done_reason == "moved away"
+
+
+def test_a_procedure_is_corrected_with_version_and_reason(client, clinic, bearer, db):
+    headers = bearer("physician")
+    listed = client.get(f"/api/v1/patients/{clinic.patient.id}/procedures",
+                        headers=headers).get_json()[0]
+    url = f"/api/v1/procedures/{listed['id']}"
+    recorded = {k: v for k, v in listed.items()
+                if k not in {"id", "patient_id", "warnings", "version"}}
+    edit = {**recorded, "dap_mgy_cm2": 280.0, "version": listed["version"]}
+    refused = client.put(url, headers=headers, json={**edit, "reason": ""})
+    assert refused.status_code == 422 and "reason" in refused.get_json()["errors"]
+    wrong = client.put(url, headers=headers, json={**edit, "reason": "CT dose", "ctdivol_mgy": 5})
+    assert wrong.status_code == 422 and "ctdivol_mgy" in wrong.get_json()["errors"]
+    done = client.put(url, headers=headers, json={**edit, "reason": "DAP from the report"})
+    assert done.status_code == 200 and done.get_json()["dap_mgy_cm2"] == 280.0
+    stale = client.put(url, headers=headers, json={**edit, "reason": "again", "punctures": 3})
+    assert stale.status_code == 409
+    assert client.put(url, headers=bearer("nurse"), json=edit).status_code == 403
+    event = db.exec(select(AuditEvent).where(AuditEvent.entity == "procedure",
+                                             AuditEvent.field == "dap_mgy_cm2")).one()
+    assert (event.old_value, event.new_value, event.reason) == ("350.0", "280.0",
+                                                                "DAP from the report")

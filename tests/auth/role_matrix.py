@@ -32,6 +32,7 @@ EXPECTED.update({
     "enroll.new": STAFF,
     "identity.edit": STAFF,
     "reschedule.edit": _PROCEDURES,
+    "procedures.correct": _PROCEDURES,
     "adverse_events.edit": ALL,
     "followup.entry": STAFF, "followup.not_done": STAFF, "followup.edit": STAFF,
     "procedures.new": _PROCEDURES,
@@ -45,6 +46,7 @@ EXPECTED.update({
     "api.openapi": "public",
     "api.list_patients": "any_user", "api.get_patient": "any_user", "api.patch_patient": ALL,
     "api.list_procedures": "any_user", "api.create_procedure": _PROCEDURES,
+    "api.correct_procedure_record": _PROCEDURES,
     "api.list_assessments": "any_user", "api.get_assessment": "any_user",
     "api.record_scores": STAFF, "api.correct_scores": STAFF, "api.not_done": STAFF,
 })

@@ -1,0 +1,98 @@
+"""Correct a recorded procedure: every field, with a reason and a version check.
+
+The procedure row's own fields change in place (one audit event per changed field).
+Targets and injectates are replaced as a whole when they differ, so their audit
+events are a "deleted" snapshot of the old rows and a "created" one of the new rows,
+each naming the procedure (see ``clinic.patients.overview.procedure_child_events``).
+The operator stays who performed the procedure; a changed date re-plans the pending
+follow-ups as :func:`clinic.procedures.service.reschedule_procedure` does.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from clinic.audit import set_actor
+from clinic.edits import claim, require_reason
+from clinic.exceptions import ValidationError
+from clinic.models import Injectate, Patient, Procedure, ProcedureTarget
+from clinic.procedures.inputs import (
+    InjectateInput,
+    ProcedureInput,
+    TargetInput,
+    validate_procedure,
+)
+from clinic.procedures.service import add_injectates, add_targets
+from clinic.scheduling.service import schedule_from_procedure
+
+KEPT_ON_CORRECTION = frozenset({"operator_id"})
+
+
+def recorded_input(session: Session, procedure: Procedure) -> ProcedureInput:
+    """The procedure as recorded, in the shape the forms and the service use."""
+    targets, injectates = _children(session, procedure)
+    columns = {name: getattr(procedure, name)
+               for name in ProcedureInput.__dataclass_fields__
+               if name not in {"targets", "injectates", "extra"}}
+    return ProcedureInput(**columns,
+                          targets=tuple(TargetInput(t.level, t.side) for t in targets),
+                          injectates=tuple(InjectateInput(i.drug, i.concentration_pct,
+                                                          i.volume_ml, i.dose_mg)
+                                           for i in injectates))
+
+
+def correct_procedure(session: Session, *, patient: Patient, procedure: Procedure,
+                      data: ProcedureInput, read_version: int | None, reason: str | None,
+                      actor_id: int | None, timezone: str) -> list[str]:
+    """Apply ``data`` to ``procedure``; returns the names of what changed.
+
+    ValidationError (nothing changed, no reason, invalid values) and ConflictError
+    (someone else saved since ``read_version``) leave the database untouched.
+    """
+    text = require_reason(reason)
+    validate_procedure(data)
+    before = recorded_input(session, procedure)
+    new_columns = {k: v for k, v in data.column_values().items() if k not in KEPT_ON_CORRECTION}
+    changed = [k for k, v in new_columns.items() if getattr(before, k) != v]
+    replace_targets = before.targets != data.targets
+    replace_injectates = before.injectates != data.injectates
+    if not changed and not replace_targets and not replace_injectates:
+        raise ValidationError({"reason": "Nothing was changed."})
+    set_actor(session, actor_id, text)
+    claim(session, procedure, read_version)
+    for name in changed:
+        setattr(procedure, name, new_columns[name])
+    session.add(procedure)
+    if replace_targets:
+        _replace_targets(session, procedure, data.targets)
+    if replace_injectates:
+        _replace_injectates(session, procedure, data.injectates)
+    session.flush()
+    if "performed_at" in changed:
+        schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
+    return changed + ["targets"] * replace_targets + ["injectates"] * replace_injectates
+
+
+def _children(session: Session, procedure: Procedure
+              ) -> tuple[list[ProcedureTarget], list[Injectate]]:
+    targets = session.exec(select(ProcedureTarget).where(
+        ProcedureTarget.procedure_id == procedure.id).order_by(ProcedureTarget.id)).all()
+    injectates = session.exec(select(Injectate).where(
+        Injectate.procedure_id == procedure.id).order_by(Injectate.id)).all()
+    return list(targets), list(injectates)
+
+
+def _replace_targets(session: Session, procedure: Procedure,
+                     targets: tuple[TargetInput, ...]) -> None:
+    for old in _children(session, procedure)[0]:
+        session.delete(old)
+    session.flush()
+    add_targets(session, procedure, targets)
+
+
+def _replace_injectates(session: Session, procedure: Procedure,
+                        injectates: tuple[InjectateInput, ...]) -> None:
+    for old in _children(session, procedure)[1]:
+        session.delete(old)
+    session.flush()
+    add_injectates(session, procedure, injectates)

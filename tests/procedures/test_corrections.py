@@ -1,0 +1,115 @@
+"""Correcting a recorded procedure: what changes, what is audited, what is refused."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from clinic.exceptions import ConflictError, ValidationError
+from clinic.followup.service import record_follow_up
+from clinic.models import AuditEvent, Injectate, ProcedureTarget
+from clinic.patients.overview import procedure_child_events
+from clinic.procedures.corrections import correct_procedure, recorded_input
+from clinic.procedures.inputs import InjectateInput, TargetInput
+from tests.factories import assessments_of, make_patient, make_procedure, make_study
+
+ZONE = "Europe/Berlin"
+
+
+@pytest.fixture
+def recorded(session):
+    patient, _ = make_patient(session, make_study(session), enrolled_on=date(2026, 1, 5))
+    procedure = make_procedure(session, patient, when=datetime(2026, 1, 15, 9, 0, tzinfo=UTC))
+    session.commit()
+    return patient, procedure
+
+
+def _correct(session, patient, procedure, data, reason="Typed from the wrong sheet"):
+    return correct_procedure(session, patient=patient, procedure=procedure, data=data,
+                             read_version=procedure.version, reason=reason, actor_id=None,
+                             timezone=ZONE)
+
+
+def test_the_recorded_input_reads_back_what_was_recorded(session, recorded):
+    _, procedure = recorded
+    data = recorded_input(session, procedure)
+    assert data.dap_mgy_cm2 == 350.0 and data.targets == (TargetInput("L4-L5", "bilateral"),)
+    assert data.injectates[1] == InjectateInput("dexamethasone", dose_mg=8.0)
+
+
+def test_a_changed_dose_is_one_audited_field_with_the_reason(session, recorded):
+    patient, procedure = recorded
+    data = replace(recorded_input(session, procedure), dap_mgy_cm2=305.0)
+    assert _correct(session, patient, procedure, data) == ["dap_mgy_cm2"]
+    session.commit()
+    event = session.exec(select(AuditEvent).where(AuditEvent.entity == "procedure",
+                                                  AuditEvent.action == "update")).one()
+    assert (event.field, event.old_value, event.new_value) == ("dap_mgy_cm2", "350.0", "305.0")
+    assert event.reason == "Typed from the wrong sheet" and procedure.version == 2
+
+
+def test_replaced_injectates_are_audited_under_the_procedure(session, recorded):
+    patient, procedure = recorded
+    data = replace(recorded_input(session, procedure),
+                   injectates=(InjectateInput("dexamethasone", dose_mg=4.0),))
+    assert _correct(session, patient, procedure, data) == ["injectates"]
+    session.commit()
+    rows = session.exec(select(Injectate).where(Injectate.procedure_id == procedure.id)).all()
+    assert [(r.drug, r.dose_mg) for r in rows] == [("dexamethasone", 4.0)]
+    events = procedure_child_events(session, procedure.id)
+    actions = [(e.entity, e.action) for e in events if e.reason]
+    assert actions == [("injectate", "delete")] * 2 + [("injectate", "create")]
+    # the targets were not touched: only their creation at recording time is there
+    assert [e.action for e in events if e.entity == "procedure_target"] == ["create"]
+    assert session.exec(select(ProcedureTarget)).one().level == "L4-L5"
+
+
+def test_a_new_date_moves_the_pending_follow_ups_only(session, recorded):
+    patient, procedure = recorded
+    baseline = assessments_of(session, patient)[0]
+    record_follow_up(session, assessment=baseline, entries={"vas": 7}, mode="in_clinic",
+                     actor_id=None)
+    before = {a.id: a.target_date for a in assessments_of(session, patient)}
+    data = replace(recorded_input(session, procedure),
+                   performed_at=datetime(2026, 1, 20, 9, 0, tzinfo=UTC))
+    assert _correct(session, patient, procedure, data) == ["performed_at"]
+    after = {a.id: a.target_date for a in assessments_of(session, patient)}
+    assert after[baseline.id] == before[baseline.id]
+    assert {after[i] - before[i] for i in before if i != baseline.id} == {timedelta(days=5)}
+
+
+def test_the_same_values_are_refused_as_nothing_changed(session, recorded):
+    patient, procedure = recorded
+    with pytest.raises(ValidationError) as refused:
+        _correct(session, patient, procedure, recorded_input(session, procedure))
+    assert refused.value.errors == {"reason": "Nothing was changed."}
+
+
+def test_a_correction_needs_a_reason(session, recorded):
+    patient, procedure = recorded
+    data = replace(recorded_input(session, procedure), punctures=3)
+    with pytest.raises(ValidationError) as refused:
+        _correct(session, patient, procedure, data, reason=" ")
+    assert "reason" in refused.value.errors
+
+
+def test_invalid_values_are_refused_before_anything_changes(session, recorded):
+    patient, procedure = recorded
+    data = replace(recorded_input(session, procedure), modality="ct")  # DAP stays: refused
+    with pytest.raises(ValidationError) as refused:
+        _correct(session, patient, procedure, data)
+    assert set(refused.value.errors) == {"dap_mgy_cm2", "fluoroscopy_time_s"}
+    session.rollback()
+    assert procedure.modality == "fluoroscopy" and procedure.version == 1
+
+
+def test_a_stale_version_is_a_conflict(session, recorded):
+    patient, procedure = recorded
+    data = replace(recorded_input(session, procedure), punctures=3)
+    with pytest.raises(ConflictError):
+        correct_procedure(session, patient=patient, procedure=procedure, data=data,
+                          read_version=procedure.version - 1, reason="Late edit",
+                          actor_id=None, timezone=ZONE)
