@@ -102,13 +102,14 @@ def coordinator(page: Page, base: str, out: Path) -> None:
     shoot(page, out, "patient_baseline_correction", full=False)
     page.go_back()
     page.locator("a", has_text="Correct the record").first.click()
-    page.fill("#operative_time_min", "31")
+    minutes = float(page.input_value("#operative_time_min") or 0) + 1  # a change on each run
+    page.fill("#operative_time_min", f"{minutes:g}")
     page.fill("#reason", "Operative time read from the anaesthesia sheet")
     shoot(page, out, "procedure_correction")
     with page.expect_navigation():
         page.click("#procedure-form button[type=submit]")
     history = page.locator("details.audit summary", has_text="Procedure of").first
-    history.click()
+    history.evaluate("summary => { summary.parentElement.open = true; }")
     history.scroll_into_view_if_needed()
     shoot(page, out, "procedure_corrected_history", full=False)
 
