@@ -14,8 +14,10 @@ from tests.factories import PASSWORD, make_study, make_user
 
 def test_environment_overrides_are_typed():
     values = from_environment({"CLINIC_SMTP_PORT": "2525", "CLINIC_SMTP_TLS": "true",
+                               "CLINIC_SMTP_CA_FILE": "/etc/clinic/ca.pem",
                                "CLINIC_TIMEZONE": "Africa/Cairo", "UNRELATED": "x"})
-    assert values == {"SMTP_PORT": 2525, "SMTP_TLS": True, "TIMEZONE": "Africa/Cairo"}
+    assert values == {"SMTP_PORT": 2525, "SMTP_TLS": True, "SMTP_CA_FILE": "/etc/clinic/ca.pem",
+                      "TIMEZONE": "Africa/Cairo"}
 
 
 def test_secret_key_is_generated_once_into_instance(tmp_path):

@@ -29,6 +29,7 @@ class SmtpSettings:
     starttls: bool
     mail_from: str
     timeout: float = 30.0
+    ca_file: str | None = None  # CA bundle to trust for STARTTLS (default: the system's)
 
     @property
     def domain(self) -> str:
@@ -88,7 +89,7 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     try:
         connection.ehlo()
         if settings.starttls:
-            connection.starttls(context=ssl.create_default_context())
+            connection.starttls(context=ssl.create_default_context(cafile=settings.ca_file))
             connection.ehlo()
         if settings.user:
             connection.login(settings.user, settings.password or "")

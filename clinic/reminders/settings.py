@@ -52,5 +52,6 @@ def reminder_settings(config: Mapping[str, Any]) -> ReminderSettings:
         smtp=SmtpSettings(
             host=config["SMTP_HOST"], port=int(config["SMTP_PORT"]),
             user=config.get("SMTP_USER"), password=config.get("SMTP_PASSWORD"),
-            starttls=bool(config.get("SMTP_TLS")), mail_from=config["MAIL_FROM"]),
+            starttls=bool(config.get("SMTP_TLS")), mail_from=config["MAIL_FROM"],
+            ca_file=config.get("SMTP_CA_FILE") or None),
     )
