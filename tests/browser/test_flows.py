@@ -70,3 +70,25 @@ def test_a_nurse_cannot_reach_admin_pages(page, live):
     response = page.goto(f"{live.url}/admin/users")
     assert response.status == 403
     assert "403" in page.text_content("h1")
+
+
+def test_physician_corrects_the_modality_of_a_recorded_procedure(page, live):
+    """CT recorded by mistake: switching to fluoroscopy swaps the dose fields, the CT
+    values are not sent, and the correction shows with its reason."""
+    log_in(page, live, "physician")
+    page.goto(f"{live.url}/patients/{live.clinic.other.id}")
+    page.get_by_role("link", name="Correct the record").first.click()
+    page.wait_for_selector("#procedure-form")
+    assert page.input_value("#dlp_mgy_cm") == "340" and page.is_hidden("#radiation-dap")
+    page.select_option("#modality", "fluoroscopy")
+    assert page.is_hidden("#radiation-ct") and page.is_visible("#radiation-dap")
+    page.fill("#dap_mgy_cm2", "412.5")
+    page.fill("#fluoroscopy_time_s", "75")
+    page.fill("#reason", "Done under the C-arm, not in the CT suite")
+    page.get_by_role("button", name="Save the correction").click()
+    page.wait_for_url(f"{live.url}/patients/{live.clinic.other.id}")
+    text = page.text_content("main")
+    assert "procedure corrected" in text and "412.5 mGy·cm²" in text and "DLP" not in text
+    history = page.locator("details.audit", has_text="Procedure of")
+    assert history.locator("tr", has_text="dlp_mgy_cm").count() == 1
+    assert "Done under the C-arm" in history.text_content()
