@@ -63,10 +63,13 @@ def correct_procedure(session: Session, *, patient: Patient, procedure: Procedur
     for name in changed:
         setattr(procedure, name, new_columns[name])
     session.add(procedure)
+    old_targets, old_injectates = _children(session, procedure)
     if replace_targets:
-        _replace_targets(session, procedure, data.targets)
+        _delete(session, old_targets)
+        add_targets(session, procedure, data.targets)
     if replace_injectates:
-        _replace_injectates(session, procedure, data.injectates)
+        _delete(session, old_injectates)
+        add_injectates(session, procedure, data.injectates)
     session.flush()
     if "performed_at" in changed:
         schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
@@ -82,17 +85,8 @@ def _children(session: Session, procedure: Procedure
     return list(targets), list(injectates)
 
 
-def _replace_targets(session: Session, procedure: Procedure,
-                     targets: tuple[TargetInput, ...]) -> None:
-    for old in _children(session, procedure)[0]:
-        session.delete(old)
+def _delete(session: Session, rows: list[ProcedureTarget] | list[Injectate]) -> None:
+    """Delete and flush first, so the replacement rows are inserted after."""
+    for row in rows:
+        session.delete(row)
     session.flush()
-    add_targets(session, procedure, targets)
-
-
-def _replace_injectates(session: Session, procedure: Procedure,
-                        injectates: tuple[InjectateInput, ...]) -> None:
-    for old in _children(session, procedure)[1]:
-        session.delete(old)
-    session.flush()
-    add_injectates(session, procedure, injectates)

@@ -14,6 +14,7 @@ from clinic.exceptions import ConflictError, ValidationError
 from clinic.models import AdverseEvent
 from clinic.safety.service import correct_adverse_event
 from clinic.web.access import EDITS_CLINICAL_DATA, patient_or_404
+from clinic.web.conflicts import reload_after_conflict
 from clinic.web.forms import a_date, blank_to_none
 
 bp = Blueprint("adverse_events", __name__)
@@ -46,10 +47,7 @@ def edit(event_id: int) -> Any:
             session.rollback()
             errors, status = error.errors, 422
         except ConflictError:
-            session.rollback()
-            session.refresh(event)
-            flash("Someone else changed this adverse event while you were editing. Your "
-                  "change was NOT saved; the form now shows what is recorded.", "error")
+            reload_after_conflict(session, event, "adverse event")
             values, status = _current(event), 409
     body = render_template("patients/adverse_event.html", patient=patient, event=event,
                            values=values, errors=errors, catalog=catalog)

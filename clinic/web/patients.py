@@ -29,6 +29,7 @@ from clinic.web.access import (
     site_filter,
 )
 from clinic.web.charts import Series, line_chart
+from clinic.web.conflicts import reload_after_conflict
 from clinic.web.filters import clinic_today, local_time
 from clinic.web.forms import blank_to_none, strict_int, strict_number
 
@@ -123,10 +124,7 @@ def edit(patient_id: int) -> Any:
             session.rollback()
             errors, values = error.errors, request.form
         except ConflictError:
-            session.rollback()
-            session.refresh(patient)
-            flash("Someone else changed this patient while you were editing. Your changes were "
-                  "NOT saved; the form now shows what is recorded.", "error")
+            reload_after_conflict(session, patient, "patient")
             values = {n: "" if getattr(patient, n) is None else str(getattr(patient, n))
                       for n in EDITABLE} | {"version": str(patient.version)}
             return render_template("patients/edit.html", patient=patient, values=values,

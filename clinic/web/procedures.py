@@ -20,6 +20,7 @@ from clinic.procedures.corrections import correct_procedure, recorded_input
 from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS, validate_procedure
 from clinic.procedures.service import record_procedure
 from clinic.web.access import RECORDS_PROCEDURES, patient_or_404
+from clinic.web.conflicts import reload_after_conflict
 from clinic.web.procedure_form import (
     INJECTATE_ROWS,
     TARGET_ROWS,
@@ -92,10 +93,7 @@ def correct(procedure_id: int) -> Any:
             session.rollback()
             errors, status = error.errors, 422
         except ConflictError:
-            session.rollback()
-            session.refresh(procedure)
-            flash("Someone else changed this procedure while you were editing. Your change "
-                  "was NOT saved; the form now shows what is recorded.", "error")
+            reload_after_conflict(session, procedure, "procedure")
             values, warnings, status = _recorded(session, procedure, zone), [], 409
     return _form_page(patient, values, errors, warnings, procedure=procedure, status=status)
 

@@ -13,6 +13,7 @@ from clinic.exceptions import ConflictError, ValidationError
 from clinic.models import Procedure
 from clinic.procedures.service import reschedule_procedure
 from clinic.web.access import RECORDS_PROCEDURES, patient_or_404
+from clinic.web.conflicts import reload_after_conflict
 from clinic.web.forms import local_datetime
 
 bp = Blueprint("reschedule", __name__)
@@ -47,10 +48,7 @@ def edit(procedure_id: int) -> Any:
             session.rollback()
             errors, status = error.errors, 422
         except ConflictError:
-            session.rollback()
-            session.refresh(procedure)
-            flash("Someone else changed this procedure while you were editing. Your change "
-                  "was NOT saved; the form now shows what is recorded.", "error")
+            reload_after_conflict(session, procedure, "procedure")
             values, status = _current(procedure, zone), 409
     body = render_template("procedures/reschedule.html", patient=patient, procedure=procedure,
                            values=values, errors=errors)
