@@ -28,6 +28,7 @@ from clinic.models import (
     User,
 )
 from clinic.reminders.mail import Outgoing
+from clinic.reminders.queries import told_an_old_date
 from clinic.scheduling.status import status_case
 
 
@@ -105,7 +106,8 @@ def digest_email(session: Session, digest: NurseDigest,
     site = session.get(Site, nurse.site_id)
     summary = summarize(items)
     body = render_template("reminders/nurse_digest.txt", items=items, summary=summary,
-                           today=digest.digest_date, site_code=site.code if site else "")
+                           today=digest.digest_date, site_code=site.code if site else "",
+                           old_dates=told_an_old_date(session, site_id=nurse.site_id))
     subject = (f"Follow-ups due and overdue {digest.digest_date.isoformat()}"
                f" ({site.code if site else ''}): {summary}")
     return Outgoing(to=nurse.email, subject=subject, body=body,

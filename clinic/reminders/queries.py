@@ -1,4 +1,5 @@
-"""Read side: the next reminder of a patient, the delivery log, rows needing attention."""
+"""Read side: the next reminder of a patient, the delivery log, rows needing attention,
+and patients who were e-mailed a visit date that has since changed."""
 
 from __future__ import annotations
 
@@ -148,3 +149,36 @@ def requeue_failed(session: Session, kind: str, row_id: int) -> bool:
     return change_state(session, model, [col(model.id) == row_id, col(model.state) == "failed"],
                         state="pending", attempts=0, next_attempt_at=None,
                         note="sent again on staff request")
+
+
+@dataclass(frozen=True)
+class OldDateNotice:
+    """A patient was e-mailed one visit date; the visit has moved since."""
+
+    patient_id: int
+    study_code: str
+    timepoint: str
+    told: date  # the date the sent reminder announced
+    now: date  # the assessment's target date today
+
+
+def told_an_old_date(session: Session, *, site_id: int | None = None,
+                     patient_id: int | None = None) -> list[OldDateNotice]:
+    """Sent reminders whose visit moved afterwards, for follow-ups still to be done.
+
+    A reminder goes out at most once per assessment and kind, so the patient is not
+    e-mailed again; staff must tell the patient (this list is on /reminders, in the
+    nurse digest and on the patient page).
+    """
+    rows = session.exec(
+        select(Patient.id, Patient.study_code, StudyTimepoint.label, Reminder.visit_date,
+               Assessment.target_date)
+        .join(Assessment, col(Assessment.id) == Reminder.assessment_id)
+        .join(StudyTimepoint, col(StudyTimepoint.id) == Assessment.timepoint_id)
+        .join(Patient, col(Patient.id) == Assessment.patient_id)
+        .where(Reminder.state == "sent", Assessment.state == "pending",
+               col(Reminder.visit_date) != col(Assessment.target_date),
+               *([Patient.site_id == site_id] if site_id else []),
+               *([Patient.id == patient_id] if patient_id else []))
+        .order_by(col(Assessment.target_date), col(Patient.study_code))).all()
+    return [OldDateNotice(*row) for row in rows]  # type: ignore[arg-type]

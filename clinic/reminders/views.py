@@ -8,7 +8,12 @@ from werkzeug.wrappers import Response
 
 from clinic.auth.roles import allow
 from clinic.db import get_session
-from clinic.reminders.queries import delivery_log, needing_attention, requeue_failed
+from clinic.reminders.queries import (
+    delivery_log,
+    needing_attention,
+    requeue_failed,
+    told_an_old_date,
+)
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 
@@ -25,6 +30,7 @@ def log() -> str:
     scope = _site_scope()
     return render_template("reminders/log.html",
                            attention=needing_attention(session, site_id=scope),
+                           old_dates=told_an_old_date(session, site_id=scope),
                            lines=delivery_log(session, site_id=scope),
                            can_requeue=current_user.role in {"coordinator", "admin"})
 

@@ -16,7 +16,7 @@ from clinic.models import StudyArm
 from clinic.patients.editing import EDITABLE, edit_patient
 from clinic.patients.listing import patient_rows
 from clinic.patients.overview import PatientRecord, patient_record
-from clinic.reminders.queries import next_reminder_for_patient
+from clinic.reminders.queries import next_reminder_for_patient, told_an_old_date
 from clinic.scoring.instruments import INSTRUMENTS
 from clinic.web.access import (
     EDITS_CLINICAL_DATA,
@@ -62,6 +62,7 @@ def show(patient_id: int) -> str:
     return render_template("patients/show.html", r=record, charts=trajectories(record),
                            history=history_sections(record),
                            next_reminder=next_reminder_for_patient(session, patient_id),
+                           old_dates=told_an_old_date(session, patient_id=patient_id),
                            instruments=INSTRUMENTS,
                            can_enter=current_user.role in ENTERS_FOLLOW_UPS,
                            can_record=current_user.role in RECORDS_PROCEDURES,
