@@ -66,6 +66,7 @@ def _update_rows(session: Session, obj: Audited) -> list[dict[str, Any]]:
 
 def _row(session: Session, obj: Any, action: str, field: str | None,
          old: str | None, new: str | None) -> dict[str, Any]:
+    parent = obj.__audit_parent__
     return {
         "occurred_at": utcnow(),
         "user_id": session.info.get("actor_id"),
@@ -76,6 +77,8 @@ def _row(session: Session, obj: Any, action: str, field: str | None,
         "old_value": old,
         "new_value": new,
         "reason": session.info.get("reason"),
+        "parent_entity": parent[0] if parent else None,
+        "parent_id": getattr(obj, parent[1]) if parent else None,
     }
 
 

@@ -97,6 +97,7 @@ class Score(Audited, SQLModel, table=True):
 
 class ScoreSection(Audited, SQLModel, table=True):
     __tablename__ = "score_section"
+    __audit_parent__ = ("score", "score_id")
     __table_args__ = (
         UniqueConstraint("score_id", "section"),
         CheckConstraint(f"section >= 1 AND section <= {SECTION_COUNT}", name="section_range"),
@@ -112,6 +113,7 @@ class ScoreSection(Audited, SQLModel, table=True):
 class Medication(Audited, SQLModel, table=True):
     """A medication taken around an assessment (opioids feed oral morphine equivalents)."""
 
+    __audit_parent__ = ("assessment", "assessment_id")
     __table_args__ = (
         check_in("med_class", MEDICATION_CLASSES, "class_known"),
         CheckConstraint("daily_dose_mg >= 0", name="dose_non_negative"),

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from clinic.catalog import AUDIT_ACTIONS
@@ -10,7 +11,10 @@ from clinic.models.base import UTCDateTime, check_in, utcnow
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
-    __table_args__ = (check_in("action", AUDIT_ACTIONS, "action_known"),)
+    __table_args__ = (
+        check_in("action", AUDIT_ACTIONS, "action_known"),
+        Index("ix_audit_event_parent", "parent_entity", "parent_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
@@ -22,3 +26,6 @@ class AuditEvent(SQLModel, table=True):
     old_value: str | None = None
     new_value: str | None = None
     reason: str | None = Field(default=None, max_length=500)
+    # The record a child row belongs to (a procedure for its targets), see Audited.
+    parent_entity: str | None = Field(default=None, max_length=40)
+    parent_id: int | None = None

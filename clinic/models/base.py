@@ -59,3 +59,7 @@ class Audited:
     """Marker: every create, update and delete of this model writes audit events."""
 
     __audit_redact__: bool = False  # True: values are identifying data, not copied
+    # (parent table, foreign-key attribute) for rows that belong to another record, such
+    # as a procedure's targets: their audit events name the parent too, so the parent's
+    # history shows them, also after the row itself was deleted.
+    __audit_parent__: tuple[str, str] | None = None

@@ -23,6 +23,7 @@ class Screening(Audited, SQLModel, table=True):
 
 class ScreeningAnswer(Audited, SQLModel, table=True):
     __tablename__ = "screening_answer"
+    __audit_parent__ = ("screening", "screening_id")
     __table_args__ = (UniqueConstraint("screening_id", "criterion_id"),)
 
     id: int | None = Field(default=None, primary_key=True)

@@ -62,6 +62,7 @@ class RootLaterality(Audited, SQLModel, table=True):
     """Baseline laterality of radicular involvement at one nerve root."""
 
     __tablename__ = "root_laterality"
+    __audit_parent__ = ("patient", "patient_id")
     __table_args__ = (
         UniqueConstraint("patient_id", "root"),
         check_in("laterality", LATERALITY, "laterality_known"),

@@ -68,6 +68,7 @@ class Procedure(Audited, SQLModel, table=True):
 
 class ProcedureTarget(Audited, SQLModel, table=True):
     __tablename__ = "procedure_target"
+    __audit_parent__ = ("procedure", "procedure_id")
     __table_args__ = (
         check_in("level", LEVELS, "level_known"),
         check_in("side", SIDES, "side_known"),
@@ -80,6 +81,7 @@ class ProcedureTarget(Audited, SQLModel, table=True):
 
 
 class Injectate(Audited, SQLModel, table=True):
+    __audit_parent__ = ("procedure", "procedure_id")
     __table_args__ = (
         check_in("drug", DRUGS, "drug_known"),
         CheckConstraint(

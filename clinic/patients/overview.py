@@ -128,42 +128,31 @@ AuditIndex = dict[tuple[str, int], list[AuditEvent]]
 
 
 def audit_history(session: Session, record: PatientRecord) -> AuditIndex:
-    """Audit events of every record of this patient, grouped by (table, id)."""
-    keys: list[tuple[str, int]] = [("patient", record.patient.id)]  # type: ignore[list-item]
-    if record.enrollment:
-        keys.append(("enrollment", record.enrollment.id))  # type: ignore[arg-type]
-    keys += [("procedure", r.procedure.id) for r in record.procedures]  # type: ignore[misc]
-    keys += [("assessment", v.assessment.id) for v in record.visits]  # type: ignore[misc]
-    keys += [("score", s.id) for v in record.visits for s in v.scores.values()]  # type: ignore[misc]
-    keys += [("adverse_event", e.id) for e in record.adverse_events]  # type: ignore[misc]
-    if not keys:
-        return {}
-    condition = or_(*(and_(AuditEvent.entity == e, AuditEvent.entity_id == i) for e, i in keys))
-    grouped: dict[tuple[str, int], list[AuditEvent]] = defaultdict(list)
-    for event in session.exec(select(AuditEvent).where(condition)
-                              .order_by(AuditEvent.occurred_at, AuditEvent.id)):
-        grouped[(event.entity, event.entity_id)].append(event)
-    for row in record.procedures:
-        key = ("procedure", row.procedure.id)
-        children = procedure_child_events(session, row.procedure.id)  # type: ignore[arg-type]
-        if children:
-            grouped[key] = sorted(grouped[key] + children, key=lambda e: (e.occurred_at, e.id))
-    return dict(grouped)
+    """Audit events of every record of this patient, grouped by (table, id).
 
-
-CHILD_TABLES = ("procedure_target", "injectate")
-
-
-def procedure_child_events(session: Session, procedure_id: int) -> list[AuditEvent]:
-    """Created and deleted targets and injectates of one procedure, also the deleted ones.
-
-    Their audit rows carry a JSON snapshot of the row (``clinic.audit``), which names the
-    procedure; the rows themselves may be gone after a correction replaced them.
+    A child row's events (a procedure's targets, a score's sections, a visit's
+    medications, the patient's root laterality) are filed under the record they belong
+    to, found through the event's parent columns, so they show also once deleted.
     """
-    marker = f'%"procedure_id": {procedure_id},%'
-    return list(session.exec(
-        select(AuditEvent).where(AuditEvent.entity.in_(CHILD_TABLES),  # type: ignore[attr-defined]
-                                 or_(AuditEvent.new_value.like(marker),  # type: ignore[union-attr]
-                                     AuditEvent.old_value.like(marker)))  # type: ignore[union-attr]
-        .order_by(AuditEvent.occurred_at, AuditEvent.id)))
+    ids: dict[str, list[int]] = defaultdict(list)
+    ids["patient"].append(record.patient.id)  # type: ignore[arg-type]
+    if record.enrollment:
+        ids["enrollment"].append(record.enrollment.id)  # type: ignore[arg-type]
+    ids["procedure"] += [r.procedure.id for r in record.procedures]  # type: ignore[misc]
+    ids["assessment"] += [v.assessment.id for v in record.visits]  # type: ignore[misc]
+    ids["score"] += [s.id for v in record.visits for s in v.scores.values()]  # type: ignore[misc]
+    ids["adverse_event"] += [e.id for e in record.adverse_events]  # type: ignore[misc]
+    own = [and_(AuditEvent.entity == table, AuditEvent.entity_id.in_(keys))  # type: ignore[attr-defined]
+           for table, keys in ids.items() if keys]
+    children = [and_(AuditEvent.parent_entity == table,
+                     AuditEvent.parent_id.in_(keys))  # type: ignore[union-attr]
+                for table, keys in ids.items() if keys]
+    grouped: dict[tuple[str, int], list[AuditEvent]] = defaultdict(list)
+    for event in session.exec(select(AuditEvent).where(or_(*own, *children))
+                              .order_by(AuditEvent.occurred_at, AuditEvent.id)):
+        if event.parent_entity is not None and event.parent_id is not None:
+            grouped[(event.parent_entity, event.parent_id)].append(event)
+        else:
+            grouped[(event.entity, event.entity_id)].append(event)
+    return dict(grouped)
 

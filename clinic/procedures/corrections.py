@@ -3,7 +3,7 @@
 The procedure row's own fields change in place (one audit event per changed field).
 Targets and injectates are replaced as a whole when they differ, so their audit
 events are a "deleted" snapshot of the old rows and a "created" one of the new rows,
-each naming the procedure (see ``clinic.patients.overview.procedure_child_events``).
+each naming the procedure as their parent (see ``clinic.models.base.Audited``).
 The operator stays who performed the procedure; a changed date re-plans the pending
 follow-ups as :func:`clinic.procedures.service.reschedule_procedure` does.
 """

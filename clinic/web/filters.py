@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,27 +22,8 @@ def local_time(value: datetime | None) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def child_row_summary(snapshot: str | None) -> str:
-    """'L5 left' or 'Dexamethasone 10 mg' from a target's or injectate's audit snapshot."""
-    try:
-        row = json.loads(snapshot or "")
-    except ValueError:
-        return ""
-    if not isinstance(row, dict):
-        return ""
-    if "level" in row:
-        return (f"{catalog.LEVELS.get(row['level'], row['level'])} "
-                f"{catalog.SIDES.get(row.get('side'), row.get('side') or '').lower()}").strip()
-    parts = [catalog.DRUGS.get(row.get("drug"), str(row.get("drug")))]
-    for key, unit in (("concentration_pct", "%"), ("volume_ml", "mL"), ("dose_mg", "mg")):
-        if row.get(key) is not None:
-            parts.append(f"{row[key]:g} {unit}")
-    return " ".join(parts)
-
-
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
-    app.jinja_env.filters["child_row_summary"] = child_row_summary
     app.jinja_env.globals["catalog"] = catalog
 
     @app.context_processor

@@ -14,6 +14,7 @@ from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.models import StudyArm
 from clinic.patients.editing import EDITABLE, edit_patient
+from clinic.patients.history import HistoryLine, history_lines
 from clinic.patients.listing import patient_rows
 from clinic.patients.overview import PatientRecord, patient_record
 from clinic.reminders.queries import next_reminder_for_patient, told_an_old_date
@@ -85,22 +86,24 @@ def trajectories(record: PatientRecord) -> list[Any]:
     return charts
 
 
-def history_sections(record: PatientRecord) -> list[tuple[str, list[Any]]]:
-    """(title, audit events) per record of the patient, in reading order."""
+def history_sections(record: PatientRecord) -> list[tuple[str, list[HistoryLine]]]:
+    """(title, readable history lines) per record of the patient, in reading order."""
     p = record.patient
-    keys: list[tuple[str, tuple[str, int]]] = [("Patient (baseline data)", ("patient", p.id))]  # type: ignore[list-item]
+    keys: list[tuple[str, tuple[str, int], str | None]] = [
+        ("Patient (baseline data)", ("patient", p.id), None)]  # type: ignore[list-item]
     if record.enrollment:
-        keys.append(("Enrollment and allocation", ("enrollment", record.enrollment.id)))  # type: ignore[arg-type]
+        keys.append(("Enrollment and allocation", ("enrollment", record.enrollment.id), None))  # type: ignore[arg-type]
     for row in record.procedures:
         keys.append((f"Procedure of {local_time(row.procedure.performed_at)}",
-                     ("procedure", row.procedure.id)))  # type: ignore[arg-type]
+                     ("procedure", row.procedure.id), None))  # type: ignore[arg-type]
     for v in record.visits:
-        keys.append((f"Follow-up {v.timepoint.label}", ("assessment", v.assessment.id)))  # type: ignore[arg-type]
-        keys += [(f"{INSTRUMENTS[c].label} at {v.timepoint.label}", ("score", s.id))  # type: ignore[misc]
+        keys.append((f"Follow-up {v.timepoint.label}", ("assessment", v.assessment.id), None))  # type: ignore[arg-type]
+        keys += [(f"{INSTRUMENTS[c].label} at {v.timepoint.label}", ("score", s.id), c)  # type: ignore[misc]
                  for c, s in v.scores.items()]
-    keys += [(f"Adverse event {e.onset_on.isoformat()}", ("adverse_event", e.id))  # type: ignore[misc]
+    keys += [(f"Adverse event {e.onset_on.isoformat()}", ("adverse_event", e.id), None)  # type: ignore[misc]
              for e in record.adverse_events]
-    return [(title, record.audit[key]) for title, key in keys if key in record.audit]
+    return [(title, history_lines(record.audit[key], instrument))
+            for title, key, instrument in keys if key in record.audit]
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])

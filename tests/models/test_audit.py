@@ -132,3 +132,33 @@ def test_identity_values_never_reach_the_audit_trail(session, clinical_record):
     for event in _events(session, "patient_identity", "create"):
         assert event.new_value == REDACTED
         assert "Test Patient" not in (event.new_value or "")
+
+
+CHILDREN = {
+    ProcedureTarget: ("procedure", "procedure_id"),
+    Injectate: ("procedure", "procedure_id"),
+    ScoreSection: ("score", "score_id"),
+    Medication: ("assessment", "assessment_id"),
+    RootLaterality: ("patient", "patient_id"),
+    ScreeningAnswer: ("screening", "screening_id"),
+}
+
+
+@pytest.mark.parametrize("model", list(CHILDREN), ids=lambda m: m.__tablename__)
+def test_a_child_rows_events_name_its_parent_also_after_delete(session, clinical_record, model):
+    parent_table, column = CHILDREN[model]
+    assert model.__audit_parent__ == (parent_table, column)
+    row = session.exec(select(model)).first()
+    row_id, parent_id = row.id, getattr(row, column)
+    session.delete(row)
+    session.commit()
+    events = session.exec(select(AuditEvent).where(AuditEvent.entity == model.__tablename__,
+                                                   AuditEvent.entity_id == row_id)).all()
+    assert {e.action for e in events} == {"create", "delete"}
+    assert {(e.parent_entity, e.parent_id) for e in events} == {(parent_table, parent_id)}
+
+
+def test_records_of_their_own_name_no_parent(session, clinical_record):
+    events = session.exec(select(AuditEvent).where(
+        AuditEvent.entity.in_(["patient", "procedure", "score", "assessment"]))).all()
+    assert events and {(e.parent_entity, e.parent_id) for e in events} == {(None, None)}

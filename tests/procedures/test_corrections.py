@@ -11,7 +11,6 @@ from sqlmodel import select
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.followup.service import record_follow_up
 from clinic.models import AuditEvent, Injectate, ProcedureTarget
-from clinic.patients.overview import procedure_child_events
 from clinic.procedures.corrections import correct_procedure, recorded_input
 from clinic.procedures.inputs import InjectateInput, TargetInput
 from tests.factories import assessments_of, make_patient, make_procedure, make_study
@@ -59,7 +58,9 @@ def test_replaced_injectates_are_audited_under_the_procedure(session, recorded):
     session.commit()
     rows = session.exec(select(Injectate).where(Injectate.procedure_id == procedure.id)).all()
     assert [(r.drug, r.dose_mg) for r in rows] == [("dexamethasone", 4.0)]
-    events = procedure_child_events(session, procedure.id)
+    events = session.exec(select(AuditEvent).where(AuditEvent.parent_entity == "procedure",
+                                                   AuditEvent.parent_id == procedure.id)
+                          .order_by(AuditEvent.id)).all()
     actions = [(e.entity, e.action) for e in events if e.reason]
     assert actions == [("injectate", "delete")] * 2 + [("injectate", "create")]
     # the targets were not touched: only their creation at recording time is there

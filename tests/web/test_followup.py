@@ -118,3 +118,20 @@ def test_a_correction_needs_a_reason_and_keeps_the_old_value(client, clinic, db)
                                                                 "Transcription error")
     stale = client.post(url, data={**base, "vas": "6", "version": version, "reason": "again"})
     assert stale.status_code == 409 and _scores(db, clinic.due.id)["vas"].value == 5
+
+
+def test_a_corrected_odi_section_shows_by_name_in_the_patient_history(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    base = {"mode": "in_clinic", "vas": "4", **odi_form(GOOD_ODI)}
+    client.post(f"/followup/{clinic.due.id}", data={**base, "version": clinic.due.version})
+    db.expire_all()
+    version = db.get(Assessment, clinic.due.id).version
+    lifting_4 = odi_form([2, 1, 4, 2, 1, 2, 1, 0, 2, 2])
+    fixed = client.post(f"/followup/{clinic.due.id}/edit",
+                        data={**base, **lifting_4, "version": version,
+                              "reason": "Lifting read as 3, sheet says 4"})
+    assert fixed.status_code == 302
+    assert _scores(db, clinic.due.id)["odi"].raw_sum == 17
+    page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    assert "section 3 (Lifting): value" in page
+    assert "Lifting read as 3, sheet says 4" in page

@@ -53,8 +53,8 @@ def test_a_correction_saves_and_shows_in_the_record_history(client, clinic, db):
                     .order_by(Injectate.id)).all()
     assert doses == [None, 4.0]
     page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
-    assert "injectate removed: Dexamethasone 8 mg" in page
-    assert "injectate added: Dexamethasone 4 mg" in page
+    assert "injectate Dexamethasone 8 mg removed" in page
+    assert "injectate Dexamethasone 4 mg added" in page
     assert "Dose sheet read wrongly" in page
 
 

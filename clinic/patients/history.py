@@ -1,0 +1,125 @@
+"""A patient's record history as lines a person can read.
+
+Audit events name tables and columns; staff need "target L5 left removed" or
+"ODI section 3 (Lifting): 2 → 3". A child row (a procedure's target, a score's section,
+a visit's medication, a root's laterality) is named from the snapshot its create or
+delete event holds, so it stays nameable after the row itself is gone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from clinic import catalog
+from clinic.models import AuditEvent
+from clinic.scoring.disability import SECTIONS_BY_INSTRUMENT
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    occurred_at: datetime
+    user_id: int | None
+    action: str  # create, update, delete
+    subject: str  # "" for the record itself, else the child row, e.g. "target L5 left"
+    detail: str  # a created or deleted child row's value, e.g. "2" for an ODI section
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    reason: str | None
+
+    @property
+    def is_child(self) -> bool:
+        return bool(self.subject)
+
+
+def history_lines(events: Iterable[AuditEvent], instrument: str | None = None) -> list[HistoryLine]:
+    """Readable lines for one record's events; ``instrument`` names a score's sections."""
+    events = list(events)
+    names = _child_names(events, instrument)
+    lines = []
+    for e in events:
+        subject = detail = ""
+        if e.parent_entity is not None:
+            subject = names.get((e.entity, e.entity_id),
+                                f"{e.entity.replace('_', ' ')} #{e.entity_id}")
+            detail = _detail(e)
+        lines.append(HistoryLine(e.occurred_at, e.user_id, e.action, subject, detail, e.field,
+                                 e.old_value, e.new_value, e.reason))
+    return lines
+
+
+def _child_names(events: list[AuditEvent], instrument: str | None) -> dict[tuple[str, int], str]:
+    names: dict[tuple[str, int], str] = {}
+    for e in events:
+        if e.parent_entity is None or e.action == "update":
+            continue
+        row = _snapshot(e.new_value if e.action == "create" else e.old_value)
+        namer = _NAMERS.get(e.entity)
+        if row is not None and namer is not None:
+            names.setdefault((e.entity, e.entity_id), namer(row, instrument))
+    return names
+
+
+def _detail(event: AuditEvent) -> str:
+    """The value column of a created or deleted section or root, from its snapshot."""
+    if event.action == "update":
+        return ""
+    row = _snapshot(event.new_value if event.action == "create" else event.old_value) or {}
+    if event.entity == "score_section":
+        return str(row.get("value", ""))
+    if event.entity == "root_laterality":
+        return str(row.get("laterality", ""))  # none, unilateral, bilateral
+    return ""
+
+
+def _snapshot(text: str | None) -> dict[str, Any] | None:
+    try:
+        row = json.loads(text or "")
+    except ValueError:
+        return None
+    return row if isinstance(row, dict) else None
+
+
+def _target(row: dict[str, Any], _instrument: str | None) -> str:
+    level = catalog.LEVELS.get(row.get("level"), str(row.get("level")))
+    side = catalog.SIDES.get(row.get("side"), row.get("side") or "")
+    return f"target {level} {side.lower()}".strip()
+
+
+def _injectate(row: dict[str, Any], _instrument: str | None) -> str:
+    parts = ["injectate", catalog.DRUGS.get(row.get("drug"), str(row.get("drug")))]
+    for key, unit in (("concentration_pct", "%"), ("volume_ml", "mL"), ("dose_mg", "mg")):
+        if isinstance(row.get(key), int | float):
+            parts.append(f"{row[key]:g} {unit}")
+    return " ".join(parts)
+
+
+def _section(row: dict[str, Any], instrument: str | None) -> str:
+    number = row.get("section")
+    sections = SECTIONS_BY_INSTRUMENT.get(instrument or "", ())
+    if isinstance(number, int) and 1 <= number <= len(sections):
+        return f"section {number} ({sections[number - 1].label})"
+    return f"section {number}"
+
+
+def _medication(row: dict[str, Any], _instrument: str | None) -> str:
+    dose = row.get("daily_dose_mg")
+    dose_text = f" {dose:g} mg/day" if isinstance(dose, int | float) else ""
+    return f"medication {row.get('drug')}{dose_text}"
+
+
+def _root(row: dict[str, Any], _instrument: str | None) -> str:
+    return f"root {row.get('root')}"
+
+
+_NAMERS: dict[str, Callable[[dict[str, Any], str | None], str]] = {
+    "procedure_target": _target,
+    "injectate": _injectate,
+    "score_section": _section,
+    "medication": _medication,
+    "root_laterality": _root,
+}

@@ -1,0 +1,82 @@
+"""The Alembic migrations: they build what the models declare, and 0004 fills in the
+parent of every existing child-row audit event, also of rows deleted before it ran."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, text
+from sqlmodel import Session, SQLModel, select
+
+from clinic.db import alembic_config, get_engine
+from clinic.models import AuditEvent, ProcedureTarget
+from tests.factories import make_patient, make_procedure, make_study
+
+
+def test_the_migrations_build_the_schema_the_models_declare(app):
+    with get_engine(app).connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == []
+
+
+@pytest.fixture
+def private_engine(engine_kind: str, tmp_path: Path) -> Iterator[Engine]:
+    """A database of this test's own, as migrations change its schema."""
+    if engine_kind == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path / 'migrations.db'}")
+        yield engine
+        engine.dispose()
+        return
+    base = os.environ["CLINIC_TEST_DATABASE_URL"]
+    schema = f"clinic_migration_{uuid4().hex[:10]}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = create_engine(f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}")
+    yield engine
+    engine.dispose()
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def test_0004_fills_in_the_parent_of_existing_child_events(private_engine):
+    _migrate(private_engine, "head")
+    with Session(private_engine, expire_on_commit=False) as session:
+        patient, _ = make_patient(session, make_study(session))
+        procedure = make_procedure(session, patient)
+        session.commit()
+        target = session.exec(select(ProcedureTarget)).one()
+        target_id = target.id
+        session.delete(target)  # gone before 0004 runs: only its snapshots name the parent
+        session.commit()
+    _migrate(private_engine, "0003", down=True)
+    _migrate(private_engine, "head")
+    with Session(private_engine) as session:
+        children = session.exec(select(AuditEvent).where(
+            AuditEvent.entity.in_(["procedure_target", "injectate", "root_laterality"]))).all()
+        assert {e.entity for e in children} == {"procedure_target", "injectate",
+                                                "root_laterality"}
+        parents = {(e.entity, e.parent_entity, e.parent_id) for e in children}
+        assert parents == {("procedure_target", "procedure", procedure.id),
+                           ("injectate", "procedure", procedure.id),
+                           ("root_laterality", "patient", patient.id)}
+        deleted = [e for e in children if e.entity_id == target_id
+                   and e.entity == "procedure_target"]
+        assert {e.action for e in deleted} == {"create", "delete"}
+        own = session.exec(select(AuditEvent).where(AuditEvent.entity == "procedure")).all()
+        assert own and all(e.parent_entity is None for e in own)

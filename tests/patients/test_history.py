@@ -1,0 +1,65 @@
+"""Record history lines: child rows named from their snapshots, also once deleted."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from clinic.models import AuditEvent
+from clinic.patients.history import history_lines
+
+WHEN = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def _event(entity: str, entity_id: int, action: str, *, field: str | None = None,
+           old: object = None, new: object = None, parent: tuple[str, int] | None = None,
+           reason: str | None = None) -> AuditEvent:
+    def text(value: object) -> str | None:
+        return json.dumps(value) if isinstance(value, dict) else (
+            None if value is None else str(value))
+    return AuditEvent(occurred_at=WHEN, entity=entity, entity_id=entity_id, action=action,
+                      field=field, old_value=text(old), new_value=text(new), reason=reason,
+                      parent_entity=parent[0] if parent else None,
+                      parent_id=parent[1] if parent else None)
+
+
+def test_a_score_section_change_names_the_section_of_its_instrument():
+    events = [
+        _event("score", 7, "create", new={"value": 30.0}),
+        _event("score_section", 41, "create", new={"score_id": 7, "section": 3, "value": 2},
+               parent=("score", 7)),
+        _event("score_section", 41, "update", field="value", old=2, new=3,
+               parent=("score", 7), reason="Misread the sheet"),
+    ]
+    lines = history_lines(events, instrument="odi")
+    assert [line.subject for line in lines] == ["", "section 3 (Lifting)", "section 3 (Lifting)"]
+    assert (lines[2].field, lines[2].old_value, lines[2].new_value) == ("value", "2", "3")
+    assert lines[2].reason == "Misread the sheet" and lines[2].is_child
+    assert not lines[0].is_child
+    assert (lines[1].detail, lines[2].detail) == ("2", "")
+    assert history_lines(events, instrument="ndi")[1].subject == "section 3 (Lifting)"
+    assert history_lines(events[1:2], instrument="vas")[0].subject == "section 3"
+
+
+def test_removed_targets_and_injectates_are_named_from_the_delete_snapshot():
+    target = {"procedure_id": 5, "level": "L5-S1", "side": "left"}
+    injectate = {"procedure_id": 5, "drug": "dexamethasone", "concentration_pct": None,
+                 "volume_ml": 2.0, "dose_mg": 8}
+    lines = history_lines([
+        _event("procedure_target", 3, "delete", old=target, parent=("procedure", 5)),
+        _event("injectate", 9, "delete", old=injectate, parent=("procedure", 5)),
+    ])
+    assert [line.subject for line in lines] == ["target L5–S1 left",
+                                                "injectate Dexamethasone 2 mL 8 mg"]
+
+
+def test_medication_and_root_lines_and_an_unnamed_child():
+    lines = history_lines([
+        _event("medication", 2, "create", new={"drug": "tramadol", "daily_dose_mg": 100.0},
+               parent=("assessment", 4)),
+        _event("root_laterality", 8, "update", field="laterality", old="none",
+               new="unilateral", parent=("patient", 1)),
+    ])
+    assert lines[0].subject == "medication tramadol 100 mg/day" and lines[0].detail == ""
+    # no create or delete snapshot among the events: named by table and id
+    assert lines[1].subject == "root laterality #8"
