@@ -32,10 +32,11 @@ TEST_NAMES = {"student_t": "Student's t-test", "mann_whitney": "Mann-Whitney U t
 @allow(*REVIEWS_COHORT)
 def index() -> Any:
     session = get_session()
-    study = session.exec(select(Study).order_by(Study.code)).first() or abort(404)
+    errors: dict[str, str] = {}
+    studies = list(session.exec(select(Study).order_by(Study.code)))
+    study = _chosen_study(studies, errors)
     outcomes = [m.instrument for m in measures(session, study.id)  # type: ignore[arg-type]
                 if INSTRUMENTS[m.instrument].kind in CHARTABLE]
-    errors: dict[str, str] = {}
     filters = _filters(study.id, outcomes, errors)  # type: ignore[arg-type]
     order = timepoints(session, study.id)  # type: ignore[arg-type]
     study_arms = arms(session, study.id)  # type: ignore[arg-type]
@@ -44,12 +45,27 @@ def index() -> Any:
     summary = summarize(scores, arm_labels, [t.code for t in order])
     labels = {t.code: t.label for t in order}
     return render_template(
-        "cohort/index.html", study=study, f=filters, errors=errors, outcomes=outcomes,
-        instruments=INSTRUMENTS, sites=all_sites(session), s=summary, labels=labels,
+        "cohort/index.html", study=study, studies=studies, f=filters, errors=errors,
+        outcomes=outcomes, instruments=INSTRUMENTS, sites=all_sites(session), s=summary,
+        labels=labels,
         chart=_chart(summary, labels, filters.instrument), fmt_miqr=format_median_iqr,
         fmt_p=format_p, fmt_stat=format_statistic, test_names=TEST_NAMES,
         downloads=report_downloads(study.code, filters, study_arms), catalog=catalog,
     ), 422 if errors else 200
+
+
+def _chosen_study(studies: list[Study], errors: dict[str, str]) -> Study:
+    """The study named by ``?study=`` (its id, as on the status grid), else the first."""
+    if not studies:
+        abort(404, "No study yet.")
+    wanted = blank_to_none(request.args.get("study"))
+    if wanted is None:
+        return studies[0]
+    chosen = next((s for s in studies if str(s.id) == wanted), None)
+    if chosen is None:
+        errors["study"] = "Choose a study from the list."
+        return studies[0]
+    return chosen
 
 
 def _filters(study_id: int, outcomes: list[str], errors: dict[str, str]) -> CohortFilters:

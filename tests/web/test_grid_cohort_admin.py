@@ -79,3 +79,21 @@ def test_a_user_creates_an_api_token_stored_only_as_a_hash(client, clinic, db):
     token = re.search(r'id="new-token">([^<]+)<', page).group(1)
     row = db.exec(select(ApiToken)).one()
     assert token not in row.token_hash and len(row.token_hash) == 64
+
+
+def test_the_cohort_view_shows_the_chosen_study(client, clinic, db):
+    from tests.factories import make_study
+    from tests.reports.helpers import THREE_ARMS
+
+    other = make_study(db, THREE_ARMS)
+    db.commit()
+    login(client, clinic.users["physician"])
+    page = client.get(f"/cohort?study={other.id}&instrument=vas").get_data(as_text=True)
+    assert "TRI" in page and "Group C: ultrasound-guided" in page
+    assert f'<option value="{other.id}" selected>' in page
+    assert "/studies/TRI/report.pdf" in page  # the downloads follow the chosen study
+    first = client.get("/cohort?instrument=vas").get_data(as_text=True)
+    assert "Group C: ultrasound-guided" not in first
+    unknown = client.get("/cohort?study=999999")
+    assert unknown.status_code == 422
+    assert "Choose a study from the list" in unknown.get_data(as_text=True)
