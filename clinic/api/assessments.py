@@ -8,12 +8,19 @@ from werkzeug.wrappers import Response
 
 from clinic.api.base import body, bp, ok
 from clinic.api.schemas import NotDoneIn, ScoresEdit, ScoresIn
-from clinic.api.serialize import assessment_out
+from clinic.api.serialize import adverse_event_out, assessment_out
 from clinic.auth.roles import allow, any_user
 from clinic.db import get_session
+from clinic.exceptions import ValidationError
 from clinic.followup.editing import edit_follow_up
-from clinic.followup.entry import FollowUpEntry, save_follow_up, skip_follow_up
-from clinic.models import Assessment, StudyTimepoint
+from clinic.followup.entry import (
+    AdverseEventInput,
+    FollowUpEntry,
+    MedicationInput,
+    save_follow_up,
+    skip_follow_up,
+)
+from clinic.models import AdverseEvent, Assessment, StudyTimepoint
 from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404, patient_or_404
 from clinic.web.filters import clinic_today
 
@@ -43,12 +50,39 @@ def record_scores(assessment_id: int) -> Response:
     session = get_session()
     assessment, patient = assessment_or_404(session, assessment_id)
     data = body(ScoresIn)
-    save_follow_up(session, assessment=assessment, patient=patient,
-                   entry=FollowUpEntry(entries=dict(data.entries), mode=data.mode,
-                                       read_version=data.version),
-                   actor_id=current_user.id)
+    ae = data.adverse_event
+    entry = FollowUpEntry(
+        entries=dict(data.entries), mode=data.mode, read_version=data.version,
+        adverse_event=AdverseEventInput(ae.event_type, ae.onset_on, ae.severity,
+                                        ae.is_related, ae.notes) if ae else None,
+        medications=tuple(MedicationInput(m.med_class, m.drug, m.daily_dose_mg)
+                          for m in data.medications))
+    try:
+        save_follow_up(session, assessment=assessment, patient=patient, entry=entry,
+                       actor_id=current_user.id)
+    except ValidationError as error:
+        raise ValidationError({_api_field(k): v for k, v in error.errors.items()}) from error
     session.commit()
     return ok(assessment_out(session, assessment, clinic_today()), 201)
+
+
+def _api_field(form_field: str) -> str:
+    """The entry form's field names ("ae.severity", "med.0.drug") as the body names them."""
+    if form_field.startswith("ae."):
+        return "adverse_event." + form_field.removeprefix("ae.")
+    if form_field.startswith("med."):
+        return "medications." + form_field.removeprefix("med.")
+    return form_field
+
+
+@bp.get("/patients/<int:patient_id>/adverse-events")
+@any_user
+def list_adverse_events(patient_id: int) -> Response:
+    session = get_session()
+    patient = patient_or_404(session, patient_id)
+    rows = session.exec(select(AdverseEvent).where(AdverseEvent.patient_id == patient.id)
+                        .order_by(AdverseEvent.onset_on, AdverseEvent.id)).all()
+    return ok([adverse_event_out(e) for e in rows])
 
 
 @bp.put("/assessments/<int:assessment_id>/scores")

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from clinic.api.schemas import (
+    AdverseEventOut,
     AssessmentOut,
     ErrorOut,
     NotDoneIn,
@@ -36,12 +37,15 @@ OPERATIONS: tuple[tuple[str, str, str, type[BaseModel] | None, type[BaseModel], 
      None, AssessmentOut, True, 200),
     ("get", "/assessments/{assessment_id}", "Read an assessment and its scores", None,
      AssessmentOut, False, 200),
-    ("post", "/assessments/{assessment_id}/scores", "Record the follow-up's scores", ScoresIn,
-     AssessmentOut, False, 201),
+    ("post", "/assessments/{assessment_id}/scores",
+     "Record the follow-up: scores, medication and an adverse event, all or nothing",
+     ScoresIn, AssessmentOut, False, 201),
     ("put", "/assessments/{assessment_id}/scores", "Correct recorded scores (version + reason)",
      ScoresEdit, AssessmentOut, False, 200),
     ("post", "/assessments/{assessment_id}/not-done", "Mark the follow-up not done (reason)",
      NotDoneIn, AssessmentOut, False, 200),
+    ("get", "/patients/{patient_id}/adverse-events", "List the patient's adverse events",
+     None, AdverseEventOut, True, 200),
 )
 
 
@@ -88,7 +92,8 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "clinic API", "version": "1",
-                 "description": "Patients, procedures, assessments and scores. The same "
+                 "description": "Patients, procedures, assessments, scores and adverse "
+                                "events. The same "
                                 "validation and audit trail as the web forms."},
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],

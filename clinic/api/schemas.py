@@ -107,6 +107,31 @@ class ScoreOut(BaseModel):
     mode: str
 
 
+class MedicationIn(Strict):
+    med_class: str = Field(description="opioid, nsaid or gabapentinoid")
+    drug: str
+    daily_dose_mg: float
+
+
+class AdverseEventIn(Strict):
+    event_type: str = Field(description="A complication type of the catalog, e.g. hematoma")
+    onset_on: date
+    severity: str = Field(description="mild, moderate or severe")
+    is_related: bool = True
+    notes: str | None = None
+
+
+class AdverseEventOut(AdverseEventIn):
+    model_config = ConfigDict(extra="ignore")
+    id: int
+    patient_id: int
+    procedure_id: int | None
+    assessment_id: int | None
+    is_resolved: bool
+    resolved_on: date | None
+    version: int
+
+
 class AssessmentOut(BaseModel):
     id: int
     patient_id: int
@@ -122,9 +147,12 @@ class AssessmentOut(BaseModel):
     version: int
     measures: list[str]
     scores: list[ScoreOut] = Field(default_factory=list)
+    medications: list[MedicationIn] = Field(default_factory=list)
+    adverse_events: list[AdverseEventOut] = Field(
+        default_factory=list, description="Adverse events recorded at this follow-up")
 
 
-class ScoresIn(Strict):
+class _Scores(Strict):
     version: int
     mode: str = Field(description="in_clinic, phone or self_report")
     entries: dict[str, Entry] = Field(
@@ -132,7 +160,14 @@ class ScoresIn(Strict):
                     "(satisfaction), or section code → 0-5 (ODI, NDI)")
 
 
-class ScoresEdit(ScoresIn):
+class ScoresIn(_Scores):
+    """A follow-up as the entry form records it: scores, medication, an adverse event."""
+
+    medications: list[MedicationIn] = Field(default_factory=list)
+    adverse_event: AdverseEventIn | None = None
+
+
+class ScoresEdit(_Scores):
     reason: str
 
 
@@ -142,4 +177,4 @@ class NotDoneIn(Strict):
 
 
 REQUEST_MODELS = (PatientPatch, ProcedureIn, ScoresIn, ScoresEdit, NotDoneIn)
-RESPONSE_MODELS = (ErrorOut, PatientOut, ProcedureOut, AssessmentOut)
+RESPONSE_MODELS = (ErrorOut, PatientOut, ProcedureOut, AssessmentOut, AdverseEventOut)

@@ -6,13 +6,22 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from clinic.api.schemas import AssessmentOut, PatientOut, ProcedureOut, ScoreOut
+from clinic.api.schemas import (
+    AdverseEventOut,
+    AssessmentOut,
+    MedicationIn,
+    PatientOut,
+    ProcedureOut,
+    ScoreOut,
+)
 from clinic.followup.editing import scores_of, sections_of
 from clinic.followup.service import measures_at
 from clinic.models import (
+    AdverseEvent,
     Assessment,
     Enrollment,
     Injectate,
+    Medication,
     Patient,
     Procedure,
     ProcedureTarget,
@@ -59,7 +68,17 @@ def assessment_out(session: Session, a: Assessment, today: date) -> AssessmentOu
         state=a.state, status=derived_status(a, today), mode=a.mode,
         not_done_reason=a.not_done_reason,
         completed_at=a.completed_at, version=a.version, measures=measures_at(session, a),
-        scores=[_score(session, s) for s in scores_of(session, a)])
+        scores=[_score(session, s) for s in scores_of(session, a)],
+        medications=[MedicationIn(med_class=m.med_class, drug=m.drug,
+                                  daily_dose_mg=m.daily_dose_mg)
+                     for m in session.exec(select(Medication).where(
+                         Medication.assessment_id == a.id).order_by(Medication.id))],
+        adverse_events=[adverse_event_out(e) for e in session.exec(select(AdverseEvent).where(
+            AdverseEvent.assessment_id == a.id).order_by(AdverseEvent.id))])
+
+
+def adverse_event_out(e: AdverseEvent) -> AdverseEventOut:
+    return AdverseEventOut(**e.model_dump(exclude={"recorded_at"}))
 
 
 def _score(session: Session, s: object) -> ScoreOut:

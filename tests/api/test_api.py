@@ -141,3 +141,46 @@ def test_a_procedure_is_corrected_with_version_and_reason(client, clinic, bearer
                                              AuditEvent.field == "dap_mgy_cm2")).one()
     assert (event.old_value, event.new_value, event.reason) == ("350.0", "280.0",
                                                                 "DAP from the report")
+
+
+def test_a_follow_up_with_medication_and_an_adverse_event_is_stored_whole(
+        client, clinic, bearer, db):
+    headers = bearer("nurse")
+    url = f"/api/v1/assessments/{clinic.due.id}/scores"
+    follow_up = {"version": clinic.due.version, "mode": "phone", "entries": {"vas": 3, "odi": ODI},
+                 "medications": [{"med_class": "opioid", "drug": "tramadol",
+                                  "daily_dose_mg": 100}],
+                 "adverse_event": {"event_type": "hematoma", "onset_on": "2026-02-20",
+                                   "severity": "bogus"}}
+    bad = client.post(url, headers=headers, json=follow_up)
+    assert bad.status_code == 422
+    assert set(bad.get_json()["errors"]) == {"adverse_event.severity"}
+    assert db.exec(select(Score).where(Score.assessment_id == clinic.due.id)).all() == []
+    follow_up["adverse_event"]["severity"] = "mild"
+    good = client.post(url, headers=headers, json=follow_up)
+    assert good.status_code == 201, good.get_json()
+    saved = good.get_json()
+    assert saved["medications"] == [{"med_class": "opioid", "drug": "tramadol",
+                                     "daily_dose_mg": 100.0}]
+    [event] = saved["adverse_events"]
+    assert (event["event_type"], event["severity"], event["onset_on"]) == (
+        "hematoma", "mild", "2026-02-20")
+    listed = client.get(f"/api/v1/patients/{clinic.patient.id}/adverse-events",
+                        headers=headers).get_json()
+    assert [e["id"] for e in listed] == [event["id"]]
+    assert db.exec(select(AuditEvent).where(AuditEvent.entity == "adverse_event",
+                                            AuditEvent.action == "create")).all()
+
+
+def test_a_score_correction_refuses_fields_it_would_ignore(client, clinic, bearer):
+    headers = bearer("nurse")
+    edit = client.put(f"/api/v1/assessments/{clinic.due.id}/scores", headers=headers,
+                      json={"version": 1, "mode": "phone", "entries": {"vas": 4},
+                            "reason": "x", "medications": []})
+    assert edit.status_code == 422 and "medications" in edit.get_json()["errors"]
+
+
+def test_another_sites_adverse_events_are_not_found_for_a_nurse(client, clinic, bearer):
+    response = client.get(f"/api/v1/patients/{clinic.other.id}/adverse-events",
+                          headers=bearer("nurse"))
+    assert response.status_code == 404
