@@ -112,6 +112,21 @@ def coordinator(page: Page, base: str, out: Path) -> None:
     history.evaluate("summary => { summary.parentElement.open = true; }")
     history.scroll_into_view_if_needed()
     shoot(page, out, "procedure_corrected_history", full=False)
+    section_correction(page, out)
+
+
+def section_correction(page: Page, out: Path) -> None:
+    """Correct one ODI section of a recorded follow-up; the history names the section."""
+    page.locator("table.schedule tr", has_text="1 month").locator("a", has_text="Correct").click()
+    section = page.locator("input[data-section]").nth(2)
+    section.fill(str((int(section.input_value() or 0) + 1) % 6))  # a change on each run
+    page.fill("#reason", "Lifting read from the wrong row of the sheet")
+    with page.expect_navigation():
+        page.locator("button[type=submit]").last.click()
+    history = page.locator("details.audit summary", has_text="Oswestry").nth(1)
+    history.evaluate("summary => { summary.parentElement.open = true; }")
+    history.scroll_into_view_if_needed()
+    shoot(page, out, "score_section_history", full=False)
 
 
 def main(base: str, out: Path) -> None:

@@ -30,8 +30,8 @@ def to_decimal(value: object, field: str) -> Decimal:
 def check_range(value: Decimal, field: str, low: Decimal | int, high: Decimal | int | None) -> None:
     """Raise ScoreError unless ``low <= value <= high`` (``high=None``: no upper bound)."""
     if value < low or (high is not None and value > high):
-        upper = "" if high is None else f" and <= {high}"
-        raise ScoreError(field, f"must be >= {low}{upper}, got {value}")
+        allowed = f"of {low} or more" if high is None else f"from {low} to {high}"
+        raise ScoreError(field, f"Enter a value {allowed} (got {value}).")
 
 
 def plain(value: Decimal) -> int | float:

@@ -241,4 +241,5 @@ def _check_section(field: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ScoreError(field, f"must be an integer 0-5 or None, got {value!r}")
     if not SECTION_MIN <= value <= SECTION_MAX:
-        raise ScoreError(field, f"must be within {SECTION_MIN}-{SECTION_MAX}, got {value}")
+        raise ScoreError(field,
+                         f"Enter {SECTION_MIN} to {SECTION_MAX} for this section (got {value}).")

@@ -29,7 +29,7 @@ def validate_pain_score(value: object, field: str = "vas") -> int | float:
     check_range(number, field, PAIN_MIN, PAIN_MAX)
     exponent = number.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
-        raise ScoreError(field, f"at most {MAX_DECIMALS} decimal place allowed, got {value!r}")
+        raise ScoreError(field, f"Use at most {MAX_DECIMALS} decimal place (got {value!r}).")
     return plain(number)
 
 

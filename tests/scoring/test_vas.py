@@ -30,10 +30,10 @@ def test_accepts_integers_and_one_decimal(value, expected):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        (-1, ">= 0"),
-        (-0.1, ">= 0"),
-        (10.1, "<= 10"),
-        (11, "<= 10"),
+        (-1, "Enter a value from 0 to 10 (got -1)."),
+        (-0.1, "from 0 to 10"),
+        (10.1, "from 0 to 10"),
+        (11, "from 0 to 10 (got 11)"),
         (6.25, "decimal"),
         (Decimal("6.05"), "decimal"),
         (float("nan"), "finite"),

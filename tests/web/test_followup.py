@@ -35,7 +35,7 @@ def test_an_out_of_range_value_is_refused_next_to_the_field_and_nothing_is_store
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="vas-error"' in page and "got 12" in page
-    assert 'id="odi-lifting-error"' in page and "0-5" in page
+    assert 'id="odi-lifting-error"' in page and "Enter 0 to 5 for this section (got 7)." in page
     assert _scores(db, clinic.due.id) == {}
     assert db.get(Assessment, clinic.due.id).state == "pending"
 
