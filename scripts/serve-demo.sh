@@ -9,5 +9,6 @@ python3 -m venv .venv
 export FLASK_APP=clinic
 .venv/bin/flask --app clinic init-db
 .venv/bin/flask --app clinic seed-demo --patients 200 --seed 1 --if-missing
-echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
-exec .venv/bin/flask --app clinic run --host 127.0.0.1 --port 5000
+echo "Serving on http://127.0.0.1:5000 with gunicorn, as in production (Ctrl-C to stop)"
+exec .venv/bin/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:5000 \
+  --access-logfile - wsgi:app
