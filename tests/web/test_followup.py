@@ -96,12 +96,17 @@ def test_a_second_entry_from_a_stale_form_gets_a_conflict(client, clinic, db):
     assert _scores(db, clinic.due.id)["vas"].value == 4
 
 
-def test_a_correction_needs_a_reason_and_keeps_the_old_value(client, clinic, db):
+def _saved_by_the_nurse(client, clinic, db, form: dict[str, str]) -> int:
+    """The due follow-up saved by the nurse (logged in); its version after the save."""
     login(client, clinic.users["nurse"])
-    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
-    client.post(f"/followup/{clinic.due.id}", data={**base, "version": clinic.due.version})
+    client.post(f"/followup/{clinic.due.id}", data={**form, "version": clinic.due.version})
     db.expire_all()
-    version = db.get(Assessment, clinic.due.id).version
+    return db.get(Assessment, clinic.due.id).version
+
+
+def test_a_correction_needs_a_reason_and_keeps_the_old_value(client, clinic, db):
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    version = _saved_by_the_nurse(client, clinic, db, base)
     url = f"/followup/{clinic.due.id}/edit"
     assert 'value="4"' in client.get(url).get_data(as_text=True)
     no_reason = client.post(url, data={**base, "vas": "5", "version": version})
@@ -121,11 +126,8 @@ def test_a_correction_needs_a_reason_and_keeps_the_old_value(client, clinic, db)
 
 
 def test_a_corrected_odi_section_shows_by_name_in_the_patient_history(client, clinic, db):
-    login(client, clinic.users["nurse"])
     base = {"mode": "in_clinic", "vas": "4", **odi_form(GOOD_ODI)}
-    client.post(f"/followup/{clinic.due.id}", data={**base, "version": clinic.due.version})
-    db.expire_all()
-    version = db.get(Assessment, clinic.due.id).version
+    version = _saved_by_the_nurse(client, clinic, db, base)
     lifting_4 = odi_form([2, 1, 4, 2, 1, 2, 1, 0, 2, 2])
     fixed = client.post(f"/followup/{clinic.due.id}/edit",
                         data={**base, **lifting_4, "version": version,
