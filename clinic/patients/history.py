@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,8 +24,9 @@ class HistoryLine:
     occurred_at: datetime
     user_id: int | None
     action: str  # create, update, delete
+    entity: str  # the table the event is about
     subject: str  # "" for the record itself, else the child row, e.g. "target L5 left"
-    detail: str  # a created or deleted child row's value, e.g. "2" for an ODI section
+    items: tuple[str, ...]  # created or deleted child rows, e.g. "section 3 (Lifting) = 1"
     field: str | None
     old_value: str | None
     new_value: str | None
@@ -37,19 +38,35 @@ class HistoryLine:
 
 
 def history_lines(events: Iterable[AuditEvent], instrument: str | None = None) -> list[HistoryLine]:
-    """Readable lines for one record's events; ``instrument`` names a score's sections."""
+    """Readable lines for one record's events; ``instrument`` names a score's sections.
+
+    Child rows added (or removed) together, by one person for one reason, read as one
+    line: the ten sections of an ODI entry, the targets a correction replaced.
+    """
     events = list(events)
     names = _child_names(events, instrument)
-    lines = []
+    lines: list[HistoryLine] = []
     for e in events:
-        subject = detail = ""
+        subject, items = "", ()
         if e.parent_entity is not None:
             subject = names.get((e.entity, e.entity_id),
                                 f"{e.entity.replace('_', ' ')} #{e.entity_id}")
             detail = _detail(e)
-        lines.append(HistoryLine(e.occurred_at, e.user_id, e.action, subject, detail, e.field,
-                                 e.old_value, e.new_value, e.reason))
+            items = () if e.action == "update" else (
+                f"{subject} = {detail}" if detail else subject,)
+        line = HistoryLine(e.occurred_at, e.user_id, e.action, e.entity, subject, items,
+                           e.field, e.old_value, e.new_value, e.reason)
+        if lines and _same_batch(lines[-1], line):
+            lines[-1] = replace(lines[-1], items=lines[-1].items + line.items)
+        else:
+            lines.append(line)
     return lines
+
+
+def _same_batch(before: HistoryLine, line: HistoryLine) -> bool:
+    return (bool(before.items) and bool(line.items) and before.action == line.action
+            and before.entity == line.entity and before.user_id == line.user_id
+            and before.reason == line.reason)
 
 
 def _child_names(events: list[AuditEvent], instrument: str | None) -> dict[tuple[str, int], str]:

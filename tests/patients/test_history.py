@@ -36,9 +36,22 @@ def test_a_score_section_change_names_the_section_of_its_instrument():
     assert (lines[2].field, lines[2].old_value, lines[2].new_value) == ("value", "2", "3")
     assert lines[2].reason == "Misread the sheet" and lines[2].is_child
     assert not lines[0].is_child
-    assert (lines[1].detail, lines[2].detail) == ("2", "")
+    assert (lines[1].items, lines[2].items) == (("section 3 (Lifting) = 2",), ())
     assert history_lines(events, instrument="ndi")[1].subject == "section 3 (Lifting)"
     assert history_lines(events[1:2], instrument="vas")[0].subject == "section 3"
+
+
+def test_rows_added_together_by_one_person_for_one_reason_read_as_one_line():
+    def section(entity_id: int, number: int, value: int, reason: str = "entry") -> AuditEvent:
+        return _event("score_section", entity_id, "create", reason=reason,
+                      new={"score_id": 7, "section": number, "value": value},
+                      parent=("score", 7))
+    lines = history_lines([_event("score", 7, "create", new={}, reason="entry"),
+                           section(1, 1, 3), section(2, 2, 0), section(3, 3, 1),
+                           section(4, 4, 2, reason="late answer")], instrument="odi")
+    assert [line.items for line in lines] == [
+        (), ("section 1 (Pain intensity) = 3", "section 2 (Personal care) = 0",
+             "section 3 (Lifting) = 1"), ("section 4 (Walking) = 2",)]
 
 
 def test_removed_targets_and_injectates_are_named_from_the_delete_snapshot():
@@ -49,8 +62,8 @@ def test_removed_targets_and_injectates_are_named_from_the_delete_snapshot():
         _event("procedure_target", 3, "delete", old=target, parent=("procedure", 5)),
         _event("injectate", 9, "delete", old=injectate, parent=("procedure", 5)),
     ])
-    assert [line.subject for line in lines] == ["target L5–S1 left",
-                                                "injectate Dexamethasone 2 mL 8 mg"]
+    assert [line.items for line in lines] == [("target L5–S1 left",),
+                                              ("injectate Dexamethasone 2 mL 8 mg",)]
 
 
 def test_medication_and_root_lines_and_an_unnamed_child():
@@ -60,6 +73,6 @@ def test_medication_and_root_lines_and_an_unnamed_child():
         _event("root_laterality", 8, "update", field="laterality", old="none",
                new="unilateral", parent=("patient", 1)),
     ])
-    assert lines[0].subject == "medication tramadol 100 mg/day" and lines[0].detail == ""
+    assert lines[0].items == ("medication tramadol 100 mg/day",)
     # no create or delete snapshot among the events: named by table and id
     assert lines[1].subject == "root laterality #8"

@@ -53,8 +53,9 @@ def test_a_correction_saves_and_shows_in_the_record_history(client, clinic, db):
                     .order_by(Injectate.id)).all()
     assert doses == [None, 4.0]
     page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
-    assert "injectate Dexamethasone 8 mg removed" in page
-    assert "injectate Dexamethasone 4 mg added" in page
+    # both old injectates went in one correction: one line names them both
+    assert re.search(r"removed: injectate Lidocaine[^<]* · injectate Dexamethasone 8 mg<", page)
+    assert re.search(r"added: injectate Lidocaine[^<]* · injectate Dexamethasone 4 mg<", page)
     assert "Dose sheet read wrongly" in page
 
 
