@@ -63,6 +63,14 @@ def history_lines(events: Iterable[AuditEvent], instrument: str | None = None) -
     return lines
 
 
+def corrections(lines: list[HistoryLine]) -> int:
+    """Changes made later for a reason of their own (a correction), not the updates that
+    came with recording the data (a follow-up completed, a visit re-anchored)."""
+    recorded_for = next((line.reason for line in lines if line.action == "create"), None)
+    return sum(1 for line in lines if line.action in ("update", "delete")
+               and line.reason is not None and line.reason != recorded_for)
+
+
 def _same_batch(before: HistoryLine, line: HistoryLine) -> bool:
     return (bool(before.items) and bool(line.items) and before.action == line.action
             and before.entity == line.entity and before.user_id == line.user_id

@@ -14,7 +14,7 @@ from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.models import StudyArm
 from clinic.patients.editing import EDITABLE, edit_patient
-from clinic.patients.history import HistoryLine, history_lines
+from clinic.patients.history import HistoryLine, corrections, history_lines
 from clinic.patients.listing import patient_rows
 from clinic.patients.overview import PatientRecord, patient_record
 from clinic.reminders.queries import next_reminder_for_patient, told_an_old_date
@@ -86,8 +86,9 @@ def trajectories(record: PatientRecord) -> list[Any]:
     return charts
 
 
-def history_sections(record: PatientRecord) -> list[tuple[str, list[HistoryLine]]]:
-    """(title, readable history lines) per record of the patient, in reading order."""
+def history_sections(record: PatientRecord) -> list[tuple[str, list[HistoryLine], int]]:
+    """(title, readable history lines, corrections) per record of the patient, in reading
+    order; a record with corrections is shown open."""
     p = record.patient
     keys: list[tuple[str, tuple[str, int], str | None]] = [
         ("Patient (baseline data)", ("patient", p.id), None)]  # type: ignore[list-item]
@@ -102,8 +103,9 @@ def history_sections(record: PatientRecord) -> list[tuple[str, list[HistoryLine]
                  for c, s in v.scores.items()]
     keys += [(f"Adverse event {e.onset_on.isoformat()}", ("adverse_event", e.id), None)  # type: ignore[misc]
              for e in record.adverse_events]
-    return [(title, history_lines(record.audit[key], instrument))
-            for title, key, instrument in keys if key in record.audit]
+    sections = [(title, history_lines(record.audit[key], instrument))
+                for title, key, instrument in keys if key in record.audit]
+    return [(title, lines, corrections(lines)) for title, lines in sections]
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])

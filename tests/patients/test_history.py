@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from clinic.models import AuditEvent
-from clinic.patients.history import history_lines
+from clinic.patients.history import corrections, history_lines
 
 WHEN = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -76,3 +76,16 @@ def test_medication_and_root_lines_and_an_unnamed_child():
     assert lines[0].items == ("medication tramadol 100 mg/day",)
     # no create or delete snapshot among the events: named by table and id
     assert lines[1].subject == "root laterality #8"
+
+
+def test_only_changes_made_for_a_reason_of_their_own_count_as_corrections():
+    recorded = [_event("assessment", 3, "create", new={}, reason=None),
+                _event("assessment", 3, "update", field="state", old="pending", new="completed")]
+    assert corrections(history_lines(recorded)) == 0
+    corrected = recorded + [_event("assessment", 3, "update", field="mode", old="phone",
+                                   new="in_clinic", reason="Seen in clinic, not by phone")]
+    assert corrections(history_lines(corrected)) == 1
+    seeded = [_event("score", 7, "create", new={}, reason="Synthetic demo data"),
+              _event("score", 7, "update", field="value", old=1, new=2,
+                     reason="Synthetic demo data")]
+    assert corrections(history_lines(seeded)) == 0

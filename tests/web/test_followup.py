@@ -3,6 +3,8 @@ stored on error, 'not done' needs a reason, corrections keep the old value."""
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import select
 
 from clinic.models import Assessment, AuditEvent, Score, ScoreSection
@@ -136,4 +138,7 @@ def test_a_corrected_odi_section_shows_by_name_in_the_patient_history(client, cl
     assert _scores(db, clinic.due.id)["odi"].raw_sum == 17
     page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
     assert "section 3 (Lifting): value" in page
+    # total, raw sum and the section: the score's history is open and counts them
+    assert re.search(r"<details class=\"audit card\" open>\s*<summary>Oswestry Disability "
+                     r"Index at [^<]*, 3 corrections</summary>", page)
     assert "Lifting read as 3, sheet says 4" in page
