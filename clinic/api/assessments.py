@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from clinic.api.base import body, bp, ok
 from clinic.api.schemas import NotDoneIn, ScoresEdit, ScoresIn
-from clinic.api.serialize import adverse_event_out, assessment_out
+from clinic.api.serialize import assessment_out
 from clinic.auth.roles import allow, any_user
 from clinic.db import get_session
 from clinic.exceptions import ValidationError
@@ -20,7 +20,7 @@ from clinic.followup.entry import (
     save_follow_up,
     skip_follow_up,
 )
-from clinic.models import AdverseEvent, Assessment, StudyTimepoint
+from clinic.models import Assessment, StudyTimepoint
 from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404, patient_or_404
 from clinic.web.filters import clinic_today
 
@@ -73,16 +73,6 @@ def _api_field(form_field: str) -> str:
     if form_field.startswith("med."):
         return "medications." + form_field.removeprefix("med.")
     return form_field
-
-
-@bp.get("/patients/<int:patient_id>/adverse-events")
-@any_user
-def list_adverse_events(patient_id: int) -> Response:
-    session = get_session()
-    patient = patient_or_404(session, patient_id)
-    rows = session.exec(select(AdverseEvent).where(AdverseEvent.patient_id == patient.id)
-                        .order_by(AdverseEvent.onset_on, AdverseEvent.id)).all()
-    return ok([adverse_event_out(e) for e in rows])
 
 
 @bp.put("/assessments/<int:assessment_id>/scores")

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from clinic.api.schemas import (
+    AdverseEventEdit,
     AdverseEventOut,
     AssessmentOut,
     ErrorOut,
@@ -46,6 +47,9 @@ OPERATIONS: tuple[tuple[str, str, str, type[BaseModel] | None, type[BaseModel], 
      NotDoneIn, AssessmentOut, False, 200),
     ("get", "/patients/{patient_id}/adverse-events", "List the patient's adverse events",
      None, AdverseEventOut, True, 200),
+    ("put", "/adverse-events/{event_id}",
+     "Follow an adverse event up: severity, relatedness, resolution (version + reason)",
+     AdverseEventEdit, AdverseEventOut, False, 200),
 )
 
 

@@ -132,6 +132,17 @@ class AdverseEventOut(AdverseEventIn):
     version: int
 
 
+class AdverseEventEdit(Strict):
+    """The event's follow-up as it should read; the type and onset stay as recorded."""
+
+    version: int = Field(description="The version read; a changed record gives 409.")
+    reason: str = Field(description="Why the event is updated (kept in the audit trail).")
+    severity: str = Field(description="mild, moderate or severe")
+    is_related: bool
+    resolved_on: date | None = Field(None, description="Empty: not resolved (yet)")
+    notes: str | None = None
+
+
 class AssessmentOut(BaseModel):
     id: int
     patient_id: int
@@ -176,5 +187,5 @@ class NotDoneIn(Strict):
     reason: str
 
 
-REQUEST_MODELS = (PatientPatch, ProcedureIn, ScoresIn, ScoresEdit, NotDoneIn)
+REQUEST_MODELS = (PatientPatch, ProcedureIn, ScoresIn, ScoresEdit, NotDoneIn, AdverseEventEdit)
 RESPONSE_MODELS = (ErrorOut, PatientOut, ProcedureOut, AssessmentOut, AdverseEventOut)

@@ -184,3 +184,29 @@ def test_another_sites_adverse_events_are_not_found_for_a_nurse(client, clinic, 
     response = client.get(f"/api/v1/patients/{clinic.other.id}/adverse-events",
                           headers=bearer("nurse"))
     assert response.status_code == 404
+
+
+def test_an_adverse_event_is_followed_up_with_version_and_reason(client, clinic, bearer, db):
+    headers = bearer("nurse")
+    recorded = client.post(f"/api/v1/assessments/{clinic.due.id}/scores", headers=headers, json={
+        "version": clinic.due.version, "mode": "phone", "entries": {"vas": 3},
+        "adverse_event": {"event_type": "hematoma", "onset_on": "2026-02-20",
+                          "severity": "mild"}}).get_json()
+    [event] = recorded["adverse_events"]
+    url = f"/api/v1/adverse-events/{event['id']}"
+    follow_up = {"version": event["version"], "severity": "moderate", "is_related": True,
+                 "resolved_on": "2026-02-10", "reason": "Seen again at 1 month"}
+    early = client.put(url, headers=headers, json=follow_up)
+    assert early.status_code == 422 and "resolved_on" in early.get_json()["errors"]
+    follow_up["resolved_on"] = "2026-03-01"
+    done = client.put(url, headers=headers, json=follow_up)
+    assert done.status_code == 200, done.get_json()
+    assert (done.get_json()["severity"], done.get_json()["is_resolved"]) == ("moderate", True)
+    change = db.exec(select(AuditEvent).where(AuditEvent.entity == "adverse_event",
+                                              AuditEvent.field == "severity")).one()
+    assert (change.old_value, change.new_value, change.reason) == (
+        "mild", "moderate", "Seen again at 1 month")
+    stale = client.put(url, headers=headers, json=follow_up | {"severity": "severe"})
+    assert stale.status_code == 409
+    unchanged = client.put(url, headers=headers, json=follow_up | {"version": 2})
+    assert unchanged.status_code == 422 and "reason" in unchanged.get_json()["errors"]

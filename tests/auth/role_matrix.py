@@ -49,5 +49,5 @@ EXPECTED.update({
     "api.correct_procedure_record": _PROCEDURES,
     "api.list_assessments": "any_user", "api.get_assessment": "any_user",
     "api.record_scores": STAFF, "api.correct_scores": STAFF, "api.not_done": STAFF,
-    "api.list_adverse_events": "any_user",
+    "api.list_adverse_events": "any_user", "api.follow_up_adverse_event": ALL,
 })
