@@ -13,14 +13,15 @@ class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
     __table_args__ = (
         check_in("action", AUDIT_ACTIONS, "action_known"),
+        Index("ix_audit_event_record", "entity", "entity_id"),
         Index("ix_audit_event_parent", "parent_entity", "parent_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     user_id: int | None = Field(default=None, foreign_key="app_user.id")
-    entity: str = Field(max_length=40, index=True)
-    entity_id: int = Field(index=True)
+    entity: str = Field(max_length=40)
+    entity_id: int
     action: str = Field(max_length=10)
     field: str | None = Field(default=None, max_length=60)
     old_value: str | None = None
