@@ -64,8 +64,9 @@ def history_lines(events: Iterable[AuditEvent], instrument: str | None = None) -
 
 
 def corrections(lines: list[HistoryLine]) -> int:
-    """Changes made later for a reason of their own (a correction), not the updates that
-    came with recording the data (a follow-up completed, a visit re-anchored)."""
+    """Changes made later for a reason of their own (a correction, a visit marked not
+    done), not the updates that came with recording the data (a follow-up completed, a
+    visit re-anchored when the procedure was recorded)."""
     recorded_for = next((line.reason for line in lines if line.action == "create"), None)
     return sum(1 for line in lines if line.action in ("update", "delete")
                and line.reason is not None and line.reason != recorded_for)

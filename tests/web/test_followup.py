@@ -140,5 +140,5 @@ def test_a_corrected_odi_section_shows_by_name_in_the_patient_history(client, cl
     assert "section 3 (Lifting): value" in page
     # total, raw sum and the section: the score's history is open and counts them
     assert re.search(r"<details class=\"audit card\" open>\s*<summary>Oswestry Disability "
-                     r"Index at [^<]*, 3 corrections</summary>", page)
+                     r"Index at [^<]*, 3 changes with a reason</summary>", page)
     assert "Lifting read as 3, sheet says 4" in page
