@@ -1,7 +1,7 @@
 """A patient's record history as lines a person can read.
 
-Audit events name tables and columns; staff need "target L5 left removed" or
-"ODI section 3 (Lifting): 2 → 3". A child row (a procedure's target, a score's section,
+Audit events name tables and columns; staff need "removed: target L5–S1 left" or
+"section 3 (Lifting): value 2 → 3". A child row (a procedure's target, a score's section,
 a visit's medication, a root's laterality) is named from the snapshot its create or
 delete event holds, so it stays nameable after the row itself is gone.
 """
@@ -43,17 +43,20 @@ def history_lines(events: Iterable[AuditEvent], instrument: str | None = None) -
     Child rows added (or removed) together, by one person for one reason, read as one
     line: the ten sections of an ODI entry, the targets a correction replaced.
     """
-    events = list(events)
-    names = _child_names(events, instrument)
+    # a child row's snapshot, parsed once: from its create event, or its delete event
+    rows = [(e, _snapshot(e.new_value if e.action == "create" else e.old_value)
+             if e.parent_entity is not None and e.action != "update" else None)
+            for e in events]
+    names = _child_names(rows, instrument)
     lines: list[HistoryLine] = []
-    for e in events:
+    for e, row in rows:
         subject, items = "", ()
         if e.parent_entity is not None:
             subject = names.get((e.entity, e.entity_id),
                                 f"{e.entity.replace('_', ' ')} #{e.entity_id}")
-            detail = _detail(e)
-            items = () if e.action == "update" else (
-                f"{subject} = {detail}" if detail else subject,)
+            if e.action != "update":
+                detail = _detail(e.entity, row or {})
+                items = (f"{subject} = {detail}" if detail else subject,)
         line = HistoryLine(e.occurred_at, e.user_id, e.action, e.entity, subject, items,
                            e.field, e.old_value, e.new_value, e.reason)
         if lines and _same_batch(lines[-1], line):
@@ -78,26 +81,21 @@ def _same_batch(before: HistoryLine, line: HistoryLine) -> bool:
             and before.reason == line.reason)
 
 
-def _child_names(events: list[AuditEvent], instrument: str | None) -> dict[tuple[str, int], str]:
+def _child_names(rows: list[tuple[AuditEvent, dict[str, Any] | None]],
+                 instrument: str | None) -> dict[tuple[str, int], str]:
     names: dict[tuple[str, int], str] = {}
-    for e in events:
-        if e.parent_entity is None or e.action == "update":
-            continue
-        row = _snapshot(e.new_value if e.action == "create" else e.old_value)
+    for e, row in rows:
         namer = _NAMERS.get(e.entity)
         if row is not None and namer is not None:
             names.setdefault((e.entity, e.entity_id), namer(row, instrument))
     return names
 
 
-def _detail(event: AuditEvent) -> str:
-    """The value column of a created or deleted section or root, from its snapshot."""
-    if event.action == "update":
-        return ""
-    row = _snapshot(event.new_value if event.action == "create" else event.old_value) or {}
-    if event.entity == "score_section":
+def _detail(entity: str, row: dict[str, Any]) -> str:
+    """The value of a created or deleted section or root, from its snapshot."""
+    if entity == "score_section":
         return str(row.get("value", ""))
-    if event.entity == "root_laterality":
+    if entity == "root_laterality":
         return str(row.get("laterality", ""))  # none, unilateral, bilateral
     return ""
 

@@ -47,8 +47,8 @@ def index() -> Any:
     return render_template(
         "cohort/index.html", study=study, studies=studies, f=filters, errors=errors,
         outcomes=outcomes, instruments=INSTRUMENTS, sites=all_sites(session), s=summary,
-        labels=labels,
-        chart=_chart(summary, labels, filters.instrument), fmt_miqr=format_median_iqr,
+        labels=labels, chart=_chart(summary, labels, filters.instrument),
+        fmt_miqr=format_median_iqr,
         fmt_p=format_p, fmt_stat=format_statistic, test_names=TEST_NAMES,
         downloads=report_downloads(study.code, filters, study_arms), catalog=catalog,
     ), 422 if errors else 200
