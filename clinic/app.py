@@ -5,19 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from clinic import auth, cli, config, db, errors, web
 from clinic.extensions import init_extensions
+from clinic.web import guards, headers
 
 
 def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
+    _behind_proxies(app)
+    guards.install_converters(app)
     db.init_app(app)
     init_extensions(app)
     auth.init_app(app)
     web.init_app(app)
+    headers.init_app(app)
+    guards.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     db.check_schema_on_start(app)
     return app
+
+
+def _behind_proxies(app: Flask) -> None:
+    """Trust X-Forwarded-For/-Proto from PROXY_FIX reverse proxies (0: none)."""
+    hops = int(app.config["PROXY_FIX"])
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

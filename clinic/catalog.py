@@ -14,6 +14,14 @@ ROLES = {
 }
 # Roles that may read identifying and contact data (name, MRN, phone, e-mail).
 ROLES_SEEING_IDENTITY = frozenset({"nurse", "coordinator", "admin"})
+# Which roles each role may give to a login (create, edit, deactivate): nobody climbs
+# above their own role, and only an administrator manages administrators.
+ROLES_GRANTABLE_BY = {
+    "admin": frozenset(ROLES),
+    "coordinator": frozenset({"nurse", "physician", "coordinator"}),
+    "physician": frozenset(),
+    "nurse": frozenset(),
+}
 
 MODALITIES = {
     "fluoroscopy": "Fluoroscopy",
@@ -115,9 +123,61 @@ SCORE_RANGES: dict[str, tuple[float, float | None]] = {
     "satisfaction_procedure": (1, 4),
     "satisfaction_results": (1, 4),
     "nsaid_reduction": (0, 100),
-    "ome": (0, None),
-    "gabapentin": (0, None),
+    "ome": (0, 100_000),
+    "gabapentin": (0, 20_000),
 }
 SECTIONED_INSTRUMENTS = frozenset({"odi", "ndi"})
 SECTION_MAX = 5
 SECTION_COUNT = 10
+
+# The plausible range of every number people enter, in the stored unit. Forms, the API
+# (and its OpenAPI schema) and the database's CHECK constraints all use these bounds, so
+# a value outside them (or inf / NaN) is refused with a message before it is stored.
+NUMBER_BOUNDS: dict[str, tuple[float, float]] = {
+    "age_at_enrollment": (0, 120),
+    "birth_year": (1900, 2100),
+    "bmi": (10, 80),
+    "symptom_duration_months": (0, 1_200),
+    "punctures": (1, 20),
+    "contrast_volume_ml": (0, 500),
+    "rf_temperature_c": (0, 95),
+    "rf_frequency_hz": (0, 1_000),
+    "rf_pulse_width_ms": (0, 1_000),
+    "rf_duration_s": (0, 3_600),
+    "dap_mgy_cm2": (0, 10_000_000),  # mGy·cm²; 10,000 Gy·cm² covers any angiography
+    "fluoroscopy_time_s": (0, 36_000),
+    "ctdivol_mgy": (0, 1_000),
+    "dlp_mgy_cm": (0, 100_000),
+    "operative_time_min": (0, 1_440),
+    "needle_repositions": (0, 100),
+    "concentration_pct": (0, 100),
+    "volume_ml": (0, 200),  # injectate volume per level
+    "dose_mg": (0, 10_000),
+    "daily_dose_mg": (0, 100_000),
+    "steroid_cap_mg": (0, 10_000),
+}
+# The largest value an INTEGER column holds on every engine (PostgreSQL: 32 bits).
+INT_MAX = 2**31 - 1
+
+SECURITY_EVENTS = {
+    "login": "Logged in",
+    "login_failed": "Log-in refused",
+    "locked": "Locked after failed log-ins",
+    "unlocked": "Unlocked by an administrator",
+    "throttled": "Log-in refused: too many failures from this address",
+    "logout": "Logged out",
+    "session_expired": "Session ended (idle)",
+    "sessions_ended": "All sessions ended",
+    "password_changed": "Password changed",
+    "password_reset_issued": "Password reset link issued",
+    "password_reset_used": "Password reset with a link",
+    "totp_enabled": "Two-step verification turned on",
+    "totp_disabled": "Two-step verification turned off",
+    "totp_failed": "Two-step code refused",
+    "user_created": "Login created",
+    "user_changed": "Login changed (role, site or name)",
+    "user_deactivated": "Login deactivated",
+    "user_reactivated": "Login reactivated",
+    "token_created": "API token created",
+    "token_revoked": "API token revoked",
+}

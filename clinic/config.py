@@ -23,11 +23,34 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_MAX_ATTEMPTS": 5,  # then the row is 'failed' and shown to staff
     # REMINDER_DAYS_BEFORE, REMINDER_RETRY_MINUTES, REMINDER_CLAIM_LEASE_MINUTES and
     # REMINDER_POLL_MINUTES default in clinic/reminders/settings.py
+    "SMTP_TIMEOUT": 10.0,  # seconds to connect or to wait for any one reply
     "CHECK_SCHEMA": True,
     "WTF_CSRF_TIME_LIMIT": None,
+    # sessions and accounts (see clinic/auth/)
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,  # the cookie travels over HTTPS only (production)
+    "SESSION_IDLE_MINUTES": 30,  # a session unused this long ends (the typed form is kept)
+    "SESSION_MAX_HOURS": 12,  # and any session ends after this long
+    "LOGIN_MAX_FAILURES": 5,  # wrong passwords in a row before the account locks
+    "LOGIN_LOCK_MINUTES": 15,  # first lock; doubles with each further lock (max. a day)
+    "LOGIN_ADDRESS_MAX_FAILURES": 20,  # failures from one address within the window
+    "LOGIN_ADDRESS_WINDOW_MINUTES": 15,
+    "REQUIRE_TOTP_FOR_ADMINS": False,  # administrators must set up a second factor
+    "API_TOKEN_DAYS": 90,  # default lifetime of a new API token
+    "API_TOKEN_MAX_DAYS": 365,
+    "PASSWORD_RESET_HOURS": 24,  # a one-time reset link works this long
+    "PROXY_FIX": 0,  # reverse proxies in front of the app (client address, HTTPS)
+    "HSTS_SECONDS": 31_536_000,  # Strict-Transport-Security, sent on HTTPS requests only
+    # request limits: no single request may tie up a worker
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 200_000,
+    "MAX_FORM_PARTS": 1_000,
 }
+
+def _flag(value: str) -> bool:
+    return value.lower() in {"1", "true", "yes", "on"}
+
 
 # environment variable -> (config key, converter)
 ENVIRONMENT: dict[str, tuple[str, Any]] = {
@@ -38,13 +61,18 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CLINIC_SMTP_PORT": ("SMTP_PORT", int),
     "CLINIC_SMTP_USER": ("SMTP_USER", str),
     "CLINIC_SMTP_PASSWORD": ("SMTP_PASSWORD", str),
-    "CLINIC_SMTP_TLS": ("SMTP_TLS", lambda v: v.lower() in {"1", "true", "yes", "on"}),
+    "CLINIC_SMTP_TLS": ("SMTP_TLS", _flag),
     "CLINIC_SMTP_CA_FILE": ("SMTP_CA_FILE", str),
     "CLINIC_MAIL_FROM": ("MAIL_FROM", str),
     "CLINIC_REMINDER_HOUR": ("REMINDER_HOUR", int),
     "CLINIC_REMINDER_MAX_ATTEMPTS": ("REMINDER_MAX_ATTEMPTS", int),
     "CLINIC_REMINDER_DAYS_BEFORE": ("REMINDER_DAYS_BEFORE", int),
     "CLINIC_REMINDER_RETRY_MINUTES": ("REMINDER_RETRY_MINUTES", float),
+    "CLINIC_SMTP_TIMEOUT": ("SMTP_TIMEOUT", float),
+    "CLINIC_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _flag),
+    "CLINIC_SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", float),
+    "CLINIC_REQUIRE_TOTP_FOR_ADMINS": ("REQUIRE_TOTP_FOR_ADMINS", _flag),
+    "CLINIC_PROXY_FIX": ("PROXY_FIX", int),
 }
 
 SECRET_KEY_FILE = "secret_key"

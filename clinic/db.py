@@ -42,8 +42,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def init_app(app: Flask) -> None:
     import clinic.models  # noqa: F401  (register every table on the metadata)
     from clinic.audit import install_audit_listener
+    from clinic.models.values import install_value_guard
 
     app.extensions["clinic.engine"] = make_engine(app.config["DATABASE_URL"])
+    install_value_guard()
     install_audit_listener()
     app.teardown_appcontext(_close_session)
 

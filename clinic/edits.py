@@ -17,21 +17,31 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from clinic.audit import set_actor
+from clinic.audit.versions import note_claim
+from clinic.catalog import INT_MAX
 from clinic.exceptions import ConflictError, ValidationError
 
 MIN_REASON_LENGTH = 3
+REASON_MAX = 500  # audit_event.reason
 
 
 def require_reason(reason: str | None) -> str:
-    text = (reason or "").strip()
+    text = " ".join((reason or "").split())
     if len(text) < MIN_REASON_LENGTH:
         raise ValidationError({"reason": "Say why you change this record."})
+    if len(text) > REASON_MAX:
+        raise ValidationError({"reason": f"Keep the reason under {REASON_MAX} characters."})
     return text
 
 
 def claim(session: Session, obj: Any, read_version: int | None) -> None:
-    """Take the record at ``read_version`` or raise ConflictError (see module docstring)."""
-    if read_version is None:
+    """Take the record at ``read_version`` or raise ConflictError (see module docstring).
+
+    The raised version must come with an audit event about the record in the same
+    transaction, or the commit is refused (clinic.audit.versions).
+    """
+    if read_version is None or not isinstance(read_version, int) or isinstance(
+            read_version, bool) or not 0 <= read_version < INT_MAX:
         raise ConflictError("The form did not say which version of the record it changes.")
     table = type(obj).__table__
     result = session.execute(
@@ -42,6 +52,7 @@ def claim(session: Session, obj: Any, read_version: int | None) -> None:
         raise ConflictError(f"{type(obj).__name__} {obj.id} was changed by someone else "
                             f"(version {read_version} → {obj.version}).")
     set_committed_value(obj, "version", read_version + 1)
+    note_claim(session, obj)
 
 
 def edit_with_reason(session: Session, obj: Any, *, read_version: int | None,

@@ -1,14 +1,97 @@
-"""Error pages."""
+"""Error answers: a page for people, JSON under /api/, and never a traceback.
+
+Any unexpected error becomes a 500 that says nothing was saved (the request's
+transaction is rolled back) and gives a reference that is also in the log beside the
+traceback. A form whose CSRF token no longer matches (an old tab, a restarted browser)
+is kept as a draft and shown again, instead of a bare 400.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
-from werkzeug.exceptions import HTTPException
+import logging
+import secrets
+
+from flask import Flask, Response, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger("clinic.errors")
+API_PREFIX = "/api/"
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(InternalServerError, _server_error)
 
 
-def _http_error(error: HTTPException) -> tuple[str, int]:
-    return render_template("error.html", error=error), error.code or 500
+def _is_api() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _is_public() -> bool:
+    from clinic.auth.roles import PUBLIC, access_rule
+
+    return request.endpoint is None or access_rule(request.endpoint) == PUBLIC
+
+
+def json_error(status: int, message: str, errors: dict[str, str] | None = None) -> Response:
+    response = jsonify({"message": message, "errors": errors or {}})
+    response.status_code = status
+    return response
+
+
+def _http_error(error: HTTPException) -> Response | tuple[str, int, list[tuple[str, str]]]:
+    code = error.code or 500
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    if _is_api():
+        response = json_error(code, error.description or error.name)
+        response.headers.extend(headers)
+        if code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="clinic"'
+        return response
+    return render_template("error.html", error=error), code, headers
+
+
+def _server_error(error: InternalServerError) -> Response | tuple[str, int]:
+    reference = secrets.token_hex(6)
+    original = error.original_exception or error
+    log.error("unexpected error, reference %s, %s %s", reference, request.method, request.path,
+              exc_info=(type(original), original, original.__traceback__))
+    _roll_back()
+    message = (f"Something went wrong on our side. Nothing was saved. If it happens again, "
+               f"give the reference {reference} to your administrator.")
+    if _is_api():
+        return json_error(500, message)
+    return render_template("error_500.html", message=message, reference=reference), 500
+
+
+def _roll_back() -> None:
+    session = g.get("db_session")
+    if session is not None:
+        try:
+            session.rollback()
+        except Exception:  # noqa: BLE001  (the connection itself may be gone)
+            log.exception("rollback after an error failed")
+
+
+def _csrf_error(error: CSRFError) -> Response | tuple[str, int]:
+    if request.endpoint == "auth.login":
+        return render_template("auth/login.html", values={}, errors={
+            "form": "The log-in page had expired (or cookies are blocked): log in again."}), 400
+    if _is_api() or request.method != "POST" or not request.form or _is_public():
+        return render_template("error.html", error=error), 400
+    from clinic.db import get_session
+    from clinic.web.drafts import keep_draft
+
+    user_id = current_user.id if current_user.is_authenticated else g.get("expired_user_id")
+    back = keep_draft(get_session(), user_id=user_id)
+    if back is None:
+        return render_template("error.html", error=error), 400
+    if current_user.is_authenticated:
+        flash("This form had expired, so it was not saved. Below is what you typed: check "
+              "it and save again.", "error")
+        return redirect(back)
+    flash("Your session had ended. Log in again: what you typed is kept.", "info")
+    return redirect(url_for("auth.login", next=back))

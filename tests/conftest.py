@@ -54,7 +54,8 @@ class TestDatabase:
 
 def _config(url: str, **extra: Any) -> dict[str, Any]:
     return {"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret-key",
-            "WTF_CSRF_ENABLED": False, "TIMEZONE": "Europe/Berlin", **extra}
+            "WTF_CSRF_ENABLED": False, "TIMEZONE": "Europe/Berlin",
+            "SESSION_COOKIE_SECURE": False, **extra}
 
 
 def _migrated_template(kind: str, workdir: Path) -> str:

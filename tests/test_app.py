@@ -57,7 +57,7 @@ def test_inactive_users_cannot_log_in(client, session):
     session.add(user)
     session.commit()
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 200 and b"not recognised" in response.data
+    assert response.status_code == 401 and b"not recognised" in response.data
 
 
 def test_forms_without_a_csrf_token_are_refused(test_database, tmp_path, session):

@@ -23,13 +23,14 @@ from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput
 from clinic.procedures.service import record_procedure
 from clinic.web.access import EDITS_CLINICAL_DATA, RECORDS_PROCEDURES, patient_or_404, site_filter
 from clinic.web.filters import clinic_today
+from clinic.web.forms import form_int
 
 
 @bp.get("/patients")
 @any_user
 def list_patients() -> Response:
     session = get_session()
-    rows = patient_rows(session, site_id=site_filter(request.args.get("site", type=int)),
+    rows = patient_rows(session, site_id=site_filter(request.args.get("site", type=form_int)),
                         code=request.args.get("code"))
     return ok([patient_out(session, session.get(Patient, r.patient_id)) for r in rows])  # type: ignore[arg-type]
 

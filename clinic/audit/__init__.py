@@ -4,6 +4,14 @@ Callers say who acts and why with :func:`set_actor` on the session; an ``after_f
 listener then writes one :class:`AuditEvent` per created or deleted row and per changed
 field, through the flush's own connection, so the audit rows commit or roll back with
 the change itself.
+
+Identifying data (``__audit_redact__``) is named in ``audit_event`` without its values;
+the values go to ``identity_audit_event``, which only roles that may see identity read.
+Secrets (``__audit_secret_fields__``, e.g. a password hash) never enter any audit row.
+
+Every change of a record's version has its audit event: a version raised in a
+transaction that writes no audit event for that record (nor for a row belonging to it)
+is refused at commit with "Nothing was changed" (see clinic.audit.versions).
 """
 
 from __future__ import annotations
@@ -15,22 +23,32 @@ from typing import Any
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
-from clinic.models.audit import AuditEvent
+from clinic.audit.versions import (
+    install_version_rule,
+    note_audited,
+    note_version_bumps,
+)
+from clinic.models.audit import AuditEvent, IdentityAuditEvent
 from clinic.models.base import Audited, utcnow
 
 REDACTED = "[identifying data]"
+SECRET = "[secret]"
 _SKIPPED_FIELDS = frozenset({"id", "version"})
+REASON_COLUMN = 500  # services refuse longer reasons; this only keeps the insert valid
+
+__all__ = ["REDACTED", "install_audit_listener", "set_actor"]
 
 
 def set_actor(session: Session, user_id: int | None, reason: str | None = None) -> None:
     """Record who is acting, and why, for the audit events of this session's next flushes."""
     session.info["actor_id"] = user_id
-    session.info["reason"] = reason
+    session.info["reason"] = reason[:REASON_COLUMN] if reason else reason
 
 
 def install_audit_listener() -> None:
     if not event.contains(Session, "after_flush", _write_audit_events):
         event.listen(Session, "after_flush", _write_audit_events)
+    install_version_rule()
 
 
 def _write_audit_events(session: Session, _context: Any) -> None:
@@ -38,36 +56,47 @@ def _write_audit_events(session: Session, _context: Any) -> None:
     for obj in session.new:
         if isinstance(obj, Audited):
             rows.append(_row(session, obj, "create", None, None, _snapshot(obj)))
+            note_audited(session, obj)
     for obj in session.dirty:
         if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
-            rows.extend(_update_rows(session, obj))
+            changes = _update_rows(session, obj)
+            rows.extend(changes)
+            if changes:
+                note_audited(session, obj)
     for obj in session.deleted:
         if isinstance(obj, Audited):
             rows.append(_row(session, obj, "delete", None, _snapshot(obj), None))
-    if rows:
-        session.connection().execute(insert(AuditEvent.__table__), rows)
+            note_audited(session, obj)
+    note_version_bumps(session)
+    if not rows:
+        return
+    identity = [row.pop("_identity") for row in rows if "_identity" in row]
+    session.connection().execute(insert(AuditEvent.__table__), rows)
+    if identity:
+        session.connection().execute(insert(IdentityAuditEvent.__table__), identity)
 
 
 def _update_rows(session: Session, obj: Audited) -> list[dict[str, Any]]:
     rows = []
     state = inspect(obj)
+    skipped = _SKIPPED_FIELDS | obj.__audit_skip_fields__
     for attr in state.mapper.column_attrs:
-        if attr.key in _SKIPPED_FIELDS:
+        if attr.key in skipped:
             continue
         history = state.attrs[attr.key].history
         if history.has_changes() and history.deleted != history.added:
             old = history.deleted[0] if history.deleted else None
             new = history.added[0] if history.added else None
             if old != new:
-                rows.append(_row(session, obj, "update", attr.key, _text(obj, old),
-                                 _text(obj, new)))
+                rows.append(_row(session, obj, "update", attr.key, _text(obj, attr.key, old),
+                                 _text(obj, attr.key, new)))
     return rows
 
 
 def _row(session: Session, obj: Any, action: str, field: str | None,
          old: str | None, new: str | None) -> dict[str, Any]:
     parent = obj.__audit_parent__
-    return {
+    row = {
         "occurred_at": utcnow(),
         "user_id": session.info.get("actor_id"),
         "entity": obj.__tablename__,
@@ -80,23 +109,33 @@ def _row(session: Session, obj: Any, action: str, field: str | None,
         "parent_entity": parent[0] if parent else None,
         "parent_id": getattr(obj, parent[1]) if parent else None,
     }
+    if obj.__audit_redact__:
+        row["_identity"] = {**{k: row[k] for k in ("occurred_at", "user_id", "entity",
+                                                   "entity_id", "action", "field", "reason")},
+                            "patient_id": getattr(obj, "patient_id", None),
+                            "old_value": old, "new_value": new}
+        row["old_value"] = row["new_value"] = None if field is None else REDACTED
+        if action == "create":
+            row["new_value"] = REDACTED
+        elif action == "delete":
+            row["old_value"] = REDACTED
+    return row
 
 
 def _snapshot(obj: Any) -> str:
-    if obj.__audit_redact__:
-        return REDACTED
-    values = {a.key: _plain(getattr(obj, a.key)) for a in inspect(obj).mapper.column_attrs}
+    values = {a.key: _plain(obj, a.key, getattr(obj, a.key))
+              for a in inspect(obj).mapper.column_attrs}
     return json.dumps(values, sort_keys=True, default=str)
 
 
-def _text(obj: Any, value: Any) -> str | None:
-    if obj.__audit_redact__:
-        return REDACTED
-    plain = _plain(value)
+def _text(obj: Any, key: str, value: Any) -> str | None:
+    plain = _plain(obj, key, value)
     return None if plain is None else str(plain)
 
 
-def _plain(value: Any) -> Any:
+def _plain(obj: Any, key: str, value: Any) -> Any:
+    if key in obj.__audit_secret_fields__:
+        return None if value is None else SECRET
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value

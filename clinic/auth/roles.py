@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import abort, current_app, request
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from clinic.catalog import ROLES, ROLES_SEEING_IDENTITY
@@ -53,7 +53,12 @@ def access_rule(endpoint: str) -> str | frozenset[str] | None:
 
 
 def enforce_access_rule() -> Any:
-    """before_request: deny by default; 401 for anonymous, 403 for a wrong role."""
+    """before_request: deny by default; 401 for anonymous, 403 for a wrong role.
+
+    A form posted after the session ended is kept (see clinic.web.drafts): the log-in
+    page then leads back to the form, filled in again. A logged-in user with a gate to
+    pass (a forced password change, a required second factor) is sent there first.
+    """
     if request.endpoint is None:
         return None  # 404 follows
     rule = access_rule(request.endpoint)
@@ -62,10 +67,27 @@ def enforce_access_rule() -> Any:
     if rule == PUBLIC:
         return None
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return _to_login()
+    from clinic.auth.current import gate_redirect
+
+    gate = gate_redirect()
+    if gate is not None:
+        return redirect(gate)
     if rule != ANY_USER and current_user.role not in rule:
         abort(403)
     return None
+
+
+def _to_login() -> Any:
+    if request.method == "POST" and not request.path.startswith("/api/") and request.form:
+        from clinic.db import get_session
+        from clinic.web.drafts import keep_draft
+
+        back = keep_draft(get_session(), user_id=g.get("expired_user_id"))
+        if back is not None:
+            flash("Your session had ended. Log in again: what you typed is kept.", "info")
+            return redirect(url_for("auth.login", next=back))
+    return current_app.login_manager.unauthorized()
 
 
 def role_can_see_identity(role: str) -> bool:

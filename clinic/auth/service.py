@@ -1,38 +1,169 @@
-"""Users: creation, password checks."""
+"""Users: creation, changes of role, site and status, passwords, sites.
+
+The role rule: an actor may give, change or take away only the roles listed for its
+own role in ``catalog.ROLES_GRANTABLE_BY`` (a coordinator manages nurses, physicians and
+coordinators; only an administrator manages administrators), and nobody can remove the
+last active administrator.
+"""
 
 from __future__ import annotations
 
+from sqlalchemy import func
 from sqlmodel import Session, select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
-from clinic.catalog import ROLES
+from clinic.audit import set_actor
+from clinic.auth.events import record_event
+from clinic.auth.passwords import password_problem
+from clinic.auth.sessions import end_all_sessions
+from clinic.auth.throttle import unlock
+from clinic.catalog import ROLES, ROLES_GRANTABLE_BY
 from clinic.exceptions import ValidationError
 from clinic.models import Site, User
+from clinic.models.base import utcnow
 
-MIN_PASSWORD_LENGTH = 8
+EMAIL_MAX, NAME_MAX = 254, 200
+
+
+def can_manage(actor_role: str | None, role: str) -> bool:
+    """May an actor with ``actor_role`` give (or change, or take away) ``role``?
+    ``None`` is the command line, run by whoever administers the server."""
+    return actor_role is None or role in ROLES_GRANTABLE_BY.get(actor_role, frozenset())
 
 
 def create_user(session: Session, *, email: str, name: str, role: str, password: str,
-                site_code: str | None = None) -> User:
-    errors = {}
-    email = email.strip().lower()
-    if "@" not in email:
-        errors["email"] = "Enter an e-mail address."
+                site_code: str | None = None, actor: User | None = None,
+                must_change_password: bool = False) -> User:
+    errors: dict[str, str] = {}
+    email = _email(email, errors)
+    name = _name(name, errors)
     if role not in ROLES:
         errors["role"] = f"Role must be one of: {', '.join(ROLES)}."
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"Use at least {MIN_PASSWORD_LENGTH} characters."
-    if session.exec(select(User).where(User.email == email)).first():
+    elif not can_manage(actor.role if actor else None, role):
+        errors["role"] = f"A {ROLES[actor.role].lower()} cannot create a {role} login."  # type: ignore[union-attr]
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        errors["password"] = problem
+    if not errors.get("email") and session.exec(select(User).where(User.email == email)).first():
         errors["email"] = "A user with this e-mail exists."
     site = _site(session, site_code, errors)
+    if role == "nurse" and site is None and "site" not in errors:
+        errors["site"] = "A nurse works at one site: choose it."
     if errors:
         raise ValidationError(errors)
-    user = User(email=email, name=name.strip(), role=role,
-                site_id=site.id if site else None,
-                password_hash=generate_password_hash(password))
+    set_actor(session, actor.id if actor else None, "Login created")
+    user = User(email=email, name=name, role=role, site_id=site.id if site else None,
+                password_hash=generate_password_hash(password), password_changed_at=utcnow(),
+                must_change_password=must_change_password)
     session.add(user)
     session.flush()
+    record_event(session, "user_created", user_id=user.id, actor_id=actor.id if actor else None,
+                 email=email, detail=f"role {role}")
     return user
+
+
+def edit_user(session: Session, *, actor: User, user: User, name: str, role: str,
+              site_code: str | None) -> list[str]:
+    """Change name, role and site; returns what changed."""
+    errors: dict[str, str] = {}
+    name = _name(name, errors)
+    if role not in ROLES:
+        errors["role"] = f"Role must be one of: {', '.join(ROLES)}."
+    elif not (can_manage(actor.role, user.role) and can_manage(actor.role, role)):
+        errors["role"] = "Only an administrator can change an administrator's login or make one."
+    site = _site(session, site_code, errors)
+    if role == "nurse" and site is None and "site" not in errors:
+        errors["site"] = "A nurse works at one site: choose it."
+    if user.role == "admin" and role != "admin" and _last_active_admin(session, user):
+        errors["role"] = "This is the last active administrator: make another one first."
+    if errors:
+        raise ValidationError(errors)
+    changes = {"name": name, "role": role, "site_id": site.id if site else None}
+    changed = [k for k, v in changes.items() if getattr(user, k) != v]
+    if not changed:
+        raise ValidationError({"name": "Nothing was changed."})
+    set_actor(session, actor.id, "Login changed by " + actor.email)
+    for key in changed:
+        setattr(user, key, changes[key])
+    user.version += 1
+    session.add(user)
+    record_event(session, "user_changed", user_id=user.id, actor_id=actor.id,
+                 detail=", ".join(changed))
+    session.flush()
+    return changed
+
+
+def set_user_active(session: Session, *, user: User, is_active: bool, actor: User) -> User:
+    """Deactivate (or reactivate) a login; users are never deleted (the audit names them).
+    Deactivating ends every session of the user at once."""
+    if not can_manage(actor.role, user.role):
+        raise ValidationError({"user": "Only an administrator can change an administrator's "
+                                       "login."})
+    if not is_active and user.id == actor.id:
+        raise ValidationError({"user": "You cannot deactivate your own login."})
+    if not is_active and user.role == "admin" and _last_active_admin(session, user):
+        raise ValidationError({"user": "This is the last active administrator."})
+    if user.is_active == is_active:
+        return user
+    set_actor(session, actor.id, ("Reactivated" if is_active else "Deactivated") + " by "
+              + actor.email)
+    user.is_active = is_active
+    user.version += 1
+    session.add(user)
+    if not is_active:
+        end_all_sessions(session, user.id, "deactivated")  # type: ignore[arg-type]
+    record_event(session, "user_reactivated" if is_active else "user_deactivated",
+                 user_id=user.id, actor_id=actor.id)
+    session.flush()
+    return user
+
+
+def unlock_user(session: Session, *, user: User, actor: User) -> None:
+    if not can_manage(actor.role, user.role):
+        raise ValidationError({"user": "Only an administrator can unlock an administrator."})
+    unlock(user)
+    session.add(user)
+    record_event(session, "unlocked", user_id=user.id, actor_id=actor.id)
+
+
+def set_password(session: Session, *, user: User, password: str, kind: str,
+                 actor_id: int | None, keep_session_id: int | None = None,
+                 address: str | None = None) -> None:
+    """Store a new password (checked against the rule) and end the user's other sessions."""
+    problem = password_problem(password, email=user.email, name=user.name)
+    if problem:
+        raise ValidationError({"password": problem})
+    set_actor(session, actor_id, "Password changed")
+    user.password_hash = generate_password_hash(password)
+    user.password_changed_at = utcnow()
+    user.must_change_password = False
+    unlock(user)
+    session.add(user)
+    end_all_sessions(session, user.id, "password changed", keep_id=keep_session_id)  # type: ignore[arg-type]
+    record_event(session, kind, user_id=user.id, actor_id=actor_id, address=address)
+    session.flush()
+
+
+def _last_active_admin(session: Session, user: User) -> bool:
+    others = session.exec(select(func.count()).select_from(User).where(
+        User.role == "admin", User.is_active, User.id != user.id)).one()
+    return user.is_active and others == 0
+
+
+def _email(email: str, errors: dict[str, str]) -> str:
+    email = (email or "").strip().lower()
+    local, at, domain = email.partition("@")
+    if not (local and at and "." in domain) or len(email) > EMAIL_MAX or any(
+            c.isspace() or ord(c) < 32 for c in email):
+        errors["email"] = "Enter an e-mail address (at most 254 characters)."
+    return email
+
+
+def _name(name: str, errors: dict[str, str]) -> str:
+    name = " ".join((name or "").split())
+    if not name or len(name) > NAME_MAX:
+        errors["name"] = f"Enter the person's name (at most {NAME_MAX} characters)."
+    return name
 
 
 def _site(session: Session, code: str | None, errors: dict[str, str]) -> Site | None:
@@ -40,36 +171,20 @@ def _site(session: Session, code: str | None, errors: dict[str, str]) -> Site | 
         return None
     site = session.exec(select(Site).where(Site.code == code)).first()
     if site is None:
-        errors["site"] = f"No site with code {code!r}."
+        errors["site"] = f"No site with code {code[:20]!r}."
     return site
-
-
-def authenticate(session: Session, email: str, password: str) -> User | None:
-    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
-    if user is None or not user.is_active:
-        return None
-    return user if check_password_hash(user.password_hash, password) else None
-
-
-def set_user_active(session: Session, *, user: User, is_active: bool, actor_id: int | None) -> User:
-    """Deactivate (or reactivate) a login; users are never deleted (the audit names them)."""
-    if not is_active and user.id == actor_id:
-        raise ValidationError({"user": "You cannot deactivate your own login."})
-    user.is_active = is_active
-    session.add(user)
-    session.flush()
-    return user
 
 
 def create_site(session: Session, *, code: str, name: str) -> Site:
     code = code.strip().upper()
     errors = {}
-    if not code or len(code) > 20 or not code.replace("_", "").replace("-", "").isalnum():
+    if not code or len(code) > 20 or not code.replace("_", "").replace("-", "").isalnum() \
+            or not code.isascii():
         errors["code"] = "Use 1–20 letters, digits, - or _."
     elif session.exec(select(Site).where(Site.code == code)).first():
         errors["code"] = "A site with this code exists."
-    if not name.strip():
-        errors["name"] = "Enter the site's name."
+    if not name.strip() or len(name.strip()) > 200:
+        errors["name"] = "Enter the site's name (at most 200 characters)."
     if errors:
         raise ValidationError(errors)
     site = Site(code=code, name=name.strip())

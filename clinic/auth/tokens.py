@@ -1,4 +1,5 @@
-"""Per-user API tokens: shown once at creation, stored only as a SHA-256 hash.
+"""Per-user API tokens: shown once at creation, stored only as a SHA-256 hash, and
+valid for a limited time (``API_TOKEN_DAYS``, at most ``API_TOKEN_MAX_DAYS``).
 
 Tokens are 256-bit random values, so a fast hash is enough (no password stretching is
 needed against guessing); the hash is compared by a unique-index lookup.
@@ -8,40 +9,65 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
+from clinic.auth.events import record_event
 from clinic.exceptions import NotFound, ValidationError
 from clinic.models import ApiToken, User
 from clinic.models.base import utcnow
 
 TOKEN_PREFIX = "clk_"
+NAME_MAX = 100
+USE_RECORDED_EVERY = timedelta(minutes=5)
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, str]:
+def create_token(session: Session, *, user: User, name: str, days: int | None = None,
+                 max_days: int = 365, default_days: int = 90) -> tuple[ApiToken, str]:
     """A new token for ``user``; returns the row and the plain token (shown once)."""
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise ValidationError({"name": "Name the token (1–100 characters), e.g. 'data import'."})
+    name = " ".join(name.split())
+    errors = {}
+    if not name or len(name) > NAME_MAX:
+        errors["name"] = f"Name the token (1–{NAME_MAX} characters), e.g. 'data import'."
+    days = default_days if days is None else days
+    if not 1 <= days <= max_days:
+        errors["days"] = f"A token lives 1 to {max_days} days."
+    if errors:
+        raise ValidationError(errors)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plain),  # type: ignore[arg-type]
-                   prefix=plain[:10])
+                   prefix=plain[:10], expires_at=utcnow() + timedelta(days=days))
     session.add(row)
     session.flush()
+    record_event(session, "token_created", user_id=user.id, actor_id=user.id,
+                 detail=f"{row.prefix}… '{name}', {days} days")
     return row, plain
 
 
-def user_for_token(session: Session, plain: str) -> User | None:
-    """The active user owning this unrevoked token, or None."""
+def user_for_token(session: Session, plain: str, now: datetime | None = None) -> User | None:
+    """The active user owning this unrevoked, unexpired token, or None."""
+    if not plain or len(plain) > 200:
+        return None
+    now = now or utcnow()
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(plain))).first()
-    if row is None or row.revoked_at is not None:
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     user = session.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    if row.last_used_at is None or row.last_used_at < now - USE_RECORDED_EVERY:
+        from clinic.db import get_engine
+
+        with get_engine().begin() as connection:  # its own commit: reads never roll it back
+            connection.execute(update(ApiToken).where(col(ApiToken.id) == row.id)
+                               .values(last_used_at=now))
+    return user
 
 
 def tokens_of(session: Session, user: User) -> list[ApiToken]:
@@ -53,7 +79,10 @@ def revoke_token(session: Session, *, user: User, token_id: int) -> ApiToken:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
         raise NotFound("No such token.")
-    row.revoked_at = row.revoked_at or utcnow()
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        record_event(session, "token_revoked", user_id=user.id, actor_id=user.id,
+                     detail=f"{row.prefix}… '{row.name}'")
     session.add(row)
     session.flush()
     return row

@@ -72,7 +72,7 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
     claim(session, assessment, entry.read_version)
     try:
         scores = record_follow_up(session, assessment=assessment, entries=entry.entries,
-                                  mode=entry.mode, actor_id=actor_id)
+                                  mode=entry.mode, actor_id=actor_id, claimed=True)
     except ValidationError as error:
         raise ValidationError({**error.errors, **errors}) from error
     if errors:
@@ -103,4 +103,5 @@ def skip_follow_up(session: Session, *, assessment: Assessment, read_version: in
 
     set_actor(session, actor_id, reason.strip() or None)
     claim(session, assessment, read_version)
-    return mark_not_done(session, assessment=assessment, reason=reason, actor_id=actor_id)
+    return mark_not_done(session, assessment=assessment, reason=reason, actor_id=actor_id,
+                         claimed=True)

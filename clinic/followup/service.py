@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from clinic.edits import REASON_MAX
 from clinic.exceptions import ValidationError
 from clinic.followup.scores import ScoredValue, parse_mode, score_entries
 from clinic.models import Assessment, Patient, Score, ScoreSection, StudyMeasure, StudyTimepoint
@@ -26,10 +27,13 @@ def measures_at(session: Session, assessment: Assessment) -> list[str]:
 
 def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[str, Any],
                      mode: str, actor_id: int | None,
-                     collected_at: datetime | None = None) -> list[Score]:
+                     collected_at: datetime | None = None,
+                     claimed: bool = False) -> list[Score]:
     """Validate everything first; then store scores and complete the assessment.
 
     ``collected_at`` is when the visit took place, if it is entered afterwards.
+    ``claimed``: the caller took the record with :func:`clinic.edits.claim`, which raised
+    its version already (once per change).
     """
     if assessment.state != "pending":
         raise ValidationError({"assessment": "This follow-up is already recorded."})
@@ -44,7 +48,7 @@ def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[
     assessment.completed_at = now
     assessment.completed_by_id = actor_id
     assessment.mode = mode
-    assessment.version += 1
+    assessment.version += 0 if claimed else 1
     session.add(assessment)
     session.flush()
     reconcile_reminders(session, [assessment.id])  # cancels its pending reminder
@@ -74,15 +78,17 @@ def _store(session: Session, assessment_id: int, s: ScoredValue, mode: str,
 
 
 def mark_not_done(session: Session, *, assessment: Assessment, reason: str,
-                  actor_id: int | None) -> Assessment:
+                  actor_id: int | None, claimed: bool = False) -> Assessment:
     if assessment.state != "pending":
         raise ValidationError({"assessment": "This follow-up is already recorded."})
     if not reason.strip():
         raise ValidationError({"not_done_reason": "Say why the follow-up was not done."})
+    if len(reason.strip()) > REASON_MAX:
+        raise ValidationError({"not_done_reason": f"Use at most {REASON_MAX} characters."})
     assessment.state = "not_done"
     assessment.not_done_reason = reason.strip()
     assessment.completed_by_id = actor_id
-    assessment.version += 1
+    assessment.version += 0 if claimed else 1
     session.add(assessment)
     session.flush()
     reconcile_reminders(session, [assessment.id])  # cancels its pending reminder

@@ -2,13 +2,14 @@
 
 from clinic.models.api_token import ApiToken
 from clinic.models.assessment import Assessment, Medication, Score, ScoreSection
-from clinic.models.audit import AuditEvent
+from clinic.models.audit import AuditEvent, IdentityAuditEvent
 from clinic.models.enrollment import AllocationSlot, Enrollment, Screening, ScreeningAnswer
 from clinic.models.patient import Patient, PatientIdentity, RootLaterality
 from clinic.models.people import Site, User
 from clinic.models.procedure import Injectate, Procedure, ProcedureTarget
 from clinic.models.reminders import DeliveryAttempt, NurseDigest, Reminder, SchedulerLease
 from clinic.models.safety import AdverseEvent
+from clinic.models.security import FormDraft, PasswordReset, SecurityEvent, UserSession
 from clinic.models.study import (
     EligibilityCriterion,
     Study,
@@ -19,7 +20,8 @@ from clinic.models.study import (
 
 __all__ = [
     "AdverseEvent", "ApiToken", "AllocationSlot", "Assessment", "AuditEvent", "DeliveryAttempt",
-    "EligibilityCriterion", "NurseDigest", "Reminder", "SchedulerLease",
+    "EligibilityCriterion", "FormDraft", "IdentityAuditEvent", "NurseDigest", "PasswordReset",
+    "Reminder", "SchedulerLease", "SecurityEvent", "UserSession",
     "Enrollment", "Injectate", "Medication", "Patient", "PatientIdentity", "Procedure",
     "ProcedureTarget", "RootLaterality", "Score", "ScoreSection", "Screening",
     "ScreeningAnswer", "Site", "Study", "StudyArm", "StudyMeasure", "StudyTimepoint", "User",

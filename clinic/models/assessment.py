@@ -14,7 +14,7 @@ from clinic.catalog import (
     SECTION_MAX,
     SECTIONED_INSTRUMENTS,
 )
-from clinic.models.base import Audited, UTCDateTime, check_in, utcnow
+from clinic.models.base import Audited, UTCDateTime, check_in, in_bounds, utcnow
 
 INTEGER_INSTRUMENTS = frozenset({"satisfaction_procedure", "satisfaction_results"})
 
@@ -69,6 +69,8 @@ class Assessment(Audited, SQLModel, table=True):
 class Score(Audited, SQLModel, table=True):
     """The value of one instrument at one assessment, and how it was collected."""
 
+    __audit_owner__ = ("assessment", "assessment_id")
+
     __table_args__ = (
         UniqueConstraint("assessment_id", "instrument"),
         _score_range_check(),
@@ -117,6 +119,7 @@ class Medication(Audited, SQLModel, table=True):
     __table_args__ = (
         check_in("med_class", MEDICATION_CLASSES, "class_known"),
         CheckConstraint("daily_dose_mg >= 0", name="dose_non_negative"),
+        *in_bounds("daily_dose_mg"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -30,3 +30,25 @@ class AuditEvent(SQLModel, table=True):
     # The record a child row belongs to (a procedure for its targets), see Audited.
     parent_entity: str | None = Field(default=None, max_length=40)
     parent_id: int | None = None
+
+
+class IdentityAuditEvent(SQLModel, table=True):
+    """The values behind an identity change (name, MRN, phone, e-mail, consent).
+
+    ``audit_event`` records that identifying data changed, without the values; this
+    table, read only by roles that may see identity, keeps the old and new value.
+    """
+
+    __tablename__ = "identity_audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    entity: str = Field(max_length=40)
+    entity_id: int
+    patient_id: int | None = Field(default=None, index=True)
+    action: str = Field(max_length=10)
+    field: str | None = Field(default=None, max_length=60)
+    old_value: str | None = None
+    new_value: str | None = None
+    reason: str | None = Field(default=None, max_length=500)

@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import CheckConstraint, DateTime, TypeDecorator
 from sqlmodel import SQLModel
 
+from clinic.catalog import NUMBER_BOUNDS
+
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -55,11 +57,31 @@ def non_negative(*columns: str) -> list[CheckConstraint]:
     return [CheckConstraint(f"{c} IS NULL OR {c} >= 0", name=f"{c}_non_negative") for c in columns]
 
 
+def in_bounds(*columns: str) -> list[CheckConstraint]:
+    """CHECK each column against its plausible range (catalog.NUMBER_BOUNDS); this also
+    keeps infinity and NaN out on PostgreSQL (SQLite stores NaN as NULL)."""
+    checks = []
+    for c in columns:
+        low, high = NUMBER_BOUNDS[c]
+        checks.append(CheckConstraint(f"{c} IS NULL OR ({c} >= {low:g} AND {c} <= {high:g})",
+                                      name=f"{c}_range"))
+    return checks
+
+
 class Audited:
     """Marker: every create, update and delete of this model writes audit events."""
 
-    __audit_redact__: bool = False  # True: values are identifying data, not copied
+    # True: the values are identifying data. The audit trail says that they changed; the
+    # values themselves go to identity_audit_event, read only by roles seeing identity.
+    __audit_redact__: bool = False
+    # Fields whose values never enter any audit row (secrets such as a password hash).
+    __audit_secret_fields__: frozenset[str] = frozenset()
+    # Fields whose changes are not clinical events (e.g. a failed log-in counter).
+    __audit_skip_fields__: frozenset[str] = frozenset()
     # (parent table, foreign-key attribute) for rows that belong to another record, such
     # as a procedure's targets: their audit events name the parent too, so the parent's
     # history shows them, also after the row itself was deleted.
     __audit_parent__: tuple[str, str] | None = None
+    # (table, foreign-key attribute) of the record whose version covers this row, when
+    # it is not the parent: a score belongs to its assessment (clinic.audit.versions).
+    __audit_owner__: tuple[str, str] | None = None

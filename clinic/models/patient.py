@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from clinic.catalog import LATERALITY, SEXES
-from clinic.models.base import Audited, UTCDateTime, check_in, utcnow
+from clinic.models.base import Audited, UTCDateTime, check_in, in_bounds, utcnow
 
 
 class Patient(Audited, SQLModel, table=True):
@@ -26,6 +26,8 @@ class Patient(Audited, SQLModel, table=True):
             "symptom_duration_months IS NULL OR symptom_duration_months >= 0",
             name="duration_non_negative",
         ),
+        CheckConstraint("birth_year IS NULL OR birth_year <= 2100", name="birth_year_max"),
+        *in_bounds("symptom_duration_months"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -56,6 +58,7 @@ class PatientIdentity(Audited, SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)
     reminder_consent: bool = Field(default=False)
     consent_recorded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = Field(default=1)
 
 
 class RootLaterality(Audited, SQLModel, table=True):

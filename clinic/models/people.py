@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from clinic.catalog import ROLES
-from clinic.models.base import UTCDateTime, check_in, utcnow
+from clinic.models.base import Audited, UTCDateTime, check_in, utcnow
 
 
 class Site(SQLModel, table=True):
@@ -14,9 +14,14 @@ class Site(SQLModel, table=True):
     name: str = Field(max_length=200)
 
 
-class User(SQLModel, table=True):
+class User(Audited, SQLModel, table=True):
+    """A login. Changes of role, site or status are audited; secrets never are."""
+
     __tablename__ = "app_user"
     __table_args__ = (check_in("role", ROLES, "role_known"),)
+    __audit_secret_fields__ = frozenset({"password_hash", "totp_secret"})
+    __audit_skip_fields__ = frozenset({"failed_logins", "locked_until", "lockouts",
+                                       "totp_last_step"})
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=254)
@@ -26,6 +31,18 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     password_hash: str = Field(max_length=300)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # accounts: a first password set by someone else must be changed at first log-in
+    must_change_password: bool = Field(default=False)
+    password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # throttling: consecutive failures, the lock they caused, and how often it happened
+    failed_logins: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lockouts: int = Field(default=0)
+    # optional second factor (RFC 6238 TOTP); the last accepted time step stops replays
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    totp_last_step: int | None = Field(default=None)
+    version: int = Field(default=1)
 
     # Flask-Login protocol
     @property
@@ -38,3 +55,7 @@ class User(SQLModel, table=True):
 
     def get_id(self) -> str:
         return str(self.id)
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)

@@ -14,7 +14,14 @@ from clinic.catalog import (
     PROCEDURE_TYPES,
     SIDES,
 )
-from clinic.models.base import Audited, UTCDateTime, check_in, non_negative, utcnow
+from clinic.models.base import (
+    Audited,
+    UTCDateTime,
+    check_in,
+    in_bounds,
+    non_negative,
+    utcnow,
+)
 
 
 def _only_for(modalities: frozenset[str], columns: tuple[str, ...], name: str) -> CheckConstraint:
@@ -35,6 +42,11 @@ class Procedure(Audited, SQLModel, table=True):
             name="rf_temperature_range",
         ),
         *non_negative(
+            "contrast_volume_ml", "rf_frequency_hz", "rf_pulse_width_ms", "rf_duration_s",
+            "dap_mgy_cm2", "fluoroscopy_time_s", "ctdivol_mgy", "dlp_mgy_cm",
+            "operative_time_min", "needle_repositions",
+        ),
+        *in_bounds(
             "contrast_volume_ml", "rf_frequency_hz", "rf_pulse_width_ms", "rf_duration_s",
             "dap_mgy_cm2", "fluoroscopy_time_s", "ctdivol_mgy", "dlp_mgy_cm",
             "operative_time_min", "needle_repositions",
@@ -89,6 +101,7 @@ class Injectate(Audited, SQLModel, table=True):
             name="concentration_range",
         ),
         *non_negative("volume_ml", "dose_mg"),
+        *in_bounds("volume_ml", "dose_mg"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -12,13 +12,14 @@ from clinic.catalog import (
     SCORE_RANGES,
     STUDY_STATUSES,
 )
-from clinic.models.base import UTCDateTime, check_in, utcnow
+from clinic.models.base import UTCDateTime, check_in, in_bounds, utcnow
 
 
 class Study(SQLModel, table=True):
     __table_args__ = (
         check_in("status", STUDY_STATUSES, "status_known"),
         CheckConstraint("steroid_cap_mg IS NULL OR steroid_cap_mg >= 0", name="cap_non_negative"),
+        *in_bounds("steroid_cap_mg"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -99,11 +99,12 @@ _ALL = (
         "mg/day",
         InstrumentKind.QUANTITY,
         0,
-        None,
+        100_000,
         validate_ome,
     ),
     Instrument(
-        "gabapentin", "Gabapentin", "mg/day", InstrumentKind.QUANTITY, 0, None, validate_gabapentin
+        "gabapentin", "Gabapentin", "mg/day", InstrumentKind.QUANTITY, 0, 20_000,
+        validate_gabapentin
     ),
 )
 

@@ -1,24 +1,52 @@
-"""Administration: users and their roles, sites."""
+"""Administration: users (roles, sites, locks, resets, sessions) and sites.
+
+Who may manage whom follows ``catalog.ROLES_GRANTABLE_BY`` (see clinic.auth.service):
+a coordinator manages nurses, physicians and coordinators; only an administrator
+manages administrators.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlmodel import select
+from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
+from clinic.auth.events import record_event
+from clinic.auth.resets import issue_reset
 from clinic.auth.roles import allow
-from clinic.auth.service import create_site, create_user, set_user_active
-from clinic.catalog import ROLES
+from clinic.auth.service import (
+    can_manage,
+    create_site,
+    create_user,
+    edit_user,
+    set_user_active,
+    unlock_user,
+)
+from clinic.auth.sessions import end_all_sessions, open_sessions
+from clinic.catalog import ROLES, ROLES_GRANTABLE_BY, SECURITY_EVENTS
 from clinic.db import get_session
 from clinic.exceptions import ValidationError
-from clinic.models import Site, User
+from clinic.models import SecurityEvent, Site, User
+from clinic.models.base import utcnow
 from clinic.web.access import MANAGES_STUDY, all_sites
 from clinic.web.forms import blank_to_none
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+EVENTS_SHOWN = 50
+
+
+def _actor() -> User:
+    user = get_session().get(User, current_user.id)
+    assert user is not None
+    return user
+
+
+def _grantable() -> dict[str, str]:
+    allowed = ROLES_GRANTABLE_BY.get(current_user.role, frozenset())
+    return {code: label for code, label in ROLES.items() if code in allowed}
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -31,11 +59,11 @@ def users() -> Any:
         try:
             user = create_user(session, email=form.get("email", ""), name=form.get("name", ""),
                                role=form.get("role", ""), password=form.get("password", ""),
-                               site_code=blank_to_none(form.get("site")))
-            if user.role == "nurse" and user.site_id is None:
-                raise ValidationError({"site": "A nurse works at one site: choose it."})
+                               site_code=blank_to_none(form.get("site")), actor=_actor(),
+                               must_change_password=True)
             session.commit()
-            flash(f"Created {ROLES[user.role].lower()} {user.email}.", "success")
+            flash(f"Created {ROLES[user.role].lower()} {user.email}. They choose their own "
+                  "password at the first log-in.", "success")
             return redirect(url_for("admin.users"))
         except ValidationError as error:
             session.rollback()
@@ -43,23 +71,129 @@ def users() -> Any:
     listed = session.exec(select(User).order_by(User.is_active.desc(), User.email)).all()  # type: ignore[attr-defined]
     sites = {s.id: s.code for s in all_sites(session)}
     return render_template("admin/users.html", users=listed, sites=sites, roles=ROLES,
-                           errors=errors, values=request.form), 422 if errors else 200
+                           grantable=_grantable(), errors=errors, values=request.form,
+                           now=utcnow()), 422 if errors else 200
+
+
+def _managed_user(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _may_manage(user: User) -> bool:
+    return can_manage(current_user.role, user.role)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@allow(*MANAGES_STUDY)
+def user(user_id: int) -> Any:
+    session = get_session()
+    target = _managed_user(user_id)
+    errors: dict[str, str] = {}
+    values: Any = {"name": target.name, "role": target.role,
+                   "site": next((s.code for s in all_sites(session) if s.id == target.site_id),
+                                "")}
+    if request.method == "POST":
+        values = request.form
+        try:
+            changed = edit_user(session, actor=_actor(), user=target, name=values.get("name", ""),
+                                role=values.get("role", ""),
+                                site_code=blank_to_none(values.get("site")))
+            session.commit()
+            flash(f"{target.email}: changed {', '.join(changed)}.", "success")
+            return redirect(url_for("admin.user", user_id=user_id))
+        except ValidationError as error:
+            session.rollback()
+            errors = error.errors
+    events = session.exec(select(SecurityEvent).where(SecurityEvent.user_id == user_id)
+                          .order_by(col(SecurityEvent.at).desc()).limit(EVENTS_SHOWN)).all()
+    return render_template(
+        "admin/user.html", target=target, values=values, errors=errors, roles=ROLES,
+        grantable=_grantable() if _may_manage(target) else {}, may_manage=_may_manage(target),
+        site_choices=[(s.code, s.code) for s in all_sites(session)], events=events,
+        event_labels=SECURITY_EVENTS,
+        sessions=open_sessions(session, user_id), now=utcnow(),
+        reset_link=None), 422 if errors else 200
+
+
+def _manage(user_id: int, action: Any, done: str) -> Response:
+    """Run ``action(session, target)`` for a user the current user may manage."""
+    session = get_session()
+    target = _managed_user(user_id)
+    if not _may_manage(target):
+        abort(403, "Only an administrator can manage an administrator's login.")
+    try:
+        action(session, target)
+        session.commit()
+        flash(f"{target.email}: {done}.", "success")
+    except ValidationError as error:
+        session.rollback()
+        flash("; ".join(error.errors.values()), "error")
+    return redirect(url_for("admin.user", user_id=user_id))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @allow(*MANAGES_STUDY)
 def set_active(user_id: int) -> Response:
-    session = get_session()
-    user = session.get(User, user_id) or abort(404)
     is_active = request.form.get("is_active") == "yes"
-    try:
-        set_user_active(session, user=user, is_active=is_active, actor_id=current_user.id)
-        session.commit()
-        flash(f"{user.email} {'reactivated' if is_active else 'deactivated'}.", "success")
-    except ValidationError as error:
-        session.rollback()
-        flash("; ".join(error.errors.values()), "error")
-    return redirect(url_for("admin.users"))
+    return _manage(user_id, lambda s, u: set_user_active(s, user=u, is_active=is_active,
+                                                         actor=_actor()),
+                   "reactivated" if is_active else "deactivated; their sessions ended")
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@allow(*MANAGES_STUDY)
+def unlock(user_id: int) -> Response:
+    return _manage(user_id, lambda s, u: unlock_user(s, user=u, actor=_actor()), "unlocked")
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@allow(*MANAGES_STUDY)
+def end_sessions(user_id: int) -> Response:
+    def end(session: Any, target: User) -> None:
+        count = end_all_sessions(session, target.id, "ended by " + current_user.email)  # type: ignore[arg-type]
+        record_event(session, "sessions_ended", user_id=target.id, actor_id=current_user.id,
+                     detail=f"{count} session(s)")
+
+    return _manage(user_id, end, "every session ended")
+
+
+@bp.route("/users/<int:user_id>/two-step/reset", methods=["POST"])
+@allow(*MANAGES_STUDY)
+def reset_two_step(user_id: int) -> Response:
+    def reset(session: Any, target: User) -> None:
+        target.totp_secret = target.totp_enabled_at = target.totp_last_step = None
+        session.add(target)
+        record_event(session, "totp_disabled", user_id=target.id, actor_id=current_user.id,
+                     detail="reset by an administrator")
+
+    return _manage(user_id, reset, "two-step verification turned off (they set it up again)")
+
+
+@bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
+@allow(*MANAGES_STUDY)
+def reset_link(user_id: int) -> Any:
+    session = get_session()
+    target = _managed_user(user_id)
+    if not _may_manage(target) or not target.is_active:
+        abort(403, "You may not reset this login's password.")
+    hours = float(current_app.config["PASSWORD_RESET_HOURS"])
+    token = issue_reset(session, user=target, actor_id=current_user.id, hours=hours)
+    record_event(session, "password_reset_issued", user_id=target.id, actor_id=current_user.id,
+                 detail=f"valid {hours:g} h")
+    session.commit()
+    link = url_for("account.reset", token=token, _external=True)
+    events = session.exec(select(SecurityEvent).where(SecurityEvent.user_id == user_id)
+                          .order_by(col(SecurityEvent.at).desc()).limit(EVENTS_SHOWN)).all()
+    return render_template(
+        "admin/user.html", target=target, values={"name": target.name, "role": target.role},
+        errors={}, roles=ROLES, grantable=_grantable(), may_manage=True,
+        site_choices=[(s.code, s.code) for s in all_sites(session)], events=events,
+        event_labels=SECURITY_EVENTS,
+        sessions=open_sessions(session, user_id), now=utcnow(), reset_link=link,
+        reset_hours=hours)
 
 
 @bp.route("/sites", methods=["GET", "POST"])

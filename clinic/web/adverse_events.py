@@ -15,7 +15,7 @@ from clinic.models import AdverseEvent
 from clinic.safety.service import correct_adverse_event
 from clinic.web.access import EDITS_CLINICAL_DATA, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
-from clinic.web.forms import a_date, blank_to_none
+from clinic.web.forms import a_date, blank_to_none, form_int
 
 bp = Blueprint("adverse_events", __name__)
 
@@ -36,7 +36,7 @@ def edit(event_id: int) -> Any:
             if errors:
                 raise ValidationError(errors)
             correct_adverse_event(
-                session, event=event, read_version=form.get("version", type=int),
+                session, event=event, read_version=form.get("version", type=form_int),
                 severity=form.get("severity", ""), is_related=form.get("is_related") == "yes",
                 resolved_on=resolved_on, notes=blank_to_none(form.get("notes")),
                 reason=form.get("reason"), actor_id=current_user.id)

@@ -25,6 +25,7 @@ from clinic.web.followup_form import (
     form_values,
     grouped,
 )
+from clinic.web.forms import form_int
 
 bp = Blueprint("followup", __name__, url_prefix="/followup")
 
@@ -67,7 +68,7 @@ def not_done(assessment_id: int) -> str | Response:
     assessment, patient = assessment_or_404(session, assessment_id)
     try:
         skip_follow_up(session, assessment=assessment,
-                       read_version=request.form.get("version", type=int),
+                       read_version=request.form.get("version", type=form_int),
                        reason=request.form.get("not_done_reason", ""), actor_id=current_user.id)
         session.commit()
     except ValidationError as error:
@@ -93,7 +94,7 @@ def edit(assessment_id: int) -> str | Response:
     if request.method == "POST" and assessment.state == "completed":
         try:
             edit_follow_up(session, assessment=assessment,
-                           read_version=request.form.get("version", type=int),
+                           read_version=request.form.get("version", type=form_int),
                            entries=entries_from_form(request.form, instruments),
                            mode=request.form.get("mode", ""),
                            reason=request.form.get("reason"), actor_id=current_user.id)

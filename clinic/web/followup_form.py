@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from clinic.followup.entry import AdverseEventInput, FollowUpEntry, MedicationInput
 from clinic.scoring.instruments import Instrument, InstrumentKind
-from clinic.web.forms import a_date, blank_to_none, number
+from clinic.web.forms import a_date, blank_to_none, form_int, number
 
 MEDICATION_ROWS = 2
 GROUPS = (
@@ -42,7 +42,7 @@ def entry_from_form(form: MultiDict[str, str], instruments: list[Instrument]) ->
     return FollowUpEntry(
         entries=entries_from_form(form, instruments),
         mode=form.get("mode", ""),
-        read_version=form.get("version", type=int),
+        read_version=form.get("version", type=form_int),
         adverse_event=_adverse_event(form),
         medications=_medications(form),
     )

@@ -6,11 +6,16 @@ message naming the field (nothing is guessed here).
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
+
+from clinic.catalog import INT_MAX
+
+MAX_NUMBER_TEXT = 40  # longer text is not a number anyone typed
 
 
 def blank_to_none(value: str | None) -> str | None:
@@ -21,18 +26,23 @@ def blank_to_none(value: str | None) -> str | None:
 
 
 def number(value: str | None) -> int | float | str | None:
-    """"6" -> 6, "6.5" -> 6.5, "" -> None, "six" -> "six" (refused downstream)."""
+    """"6" -> 6, "6.5" -> 6.5, "" -> None, "six" -> "six" (refused downstream).
+
+    "inf", "nan" and "1e309" (which reads as infinity) stay text: only finite numbers
+    are numbers here.
+    """
     text = blank_to_none(value)
-    if text is None:
-        return None
+    if text is None or len(text) > MAX_NUMBER_TEXT:
+        return text
     try:
         return int(text)
     except ValueError:
         pass
     try:
-        return float(text.replace(",", "."))
+        parsed = float(text.replace(",", "."))
     except ValueError:
         return text
+    return parsed if math.isfinite(parsed) else text
 
 
 def strict_number(value: str | None, field: str, errors: dict[str, str]) -> float | None:
@@ -48,7 +58,16 @@ def strict_int(value: str | None, field: str, errors: dict[str, str]) -> int | N
     if isinstance(parsed, str | float):
         errors[field] = "Enter a whole number."
         return None
+    if parsed is not None and abs(parsed) > INT_MAX:
+        errors[field] = "That number is far too large."
+        return None
     return parsed
+
+
+def form_int(value: str | None) -> int | None:
+    """A whole number that fits an INTEGER column (ids, versions), else None."""
+    parsed = number(value)
+    return parsed if isinstance(parsed, int) and abs(parsed) <= INT_MAX else None
 
 
 def tri_state(value: str | None) -> bool | None:

@@ -14,6 +14,7 @@ from clinic.scheduling.windows import VisitStatus
 from clinic.studies.setup import arms
 from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id, site_filter
 from clinic.web.filters import clinic_today
+from clinic.web.forms import form_int
 
 bp = Blueprint("grid", __name__)
 
@@ -25,10 +26,10 @@ def index() -> str:
     studies = session.exec(select(Study).order_by(Study.code)).all()
     if not studies:
         abort(404, "No study yet.")
-    study_id = request.args.get("study", type=int) or studies[0].id
+    study_id = request.args.get("study", type=form_int) or studies[0].id
     study = session.get(Study, study_id) or abort(404)
-    site = request.args.get("site", type=int)
-    arm = request.args.get("arm", type=int)
+    site = request.args.get("site", type=form_int)
+    arm = request.args.get("arm", type=form_int)
     grid = status_grid(session, study_id=study.id, today=clinic_today(),  # type: ignore[arg-type]
                        site_id=site_filter(site), arm_id=arm)
     return render_template("grid/index.html", grid=grid, study=study, studies=studies,

@@ -32,7 +32,7 @@ from clinic.web.access import (
 from clinic.web.charts import Series, line_chart
 from clinic.web.conflicts import reload_after_conflict
 from clinic.web.filters import clinic_today, local_time
-from clinic.web.forms import blank_to_none, strict_int, strict_number
+from clinic.web.forms import blank_to_none, form_int, strict_int, strict_number
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 CHARTED = ("vas", "nrs", "odi", "ndi")
@@ -42,8 +42,8 @@ CHARTED = ("vas", "nrs", "odi", "ndi")
 @any_user
 def index() -> str:
     session = get_session()
-    site = request.args.get("site", type=int)
-    arm = request.args.get("arm", type=int)
+    site = request.args.get("site", type=form_int)
+    arm = request.args.get("arm", type=form_int)
     code = request.args.get("code", "")
     rows = patient_rows(session, site_id=site_filter(site), arm_id=arm, code=code)
     study_arms = session.exec(select(StudyArm).order_by(StudyArm.study_id,
@@ -119,7 +119,7 @@ def edit(patient_id: int) -> Any:
     if request.method == "POST":
         try:
             changed = edit_patient(session, patient=patient,
-                                   read_version=request.form.get("version", type=int),
+                                   read_version=request.form.get("version", type=form_int),
                                    changes=_changes(request.form),
                                    reason=request.form.get("reason"),
                                    actor_id=current_user.id, today=clinic_today())

@@ -21,6 +21,7 @@ from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS, validate_procedure
 from clinic.procedures.service import record_procedure
 from clinic.web.access import RECORDS_PROCEDURES, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
+from clinic.web.forms import form_int
 from clinic.web.procedure_form import (
     INJECTATE_ROWS,
     TARGET_ROWS,
@@ -82,7 +83,7 @@ def correct(procedure_id: int) -> Any:
             if not warnings or request.form.get("confirm_warnings") == "yes":
                 changed = correct_procedure(
                     session, patient=patient, procedure=procedure, data=data,
-                    read_version=request.form.get("version", type=int),
+                    read_version=request.form.get("version", type=form_int),
                     reason=request.form.get("reason"), actor_id=current_user.id,
                     timezone=zone)
                 session.commit()

@@ -14,7 +14,7 @@ from clinic.models import Procedure
 from clinic.procedures.service import reschedule_procedure
 from clinic.web.access import RECORDS_PROCEDURES, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
-from clinic.web.forms import local_datetime
+from clinic.web.forms import form_int, local_datetime
 
 bp = Blueprint("reschedule", __name__)
 
@@ -37,7 +37,7 @@ def edit(procedure_id: int) -> Any:
                 raise ValidationError(errors)
             reschedule_procedure(session, patient=patient, procedure=procedure,
                                  performed_at=when,
-                                 read_version=request.form.get("version", type=int),
+                                 read_version=request.form.get("version", type=form_int),
                                  reason=request.form.get("reason"), actor_id=current_user.id,
                                  timezone=zone)
             session.commit()

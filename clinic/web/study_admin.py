@@ -15,6 +15,7 @@ from clinic.enrollment.randomization import allocation_balance, generate_allocat
 from clinic.models import AllocationSlot, Enrollment, Study, StudyArm
 from clinic.studies.setup import arms, criteria, load_definition, measures, timepoints
 from clinic.web.access import MANAGES_STUDY
+from clinic.web.forms import form_int
 
 bp = Blueprint("study_admin", __name__, url_prefix="/admin/studies")
 MAX_SEED = 2**31 - 1
@@ -66,8 +67,8 @@ def sequence(study_id: int) -> str:
 def generate(study_id: int) -> Any:
     session = get_session()
     study = _study(study_id)
-    seed = request.form.get("seed", type=int)
-    slots = request.form.get("slots", type=int) or 300
+    seed = request.form.get("seed", type=form_int)
+    slots = request.form.get("slots", type=form_int) or 300
     if seed is None or not 0 <= seed <= MAX_SEED or not 10 <= slots <= 10_000:
         flash("Enter a seed (0 – 2147483647) and 10 – 10000 slots per stratum.", "error")
         return redirect(url_for("study_admin.setup", study_id=study_id))

@@ -9,6 +9,7 @@ from clinic.db import get_session
 from clinic.followup.worklist import SORT_KEYS, worklist
 from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id, sees_identity, site_filter
 from clinic.web.filters import clinic_today
+from clinic.web.forms import form_int
 
 bp = Blueprint("worklist", __name__)
 SORTS = ("status", *SORT_KEYS)
@@ -18,7 +19,7 @@ SORTS = ("status", *SORT_KEYS)
 @allow(*ENTERS_FOLLOW_UPS)
 def index() -> str:
     session = get_session()
-    requested = request.args.get("site", type=int)
+    requested = request.args.get("site", type=form_int)
     sort = request.args.get("sort", "status")
     sort = sort if sort in SORTS else "status"
     descending = request.args.get("dir") == "desc"

@@ -13,7 +13,11 @@ ADMIN = frozenset({"admin"})
 EXPECTED: dict[str, str | frozenset[str]] = {
     "static": "public",
     "auth.login": "public",
+    "auth.verify": "public",
     "auth.logout": "any_user",
+    "account.index": "any_user", "account.password": "any_user",
+    "account.two_step": "any_user", "account.end_others": "any_user",
+    "account.reset": "public",
     "web.home": "any_user",
     # study report (clinic/reports/views.py)
     "reports.index": REVIEW,
@@ -40,6 +44,8 @@ EXPECTED.update({
     "grid.index": "any_user",
     "cohort.index": REVIEW,
     "admin.users": _MANAGE, "admin.set_active": _MANAGE, "admin.sites": _MANAGE,
+    "admin.user": _MANAGE, "admin.unlock": _MANAGE, "admin.end_sessions": _MANAGE,
+    "admin.reset_two_step": _MANAGE, "admin.reset_link": _MANAGE,
     "study_admin.index": _MANAGE, "study_admin.setup": _MANAGE,
     "study_admin.sequence": ADMIN, "study_admin.generate": ADMIN,
     "tokens.index": "any_user", "tokens.revoke": "any_user",

@@ -31,7 +31,8 @@ class LiveClinic:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveClinic]:
     path = Path(tmp_path_factory.mktemp("browser")) / "clinic.db"
     config = {"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "browser-test-key",
-              "TIMEZONE": "Europe/Berlin", "CHECK_SCHEMA": False}
+              "TIMEZONE": "Europe/Berlin", "CHECK_SCHEMA": False,
+              "SESSION_COOKIE_SECURE": False}
     app = create_app(config)
     upgrade_to_head(app)
     with Session(get_engine(app), expire_on_commit=False) as session:

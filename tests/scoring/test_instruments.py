@@ -27,7 +27,7 @@ def test_ranges_units_sections_choices():
     assert (INSTRUMENTS["vas"].min_value, INSTRUMENTS["vas"].max_value) == (0, 10)
     assert INSTRUMENTS["odi"].unit == "%" and len(INSTRUMENTS["odi"].sections) == 10
     assert INSTRUMENTS["ndi"].sections[3].label == "Reading"
-    assert INSTRUMENTS["ome"].unit == "mg/day" and INSTRUMENTS["ome"].max_value is None
+    assert INSTRUMENTS["ome"].unit == "mg/day" and INSTRUMENTS["ome"].max_value == 100_000
     assert INSTRUMENTS["satisfaction_results"].choices[0] == (
         "very_unsatisfied",
         "Very unsatisfied",

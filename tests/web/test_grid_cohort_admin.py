@@ -75,7 +75,8 @@ def test_an_admin_sees_the_sequence_and_the_balance(client, clinic):
 
 def test_a_user_creates_an_api_token_stored_only_as_a_hash(client, clinic, db):
     login(client, clinic.users["nurse"])
-    assert 'href="/account/tokens"' in client.get("/worklist").get_data(as_text=True)
+    assert 'href="/account"' in client.get("/worklist").get_data(as_text=True)
+    assert 'href="/account/tokens"' in client.get("/account").get_data(as_text=True)
     page = client.post("/account/tokens", data={"name": "import"}).get_data(as_text=True)
     token = re.search(r'id="new-token">([^<]+)<', page).group(1)
     row = db.exec(select(ApiToken)).one()

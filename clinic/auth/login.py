@@ -1,0 +1,111 @@
+"""Checking a log-in: password, lockout, address throttle, then the second factor.
+
+Every path through :func:`check_password` computes exactly one password hash (the
+user's, or a dummy one for an unknown address), so the answer takes as long for an
+unknown e-mail as for a known one: the time does not tell which accounts exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from clinic.auth.events import record_event
+from clinic.auth.throttle import (
+    ThrottleSettings,
+    account_locked_until,
+    address_blocked_until,
+    register_failure,
+    register_success,
+    unknown_email_locked_until,
+)
+from clinic.auth.totp import accepted_step
+from clinic.models import User
+
+NOT_RECOGNISED = "E-mail or password not recognised."
+MAX_EMAIL, MAX_PASSWORD = 254, 200
+
+
+@dataclass(frozen=True)
+class LoginCheck:
+    user: User | None  # set when the password was right and nothing blocks the account
+    message: str | None = None  # why not, in words for the person at the screen
+    locked_until: datetime | None = None
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash made like the real ones, for unknown e-mails (same cost, never matches)."""
+    return generate_password_hash("no account has this password: it evens out the timing")
+
+
+def check_password(session: Session, *, email: str, password: str, address: str | None,
+                   now: datetime, settings: ThrottleSettings) -> LoginCheck:
+    email = (email or "").strip().lower()[:MAX_EMAIL]
+    password = (password or "")[:MAX_PASSWORD]
+    user = session.exec(select(User).where(User.email == email)).first() if email else None
+    known = user is not None and user.is_active
+    is_right = check_password_hash(user.password_hash if known else _dummy_hash(),  # type: ignore[union-attr]
+                                   password)
+    blocked = address_blocked_until(session, address, now, settings)
+    if blocked:
+        record_event(session, "throttled", user_id=user.id if known else None,  # type: ignore[union-attr]
+                     email=email, address=address)
+        return LoginCheck(None, "Too many failed log-ins from this network address.", blocked)
+    if not known:
+        locked = unknown_email_locked_until(session, email, now, settings)
+        record_event(session, "login_failed", email=email, address=address,
+                     detail="unknown or inactive account")
+        return LoginCheck(None, _locked_message() if locked else NOT_RECOGNISED, locked)
+    assert user is not None
+    locked = account_locked_until(user, now)
+    if locked:
+        record_event(session, "login_failed", user_id=user.id, email=email, address=address,
+                     detail="account locked")
+        return LoginCheck(None, _locked_message(), locked)
+    if not is_right:
+        return _failure(session, user, email, address, now, settings, "wrong password")
+    return LoginCheck(user)
+
+
+def check_second_factor(session: Session, *, user: User, code: str, address: str | None,
+                        now: datetime, settings: ThrottleSettings) -> LoginCheck:
+    locked = account_locked_until(user, now)
+    if locked:
+        return LoginCheck(None, _locked_message(), locked)
+    step = accepted_step(user.totp_secret or "", code or "", now, user.totp_last_step)
+    if step is None:
+        check = _failure(session, user, user.email, address, now, settings, "wrong code",
+                         kind="totp_failed")
+        return check if check.locked_until else LoginCheck(None, "That code is not right "
+                                                           "(or was used already).")
+    user.totp_last_step = step
+    session.add(user)
+    return LoginCheck(user)
+
+
+def logged_in(session: Session, user: User, address: str | None) -> None:
+    register_success(user)
+    session.add(user)
+    record_event(session, "login", user_id=user.id, email=user.email, address=address)
+
+
+def _failure(session: Session, user: User, email: str, address: str | None, now: datetime,
+             settings: ThrottleSettings, detail: str, kind: str = "login_failed") -> LoginCheck:
+    locked = register_failure(user, now, settings)
+    session.add(user)
+    record_event(session, kind, user_id=user.id, email=email, address=address, detail=detail)
+    if locked:
+        record_event(session, "locked", user_id=user.id, email=email, address=address,
+                     detail=f"until {user.locked_until:%Y-%m-%d %H:%M} UTC")  # type: ignore[str-format]
+        return LoginCheck(None, _locked_message(), user.locked_until)
+    return LoginCheck(None, NOT_RECOGNISED)
+
+
+def _locked_message() -> str:
+    return ("This account is locked after too many failed log-ins. Try again later, or ask "
+            "an administrator to unlock it.")

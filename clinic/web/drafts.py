@@ -1,0 +1,60 @@
+"""Keep what was typed into a form when the session had ended (or its form had expired):
+store it, send the person through the log-in, and fill the form with it again.
+
+Drafts live two hours at most, belong to the user whose session ended (or to whoever
+logs in with the link, when the browser had lost its session altogether: the link
+carries 256 random bits), and are deleted when shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from flask import request
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+from werkzeug.datastructures import MultiDict
+
+from clinic.models import FormDraft
+from clinic.models.base import utcnow
+
+DRAFT_PARAM = "draft"
+LIFETIME = timedelta(hours=2)
+NOT_KEPT = frozenset({"csrf_token", "password", "password_again", "current_password", "code"})
+MAX_FIELDS, MAX_VALUE = 400, 5000
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def keep_draft(session: Session, *, user_id: int | None) -> str | None:
+    """Store the request's form; returns the URL (this path) that shows it again."""
+    fields = {k: v[:MAX_VALUE] for k, v in list(request.form.items(multi=False))[:MAX_FIELDS]
+              if k not in NOT_KEPT}
+    if not fields:
+        return None
+    session.execute(delete(FormDraft).where(col(FormDraft.created_at) < utcnow() - LIFETIME))
+    key = secrets.token_urlsafe(32)
+    session.add(FormDraft(key_hash=_hash(key), user_id=user_id, path=request.path[:300],
+                          fields=fields))
+    session.commit()
+    return f"{request.path}?{urlencode({DRAFT_PARAM: key})}"
+
+
+def take_draft(session: Session, user_id: int) -> MultiDict[str, str] | None:
+    """The draft named in this request's URL, for this path and user; then deleted."""
+    key = request.args.get(DRAFT_PARAM)
+    if not key or len(key) > 100:
+        return None
+    row = session.exec(select(FormDraft).where(FormDraft.key_hash == _hash(key))).first()
+    if (row is None or row.path != request.path or row.created_at < utcnow() - LIFETIME
+            or row.user_id not in (None, user_id)):
+        return None
+    fields = MultiDict(row.fields)
+    session.delete(row)
+    session.commit()
+    return fields
