@@ -9,11 +9,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from clinic import auth, cli, config, db, errors, web
 from clinic.extensions import init_extensions
+from clinic.json_provider import StrictJSONProvider
 from clinic.web import guards, headers
 
 
 def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.json = StrictJSONProvider(app)
     config.load(app, test_config)
     _behind_proxies(app)
     guards.install_converters(app)

@@ -68,6 +68,39 @@ def _close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
+RACE_MESSAGES = ("database is locked", "could not serialize", "deadlock detected")
+
+
+def lost_a_race(error: BaseException) -> bool:
+    """A unique key taken by a concurrent transaction, SQLite's one-writer lock, or a
+    PostgreSQL serialization failure: trying again from the start can succeed."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    if isinstance(error, IntegrityError):
+        return True
+    return isinstance(error, OperationalError) and any(
+        m in str(error.orig).lower() for m in RACE_MESSAGES)
+
+
+def retry_on_race(work: Any, attempts: int = 12) -> Any:
+    """Run ``work()`` (which commits) again after a lost race, with a growing random
+    pause; the last failure is raised. ``work`` must roll back on its own errors."""
+    import random
+    import time
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except Exception as error:
+            g_session = g.get("db_session")
+            if g_session is not None:
+                g_session.rollback()
+            if attempt == attempts or not lost_a_race(error):
+                raise
+            time.sleep(random.uniform(0.005, 0.03) * attempt)  # noqa: S311  (not crypto)
+    return None
+
+
 @contextmanager
 def session_scope(app: Flask | None = None) -> Iterator[Session]:
     """A session for a job: commit once at the end, roll back on any error."""

@@ -52,7 +52,7 @@ def record_scores(assessment_id: int) -> Response:
     data = body(ScoresIn)
     ae = data.adverse_event
     entry = FollowUpEntry(
-        entries=dict(data.entries), mode=data.mode, read_version=data.version,
+        entries=data.entry_values(), mode=data.mode, read_version=data.version,
         adverse_event=AdverseEventInput(ae.event_type, ae.onset_on, ae.severity,
                                         ae.is_related, ae.notes) if ae else None,
         medications=tuple(MedicationInput(m.med_class, m.drug, m.daily_dose_mg)
@@ -82,7 +82,7 @@ def correct_scores(assessment_id: int) -> Response:
     assessment, _patient = assessment_or_404(session, assessment_id)
     data = body(ScoresEdit)
     edit_follow_up(session, assessment=assessment, read_version=data.version,
-                   entries=dict(data.entries), mode=data.mode, reason=data.reason,
+                   entries=data.entry_values(), mode=data.mode, reason=data.reason,
                    actor_id=current_user.id)
     session.commit()
     return ok(assessment_out(session, assessment, clinic_today()))

@@ -7,28 +7,22 @@ from typing import Any, TypeVar
 from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel
 from pydantic import ValidationError as SchemaError
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from clinic.errors import json_error
 from clinic.exceptions import ConflictError, ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 M = TypeVar("M", bound=BaseModel)
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+# pydantic names the member of a union that failed ("int", "literal['a','b']"): not a field
+_UNION_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none",
+                         "constrained-int", "constrained-float", "constrained-str",
+                         "function-after", "function-before", "function-plain"})
 
 
 def error(status: int, message: str, errors: dict[str, str] | None = None) -> Response:
-    response = jsonify({"message": message, "errors": errors or {}})
-    response.status_code = status
-    return response
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> Response:
-    response = error(exc.code or 500, exc.description or exc.name)
-    if exc.code == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="clinic"'
-    return response
+    return json_error(status, message, errors)
 
 
 @bp.errorhandler(ValidationError)
@@ -55,15 +49,23 @@ def body(model: type[M]) -> M:
     """The JSON body parsed with ``model``; 422 with field errors otherwise."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ValidationError({"body": "Send a JSON object (Content-Type: application/json)."})
+        raise ValidationError({"body": "Send a JSON object (Content-Type: application/json) "
+                                       "with each field once and finite numbers only."})
     try:
         return model.model_validate(data)
     except SchemaError as exc:
-        raise ValidationError({_loc(e["loc"]): e["msg"] for e in exc.errors()}) from exc
+        errors: dict[str, str] = {}
+        for e in exc.errors():
+            errors.setdefault(_loc(e["loc"]), e["msg"])
+        raise ValidationError(errors) from exc
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "body"
+    """The body's field path as the services name it: ``entries.vas`` is ``vas``."""
+    parts = [str(p) for p in loc if not (isinstance(p, str) and (p in _UNION_TAGS or "[" in p))]
+    if parts and parts[0] == "entries":
+        parts = parts[1:]
+    return ".".join(parts) or "body"
 
 
 def ok(model: BaseModel | list[BaseModel], status: int = 200) -> Response:

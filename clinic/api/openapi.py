@@ -21,8 +21,18 @@ from clinic.api.schemas import (
     ScoresEdit,
     ScoresIn,
 )
+from clinic.catalog import INT_MAX
 
 REF = "#/components/schemas/{model}"
+QUERY: dict[str, list[dict[str, Any]]] = {
+    "/patients": [
+        {"name": "site", "in": "query", "required": False,
+         "description": "A site id (a nurse always sees her own site)",
+         "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX}},
+        {"name": "code", "in": "query", "required": False,
+         "description": "Part of the study code", "schema": {"type": "string", "maxLength": 30}},
+    ],
+}
 # (method, path, summary, request body, response model, is list, success status)
 OPERATIONS: tuple[tuple[str, str, str, type[BaseModel] | None, type[BaseModel], bool, int], ...] = (
     ("get", "/patients", "List patients (a nurse sees her site)", None, PatientOut, True, 200),
@@ -72,14 +82,18 @@ def _operation(summary: str, request: type[BaseModel] | None, response: type[Bas
         "summary": summary,
         "responses": {str(status): {"description": "OK", "content": {
             "application/json": {"schema": _ref(response, many)}}},
-            "401": {"description": "No or unknown bearer token", **error},
+            "401": {"description": "No, unknown or expired bearer token", **error},
             "403": {"description": "The token's role may not do this", **error},
-            "404": {"description": "Not found (or not at the nurse's site)", **error}},
+            "404": {"description": "Not found (or not at the nurse's site)", **error},
+            "default": {"description": "Any other error (405 with Allow, 413, 500 …), "
+                                       "always as this JSON", **error}},
     }
     params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
-    if params:
-        op["parameters"] = [{"name": p, "in": "path", "required": True,
-                             "schema": {"type": "integer"}} for p in params]
+    op["parameters"] = [{"name": p, "in": "path", "required": True,
+                         "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX}}
+                        for p in params] + QUERY.get(path, [])
+    if not op["parameters"]:
+        del op["parameters"]
     if request is not None:
         op["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": _ref(request)}}}

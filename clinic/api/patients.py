@@ -31,7 +31,7 @@ from clinic.web.forms import form_int
 def list_patients() -> Response:
     session = get_session()
     rows = patient_rows(session, site_id=site_filter(request.args.get("site", type=form_int)),
-                        code=request.args.get("code"))
+                        code=(request.args.get("code") or "")[:30])
     return ok([patient_out(session, session.get(Patient, r.patient_id)) for r in rows])  # type: ignore[arg-type]
 
 

@@ -1,18 +1,61 @@
 """The API's request and response bodies. The OpenAPI document is generated from these
 same models (clinic.api.openapi), and requests are parsed with them before the services
-validate the content, exactly as for the forms."""
+validate the content, exactly as for the forms.
+
+Every field is bounded here, so the schema tells a client what is accepted: codes are
+enums from the catalog, numbers carry the plausible ranges of ``catalog.NUMBER_BOUNDS``
+and are finite (no Infinity/NaN), integers fit an INTEGER column, text has the column's
+length, and unknown fields are refused.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
-Entry = int | float | str | dict[str, int | None] | None
+from clinic import catalog
+from clinic.catalog import INT_MAX, NUMBER_BOUNDS
+from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
+
+MAX_ROWS = 20  # targets, injectates, medications per request: more than any form offers
+
+
+def _codes(mapping: Any) -> Any:
+    return Literal[tuple(mapping)]  # an enum in the schema
+
+
+Modality = _codes(catalog.MODALITIES)
+ProcedureType = _codes(catalog.PROCEDURE_TYPES)
+Level = _codes(catalog.LEVELS)
+Side = _codes(catalog.SIDES)
+Drug = _codes(catalog.DRUGS)
+Sex = _codes(catalog.SEXES)
+Severity = _codes(catalog.SEVERITIES)
+AdverseEventType = _codes(catalog.ADVERSE_EVENT_TYPES)
+MedicationClass = _codes(catalog.MEDICATION_CLASSES)
+CollectionMode = _codes(catalog.COLLECTION_MODES)
+Version = Annotated[int, Field(ge=0, le=INT_MAX,
+                               description="The version read; a changed record gives 409.")]
+Reason = Annotated[str, Field(min_length=3, max_length=500,
+                              description="Why (kept in the audit trail).")]
+
+
+def bounded(name: str, integer: bool = False, description: str | None = None) -> Any:
+    low, high = NUMBER_BOUNDS[name]
+    if integer:
+        return Annotated[int, Field(ge=int(low), le=int(high), description=description)]
+    return Annotated[float, Field(ge=low, le=high, allow_inf_nan=False,
+                                  description=description)]
+
+
+def text(length: int, description: str | None = None) -> Any:
+    return Annotated[str, Field(max_length=length, description=description)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ErrorOut(BaseModel):
@@ -36,30 +79,65 @@ class PatientOut(BaseModel):
 
 
 class PatientPatch(Strict):
-    version: int = Field(description="The version read; a changed record gives 409.")
-    reason: str = Field(description="Why the data is changed (kept in the audit trail).")
-    sex: str | None = None
-    age_at_enrollment: int | None = None
-    birth_year: int | None = None
-    bmi: float | None = None
-    diagnosis: str | None = None
-    symptom_duration_months: float | None = None
+    version: Version
+    reason: Reason
+    sex: Sex | None = None
+    age_at_enrollment: bounded("age_at_enrollment", integer=True) | None = None
+    birth_year: bounded("birth_year", integer=True) | None = None
+    bmi: bounded("bmi") | None = None
+    diagnosis: text(300) | None = None
+    symptom_duration_months: bounded("symptom_duration_months") | None = None
 
 
 class TargetIn(Strict):
-    level: str
-    side: str
+    level: Level
+    side: Side
 
 
 class InjectateIn(Strict):
-    drug: str
-    concentration_pct: float | None = None
-    volume_ml: float | None = None
-    dose_mg: float | None = None
+    drug: Drug
+    concentration_pct: bounded("concentration_pct") | None = None
+    volume_ml: bounded("volume_ml") | None = None
+    dose_mg: bounded("dose_mg") | None = None
 
 
 class ProcedureIn(Strict):
     performed_at: AwareDatetime
+    modality: Modality
+    procedure_type: ProcedureType
+    punctures: bounded("punctures", integer=True)
+    targets: list[TargetIn] = Field(default_factory=list, max_length=MAX_ROWS)
+    injectates: list[InjectateIn] = Field(default_factory=list, max_length=MAX_ROWS)
+    contrast_volume_ml: bounded("contrast_volume_ml") | None = None
+    contrast_extravasation: bool | None = None
+    rf_temperature_c: bounded("rf_temperature_c") | None = None
+    rf_frequency_hz: bounded("rf_frequency_hz") | None = None
+    rf_pulse_width_ms: bounded("rf_pulse_width_ms") | None = None
+    rf_duration_s: bounded("rf_duration_s") | None = None
+    dap_mgy_cm2: bounded("dap_mgy_cm2", description="Fluoroscopy, DSA, cone-beam CT only"
+                         ) | None = None
+    fluoroscopy_time_s: bounded("fluoroscopy_time_s",
+                                description="Fluoroscopy, DSA, CBCT only") | None = None
+    ctdivol_mgy: bounded("ctdivol_mgy", description="CT only") | None = None
+    dlp_mgy_cm: bounded("dlp_mgy_cm", description="CT only") | None = None
+    operative_time_min: bounded("operative_time_min") | None = None
+    first_attempt_success: bool | None = None
+    needle_repositions: bounded("needle_repositions", integer=True) | None = None
+    notes: text(2000) | None = None
+    confirm_warnings: bool = Field(False, description="Save despite plausibility warnings")
+
+
+class ProcedureEdit(ProcedureIn):
+    """The whole procedure as it should read; omitted optional fields become empty."""
+
+    version: Version
+    reason: Reason
+
+
+class ProcedureOut(BaseModel):
+    id: int
+    patient_id: int
+    performed_at: datetime
     modality: str
     procedure_type: str
     punctures: int
@@ -71,28 +149,14 @@ class ProcedureIn(Strict):
     rf_frequency_hz: float | None = None
     rf_pulse_width_ms: float | None = None
     rf_duration_s: float | None = None
-    dap_mgy_cm2: float | None = Field(None, description="Fluoroscopy, DSA, cone-beam CT only")
-    fluoroscopy_time_s: float | None = Field(None, description="Fluoroscopy, DSA, CBCT only")
-    ctdivol_mgy: float | None = Field(None, description="CT only")
-    dlp_mgy_cm: float | None = Field(None, description="CT only")
+    dap_mgy_cm2: float | None = None
+    fluoroscopy_time_s: float | None = None
+    ctdivol_mgy: float | None = None
+    dlp_mgy_cm: float | None = None
     operative_time_min: float | None = None
     first_attempt_success: bool | None = None
     needle_repositions: int | None = None
     notes: str | None = None
-    confirm_warnings: bool = Field(False, description="Save despite plausibility warnings")
-
-
-class ProcedureEdit(ProcedureIn):
-    """The whole procedure as it should read; omitted optional fields become empty."""
-
-    version: int = Field(description="The version read; a changed record gives 409.")
-    reason: str = Field(description="Why the record is corrected (kept in the audit trail).")
-
-
-class ProcedureOut(ProcedureIn):
-    model_config = ConfigDict(extra="ignore")
-    id: int
-    patient_id: int
     version: int
     warnings: list[str] = Field(default_factory=list)
 
@@ -108,39 +172,49 @@ class ScoreOut(BaseModel):
 
 
 class MedicationIn(Strict):
-    med_class: str = Field(description="opioid, nsaid or gabapentinoid")
+    med_class: MedicationClass
+    drug: text(60)
+    daily_dose_mg: bounded("daily_dose_mg")
+
+
+class MedicationOut(BaseModel):
+    med_class: str
     drug: str
     daily_dose_mg: float
 
 
 class AdverseEventIn(Strict):
-    event_type: str = Field(description="A complication type of the catalog, e.g. hematoma")
+    event_type: AdverseEventType = Field(description="A complication type of the catalog")
     onset_on: date
-    severity: str = Field(description="mild, moderate or severe")
+    severity: Severity
     is_related: bool = True
-    notes: str | None = None
+    notes: text(2000) | None = None
 
 
-class AdverseEventOut(AdverseEventIn):
-    model_config = ConfigDict(extra="ignore")
+class AdverseEventOut(BaseModel):
     id: int
     patient_id: int
     procedure_id: int | None
     assessment_id: int | None
+    event_type: str
+    onset_on: date
+    severity: str
+    is_related: bool
     is_resolved: bool
     resolved_on: date | None
+    notes: str | None
     version: int
 
 
 class AdverseEventEdit(Strict):
     """The event's follow-up as it should read; the type and onset stay as recorded."""
 
-    version: int = Field(description="The version read; a changed record gives 409.")
-    reason: str = Field(description="Why the event is updated (kept in the audit trail).")
-    severity: str = Field(description="mild, moderate or severe")
+    version: Version
+    reason: Reason
+    severity: Severity
     is_related: bool
     resolved_on: date | None = Field(None, description="Empty: not resolved (yet)")
-    notes: str | None = None
+    notes: text(2000) | None = None
 
 
 class AssessmentOut(BaseModel):
@@ -158,33 +232,60 @@ class AssessmentOut(BaseModel):
     version: int
     measures: list[str]
     scores: list[ScoreOut] = Field(default_factory=list)
-    medications: list[MedicationIn] = Field(default_factory=list)
+    medications: list[MedicationOut] = Field(default_factory=list)
     adverse_events: list[AdverseEventOut] = Field(
         default_factory=list, description="Adverse events recorded at this follow-up")
 
 
+def _entry_type(instrument: Any) -> Any:
+    """The JSON type of one instrument's value, with its range, from the registry."""
+    if instrument.kind is InstrumentKind.SECTIONS:
+        section = Annotated[int, Field(ge=0, le=catalog.SECTION_MAX)]
+        fields = {s.code: (section | None, Field(None, description=f"{i}. {s.label}"))
+                  for i, s in enumerate(instrument.sections, start=1)}
+        return create_model(f"{instrument.code.capitalize()}Sections", __base__=Strict,
+                            **fields)  # type: ignore[call-overload]
+    if instrument.kind is InstrumentKind.LIKERT:
+        return Literal[tuple(code for code, _label in instrument.choices)] | Annotated[
+            int, Field(ge=instrument.min_value, le=instrument.max_value)]
+    return Annotated[float, Field(ge=instrument.min_value, le=instrument.max_value,
+                                  allow_inf_nan=False)]
+
+
+Entries = create_model(
+    "Entries", __base__=Strict,
+    __doc__="The value of each instrument collected (leave out those not collected).",
+    **{code: (_entry_type(inst) | None, Field(None, description=f"{inst.label}"
+                                              + (f" ({inst.unit})" if inst.unit else "")))
+       for code, inst in INSTRUMENTS.items()})  # type: ignore[call-overload]
+
+
 class _Scores(Strict):
-    version: int
-    mode: str = Field(description="in_clinic, phone or self_report")
-    entries: dict[str, Entry] = Field(
+    version: Version
+    mode: CollectionMode
+    entries: Entries = Field(  # type: ignore[valid-type]
         description="instrument → value: a number (VAS, NRS, quantities), a level code "
                     "(satisfaction), or section code → 0-5 (ODI, NDI)")
+
+    def entry_values(self) -> dict[str, Any]:
+        """The entries as the services take them (sections as code → value)."""
+        return self.entries.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
 
 
 class ScoresIn(_Scores):
     """A follow-up as the entry form records it: scores, medication, an adverse event."""
 
-    medications: list[MedicationIn] = Field(default_factory=list)
+    medications: list[MedicationIn] = Field(default_factory=list, max_length=MAX_ROWS)
     adverse_event: AdverseEventIn | None = None
 
 
 class ScoresEdit(_Scores):
-    reason: str
+    reason: Reason
 
 
 class NotDoneIn(Strict):
-    version: int
-    reason: str
+    version: Version
+    reason: Reason
 
 
 REQUEST_MODELS = (PatientPatch, ProcedureIn, ScoresIn, ScoresEdit, NotDoneIn, AdverseEventEdit)

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from clinic.api.schemas import (
     AdverseEventOut,
     AssessmentOut,
-    MedicationIn,
+    MedicationOut,
     PatientOut,
     ProcedureOut,
     ScoreOut,
@@ -69,7 +69,7 @@ def assessment_out(session: Session, a: Assessment, today: date) -> AssessmentOu
         not_done_reason=a.not_done_reason,
         completed_at=a.completed_at, version=a.version, measures=measures_at(session, a),
         scores=[_score(session, s) for s in scores_of(session, a)],
-        medications=[MedicationIn(med_class=m.med_class, drug=m.drug,
+        medications=[MedicationOut(med_class=m.med_class, drug=m.drug,
                                   daily_dose_mg=m.daily_dose_mg)
                      for m in session.exec(select(Medication).where(
                          Medication.assessment_id == a.id).order_by(Medication.id))],

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from clinic.catalog import LATERALITY, ROOTS, SEXES
+from clinic.catalog import LATERALITY, NUMBER_BOUNDS, ROOTS, SEXES
 from clinic.exceptions import ValidationError
+
+STUDY_CODE_MAX, DIAGNOSIS_MAX = 30, 300
+IDENTITY_LIMITS = {"name": 200, "mrn": 50, "phone": 40, "email": 254}  # patient_identity
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,10 @@ def validate_patient(p: PatientInput, today: date) -> None:
     errors: dict[str, str] = {}
     if not p.study_code.strip():
         errors["study_code"] = "Enter the patient's study code."
+    elif len(p.study_code.strip()) > STUDY_CODE_MAX or not p.study_code.strip().isprintable():
+        errors["study_code"] = f"Use at most {STUDY_CODE_MAX} printable characters."
+    if p.diagnosis is not None and len(p.diagnosis) > DIAGNOSIS_MAX:
+        errors["diagnosis"] = f"Use at most {DIAGNOSIS_MAX} characters."
     if p.sex not in SEXES:
         errors["sex"] = f"Choose one of: {', '.join(SEXES)}."
     if p.age_at_enrollment is None and p.birth_year is None:
@@ -44,8 +51,9 @@ def validate_patient(p: PatientInput, today: date) -> None:
         errors["birth_year"] = f"Birth year must be between 1900 and {today.year}."
     if p.bmi is not None and not 10 <= p.bmi <= 80:
         errors["bmi"] = "BMI must be between 10 and 80 kg/m²."
-    if p.symptom_duration_months is not None and p.symptom_duration_months < 0:
-        errors["symptom_duration_months"] = "Duration cannot be negative."
+    duration = p.symptom_duration_months
+    if duration is not None and not 0 <= duration <= NUMBER_BOUNDS["symptom_duration_months"][1]:
+        errors["symptom_duration_months"] = "Duration must be 0 to 1,200 months."
     for root, laterality in p.root_laterality.items():
         if root not in ROOTS or laterality not in LATERALITY:
             errors[f"root_laterality.{root}"] = (
@@ -58,6 +66,10 @@ def validate_identity(i: IdentityInput) -> None:
     errors: dict[str, str] = {}
     if not i.name.strip():
         errors["name"] = "Enter the patient's name."
+    for name, limit in IDENTITY_LIMITS.items():
+        value = getattr(i, name)
+        if value is not None and (len(value) > limit or not value.isprintable()):
+            errors[name] = f"Use at most {limit} characters, on one line."
     if i.email and "@" not in i.email:
         errors["email"] = "Enter a valid e-mail address."
     if i.reminder_consent and not (i.email or "").strip():

@@ -3,8 +3,8 @@
 Concealment: slots live in ``allocation_slot``, shown only on admin pages. An
 allocation becomes known to anyone else only through the enrollment that takes the
 next unused slot of its stratum. Each slot can be taken once (unique
-``enrollment.allocation_slot_id``); two enrollments racing for the same slot make
-one of them fail on that constraint and retry with the next slot.
+``enrollment.allocation_slot_id``); on PostgreSQL concurrent enrollments lock
+different slots (SKIP LOCKED), and on either engine a lost race is retried.
 """
 
 from __future__ import annotations
@@ -55,11 +55,18 @@ def _used_slots(session: Session, study_id: int) -> int:
 
 
 def next_free_slot(session: Session, study_id: int, stratum: str) -> AllocationSlot:
+    """The first unused slot of the stratum, locked for this transaction.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent enrollments each take a
+    different slot instead of colliding on the same one. SQLite has one writer at a
+    time; a collision there surfaces as a retryable error (see clinic.db.retry_on_race).
+    """
     used = select(Enrollment.allocation_slot_id).where(Enrollment.allocation_slot_id.is_not(None))
     query = (select(AllocationSlot)
              .where(AllocationSlot.study_id == study_id, AllocationSlot.stratum == stratum,
                     AllocationSlot.id.not_in(used))
-             .order_by(AllocationSlot.position).limit(1))
+             .order_by(AllocationSlot.position).limit(1)
+             .with_for_update(skip_locked=True))
     slot = session.exec(query).first()
     if slot is None:
         raise SequenceExhausted(

@@ -23,6 +23,7 @@ from clinic.models import (
     RootLaterality,
     Screening,
     ScreeningAnswer,
+    Site,
     Study,
 )
 from clinic.models.base import utcnow
@@ -174,6 +175,8 @@ def screen_and_enroll(session: Session, *, study: Study, site_id: int,
     validate_patient(patient, enrolled_on)
     if identity is not None:
         validate_identity(identity)
+    if session.get(Site, site_id) is None:
+        raise ValidationError({"site_id": "Choose a site from the list."})
     _stratum(study, factors)
     _check_code_free(session, study.id, patient.study_code.strip())  # type: ignore[arg-type]
     screening, problems = screen(session, study=study, site_id=site_id, answers=answers,

@@ -10,12 +10,15 @@ from typing import Any
 from sqlmodel import Session
 
 from clinic.audit import set_actor
-from clinic.catalog import ADVERSE_EVENT_TYPES, MEDICATION_CLASSES, SEVERITIES
+from clinic.catalog import ADVERSE_EVENT_TYPES, MEDICATION_CLASSES, NUMBER_BOUNDS, SEVERITIES
 from clinic.edits import claim
 from clinic.exceptions import ValidationError
 from clinic.followup.service import record_follow_up
 from clinic.models import Assessment, Medication, Patient, Score
 from clinic.safety.service import record_adverse_event
+
+DOSE_MAX = int(NUMBER_BOUNDS["daily_dose_mg"][1])
+DRUG_MAX, NOTES_MAX = 60, 2000
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,12 @@ def check_extras(entry: FollowUpEntry) -> dict[str, str]:
             errors[f"med.{i}.med_class"] = "Choose the class: opioid, NSAID or gabapentinoid."
         if not (med.drug or "").strip():
             errors[f"med.{i}.drug"] = "Name the drug."
-        if med.daily_dose_mg is None or med.daily_dose_mg < 0:
-            errors[f"med.{i}.daily_dose_mg"] = "Enter the daily dose in mg (≥ 0)."
+        if med.daily_dose_mg is None or not 0 <= med.daily_dose_mg <= DOSE_MAX:
+            errors[f"med.{i}.daily_dose_mg"] = f"Enter the daily dose in mg (0 to {DOSE_MAX:,})."
+        if len((med.drug or "").strip()) > DRUG_MAX:
+            errors[f"med.{i}.drug"] = f"Use at most {DRUG_MAX} characters."
+    if ae is not None and ae.notes is not None and len(ae.notes) > NOTES_MAX:
+        errors["ae.notes"] = f"Keep the notes under {NOTES_MAX} characters."
     return errors
 
 

@@ -1,14 +1,23 @@
-"""Change a patient's identifying and contact data; reminders follow consent and e-mail."""
+"""Change a patient's identifying and contact data, corrected like every other record:
+a reason, the version read (409 on a stale form), and an audit event that keeps the
+old and new value (in identity_audit_event, read by identity roles only). Reminders
+follow consent and e-mail."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from dataclasses import dataclass
+from datetime import datetime
 
+from sqlmodel import Session, col, select
+
+from clinic.edits import claim, require_reason
 from clinic.enrollment.inputs import IdentityInput, validate_identity
 from clinic.exceptions import ValidationError
-from clinic.models import Patient, PatientIdentity
+from clinic.models import IdentityAuditEvent, Patient, PatientIdentity, User
 from clinic.models.base import utcnow
 from clinic.reminders.planning import reconcile_patient_reminders
+
+FIELDS = ("name", "mrn", "phone", "email", "reminder_consent")
 
 
 def identity_of(session: Session, patient: Patient) -> PatientIdentity | None:
@@ -17,25 +26,70 @@ def identity_of(session: Session, patient: Patient) -> PatientIdentity | None:
 
 
 def update_identity(session: Session, *, patient: Patient, data: IdentityInput,
-                    reason: str | None) -> PatientIdentity:
-    """Validate, store (audited, values redacted in the trail) and re-plan reminders."""
+                    reason: str | None, read_version: int | None) -> list[str]:
+    """Validate, store at the version read, re-plan reminders; returns what changed.
+
+    The caller has set the actor (clinic.audit.set_actor) with the reason.
+    """
     errors: dict[str, str] = {}
     try:
         validate_identity(data)
     except ValidationError as error:
         errors.update(error.errors)
-    if not (reason or "").strip():
-        errors["reason"] = "Say why the contact data changed."
+    try:
+        require_reason(reason)
+    except ValidationError as error:
+        errors.update(error.errors)
     if errors:
         raise ValidationError(errors)
-    identity = identity_of(session, patient) or PatientIdentity(
-        patient_id=patient.id, name=data.name)  # type: ignore[arg-type]
+    identity = identity_of(session, patient)
+    wanted = {"name": data.name.strip(), "mrn": data.mrn, "phone": data.phone,
+              "email": data.email, "reminder_consent": data.reminder_consent}
+    if identity is None:
+        identity = PatientIdentity(patient_id=patient.id, **wanted)  # type: ignore[arg-type]
+        changed = list(FIELDS)
+    else:
+        changed = [k for k in FIELDS if getattr(identity, k) != wanted[k]]
+        if not changed:
+            raise ValidationError({"reason": "Nothing was changed."})
+        claim(session, identity, read_version)
     if data.reminder_consent and not identity.reminder_consent:
         identity.consent_recorded_at = utcnow()
-    identity.name, identity.mrn = data.name.strip(), data.mrn
-    identity.phone, identity.email = data.phone, data.email
-    identity.reminder_consent = data.reminder_consent
+    for key in changed:
+        setattr(identity, key, wanted[key])
     session.add(identity)
     session.flush()
-    reconcile_patient_reminders(session, patient.id)
-    return identity
+    reconcile_patient_reminders(session, patient.id)  # type: ignore[arg-type]
+    return changed
+
+
+@dataclass(frozen=True)
+class IdentityChange:
+    at: datetime
+    who: str
+    field: str | None
+    old: str | None
+    new: str | None
+    reason: str | None
+
+
+def identity_history(session: Session, patient_id: int, limit: int = 50) -> list[IdentityChange]:
+    """The patient's identity changes with their values, newest first (identity roles)."""
+    rows = session.exec(select(IdentityAuditEvent, User.name)
+                        .outerjoin(User, col(User.id) == IdentityAuditEvent.user_id)
+                        .where(IdentityAuditEvent.patient_id == patient_id)
+                        .order_by(col(IdentityAuditEvent.occurred_at).desc(),
+                                  col(IdentityAuditEvent.id).desc()).limit(limit)).all()
+    return [_change(e, name) for e, name in rows]
+
+
+def _change(e: IdentityAuditEvent, who: str | None) -> IdentityChange:
+    if e.action != "update":  # a snapshot of the whole row: say what happened instead
+        text = "first recorded" if e.action == "create" else "removed"
+        return IdentityChange(e.occurred_at, who or "the system", None, None, text, e.reason)
+    return IdentityChange(e.occurred_at, who or "the system", e.field, _shown(e.old_value),
+                          _shown(e.new_value), e.reason)
+
+
+def _shown(value: str | None) -> str | None:
+    return {"True": "yes", "False": "no"}.get(value or "", value)

@@ -12,12 +12,15 @@ from clinic.catalog import (
     MODALITIES,
     MODALITIES_WITH_CT_DOSE,
     MODALITIES_WITH_DAP,
+    NUMBER_BOUNDS,
     PROCEDURE_TYPES,
     SIDES,
     STEROIDS,
 )
 from clinic.exceptions import ValidationError
 
+NOTES_MAX = 2000
+MAX_ROWS = 20  # targets or injectates in one procedure
 DAP_FIELDS = ("dap_mgy_cm2", "fluoroscopy_time_s")
 CT_FIELDS = ("ctdivol_mgy", "dlp_mgy_cm")
 NON_NEGATIVE = ("contrast_volume_ml", "rf_frequency_hz", "rf_pulse_width_ms", "rf_duration_s",
@@ -87,11 +90,25 @@ def validate_procedure(p: ProcedureInput) -> None:
 
 def _check_numbers(p: ProcedureInput, errors: dict[str, str]) -> None:
     for name in NON_NEGATIVE:
-        value = getattr(p, name)
-        if value is not None and (not math.isfinite(value) or value < 0):
-            errors[name] = "Must be a number ≥ 0."
+        problem = out_of_bounds(name, getattr(p, name))
+        if problem:
+            errors[name] = problem
     if p.rf_temperature_c is not None and not 0 <= p.rf_temperature_c <= 95:
         errors["rf_temperature_c"] = "RF temperature must be between 0 and 95 °C."
+    if p.notes is not None and len(p.notes) > NOTES_MAX:
+        errors["notes"] = f"Keep the notes under {NOTES_MAX} characters."
+    if len(p.targets) > MAX_ROWS or len(p.injectates) > MAX_ROWS:
+        errors["targets"] = f"At most {MAX_ROWS} targets and {MAX_ROWS} injectates."
+
+
+def out_of_bounds(name: str, value: float | None) -> str | None:
+    """The message for a number outside catalog.NUMBER_BOUNDS (or not finite), or None."""
+    if value is None:
+        return None
+    low, high = NUMBER_BOUNDS[name]
+    if not math.isfinite(value) or not low <= value <= high:
+        return f"Enter a number from {low:g} to {high:g}."
+    return None
 
 
 def _check_radiation(p: ProcedureInput, errors: dict[str, str]) -> None:
@@ -118,9 +135,9 @@ def _check_children(p: ProcedureInput, errors: dict[str, str]) -> None:
         if inj.concentration_pct is not None and not 0 <= inj.concentration_pct <= 100:
             errors[f"injectates.{i}.concentration_pct"] = "Concentration is a % from 0 to 100."
         for name in ("volume_ml", "dose_mg"):
-            value = getattr(inj, name)
-            if value is not None and (not math.isfinite(value) or value < 0):
-                errors[f"injectates.{i}.{name}"] = "Must be a number ≥ 0."
+            problem = out_of_bounds(name, getattr(inj, name))
+            if problem:
+                errors[f"injectates.{i}.{name}"] = problem
 
 
 def steroid_warnings(p: ProcedureInput, cap_mg: float | None) -> list[str]:

@@ -89,7 +89,7 @@ def _date(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise ValidationError({name: f"Not a date (YYYY-MM-DD): {value!r}."}) from None
+        raise ValidationError({name: f"Not a date (YYYY-MM-DD): {value[:40]!r}."}) from None
 
 
 def filters_from_mapping(values: Mapping[str, object], today: date) -> ReportFilters:

@@ -12,6 +12,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from clinic.reports.safe_cells import neutralise
+
 TEST_NAMES = {
     "student_t": "Student t-test (normality by Kolmogorov–Smirnov in every group)",
     "mann_whitney": "Mann–Whitney U test",
@@ -65,8 +67,9 @@ class Table:
         writer.writerow(["table", "row", "level", "column", "text", "n", "mark", "note"])
         for row in self.rows:
             for column, cell in zip(self.columns, row.cells, strict=True):
-                writer.writerow([self.key, row.label, row.level, column.label, cell.text,
-                                 "" if cell.n is None else cell.n, cell.mark, cell.note])
+                writer.writerow([neutralise(v) for v in (
+                    self.key, row.label, row.level, column.label, cell.text,
+                    "" if cell.n is None else cell.n, cell.mark, cell.note)])
         return out.getvalue()
 
 

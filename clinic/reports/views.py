@@ -21,6 +21,7 @@ from clinic.reports.filters import ReportFilters
 from clinic.reports.render import FORMATS, download
 from clinic.reports.render import pdf as _pdf  # noqa: F401  (loaded with the app: no cold PDF)
 from clinic.reports.render.html import body_context
+from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today
 
 bp = Blueprint("reports", __name__)
@@ -83,10 +84,10 @@ def download_view(study: str, fmt: str) -> Any:
     try:
         filters = _filters()
     except ValidationError as error:
-        return Response(str(error), status=422, mimetype="text/plain")
+        return Response(str(error)[:2000], status=422, mimetype="text/plain")
     name, content, media_type = download(_report(study, filters), fmt)
     return Response(content, mimetype=media_type.split(";")[0], headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+        "Content-Disposition": attachment(name), "Cache-Control": "no-store"})
 
 
 bp.add_url_rule("/studies/<study>/report/download/<fmt>", "download", download_view)

@@ -11,6 +11,8 @@ from clinic.edits import edit_with_reason
 from clinic.exceptions import ValidationError
 from clinic.models import AdverseEvent, Patient
 
+NOTES_MAX = 2000
+
 
 def record_adverse_event(session: Session, *, patient: Patient, event_type: str, onset_on: date,
                          severity: str, is_related: bool = True, is_resolved: bool = False,
@@ -24,6 +26,8 @@ def record_adverse_event(session: Session, *, patient: Patient, event_type: str,
         errors["severity"] = f"Choose one of: {', '.join(SEVERITIES)}."
     if resolved_on is not None and resolved_on < onset_on:
         errors["resolved_on"] = "Resolution cannot be before the onset."
+    if notes is not None and len(notes) > NOTES_MAX:
+        errors["notes"] = f"Keep the notes under {NOTES_MAX} characters."
     if errors:
         raise ValidationError(errors)
     event = AdverseEvent(patient_id=patient.id, event_type=event_type, onset_on=onset_on,  # type: ignore[arg-type]
@@ -47,6 +51,8 @@ def correct_adverse_event(session: Session, *, event: AdverseEvent, read_version
         errors["severity"] = f"Choose one of: {', '.join(SEVERITIES)}."
     if resolved_on is not None and resolved_on < event.onset_on:
         errors["resolved_on"] = "Resolution cannot be before the onset."
+    if notes is not None and len(notes) > NOTES_MAX:
+        errors["notes"] = f"Keep the notes under {NOTES_MAX} characters."
     if errors:
         raise ValidationError(errors)
     changes = {"severity": severity, "is_related": is_related, "resolved_on": resolved_on,

@@ -6,12 +6,11 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from clinic import catalog
 from clinic.audit import set_actor
 from clinic.auth.roles import allow
-from clinic.db import get_session
+from clinic.db import get_session, retry_on_race
 from clinic.enrollment.exceptions import SequenceExhausted
 from clinic.enrollment.service import screen_and_enroll
 from clinic.exceptions import NotFound, ValidationError
@@ -27,6 +26,7 @@ from clinic.web.enroll_form import (
     patient_from_form,
 )
 from clinic.web.filters import clinic_today
+from clinic.web.forms import form_int
 
 bp = Blueprint("enroll", __name__)
 
@@ -67,38 +67,32 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
         errors["site_id"] = "Choose the site."
     if errors:
         return None
-    for attempt in range(2):  # a concurrent enrollment may take the same slot: retry once
+    def enroll_once() -> Any:
         session = get_session()
         set_actor(session, current_user.id, "Screening and enrollment")
-        try:
-            _screening, enrollment, problems = screen_and_enroll(
-                session, study=study, site_id=site_id, answers=answers_from_form(form, codes),
-                patient=patient, identity=identity_from_form(form), factors=factors,
-                enrolled_on=enrolled_on, actor_id=current_user.id)  # type: ignore[arg-type]
-            session.commit()
-        except ValidationError as error:
-            session.rollback()
-            errors.update(error.errors)
-            return None
-        except SequenceExhausted as error:
-            session.rollback()
-            errors["stratum"] = str(error)
-            return None
-        except IntegrityError:
-            session.rollback()
-            if attempt:
-                raise
-            continue
-        if problems:
-            return problems
-        arm = session.get(StudyArm, enrollment.arm_id)  # type: ignore[union-attr]
-        flash(f"{patient.study_code} enrolled and allocated to {arm.label}.", "success")  # type: ignore[union-attr]
-        return redirect(url_for("patients.show", patient_id=enrollment.patient_id))  # type: ignore[union-attr]
-    return None
+        outcome = screen_and_enroll(
+            session, study=study, site_id=site_id, answers=answers_from_form(form, codes),
+            patient=patient, identity=identity_from_form(form), factors=factors,
+            enrolled_on=enrolled_on, actor_id=current_user.id)  # type: ignore[arg-type]
+        session.commit()
+        return outcome
+
+    try:  # a concurrent enrollment may take the same slot or code: start again
+        _screening, enrollment, problems = retry_on_race(enroll_once)
+    except ValidationError as error:
+        get_session().rollback()
+        errors.update(error.errors)
+        return None
+    except SequenceExhausted as error:
+        get_session().rollback()
+        errors["stratum"] = str(error)
+        return None
+    if problems:
+        return problems
+    arm = get_session().get(StudyArm, enrollment.arm_id)  # type: ignore[union-attr]
+    flash(f"{patient.study_code} enrolled and allocated to {arm.label}.", "success")  # type: ignore[union-attr]
+    return redirect(url_for("patients.show", patient_id=enrollment.patient_id))  # type: ignore[union-attr]
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return form_int(value)

@@ -11,10 +11,12 @@ from clinic.audit import set_actor
 from clinic.auth.roles import allow
 from clinic.catalog import ROLES_SEEING_IDENTITY
 from clinic.db import get_session
-from clinic.exceptions import ValidationError
-from clinic.patients.identity import identity_of, update_identity
+from clinic.exceptions import ConflictError, ValidationError
+from clinic.patients.identity import identity_history, identity_of, update_identity
 from clinic.web.access import patient_or_404
+from clinic.web.drafts import take_draft
 from clinic.web.enroll_form import identity_from_form
+from clinic.web.forms import form_int
 
 bp = Blueprint("identity", __name__)
 
@@ -24,30 +26,37 @@ bp = Blueprint("identity", __name__)
 def edit(patient_id: int) -> Any:
     session = get_session()
     patient = patient_or_404(session, patient_id)
-    identity = identity_of(session, patient)
     errors: dict[str, str] = {}
-    values: Any = _current(identity)
+    values: Any = take_draft(session, current_user.id) or _current(identity_of(session, patient))
+    status, conflict = 200, None
     if request.method == "POST":
         values = request.form
         reason = request.form.get("reason")
         set_actor(session, current_user.id, reason)
         try:
             update_identity(session, patient=patient, data=identity_from_form(request.form),
-                            reason=reason)
+                            reason=reason, read_version=form_int(request.form.get("version")))
             session.commit()
             flash(f"{patient.study_code}: contact data saved; reminders re-planned.", "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()
-            errors = error.errors
+            errors, status = error.errors, 422
+        except ConflictError:
+            session.rollback()
+            conflict = {"typed": request.form, "changes": identity_history(session, patient.id,  # type: ignore[arg-type]
+                                                                           limit=10)}
+            values, status = _current(identity_of(session, patient)), 409
     body = render_template("patients/contact.html", patient=patient, values=values,
-                           errors=errors)
-    return body, 422 if errors else 200
+                           errors=errors, conflict=conflict,
+                           history=identity_history(session, patient.id))  # type: ignore[arg-type]
+    return body, status
 
 
 def _current(identity: Any) -> dict[str, str]:
     if identity is None:
-        return {}
+        return {"version": ""}
     return {"name": identity.name, "mrn": identity.mrn or "", "phone": identity.phone or "",
             "email": identity.email or "",
-            "reminder_consent": "yes" if identity.reminder_consent else ""}
+            "reminder_consent": "yes" if identity.reminder_consent else "",
+            "version": str(identity.version)}

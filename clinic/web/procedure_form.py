@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from werkzeug.datastructures import MultiDict
 
 from clinic.exceptions import ValidationError
-from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput
+from clinic.procedures.inputs import MAX_ROWS, InjectateInput, ProcedureInput, TargetInput
 from clinic.web.forms import (
     blank_to_none,
     local_datetime,
@@ -38,6 +38,8 @@ def procedure_from_form(form: MultiDict[str, str], timezone: str,
     if punctures is None and "punctures" not in errors:
         errors["punctures"] = "Enter the number of punctures."
     performed_at = local_datetime(form.get("performed_at"), timezone, "performed_at", errors)
+    check_row_indexes(form, "target", errors)
+    check_row_indexes(form, "injectate", errors)
     injectates = _injectates(form, errors)
     if errors:
         raise ValidationError(errors)
@@ -52,10 +54,22 @@ def procedure_from_form(form: MultiDict[str, str], timezone: str,
 
 
 def row_count(form: Mapping[str, str], prefix: str, least: int) -> int:
-    """Rows the form holds: at least ``least``, more if a correction needs them."""
-    indices = [int(key.split("-")[1]) for key in form
-               if key.startswith(f"{prefix}-") and key.split("-")[1].isdigit()]
-    return max([least, *(i + 1 for i in indices)])
+    """Rows the form holds: at least ``least``, more if a correction needs them, never
+    more than the form can offer (a row index of 20,000 is not looped over)."""
+    indices = [_index(key) for key in form if key.startswith(f"{prefix}-")]
+    return max([least, *(i + 1 for i in indices if i is not None and i < MAX_ROWS)])
+
+
+def check_row_indexes(form: Mapping[str, str], prefix: str, errors: dict[str, str]) -> None:
+    """A row the form never offered (``injectate-20000-drug``) is refused."""
+    if any(_index(k) is None or _index(k) >= MAX_ROWS  # type: ignore[operator]
+           for k in form if k.startswith(f"{prefix}-")):
+        errors[f"{prefix}s"] = f"At most {MAX_ROWS} {prefix}s, numbered 0 to {MAX_ROWS - 1}."
+
+
+def _index(key: str) -> int | None:
+    part = key.split("-")[1] if key.count("-") >= 2 else ""
+    return int(part) if part.isdigit() and len(part) <= 3 else None
 
 
 def _targets(form: MultiDict[str, str]) -> tuple[TargetInput, ...]:

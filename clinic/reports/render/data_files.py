@@ -10,12 +10,13 @@ import pyreadstat
 
 from clinic.reports.builder import Report
 from clinic.reports.dataset import AnalysisDataset, Variable
+from clinic.reports.safe_cells import NOTE, neutralise_frame, with_note
 
 SPSS_LABEL_MAX = 120
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return neutralise_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def stamp_text(report: Report, with_time: bool = False) -> str:
@@ -34,7 +35,7 @@ def stamp_text(report: Report, with_time: bool = False) -> str:
 def csv_files(report: Report) -> list[tuple[str, bytes]]:
     ds = report.dataset
     return [("analysis_long.csv", _csv(ds.long)), ("analysis_wide.csv", _csv(ds.wide)),
-            ("data_dictionary.csv", _csv(ds.dictionary())),
+            ("data_dictionary.csv", _csv(with_note(ds.dictionary(), NOTE))),
             ("report_tables.csv", report.tables_csv().encode("utf-8")),
             ("report_stamp.txt", stamp_text(report).encode("utf-8"))]
 

@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from clinic.reports.builder import Report
+from clinic.reports.safe_cells import XLSX_NOTE, with_note, write_safe_row
 from clinic.reports.tables import Table
 
 SHEET_NAMES = {"flow": "Flow", "table1": "Table 1", "table2": "Table 2", "table3": "Table 3",
@@ -37,10 +38,10 @@ def _header(table: Table) -> tuple[list[str], list[tuple[int, str]]]:
 
 
 def _table_sheet(ws: Worksheet, table: Table) -> None:
-    ws.append([table.title])
+    write_safe_row(ws, [table.title])
     ws["A1"].font = Font(bold=True, size=12)
     titles, parts = _header(table)
-    ws.append(titles)
+    write_safe_row(ws, titles)
     for cell in ws[2]:
         cell.font = BOLD
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -49,44 +50,45 @@ def _table_sheet(ws: Worksheet, table: Table) -> None:
         for i, part in parts:
             c = row.cells[i]
             values.append(c.text if part == "text" else c.mark if part == "mark" else c.n)
-        ws.append(values)
+        write_safe_row(ws, values)
         if row.level == 0:
             ws.cell(ws.max_row, 1).font = BOLD
-    ws.append([])
+    write_safe_row(ws, [])
     for line in (*table.footnotes, *table.notes):
-        ws.append([line])
+        write_safe_row(ws, [line])
     ws.column_dimensions["A"].width = 48
     for letter in "BCDEFGHIJKLMNOP":
         ws.column_dimensions[letter].width = 20
 
 
 def _frame_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
-    ws.append(list(frame.columns))
+    write_safe_row(ws, list(frame.columns))
     for cell in ws[1]:
         cell.font = BOLD
     for record in frame.itertuples(index=False):
-        ws.append([None if pd.isna(v) else v for v in record])
+        write_safe_row(ws, [None if pd.isna(v) else v for v in record])
 
 
 def xlsx_bytes(report: Report) -> bytes:
     wb = Workbook()
     about = wb.active
     about.title = "About"
-    about.append([f"Study report: {report.study.code}"])
-    about.append([report.study.title])
+    write_safe_row(about, [f"Study report: {report.study.code}"])
+    write_safe_row(about, [report.study.title])
     for what, value in [*report.filters.describe(),
                         ("Patients included", report.stamp.patients),
                         ("Data version (SHA-256)", report.stamp.data_version),
                         ("Generated", report.stamp.generated_at.isoformat(timespec="seconds"))]:
-        about.append([what, value])
-    about.append([])
+        write_safe_row(about, [what, value])
+    write_safe_row(about, [])
     for paragraph in report.methods:
-        about.append([paragraph])
+        write_safe_row(about, [paragraph])
     about.column_dimensions["A"].width = 40
     for table in report.tables:
         _table_sheet(wb.create_sheet(SHEET_NAMES.get(table.key, table.key[:31])), table)
     _frame_sheet(wb.create_sheet("Data (wide)"), report.dataset.wide)
-    _frame_sheet(wb.create_sheet("Data dictionary"), report.dataset.dictionary())
+    _frame_sheet(wb.create_sheet("Data dictionary"),
+                 with_note(report.dataset.dictionary(), XLSX_NOTE))
     wb.properties.created = report.stamp.generated_at.replace(tzinfo=None)
     wb.properties.modified = report.stamp.generated_at.replace(tzinfo=None)
     out = io.BytesIO()

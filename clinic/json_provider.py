@@ -1,0 +1,55 @@
+"""JSON in and out, strictly: the literals NaN and Infinity are not JSON (RFC 8259), and
+an object that names a key twice is ambiguous. Both are refused in requests (the body
+reads as invalid, so the answer is a 422 naming the body). Answers never contain them:
+a non-finite number stored before the bounds existed is sent as null."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from flask.json.provider import DefaultJSONProvider
+
+
+class NotJSON(ValueError):
+    pass
+
+
+def _no_constants(name: str) -> Any:
+    raise NotJSON(f"{name} is not a JSON number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise NotJSON(f"the key {key[:40]!r} appears twice")
+        result[key] = value
+    return result
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        kwargs.setdefault("parse_constant", _no_constants)
+        kwargs.setdefault("object_pairs_hook", _unique_keys)
+        return json.loads(s, **kwargs)
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("default", self.default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        try:
+            return json.dumps(obj, allow_nan=False, **kwargs)
+        except ValueError:
+            return json.dumps(_finite(obj), allow_nan=False, **kwargs)
