@@ -36,7 +36,7 @@ Severity = _codes(catalog.SEVERITIES)
 AdverseEventType = _codes(catalog.ADVERSE_EVENT_TYPES)
 MedicationClass = _codes(catalog.MEDICATION_CLASSES)
 CollectionMode = _codes(catalog.COLLECTION_MODES)
-Version = Annotated[int, Field(ge=0, le=INT_MAX,
+Version = Annotated[int, Field(ge=0, le=INT_MAX, strict=True,
                                description="The version read; a changed record gives 409.")]
 Reason = Annotated[str, Field(min_length=3, max_length=500,
                               description="Why (kept in the audit trail).")]
@@ -45,7 +45,8 @@ Reason = Annotated[str, Field(min_length=3, max_length=500,
 def bounded(name: str, integer: bool = False, description: str | None = None) -> Any:
     low, high = NUMBER_BOUNDS[name]
     if integer:
-        return Annotated[int, Field(ge=int(low), le=int(high), description=description)]
+        return Annotated[int, Field(ge=int(low), le=int(high), strict=True,
+                                    description=description)]
     return Annotated[float, Field(ge=low, le=high, allow_inf_nan=False,
                                   description=description)]
 

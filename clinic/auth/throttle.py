@@ -56,11 +56,12 @@ def account_locked_until(user: User, now: datetime) -> datetime | None:
 
 def unknown_email_locked_until(session: Session, email: str, now: datetime,
                                settings: ThrottleSettings) -> datetime | None:
+    """Counting this attempt too: the fifth failure "locks", as for a real account."""
     since = now - settings.lock
-    count, last = session.exec(select(func.count(), func.max(SecurityEvent.at)).where(
+    count = session.exec(select(func.count()).where(
         SecurityEvent.email == email, col(SecurityEvent.user_id).is_(None),
         SecurityEvent.kind == "login_failed", SecurityEvent.at >= since)).one()
-    return last + settings.lock if count >= settings.max_failures and last else None
+    return now + settings.lock if count + 1 >= settings.max_failures else None
 
 
 def register_failure(user: User, now: datetime, settings: ThrottleSettings) -> bool:

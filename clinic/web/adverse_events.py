@@ -15,6 +15,7 @@ from clinic.models import AdverseEvent
 from clinic.safety.service import correct_adverse_event
 from clinic.web.access import EDITS_CLINICAL_DATA, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
+from clinic.web.drafts import with_draft
 from clinic.web.forms import a_date, blank_to_none, form_int
 
 bp = Blueprint("adverse_events", __name__)
@@ -27,7 +28,7 @@ def edit(event_id: int) -> Any:
     event = session.get(AdverseEvent, event_id) or abort(404)
     patient = patient_or_404(session, event.patient_id)
     errors: dict[str, str] = {}
-    values: Any = _current(event)
+    values: Any = with_draft(_current(event))
     status = 200
     if request.method == "POST":
         values, form = request.form, request.form

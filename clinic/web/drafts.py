@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import request
@@ -58,3 +59,21 @@ def take_draft(session: Session, user_id: int) -> MultiDict[str, str] | None:
     session.delete(row)
     session.commit()
     return fields
+
+
+def with_draft(defaults: Any) -> Any:
+    """The draft named in the URL (with a note saying so), else ``defaults``."""
+    from flask import flash
+    from flask_login import current_user
+
+    from clinic.db import get_session
+
+    if request.method != "GET" or DRAFT_PARAM not in request.args:
+        return defaults
+    draft = take_draft(get_session(), current_user.id)
+    if draft is None:
+        flash("What you had typed could not be restored (it is kept two hours).", "error")
+        return defaults
+    flash("This is what you had typed before the session ended. Nothing is saved yet: check "
+          "it and save.", "info")
+    return draft

@@ -18,6 +18,7 @@ from clinic.models import StudyArm
 from clinic.protocol.definition import strata_from_json
 from clinic.studies.setup import criteria, find_study
 from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id
+from clinic.web.drafts import with_draft
 from clinic.web.enroll_form import (
     answers_from_form,
     enrolled_on_from_form,
@@ -49,7 +50,7 @@ def new(code: str) -> Any:
             return outcome
         refused = outcome or []
     body = render_template("enroll/new.html", study=study, checklist=checklist,
-                           factors=factors, values=request.form, errors=errors,
+                           factors=factors, values=with_draft(request.form), errors=errors,
                            refused=refused, sites=all_sites(session), own_site=own_site_id(),
                            today=clinic_today(), catalog=catalog)
     return body, 422 if errors or refused else 200

@@ -18,6 +18,7 @@ from clinic.followup.service import measures_at
 from clinic.models import Assessment, Patient, StudyTimepoint
 from clinic.scoring.instruments import INSTRUMENTS, Instrument
 from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404
+from clinic.web.drafts import with_draft
 from clinic.web.followup_form import (
     MEDICATION_ROWS,
     entries_from_form,
@@ -57,8 +58,8 @@ def entry(assessment_id: int) -> str | Response:
         except ConflictError:
             session.rollback()
             return _conflict(assessment)
-    return _render("followup/entry.html", assessment, patient, instruments,
-                   request.form, errors)
+    values = request.form if request.method == "POST" else with_draft(request.form)
+    return _render("followup/entry.html", assessment, patient, instruments, values, errors)
 
 
 @bp.route("/<int:assessment_id>/not-done", methods=["POST"])
@@ -89,8 +90,8 @@ def edit(assessment_id: int) -> str | Response:
     assessment, patient = assessment_or_404(session, assessment_id)
     instruments = _instruments(assessment)
     errors: dict[str, str] = {}
-    values: Any = {**form_values(recorded_entries(session, assessment)),
-                   "mode": assessment.mode or "", "version": str(assessment.version)}
+    values: Any = with_draft({**form_values(recorded_entries(session, assessment)),
+                              "mode": assessment.mode or "", "version": str(assessment.version)})
     if request.method == "POST" and assessment.state == "completed":
         try:
             edit_follow_up(session, assessment=assessment,

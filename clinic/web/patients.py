@@ -31,6 +31,7 @@ from clinic.web.access import (
 )
 from clinic.web.charts import Series, line_chart
 from clinic.web.conflicts import reload_after_conflict
+from clinic.web.drafts import with_draft
 from clinic.web.filters import clinic_today, local_time
 from clinic.web.forms import blank_to_none, form_int, strict_int, strict_number
 
@@ -113,8 +114,9 @@ def history_sections(record: PatientRecord) -> list[tuple[str, list[HistoryLine]
 def edit(patient_id: int) -> Any:
     session = get_session()
     patient = patient_or_404(session, patient_id)
-    values: Any = {name: "" if getattr(patient, name) is None else str(getattr(patient, name))
-                   for name in EDITABLE} | {"version": str(patient.version)}
+    values: Any = with_draft({name: "" if getattr(patient, name) is None
+                              else str(getattr(patient, name)) for name in EDITABLE}
+                             | {"version": str(patient.version)})
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:

@@ -21,6 +21,7 @@ from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS, validate_procedure
 from clinic.procedures.service import record_procedure
 from clinic.web.access import RECORDS_PROCEDURES, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
+from clinic.web.drafts import with_draft
 from clinic.web.forms import form_int
 from clinic.web.procedure_form import (
     INJECTATE_ROWS,
@@ -59,7 +60,8 @@ def new(patient_id: int) -> Any:
         except ValidationError as error:
             session.rollback()
             errors = error.errors
-    return _form_page(patient, request.form, errors, warnings)
+    values = request.form if request.method == "POST" else with_draft(request.form)
+    return _form_page(patient, values, errors, warnings)
 
 
 @bp.route("/procedures/<int:procedure_id>/edit", methods=["GET", "POST"])
@@ -70,7 +72,7 @@ def correct(procedure_id: int) -> Any:
     procedure = session.get(Procedure, procedure_id) or abort(404)
     patient = patient_or_404(session, procedure.patient_id)
     zone = current_app.config["TIMEZONE"]
-    values: Any = _recorded(session, procedure, zone)
+    values: Any = with_draft(_recorded(session, procedure, zone))
     errors: dict[str, str] = {}
     warnings: list[str] = []
     status = 200

@@ -14,6 +14,7 @@ from clinic.models import Procedure
 from clinic.procedures.service import reschedule_procedure
 from clinic.web.access import RECORDS_PROCEDURES, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
+from clinic.web.drafts import with_draft
 from clinic.web.forms import form_int, local_datetime
 
 bp = Blueprint("reschedule", __name__)
@@ -27,7 +28,7 @@ def edit(procedure_id: int) -> Any:
     patient = patient_or_404(session, procedure.patient_id)
     zone = current_app.config["TIMEZONE"]
     errors: dict[str, str] = {}
-    values: Any = _current(procedure, zone)
+    values: Any = with_draft(_current(procedure, zone))
     status = 200
     if request.method == "POST":
         values = request.form

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from openapi_spec_validator import validate
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from clinic.auth.tokens import create_token
-from clinic.db import get_engine
 from clinic.models import Assessment, AuditEvent, Score
 from tests.web.helpers import login
 
 ODI = {"pain_intensity": 2, "personal_care": 1, "lifting": 3, "walking": 2, "sitting": 1,
        "standing": 2, "sleeping": 1, "sex_life": 0, "social_life": 2, "travelling": 2}
-
-
-@pytest.fixture
-def bearer(app, clinic):
-    def make(role: str) -> dict[str, str]:
-        with Session(get_engine(app)) as session:
-            _row, plain = create_token(session, user=clinic.users[role], name="test")
-            session.commit()
-        return {"Authorization": f"Bearer {plain}"}
-    return make
 
 
 def test_the_openapi_document_is_valid(client):

@@ -1,0 +1,140 @@
+"""Hostile input to the API: bounded, finite, one value per key, JSON errors with the
+right status and headers, tokens that expire. Never a 5xx."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from sqlmodel import select
+
+from clinic.json_provider import StrictJSONProvider
+from clinic.models import Assessment, Patient
+
+RAW = {"Content-Type": "application/json"}
+
+
+def test_404_and_405_under_the_api_are_json_with_an_allow_header(client, bearer):
+    headers = bearer("nurse")
+    missing = client.get("/api/v1/nothing-here", headers=headers)
+    assert missing.status_code == 404 and missing.is_json and missing.get_json()["message"]
+    wrong = client.delete("/api/v1/patients", headers=headers)
+    assert wrong.status_code == 405 and wrong.is_json
+    assert "GET" in wrong.headers["Allow"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/patients/99999999999999999999999",
+                                  "/api/v1/patients/9223372036854775808",
+                                  "/api/v1/assessments/2147483648"])
+def test_integers_beyond_the_column_are_not_found(client, bearer, path):
+    response = client.get(path, headers=bearer("nurse"))
+    assert response.status_code == 404 and response.is_json
+
+
+def test_a_huge_site_filter_is_ignored_not_a_500(client, bearer, clinic):
+    response = client.get("/api/v1/patients?site=99999999999999999999999",
+                          headers=bearer("coordinator"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("literal", ["Infinity", "-Infinity", "NaN", "1e309"])
+def test_non_finite_numbers_are_refused(client, bearer, clinic, db, literal):
+    body = ('{"version": ' + str(clinic.patient.version)
+            + ', "reason": "typo", "symptom_duration_months": ' + literal + "}")
+    response = client.patch(f"/api/v1/patients/{clinic.patient.id}", data=body,
+                            headers={**bearer("nurse"), **RAW})
+    assert response.status_code == 422 and response.is_json
+    db.expire_all()
+    assert db.get(Patient, clinic.patient.id).version == clinic.patient.version
+
+
+def test_a_key_given_twice_is_refused(client, bearer, clinic):
+    body = ('{"version": ' + str(clinic.patient.version)
+            + ', "reason": "typo", "bmi": 25, "bmi": 31}')
+    response = client.patch(f"/api/v1/patients/{clinic.patient.id}", data=body,
+                            headers={**bearer("nurse"), **RAW})
+    assert response.status_code == 422 and "body" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("version", [2**31, 2**63, -1, True, 1.5, "x"])
+def test_versions_outside_the_column_are_refused(client, bearer, clinic, version):
+    response = client.post(f"/api/v1/assessments/{clinic.due.id}/not-done",
+                           json={"version": version, "reason": "moved away"},
+                           headers=bearer("nurse"))
+    assert response.status_code in (409, 422) and response.is_json
+
+
+def test_over_long_text_is_refused_with_the_field(client, bearer, clinic):
+    response = client.patch(f"/api/v1/patients/{clinic.patient.id}", headers=bearer("nurse"),
+                            json={"version": clinic.patient.version, "reason": "typo",
+                                  "diagnosis": "x" * 301})
+    assert response.status_code == 422 and "diagnosis" in response.get_json()["errors"]
+
+
+def test_unknown_codes_and_out_of_range_numbers_name_the_field(client, bearer, clinic):
+    response = client.post(f"/api/v1/patients/{clinic.patient.id}/procedures",
+                           headers=bearer("physician"),
+                           json={"performed_at": "2026-01-15T09:30:00+00:00",
+                                 "modality": "mri", "procedure_type": "tfesi",
+                                 "punctures": 21, "dap_mgy_cm2": -1})
+    errors = response.get_json()["errors"]
+    assert response.status_code == 422
+    assert {"modality", "punctures", "dap_mgy_cm2"} <= set(errors)
+
+
+def test_too_many_rows_are_refused(client, bearer, clinic):
+    response = client.post(f"/api/v1/patients/{clinic.patient.id}/procedures",
+                           headers=bearer("physician"),
+                           json={"performed_at": "2026-01-15T09:30:00+00:00",
+                                 "modality": "ultrasound", "procedure_type": "tfesi",
+                                 "punctures": 1,
+                                 "targets": [{"level": "L4-L5", "side": "left"}] * 21})
+    assert response.status_code == 422 and "targets" in response.get_json()["errors"]
+
+
+def test_an_expired_token_is_refused(client, bearer, clinic):
+    headers = bearer("nurse", days=1)
+    assert client.get("/api/v1/patients", headers=headers).status_code == 200
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=2)):
+        expired = client.get("/api/v1/patients", headers=headers)
+    assert expired.status_code == 401 and expired.headers["WWW-Authenticate"]
+
+
+def test_answers_never_contain_infinity():
+    from flask import Flask
+
+    provider = StrictJSONProvider(Flask(__name__))
+    text = provider.dumps({"value": float("inf"), "nested": [float("nan"), 1.5]})
+    assert text == '{"nested": [null, 1.5], "value": null}'
+
+
+def test_the_schema_carries_enums_ranges_and_lengths(client):
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    procedure = schemas["ProcedureIn"]["properties"]
+    assert "ct" in procedure["modality"]["enum"]
+    assert procedure["punctures"]["maximum"] == 20
+    dap = next(s for s in procedure["dap_mgy_cm2"]["anyOf"] if s.get("type") == "number")
+    assert dap["maximum"] == 10_000_000
+    note = next(s for s in procedure["notes"]["anyOf"] if s.get("type") == "string")
+    assert note["maxLength"] == 2000
+    entries = schemas["Entries"]["properties"]
+    vas = next(s for s in entries["vas"]["anyOf"] if s.get("type") == "number")
+    assert (vas["minimum"], vas["maximum"]) == (0, 10)
+
+
+def test_a_correction_that_changes_nothing_is_refused_and_the_version_stays(client, bearer,
+                                                                            clinic, db):
+    headers = bearer("nurse")
+    url = f"/api/v1/assessments/{clinic.due.id}/scores"
+    saved = client.post(url, headers=headers, json={"version": clinic.due.version,
+                                                    "mode": "phone", "entries": {"vas": 3}})
+    version = saved.get_json()["version"]
+    assert version == clinic.due.version + 1, "one save, one version"
+    same = client.put(url, headers=headers, json={"version": version, "mode": "phone",
+                                                  "entries": {"vas": 3}, "reason": "checked"})
+    assert same.status_code == 422 and "Nothing was changed" in same.get_json()["errors"][
+        "reason"]
+    db.expire_all()
+    assert db.exec(select(Assessment.version).where(Assessment.id == clinic.due.id)).one() \
+        == version

@@ -1,0 +1,134 @@
+"""Hostile input through the forms: each case the independent probe found, refused with a
+message and nothing stored, never a 5xx."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlmodel import func, select
+from werkzeug.datastructures import MultiDict
+
+from clinic.models import Assessment, AuditEvent, Enrollment, Patient, Procedure
+from tests.web.helpers import login
+from tests.web.test_enroll import _form as enrollment_form
+
+
+def _count(db, model) -> int:
+    db.expire_all()
+    return db.exec(select(func.count()).select_from(model)).one()
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e309", "Infinity", "1" * 5000])
+def test_non_finite_numbers_are_refused_on_the_enrollment_form(client, clinic, db, value):
+    login(client, clinic.users["nurse"])
+    before = _count(db, Patient)
+    response = client.post(f"/studies/{clinic.study.code}/enroll",
+                           data=enrollment_form(symptom_duration_months=value))
+    assert response.status_code == 422
+    assert _count(db, Patient) == before
+
+
+def test_an_over_long_name_keeps_the_form_and_stores_nothing(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    before = _count(db, Patient)
+    response = client.post(f"/studies/{clinic.study.code}/enroll",
+                           data=enrollment_form(name="N" * 250))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "at most 200 characters" in page
+    assert "NEW-001" in page, "the typed form is kept"
+    assert _count(db, Patient) == before
+
+
+def test_an_unknown_site_is_refused(client, clinic, db):
+    login(client, clinic.users["coordinator"])
+    response = client.post(f"/studies/{clinic.study.code}/enroll",
+                           data=enrollment_form(site_id="999999"))
+    assert response.status_code == 422 and "Choose a site" in response.get_data(as_text=True)
+    huge = client.post(f"/studies/{clinic.study.code}/enroll",
+                       data=enrollment_form(site_id="9" * 40))
+    assert huge.status_code == 422
+
+
+def test_a_field_sent_twice_is_refused(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    data = MultiDict([("mode", "phone"), ("vas", "4"), ("vas", "9"),
+                      ("version", str(clinic.due.version))])
+    response = client.post(f"/followup/{clinic.due.id}", data=data)
+    assert response.status_code == 422 and "more than once" in response.get_data(as_text=True)
+    assert db.get(Assessment, clinic.due.id).state == "pending"
+
+
+def test_a_row_index_the_form_never_offered_is_refused_quickly(client, clinic, db):
+    login(client, clinic.users["physician"])
+    before = _count(db, Procedure)
+    started = time.perf_counter()
+    response = client.post(f"/patients/{clinic.patient.id}/procedures/new", data={
+        "performed_at": "2026-01-20T10:00", "modality": "ultrasound",
+        "procedure_type": "tfesi", "punctures": "1", "injectate-20000-drug": "lidocaine",
+        "target-99999-level": "L4-L5"})
+    assert response.status_code == 422
+    assert len(response.data) < 200_000, "the page did not grow with the index"
+    assert time.perf_counter() - started < 5
+    assert _count(db, Procedure) == before
+
+
+@pytest.mark.parametrize("path", ["/patients/99999999999999999999", "/followup/2147483648",
+                                  "/procedures/9223372036854775808/edit"])
+def test_huge_ids_in_urls_are_not_found(client, clinic, path):
+    login(client, clinic.users["coordinator"])
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("version", ["99999999999999999999", "-1", "x", ""])
+def test_odd_versions_on_a_correction_are_a_conflict_not_a_500(client, clinic, version):
+    login(client, clinic.users["nurse"])
+    response = client.post(f"/patients/{clinic.patient.id}/edit", data={
+        "sex": "female", "age_at_enrollment": "51", "version": version,
+        "reason": "Typo at entry"})
+    assert response.status_code in (409, 422)
+
+
+def test_a_crlf_in_a_name_is_refused(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    response = client.post(f"/studies/{clinic.study.code}/enroll",
+                           data=enrollment_form(name="Line\r\nBreak"))
+    assert response.status_code == 422
+
+
+def test_a_baseline_edit_that_changes_nothing_is_refused_without_a_version_bump(client,
+                                                                                clinic, db):
+    login(client, clinic.users["nurse"])
+    patient = db.get(Patient, clinic.patient.id)
+    events = _count(db, AuditEvent)
+    response = client.post(f"/patients/{patient.id}/edit", data={
+        "sex": patient.sex, "age_at_enrollment": str(patient.age_at_enrollment),
+        "bmi": str(patient.bmi), "version": str(patient.version), "reason": "Checked"})
+    assert response.status_code == 422 and "Nothing was changed" in response.get_data(
+        as_text=True)
+    db.expire_all()
+    assert db.get(Patient, patient.id).version == patient.version
+    assert _count(db, AuditEvent) == events
+
+
+def test_a_procedure_moved_to_the_same_time_is_refused(client, clinic, db):
+    login(client, clinic.users["physician"])
+    procedure = db.exec(select(Procedure).where(Procedure.patient_id == clinic.patient.id)).one()
+    page = client.get(f"/procedures/{procedure.id}/reschedule").get_data(as_text=True)
+    when = page.split('id="performed_at" name="performed_at" value="')[1].split('"')[0]
+    response = client.post(f"/procedures/{procedure.id}/reschedule", data={
+        "performed_at": when, "version": str(procedure.version), "reason": "Checked"})
+    assert response.status_code == 422 and "nothing was changed" in response.get_data(
+        as_text=True)
+    db.expire_all()
+    assert db.get(Procedure, procedure.id).version == procedure.version
+
+
+def test_enrollment_rows_stay_whole_after_refusals(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    before = (_count(db, Patient), _count(db, Enrollment), _count(db, AuditEvent))
+    for bad in ({"bmi": "inf"}, {"name": "x" * 201}, {"study_code": "c" * 31},
+                {"diagnosis": "d" * 301}, {"factor.punctures": "99999999999999"}):
+        assert client.post(f"/studies/{clinic.study.code}/enroll",
+                           data=enrollment_form(**bad)).status_code == 422, bad
+    assert (_count(db, Patient), _count(db, Enrollment), _count(db, AuditEvent)) == before
