@@ -20,12 +20,17 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SCHEMA_COMMANDS = {"init-db", "analyze"}
 
 
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create the engine; SQLite gets WAL, foreign keys, a busy timeout, and write
+    requests that take the write lock first (see :func:`_sqlite_begin`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -37,6 +42,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """A request that may write takes SQLite's write lock when its transaction begins.
+
+    SQLite allows one writer. A transaction that reads first and writes later cannot
+    upgrade its lock if another writer committed in between (SQLITE_BUSY_SNAPSHOT,
+    "database is locked", at once, whatever the busy timeout). ``BEGIN IMMEDIATE``
+    makes concurrent writers wait for each other instead (busy_timeout, 30 s), so two
+    nurses saving at once both succeed or get a version conflict, never a 500. Reads
+    (GET) and jobs keep the driver's deferred transactions; WAL readers never wait.
+    """
+    from flask import has_request_context, request
+
+    if has_request_context() and request.method in UNSAFE_METHODS:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def init_app(app: Flask) -> None:

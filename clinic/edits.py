@@ -60,11 +60,11 @@ def edit_with_reason(session: Session, obj: Any, *, read_version: int | None,
                      reason: str | None) -> list[str]:
     """Apply ``changes`` to ``obj``; returns the names of the fields that changed."""
     text = require_reason(reason)
+    set_actor(session, actor_id, text)
+    claim(session, obj, read_version)  # a stale form is a conflict, even if it changes nothing
     changed = [k for k, v in changes.items() if getattr(obj, k) != v]
     if not changed:
         raise ValidationError({"reason": "Nothing was changed."})
-    set_actor(session, actor_id, text)
-    claim(session, obj, read_version)
     for name in changed:
         setattr(obj, name, changes[name])
     session.add(obj)

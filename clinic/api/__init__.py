@@ -25,10 +25,14 @@ def _user_from_bearer(request: Request):  # type: ignore[no-untyped-def]
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    from clinic.auth.tokens import user_for_token
-    from clinic.db import get_session
+    from sqlmodel import Session
 
-    user = user_for_token(get_session(), token.strip())
+    from clinic.auth.tokens import user_for_token
+    from clinic.db import get_engine
+
+    with Session(get_engine(), expire_on_commit=False) as session:  # before the request's
+        user = user_for_token(session, token.strip())
+        session.commit()
     if user is not None:
         g.api_token_user_id = user.id
     return user

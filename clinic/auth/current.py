@@ -9,11 +9,11 @@ from datetime import timedelta
 from flask import current_app, g, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from clinic.auth.events import record_event
 from clinic.auth.sessions import SESSION_KEY, find_session, is_idle, needs_touch
-from clinic.db import get_engine, get_session
+from clinic.db import get_engine
 from clinic.models import User, UserSession
 from clinic.models.base import utcnow
 
@@ -23,45 +23,42 @@ GATE_OPEN = frozenset({"auth.logout", "static", "account.password", "account.two
 
 
 def load_session_user(user_id: str) -> User | None:
-    """Flask-Login's user loader: the user of a live, not idle, session row."""
-    db = get_session()
-    row = find_session(db, session.get(SESSION_KEY))
-    if row is None or row.ended_at is not None or str(row.user_id) != str(user_id):
-        return None
-    now = utcnow()
-    config = current_app.config
-    idle = timedelta(minutes=float(config["SESSION_IDLE_MINUTES"]))
-    longest = timedelta(hours=float(config["SESSION_MAX_HOURS"]))
-    if is_idle(row, now, idle) or row.created_at < now - longest:
-        _end_in_own_transaction(row, "idle" if is_idle(row, now, idle) else "too old")
-        g.expired_user_id = row.user_id
-        return None
-    user = db.get(User, row.user_id)
-    if user is None or not user.is_active:
-        return None
-    g.user_session_id = row.id
-    if needs_touch(row, now):
-        _write(update(UserSession).where(col(UserSession.id) == row.id)
-               .values(last_seen_at=now))
-    return user
+    """Flask-Login's user loader: the user of a live, not idle, session row.
+
+    It works in a short transaction of its own, before the request's: marking the
+    session seen (or ended) must stick even when the request rolls back, and on SQLite
+    it must not wait for the request's own write lock.
+    """
+    with Session(get_engine(), expire_on_commit=False) as db:
+        row = find_session(db, session.get(SESSION_KEY))
+        if row is None or row.ended_at is not None or str(row.user_id) != str(user_id):
+            return None
+        now = utcnow()
+        config = current_app.config
+        idle = timedelta(minutes=float(config["SESSION_IDLE_MINUTES"]))
+        longest = timedelta(hours=float(config["SESSION_MAX_HOURS"]))
+        if is_idle(row, now, idle) or row.created_at < now - longest:
+            _end(db, row, "idle" if is_idle(row, now, idle) else "too old")
+            g.expired_user_id = row.user_id
+            return None
+        user = db.get(User, row.user_id)
+        if user is None or not user.is_active:
+            return None
+        g.user_session_id = row.id
+        if needs_touch(row, now):
+            db.execute(update(UserSession).where(col(UserSession.id) == row.id)
+                       .values(last_seen_at=now))
+            db.commit()
+        return user
 
 
-def _end_in_own_transaction(row: UserSession, reason: str) -> None:
-    """Ended at once, whatever the request does later (it may roll back)."""
-    _write(update(UserSession).where(col(UserSession.id) == row.id,
-                                     col(UserSession.ended_at).is_(None))
-           .values(ended_at=utcnow(), end_reason=reason))
-    from sqlmodel import Session
-
-    with Session(get_engine()) as own:
-        record_event(own, "session_expired", user_id=row.user_id, detail=reason,
-                     address=request.remote_addr)
-        own.commit()
-
-
-def _write(statement: object) -> None:
-    with get_engine().begin() as connection:
-        connection.execute(statement)  # type: ignore[call-overload]
+def _end(db: Session, row: UserSession, reason: str) -> None:
+    db.execute(update(UserSession).where(col(UserSession.id) == row.id,
+                                         col(UserSession.ended_at).is_(None))
+               .values(ended_at=utcnow(), end_reason=reason))
+    record_event(db, "session_expired", user_id=row.user_id, detail=reason,
+                 address=request.remote_addr)
+    db.commit()
 
 
 def gate_redirect() -> str | None:

@@ -62,11 +62,8 @@ def user_for_token(session: Session, plain: str, now: datetime | None = None) ->
     if user is None or not user.is_active:
         return None
     if row.last_used_at is None or row.last_used_at < now - USE_RECORDED_EVERY:
-        from clinic.db import get_engine
-
-        with get_engine().begin() as connection:  # its own commit: reads never roll it back
-            connection.execute(update(ApiToken).where(col(ApiToken.id) == row.id)
-                               .values(last_used_at=now))
+        session.execute(update(ApiToken).where(col(ApiToken.id) == row.id)
+                        .values(last_used_at=now))  # the caller commits
     return user
 
 

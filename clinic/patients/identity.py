@@ -49,10 +49,10 @@ def update_identity(session: Session, *, patient: Patient, data: IdentityInput,
         identity = PatientIdentity(patient_id=patient.id, **wanted)  # type: ignore[arg-type]
         changed = list(FIELDS)
     else:
+        claim(session, identity, read_version)  # a stale form is a conflict first
         changed = [k for k in FIELDS if getattr(identity, k) != wanted[k]]
         if not changed:
             raise ValidationError({"reason": "Nothing was changed."})
-        claim(session, identity, read_version)
     if data.reminder_consent and not identity.reminder_consent:
         identity.consent_recorded_at = utcnow()
     for key in changed:

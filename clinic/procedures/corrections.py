@@ -51,6 +51,8 @@ def correct_procedure(session: Session, *, patient: Patient, procedure: Procedur
     """
     text = require_reason(reason)
     validate_procedure(data)
+    set_actor(session, actor_id, text)
+    claim(session, procedure, read_version)  # a stale form is a conflict first
     before = recorded_input(session, procedure)
     new_columns = {k: v for k, v in data.column_values().items() if k not in KEPT_ON_CORRECTION}
     changed = [k for k, v in new_columns.items() if getattr(before, k) != v]
@@ -58,8 +60,6 @@ def correct_procedure(session: Session, *, patient: Patient, procedure: Procedur
     replace_injectates = before.injectates != data.injectates
     if not changed and not replace_targets and not replace_injectates:
         raise ValidationError({"reason": "Nothing was changed."})
-    set_actor(session, actor_id, text)
-    claim(session, procedure, read_version)
     for name in changed:
         setattr(procedure, name, new_columns[name])
     session.add(procedure)

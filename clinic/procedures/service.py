@@ -57,11 +57,11 @@ def reschedule_procedure(session: Session, *, patient: Patient, procedure: Proce
     text = require_reason(reason)
     if performed_at is None or performed_at.tzinfo is None:
         raise ValidationError({"performed_at": "Give the date and time with its time zone."})
+    set_actor(session, actor_id, text)
+    claim(session, procedure, read_version)  # a stale form is a conflict first
     if performed_at == procedure.performed_at:
         raise ValidationError({"performed_at": "That is the date and time already recorded: "
                                                "nothing was changed."})
-    set_actor(session, actor_id, text)
-    claim(session, procedure, read_version)
     procedure.performed_at = performed_at
     session.add(procedure)
     session.flush()
