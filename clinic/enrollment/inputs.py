@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from clinic.catalog import LATERALITY, ROOTS, SEXES
+from clinic.contact.addresses import normalize_email
 from clinic.exceptions import ValidationError
 
 
@@ -58,8 +59,11 @@ def validate_identity(i: IdentityInput) -> None:
     errors: dict[str, str] = {}
     if not i.name.strip():
         errors["name"] = "Enter the patient's name."
-    if i.email and "@" not in i.email:
-        errors["email"] = "Enter a valid e-mail address."
+    if i.email:
+        try:
+            normalize_email(i.email)
+        except ValidationError as error:
+            errors.update(error.errors)
     if i.reminder_consent and not (i.email or "").strip():
         errors["reminder_consent"] = "Reminders need an e-mail address."
     if errors:
