@@ -18,6 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": None,
     "SMTP_TLS": False,
     "SMTP_CA_FILE": None,
+    "SMTP_TIMEOUT": 10,  # seconds: connecting, and waiting for each reply of the server
     "MAIL_FROM": "clinic@localhost",
     "REMINDER_HOUR": 7,  # local hour of the daily reminder run
     "REMINDER_MAX_ATTEMPTS": 5,  # then the row is 'failed' and shown to staff
@@ -40,6 +41,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CLINIC_SMTP_PASSWORD": ("SMTP_PASSWORD", str),
     "CLINIC_SMTP_TLS": ("SMTP_TLS", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "CLINIC_SMTP_CA_FILE": ("SMTP_CA_FILE", str),
+    "CLINIC_SMTP_TIMEOUT": ("SMTP_TIMEOUT", float),
     "CLINIC_MAIL_FROM": ("MAIL_FROM", str),
     "CLINIC_REMINDER_HOUR": ("REMINDER_HOUR", int),
     "CLINIC_REMINDER_MAX_ATTEMPTS": ("REMINDER_MAX_ATTEMPTS", int),
