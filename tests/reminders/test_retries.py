@@ -60,6 +60,7 @@ def test_temporary_errors_fail_visibly_after_max_attempts(mail_app, smtp, sessio
     assert page.count('data-state="failed"') == 2
     assert page.count('data-outcome="refused"') == 6
     assert "452 4.3.1 Insufficient system storage" in page and "FAILED" in page
+    assert "Failed: every attempt went wrong" in page
 
 
 def test_permanent_refusal_fails_at_once(mail_app, smtp, session, clinic):
