@@ -22,7 +22,7 @@ Whether trying again can help (``SendResult.permanent``):
 Whether the server itself is at fault (``SendResult.server_down``), so the rest of the
 run would fare no better and the caller stops trying (circuit breaker): no connection,
 no greeting, EHLO/STARTTLS/login failed, the sender refused (MAIL FROM), a 421, or a
-timeout at any step before the message body.
+timeout at any step (after the final dot too: that message is then ``unknown``).
 
 Where the conversation broke is tracked by :class:`PhasedSMTP`; the body is handed over
 in two writes, the message and then the final dot, so "the dot never left" is known.
@@ -259,8 +259,9 @@ def _broken(phase: Phase, error: BaseException) -> SendResult:
     """An exception in ``phase``: what it means for the message, and for the server."""
     code = getattr(error, "smtp_code", None)
     detail = _describe(error)
-    if phase is Phase.REPLY:
-        return SendResult("unknown", code, f"{REPLY_LOST}: {detail}")
+    if phase is Phase.REPLY:  # a server that stays silent here would stall every message
+        return SendResult("unknown", code, f"{REPLY_LOST}: {detail}",
+                          server_down=_timed_out(error))
     if phase is Phase.CONNECT:
         reason = SERVER_SILENT if _timed_out(error) else SERVER_UNREACHABLE
         return SendResult("error", code, f"{reason}: {detail}", server_down=True)

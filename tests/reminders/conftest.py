@@ -47,6 +47,7 @@ class RecordingHandler:
         self.refuse: str | None = None  # e.g. "451 4.3.0 Try again later"
         self.refuse_rcpt: dict[str, str] = {}  # recipient -> reply, e.g. "550 5.1.1 No such user"
         self.hang_up = False
+        self.stall = 0.0  # seconds between taking a message and answering 250
         self.hold_until_two = False
         self.in_flight = 0
         self.most_in_flight = 0
@@ -67,7 +68,9 @@ class RecordingHandler:
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
             await self._wait_for_company()
-            return self._answer(server, envelope)
+            reply = self._answer(server, envelope)
+            await asyncio.sleep(self.stall)  # taken, but the reply is late
+            return reply
         finally:
             self.in_flight -= 1
 

@@ -226,6 +226,20 @@ def test_a_line_dropped_mid_data_is_retried_and_sent_once(mail_app, smtp, rogue_
     assert outcomes == ["error", "sent"]
 
 
+def test_no_answer_after_the_final_dot_is_unknown_and_stops_the_run(mail_app, smtp, session,
+                                                                     clinic):
+    smtp.handler.stall = 1.0  # takes the message, answers only after the client gave up
+    mail_app.config.update(SMTP_TIMEOUT=0.3)
+    with time_machine.travel(SEND_DAY):
+        started = time.monotonic()
+        report = run_once(mail_app)
+        assert time.monotonic() - started < 1.5
+    assert (report.unknown, report.deferred, report.sent) == (1, 1, 0)
+    assert month_1(session, clinic.patient).state == "unknown"
+    assert smtp.handler.recipients() == [clinic.email]  # taken: 'unknown' was honest
+    assert states(session) == ["pending", "unknown"]  # the digest waits for the back-off
+
+
 def test_an_unknown_outcome_is_explained_and_can_be_sent_again_once_checked(
         mail_app, smtp, session, clinic, client):
     smtp.handler.hang_up = True  # takes the whole message, then drops the line
