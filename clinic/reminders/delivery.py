@@ -177,8 +177,9 @@ def _deliver(session: Session, model: Deliverable, row_id: int, settings: Remind
     if token is None:
         report.claimed_elsewhere += 1
         return
-    attempt = int(session.exec(select(model.attempts).where(model.id == row_id)).one())
+    attempt = 1  # at least this one, should even reading the count fail
     try:
+        attempt = int(session.exec(select(model.attempts).where(model.id == row_id)).one())
         composed = _compose(session, model, row_id, settings)
     except Exception as error:  # nothing was sent: safe to retry later
         log.exception("%s %s: could not compose the e-mail", model.__name__, row_id)
