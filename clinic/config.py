@@ -18,12 +18,12 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": None,
     "SMTP_TLS": False,
     "SMTP_CA_FILE": None,
+    "SMTP_TIMEOUT": 10,  # seconds: connecting, and waiting for each reply of the server
     "MAIL_FROM": "clinic@localhost",
     "REMINDER_HOUR": 7,  # local hour of the daily reminder run
     "REMINDER_MAX_ATTEMPTS": 5,  # then the row is 'failed' and shown to staff
     # REMINDER_DAYS_BEFORE, REMINDER_RETRY_MINUTES, REMINDER_CLAIM_LEASE_MINUTES and
     # REMINDER_POLL_MINUTES default in clinic/reminders/settings.py
-    "SMTP_TIMEOUT": 10.0,  # seconds to connect or to wait for any one reply
     "CHECK_SCHEMA": True,
     "WTF_CSRF_TIME_LIMIT": None,
     # sessions and accounts (see clinic/auth/)
@@ -63,12 +63,12 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CLINIC_SMTP_PASSWORD": ("SMTP_PASSWORD", str),
     "CLINIC_SMTP_TLS": ("SMTP_TLS", _flag),
     "CLINIC_SMTP_CA_FILE": ("SMTP_CA_FILE", str),
+    "CLINIC_SMTP_TIMEOUT": ("SMTP_TIMEOUT", float),
     "CLINIC_MAIL_FROM": ("MAIL_FROM", str),
     "CLINIC_REMINDER_HOUR": ("REMINDER_HOUR", int),
     "CLINIC_REMINDER_MAX_ATTEMPTS": ("REMINDER_MAX_ATTEMPTS", int),
     "CLINIC_REMINDER_DAYS_BEFORE": ("REMINDER_DAYS_BEFORE", int),
     "CLINIC_REMINDER_RETRY_MINUTES": ("REMINDER_RETRY_MINUTES", float),
-    "CLINIC_SMTP_TIMEOUT": ("SMTP_TIMEOUT", float),
     "CLINIC_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _flag),
     "CLINIC_SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", float),
     "CLINIC_REQUIRE_TOTP_FOR_ADMINS": ("REQUIRE_TOTP_FOR_ADMINS", _flag),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from clinic.catalog import LATERALITY, NUMBER_BOUNDS, ROOTS, SEXES
+from clinic.contact.addresses import normalize_email
 from clinic.exceptions import ValidationError
 
 STUDY_CODE_MAX, DIAGNOSIS_MAX = 30, 300
@@ -70,8 +71,11 @@ def validate_identity(i: IdentityInput) -> None:
         value = getattr(i, name)
         if value is not None and (len(value) > limit or not value.isprintable()):
             errors[name] = f"Use at most {limit} characters, on one line."
-    if i.email and "@" not in i.email:
-        errors["email"] = "Enter a valid e-mail address."
+    if i.email and "email" not in errors:
+        try:
+            normalize_email(i.email)
+        except ValidationError as error:
+            errors.update(error.errors)
     if i.reminder_consent and not (i.email or "").strip():
         errors["reminder_consent"] = "Reminders need an e-mail address."
     if errors:

@@ -3,7 +3,8 @@
 The patient's e-mail names only the visit date: no study, no procedure, no scores.
 The nurse digest names patients by study code only; the contact route says which
 channels exist (phone, e-mail), never the numbers or addresses, and only for a role
-that may see contact data.
+that may see contact data. It also lists the site's patients whose reminder failed or
+may not have arrived, with the reason and what to do ("call the patient").
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from clinic.models import (
     StudyTimepoint,
     User,
 )
-from clinic.reminders.mail import Outgoing
-from clinic.reminders.queries import told_an_old_date
+from clinic.reminders.mail import Outgoing, message_id
+from clinic.reminders.queries import told_an_old_date, undelivered_reminders
 from clinic.scheduling.status import status_case
 
 
@@ -42,11 +43,6 @@ class DigestItem:
     target_date: date
     status: str
     contact: str
-
-
-def message_id(kind: str, row_id: int, domain: str) -> str:
-    """Derived from the row, so a duplicate of the same row would carry the same id."""
-    return f"<{kind}-{row_id}@{domain}>"
 
 
 def patient_email(session: Session, reminder: Reminder, domain: str) -> Outgoing | str:
@@ -107,7 +103,8 @@ def digest_email(session: Session, digest: NurseDigest,
     summary = summarize(items)
     body = render_template("reminders/nurse_digest.txt", items=items, summary=summary,
                            today=digest.digest_date, site_code=site.code if site else "",
-                           old_dates=told_an_old_date(session, site_id=nurse.site_id))
+                           old_dates=told_an_old_date(session, site_id=nurse.site_id),
+                           undelivered=undelivered_reminders(session, site_id=nurse.site_id))
     subject = (f"Follow-ups due and overdue {digest.digest_date.isoformat()}"
                f" ({site.code if site else ''}): {summary}")
     return Outgoing(to=nurse.email, subject=subject, body=body,

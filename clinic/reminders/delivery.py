@@ -2,12 +2,18 @@
 
 Each step commits on its own (see the protocol in :mod:`clinic.reminders`): the claim
 is committed before the SMTP conversation starts, the outcome right after it ends.
+
+Trouble with one message stays with that message: :func:`clinic.reminders.mail.send`
+never raises, composing is guarded, and recording has a fallback, so no row is left
+'sending' by an exception here. A failure of the mail server itself opens the
+:class:`CircuitBreaker`: the rest of the run is deferred, not tried one timeout each.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -18,11 +24,12 @@ from clinic.db import get_engine
 from clinic.models import Assessment, NurseDigest, Reminder
 from clinic.models.base import utcnow
 from clinic.reminders import content
-from clinic.reminders.mail import Outgoing, SendResult, send
+from clinic.reminders.mail import COMPOSE_FAILED, Outgoing, SendResult, send
 from clinic.reminders.planning import plan_digests, plan_patient_reminders
 from clinic.reminders.rows import (
     Deliverable,
     claim,
+    defer,
     due_condition,
     log_attempt,
     mark_cancelled,
@@ -46,10 +53,36 @@ class RunReport:
     unknown: int = 0
     cancelled: int = 0
     claimed_elsewhere: int = 0
+    deferred: int = 0  # not tried: the mail server was down (circuit breaker)
+    server_problem: str | None = None  # why the run stopped sending, if it did
 
     def describe(self) -> str:
-        return ", ".join(f"{f.name.replace('_', ' ')} {getattr(self, f.name)}"
-                         for f in fields(self))
+        counts = ", ".join(f"{f.name.replace('_', ' ')} {getattr(self, f.name)}"
+                           for f in fields(self) if f.name != "server_problem")
+        if self.server_problem is None:
+            return counts
+        return (f"{counts}; stopped sending: {self.server_problem}; {self.deferred} not tried"
+                " stay pending and are tried after the back-off")
+
+
+@dataclass
+class CircuitBreaker:
+    """Open once the mail server itself failed: the rest of the run is not tried.
+
+    One unreachable or silent server then costs one timeout per run, not one per
+    message; the rows not tried keep their attempts and wait for the same back-off
+    as the row that found the server down.
+    """
+
+    reason: str | None = None
+    until: datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.reason is not None
+
+    def trip(self, reason: str, until: datetime) -> None:
+        self.reason, self.until = reason, until
 
 
 def run_once(app: Flask) -> RunReport:
@@ -66,15 +99,37 @@ def run_once(app: Flask) -> RunReport:
 
 
 def deliver_due(app: Flask, report: RunReport | None = None) -> RunReport:
-    """Deliver pending rows whose time has come; first give up on abandoned claims."""
+    """Deliver pending rows whose time has come; first give up on abandoned claims.
+
+    One message's trouble stays with that message: whatever goes wrong with it, its
+    row is marked and logged, and the run goes on with the next one.
+    """
     settings = reminder_settings(app.config)
     report = report or RunReport()
+    breaker = CircuitBreaker()
     with app.app_context(), Session(get_engine(app), expire_on_commit=False) as session:
         report.unknown += recover_abandoned(session, settings)
         for model in (Reminder, NurseDigest):
             for row_id in _candidates(session, model, settings):
-                _deliver(session, model, row_id, settings, report)
+                _one(session, model, row_id, settings, report, breaker)
+    report.server_problem = breaker.reason
     return report
+
+
+def _one(session: Session, model: Deliverable, row_id: int, settings: ReminderSettings,
+         report: RunReport, breaker: CircuitBreaker) -> None:
+    """Deliver one row, or defer it while the breaker is open; never raises."""
+    try:
+        if breaker.open:
+            assert breaker.until is not None and breaker.reason is not None
+            report.deferred += defer(session, model, row_id, utcnow(), breaker.until,
+                                     f"not tried: {breaker.reason}")
+            session.commit()
+        else:
+            _deliver(session, model, row_id, settings, report, breaker)
+    except Exception:  # the database, most likely: the next row may fare better
+        session.rollback()
+        log.exception("%s %s: delivery step failed", model.__name__, row_id)
 
 
 def recover_abandoned(session: Session, settings: ReminderSettings) -> int:
@@ -116,34 +171,39 @@ def _candidates(session: Session, model: Deliverable, settings: ReminderSettings
 
 
 def _deliver(session: Session, model: Deliverable, row_id: int, settings: ReminderSettings,
-             report: RunReport) -> None:
+             report: RunReport, breaker: CircuitBreaker) -> None:
     token = claim(session, model, row_id, utcnow(), _extra_conditions(model, settings))
     session.commit()
     if token is None:
         report.claimed_elsewhere += 1
         return
-    row = session.get(model, row_id, populate_existing=True)
-    assert row is not None
+    attempt = 1  # at least this one, should even reading the count fail
     try:
-        composed = _compose(session, row, settings)
+        attempt = int(session.exec(select(model.attempts).where(model.id == row_id)).one())
+        composed = _compose(session, model, row_id, settings)
     except Exception as error:  # nothing was sent: safe to retry later
         log.exception("%s %s: could not compose the e-mail", model.__name__, row_id)
-        composed = SendResult("error", None, f"compose failed: {error!r}")
-    session.commit()
+        composed = SendResult("error", None, f"{COMPOSE_FAILED}: {error!r}")
+    session.rollback()  # end the read transaction; nothing was written
     if isinstance(composed, str):
         mark_cancelled(session, model, row_id, token, composed)
         session.commit()
         report.cancelled += 1
-    elif isinstance(composed, SendResult):
-        _record(session, model, row, token, composed, None, {}, settings, report)
-    else:
-        out, extra = composed
-        _record(session, model, row, token, send(settings.smtp, out), out, extra, settings,
-                report)
+        return
+    out, extra = composed if isinstance(composed, tuple) else (None, {})
+    result = send(settings.smtp, out) if out is not None else composed
+    assert isinstance(result, SendResult)
+    mark = _Mark(model, row_id, attempt, token, result, out, extra)
+    _record_safely(session, mark, settings, report)
+    if result.server_down:
+        breaker.trip(result.error or result.outcome, utcnow() + settings.backoff(attempt))
 
 
-def _compose(session: Session, row: Any, settings: ReminderSettings
+def _compose(session: Session, model: Deliverable, row_id: int, settings: ReminderSettings
              ) -> tuple[Outgoing, dict[str, Any]] | str:
+    row = session.get(model, row_id, populate_existing=True)
+    if row is None:
+        return "row deleted"
     domain = settings.smtp.domain
     if isinstance(row, Reminder):
         email = content.patient_email(session, row, domain)
@@ -152,26 +212,72 @@ def _compose(session: Session, row: Any, settings: ReminderSettings
     return digest if isinstance(digest, str) else (digest[0], {"summary": digest[1]})
 
 
-def _record(session: Session, model: Deliverable, row: Any, token: str, result: SendResult,
-            out: Outgoing | None, extra: dict[str, Any], settings: ReminderSettings,
+@dataclass(frozen=True)
+class _Mark:
+    """What to write after one attempt: the row, its claim, and how the attempt went."""
+
+    model: Deliverable
+    row_id: int
+    attempt: int
+    token: str
+    result: SendResult
+    out: Outgoing | None
+    extra: dict[str, Any]
+
+
+def _record_safely(session: Session, mark: _Mark, settings: ReminderSettings,
+                   report: RunReport) -> None:
+    """Mark and log; if that fails, at least move the row out of 'sending'.
+
+    The second try writes the state alone (no log row, a plain error text). If even
+    that fails the database is gone; the claim lease later turns the row 'unknown'.
+    """
+    try:
+        _record(session, mark, settings, report)
+        return
+    except Exception:
+        session.rollback()
+        log.exception("%s %s: could not record the outcome %s", mark.model.__name__,
+                      mark.row_id, mark.result.outcome)
+    plain = replace(mark, result=replace(mark.result, error=f"{mark.result.outcome} "
+                                         "(the full error could not be recorded)"))
+    try:
+        _transition(session, plain, settings, utcnow())
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("%s %s: left 'sending'; the claim lease will turn it 'unknown'",
+                      mark.model.__name__, mark.row_id)
+
+
+def _record(session: Session, mark: _Mark, settings: ReminderSettings,
             report: RunReport) -> None:
     now = utcnow()
-    name = f"{model.__name__} {row.id} (attempt {row.attempts})"
-    if result.outcome == "sent":
-        mark_sent(session, model, row.id, token, now, **extra)
-        report.sent += 1
-        log.info("%s: sent %s", name, out.message_id if out else "")
-    elif result.outcome == "unknown":
-        mark_unknown(session, model, row.id, token, result.error or "unknown")
-        report.unknown += 1
-        log.error("%s: outcome unknown, not retried: %s", name, result.error)
+    state = _transition(session, mark, settings, now)
+    setattr(report, state, getattr(report, state) + 1)
+    name = f"{mark.model.__name__} {mark.row_id} (attempt {mark.attempt})"
+    if state == "sent":
+        log.info("%s: sent %s", name, mark.out.message_id if mark.out else "")
+    elif state == "unknown":
+        log.error("%s: outcome unknown, not retried: %s", name, mark.result.error)
     else:
-        give_up = row.attempts >= settings.max_attempts
-        mark_retry(session, model, row.id, token, error=result.error or result.outcome,
-                   give_up=give_up, next_attempt_at=now + settings.backoff(row.attempts))
-        report.failed += give_up
-        report.retrying += not give_up
-        log.warning("%s: %s (%s): %s", name, result.outcome,
-                    "gave up" if give_up else "will retry", result.error)
-    log_attempt(session, model, row.id, row.attempts, result, out, now)
+        log.warning("%s: %s (%s): %s", name, mark.result.outcome,
+                    "gave up" if state == "failed" else "will retry", mark.result.error)
+    log_attempt(session, mark.model, mark.row_id, mark.attempt, mark.result, mark.out, now)
     session.commit()
+
+
+def _transition(session: Session, mark: _Mark, settings: ReminderSettings,
+                now: datetime) -> str:
+    """The row's new state for this result (sent, unknown, retrying or failed)."""
+    result, model, row_id, token = mark.result, mark.model, mark.row_id, mark.token
+    if result.outcome == "sent":
+        mark_sent(session, model, row_id, token, now, **mark.extra)
+        return "sent"
+    if result.outcome == "unknown":
+        mark_unknown(session, model, row_id, token, result.error or "unknown")
+        return "unknown"
+    give_up = result.permanent or mark.attempt >= settings.max_attempts
+    mark_retry(session, model, row_id, token, error=result.error or result.outcome,
+               give_up=give_up, next_attempt_at=now + settings.backoff(mark.attempt))
+    return "failed" if give_up else "retrying"

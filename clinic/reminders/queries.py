@@ -1,5 +1,6 @@
-"""Read side: the next reminder of a patient, the delivery log, rows needing attention,
-and patients who were e-mailed a visit date that has since changed."""
+"""Read side: the next reminder of a patient, the delivery log, rows needing attention
+(with what to check), reminders that did not reach a patient, and patients who were
+e-mailed a visit date that has since changed."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from clinic.models import (
     StudyTimepoint,
     User,
 )
+from clinic.reminders.advice import nurse_advice, staff_advice
+from clinic.reminders.mail import message_id
 from clinic.reminders.planning import clinic_today
 from clinic.reminders.rows import change_state
 
@@ -116,39 +119,90 @@ class AttentionRow:
     attempts: int
     last_error: str | None
     next_attempt_at: datetime | None
+    message_id: str
+    advice: str  # what staff should check (clinic.reminders.advice)
 
 
-def needing_attention(session: Session, *, site_id: int | None = None) -> list[AttentionRow]:
-    """Failed for good, outcome unknown, or retrying: what staff should look at."""
-    wanted = or_(col(Reminder.state).in_(ATTENTION_STATES),
-                 (Reminder.state == "pending") & (col(Reminder.attempts) > 0))
+def _needs_attention(model: Any) -> ColumnElement[bool]:
+    """Failed, unknown, retrying, or deferred while the mail server was down."""
+    waiting = (model.state == "pending") & or_(col(model.attempts) > 0,
+                                               col(model.last_error).is_not(None))
+    return or_(col(model.state).in_(ATTENTION_STATES), waiting)
+
+
+def _attention_row(kind: str, row: Any, about: str, domain: str) -> AttentionRow:
+    mid = message_id(kind, row.id, domain)
+    return AttentionRow(kind, row.id, about, row.state, row.attempts, row.last_error,
+                        row.next_attempt_at, mid,
+                        staff_advice(kind, row.state, row.attempts, row.last_error, mid))
+
+
+def needing_attention(session: Session, *, site_id: int | None = None,
+                      domain: str = "clinic") -> list[AttentionRow]:
+    """Failed for good, outcome unknown, retrying or deferred: what staff should look at.
+
+    ``domain`` is the Message-ID domain (the sender's), so the advice can name the
+    Message-ID to look for in the mail server's log.
+    """
     reminders = session.exec(
         select(Reminder, Patient.study_code, StudyTimepoint.label)
         .join(Assessment, col(Assessment.id) == Reminder.assessment_id)
         .join(StudyTimepoint, col(StudyTimepoint.id) == Assessment.timepoint_id)
         .join(Patient, col(Patient.id) == Assessment.patient_id)
-        .where(wanted, *([Patient.site_id == site_id] if site_id else []))
+        .where(_needs_attention(Reminder), *([Patient.site_id == site_id] if site_id else []))
         .order_by(col(Reminder.id))).all()
-    wanted_digest = or_(col(NurseDigest.state).in_(ATTENTION_STATES),
-                        (NurseDigest.state == "pending") & (col(NurseDigest.attempts) > 0))
     digests = session.exec(
         select(NurseDigest, User.email).join(User, col(User.id) == NurseDigest.user_id)
-        .where(wanted_digest, *([User.site_id == site_id] if site_id else []))
+        .where(_needs_attention(NurseDigest), *([User.site_id == site_id] if site_id else []))
         .order_by(col(NurseDigest.id))).all()
-    return ([AttentionRow("reminder", r.id, f"{code} · {label} (visit {r.visit_date})",  # type: ignore[arg-type]
-                          r.state, r.attempts, r.last_error, r.next_attempt_at)
+    return ([_attention_row("reminder", r, f"{code} · {label} (visit {r.visit_date})", domain)
              for r, code, label in reminders]
-            + [AttentionRow("digest", d.id, f"digest of {d.digest_date} to {email}",  # type: ignore[arg-type]
-                            d.state, d.attempts, d.last_error, d.next_attempt_at)
+            + [_attention_row("digest", d, f"digest of {d.digest_date} to {email}", domain)
                for d, email in digests])
 
 
-def requeue_failed(session: Session, kind: str, row_id: int) -> bool:
-    """Staff decision: try a 'failed' row again (never an 'unknown' one: it may be sent)."""
+def requeue(session: Session, kind: str, row_id: int, *, checked_not_received: bool = False
+            ) -> bool:
+    """Staff decision: try a 'failed' row again. An 'unknown' one only once someone has
+    checked (the mail server's log) that it was not received: it may have been sent."""
     model = Reminder if kind == "reminder" else NurseDigest
-    return change_state(session, model, [col(model.id) == row_id, col(model.state) == "failed"],
-                        state="pending", attempts=0, next_attempt_at=None,
-                        note="sent again on staff request")
+    states = ("failed", "unknown") if checked_not_received else ("failed",)
+    note = ("sent again on staff request: checked, not received" if checked_not_received
+            else "sent again on staff request")
+    return change_state(session, model, [col(model.id) == row_id, col(model.state).in_(states)],
+                        state="pending", attempts=0, next_attempt_at=None, note=note)
+
+
+@dataclass(frozen=True)
+class UndeliveredNotice:
+    """A patient's reminder failed or may not have arrived; the visit is still to come."""
+
+    patient_id: int
+    study_code: str
+    timepoint: str
+    visit_date: date
+    state: str  # failed | unknown
+    last_error: str | None
+
+    @property
+    def advice(self) -> str:
+        return nurse_advice(self.state, self.last_error)
+
+
+def undelivered_reminders(session: Session, *, site_id: int | None = None
+                          ) -> list[UndeliveredNotice]:
+    """Failed or unknown reminders of follow-ups still to be done (for the nurse digest);
+    a row drops off once the follow-up is recorded or marked not done."""
+    rows = session.exec(
+        select(Patient.id, Patient.study_code, StudyTimepoint.label, Reminder.visit_date,
+               Reminder.state, Reminder.last_error)
+        .join(Assessment, col(Assessment.id) == Reminder.assessment_id)
+        .join(StudyTimepoint, col(StudyTimepoint.id) == Assessment.timepoint_id)
+        .join(Patient, col(Patient.id) == Assessment.patient_id)
+        .where(col(Reminder.state).in_(ATTENTION_STATES), Assessment.state == "pending",
+               *([Patient.site_id == site_id] if site_id else []))
+        .order_by(col(Reminder.visit_date), col(Patient.study_code))).all()
+    return [UndeliveredNotice(*row) for row in rows]  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -77,14 +77,26 @@ def mark_retry(session: Session, model: Deliverable, row_id: int, token: str, *,
                error: str, give_up: bool, next_attempt_at: datetime) -> bool:
     """Not taken: back to pending after a back-off, or failed for good."""
     return change_state(session, model, _owned(model, row_id, token),
-                   state="failed" if give_up else "pending", last_error=error[:1000],
+                   state="failed" if give_up else "pending", last_error=printable(error)[:1000],
                    next_attempt_at=None if give_up else next_attempt_at)
 
 
 def mark_unknown(session: Session, model: Deliverable, row_id: int, token: str,
                  error: str) -> bool:
     return change_state(session, model, _owned(model, row_id, token), state="unknown",
-                   last_error=error[:1000])
+                   last_error=printable(error)[:1000])
+
+
+def defer(session: Session, model: Deliverable, row_id: int, now: datetime,
+          until: datetime, reason: str) -> bool:
+    """Not tried in this run (the mail server is down): try after ``until``.
+
+    Not claimed, so no attempt is used up; a row another process claimed meanwhile is
+    left alone (it is no longer 'pending').
+    """
+    return change_state(session, model, [model.id == row_id, col(model.state) == CLAIMABLE,
+                                         due_condition(model, now)],
+                        next_attempt_at=until, last_error=printable(reason)[:1000])
 
 
 def mark_cancelled(session: Session, model: Deliverable, row_id: int, token: str,
@@ -107,13 +119,26 @@ def stale_claims(session: Session, model: Deliverable, now: datetime,
     return [(int(i), str(t), int(a)) for i, t, a in rows]  # type: ignore[arg-type]
 
 
+def printable(text: str) -> str:
+    """Control characters spelled out (a CR/LF in an address stays visible and harmless,
+    and PostgreSQL refuses NUL in text)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _clip(text: str | None, length: int) -> str | None:
+    return printable(text)[:length] if text else None
+
+
 def log_attempt(session: Session, model: Deliverable, row_id: int, attempt: int,
                 result: SendResult, out: Outgoing | None, now: datetime) -> None:
+    """One delivery_attempt row; every text clipped to its column, so logging cannot fail
+    on an odd address."""
     channel = "nurse_digest" if model is NurseDigest else "patient_visit"
     session.add(DeliveryAttempt(
         at=now, channel=channel, attempt=attempt,
         reminder_id=row_id if model is Reminder else None,
         digest_id=row_id if model is NurseDigest else None,
-        recipient=out.to if out else None, subject=out.subject[:300] if out else None,
-        message_id=out.message_id if out else None, outcome=result.outcome,
-        smtp_code=result.code, error=(result.error or None) and result.error[:1000]))  # type: ignore[index]
+        recipient=_clip(out.to, 254) if out else None,
+        subject=_clip(out.subject, 300) if out else None,
+        message_id=_clip(out.message_id, 200) if out else None, outcome=result.outcome,
+        smtp_code=result.code, error=_clip(result.error, 1000)))

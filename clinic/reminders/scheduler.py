@@ -90,7 +90,9 @@ def deliver_job() -> None:
         return  # quiet before REMINDER_HOUR: nothing goes out at night
     if _still_ours():
         report = deliver_due(app)
-        if report.sent or report.retrying or report.failed or report.unknown:
+        if report.server_problem:
+            log.warning("delivery: %s", report.describe())
+        elif report.sent or report.retrying or report.failed or report.unknown:
             log.info("delivery: %s", report.describe())
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from clinic.models.base import utcnow
-from clinic.reminders.mail import SmtpSettings
+from clinic.reminders.mail import DEFAULT_TIMEOUT, SmtpSettings
 
 # Defaults for keys clinic/config.py does not list (set them in instance/config.py).
 DEFAULT_DAYS_BEFORE = 3  # a patient is reminded this many days before the visit
@@ -53,5 +53,6 @@ def reminder_settings(config: Mapping[str, Any]) -> ReminderSettings:
             host=config["SMTP_HOST"], port=int(config["SMTP_PORT"]),
             user=config.get("SMTP_USER"), password=config.get("SMTP_PASSWORD"),
             starttls=bool(config.get("SMTP_TLS")), mail_from=config["MAIL_FROM"],
-            ca_file=config.get("SMTP_CA_FILE") or None),
+            ca_file=config.get("SMTP_CA_FILE") or None,
+            timeout=max(float(config.get("SMTP_TIMEOUT") or DEFAULT_TIMEOUT), 0.1)),
     )

@@ -1,8 +1,11 @@
-"""/reminders: the delivery log, failures first, for coordinators, admins and nurses."""
+"""/reminders: the delivery log, failures first, for coordinators, admins and nurses.
+
+Every row that did not go out is listed with what to check (clinic.reminders.advice).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -11,9 +14,10 @@ from clinic.db import get_session
 from clinic.reminders.queries import (
     delivery_log,
     needing_attention,
-    requeue_failed,
+    requeue,
     told_an_old_date,
 )
+from clinic.reminders.settings import reminder_settings
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 
@@ -28,8 +32,9 @@ def _site_scope() -> int | None:
 def log() -> str:
     session = get_session()
     scope = _site_scope()
+    domain = reminder_settings(current_app.config).smtp.domain
     return render_template("reminders/log.html",
-                           attention=needing_attention(session, site_id=scope),
+                           attention=needing_attention(session, site_id=scope, domain=domain),
                            old_dates=told_an_old_date(session, site_id=scope),
                            lines=delivery_log(session, site_id=scope),
                            can_requeue=current_user.role in {"coordinator", "admin"})
@@ -41,9 +46,11 @@ def send_again(kind: str, row_id: int) -> Response:
     if kind not in {"reminder", "digest"}:
         abort(404)
     session = get_session()
-    if requeue_failed(session, kind, row_id):
+    checked = request.form.get("checked") == "not-received"
+    if requeue(session, kind, row_id, checked_not_received=checked):
         session.commit()
         flash(f"The {kind} will be sent again on the next delivery run.", "info")
     else:
-        flash(f"Only a failed {kind} can be sent again.", "error")
+        flash(f"Only a failed {kind} can be sent again, or one whose outcome is unknown "
+              "once the mail server's log shows it was not received.", "error")
     return redirect(url_for("reminders.log"))

@@ -1,7 +1,9 @@
 """Reminder fixtures: a real SMTP server on loopback (aiosmtpd) and a scheduled clinic.
 
 The server records every message it accepts; ``refuse`` makes it answer DATA with a
-4xx/5xx code instead, so retries are tested against a real refusal.
+4xx/5xx code instead, ``refuse_rcpt`` refuses chosen recipients, so retries and
+permanent failures are tested against real refusals. ``rogue_server`` (see
+tests/reminders/rogue.py) is a plain-socket impostor: silent, or hanging up mid-DATA.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -26,6 +28,7 @@ from sqlmodel import Session, select
 
 from clinic.models import Assessment, Patient, Procedure, Reminder, StudyTimepoint, User
 from tests.factories import make_patient, make_procedure, make_site, make_study, make_user
+from tests.reminders.rogue import RogueServer
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # The factories' procedure is on 2026-01-15: the 1-month visit is due on 2026-02-14
@@ -42,18 +45,32 @@ class RecordingHandler:
         self.messages: list[EmailMessage] = []
         self.refusals = 0
         self.refuse: str | None = None  # e.g. "451 4.3.0 Try again later"
+        self.refuse_rcpt: dict[str, str] = {}  # recipient -> reply, e.g. "550 5.1.1 No such user"
         self.hang_up = False
+        self.stall = 0.0  # seconds between taking a message and answering 250
         self.hold_until_two = False
         self.in_flight = 0
         self.most_in_flight = 0
         self.dropped = 0
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        with self.lock:
+            refusal = self.refuse_rcpt.get(address)
+            if refusal:
+                self.refusals += 1
+                return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
             await self._wait_for_company()
-            return self._answer(server, envelope)
+            reply = self._answer(server, envelope)
+            await asyncio.sleep(self.stall)  # taken, but the reply is late
+            return reply
         finally:
             self.in_flight -= 1
 
@@ -102,12 +119,39 @@ class SmtpServer:
 
 @pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
+    """A plain server: no SMTPUTF8 (aiosmtpd's Controller would offer it by default)."""
     handler = RecordingHandler()
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=False)
     controller.start()
     yield SmtpServer(handler, port)
     controller.stop()
+
+
+@pytest.fixture
+def utf8_smtp() -> Iterator[SmtpServer]:
+    """A server that offers SMTPUTF8 (non-ASCII mailbox names)."""
+    handler = RecordingHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
+    controller.start()
+    yield SmtpServer(handler, port)
+    controller.stop()
+
+
+@pytest.fixture
+def rogue_server() -> Iterator[Callable[[str], RogueServer]]:
+    """Start plain-socket impostors: ``rogue_server("silent")`` or ``("drop-mid-data")``."""
+    started: list[RogueServer] = []
+
+    def start(mode: str) -> RogueServer:
+        server = RogueServer(mode)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture

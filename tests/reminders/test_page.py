@@ -47,3 +47,6 @@ def test_unknown_outcome_is_shown_for_review(mail_app, smtp, client, session, cl
     assert page.count('data-state="unknown"') == 2
     assert "OUTCOME UNKNOWN" in page and "not re-sent automatically" in page
     assert page.count('class="status-missed failed"') == 2
+    assert page.count("Unknown: the mail server may or may not have received it") == 2
+    assert "check the mail server&#39;s log for Message-ID &lt;digest-1@clinic.test&gt;" in page
+    assert "(Message-ID &lt;digest-1@clinic.test&gt;)" in page  # on the log line too

@@ -85,3 +85,18 @@ def test_two_processes_at_once_send_each_email_once(app, smtp, session, expected
     states = session.exec(select(Reminder.state).where(
         Reminder.visit_date == datetime.now(BERLIN).date())).all()
     assert states == ["sent"] * PATIENTS
+
+
+def test_run_once_against_a_silent_server_says_what_it_deferred(app, smtp, session, expected,
+                                                                rogue_server):
+    silent = rogue_server("silent")
+    env = {**flask_env(app, smtp), "CLINIC_SMTP_PORT": str(silent.port),
+           "CLINIC_SMTP_TIMEOUT": "0.5"}
+    out = finish(start(["reminders", "run-once"], env))
+    assert silent.connections == 1
+    assert "sent 0, retrying 1," in out and f"deferred {len(expected) - 1}" in out
+    assert "stopped sending: the mail server did not answer in time" in out
+    states = session.exec(select(Reminder.state).where(
+        Reminder.visit_date == datetime.now(BERLIN).date())).all()
+    assert states == ["pending"] * PATIENTS
+    assert finish(start(["reminders", "run-once"], flask_env(app, smtp))).count("sent 0,") == 1

@@ -41,9 +41,9 @@ def test_temporary_refusal_is_retried_after_backoff(mail_app, smtp, session, cli
     assert outcomes == [("refused", 451), ("sent", 250)]
 
 
-def test_permanent_refusal_fails_visibly_after_max_attempts(mail_app, smtp, session, clinic,
-                                                           client):
-    smtp.handler.refuse = "550 5.1.1 No such user"
+def test_temporary_errors_fail_visibly_after_max_attempts(mail_app, smtp, session, clinic,
+                                                         client):
+    smtp.handler.refuse = "452 4.3.1 Insufficient system storage"
     with time_machine.travel(SEND_DAY) as traveller:
         for wait in (5, 10):  # attempts 1 and 2, then back-off doubles
             run_once(mail_app)
@@ -59,7 +59,20 @@ def test_permanent_refusal_fails_visibly_after_max_attempts(mail_app, smtp, sess
     page = client.get("/reminders/").get_data(as_text=True)
     assert page.count('data-state="failed"') == 2
     assert page.count('data-outcome="refused"') == 6
-    assert "550 5.1.1 No such user" in page and "FAILED" in page
+    assert "452 4.3.1 Insufficient system storage" in page and "FAILED" in page
+    assert "Failed: every attempt went wrong" in page
+
+
+def test_permanent_refusal_fails_at_once(mail_app, smtp, session, clinic):
+    smtp.handler.refuse = "550 5.1.1 No such user"
+    with time_machine.travel(SEND_DAY) as traveller:
+        report = run_once(mail_app)
+        traveller.shift(timedelta(hours=1))
+        again = run_once(mail_app)
+    assert (report.failed, report.retrying, again.sent, again.failed) == (2, 0, 0, 0)
+    row = _month_1(session, clinic)
+    assert (row.state, row.attempts, row.next_attempt_at) == ("failed", 1, None)
+    assert smtp.handler.messages == [] and smtp.handler.refusals == 2
 
 
 def test_staff_can_send_a_failed_reminder_again(mail_app, smtp, session, clinic, client):
@@ -86,7 +99,8 @@ def test_no_server_listening_is_an_error_retried_later(mail_app, smtp, session, 
     mail_app.config["SMTP_PORT"] = free_port()  # nothing listens there
     with time_machine.travel(SEND_DAY) as traveller:
         report = run_once(mail_app)
-        assert report.retrying == 2
+        assert (report.retrying, report.deferred) == (1, 1)  # the digest was not tried
+        assert "mail server unreachable" in (report.server_problem or "")
         row = _month_1(session, clinic)
         assert row.state == "pending" and "ConnectionRefusedError" in row.last_error
         mail_app.config["SMTP_PORT"] = smtp.port
@@ -94,7 +108,7 @@ def test_no_server_listening_is_an_error_retried_later(mail_app, smtp, session, 
         assert run_once(mail_app).sent == 2
     digest = session.exec(select(NurseDigest)).one()
     session.refresh(digest)
-    assert (digest.state, digest.attempts) == ("sent", 2)
+    assert (digest.state, digest.attempts) == ("sent", 1)  # deferral used no attempt
     assert len(smtp.handler.messages) == 2
 
 

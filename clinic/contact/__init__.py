@@ -1,0 +1,1 @@
+"""Contact data rules shared by entry forms and delivery (pure: no Flask, no database)."""
