@@ -10,7 +10,7 @@ from clinic.contact.addresses import normalize_email
 from clinic.exceptions import ValidationError
 
 STUDY_CODE_MAX, DIAGNOSIS_MAX = 30, 300
-IDENTITY_LIMITS = {"name": 200, "mrn": 50, "phone": 40, "email": 254}  # patient_identity
+IDENTITY_LIMITS = {"name": 200, "mrn": 50, "phone": 40}  # patient_identity (e-mail: below)
 
 
 @dataclass(frozen=True)
