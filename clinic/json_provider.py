@@ -1,5 +1,5 @@
 """JSON in and out, strictly: the literals NaN and Infinity are not JSON (RFC 8259), and
-an object that names a key twice is ambiguous. Both are refused in requests (the body
+an object that names a key twice is ambiguous, and NUL cannot be stored as text. All are refused in requests (the body
 reads as invalid, so the answer is a 422 naming the body). Answers never contain them:
 a non-finite number stored before the bounds existed is sent as null."""
 
@@ -25,6 +25,8 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for key, value in pairs:
         if key in result:
             raise NotJSON(f"the key {key[:40]!r} appears twice")
+        if "\x00" in key or (isinstance(value, str) and "\x00" in value):
+            raise NotJSON("a text holds a NUL character")
         result[key] = value
     return result
 

@@ -20,6 +20,12 @@ def init_app(app: Flask) -> None:
 
 
 def _load_user(user_id: str):  # type: ignore[no-untyped-def]
+    """The session cookie's user; never under /api/, which knows bearer tokens only (so
+    a request with both a cookie and a token acts as the token's user)."""
+    from flask import request
+
     from clinic.auth.current import load_session_user
 
+    if request.path.startswith("/api/"):
+        return None
     return load_session_user(user_id)

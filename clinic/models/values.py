@@ -59,6 +59,8 @@ def value_problem(column_type: Any, value: Any) -> str | None:
         length = getattr(column_type, "length", None)
         if length and len(value) > length:
             return f"Use at most {length} characters (got {len(value)})."
+        if "\x00" in value:
+            return "Remove the invisible NUL character."
     elif isinstance(value, float) and not math.isfinite(value):
         return "Enter a finite number."
     elif isinstance(value, int) and isinstance(kind, Integer) and abs(value) > INT_MAX:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import Select, String, select
 from sqlmodel import Session
 
 from clinic.catalog import ROOTS
@@ -101,13 +101,19 @@ def _frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
     rows = session.connection().execute(stmt).all()
     columns = [c.key for c in stmt.selected_columns]
     values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
-    data = {c: _column(v) for c, v in zip(columns, values, strict=True)}
+    data = {c.key: _column(v, _is_text(c.type))
+            for c, v in zip(stmt.selected_columns, values, strict=True)}
     return pd.DataFrame(data, columns=columns)
 
 
-def _column(values: tuple[Any, ...]) -> Any:
-    """Text stays numpy ``object`` (pandas' python-backed ``str`` dtype is slow to compare)."""
-    if any(isinstance(v, str) for v in values[:50]):
+def _is_text(column_type: Any) -> bool:
+    return isinstance(getattr(column_type, "impl", column_type), String)
+
+
+def _column(values: tuple[Any, ...], is_text: bool) -> Any:
+    """Text stays numpy ``object`` (pandas' python-backed ``str`` dtype is slow to compare),
+    also when there are no rows, so that text operations on an empty study still work."""
+    if is_text or any(isinstance(v, str) for v in values[:50]):
         return pd.Series(values, dtype=object)
     return list(values)
 

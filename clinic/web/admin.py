@@ -177,8 +177,11 @@ def reset_two_step(user_id: int) -> Response:
 def reset_link(user_id: int) -> Any:
     session = get_session()
     target = _managed_user(user_id)
-    if not _may_manage(target) or not target.is_active:
-        abort(403, "You may not reset this login's password.")
+    if not _may_manage(target):
+        abort(403, "Only an administrator can manage an administrator's login.")
+    if not target.is_active:
+        flash(f"{target.email} is deactivated: reactivate the login first.", "error")
+        return redirect(url_for("admin.user", user_id=user_id))
     hours = float(current_app.config["PASSWORD_RESET_HOURS"])
     token = issue_reset(session, user=target, actor_id=current_user.id, hours=hours)
     record_event(session, "password_reset_issued", user_id=target.id, actor_id=current_user.id,

@@ -1,8 +1,8 @@
 """Request-wide guards that no view can forget.
 
 Integers in URLs fit an INTEGER column (a larger id is simply not found, never a
-database overflow), and a posted form names each field once: a repeated field is
-refused before any view reads it ("one value per field").
+database overflow), a posted form names each field once: a repeated field is
+refused before any view reads it ("one value per field"), and no value holds NUL.
 """
 
 from __future__ import annotations
@@ -38,5 +38,15 @@ def refuse_repeated_fields() -> None:
                    "saved. Reload the page and try again.")
 
 
+def refuse_nul_characters() -> None:
+    """NUL cannot be stored (PostgreSQL refuses it in text) and is never typed."""
+    values = [*request.args.items(multi=True)]
+    if request.method == "POST" and not request.path.startswith(API_PREFIX):
+        values += list(request.form.items(multi=True))
+    if any("\x00" in key or "\x00" in value for key, value in values):
+        abort(422, "The request holds an invisible NUL character; nothing was saved.")
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     app.before_request(refuse_repeated_fields)
