@@ -1,7 +1,8 @@
-"""JSON in and out, strictly: the literals NaN and Infinity are not JSON (RFC 8259), and
-an object that names a key twice is ambiguous, and NUL cannot be stored as text. All are refused in requests (the body
-reads as invalid, so the answer is a 422 naming the body). Answers never contain them:
-a non-finite number stored before the bounds existed is sent as null."""
+"""JSON in and out, strictly: the literals NaN and Infinity are not JSON (RFC 8259), an
+object that names a key twice is ambiguous, and NUL cannot be stored as text. All are
+refused in requests (the body reads as invalid, so the answer is a 422 naming the body).
+Answers never contain NaN or Infinity: a non-finite number stored before the bounds
+existed is sent as null."""
 
 from __future__ import annotations
 

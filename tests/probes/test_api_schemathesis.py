@@ -57,23 +57,24 @@ def test_generated_requests_get_no_server_error_and_match_the_document(app, clin
     schema = from_wsgi("/api/v1/openapi.json", app)
     statuses: Counter[int] = Counter()
     real = _real_ids(app, clinic)
+    def exercise(operation, headers: dict[str, str]) -> None:  # noqa: ANN001
+        @settings(max_examples=EXAMPLES, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck), derandomize=True)
+        @given(case=operation.as_strategy(), existing=st.booleans())
+        def call(case, existing: bool) -> None:  # noqa: ANN001
+            if existing and case.path_parameters:
+                case.path_parameters = {k: real.get(k, v)
+                                        for k, v in case.path_parameters.items()}
+            response = case.call(headers=headers)
+            statuses[response.status_code] += 1
+            case.validate_response(response, checks=CHECKS)
+
+        call()
+
     for role in ("coordinator", "nurse"):
         headers = _bearer(app, clinic.users[role])
         for result in schema.get_all_operations():
-            operation = result.ok()
-
-            @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                      suppress_health_check=list(HealthCheck), derandomize=True)
-            @given(case=operation.as_strategy(), existing=st.booleans())
-            def call(case, existing: bool) -> None:  # noqa: ANN001
-                if existing and case.path_parameters:
-                    case.path_parameters = {k: real.get(k, v)
-                                            for k, v in case.path_parameters.items()}
-                response = case.call(headers=headers)
-                statuses[response.status_code] += 1
-                case.validate_response(response, checks=CHECKS)
-
-            call()
+            exercise(result.ok(), headers)
     total = sum(statuses.values())
     print(f"\nschemathesis: {total} requests, by status {dict(sorted(statuses.items()))}, "
           f"5xx {sum(n for s, n in statuses.items() if s >= 500)}")

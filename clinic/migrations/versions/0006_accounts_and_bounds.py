@@ -233,13 +233,20 @@ def _sqlite_guards() -> None:
 
 
 def _postgresql_checks() -> None:
-    for table, column, low, high in RANGES:
-        op.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT ck_{table}_{column}_range CHECK '
-                   f'({column} IS NULL OR ({column} >= {low:g} AND {column} <= {high:g})) NOT VALID')
-    op.execute('ALTER TABLE patient ADD CONSTRAINT ck_patient_birth_year_max CHECK '
-               '(birth_year IS NULL OR birth_year <= 2100) NOT VALID')
+    """Added NOT VALID (no table scan, no failure on old rows), then validated where the
+    existing rows satisfy them, which is every database without values out of bounds."""
+    added = [(table, f'ck_{table}_{column}_range',
+              f'{column} IS NULL OR ({column} >= {low:g} AND {column} <= {high:g})')
+             for table, column, low, high in RANGES]
+    added.append(('patient', 'ck_patient_birth_year_max', 'birth_year IS NULL OR birth_year <= 2100'))
     op.execute('ALTER TABLE score DROP CONSTRAINT ck_score_value_in_range')
-    op.execute(f'ALTER TABLE score ADD CONSTRAINT ck_score_value_in_range CHECK ({_score_check()}) NOT VALID')
+    added.append(('score', 'ck_score_value_in_range', _score_check()))
+    bind = op.get_bind()
+    for table, name, condition in added:
+        op.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT {name} CHECK ({condition}) NOT VALID')
+        breaking = bind.execute(sa.text(f'SELECT count(*) FROM "{table}" WHERE NOT ({condition})')).scalar()
+        if not breaking:
+            op.execute(f'ALTER TABLE "{table}" VALIDATE CONSTRAINT {name}')
 
 
 def _score_check() -> str:
