@@ -22,6 +22,7 @@ fi
 echo "Engines: SQLite${CLINIC_TEST_DATABASE_URL:+ and PostgreSQL ($CLINIC_TEST_DATABASE_URL)}"
 
 .venv/bin/ruff check .
+.venv/bin/python scripts/audit-deps.py
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import Session
+from flask import Flask
 from werkzeug.serving import make_server
 
 from clinic import create_app
@@ -25,6 +26,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 class LiveClinic:
     url: str
     clinic: Clinic
+    app: Flask
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +42,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveClinic]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveClinic(f"http://127.0.0.1:{server.server_port}", clinic)
+    yield LiveClinic(f"http://127.0.0.1:{server.server_port}", clinic, app)
     server.shutdown()
     get_engine(app).dispose()
 
