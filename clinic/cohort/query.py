@@ -43,7 +43,7 @@ def included_patients(session: Session, f: CohortFilters, timezone: str) -> pd.D
     """patient_id, arm: patients whose index (first) procedure matches the filters."""
     patients = _frame(session, select(Patient.id, StudyArm.label, Site.code)
                       .join(Enrollment, Enrollment.patient_id == Patient.id)
-                      .join(StudyArm, StudyArm.id == Enrollment.arm_id)
+                      .join(StudyArm, StudyArm.id == Enrollment.arm_id, isouter=True)
                       .join(Site, Site.id == Patient.site_id)
                       .where(Patient.study_id == f.study_id), ["patient_id", "arm", "site"])
     procedures = _frame(session, select(Procedure.id, Procedure.patient_id, Procedure.performed_at,
@@ -67,6 +67,7 @@ def included_patients(session: Session, f: CohortFilters, timezone: str) -> pd.D
         with_level = _frame(session, select(ProcedureTarget.procedure_id)
                             .where(ProcedureTarget.level == f.level), ["procedure_id"])
         frame = frame[frame["procedure_id"].isin(with_level["procedure_id"])]
+    frame = frame[frame["arm"].notna()]  # registry: modality of none of the groups
     return frame[["patient_id", "arm"]].reset_index(drop=True)
 
 

@@ -9,7 +9,7 @@ from clinic.catalog import LATERALITY, NUMBER_BOUNDS, ROOTS, SEXES
 from clinic.contact.addresses import normalize_email
 from clinic.exceptions import ValidationError
 
-STUDY_CODE_MAX, DIAGNOSIS_MAX = 30, 300
+STUDY_CODE_MAX, DIAGNOSIS_MAX, CONSENT_VERSION_MAX = 30, 300, 40
 IDENTITY_LIMITS = {"name": 200, "mrn": 50, "phone": 40}  # patient_identity (e-mail: below)
 
 
@@ -23,6 +23,31 @@ class PatientInput:
     diagnosis: str | None = None
     symptom_duration_months: float | None = None
     root_laterality: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConsentInput:
+    """Informed consent, as the enrollment records it."""
+
+    signed_on: date | None
+    form_version: str | None
+    taken_by_id: int | None = None
+
+
+def validate_consent(c: ConsentInput, today: date) -> None:
+    errors: dict[str, str] = {}
+    if c.signed_on is None:
+        errors["consent_on"] = "Enter the date the patient signed the consent form."
+    elif c.signed_on > today:
+        errors["consent_on"] = "The consent cannot be signed in the future."
+    elif c.signed_on.year < 2000:
+        errors["consent_on"] = "Enter the date the consent form was signed."
+    if not (c.form_version or "").strip():
+        errors["consent_version"] = "Enter the version of the consent form signed."
+    elif len(c.form_version.strip()) > CONSENT_VERSION_MAX:  # type: ignore[union-attr]
+        errors["consent_version"] = f"Use at most {CONSENT_VERSION_MAX} characters."
+    if errors:
+        raise ValidationError(errors)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ from sqlmodel import Session, select
 
 from clinic.enrollment.exceptions import NotEligible
 from clinic.enrollment.inputs import (
+    ConsentInput,
     IdentityInput,
     PatientInput,
+    validate_consent,
     validate_identity,
     validate_patient,
 )
@@ -28,7 +30,7 @@ from clinic.models import (
 )
 from clinic.models.base import utcnow
 from clinic.protocol.allocation import stratum_for
-from clinic.protocol.definition import strata_from_json
+from clinic.protocol.definition import REGISTRY, strata_from_json
 from clinic.protocol.eligibility_rules import Criterion, CriterionKind, evaluate
 from clinic.protocol.exceptions import StratumError
 from clinic.reminders import reconcile_patient_reminders
@@ -58,25 +60,46 @@ def screen(session: Session, *, study: Study, site_id: int, answers: dict[str, b
     return screening, problems
 
 
+def check_open(study: Study) -> None:
+    """Enrollment only into an active study (a draft is not started, a closed one is)."""
+    if study.status == "planning":
+        raise ValidationError({"study": f"{study.code} is a draft: a coordinator activates it "
+                                        "before the first enrollment."})
+    if study.status != "recruiting":
+        raise ValidationError({"study": f"Enrollment into {study.code} is closed."})
+
+
 def enroll(session: Session, *, study: Study, screening: Screening, patient: PatientInput,
            identity: IdentityInput | None, factors: dict[str, int], enrolled_on: date,
-           actor_id: int | None) -> Enrollment:
-    """Enroll an eligible screened candidate: allocate, register, plan the baseline."""
+           actor_id: int | None, consent: ConsentInput | None = None) -> Enrollment:
+    """Enroll an eligible screened candidate: allocate (randomized) or register (registry),
+    record the consent, plan the baseline.
+
+    ``consent`` None: consent signed on the enrollment day on the study's current form
+    (the demo and the tests; the screens always ask).
+    """
     if not screening.is_eligible:
         raise NotEligible(_failing_criteria(session, screening))
     if screening.patient_id is not None:
         raise ValidationError({"screening": "This screening already led to an enrollment."})
+    check_open(study)
     validate_patient(patient, enrolled_on)
     if identity is not None:
         validate_identity(identity)
+    consent = consent or ConsentInput(enrolled_on, study.consent_version or "not recorded",
+                                      actor_id)
+    validate_consent(consent, enrolled_on)
     stratum = _stratum(study, factors)
     _check_code_free(session, study.id, patient.study_code)  # type: ignore[arg-type]
-    slot = next_free_slot(session, study.id, stratum)  # type: ignore[arg-type]
+    registry = study.design_type == REGISTRY
+    slot = None if registry else next_free_slot(session, study.id, stratum)  # type: ignore[arg-type]
     record = _register(session, study, screening.site_id, patient, identity)
     enrollment = Enrollment(
-        patient_id=record.id, study_id=study.id, arm_id=slot.arm_id, stratum=stratum,  # type: ignore[arg-type]
-        allocation_slot_id=slot.id, enrolled_on=enrolled_on, randomized_at=utcnow(),
-        randomized_by_id=actor_id)
+        patient_id=record.id, study_id=study.id, arm_id=slot.arm_id if slot else None,  # type: ignore[arg-type]
+        stratum=stratum, allocation_slot_id=slot.id if slot else None,
+        enrolled_on=enrolled_on, randomized_at=utcnow(), randomized_by_id=actor_id,
+        consent_on=consent.signed_on, consent_version=(consent.form_version or "").strip(),
+        consent_taken_by_id=consent.taken_by_id or actor_id)
     session.add(enrollment)
     screening.patient_id = record.id
     session.add(screening)
@@ -87,7 +110,7 @@ def enroll(session: Session, *, study: Study, screening: Screening, patient: Pat
 
 def _stratum(study: Study, factors: dict[str, int]) -> str:
     rules = strata_from_json(study.strata_rules or [])
-    if not rules:
+    if not rules or study.design_type == REGISTRY:
         return "all"
     try:
         return stratum_for(factors, rules)
@@ -163,8 +186,9 @@ def withdraw(session: Session, *, enrollment: Enrollment, reason: str,
 def screen_and_enroll(session: Session, *, study: Study, site_id: int,
                       answers: dict[str, bool | None], patient: PatientInput,
                       identity: IdentityInput | None, factors: dict[str, int],
-                      enrolled_on: date,
-                      actor_id: int | None) -> tuple[Screening, Enrollment | None, list[str]]:
+                      enrolled_on: date, actor_id: int | None,
+                      consent: ConsentInput | None = None,
+                      ) -> tuple[Screening, Enrollment | None, list[str]]:
     """The screening visit: check every input first, then record the screening and,
     when the candidate is eligible, enroll with the next concealed allocation.
 
@@ -172,9 +196,12 @@ def screen_and_enroll(session: Session, *, study: Study, site_id: int,
     candidate leaves only the screening (a screen failure for the flow diagram)
     and the failing criteria are returned.
     """
+    check_open(study)
     validate_patient(patient, enrolled_on)
     if identity is not None:
         validate_identity(identity)
+    if consent is not None:
+        validate_consent(consent, enrolled_on)
     if session.get(Site, site_id) is None:
         raise ValidationError({"site_id": "Choose a site from the list."})
     _stratum(study, factors)
@@ -185,5 +212,5 @@ def screen_and_enroll(session: Session, *, study: Study, site_id: int,
         return screening, None, problems
     enrollment = enroll(session, study=study, screening=screening, patient=patient,
                         identity=identity, factors=factors, enrolled_on=enrolled_on,
-                        actor_id=actor_id)
+                        actor_id=actor_id, consent=consent)
     return screening, enrollment, []

@@ -10,19 +10,34 @@ from sqlmodel import Session, select
 from clinic.edits import REASON_MAX
 from clinic.exceptions import ValidationError
 from clinic.followup.scores import ScoredValue, parse_mode, score_entries
-from clinic.models import Assessment, Patient, Score, ScoreSection, StudyMeasure, StudyTimepoint
+from clinic.models import (
+    Assessment,
+    Enrollment,
+    Patient,
+    Score,
+    ScoreSection,
+    StudyMeasure,
+    StudyTimepoint,
+)
 from clinic.models.base import utcnow
+from clinic.protocol.measures import MeasureRule, instruments_at
 from clinic.reminders import reconcile_reminders
 
 
 def measures_at(session: Session, assessment: Assessment) -> list[str]:
-    """The instruments the study collects at this assessment's timepoint."""
+    """The instruments the study collects at this assessment (its timepoint, the patient's
+    stratum, and, once recorded, the protocol as it stood then)."""
     timepoint = session.get(StudyTimepoint, assessment.timepoint_id)
     assert timepoint is not None
     rows = session.exec(select(StudyMeasure).where(StudyMeasure.study_id == timepoint.study_id)
                         .order_by(StudyMeasure.position)).all()
-    return [m.instrument for m in rows
-            if m.timepoint_codes is None or timepoint.code in m.timepoint_codes]
+    stratum = None
+    if any(m.strata for m in rows):
+        stratum = session.exec(select(Enrollment.stratum).where(
+            Enrollment.patient_id == assessment.patient_id)).first()
+    recorded = assessment.completed_at if assessment.state != "pending" else None
+    return instruments_at([MeasureRule(m.instrument, m.timepoint_codes, m.strata, m.added_at)
+                           for m in rows], timepoint.code, stratum, recorded)
 
 
 def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[str, Any],

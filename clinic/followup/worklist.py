@@ -54,7 +54,7 @@ def worklist(session: Session, *, today: date, site_id: int | None = None,
              .join(Site, Site.id == Patient.site_id)
              .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)
              .join(Enrollment, Enrollment.patient_id == Patient.id)
-             .join(StudyArm, StudyArm.id == Enrollment.arm_id)
+             .join(StudyArm, StudyArm.id == Enrollment.arm_id, isouter=True)
              .where(Assessment.state == "pending", status.in_(statuses),
                     Assessment.window_open <= today + timedelta(days=upcoming_days)))
     if with_identity:

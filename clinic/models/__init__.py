@@ -12,6 +12,7 @@ from clinic.models.safety import AdverseEvent
 from clinic.models.security import FormDraft, PasswordReset, SecurityEvent, UserSession
 from clinic.models.study import (
     EligibilityCriterion,
+    ProtocolAmendment,
     Study,
     StudyArm,
     StudyMeasure,
@@ -21,6 +22,7 @@ from clinic.models.study import (
 __all__ = [
     "AdverseEvent", "ApiToken", "AllocationSlot", "Assessment", "AuditEvent", "DeliveryAttempt",
     "EligibilityCriterion", "FormDraft", "IdentityAuditEvent", "NurseDigest", "PasswordReset",
+    "ProtocolAmendment",
     "Reminder", "SchedulerLease", "SecurityEvent", "UserSession",
     "Enrollment", "Injectate", "Medication", "Patient", "PatientIdentity", "Procedure",
     "ProcedureTarget", "RootLaterality", "Score", "ScoreSection", "Screening",

@@ -59,7 +59,9 @@ class Enrollment(Audited, SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", unique=True)
     study_id: int = Field(foreign_key="study.id", index=True)
-    arm_id: int = Field(foreign_key="study_arm.id", index=True)
+    # randomized: the allocated arm; registry: the group of the index procedure's modality
+    # (None until that procedure is recorded, or when its modality is none of the groups)
+    arm_id: int | None = Field(default=None, foreign_key="study_arm.id", index=True)
     stratum: str = Field(max_length=60)
     allocation_slot_id: int | None = Field(default=None, foreign_key="allocation_slot.id",
                                            unique=True)
@@ -69,4 +71,7 @@ class Enrollment(Audited, SQLModel, table=True):
     status: str = Field(default="enrolled", max_length=20)
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     withdrawal_reason: str | None = Field(default=None, max_length=500)
+    consent_on: date | None = None  # informed consent: the date signed
+    consent_version: str | None = Field(default=None, max_length=40)  # version of the form
+    consent_taken_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     version: int = Field(default=1)

@@ -13,11 +13,13 @@ from clinic.catalog import (
     STUDY_STATUSES,
 )
 from clinic.models.base import UTCDateTime, check_in, in_bounds, utcnow
+from clinic.protocol.definition import DESIGN_TYPES
 
 
 class Study(SQLModel, table=True):
     __table_args__ = (
         check_in("status", STUDY_STATUSES, "status_known"),
+        check_in("design_type", DESIGN_TYPES, "design_type_known"),
         CheckConstraint("steroid_cap_mg IS NULL OR steroid_cap_mg >= 0", name="cap_non_negative"),
         *in_bounds("steroid_cap_mg"),
     )
@@ -35,6 +37,12 @@ class Study(SQLModel, table=True):
     block_multipliers: list[int] = Field(default_factory=lambda: [1, 2, 3], sa_column=Column(JSON))
     sequence_generated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # randomized trial, or registry (no allocation: the group is the index modality)
+    design_type: str = Field(default="randomized", max_length=20)
+    consent_version: str | None = Field(default=None, max_length=40)  # current consent form
+    # registry: {"treated": arm code, "covariates": [...], "caliper_sd": 0.2 | null}
+    matching: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    protocol_version: int = Field(default=1)  # 1 + the number of amendments
 
 
 class StudyArm(SQLModel, table=True):
@@ -92,6 +100,12 @@ class StudyMeasure(SQLModel, table=True):
     instrument: str = Field(max_length=40)
     timepoint_codes: list[str] | None = Field(default=None, sa_column=Column(JSON))
     position: int = Field(default=0)
+    # only for patients whose stratum holds one of these bin codes (None: everyone)
+    strata: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    response_categories: bool = Field(default=False)  # NRS/VAS weighted value vs baseline
+    # timepoint code -> when an amendment added it (ISO time): a visit completed before
+    # that is not asked for this measure afterwards
+    added_at: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class EligibilityCriterion(SQLModel, table=True):
@@ -107,3 +121,21 @@ class EligibilityCriterion(SQLModel, table=True):
     kind: str = Field(max_length=20)
     text: str = Field(max_length=500)
     position: int = Field(default=0)
+
+
+class ProtocolAmendment(SQLModel, table=True):
+    """A change of an active study's protocol: numbered, with a reason, the protocol
+    before and after, and a summary listed in the report's methods."""
+
+    __tablename__ = "protocol_amendment"
+    __table_args__ = (UniqueConstraint("study_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    number: int
+    made_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    made_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    reason: str = Field(max_length=500)
+    summary: str = Field(max_length=2000)
+    before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    after: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))

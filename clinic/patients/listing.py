@@ -32,7 +32,7 @@ def patient_rows(session: Session, *, site_id: int | None = None, arm_id: int | 
                     Enrollment.enrolled_on, Enrollment.status, next_due.c.next_due)
              .join(Site, Site.id == Patient.site_id)
              .join(Enrollment, Enrollment.patient_id == Patient.id)
-             .join(StudyArm, StudyArm.id == Enrollment.arm_id)
+             .join(StudyArm, StudyArm.id == Enrollment.arm_id, isouter=True)
              .join(next_due, next_due.c.patient_id == Patient.id, isouter=True)
              .order_by(Patient.study_code).limit(limit))
     if site_id is not None:

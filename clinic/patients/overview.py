@@ -23,11 +23,13 @@ from clinic.models import (
     RootLaterality,
     Score,
     Site,
+    Study,
     StudyArm,
     StudyMeasure,
     StudyTimepoint,
     User,
 )
+from clinic.protocol.definition import REGISTRY
 from clinic.scheduling.windows import PlannedVisit, status_on
 
 
@@ -61,6 +63,8 @@ class PatientRecord:
     identity: PatientIdentity | None = None
     audit: dict[tuple[str, int], list[AuditEvent]] = field(default_factory=dict)
     users: dict[int, str] = field(default_factory=dict)
+    is_registry: bool = False
+    consent_taken_by: str | None = None
 
 
 def patient_record(session: Session, patient: Patient, *, today: date,
@@ -70,7 +74,8 @@ def patient_record(session: Session, patient: Patient, *, today: date,
     record = PatientRecord(
         patient=patient, site=session.get(Site, patient.site_id),  # type: ignore[arg-type]
         enrollment=enrollment,
-        arm=session.get(StudyArm, enrollment.arm_id) if enrollment else None,
+        arm=session.get(StudyArm, enrollment.arm_id) if enrollment and enrollment.arm_id
+        else None,
         roots=list(session.exec(select(RootLaterality).where(
             RootLaterality.patient_id == patient.id).order_by(RootLaterality.root))),
         procedures=_procedures(session, patient.id),  # type: ignore[arg-type]
@@ -83,6 +88,11 @@ def patient_record(session: Session, patient: Patient, *, today: date,
     if with_identity:
         record.identity = session.exec(select(PatientIdentity).where(
             PatientIdentity.patient_id == patient.id)).first()
+    study = session.get(Study, patient.study_id)
+    record.is_registry = study is not None and study.design_type == REGISTRY
+    if enrollment is not None and enrollment.consent_taken_by_id:
+        taker = session.get(User, enrollment.consent_taken_by_id)
+        record.consent_taken_by = taker.name if taker else None
     record.audit = audit_history(session, record)
     ids = {e.user_id for events in record.audit.values() for e in events if e.user_id}
     record.users = {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))}  # type: ignore[union-attr,misc]

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from clinic.audit import set_actor
 from clinic.edits import claim, require_reason
+from clinic.enrollment.groups import assign_registry_group
 from clinic.exceptions import ValidationError
 from clinic.models import Injectate, Patient, Procedure, ProcedureTarget
 from clinic.procedures.inputs import (
@@ -73,6 +74,8 @@ def correct_procedure(session: Session, *, patient: Patient, procedure: Procedur
     session.flush()
     if "performed_at" in changed:
         schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
+    if {"performed_at", "modality"} & set(changed):
+        assign_registry_group(session, patient)
     return changed + ["targets"] * replace_targets + ["injectates"] * replace_injectates
 
 

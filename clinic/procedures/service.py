@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from clinic.audit import set_actor
 from clinic.edits import claim, require_reason
+from clinic.enrollment.groups import assign_registry_group
 from clinic.exceptions import ValidationError
 from clinic.models import Injectate, Patient, Procedure, ProcedureTarget
 from clinic.procedures.inputs import (
@@ -29,6 +30,7 @@ def record_procedure(session: Session, *, patient: Patient, data: ProcedureInput
     add_injectates(session, procedure, data.injectates)
     session.flush()
     schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
+    assign_registry_group(session, patient)
     return procedure
 
 
@@ -66,6 +68,7 @@ def reschedule_procedure(session: Session, *, patient: Patient, procedure: Proce
     session.add(procedure)
     session.flush()
     schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
+    assign_registry_group(session, patient)
     return procedure
 
 

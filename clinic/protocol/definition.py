@@ -21,6 +21,27 @@ class ArmDefinition:
 class MeasureDefinition:
     instrument: str
     timepoints: tuple[str, ...] | None = None  # None: every timepoint
+    strata: tuple[str, ...] | None = None  # None: every patient; else these bin codes only
+    response_categories: bool = False  # NRS/VAS: weighted value and category vs baseline
+
+
+@dataclass(frozen=True)
+class MatchingSpec:
+    """Propensity-score matching of a registry (observational) study.
+
+    ``treated`` is the arm (group) whose patients each get a match from the others;
+    ``covariates`` name baseline variables (see clinic.protocol.document.COVARIATES);
+    ``caliper_sd`` is in standard deviations of the logit of the score (None: none).
+    """
+
+    treated: str
+    covariates: tuple[str, ...]
+    caliper_sd: float | None = 0.2
+
+
+RANDOMIZED, REGISTRY = "randomized", "registry"
+DESIGN_TYPES = {RANDOMIZED: "Randomized trial",
+                REGISTRY: "Registry (observational, not randomized)"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +58,13 @@ class StudyDefinition:
     steroid_cap_mg: float | None = None
     is_synthetic: bool = False
     notes: dict[str, str] = field(default_factory=dict)
+    design_type: str = RANDOMIZED
+    consent_version: str | None = None
+    matching: MatchingSpec | None = None
+
+    @property
+    def is_registry(self) -> bool:
+        return self.design_type == REGISTRY
 
     @property
     def arm_ratios(self) -> dict[str, int]:

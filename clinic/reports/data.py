@@ -141,7 +141,7 @@ def _patients(session: Session, sid: int) -> pd.DataFrame:
                    Patient.age_at_enrollment, Patient.birth_year, Patient.bmi,
                    Enrollment.enrolled_on, Enrollment.status, Enrollment.withdrawal_reason)
             .join(Patient, Patient.id == Enrollment.patient_id)
-            .join(StudyArm, StudyArm.id == Enrollment.arm_id)
+            .join(StudyArm, StudyArm.id == Enrollment.arm_id, isouter=True)
             .join(Site, Site.id == Patient.site_id)
             .where(Enrollment.study_id == sid).order_by(Patient.study_code))
     df = _frame(session, stmt)

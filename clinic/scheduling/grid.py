@@ -44,7 +44,7 @@ def status_grid(session: Session, *, study_id: int, today: date, site_id: int | 
                     Assessment.id, Assessment.timepoint_id, Assessment.target_date, status)
              .join(Site, Site.id == Patient.site_id)
              .join(Enrollment, Enrollment.patient_id == Patient.id)
-             .join(StudyArm, StudyArm.id == Enrollment.arm_id)
+             .join(StudyArm, StudyArm.id == Enrollment.arm_id, isouter=True)
              .join(Assessment, Assessment.patient_id == Patient.id, isouter=True)
              .where(Patient.study_id == study_id)
              .order_by(Patient.study_code))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, select
 
 from clinic.exceptions import NotFound, ValidationError
 from clinic.models import EligibilityCriterion, Study, StudyArm, StudyMeasure, StudyTimepoint
 from clinic.protocol.definition import (
     ArmDefinition,
+    MatchingSpec,
     MeasureDefinition,
     StudyDefinition,
     strata_from_json,
@@ -17,15 +20,19 @@ from clinic.protocol.eligibility_rules import Criterion, CriterionKind
 from clinic.scheduling.windows import TimepointSpec, validate_schedule
 
 
-def create_study(session: Session, definition: StudyDefinition) -> Study:
+def create_study(session: Session, definition: StudyDefinition,
+                 status: str = "recruiting") -> Study:
     if session.exec(select(Study).where(Study.code == definition.code)).first():
         raise ValidationError({"code": f"A study with code {definition.code!r} exists."})
     validate_schedule(definition.timepoints)
     study = Study(
         code=definition.code, title=definition.title, design=definition.design,
-        is_synthetic=definition.is_synthetic, steroid_cap_mg=definition.steroid_cap_mg,
+        status=status, is_synthetic=definition.is_synthetic,
+        steroid_cap_mg=definition.steroid_cap_mg,
         strata_rules=strata_to_json(definition.strata),
         block_multipliers=list(definition.block_multipliers),
+        design_type=definition.design_type, consent_version=definition.consent_version,
+        matching=matching_to_json(definition.matching),
     )
     session.add(study)
     session.flush()
@@ -46,7 +53,9 @@ def _add_children(session: Session, study_id: int, d: StudyDefinition) -> None:
     for i, m in enumerate(d.measures):
         codes = list(m.timepoints) if m.timepoints is not None else None
         session.add(StudyMeasure(study_id=study_id, instrument=m.instrument,
-                                 timepoint_codes=codes, position=i))
+                                 timepoint_codes=codes, position=i,
+                                 strata=list(m.strata) if m.strata is not None else None,
+                                 response_categories=m.response_categories))
     for i, c in enumerate(d.criteria):
         session.add(EligibilityCriterion(study_id=study_id, code=c.code, kind=str(c.kind),
                                          text=c.text, position=i))
@@ -72,14 +81,30 @@ def load_definition(session: Session, study: Study) -> StudyDefinition:
         code=study.code, title=study.title, design=study.design,
         arms=tuple(ArmDefinition(a.code, a.label, a.modality, a.allocation_ratio) for a in arms),
         timepoints=tuple(timepoint_spec(t) for t in timepoints(session, sid)),  # type: ignore[arg-type]
-        measures=tuple(MeasureDefinition(m.instrument, _codes(m.timepoint_codes))
+        measures=tuple(MeasureDefinition(m.instrument, _codes(m.timepoint_codes),
+                                         _codes(m.strata), m.response_categories)
                        for m in measures(session, sid)),  # type: ignore[arg-type]
         criteria=tuple(Criterion(c.code, CriterionKind(c.kind), c.text)
                        for c in criteria(session, sid)),  # type: ignore[arg-type]
         strata=strata_from_json(study.strata_rules or []),
         block_multipliers=tuple(study.block_multipliers or (1, 2, 3)),
         steroid_cap_mg=study.steroid_cap_mg, is_synthetic=study.is_synthetic,
+        design_type=study.design_type, consent_version=study.consent_version,
+        matching=matching_from_json(study.matching),
     )
+
+
+def matching_to_json(spec: MatchingSpec | None) -> dict[str, Any] | None:
+    if spec is None:
+        return None
+    return {"treated": spec.treated, "covariates": list(spec.covariates),
+            "caliper_sd": spec.caliper_sd}
+
+
+def matching_from_json(data: dict[str, Any] | None) -> MatchingSpec | None:
+    if not data:
+        return None
+    return MatchingSpec(str(data["treated"]), tuple(data["covariates"]), data.get("caliper_sd"))
 
 
 def _codes(codes: list[str] | None) -> tuple[str, ...] | None:

@@ -12,7 +12,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, text, update
 from sqlmodel import Session, SQLModel, select
 
 from clinic.db import alembic_config, get_engine
@@ -80,3 +80,24 @@ def test_0004_fills_in_the_parent_of_existing_child_events(private_engine):
         assert {e.action for e in deleted} == {"create", "delete"}
         own = session.exec(select(AuditEvent).where(AuditEvent.entity == "procedure")).all()
         assert own and all(e.parent_entity is None for e in own)
+
+
+def test_0007_upgrades_a_filled_database_without_losing_a_row(private_engine):
+    """0007 rebuilds ``enrollment`` on SQLite (its arm may now be empty): every row, check
+    and length guard survives, also with foreign keys enforced."""
+    from clinic.models import Enrollment, PatientIdentity
+
+    _migrate(private_engine, "head")
+    with Session(private_engine, expire_on_commit=False) as session:
+        study = make_study(session)
+        for _ in range(3):
+            patient, _ = make_patient(session, study)
+            make_procedure(session, patient)
+        session.commit()
+    _migrate(private_engine, "0006", down=True)
+    _migrate(private_engine, "head")
+    with Session(private_engine) as session:
+        assert len(session.exec(select(Enrollment)).all()) == 3
+        assert len(session.exec(select(PatientIdentity)).all()) == 3
+        with pytest.raises(Exception, match="(?i)check|length|too long"):  # the database's own
+            session.execute(update(Enrollment.__table__).values(stratum="s" * 61))

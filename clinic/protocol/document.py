@@ -1,0 +1,271 @@
+"""The protocol file's content, validated (pure: pydantic, no Flask, no database).
+
+A study protocol is one document: what the study is, its arms (or, in a registry, its
+comparison groups), timepoints with their windows, the measures at each timepoint,
+eligibility criteria, randomization (strata, blocks) or matching (registry). The same
+document is read from a TOML file, posted as JSON to the API, edited in the study
+builder, and written back by ``study export``. Every problem names its field as a path,
+``timepoints[3].window_after_days``, so a file can point to its line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from clinic import catalog
+from clinic.protocol.definition import RANDOMIZED
+
+FORMAT_VERSION = 1
+CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+STUDY_CODE = r"^[A-Z0-9][A-Z0-9_-]*$"
+MAX_ARMS, MAX_TIMEPOINTS, MAX_CRITERIA, MAX_FACTORS, MAX_BINS = 8, 30, 60, 4, 12
+MAX_OFFSET_DAYS = 3_650  # ten years of follow-up
+# Baseline variables a registry may match on (besides baseline scores, see below).
+BASE_COVARIATES = {"age": "Age", "sex": "Sex (female)", "bmi": "BMI",
+                   "symptom_duration_months": "Symptom duration (months)"}
+BASELINE_SCORE = "baseline_"  # baseline_<instrument>: the score at the baseline timepoint
+
+Code = Annotated[str, Field(min_length=1, max_length=20, pattern=CODE)]
+Label = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+
+
+class Arm(Part):
+    code: Code
+    label: Annotated[str, Field(min_length=1, max_length=200)]
+    modality: Literal[tuple(catalog.MODALITIES)]  # type: ignore[valid-type]
+    ratio: Annotated[int, Field(ge=1, le=10, strict=True)] = 1
+
+
+class Timepoint(Part):
+    code: Code
+    label: Label
+    offset_days: Annotated[int, Field(ge=-365, le=MAX_OFFSET_DAYS, strict=True)]
+    window_before_days: Annotated[int, Field(ge=0, le=365, strict=True)] = 0
+    window_after_days: Annotated[int, Field(ge=0, le=365, strict=True)] = 0
+    baseline: bool = False
+
+
+class Measure(Part):
+    instrument: Literal[tuple(catalog.SCORE_RANGES)]  # type: ignore[valid-type]
+    timepoints: list[Code] | None = Field(
+        None, max_length=MAX_TIMEPOINTS, description="Timepoint codes; omitted: every one")
+    strata: list[Code] | None = Field(
+        None, max_length=MAX_BINS, description="Only for patients in these strata bins (e.g. "
+                                               "the NDI for cervical, the ODI for lumbar)")
+    response_categories: bool = Field(
+        False, description="NRS/VAS: report the weighted value ((before − after) / before) "
+                           "and its response category against the baseline")
+
+
+class CriterionPart(Part):
+    code: Annotated[str, Field(min_length=1, max_length=40, pattern=CODE)]
+    kind: Literal["inclusion", "exclusion"]
+    text: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class BinPart(Part):
+    code: Annotated[str, Field(min_length=1, max_length=20, pattern=CODE)]
+    low: Annotated[int, Field(ge=0, le=1_000, strict=True)]
+    high: Annotated[int, Field(ge=0, le=1_000, strict=True)]
+
+
+class Factor(Part):
+    name: Annotated[str, Field(min_length=1, max_length=30, pattern=r"^[a-z][a-z0-9_]*$")]
+    bins: list[BinPart] = Field(min_length=1, max_length=MAX_BINS)
+
+
+class Randomization(Part):
+    block_multipliers: list[Annotated[int, Field(ge=1, le=10, strict=True)]] = Field(
+        default_factory=lambda: [1, 2, 3], min_length=1, max_length=6)
+    strata: list[Factor] = Field(default_factory=list, max_length=MAX_FACTORS)
+
+
+class Matching(Part):
+    treated: Code = Field(description="The arm (group) whose patients each get a match")
+    covariates: list[Annotated[str, Field(max_length=40)]] = Field(min_length=1, max_length=12)
+    caliper_sd: Annotated[float, Field(gt=0, le=2)] | None = Field(
+        0.2, description="In SD of the logit of the propensity score; omit for none")
+
+
+class ProtocolDocument(Part):
+    format: Literal[1] = FORMAT_VERSION
+    code: Annotated[str, Field(min_length=1, max_length=20, pattern=STUDY_CODE)]
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    design: Annotated[str, Field(min_length=1, max_length=300)]
+    design_type: Literal["randomized", "registry"] = "randomized"
+    synthetic: bool = False
+    consent_version: Annotated[str, Field(max_length=40)] | None = None
+    steroid_cap_mg: Annotated[float, Field(ge=0, le=10_000)] | None = None
+    arms: list[Arm] = Field(min_length=1, max_length=MAX_ARMS)
+    timepoints: list[Timepoint] = Field(min_length=1, max_length=MAX_TIMEPOINTS)
+    measures: list[Measure] = Field(min_length=1, max_length=len(catalog.SCORE_RANGES))
+    criteria: list[CriterionPart] = Field(default_factory=list, max_length=MAX_CRITERIA)
+    randomization: Randomization | None = None
+    matching: Matching | None = None
+
+
+Problem = tuple[tuple[Any, ...], str]  # (path, message)
+
+
+def check_document(doc: ProtocolDocument) -> list[Problem]:
+    """The rules that span fields (pydantic checked each field on its own)."""
+    problems: list[Problem] = []
+    for name, items, key in (("arms", doc.arms, "code"), ("timepoints", doc.timepoints, "code"),
+                             ("measures", doc.measures, "instrument"),
+                             ("criteria", doc.criteria, "code")):
+        problems += _duplicates((name,), items, key)
+    problems += _design(doc)
+    problems += _schedule(doc)
+    problems += _measures(doc)
+    if doc.randomization is not None:
+        problems += _strata(doc.randomization)
+    return problems
+
+
+def _duplicates(prefix: tuple[Any, ...], items: list[Any], key: str) -> list[Problem]:
+    seen: dict[str, int] = {}
+    problems = []
+    for i, item in enumerate(items):
+        value = getattr(item, key)
+        if value in seen:
+            problems.append(((*prefix, i, key), f"duplicate {key} {value!r} (also "
+                                                f"{path_text((*prefix, seen[value]))})"))
+        seen.setdefault(value, i)
+    return problems
+
+
+def _design(doc: ProtocolDocument) -> list[Problem]:
+    problems: list[Problem] = []
+    if doc.design_type == RANDOMIZED:
+        if len(doc.arms) < 2:
+            problems.append((("arms",), "a randomized study needs at least 2 arms"))
+        if doc.matching is not None:
+            problems.append((("matching",), "matching is for registry studies; a randomized "
+                                             "study compares its arms as randomized"))
+        return problems
+    if doc.randomization is not None and doc.randomization.strata:
+        problems.append((("randomization",), "a registry does not randomize: remove the "
+                                              "randomization section"))
+    modalities: dict[str, int] = {}
+    for i, arm in enumerate(doc.arms):
+        if arm.modality in modalities:
+            other = modalities[arm.modality]
+            problems.append((("arms", i, "modality"), f"each group of a registry is one "
+                             f"guidance modality; {arm.modality!r} is also arms[{other}]"))
+        modalities.setdefault(arm.modality, i)
+        if arm.ratio != 1:
+            problems.append((("arms", i, "ratio"), "a registry has no allocation ratio"))
+    if doc.matching is not None:
+        problems += _matching(doc)
+    return problems
+
+
+def _matching(doc: ProtocolDocument) -> list[Problem]:
+    assert doc.matching is not None
+    problems: list[Problem] = []
+    if doc.matching.treated not in {a.code for a in doc.arms}:
+        problems.append((("matching", "treated"), f"{doc.matching.treated!r} is not an arm code"))
+    allowed = set(covariate_names(doc))
+    for i, name in enumerate(doc.matching.covariates):
+        if name not in allowed:
+            problems.append((("matching", "covariates", i),
+                             f"{name!r} is not a baseline variable; use one of "
+                             f"{', '.join(sorted(allowed))}"))
+    return problems
+
+
+def covariate_names(doc: ProtocolDocument) -> list[str]:
+    """Baseline variables available for matching: patient data and baseline scores."""
+    baseline = next((t.code for t in doc.timepoints if t.baseline), None)
+    scores = [f"{BASELINE_SCORE}{m.instrument}" for m in doc.measures
+              if baseline and (m.timepoints is None or baseline in m.timepoints)]
+    return [*BASE_COVARIATES, *scores]
+
+
+def _schedule(doc: ProtocolDocument) -> list[Problem]:
+    problems: list[Problem] = []
+    baselines = [i for i, t in enumerate(doc.timepoints) if t.baseline]
+    for i in baselines[1:]:
+        problems.append((("timepoints", i, "baseline"), "only one timepoint can be the baseline"))
+    follow_ups = sorted((t.offset_days, i) for i, t in enumerate(doc.timepoints) if not t.baseline)
+    for (_, a), (_, b) in zip(follow_ups, follow_ups[1:], strict=False):
+        first, second = doc.timepoints[a], doc.timepoints[b]
+        first_closes = first.offset_days + first.window_after_days
+        if first_closes >= second.offset_days - second.window_before_days:
+            problems.append((("timepoints", b, "window_before_days"),
+                             f"the window of {second.code!r} overlaps the window of "
+                             f"{first.code!r}: a visit could count for both"))
+    if baselines:
+        base = doc.timepoints[baselines[0]]
+        for i, t in enumerate(doc.timepoints):
+            if not t.baseline and t.offset_days < base.offset_days:
+                problems.append((("timepoints", i, "offset_days"),
+                                 f"{t.code!r} comes before the baseline"))
+    return problems
+
+
+def _measures(doc: ProtocolDocument) -> list[Problem]:
+    codes = {t.code for t in doc.timepoints}
+    bins = {b.code for f in (doc.randomization.strata if doc.randomization else []) for b in f.bins}
+    has_baseline = any(t.baseline for t in doc.timepoints)
+    problems: list[Problem] = []
+    for i, measure in enumerate(doc.measures):
+        for j, code in enumerate(measure.strata or []):
+            if code not in bins:
+                problems.append((("measures", i, "strata", j),
+                                 f"{code!r} is not a bin of the randomization strata"))
+        if measure.response_categories and (measure.instrument not in ("nrs", "vas")
+                                            or not has_baseline):
+            problems.append((("measures", i, "response_categories"),
+                             "response categories need a pain score (nrs or vas) and a "
+                             "baseline timepoint"))
+        for j, code in enumerate(measure.timepoints or []):
+            if code not in codes:
+                problems.append((("measures", i, "timepoints", j),
+                                 f"{code!r} is not a timepoint of this study"))
+        if measure.timepoints is not None and not measure.timepoints:
+            problems.append((("measures", i, "timepoints"),
+                             "list at least one timepoint, or leave the list out for all"))
+    return problems
+
+
+def _strata(randomization: Randomization) -> list[Problem]:
+    problems: list[Problem] = []
+    problems += _duplicates(("randomization", "strata"), randomization.strata, "name")
+    for f, factor in enumerate(randomization.strata):
+        where = ("randomization", "strata", f)
+        problems += _duplicates((*where, "bins"), factor.bins, "code")
+        ordered = sorted(enumerate(factor.bins), key=lambda pair: pair[1].low)
+        for b, item in enumerate(factor.bins):
+            if item.low > item.high:
+                problems.append(((*where, "bins", b, "high"),
+                                 f"high {item.high} is below low {item.low}"))
+        for (_, previous), (b, current) in zip(ordered, ordered[1:], strict=False):
+            if current.low <= previous.high:
+                problems.append(((*where, "bins", b, "low"),
+                                 f"bin {current.code!r} overlaps bin {previous.code!r}"))
+            elif current.low > previous.high + 1:
+                problems.append(((*where, "bins", b, "low"),
+                                 f"gap between bin {previous.code!r} (up to {previous.high}) "
+                                 f"and bin {current.code!r} (from {current.low}): values "
+                                 f"{previous.high + 1}–{current.low - 1} would fit no stratum"))
+    return problems
+
+
+def path_text(path: tuple[Any, ...]) -> str:
+    """("timepoints", 3, "window_after_days") → "timepoints[3].window_after_days"."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(document)"
+
+
+def is_code(text: str) -> bool:
+    return bool(re.match(CODE, text))

@@ -1,0 +1,217 @@
+"""Protocol files in TOML: read (with the line of each problem), write, and convert to and
+from the study definition the services use (pure: no Flask, no database).
+
+TOML is human-writable and carries no surprises (no implicit types, unlike YAML's
+"no" becoming false). Reading uses the standard library's tomllib; writing, tomli-w.
+Problems are reported as ``path: message`` with the line where the format allows:
+``line 41, timepoints[3].window_after_days: must be ≥ 0``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+import tomli_w
+from pydantic import ValidationError as SchemaError
+
+from clinic.protocol.allocation import Bin, StratificationFactor
+from clinic.protocol.definition import (
+    ArmDefinition,
+    MatchingSpec,
+    MeasureDefinition,
+    StudyDefinition,
+)
+from clinic.protocol.document import (
+    Arm,
+    BinPart,
+    CriterionPart,
+    Factor,
+    Matching,
+    Measure,
+    ProtocolDocument,
+    Randomization,
+    Timepoint,
+    check_document,
+    path_text,
+)
+from clinic.protocol.eligibility_rules import Criterion, CriterionKind
+from clinic.scheduling.windows import TimepointSpec
+
+MAX_FILE = 200_000  # characters
+
+
+@dataclass(frozen=True)
+class ProtocolProblem:
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}, " if self.line else ""
+        return f"{where}{self.path}: {self.message}"
+
+
+class ProtocolFileError(ValueError):
+    """The protocol is refused; ``problems`` says where and why, each on its own."""
+
+    def __init__(self, problems: list[ProtocolProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+    def as_errors(self) -> dict[str, str]:
+        return {p.path: (f"line {p.line}: " if p.line else "") + p.message for p in self.problems}
+
+
+def read_toml(text: str) -> ProtocolDocument:
+    """Parse and validate a protocol file; ProtocolFileError with every problem."""
+    if len(text) > MAX_FILE:
+        raise ProtocolFileError([ProtocolProblem("(file)", f"larger than {MAX_FILE} characters")])
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = getattr(error, "lineno", None)
+        raise ProtocolFileError([ProtocolProblem("(file)", f"not valid TOML: {error}",
+                                                 line)]) from error
+    return validate_data(data, lines=TomlLines(text))
+
+
+def validate_data(data: Any, lines: TomlLines | None = None) -> ProtocolDocument:
+    """Validate the document's data (from TOML or from JSON)."""
+    if not isinstance(data, dict):
+        raise ProtocolFileError([ProtocolProblem("(document)", "must be an object/table")])
+    try:
+        doc = ProtocolDocument.model_validate(data)
+    except SchemaError as error:
+        raise ProtocolFileError([_problem(tuple(e["loc"]), _message(e), lines)
+                                 for e in error.errors()]) from error
+    problems = check_document(doc)
+    if problems:
+        raise ProtocolFileError([_problem(path, message, lines) for path, message in problems])
+    return doc
+
+
+def _message(error: Any) -> str:
+    message = str(error["msg"])
+    if error["type"] == "greater_than_equal":
+        return f"must be ≥ {error['ctx']['ge']}"
+    if error["type"] == "less_than_equal":
+        return f"must be ≤ {error['ctx']['le']}"
+    if error["type"] == "extra_forbidden":
+        return "unknown field (a typo?)"
+    if error["type"] == "missing":
+        return "required"
+    return message[0].lower() + message[1:] if message else message
+
+
+def _problem(path: tuple[Any, ...], message: str, lines: TomlLines | None) -> ProtocolProblem:
+    clean = tuple(p for p in path if not (isinstance(p, str) and ("[" in p or p in _TAGS)))
+    return ProtocolProblem(path_text(clean), message, lines.find(clean) if lines else None)
+
+
+_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "constrained-str"})
+
+
+class TomlLines:
+    """Where each table, array-of-tables entry and key of a TOML text starts (1-based)."""
+
+    HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-]+)\s*\]\]?\s*(#.*)?$")
+    KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=")
+
+    def __init__(self, text: str) -> None:
+        self.where: dict[tuple[Any, ...], int] = {}
+        counters: dict[tuple[Any, ...], int] = {}
+        table: tuple[Any, ...] = ()
+        for number, line in enumerate(text.splitlines(), start=1):
+            header = self.HEADER.match(line)
+            if header:
+                table = self._table(header.group(1), header.group(2).split("."), counters)
+                self.where.setdefault(table, number)
+                continue
+            key = self.KEY.match(line)
+            if key:
+                self.where.setdefault((*table, key.group(1)), number)
+
+    def _table(self, bracket: str, names: list[str], counters: dict[tuple[Any, ...], int]
+               ) -> tuple[Any, ...]:
+        path: tuple[Any, ...] = ()
+        for depth, name in enumerate(names):
+            path = (*path, name)
+            last = depth == len(names) - 1
+            if last and bracket == "[[":
+                counters[path] = counters.get(path, -1) + 1
+                for key in [k for k in counters if len(k) > len(path) and k[:len(path)] == path]:
+                    del counters[key]  # nested arrays start again under a new entry
+                path = (*path, counters[path])
+            elif path in counters:
+                path = (*path, counters[path])
+        return path
+
+    def find(self, path: tuple[Any, ...]) -> int | None:
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.where:
+                return self.where[path[:end]]
+        return None
+
+
+def write_toml(doc: ProtocolDocument) -> str:
+    """The document as a TOML file, in a fixed order (export, round-trips)."""
+    data = doc.model_dump(exclude_none=True, exclude_defaults=True)
+    data = {"format": doc.format, "code": doc.code, "title": doc.title, "design": doc.design,
+            "design_type": doc.design_type, **data}
+    header = ("# clinic study protocol (format 1). Validate with:\n"
+              "#   flask --app clinic study validate FILE\n")
+    return header + tomli_w.dumps(data, multiline_strings=False)
+
+
+def to_definition(doc: ProtocolDocument) -> StudyDefinition:
+    r = doc.randomization or Randomization()
+    return StudyDefinition(
+        code=doc.code, title=doc.title, design=doc.design, design_type=doc.design_type,
+        arms=tuple(ArmDefinition(a.code, a.label, a.modality, a.ratio) for a in doc.arms),
+        timepoints=tuple(TimepointSpec(t.code, t.label, t.offset_days, t.window_before_days,
+                                       t.window_after_days, is_baseline=t.baseline)
+                         for t in doc.timepoints),
+        measures=tuple(MeasureDefinition(
+            m.instrument, tuple(m.timepoints) if m.timepoints is not None else None,
+            tuple(m.strata) if m.strata is not None else None, m.response_categories)
+            for m in doc.measures),
+        criteria=tuple(Criterion(c.code, CriterionKind(c.kind), c.text) for c in doc.criteria),
+        strata=tuple(StratificationFactor(f.name, tuple(Bin(b.code, b.low, b.high)
+                                                        for b in f.bins)) for f in r.strata),
+        block_multipliers=tuple(r.block_multipliers), steroid_cap_mg=doc.steroid_cap_mg,
+        is_synthetic=doc.synthetic, consent_version=doc.consent_version,
+        matching=MatchingSpec(doc.matching.treated, tuple(doc.matching.covariates),
+                              doc.matching.caliper_sd) if doc.matching else None,
+    )
+
+
+def from_definition(d: StudyDefinition) -> ProtocolDocument:
+    randomized = not d.is_registry
+    return ProtocolDocument(
+        code=d.code, title=d.title, design=d.design, design_type=d.design_type,  # type: ignore[arg-type]
+        synthetic=d.is_synthetic, consent_version=d.consent_version,
+        steroid_cap_mg=d.steroid_cap_mg,
+        arms=[Arm(code=a.code, label=a.label, modality=a.modality, ratio=a.ratio)
+              for a in d.arms],
+        timepoints=[Timepoint(code=t.code, label=t.label, offset_days=t.offset_days,
+                              window_before_days=t.window_before_days,
+                              window_after_days=t.window_after_days, baseline=t.is_baseline)
+                    for t in d.timepoints],
+        measures=[Measure(instrument=m.instrument,
+                          timepoints=list(m.timepoints) if m.timepoints is not None else None,
+                          strata=list(m.strata) if m.strata is not None else None,
+                          response_categories=m.response_categories)
+                  for m in d.measures],
+        criteria=[CriterionPart(code=c.code, kind=str(c.kind), text=c.text)  # type: ignore[arg-type]
+                  for c in d.criteria],
+        randomization=Randomization(
+            block_multipliers=list(d.block_multipliers),
+            strata=[Factor(name=f.name, bins=[BinPart(code=b.code, low=b.low, high=b.high)
+                                               for b in f.bins]) for f in d.strata],
+        ) if randomized else None,
+        matching=Matching(treated=d.matching.treated, covariates=list(d.matching.covariates),
+                          caliper_sd=d.matching.caliper_sd) if d.matching else None,
+    )
