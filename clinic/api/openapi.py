@@ -9,6 +9,7 @@ from pydantic.json_schema import models_json_schema
 
 from clinic.api.schemas import (
     AdverseEventEdit,
+    StudyOut,
     AdverseEventOut,
     AssessmentOut,
     ErrorOut,
@@ -22,10 +23,16 @@ from clinic.api.schemas import (
     ScoresIn,
 )
 from clinic.catalog import INT_MAX
+from clinic.protocol.document import ProtocolDocument
 
 REF = "#/components/schemas/{model}"
 QUERY: dict[str, list[dict[str, Any]]] = {
-    "/patients": [
+    "post /studies": [
+        {"name": "draft", "in": "query", "required": False,
+         "description": "true: create the study as a draft", "schema": {"type": "string",
+                                                                      "enum": ["true", "false"]}},
+    ],
+    "get /patients": [
         {"name": "site", "in": "query", "required": False,
          "description": "A site id (a nurse always sees her own site)",
          "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX}},
@@ -60,6 +67,11 @@ OPERATIONS: tuple[tuple[str, str, str, type[BaseModel] | None, type[BaseModel], 
     ("put", "/adverse-events/{event_id}",
      "Follow an adverse event up: severity, relatedness, resolution (version + reason)",
      AdverseEventEdit, AdverseEventOut, False, 200),
+    ("get", "/studies", "List the studies", None, StudyOut, True, 200),
+    ("post", "/studies", "Create a study from a protocol document (?draft=true: as a draft); "
+     "coordinators and administrators", ProtocolDocument, StudyOut, False, 201),
+    ("get", "/studies/{code}/protocol", "A study's protocol document (the protocol file as "
+     "JSON)", None, ProtocolDocument, False, 200),
 )
 
 
@@ -70,13 +82,19 @@ def _schemas() -> dict[str, Any]:
     return top.get("$defs", {})
 
 
+def _param(name: str) -> dict[str, Any]:
+    if name == "code":
+        return {"type": "string", "maxLength": 20, "pattern": "^[A-Z0-9][A-Z0-9_-]*$"}
+    return {"type": "integer", "minimum": 0, "maximum": INT_MAX}
+
+
 def _ref(model: type[BaseModel], many: bool = False) -> dict[str, Any]:
     ref = {"$ref": REF.format(model=model.__name__)}
     return {"type": "array", "items": ref} if many else ref
 
 
 def _operation(summary: str, request: type[BaseModel] | None, response: type[BaseModel],
-               many: bool, status: int, path: str) -> dict[str, Any]:
+               many: bool, status: int, path: str, method: str) -> dict[str, Any]:
     error = {"content": {"application/json": {"schema": _ref(ErrorOut)}}}
     op: dict[str, Any] = {
         "summary": summary,
@@ -89,9 +107,8 @@ def _operation(summary: str, request: type[BaseModel] | None, response: type[Bas
                                        "always as this JSON", **error}},
     }
     params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
-    op["parameters"] = [{"name": p, "in": "path", "required": True,
-                         "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX}}
-                        for p in params] + QUERY.get(path, [])
+    op["parameters"] = [{"name": p, "in": "path", "required": True, "schema": _param(p)}
+                        for p in params] + QUERY.get(f"{method} {path}", [])
     if not op["parameters"]:
         del op["parameters"]
     if request is not None:
@@ -106,7 +123,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for method, path, summary, request, response, many, status in OPERATIONS:
         paths.setdefault(path, {})[method] = _operation(summary, request, response, many,
-                                                        status, path)
+                                                        status, path, method)
     return {
         "openapi": "3.1.0",
         "info": {"title": "clinic API", "version": "1",

@@ -289,5 +289,14 @@ class NotDoneIn(Strict):
     reason: Reason
 
 
+class StudyOut(BaseModel):
+    code: str
+    title: str
+    design_type: str
+    status: str = Field(description="planning (draft), recruiting, follow_up, closed")
+    protocol_version: int
+    is_synthetic: bool
+
+
 REQUEST_MODELS = (PatientPatch, ProcedureIn, ScoresIn, ScoresEdit, NotDoneIn, AdverseEventEdit)
 RESPONSE_MODELS = (ErrorOut, PatientOut, ProcedureOut, AssessmentOut, AdverseEventOut)

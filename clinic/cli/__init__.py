@@ -9,9 +9,10 @@ from clinic.cli.database import create_user_command, init_db_command
 from clinic.cli.demo import seed_demo_command
 from clinic.cli.reminders import reminders_group, scheduler_command
 from clinic.cli.report import report_command
+from clinic.cli.study import study_group
 
 
 def init_app(app: Flask) -> None:
     for command in (init_db_command, create_user_command, seed_demo_command, analyze_command,
-                    reminders_group, scheduler_command, report_command):
+                    reminders_group, scheduler_command, report_command, study_group):
         app.cli.add_command(command)

@@ -72,7 +72,8 @@ def read_toml(text: str) -> ProtocolDocument:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        line = getattr(error, "lineno", None)
+        found = re.search(r"at line (\d+)", str(error))
+        line = getattr(error, "lineno", None) or (int(found.group(1)) if found else None)
         raise ProtocolFileError([ProtocolProblem("(file)", f"not valid TOML: {error}",
                                                  line)]) from error
     return validate_data(data, lines=TomlLines(text))
@@ -103,6 +104,10 @@ def _message(error: Any) -> str:
         return "unknown field (a typo?)"
     if error["type"] == "missing":
         return "required"
+    if error["type"] == "string_pattern_mismatch":
+        capitals = "A-Z0-9" in str(error["ctx"].get("pattern", ""))[:8]
+        return ("use capital letters, digits, - and _ only (e.g. USFL)" if capitals
+                else "use letters, digits, - and _ only (no spaces)")
     return message[0].lower() + message[1:] if message else message
 
 

@@ -1,0 +1,57 @@
+"""API: studies from protocol documents (the protocol file's content as JSON)."""
+
+from __future__ import annotations
+
+from flask import abort, request
+from sqlmodel import select
+from werkzeug.wrappers import Response
+
+from clinic.api.base import bp, ok
+from clinic.api.schemas import StudyOut
+from clinic.auth.roles import allow, any_user
+from clinic.db import get_session
+from clinic.exceptions import NotFound, ValidationError
+from clinic.models import Study
+from clinic.protocol.protocol_file import ProtocolFileError, validate_data
+from clinic.studies.protocols import create_from_document, document_of
+from clinic.studies.setup import find_study
+from clinic.web.access import MANAGES_STUDY
+
+
+def _study_out(study: Study) -> StudyOut:
+    return StudyOut(code=study.code, title=study.title, design_type=study.design_type,
+                    status=study.status, protocol_version=study.protocol_version,
+                    is_synthetic=study.is_synthetic)
+
+
+@bp.get("/studies")
+@any_user
+def list_studies() -> Response:
+    rows = get_session().exec(select(Study).order_by(Study.code)).all()
+    return ok([_study_out(s) for s in rows])
+
+
+@bp.post("/studies")
+@allow(*MANAGES_STUDY)
+def create_study() -> Response:
+    """A new study from a protocol document; ``?draft=true`` keeps it a draft."""
+    session = get_session()
+    data = request.get_json(silent=True)
+    try:
+        doc = validate_data(data)
+    except ProtocolFileError as error:
+        raise ValidationError(error.as_errors()) from error
+    study = create_from_document(session, doc, draft=request.args.get("draft") == "true")
+    session.commit()
+    return ok(_study_out(study), 201)
+
+
+@bp.get("/studies/<code>/protocol")
+@any_user
+def get_protocol(code: str) -> Response:
+    session = get_session()
+    try:
+        study = find_study(session, code[:40])
+    except NotFound:
+        abort(404)
+    return ok(document_of(session, study))

@@ -1,0 +1,117 @@
+"""``flask --app clinic study …``: validate, create, export and preview protocol files."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from clinic.db import session_scope
+from clinic.exceptions import NotFound, ValidationError
+
+
+def _read(path: str) -> object:
+    from clinic.protocol.protocol_file import ProtocolFileError, read_toml
+
+    try:
+        return read_toml(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{path}: not a UTF-8 text file ({error.reason}).") from error
+    except ProtocolFileError as error:
+        for problem in error.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        raise click.ClickException(f"{path}: {len(error.problems)} problem(s); nothing was "
+                                   "created.") from error
+
+
+@click.group("study")
+def study_group() -> None:
+    """Study protocols as files: validate, create, export, preview the schedule."""
+
+
+@study_group.command("validate")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def validate_command(file: str) -> None:
+    """Check a protocol file; every problem is printed with its line."""
+    doc = _read(file)
+    click.echo(f"{file}: valid protocol for study {doc.code} ({doc.design_type}, "  # type: ignore[attr-defined]
+               f"{len(doc.arms)} arms, {len(doc.timepoints)} timepoints).")  # type: ignore[attr-defined]
+
+
+@study_group.command("create")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--draft", is_flag=True, help="Create as a draft (activate it on the screen).")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=None,
+              help="Generate the concealed allocation sequence with this seed (randomized).")
+@with_appcontext
+def create_command(file: str, draft: bool, seed: int | None) -> None:
+    """Create a study from a protocol file."""
+    from clinic.enrollment.randomization import generate_allocation_sequence
+    from clinic.studies.protocols import create_from_document
+
+    doc = _read(file)
+    try:
+        with session_scope() as session:
+            study = create_from_document(session, doc, draft=draft)  # type: ignore[arg-type]
+            slots = 0
+            if seed is not None and study.design_type == "randomized":
+                slots = generate_allocation_sequence(session, study, seed=seed)
+            click.echo(f"Created study {study.code} ({study.status})"
+                       + (f" with {slots} allocation slots from seed {seed}." if slots else "."))
+    except ValidationError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@study_group.command("export")
+@click.argument("study")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="File to write (default: standard output).")
+@with_appcontext
+def export_command(study: str, out: str | None) -> None:
+    """Write a study's protocol as a file (creating from it gives the same study)."""
+    from clinic.protocol.protocol_file import write_toml
+    from clinic.studies.protocols import document_of
+    from clinic.studies.setup import find_study
+
+    try:
+        with session_scope() as session:
+            text = write_toml(document_of(session, find_study(session, study)))
+    except NotFound as error:
+        raise click.ClickException(str(error)) from error
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+@study_group.command("show")
+@click.argument("study")
+@click.option("--procedure-date", "procedure_on", default=None,
+              help="Index procedure date YYYY-MM-DD (default: today).")
+@with_appcontext
+def show_command(study: str, procedure_on: str | None) -> None:
+    """A study's schedule: the dates of every visit for a procedure on a given day."""
+    from clinic.protocol.preview import schedule_preview
+    from clinic.studies.setup import find_study, load_definition
+
+    try:
+        day = date.fromisoformat(procedure_on) if procedure_on else date.today()
+    except ValueError as error:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--procedure-date") from error
+    try:
+        with session_scope() as session:
+            found = find_study(session, study)
+            definition = load_definition(session, found)
+            status = found.status
+    except NotFound as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{definition.code}: {definition.title}")
+    click.echo(f"{definition.design_type}, {status}; procedure on {day.isoformat()}")
+    click.echo(f"{'timepoint':<14} {'target':<11} {'window':<23} measures")
+    for row in schedule_preview(definition, day):
+        window = f"{row.window_open.isoformat()}..{row.window_close.isoformat()}"
+        click.echo(f"{row.label:<14} {row.target.isoformat():<11} {window:<23} "
+                   f"{', '.join(row.measures)}")

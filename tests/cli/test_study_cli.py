@@ -1,0 +1,69 @@
+"""``flask --app clinic study``: validate, create, export (round-trips), show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import func, select
+
+from clinic.models import AllocationSlot, Study, StudyArm, StudyMeasure, StudyTimepoint
+
+PROTOCOLS = Path(__file__).resolve().parents[2] / "docs" / "protocols"
+
+
+def _run(app, *args: str):
+    return app.test_cli_runner().invoke(args=["study", *args])
+
+
+def test_validate_a_shipped_file_and_a_broken_one(app, tmp_path):
+    ok = _run(app, "validate", str(PROTOCOLS / "us-vs-fluoroscopy.toml"))
+    assert ok.exit_code == 0 and "valid protocol for study USFL" in ok.output
+    broken = tmp_path / "broken.toml"
+    broken.write_text((PROTOCOLS / "us-vs-fluoroscopy.toml").read_text().replace(
+        'instrument = "nrs"', 'instrument = "nrss"'))
+    refused = _run(app, "validate", str(broken))
+    assert refused.exit_code == 1
+    assert "measures[0].instrument" in refused.output and "line " in refused.output
+
+
+def test_create_export_and_create_again_gives_the_same_study(app, db, tmp_path):
+    created = _run(app, "create", str(PROTOCOLS / "ct-vs-fluoroscopy.toml"), "--seed", "5")
+    assert created.exit_code == 0, created.output
+    assert "allocation slots from seed 5" in created.output
+    first = tmp_path / "first.toml"
+    assert _run(app, "export", "CTFL", "--out", str(first)).exit_code == 0
+    copy = tmp_path / "copy.toml"
+    copy.write_text(first.read_text().replace('code = "CTFL"', 'code = "CTFL2"', 1))
+    assert _run(app, "create", str(copy)).exit_code == 0
+    second = tmp_path / "second.toml"
+    assert _run(app, "export", "CTFL2", "--out", str(second)).exit_code == 0
+    assert second.read_text() == copy.read_text(), "export of a created study re-creates it"
+    studies = {s.code: s for s in db.exec(select(Study))}
+    for model in (StudyArm, StudyTimepoint, StudyMeasure):
+        counts = [db.exec(select(func.count()).select_from(model).where(
+            model.study_id == studies[code].id)).one() for code in ("CTFL", "CTFL2")]
+        assert counts[0] == counts[1] > 0
+
+
+def test_a_refused_create_leaves_nothing(app, db, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text((PROTOCOLS / "ct-vs-fluoroscopy.toml").read_text().replace(
+        "window_before_days = 14", "window_before_days = 70", 1))
+    result = _run(app, "create", str(bad), "--seed", "1")
+    assert result.exit_code == 1 and "nothing was created" in result.output
+    assert db.exec(select(func.count()).select_from(Study)).one() == 0
+    assert db.exec(select(func.count()).select_from(AllocationSlot)).one() == 0
+    twice = _run(app, "create", str(PROTOCOLS / "ct-vs-fluoroscopy.toml"))
+    again = _run(app, "create", str(PROTOCOLS / "ct-vs-fluoroscopy.toml"))
+    assert twice.exit_code == 0 and again.exit_code == 1 and "exists" in again.output
+
+
+def test_show_previews_the_schedule(app):
+    _run(app, "create", str(PROTOCOLS / "us-mri-fusion-registry.toml"), "--draft")
+    shown = _run(app, "show", "USMRI", "--procedure-date", "2026-12-10")
+    assert shown.exit_code == 0, shown.output
+    assert "registry, planning" in shown.output
+    assert "1 hour         2026-12-10" in shown.output
+    assert "3 months       2027-03-10  2027-02-24..2027-03-24" in shown.output
+    assert _run(app, "show", "NOPE").exit_code == 1
+    assert _run(app, "show", "USMRI", "--procedure-date", "2026-13-01").exit_code == 2

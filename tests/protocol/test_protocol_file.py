@@ -1,0 +1,111 @@
+"""Protocol files: every shipped file validates and round-trips; 20 broken variants are
+each refused with a message naming the field and its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clinic.protocol.protocol_file import (
+    ProtocolFileError,
+    TomlLines,
+    from_definition,
+    read_toml,
+    to_definition,
+    write_toml,
+)
+
+PROTOCOLS = Path(__file__).resolve().parents[2] / "docs" / "protocols"
+SHIPPED = sorted(PROTOCOLS.glob("*.toml"))
+BASE = (PROTOCOLS / "ct-vs-fluoroscopy.toml").read_text(encoding="utf-8")
+REGISTRY = (PROTOCOLS / "us-mri-fusion-registry.toml").read_text(encoding="utf-8")
+
+
+def test_three_protocols_are_shipped():
+    assert {p.name for p in SHIPPED} == {"ct-vs-fluoroscopy.toml", "us-vs-fluoroscopy.toml",
+                                         "us-mri-fusion-registry.toml"}
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_protocol_validates_and_round_trips(path):
+    doc = read_toml(path.read_text(encoding="utf-8"))
+    written = write_toml(doc)
+    assert read_toml(written) == doc
+    assert from_definition(to_definition(doc)) == doc
+    assert write_toml(read_toml(written)) == written, "the export is stable"
+
+
+def _replace(text: str, old: str, new: str, count: int = 1) -> str:
+    assert old in text, old
+    return text.replace(old, new, count)
+
+
+BROKEN = [  # (name, variant text, field path in the message, line the problem is on)
+    ("missing title", _replace(BASE, 'title = "CT- vs', 'titel = "CT- vs'), "title", None),
+    ("unknown field", _replace(BASE, 'title = "CT- vs', 'titel = "CT- vs'), "titel", 7),
+    ("negative window", _replace(BASE, "window_before_days = 7\n", "window_before_days = -7\n"),
+     "timepoints[3].window_before_days", 49),
+    ("overlapping windows", _replace(BASE, "window_before_days = 14\nwindow_after_days = 14",
+                                     "window_before_days = 70\nwindow_after_days = 14"),
+     "timepoints[4].window_before_days", 56),
+    ("unknown instrument", _replace(BASE, 'instrument = "vas"', 'instrument = "vas_pain"'),
+     "measures[0].instrument", 67),
+    ("duplicate timepoint code", _replace(BASE, 'code = "day_1"', 'code = "week_1"'),
+     "timepoints[2].code", 39),
+    ("duplicate arm code", _replace(BASE, 'code = "B"', 'code = "A"'), "arms[1].code", 19),
+    ("duplicate criterion code", _replace(BASE, 'code = "vas_5_plus"', 'code = "age_18_plus"'),
+     "criteria[2].code", 100),
+    ("unknown modality", _replace(BASE, 'modality = "ct"', 'modality = "mri"'),
+     "arms[1].modality", 21),
+    ("measure at an unknown timepoint", _replace(BASE, '"month_1", "month_3", "month_6"]',
+                                                 '"month_1", "month_9"]'),
+     "measures[1].timepoints[2]", 71),
+    ("strata bins with a gap", _replace(BASE, "low = 3\nhigh = 4", "low = 4\nhigh = 4"),
+     "randomization.strata[0].bins[1].low", 147),
+    ("strata bins overlapping", _replace(BASE, "low = 3\nhigh = 4", "low = 2\nhigh = 4"),
+     "randomization.strata[0].bins[1].low", 147),
+    ("bin high below low", _replace(BASE, "low = 5\nhigh = 6", "low = 6\nhigh = 5"),
+     "randomization.strata[0].bins[2].high", 153),
+    ("two baselines", _replace(BASE, 'offset_days = 1\nwindow_after_days = 1',
+                               'offset_days = 1\nwindow_after_days = 1\nbaseline = true'),
+     "timepoints[1].baseline", 37),
+    ("one arm in a randomized study", _replace(
+        BASE, '[[arms]]\ncode = "B"\nlabel = "Group B: CT-guided"\nmodality = "ct"\n', ""),
+     "arms", None),
+    ("study code with spaces", _replace(BASE, 'code = "CTFL"', 'code = "CT FL"'), "code", 6),
+    ("offset not a whole number", _replace(BASE, "offset_days = 7\n", "offset_days = 7.5\n"),
+     "timepoints[2].offset_days", 41),
+    ("ratio out of range", _replace(BASE, 'modality = "ct"', 'modality = "ct"\nratio = 0'),
+     "arms[1].ratio", 22),
+    ("matching in a randomized study", BASE + '\n[matching]\ntreated = "A"\n'
+                                              'covariates = ["age"]\n', "matching", 155),
+    ("registry: unknown covariate", _replace(REGISTRY, '"baseline_nrs"]', '"baseline_odi"]'),
+     "matching.covariates[4]", 118),
+    ("registry: two groups of one modality", _replace(REGISTRY, 'modality = "ultrasound"',
+                                                      'modality = "us_mri_fusion"'),
+     "arms[1].modality", 20),
+    ("not TOML at all", "code = [unclosed\n", "(file)", 1),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "field", "line"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_each_broken_variant_is_refused_naming_the_field(name, text, field, line):
+    with pytest.raises(ProtocolFileError) as refused:
+        read_toml(text)
+    problems = {p.path: p for p in refused.value.problems}
+    assert field in problems, (name, [str(p) for p in refused.value.problems])
+    if line is not None:
+        assert problems[field].line == line, str(problems[field])
+        assert str(problems[field]).startswith(f"line {line}, {field}: ")
+
+
+def test_at_least_twenty_variants():
+    assert len(BROKEN) >= 20
+
+
+def test_lines_of_nested_tables():
+    lines = TomlLines("a = 1\n[[x]]\nb = 2\n[[x]]\nb = 3\n[[x.y]]\nc = 4\n[[x.y]]\nc = 5\n")
+    assert lines.find(("x", 1, "b")) == 5
+    assert lines.find(("x", 1, "y", 1, "c")) == 9
+    assert lines.find(("x", 0, "missing")) == 2
