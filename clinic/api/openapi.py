@@ -9,7 +9,6 @@ from pydantic.json_schema import models_json_schema
 
 from clinic.api.schemas import (
     AdverseEventEdit,
-    StudyOut,
     AdverseEventOut,
     AssessmentOut,
     ErrorOut,
@@ -21,6 +20,7 @@ from clinic.api.schemas import (
     ProcedureOut,
     ScoresEdit,
     ScoresIn,
+    StudyOut,
 )
 from clinic.catalog import INT_MAX
 from clinic.protocol.document import ProtocolDocument

@@ -12,7 +12,7 @@ from clinic.catalog import (
     SCORE_RANGES,
     STUDY_STATUSES,
 )
-from clinic.models.base import UTCDateTime, check_in, in_bounds, utcnow
+from clinic.models.base import Audited, UTCDateTime, check_in, in_bounds, utcnow
 from clinic.protocol.definition import DESIGN_TYPES
 
 
@@ -123,7 +123,7 @@ class EligibilityCriterion(SQLModel, table=True):
     position: int = Field(default=0)
 
 
-class ProtocolAmendment(SQLModel, table=True):
+class ProtocolAmendment(Audited, SQLModel, table=True):
     """A change of an active study's protocol: numbered, with a reason, the protocol
     before and after, and a summary listed in the report's methods."""
 

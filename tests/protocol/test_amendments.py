@@ -1,0 +1,135 @@
+"""Protocol amendments of an active study (SQLite and PostgreSQL): what may grow, what
+may not be taken away, and recorded visits left as they were."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from clinic.exceptions import ValidationError
+from clinic.followup.service import measures_at, record_follow_up
+from clinic.models import Assessment, AuditEvent, ProtocolAmendment, Study, StudyTimepoint
+from clinic.protocol.document import Measure, Timepoint
+from clinic.studies.amendments import amend, amendments_of, close_enrollment
+from clinic.studies.protocols import document_of
+from tests.factories import assessments_of, make_patient, make_procedure, make_site, make_study
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def _visit(session, patient, code) -> Assessment:
+    return session.exec(select(Assessment).join(StudyTimepoint).where(
+        Assessment.patient_id == patient.id, StudyTimepoint.code == code)).one()
+
+
+@pytest.fixture
+def running(session):
+    """A study with two treated patients; one 3-month visit recorded, one pending."""
+    study = make_study(session)
+    site = make_site(session)
+    done, _ = make_patient(session, study, site=site)
+    make_procedure(session, done)
+    pending, _ = make_patient(session, study, site=site, punctures=2)
+    make_procedure(session, pending, modality="ct")
+    record_follow_up(session, assessment=_visit(session, done, "month_3"),
+                     entries={"vas": 3, "odi": [1] * 10}, mode="phone", actor_id=None,
+                     collected_at=datetime(2026, 4, 15, 10, tzinfo=UTC))
+    session.commit()
+    return study, done, pending
+
+
+def test_adding_a_measure_reaches_pending_visits_only(session, running):
+    study, done, pending = running
+    doc = document_of(session, study)
+    doc.measures.append(Measure(instrument="ndi", timepoints=["month_3"]))
+    amendment = amend(session, study=study, doc=doc, reason="Neck patients joined",
+                      actor_id=None, timezone="Europe/Berlin", now=NOW)
+    session.commit()
+    assert amendment.number == 1 and "added ndi at month_3" in amendment.summary
+    assert "ndi" in measures_at(session, _visit(session, pending, "month_3"))
+    recorded = _visit(session, done, "month_3")
+    assert recorded.state == "completed" and "ndi" not in measures_at(session, recorded)
+    assert session.get(Study, study.id).protocol_version == 2
+    assert session.exec(select(AuditEvent).where(
+        AuditEvent.entity == "protocol_amendment")).first().reason == "Neck patients joined"
+
+
+def test_adding_a_timepoint_plans_it_for_everyone_on_follow_up(session, running):
+    study, done, pending = running
+    doc = document_of(session, study)
+    doc.timepoints.append(Timepoint(code="month_12", label="12 months", offset_days=365,
+                                    window_before_days=30, window_after_days=30))
+    amend(session, study=study, doc=doc, reason="Longer follow-up approved",
+          actor_id=None, timezone="Europe/Berlin", now=NOW)
+    session.commit()
+    for patient in (done, pending):
+        visit = _visit(session, patient, "month_12")
+        assert visit.state == "pending" and (visit.target_date - visit.window_open).days == 30
+
+
+def test_a_changed_window_replans_pending_visits_and_leaves_recorded_ones(session, running):
+    study, done, pending = running
+    before_done = _visit(session, done, "month_3").window_open
+    doc = document_of(session, study)
+    month_3 = next(t for t in doc.timepoints if t.code == "month_3")
+    month_3.window_before_days = 20
+    amend(session, study=study, doc=doc, reason="Wider window", actor_id=None,
+          timezone="Europe/Berlin", now=NOW)
+    session.commit()
+    moved = _visit(session, pending, "month_3")
+    assert (moved.target_date - moved.window_open).days == 20
+    assert _visit(session, done, "month_3").window_open == before_done
+
+
+def test_removing_a_timepoint_with_data_is_refused(session, running):
+    study, _done, _pending = running
+    doc = document_of(session, study)
+    doc.timepoints = [t for t in doc.timepoints if t.code != "month_3"]
+    doc.measures = [m.model_copy(update={"timepoints": [t for t in m.timepoints
+                                                        if t != "month_3"]})
+                    if m.timepoints else m for m in doc.measures]
+    with pytest.raises(ValidationError) as refused:
+        amend(session, study=study, doc=doc, reason="Shorter", actor_id=None,
+              timezone="Europe/Berlin", now=NOW)
+    assert "timepoints.month_3" in refused.value.errors
+    session.rollback()
+    assert session.exec(select(ProtocolAmendment)).all() == []
+
+
+@pytest.mark.parametrize("change", ["remove an arm", "change a modality", "change strata",
+                                    "remove a recorded measure"])
+def test_what_an_amendment_may_not_do(session, running, change):
+    study, _done, _pending = running
+    doc = document_of(session, study)
+    if change == "remove an arm":
+        doc.arms = doc.arms[:1] + [doc.arms[1].model_copy(update={"code": "C"})]
+    elif change == "change a modality":
+        doc.arms[1] = doc.arms[1].model_copy(update={"modality": "ultrasound"})
+    elif change == "change strata":
+        doc.randomization.block_multipliers = [1]
+    else:
+        doc.measures = [m for m in doc.measures if m.instrument != "odi"]
+    with pytest.raises(ValidationError):
+        amend(session, study=study, doc=doc, reason="Try", actor_id=None,
+              timezone="Europe/Berlin", now=NOW)
+    session.rollback()
+
+
+def test_an_amendment_that_changes_nothing_is_refused(session, running):
+    study, _done, _pending = running
+    with pytest.raises(ValidationError, match="Nothing was changed"):
+        amend(session, study=study, doc=document_of(session, study), reason="Nothing",
+              actor_id=None, timezone="Europe/Berlin", now=NOW)
+
+
+def test_closing_enrollment_is_an_amendment_and_stops_enrollment(session, running):
+    study, _done, _pending = running
+    close_enrollment(session, study=study, reason="Sample size reached", actor_id=None, now=NOW)
+    session.commit()
+    assert [a.summary for a in amendments_of(session, study.id)] == ["enrollment closed"]
+    with pytest.raises(ValidationError, match="closed"):
+        make_patient(session, study)
+    session.rollback()
+    assert len(assessments_of(session, _pending)) == 6
