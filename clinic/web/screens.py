@@ -22,12 +22,13 @@ def register_screens(app: Flask) -> None:
         procedures,
         reschedule,
         study_admin,
+        study_builder,
         tokens,
         worklist,
     )
 
     for module in (worklist, followup, procedures, patients, grid, cohort, admin, study_admin,
-                   tokens, enroll, identity, reschedule, adverse_events):
+                   study_builder, tokens, enroll, identity, reschedule, adverse_events):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["instruments"] = INSTRUMENTS
     init_api(app)

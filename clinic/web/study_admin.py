@@ -28,8 +28,7 @@ def _study(study_id: int) -> Study:
 @bp.route("")
 @allow(*MANAGES_STUDY)
 def index() -> Response:
-    first = get_session().exec(select(Study).order_by(Study.code)).first() or abort(404)
-    return redirect(url_for("study_admin.setup", study_id=first.id))
+    return redirect(url_for("study_builder.studies"))
 
 
 @bp.route("/<int:study_id>")

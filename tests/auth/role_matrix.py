@@ -47,6 +47,8 @@ EXPECTED.update({
     "admin.user": _MANAGE, "admin.unlock": _MANAGE, "admin.end_sessions": _MANAGE,
     "admin.reset_two_step": _MANAGE, "admin.reset_link": _MANAGE,
     "study_admin.index": _MANAGE, "study_admin.setup": _MANAGE,
+    **{f"study_builder.{name}": _MANAGE for name in (
+        "studies", "upload", "new", "edit", "activate_study", "close", "download")},
     "study_admin.sequence": ADMIN, "study_admin.generate": ADMIN,
     "tokens.index": "any_user", "tokens.revoke": "any_user",
     "api.openapi": "public",

@@ -1,0 +1,227 @@
+"""The study builder: studies listed, created and edited as drafts, activated, amended
+once active, closed to enrollment; protocol files uploaded and downloaded."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlmodel import select
+from werkzeug.datastructures import MultiDict
+
+from clinic import catalog
+from clinic.auth.roles import allow
+from clinic.db import get_session
+from clinic.exceptions import ValidationError
+from clinic.models import Study
+from clinic.models.base import utcnow
+from clinic.protocol.definition import DESIGN_TYPES
+from clinic.protocol.document import BASE_COVARIATES, BASELINE_SCORE
+from clinic.protocol.preview import schedule_preview
+from clinic.protocol.protocol_file import (
+    ProtocolFileError,
+    read_toml,
+    to_definition,
+    validate_data,
+    write_toml,
+)
+from clinic.studies.amendments import amend, amendments_of, close_enrollment
+from clinic.studies.protocols import (
+    DRAFT,
+    activate,
+    create_from_document,
+    document_of,
+    replace_draft,
+)
+from clinic.web.access import MANAGES_STUDY
+from clinic.web.downloads import attachment
+from clinic.web.filters import clinic_today
+from clinic.web.study_form import (
+    ARM_ROWS,
+    BIN_ROWS,
+    CRITERION_ROWS,
+    FACTOR_ROWS,
+    TIMEPOINT_ROWS,
+    FormDocument,
+    form_values,
+)
+
+bp = Blueprint("study_builder", __name__, url_prefix="/admin/studies")
+MAX_UPLOAD = 200_000
+
+
+@bp.route("/list")
+@allow(*MANAGES_STUDY)
+def studies() -> str:
+    rows = get_session().exec(select(Study).order_by(Study.code)).all()
+    return render_template("admin/studies.html", studies=rows, designs=DESIGN_TYPES,
+                           errors={})
+
+
+@bp.route("/upload", methods=["POST"])
+@allow(*MANAGES_STUDY)
+def upload() -> Any:
+    session = get_session()
+    upload = request.files.get("protocol")
+    errors: list[str] = []
+    if upload is None or not upload.filename:
+        errors = ["Choose a protocol file (.toml)."]
+    else:
+        raw = upload.read(MAX_UPLOAD + 1)
+        try:
+            doc = read_toml(raw[:MAX_UPLOAD + 1].decode("utf-8"))
+            study = create_from_document(session, doc, draft=True)
+            session.commit()
+            flash(f"{study.code} created as a draft from {upload.filename}: check it, then "
+                  "activate it.", "success")
+            return redirect(url_for("study_builder.edit", study_id=study.id))
+        except UnicodeDecodeError:
+            errors = ["The file is not UTF-8 text."]
+        except ProtocolFileError as error:
+            errors = [str(p) for p in error.problems]
+        except ValidationError as error:
+            session.rollback()
+            errors = list(error.errors.values())
+    rows = session.exec(select(Study).order_by(Study.code)).all()
+    return render_template("admin/studies.html", studies=rows, designs=DESIGN_TYPES,
+                           upload_errors=errors), 422
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*MANAGES_STUDY)
+def new() -> Any:
+    if request.method == "GET":
+        return _page(None, MultiDict({"design_type": request.args.get("design_type",
+                                                                      "randomized")}), {})
+    read = FormDocument(request.form)
+    session = get_session()
+    try:
+        doc = _validated(read)
+        study = create_from_document(session, doc, draft=True)
+        session.commit()
+    except ValidationError as error:
+        session.rollback()
+        return _page(None, request.form, error.errors), 422
+    flash(f"{study.code} saved as a draft. Tick the measures at each timepoint, then "
+          "activate it.", "success")
+    return redirect(url_for("study_builder.edit", study_id=study.id))
+
+
+@bp.route("/<int:study_id>/builder", methods=["GET", "POST"])
+@allow(*MANAGES_STUDY)
+def edit(study_id: int) -> Any:
+    session = get_session()
+    study = session.get(Study, study_id) or abort(404)
+    if request.method == "GET":
+        return _page(study, form_values(document_of(session, study)), {})
+    read = FormDocument(request.form)
+    try:
+        doc = _validated(read)
+        if study.status == DRAFT:
+            replace_draft(session, study, doc)
+            message = f"{study.code}: draft saved."
+        else:
+            done = amend(session, study=study, doc=doc, reason=request.form.get("reason"),
+                         actor_id=current_user.id, timezone=current_app.config["TIMEZONE"],
+                         now=utcnow())
+            message = f"{study.code}: amendment {done.number} recorded ({done.summary})."
+        session.commit()
+    except ValidationError as error:
+        session.rollback()
+        return _page(study, request.form, error.errors), 422
+    flash(message, "success")
+    return redirect(url_for("study_builder.edit", study_id=study.id))
+
+
+def _validated(read: FormDocument) -> Any:
+    try:
+        return validate_data(read.data)
+    except ProtocolFileError as error:
+        raise ValidationError({read.field_of(p.path): p.message
+                               for p in reversed(error.problems)}) from error
+
+
+@bp.route("/<int:study_id>/activate", methods=["POST"])
+@allow(*MANAGES_STUDY)
+def activate_study(study_id: int) -> Response:
+    session = get_session()
+    study = session.get(Study, study_id) or abort(404)
+    try:
+        activate(session, study)
+        session.commit()
+        needs = (" An administrator now generates the concealed allocation sequence."
+                 if study.design_type == "randomized" and not study.sequence_generated_at
+                 else "")
+        flash(f"{study.code} is active: patients can be enrolled.{needs}", "success")
+    except ValidationError as error:
+        session.rollback()
+        flash("; ".join(error.errors.values()), "error")
+    return redirect(url_for("study_builder.edit", study_id=study_id))
+
+
+@bp.route("/<int:study_id>/close", methods=["POST"])
+@allow(*MANAGES_STUDY)
+def close(study_id: int) -> Response:
+    session = get_session()
+    study = session.get(Study, study_id) or abort(404)
+    try:
+        close_enrollment(session, study=study, reason=request.form.get("reason"),
+                         actor_id=current_user.id, now=utcnow())
+        session.commit()
+        flash(f"{study.code}: enrollment closed; follow-up goes on.", "success")
+    except ValidationError as error:
+        session.rollback()
+        flash("; ".join(error.errors.values()), "error")
+    return redirect(url_for("study_builder.edit", study_id=study_id))
+
+
+@bp.route("/<int:study_id>/protocol.toml")
+@allow(*MANAGES_STUDY)
+def download(study_id: int) -> Response:
+    session = get_session()
+    study = session.get(Study, study_id) or abort(404)
+    text = write_toml(document_of(session, study))
+    return Response(text, mimetype="application/toml", headers={
+        "Content-Disposition": attachment(f"{study.code.lower()}_protocol.toml")})
+
+
+def _page(study: Study | None, values: Any, errors: dict[str, str]) -> str:
+    session = get_session()
+    preview_on = _preview_day()
+    preview, amendments = [], []
+    if study is not None:
+        preview = schedule_preview(to_definition(document_of(session, study)), preview_on)
+        amendments = amendments_of(session, study.id)  # type: ignore[arg-type]
+    timepoints = [(i, values.get(f"tp-{i}-code", "")) for i in range(TIMEPOINT_ROWS)]
+    return render_template(
+        "admin/study_builder.html", study=study, values=values, errors=errors,
+        designs=DESIGN_TYPES, catalog=catalog, preview=preview, preview_on=preview_on,
+        amendments=amendments, arm_rows=range(ARM_ROWS), criterion_rows=range(CRITERION_ROWS),
+        timepoint_rows=range(TIMEPOINT_ROWS), factor_rows=range(FACTOR_ROWS),
+        bin_rows=range(BIN_ROWS), grid_timepoints=[(i, c) for i, c in timepoints if c],
+        instruments=catalog.SCORE_RANGES, covariates=_covariates(values))
+
+
+def _covariates(values: Any) -> list[tuple[str, str]]:
+    scores = [(f"{BASELINE_SCORE}{i}", f"Baseline {i.upper()}") for i in ("vas", "nrs", "odi",
+                                                                          "ndi")]
+    return [*BASE_COVARIATES.items(), *scores]
+
+
+def _preview_day() -> date:
+    try:
+        return date.fromisoformat(request.args.get("procedure_on", ""))
+    except ValueError:
+        return clinic_today()

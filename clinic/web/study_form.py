@@ -1,0 +1,196 @@
+"""The study builder's form ↔ the protocol document (no database).
+
+Rows are numbered form fields (``arm-0-code``, ``tp-2-offset_days``, ``criterion-4-text``,
+``factor-0-bin-1-low``); blank rows are left out. The measures are a grid of checkboxes,
+``m-<instrument>-<timepoint code>``. A problem of the document (``arms[1].label``) is
+shown next to the form field it came from (``arm-3-label`` when rows 1 and 2 were blank).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from clinic.catalog import SCORE_RANGES
+from clinic.protocol.document import MAX_BINS, ProtocolDocument
+from clinic.web.forms import number
+
+ARM_ROWS, TIMEPOINT_ROWS, CRITERION_ROWS, FACTOR_ROWS, BIN_ROWS = 6, 14, 16, 2, 6
+ARM_FIELDS = ("code", "label", "modality", "ratio")
+TP_FIELDS = ("code", "label", "offset_days", "window_before_days", "window_after_days")
+CRITERION_FIELDS = ("code", "kind", "text")
+
+
+def _text(form: MultiDict[str, str], name: str) -> str:
+    return (form.get(name) or "").strip()
+
+
+def _number(form: MultiDict[str, str], name: str) -> Any:
+    value = number(form.get(name))
+    return value if value is not None else None
+
+
+def _rows(form: MultiDict[str, str], prefix: str, fields: tuple[str, ...], count: int,
+          ) -> list[tuple[int, dict[str, str]]]:
+    found = []
+    for i in range(count):
+        values = {f: _text(form, f"{prefix}-{i}-{f}") for f in fields}
+        if any(values.values()):
+            found.append((i, values))
+    return found
+
+
+class FormDocument:
+    """The document data read from the form, and where each part came from."""
+
+    def __init__(self, form: MultiDict[str, str]) -> None:
+        self.form = form
+        self.origin: dict[tuple[str, int], int] = {}  # ("arms", doc index) -> form row
+        self.instruments: list[str] = []  # measures[i] -> instrument
+        self.data = self._read()
+
+    def _indexed(self, key: str, rows: list[tuple[int, dict[str, str]]]) -> list[dict[str, str]]:
+        for doc_index, (form_row, _values) in enumerate(rows):
+            self.origin[(key, doc_index)] = form_row
+        return [values for _row, values in rows]
+
+    def _read(self) -> dict[str, Any]:
+        f = self.form
+        data: dict[str, Any] = {
+            "code": _text(f, "code").upper(), "title": _text(f, "title"),
+            "design": _text(f, "design"), "design_type": _text(f, "design_type") or "randomized",
+            "consent_version": _text(f, "consent_version") or None,
+            "steroid_cap_mg": _number(f, "steroid_cap_mg"),
+        }
+        arms = self._indexed("arms", _rows(f, "arm", ARM_FIELDS, ARM_ROWS))
+        data["arms"] = [{**a, "ratio": number(a["ratio"]) or 1} for a in arms]
+        tps = self._indexed("timepoints", _rows(f, "tp", TP_FIELDS, TIMEPOINT_ROWS))
+        data["timepoints"] = [
+            {**t, **{k: number(t[k]) if t[k] else 0 for k in TP_FIELDS[2:]},
+             "baseline": f.get("baseline") == str(self.origin[("timepoints", i)])}
+            for i, t in enumerate(tps)]
+        data["measures"] = self._measures([t["code"] for t in tps])
+        data["criteria"] = self._indexed("criteria", _rows(f, "criterion", CRITERION_FIELDS,
+                                                           CRITERION_ROWS))
+        if data["design_type"] == "registry":
+            data["matching"] = self._matching()
+        else:
+            data["randomization"] = self._randomization()
+        return {k: v for k, v in data.items() if v is not None}
+
+    def _measures(self, timepoints: list[str]) -> list[dict[str, Any]]:
+        measures = []
+        for instrument in SCORE_RANGES:
+            every = self.form.get(f"m-{instrument}-all") == "on"
+            ticked = [tp for tp in timepoints
+                      if every or self.form.get(f"m-{instrument}-{tp}") == "on"]
+            if not ticked:
+                continue
+            measure: dict[str, Any] = {"instrument": instrument}
+            if ticked != timepoints:
+                measure["timepoints"] = ticked
+            strata = [s.strip() for s in _text(self.form, f"m-{instrument}-strata").split(",")
+                      if s.strip()]
+            if strata:
+                measure["strata"] = strata
+            if self.form.get(f"m-{instrument}-response") == "on":
+                measure["response_categories"] = True
+            self.instruments.append(instrument)
+            measures.append(measure)
+        return measures
+
+    def _randomization(self) -> dict[str, Any]:
+        blocks = [number(b) for b in re.split(r"[,\s]+", _text(self.form, "block_multipliers"))
+                  if b]
+        strata = []
+        for factor in range(FACTOR_ROWS):
+            name = _text(self.form, f"factor-{factor}-name")
+            bins = _rows(self.form, f"factor-{factor}-bin", ("code", "low", "high"), BIN_ROWS)
+            if not name and not bins:
+                continue
+            for doc_index, (form_row, _v) in enumerate(bins):
+                self.origin[(f"bins{len(strata)}", doc_index)] = form_row
+            self.origin[("strata", len(strata))] = factor
+            strata.append({"name": name, "bins": [
+                {"code": b["code"], "low": number(b["low"]), "high": number(b["high"])}
+                for _row, b in bins][:MAX_BINS]})
+        return {"block_multipliers": blocks or [1, 2, 3], "strata": strata}
+
+    def _matching(self) -> dict[str, Any] | None:
+        treated = _text(self.form, "matching-treated")
+        covariates = [k.removeprefix("matching-cov-") for k, v in self.form.items()
+                      if k.startswith("matching-cov-") and v == "on"]
+        if not treated and not covariates:
+            return None
+        caliper = _text(self.form, "matching-caliper_sd")
+        return {"treated": treated, "covariates": covariates,
+                "caliper_sd": number(caliper) if caliper else None}
+
+    def field_of(self, path: str) -> str:
+        """The form field a document path came from (for the message next to it)."""
+        match = re.match(r"^(arms|timepoints|criteria|measures)\[(\d+)\](?:\.(\w+))?", path)
+        if match:
+            key, index, name = match.group(1), int(match.group(2)), match.group(3) or "code"
+            if key == "measures":
+                instrument = self.instruments[index] if index < len(self.instruments) else ""
+                return f"m-{instrument}"
+            prefix = {"arms": "arm", "timepoints": "tp", "criteria": "criterion"}[key]
+            row = self.origin.get((key, index), index)
+            return "baseline" if name == "baseline" else f"{prefix}-{row}-{name}"
+        match = re.match(r"^randomization\.strata\[(\d+)\](?:\.bins\[(\d+)\]\.(\w+)|\.(\w+))?",
+                         path)
+        if match:
+            factor = self.origin.get(("strata", int(match.group(1))), int(match.group(1)))
+            if match.group(2) is not None:
+                row = self.origin.get((f"bins{match.group(1)}", int(match.group(2))),
+                                      int(match.group(2)))
+                return f"factor-{factor}-bin-{row}-{match.group(3)}"
+            return f"factor-{factor}-name"
+        if path.startswith("randomization"):
+            return "block_multipliers"
+        if path.startswith("matching"):
+            return "matching-" + (path.split(".")[1].split("[")[0] if "." in path else "treated")
+        return path.split("[")[0].split(".")[0]
+
+
+def form_values(doc: ProtocolDocument) -> MultiDict[str, str]:
+    """A document as the builder's form fields (the inverse of FormDocument)."""
+    v: MultiDict[str, str] = MultiDict()
+    for name in ("code", "title", "design", "design_type"):
+        v[name] = str(getattr(doc, name))
+    v["consent_version"] = doc.consent_version or ""
+    v["steroid_cap_mg"] = "" if doc.steroid_cap_mg is None else f"{doc.steroid_cap_mg:g}"
+    for i, arm in enumerate(doc.arms):
+        for name in ARM_FIELDS:
+            v[f"arm-{i}-{name}"] = str(getattr(arm, name))
+    codes = [t.code for t in doc.timepoints]
+    for i, t in enumerate(doc.timepoints):
+        for name in TP_FIELDS:
+            v[f"tp-{i}-{name}"] = str(getattr(t, name))
+        if t.baseline:
+            v["baseline"] = str(i)
+    for m in doc.measures:
+        for tp in m.timepoints or codes:
+            v[f"m-{m.instrument}-{tp}"] = "on"
+        v[f"m-{m.instrument}-strata"] = ", ".join(m.strata or [])
+        if m.response_categories:
+            v[f"m-{m.instrument}-response"] = "on"
+    for i, c in enumerate(doc.criteria):
+        for name in CRITERION_FIELDS:
+            v[f"criterion-{i}-{name}"] = str(getattr(c, name))
+    if doc.randomization is not None:
+        v["block_multipliers"] = ", ".join(str(b) for b in doc.randomization.block_multipliers)
+        for f, factor in enumerate(doc.randomization.strata):
+            v[f"factor-{f}-name"] = factor.name
+            for b, item in enumerate(factor.bins):
+                for name in ("code", "low", "high"):
+                    v[f"factor-{f}-bin-{b}-{name}"] = str(getattr(item, name))
+    if doc.matching is not None:
+        v["matching-treated"] = doc.matching.treated
+        for name in doc.matching.covariates:
+            v[f"matching-cov-{name}"] = "on"
+        v["matching-caliper_sd"] = "" if doc.matching.caliper_sd is None else str(
+            doc.matching.caliper_sd)
+    return v

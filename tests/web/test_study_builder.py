@@ -1,0 +1,98 @@
+"""The study builder: a draft built in the admin screens, previewed, activated, then
+amended with a reason; a protocol file uploaded; mistakes shown next to the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import select
+
+from clinic.models import ProtocolAmendment, Study, StudyMeasure
+from tests.web.helpers import login
+
+PROTOCOLS = Path(__file__).resolve().parents[2] / "docs" / "protocols"
+
+
+def _basics(**overrides: str) -> dict[str, str]:
+    form = {"code": "TRI3", "title": "Three guidance modalities", "design_type": "randomized",
+            "design": "Randomized 1:1:1", "consent_version": "v1",
+            "arm-0-code": "US", "arm-0-label": "Ultrasound", "arm-0-modality": "ultrasound",
+            "arm-0-ratio": "1",
+            "arm-2-code": "FL", "arm-2-label": "Fluoroscopy", "arm-2-modality": "fluoroscopy",
+            "arm-2-ratio": "1",
+            "arm-3-code": "CT", "arm-3-label": "CT", "arm-3-modality": "ct", "arm-3-ratio": "1",
+            "tp-0-code": "baseline", "tp-0-label": "Baseline", "tp-0-offset_days": "0",
+            "tp-0-window_before_days": "30", "tp-0-window_after_days": "0", "baseline": "0",
+            "tp-1-code": "month_1", "tp-1-label": "1 month", "tp-1-offset_days": "30",
+            "tp-1-window_before_days": "7", "tp-1-window_after_days": "7",
+            "criterion-0-code": "adult", "criterion-0-kind": "inclusion",
+            "criterion-0-text": "Adult", "block_multipliers": "1, 2", "m-vas-all": "on"}
+    return form | overrides
+
+
+def test_a_draft_is_built_previewed_activated_and_amended(client, clinic, db):
+    login(client, clinic.users["coordinator"])
+    created = client.post("/admin/studies/new", data=_basics())
+    assert created.status_code == 302, created.get_data(as_text=True)[:2000]
+    study = db.exec(select(Study).where(Study.code == "TRI3")).one()
+    assert study.status == "planning"
+    page = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert 'id="measure-grid"' in page and 'name="m-vas-month_1"' in page
+    assert 'name="m-vas-baseline" aria-label="vas at baseline" checked' in page
+    saved = client.post(created.headers["Location"],
+                        data=_basics(**{"m-vas-all": "", "m-vas-baseline": "on",
+                                        "m-vas-month_1": "on", "m-odi-month_1": "on"}))
+    assert saved.status_code == 302
+    preview = client.get(f"/admin/studies/{study.id}/builder?procedure_on=2026-12-10"
+                         ).get_data(as_text=True)
+    assert "2027-01-09" in preview and "2027-01-02 – 2027-01-16" in preview
+    assert client.post(f"/admin/studies/{study.id}/activate").status_code == 302
+    db.expire_all()
+    assert db.get(Study, study.id).status == "recruiting"
+    no_reason = client.post(f"/admin/studies/{study.id}/builder",
+                            data=_basics(**{"m-vas-all": "", "m-vas-baseline": "on",
+                                            "m-vas-month_1": "on",
+                                            "m-odi-month_1": "on", "m-odi-baseline": "on"}))
+    assert no_reason.status_code == 422 and "Say why" in no_reason.get_data(as_text=True)
+    amended = client.post(f"/admin/studies/{study.id}/builder",
+                          data=_basics(**{"m-vas-all": "", "m-vas-baseline": "on",
+                                          "m-vas-month_1": "on", "m-odi-month_1": "on",
+                                          "m-odi-baseline": "on",
+                                          "reason": "ODI at baseline too"}))
+    assert amended.status_code == 302
+    amendment = db.exec(select(ProtocolAmendment)).one()
+    assert "added odi at baseline" in amendment.summary
+    odi = db.exec(select(StudyMeasure).where(StudyMeasure.study_id == study.id,
+                                             StudyMeasure.instrument == "odi")).one()
+    assert odi.timepoint_codes is None  # now at every timepoint
+
+
+def test_mistakes_are_shown_next_to_their_field(client, clinic, db):
+    login(client, clinic.users["coordinator"])
+    response = client.post("/admin/studies/new", data=_basics(**{
+        "tp-1-window_before_days": "-2", "arm-3-modality": "mri"}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="tp-1-window_before_days-error"' in page and 'id="arm-3-modality-error"' in page
+    twice = client.post("/admin/studies/new", data=_basics(**{"arm-2-code": "US"}))
+    assert 'id="arm-2-code-error"' in twice.get_data(as_text=True), "the form row, not the index"
+    assert db.exec(select(Study).where(Study.code == "TRI3")).first() is None
+
+
+def test_a_protocol_file_is_uploaded_as_a_draft(client, clinic, db):
+    login(client, clinic.users["admin"])
+    content = (PROTOCOLS / "us-mri-fusion-registry.toml").read_bytes()
+    from io import BytesIO
+
+    response = client.post("/admin/studies/upload", data={
+        "protocol": (BytesIO(content), "registry.toml")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    study = db.exec(select(Study).where(Study.code == "USMRI")).one()
+    assert study.status == "planning" and study.design_type == "registry"
+    broken = client.post("/admin/studies/upload", data={
+        "protocol": (BytesIO(content.replace(b'"nrs"', b'"nrz"')), "b.toml")},
+        content_type="multipart/form-data")
+    assert broken.status_code == 422 and "measures[0].instrument" in broken.get_data(
+        as_text=True)
+    download = client.get(f"/admin/studies/{study.id}/protocol.toml")
+    assert download.status_code == 200 and b'code = "USMRI"' in download.data
