@@ -24,7 +24,13 @@ from clinic.stats.format import (
     format_median_iqr,
     format_p,
 )
-from clinic.stats.results import CategoricalComparison, Describe, GroupComparison
+from clinic.stats.results import (
+    CategoricalComparison,
+    ChiSquare,
+    Describe,
+    GroupComparison,
+    MannWhitney,
+)
 
 EMPTY = "—"
 MEDIAN_DECIMALS = 1
@@ -76,9 +82,41 @@ def p_cell(test: str | None, p: float | None, reason: str | None, b: TableBuilde
     return Cell(format_p(p), mark=b.marks.of(test))
 
 
+EXACT_BELOW = 20  # patients per group: SPSS prints the exact p beside the asymptotic one
+
+
 def compare_p_cell(comp: GroupComparison | CategoricalComparison, b: TableBuilder,
                    label: str) -> Cell:
-    return p_cell(comp.test, comp.p, comp.reason, b, label)
+    cell = p_cell(comp.test, comp.p, comp.reason, b, label)
+    if isinstance(comp, CategoricalComparison):
+        _expected_count_note(comp, b, label)
+    elif comp.test == "mann_whitney" and cell.text != NOT_COMPUTABLE:
+        cell = _with_exact_p(comp, cell, b, label)
+    return cell
+
+
+def _with_exact_p(comp: GroupComparison, cell: Cell, b: TableBuilder, label: str) -> Cell:
+    """Small groups: the exact p (Exact Sig. [2*(1-tailed Sig.)]) beside the asymptotic."""
+    mw = comp.result
+    if not isinstance(mw, MannWhitney) or min(mw.n1, mw.n2) >= EXACT_BELOW:
+        return cell
+    if mw.p_exact is None:
+        b.note(f"{label}: groups under {EXACT_BELOW} patients, but the exact p is not "
+               "computed: the values contain ties (the asymptotic p is shown).")
+        return cell
+    b.note(f"exact: the exact two-sided p of the Mann–Whitney U (SPSS “Exact Sig. "
+           f"[2*(1-tailed Sig.)]”), shown beside the asymptotic p for groups under "
+           f"{EXACT_BELOW} patients.")
+    return Cell(f"{cell.text} (exact {format_p(mw.p_exact)})", cell.n, cell.mark, cell.note)
+
+
+def _expected_count_note(comp: CategoricalComparison, b: TableBuilder, label: str) -> None:
+    """SPSS's footnote under a χ² table with small expected counts."""
+    chi = comp.result
+    if not isinstance(chi, ChiSquare) or not chi.cells_below_5 or chi.min_expected is None:
+        return
+    b.note(f"{label}: {chi.cells_below_5} cells ({chi.pct_cells_below_5:.1f}%) have expected "
+           f"count less than 5. The minimum expected count is {chi.min_expected:.2f}.")
 
 
 def arm_values(frame: pd.DataFrame, column: str, arms: Arms) -> dict[str, np.ndarray]:

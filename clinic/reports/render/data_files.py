@@ -67,6 +67,27 @@ def spss_frame(ds: AnalysisDataset) -> tuple[pd.DataFrame, dict[str, dict[float,
     return out, labels
 
 
+SAV_LINE = 80  # an SPSS document line holds 80 bytes
+
+
+def sav_note_lines(text: str) -> list[str]:
+    """The provenance text as SPSS document lines, wrapped, never cut: a 64-digit data
+    hash goes on a line of its own rather than losing its end."""
+    import textwrap
+
+    lines: list[str] = []
+    for line in text.splitlines():
+        if len(line.encode("utf-8")) <= SAV_LINE:
+            lines.append(line)
+            continue
+        head, sep, tail = line.partition(": ")
+        if sep and len(tail) <= SAV_LINE and len(head) + 1 <= SAV_LINE:
+            lines += [head + ":", tail]
+        else:
+            lines += textwrap.wrap(line, SAV_LINE // 2, break_long_words=True)
+    return lines
+
+
 def sav_bytes(report: Report) -> bytes:
     ds = report.dataset
     frame, labels = spss_frame(ds)
@@ -81,7 +102,7 @@ def sav_bytes(report: Report) -> bytes:
         pyreadstat.write_sav(frame, path, file_label=f"{report.study.code} analysis data set",
                              column_labels=column_labels, variable_value_labels=labels,
                              variable_measure=measure,
-                             note=[line[:80] for line in stamp_text(report).splitlines()])
+                             note=sav_note_lines(stamp_text(report)))
         with open(path, "rb") as f:
             return f.read()
     finally:

@@ -24,6 +24,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
+    CondPageBreak,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -41,6 +42,7 @@ FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 MARGIN = 16 * mm
 FRAME_W = A4[0] - 2 * MARGIN
 GREY = colors.HexColor("#666666")
+TABLE_START = 45 * mm  # room for a title and a few rows, else the table starts a page
 
 
 def _register_fonts() -> None:
@@ -63,6 +65,8 @@ def _styles() -> dict[str, ParagraphStyle]:
                                 spaceAfter=10),
         "h2": ParagraphStyle("h2", base, fontName=BOLD, fontSize=10.5, leading=14,
                              spaceBefore=8, spaceAfter=4, keepWithNext=1),
+        "table": ParagraphStyle("table", base, fontName=BOLD, fontSize=10.5, leading=14,
+                                spaceBefore=8, spaceAfter=4),
         "cell": ParagraphStyle("cell", base, fontSize=7.5, leading=9.2),
         "cellb": ParagraphStyle("cellb", base, fontName=BOLD, fontSize=7.5, leading=9.2),
         "lvl1": ParagraphStyle("lvl1", base, fontSize=7.5, leading=9.2, leftIndent=7),
@@ -149,7 +153,11 @@ def _table_flowables(table: ReportTable, st: dict[str, ParagraphStyle]) -> list[
     style += [("NOSPLIT", (0, i + 1), (-1, i + 2)) for i, r in enumerate(table.rows[:-1])
               if r.level == 0]
     grid.setStyle(TableStyle(style))
-    out: list[Any] = [Paragraph(escape(table.title), st["h2"]), grid, Spacer(1, 3)]
+    # A table starts on the current page when there is room for its title and a few rows
+    # (it then continues with its header repeated); keeping a long table with its title
+    # would push it whole to the next page and leave most of this one empty.
+    out: list[Any] = [CondPageBreak(TABLE_START), Paragraph(escape(table.title), st["table"]),
+                      grid, Spacer(1, 3)]
     out += [Paragraph(_footnote(f), st["note"]) for f in table.footnotes]
     out += [Paragraph(escape(n), st["note"]) for n in table.notes]
     return out
