@@ -15,7 +15,7 @@ from clinic.reports.dataset import AnalysisDataset, build_dataset, data_version
 from clinic.reports.figure import Panel, Series
 from clinic.reports.filters import ReportFilters
 from clinic.reports.flow import flow_table
-from clinic.reports.methods import methods_text
+from clinic.reports.methods import completeness, methods_text
 from clinic.reports.outcomes import (
     OutcomeAnalysis,
     analyse_outcome,
@@ -25,13 +25,21 @@ from clinic.reports.outcomes import (
     table3,
 )
 from clinic.reports.radiation import table4
+from clinic.reports.registry import registry_tables
+from clinic.reports.response import response_tables
 from clinic.reports.safety import table5, table6
 from clinic.reports.tables import Table
 from clinic.scoring.instruments import INSTRUMENTS
+from clinic.stats.matching import BalanceRow
 from clinic.studies.setup import find_study
 
 Progress = Callable[[str], None]
 FIGURE_TITLE = "Figure. Outcomes over time by arm"
+
+
+def figure_title(report: Report) -> str:
+    return FIGURE_TITLE.replace("by arm", "by group") if report.study.is_registry \
+        else FIGURE_TITLE
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class Report:
     methods: tuple[str, ...]
     dataset: AnalysisDataset
     stamp: Stamp
+    balance: tuple[BalanceRow, ...] = ()  # a registry's matching: the Love plot's rows
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -61,7 +70,7 @@ class Report:
 
     @property
     def figure_caption(self) -> str:
-        return (f"{FIGURE_TITLE}: median with interquartile band at each timepoint "
+        return (f"{figure_title(self)}: median with interquartile band at each timepoint "
                 "(n per cell in Table 3); lines break where nothing was recorded.")
 
 
@@ -85,15 +94,25 @@ def compute_report(data: StudyData, progress: Progress | None = None,
     analyses = [analyse_outcome(data, arms, code) for code in outcome_instruments(data)]
     tables.append(table3(data, arms, analyses))
     say("radiation, safety and satisfaction tables")
-    tables += [table4(data, arms), table5(data, arms), table6(data, arms),
-               posthoc_table(data, arms, analyses)]
-    coefficients = any("Effective dose" in r.label for r in tables[4].rows)
+    tables += [table4(data, arms), table5(data, arms), table6(data, arms)]
+    matched = None
+    if data.study.is_registry:
+        say("registry: baseline differences and propensity-score matching")
+        extra, matched = registry_tables(data, arms)
+        tables[2:2] = extra[:1]  # Table 1b after Table 1
+        tables += extra[1:]
+    tables += response_tables(data, arms)
+    tables.append(posthoc_table(data, arms, analyses))
+    coefficients = any("Effective dose" in r.label for t in tables if t.key == "table4"
+                       for r in t.rows)
     say("analysis data set")
     return Report(
         study=data.study, filters=data.filters, tables=tuple(tables),
         panels=_panels(analyses, data, arms),
-        methods=tuple(methods_text(tables, coefficients)), dataset=build_dataset(data),
+        methods=tuple(methods_text(tables, coefficients, data.study, completeness(data))),
+        dataset=build_dataset(data),
         stamp=Stamp(data_version(data), now or datetime.now(UTC), len(data.patients)),
+        balance=matched.balance if matched is not None and matched.match else (),
     )
 
 

@@ -18,6 +18,7 @@ Frames of :class:`StudyData` (one row per …):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -33,6 +34,7 @@ from clinic.models import (
     Patient,
     Procedure,
     ProcedureTarget,
+    ProtocolAmendment,
     RootLaterality,
     Score,
     Screening,
@@ -42,6 +44,7 @@ from clinic.models import (
     StudyArm,
     StudyTimepoint,
 )
+from clinic.protocol.definition import REGISTRY, MatchingSpec
 from clinic.reports.filters import ReportFilters
 from clinic.scheduling.status import status_case
 from clinic.studies import setup
@@ -63,6 +66,14 @@ class TimepointInfo:
 
 
 @dataclass(frozen=True)
+class AmendmentInfo:
+    number: int
+    made_on: date
+    summary: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class StudyInfo:
     code: str
     title: str
@@ -72,6 +83,19 @@ class StudyInfo:
     timepoints: tuple[TimepointInfo, ...]
     measures: tuple[tuple[str, tuple[str, ...]], ...]  # instrument, timepoint codes
     criteria: tuple[tuple[str, str, str], ...]  # code, kind, text
+    design_type: str = "randomized"
+    matching: MatchingSpec | None = None
+    response_measures: tuple[str, ...] = ()  # NRS/VAS with weighted value and categories
+    amendments: tuple[AmendmentInfo, ...] = ()
+    protocol_version: int = 1
+
+    @property
+    def is_registry(self) -> bool:
+        return self.design_type == REGISTRY
+
+    @property
+    def baseline(self) -> str | None:
+        return next((t.code for t in self.timepoints if t.is_baseline), None)
 
     def timepoints_of(self, instrument: str) -> tuple[str, ...]:
         return dict(self.measures).get(instrument, ())
@@ -132,6 +156,14 @@ def study_info(session: Session, study: Study) -> StudyInfo:
                                             or c in m.timepoint_codes))
                        for m in setup.measures(session, sid)),
         criteria=tuple((c.code, c.kind, c.text) for c in setup.criteria(session, sid)),
+        design_type=study.design_type, matching=setup.matching_from_json(study.matching),
+        response_measures=tuple(m.instrument for m in setup.measures(session, sid)
+                                if m.response_categories),
+        amendments=tuple(AmendmentInfo(a.number, a.made_at.date(), a.summary, a.reason)
+                         for a in session.exec(select(ProtocolAmendment).where(
+                             ProtocolAmendment.study_id == sid)
+                             .order_by(ProtocolAmendment.number))),  # type: ignore[arg-type]
+        protocol_version=study.protocol_version,
     )
 
 
@@ -139,6 +171,7 @@ def _patients(session: Session, sid: int) -> pd.DataFrame:
     stmt = (select(Patient.id.label("pid"), Patient.study_code.label("subject"),  # type: ignore[union-attr]
                    StudyArm.code.label("arm"), Site.code.label("site"), Patient.sex,
                    Patient.age_at_enrollment, Patient.birth_year, Patient.bmi,
+                   Patient.symptom_duration_months,
                    Enrollment.enrolled_on, Enrollment.status, Enrollment.withdrawal_reason)
             .join(Patient, Patient.id == Enrollment.patient_id)
             .join(StudyArm, StudyArm.id == Enrollment.arm_id, isouter=True)

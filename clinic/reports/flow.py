@@ -57,8 +57,14 @@ def _screening_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
 def _randomized_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
     randomized = data.randomized["arm"].value_counts()
     included = data.patients["arm"].value_counts()
-    b.heading("Randomization")
-    b.row("Randomized", _per_arm(arms, randomized))
+    registry = data.study.is_registry
+    b.heading("Registration (groups by index modality)" if registry else "Randomization")
+    b.row("Registered" if registry else "Randomized", _per_arm(arms, randomized))
+    if registry:
+        unknown = int(data.randomized["arm"].isna().sum())
+        if unknown:
+            b.row("Registered, group not yet known", (*(Cell() for _ in arms.codes),
+                                                      Cell(str(unknown))))
     left_out = randomized.sub(included, fill_value=0)
     if left_out.sum():
         b.row("Left out by the report filters", _per_arm(arms, left_out))

@@ -17,7 +17,7 @@ from clinic.models import Assessment, Enrollment, Patient, Procedure, Site, Stud
 from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput
 from clinic.procedures.service import record_procedure
 from clinic.protocol.definition import StudyDefinition
-from clinic.studies.setup import create_study
+from clinic.studies.setup import create_study, criteria
 
 PASSWORD = "test-password-1"
 _sequence = count(1)
@@ -56,8 +56,9 @@ def make_patient(session: Session, study: Study, *, site: Site | None = None,
                  consent: bool = True, **overrides: Any) -> tuple[Patient, Enrollment]:
     site = site or make_site(session)
     n = next(_sequence)
+    answers = {c.code: c.kind == "inclusion" for c in criteria(session, study.id)}  # type: ignore[arg-type]
     screening, problems = screen(session, study=study, site_id=site.id,  # type: ignore[arg-type]
-                                 answers=eligible_answers(), actor_id=None)
+                                 answers=answers, actor_id=None)
     assert not problems
     values = {"study_code": f"T-{n:04d}", "sex": "female", "age_at_enrollment": 50,
               "bmi": 27.5, "root_laterality": {"L4": "unilateral"}, **overrides}

@@ -22,9 +22,9 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     KeepTogether,
-    CondPageBreak,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -33,8 +33,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from clinic.reports.builder import FIGURE_TITLE, Report
+from clinic.reports.builder import Report, figure_title
 from clinic.reports.figure import figure_drawing
+from clinic.reports.loveplot import love_plot
 from clinic.reports.tables import Cell, Row
 from clinic.reports.tables import Table as ReportTable
 
@@ -198,8 +199,19 @@ def _figure(report: Report, st: dict[str, ParagraphStyle]) -> list[Any]:
     scaled = Drawing(FRAME_W, drawing.height * scale)
     drawing.scale(scale, scale)
     scaled.add(drawing)
-    return [KeepTogether([Paragraph(FIGURE_TITLE, st["h2"]), scaled, Spacer(1, 4),
+    return [KeepTogether([Paragraph(figure_title(report), st["h2"]), scaled, Spacer(1, 4),
                           Paragraph(escape(report.figure_caption), st["note"])])]
+
+
+def _love_plot(report: Report, st: dict[str, ParagraphStyle]) -> list[Any]:
+    drawing = love_plot(report.balance, font=FONT)
+    scale = min(1.0, FRAME_W / drawing.width)
+    scaled = Drawing(drawing.width * scale, drawing.height * scale)
+    drawing.scale(scale, scale)
+    scaled.add(drawing)
+    return [KeepTogether([Spacer(1, 4), scaled, Paragraph(
+        "Love plot: absolute standardized mean difference of each covariate before (open "
+        "circles) and after (filled) matching; dashed line at 0.1.", st["note"])])]
 
 
 def _canvas_maker(code: str, version: str) -> type[Canvas]:
@@ -240,5 +252,7 @@ def pdf_bytes(report: Report) -> bytes:
         if table.key == "appendix":
             story += _figure(report, st)
         story += _table_flowables(table, st)
+        if table.key == "matching" and report.balance:
+            story += _love_plot(report, st)
     doc.build(story, canvasmaker=_canvas_maker(report.study.code, report.stamp.data_version))
     return buffer.getvalue()
