@@ -102,7 +102,7 @@ ADVERSE_EVENT_TYPES = {
 SEVERITIES = {"mild": "Mild", "moderate": "Moderate", "severe": "Severe",
               "life_threatening": "Life-threatening"}
 
-STUDY_STATUSES = {"planning": "Planning", "recruiting": "Recruiting",
+STUDY_STATUSES = {"planning": "Draft", "recruiting": "Recruiting",
                   "follow_up": "Follow-up only", "closed": "Closed"}
 ENROLLMENT_STATUSES = {"enrolled": "Enrolled", "withdrawn": "Withdrawn",
                        "completed": "Completed"}

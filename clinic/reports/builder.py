@@ -59,6 +59,7 @@ class Report:
     dataset: AnalysisDataset
     stamp: Stamp
     balance: tuple[BalanceRow, ...] = ()  # a registry's matching: the Love plot's rows
+    missing: tuple[str, ...] = ()  # what is not there yet, in words
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -106,13 +107,15 @@ def compute_report(data: StudyData, progress: Progress | None = None,
     coefficients = any("Effective dose" in r.label for t in tables if t.key == "table4"
                        for r in t.rows)
     say("analysis data set")
+    missing = completeness(data)
     return Report(
         study=data.study, filters=data.filters, tables=tuple(tables),
         panels=_panels(analyses, data, arms),
-        methods=tuple(methods_text(tables, coefficients, data.study, completeness(data))),
+        methods=tuple(methods_text(tables, coefficients, data.study, missing)),
         dataset=build_dataset(data),
         stamp=Stamp(data_version(data), now or datetime.now(UTC), len(data.patients)),
         balance=matched.balance if matched is not None and matched.match else (),
+        missing=tuple(missing),
     )
 
 

@@ -42,7 +42,12 @@ def _summary(session: Session, study: Study, today: date) -> StudySummary:
         .order_by(StudyArm.position)
     ).all()
     counts = assessment_status_counts(session, study.id, today)  # type: ignore[arg-type]
-    return StudySummary(study=study, enrolled_by_arm=dict(arms), **counts)
+    by_arm = dict(arms)
+    no_group = session.exec(select(func.count(Enrollment.id)).where(
+        Enrollment.study_id == study.id, Enrollment.arm_id.is_(None))).one()  # type: ignore[union-attr]
+    if no_group:
+        by_arm["no group yet"] = no_group
+    return StudySummary(study=study, enrolled_by_arm=by_arm, **counts)
 
 
 def assessment_status_counts(session: Session, study_id: int, today: date) -> dict[str, int]:

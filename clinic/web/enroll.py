@@ -21,6 +21,7 @@ from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id
 from clinic.web.drafts import with_draft
 from clinic.web.enroll_form import (
     answers_from_form,
+    consent_from_form,
     enrolled_on_from_form,
     factors_from_form,
     identity_from_form,
@@ -61,11 +62,13 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
     """Redirect on enrollment, the failing criteria on refusal, None on field errors."""
     form = request.form
     patient = patient_from_form(form, errors)
-    factors = factors_from_form(form, factor_names, errors)
+    factors = {} if study.design_type == "registry" else factors_from_form(form, factor_names,
+                                                                           errors)
     enrolled_on = enrolled_on_from_form(form, errors, clinic_today())
     site_id = own_site_id() or _int(form.get("site_id"))
     if site_id is None:
         errors["site_id"] = "Choose the site."
+    consent = consent_from_form(form, errors, current_user.id, clinic_today())
     if errors:
         return None
     def enroll_once() -> Any:
@@ -74,7 +77,7 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
         outcome = screen_and_enroll(
             session, study=study, site_id=site_id, answers=answers_from_form(form, codes),
             patient=patient, identity=identity_from_form(form), factors=factors,
-            enrolled_on=enrolled_on, actor_id=current_user.id)  # type: ignore[arg-type]
+            enrolled_on=enrolled_on, actor_id=current_user.id, consent=consent)  # type: ignore[arg-type]
         session.commit()
         return outcome
 
@@ -90,8 +93,12 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
         return None
     if problems:
         return problems
-    arm = get_session().get(StudyArm, enrollment.arm_id)  # type: ignore[union-attr]
-    flash(f"{patient.study_code} enrolled and allocated to {arm.label}.", "success")  # type: ignore[union-attr]
+    if enrollment.arm_id is None:  # type: ignore[union-attr]
+        flash(f"{patient.study_code} registered; the group follows the index procedure.",
+              "success")
+    else:
+        arm = get_session().get(StudyArm, enrollment.arm_id)  # type: ignore[union-attr]
+        flash(f"{patient.study_code} enrolled and allocated to {arm.label}.", "success")  # type: ignore[union-attr]
     return redirect(url_for("patients.show", patient_id=enrollment.patient_id))  # type: ignore[union-attr]
 
 

@@ -7,7 +7,8 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from clinic.catalog import ROOTS
-from clinic.enrollment.inputs import IdentityInput, PatientInput
+from clinic.enrollment.inputs import ConsentInput, IdentityInput, PatientInput, validate_consent
+from clinic.exceptions import ValidationError
 from clinic.web.forms import a_date, blank_to_none, strict_int, strict_number, tri_state
 
 
@@ -47,6 +48,22 @@ def identity_from_form(form: MultiDict[str, str]) -> IdentityInput:
         name=(form.get("name") or "").strip(), mrn=blank_to_none(form.get("mrn")),
         phone=blank_to_none(form.get("phone")), email=blank_to_none(form.get("email")),
         reminder_consent=form.get("reminder_consent") == "yes")
+
+
+def consent_from_form(form: MultiDict[str, str], errors: dict[str, str],
+                      taken_by: int | None, today: date) -> ConsentInput:
+    """The consent fields; their messages join ``errors`` (nothing is checked twice)."""
+    found: dict[str, str] = {}
+    consent = ConsentInput(
+        signed_on=a_date(form.get("consent_on"), "consent_on", found, required=False),
+        form_version=blank_to_none(form.get("consent_version")), taken_by_id=taken_by)
+    if not found:
+        try:
+            validate_consent(consent, today)
+        except ValidationError as error:
+            found.update(error.errors)
+    errors.update(found)
+    return consent
 
 
 def enrolled_on_from_form(form: MultiDict[str, str], errors: dict[str, str],

@@ -21,6 +21,7 @@ def register_screens(app: Flask) -> None:
         patients,
         procedures,
         reschedule,
+        screening_log,
         study_admin,
         study_builder,
         tokens,
@@ -28,7 +29,8 @@ def register_screens(app: Flask) -> None:
     )
 
     for module in (worklist, followup, procedures, patients, grid, cohort, admin, study_admin,
-                   study_builder, tokens, enroll, identity, reschedule, adverse_events):
+                   study_builder, tokens, enroll, identity, reschedule, adverse_events,
+                   screening_log):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["instruments"] = INSTRUMENTS
     init_api(app)

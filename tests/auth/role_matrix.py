@@ -58,5 +58,6 @@ EXPECTED.update({
     "api.list_assessments": "any_user", "api.get_assessment": "any_user",
     "api.record_scores": STAFF, "api.correct_scores": STAFF, "api.not_done": STAFF,
     "api.list_adverse_events": "any_user", "api.follow_up_adverse_event": ALL,
+    "screening_log.index": "any_user", "screening_log.export": "any_user",
     "api.list_studies": "any_user", "api.create_study": _MANAGE, "api.get_protocol": "any_user",
 })

@@ -16,7 +16,8 @@ def _form(**overrides: str) -> dict[str, str]:
              "bmi": "27.1", "diagnosis": "Disc herniation", "symptom_duration_months": "9",
              "root.L4": "unilateral", "factor.punctures": "3", "enrolled_on": "2026-11-20",
              "name": "Synthetic Candidate", "phone": "+00 99", "email": "cand@example.invalid",
-             "reminder_consent": "yes"}
+             "reminder_consent": "yes", "consent_on": "2026-11-20",
+             "consent_version": "DEMO consent v2"}
     return form | overrides
 
 
@@ -71,3 +72,79 @@ def test_a_used_study_code_is_refused(client, clinic, db):
     response = client.post(f"/studies/{clinic.study.code}/enroll",
                            data=_form(study_code=clinic.patient.study_code))
     assert response.status_code == 422 and "already used" in response.get_data(as_text=True)
+
+
+def test_informed_consent_is_recorded_and_required(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    missing = client.post(f"/studies/{clinic.study.code}/enroll",
+                          data=_form(consent_on="", consent_version=""))
+    page = missing.get_data(as_text=True)
+    assert missing.status_code == 422
+    assert "Enter the date the patient signed" in page and "version of the consent" in page
+    future = client.post(f"/studies/{clinic.study.code}/enroll",
+                         data=_form(consent_on="2099-01-01"))
+    assert future.status_code == 422
+    assert client.post(f"/studies/{clinic.study.code}/enroll", data=_form()).status_code == 302
+    patient = db.exec(select(Patient).where(Patient.study_code == "NEW-001")).one()
+    enrollment = db.exec(select(Enrollment).where(Enrollment.patient_id == patient.id)).one()
+    assert (enrollment.consent_on.isoformat(), enrollment.consent_version,
+            enrollment.consent_taken_by_id) == ("2026-11-20", "DEMO consent v2",
+                                                clinic.users["nurse"].id)
+    shown = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert "form “DEMO consent v2”" in shown
+
+
+def test_a_registry_registers_without_allocation_and_groups_by_the_procedure(client, clinic,
+                                                                             db):
+    from pathlib import Path
+
+    from clinic.protocol.protocol_file import read_toml
+    from clinic.studies.protocols import create_from_document
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "protocols" /
+            "us-mri-fusion-registry.toml").read_text()
+    create_from_document(db, read_toml(text), draft=False)
+    db.commit()
+    login(client, clinic.users["nurse"])
+    answers = {f"criterion.{c}": "yes" for c in ("age_20_75", "chronic_pain_candidate",
+                                                 "nrs_6_plus", "ct_mri_done")}
+    answers |= {f"criterion.{c}": "no" for c in ("organ_impairment", "uncontrolled_diabetes",
+                                                "infection", "coagulopathy",
+                                                "mri_contraindication")}
+    form = {**{k: v for k, v in _form().items() if not k.startswith(("criterion.", "factor."))},
+            **answers, "study_code": "REG-001"}
+    response = client.post("/studies/USMRI/enroll", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    patient = db.exec(select(Patient).where(Patient.study_code == "REG-001")).one()
+    enrollment = db.exec(select(Enrollment).where(Enrollment.patient_id == patient.id)).one()
+    assert enrollment.arm_id is None and enrollment.allocation_slot_id is None
+    page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert "none yet: set by the modality of the index procedure" in page
+    login(client, clinic.users["physician"])
+    recorded = client.post(f"/patients/{patient.id}/procedures/new", data={
+        "performed_at": "2026-11-25T10:00", "modality": "us_mri_fusion",
+        "procedure_type": "paravertebral_block", "punctures": "1"})
+    assert recorded.status_code == 302
+    db.expire_all()
+    enrollment = db.exec(select(Enrollment).where(Enrollment.patient_id == patient.id)).one()
+    from clinic.models import StudyArm
+
+    assert db.get(StudyArm, enrollment.arm_id).code == "IF"
+
+
+def test_the_screening_log_lists_outcomes_and_exports(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    client.post(f"/studies/{clinic.study.code}/enroll", data=_form())
+    failing = {f"criterion.{c.code}": "yes" for c in DEMO_STUDY.criteria}
+    client.post(f"/studies/{clinic.study.code}/enroll", data=_form(study_code="NO-1", **failing))
+    page = client.get(f"/studies/{clinic.study.code}/screening").get_data(as_text=True)
+    assert "NEW-001" in page and "Not eligible" in page
+    assert "Progressive motor neurological deficit" in page
+    only = client.get(f"/studies/{clinic.study.code}/screening?outcome=not_eligible")
+    assert "NEW-001" not in only.get_data(as_text=True)
+    csv_text = client.get(f"/studies/{clinic.study.code}/screening.csv").get_data(as_text=True)
+    assert csv_text.startswith("screening,screened_at,site") and "NEW-001" in csv_text
+    south = client.get(f"/studies/{clinic.study.code}/screening")
+    assert south.status_code == 200
+    bad = client.get(f"/studies/{clinic.study.code}/screening?from=2026-13-01")
+    assert bad.status_code == 422

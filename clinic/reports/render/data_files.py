@@ -25,6 +25,7 @@ def stamp_text(report: Report, with_time: bool = False) -> str:
              f"data_version: sha256:{report.stamp.data_version}",
              f"patients: {report.stamp.patients}"]
     lines += [f"filter {what.lower()}: {value}" for what, value in report.filters.describe()]
+    lines += [f"data so far: {line}" for line in report.missing]
     if with_time:
         lines.append(f"generated_at: {report.stamp.generated_at.isoformat(timespec='seconds')}")
     if report.study.is_synthetic:
