@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
 from flask import Flask
+from sqlmodel import Session
 from werkzeug.serving import make_server
 
 from clinic import create_app
