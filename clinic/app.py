@@ -19,6 +19,7 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     config.load(app, test_config)
     _behind_proxies(app)
     guards.install_converters(app)
+    guards.init_first(app)
     db.init_app(app)
     init_extensions(app)
     auth.init_app(app)

@@ -6,6 +6,8 @@ columns to these codes with CHECK constraints (see ``clinic.models.base.check_in
 
 from __future__ import annotations
 
+from datetime import date as _date
+
 ROLES = {
     "nurse": "Research nurse",
     "physician": "Physician",
@@ -158,6 +160,14 @@ NUMBER_BOUNDS: dict[str, tuple[float, float]] = {
 }
 # The largest value an INTEGER column holds on every engine (PostgreSQL: 32 bits).
 INT_MAX = 2**31 - 1
+
+# Every date the app stores lies in these years: a calendar's edge (0001, 9999) breaks
+# date arithmetic (a follow-up six months after 9999-12-30 does not exist).
+DATE_MIN, DATE_MAX = _date(1900, 1, 1), _date(2100, 12, 31)
+# A procedure date is a real one: not before image-guided injections were recorded in
+# this form, not more than a year ahead (a typo such as 2062 for 2026).
+PROCEDURE_DATE_MIN = _date(1990, 1, 1)
+PROCEDURE_DAYS_AHEAD_MAX = 366
 
 SECURITY_EVENTS = {
     "login": "Logged in",

@@ -1,5 +1,6 @@
 """JSON in and out, strictly: the literals NaN and Infinity are not JSON (RFC 8259), an
-object that names a key twice is ambiguous, and NUL cannot be stored as text. All are
+object that names a key twice is ambiguous, NUL cannot be stored as text, and a body
+nested a thousand levels deep exhausts the parser (no request needs it). All are
 refused in requests (the body reads as invalid, so the answer is a 422 naming the body).
 Answers never contain NaN or Infinity: a non-finite number stored before the bounds
 existed is sent as null."""
@@ -11,6 +12,8 @@ import math
 from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
+
+from clinic.web.guards import HIDDEN_CHARACTERS
 
 
 class NotJSON(ValueError):
@@ -26,8 +29,13 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for key, value in pairs:
         if key in result:
             raise NotJSON(f"the key {key[:40]!r} appears twice")
-        if "\x00" in key or (isinstance(value, str) and "\x00" in value):
+        texts = [key, *(v for v in (value if isinstance(value, list) else [value])
+                        if isinstance(v, str))]
+        if any("\x00" in t for t in texts):
             raise NotJSON("a text holds a NUL character")
+        if any(HIDDEN_CHARACTERS.search(t) for t in texts):
+            raise NotJSON(f"the text of {key[:40]!r} holds an invisible control or "
+                          "text-direction character")
         result[key] = value
     return result
 
@@ -46,7 +54,10 @@ class StrictJSONProvider(DefaultJSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         kwargs.setdefault("parse_constant", _no_constants)
         kwargs.setdefault("object_pairs_hook", _unique_keys)
-        return json.loads(s, **kwargs)
+        try:
+            return json.loads(s, **kwargs)
+        except RecursionError:
+            raise NotJSON("the body is nested too deeply") from None
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         kwargs.setdefault("default", self.default)

@@ -13,10 +13,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    create_model,
+)
 
 from clinic import catalog
-from clinic.catalog import INT_MAX, NUMBER_BOUNDS
+from clinic.catalog import DATE_MAX, DATE_MIN, INT_MAX, NUMBER_BOUNDS
 from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
 
 MAX_ROWS = 20  # targets, injectates, medications per request: more than any form offers
@@ -43,12 +52,33 @@ Reason = Annotated[str, Field(min_length=3, max_length=500,
 
 
 def bounded(name: str, integer: bool = False, description: str | None = None) -> Any:
+    """A number within catalog.NUMBER_BOUNDS, sent as a JSON number (not text, not
+    true/false)."""
     low, high = NUMBER_BOUNDS[name]
     if integer:
         return Annotated[int, Field(ge=int(low), le=int(high), strict=True,
                                     description=description)]
-    return Annotated[float, Field(ge=low, le=high, allow_inf_nan=False,
+    return Annotated[float, Field(ge=low, le=high, allow_inf_nan=False, strict=True,
                                   description=description)]
+
+
+def _iso_text(value: Any) -> Any:
+    """Dates come as ISO 8601 text: a number would be read as seconds since 1970."""
+    if isinstance(value, str | date):
+        return value
+    raise ValueError("send the date as ISO 8601 text, e.g. 2026-12-03 or "
+                     "2026-12-03T09:30:00+01:00")
+
+
+def _in_calendar(value: Any) -> Any:
+    day = value.date() if isinstance(value, datetime) else value
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise ValueError(f"the date must lie from {DATE_MIN:%Y} to {DATE_MAX:%Y}")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_text), AfterValidator(_in_calendar)]
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_in_calendar)]
 
 
 def text(length: int, description: str | None = None) -> Any:
@@ -103,14 +133,14 @@ class InjectateIn(Strict):
 
 
 class ProcedureIn(Strict):
-    performed_at: AwareDatetime
+    performed_at: IsoDatetime
     modality: Modality
     procedure_type: ProcedureType
     punctures: bounded("punctures", integer=True)
     targets: list[TargetIn] = Field(default_factory=list, max_length=MAX_ROWS)
     injectates: list[InjectateIn] = Field(default_factory=list, max_length=MAX_ROWS)
     contrast_volume_ml: bounded("contrast_volume_ml") | None = None
-    contrast_extravasation: bool | None = None
+    contrast_extravasation: StrictBool | None = None
     rf_temperature_c: bounded("rf_temperature_c") | None = None
     rf_frequency_hz: bounded("rf_frequency_hz") | None = None
     rf_pulse_width_ms: bounded("rf_pulse_width_ms") | None = None
@@ -122,10 +152,10 @@ class ProcedureIn(Strict):
     ctdivol_mgy: bounded("ctdivol_mgy", description="CT only") | None = None
     dlp_mgy_cm: bounded("dlp_mgy_cm", description="CT only") | None = None
     operative_time_min: bounded("operative_time_min") | None = None
-    first_attempt_success: bool | None = None
+    first_attempt_success: StrictBool | None = None
     needle_repositions: bounded("needle_repositions", integer=True) | None = None
     notes: text(2000) | None = None
-    confirm_warnings: bool = Field(False, description="Save despite plausibility warnings")
+    confirm_warnings: StrictBool = Field(False, description="Save despite plausibility warnings")
 
 
 class ProcedureEdit(ProcedureIn):
@@ -145,7 +175,7 @@ class ProcedureOut(BaseModel):
     targets: list[TargetIn] = Field(default_factory=list)
     injectates: list[InjectateIn] = Field(default_factory=list)
     contrast_volume_ml: float | None = None
-    contrast_extravasation: bool | None = None
+    contrast_extravasation: StrictBool | None = None
     rf_temperature_c: float | None = None
     rf_frequency_hz: float | None = None
     rf_pulse_width_ms: float | None = None
@@ -155,7 +185,7 @@ class ProcedureOut(BaseModel):
     ctdivol_mgy: float | None = None
     dlp_mgy_cm: float | None = None
     operative_time_min: float | None = None
-    first_attempt_success: bool | None = None
+    first_attempt_success: StrictBool | None = None
     needle_repositions: int | None = None
     notes: str | None = None
     version: int
@@ -186,9 +216,9 @@ class MedicationOut(BaseModel):
 
 class AdverseEventIn(Strict):
     event_type: AdverseEventType = Field(description="A complication type of the catalog")
-    onset_on: date
+    onset_on: IsoDate
     severity: Severity
-    is_related: bool = True
+    is_related: StrictBool = True
     notes: text(2000) | None = None
 
 
@@ -213,8 +243,8 @@ class AdverseEventEdit(Strict):
     version: Version
     reason: Reason
     severity: Severity
-    is_related: bool
-    resolved_on: date | None = Field(None, description="Empty: not resolved (yet)")
+    is_related: StrictBool
+    resolved_on: IsoDate | None = Field(None, description="Empty: not resolved (yet)")
     notes: text(2000) | None = None
 
 
@@ -241,16 +271,16 @@ class AssessmentOut(BaseModel):
 def _entry_type(instrument: Any) -> Any:
     """The JSON type of one instrument's value, with its range, from the registry."""
     if instrument.kind is InstrumentKind.SECTIONS:
-        section = Annotated[int, Field(ge=0, le=catalog.SECTION_MAX)]
+        section = Annotated[int, Field(ge=0, le=catalog.SECTION_MAX, strict=True)]
         fields = {s.code: (section | None, Field(None, description=f"{i}. {s.label}"))
                   for i, s in enumerate(instrument.sections, start=1)}
         return create_model(f"{instrument.code.capitalize()}Sections", __base__=Strict,
                             **fields)  # type: ignore[call-overload]
     if instrument.kind is InstrumentKind.LIKERT:
         return Literal[tuple(code for code, _label in instrument.choices)] | Annotated[
-            int, Field(ge=instrument.min_value, le=instrument.max_value)]
+            int, Field(ge=instrument.min_value, le=instrument.max_value, strict=True)]
     return Annotated[float, Field(ge=instrument.min_value, le=instrument.max_value,
-                                  allow_inf_nan=False)]
+                                  allow_inf_nan=False, strict=True)]
 
 
 Entries = create_model(

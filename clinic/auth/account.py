@@ -30,12 +30,11 @@ from clinic.auth.sessions import end_all_sessions, open_sessions
 from clinic.auth.totp import accepted_step, new_secret, provisioning_uri, qr_svg_data_uri
 from clinic.db import get_session
 from clinic.exceptions import ValidationError
-from clinic.models import User
+from clinic.models import User, UserSession
 from clinic.models.base import utcnow
 from clinic.web.urls import same_site_path
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-NEW_SECRET = "totp_setup_secret"  # the secret being set up, until a code confirms it
 
 
 @bp.route("")
@@ -59,7 +58,8 @@ def password() -> Any:
         else:
             errors = _store_new_password(user, "password_changed", g.get("user_session_id"))
         if not errors:
-            flash("Password changed. Your other sessions have been logged out.", "success")
+            flash("Password changed. Your other sessions have been logged out and your API "
+                  "tokens revoked (make new ones under API tokens if you need them).", "success")
             return redirect(same_site_path(request.args.get("next")) or url_for("account.index"))
     return render_template("account/password.html", errors=errors, min_length=MIN_LENGTH,
                            forced=current_user.must_change_password), 422 if errors else 200
@@ -84,12 +84,10 @@ def _store_new_password(user: User, kind: str, keep: int | None) -> dict[str, st
 @public
 def reset(token: str) -> Any:
     db = get_session()
-    row = valid_reset(db, token, utcnow())
-    if row is None:
+    found = valid_reset(db, token, utcnow())
+    if found is None:
         return render_template("account/reset_invalid.html"), 404
-    user = db.get(User, row.user_id)
-    if user is None or not user.is_active:
-        return render_template("account/reset_invalid.html"), 404
+    row, user = found
     errors: dict[str, str] = {}
     if request.method == "POST":
         row.used_at = utcnow()
@@ -106,35 +104,52 @@ def reset(token: str) -> Any:
 @bp.route("/two-step", methods=["GET", "POST"])
 @any_user
 def two_step() -> Any:
+    """Set up the second factor: the secret waits on the session row (never in the
+    cookie) until the password and a code from the app confirm it, so that someone
+    holding a stolen session cannot tie the account to their own phone."""
     db = get_session()
     user = db.get(User, current_user.id)
-    assert user is not None
+    row = db.get(UserSession, g.get("user_session_id") or 0)
+    assert user is not None and row is not None
     errors: dict[str, str] = {}
     if request.method == "POST" and request.form.get("action") == "disable":
         return _disable(user)
     if request.method == "POST":
-        secret = session.get(NEW_SECRET)
-        step = accepted_step(secret, request.form.get("code", "")[:20], utcnow(), None) \
-            if secret else None
-        if step is None:
-            errors["code"] = "That code is not right: type the 6 digits the app shows now."
-        else:
-            user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
-            db.add(user)
-            record_event(db, "totp_enabled", user_id=user.id, address=request.remote_addr)
-            db.commit()
-            session.pop(NEW_SECRET, None)
+        errors = _confirm_two_step(user, row)
+        if not errors:
             flash("Two-step verification is on: log-ins now ask for a code.", "success")
             return redirect(same_site_path(request.args.get("next")) or url_for("account.index"))
-    if not user.has_totp and not session.get(NEW_SECRET):
-        session[NEW_SECRET] = new_secret()
-    secret = session.get(NEW_SECRET)
+    if not user.has_totp and not row.pending_totp_secret:
+        row.pending_totp_secret = new_secret()
+        db.add(row)
+        db.commit()
+    secret = row.pending_totp_secret
     uri = provisioning_uri(secret, user.email) if secret and not user.has_totp else None
     return render_template(
         "account/two_step.html", user=user, errors=errors, secret=secret, uri=uri,
         qr=qr_svg_data_uri(uri) if uri else None,
         required=current_app.config["REQUIRE_TOTP_FOR_ADMINS"] and user.role == "admin",
     ), 422 if errors else 200
+
+
+def _confirm_two_step(user: User, row: UserSession) -> dict[str, str]:
+    db = get_session()
+    errors: dict[str, str] = {}
+    if not check_password_hash(user.password_hash, request.form.get("password", "")[:200]):
+        errors["password"] = "That is not your password."
+    secret = row.pending_totp_secret
+    step = accepted_step(secret, request.form.get("code", "")[:20], utcnow(), None) \
+        if secret else None
+    if step is None:
+        errors["code"] = "That code is not right: type the 6 digits the app shows now."
+    if errors:
+        return errors
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
+    row.pending_totp_secret = None
+    db.add_all([user, row])
+    record_event(db, "totp_enabled", user_id=user.id, address=request.remote_addr)
+    db.commit()
+    return {}
 
 
 def _disable(user: User) -> Response:

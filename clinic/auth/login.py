@@ -16,15 +16,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from clinic.auth.events import record_event
 from clinic.auth.throttle import (
+    Counters,
     ThrottleSettings,
     account_locked_until,
     address_blocked_until,
     register_failure,
     register_success,
-    unknown_email_locked_until,
+    unknown_counters,
 )
 from clinic.auth.totp import accepted_step
-from clinic.models import User
+from clinic.models import LoginThrottle, User
 
 NOT_RECOGNISED = "E-mail or password not recognised."
 MAX_EMAIL, MAX_PASSWORD = 254, 200
@@ -56,19 +57,19 @@ def check_password(session: Session, *, email: str, password: str, address: str 
         record_event(session, "throttled", user_id=user.id if known else None,  # type: ignore[union-attr]
                      email=email, address=address)
         return LoginCheck(None, "Too many failed log-ins from this network address.", blocked)
-    if not known:
-        locked = unknown_email_locked_until(session, email, now, settings)
-        record_event(session, "login_failed", email=email, address=address,
-                     detail="unknown or inactive account")
-        return LoginCheck(None, _locked_message() if locked else NOT_RECOGNISED, locked)
-    assert user is not None
-    locked = account_locked_until(user, now)
+    counters: Counters = user if known else unknown_counters(session, email, now)  # type: ignore[assignment]
+    user_id = user.id if known else None  # type: ignore[union-attr]
+    locked = account_locked_until(counters, now)
     if locked:
-        record_event(session, "login_failed", user_id=user.id, email=email, address=address,
+        record_event(session, "login_failed", user_id=user_id, email=email, address=address,
                      detail="account locked")
         return LoginCheck(None, _locked_message(), locked)
+    if not known:
+        return _failure(session, counters, None, email, address, now, settings,
+                        "unknown or inactive account")
     if not is_right:
-        return _failure(session, user, email, address, now, settings, "wrong password")
+        return _failure(session, counters, user_id, email, address, now, settings,
+                        "wrong password")
     return LoginCheck(user)
 
 
@@ -79,8 +80,8 @@ def check_second_factor(session: Session, *, user: User, code: str, address: str
         return LoginCheck(None, _locked_message(), locked)
     step = accepted_step(user.totp_secret or "", code or "", now, user.totp_last_step)
     if step is None:
-        check = _failure(session, user, user.email, address, now, settings, "wrong code",
-                         kind="totp_failed")
+        check = _failure(session, user, user.id, user.email, address, now, settings,
+                         "wrong code", kind="totp_failed")
         return check if check.locked_until else LoginCheck(None, "That code is not right "
                                                            "(or was used already).")
     user.totp_last_step = step
@@ -94,15 +95,19 @@ def logged_in(session: Session, user: User, address: str | None) -> None:
     record_event(session, "login", user_id=user.id, email=user.email, address=address)
 
 
-def _failure(session: Session, user: User, email: str, address: str | None, now: datetime,
-             settings: ThrottleSettings, detail: str, kind: str = "login_failed") -> LoginCheck:
-    locked = register_failure(user, now, settings)
-    session.add(user)
-    record_event(session, kind, user_id=user.id, email=email, address=address, detail=detail)
+def _failure(session: Session, counters: Counters, user_id: int | None, email: str,
+             address: str | None, now: datetime, settings: ThrottleSettings, detail: str,
+             kind: str = "login_failed") -> LoginCheck:
+    """Count a failure on an account or an unknown address, alike."""
+    locked = register_failure(counters, now, settings)
+    if isinstance(counters, LoginThrottle):
+        counters.updated_at = now
+    session.add(counters)
+    record_event(session, kind, user_id=user_id, email=email, address=address, detail=detail)
     if locked:
-        record_event(session, "locked", user_id=user.id, email=email, address=address,
-                     detail=f"until {user.locked_until:%Y-%m-%d %H:%M} UTC")  # type: ignore[str-format]
-        return LoginCheck(None, _locked_message(), user.locked_until)
+        record_event(session, "locked", user_id=user_id, email=email, address=address,
+                     detail=f"until {counters.locked_until:%Y-%m-%d %H:%M} UTC")  # type: ignore[str-format]
+        return LoginCheck(None, _locked_message(), counters.locked_until)
     return LoginCheck(None, NOT_RECOGNISED)
 
 

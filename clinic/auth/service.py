@@ -15,9 +15,12 @@ from werkzeug.security import generate_password_hash
 from clinic.audit import set_actor
 from clinic.auth.events import record_event
 from clinic.auth.passwords import password_problem
+from clinic.auth.resets import cancel_resets
 from clinic.auth.sessions import end_all_sessions
 from clinic.auth.throttle import unlock
+from clinic.auth.tokens import revoke_all_tokens
 from clinic.catalog import ROLES, ROLES_GRANTABLE_BY
+from clinic.contact.addresses import normalize_email
 from clinic.exceptions import ValidationError
 from clinic.models import Site, User
 from clinic.models.base import utcnow
@@ -87,6 +90,7 @@ def edit_user(session: Session, *, actor: User, user: User, name: str, role: str
         setattr(user, key, changes[key])
     user.version += 1
     session.add(user)
+    cancel_resets(session, user.id)  # type: ignore[arg-type]
     record_event(session, "user_changed", user_id=user.id, actor_id=actor.id,
                  detail=", ".join(changed))
     session.flush()
@@ -112,6 +116,9 @@ def set_user_active(session: Session, *, user: User, is_active: bool, actor: Use
     session.add(user)
     if not is_active:
         end_all_sessions(session, user.id, "deactivated")  # type: ignore[arg-type]
+        revoke_all_tokens(session, user_id=user.id, actor_id=actor.id,  # type: ignore[arg-type]
+                          why="login deactivated")
+        cancel_resets(session, user.id)  # type: ignore[arg-type]
     record_event(session, "user_reactivated" if is_active else "user_deactivated",
                  user_id=user.id, actor_id=actor.id)
     session.flush()
@@ -129,7 +136,9 @@ def unlock_user(session: Session, *, user: User, actor: User) -> None:
 def set_password(session: Session, *, user: User, password: str, kind: str,
                  actor_id: int | None, keep_session_id: int | None = None,
                  address: str | None = None) -> None:
-    """Store a new password (checked against the rule) and end the user's other sessions."""
+    """Store a new password (checked against the rule), end the user's other sessions,
+    revoke their API tokens and any other reset link: whoever knew the old password
+    (or held a token made with it) is out."""
     problem = password_problem(password, email=user.email, name=user.name)
     if problem:
         raise ValidationError({"password": problem})
@@ -140,6 +149,9 @@ def set_password(session: Session, *, user: User, password: str, kind: str,
     unlock(user)
     session.add(user)
     end_all_sessions(session, user.id, "password changed", keep_id=keep_session_id)  # type: ignore[arg-type]
+    revoke_all_tokens(session, user_id=user.id, actor_id=actor_id,  # type: ignore[arg-type]
+                      why="password changed")
+    cancel_resets(session, user.id)  # type: ignore[arg-type]
     record_event(session, kind, user_id=user.id, actor_id=actor_id, address=address)
     session.flush()
 
@@ -151,11 +163,15 @@ def _last_active_admin(session: Session, user: User) -> bool:
 
 
 def _email(email: str, errors: dict[str, str]) -> str:
+    """The same check as for patients' addresses (email-validator), lower-cased."""
     email = (email or "").strip().lower()
-    local, at, domain = email.partition("@")
-    if not (local and at and "." in domain) or len(email) > EMAIL_MAX or any(
-            c.isspace() or ord(c) < 32 for c in email):
-        errors["email"] = "Enter an e-mail address (at most 254 characters)."
+    try:
+        email = normalize_email(email).lower()
+    except ValidationError as error:
+        errors["email"] = error.errors["email"]
+        return email
+    if len(email) > EMAIL_MAX:
+        errors["email"] = f"Use at most {EMAIL_MAX} characters."
     return email
 
 

@@ -72,14 +72,32 @@ def tokens_of(session: Session, user: User) -> list[ApiToken]:
                              .order_by(ApiToken.created_at.desc())).all())  # type: ignore[attr-defined]
 
 
-def revoke_token(session: Session, *, user: User, token_id: int) -> ApiToken:
+def revoke_token(session: Session, *, user: User, token_id: int,
+                 actor_id: int | None = None) -> ApiToken:
+    """Revoke one token of ``user`` (by the user, or by ``actor_id`` managing them)."""
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
         raise NotFound("No such token.")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
-        record_event(session, "token_revoked", user_id=user.id, actor_id=user.id,
+        record_event(session, "token_revoked", user_id=user.id,
+                     actor_id=user.id if actor_id is None else actor_id,
                      detail=f"{row.prefix}… '{row.name}'")
     session.add(row)
     session.flush()
     return row
+
+
+def revoke_all_tokens(session: Session, *, user_id: int, actor_id: int | None,
+                      why: str) -> int:
+    """Revoke every live token of the user (a password change or reset, a deactivation,
+    an administrator ending the sessions); returns how many. Revoked stays revoked,
+    also after a reactivation."""
+    count = int(session.exec(  # type: ignore[call-overload]
+        update(ApiToken).where(col(ApiToken.user_id) == user_id,
+                               col(ApiToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())).rowcount)
+    if count:
+        record_event(session, "token_revoked", user_id=user_id, actor_id=actor_id,
+                     detail=f"all {count} token(s): {why}")
+    return count

@@ -19,11 +19,11 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from clinic.auth.events import record_event
-from clinic.auth.login import check_password, check_second_factor, logged_in
+from clinic.auth.login import LoginCheck, check_password, check_second_factor, logged_in
 from clinic.auth.roles import any_user, public
 from clinic.auth.sessions import SESSION_KEY, end_session, find_session, start_session
 from clinic.auth.throttle import ThrottleSettings
-from clinic.db import get_session
+from clinic.db import get_session, retry_on_race
 from clinic.models import User
 from clinic.models.base import utcnow
 from clinic.web.filters import local_time
@@ -42,10 +42,7 @@ def login() -> Any:
     errors: dict[str, str] = {}
     if request.method == "POST":
         db = get_session()
-        check = check_password(db, email=request.form.get("email", ""),
-                               password=request.form.get("password", ""),
-                               address=request.remote_addr, now=utcnow(),
-                               settings=ThrottleSettings.from_config(current_app.config))
+        check = retry_on_race(_checked_password)
         if check.user is not None and check.user.has_totp:
             db.commit()
             session.clear()
@@ -53,11 +50,23 @@ def login() -> Any:
             return redirect(url_for("auth.verify", next=request.args.get("next")))
         if check.user is not None:
             return _complete(check.user)
-        db.commit()
         errors["form"] = _with_time(check.message, check.locked_until)
         status = 429 if check.locked_until else 401
         return render_template("auth/login.html", errors=errors, values=request.form), status
     return render_template("auth/login.html", errors=errors, values=request.form)
+
+
+def _checked_password() -> LoginCheck:
+    """The password check; a failure is stored (and committed) at once. Two failures
+    for the same unknown address at the same moment may race: the loser retries."""
+    db = get_session()
+    check = check_password(db, email=request.form.get("email", ""),
+                           password=request.form.get("password", ""),
+                           address=request.remote_addr, now=utcnow(),
+                           settings=ThrottleSettings.from_config(current_app.config))
+    if check.user is None:
+        db.commit()
+    return check
 
 
 @bp.route("/login/code", methods=["GET", "POST"])

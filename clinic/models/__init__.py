@@ -9,7 +9,13 @@ from clinic.models.people import Site, User
 from clinic.models.procedure import Injectate, Procedure, ProcedureTarget
 from clinic.models.reminders import DeliveryAttempt, NurseDigest, Reminder, SchedulerLease
 from clinic.models.safety import AdverseEvent
-from clinic.models.security import FormDraft, PasswordReset, SecurityEvent, UserSession
+from clinic.models.security import (
+    FormDraft,
+    LoginThrottle,
+    PasswordReset,
+    SecurityEvent,
+    UserSession,
+)
 from clinic.models.study import (
     EligibilityCriterion,
     ProtocolAmendment,
@@ -21,8 +27,8 @@ from clinic.models.study import (
 
 __all__ = [
     "AdverseEvent", "ApiToken", "AllocationSlot", "Assessment", "AuditEvent", "DeliveryAttempt",
-    "EligibilityCriterion", "FormDraft", "IdentityAuditEvent", "NurseDigest", "PasswordReset",
-    "ProtocolAmendment",
+    "EligibilityCriterion", "FormDraft", "IdentityAuditEvent", "LoginThrottle", "NurseDigest",
+    "PasswordReset", "ProtocolAmendment",
     "Reminder", "SchedulerLease", "SecurityEvent", "UserSession",
     "Enrollment", "Injectate", "Medication", "Patient", "PatientIdentity", "Procedure",
     "ProcedureTarget", "RootLaterality", "Score", "ScoreSection", "Screening",

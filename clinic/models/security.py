@@ -26,6 +26,9 @@ class UserSession(SQLModel, table=True):
     end_reason: str | None = Field(default=None, max_length=40)
     address: str | None = Field(default=None, max_length=45)
     user_agent: str | None = Field(default=None, max_length=200)
+    # A second-factor secret being set up in this session, until a code confirms it
+    # (kept here, not in the cookie, which is signed but not encrypted).
+    pending_totp_secret: str | None = Field(default=None, max_length=64)
 
 
 class SecurityEvent(SQLModel, table=True):
@@ -64,8 +67,8 @@ class PasswordReset(SQLModel, table=True):
 
 class FormDraft(SQLModel, table=True):
     """What a user typed into a form when the session had ended: shown again after the
-    log-in, then deleted (kept two hours at most). ``user_id`` is None when the browser
-    had lost its session altogether; whoever logs in with the draft's link takes it."""
+    log-in, then deleted (kept two hours at most), to its own user only. (``user_id`` is
+    nullable for rows written before drafts needed an owner; such rows are never shown.)"""
 
     __tablename__ = "form_draft"
 
@@ -75,3 +78,21 @@ class FormDraft(SQLModel, table=True):
     path: str = Field(max_length=300)
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failure count and lockout of an e-mail address that has no active account.
+
+    Known accounts keep the same three numbers on ``app_user``; unknown addresses keep
+    them here, so that both lock, expire and double in exactly the same way and the
+    lockout does not tell whether an account exists.
+    """
+
+    __tablename__ = "login_throttle"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    failed_logins: int = Field(default=0)
+    lockouts: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -1,5 +1,6 @@
 """The last check before anything reaches the database: every text fits its column,
-every float is finite, every integer fits its column.
+every float is finite, every integer fits its column, every date lies within
+``catalog.DATE_MIN`` .. ``DATE_MAX``.
 
 Services validate their input with messages of their own; this ``before_flush``
 listener is the backstop for whatever a path forgot. A value that would make the
@@ -11,12 +12,13 @@ so the request answers 422 with nothing stored instead of 500.
 from __future__ import annotations
 
 import math
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Integer, String, event, inspect
 from sqlalchemy.orm import Session
 
-from clinic.catalog import INT_MAX
+from clinic.catalog import DATE_MAX, DATE_MIN, INT_MAX
 from clinic.exceptions import ValidationError
 
 
@@ -65,4 +67,10 @@ def value_problem(column_type: Any, value: Any) -> str | None:
         return "Enter a finite number."
     elif isinstance(value, int) and isinstance(kind, Integer) and abs(value) > INT_MAX:
         return "That number is far too large."
+    elif isinstance(value, date) and not DATE_MIN <= _day(value) <= DATE_MAX:
+        return f"Enter a date from {DATE_MIN:%Y} to {DATE_MAX:%Y}."
     return None
+
+
+def _day(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value

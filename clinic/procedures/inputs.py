@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from clinic.catalog import (
     DRUGS,
@@ -13,6 +13,8 @@ from clinic.catalog import (
     MODALITIES_WITH_CT_DOSE,
     MODALITIES_WITH_DAP,
     NUMBER_BOUNDS,
+    PROCEDURE_DATE_MIN,
+    PROCEDURE_DAYS_AHEAD_MAX,
     PROCEDURE_TYPES,
     SIDES,
     STEROIDS,
@@ -71,10 +73,22 @@ class ProcedureInput:
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
 
-def validate_procedure(p: ProcedureInput) -> None:
+def performed_at_problem(performed_at: datetime, today: date) -> str | None:
+    """Why a procedure cannot have taken place then, or None."""
+    if performed_at.tzinfo is None:
+        return "Give the date and time with its time zone."
+    latest = today + timedelta(days=PROCEDURE_DAYS_AHEAD_MAX)
+    if not PROCEDURE_DATE_MIN <= performed_at.date() <= latest:
+        return (f"Enter a procedure date from {PROCEDURE_DATE_MIN:%Y-%m-%d} to "
+                f"{latest:%Y-%m-%d}.")
+    return None
+
+
+def validate_procedure(p: ProcedureInput, today: date | None = None) -> None:
     errors: dict[str, str] = {}
-    if p.performed_at.tzinfo is None:
-        errors["performed_at"] = "Give the date and time with its time zone."
+    problem = performed_at_problem(p.performed_at, today or date.today())
+    if problem:
+        errors["performed_at"] = problem
     if p.modality not in MODALITIES:
         errors["modality"] = f"Choose one of: {', '.join(MODALITIES)}."
     if p.procedure_type not in PROCEDURE_TYPES:

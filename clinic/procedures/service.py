@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -15,6 +15,7 @@ from clinic.procedures.inputs import (
     InjectateInput,
     ProcedureInput,
     TargetInput,
+    performed_at_problem,
     validate_procedure,
 )
 from clinic.scheduling.service import schedule_from_procedure
@@ -37,8 +38,11 @@ def record_procedure(session: Session, *, patient: Patient, data: ProcedureInput
 def move_procedure(session: Session, *, patient: Patient, procedure: Procedure,
                    performed_at: object, timezone: str) -> Procedure:
     """Change the procedure's date: pending follow-ups move, recorded ones stay."""
-    if not isinstance(performed_at, datetime) or performed_at.tzinfo is None:
+    if not isinstance(performed_at, datetime):
         raise ValidationError({"performed_at": "Give the date and time with its time zone."})
+    problem = performed_at_problem(performed_at, date.today())
+    if problem:
+        raise ValidationError({"performed_at": problem})
     procedure.performed_at = performed_at
     procedure.version += 1
     session.add(procedure)
@@ -57,8 +61,11 @@ def reschedule_procedure(session: Session, *, patient: Patient, procedure: Proce
     completed and not-done ones keep theirs.
     """
     text = require_reason(reason)
-    if performed_at is None or performed_at.tzinfo is None:
+    if performed_at is None:
         raise ValidationError({"performed_at": "Give the date and time with its time zone."})
+    problem = performed_at_problem(performed_at, date.today())
+    if problem:
+        raise ValidationError({"performed_at": problem})
     set_actor(session, actor_id, text)
     claim(session, procedure, read_version)  # a stale form is a conflict first
     if performed_at == procedure.performed_at:

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
 from clinic.auth.events import record_event
-from clinic.auth.resets import issue_reset
+from clinic.auth.resets import cancel_resets, issue_reset
 from clinic.auth.roles import allow
 from clinic.auth.service import (
     can_manage,
@@ -26,9 +26,10 @@ from clinic.auth.service import (
     unlock_user,
 )
 from clinic.auth.sessions import end_all_sessions, open_sessions
+from clinic.auth.tokens import revoke_all_tokens, revoke_token, tokens_of
 from clinic.catalog import ROLES, ROLES_GRANTABLE_BY, SECURITY_EVENTS
 from clinic.db import get_session
-from clinic.exceptions import ValidationError
+from clinic.exceptions import NotFound, ValidationError
 from clinic.models import SecurityEvent, Site, User
 from clinic.models.base import utcnow
 from clinic.web.access import MANAGES_STUDY, all_sites
@@ -107,15 +108,26 @@ def user(user_id: int) -> Any:
         except ValidationError as error:
             session.rollback()
             errors = error.errors
-    events = session.exec(select(SecurityEvent).where(SecurityEvent.user_id == user_id)
-                          .order_by(col(SecurityEvent.at).desc()).limit(EVENTS_SHOWN)).all()
+    return _user_page(target, values=values, errors=errors), 422 if errors else 200
+
+
+def _user_page(target: User, *, values: Any, errors: dict[str, str],
+               reset_link: str | None = None, reset_hours: float = 0) -> str:
+    """A user's page. Sessions, addresses, security events and tokens are shown only to
+    those who may manage the user (a coordinator sees none of an administrator's)."""
+    session = get_session()
+    may_manage = _may_manage(target)
+    events = session.exec(select(SecurityEvent).where(SecurityEvent.user_id == target.id)
+                          .order_by(col(SecurityEvent.at).desc()).limit(EVENTS_SHOWN)).all() \
+        if may_manage else []
     return render_template(
         "admin/user.html", target=target, values=values, errors=errors, roles=ROLES,
-        grantable=_grantable() if _may_manage(target) else {}, may_manage=_may_manage(target),
+        grantable=_grantable() if may_manage else {}, may_manage=may_manage,
         site_choices=[(s.code, s.code) for s in all_sites(session)], events=events,
         event_labels=SECURITY_EVENTS,
-        sessions=open_sessions(session, user_id), now=utcnow(),
-        reset_link=None), 422 if errors else 200
+        sessions=open_sessions(session, target.id) if may_manage else [],  # type: ignore[arg-type]
+        tokens=tokens_of(session, target) if may_manage else [], now=utcnow(),
+        reset_link=reset_link, reset_hours=reset_hours)
 
 
 def _manage(user_id: int, action: Any, done: str) -> Response:
@@ -131,6 +143,9 @@ def _manage(user_id: int, action: Any, done: str) -> Response:
     except ValidationError as error:
         session.rollback()
         flash("; ".join(error.errors.values()), "error")
+    except NotFound:
+        session.rollback()
+        abort(404)
     return redirect(url_for("admin.user", user_id=user_id))
 
 
@@ -156,8 +171,19 @@ def end_sessions(user_id: int) -> Response:
         count = end_all_sessions(session, target.id, "ended by " + current_user.email)  # type: ignore[arg-type]
         record_event(session, "sessions_ended", user_id=target.id, actor_id=current_user.id,
                      detail=f"{count} session(s)")
+        revoke_all_tokens(session, user_id=target.id, actor_id=current_user.id,  # type: ignore[arg-type]
+                          why="ended by " + current_user.email)
+        cancel_resets(session, target.id)  # type: ignore[arg-type]
 
-    return _manage(user_id, end, "every session ended")
+    return _manage(user_id, end, "every session ended, API tokens and reset links revoked")
+
+
+@bp.route("/users/<int:user_id>/tokens/<int:token_id>/revoke", methods=["POST"])
+@allow(*MANAGES_STUDY)
+def revoke_user_token(user_id: int, token_id: int) -> Response:
+    return _manage(user_id, lambda s, u: revoke_token(s, user=u, token_id=token_id,
+                                                      actor_id=current_user.id),
+                   "API token revoked")
 
 
 @bp.route("/users/<int:user_id>/two-step/reset", methods=["POST"])
@@ -188,15 +214,8 @@ def reset_link(user_id: int) -> Any:
                  detail=f"valid {hours:g} h")
     session.commit()
     link = url_for("account.reset", token=token, _external=True)
-    events = session.exec(select(SecurityEvent).where(SecurityEvent.user_id == user_id)
-                          .order_by(col(SecurityEvent.at).desc()).limit(EVENTS_SHOWN)).all()
-    return render_template(
-        "admin/user.html", target=target, values={"name": target.name, "role": target.role},
-        errors={}, roles=ROLES, grantable=_grantable(), may_manage=True,
-        site_choices=[(s.code, s.code) for s in all_sites(session)], events=events,
-        event_labels=SECURITY_EVENTS,
-        sessions=open_sessions(session, user_id), now=utcnow(), reset_link=link,
-        reset_hours=hours)
+    return _user_page(target, values={"name": target.name, "role": target.role}, errors={},
+                      reset_link=link, reset_hours=hours)
 
 
 @bp.route("/sites", methods=["GET", "POST"])

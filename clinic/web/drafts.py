@@ -1,9 +1,12 @@
 """Keep what was typed into a form when the session had ended (or its form had expired):
 store it, send the person through the log-in, and fill the form with it again.
 
-Drafts live two hours at most, belong to the user whose session ended (or to whoever
-logs in with the link, when the browser had lost its session altogether: the link
-carries 256 random bits), and are deleted when shown.
+Drafts live two hours at most, belong to the user whose session ended, are shown
+only to that user, and are deleted when shown. A request that names no user (no
+session cookie, or the cookie of a session that was logged out) keeps nothing: an
+anonymous draft could be planted by another site and shown to whoever logs in next.
+A draft is kept only for a page that can show it again (one answering GET), and holds
+at most ``MAX_CHARACTERS``; a user keeps at most ``MAX_PER_USER`` drafts.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ DRAFT_PARAM = "draft"
 LIFETIME = timedelta(hours=2)
 NOT_KEPT = frozenset({"csrf_token", "password", "password_again", "current_password", "code"})
 MAX_FIELDS, MAX_VALUE = 400, 5000
+MAX_CHARACTERS = 100_000
+MAX_PER_USER = 10
 
 
 def _hash(key: str) -> str:
@@ -33,17 +38,38 @@ def _hash(key: str) -> str:
 
 
 def keep_draft(session: Session, *, user_id: int | None) -> str | None:
-    """Store the request's form; returns the URL (this path) that shows it again."""
-    fields = {k: v[:MAX_VALUE] for k, v in list(request.form.items(multi=False))[:MAX_FIELDS]
-              if k not in NOT_KEPT}
+    """Store the request's form for ``user_id``; returns the URL (this path) that shows
+    it again, or None when nothing can be kept."""
+    rule = request.url_rule
+    if user_id is None or rule is None or "GET" not in (rule.methods or ()):
+        return None
+    fields: dict[str, str] = {}
+    size = 0
+    for key, value in list(request.form.items(multi=False))[:MAX_FIELDS]:
+        if key in NOT_KEPT:
+            continue
+        size += len(key) + min(len(value), MAX_VALUE)
+        if size > MAX_CHARACTERS:
+            break
+        fields[key[:200]] = value[:MAX_VALUE]
     if not fields:
         return None
-    session.execute(delete(FormDraft).where(col(FormDraft.created_at) < utcnow() - LIFETIME))
+    _forget_old(session, user_id)
     key = secrets.token_urlsafe(32)
     session.add(FormDraft(key_hash=_hash(key), user_id=user_id, path=request.path[:300],
                           fields=fields))
     session.commit()
     return f"{request.path}?{urlencode({DRAFT_PARAM: key})}"
+
+
+def _forget_old(session: Session, user_id: int) -> None:
+    """Drop expired drafts, and this user's oldest beyond ``MAX_PER_USER - 1``."""
+    session.execute(delete(FormDraft).where(col(FormDraft.created_at) < utcnow() - LIFETIME))
+    kept = select(FormDraft.id).where(FormDraft.user_id == user_id) \
+        .order_by(col(FormDraft.created_at).desc(), col(FormDraft.id).desc()) \
+        .limit(MAX_PER_USER - 1)
+    session.execute(delete(FormDraft).where(col(FormDraft.user_id) == user_id,
+                                            col(FormDraft.id).not_in(kept)))
 
 
 def take_draft(session: Session, user_id: int) -> MultiDict[str, str] | None:
@@ -53,7 +79,7 @@ def take_draft(session: Session, user_id: int) -> MultiDict[str, str] | None:
         return None
     row = session.exec(select(FormDraft).where(FormDraft.key_hash == _hash(key))).first()
     if (row is None or row.path != request.path or row.created_at < utcnow() - LIFETIME
-            or row.user_id not in (None, user_id)):
+            or row.user_id != user_id):
         return None
     fields = MultiDict(row.fields)
     session.delete(row)

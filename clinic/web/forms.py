@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
-from clinic.catalog import INT_MAX
+from clinic.catalog import DATE_MAX, DATE_MIN, INT_MAX
 
 MAX_NUMBER_TEXT = 40  # longer text is not a number anyone typed
+OUT_OF_CALENDAR = f"Enter a date from {DATE_MIN:%Y} to {DATE_MAX:%Y}."
 
 
 def blank_to_none(value: str | None) -> str | None:
@@ -83,10 +84,14 @@ def local_datetime(value: str | None, timezone: str, field: str,
         errors[field] = "Enter the date and time."
         return None
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(timezone))
+        value = datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(timezone))
     except ValueError:
         errors[field] = "Enter a date and time as YYYY-MM-DD HH:MM."
         return None
+    if not DATE_MIN <= value.date() <= DATE_MAX:
+        errors[field] = OUT_OF_CALENDAR
+        return None
+    return value
 
 
 def a_date(value: str | None, field: str, errors: dict[str, str],
@@ -97,10 +102,14 @@ def a_date(value: str | None, field: str, errors: dict[str, str],
             errors[field] = "Enter a date."
         return None
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         errors[field] = "Enter a date as YYYY-MM-DD."
         return None
+    if not DATE_MIN <= value <= DATE_MAX:
+        errors[field] = OUT_OF_CALENDAR
+        return None
+    return value
 
 
 def rows(form: MultiDict[str, str], prefix: str, names: tuple[str, ...],

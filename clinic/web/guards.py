@@ -3,18 +3,29 @@
 Integers in URLs fit an INTEGER column (a larger id is simply not found, never a
 database overflow), a posted form names each field once: a repeated field is
 refused before any view reads it ("one value per field"), and no value holds NUL.
+
+Cross-site writes are refused before anything else looks at them (the browser says
+``Sec-Fetch-Site: cross-site``), and a write that arrived without a session cookie
+never gets one back: a page on another site that posts a form here can neither log
+the user out (by replacing the cookie) nor leave anything behind.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, abort, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from werkzeug.routing import IntegerConverter
 
 from clinic.catalog import INT_MAX
 
 API_PREFIX = "/api/"
+# C0 controls but tab, LF and CR; DEL and C1 controls; bidirectional embeddings,
+# overrides and isolates (U+202A–U+202E, U+2066–U+2069).
+HIDDEN_CHARACTERS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+                               "\u202a-\u202e\u2066-\u2069]")
 
 
 class BoundedInt(IntegerConverter):
@@ -38,15 +49,53 @@ def refuse_repeated_fields() -> None:
                    "saved. Reload the page and try again.")
 
 
-def refuse_nul_characters() -> None:
-    """NUL cannot be stored (PostgreSQL refuses it in text) and is never typed."""
+def refuse_control_characters() -> None:
+    """No typed value holds NUL (PostgreSQL refuses it in text), another control
+    character (tab and line breaks excepted) or a bidirectional override, which can make
+    a text read differently from what is stored."""
     values = [*request.args.items(multi=True)]
     if request.method == "POST" and not request.path.startswith(API_PREFIX):
         values += list(request.form.items(multi=True))
-    if any("\x00" in key or "\x00" in value for key, value in values):
-        abort(422, "The request holds an invisible NUL character; nothing was saved.")
+    for key, value in values:
+        if "\x00" in key or "\x00" in value:
+            abort(422, "The request holds an invisible NUL character; nothing was saved.")
+        if HIDDEN_CHARACTERS.search(key) or HIDDEN_CHARACTERS.search(value):
+            abort(422, f"The field '{HIDDEN_CHARACTERS.sub('', key)[:60]}' holds an invisible "
+                       "control or text-direction character; nothing was saved. Type the "
+                       "value again without pasting it.")
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_STARTS = frozenset({"auth.login", "auth.verify", "account.reset"})
+
+
+class NoCookieForStrangers(SecureCookieSessionInterface):
+    """The signed-cookie session, but a write request that came without the session
+    cookie is never answered with one (except the log-in itself, where a session
+    begins; its CSRF token and the cross-site refusal keep other sites out of it)."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Any) -> None:
+        if request.method not in SAFE_METHODS and request.endpoint not in SESSION_STARTS \
+                and app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+            return  # neither set nor deleted: the browser's own cookie stays as it was
+        super().save_session(app, session, response)
+
+
+def refuse_cross_site_writes() -> None:
+    """A form posted from another site's page: refused, nothing read or kept."""
+    if request.method in SAFE_METHODS or request.path.startswith(API_PREFIX):
+        return
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        abort(403, "This form was sent from another web site, so it was refused and nothing "
+                   "was saved. Open the page here and fill it in again.")
+
+
+def init_first(app: Flask) -> None:
+    """Before the extensions' own checks (CSRF): who sent the request comes first."""
+    app.session_interface = NoCookieForStrangers()
+    app.before_request(refuse_cross_site_writes)
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(refuse_nul_characters)
+    app.before_request(refuse_control_characters)
     app.before_request(refuse_repeated_fields)

@@ -138,3 +138,58 @@ def test_a_correction_that_changes_nothing_is_refused_and_the_version_stays(clie
     db.expire_all()
     assert db.exec(select(Assessment.version).where(Assessment.id == clinic.due.id)).one() \
         == version
+
+
+def _procedure(**changes):
+    return {"performed_at": "2026-01-15T09:30:00+00:00", "modality": "ultrasound",
+            "procedure_type": "tfesi", "punctures": 1, **changes}
+
+
+@pytest.mark.parametrize("depth", [900, 1000, 5000])
+def test_a_deeply_nested_body_is_refused_not_a_500(client, bearer, clinic, depth):
+    for body in ("[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth):
+        response = client.patch(f"/api/v1/patients/{clinic.patient.id}", data=body,
+                                headers={**bearer("nurse"), **RAW})
+        assert response.status_code == 422 and response.is_json
+
+
+@pytest.mark.parametrize("performed_at", ["9999-12-31T23:59:59+14:00",
+                                          "0001-01-01T00:00:00+00:00",
+                                          "1901-06-01T09:00:00+00:00", "2999-01-01T09:00:00Z",
+                                          0, -1, 1700000000, True])
+def test_procedure_dates_off_the_calendar_or_not_text_are_refused(client, bearer, clinic, db,
+                                                                  performed_at):
+    before = db.exec(select(Patient.version).where(Patient.id == clinic.patient.id)).one()
+    response = client.post(f"/api/v1/patients/{clinic.patient.id}/procedures",
+                           headers=bearer("physician"),
+                           json=_procedure(performed_at=performed_at, confirm_warnings=True))
+    assert response.status_code == 422 and "performed_at" in response.get_json()["errors"]
+    assert db.exec(select(Patient.version).where(Patient.id == clinic.patient.id)).one() \
+        == before
+
+
+@pytest.mark.parametrize("field, value", [("dap_mgy_cm2", "30"), ("dap_mgy_cm2", True),
+                                          ("operative_time_min", "12"),
+                                          ("contrast_extravasation", "yes"),
+                                          ("contrast_extravasation", 1)])
+def test_numbers_and_booleans_must_be_json_numbers_and_booleans(client, bearer, clinic,
+                                                                field, value):
+    response = client.post(f"/api/v1/patients/{clinic.patient.id}/procedures",
+                           headers=bearer("physician"), json=_procedure(**{field: value}))
+    assert response.status_code == 422 and field in response.get_json()["errors"]
+
+
+def test_an_integer_is_a_number(client, bearer, clinic):
+    response = client.post(f"/api/v1/patients/{clinic.patient.id}/procedures",
+                           headers=bearer("physician"),
+                           json=_procedure(modality="fluoroscopy", dap_mgy_cm2=30,
+                                           fluoroscopy_time_s=12, confirm_warnings=True))
+    assert response.status_code == 201, response.get_json()
+
+
+@pytest.mark.parametrize("text", ["\x1b[31mred", "name\u202egnp.exe", "bell\x07"])
+def test_control_and_direction_characters_are_refused_in_json(client, bearer, clinic, text):
+    response = client.patch(f"/api/v1/patients/{clinic.patient.id}", headers=bearer("nurse"),
+                            json={"version": clinic.patient.version, "reason": "typo",
+                                  "diagnosis": text})
+    assert response.status_code == 422 and "body" in response.get_json()["errors"]

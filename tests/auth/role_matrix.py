@@ -46,6 +46,7 @@ EXPECTED.update({
     "admin.users": _MANAGE, "admin.set_active": _MANAGE, "admin.sites": _MANAGE,
     "admin.user": _MANAGE, "admin.unlock": _MANAGE, "admin.end_sessions": _MANAGE,
     "admin.reset_two_step": _MANAGE, "admin.reset_link": _MANAGE,
+    "admin.revoke_user_token": _MANAGE,
     "study_admin.index": _MANAGE, "study_admin.setup": _MANAGE,
     **{f"study_builder.{name}": _MANAGE for name in (
         "studies", "upload", "new", "edit", "activate_study", "close", "download")},

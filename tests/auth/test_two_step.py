@@ -18,7 +18,8 @@ from tests.web.helpers import login
 def _enable(client, db, user: User) -> str:
     page = client.get("/account/two-step").get_data(as_text=True)
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
-    done = client.post("/account/two-step", data={"code": pyotp.TOTP(secret).now()})
+    done = client.post("/account/two-step", data={"code": pyotp.TOTP(secret).now(),
+                                                  "password": PASSWORD})
     assert done.status_code == 302
     db.expire_all()
     assert db.get(User, user.id).has_totp
@@ -79,3 +80,26 @@ def test_admins_can_be_required_to_set_up_two_step(app, clinic, db):
                       follow_redirects=True)
     assert "must keep" in off.get_data(as_text=True)
     assert db.exec(select(User).where(User.id == admin.id)).one().has_totp
+
+
+def test_turning_two_step_on_needs_the_password_and_keeps_the_secret_off_the_cookie(
+        app, clinic, db):
+    """Someone holding a stolen session cannot tie the account to their own phone."""
+    nurse = clinic.users["nurse"]
+    client = app.test_client()
+    login(client, nurse)
+    page = client.get("/account/two-step").get_data(as_text=True)
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
+    cookie = client.get_cookie("session").value
+    import zlib
+
+    from itsdangerous import base64_decode
+    payload = cookie.lstrip(".").split(".")[0]
+    raw = base64_decode(payload)
+    text = (zlib.decompress(raw) if cookie.startswith(".") else raw).decode()
+    assert secret not in text
+    refused = client.post("/account/two-step", data={"code": pyotp.TOTP(secret).now(),
+                                                     "password": "not the password"})
+    assert refused.status_code == 422 and "not your password" in refused.get_data(as_text=True)
+    db.expire_all()
+    assert not db.get(User, nurse.id).has_totp

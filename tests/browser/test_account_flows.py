@@ -69,6 +69,7 @@ def test_two_step_verification_is_set_up_and_asked_at_the_next_log_in(browser, l
     page.get_by_role("link", name="Two-step verification").click()
     assert page.locator("img[alt^='QR code']").count() == 1
     secret = page.text_content("#totp-secret").strip()
+    page.fill("#password", PASSWORD)
     page.fill("#code", pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Turn two-step verification on").click()
     assert "Two-step verification is on" in page.text_content("main")

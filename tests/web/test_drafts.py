@@ -68,3 +68,49 @@ def test_a_draft_belongs_to_its_user(app, clinic, db):
     login(other, clinic.users["coordinator"])
     page = other.get(back).get_data(as_text=True)
     assert 'value="7"' not in page and "could not be restored" in page
+
+
+def test_an_anonymous_post_keeps_nothing_and_sets_no_cookie(app, clinic, db):
+    """A form posted by another site's page (no cookie reaches us) must not become a
+    draft that the next person to log in would see as 'what you typed'."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    stranger = app.test_client()
+    posted = stranger.post(f"/patients/{clinic.patient.id}/contact",
+                           data={"email": "attacker@example.invalid", "version": "1",
+                                 "reason": "update"})
+    assert posted.status_code == 400
+    assert "Set-Cookie" not in posted.headers, "the victim's own cookie must stay as it was"
+    assert db.exec(FormDraft.__table__.select()).first() is None
+
+
+def test_a_cross_site_post_is_refused_even_with_the_cookie(app, clinic, db):
+    client = app.test_client()
+    login(client, clinic.users["nurse"])
+    posted = client.post(f"/followup/{clinic.due.id}", data={**TYPED, "version": 1},
+                         headers={"Sec-Fetch-Site": "cross-site"})
+    assert posted.status_code == 403
+    assert "another web site" in posted.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Assessment, clinic.due.id).state == "pending"
+    same = client.post(f"/followup/{clinic.due.id}", data={**TYPED, "version": 1},
+                       headers={"Sec-Fetch-Site": "same-origin"})
+    assert same.status_code == 302
+
+
+def test_drafts_are_bounded_in_size_and_number(app, clinic, db):
+    from clinic.web.drafts import MAX_CHARACTERS, MAX_PER_USER
+
+    nurse = clinic.users["nurse"]
+    client = app.test_client()
+    login(client, nurse)
+    url = f"/followup/{clinic.due.id}"
+    huge = {f"field{i}": "x" * 5000 for i in range(300)}
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=31)):
+        for _ in range(MAX_PER_USER + 5):
+            login(client, nurse)
+            with time_machine.travel(datetime.now(UTC) + timedelta(minutes=31)):
+                client.post(url, data={**huge, "version": 1})
+    rows = db.exec(FormDraft.__table__.select()).all()
+    assert 0 < len(rows) <= MAX_PER_USER
+    assert all(sum(len(k) + len(v) for k, v in r.fields.items()) <= MAX_CHARACTERS
+               for r in rows)

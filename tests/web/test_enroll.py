@@ -5,7 +5,14 @@ from __future__ import annotations
 from sqlmodel import func, select
 
 from clinic.demo.protocol import DEMO_STUDY
-from clinic.models import AuditEvent, Enrollment, Patient, PatientIdentity, Screening
+from clinic.models import (
+    AuditEvent,
+    Enrollment,
+    Patient,
+    PatientIdentity,
+    Screening,
+    Study,
+)
 from tests.web.helpers import login
 
 
@@ -130,6 +137,11 @@ def test_a_registry_registers_without_allocation_and_groups_by_the_procedure(cli
     from clinic.models import StudyArm
 
     assert db.get(StudyArm, enrollment.arm_id).code == "IF"
+    study = db.exec(select(Study).where(Study.code == "USMRI")).one()
+    cohort = client.get(f"/cohort?study={study.id}").get_data(as_text=True)
+    assert 'id="not-randomized"' in cohort and "not randomized" in cohort
+    randomized = client.get(f"/cohort?study={clinic.study.id}").get_data(as_text=True)
+    assert 'id="not-randomized"' not in randomized
 
 
 def test_the_screening_log_lists_outcomes_and_exports(client, clinic, db):

@@ -132,3 +132,27 @@ def test_enrollment_rows_stay_whole_after_refusals(client, clinic, db):
         assert client.post(f"/studies/{clinic.study.code}/enroll",
                            data=enrollment_form(**bad)).status_code == 422, bad
     assert (_count(db, Patient), _count(db, Enrollment), _count(db, AuditEvent)) == before
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00", "9999-12-30T10:00", "1950-03-01T10:00"])
+def test_a_procedure_date_off_the_calendar_is_refused_on_the_form(client, clinic, db, when):
+    login(client, clinic.users["physician"])
+    before = _count(db, Procedure)
+    response = client.post(f"/patients/{clinic.patient.id}/procedures/new", data={
+        "performed_at": when, "modality": "ultrasound", "procedure_type": "tfesi",
+        "punctures": "1", "confirm_warnings": "yes"})
+    assert response.status_code == 422
+    assert "procedure date from" in response.get_data(as_text=True) or \
+        "Enter a date from" in response.get_data(as_text=True)
+    assert _count(db, Procedure) == before
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00", "9999-12-31T10:00", "2400-01-01T10:00"])
+def test_a_reschedule_off_the_calendar_is_refused(client, clinic, db, when):
+    login(client, clinic.users["physician"])
+    procedure = db.exec(select(Procedure).where(Procedure.patient_id == clinic.patient.id)).one()
+    response = client.post(f"/procedures/{procedure.id}/reschedule", data={
+        "performed_at": when, "version": str(procedure.version), "reason": "Checked"})
+    assert response.status_code == 422
+    db.expire_all()
+    assert db.get(Procedure, procedure.id).version == procedure.version
