@@ -17,7 +17,8 @@ from clinic.exceptions import SchemaOutOfDate
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Commands that run before the schema exists (init-db) or never touch the database.
-SCHEMA_COMMANDS = {"init-db", "analyze"}
+SCHEMA_COMMANDS = {"init-db", "analyze"}  # migrate the schema, or need no database at all
+NO_DATABASE_SUBCOMMANDS = {("study", "validate")}
 
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -179,5 +180,8 @@ def check_schema_on_start(app: Flask) -> None:
 
 
 def _running_schema_command() -> bool:
-    """True when the flask CLI was asked to run a command that migrates the schema."""
-    return bool(SCHEMA_COMMANDS.intersection(sys.argv[1:]))
+    """True when the flask CLI was asked to run a command that migrates the schema, or
+    one that reads no database (``study validate`` checks a file)."""
+    args = sys.argv[1:]
+    pairs = set(zip(args, args[1:], strict=False))
+    return bool(SCHEMA_COMMANDS.intersection(args) or NO_DATABASE_SUBCOMMANDS & pairs)

@@ -67,3 +67,19 @@ def test_show_previews_the_schedule(app):
     assert "3 months       2027-03-10  2027-02-24..2027-03-24" in shown.output
     assert _run(app, "show", "NOPE").exit_code == 1
     assert _run(app, "show", "USMRI", "--procedure-date", "2026-13-01").exit_code == 2
+
+
+def test_validate_needs_no_database(tmp_path):
+    """A coordinator checks a file on a laptop with no clinic database at all."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "CLINIC_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"}
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "clinic", "study", "validate",
+                           str(PROTOCOLS / "us-mri-fusion-registry.toml")], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "valid protocol for study USMRI" in done.stdout
+    assert not (tmp_path / "none.db").exists() or (tmp_path / "none.db").stat().st_size == 0
