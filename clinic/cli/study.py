@@ -1,4 +1,5 @@
-"""``flask --app clinic study …``: validate, create, export and preview protocol files."""
+"""``flask --app clinic study …``: validate, create, export and preview protocol files;
+simulate patients in a synthetic study."""
 
 from __future__ import annotations
 
@@ -45,13 +46,17 @@ def validate_command(file: str) -> None:
 @click.option("--draft", is_flag=True, help="Create as a draft (activate it on the screen).")
 @click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=None,
               help="Generate the concealed allocation sequence with this seed (randomized).")
+@click.option("--synthetic", is_flag=True,
+              help="Mark the study SYNTHETIC (made-up data only; see study simulate).")
 @with_appcontext
-def create_command(file: str, draft: bool, seed: int | None) -> None:
+def create_command(file: str, draft: bool, seed: int | None, synthetic: bool) -> None:
     """Create a study from a protocol file."""
     from clinic.enrollment.randomization import generate_allocation_sequence
     from clinic.studies.protocols import create_from_document
 
     doc = _read(file)
+    if synthetic:
+        doc = doc.model_copy(update={"synthetic": True})  # type: ignore[attr-defined]
     try:
         with session_scope() as session:
             study = create_from_document(session, doc, draft=draft)  # type: ignore[arg-type]
@@ -115,3 +120,28 @@ def show_command(study: str, procedure_on: str | None) -> None:
         window = f"{row.window_open.isoformat()}..{row.window_close.isoformat()}"
         click.echo(f"{row.label:<14} {row.target.isoformat():<11} {window:<23} "
                    f"{', '.join(row.measures)}")
+
+
+@study_group.command("simulate")
+@click.argument("study")
+@click.option("--patients", default=40, show_default=True, type=click.IntRange(1, 250_000))
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0, 2**31 - 1))
+@with_appcontext
+def simulate_command(study: str, patients: int, seed: int) -> None:
+    """Add made-up patients to a SYNTHETIC study: screened, enrolled, treated, followed up."""
+    from flask import current_app
+
+    from clinic.demo.simulate import simulate_study
+    from clinic.studies.setup import find_study
+    from clinic.web.filters import clinic_today
+
+    try:
+        with session_scope() as session:
+            result = simulate_study(session, find_study(session, study), patients=patients,
+                                    seed=seed, today=clinic_today(),
+                                    timezone=current_app.config["TIMEZONE"])
+    except (NotFound, ValidationError) as error:
+        raise click.ClickException(str(error)) from error
+    groups = ", ".join(f"{k}: {n}" for k, n in sorted(result.by_group.items()))
+    click.echo(f"{study}: {result.enrolled} synthetic patients enrolled and treated "
+               f"({groups}); {result.follow_ups} follow-ups recorded.")

@@ -38,9 +38,13 @@ def table1(data: StudyData, arms: Arms) -> Table:
     continuous_rows(b, "Age (years)", arm_values(p, "age", arms), arms, mean_sd=True)
     categorical_rows(b, "Sex", _by_arm(p, "sex"), arms, list(catalog.SEXES.items()))
     continuous_rows(b, "BMI (kg/m²)", arm_values(p, "bmi", arms), arms, mean_sd=True)
-    for root in catalog.ROOTS:
+    recorded = [root for root in catalog.ROOTS if p[f"laterality_{root}"].notna().any()]
+    for root in recorded:
         categorical_rows(b, f"{root} root laterality", _by_arm(p, f"laterality_{root}"), arms,
                          list(catalog.LATERALITY.items()))
+    if len(p) and len(recorded) < len(catalog.ROOTS):
+        b.note("Root laterality is shown for the roots recorded at enrollment: "
+               + (", ".join(recorded) if recorded else "none were") + ".")
     b.note("Levels with no patient in any arm are not shown.")
     b.abbreviations.append(_abbreviations(arms))
     return b.build()
@@ -67,9 +71,12 @@ def table2(data: StudyData, arms: Arms) -> Table:
     categorical_rows(b, "Roots injected (punctures)",
                      pd.DataFrame({"arm": proc["arm"], "value": _punctures(proc)}), arms,
                      [(label, label) for *_, label in PUNCTURE_BINS])
-    categorical_rows(b, "Side of sacroiliac joint injection",
-                     pd.DataFrame({"arm": proc["arm"], "value": _si_side(data)}), arms,
-                     list(SI_SIDES), keep_empty=True)
+    if len(data.targets) and bool((data.targets["level"] == "SIJ").any()):
+        categorical_rows(b, "Side of sacroiliac joint injection",
+                         pd.DataFrame({"arm": proc["arm"], "value": _si_side(data)}), arms,
+                         list(SI_SIDES), keep_empty=True)
+    elif len(proc):
+        b.note("No procedure included a sacroiliac joint injection.")
     categorical_rows(b, "Procedure type", _by_arm(proc, "procedure_type"), arms,
                      list(catalog.PROCEDURE_TYPES.items()))
     _level_rows(b, data, proc, arms)

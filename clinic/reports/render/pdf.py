@@ -88,8 +88,11 @@ class ValueCell(Flowable):
 
     def __init__(self, cell: Cell) -> None:
         super().__init__()
-        self.cell = cell
-        self.lines = (1 if cell.text else 0) + (1 if cell.n is not None else 0)
+        text, _, exact = cell.text.partition(" (exact ")
+        self.cell, self.text = cell, text
+        self.exact = f"exact {exact.rstrip(')')}" if exact else None  # a second, small line
+        self.lines = (1 if cell.text else 0) + (1 if self.exact else 0) \
+            + (1 if cell.n is not None else 0)
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width = avail_width
@@ -98,16 +101,20 @@ class ValueCell(Flowable):
     def draw(self) -> None:
         c, cell, x = self.canv, self.cell, self.width / 2
         y = self.LEADING * self.lines - self.SIZE
-        if cell.text:
-            width = stringWidth(cell.text, FONT, self.SIZE)
+        if self.text:
+            width = stringWidth(self.text, FONT, self.SIZE)
             mark = stringWidth(cell.mark, FONT, self.SMALL) if cell.mark else 0.0
             size = self.SIZE * min(1.0, (self.width - 1) / max(width + mark, 1e-6))
             left = x - (width * size / self.SIZE + mark) / 2
             c.setFont(FONT, size)
-            c.drawString(left, y, cell.text)
+            c.drawString(left, y, self.text)
             if cell.mark:
                 c.setFont(FONT, self.SMALL)
                 c.drawString(left + width * size / self.SIZE, y + 3, cell.mark)
+            y -= self.LEADING
+        if self.exact:
+            c.setFont(FONT, self.SMALL)
+            c.drawCentredString(x, y + 1, self.exact)
             y -= self.LEADING
         if cell.n is not None:
             c.setFont(FONT, self.SMALL)
@@ -135,13 +142,25 @@ def _widths(table: ReportTable) -> list[float]:
     return [stub, *([rest] * (k - 1 if last_p else k)), *([p_w] if last_p else [])]
 
 
+def _breakable(label: str, width: float, style: ParagraphStyle) -> str:
+    """A word wider than its column breaks after its hyphens ("fusion-| guided"), not
+    inside a syllable, which is what ReportLab does with a word that does not fit."""
+    words = []
+    for word in label.split(" "):
+        if stringWidth(word, style.fontName, style.fontSize) > width - 14:  # cell padding
+            word = word.replace("-", "- ").replace("–", "– ")
+        words.append(word)
+    return " ".join(words)
+
+
 def _table_flowables(table: ReportTable, st: dict[str, ParagraphStyle]) -> list[Any]:
+    widths = _widths(table)
     header = [Paragraph(escape(table.stub), st["cellb"]),
-              *(Paragraph(escape(c.label) + (f"<br/>(n = {c.n})" if c.n is not None else ""),
-                          st["head"])
-                for c in table.columns)]
+              *(Paragraph(escape(_breakable(c.label, w, st["head"]))
+                          + (f"<br/>(n = {c.n})" if c.n is not None else ""), st["head"])
+                for c, w in zip(table.columns, widths[1:], strict=True))]
     data = [header, *(_row(r, st) for r in table.rows)]
-    grid = Table(data, colWidths=_widths(table), repeatRows=1)
+    grid = Table(data, colWidths=widths, repeatRows=1)
     style = [("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("LINEABOVE", (0, 0), (-1, 0), 1.0, colors.black),
              ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black),
@@ -176,8 +195,9 @@ def _title_page(report: Report, st: dict[str, ParagraphStyle]) -> list[Any]:
     out: list[Any] = [Paragraph(f"Study report: {escape(s.code)}", st["title"])]
     if s.is_synthetic:
         out.append(Paragraph("SYNTHETIC DATA — not real patients", st["banner"]))
+    arms_heading = "Groups (by index modality, not randomized)" if s.is_registry else "Arms"
     out += [Paragraph(escape(s.title), st["h2"]), Paragraph(escape(s.design), st["base"]),
-            Spacer(1, 6), Paragraph("Arms", st["h2"])]
+            Spacer(1, 6), Paragraph(arms_heading, st["h2"])]
     out += [Paragraph(escape(f"{a.code}: {a.label}"), st["base"]) for a in s.arms]
     rows = [*report.filters.describe(),
             ("Patients included", str(report.stamp.patients)),
