@@ -23,6 +23,7 @@ from clinic.followup.entry import (
 from clinic.models import Assessment, StudyTimepoint
 from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404, patient_or_404
 from clinic.web.filters import clinic_today
+from clinic.web.followup import visit_context
 
 
 @bp.get("/patients/<int:patient_id>/assessments")
@@ -56,10 +57,11 @@ def record_scores(assessment_id: int) -> Response:
         adverse_event=AdverseEventInput(ae.event_type, ae.onset_on, ae.severity,
                                         ae.is_related, ae.notes) if ae else None,
         medications=tuple(MedicationInput(m.med_class, m.drug, m.daily_dose_mg)
-                          for m in data.medications))
+                          for m in data.medications),
+        visit_on=data.visit_on, missing_reason=data.missing_reason)
     try:
         save_follow_up(session, assessment=assessment, patient=patient, entry=entry,
-                       actor_id=current_user.id)
+                       actor_id=current_user.id, context=visit_context(session, assessment))
     except ValidationError as error:
         raise ValidationError({_api_field(k): v for k, v in error.errors.items()}) from error
     session.commit()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import abort, current_app, request
 from flask_login import current_user
 from sqlmodel import Session, select
@@ -17,7 +19,7 @@ from clinic.exceptions import ValidationError
 from clinic.models import Patient, Procedure
 from clinic.patients.editing import edit_patient
 from clinic.patients.listing import patient_rows
-from clinic.procedures.checks import patient_warnings
+from clinic.procedures.checks import confirmation_errors, patient_warnings, protocol_deviations
 from clinic.procedures.corrections import correct_procedure
 from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput, validate_procedure
 from clinic.procedures.service import record_procedure
@@ -72,7 +74,7 @@ def create_procedure(patient_id: int) -> Response:
     patient = patient_or_404(session, patient_id)
     data = body(ProcedureIn)
     proc_input = _procedure_input(data, operator_id=current_user.id)
-    warnings = _checked(session, patient, data, proc_input, correcting=None)
+    warnings, proc_input = _checked(session, patient, data, proc_input, correcting=None)
     set_actor(session, current_user.id, None)
     procedure = record_procedure(session, patient=patient, data=proc_input,
                                  timezone=current_app.config["TIMEZONE"])
@@ -88,7 +90,8 @@ def correct_procedure_record(procedure_id: int) -> Response:
     patient = patient_or_404(session, procedure.patient_id)
     data = body(ProcedureEdit)
     proc_input = _procedure_input(data, operator_id=procedure.operator_id)
-    warnings = _checked(session, patient, data, proc_input, correcting=procedure.id)
+    warnings, proc_input = _checked(session, patient, data, proc_input,
+                                    correcting=procedure.id)
     correct_procedure(session, patient=patient, procedure=procedure, data=proc_input,
                       read_version=data.version, reason=data.reason, actor_id=current_user.id,
                       timezone=current_app.config["TIMEZONE"])
@@ -106,11 +109,21 @@ def _procedure_input(data: ProcedureIn, operator_id: int | None) -> ProcedureInp
 
 
 def _checked(session: Session, patient: Patient, data: ProcedureIn, proc_input: ProcedureInput,
-             correcting: int | None) -> list[str]:
-    """Validation errors raise; plausibility warnings need ``confirm_warnings``."""
+             correcting: int | None) -> tuple[list[str], ProcedureInput]:
+    """Validation errors raise; plausibility warnings need ``confirm_warnings``, protocol
+    deviations that and a ``deviation_reason`` (kept only when there is a deviation)."""
     validate_procedure(proc_input)
     warnings = patient_warnings(session, patient, proc_input, correcting=correcting)
-    if warnings and not data.confirm_warnings:
+    deviations = protocol_deviations(session, patient, proc_input)
+    problems = confirmation_errors(warnings, deviations, confirmed=data.confirm_warnings,
+                                   reason=proc_input.deviation_reason)
+    if "confirm_warnings" in problems:
         raise ValidationError({"confirm_warnings": "Check, then resend with confirm_warnings: "
-                                                   "true. " + " ".join(warnings)})
-    return warnings
+                                                   "true" + (" and a deviation_reason"
+                                                             if deviations else "")
+                                                   + ". " + " ".join([*deviations, *warnings])})
+    if problems:
+        raise ValidationError(problems)
+    if not deviations:
+        proc_input = replace(proc_input, deviation_reason=None)
+    return [*deviations, *warnings], proc_input

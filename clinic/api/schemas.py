@@ -155,6 +155,10 @@ class ProcedureIn(Strict):
     first_attempt_success: StrictBool | None = None
     needle_repositions: bounded("needle_repositions", integer=True) | None = None
     notes: text(2000) | None = None
+    deviation_reason: text(500) | None = Field(
+        None, description="Why the procedure departs from the protocol (another modality than "
+                          "the allocated arm's, a dose not recorded); needed with "
+                          "confirm_warnings when there is a deviation")
     confirm_warnings: StrictBool = Field(False, description="Save despite plausibility warnings")
 
 
@@ -188,6 +192,7 @@ class ProcedureOut(BaseModel):
     first_attempt_success: StrictBool | None = None
     needle_repositions: int | None = None
     notes: str | None = None
+    deviation_reason: str | None = None
     version: int
     warnings: list[str] = Field(default_factory=list)
 
@@ -260,6 +265,9 @@ class AssessmentOut(BaseModel):
     mode: str | None
     not_done_reason: str | None
     completed_at: datetime | None
+    visit_on: date | None = None
+    outside_window: str | None = Field(None, description="e.g. '4 days late'; None inside")
+    missing_reason: str | None = None
     version: int
     measures: list[str]
     scores: list[ScoreOut] = Field(default_factory=list)
@@ -308,6 +316,12 @@ class ScoresIn(_Scores):
 
     medications: list[MedicationIn] = Field(default_factory=list, max_length=MAX_ROWS)
     adverse_event: AdverseEventIn | None = None
+    visit_on: IsoDate | None = Field(
+        None, description="The day of the visit (clinic time zone); empty: today. Not in the "
+                          "future; a follow-up not before the procedure.")
+    missing_reason: text(500) | None = Field(
+        None, description="Why an outcome the protocol asks for was not collected (kept "
+                          "with the visit)")
 
 
 class ScoresEdit(_Scores):

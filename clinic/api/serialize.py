@@ -30,6 +30,7 @@ from clinic.models import (
     StudyTimepoint,
 )
 from clinic.patients.overview import derived_status
+from clinic.scheduling.windows import window_deviation
 from clinic.scoring.instruments import INSTRUMENTS
 
 
@@ -67,7 +68,10 @@ def assessment_out(session: Session, a: Assessment, today: date) -> AssessmentOu
         target_date=a.target_date, window_open=a.window_open, window_close=a.window_close,
         state=a.state, status=derived_status(a, today), mode=a.mode,
         not_done_reason=a.not_done_reason,
-        completed_at=a.completed_at, version=a.version, measures=measures_at(session, a),
+        completed_at=a.completed_at, visit_on=a.visit_on, missing_reason=a.missing_reason,
+        outside_window=window_deviation(a.visit_on, a.window_open, a.window_close)
+        if a.state == "completed" else None,
+        version=a.version, measures=measures_at(session, a),
         scores=[_score(session, s) for s in scores_of(session, a)],
         medications=[MedicationOut(med_class=m.med_class, drug=m.drug,
                                   daily_dose_mg=m.daily_dose_mg)

@@ -69,8 +69,13 @@ def next_free_slot(session: Session, study_id: int, stratum: str) -> AllocationS
              .with_for_update(skip_locked=True))
     slot = session.exec(query).first()
     if slot is None:
+        generated = session.exec(select(AllocationSlot.id).where(
+            AllocationSlot.study_id == study_id)).first() is not None
         raise SequenceExhausted(
-            f"No allocation left in stratum {stratum!r}: an admin must extend the sequence.")
+            f"No allocation left in stratum {stratum!r}: an administrator must extend the "
+            "sequence (study set-up)." if generated else
+            "This study has no allocation sequence yet: an administrator must generate it "
+            "(study set-up) before the first enrollment.")
     return slot
 
 

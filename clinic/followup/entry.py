@@ -4,20 +4,24 @@ an adverse event, validated together and stored together (or not at all)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from clinic.audit import set_actor
 from clinic.catalog import ADVERSE_EVENT_TYPES, MEDICATION_CLASSES, NUMBER_BOUNDS, SEVERITIES
-from clinic.edits import claim
+from clinic.edits import MIN_REASON_LENGTH, REASON_MAX, claim, require_reason
 from clinic.exceptions import ValidationError
-from clinic.followup.service import record_follow_up
+from clinic.followup.service import measures_at, record_follow_up
 from clinic.models import Assessment, Medication, Patient, Score
+from clinic.reminders import reconcile_reminders
 from clinic.safety.service import record_adverse_event
+from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
 
 DOSE_MAX = int(NUMBER_BOUNDS["daily_dose_mg"][1])
+OUTCOME_KINDS = frozenset({InstrumentKind.SCALE, InstrumentKind.SECTIONS, InstrumentKind.LIKERT})
 DRUG_MAX, NOTES_MAX = 60, 2000
 
 
@@ -44,6 +48,19 @@ class FollowUpEntry:
     read_version: int | None
     adverse_event: AdverseEventInput | None = None
     medications: tuple[MedicationInput, ...] = field(default_factory=tuple)
+    visit_on: date | None = None  # None: today
+    missing_reason: str | None = None  # why a required outcome was not collected
+    require_complete: bool = False  # the screens: a missing outcome needs its reason
+
+
+@dataclass(frozen=True)
+class VisitContext:
+    """What the visit date is checked against (clinic time zone)."""
+
+    today: date
+    timezone: str
+    procedure_on: date | None = None  # the index procedure's day (None: not yet)
+    is_baseline: bool = False
 
 
 def check_extras(entry: FollowUpEntry) -> dict[str, str]:
@@ -72,20 +89,68 @@ def check_extras(entry: FollowUpEntry) -> dict[str, str]:
 
 
 def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient,
-                   entry: FollowUpEntry, actor_id: int | None) -> list[Score]:
+                   entry: FollowUpEntry, actor_id: int | None,
+                   context: VisitContext | None = None) -> list[Score]:
     """Everything is checked before anything is kept; the caller commits once."""
     errors = check_extras(entry)
+    visit_on, collected_at = _visit_time(entry, context, errors)
     set_actor(session, actor_id, None)
     claim(session, assessment, entry.read_version)
     try:
         scores = record_follow_up(session, assessment=assessment, entries=entry.entries,
-                                  mode=entry.mode, actor_id=actor_id, claimed=True)
+                                  mode=entry.mode, actor_id=actor_id, claimed=True,
+                                  visit_on=visit_on, collected_at=collected_at)
     except ValidationError as error:
         raise ValidationError({**error.errors, **errors}) from error
+    errors |= _missing(session, assessment, scores, entry)
     if errors:
         raise ValidationError(errors)
     _store_extras(session, assessment, patient, entry)
     return scores
+
+
+def _visit_time(entry: FollowUpEntry, context: VisitContext | None,
+                errors: dict[str, str]) -> tuple[date | None, datetime | None]:
+    """The visit day (checked) and the moment stored as completed_at: now for a visit
+    today, noon of that day for a paper form entered later."""
+    if context is None:
+        return entry.visit_on, None
+    visit_on = entry.visit_on or context.today
+    if visit_on > context.today:
+        errors["visit_on"] = "The visit date cannot be in the future."
+    elif (not context.is_baseline and context.procedure_on is not None
+          and visit_on < context.procedure_on):
+        errors["visit_on"] = (f"The visit date is before the procedure "
+                              f"({context.procedure_on:%Y-%m-%d}).")
+    if visit_on == context.today:
+        return visit_on, None
+    noon = datetime.combine(visit_on, time(12), tzinfo=ZoneInfo(context.timezone))
+    return visit_on, noon.astimezone(UTC)
+
+
+def missing_outcomes(session: Session, assessment: Assessment, scores: list[Score]) -> list[str]:
+    """Outcomes the protocol asks for here that have no value: pain, disability and
+    satisfaction not entered, or a questionnaire with too many unanswered sections to
+    compute. (Medication quantities are optional: blank means none reported.)"""
+    valued = {s.instrument for s in scores if s.value is not None}
+    return [code for code in measures_at(session, assessment)
+            if INSTRUMENTS[code].kind in OUTCOME_KINDS and code not in valued]
+
+
+def _missing(session: Session, assessment: Assessment, scores: list[Score],
+             entry: FollowUpEntry) -> dict[str, str]:
+    missing = missing_outcomes(session, assessment, scores)
+    reason = " ".join((entry.missing_reason or "").split())
+    if missing and entry.require_complete and len(reason) < MIN_REASON_LENGTH:
+        names = ", ".join(INSTRUMENTS[c].label for c in missing)
+        return {"missing_reason": f"Not collected: {names}. Enter it, or say why it was not "
+                                  "collected (e.g. 'patient declined the ODI') and save again."}
+    if len(reason) > REASON_MAX:
+        return {"missing_reason": f"Use at most {REASON_MAX} characters."}
+    if missing and reason:
+        assessment.missing_reason = reason
+        session.add(assessment)
+    return {}
 
 
 def _store_extras(session: Session, assessment: Assessment, patient: Patient,
@@ -101,6 +166,27 @@ def _store_extras(session: Session, assessment: Assessment, patient: Patient,
                                drug=(med.drug or "").strip(),
                                daily_dose_mg=med.daily_dose_mg or 0.0))
     session.flush()
+
+
+def reopen_follow_up(session: Session, *, assessment: Assessment, read_version: int | None,
+                     reason: str | None, actor_id: int | None, today: date) -> Assessment:
+    """A follow-up marked not done becomes pending again (the patient called back), while
+    its window is open; the reason and the old state stay in the audit trail."""
+    if assessment.state != "not_done":
+        raise ValidationError({"assessment": "Only a follow-up marked not done can be reopened."})
+    if assessment.window_close < today:
+        raise ValidationError({"reason": f"The window closed on {assessment.window_close:%Y-%m-%d}:"
+                                         " the visit can no longer be done in it."})
+    text = require_reason(reason)
+    set_actor(session, actor_id, text)
+    claim(session, assessment, read_version)
+    assessment.state = "pending"
+    assessment.not_done_reason = None
+    assessment.completed_by_id = None
+    session.add(assessment)
+    session.flush()
+    reconcile_reminders(session, [assessment.id])
+    return assessment
 
 
 def skip_follow_up(session: Session, *, assessment: Assessment, read_version: int | None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -42,7 +42,7 @@ def measures_at(session: Session, assessment: Assessment) -> list[str]:
 
 def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[str, Any],
                      mode: str, actor_id: int | None,
-                     collected_at: datetime | None = None,
+                     collected_at: datetime | None = None, visit_on: date | None = None,
                      claimed: bool = False) -> list[Score]:
     """Validate everything first; then store scores and complete the assessment.
 
@@ -61,6 +61,7 @@ def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[
     rows = [_store(session, assessment.id, s, mode, actor_id, now) for s in scored]  # type: ignore[arg-type]
     assessment.state = "completed"
     assessment.completed_at = now
+    assessment.visit_on = visit_on or now.date()
     assessment.completed_by_id = actor_id
     assessment.mode = mode
     assessment.version += 0 if claimed else 1

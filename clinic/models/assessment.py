@@ -63,6 +63,11 @@ class Assessment(Audited, SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     completed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     mode: str | None = Field(default=None, max_length=20)
+    # The day of the visit (the paper form's date), in the clinic's time zone: windows,
+    # "out of window" and the reports use it; completed_at is when it was entered.
+    visit_on: date | None = None
+    # Why an outcome the protocol asks for at this visit was not collected.
+    missing_reason: str | None = Field(default=None, max_length=500)
     version: int = Field(default=1)
 
 

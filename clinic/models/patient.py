@@ -1,11 +1,12 @@
 """Patients (study data) and their identifying data (kept apart, read by some roles only)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from clinic.catalog import LATERALITY, SEXES
+from clinic.contact.keys import name_key, phone_key
 from clinic.models.base import Audited, UTCDateTime, check_in, in_bounds, utcnow
 
 
@@ -49,12 +50,16 @@ class PatientIdentity(Audited, SQLModel, table=True):
 
     __tablename__ = "patient_identity"
     __audit_redact__ = True
+    __audit_skip_fields__ = frozenset({"name_key", "phone_key"})  # derived, for search
 
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", unique=True, ondelete="CASCADE")
     name: str = Field(max_length=200)
     mrn: str | None = Field(default=None, max_length=50)
     phone: str | None = Field(default=None, max_length=40)
+    birth_date: date | None = None
+    name_key: str | None = Field(default=None, max_length=200, index=True)
+    phone_key: str | None = Field(default=None, max_length=40, index=True)
     email: str | None = Field(default=None, max_length=254)
     reminder_consent: bool = Field(default=False)
     consent_recorded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -75,3 +80,11 @@ class RootLaterality(Audited, SQLModel, table=True):
     patient_id: int = Field(foreign_key="patient.id", index=True, ondelete="CASCADE")
     root: str = Field(max_length=10)  # e.g. "L4"
     laterality: str = Field(max_length=20)
+
+
+@event.listens_for(PatientIdentity, "before_insert")
+@event.listens_for(PatientIdentity, "before_update")
+def _keep_search_keys(_mapper: object, _connection: object, target: PatientIdentity) -> None:
+    """Whatever path writes a name or a phone number, its search keys follow."""
+    target.name_key = name_key(target.name)
+    target.phone_key = phone_key(target.phone)

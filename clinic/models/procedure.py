@@ -74,6 +74,9 @@ class Procedure(Audited, SQLModel, table=True):
     first_attempt_success: bool | None = None
     needle_repositions: int | None = None
     notes: str | None = Field(default=None, max_length=2000)
+    # Why it was done against the protocol (another modality than the allocated arm's,
+    # a dose not recorded), given when the deviation was confirmed at entry.
+    deviation_reason: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     version: int = Field(default=1)
 

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
+from clinic.audit.words import USER_FIELDS
 from clinic.models import (
     AdverseEvent,
     Assessment,
@@ -95,6 +96,8 @@ def patient_record(session: Session, patient: Patient, *, today: date,
         record.consent_taken_by = taker.name if taker else None
     record.audit = audit_history(session, record)
     ids = {e.user_id for events in record.audit.values() for e in events if e.user_id}
+    ids |= {int(v) for events in record.audit.values() for e in events
+            if e.field in USER_FIELDS for v in (e.old_value, e.new_value) if v and v.isdigit()}
     record.users = {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))}  # type: ignore[union-attr,misc]
     return record
 

@@ -6,8 +6,14 @@ from dataclasses import replace
 
 from sqlmodel import Session, select
 
-from clinic.models import Injectate, Patient, Procedure, Study
-from clinic.procedures.inputs import InjectateInput, ProcedureInput, steroid_warnings
+from clinic.catalog import MODALITIES
+from clinic.models import Enrollment, Injectate, Patient, Procedure, Study, StudyArm
+from clinic.procedures.inputs import (
+    InjectateInput,
+    ProcedureInput,
+    dose_deviations,
+    steroid_warnings,
+)
 
 
 def previous_injectates(session: Session, patient: Patient,
@@ -33,3 +39,28 @@ def patient_warnings(session: Session, patient: Patient, data: ProcedureInput,
     earlier = previous_injectates(session, patient, correcting)
     combined = replace(data, injectates=earlier + data.injectates)
     return steroid_warnings(combined, cap)
+
+
+def protocol_deviations(session: Session, patient: Patient, data: ProcedureInput) -> list[str]:
+    """What departs from the protocol: another guidance modality than the allocated
+    arm's (a randomized study), a dose not recorded. Saved only when confirmed, with a
+    reason; listed on the patient page and counted in the report."""
+    found = []
+    arm = session.exec(select(StudyArm).join(Enrollment, Enrollment.arm_id == StudyArm.id)
+                       .where(Enrollment.patient_id == patient.id)).first()
+    study = session.get(Study, patient.study_id)
+    if (arm is not None and study is not None and study.design_type != "registry"
+            and data.modality != arm.modality):
+        found.append(f"Guidance {MODALITIES.get(data.modality, data.modality)} differs from "
+                     f"the allocated arm's ({arm.label}: {MODALITIES[arm.modality]}).")
+    return found + dose_deviations(data)
+
+
+def confirmation_errors(warnings: list[str], deviations: list[str], *, confirmed: bool,
+                        reason: str | None) -> dict[str, str]:
+    """Warnings need a confirmation; deviations need it and a reason (pure)."""
+    if (warnings or deviations) and not confirmed:
+        return {"confirm_warnings": "Check the points above, then confirm to save anyway."}
+    if deviations and len(" ".join((reason or "").split())) < 3:
+        return {"deviation_reason": "Say why the procedure departs from the protocol."}
+    return {}

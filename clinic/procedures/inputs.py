@@ -66,6 +66,7 @@ class ProcedureInput:
     first_attempt_success: bool | None = None
     needle_repositions: int | None = None
     notes: str | None = None
+    deviation_reason: str | None = None  # given when a protocol deviation is confirmed
     extra: dict[str, str] = field(default_factory=dict)
 
     def column_values(self) -> dict[str, object]:
@@ -164,3 +165,15 @@ def steroid_warnings(p: ProcedureInput, cap_mg: float | None) -> list[str]:
     if p.operative_time_min is not None and p.operative_time_min > 240:
         warnings.append("Operative time over 4 hours: please check.")
     return warnings
+
+
+def dose_deviations(p: ProcedureInput) -> list[str]:
+    """The radiation dose the protocol needs but the entry lacks (pure)."""
+    label = MODALITIES.get(p.modality, p.modality)
+    if p.modality in MODALITIES_WITH_CT_DOSE and (p.dlp_mgy_cm is None or p.ctdivol_mgy is None):
+        return [f"{label} without its dose (DLP and CTDIvol): the radiation comparison "
+                "will miss this procedure."]
+    if p.modality in MODALITIES_WITH_DAP and p.dap_mgy_cm2 is None:
+        return [f"{label} without a dose-area product (DAP): the radiation comparison will "
+                "miss this procedure."]
+    return []

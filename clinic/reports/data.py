@@ -197,7 +197,8 @@ def _procedures(session: Session, sid: int, timezone: str) -> pd.DataFrame:
     stmt = (select(p.patient_id.label("pid"), p.id.label("procedure_id"), p.performed_at,  # type: ignore[union-attr]
                    p.modality, p.procedure_type, p.punctures, p.contrast_extravasation,
                    p.dap_mgy_cm2, p.fluoroscopy_time_s, p.ctdivol_mgy, p.dlp_mgy_cm,
-                   p.operative_time_min, p.first_attempt_success, p.needle_repositions)
+                   p.operative_time_min, p.first_attempt_success, p.needle_repositions,
+                   p.deviation_reason)
             .join(Patient, Patient.id == p.patient_id).where(Patient.study_id == sid)
             .order_by(p.patient_id, p.performed_at, p.id))
     df = _frame(session, stmt).drop_duplicates("pid", keep="first")
@@ -218,7 +219,9 @@ def _assessments(session: Session, sid: int, filters: ReportFilters) -> pd.DataF
     return _frame(session, select(Assessment.patient_id.label("pid"),
                                   StudyTimepoint.code.label("timepoint"), Assessment.state,
                                   status_case(filters.as_of).label("status"),
-                                  Assessment.not_done_reason)
+                                  Assessment.not_done_reason, Assessment.window_open,
+                                  Assessment.window_close, Assessment.visit_on,
+                                  Assessment.missing_reason)
                   .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)
                   .where(StudyTimepoint.study_id == sid))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from clinic.catalog import MODALITIES_WITH_CT_DOSE, MODALITIES_WITH_DAP
 from clinic.reports.cells import Arms
 from clinic.reports.data import StudyData
 from clinic.reports.tables import Cell, Column, Row, Table, TableBuilder
@@ -91,12 +92,46 @@ def _timepoint_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
                 b.row(label, _per_arm(arms, counts))
 
 
+def _deviation_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
+    """Protocol deviations: the index procedure under another modality than the arm's
+    (randomized studies), its dose not recorded, visits outside their window, outcomes
+    not collected at a completed visit."""
+    b.heading("Protocol deviations")
+    proc = data.procedures.assign(
+        arm=data.procedures["subject"].map(data.patients.set_index("subject")["arm"]))
+    if not data.study.is_registry:
+        modality = {a.code: a.modality for a in data.study.arms}
+        other = proc[proc["modality"] != proc["arm"].map(modality)]
+        b.row("Index procedure under another modality than the arm's",
+              _per_arm(arms, other["arm"].value_counts()))
+    ct = proc["modality"].isin(MODALITIES_WITH_CT_DOSE)
+    dap = proc["modality"].isin(MODALITIES_WITH_DAP)
+    no_dose = (ct & (proc["dlp_mgy_cm"].isna() | proc["ctdivol_mgy"].isna())) | (
+        dap & proc["dap_mgy_cm2"].isna())
+    b.row("Index procedure without its radiation dose", _per_arm(arms, proc.loc[
+        no_dose, "arm"].value_counts()))
+    a = data.assessments
+    done = a[a["state"] == "completed"].assign(
+        arm=lambda f: f["subject"].map(data.patients.set_index("subject")["arm"]))
+    visit = pd.to_datetime(done["visit_on"])
+    outside = done[(visit < pd.to_datetime(done["window_open"])) |
+                   (visit > pd.to_datetime(done["window_close"]))]
+    b.row("Visits outside their window", _per_arm(arms, outside["arm"].value_counts()))
+    missing = done[done["missing_reason"].notna()]
+    b.row("Visits with an outcome not collected (reason recorded)",
+          _per_arm(arms, missing["arm"].value_counts()))
+    b.note("Protocol deviations count index procedures and completed visits. A procedure's "
+           "deviation is confirmed with a reason at entry; a visit outside its window is "
+           "kept and flagged (each is listed on the patient's page).")
+
+
 def flow_table(data: StudyData, arms: Arms) -> Table:
     columns = (*arms.columns(p=False), Column("Total"))
     b = TableBuilder("flow", "Participant flow (CONSORT)", "Stage", columns)
     _screening_rows(b, data, arms)
     _randomized_rows(b, data, arms)
     _timepoint_rows(b, data, arms)
+    _deviation_rows(b, data, arms)
     b.note(f"Follow-up status as of {data.filters.as_of.isoformat()}: pending = upcoming, due "
            "or overdue within its window; missed = window closed with nothing recorded.")
     b.notes.extend(data.exclusions)

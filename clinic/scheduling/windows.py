@@ -165,3 +165,16 @@ def reanchor(
         old_by_code[spec.code] if spec.code in done else plan_one(new_anchor, spec)
         for spec in specs
     ]
+
+
+def window_deviation(visit_on: date | None, window_open: date, window_close: date) -> str | None:
+    """How far outside its window a visit took place ("4 days late"), or None inside it."""
+    if visit_on is None:
+        return None
+    if visit_on < window_open:
+        days = (window_open - visit_on).days
+        return f"{days} day{'s' if days != 1 else ''} early"
+    if visit_on > window_close:
+        days = (visit_on - window_close).days
+        return f"{days} day{'s' if days != 1 else ''} late"
+    return None

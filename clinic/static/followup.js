@@ -33,3 +33,51 @@
     update(fieldset);
   });
 })();
+
+// The six statements of a section: a click types the score into the section's box.
+(function () {
+  "use strict";
+  document.querySelectorAll("button.statement").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var input = document.getElementById(button.dataset.for);
+      if (!input) return;
+      input.value = button.dataset.value;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      button.closest("ol").querySelectorAll("button.statement").forEach(function (b) {
+        b.setAttribute("aria-pressed", b === button ? "true" : "false");
+      });
+      input.focus();
+    });
+  });
+  document.querySelectorAll("input[data-section]").forEach(function (input) {
+    input.addEventListener("input", function () {
+      var list = input.parentElement.querySelector("ol.statements");
+      if (!list) return;
+      list.querySelectorAll("button.statement").forEach(function (b) {
+        b.setAttribute("aria-pressed", b.dataset.value === input.value.trim() ? "true" : "false");
+      });
+    });
+  });
+})();
+
+// Enter moves to the next field instead of saving (the form's default button is
+// disabled as well, so nothing is saved by Enter even without this script).
+(function () {
+  "use strict";
+  var form = document.getElementById("followup-form");
+  if (!form) return;
+  form.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key !== "Enter" || target.tagName === "TEXTAREA" || target.tagName === "BUTTON") return;
+    event.preventDefault();
+    var fields = Array.prototype.filter.call(
+      form.querySelectorAll("input:not([type=hidden]), select, textarea"),
+      function (el) { return !el.disabled && el.offsetParent !== null; });
+    var next = fields[fields.indexOf(target) + 1];
+    if (next) next.focus();
+  });
+  // Focus: the first refused field after a refused save, else the first field.
+  var refused = form.querySelector("[aria-invalid=true]");
+  var first = refused || form.querySelector("input:not([type=hidden]):not([disabled]), select");
+  if (first) first.focus();
+})();

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from clinic.models import Assessment, Enrollment, Patient, Study, StudyArm
+from clinic.models import AllocationSlot, Assessment, Enrollment, Patient, Study, StudyArm
 from clinic.scheduling.status import status_case
 
 
@@ -22,6 +22,7 @@ class StudySummary:
     missed: int
     not_done: int
     upcoming: int
+    needs_sequence: bool = False  # randomized, recruiting, and no allocation list yet
 
     @property
     def enrolled(self) -> int:
@@ -47,7 +48,11 @@ def _summary(session: Session, study: Study, today: date) -> StudySummary:
         Enrollment.study_id == study.id, Enrollment.arm_id.is_(None))).one()  # type: ignore[union-attr]
     if no_group:
         by_arm["no group yet"] = no_group
-    return StudySummary(study=study, enrolled_by_arm=by_arm, **counts)
+    needs_sequence = study.design_type != "registry" and study.status == "recruiting" and \
+        session.exec(select(AllocationSlot.id).where(
+            AllocationSlot.study_id == study.id)).first() is None
+    return StudySummary(study=study, enrolled_by_arm=by_arm, needs_sequence=needs_sequence,
+                        **counts)
 
 
 def assessment_status_counts(session: Session, study_id: int, today: date) -> dict[str, int]:

@@ -42,7 +42,12 @@ def new(code: str) -> Any:
     except NotFound:
         abort(404)
     checklist = criteria(session, study.id)  # type: ignore[arg-type]
-    factors = [f.name for f in strata_from_json(study.strata_rules or [])]
+    rules = strata_from_json(study.strata_rules or [])
+    factors = [f.name for f in rules]
+    # A factor whose bins are single values (1 = cervical, 2 = lumbar) is a choice of
+    # its bins; one with ranges (1–2 punctures) is a number.
+    factor_choices = {f.name: [(str(b.low), b.code.replace("_", " ")) for b in f.bins]
+                      for f in rules if all(b.low == b.high for b in f.bins)}
     errors: dict[str, str] = {}
     refused: list[str] = []
     if request.method == "POST":
@@ -51,7 +56,8 @@ def new(code: str) -> Any:
             return outcome
         refused = outcome or []
     body = render_template("enroll/new.html", study=study, checklist=checklist,
-                           factors=factors, values=with_draft(request.form), errors=errors,
+                           factors=factors, factor_choices=factor_choices,
+                           values=with_draft(request.form), errors=errors,
                            refused=refused, sites=all_sites(session), own_site=own_site_id(),
                            today=clinic_today(), catalog=catalog)
     return body, 422 if errors or refused else 200

@@ -19,7 +19,7 @@ def local_time(value: datetime | None) -> str:
     if value is None:
         return ""
     zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")  # "… 14:05 CET"
 
 
 def register_filters(app: Flask) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -13,18 +14,29 @@ from clinic.catalog import ADVERSE_EVENT_TYPES, COLLECTION_MODES, MEDICATION_CLA
 from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.followup.editing import edit_follow_up, recorded_entries, scores_of
-from clinic.followup.entry import save_follow_up, skip_follow_up
+from clinic.followup.entry import (
+    FollowUpEntry,
+    VisitContext,
+    reopen_follow_up,
+    save_follow_up,
+    skip_follow_up,
+)
 from clinic.followup.service import measures_at
-from clinic.models import Assessment, Patient, StudyTimepoint
+from clinic.models import Assessment, Patient, Procedure, StudyTimepoint, User
+from clinic.scheduling.windows import window_deviation
 from clinic.scoring.instruments import INSTRUMENTS, Instrument
+from clinic.scoring.wording import QUESTIONS, source_note, wording_of
 from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404
 from clinic.web.drafts import with_draft
+from clinic.web.filters import clinic_today, local_time
 from clinic.web.followup_form import (
     MEDICATION_ROWS,
     entries_from_form,
     entry_from_form,
     form_values,
     grouped,
+    same_entries,
+    typed_values,
 )
 from clinic.web.forms import form_int
 
@@ -45,21 +57,73 @@ def entry(assessment_id: int) -> str | Response:
     instruments = _instruments(assessment)
     errors: dict[str, str] = {}
     if request.method == "POST":
+        form_errors: dict[str, str] = {}
+        entry = entry_from_form(request.form, instruments, form_errors)
         try:
+            if form_errors:
+                raise ValidationError(form_errors)
             scores = save_follow_up(session, assessment=assessment, patient=patient,
-                                    entry=entry_from_form(request.form, instruments),
-                                    actor_id=current_user.id)
+                                    entry=entry, actor_id=current_user.id,
+                                    context=visit_context(session, assessment))
             session.commit()
-            flash(f"Saved {patient.study_code}: {_summary(scores)}.", "success")
+            _saved_message(patient, assessment, scores)
             return redirect(url_for("worklist.index"))
         except ValidationError as error:
             session.rollback()
             errors = error.errors
         except ConflictError:
             session.rollback()
-            return _conflict(assessment)
+            return _conflict(assessment, entry, instruments)
     values = request.form if request.method == "POST" else with_draft(request.form)
     return _render("followup/entry.html", assessment, patient, instruments, values, errors)
+
+
+def visit_context(session: Any, assessment: Assessment) -> VisitContext:
+    """Today, the zone and the index procedure's day, for checking a visit date."""
+    zone = current_app.config["TIMEZONE"]
+    procedure = session.get(Procedure, assessment.procedure_id) if assessment.procedure_id \
+        else None
+    timepoint = session.get(StudyTimepoint, assessment.timepoint_id)
+    return VisitContext(
+        today=clinic_today(), timezone=zone,
+        procedure_on=procedure.performed_at.astimezone(ZoneInfo(zone)).date()
+        if procedure else None, is_baseline=bool(timepoint and timepoint.is_baseline))
+
+
+def _saved_message(patient: Patient, assessment: Assessment, scores: list) -> None:  # type: ignore[type-arg]
+    flash(f"Saved {patient.study_code}: {_summary(scores)}.", "success")
+    late = window_deviation(assessment.visit_on, assessment.window_open, assessment.window_close)
+    if late:
+        flash(f"The visit was {late} for its window ({assessment.window_open:%Y-%m-%d} – "
+              f"{assessment.window_close:%Y-%m-%d}): it is kept and counted as a protocol "
+              "deviation in the report.", "warning")
+    if assessment.missing_reason:
+        flash(f"Recorded as not collected, with the reason: {assessment.missing_reason}",
+              "info")
+
+
+@bp.route("/<int:assessment_id>/reopen", methods=["POST"])
+@allow(*ENTERS_FOLLOW_UPS)
+def reopen(assessment_id: int) -> str | Response:
+    session = get_session()
+    assessment, patient = assessment_or_404(session, assessment_id)
+    try:
+        reopen_follow_up(session, assessment=assessment,
+                         read_version=request.form.get("version", type=form_int),
+                         reason=request.form.get("reason"), actor_id=current_user.id,
+                         today=clinic_today())
+        session.commit()
+    except ValidationError as error:
+        session.rollback()
+        flash("Not reopened: " + "; ".join(error.errors.values()), "error")
+        return redirect(url_for("patients.show", patient_id=patient.id))
+    except ConflictError:
+        session.rollback()
+        flash("Not reopened: someone else changed this follow-up meanwhile; check it.", "error")
+        return redirect(url_for("patients.show", patient_id=patient.id))
+    flash(f"{patient.study_code}: follow-up reopened; enter it now or from the worklist.",
+          "success")
+    return redirect(url_for("followup.entry", assessment_id=assessment_id))
 
 
 @bp.route("/<int:assessment_id>/not-done", methods=["POST"])
@@ -111,30 +175,48 @@ def edit(assessment_id: int) -> str | Response:
     return _render("followup/edit.html", assessment, patient, instruments, values, errors)
 
 
-def _conflict(assessment: Assessment) -> str:
+def _conflict(assessment: Assessment, entry: FollowUpEntry | None = None,
+              instruments: list[Instrument] | None = None) -> Any:
+    """A stale form. The same person saving the same values twice (a double click, a
+    resent form) is told it is saved; anyone else sees who saved what, and when, beside
+    what they typed."""
     session = get_session()
     session.refresh(assessment)
     patient = session.get(Patient, assessment.patient_id)
-    values = {**form_values(recorded_entries(session, assessment)),
-              "mode": assessment.mode or "", "version": str(assessment.version)}
-    flash("Someone else saved this follow-up while you were working on it. Your entry was "
-          "NOT saved. Below is what is now recorded; check it before changing anything.",
-          "error")
+    recorded = recorded_entries(session, assessment)
+    if (entry is not None and assessment.state == "completed"
+            and assessment.completed_by_id == current_user.id
+            and same_entries(recorded, entry.entries)):
+        flash(f"Saved {patient.study_code}: this follow-up was already saved with these "  # type: ignore[union-attr]
+              "values (the form was sent twice).", "success")
+        return redirect(url_for("worklist.index"))
+    values = {**form_values(recorded), "mode": assessment.mode or "",
+              "version": str(assessment.version)}
+    who = session.get(User, assessment.completed_by_id) if assessment.completed_by_id else None
+    when = local_time(assessment.completed_at) if assessment.completed_at else "just now"
+    flash(f"{who.name if who else 'Someone else'} saved this follow-up ({when}) while you "
+          "were working on it. Your entry was NOT saved. Below is what is now recorded, "
+          "with what you typed beside it; check it before changing anything.", "error")
+    typed = typed_values(entry, instruments or []) if entry is not None else []
     template = "followup/edit.html" if assessment.state == "completed" else "followup/entry.html"
     return _render(template, assessment, patient, _instruments(assessment),  # type: ignore[arg-type]
-                   values, {}, status_conflict=True)
+                   values, {}, status_conflict=True, typed=typed)
 
 
 def _render(template: str, assessment: Assessment, patient: Patient,
             instruments: list[Instrument], values: Any, errors: dict[str, str],
-            status_conflict: bool = False) -> Any:
+            status_conflict: bool = False, typed: list[tuple[str, str]] | None = None) -> Any:
     timepoint = get_session().get(StudyTimepoint, assessment.timepoint_id)
     body = render_template(
         template, assessment=assessment, patient=patient, timepoint=timepoint,
         groups=grouped(instruments), values=values, errors=errors,
         modes=COLLECTION_MODES, ae_types=ADVERSE_EVENT_TYPES, severities=SEVERITIES,
         med_classes=MEDICATION_CLASSES, med_rows=range(MEDICATION_ROWS),
-        scores=scores_of(get_session(), assessment))
+        scores=scores_of(get_session(), assessment), typed=typed or [],
+        today=clinic_today(), wording=wording_of, questions=QUESTIONS,
+        source_note=source_note,
+        window_note=window_deviation(assessment.visit_on, assessment.window_open,
+                                     assessment.window_close))
     status = 409 if status_conflict else (422 if errors else 200)
     return body, status
 

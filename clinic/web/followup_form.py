@@ -38,13 +38,20 @@ def entries_from_form(form: MultiDict[str, str], instruments: list[Instrument]) 
     return entries
 
 
-def entry_from_form(form: MultiDict[str, str], instruments: list[Instrument]) -> FollowUpEntry:
+def entry_from_form(form: MultiDict[str, str], instruments: list[Instrument],
+                    errors: dict[str, str] | None = None) -> FollowUpEntry:
+    """The screens' entry: a visit date (blank: today) and, when an outcome the protocol
+    asks for is not collected, the reason (required)."""
+    found: dict[str, str] = {} if errors is None else errors
     return FollowUpEntry(
         entries=entries_from_form(form, instruments),
         mode=form.get("mode", ""),
         read_version=form.get("version", type=form_int),
         adverse_event=_adverse_event(form),
         medications=_medications(form),
+        visit_on=a_date(form.get("visit_on"), "visit_on", found, required=False),
+        missing_reason=blank_to_none(form.get("missing_reason")),
+        require_complete=True,
     )
 
 
@@ -83,3 +90,30 @@ def form_values(entries: dict[str, Any]) -> dict[str, str]:
         elif value is not None:
             flat[code] = str(value)
     return flat
+
+
+def same_entries(recorded: dict[str, Any], typed: dict[str, Any]) -> bool:
+    """Do the values typed equal those recorded (numbers compared as numbers)?"""
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if v not in (None, "")}
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        return value
+    keys = {k for k, v in typed.items() if v not in (None, "", {})} | {
+        k for k, v in recorded.items() if v not in (None, "", {})}
+    return all(plain(recorded.get(k)) == plain(typed.get(k)) for k in keys)
+
+
+def typed_values(entry: Any, instruments: list[Instrument]) -> list[tuple[str, str]]:
+    """What the nurse typed, as label and text, to show beside what is recorded."""
+    shown = []
+    for inst in instruments:
+        value = entry.entries.get(inst.code)
+        if isinstance(value, dict):
+            text = ", ".join("–" if v is None else str(v) for v in value.values())
+        else:
+            text = "" if value is None else str(value)
+        if text.strip(", –"):
+            shown.append((inst.label, text))
+    return shown

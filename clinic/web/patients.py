@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import select
 
+from clinic.audit.words import field_label, value_words
 from clinic.auth.roles import allow, any_user
 from clinic.catalog import SEXES
 from clinic.db import get_session
@@ -18,6 +19,7 @@ from clinic.patients.history import HistoryLine, corrections, history_lines
 from clinic.patients.listing import patient_rows
 from clinic.patients.overview import PatientRecord, patient_record
 from clinic.reminders.queries import next_reminder_for_patient, told_an_old_date
+from clinic.scheduling.windows import window_deviation
 from clinic.scoring.instruments import INSTRUMENTS
 from clinic.web.access import (
     EDITS_CLINICAL_DATA,
@@ -68,7 +70,10 @@ def show(patient_id: int) -> str:
                            instruments=INSTRUMENTS,
                            can_enter=current_user.role in ENTERS_FOLLOW_UPS,
                            can_record=current_user.role in RECORDS_PROCEDURES,
-                           can_edit=current_user.role in EDITS_CLINICAL_DATA)
+                           can_edit=current_user.role in EDITS_CLINICAL_DATA,
+                           window_deviation=window_deviation, today=clinic_today(),
+                           field_label=field_label, value_words=value_words,
+                           zone=current_app.config["TIMEZONE"])
 
 
 def trajectories(record: PatientRecord) -> list[Any]:

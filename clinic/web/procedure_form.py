@@ -50,7 +50,9 @@ def procedure_from_form(form: MultiDict[str, str], timezone: str,
         operator_id=operator_id,
         contrast_extravasation=tri_state(form.get("contrast_extravasation")),
         first_attempt_success=tri_state(form.get("first_attempt_success")),
-        notes=blank_to_none(form.get("notes")), **values)
+        notes=blank_to_none(form.get("notes")),
+        deviation_reason=" ".join((form.get("deviation_reason") or "").split())[:500] or None,
+        **values)
 
 
 def row_count(form: Mapping[str, str], prefix: str, least: int) -> int:
@@ -95,6 +97,7 @@ def form_values(data: ProcedureInput, timezone: str) -> dict[str, str]:
             "%Y-%m-%dT%H:%M"),
         "modality": data.modality, "procedure_type": data.procedure_type,
         "punctures": str(data.punctures), "notes": data.notes or "",
+        "deviation_reason": data.deviation_reason or "",
         "contrast_extravasation": _yes_no(data.contrast_extravasation),
         "first_attempt_success": _yes_no(data.first_attempt_success),
     }

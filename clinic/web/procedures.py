@@ -3,6 +3,7 @@ implausible values."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -11,13 +12,14 @@ from sqlmodel import Session
 
 from clinic import catalog
 from clinic.audit import set_actor
+from clinic.audit.words import field_label
 from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.models import Patient, Procedure
-from clinic.procedures.checks import patient_warnings
+from clinic.procedures.checks import confirmation_errors, patient_warnings, protocol_deviations
 from clinic.procedures.corrections import correct_procedure, recorded_input
-from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS, validate_procedure
+from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS, ProcedureInput, validate_procedure
 from clinic.procedures.service import record_procedure
 from clinic.web.access import RECORDS_PROCEDURES, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
@@ -46,8 +48,8 @@ def new(patient_id: int) -> Any:
             data = procedure_from_form(request.form, current_app.config["TIMEZONE"],
                                        current_user.id)
             validate_procedure(data)
-            warnings = patient_warnings(session, patient, data)
-            if not warnings or request.form.get("confirm_warnings") == "yes":
+            warnings, data, blocked = _confirmed(session, patient, data, errors)
+            if not blocked:
                 set_actor(session, current_user.id, None)
                 record_procedure(session, patient=patient, data=data,
                                  timezone=current_app.config["TIMEZONE"])
@@ -81,16 +83,16 @@ def correct(procedure_id: int) -> Any:
         try:
             data = procedure_from_form(request.form, zone, procedure.operator_id)
             validate_procedure(data)
-            warnings = patient_warnings(session, patient, data, correcting=procedure.id)
-            if not warnings or request.form.get("confirm_warnings") == "yes":
+            warnings, data, blocked = _confirmed(session, patient, data, errors, procedure.id)
+            if not blocked:
                 changed = correct_procedure(
                     session, patient=patient, procedure=procedure, data=data,
                     read_version=request.form.get("version", type=form_int),
                     reason=request.form.get("reason"), actor_id=current_user.id,
                     timezone=zone)
                 session.commit()
-                flash(f"{patient.study_code}: procedure corrected ({', '.join(changed)}).",
-                      "success")
+                flash(f"{patient.study_code}: procedure corrected "
+                      f"({', '.join(field_label(c) for c in changed)}).", "success")
                 return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()
@@ -99,6 +101,23 @@ def correct(procedure_id: int) -> Any:
             reload_after_conflict(session, procedure, "procedure")
             values, warnings, status = _recorded(session, procedure, zone), [], 409
     return _form_page(patient, values, errors, warnings, procedure=procedure, status=status)
+
+
+def _confirmed(session: Session, patient: Patient, data: ProcedureInput,
+               errors: dict[str, str], correcting: int | None = None,
+               ) -> tuple[list[str], ProcedureInput, bool]:
+    """Plausibility warnings and protocol deviations, the data to save (a deviation
+    reason only when there is a deviation), and whether saving must wait: for the
+    confirmation, or for a deviation's reason (added to ``errors``)."""
+    warnings = patient_warnings(session, patient, data, correcting=correcting)
+    deviations = protocol_deviations(session, patient, data)
+    problems = confirmation_errors(
+        warnings, deviations, confirmed=request.form.get("confirm_warnings") == "yes",
+        reason=data.deviation_reason)
+    errors |= {k: v for k, v in problems.items() if k != "confirm_warnings"}
+    if not deviations:
+        data = replace(data, deviation_reason=None)
+    return [*deviations, *warnings], data, bool(problems)
 
 
 def _recorded(session: Session, procedure: Procedure, zone: str) -> dict[str, str]:

@@ -34,13 +34,17 @@ def index() -> Response:
 @bp.route("/<int:study_id>")
 @allow(*MANAGES_STUDY)
 def setup(study_id: int) -> str:
+    return _setup_page(_study(study_id), errors={}, values={})
+
+
+def _setup_page(study: Study, *, errors: dict[str, str], values: Any) -> str:
     session = get_session()
-    study = _study(study_id)
+    study_id = study.id
     return render_template(
         "admin/study.html", study=study, definition=load_definition(session, study),
-        arms=arms(session, study_id), timepoints=timepoints(session, study_id),
-        measures=measures(session, study_id), criteria=criteria(session, study_id),
-        balance=allocation_balance(session, study),
+        arms=arms(session, study_id), timepoints=timepoints(session, study_id),  # type: ignore[arg-type]
+        measures=measures(session, study_id), criteria=criteria(session, study_id),  # type: ignore[arg-type]
+        balance=allocation_balance(session, study), errors=errors, values=values,
         slots=session.exec(select(func.count(AllocationSlot.id)).where(
             AllocationSlot.study_id == study_id)).one())
 
@@ -67,12 +71,18 @@ def generate(study_id: int) -> Any:
     session = get_session()
     study = _study(study_id)
     seed = request.form.get("seed", type=form_int)
-    slots = request.form.get("slots", type=form_int) or 300
-    if seed is None or not 0 <= seed <= MAX_SEED or not 10 <= slots <= 10_000:
-        flash("Enter a seed (0 – 2147483647) and 10 – 10000 slots per stratum.", "error")
-        return redirect(url_for("study_admin.setup", study_id=study_id))
+    slots = form_int(request.form.get("slots") or "300")
+    errors = {}
+    if seed is None or not 0 <= seed <= MAX_SEED:
+        errors["seed"] = "Enter a whole number from 0 to 2147483647 (write it down: the same " \
+                         "seed gives the same sequence)."
+    if slots is None or not 10 <= slots <= 10_000:
+        errors["slots"] = "Enter 10 to 10000 slots per stratum."
+    if errors:
+        return _setup_page(study, errors=errors, values=request.form), 422
     try:
-        count = generate_allocation_sequence(session, study, seed=seed, slots_per_stratum=slots)
+        count = generate_allocation_sequence(session, study, seed=seed,  # type: ignore[arg-type]
+                                             slots_per_stratum=slots)  # type: ignore[arg-type]
         session.commit()
         flash(f"Generated {count} allocation slots from seed {seed}.", "success")
     except SequenceError as error:

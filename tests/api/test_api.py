@@ -86,8 +86,15 @@ def test_procedures_follow_the_modality_and_roles(client, clinic, bearer, db):
     refused = client.post(url, headers=headers, json=payload)
     assert refused.status_code == 422 and "dap_mgy_cm2" in refused.get_json()["errors"]
     del payload["dap_mgy_cm2"]
-    created = client.post(url, headers=headers, json=payload)
+    deviation = client.post(url, headers=headers, json=payload)
+    assert deviation.status_code == 422, "ultrasound for a fluoroscopy-arm patient"
+    assert "allocated arm" in deviation.get_json()["errors"]["confirm_warnings"]
+    no_reason = client.post(url, headers=headers, json={**payload, "confirm_warnings": True})
+    assert "deviation_reason" in no_reason.get_json()["errors"]
+    created = client.post(url, headers=headers, json={**payload, "confirm_warnings": True,
+                                                      "deviation_reason": "C-arm broken"})
     assert created.status_code == 201 and created.get_json()["targets"][0]["level"] == "L4-L5"
+    assert created.get_json()["deviation_reason"] == "C-arm broken"
     listed = client.get(url, headers=headers).get_json()
     assert len(listed) == 2
 

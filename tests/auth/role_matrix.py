@@ -39,6 +39,7 @@ EXPECTED.update({
     "procedures.correct": _PROCEDURES,
     "adverse_events.edit": ALL,
     "followup.entry": STAFF, "followup.not_done": STAFF, "followup.edit": STAFF,
+    "followup.reopen": STAFF,
     "procedures.new": _PROCEDURES,
     "patients.index": "any_user", "patients.show": "any_user", "patients.edit": ALL,
     "grid.index": "any_user",

@@ -12,7 +12,8 @@ from clinic.models import Assessment, FormDraft
 from tests.factories import PASSWORD
 from tests.web.helpers import login, odi_form
 
-TYPED = {"mode": "phone", "vas": "7", **odi_form([1, 2, 3, 2, 1, 2, 1, 0, 2, 1])}
+TYPED = {"mode": "phone", "vas": "7", **odi_form([1, 2, 3, 2, 1, 2, 1, 0, 2, 1]),
+         "satisfaction_results": "satisfied"}
 
 
 def test_a_form_posted_after_the_idle_timeout_returns_after_the_log_in(app, clinic, db):

@@ -89,19 +89,21 @@ def test_not_done_asks_for_a_reason(client, clinic, db):
 def test_a_second_entry_from_a_stale_form_gets_a_conflict(client, clinic, db):
     login(client, clinic.users["nurse"])
     stale = str(clinic.due.version)
-    first = {"mode": "phone", "vas": "4", "version": stale}
+    first = {"mode": "phone", "vas": "4", "version": stale, "missing_reason": "ODI declined"}
     assert client.post(f"/followup/{clinic.due.id}", data=first).status_code == 302
     second = client.post(f"/followup/{clinic.due.id}", data={**first, "vas": "9"})
     assert second.status_code == 409
     page = second.get_data(as_text=True)
-    assert "Someone else saved this follow-up" in page and 'value="4"' in page
+    assert "saved this follow-up" in page and 'value="4"' in page
+    assert 'id="typed-values"' in page and "<dd>9</dd>" in page, "what was typed, beside"
     assert _scores(db, clinic.due.id)["vas"].value == 4
 
 
 def _saved_by_the_nurse(client, clinic, db, form: dict[str, str]) -> int:
     """The due follow-up saved by the nurse (logged in); its version after the save."""
     login(client, clinic.users["nurse"])
-    client.post(f"/followup/{clinic.due.id}", data={**form, "version": clinic.due.version})
+    client.post(f"/followup/{clinic.due.id}", data={**form, "version": clinic.due.version,
+                                                    "missing_reason": "not asked in this test"})
     db.expire_all()
     return db.get(Assessment, clinic.due.id).version
 

@@ -21,7 +21,8 @@ def test_a_completed_follow_up_shows_as_completed_in_the_grid(client, clinic):
     before = _cell(client.get("/grid").get_data(as_text=True), clinic.patient.study_code)
     assert before[3] == "due"
     client.post(f"/followup/{clinic.due.id}", data={"mode": "phone", "vas": "3",
-                                                    "version": clinic.due.version})
+                                                    "version": clinic.due.version,
+                                                    "missing_reason": "ODI not asked"})
     page = client.get("/grid").get_data(as_text=True)
     assert _cell(page, clinic.patient.study_code)[3] == "completed"
     assert clinic.other.study_code not in page  # the nurse's own site only
@@ -36,7 +37,8 @@ def test_the_grid_filters_by_site_and_arm(client, clinic):
 def test_the_cohort_view_compares_arms_with_p_values(client, clinic):
     login(client, clinic.users["nurse"])
     client.post(f"/followup/{clinic.due.id}", data={"mode": "phone", "vas": "3",
-                                                    "version": clinic.due.version})
+                                                    "version": clinic.due.version,
+                                                    "missing_reason": "ODI not asked"})
     client.post("/logout")
     login(client, clinic.users["physician"])
     page = client.get("/cohort?instrument=vas").get_data(as_text=True)

@@ -34,10 +34,30 @@ def test_ultrasound_records_no_radiation_and_saves(client, clinic, db):
     url = f"/patients/{clinic.patient.id}/procedures/new"
     page = client.get(url).get_data(as_text=True)
     assert 'data-modalities="cbct dsa fluoroscopy"' in page and 'data-modalities="ct"' in page
-    response = client.post(url, data={**BASE, "modality": "ultrasound"})
+    asked = client.post(url, data={**BASE, "modality": "ultrasound"})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "differs from the allocated arm" in page, \
+        "the patient is in the fluoroscopy arm: a deviation, asked before saving"
+    no_reason = client.post(url, data={**BASE, "modality": "ultrasound",
+                                       "confirm_warnings": "yes"})
+    assert 'id="deviation_reason-error"' in no_reason.get_data(as_text=True)
+    response = client.post(url, data={**BASE, "modality": "ultrasound", "confirm_warnings": "yes",
+                                      "deviation_reason": "C-arm out of order"})
     assert response.status_code == 302
     saved = _procedures(db, clinic.patient.id)[-1]
     assert saved.modality == "ultrasound" and saved.dap_mgy_cm2 is None
+    assert saved.deviation_reason == "C-arm out of order"
+    shown = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    assert "Protocol deviation" in shown and "C-arm out of order" in shown
+
+
+def test_a_fluoroscopy_without_its_dose_is_a_deviation(client, clinic, db):
+    login(client, clinic.users["physician"])
+    url = f"/patients/{clinic.patient.id}/procedures/new"
+    asked = client.post(url, data={**{k: v for k, v in BASE.items()
+                                      if k not in ("dap_mgy_cm2", "fluoroscopy_time_s")},
+                                   "modality": "fluoroscopy"})
+    assert "without a dose-area product" in asked.get_data(as_text=True)
 
 
 def test_steroid_over_the_study_cap_warns_before_saving(client, clinic, db):

@@ -1,0 +1,74 @@
+"""Audit fields and values in words (pure): "completed by Demo Nurse (North)" rather than
+``completed_by_id 4``, "2026-12-03 14:05 CET" rather than an ISO time stamp, "CT" rather
+than ``ct``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from clinic import catalog
+
+USER_FIELDS = frozenset({"completed_by_id", "collected_by_id", "operator_id",
+                         "consent_taken_by_id", "made_by_id", "created_by_id"})
+CODES: Mapping[str, Mapping[str, str]] = {
+    "modality": catalog.MODALITIES, "procedure_type": catalog.PROCEDURE_TYPES,
+    "level": catalog.LEVELS, "side": catalog.SIDES, "laterality": catalog.LATERALITY,
+    "drug": catalog.DRUGS, "sex": catalog.SEXES, "event_type": catalog.ADVERSE_EVENT_TYPES,
+    "severity": catalog.SEVERITIES, "state": catalog.ASSESSMENT_STATES,
+    "mode": catalog.COLLECTION_MODES, "med_class": catalog.MEDICATION_CLASSES,
+    "status": catalog.ENROLLMENT_STATUSES,
+}
+LABELS: Mapping[str, str] = {
+    "completed_by_id": "completed by", "collected_by_id": "collected by",
+    "operator_id": "operator", "consent_taken_by_id": "consent taken by",
+    "completed_at": "completed at", "collected_at": "collected at", "visit_on": "visit date",
+    "missing_reason": "reason an outcome was not collected",
+    "not_done_reason": "reason not done", "performed_at": "date and time",
+    "target_date": "target date", "window_open": "window opens",
+    "window_close": "window closes", "dap_mgy_cm2": "DAP (mGy·cm²)",
+    "fluoroscopy_time_s": "fluoroscopy time (s)", "ctdivol_mgy": "CTDIvol (mGy)",
+    "dlp_mgy_cm": "DLP (mGy·cm)", "operative_time_min": "operative time (min)",
+    "contrast_volume_ml": "contrast volume (mL)", "rf_temperature_c": "RF temperature (°C)",
+    "rf_frequency_hz": "RF frequency (Hz)", "rf_pulse_width_ms": "RF pulse width (ms)",
+    "rf_duration_s": "RF duration (s)", "needle_repositions": "needle repositions",
+    "first_attempt_success": "success at the first attempt",
+    "contrast_extravasation": "contrast extravasation", "deviation_reason": "deviation reason",
+    "age_at_enrollment": "age", "birth_year": "birth year", "bmi": "BMI",
+    "symptom_duration_months": "symptom duration (months)", "raw_sum": "raw sum",
+    "not_computable_reason": "why not computable", "daily_dose_mg": "daily dose (mg)",
+    "concentration_pct": "concentration (%)", "volume_ml": "volume (mL)", "dose_mg": "dose (mg)",
+    "is_related": "related to the procedure", "is_resolved": "resolved",
+    "resolved_on": "resolved on", "onset_on": "onset", "reminder_consent": "reminder consent",
+    "birth_date": "date of birth", "mrn": "MRN",
+}
+
+
+def field_label(field: str | None) -> str:
+    if not field:
+        return ""
+    return LABELS.get(field, field.replace("_", " "))
+
+
+def value_words(field: str | None, value: str | None, users: Mapping[int, str],
+                zone: str) -> str:
+    """A stored audit value as a person reads it; None reads as an empty set."""
+    if value is None:
+        return "∅"
+    if field in USER_FIELDS and value.isdigit():
+        return users.get(int(value), f"user {value}")
+    if field in CODES:
+        return CODES[field].get(value, value)
+    if value in ("True", "False"):
+        return "yes" if value == "True" else "no"
+    if len(value) > 10 and value[:4].isdigit() and value[4] == "-" and ("T" in value or
+                                                                        " " in value):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return value

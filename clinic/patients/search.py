@@ -1,0 +1,109 @@
+"""Find a patient from what a caller says: a study code, part of a name (accents and case
+do not matter), a hospital number, a phone number or a date of birth.
+
+Roles that see identity search all of it; a physician (no identity) searches study codes
+only; a nurse sees only her own site. Matching runs on keys stored beside the identity
+(``name_key``: case-folded, accents removed; ``phone_key``: digits only), so it works the
+same on SQLite and PostgreSQL and uses plain LIKE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from clinic.contact.keys import name_key, phone_key
+from clinic.models import Assessment, Patient, PatientIdentity, Site, Study, StudyTimepoint
+
+MAX_RESULTS = 50
+MIN_QUERY = 2
+PHONE_DIGITS = 4  # a number search needs at least this many digits
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    patient_id: int
+    study_code: str
+    study: str
+    site: str
+    name: str | None  # None for roles that do not see identity
+    next_visit: date | None
+    next_timepoint: str | None
+
+
+def parse_birth_date(text: str) -> date | None:
+    """2026-01-31, 31.01.2026 or 31/01/2026 (day first, as written in Europe)."""
+    text = text.strip()
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def search_patients(session: Session, query: str, *, sees_identity: bool,
+                    site_id: int | None, today: date) -> list[SearchHit]:
+    """Patients matching ``query`` (at most MAX_RESULTS), best-known first (by code).
+
+    ``site_id``: only this site (a nurse); None: every site.
+    """
+    query = " ".join(query.split())[:100]
+    if len(query) < MIN_QUERY:
+        return []
+    conditions = [_like(Patient.study_code, query)]
+    if sees_identity:
+        conditions += _identity_conditions(query)
+    statement = (select(Patient, Study.code, Site.code, PatientIdentity.name)
+                 .join(Study, Study.id == Patient.study_id)
+                 .join(Site, Site.id == Patient.site_id)
+                 .join(PatientIdentity, PatientIdentity.patient_id == Patient.id, isouter=True)
+                 .where(or_(*conditions))
+                 .order_by(Patient.study_code).limit(MAX_RESULTS))
+    if site_id is not None:
+        statement = statement.where(Patient.site_id == site_id)
+    rows = session.exec(statement).all()
+    visits = _next_visits(session, [p.id for p, *_ in rows], today)  # type: ignore[misc]
+    return [SearchHit(p.id, p.study_code, study, site,  # type: ignore[arg-type]
+                      name if sees_identity else None, *visits.get(p.id, (None, None)))
+            for p, study, site, name in rows]
+
+
+def _like(column: object, text: str) -> object:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped.lower()}%", escape="\\")
+
+
+def _identity_conditions(query: str) -> list[object]:
+    found: list[object] = []
+    key = name_key(query)
+    if key:
+        found.append(_like(PatientIdentity.name_key, key))
+    found.append(_like(PatientIdentity.mrn, query))
+    digits = phone_key(query)
+    if digits and len(digits) >= PHONE_DIGITS:
+        found.append(col(PatientIdentity.phone_key).like(f"%{digits}%"))
+    born = parse_birth_date(query)
+    if born:
+        found.append(PatientIdentity.birth_date == born)
+    return found
+
+
+def _next_visits(session: Session, patient_ids: list[int],
+                 today: date) -> dict[int, tuple[date, str]]:
+    """Each patient's next pending follow-up whose window has not closed."""
+    if not patient_ids:
+        return {}
+    rows = session.exec(
+        select(Assessment.patient_id, Assessment.target_date, StudyTimepoint.label)
+        .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)
+        .where(col(Assessment.patient_id).in_(patient_ids), Assessment.state == "pending",
+               Assessment.window_close >= today)
+        .order_by(Assessment.target_date)).all()
+    out: dict[int, tuple[date, str]] = {}
+    for patient_id, target, label in rows:
+        out.setdefault(patient_id, (target, label))
+    return out

@@ -1,0 +1,56 @@
+"""The flow table counts protocol deviations: index procedures under another modality
+than the arm's or without their dose, visits outside their window, outcomes not
+collected. Known counts, built through the services."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+
+from clinic.demo.protocol import DEMO_STUDY
+from clinic.followup.service import record_follow_up
+from clinic.models import StudyArm
+from tests.factories import assessments_of, make_patient, make_procedure, make_site, make_study
+from tests.reports.helpers import report_of
+
+
+def _arm_of(session, enrollment) -> str:
+    return session.get(StudyArm, enrollment.arm_id).code
+
+
+def _row(flow, label: str) -> list[str]:
+    row = next(r for r in flow.rows if r.label == label)
+    return [c.text for c in row.cells]
+
+
+def test_the_flow_table_counts_each_kind_of_deviation(session):
+    study = make_study(session, dataclasses.replace(DEMO_STUDY, code="DEV"))
+    site = make_site(session)
+    patients = [make_patient(session, study, site=site, punctures=1) for _ in range(4)]
+    arms = [_arm_of(session, e) for _, e in patients]
+    other = {"A": "ct", "B": "fluoroscopy"}
+    wrong, no_dose, late, declined = (p for p, _ in patients)
+    make_procedure(session, wrong, modality=other[arms[0]])  # another modality than the arm's
+    own = {"A": "fluoroscopy", "B": "ct"}
+    dose_gap = {"fluoroscopy": {"dap_mgy_cm2": None}, "ct": {"dlp_mgy_cm": None}}
+    make_procedure(session, no_dose, modality=own[arms[1]], **dose_gap[own[arms[1]]])
+    make_procedure(session, late, modality=own[arms[2]])
+    make_procedure(session, declined, modality=own[arms[3]])
+    month = next(a for a in assessments_of(session, late) if a.target_date > date(2026, 2, 1))
+    record_follow_up(session, assessment=month, entries={"vas": 4}, mode="phone",
+                     actor_id=None, visit_on=month.window_close + timedelta(days=5))
+    first = assessments_of(session, declined)[1]
+    record_follow_up(session, assessment=first, entries={"vas": 5}, mode="phone",
+                     actor_id=None, visit_on=first.target_date)
+    first.missing_reason = "patient declined the ODI"
+    session.add(first)
+    session.commit()
+    flow = report_of(session, "DEV").table("flow")
+    expected = {code: [0, 0, 0, 0] for code in ("A", "B")}  # per kind of deviation
+    for kind, index in enumerate((0, 1, 2, 3)):
+        expected[arms[index]][kind] += 1
+    labels = ("Index procedure under another modality than the arm's",
+              "Index procedure without its radiation dose", "Visits outside their window",
+              "Visits with an outcome not collected (reason recorded)")
+    for kind, label in enumerate(labels):
+        assert _row(flow, label) == [str(expected["A"][kind]), str(expected["B"][kind]), "1"], label
