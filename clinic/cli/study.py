@@ -63,7 +63,8 @@ def create_command(file: str, draft: bool, seed: int | None, synthetic: bool) ->
             slots = 0
             if seed is not None and study.design_type == "randomized":
                 slots = generate_allocation_sequence(session, study, seed=seed)
-            click.echo(f"Created study {study.code} ({study.status})"
+            kind = "SYNTHETIC study" if study.is_synthetic else "study"
+            click.echo(f"Created {kind} {study.code} ({study.status})"
                        + (f" with {slots} allocation slots from seed {seed}." if slots else "."))
     except ValidationError as error:
         raise click.ClickException(str(error)) from error
@@ -126,8 +127,11 @@ def show_command(study: str, procedure_on: str | None) -> None:
 @click.argument("study")
 @click.option("--patients", default=40, show_default=True, type=click.IntRange(1, 250_000))
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(0, 2**31 - 1))
+@click.option("--procedure-type", default="tfesi", show_default=True,
+              help="The index procedure of every synthetic patient (a code of the catalog, "
+                   "e.g. paravertebral_block).")
 @with_appcontext
-def simulate_command(study: str, patients: int, seed: int) -> None:
+def simulate_command(study: str, patients: int, seed: int, procedure_type: str) -> None:
     """Add made-up patients to a SYNTHETIC study: screened, enrolled, treated, followed up."""
     from flask import current_app
 
@@ -139,7 +143,8 @@ def simulate_command(study: str, patients: int, seed: int) -> None:
         with session_scope() as session:
             result = simulate_study(session, find_study(session, study), patients=patients,
                                     seed=seed, today=clinic_today(),
-                                    timezone=current_app.config["TIMEZONE"])
+                                    timezone=current_app.config["TIMEZONE"],
+                                    procedure_type=procedure_type)
     except (NotFound, ValidationError) as error:
         raise click.ClickException(str(error)) from error
     groups = ", ".join(f"{k}: {n}" for k, n in sorted(result.by_group.items()))

@@ -24,7 +24,7 @@ import numpy as np
 from sqlmodel import Session, select
 
 from clinic.audit import set_actor
-from clinic.catalog import MODALITIES_WITH_CT_DOSE, MODALITIES_WITH_DAP
+from clinic.catalog import MODALITIES_WITH_CT_DOSE, MODALITIES_WITH_DAP, PROCEDURE_TYPES
 from clinic.enrollment.inputs import IdentityInput, PatientInput
 from clinic.enrollment.randomization import generate_allocation_sequence
 from clinic.enrollment.service import enroll, screen
@@ -49,7 +49,8 @@ class SimulationResult:
 
 
 def simulate_study(session: Session, study: Study, *, patients: int, seed: int,
-                   today: date, timezone: str) -> SimulationResult:
+                   today: date, timezone: str,
+                   procedure_type: str = "tfesi") -> SimulationResult:
     """Add ``patients`` synthetic patients to a synthetic study (the caller commits)."""
     _check(session, study, patients)
     set_actor(session, None, "Synthetic patients (study simulate)")
@@ -60,7 +61,10 @@ def simulate_study(session: Session, study: Study, *, patients: int, seed: int,
             select(AllocationSlot.id).where(AllocationSlot.study_id == study.id)).first():
         generate_allocation_sequence(session, study, seed=seed,
                                      slots_per_stratum=max(60, patients + 12))
+    if procedure_type not in PROCEDURE_TYPES:
+        raise ValidationError({"procedure_type": f"One of: {', '.join(PROCEDURE_TYPES)}."})
     plan = _Plan.of(session, study, definition, rng, today, ZoneInfo(timezone))
+    plan.procedure_type = procedure_type
     result = SimulationResult()
     start = _next_number(session, study)
     for n in range(start, start + patients):
@@ -93,6 +97,8 @@ class _Plan:
     criteria: dict[str, bool]  # the answers of an eligible candidate
     factors: dict[str, tuple[int, int]]  # factor -> the range its bins cover
     timepoint_days: dict[int, int]  # timepoint id -> offset days
+    follow_up_rank: dict[int, float]  # timepoint id -> 0 (baseline) .. 1 (the last visit)
+    procedure_type: str = "tfesi"
 
     @classmethod
     def of(cls, session: Session, study: Study, definition: object, rng: np.random.Generator,
@@ -110,7 +116,17 @@ class _Plan:
                       for c in criteria(session, study.id)},  # type: ignore[arg-type]
             factors={s.name: (min(b.low for b in s.bins), max(b.high for b in s.bins))
                      for s in strata},
-            timepoint_days={t.id: t.offset_days for t in tps})  # type: ignore[misc]
+            timepoint_days={t.id: t.offset_days for t in tps},  # type: ignore[misc]
+            follow_up_rank=_ranks(tps))
+
+
+def _ranks(tps: list) -> dict[int, float]:  # type: ignore[type-arg]
+    """Each follow-up's place in the schedule, from the first (small) to the last (1)."""
+    follow_ups = sorted((t for t in tps if not t.is_baseline),
+                        key=lambda t: (t.offset_days, t.position))
+    ranks = {t.id: 0.0 for t in tps if t.is_baseline}
+    ranks |= {t.id: (i + 1) / len(follow_ups) for i, t in enumerate(follow_ups)}
+    return ranks
 
 
 def _next_number(session: Session, study: Study) -> int:
@@ -139,7 +155,8 @@ def _one_patient(session: Session, study: Study, plan: _Plan, site: Site, n: int
     assert patient is not None
     group = _group(plan, patient_in, enrollment.arm_id, session, study)
     record_procedure(session, patient=patient, timezone=str(plan.zone),
-                     data=_procedure(rng, plan.modalities[group], day, plan.zone))
+                     data=_procedure(rng, plan.modalities[group], day, plan.zone,
+                                     plan.procedure_type))
     result.treated += 1
     label = plan.modalities[group]
     result.by_group[label] = result.by_group.get(label, 0) + 1
@@ -167,8 +184,8 @@ def _group(plan: _Plan, p: PatientInput, arm_id: int | None, session: Session,
     return int(plan.rng.choice(len(weights), p=weights / weights.sum()))
 
 
-def _procedure(rng: np.random.Generator, modality: str, day: date,
-               zone: ZoneInfo) -> ProcedureInput:
+def _procedure(rng: np.random.Generator, modality: str, day: date, zone: ZoneInfo,
+               procedure_type: str) -> ProcedureInput:
     when = datetime.combine(day, time(8 + int(rng.integers(0, 8)), 0), tzinfo=zone)
     radiation: dict[str, float] = {}
     if modality in MODALITIES_WITH_DAP:
@@ -178,7 +195,7 @@ def _procedure(rng: np.random.Generator, modality: str, day: date,
         dlp = round(float(rng.lognormal(5.7, 0.3)), 1)
         radiation = {"dlp_mgy_cm": dlp, "ctdivol_mgy": round(dlp / rng.uniform(25, 40), 2)}
     return ProcedureInput(
-        performed_at=when.astimezone(UTC), modality=modality, procedure_type="tfesi",
+        performed_at=when.astimezone(UTC), modality=modality, procedure_type=procedure_type,
         punctures=1, targets=(TargetInput("L4-L5", "left"),),
         injectates=(InjectateInput("lidocaine", 1.0, 1.5),
                     InjectateInput("dexamethasone", dose_mg=8.0)),
@@ -195,8 +212,8 @@ def _follow_ups(session: Session, plan: _Plan, patient: Patient, group: int) -> 
             continue
         if a.window_close < plan.today and rng.random() > COMPLETION:
             continue
-        day = plan.timepoint_days[a.timepoint_id]
-        pain = _pain(rng, baseline_pain, day, plan.last_day, plan.arm_effect[group])
+        pain = _pain(rng, baseline_pain, plan.follow_up_rank[a.timepoint_id],
+                     plan.arm_effect[group])
         entries = {code: _value(rng, code, pain) for code in measures_at(session, a)}
         record_follow_up(session, assessment=a, entries=entries, mode="in_clinic",
                          actor_id=None, collected_at=_visit_time(a, plan))
@@ -204,13 +221,12 @@ def _follow_ups(session: Session, plan: _Plan, patient: Patient, group: int) -> 
     return done
 
 
-def _pain(rng: np.random.Generator, baseline: float, day: int, last_day: int,
-          effect: float) -> float:
-    """Pain on a 0–10 scale: baseline, then a fall of about half, larger with the arm."""
-    if day <= 0:
+def _pain(rng: np.random.Generator, baseline: float, rank: float, effect: float) -> float:
+    """Pain on a 0–10 scale: the baseline, then a fall that grows over the follow-ups to
+    about half (more in the later arms); the first visit already shows some relief."""
+    if rank <= 0:
         return baseline
-    progress = min(1.0, math.log1p(day) / math.log1p(max(last_day, 1)))
-    fall = (0.45 * baseline + effect) * progress
+    fall = (0.45 * baseline + effect) * (0.35 + 0.65 * rank)
     return float(np.clip(baseline - fall + rng.normal(0, 1.0), 0, 10))
 
 

@@ -13,6 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from clinic.protocol.definition import MeasureDefinition, StudyDefinition
+from clinic.scoring.instruments import INSTRUMENTS
+
+
+def _label(code: str) -> str:
+    return INSTRUMENTS[code].label if code in INSTRUMENTS else code
 
 
 @dataclass(frozen=True)
@@ -131,22 +136,22 @@ def _measures(old: StudyDefinition, new: StudyDefinition, usage: Usage,
         lost = {tp for tp in had - has if tp in new_tps or tp in plan.removed_timepoints}
         recorded = sorted(tp for tp in lost if (code, tp) in usage.scored)
         if recorded:
-            plan.refusals[f"measures.{code}"] = (f"{code} has values recorded at "
+            plan.refusals[f"measures.{code}"] = (f"{_label(code)} has values recorded at "
                                                  f"{', '.join(recorded)}: it cannot be removed.")
             continue
         gained = sorted(has - had, key=new_tps.index)
         if gained:
             plan.added_measures[code] = gained
-            plan.changes.append(f"added {code} at {', '.join(gained)} (pending and future "
+            plan.changes.append(f"added {_label(code)} at {', '.join(gained)} (pending and future "
                                 "visits; recorded ones unchanged)")
         if lost - set(plan.removed_timepoints):
-            plan.changes.append(f"removed {code} at {', '.join(sorted(lost))} (nothing "
+            plan.changes.append(f"removed {_label(code)} at {', '.join(sorted(lost))} (nothing "
                                 "recorded)")
         if code in before and code in after and (
                 before[code].strata, before[code].response_categories) != (
                 after[code].strata, after[code].response_categories):
             if any(c == code for c, _tp in usage.scored):
-                plan.refusals[f"measures.{code}"] = (f"{code}: who is asked cannot change "
+                plan.refusals[f"measures.{code}"] = (f"{_label(code)}: who is asked cannot change "
                                                      "once values are recorded.")
             else:
                 plan.changes.append(f"{code}: strata or response categories changed")

@@ -104,6 +104,14 @@ def _message(error: Any) -> str:
         return "unknown field (a typo?)"
     if error["type"] == "missing":
         return "required"
+    if error["type"] == "string_too_short":
+        return "required" if error["ctx"].get("min_length") == 1 else message
+    if error["type"] == "too_short":
+        low = error["ctx"].get("min_length", 1)
+        return f"needs at least {low} (none given)" if not error["ctx"].get(
+            "actual_length") else f"needs at least {low}"
+    if error["type"] == "string_too_long":
+        return f"at most {error['ctx']['max_length']} characters"
     if error["type"] == "string_pattern_mismatch":
         capitals = "A-Z0-9" in str(error["ctx"].get("pattern", ""))[:8]
         return ("use capital letters, digits, - and _ only (e.g. USFL)" if capitals

@@ -38,6 +38,13 @@ def table1(data: StudyData, arms: Arms) -> Table:
     continuous_rows(b, "Age (years)", arm_values(p, "age", arms), arms, mean_sd=True)
     categorical_rows(b, "Sex", _by_arm(p, "sex"), arms, list(catalog.SEXES.items()))
     continuous_rows(b, "BMI (kg/m²)", arm_values(p, "bmi", arms), arms, mean_sd=True)
+    if p["symptom_duration_months"].notna().any():
+        continuous_rows(b, "Symptom duration (months)",
+                        arm_values(p, "symptom_duration_months", arms), arms)
+    strata = sorted(v for v in p["stratum"].dropna().unique() if v != "all")
+    if len(strata) > 1:
+        categorical_rows(b, "Stratum (randomization)", _by_arm(p, "stratum"), arms,
+                         [(code, code.replace("_", " ")) for code in strata])
     recorded = [root for root in catalog.ROOTS if p[f"laterality_{root}"].notna().any()]
     for root in recorded:
         categorical_rows(b, f"{root} root laterality", _by_arm(p, f"laterality_{root}"), arms,

@@ -84,6 +84,9 @@ def _panels(analyses: list[OutcomeAnalysis], data: StudyData, arms: Arms) -> tup
         for a in analyses)
 
 
+OPTIONAL_TABLES = frozenset({"table6", "appendix"})  # left out when they have no rows
+
+
 def compute_report(data: StudyData, progress: Progress | None = None,
                    now: datetime | None = None) -> Report:
     """Everything after the database: pure computation on the study's frames."""
@@ -104,6 +107,7 @@ def compute_report(data: StudyData, progress: Progress | None = None,
         tables += extra[1:]
     tables += response_tables(data, arms)
     tables.append(posthoc_table(data, arms, analyses))
+    tables = [t for t in tables if t.rows or t.key not in OPTIONAL_TABLES]
     coefficients = any("Effective dose" in r.label for t in tables if t.key == "table4"
                        for r in t.rows)
     say("analysis data set")

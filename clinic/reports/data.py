@@ -172,7 +172,8 @@ def _patients(session: Session, sid: int) -> pd.DataFrame:
                    StudyArm.code.label("arm"), Site.code.label("site"), Patient.sex,
                    Patient.age_at_enrollment, Patient.birth_year, Patient.bmi,
                    Patient.symptom_duration_months,
-                   Enrollment.enrolled_on, Enrollment.status, Enrollment.withdrawal_reason)
+                   Enrollment.enrolled_on, Enrollment.status, Enrollment.withdrawal_reason,
+                   Enrollment.stratum)
             .join(Patient, Patient.id == Enrollment.patient_id)
             .join(StudyArm, StudyArm.id == Enrollment.arm_id, isouter=True)
             .join(Site, Site.id == Patient.site_id)

@@ -103,7 +103,10 @@ def table4(data: StudyData, arms: Arms) -> Table:
                      arms.columns())
     proc = _with_arm(data)
     b.heading("Radiation")
+    before = len(b.rows)
     _dose_rows(b, data, proc, arms)
+    if len(b.rows) == before:  # no arm's modality records a dose
+        b.rows.pop()
     b.heading("Time")
     per_puncture = proc["operative_time_min"].astype(float) / proc["punctures"].astype(float)
     proc = proc.assign(per_puncture=per_puncture)

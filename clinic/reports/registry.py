@@ -197,7 +197,15 @@ def matching_notes(analysis: MatchedAnalysis, arms: Arms, data: StudyData) -> li
                                                         analysis.control])]) - len(
         analysis.subjects)
     if left:
-        lines.append(f"{left} patient(s) lack a covariate and were not matched.")
+        lines.append(f"{left} patient(s) lack a covariate and were not matched; the "
+                     "'before' columns describe the patients with every covariate, so they "
+                     "can differ from Table 1b, which uses every value recorded.")
+    unbalanced = [row.covariate for row in analysis.balance if row.balanced is False]
+    if unbalanced:
+        lines.append(f"Balance not reached for {len(unbalanced)} of {len(analysis.balance)} "
+                     f"covariates ({', '.join(unbalanced)}: |SMD| ≥ {BALANCE_TARGET} after "
+                     "matching): the matched comparison (Table 8) is not adjusted for them; "
+                     "read it as descriptive, or match on more patients or another caliper.")
     if analysis.match is not None:
         unmatched = [analysis.subjects[i] for i in analysis.match.unmatched_treated]
         lines.append(f"{len(analysis.match.pairs)} matched pairs."

@@ -68,7 +68,10 @@ def table5(data: StudyData, arms: Arms) -> Table:
     categorical_rows(b, "Contrast extravasation",
                      pd.DataFrame({"arm": treated["arm"], "value": extravasation}), arms,
                      [("negative", "Negative"), ("positive", "Positive")], keep_empty=True)
+    before = len(b.rows)
     _medication_rows(b, data, arms)
+    if len(b.rows) == before:
+        b.title = "Table 5. Safety and contrast extravasation"
     b.note("Complications: every adverse event recorded for a treated patient, counted once "
            "per patient; a patient with events of several types is 'More than one type'.")
     b.abbreviations.append("NSAID non-steroidal anti-inflammatory drug; percentages are of "

@@ -113,6 +113,8 @@ def friedman(
         return Friedman(reason="Friedman's test needs at least two timepoints", **base)
     if n == 0:
         return Friedman(reason="no subject has a value at every timepoint", **base)
+    if n == 1:  # R and SPSS print a statistic for one subject; it carries no information
+        return Friedman(reason="only one subject has a value at every timepoint", **base)
     mean_ranks, tie_sum = _friedman_core(mat[complete])
     base["mean_ranks"] = dict(zip(levels, mean_ranks.tolist(), strict=True))
     denominator = n * k * (k + 1) - tie_sum / (k - 1)

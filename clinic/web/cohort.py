@@ -47,7 +47,9 @@ def index() -> Any:
     return render_template(
         "cohort/index.html", study=study, studies=studies, f=filters, errors=errors,
         outcomes=outcomes, instruments=INSTRUMENTS, sites=all_sites(session), s=summary,
-        labels=labels, chart=_chart(summary, labels, filters.instrument),
+        labels=labels, chart=_chart(summary, labels, filters.instrument,
+                                    group="group" if study.design_type == "registry" else "arm"),
+        group="group" if study.design_type == "registry" else "arm",
         fmt_miqr=format_median_iqr,
         fmt_p=format_p, fmt_stat=format_statistic, test_names=TEST_NAMES,
         downloads=report_downloads(study.code, filters, study_arms), catalog=catalog,
@@ -71,8 +73,7 @@ def _chosen_study(studies: list[Study], errors: dict[str, str]) -> Study:
 def _filters(study_id: int, outcomes: list[str], errors: dict[str, str]) -> CohortFilters:
     args = request.args
     instrument = args.get("instrument") or (outcomes[0] if outcomes else "vas")
-    if instrument not in outcomes:
-        errors["instrument"] = "This study does not collect that outcome."
+    if instrument not in outcomes:  # e.g. kept from another study: show this study's first
         instrument = outcomes[0] if outcomes else "vas"
     return CohortFilters(
         study_id=study_id, instrument=instrument,
@@ -94,14 +95,15 @@ def _choice(value: str | None, known: dict[str, str], field: str,
     return value
 
 
-def _chart(s: CohortSummary, labels: dict[str, str], instrument: str) -> Any:
+def _chart(s: CohortSummary, labels: dict[str, str], instrument: str,
+           group: str = "arm") -> Any:
     if not s.timepoints:
         return None
     inst = INSTRUMENTS[instrument]
     return line_chart([labels[t] for t in s.timepoints],
                       [Series(a, s.medians(a)) for a in s.arms],
                       y_max=float(inst.max_value or 10), y_label=f"median {inst.code.upper()}",
-                      title=f"Median {inst.label} by arm over time")
+                      title=f"Median {inst.label} by {group} over time")
 
 
 def report_downloads(study_code: str, f: CohortFilters,

@@ -37,6 +37,7 @@ from clinic.protocol.protocol_file import (
     validate_data,
     write_toml,
 )
+from clinic.scoring.instruments import INSTRUMENTS
 from clinic.studies.amendments import amend, amendments_of, close_enrollment
 from clinic.studies.protocols import (
     DRAFT,
@@ -205,13 +206,28 @@ def _page(study: Study | None, values: Any, errors: dict[str, str]) -> str:
         preview = schedule_preview(to_definition(document_of(session, study)), preview_on)
         amendments = amendments_of(session, study.id)  # type: ignore[arg-type]
     timepoints = [(i, values.get(f"tp-{i}-code", "")) for i in range(TIMEPOINT_ROWS)]
+    values = _with_every_tick(values, [c for _i, c in timepoints if c])
     return render_template(
         "admin/study_builder.html", study=study, values=values, errors=errors,
         designs=DESIGN_TYPES, catalog=catalog, preview=preview, preview_on=preview_on,
         amendments=amendments, arm_rows=range(ARM_ROWS), criterion_rows=range(CRITERION_ROWS),
         timepoint_rows=range(TIMEPOINT_ROWS), factor_rows=range(FACTOR_ROWS),
         bin_rows=range(BIN_ROWS), grid_timepoints=[(i, c) for i, c in timepoints if c],
-        instruments=catalog.SCORE_RANGES, covariates=_covariates(values))
+        instruments=catalog.SCORE_RANGES, covariates=_covariates(values),
+        instrument_labels={code: i.label for code, i in INSTRUMENTS.items()})
+
+
+def _with_every_tick(values: Any, codes: list[str]) -> Any:
+    """A measure ticked for every timepoint (before the grid existed) shows ticked in
+    each column of the grid, so a refused save loses no tick."""
+    every = [i for i in catalog.SCORE_RANGES if values.get(f"m-{i}-all") == "on"]
+    if not every:
+        return values
+    shown = MultiDict(values)
+    for instrument in every:
+        for code in codes:
+            shown[f"m-{instrument}-{code}"] = "on"
+    return shown
 
 
 def _covariates(values: Any) -> list[tuple[str, str]]:

@@ -38,7 +38,7 @@ def test_a_draft_is_built_previewed_activated_and_amended(client, clinic, db):
     assert study.status == "planning"
     page = client.get(created.headers["Location"]).get_data(as_text=True)
     assert 'id="measure-grid"' in page and 'name="m-vas-month_1"' in page
-    assert 'name="m-vas-baseline" aria-label="vas at baseline" checked' in page
+    assert 'name="m-vas-baseline" aria-label="Pain (VAS) at baseline" checked' in page
     saved = client.post(created.headers["Location"],
                         data=_basics(**{"m-vas-all": "", "m-vas-baseline": "on",
                                         "m-vas-month_1": "on", "m-odi-month_1": "on"}))
@@ -61,7 +61,7 @@ def test_a_draft_is_built_previewed_activated_and_amended(client, clinic, db):
                                           "reason": "ODI at baseline too"}))
     assert amended.status_code == 302
     amendment = db.exec(select(ProtocolAmendment)).one()
-    assert "added odi at baseline" in amendment.summary
+    assert "added Oswestry Disability Index at baseline" in amendment.summary
     odi = db.exec(select(StudyMeasure).where(StudyMeasure.study_id == study.id,
                                              StudyMeasure.instrument == "odi")).one()
     assert odi.timepoint_codes is None  # now at every timepoint

@@ -229,7 +229,8 @@ def _love_plot(report: Report, st: dict[str, ParagraphStyle]) -> list[Any]:
     scaled = Drawing(drawing.width * scale, drawing.height * scale)
     drawing.scale(scale, scale)
     scaled.add(drawing)
-    return [KeepTogether([Spacer(1, 4), scaled, Paragraph(
+    return [KeepTogether([Spacer(1, 4), Paragraph("Figure 2. Covariate balance (Love plot)",
+                                                  st["table"]), scaled, Paragraph(
         "Love plot: absolute standardized mean difference of each covariate before (open "
         "circles) and after (filled) matching; dashed line at 0.1.", st["note"])])]
 
