@@ -13,6 +13,9 @@ STUDY_CODE_MAX, DIAGNOSIS_MAX, CONSENT_VERSION_MAX = 30, 300, 40
 IDENTITY_LIMITS = {"name": 200, "mrn": 50, "phone": 40}  # patient_identity (e-mail: below)
 
 
+BIRTH_DATE_MIN = date(1900, 1, 1)
+
+
 @dataclass(frozen=True)
 class PatientInput:
     study_code: str
@@ -57,6 +60,7 @@ class IdentityInput:
     phone: str | None = None
     email: str | None = None
     reminder_consent: bool = False
+    birth_date: date | None = None
 
 
 def validate_patient(p: PatientInput, today: date) -> None:
@@ -101,6 +105,8 @@ def validate_identity(i: IdentityInput) -> None:
             normalize_email(i.email)
         except ValidationError as error:
             errors.update(error.errors)
+    if i.birth_date is not None and not BIRTH_DATE_MIN <= i.birth_date <= date.today():
+        errors["birth_date"] = f"Enter a date of birth from {BIRTH_DATE_MIN:%Y} to today."
     if i.reminder_consent and not (i.email or "").strip():
         errors["reminder_consent"] = "Reminders need an e-mail address."
     if errors:

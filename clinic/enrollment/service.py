@@ -138,7 +138,7 @@ def _register(session: Session, study: Study, site_id: int, p: PatientInput,
     if identity is not None:
         session.add(PatientIdentity(
             patient_id=record.id, name=identity.name.strip(), mrn=identity.mrn,  # type: ignore[arg-type]
-            phone=identity.phone, email=identity.email,
+            phone=identity.phone, email=identity.email, birth_date=identity.birth_date,
             reminder_consent=identity.reminder_consent,
             consent_recorded_at=utcnow() if identity.reminder_consent else None))
     return record

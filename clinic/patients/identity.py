@@ -17,7 +17,7 @@ from clinic.models import IdentityAuditEvent, Patient, PatientIdentity, User
 from clinic.models.base import utcnow
 from clinic.reminders.planning import reconcile_patient_reminders
 
-FIELDS = ("name", "mrn", "phone", "email", "reminder_consent")
+FIELDS = ("name", "mrn", "phone", "email", "birth_date", "reminder_consent")
 
 
 def identity_of(session: Session, patient: Patient) -> PatientIdentity | None:
@@ -44,7 +44,8 @@ def update_identity(session: Session, *, patient: Patient, data: IdentityInput,
         raise ValidationError(errors)
     identity = identity_of(session, patient)
     wanted = {"name": data.name.strip(), "mrn": data.mrn, "phone": data.phone,
-              "email": data.email, "reminder_consent": data.reminder_consent}
+              "email": data.email, "birth_date": data.birth_date,
+              "reminder_consent": data.reminder_consent}
     if identity is None:
         identity = PatientIdentity(patient_id=patient.id, **wanted)  # type: ignore[arg-type]
         changed = list(FIELDS)

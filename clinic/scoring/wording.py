@@ -26,6 +26,11 @@ class SectionWording:
     question: str
     statements: tuple[str, str, str, str, str, str]  # levels 0 .. 5
 
+    @property
+    def asks(self) -> str | None:
+        """The question, when it says more than the section's name ("Lifting things:")."""
+        return self.question if self.question.endswith("?") else None
+
 
 ODI = MappingProxyType({
     "pain_intensity": SectionWording("How strong is your pain right now?", (

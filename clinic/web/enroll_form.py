@@ -47,7 +47,18 @@ def identity_from_form(form: MultiDict[str, str]) -> IdentityInput:
     return IdentityInput(
         name=(form.get("name") or "").strip(), mrn=blank_to_none(form.get("mrn")),
         phone=blank_to_none(form.get("phone")), email=blank_to_none(form.get("email")),
-        reminder_consent=form.get("reminder_consent") == "yes")
+        reminder_consent=form.get("reminder_consent") == "yes",
+        birth_date=_birth_date(form))
+
+
+def _birth_date(form: MultiDict[str, str]) -> date | None:
+    """The date of birth, or None when blank; a malformed one is refused by the
+    identity check as 'not a date' (see validate_identity)."""
+    found: dict[str, str] = {}
+    value = a_date(form.get("birth_date"), "birth_date", found, required=False)
+    if found:
+        return date.min  # outside every allowed range: refused with the field's message
+    return value
 
 
 def consent_from_form(form: MultiDict[str, str], errors: dict[str, str],

@@ -58,5 +58,6 @@ def _current(identity: Any) -> dict[str, str]:
         return {"version": ""}
     return {"name": identity.name, "mrn": identity.mrn or "", "phone": identity.phone or "",
             "email": identity.email or "",
+            "birth_date": identity.birth_date.isoformat() if identity.birth_date else "",
             "reminder_consent": "yes" if identity.reminder_consent else "",
             "version": str(identity.version)}

@@ -22,6 +22,8 @@ def register_screens(app: Flask) -> None:
         procedures,
         reschedule,
         screening_log,
+        search,
+        sheets,
         study_admin,
         study_builder,
         tokens,
@@ -30,7 +32,7 @@ def register_screens(app: Flask) -> None:
 
     for module in (worklist, followup, procedures, patients, grid, cohort, admin, study_admin,
                    study_builder, tokens, enroll, identity, reschedule, adverse_events,
-                   screening_log):
+                   screening_log, search, sheets):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["instruments"] = INSTRUMENTS
     init_api(app)

@@ -1,30 +1,87 @@
-"""The nurse's worklist: who is due today, overdue, or coming up."""
+"""The nurse's worklist: today's calls first, any day's list, a week's calendar, and the
+call list on paper."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+from sqlmodel import select
 
 from clinic.auth.roles import allow
 from clinic.db import get_session
-from clinic.followup.worklist import SORT_KEYS, worklist
+from clinic.followup.worklist import CALL_GROUPS, SORT_KEYS, WorklistFilter, week, worklist
+from clinic.models import Study, StudyTimepoint
+from clinic.sheets.call_list import call_list_pdf
 from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id, sees_identity, site_filter
+from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today
-from clinic.web.forms import form_int
+from clinic.web.forms import a_date, form_int
 
 bp = Blueprint("worklist", __name__)
-SORTS = ("status", *SORT_KEYS)
+SORTS = ("group", *SORT_KEYS)
+
+
+def _filter(errors: dict[str, str]) -> WorklistFilter:
+    args = request.args
+    day = a_date(args.get("day"), "day", errors, required=False) or clinic_today()
+    timepoint = (args.get("timepoint") or "").strip()[:20] or None
+    return WorklistFilter(today=day, site_id=site_filter(args.get("site", type=form_int)),
+                          study_id=args.get("study", type=form_int), timepoint=timepoint)
+
+
+def _choices() -> dict[str, Any]:
+    session = get_session()
+    timepoints = sorted({(t.code, t.label) for t in session.exec(select(StudyTimepoint))},
+                        key=lambda pair: pair[1])
+    return {"sites": all_sites(session), "fixed_site": own_site_id(),
+            "studies": list(session.exec(select(Study).order_by(Study.code))),
+            "timepoints": timepoints}
 
 
 @bp.route("/worklist")
 @allow(*ENTERS_FOLLOW_UPS)
-def index() -> str:
-    session = get_session()
-    requested = request.args.get("site", type=form_int)
-    sort = request.args.get("sort", "status")
-    sort = sort if sort in SORTS else "status"
+def index() -> tuple[str, int]:
+    errors: dict[str, str] = {}
+    f = _filter(errors)
+    sort = request.args.get("sort", "group")
+    sort = sort if sort in SORTS else "group"
     descending = request.args.get("dir") == "desc"
-    rows = worklist(session, today=clinic_today(), site_id=site_filter(requested),
-                    sort=sort, descending=descending, with_identity=sees_identity())
-    return render_template("worklist/index.html", rows=rows, sites=all_sites(session),
-                           site=requested, fixed_site=own_site_id(), sort=sort,
-                           descending=descending, show_contact=sees_identity())
+    rows = worklist(get_session(), f, sort=sort, descending=descending,
+                    with_identity=sees_identity())
+    return render_template("worklist/index.html", rows=rows, f=f, sort=sort,
+                           descending=descending, show_contact=sees_identity(),
+                           groups=CALL_GROUPS, errors=errors, is_today=f.today == clinic_today(),
+                           **_choices()), 422 if errors else 200
+
+
+@bp.route("/worklist/week")
+@allow(*ENTERS_FOLLOW_UPS)
+def calendar() -> tuple[str, int]:
+    errors: dict[str, str] = {}
+    f = _filter(errors)
+    start = a_date(request.args.get("start"), "start", errors, required=False) or clinic_today()
+    start -= timedelta(days=start.weekday())  # the Monday of that week
+    days = week(get_session(), f, start, with_identity=sees_identity())
+    return render_template("worklist/week.html", days=days, f=f, start=start,
+                           previous=start - timedelta(days=7), following=start + timedelta(days=7),
+                           show_contact=sees_identity(), errors=errors, **_choices()), \
+        422 if errors else 200
+
+
+@bp.route("/worklist/calls.pdf")
+@allow(*ENTERS_FOLLOW_UPS)
+def call_list() -> Response:
+    errors: dict[str, str] = {}
+    f = _filter(errors)
+    rows = [r for r in worklist(get_session(), f, with_identity=sees_identity())
+            if r.group in ("today", "overdue", "closing")]
+    session = get_session()
+    site = next((s.code for s in all_sites(session) if s.id == f.site_id), "all sites")
+    content = call_list_pdf(rows, day=f.today, site=site, groups=CALL_GROUPS,
+                            with_contact=sees_identity())
+    name = f"calls_{f.today.isoformat()}.pdf"
+    return Response(content, mimetype="application/pdf",
+                    headers={"Content-Disposition": attachment(name),
+                             "Cache-Control": "no-store"})

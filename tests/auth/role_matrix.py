@@ -19,6 +19,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "account.two_step": "any_user", "account.end_others": "any_user",
     "account.reset": "public",
     "web.home": "any_user",
+    "search.index": "any_user",
     # study report (clinic/reports/views.py)
     "reports.index": REVIEW,
     "reports.download": REVIEW,
@@ -32,7 +33,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
 _MANAGE = frozenset({"coordinator", "admin"})
 _PROCEDURES = REVIEW
 EXPECTED.update({
-    "worklist.index": STAFF,
+    "worklist.index": STAFF, "worklist.calendar": STAFF, "worklist.call_list": STAFF,
     "enroll.new": STAFF,
     "identity.edit": STAFF,
     "reschedule.edit": _PROCEDURES,
@@ -40,6 +41,7 @@ EXPECTED.update({
     "adverse_events.edit": ALL,
     "followup.entry": STAFF, "followup.not_done": STAFF, "followup.edit": STAFF,
     "followup.reopen": STAFF,
+    "sheets.index": STAFF, "sheets.blank": STAFF, "sheets.filled": STAFF,
     "procedures.new": _PROCEDURES,
     "patients.index": "any_user", "patients.show": "any_user", "patients.edit": ALL,
     "grid.index": "any_user",

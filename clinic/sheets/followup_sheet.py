@@ -1,0 +1,115 @@
+"""The follow-up sheet: blank for a timepoint (clinics that collect on paper), or filled
+with what was recorded at a visit (for the chart). Each instrument is printed with its
+question and, for the ODI and NDI, the six statements of every section, from
+clinic.scoring.wording (the same text the entry screen shows)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib.pagesizes import A4
+from reportlab.platypus import (
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from clinic.scoring.instruments import Instrument, InstrumentKind
+from clinic.scoring.wording import ANCHORS, QUESTIONS, source_note, wording_of
+from clinic.sheets.common import GRID, MARGIN, WIDTH, styles
+
+EMPTY, TICKED = "☐", "☒"
+
+
+@dataclass(frozen=True)
+class SheetHeader:
+    study: str
+    timepoint: str
+    window: str = ""  # "2026-12-01 – 2026-12-15" for a patient's visit
+    study_code: str = ""  # blank on a blank sheet
+    name: str = ""  # only for roles that see identity
+    visit_on: str = ""
+    mode: str = ""
+    synthetic: bool = False
+
+
+def followup_sheet_pdf(header: SheetHeader, instruments: Sequence[Instrument],
+                       recorded: Mapping[str, Any] | None = None) -> bytes:
+    """``recorded``: instrument -> value (sections as code -> 0–5), as the forms read it."""
+    st = styles()
+    buffer = BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+                            topMargin=MARGIN, bottomMargin=MARGIN,
+                            title=f"Follow-up {header.study} {header.timepoint}")
+    story: list[Any] = [Paragraph(escape(f"Follow-up: {header.timepoint} · {header.study}"),
+                                  st["title"])]
+    if header.synthetic:
+        story.append(Paragraph("SYNTHETIC study: made-up patients only.", st["small"]))
+    story.append(_header_table(header, st))
+    values = recorded or {}
+    for inst in instruments:
+        story += _instrument(inst, values.get(inst.code), st)
+    story += [Spacer(1, 8), Paragraph("Adverse event since the last visit (type, onset, "
+                                      "severity): ______________________________________",
+                                      st["base"]),
+              Spacer(1, 6), Paragraph("Collected by: ______________________   Signature: "
+                                      "______________________", st["base"])]
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _line(value: str) -> str:
+    return escape(value) if value else "_" * 22
+
+
+def _header_table(h: SheetHeader, st: Mapping[str, Any]) -> Table:
+    rows = [["Study code", _line(h.study_code), "Name", _line(h.name)],
+            ["Date of the visit", _line(h.visit_on), "How collected",
+             _line(h.mode) if h.mode else "☐ in clinic  ☐ phone  ☐ self-report"]]
+    if h.window:
+        rows.append(["Window", escape(h.window), "", ""])
+    table = Table([[Paragraph(c, st["cell"]) for c in r] for r in rows],
+                  colWidths=[WIDTH * 0.18, WIDTH * 0.32, WIDTH * 0.16, WIDTH * 0.34])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID)]))
+    return table
+
+
+def _instrument(inst: Instrument, value: Any, st: Mapping[str, Any]) -> list[Any]:
+    out: list[Any] = [Paragraph(escape(inst.label), st["h2"])]
+    question = QUESTIONS.get(inst.code)
+    if question:
+        out.append(Paragraph(escape(question), st["base"]))
+    if inst.kind is InstrumentKind.SECTIONS:
+        answers = value if isinstance(value, Mapping) else {}
+        for i, section in enumerate(inst.sections, start=1):
+            words = wording_of(inst.code, section.code)
+            chosen = answers.get(section.code)
+            lines = [Paragraph(escape(f"{i}. {section.label}"
+                                      + (f": {words.asks}" if words and words.asks else "")),
+                                st["cellb"])]
+            statements = words.statements if words else tuple(str(n) for n in range(6))
+            lines += [Paragraph(f"{TICKED if chosen == n else EMPTY} {n}  {escape(text)}",
+                                st["cell"]) for n, text in enumerate(statements)]
+            out.append(KeepTogether(lines + [Spacer(1, 3)]))
+        note = source_note(inst.code)
+        if note:
+            out.append(Paragraph(escape(note), st["small"]))
+    elif inst.kind is InstrumentKind.SCALE:
+        low, high = ANCHORS.get(inst.code, ("0", "10"))
+        chosen = None if value is None else round(float(value))
+        marks = "   ".join(f"{TICKED if chosen == n else EMPTY} {n}" for n in range(11))
+        out.append(Paragraph(f"{escape(low)}  {marks}  {escape(high)}", st["base"]))
+    elif inst.kind is InstrumentKind.LIKERT:
+        out.append(Paragraph("   ".join(f"{TICKED if value == code else EMPTY} {escape(label)}"
+                                        for code, label in inst.choices), st["base"]))
+    else:
+        shown = "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+        out.append(Paragraph(f"{escape(inst.unit)}: {_line(shown)}", st["base"]))
+    return out

@@ -1,0 +1,87 @@
+"""Printable follow-up sheets: blank per timepoint of a study, filled per visit."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template
+from sqlmodel import select
+
+from clinic import catalog
+from clinic.auth.roles import allow
+from clinic.db import get_session
+from clinic.followup.editing import recorded_entries
+from clinic.followup.service import measures_at
+from clinic.models import PatientIdentity, Study, StudyMeasure, StudyTimepoint
+from clinic.protocol.measures import MeasureRule, instruments_at
+from clinic.scoring.instruments import INSTRUMENTS
+from clinic.sheets.followup_sheet import SheetHeader, followup_sheet_pdf
+from clinic.studies.setup import timepoints
+from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404, sees_identity
+from clinic.web.downloads import attachment
+
+bp = Blueprint("sheets", __name__)
+
+
+def _pdf(content: bytes, name: str) -> Response:
+    return Response(content, mimetype="application/pdf",
+                    headers={"Content-Disposition": attachment(name), "Cache-Control": "no-store"})
+
+
+def _study(code: str) -> Study:
+    study = get_session().exec(select(Study).where(Study.code == code)).first()
+    return study or abort(404)
+
+
+@bp.route("/studies/<code>/sheets")
+@allow(*ENTERS_FOLLOW_UPS)
+def index(code: str) -> str:
+    study = _study(code)
+    return render_template("sheets/index.html", study=study,
+                           timepoints=timepoints(get_session(), study.id))  # type: ignore[arg-type]
+
+
+@bp.route("/studies/<code>/sheets/<timepoint>.pdf")
+@allow(*ENTERS_FOLLOW_UPS)
+def blank(code: str, timepoint: str) -> Response:
+    """Every measure the protocol asks at this timepoint (in any stratum)."""
+    session = get_session()
+    study = _study(code)
+    tp = session.exec(select(StudyTimepoint).where(StudyTimepoint.study_id == study.id,
+                                                   StudyTimepoint.code == timepoint)).first()
+    if tp is None:
+        abort(404)
+    rules = [MeasureRule(m.instrument, m.timepoint_codes, None, None) for m in session.exec(
+        select(StudyMeasure).where(StudyMeasure.study_id == study.id)
+        .order_by(StudyMeasure.position))]
+    codes = instruments_at(rules, tp.code, None, None)
+    header = SheetHeader(study=f"{study.code} · {study.title}", timepoint=tp.label,
+                         synthetic=study.is_synthetic)
+    return _pdf(followup_sheet_pdf(header, [INSTRUMENTS[c] for c in codes]),
+                f"{study.code.lower()}_{tp.code}_sheet.pdf")
+
+
+@bp.route("/followup/<int:assessment_id>/sheet.pdf")
+@allow(*ENTERS_FOLLOW_UPS)
+def filled(assessment_id: int) -> Response:
+    """The visit's sheet: what is recorded, or blank fields while it is pending."""
+    session = get_session()
+    assessment, patient = assessment_or_404(session, assessment_id)
+    tp = session.get(StudyTimepoint, assessment.timepoint_id)
+    study = session.get(Study, patient.study_id)
+    assert tp is not None and study is not None
+    name = ""
+    if sees_identity():
+        identity = session.exec(select(PatientIdentity).where(
+            PatientIdentity.patient_id == patient.id)).first()
+        name = identity.name if identity else ""
+    recorded = recorded_entries(session, assessment) if assessment.state == "completed" else {}
+    header = SheetHeader(
+        study=f"{study.code} · {study.title}", timepoint=tp.label,
+        window=f"{assessment.window_open.isoformat()} – {assessment.window_close.isoformat()}"
+               f" (target {assessment.target_date.isoformat()})",
+        study_code=patient.study_code, name=name,
+        visit_on=assessment.visit_on.isoformat() if assessment.visit_on else "",
+        mode=catalog.COLLECTION_MODES.get(assessment.mode or "", ""),
+        synthetic=study.is_synthetic)
+    codes = measures_at(session, assessment)
+    return _pdf(followup_sheet_pdf(header, [INSTRUMENTS[c] for c in codes], recorded),
+                f"{patient.study_code}_{tp.code}_sheet.pdf")

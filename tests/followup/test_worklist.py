@@ -1,0 +1,94 @@
+"""The worklist for a day's work: today's calls first, names for identity roles,
+filters by study and visit, any day, a week's calendar, the call list on paper."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from clinic.followup.worklist import call_group
+from tests.pdf import pdf_text
+from tests.web.helpers import login
+
+TODAY = date(2026, 12, 3)
+
+
+@pytest.mark.parametrize("target, opens, closes, group", [
+    (TODAY, TODAY - timedelta(7), TODAY + timedelta(7), "today"),
+    (TODAY - timedelta(1), TODAY - timedelta(8), TODAY + timedelta(6), "overdue"),
+    (TODAY + timedelta(1), TODAY - timedelta(6), TODAY + timedelta(3), "closing"),
+    (TODAY + timedelta(20), TODAY - timedelta(1), TODAY + timedelta(40), "open"),
+    (TODAY + timedelta(30), TODAY + timedelta(23), TODAY + timedelta(37), "upcoming"),
+])
+def test_each_follow_up_falls_in_one_call_group(target, opens, closes, group):
+    assert call_group(target, opens, closes, TODAY) == group
+
+
+def test_the_nurse_sees_names_and_the_groups_in_order(client, clinic):
+    login(client, clinic.users["nurse"])
+    page = client.get("/worklist").get_data(as_text=True)
+    assert "patient-name" in page and "Test Patient" in page
+    assert clinic.other.study_code not in page, "her own site only"
+    legend = page.index("Due today"), page.index("Overdue"), page.index("Upcoming")
+    assert legend == tuple(sorted(legend))
+
+
+def test_the_worklist_of_another_day_and_its_filters(client, clinic):
+    login(client, clinic.users["coordinator"])
+    due = clinic.due
+    on_target = client.get(f"/worklist?day={due.target_date.isoformat()}").get_data(
+        as_text=True)
+    assert 'class="call-today"' in on_target
+    other_visit = client.get("/worklist?timepoint=week_1").get_data(as_text=True)
+    assert f"/followup/{due.id}\"" not in other_visit
+    unknown_study = client.get("/worklist?study=999999").get_data(as_text=True)
+    assert "Nothing due" in unknown_study
+    bad_day = client.get("/worklist?day=31.02.2026")
+    assert bad_day.status_code == 422 and 'id="day-error"' in bad_day.get_data(as_text=True)
+
+
+def test_the_week_view_lists_each_visit_on_its_day(client, clinic):
+    login(client, clinic.users["nurse"])
+    due = clinic.due
+    page = client.get(f"/worklist/week?start={due.target_date.isoformat()}").get_data(
+        as_text=True)
+    day = page.index(f'id="day-{due.target_date.isoformat()}"')
+    assert page.index(f"/followup/{due.id}\"") > day
+
+
+def test_the_call_list_is_a_pdf_with_names_and_numbers(client, clinic):
+    login(client, clinic.users["nurse"])
+    response = client.get(f"/worklist/calls.pdf?day={clinic.due.target_date.isoformat()}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(response.data)
+    assert clinic.patient.study_code in text and "Test Patient" in text
+    assert "Due today" in text and "Reached" in text
+
+
+def test_a_blank_sheet_lists_the_visits_outcomes_with_the_odi_statements(client, clinic):
+    login(client, clinic.users["nurse"])
+    index = client.get(f"/studies/{clinic.study.code}/sheets").get_data(as_text=True)
+    assert "1 month (PDF)" in index
+    response = client.get(f"/studies/{clinic.study.code}/sheets/month_1.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(response.data)
+    assert "Oswestry Disability Index" in text and "Lifting" in text
+    assert "I can lift heavy weights without extra pain." in text
+    assert "paraphrased" in text.lower()
+    assert "Satisfaction with the results" in text
+    assert "Satisfaction with the procedure" not in text, "asked at one week only"
+
+
+def test_a_filled_sheet_marks_what_was_recorded(client, clinic, db):
+    from clinic.followup.service import record_follow_up
+
+    record_follow_up(db, assessment=clinic.due, entries={"vas": 6, "odi": [3] + [1] * 9},
+                     mode="phone", actor_id=None)
+    db.commit()
+    login(client, clinic.users["nurse"])
+    text = pdf_text(client.get(f"/followup/{clinic.due.id}/sheet.pdf").data)
+    assert clinic.patient.study_code in text and "Test Patient" in text
+    assert "☒ 6" in text and "☒ 3 The pain is fairly severe at the moment." in text
+    login(client, clinic.users["nurse_south"])
+    assert client.get(f"/followup/{clinic.due.id}/sheet.pdf").status_code in (403, 404)

@@ -1,0 +1,56 @@
+"""Find a patient by what a caller says: part of the name (accents and case do not
+matter), MRN, phone, date of birth, study code. Nurses see their own site only;
+physicians search study codes only and see no names."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import select
+
+from clinic.models import PatientIdentity
+from tests.web.helpers import login
+
+
+def _name(db, clinic, name: str, **more) -> None:
+    identity = db.exec(select(PatientIdentity).where(
+        PatientIdentity.patient_id == clinic.patient.id)).one()
+    identity.name = name
+    for key, value in more.items():
+        setattr(identity, key, value)
+    db.add(identity)
+    db.commit()
+
+
+def test_a_nurse_finds_her_patient_by_part_of_the_name_without_accents(client, clinic, db):
+    _name(db, clinic, "Zoë Müller-Lüdenscheidt", mrn="HOSP-77812", phone="+49 (0)30 555-0142",
+          birth_date=date(1961, 4, 9))
+    login(client, clinic.users["nurse"])
+    for query in ("muller", "ZOE MÜL", "ludensch", "hosp-778", "555 0142", "09.04.1961",
+                  "1961-04-09", clinic.patient.study_code.lower()):
+        page = client.get("/search", query_string={"q": query}).get_data(as_text=True)
+        assert "Zoë Müller-Lüdenscheidt" in page, query
+        assert f'/patients/{clinic.patient.id}"' in page
+
+
+def test_a_nurse_of_another_site_finds_nobody(client, clinic, db):
+    _name(db, clinic, "Zoë Müller")
+    login(client, clinic.users["nurse_south"])
+    page = client.get("/search?q=muller").get_data(as_text=True)
+    assert 'id="no-hits"' in page and "Zoë" not in page
+
+
+def test_a_physician_searches_codes_and_sees_no_names(client, clinic, db):
+    _name(db, clinic, "Zoë Müller")
+    login(client, clinic.users["physician"])
+    assert 'id="no-hits"' in client.get("/search?q=muller").get_data(as_text=True)
+    page = client.get("/search", query_string={"q": clinic.patient.study_code}).get_data(
+        as_text=True)
+    assert clinic.patient.study_code in page and "Zoë" not in page and "<th scope=\"col\">Name" \
+        not in page
+
+
+def test_wildcards_are_searched_as_text(client, clinic, db):
+    login(client, clinic.users["coordinator"])
+    assert 'id="no-hits"' in client.get("/search?q=%25%25").get_data(as_text=True)
+    assert 'id="no-hits"' in client.get("/search?q=__").get_data(as_text=True)
