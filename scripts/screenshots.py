@@ -42,7 +42,7 @@ def nurse(page: Page, base: str, out: Path) -> None:
     for i, value in enumerate(["2", "1", "3", "2", "1", "2", "1", "0", "2", "2"]):
         page.locator("input[data-section]").nth(i).fill(value)
     with page.expect_navigation():
-        page.click("#followup-form button[type=submit]")
+        page.click("#followup-form button[name=save]")
     shoot(page, out, "followup_entry_error")
     page.goto(f"{base}/grid")
     shoot(page, out, "status_grid", full=False)
@@ -80,7 +80,9 @@ def admin(page: Page, base: str, out: Path) -> None:
                        ("/patients", "patients")):
         page.goto(base + path)
         shoot(page, out, name, full=name != "patients")
-    page.goto(f"{base}/admin/studies")
+    page.goto(f"{base}/admin/studies/1/builder")
+    shoot(page, out, "study_builder")
+    page.goto(f"{base}/admin/studies/1")
     page.locator("a", has_text="view the sequence").click()
     shoot(page, out, "admin_sequence", full=False)
 
@@ -129,6 +131,26 @@ def section_correction(page: Page, out: Path) -> None:
     shoot(page, out, "score_section_history", full=False)
 
 
+WIDTHS = {"phone": (360, 740), "tablet": (820, 1180), "desktop": (1366, 768)}
+
+
+def widths(browser: object, base: str, out: Path) -> None:
+    """The nurse's main screens at a phone's, a tablet's and a desktop's width."""
+    for device, (width, height) in WIDTHS.items():
+        page = browser.new_page(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+        log_in(page, base, "nurse.north@demo.invalid")
+        page.goto(f"{base}/worklist")
+        shoot(page, out, f"worklist_{device}", full=False)
+        page.locator("table.worklist a.button", has_text="Enter").first.click()
+        page.wait_for_selector("#followup-form")
+        page.locator("button.statement").nth(3).click()  # a statement ticks the score
+        page.locator("fieldset.sections").first.scroll_into_view_if_needed()
+        shoot(page, out, f"entry_odi_{device}", full=False)
+        page.goto(f"{base}/search?q=synthetic%20patient%2000")
+        shoot(page, out, f"search_{device}", full=False)
+        page.close()
+
+
 def main(base: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
@@ -139,6 +161,7 @@ def main(base: str, out: Path) -> None:
         shoot(page, out, "login", full=False)
         for flow in (nurse, physician, admin, coordinator):
             flow(page, base, out)
+        widths(browser, base, out)
         browser.close()
 
 

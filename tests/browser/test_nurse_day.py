@@ -1,0 +1,179 @@
+"""The nurse's day in a real browser: a follow-up completed at phone, tablet and desktop
+widths without sideways scrolling, Enter that does not save, finding a patient by name
+and MRN (her site only), and axe-core over every main page."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from itertools import count
+
+import pytest
+from sqlmodel import Session, select
+
+from clinic.db import get_engine
+from clinic.models import Assessment, PatientIdentity, StudyTimepoint
+from tests.browser.test_flows import log_in
+from tests.factories import make_patient, make_procedure
+
+pytestmark = pytest.mark.browser
+VIEWPORTS = {"phone": (360, 740), "tablet": (820, 1180), "desktop": (1366, 768)}
+ODI = ["2", "1", "3", "2", "1", "2", "1", "0", "2", "2"]
+_numbers = count(1)
+
+
+def _patient_due_today(live, name: str, mrn: str, south: bool = False) -> tuple[int, str]:
+    """A patient of the demo study whose 1-month visit is due today; (assessment id, code)."""
+    with Session(get_engine(live.app), expire_on_commit=False) as session:
+        site = live.clinic.south if south else live.clinic.north
+        patient, _ = make_patient(session, live.clinic.study, site=site,
+                                  enrolled_on=date.today() - timedelta(days=31),
+                                  study_code=f"DAY-{next(_numbers):03d}")
+        make_procedure(session, patient, when=datetime.now(UTC) - timedelta(days=30))
+        identity = session.exec(select(PatientIdentity).where(
+            PatientIdentity.patient_id == patient.id)).one()
+        identity.name, identity.mrn = name, mrn
+        session.add(identity)
+        due = session.exec(select(Assessment).join(
+            StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id).where(
+            Assessment.patient_id == patient.id, StudyTimepoint.code == "month_1")).one()
+        session.commit()
+        return due.id, patient.study_code
+
+
+def _no_sideways_scroll(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    viewport = page.viewport_size["width"]
+    assert width <= viewport, f"{page.url}: {width} px wide in a {viewport} px viewport"
+
+
+def _in_view(page, selector: str) -> None:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, selector
+    assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"], selector
+
+
+@pytest.mark.parametrize("device", sorted(VIEWPORTS))
+def test_a_follow_up_is_completed_at_every_width(browser, live, device):
+    width, height = VIEWPORTS[device]
+    assessment_id, code = _patient_due_today(live, f"Width Test {device}", f"W-{device}")
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    log_in(page, live, "nurse")
+    page.goto(f"{live.url}/worklist")
+    _no_sideways_scroll(page)
+    enter = page.get_by_role("link", name=f"Enter follow-up 1 month for {code}")
+    enter.scroll_into_view_if_needed()
+    _in_view(page, f"a[href='/followup/{assessment_id}']")
+    enter.click()
+    page.wait_for_selector("#followup-form")
+    _no_sideways_scroll(page)
+    page.select_option("#mode", "phone")
+    page.fill("#vas", "12")
+    for section, value in zip(("pain_intensity", "personal_care", "lifting", "walking",
+                               "sitting", "standing", "sleeping", "sex_life", "social_life",
+                               "travelling"), ODI, strict=True):
+        page.fill(f"#odi-{section}", value)
+    page.select_option("#satisfaction_results", "satisfied")
+    save = page.get_by_role("button", name="Save follow-up")
+    save.scroll_into_view_if_needed()
+    _in_view(page, "button[name=save]")
+    save.click()
+    page.wait_for_selector("#vas-error")
+    _no_sideways_scroll(page)
+    assert page.evaluate("document.activeElement.id") == "vas", "focus on the refused field"
+    page.fill("#vas", "6")
+    page.get_by_role("button", name="Save follow-up").click()
+    page.wait_for_url(f"{live.url}/worklist")
+    assert f"Saved {code}" in page.text_content("main")
+    context.close()
+
+
+def test_enter_in_the_vas_box_does_not_save(page, live):
+    assessment_id, code = _patient_due_today(live, "Enter Key Test", "ENTER-1")
+    log_in(page, live, "nurse")
+    page.goto(f"{live.url}/followup/{assessment_id}")
+    page.select_option("#mode", "phone")
+    page.fill("#vas", "5")
+    page.focus("#vas")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(500)
+    assert page.url.endswith(f"/followup/{assessment_id}"), "still on the form"
+    assert page.evaluate("document.activeElement.id") != "vas", "Enter moved to the next field"
+    with Session(get_engine(live.app)) as session:
+        assert session.get(Assessment, assessment_id).state == "pending"
+
+
+def test_a_nurse_finds_her_patient_by_name_and_mrn_not_another_sites(browser, live):
+    _id, code = _patient_due_today(live, "Marie-Hélène Dubois", "MRN-99213")
+    north = browser.new_context().new_page()
+    log_in(north, live, "nurse")
+    for query in ("helene dub", "mrn-992"):
+        north.fill("#header-q", query)
+        north.keyboard.press("Enter")
+        north.wait_for_selector("#search-results")
+        row = north.locator("#search-results tbody tr", has_text=code)
+        assert row.count() == 1 and "Marie-Hélène Dubois" in row.text_content()
+    south = browser.new_context().new_page()
+    south.goto(f"{live.url}/login")
+    south.fill("#email", live.clinic.users["nurse_south"].email)
+    from tests.factories import PASSWORD
+
+    south.fill("#password", PASSWORD)
+    south.keyboard.press("Enter")
+    south.wait_for_url(f"{live.url}/")
+    south.goto(f"{live.url}/search?q=dubois")
+    assert south.locator("#no-hits").count() == 1
+
+
+MAIN_PAGES = {
+    "nurse": ["/", "/worklist", "/worklist/week", "/patients", "/grid", "/search?q=test",
+              "/reminders/", "/account", "/studies/DEMO/enroll", "/studies/DEMO/screening",
+              "/studies/DEMO/sheets", "/followup/{due}", "/patients/{patient}"],
+    "physician": ["/cohort", "/reports", "/studies/DEMO/report",
+                  "/patients/{patient}/procedures/new"],
+    "admin": ["/admin/users", "/admin/studies/list", "/admin/studies/new", "/admin/sites",
+              "/admin/studies/{study}", "/account/two-step"],
+}
+
+
+@pytest.mark.parametrize("role", sorted(MAIN_PAGES))
+def test_axe_finds_nothing_serious_on_the_main_pages(browser, live, role):
+    from axe_playwright_python.sync_playwright import Axe
+
+    assessment_id, _code = _patient_due_today(live, f"Axe {role}", f"AXE-{role}")
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    log_in(page, live, role)
+    axe, found = Axe(), {}
+    for path in MAIN_PAGES[role]:
+        url = path.format(due=assessment_id, patient=live.clinic.patient.id,
+                          study=live.clinic.study.id)
+        response = page.goto(f"{live.url}{url}")
+        assert response.status < 400, url
+        results = axe.run(page)
+        serious = [v for v in results.response["violations"]
+                   if v["impact"] in ("serious", "critical")]
+        if serious:
+            found[url] = [(v["id"], v["nodes"][0]["target"]) for v in serious]
+    context.close()
+    assert not found, found
+
+
+@pytest.mark.parametrize("device", ["phone", "tablet"])
+@pytest.mark.parametrize("role", sorted(MAIN_PAGES))
+def test_no_main_page_scrolls_sideways(browser, live, device, role):
+    width, height = VIEWPORTS[device]
+    assessment_id, _code = _patient_due_today(live, f"Narrow {role}", f"N-{role}-{device}")
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    log_in(page, live, role)
+    wide = {}
+    for path in MAIN_PAGES[role]:
+        url = path.format(due=assessment_id, patient=live.clinic.patient.id,
+                          study=live.clinic.study.id)
+        page.goto(f"{live.url}{url}")
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        if scroll > width:
+            wide[url] = scroll
+    context.close()
+    assert not wide, f"wider than {width} px: {wide}"
