@@ -111,6 +111,10 @@ ENROLLMENT_STATUSES = {"enrolled": "Enrolled", "withdrawn": "Withdrawn",
 ASSESSMENT_STATES = {"pending": "Pending", "completed": "Completed", "not_done": "Not done"}
 COLLECTION_MODES = {"in_clinic": "In clinic", "phone": "Phone",
                     "self_report": "Patient self-report"}
+# Languages of the patient's own pages (clinic/selfreport/wording/<code>.toml).
+LANGUAGES = {"en": "English", "es": "Español (Spanish)"}
+SECOND_FACTORS = {"none": "None: the link alone",
+                  "birth_year": "Year of birth", "birth_date": "Date of birth"}
 CRITERION_KINDS = {"inclusion": "Inclusion", "exclusion": "Exclusion"}
 MEDICATION_CLASSES = {"opioid": "Opioid", "nsaid": "NSAID", "gabapentinoid": "Gabapentinoid"}
 AUDIT_ACTIONS = {"create": "Created", "update": "Updated", "delete": "Deleted"}

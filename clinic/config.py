@@ -24,6 +24,11 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_MAX_ATTEMPTS": 5,  # then the row is 'failed' and shown to staff
     # REMINDER_DAYS_BEFORE, REMINDER_RETRY_MINUTES, REMINDER_CLAIM_LEASE_MINUTES and
     # REMINDER_POLL_MINUTES default in clinic/reminders/settings.py
+    # patients' own follow-ups (see clinic/selfreport/)
+    "PUBLIC_URL": "http://127.0.0.1:5000",  # where patients reach the app: links in e-mails
+    "CLINIC_CONTACT": None,  # e.g. "+44 20 7946 0000"; None: the pages' own wording
+    "SELF_REPORT_MAX_CHECKS": 5,  # wrong dates of birth before the link locks
+    "SELF_REPORT_LOCK_MINUTES": 15,
     "CHECK_SCHEMA": True,
     "WTF_CSRF_TIME_LIMIT": None,
     # sessions and accounts (see clinic/auth/)
@@ -73,6 +78,8 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CLINIC_SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", float),
     "CLINIC_REQUIRE_TOTP_FOR_ADMINS": ("REQUIRE_TOTP_FOR_ADMINS", _flag),
     "CLINIC_PROXY_FIX": ("PROXY_FIX", int),
+    "CLINIC_PUBLIC_URL": ("PUBLIC_URL", str),
+    "CLINIC_CONTACT": ("CLINIC_CONTACT", str),
 }
 
 SECRET_KEY_FILE = "secret_key"

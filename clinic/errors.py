@@ -16,8 +16,13 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from clinic.web.redaction import redact
+
 log = logging.getLogger("clinic.errors")
 API_PREFIX = "/api/"
+
+
+PATIENT_PREFIX = "/r/"  # the patients' self-report pages (clinic.web.selfreport)
 
 
 def init_app(app: Flask) -> None:
@@ -51,13 +56,18 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int, list[tuple[s
         if code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="clinic"'
         return response
+    if request.path.startswith(PATIENT_PREFIX) and code in (404, 405):
+        from clinic.web.selfreport import link_not_found
+
+        return link_not_found(), 404, headers
     return render_template("error.html", error=error), code, headers
 
 
 def _server_error(error: InternalServerError) -> Response | tuple[str, int]:
     reference = secrets.token_hex(6)
     original = error.original_exception or error
-    log.error("unexpected error, reference %s, %s %s", reference, request.method, request.path,
+    log.error("unexpected error, reference %s, %s %s", reference, request.method,
+              redact(request.path),
               exc_info=(type(original), original, original.__traceback__))
     _roll_back()
     message = (f"Something went wrong on our side. Nothing was saved. If it happens again, "

@@ -253,6 +253,29 @@ class AdverseEventEdit(Strict):
     notes: text(2000) | None = None
 
 
+class SelfReportMessageOut(BaseModel):
+    step: int = Field(description="0: the invitation; 1, 2, …: the reminders")
+    state: str = Field(description="pending, sending, sent, failed, unknown or cancelled")
+    send_on: date
+    sent_at: datetime | None
+    opened_at: datetime | None = Field(description="When the patient first opened its link")
+    note: str | None = Field(description="Why it was cancelled or re-planned")
+
+
+class SelfReportOut(BaseModel):
+    """The patient's own channel for this visit (studies with self-report only)."""
+
+    invited: bool
+    messages: list[SelfReportMessageOut]
+    planned: list[date] = Field(description="Days of the ladder's messages still to come")
+    opened_at: datetime | None
+    started_at: datetime | None
+    submitted_at: datetime | None
+    wrong_birth_dates: int
+    locked_until: datetime | None
+    call_from: date | None = Field(description="From this day an unanswered visit is a call")
+
+
 class AssessmentOut(BaseModel):
     id: int
     patient_id: int
@@ -274,6 +297,8 @@ class AssessmentOut(BaseModel):
     medications: list[MedicationOut] = Field(default_factory=list)
     adverse_events: list[AdverseEventOut] = Field(
         default_factory=list, description="Adverse events recorded at this follow-up")
+    self_report: SelfReportOut | None = Field(
+        None, description="Invitation state, when the study uses self-report")
 
 
 def _entry_type(instrument: Any) -> Any:

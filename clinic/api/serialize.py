@@ -13,6 +13,8 @@ from clinic.api.schemas import (
     PatientOut,
     ProcedureOut,
     ScoreOut,
+    SelfReportMessageOut,
+    SelfReportOut,
 )
 from clinic.followup.editing import scores_of, sections_of
 from clinic.followup.service import measures_at
@@ -32,6 +34,8 @@ from clinic.models import (
 from clinic.patients.overview import derived_status
 from clinic.scheduling.windows import window_deviation
 from clinic.scoring.instruments import INSTRUMENTS
+from clinic.selfreport.planning import ladder_specs
+from clinic.selfreport.status import visit_links
 
 
 def patient_out(session: Session, patient: Patient) -> PatientOut:
@@ -61,9 +65,25 @@ def procedure_out(session: Session, p: Procedure, warnings: list[str] | None = N
                      "volume_ml": i.volume_ml, "dose_mg": i.dose_mg} for i in injectates])
 
 
+def self_report_out(session: Session, a: Assessment, study_id: int,
+                    today: date) -> SelfReportOut | None:
+    link = visit_links(session, [a], ladder_specs(session), {a.id: study_id}, today).get(a.id)  # type: ignore[dict-item]
+    if link is None:
+        return None
+    return SelfReportOut(
+        invited=link.invited, planned=[day for _, day in link.planned],
+        messages=[SelfReportMessageOut(step=m.step, state=m.state, send_on=m.send_on,
+                                       sent_at=m.sent_at, opened_at=m.opened_at, note=m.note)
+                  for m in link.messages],
+        opened_at=link.opened_at, started_at=link.started_at, submitted_at=link.submitted_at,
+        wrong_birth_dates=link.wrong_birth_dates, locked_until=link.locked_until,
+        call_from=link.call_from)
+
+
 def assessment_out(session: Session, a: Assessment, today: date) -> AssessmentOut:
     timepoint = session.get(StudyTimepoint, a.timepoint_id)
     return AssessmentOut(
+        self_report=self_report_out(session, a, timepoint.study_id, today) if timepoint else None,
         id=a.id, patient_id=a.patient_id, timepoint=timepoint.code if timepoint else "",  # type: ignore[arg-type]
         target_date=a.target_date, window_open=a.window_open, window_close=a.window_close,
         state=a.state, status=derived_status(a, today), mode=a.mode,

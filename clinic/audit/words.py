@@ -41,6 +41,7 @@ LABELS: Mapping[str, str] = {
     "concentration_pct": "concentration (%)", "volume_ml": "volume (mL)", "dose_mg": "dose (mg)",
     "is_related": "related to the procedure", "is_resolved": "resolved",
     "resolved_on": "resolved on", "onset_on": "onset", "reminder_consent": "reminder consent",
+    "self_report_consent": "self-report consent", "language": "language",
     "birth_date": "date of birth", "mrn": "MRN",
 }
 

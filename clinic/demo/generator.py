@@ -77,7 +77,10 @@ def _identity(rng: np.random.Generator, index: int) -> IdentityInput:
     return IdentityInput(
         name=f"Synthetic Patient {index:04d}", mrn=f"SYN{index:06d}",
         phone=f"+00 0000 {index:04d}", email=f"patient{index:04d}@example.invalid",
-        reminder_consent=bool(rng.random() < 0.6))
+        reminder_consent=bool(rng.random() < 0.6),
+        # every third patient answers by link, every sixth in Spanish (no draw: the
+        # demo's other values stay as they were)
+        self_report_consent=index % 3 == 0, language="es" if index % 6 == 0 else "en")
 
 
 def draw_procedure(rng: np.random.Generator, c: Candidate, arm: str, modality: str,

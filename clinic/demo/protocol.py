@@ -6,6 +6,7 @@ from clinic.protocol.allocation import SEED_TRIAL_STRATIFICATION
 from clinic.protocol.definition import ArmDefinition, MeasureDefinition, StudyDefinition
 from clinic.protocol.eligibility_rules import SEED_TRIAL_CRITERIA
 from clinic.scheduling.windows import SEED_TRIAL_SCHEDULE
+from clinic.selfreport.ladder import LadderSpec
 
 FOLLOW_UPS = ("month_1", "month_3", "month_6")
 
@@ -32,4 +33,5 @@ DEMO_STUDY = StudyDefinition(
     block_multipliers=(1, 2, 3),
     steroid_cap_mg=80.0,
     is_synthetic=True,
+    self_report=LadderSpec(reminder_days=(0, 3, 7), call_after_days=10),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from clinic.catalog import LATERALITY, NUMBER_BOUNDS, ROOTS, SEXES
+from clinic.catalog import LANGUAGES, LATERALITY, NUMBER_BOUNDS, ROOTS, SEXES
 from clinic.contact.addresses import normalize_email
 from clinic.exceptions import ValidationError
 
@@ -61,6 +61,8 @@ class IdentityInput:
     email: str | None = None
     reminder_consent: bool = False
     birth_date: date | None = None
+    self_report_consent: bool = False  # answers follow-ups by a link sent by e-mail
+    language: str = "en"  # of the patient's pages and e-mails (catalog.LANGUAGES)
 
 
 def validate_patient(p: PatientInput, today: date) -> None:
@@ -109,5 +111,9 @@ def validate_identity(i: IdentityInput) -> None:
         errors["birth_date"] = f"Enter a date of birth from {BIRTH_DATE_MIN:%Y} to today."
     if i.reminder_consent and not (i.email or "").strip():
         errors["reminder_consent"] = "Reminders need an e-mail address."
+    if i.self_report_consent and not (i.email or "").strip():
+        errors["self_report_consent"] = "Self-report links are sent by e-mail: enter the address."
+    if i.language not in LANGUAGES:
+        errors["language"] = f"Choose one of: {', '.join(LANGUAGES.values())}."
     if errors:
         raise ValidationError(errors)

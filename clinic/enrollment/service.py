@@ -140,6 +140,7 @@ def _register(session: Session, study: Study, site_id: int, p: PatientInput,
             patient_id=record.id, name=identity.name.strip(), mrn=identity.mrn,  # type: ignore[arg-type]
             phone=identity.phone, email=identity.email, birth_date=identity.birth_date,
             reminder_consent=identity.reminder_consent,
+            self_report_consent=identity.self_report_consent, language=identity.language,
             consent_recorded_at=utcnow() if identity.reminder_consent else None))
     return record
 

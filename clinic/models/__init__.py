@@ -16,6 +16,7 @@ from clinic.models.security import (
     SecurityEvent,
     UserSession,
 )
+from clinic.models.selfreport import SelfReport, SelfReportEvent, SelfReportMessage
 from clinic.models.study import (
     EligibilityCriterion,
     ProtocolAmendment,
@@ -29,7 +30,8 @@ __all__ = [
     "AdverseEvent", "ApiToken", "AllocationSlot", "Assessment", "AuditEvent", "DeliveryAttempt",
     "EligibilityCriterion", "FormDraft", "IdentityAuditEvent", "LoginThrottle", "NurseDigest",
     "PasswordReset", "ProtocolAmendment",
-    "Reminder", "SchedulerLease", "SecurityEvent", "UserSession",
+    "Reminder", "SchedulerLease", "SecurityEvent", "SelfReport", "SelfReportEvent",
+    "SelfReportMessage", "UserSession",
     "Enrollment", "Injectate", "Medication", "Patient", "PatientIdentity", "Procedure",
     "ProcedureTarget", "RootLaterality", "Score", "ScoreSection", "Screening",
     "ScreeningAnswer", "Site", "Study", "StudyArm", "StudyMeasure", "StudyTimepoint", "User",

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
-from clinic.catalog import LATERALITY, SEXES
+from clinic.catalog import LANGUAGES, LATERALITY, SEXES
 from clinic.contact.keys import name_key, phone_key
 from clinic.models.base import Audited, UTCDateTime, check_in, in_bounds, utcnow
 
@@ -49,6 +49,7 @@ class PatientIdentity(Audited, SQLModel, table=True):
     """Identifying and contact data. Never joined into study data or exports."""
 
     __tablename__ = "patient_identity"
+    __table_args__ = (check_in("language", LANGUAGES, "language_known"),)
     __audit_redact__ = True
     __audit_skip_fields__ = frozenset({"name_key", "phone_key"})  # derived, for search
 
@@ -62,6 +63,9 @@ class PatientIdentity(Audited, SQLModel, table=True):
     phone_key: str | None = Field(default=None, max_length=40, index=True)
     email: str | None = Field(default=None, max_length=254)
     reminder_consent: bool = Field(default=False)
+    # answers follow-ups by a link sent to the e-mail address, in this language
+    self_report_consent: bool = Field(default=False)
+    language: str = Field(default="en", max_length=5)
     consent_recorded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = Field(default=1)
 

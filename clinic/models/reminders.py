@@ -27,7 +27,11 @@ ATTEMPT_OUTCOMES = {
     "error": "Not delivered (error)",
     "unknown": "Outcome unknown",
 }
-CHANNELS = {"patient_visit": "Patient visit reminder", "nurse_digest": "Nurse digest"}
+CHANNELS = {"patient_visit": "Patient visit reminder", "nurse_digest": "Nurse digest",
+            "self_report": "Self-report invitation or reminder"}
+ONE_SOURCE = ("(CASE WHEN reminder_id IS NULL THEN 0 ELSE 1 END"
+              " + CASE WHEN digest_id IS NULL THEN 0 ELSE 1 END"
+              " + CASE WHEN invitation_id IS NULL THEN 0 ELSE 1 END) = 1")
 
 
 class Reminder(SQLModel, table=True):
@@ -92,7 +96,7 @@ class DeliveryAttempt(SQLModel, table=True):
     __table_args__ = (
         check_in("channel", CHANNELS, "channel_known"),
         check_in("outcome", ATTEMPT_OUTCOMES, "outcome_known"),
-        CheckConstraint("(reminder_id IS NULL) <> (digest_id IS NULL)", name="one_source"),
+        CheckConstraint(ONE_SOURCE, name="one_source"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -102,6 +106,8 @@ class DeliveryAttempt(SQLModel, table=True):
                                     ondelete="CASCADE")
     digest_id: int | None = Field(default=None, foreign_key="nurse_digest.id", index=True,
                                   ondelete="CASCADE")
+    invitation_id: int | None = Field(default=None, foreign_key="self_report_message.id",
+                                      index=True, ondelete="CASCADE")
     attempt: int
     recipient: str | None = Field(default=None, max_length=254)
     subject: str | None = Field(default=None, max_length=300)

@@ -43,6 +43,9 @@ class Study(SQLModel, table=True):
     # registry: {"treated": arm code, "covariates": [...], "caliper_sd": 0.2 | null}
     matching: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     protocol_version: int = Field(default=1)  # 1 + the number of amendments
+    # patients answer follow-ups by link: {"reminder_days": [0, 3, 7], "call_after_days":
+    # 10, "second_factor": "none"} (clinic.selfreport.ladder.LadderSpec); None: off
+    self_report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class StudyArm(SQLModel, table=True):

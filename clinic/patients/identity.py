@@ -17,7 +17,8 @@ from clinic.models import IdentityAuditEvent, Patient, PatientIdentity, User
 from clinic.models.base import utcnow
 from clinic.reminders.planning import reconcile_patient_reminders
 
-FIELDS = ("name", "mrn", "phone", "email", "birth_date", "reminder_consent")
+FIELDS = ("name", "mrn", "phone", "email", "birth_date", "reminder_consent",
+          "self_report_consent", "language")
 
 
 def identity_of(session: Session, patient: Patient) -> PatientIdentity | None:
@@ -45,7 +46,8 @@ def update_identity(session: Session, *, patient: Patient, data: IdentityInput,
     identity = identity_of(session, patient)
     wanted = {"name": data.name.strip(), "mrn": data.mrn, "phone": data.phone,
               "email": data.email, "birth_date": data.birth_date,
-              "reminder_consent": data.reminder_consent}
+              "reminder_consent": data.reminder_consent,
+              "self_report_consent": data.self_report_consent, "language": data.language}
     if identity is None:
         identity = PatientIdentity(patient_id=patient.id, **wanted)  # type: ignore[arg-type]
         changed = list(FIELDS)

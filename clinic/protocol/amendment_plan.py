@@ -180,6 +180,7 @@ def _criteria(old: StudyDefinition, new: StudyDefinition, usage: Usage,
 def _wording(old: StudyDefinition, new: StudyDefinition, plan: AmendmentPlan) -> None:
     for name, label in (("title", "title"), ("design", "design description"),
                         ("consent_version", "consent form version"),
-                        ("steroid_cap_mg", "steroid cap"), ("matching", "matching")):
+                        ("steroid_cap_mg", "steroid cap"), ("matching", "matching"),
+                        ("self_report", "patient self-report")):
         if getattr(old, name) != getattr(new, name):
             plan.changes.append(f"{label}: {getattr(old, name)} → {getattr(new, name)}")

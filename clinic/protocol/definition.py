@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from clinic.protocol.allocation import Bin, StratificationFactor
 from clinic.protocol.eligibility_rules import Criterion
 from clinic.scheduling.windows import TimepointSpec
+from clinic.selfreport.ladder import LadderSpec
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class StudyDefinition:
     design_type: str = RANDOMIZED
     consent_version: str | None = None
     matching: MatchingSpec | None = None
+    self_report: LadderSpec | None = None  # None: staff collect every follow-up
 
     @property
     def is_registry(self) -> bool:

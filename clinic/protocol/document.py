@@ -94,6 +94,19 @@ class Matching(Part):
         0.2, description="In SD of the logit of the propensity score; omit for none")
 
 
+class SelfReport(Part):
+    """Patients answer follow-ups by a link (see clinic.selfreport)."""
+
+    reminder_days: list[Annotated[int, Field(ge=0, le=365, strict=True)]] = Field(
+        default_factory=lambda: [0, 3, 7], min_length=1, max_length=6,
+        description="Days after the window opens: the invitation, then the reminders")
+    call_after_days: Annotated[int, Field(ge=0, le=365, strict=True)] | None = Field(
+        10, description="Days after the window opens when an unanswered visit becomes a "
+                        "call on the nurse's worklist; omit for never")
+    second_factor: Literal["none", "birth_year", "birth_date"] = Field(
+        "none", description="Asked before the questions: the year or date of birth")
+
+
 class ProtocolDocument(Part):
     format: Literal[1] = FORMAT_VERSION
     code: Annotated[str, Field(min_length=1, max_length=20, pattern=STUDY_CODE)]
@@ -109,6 +122,7 @@ class ProtocolDocument(Part):
     criteria: list[CriterionPart] = Field(default_factory=list, max_length=MAX_CRITERIA)
     randomization: Randomization | None = None
     matching: Matching | None = None
+    self_report: SelfReport | None = None
 
 
 Problem = tuple[tuple[Any, ...], str]  # (path, message)
@@ -126,6 +140,24 @@ def check_document(doc: ProtocolDocument) -> list[Problem]:
     problems += _measures(doc)
     if doc.randomization is not None:
         problems += _strata(doc.randomization)
+    if doc.self_report is not None:
+        problems += _self_report(doc)
+    return problems
+
+
+def _self_report(doc: ProtocolDocument) -> list[Problem]:
+    from clinic.selfreport.screens import patient_measures
+
+    assert doc.self_report is not None
+    problems: list[Problem] = []
+    days = doc.self_report.reminder_days
+    for i in range(1, len(days)):
+        if days[i] <= days[i - 1]:
+            problems.append((("self_report", "reminder_days", i),
+                             "each reminder comes after the one before (days increase)"))
+    if not patient_measures(m.instrument for m in doc.measures):
+        problems.append((("self_report",), "no measure of this study can be answered by the "
+                                            "patient (pain, ODI/NDI, satisfaction)"))
     return problems
 
 

@@ -33,12 +33,14 @@ from clinic.protocol.document import (
     Measure,
     ProtocolDocument,
     Randomization,
+    SelfReport,
     Timepoint,
     check_document,
     path_text,
 )
 from clinic.protocol.eligibility_rules import Criterion, CriterionKind
 from clinic.scheduling.windows import TimepointSpec
+from clinic.selfreport.ladder import LadderSpec
 
 MAX_FILE = 200_000  # characters
 
@@ -198,6 +200,9 @@ def to_definition(doc: ProtocolDocument) -> StudyDefinition:
         is_synthetic=doc.synthetic, consent_version=doc.consent_version,
         matching=MatchingSpec(doc.matching.treated, tuple(doc.matching.covariates),
                               doc.matching.caliper_sd) if doc.matching else None,
+        self_report=LadderSpec(tuple(doc.self_report.reminder_days),
+                               doc.self_report.call_after_days,
+                               doc.self_report.second_factor) if doc.self_report else None,
     )
 
 
@@ -227,4 +232,8 @@ def from_definition(d: StudyDefinition) -> ProtocolDocument:
         ) if randomized else None,
         matching=Matching(treated=d.matching.treated, covariates=list(d.matching.covariates),
                           caliper_sd=d.matching.caliper_sd) if d.matching else None,
+        self_report=SelfReport(reminder_days=list(d.self_report.reminder_days),
+                               call_after_days=d.self_report.call_after_days,
+                               second_factor=d.self_report.second_factor)  # type: ignore[arg-type]
+        if d.self_report else None,
     )

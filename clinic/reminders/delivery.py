@@ -21,13 +21,14 @@ from sqlalchemy import exists
 from sqlmodel import Session, col, select
 
 from clinic.db import get_engine
-from clinic.models import Assessment, NurseDigest, Reminder
+from clinic.models import Assessment, NurseDigest, Reminder, SelfReportMessage
 from clinic.models.base import utcnow
 from clinic.reminders import content
 from clinic.reminders.mail import COMPOSE_FAILED, Outgoing, SendResult, send
 from clinic.reminders.planning import plan_digests, plan_patient_reminders
 from clinic.reminders.rows import (
     Deliverable,
+    change_state,
     claim,
     defer,
     due_condition,
@@ -36,17 +37,22 @@ from clinic.reminders.rows import (
     mark_retry,
     mark_sent,
     mark_unknown,
+    owned,
     stale_claims,
 )
 from clinic.reminders.settings import ReminderSettings, reminder_settings
+from clinic.selfreport.mail import ladder_email
+from clinic.selfreport.planning import plan_self_report, still_wanted
 
 log = logging.getLogger("clinic.reminders")
+MODELS = (Reminder, NurseDigest, SelfReportMessage)
 
 
 @dataclass
 class RunReport:
     planned: int = 0
     digests_planned: int = 0
+    self_report_planned: int = 0
     sent: int = 0
     retrying: int = 0
     failed: int = 0
@@ -94,6 +100,7 @@ def run_once(app: Flask) -> RunReport:
         report.planned = plan_patient_reminders(session, today=today,
                                                 days_before=settings.days_before)
         report.digests_planned = plan_digests(session, today=today)
+        report.self_report_planned = plan_self_report(session, today=today)
         session.commit()
     return deliver_due(app, report)
 
@@ -109,7 +116,7 @@ def deliver_due(app: Flask, report: RunReport | None = None) -> RunReport:
     breaker = CircuitBreaker()
     with app.app_context(), Session(get_engine(app), expire_on_commit=False) as session:
         report.unknown += recover_abandoned(session, settings)
-        for model in (Reminder, NurseDigest):
+        for model in MODELS:
             for row_id in _candidates(session, model, settings):
                 _one(session, model, row_id, settings, report, breaker)
     report.server_problem = breaker.reason
@@ -139,7 +146,7 @@ def recover_abandoned(session: Session, settings: ReminderSettings) -> int:
     (at most once): they become 'unknown' and the staff page shows them.
     """
     count = 0
-    for model in (Reminder, NurseDigest):
+    for model in MODELS:
         now = utcnow()
         for row_id, token, attempt in stale_claims(session, model, now, settings.claim_lease):
             error = "the sending process stopped after claiming; delivery unknown"
@@ -156,10 +163,12 @@ def _extra_conditions(model: Deliverable, settings: ReminderSettings) -> list[An
     today = settings.today()
     if model is NurseDigest:
         return [NurseDigest.digest_date == today]
-    still_wanted = exists().where(
+    if model is SelfReportMessage:
+        return still_wanted(today)
+    visit_ahead = exists().where(
         col(Assessment.id) == Reminder.assessment_id, Assessment.state == "pending",
         col(Assessment.target_date) == Reminder.visit_date, Assessment.target_date >= today)
-    return [col(Reminder.send_on) <= today, still_wanted]
+    return [col(Reminder.send_on) <= today, visit_ahead]
 
 
 def _candidates(session: Session, model: Deliverable, settings: ReminderSettings) -> list[int]:
@@ -191,6 +200,9 @@ def _deliver(session: Session, model: Deliverable, row_id: int, settings: Remind
         report.cancelled += 1
         return
     out, extra = composed if isinstance(composed, tuple) else (None, {})
+    if out is not None and not _store_before_send(session, model, row_id, token, extra):
+        report.claimed_elsewhere += 1
+        return
     result = send(settings.smtp, out) if out is not None else composed
     assert isinstance(result, SendResult)
     mark = _Mark(model, row_id, attempt, token, result, out, extra)
@@ -199,12 +211,27 @@ def _deliver(session: Session, model: Deliverable, row_id: int, settings: Remind
         breaker.trip(result.error or result.outcome, utcnow() + settings.backoff(attempt))
 
 
+def _store_before_send(session: Session, model: Deliverable, row_id: int, token: str,
+                       extra: dict[str, Any]) -> bool:
+    """A self-report link works from the moment its e-mail may arrive: its hash is
+    committed before sending (so ``extra`` is not written again when marking)."""
+    link = extra.pop("token_hash", None)
+    if link is None:
+        return True
+    won = change_state(session, model, owned(model, row_id, token), token_hash=link)
+    session.commit()
+    return won
+
+
 def _compose(session: Session, model: Deliverable, row_id: int, settings: ReminderSettings
              ) -> tuple[Outgoing, dict[str, Any]] | str:
     row = session.get(model, row_id, populate_existing=True)
     if row is None:
         return "row deleted"
     domain = settings.smtp.domain
+    if isinstance(row, SelfReportMessage):
+        email = ladder_email(session, row, domain=domain, public_url=settings.public_url)
+        return email if isinstance(email, str) else (email[0], {"token_hash": email[1]})
     if isinstance(row, Reminder):
         email = content.patient_email(session, row, domain)
         return email if isinstance(email, str) else (email, {})

@@ -32,6 +32,7 @@ from clinic.models import (
 from clinic.models.base import utcnow
 from clinic.reminders.rows import cancel_pending, change_state, insert_ignore
 from clinic.reminders.settings import DEFAULT_DAYS_BEFORE
+from clinic.selfreport.planning import ladder_specs, reconcile_self_report
 
 KIND = "patient_visit"
 CHUNK = 500
@@ -45,6 +46,7 @@ class _Facts:
     consent: bool | None
     email: str | None
     enrollment_status: str | None
+    self_report: bool = False  # the patient answers by link (study and patient agree)
 
 
 def clinic_today() -> date | None:
@@ -70,6 +72,8 @@ def why_not(facts: _Facts | None, today: date | None) -> str | None:
         return "baseline visit: no patient reminder"
     if facts.enrollment_status == "withdrawn":
         return "patient withdrawn"
+    if facts.self_report:
+        return "the patient answers by link (self-report invitations instead)"
     if not facts.consent:
         return "no consent to e-mail reminders"
     if not (facts.email or "").strip():
@@ -95,8 +99,9 @@ def reconcile_reminders(session: Session, assessment_ids: Iterable[int | None], 
     today = today or clinic_today()
     lead = timedelta(days=configured_days_before() if days_before is None else days_before)
     changed = 0
+    specs = ladder_specs(session)
     for chunk in _chunks(ids):
-        facts = _facts(session, chunk)
+        facts = _facts(session, chunk, set(specs))
         rows = {r.assessment_id: r for r in session.exec(
             select(Reminder.id, Reminder.assessment_id, Reminder.state, Reminder.visit_date,
                    Reminder.send_on)
@@ -104,7 +109,8 @@ def reconcile_reminders(session: Session, assessment_ids: Iterable[int | None], 
         for assessment_id in chunk:
             changed += _reconcile_one(session, assessment_id, facts.get(assessment_id),
                                       rows.get(assessment_id), today, lead)
-    return changed
+    return changed + reconcile_self_report(session, ids, today=today or utcnow().date(),
+                                           specs=specs)
 
 
 def reconcile_patient_reminders(session: Session, patient_id: int | None) -> int:
@@ -145,16 +151,20 @@ def _replan(session: Session, row: Any, visit: date, send_on: date, expected: st
                             **values))
 
 
-def _facts(session: Session, ids: Sequence[int]) -> dict[int, _Facts]:
+def _facts(session: Session, ids: Sequence[int],
+           self_report_studies: set[int]) -> dict[int, _Facts]:
     statement = (
         select(Assessment.id, Assessment.state, Assessment.target_date,
                StudyTimepoint.is_baseline, PatientIdentity.reminder_consent,
-               PatientIdentity.email, Enrollment.status)
+               PatientIdentity.email, Enrollment.status, Patient.study_id,
+               PatientIdentity.self_report_consent)
         .join(StudyTimepoint, col(StudyTimepoint.id) == Assessment.timepoint_id)
+        .join(Patient, col(Patient.id) == Assessment.patient_id)
         .outerjoin(PatientIdentity, col(PatientIdentity.patient_id) == Assessment.patient_id)
         .outerjoin(Enrollment, col(Enrollment.patient_id) == Assessment.patient_id)
         .where(col(Assessment.id).in_(ids)))
-    return {int(r[0]): _Facts(*r[1:]) for r in session.exec(statement).all()}  # type: ignore[arg-type]
+    return {int(r[0]): _Facts(*r[1:7], self_report=bool(r[8]) and r[7] in self_report_studies)  # type: ignore[arg-type]
+            for r in session.exec(statement).all()}
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:

@@ -16,10 +16,16 @@ from sqlalchemy import ColumnElement, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from clinic.models import DeliveryAttempt, NurseDigest, Reminder
+from clinic.models import DeliveryAttempt, NurseDigest, Reminder, SelfReportMessage
 from clinic.reminders.mail import Outgoing, SendResult
 
-Deliverable = type[Reminder] | type[NurseDigest]
+Deliverable = type[Reminder] | type[NurseDigest] | type[SelfReportMessage]
+# channel and delivery_attempt column of each kind of row
+SOURCES: dict[type, tuple[str, str]] = {
+    Reminder: ("patient_visit", "reminder_id"),
+    NurseDigest: ("nurse_digest", "digest_id"),
+    SelfReportMessage: ("self_report", "invitation_id"),
+}
 CLAIMABLE = "pending"
 
 
@@ -35,6 +41,23 @@ def insert_ignore(session: Session, model: Any, values: dict[str, Any],
                  .on_conflict_do_nothing(index_elements=list(conflict))
                  .returning(*table.primary_key.columns))
     return session.exec(statement).first() is not None  # type: ignore[call-overload]
+
+
+def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]],
+                conflict: Sequence[str], batch: int = 2_000) -> int:
+    """Many rows in few statements, skipping those that exist (ON CONFLICT DO NOTHING);
+    returns the number of rows the statements inserted."""
+    if not rows:
+        return 0
+    table = model.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    inserted = 0
+    for start in range(0, len(rows), batch):
+        statement = (dialect.insert(table).values(list(rows[start:start + batch]))
+                     .on_conflict_do_nothing(index_elements=list(conflict))
+                     .returning(*table.primary_key.columns))
+        inserted += len(session.exec(statement).all())  # type: ignore[call-overload]
+    return inserted
 
 
 def change_state(session: Session, model: Deliverable,
@@ -61,7 +84,7 @@ def claim(session: Session, model: Deliverable, row_id: int, now: datetime,
     return token if won else None
 
 
-def _owned(model: Deliverable, row_id: int, token: str) -> list[ColumnElement[bool]]:
+def owned(model: Deliverable, row_id: int, token: str) -> list[ColumnElement[bool]]:
     return [model.id == row_id, model.claim_token == token,
             col(model.state).in_(("sending", "unknown"))]
 
@@ -69,21 +92,21 @@ def _owned(model: Deliverable, row_id: int, token: str) -> list[ColumnElement[bo
 def mark_sent(session: Session, model: Deliverable, row_id: int, token: str, now: datetime,
               **extra: Any) -> bool:
     """The server took it: sent (also from 'unknown' if a slow send outlived its lease)."""
-    return change_state(session, model, _owned(model, row_id, token), state="sent", sent_at=now,
+    return change_state(session, model, owned(model, row_id, token), state="sent", sent_at=now,
                    last_error=None, next_attempt_at=None, **extra)
 
 
 def mark_retry(session: Session, model: Deliverable, row_id: int, token: str, *,
                error: str, give_up: bool, next_attempt_at: datetime) -> bool:
     """Not taken: back to pending after a back-off, or failed for good."""
-    return change_state(session, model, _owned(model, row_id, token),
+    return change_state(session, model, owned(model, row_id, token),
                    state="failed" if give_up else "pending", last_error=printable(error)[:1000],
                    next_attempt_at=None if give_up else next_attempt_at)
 
 
 def mark_unknown(session: Session, model: Deliverable, row_id: int, token: str,
                  error: str) -> bool:
-    return change_state(session, model, _owned(model, row_id, token), state="unknown",
+    return change_state(session, model, owned(model, row_id, token), state="unknown",
                    last_error=printable(error)[:1000])
 
 
@@ -102,7 +125,7 @@ def defer(session: Session, model: Deliverable, row_id: int, now: datetime,
 def mark_cancelled(session: Session, model: Deliverable, row_id: int, token: str,
                    note: str) -> bool:
     """The claimer found nothing to send (consent withdrawn, nothing due): no e-mail."""
-    return change_state(session, model, _owned(model, row_id, token), state="cancelled",
+    return change_state(session, model, owned(model, row_id, token), state="cancelled",
                    note=note[:300], attempts=model.attempts - 1)
 
 
@@ -133,11 +156,9 @@ def log_attempt(session: Session, model: Deliverable, row_id: int, attempt: int,
                 result: SendResult, out: Outgoing | None, now: datetime) -> None:
     """One delivery_attempt row; every text clipped to its column, so logging cannot fail
     on an odd address."""
-    channel = "nurse_digest" if model is NurseDigest else "patient_visit"
+    channel, column = SOURCES[model]
     session.add(DeliveryAttempt(
-        at=now, channel=channel, attempt=attempt,
-        reminder_id=row_id if model is Reminder else None,
-        digest_id=row_id if model is NurseDigest else None,
+        at=now, channel=channel, attempt=attempt, **{column: row_id},
         recipient=_clip(out.to, 254) if out else None,
         subject=_clip(out.subject, 300) if out else None,
         message_id=_clip(out.message_id, 200) if out else None, outcome=result.outcome,

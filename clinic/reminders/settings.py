@@ -28,6 +28,7 @@ class ReminderSettings:
     claim_lease: timedelta
     poll: timedelta
     smtp: SmtpSettings
+    public_url: str = "http://127.0.0.1:5000"  # links in patients' e-mails start with it
 
     def today(self, now: datetime | None = None) -> date:
         """The clinic's calendar day at ``now`` (default: the current time)."""
@@ -49,6 +50,7 @@ def reminder_settings(config: Mapping[str, Any]) -> ReminderSettings:
         claim_lease=timedelta(minutes=float(config.get("REMINDER_CLAIM_LEASE_MINUTES",
                                                        DEFAULT_CLAIM_LEASE_MINUTES))),
         poll=timedelta(minutes=float(config.get("REMINDER_POLL_MINUTES", DEFAULT_POLL_MINUTES))),
+        public_url=str(config.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
         smtp=SmtpSettings(
             host=config["SMTP_HOST"], port=int(config["SMTP_PORT"]),
             user=config.get("SMTP_USER"), password=config.get("SMTP_PASSWORD"),

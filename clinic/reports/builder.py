@@ -15,7 +15,7 @@ from clinic.reports.dataset import AnalysisDataset, build_dataset, data_version
 from clinic.reports.figure import Panel, Series
 from clinic.reports.filters import ReportFilters
 from clinic.reports.flow import flow_table
-from clinic.reports.methods import completeness, methods_text
+from clinic.reports.methods import collection_sentence, completeness, methods_text
 from clinic.reports.outcomes import (
     OutcomeAnalysis,
     analyse_outcome,
@@ -115,7 +115,8 @@ def compute_report(data: StudyData, progress: Progress | None = None,
     return Report(
         study=data.study, filters=data.filters, tables=tuple(tables),
         panels=_panels(analyses, data, arms),
-        methods=tuple(methods_text(tables, coefficients, data.study, missing)),
+        methods=tuple(methods_text(tables, coefficients, data.study, missing,
+                                   collection_sentence(data.assessments))),
         dataset=build_dataset(data),
         stamp=Stamp(data_version(data), now or datetime.now(UTC), len(data.patients)),
         balance=matched.balance if matched is not None and matched.match else (),

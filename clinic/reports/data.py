@@ -222,7 +222,7 @@ def _assessments(session: Session, sid: int, filters: ReportFilters) -> pd.DataF
                                   status_case(filters.as_of).label("status"),
                                   Assessment.not_done_reason, Assessment.window_open,
                                   Assessment.window_close, Assessment.visit_on,
-                                  Assessment.missing_reason)
+                                  Assessment.missing_reason, Assessment.mode)
                   .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)
                   .where(StudyTimepoint.study_id == sid))
 

@@ -101,6 +101,21 @@ def _score_variables(data: StudyData) -> list[Variable]:
     return out
 
 
+def _mode_variables(data: StudyData) -> list[Variable]:
+    """How each visit was collected (in clinic, phone, patient self-report)."""
+    return [Variable(f"mode_{tp.code}", f"Collection mode, {tp.label}", "",
+                     dict(catalog.COLLECTION_MODES)) for tp in data.study.timepoints]
+
+
+def _mode_columns(data: StudyData, subjects: pd.Series) -> dict[str, pd.Series]:
+    done = data.assessments[data.assessments["state"] == "completed"]
+    out = {}
+    for tp in data.study.timepoints:
+        modes = done[done["timepoint"] == tp.code].set_index("subject")["mode"]
+        out[f"mode_{tp.code}"] = subjects.map(modes.to_dict())
+    return out
+
+
 def _procedure_columns(data: StudyData) -> pd.DataFrame:
     proc = data.procedures.set_index("subject", drop=False)
     out = proc[["subject", "modality", "procedure_type", "punctures"]].copy()
@@ -124,7 +139,8 @@ def _procedure_columns(data: StudyData) -> pd.DataFrame:
 
 
 def build_dataset(data: StudyData) -> AnalysisDataset:
-    variables = [*_base_variables(data), *_procedure_variables(data), *_score_variables(data)]
+    variables = [*_base_variables(data), *_procedure_variables(data), *_score_variables(data),
+                 *_mode_variables(data)]
     wide = data.patients[["subject", "arm", "site", "sex", "age", "bmi", "status",
                           *(f"laterality_{r}" for r in catalog.ROOTS)]].copy()
     wide = wide.merge(_procedure_columns(data), on="subject", how="left")
@@ -134,12 +150,19 @@ def build_dataset(data: StudyData) -> AnalysisDataset:
     for v in _score_variables(data):
         values = scores[v.name] if v.name in scores else pd.Series(dtype=float)
         wide[v.name] = wide["subject"].map(values).astype(float)
+    for name, column in _mode_columns(data, wide["subject"]).items():
+        wide[name] = column.astype(object)
     wide = wide[[v.name for v in variables]]
     order = {tp.code: i for i, tp in enumerate(data.study.timepoints)}
+    modes = data.assessments.set_index(["subject", "timepoint"])["mode"]
     long = data.scores.assign(
         arm=data.scores["subject"].map(data.patients.set_index("subject")["arm"]),
-        timepoint_order=data.scores["timepoint"].map(order))
-    long = long[["subject", "arm", "timepoint", "timepoint_order", "instrument", "value"]]
+        timepoint_order=data.scores["timepoint"].map(order),
+        mode=pd.Series(list(zip(data.scores["subject"], data.scores["timepoint"],
+                                strict=True)), dtype=object).map(modes.to_dict()).to_numpy()
+        if len(data.scores) else pd.Series(dtype=object))
+    long = long[["subject", "arm", "timepoint", "timepoint_order", "instrument", "value",
+                 "mode"]]
     long = long.sort_values(["subject", "timepoint_order", "instrument"], kind="stable")
     return AnalysisDataset(long.reset_index(drop=True), wide, tuple(variables))
 

@@ -52,6 +52,7 @@ def replace_draft(session: Session, study: Study, doc: ProtocolDocument) -> Stud
     study.strata_rules = strata_to_json(d.strata)
     study.block_multipliers = list(d.block_multipliers)
     study.matching = matching_to_json(d.matching)
+    study.self_report = d.self_report.to_json() if d.self_report else None
     study.sequence_generated_at = study.randomization_seed = None
     session.add(study)
     session.flush()

@@ -18,6 +18,7 @@ from clinic.protocol.definition import (
 )
 from clinic.protocol.eligibility_rules import Criterion, CriterionKind
 from clinic.scheduling.windows import TimepointSpec, validate_schedule
+from clinic.selfreport.ladder import LadderSpec
 
 
 def create_study(session: Session, definition: StudyDefinition,
@@ -33,6 +34,7 @@ def create_study(session: Session, definition: StudyDefinition,
         block_multipliers=list(definition.block_multipliers),
         design_type=definition.design_type, consent_version=definition.consent_version,
         matching=matching_to_json(definition.matching),
+        self_report=definition.self_report.to_json() if definition.self_report else None,
     )
     session.add(study)
     session.flush()
@@ -91,6 +93,7 @@ def load_definition(session: Session, study: Study) -> StudyDefinition:
         steroid_cap_mg=study.steroid_cap_mg, is_synthetic=study.is_synthetic,
         design_type=study.design_type, consent_version=study.consent_version,
         matching=matching_from_json(study.matching),
+        self_report=LadderSpec.from_json(study.self_report),
     )
 
 

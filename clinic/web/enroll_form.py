@@ -48,6 +48,8 @@ def identity_from_form(form: MultiDict[str, str]) -> IdentityInput:
         name=(form.get("name") or "").strip(), mrn=blank_to_none(form.get("mrn")),
         phone=blank_to_none(form.get("phone")), email=blank_to_none(form.get("email")),
         reminder_consent=form.get("reminder_consent") == "yes",
+        self_report_consent=form.get("self_report_consent") == "yes",
+        language=form.get("language") or "en",
         birth_date=_birth_date(form))
 
 

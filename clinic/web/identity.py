@@ -60,4 +60,6 @@ def _current(identity: Any) -> dict[str, str]:
             "email": identity.email or "",
             "birth_date": identity.birth_date.isoformat() if identity.birth_date else "",
             "reminder_consent": "yes" if identity.reminder_consent else "",
+            "self_report_consent": "yes" if identity.self_report_consent else "",
+            "language": identity.language,
             "version": str(identity.version)}

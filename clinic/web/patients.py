@@ -21,6 +21,8 @@ from clinic.patients.overview import PatientRecord, patient_record
 from clinic.reminders.queries import next_reminder_for_patient, told_an_old_date
 from clinic.scheduling.windows import window_deviation
 from clinic.scoring.instruments import INSTRUMENTS
+from clinic.selfreport.planning import ladder_specs
+from clinic.selfreport.status import visit_links
 from clinic.web.access import (
     EDITS_CLINICAL_DATA,
     ENTERS_FOLLOW_UPS,
@@ -72,8 +74,17 @@ def show(patient_id: int) -> str:
                            can_record=current_user.role in RECORDS_PROCEDURES,
                            can_edit=current_user.role in EDITS_CLINICAL_DATA,
                            window_deviation=window_deviation, today=clinic_today(),
+                           links=_links(session, record),
                            field_label=field_label, value_words=value_words,
                            zone=current_app.config["TIMEZONE"])
+
+
+def _links(session: Any, record: PatientRecord) -> dict[int, Any]:
+    """Each visit's self-report story (sent, opened, started), for self-report studies."""
+    specs = ladder_specs(session)
+    study_of = {v.assessment.id: record.patient.study_id for v in record.visits}
+    return visit_links(session, [v.assessment for v in record.visits], specs, study_of,
+                       clinic_today())
 
 
 def trajectories(record: PatientRecord) -> list[Any]:

@@ -23,6 +23,8 @@ def register_screens(app: Flask) -> None:
         reschedule,
         screening_log,
         search,
+        self_report,
+        selfreport,
         sheets,
         study_admin,
         study_builder,
@@ -32,7 +34,7 @@ def register_screens(app: Flask) -> None:
 
     for module in (worklist, followup, procedures, patients, grid, cohort, admin, study_admin,
                    study_builder, tokens, enroll, identity, reschedule, adverse_events,
-                   screening_log, search, sheets):
+                   screening_log, search, sheets, selfreport, self_report):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["instruments"] = INSTRUMENTS
     init_api(app)

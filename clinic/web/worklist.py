@@ -13,6 +13,7 @@ from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.followup.worklist import CALL_GROUPS, SORT_KEYS, WorklistFilter, week, worklist
 from clinic.models import Study, StudyTimepoint
+from clinic.selfreport.status import worklist_notes
 from clinic.sheets.call_list import call_list_pdf
 from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id, sees_identity, site_filter
 from clinic.web.downloads import attachment
@@ -48,9 +49,11 @@ def index() -> tuple[str, int]:
     sort = request.args.get("sort", "group")
     sort = sort if sort in SORTS else "group"
     descending = request.args.get("dir") == "desc"
-    rows = worklist(get_session(), f, sort=sort, descending=descending,
+    session = get_session()
+    rows = worklist(session, f, sort=sort, descending=descending,
                     with_identity=sees_identity())
-    return render_template("worklist/index.html", rows=rows, f=f, sort=sort,
+    notes = worklist_notes(session, [r.assessment_id for r in rows], f.today)
+    return render_template("worklist/index.html", rows=rows, f=f, sort=sort, notes=notes,
                            descending=descending, show_contact=sees_identity(),
                            groups=CALL_GROUPS, errors=errors, is_today=f.today == clinic_today(),
                            **_choices()), 422 if errors else 200

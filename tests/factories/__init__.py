@@ -53,7 +53,8 @@ def eligible_answers(definition: StudyDefinition = DEMO_STUDY) -> dict[str, bool
 
 def make_patient(session: Session, study: Study, *, site: Site | None = None,
                  punctures: int = 2, enrolled_on: date = date(2026, 1, 10),
-                 consent: bool = True, **overrides: Any) -> tuple[Patient, Enrollment]:
+                 consent: bool = True, self_report: bool = False, language: str = "en",
+                 birth_date: date | None = None, **overrides: Any) -> tuple[Patient, Enrollment]:
     site = site or make_site(session)
     n = next(_sequence)
     answers = {c.code: c.kind == "inclusion" for c in criteria(session, study.id)}  # type: ignore[arg-type]
@@ -63,7 +64,9 @@ def make_patient(session: Session, study: Study, *, site: Site | None = None,
     values = {"study_code": f"T-{n:04d}", "sex": "female", "age_at_enrollment": 50,
               "bmi": 27.5, "root_laterality": {"L4": "unilateral"}, **overrides}
     identity = IdentityInput(name=f"Test Patient {n}", phone="+00 1",
-                             email=f"patient{n}@example.invalid", reminder_consent=consent)
+                             email=f"patient{n}@example.invalid", reminder_consent=consent,
+                             self_report_consent=self_report, language=language,
+                             birth_date=birth_date)
     enrollment = enroll(session, study=study, screening=screening,
                         patient=PatientInput(**values), identity=identity,
                         factors={"punctures": punctures}, enrolled_on=enrolled_on, actor_id=None)

@@ -79,7 +79,8 @@ BROKEN = [  # (name, variant text, field path in the message, line the problem i
     ("ratio out of range", _replace(BASE, 'modality = "ct"', 'modality = "ct"\nratio = 0'),
      "arms[1].ratio", 22),
     ("matching in a randomized study", BASE + '\n[matching]\ntreated = "A"\n'
-                                              'covariates = ["age"]\n', "matching", 155),
+                                              'covariates = ["age"]\n', "matching",
+     BASE.count("\n") + 2),
     ("registry: unknown covariate", _replace(REGISTRY, '"baseline_nrs"]', '"baseline_odi"]'),
      "matching.covariates[4]", 118),
     ("registry: two groups of one modality", _replace(REGISTRY, 'modality = "ultrasound"',

@@ -1,0 +1,61 @@
+"""A study's reminder ladder for self-report (pure: dates in, dates out).
+
+``reminder_days`` counts days from the opening of the visit's window: the first entry
+is the invitation (usually 0), the others are reminders. A message whose day falls
+after the window closes is not part of the ladder. ``call_after_days`` (from the
+window opening) is when an unanswered visit becomes a call on the nurse's worklist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+DEFAULT_DAYS = (0, 3, 7)
+DEFAULT_CALL_AFTER = 10
+MAX_STEPS = 6
+
+
+@dataclass(frozen=True)
+class LadderSpec:
+    reminder_days: tuple[int, ...] = DEFAULT_DAYS
+    call_after_days: int | None = DEFAULT_CALL_AFTER
+    second_factor: str = "none"  # none | birth_year | birth_date (catalog.SECOND_FACTORS)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reminder_days": list(self.reminder_days),
+                "call_after_days": self.call_after_days, "second_factor": self.second_factor}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> LadderSpec | None:
+        if not data:
+            return None
+        return cls(tuple(int(d) for d in data.get("reminder_days", DEFAULT_DAYS)),
+                   data.get("call_after_days"), str(data.get("second_factor", "none")))
+
+
+def step_label(step: int) -> str:
+    return "invitation" if step == 0 else f"reminder {step}"
+
+
+def ladder(window_open: date, window_close: date, spec: LadderSpec) -> list[tuple[int, date]]:
+    """(step, send day) of every message the ladder plans for this window."""
+    days = [(step, window_open + timedelta(days=d)) for step, d in enumerate(spec.reminder_days)]
+    return [(step, day) for step, day in days if day <= window_close]
+
+
+def due_steps(window_open: date, window_close: date, today: date,
+              spec: LadderSpec) -> list[tuple[int, date]]:
+    """The ladder's messages whose day has come, while the window is open today."""
+    if not window_open <= today <= window_close:
+        return []
+    return [(step, day) for step, day in ladder(window_open, window_close, spec) if day <= today]
+
+
+def call_on(window_open: date, window_close: date, spec: LadderSpec) -> date | None:
+    """The day an unanswered visit becomes a call task (None: never, or after closing)."""
+    if spec.call_after_days is None:
+        return None
+    day = window_open + timedelta(days=spec.call_after_days)
+    return day if day <= window_close else None

@@ -1,0 +1,239 @@
+"""The ladder through the real delivery: invitation when the window opens, reminders on
+their days, nothing after completion, not done, withdrawal, consent withdrawn or the
+window's close; re-planned when the procedure moves; each message at most once."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from clinic.enrollment.inputs import IdentityInput
+from clinic.enrollment.service import withdraw
+from clinic.followup.service import mark_not_done, record_follow_up
+from clinic.models import (
+    DeliveryAttempt,
+    Enrollment,
+    PatientIdentity,
+    Procedure,
+    Reminder,
+    SelfReportMessage,
+)
+from clinic.patients.identity import update_identity
+from clinic.procedures.service import move_procedure
+from clinic.reminders.delivery import run_once
+from clinic.selfreport.status import worklist_notes
+from tests.selfreport.conftest import (
+    CLOSES,
+    OPENS,
+    assessment_at,
+    at,
+    links,
+    messages_of,
+    run_on,
+)
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def test_the_ladder_sends_the_invitation_and_two_reminders_each_once(
+        mail_app, smtp, session, clinic, month_1):
+    for day in _days(OPENS - timedelta(days=2), CLOSES + timedelta(days=3)):
+        run_on(mail_app, day)
+        run_on(mail_app, day)  # a second run the same day sends nothing new
+    sent = messages_of(session, month_1)
+    assert [(m.step, m.state, m.send_on) for m in sent] == [
+        (0, "sent", date(2026, 2, 7)), (1, "sent", date(2026, 2, 10)),
+        (2, "sent", date(2026, 2, 14))]
+    mails = smtp.handler.to(clinic.email)
+    assert len(mails) == 3
+    assert mails[0]["Subject"] == "Your follow-up questionnaire (1 month after your treatment)"
+    assert [m["Subject"] for m in mails[1:]] == ["Reminder: your follow-up questionnaire"] * 2
+    assert len(set(links(smtp, clinic.email))) == 3  # a fresh link in each e-mail
+    body = mails[0].get_content()
+    assert "Test" in body and "DEMO" not in body and "ct" not in body.lower().split()
+    attempts = session.exec(select(DeliveryAttempt).where(
+        DeliveryAttempt.channel == "self_report")).all()
+    assert sorted(a.invitation_id for a in attempts) == sorted(m.id for m in sent)
+    # the patient visit reminder is not sent to a patient who answers by link
+    reminder = session.exec(select(Reminder).where(
+        Reminder.assessment_id == month_1.id)).first()
+    assert reminder is None or reminder.state == "cancelled"
+
+
+def test_completion_by_a_nurse_stops_the_ladder(mail_app, smtp, session, clinic, month_1):
+    run_on(mail_app, OPENS)
+    with at(OPENS + timedelta(days=1), 10):
+        record_follow_up(session, assessment=month_1, entries={"vas": 3}, mode="phone",
+                         actor_id=clinic.nurse.id)
+        session.commit()
+    for day in _days(OPENS + timedelta(days=1), CLOSES):
+        run_on(mail_app, day)
+    assert [m.step for m in messages_of(session, month_1)] == [0]
+    assert len(smtp.handler.to(clinic.email)) == 1
+
+
+def test_not_done_stops_the_ladder_and_cancels_what_was_due(mail_app, smtp, session, clinic,
+                                                            month_1):
+    run_on(mail_app, OPENS)
+    with at(date(2026, 2, 10), 6):  # before the day's run: reminder 1 planned, not sent
+        from clinic.selfreport.planning import plan_self_report
+        plan_self_report(session, today=date(2026, 2, 10))
+        session.commit()
+        mark_not_done(session, assessment=month_1, reason="patient in hospital", actor_id=None)
+        session.commit()
+    for day in _days(date(2026, 2, 10), CLOSES):
+        run_on(mail_app, day)
+    rows = messages_of(session, month_1)
+    assert [(m.step, m.state) for m in rows] == [(0, "sent"), (1, "cancelled")]
+    assert rows[1].note == "follow-up not done"
+    assert len(smtp.handler.to(clinic.email)) == 1
+
+
+def test_withdrawal_stops_every_ladder_of_the_patient(mail_app, smtp, session, clinic,
+                                                      month_1):
+    run_on(mail_app, OPENS)
+    enrollment = session.exec(select(Enrollment).where(
+        Enrollment.patient_id == clinic.patient.id)).one()
+    with at(OPENS, 12):
+        withdraw(session, enrollment=enrollment, reason="moved away", actor_id=None)
+        session.commit()
+    for day in _days(OPENS + timedelta(days=1), date(2026, 8, 20)):
+        run_on(mail_app, day)
+    assert len(smtp.handler.to(clinic.email)) == 1
+    month_3 = assessment_at(session, clinic.patient, "month_3")
+    assert messages_of(session, month_3) == []
+
+
+def test_withdrawn_consent_stops_the_ladder_and_the_link(mail_app, smtp, session, clinic,
+                                                         month_1, client):
+    run_on(mail_app, OPENS)
+    [token] = links(smtp, clinic.email)
+    identity = session.exec(select(PatientIdentity).where(
+        PatientIdentity.patient_id == clinic.patient.id)).one()
+    with at(OPENS, 12):
+        update_identity(session, patient=clinic.patient, read_version=identity.version,
+                        reason="patient asked to stop the e-mails",
+                        data=IdentityInput(name=identity.name, email=identity.email,
+                                           phone=identity.phone, self_report_consent=False,
+                                           birth_date=identity.birth_date))
+        session.commit()
+        assert client.get(f"/r/{token}").status_code == 410
+    for day in _days(OPENS + timedelta(days=1), CLOSES):
+        run_on(mail_app, day)
+    assert len(smtp.handler.to(clinic.email)) == 1
+
+
+def test_nothing_goes_out_after_the_window_closes(mail_app, smtp, session, clinic, month_1,
+                                                  client):
+    """A run missed for days: on the day after the close, the late steps are not sent."""
+    run_on(mail_app, OPENS)
+    [token] = links(smtp, clinic.email)
+    report = run_on(mail_app, CLOSES + timedelta(days=1))
+    assert report.sent == 0
+    assert [m.step for m in messages_of(session, month_1)] == [0]
+    with at(CLOSES + timedelta(days=1), 9):
+        page = client.get(f"/r/{token}")
+    assert page.status_code == 410 and "closed" in page.get_data(as_text=True)
+
+
+def test_a_moved_procedure_moves_the_ladder(mail_app, smtp, session, clinic, month_1):
+    procedure = session.exec(select(Procedure).where(
+        Procedure.patient_id == clinic.patient.id)).one()
+    with at(date(2026, 1, 20), 9):
+        move_procedure(session, patient=clinic.patient, procedure=procedure,
+                       performed_at=datetime(2026, 1, 25, 9, 30, tzinfo=UTC),
+                       timezone="Europe/Berlin")
+        session.commit()
+    for day in _days(OPENS, date(2026, 2, 17)):
+        run_on(mail_app, day)
+    session.refresh(month_1)
+    assert month_1.window_open == date(2026, 2, 17)
+    assert [(m.step, m.send_on) for m in messages_of(session, month_1)] == [
+        (0, date(2026, 2, 17))]
+
+
+def test_a_late_move_cancels_a_step_not_sent_and_plans_it_again(mail_app, smtp, session,
+                                                                 clinic, month_1):
+    from clinic.selfreport.planning import plan_self_report
+
+    with at(OPENS, 6):
+        plan_self_report(session, today=OPENS)  # the invitation row exists, not sent
+        session.commit()
+        procedure = session.exec(select(Procedure).where(
+            Procedure.patient_id == clinic.patient.id)).one()
+        move_procedure(session, patient=clinic.patient, procedure=procedure,
+                       performed_at=datetime(2026, 1, 18, 9, 30, tzinfo=UTC),
+                       timezone="Europe/Berlin")
+        session.commit()
+    [row] = messages_of(session, month_1)
+    assert (row.state, row.note) == ("cancelled", "window not open yet (re-planned)")
+    run_on(mail_app, OPENS)
+    assert smtp.handler.to(clinic.email) == []
+    run_on(mail_app, date(2026, 2, 10))
+    [row] = messages_of(session, month_1)
+    assert (row.state, row.send_on, row.attempts) == ("sent", date(2026, 2, 10), 1)
+
+
+def test_a_refused_address_is_not_retried_and_the_nurse_is_told_to_call(
+        mail_app, smtp, session, clinic, month_1):
+    smtp.handler.refuse_rcpt[clinic.email] = "550 5.1.1 No such user"
+    run_on(mail_app, OPENS)
+    [row] = messages_of(session, month_1)
+    assert row.state == "failed" and "550" in (row.last_error or "")
+    assert row.token_hash is not None  # stored before sending, as for every message
+    notes = worklist_notes(session, [month_1.id], OPENS)
+    assert notes[month_1.id] == ("Link e-mail not delivered: call the patient", True)
+
+
+def test_the_worklist_says_waiting_then_call(mail_app, smtp, session, clinic, month_1):
+    run_on(mail_app, OPENS)
+    note, call = worklist_notes(session, [month_1.id], date(2026, 2, 8))[month_1.id]
+    assert note == "Link sent 2026-02-07; not opened yet (call from 2026-02-17)" and not call
+    assert worklist_notes(session, [month_1.id], date(2026, 2, 17))[month_1.id] == (
+        "No answer to the link: call the patient", True)
+
+
+def test_the_token_is_stored_only_as_its_hash(mail_app, smtp, session, clinic, month_1,
+                                              client):
+    """No column of any table holds the token in clear, after sending and using it."""
+    run_on(mail_app, OPENS)
+    [token] = links(smtp, clinic.email)
+    with at(OPENS, 9):
+        client.get(f"/r/{token}")
+        client.post(f"/r/{token}/q/1", data={"answer": "4", "action": "next"})
+    from sqlalchemy import String, Text
+    from sqlmodel import SQLModel
+
+    connection = session.connection()
+    for table in SQLModel.metadata.sorted_tables:
+        texts = [c for c in table.columns if isinstance(c.type, String | Text)
+                 or c.type.__class__.__name__ == "JSON"]
+        for column in texts:
+            values = connection.execute(select(column)).scalars().all()
+            assert not any(token in str(v) for v in values if v is not None), (
+                table.name, column.name)
+    assert session.exec(select(SelfReportMessage.token_hash)).one() is not None
+
+
+def test_two_runs_at_once_send_each_message_once(mail_app, smtp, session, clinic, month_1):
+    import threading
+
+    reports = []
+
+    def one() -> None:
+        with at(OPENS):
+            reports.append(run_once(mail_app))
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(smtp.handler.to(clinic.email)) == 1
+    assert [(m.step, m.state, m.attempts) for m in messages_of(session, month_1)] == [
+        (0, "sent", 1)]
+    assert len(session.exec(select(DeliveryAttempt).where(
+        DeliveryAttempt.channel == "self_report")).all()) == 1

@@ -1,0 +1,246 @@
+"""The patient's pages without a browser: the whole path, resuming, the clear pages for
+links that do not work, the date-of-birth check with its lock, no cookie, no leak."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import urllib.request
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import Session, select
+from werkzeug.serving import make_server
+
+from clinic.models import Assessment, SelfReport, SelfReportEvent
+from clinic.selfreport.tokens import new_token
+from tests.selfreport.conftest import OPENS, at, build, links, run_on
+
+
+@pytest.fixture
+def token(mail_app, smtp, clinic) -> str:
+    run_on(mail_app, OPENS)
+    [found] = links(smtp, clinic.email)
+    return found
+
+
+def _answer_all(client, token: str, upto: int = 12) -> None:
+    client.post(f"/r/{token}/q/1", data={"answer": "6", "action": "next"})
+    for n in range(2, min(upto, 11) + 1):
+        client.post(f"/r/{token}/q/{n}", data={"answer": "2", "action": "next"})
+    if upto >= 12:
+        client.post(f"/r/{token}/q/12", data={"answer": "very_satisfied", "action": "next"})
+
+
+def test_the_patient_answers_reviews_and_sends(client, session, month_1, token):
+    with at(OPENS, 19):
+        start = client.get(f"/r/{token}")
+        text = start.get_data(as_text=True)
+        assert start.status_code == 200 and "Hello Test," in text
+        assert "12 short questions" in text and "Set-Cookie" not in start.headers
+        assert start.headers["Cache-Control"] == "no-store"
+        assert start.headers["Referrer-Policy"] == "no-referrer"
+        question = client.get(f"/r/{token}/q/2").get_data(as_text=True)
+        assert "Question 2 of 12" in question and "I have no pain at the moment." in question
+        _answer_all(client, token)
+        review = client.get(f"/r/{token}/review").get_data(as_text=True)
+        assert "Very satisfied" in review and "The pain is moderate at the moment." in review
+        sent = client.post(f"/r/{token}/review")
+        assert sent.status_code == 302 and sent.location.endswith(f"/r/{token}/thanks")
+        assert "Thank you" in client.get(f"/r/{token}/thanks").get_data(as_text=True)
+        again = client.get(f"/r/{token}")
+        assert again.status_code == 410 and "We already have your answers" in again.get_data(
+            as_text=True)
+    session.refresh(month_1)
+    assert (month_1.state, month_1.mode, month_1.visit_on) == ("completed", "self_report",
+                                                               OPENS)
+    assert month_1.completed_by_id is None and month_1.missing_reason is None
+
+
+def test_answers_are_kept_when_the_link_is_opened_again(client, session, month_1, token):
+    with at(OPENS, 19):
+        _answer_all(client, token, upto=4)
+        resumed = client.get(f"/r/{token}").get_data(as_text=True)
+        assert "You have answered 4 of 12 questions" in resumed
+        assert f"/r/{token}/q/5" in resumed  # continue where it stopped
+        assert 'value="2" checked' in client.get(f"/r/{token}/q/3").get_data(as_text=True)
+    report = session.exec(select(SelfReport).where(SelfReport.assessment_id == month_1.id)).one()
+    assert len(report.answers) == 4 and report.submitted_at is None
+    session.refresh(month_1)
+    assert month_1.state == "pending"  # partial answers are never a completed visit
+
+
+def test_back_and_skip_and_an_invalid_answer(client, session, month_1, token):
+    with at(OPENS, 19):
+        wrong = client.post(f"/r/{token}/q/1", data={"answer": "12", "action": "next"})
+        assert wrong.status_code == 422
+        assert "Please enter a number from 0 to 10" in wrong.get_data(as_text=True)
+        assert client.post(f"/r/{token}/q/2", data={"action": "skip"}).location.endswith("/q/3")
+        assert client.post(f"/r/{token}/q/3", data={"action": "back"}).location.endswith("/q/2")
+        none_chosen = client.post(f"/r/{token}/q/4", data={"action": "next"})
+        assert none_chosen.status_code == 422
+        nothing = client.post(f"/r/{token}/review")
+        assert nothing.status_code == 422 and "at least one question" in nothing.get_data(
+            as_text=True)
+        client.post(f"/r/{token}/q/1", data={"answer": "3", "action": "next"})
+        assert client.post(f"/r/{token}/review").status_code == 302
+    session.refresh(month_1)
+    assert month_1.missing_reason == "not answered by the patient (self-report by link)"
+
+
+def test_a_nurse_recording_the_visit_first_ends_the_link(client, session, clinic, month_1,
+                                                         token):
+    from clinic.followup.service import record_follow_up
+
+    with at(OPENS, 19):
+        _answer_all(client, token, upto=3)
+        record_follow_up(session, assessment=month_1, entries={"vas": 2}, mode="phone",
+                         actor_id=clinic.nurse.id)
+        session.commit()
+        late = client.post(f"/r/{token}/review")
+        assert late.status_code == 410
+    session.refresh(month_1)
+    assert month_1.mode == "phone"
+
+
+@pytest.mark.parametrize("path", ["", "/q/1", "/review", "/check", "/thanks"])
+def test_forged_links_get_a_clear_page_and_a_way_to_reach_the_clinic(client, path):
+    for forged in (new_token(), "short", "A" * 200, "%00", "..%2F..%2Fetc", "é" * 32):
+        page = client.get(f"/r/{forged}{path}")
+        assert page.status_code in (302, 404), (forged, path)
+        if page.status_code == 404:
+            assert "This link does not work" in page.get_data(as_text=True)
+            assert "Please call your clinic" in page.get_data(as_text=True)
+    assert client.post(f"/r/{new_token()}/review").status_code == 404
+
+
+def test_a_link_before_its_window_says_when_it_opens(mail_app, smtp, session, client, clinic):
+    run_on(mail_app, OPENS)
+    [token] = links(smtp, clinic.email)
+    month_1 = session.exec(select(Assessment).where(Assessment.id == session.exec(
+        select(Assessment.id).where(Assessment.patient_id == clinic.patient.id)
+        .order_by(Assessment.target_date)).all()[3])).one()
+    month_1.window_open = OPENS + timedelta(days=2)  # as after a procedure moved later
+    session.add(month_1)
+    session.commit()
+    with at(OPENS, 10):
+        page = client.get(f"/r/{token}")
+    assert page.status_code == 403 and "2026-02-09" in page.get_data(as_text=True)
+
+
+@pytest.mark.slow
+def test_ten_thousand_random_tokens_find_nothing(client, token):
+    with at(OPENS, 10):
+        for _ in range(10_000):
+            guess = secrets.token_urlsafe(24)
+            assert client.get(f"/r/{guess}").status_code == 404
+        assert client.get(f"/r/{token}").status_code == 200  # the real one still works
+
+
+def test_the_spanish_patient_reads_spanish(mail_app, smtp, session, client):
+    with at(date(2026, 1, 12), 10):
+        spanish = build(session, language="es")
+    run_on(mail_app, OPENS)
+    [mail] = smtp.handler.to(spanish.email)
+    assert mail["Subject"] == "Su cuestionario de seguimiento (1 mes después del tratamiento)"
+    token = links(smtp, spanish.email)[0]
+    with at(OPENS, 10):
+        page = client.get(f"/r/{token}/q/2").get_data(as_text=True)
+    assert '<html lang="es">' in page and "Ahora mismo no tengo dolor." in page
+
+
+def test_the_birth_year_check_locks_after_five_wrong_tries(mail_app, smtp, session, client):
+    with at(date(2026, 1, 12), 10):
+        checked = build(session, second_factor="birth_year", birth_date=date(1961, 5, 4))
+    run_on(mail_app, OPENS)
+    [token] = links(smtp, checked.email)
+    with at(OPENS, 10):
+        assert client.get(f"/r/{token}/q/1").location.endswith(f"/r/{token}/check")
+        for left in (4, 3, 2, 1):
+            wrong = client.post(f"/r/{token}/check", data={"year": "1962"})
+            assert wrong.status_code == 422
+            assert f"You can try {left} more times" in wrong.get_data(as_text=True)
+        locked = client.post(f"/r/{token}/check", data={"year": "1962"})
+        assert locked.status_code == 429 and "Too many tries" in locked.get_data(as_text=True)
+        right_but_locked = client.post(f"/r/{token}/check", data={"year": "1961"})
+        assert right_but_locked.status_code == 429
+    with at(OPENS, 11):  # 15 minutes later it opens again
+        passed = client.post(f"/r/{token}/check", data={"year": "1961"})
+        assert passed.status_code == 302
+        assert "clinic_self_report=" in passed.headers["Set-Cookie"]
+        assert "Path=/r/" in passed.headers["Set-Cookie"]
+        assert client.get(f"/r/{token}/q/1").status_code == 200
+    kinds = [e.kind for e in session.exec(select(SelfReportEvent).order_by(SelfReportEvent.id))]
+    assert kinds.count("check_failed") == 5 and kinds.count("locked") == 1
+
+
+def test_no_patient_is_invited_without_the_date_of_birth_the_check_needs(mail_app, smtp,
+                                                                         session):
+    with at(date(2026, 1, 12), 10):
+        unknown = build(session, second_factor="birth_date", birth_date=None)
+    run_on(mail_app, OPENS)
+    assert smtp.handler.to(unknown.email) == []
+
+
+def test_the_token_never_reaches_the_access_log(app, mail_app, smtp, clinic, caplog):
+    run_on(mail_app, OPENS)
+    [token] = links(smtp, clinic.email)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with caplog.at_level(logging.INFO, logger="werkzeug"), at(OPENS, 10):
+            for path in ("", "/q/1", "/review"):
+                with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/r/{token}{path}"):
+                    pass
+    finally:
+        server.shutdown()
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert len(lines) >= 3 and any("/r/[link]" in line for line in lines)
+    assert not any(token in line for line in lines)
+    assert token not in caplog.text
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(number=st.integers(min_value=-3, max_value=20),
+       answer=st.one_of(st.text(max_size=60), st.sampled_from(["4", "skip", "very_satisfied",
+                                                               "5", "10.0", "1e308"])),
+       action=st.sampled_from(["next", "back", "skip", "", "x" * 50]))
+def test_fuzzed_answers_never_fail_and_only_valid_answers_are_kept(client, session, month_1,
+                                                                   token, number, answer,
+                                                                   action):
+    with at(OPENS, 10):
+        response = client.post(f"/r/{token}/q/{number}",
+                               data={"answer": answer, "action": action})
+    assert response.status_code in (200, 302, 404, 422), response.status_code
+    report = session.exec(select(SelfReport).where(SelfReport.assessment_id == month_1.id)).first()
+    if report is not None:
+        session.refresh(report)
+        for key, value in report.answers.items():
+            assert value == "skip" or (key == "vas" and 0 <= float(value) <= 10) or (
+                key.startswith("odi.") and value in "012345") or value in (
+                "very_unsatisfied", "unsatisfied", "satisfied", "very_satisfied")
+
+
+def test_staff_see_what_was_sent_opened_and_started(client, session, clinic, month_1, token,
+                                                    app):
+    from tests.factories import PASSWORD
+
+    with at(OPENS, 19):
+        _answer_all(client, token, upto=2)
+    staff = app.test_client()
+    with at(OPENS, 20):
+        staff.post("/login", data={"email": clinic.nurse.email, "password": PASSWORD})
+        page = staff.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+        assert "Self-report: started" in page and "Invitation: sent 2026-02-07" in page
+        assert "link opened 2026-02-07" in page and "Reminder 1: planned 2026-02-10" in page
+        worklist = staff.get("/worklist").get_data(as_text=True)
+        assert "Link sent 2026-02-07; started (call from 2026-02-17)" in worklist
+        board = staff.get(f"/studies/{clinic.study.code}/self-report")
+        assert board.status_code == 200
+        text = board.get_data(as_text=True)
+        assert "Completed by the patient" in text and "invitation: sent: 1" in text
