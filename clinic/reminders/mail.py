@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 import select
 import smtplib
+import socket
 import ssl
 from contextlib import suppress
 from dataclasses import dataclass
@@ -131,7 +132,12 @@ class PhasedSMTP(smtplib.SMTP):
         connect before the phase could be tracked)."""
         self.phase = Phase.CONNECT
         self._host = host
-        return super().connect(host, port, source_address)
+        greeting = super().connect(host, port, source_address)
+        # The message and its final dot are two writes before a read: without NODELAY,
+        # Nagle's algorithm holds the dot until the server's delayed ACK (~40 ms each).
+        if self.sock is not None and self.sock.family in (socket.AF_INET, socket.AF_INET6):
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return greeting
 
     def data(self, msg: bytes | str) -> tuple[int, bytes]:
         assert isinstance(msg, bytes)

@@ -84,7 +84,8 @@ def why_not(facts: _Facts | None, today: date | None) -> str | None:
 
 
 def reconcile_reminders(session: Session, assessment_ids: Iterable[int | None], *,
-                        today: date | None = None, days_before: int | None = None) -> int:
+                        today: date | None = None, days_before: int | None = None,
+                        self_report: bool = True) -> int:
     """Bring the reminder rows of these assessments in line with the schedule.
 
     ``today`` defaults to the clinic's day (no past-date check outside an app).
@@ -109,6 +110,8 @@ def reconcile_reminders(session: Session, assessment_ids: Iterable[int | None], 
         for assessment_id in chunk:
             changed += _reconcile_one(session, assessment_id, facts.get(assessment_id),
                                       rows.get(assessment_id), today, lead)
+    if not self_report:  # the daily run plans self-report on its own
+        return changed
     return changed + reconcile_self_report(session, ids, today=today or utcnow().date(),
                                            specs=specs)
 
@@ -179,7 +182,7 @@ def plan_patient_reminders(session: Session, *, today: date, days_before: int) -
     planned = session.exec(select(Reminder.assessment_id).where(
         Reminder.state == "pending")).all()
     return reconcile_reminders(session, [*upcoming, *planned], today=today,
-                               days_before=days_before)
+                               days_before=days_before, self_report=False)
 
 
 def due_counts_by_site(session: Session, today: date) -> dict[int, int]:

@@ -44,17 +44,20 @@ def ladder_email(session: Session, message: SelfReportMessage, *, domain: str,
     if spec is None:
         return "the study does not use self-report"
     w = wording(identity.language)
+    first = session.exec(select(SelfReportMessage.id).where(
+        SelfReportMessage.assessment_id == message.assessment_id,
+        SelfReportMessage.state == "sent")).first() is None
     token = new_token()
     label = w.interval(timepoint.offset_days, timepoint.label)
     count = minutes(screens(measures_for_patient(session, assessment), w))
-    lead = (w.email("invitation", label=label, minutes=count) if message.step == 0
+    lead = (w.email("invitation", label=label, minutes=count) if first
             else w.email("reminder"))
     name = first_name(identity.name)
     lines = [w.email("greeting", first_name=name) if name else "",
              "", lead, "", f"{public_url}/r/{token}", "",
              w.email("closes", date=assessment.window_close.isoformat()),
              w.email("stop"), "", w.email("signature")]
-    subject = (w.email("invitation_subject", label=label) if message.step == 0
+    subject = (w.email("invitation_subject", label=label) if first
                else w.email("reminder_subject"))
     out = Outgoing(to=identity.email.strip(), subject=subject,  # type: ignore[union-attr]
                    body="\n".join(lines).lstrip("\n") + "\n",

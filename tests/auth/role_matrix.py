@@ -42,6 +42,10 @@ EXPECTED.update({
     "followup.entry": STAFF, "followup.not_done": STAFF, "followup.edit": STAFF,
     "followup.reopen": STAFF,
     "sheets.index": STAFF, "sheets.blank": STAFF, "sheets.filled": STAFF,
+    # the patients' own pages: the link is the credential (clinic.web.selfreport)
+    **{f"selfreport.{name}": "public" for name in (
+        "start", "check", "question", "review", "thanks")},
+    "self_report.index": "any_user",
     "procedures.new": _PROCEDURES,
     "patients.index": "any_user", "patients.show": "any_user", "patients.edit": ALL,
     "grid.index": "any_user",

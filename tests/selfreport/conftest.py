@@ -70,9 +70,9 @@ def run_on(app: Flask, day: date) -> RunReport:
         return run_once(app)
 
 
-def links(smtp: SmtpServer, address: str) -> list[str]:
+def links(server: SmtpServer, address: str) -> list[str]:
     return [LINK.search(m.get_content()).group(1)  # type: ignore[union-attr]
-            for m in smtp.handler.to(address)]
+            for m in server.handler.to(address)]
 
 
 def messages_of(session: Session, assessment: Assessment) -> list[SelfReportMessage]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from clinic.enrollment.inputs import IdentityInput
 from clinic.enrollment.service import withdraw
@@ -237,3 +237,26 @@ def test_two_runs_at_once_send_each_message_once(mail_app, smtp, session, clinic
         (0, "sent", 1)]
     assert len(session.exec(select(DeliveryAttempt).where(
         DeliveryAttempt.channel == "self_report")).all()) == 1
+
+
+def test_a_first_run_late_in_the_window_sends_one_invitation_not_every_missed_step(
+        mail_app, smtp, session, clinic, month_1):
+    run_on(mail_app, date(2026, 2, 15))  # days 0, 3 and 7 of the ladder have all passed
+    [mail] = smtp.handler.to(clinic.email)
+    assert mail["Subject"].startswith("Your follow-up questionnaire")  # worded as the first
+    assert [(m.step, m.state) for m in messages_of(session, month_1)] == [(2, "sent")]
+    run_on(mail_app, date(2026, 2, 16))
+    assert len(smtp.handler.to(clinic.email)) == 1
+
+
+def test_a_step_left_unsent_is_superseded_by_the_next_one(mail_app, smtp, session, clinic,
+                                                          month_1):
+    from clinic.selfreport.planning import plan_self_report
+
+    with at(date(2026, 2, 10), 6):
+        plan_self_report(session, today=date(2026, 2, 10))  # step 1 planned, mail server down
+        session.commit()
+    run_on(mail_app, date(2026, 2, 14))
+    rows = messages_of(session, month_1)
+    assert [(m.step, m.state, m.note) for m in rows] == [
+        (1, "cancelled", "superseded by a later step"), (2, "sent", None)]

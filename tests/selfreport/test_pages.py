@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlmodel import Session, select
+from sqlmodel import select
 from werkzeug.serving import make_server
 
 from clinic.models import Assessment, SelfReport, SelfReportEvent
