@@ -106,11 +106,13 @@ def visit_screens(session: Session, link: Link) -> list[Screen]:
 def report_of(session: Session, link: Link) -> SelfReport:
     """The visit's self-report row (created on first use; two tabs create one)."""
     assert link.assessment is not None
-    insert_ignore(session, SelfReport, {"assessment_id": link.assessment.id, "answers": {},
-                                        "failed_checks": 0, "version": 1},
-                  ("assessment_id",))
-    report = session.exec(select(SelfReport).where(
-        SelfReport.assessment_id == link.assessment.id)).one()
+    query = select(SelfReport).where(SelfReport.assessment_id == link.assessment.id)
+    report = session.exec(query).first()
+    if report is None:
+        insert_ignore(session, SelfReport, {"assessment_id": link.assessment.id, "answers": {},
+                                            "failed_checks": 0, "version": 1},
+                      ("assessment_id",))
+        report = session.exec(query).one()
     session.refresh(report)
     return report
 

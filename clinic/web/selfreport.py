@@ -106,6 +106,7 @@ def start(token: str) -> Any:
         return instead
     session = get_session()
     report = service.report_of(session, link)
+    session.commit()
     all_screens = service.visit_screens(session, link)
     answered, total = service.progress(all_screens, report.answers or {})
     assert link.timepoint is not None and link.identity is not None

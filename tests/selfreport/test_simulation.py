@@ -1,4 +1,4 @@
-"""1,000 patients × 5 follow-ups, day by day for seven months against a real SMTP server:
+"""Hundreds of patients × 5 follow-ups (1,000 with SIM_PATIENTS=1000), day by day for seven months against a real SMTP server:
 the ladder sends exactly what it should and nothing after completion, not done,
 withdrawal, withdrawn consent or the window's close.
 
@@ -14,6 +14,7 @@ event).
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -47,7 +48,9 @@ from clinic.studies.setup import create_study
 from tests.factories import make_patient, make_procedure, make_site, make_user
 from tests.selfreport.conftest import BERLIN, LINK
 
-PATIENTS = int(__import__("os").environ.get("SIM_PATIENTS", "1000"))
+# 1,000 patients take about 4 (SQLite) and 6 (PostgreSQL) minutes here: run that with
+# SIM_PATIENTS=1000; the suite runs 300 to stay within its time on two cores.
+PATIENTS = int(os.environ.get("SIM_PATIENTS", "300"))
 FIRST = date(2026, 1, 5)
 PROCEDURE_DAYS = 6  # procedures spread over this many days
 SPEC = LadderSpec((0, 3, 7), 10)
@@ -135,7 +138,7 @@ def _fast_commits(app) -> None:  # noqa: ANN001
 
 
 @pytest.mark.slow
-def test_a_thousand_patients_get_exactly_their_ladder(mail_app, smtp, session):
+def test_every_patient_gets_exactly_their_ladder(mail_app, smtp, session):
     _fast_commits(mail_app)
     session.close()
     rng = np.random.default_rng(20261203)
