@@ -1,6 +1,6 @@
-"""Hundreds of patients × 5 follow-ups (1,000 with SIM_PATIENTS=1000), day by day for seven months against a real SMTP server:
-the ladder sends exactly what it should and nothing after completion, not done,
-withdrawal, withdrawn consent or the window's close.
+"""Hundreds of patients × 5 follow-ups (1,000 with SIM_PATIENTS=1000), day by day for
+seven months against a real SMTP server: the ladder sends exactly what it should and
+nothing after completion, not done, withdrawal, withdrawn consent or the window's close.
 
 Each visit draws (seeded) how it ends: the patient answers by the link on a day of its
 window, a nurse records it, it is marked not done, or nothing happens; some patients
