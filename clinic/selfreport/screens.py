@@ -10,6 +10,7 @@ or ``SKIPPED``; :func:`entries` turns them into what the follow-up service score
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ SKIPPED = "skip"
 PATIENT_KINDS = frozenset({InstrumentKind.SCALE, InstrumentKind.SECTIONS,
                            InstrumentKind.LIKERT})
 MAX_ANSWER_LENGTH = 40
+PAIN_NUMBER = re.compile(r"\d{1,2}(?:[.,]\d)?")  # 0 to 10, at most one decimal
 
 
 @dataclass(frozen=True)
@@ -70,13 +72,12 @@ def parse_answer(screen: Screen, raw: str | None) -> str | None:
     if text == SKIPPED:
         return SKIPPED
     if screen.kind == "pain":
-        try:
-            value = float(text.replace(",", "."))
-        except ValueError:
-            return None
+        if not PAIN_NUMBER.fullmatch(text):
+            return None  # "1e1", "2.25": not changed silently, asked again
+        value = float(text.replace(",", "."))
         if not math.isfinite(value) or not 0 <= value <= 10:
             return None
-        return f"{round(value, 1):g}"
+        return f"{value:g}"
     return text if text in {value for value, _ in screen.options} else None
 
 
@@ -114,12 +115,12 @@ def entries(all_screens: list[Screen], answers: Mapping[str, str]) -> dict[str, 
     return out
 
 
-def shown_answer(screen: Screen, value: str | None) -> str | None:
+def shown_answer(screen: Screen, value: str | None, w: Wording | None = None) -> str | None:
     """The answer as the patient chose it (the statement, not its number)."""
     if value is None or value == SKIPPED:
         return None
     if screen.kind == "pain":
-        return value
+        return w.number(value) if w is not None else value
     return dict(screen.options).get(value)
 
 

@@ -4,8 +4,8 @@ study (the completion dashboard). Reads only."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from clinic.models import (
     Assessment,
     Patient,
+    PatientIdentity,
     SelfReport,
     SelfReportEvent,
     SelfReportMessage,
@@ -32,10 +33,11 @@ class SentMessage:
     opened_at: datetime | None
     note: str | None
     last_error: str | None
+    name: str | None = None  # as sent: "invitation", "reminder 1" (see _label)
 
     @property
     def label(self) -> str:
-        return step_label(self.step)
+        return self.name or f"{step_label(self.step)} (not sent)"
 
 
 @dataclass
@@ -78,6 +80,10 @@ def visit_links(session: Session, assessments: Sequence[Assessment],
     out = {i: VisitLink(i) for i in ids}
     if not ids:
         return out
+    consenting = set(session.exec(
+        select(PatientIdentity.patient_id).where(
+            col(PatientIdentity.patient_id).in_({a.patient_id for a in assessments}),
+            col(PatientIdentity.self_report_consent).is_(True))).all())
     for m in session.exec(select(SelfReportMessage).where(
             col(SelfReportMessage.assessment_id).in_(ids)).order_by(SelfReportMessage.step)):
         out[m.assessment_id].messages.append(SentMessage(
@@ -94,13 +100,37 @@ def visit_links(session: Session, assessments: Sequence[Assessment],
             .group_by(SelfReportEvent.assessment_id)).all():
         out[assessment_id].wrong_birth_dates = int(n)
     for a in assessments:
-        if a.id in out and a.state == "pending":
-            spec = specs[study_of[a.id]]
-            have = {m.step for m in out[a.id].messages}
-            out[a.id].planned = [(s, d) for s, d in ladder(a.window_open, a.window_close, spec)
-                                 if s not in have and d >= today]
-            out[a.id].call_from = call_on(a.window_open, a.window_close, spec)
+        link = out.get(a.id)  # type: ignore[arg-type]
+        if link is None or a.state != "pending" or a.patient_id not in consenting:
+            continue  # no ladder runs for a patient who did not consent
+        spec = specs[study_of[a.id]]  # type: ignore[index]
+        have = {m.step for m in link.messages}
+        last = max(have, default=-1)
+        link.planned = [(s, d) for s, d in ladder(a.window_open, a.window_close, spec)
+                        if s > last and d >= today]
+        link.call_from = _call_from(a, spec, link)
+    _label(out)
     return out
+
+
+def _call_from(a: Assessment, spec: LadderSpec, link: VisitLink) -> date | None:
+    """The protocol's call day, but never sooner than 3 days after the first e-mail (a
+    link first sent late in the window), and at the latest on the window's last day."""
+    day = call_on(a.window_open, a.window_close, spec)
+    sent = [m.sent_at.date() for m in link.messages if m.sent_at]
+    if day is None or not sent:
+        return day
+    return min(max(day, min(sent) + timedelta(days=3)), a.window_close)
+
+
+def _label(links: dict[int, VisitLink]) -> None:
+    """Name the e-mails as the patient got them: the first sent is the invitation."""
+    for link in links.values():
+        n = 0
+        for i, m in enumerate(link.messages):
+            if m.state == "sent":
+                link.messages[i] = replace(m, name="invitation" if n == 0 else f"reminder {n}")
+                n += 1
 
 
 # -- the completion dashboard -----------------------------------------------------------
@@ -163,19 +193,23 @@ def totals(rows: list[DashboardRow]) -> dict[str, int]:
     return {name: sum(r.counts[name] for r in rows) for name in COLUMNS}
 
 
+MESSAGE_STATES = {"sent": "sent", "failed": "not delivered", "unknown": "delivery unknown",
+                  "pending": "waiting to be sent", "sending": "being sent",
+                  "cancelled": "not sent (visit recorded, stopped or re-planned)"}
+
+
 def channel_counts(session: Session, study_id: int, site_id: int | None = None
                    ) -> dict[str, int]:
-    """Messages by ladder step and state (the channel is e-mail)."""
-    query = (select(SelfReportMessage.step, SelfReportMessage.state,
-                    func.count(col(SelfReportMessage.id)))
+    """E-mails by what became of them (the channel is e-mail)."""
+    query = (select(SelfReportMessage.state, func.count(col(SelfReportMessage.id)))
              .join(Assessment, col(Assessment.id) == SelfReportMessage.assessment_id)
              .join(Patient, col(Patient.id) == Assessment.patient_id)
              .where(Patient.study_id == study_id)
-             .group_by(SelfReportMessage.step, SelfReportMessage.state))
+             .group_by(SelfReportMessage.state))
     if site_id is not None:
         query = query.where(Patient.site_id == site_id)
-    return {f"{step_label(int(step))}: {state}": int(n)
-            for step, state, n in session.exec(query).all()}
+    return {MESSAGE_STATES.get(state, state): int(n)
+            for state, n in session.exec(query).all()}
 
 
 def worklist_notes(session: Session, assessment_ids: Sequence[int],

@@ -42,10 +42,17 @@ class Wording:
         return self.text("questions", instrument)
 
     def section(self, instrument: str, section: str) -> SectionWording | None:
-        own = self.data.get("sections", {}).get(instrument, {}).get(section)
-        if own is not None:
+        own = self.data.get("sections", {}).get(instrument, {}).get(section, {})
+        base = wording_of(instrument, section) if self.code == DEFAULT_LANGUAGE else None
+        if "statements" in own:
             return SectionWording(str(own["question"]), tuple(own["statements"]))  # type: ignore[arg-type]
-        return wording_of(instrument, section) if self.code == DEFAULT_LANGUAGE else None
+        if base is not None and "question" in own:  # the patient's own title only
+            return SectionWording(str(own["question"]), base.statements)
+        return base
+
+    def number(self, text: str) -> str:
+        """'6.5' as the patient writes it ('6,5' in Spanish)."""
+        return text.replace(".", str(self.data["meta"].get("decimal", ".")))
 
     def interval(self, days: int, label: str) -> str:
         """'1 month', '2 semanas': the time since treatment, in this language."""

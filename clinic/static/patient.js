@@ -7,9 +7,16 @@
   slider.hidden = false;
   var label = document.querySelector(".slider-label");
   if (label) { label.hidden = false; }
-  slider.addEventListener("input", function () { field.value = slider.value; });
+  if (field.value === "") { slider.classList.add("untouched"); }
+  slider.addEventListener("input", function () {
+    slider.classList.remove("untouched");
+    field.value = slider.value;
+  });
   field.addEventListener("input", function () {
     var value = parseFloat(field.value.replace(",", "."));
-    if (!isNaN(value) && value >= 0 && value <= 10) { slider.value = value; }
+    if (!isNaN(value) && value >= 0 && value <= 10) {
+      slider.value = value;
+      slider.classList.remove("untouched");
+    }
   });
 })();

@@ -55,7 +55,9 @@ def _private(response: Response) -> Response:
 
 def link_not_found() -> str:
     """The page for any /r/ address that is not a link (also outside the routes)."""
-    link = service.Link("unknown")
+    parts = request.path.split("/")
+    known = service.resolve(get_session(), parts[2], _today()) if len(parts) > 2 else None
+    link = service.Link("unknown", identity=known.identity if known else None)
     return render_template("selfreport/closed.html", w=link.language, link=link,
                            contact=current_app.config.get("CLINIC_CONTACT")
                            or link.language.ui("contact_default"), opens_on=None)
@@ -184,6 +186,8 @@ def question(token: str, number: int) -> Any:
         if parsed is not None:
             service.save_answer(session, link, report, screen.key, parsed, utcnow())
             session.commit()
+        if parsed is not None and request.form.get("then") == "review" and action != "back":
+            return redirect(url_for("selfreport.review", token=token))
         if action == "back":
             target = number - 1
         elif parsed is None:
@@ -201,7 +205,8 @@ def question(token: str, number: int) -> Any:
             return redirect(url_for("selfreport.review", token=token))
     session.commit()
     return _page("question.html", link, status, token=token, screen=screen, number=number,
-                 total=len(all_screens), value=value, error=error)
+                 total=len(all_screens), value=value, error=error,
+                 back_to_review=request.values.get("then") == "review")
 
 
 @bp.route("/<token>/review", methods=["GET", "POST"])
@@ -226,7 +231,8 @@ def review(token: str) -> Any:
             session.rollback()
             return redirect(url_for("selfreport.start", token=token))
     answers = report.answers or {}
-    rows = [(i + 1, s, shown_answer(s, answers.get(s.key))) for i, s in enumerate(all_screens)]
+    rows = [(i + 1, s, shown_answer(s, answers.get(s.key), link.language))
+            for i, s in enumerate(all_screens)]
     session.commit()
     return _page("review.html", link, status, token=token, rows=rows, error=error)
 

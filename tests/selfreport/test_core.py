@@ -70,10 +70,11 @@ def test_the_patient_answers_pain_odi_and_satisfaction_but_not_medication():
 
 
 @pytest.mark.parametrize(("raw", "kept"), [("4", "4"), ("4,5", "4.5"), (" 10 ", "10"),
-                                           ("0", "0"), ("7.25", "7.2"), ("skip", SKIPPED),
+                                           ("0", "0"), ("7.25", None), ("skip", SKIPPED),
                                            ("11", None), ("-1", None), ("nan", None),
-                                           ("inf", None), ("", None), ("4e0", "4"),
-                                           ("x", None)])
+                                           ("inf", None), ("", None), ("4e0", None),
+                                           ("1e1", None), ("x", None), ("10.5", None),
+                                           ("05", "5"), ("4.", None)])
 def test_a_pain_answer_is_a_number_from_0_to_10(raw, kept):
     pain = screens(["vas"], wording("en"))[0]
     assert parse_answer(pain, raw) == kept
@@ -117,3 +118,10 @@ def test_the_time_since_treatment_is_said_in_the_patient_language():
         "1 día", "1 semana", "2 semanas", "1 mes", "3 meses", "6 meses"]
     assert wording("en").interval(30, "1 month") == "1 month"
     assert wording("xx").code == "en"
+    assert wording("es").number("6.5") == "6,5" and wording("en").number("6.5") == "6.5"
+
+
+def test_the_questionnaire_does_not_ask_pain_twice_in_the_same_words():
+    for code in LANGUAGES:
+        found = screens(["vas", "odi"], wording(code))
+        assert found[0].question != found[1].question, code

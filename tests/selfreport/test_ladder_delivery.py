@@ -184,7 +184,7 @@ def test_a_refused_address_is_not_retried_and_the_nurse_is_told_to_call(
     [row] = messages_of(session, month_1)
     assert row.state == "failed" and "550" in (row.last_error or "")
     assert row.token_hash is not None  # stored before sending, as for every message
-    notes = worklist_notes(session, [month_1.id], OPENS)
+    notes = worklist_notes(session, [month_1.id], OPENS)  # the call comes at once
     assert notes[month_1.id] == ("Link e-mail not delivered: call the patient", True)
 
 
@@ -260,3 +260,22 @@ def test_a_step_left_unsent_is_superseded_by_the_next_one(mail_app, smtp, sessio
     rows = messages_of(session, month_1)
     assert [(m.step, m.state, m.note) for m in rows] == [
         (1, "cancelled", "superseded by a later step"), (2, "sent", None)]
+
+
+def test_no_note_for_a_patient_who_did_not_consent(mail_app, smtp, session, clinic):
+    from tests.factories import make_patient, make_procedure
+
+    with at(date(2026, 1, 12), 10):
+        other, _ = make_patient(session, clinic.study, self_report=False)
+        make_procedure(session, other)
+        session.commit()
+    run_on(mail_app, OPENS)
+    visit = assessment_at(session, other, "month_1")
+    assert worklist_notes(session, [visit.id], date(2026, 2, 18)) == {}
+
+
+def test_a_link_first_sent_late_is_not_a_call_the_same_day(mail_app, smtp, session, clinic,
+                                                           month_1):
+    run_on(mail_app, date(2026, 2, 18))  # after the protocol's call day (02-17)
+    note, call = worklist_notes(session, [month_1.id], date(2026, 2, 18))[month_1.id]
+    assert not call and "call from 2026-02-21" in note  # 3 days, at most the last day

@@ -45,9 +45,15 @@ def test_the_patient_answers_reviews_and_sends(client, session, month_1, token):
         assert start.headers["Referrer-Policy"] == "no-referrer"
         question = client.get(f"/r/{token}/q/2").get_data(as_text=True)
         assert "Question 2 of 12" in question and "I have no pain at the moment." in question
+        assert "Pain intensity: which sentence fits you best right now?" in question
         _answer_all(client, token)
         review = client.get(f"/r/{token}/review").get_data(as_text=True)
         assert "Very satisfied" in review and "The pain is moderate at the moment." in review
+        change = client.get(f"/r/{token}/q/1?then=review").get_data(as_text=True)
+        assert "Save and go back to the review" in change
+        back = client.post(f"/r/{token}/q/1", data={"answer": "5,5", "then": "review"})
+        assert back.location.endswith(f"/r/{token}/review")
+        assert "5.5" in client.get(f"/r/{token}/review").get_data(as_text=True)
         sent = client.post(f"/r/{token}/review")
         assert sent.status_code == 302 and sent.location.endswith(f"/r/{token}/thanks")
         assert "Thank you" in client.get(f"/r/{token}/thanks").get_data(as_text=True)
@@ -129,6 +135,19 @@ def test_a_link_before_its_window_says_when_it_opens(mail_app, smtp, session, cl
     with at(OPENS, 10):
         page = client.get(f"/r/{token}")
     assert page.status_code == 403 and "2026-02-09" in page.get_data(as_text=True)
+
+
+def test_a_known_link_with_a_wrong_path_answers_in_the_patient_language(mail_app, smtp,
+                                                                        session, client):
+    with at(date(2026, 1, 12), 10):
+        spanish = build(session, language="es")
+    run_on(mail_app, OPENS)
+    token = links(smtp, spanish.email)[0]
+    with at(OPENS, 10):
+        page = client.get(f"/r/{token}/q/abc")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 404 and "Este enlace no funciona" in text
+    assert text.count("Llame a su clínica") == 1
 
 
 @pytest.mark.slow
@@ -237,10 +256,10 @@ def test_staff_see_what_was_sent_opened_and_started(client, session, clinic, mon
         staff.post("/login", data={"email": clinic.nurse.email, "password": PASSWORD})
         page = staff.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
         assert "Self-report: started" in page and "Invitation: sent 2026-02-07" in page
-        assert "link opened 2026-02-07" in page and "Reminder 1: planned 2026-02-10" in page
+        assert "link opened 2026-02-07" in page and "Reminder: planned 2026-02-10" in page
         worklist = staff.get("/worklist").get_data(as_text=True)
         assert "Link sent 2026-02-07; started (call from 2026-02-17)" in worklist
         board = staff.get(f"/studies/{clinic.study.code}/self-report")
         assert board.status_code == 200
         text = board.get_data(as_text=True)
-        assert "Completed by the patient" in text and "invitation: sent: 1" in text
+        assert "Completed by the patient" in text and "sent: 1" in text
