@@ -27,7 +27,7 @@ from clinic.models import AuditEvent, Patient
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-CLIENTS, KILLS, DURATION = 8, 2, 6.0
+CLIENTS, KILLS, DURATION = 8, 2, 12.0
 
 
 def _free_port() -> int:
@@ -36,14 +36,18 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _wait_for(port: int, deadline: float = 30) -> None:
+def _wait_for(port: int, deadline: float = 60) -> None:
+    """Until a worker answers (the master listens before its workers have imported the
+    app, which takes seconds on a busy machine)."""
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                pass
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=20):
                 return
-        except OSError:
-            time.sleep(0.1)
+        except (OSError, urllib.error.URLError, http.client.HTTPException):
+            time.sleep(0.2)
     raise TimeoutError("gunicorn did not start")
 
 
