@@ -33,3 +33,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
             raise NoAppException(str(error)) from error
         raise
+
+
+def warm_up() -> None:
+    """Load what the first report, cohort view or sheet would otherwise load on demand
+    (pandas, SciPy, statsmodels, ReportLab, openpyxl): called by ``wsgi.py`` so that web
+    workers pay it once at start, while ``flask --app clinic …`` commands never do."""
+    import clinic.cohort.analysis
+    import clinic.cohort.query
+    import clinic.reports.builder
+    import clinic.reports.render.html
+    import clinic.reports.render.pdf
+    import clinic.reports.render.xlsx
+    import clinic.sheets.call_list
+    import clinic.sheets.followup_sheet  # noqa: F401

@@ -9,7 +9,7 @@ two more (warm). Memory is the subprocess's peak resident set (ru_maxrss), app i
 Also timed: the whole ``flask --app clinic report`` process and its start-up cost.
 
 The 200-patient study is made by ``seed-demo`` (through the services); the 20,000 one
-by the BENCHMARK-ONLY bulk generator in scripts/bench_bulk_seed.py.
+by the BENCHMARK-ONLY bulk generator in clinic/demo/bulk.py.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def _bulk(url: str, patients: int) -> tuple[float, dict[str, int]]:
     os.environ.update(_env(url))
     from clinic import create_app
     from clinic.db import session_scope
-    from scripts.bench_bulk_seed import bulk_seed
+    from clinic.demo.bulk import bulk_seed
 
     app = create_app()
     start = time.perf_counter()

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench_self_report_planning.py [--patients 20000] [--rounds 5]
 
-Bulk-loads a SYNTHETIC study (scripts/bench_bulk_seed.py: 6 timepoints, so 20,000
+Bulk-loads a SYNTHETIC study (clinic/demo/bulk.py: 6 timepoints, so 20,000
 patients hold 100,000 follow-up visits) into a temporary SQLite file, gives every
 patient an e-mail address and consent to self-report, and times the daily planning
 step (clinic.selfreport.planning.plan_self_report) in two situations:
@@ -35,10 +35,9 @@ from sqlmodel import Session, SQLModel, col
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_bulk_seed import bulk_seed  # noqa: E402
-
 from clinic import create_app  # noqa: E402
 from clinic.db import get_engine, upgrade_to_head  # noqa: E402
+from clinic.demo.bulk import bulk_seed  # noqa: E402
 from clinic.models import Assessment, Patient, SelfReportMessage, StudyTimepoint  # noqa: E402
 from clinic.selfreport.planning import plan_self_report  # noqa: E402
 

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from clinic.api.base import body, bp, ok
 from clinic.api.schemas import NotDoneIn, ScoresEdit, ScoresIn
-from clinic.api.serialize import assessment_out
+from clinic.api.serialize import assessment_out, assessments_out
 from clinic.auth.roles import allow, any_user
 from clinic.db import get_session
 from clinic.exceptions import ValidationError
@@ -34,7 +34,7 @@ def list_assessments(patient_id: int) -> Response:
     rows = session.exec(select(Assessment).join(StudyTimepoint)
                         .where(Assessment.patient_id == patient.id)
                         .order_by(StudyTimepoint.position)).all()
-    return ok([assessment_out(session, a, clinic_today()) for a in rows])
+    return ok(assessments_out(session, list(rows), clinic_today()))  # type: ignore[arg-type]
 
 
 @bp.get("/assessments/<int:assessment_id>")

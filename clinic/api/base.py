@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel
@@ -66,6 +67,17 @@ def _loc(loc: tuple[Any, ...]) -> str:
     if parts and parts[0] == "entries":
         parts = parts[1:]
     return ".".join(parts) or "body"
+
+
+def paged(models: list[BaseModel], next_cursor: str | None) -> Response:
+    """A page of a list: the JSON array, and a ``Link: <…>; rel="next"`` header (RFC 8288)
+    with the same query and the next cursor while more rows follow."""
+    response = ok(models)
+    if next_cursor is not None:
+        args = request.args.to_dict() | {"cursor": next_cursor}
+        url = f"{request.base_url}?{urlencode(args)}"
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return response
 
 
 def ok(model: BaseModel | list[BaseModel], status: int = 200) -> Response:

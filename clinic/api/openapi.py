@@ -23,6 +23,7 @@ from clinic.api.schemas import (
     StudyOut,
 )
 from clinic.catalog import INT_MAX
+from clinic.paging import DEFAULT_LIMIT, MAX_LIMIT
 from clinic.protocol.document import ProtocolDocument
 
 REF = "#/components/schemas/{model}"
@@ -38,8 +39,21 @@ QUERY: dict[str, list[dict[str, Any]]] = {
          "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX}},
         {"name": "code", "in": "query", "required": False,
          "description": "Part of the study code", "schema": {"type": "string", "maxLength": 30}},
+        {"name": "limit", "in": "query", "required": False,
+         "description": "Patients per page (study-code order)",
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                    "default": DEFAULT_LIMIT}},
+        {"name": "cursor", "in": "query", "required": False,
+         "description": "Where the page starts: the cursor from the previous page's "
+                        "Link header (rel=\"next\"); none for the first page",
+         "schema": {"type": "string", "maxLength": 400}},
     ],
 }
+# lists served a page at a time: their 200 response carries the Link header
+PAGED = {"get /patients"}
+LINK_HEADER = {"Link": {"description": "RFC 8288 link to the next page "
+                                       "(<…&cursor=…>; rel=\"next\"), absent on the last page",
+                        "schema": {"type": "string"}}}
 # (method, path, summary, request body, response model, is list, success status)
 OPERATIONS: tuple[tuple[str, str, str, type[BaseModel] | None, type[BaseModel], bool, int], ...] = (
     ("get", "/patients", "List patients (a nurse sees her site)", None, PatientOut, True, 200),
@@ -106,6 +120,8 @@ def _operation(summary: str, request: type[BaseModel] | None, response: type[Bas
             "default": {"description": "Any other error (405 with Allow, 413, 500 …), "
                                        "always as this JSON", **error}},
     }
+    if f"{method} {path}" in PAGED:
+        op["responses"][str(status)]["headers"] = LINK_HEADER
     params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
     op["parameters"] = [{"name": p, "in": "path", "required": True, "schema": _param(p)}
                         for p in params] + QUERY.get(f"{method} {path}", [])

@@ -9,16 +9,17 @@ from flask_login import current_user
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
-from clinic.api.base import body, bp, ok
+from clinic.api.base import body, bp, ok, paged
 from clinic.api.schemas import PatientPatch, ProcedureEdit, ProcedureIn
-from clinic.api.serialize import patient_out, procedure_out
+from clinic.api.serialize import patient_out, patient_row_out, procedure_out
 from clinic.audit import set_actor
 from clinic.auth.roles import allow, any_user
 from clinic.db import get_session
 from clinic.exceptions import ValidationError
 from clinic.models import Patient, Procedure
+from clinic.paging import page_limit
 from clinic.patients.editing import edit_patient
-from clinic.patients.listing import patient_rows
+from clinic.patients.listing import PatientFilter, patient_page
 from clinic.procedures.checks import confirmation_errors, patient_warnings, protocol_deviations
 from clinic.procedures.corrections import correct_procedure
 from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput, validate_procedure
@@ -31,10 +32,11 @@ from clinic.web.forms import form_int
 @bp.get("/patients")
 @any_user
 def list_patients() -> Response:
-    session = get_session()
-    rows = patient_rows(session, site_id=site_filter(request.args.get("site", type=form_int)),
-                        code=(request.args.get("code") or "")[:30])
-    return ok([patient_out(session, session.get(Patient, r.patient_id)) for r in rows])  # type: ignore[arg-type]
+    f = PatientFilter(site_id=site_filter(request.args.get("site", type=form_int)),
+                      code=(request.args.get("code") or "")[:30])
+    page = patient_page(get_session(), f, cursor=request.args.get("cursor"),
+                        limit=page_limit(request.args.get("limit")), count=False)
+    return paged([patient_row_out(r) for r in page.rows], page.next_cursor)
 
 
 @bp.get("/patients/<int:patient_id>")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from clinic.stats.analyze import analyze_frame, render_text, to_json_dict
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @click.command("analyze")
@@ -23,6 +24,10 @@ from clinic.stats.analyze import analyze_frame, render_text, to_json_dict
 def analyze_command(csv_path: str, subject: str, group: str, timepoint: str, value: str,
                     order: str | None, json_path: str | None) -> None:
     """Descriptives, between-group tests per timepoint and Friedman per group."""
+    import pandas as pd  # here, not at the top: ``flask --help`` must not load pandas
+
+    from clinic.stats.analyze import analyze_frame, render_text, to_json_dict
+
     frame = pd.read_csv(csv_path)
     missing = [c for c in (subject, group, timepoint, value) if c not in frame.columns]
     if missing:

@@ -7,7 +7,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from clinic.db import session_scope
-from clinic.demo.seed import seed_demo
 from clinic.demo.staff import logins
 from clinic.exceptions import ValidationError
 from clinic.web.filters import clinic_today
@@ -25,6 +24,8 @@ def seed_demo_command(patients: int, seed: int, if_missing: bool) -> None:
         click.echo("The SYNTHETIC demo study DEMO is already loaded.")
         _print_logins()
         return
+    from clinic.demo.seed import seed_demo  # NumPy: loaded only when seeding
+
     try:
         with session_scope() as session:
             result = seed_demo(session, patients=patients, seed=seed, today=clinic_today(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -10,6 +9,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlmodel import Session
 
+from clinic.cohort.filters import CohortFilters
 from clinic.models import (
     Assessment,
     Enrollment,
@@ -21,18 +21,6 @@ from clinic.models import (
     StudyArm,
     StudyTimepoint,
 )
-
-
-@dataclass(frozen=True)
-class CohortFilters:
-    study_id: int
-    instrument: str = "vas"
-    modality: str | None = None
-    procedure_type: str | None = None
-    level: str | None = None
-    site: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
 
 
 def _frame(session: Session, stmt: object, columns: list[str]) -> pd.DataFrame:

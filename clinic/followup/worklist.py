@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import asc, desc, null
+from sqlalchemy import Case, Integer, asc, case, desc, literal, null, tuple_
 from sqlmodel import Session, select
 
 from clinic.models import (
@@ -25,6 +25,7 @@ from clinic.models import (
     StudyTimepoint,
 )
 from clinic.models.enrollment import Enrollment
+from clinic.paging import DEFAULT_LIMIT, cut, decode_cursor
 
 CLOSING_DAYS = 3
 CALL_GROUPS = {
@@ -35,11 +36,11 @@ CALL_GROUPS = {
     "upcoming": "Upcoming",
 }
 SORT_KEYS = {
-    "target": Assessment.target_date,
-    "window": Assessment.window_close,
-    "code": Patient.study_code,
-    "timepoint": StudyTimepoint.position,
-    "site": Site.code,
+    "target": (Assessment.target_date, date),
+    "window": (Assessment.window_close, date),
+    "code": (Patient.study_code, str),
+    "timepoint": (StudyTimepoint.position, int),
+    "site": (Site.code, str),
 }
 
 
@@ -54,6 +55,18 @@ def call_group(target: date, window_open: date, window_close: date, today: date)
     if (window_close - today).days <= CLOSING_DAYS:
         return "closing"
     return "open"
+
+
+def group_rank(today: date) -> Case[int]:
+    """``call_group`` in SQL, as the group's position in CALL_GROUPS (0 = due today)."""
+    order = list(CALL_GROUPS)
+    return case(
+        (Assessment.target_date == today, order.index("today")),
+        (Assessment.target_date < today, order.index("overdue")),
+        (Assessment.window_open > today, order.index("upcoming")),
+        (Assessment.window_close <= today + timedelta(days=CLOSING_DAYS), order.index("closing")),
+        else_=literal(order.index("open"), Integer),
+    )
 
 
 @dataclass(frozen=True)
@@ -85,21 +98,127 @@ class WorklistFilter:
     upcoming_days: int = 14
 
 
-def worklist(session: Session, f: WorklistFilter, *, sort: str = "group",
-             descending: bool = False, with_identity: bool = False) -> list[WorklistRow]:
-    """Pending follow-ups whose window is open or opens within ``upcoming_days``."""
-    query = _query(session, f, with_identity).where(
+@dataclass(frozen=True)
+class WorklistPage:
+    rows: list[WorklistRow]
+    next_cursor: str | None
+    counts: dict[str, int]  # call group -> follow-ups in it, over every page
+
+
+def _sort_key(sort: str, today: date) -> list[tuple[object, type]]:
+    """The columns a sort orders by, the assessment id last so that the order is total."""
+    if sort in SORT_KEYS:
+        key = [SORT_KEYS[sort]]
+    else:  # "group": by urgency, then target date
+        key = [(group_rank(today), int), (Assessment.target_date, date)]
+    return [*key, (Assessment.id, int)]
+
+
+def _listed(session: Session, f: WorklistFilter, with_identity: bool):  # type: ignore[no-untyped-def]
+    return _query(session, f, with_identity).where(
         Assessment.window_close >= f.today,
         Assessment.window_open <= f.today + timedelta(days=f.upcoming_days))
-    column = SORT_KEYS.get(sort)
-    if column is not None:
-        query = query.order_by(desc(column) if descending else asc(column), Assessment.id)
-    rows = [_row(r, f.today) for r in session.exec(query).all()]
-    if column is None:  # by urgency, then by date
-        order = list(CALL_GROUPS)
-        rows.sort(key=lambda r: (order.index(r.group), r.target_date, r.study_code),
-                  reverse=descending)
-    return rows
+
+
+def _group_conditions(today: date) -> dict[str, list[object]]:
+    """Each call group as conditions on the target date first (an index range on
+    (state, target_date) that a LIMIT stops early), then on the window."""
+    closing = today + timedelta(days=CLOSING_DAYS)
+    return {
+        "today": [Assessment.target_date == today],
+        "overdue": [Assessment.target_date < today],
+        "closing": [Assessment.target_date > today, Assessment.window_open <= today,
+                    Assessment.window_close <= closing],
+        "open": [Assessment.target_date > today, Assessment.window_open <= today,
+                 Assessment.window_close > closing],
+        "upcoming": [Assessment.target_date > today, Assessment.window_open > today],
+    }
+
+
+def worklist_page(session: Session, f: WorklistFilter, *, sort: str = "group",
+                  descending: bool = False, with_identity: bool = False,
+                  cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> WorklistPage:
+    """A page of ``worklist``, sorted and cut in SQL (keyset), with the count of every
+    call group over all pages (from the visit tallies).
+
+    The default order (call group, target date) reads one group after the other, each
+    in index order, so a page costs the same in a registry of 200 or 200,000 patients;
+    the other sorts order all of the day's follow-ups in the database.
+    """
+    key = _sort_key(sort, f.today)
+    after = decode_cursor(cursor, [str if t is date else t for _, t in key])
+    if after is not None:
+        after = tuple(date.fromisoformat(v) if t is date else v
+                      for v, (_, t) in zip(after, key, strict=True))
+    if sort in SORT_KEYS or descending:
+        fetched = _sorted_rows(session, f, key, after, descending, with_identity, limit)
+    else:
+        fetched = _rows_by_group(session, f, after, with_identity, limit)
+    shown, next_cursor = cut(fetched, limit, lambda pair: pair[1])
+    return WorklistPage([row for row, _ in shown], next_cursor, group_counts(session, f))
+
+
+def _sorted_rows(session: Session, f: WorklistFilter, key: list[tuple[object, type]],
+                 after: tuple[object, ...] | None, descending: bool, with_identity: bool,
+                 limit: int) -> list[tuple[WorklistRow, tuple[object, ...]]]:
+    columns = [c for c, _ in key]
+    query = _listed(session, f, with_identity).add_columns(*columns)
+    if after is not None:
+        query = query.where(tuple_(*columns) < tuple_(*after) if descending
+                            else tuple_(*columns) > tuple_(*after))
+    query = query.order_by(*[desc(c) if descending else asc(c) for c in columns])
+    return [(_row(r[:10], f.today), tuple(r[10:])) for r in session.exec(query.limit(limit + 1))]
+
+
+def _rows_by_group(session: Session, f: WorklistFilter, after: tuple[object, ...] | None,
+                   with_identity: bool, limit: int) -> list[tuple[WorklistRow, tuple[object, ...]]]:
+    from clinic.scheduling.tally import earliest_open_target
+
+    found: list[tuple[WorklistRow, tuple[object, ...]]] = []
+    conditions = _group_conditions(f.today)
+    earliest = earliest_open_target(session, f.today)  # bounds the overdue group's range
+    conditions["overdue"].append(Assessment.target_date >= (earliest or f.today))
+    for rank, group in enumerate(CALL_GROUPS):  # one statement per group, always (LIMIT 0
+        wanted = limit + 1 - len(found)     # once the page is full): a constant count
+        if after is not None and rank < after[0]:  # type: ignore[operator]
+            wanted = 0
+        query = _listed(session, f, with_identity).where(*conditions[group])
+        if after is not None and rank == after[0]:
+            query = query.where(tuple_(Assessment.target_date, Assessment.id)
+                                > tuple_(after[1], after[2]))
+        query = query.order_by(Assessment.target_date, Assessment.id).limit(wanted)
+        found += [(row, (rank, row.target_date, row.assessment_id))
+                  for row in (_row(r, f.today) for r in session.exec(query))]
+    return found
+
+
+def group_counts(session: Session, f: WorklistFilter) -> dict[str, int]:
+    """Follow-ups per call group over every page, from the visit tallies."""
+    from clinic.scheduling.tally import call_group_counts
+
+    timepoint_ids = None
+    if f.timepoint:
+        query = select(StudyTimepoint.id).where(StudyTimepoint.code == f.timepoint)
+        if f.study_id is not None:
+            query = query.where(StudyTimepoint.study_id == f.study_id)
+        timepoint_ids = list(session.exec(query))
+    found = call_group_counts(session, f.today, f.upcoming_days, study_id=f.study_id,
+                              site_id=f.site_id, timepoint_ids=timepoint_ids)  # type: ignore[arg-type]
+    return {group: found.get(i, 0) for i, group in enumerate(CALL_GROUPS)}
+
+
+def worklist(session: Session, f: WorklistFilter, *, sort: str = "group",
+             descending: bool = False, with_identity: bool = False,
+             groups: tuple[str, ...] | None = None) -> list[WorklistRow]:
+    """Pending follow-ups whose window is open or opens within ``upcoming_days``, all of
+    them (the call list on paper): ``groups`` keeps only those call groups."""
+    query = _listed(session, f, with_identity)
+    if groups is not None:
+        query = query.where(group_rank(f.today).in_([list(CALL_GROUPS).index(g)
+                                                     for g in groups]))
+    columns = [c for c, _ in _sort_key(sort, f.today)]
+    query = query.order_by(*[desc(c) if descending else asc(c) for c in columns])
+    return [_row(r, f.today) for r in session.exec(query).all()]
 
 
 def week(session: Session, f: WorklistFilter, start: date,

@@ -25,6 +25,7 @@ from clinic.models.study import (
     StudyMeasure,
     StudyTimepoint,
 )
+from clinic.models.tally import VisitTally
 
 __all__ = [
     "AdverseEvent", "ApiToken", "AllocationSlot", "Assessment", "AuditEvent", "DeliveryAttempt",
@@ -35,4 +36,5 @@ __all__ = [
     "Enrollment", "Injectate", "Medication", "Patient", "PatientIdentity", "Procedure",
     "ProcedureTarget", "RootLaterality", "Score", "ScoreSection", "Screening",
     "ScreeningAnswer", "Site", "Study", "StudyArm", "StudyMeasure", "StudyTimepoint", "User",
+    "VisitTally",
 ]

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from clinic.catalog import (
@@ -39,6 +39,8 @@ class Assessment(Audited, SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("patient_id", "timepoint_id"),
+        # the worklist: pending visits by target date, one call group at a time
+        Index("ix_assessment_state_target", "state", "target_date"),
         check_in("state", ASSESSMENT_STATES, "state_known"),
         check_in("mode", COLLECTION_MODES, "mode_known", nullable=True),
         CheckConstraint("window_open <= target_date AND target_date <= window_close",

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from clinic.catalog import LANGUAGES, LATERALITY, SEXES
@@ -13,6 +13,10 @@ from clinic.models.base import Audited, UTCDateTime, check_in, in_bounds, utcnow
 class Patient(Audited, SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("study_id", "study_code"),
+        # the patient list in study-code order, a page at a time (keyset), all studies
+        Index("ix_patient_study_code_id", "study_code", "id"),
+        # the status grid of one study and site, in study-code order
+        Index("ix_patient_study_site_code", "study_id", "site_id", "study_code"),
         check_in("sex", SEXES, "sex_known"),
         CheckConstraint(
             "birth_year IS NOT NULL OR age_at_enrollment IS NOT NULL", name="age_or_birth_year"

@@ -20,7 +20,7 @@ class AdverseEvent(Audited, SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     procedure_id: int | None = Field(default=None, foreign_key="procedure.id")
-    assessment_id: int | None = Field(default=None, foreign_key="assessment.id")
+    assessment_id: int | None = Field(default=None, foreign_key="assessment.id", index=True)
     event_type: str = Field(max_length=40)
     onset_on: date
     severity: str = Field(max_length=20)

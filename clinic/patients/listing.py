@@ -1,14 +1,16 @@
-"""The patient list: study code, site, arm, enrollment status and next follow-up."""
+"""The patient list: study code, site, arm, enrollment status and next follow-up, a page
+at a time (keyset on study code, then id), filtered and counted in SQL."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import and_, func, or_, select
+from sqlmodel import Session
 
 from clinic.models import Assessment, Enrollment, Patient, Site, StudyArm
+from clinic.paging import DEFAULT_LIMIT, Page, cut, decode_cursor
 
 
 @dataclass(frozen=True)
@@ -21,24 +23,61 @@ class PatientRow:
     enrolled_on: date
     status: str
     next_due: date | None
+    # for the API, read in the same statement (no query per patient)
+    study_id: int = 0
+    sex: str | None = None
+    age_at_enrollment: int | None = None
+    birth_year: int | None = None
+    bmi: float | None = None
+    diagnosis: str | None = None
+    symptom_duration_months: float | None = None
+    version: int = 1
 
 
-def patient_rows(session: Session, *, site_id: int | None = None, arm_id: int | None = None,
-                 code: str | None = None, limit: int = 1000) -> list[PatientRow]:
-    next_due = (select(Assessment.patient_id, func.min(Assessment.target_date).label("next_due"))
-                .where(Assessment.state == "pending").group_by(Assessment.patient_id)
-                .subquery())
-    query = (select(Patient.id, Patient.study_code, Site.code, StudyArm.code, StudyArm.label,
-                    Enrollment.enrolled_on, Enrollment.status, next_due.c.next_due)
-             .join(Site, Site.id == Patient.site_id)
-             .join(Enrollment, Enrollment.patient_id == Patient.id)
-             .join(StudyArm, StudyArm.id == Enrollment.arm_id, isouter=True)
-             .join(next_due, next_due.c.patient_id == Patient.id, isouter=True)
-             .order_by(Patient.study_code).limit(limit))
-    if site_id is not None:
-        query = query.where(Patient.site_id == site_id)
-    if arm_id is not None:
-        query = query.where(Enrollment.arm_id == arm_id)
+@dataclass(frozen=True)
+class PatientFilter:
+    site_id: int | None = None
+    arm_id: int | None = None
+    code: str | None = None  # part of the study code
+
+
+def _filtered(query, f: PatientFilter):  # type: ignore[no-untyped-def]
+    if f.site_id is not None:
+        query = query.where(Patient.site_id == f.site_id)
+    if f.arm_id is not None:
+        query = query.where(Enrollment.arm_id == f.arm_id)
+    code = (f.code or "").strip()
     if code:
-        query = query.where(Patient.study_code.ilike(f"%{code.strip()}%"))  # type: ignore[attr-defined]
-    return [PatientRow(*row) for row in session.exec(query).all()]
+        query = query.where(Patient.study_code.ilike(f"%{code}%"))  # type: ignore[attr-defined]
+    return query
+
+
+def patient_page(session: Session, f: PatientFilter, *, cursor: str | None = None,
+                 limit: int = DEFAULT_LIMIT, count: bool = True) -> Page[PatientRow]:
+    """One page of patients in study-code order: two statements (rows, count)."""
+    next_due = (select(func.min(Assessment.target_date))
+                .where(Assessment.patient_id == Patient.id, Assessment.state == "pending")
+                .correlate(Patient).scalar_subquery())
+    query = _filtered(
+        select(Patient.id, Patient.study_code, Site.code, StudyArm.code, StudyArm.label,
+               Enrollment.enrolled_on, Enrollment.status, next_due, Patient.study_id,
+               Patient.sex, Patient.age_at_enrollment, Patient.birth_year, Patient.bmi,
+               Patient.diagnosis, Patient.symptom_duration_months, Patient.version)
+        .join(Site, Site.id == Patient.site_id)
+        .join(Enrollment, Enrollment.patient_id == Patient.id)
+        .join(StudyArm, StudyArm.id == Enrollment.arm_id, isouter=True), f)
+    after = decode_cursor(cursor, (str, int))
+    if after is not None:
+        query = query.where(or_(Patient.study_code > after[0],
+                                and_(Patient.study_code == after[0], Patient.id > after[1])))
+    query = query.order_by(Patient.study_code, Patient.id).limit(limit + 1)
+    rows = [PatientRow(pid, code, site, arm or "", label or "", enrolled, status, due, *rest)
+            for pid, code, site, arm, label, enrolled, status, due, *rest
+            in session.execute(query).all()]
+    shown, next_cursor = cut(rows, limit, lambda r: (r.study_code, r.patient_id))
+    total = None
+    if count:
+        total = session.execute(_filtered(
+            select(func.count()).select_from(Patient)
+            .join(Enrollment, Enrollment.patient_id == Patient.id), f)).scalar_one()
+    return Page(shown, next_cursor, total)

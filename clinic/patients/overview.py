@@ -6,8 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlalchemy import and_, union_all
+from sqlmodel import Session, col, select
 
 from clinic.audit.words import USER_FIELDS
 from clinic.models import (
@@ -160,9 +160,13 @@ def audit_history(session: Session, record: PatientRecord) -> AuditIndex:
     children = [and_(AuditEvent.parent_entity == table,
                      AuditEvent.parent_id.in_(keys))  # type: ignore[union-attr]
                 for table, keys in ids.items() if keys]
+    # one SELECT per condition, joined by UNION ALL: each uses its index on both engines
+    # (an OR of them let PostgreSQL walk the whole table in time order instead)
+    ids_found = union_all(*[select(AuditEvent.id).where(c) for c in (*own, *children)])
+    events = session.exec(select(AuditEvent).where(col(AuditEvent.id).in_(ids_found))
+                          .order_by(AuditEvent.occurred_at, AuditEvent.id))
     grouped: dict[tuple[str, int], list[AuditEvent]] = defaultdict(list)
-    for event in session.exec(select(AuditEvent).where(or_(*own, *children))
-                              .order_by(AuditEvent.occurred_at, AuditEvent.id)):
+    for event in events:
         if event.parent_entity is not None and event.parent_id is not None:
             grouped[(event.parent_entity, event.parent_id)].append(event)
         else:

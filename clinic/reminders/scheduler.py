@@ -4,7 +4,8 @@ Never started inside ``create_app``: web workers (``gunicorn -w 4 wsgi:app``) on
 serve pages. This process runs APScheduler's BlockingScheduler with its job store
 (table ``apscheduler_jobs``) in the app database and two jobs:
 
-* ``reminders-daily``   cron at REMINDER_HOUR in TIMEZONE: plan, then deliver;
+* ``reminders-daily``   cron at REMINDER_HOUR in TIMEZONE: plan, then deliver; then
+  fold the day's visit-tally deltas (clinic.scheduling.tally.compact_tallies);
 * ``reminders-deliver`` every REMINDER_POLL_MINUTES, from REMINDER_HOUR to midnight:
   deliver rows that became due (retries after back-off, reminders planned during
   the day). It never plans digests.
@@ -33,11 +34,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlmodel import Session
 
-from clinic.db import get_engine
+from clinic.db import get_engine, session_scope
 from clinic.models.base import utcnow
 from clinic.reminders.delivery import deliver_due, run_once
 from clinic.reminders.lease import acquire_lease, lease_of, release_lease
 from clinic.reminders.settings import reminder_settings
+from clinic.scheduling.tally import compact_tallies
 
 log = logging.getLogger("clinic.reminders.scheduler")
 LEASE_NAME = "reminders-scheduler"
@@ -80,7 +82,10 @@ def _still_ours() -> bool:
 def daily_job() -> None:
     """Stored in the job store by reference: clinic.reminders.scheduler:daily_job."""
     if _still_ours():
-        log.info("daily reminders: %s", run_once(_app()).describe())
+        app = _app()
+        log.info("daily reminders: %s", run_once(app).describe())
+        with session_scope(app) as session:
+            log.info("visit tallies: %d delta rows folded", compact_tallies(session))
 
 
 def deliver_job() -> None:

@@ -9,9 +9,10 @@ evaluated. Numbers are numbers and are left alone (-5 stays -5).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads in the two frame functions: the screening log needs none
+    import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NOTE = ("Text cells that began with =, +, -, @, a tab or a carriage return start with an "
@@ -25,6 +26,8 @@ XLSX_NOTE = ("Text cells that begin with =, +, -, @, a tab or a carriage return 
 
 def with_note(dictionary: pd.DataFrame, note: str) -> pd.DataFrame:
     """The data dictionary with a last row saying how formula-like text was handled."""
+    import pandas as pd
+
     row = {column: "" for column in dictionary.columns}
     row[dictionary.columns[0]] = "(note)"
     row[dictionary.columns[1]] = note
@@ -42,6 +45,8 @@ def neutralise(value: Any) -> Any:
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its text columns neutralised (numbers untouched)."""
+    import pandas as pd
+
     out = frame.copy()
     for name in out.columns:
         column = out[name]

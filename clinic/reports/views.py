@@ -16,11 +16,8 @@ from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.exceptions import NotFound, ValidationError
 from clinic.models import Site, Study
-from clinic.reports import Report, build_report, filters_from_mapping
-from clinic.reports.filters import ReportFilters
-from clinic.reports.render import FORMATS, download
-from clinic.reports.render import pdf as _pdf  # noqa: F401  (loaded with the app: no cold PDF)
-from clinic.reports.render.html import body_context
+from clinic.reports.filters import ReportFilters, filters_from_mapping
+from clinic.reports.render import FORMATS
 from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today
 
@@ -36,7 +33,11 @@ def _filters() -> ReportFilters:
     return filters_from_mapping(values, clinic_today())
 
 
-def _report(study: str, filters: ReportFilters) -> Report:
+def _report(study: str, filters: ReportFilters) -> Any:
+    """The report (pandas, SciPy and ReportLab load here, on first use, or at worker start
+    by ``clinic.warm_up``: the app and its CLI start without them)."""
+    from clinic.reports.builder import build_report
+
     try:
         return build_report(get_session(), study, filters,
                             timezone=current_app.config["TIMEZONE"])
@@ -58,6 +59,8 @@ def index(study: str | None) -> Any:
         return render_template("reports/report.html", report=None, errors=error.errors,
                                study_code=study, form=_form_options(session, study),
                                formats=FORMATS, query=""), 422
+    from clinic.reports.render.html import body_context
+
     report = _report(study, filters)
     query = urlencode(filters.as_query())
     return render_template("reports/report.html", errors={}, study_code=study,
@@ -85,6 +88,8 @@ def download_view(study: str, fmt: str) -> Any:
         filters = _filters()
     except ValidationError as error:
         return Response(str(error)[:2000], status=422, mimetype="text/plain")
+    from clinic.reports.render import download
+
     name, content, media_type = download(_report(study, filters), fmt)
     return Response(content, mimetype=media_type.split(";")[0], headers={
         "Content-Disposition": attachment(name), "Cache-Control": "no-store"})

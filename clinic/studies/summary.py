@@ -8,8 +8,8 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from clinic.models import AllocationSlot, Assessment, Enrollment, Patient, Study, StudyArm
-from clinic.scheduling.status import status_case
+from clinic.models import AllocationSlot, Enrollment, Study, StudyArm
+from clinic.scheduling.tally import status_counts
 
 
 @dataclass(frozen=True)
@@ -56,16 +56,10 @@ def _summary(session: Session, study: Study, today: date) -> StudySummary:
 
 
 def assessment_status_counts(session: Session, study_id: int, today: date) -> dict[str, int]:
-    """Counts per derived status, by the same rule as clinic.scheduling.status."""
-    status = status_case(today).label("status")
-    rows = session.exec(
-        select(status, func.count(Assessment.id))
-        .join(Patient, Patient.id == Assessment.patient_id)
-        .where(Patient.study_id == study_id)
-        .group_by(status)
-    ).all()
+    """Counts per derived status, by the same rule as clinic.scheduling.status, from the
+    visit tallies (clinic.models.tally)."""
     counts = dict.fromkeys(("completed", "due", "overdue", "missed", "not_done", "upcoming"), 0)
-    counts.update({name: n for name, n in rows})
+    counts.update(status_counts(session, today, study_id=study_id))
     return counts
 
 

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from sqlmodel import select
 
 from clinic import catalog
 from clinic.auth.roles import allow
-from clinic.cohort.analysis import CohortSummary, summarize
-from clinic.cohort.query import CohortFilters, cohort_scores
+from clinic.cohort.filters import CohortFilters
 from clinic.db import get_session
 from clinic.models import Study, StudyArm
 from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
-from clinic.stats.format import format_median_iqr, format_p, format_statistic
 from clinic.studies.setup import arms, measures, timepoints
 from clinic.web.access import REVIEWS_COHORT, all_sites
 from clinic.web.charts import Series, line_chart
 from clinic.web.forms import a_date, blank_to_none
+
+if TYPE_CHECKING:
+    from clinic.cohort.analysis import CohortSummary
 
 bp = Blueprint("cohort", __name__)
 CHARTABLE = (InstrumentKind.SCALE, InstrumentKind.SECTIONS)
@@ -31,6 +32,10 @@ TEST_NAMES = {"student_t": "Student's t-test", "mann_whitney": "Mann-Whitney U t
 @bp.route("/cohort")
 @allow(*REVIEWS_COHORT)
 def index() -> Any:
+    from clinic.cohort.analysis import summarize  # pandas and SciPy: on first use
+    from clinic.cohort.query import cohort_scores
+    from clinic.stats.format import format_median_iqr, format_p, format_statistic
+
     session = get_session()
     errors: dict[str, str] = {}
     studies = list(session.exec(select(Study).order_by(Study.code)))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, render_template, request
 from flask_login import current_user
 from sqlmodel import select
 
 from clinic.auth.roles import any_user
 from clinic.db import get_session
+from clinic.exceptions import ValidationError
 from clinic.models import Study
 from clinic.scheduling.grid import status_grid
 from clinic.scheduling.windows import VisitStatus
@@ -30,10 +31,18 @@ def index() -> str:
     study = session.get(Study, study_id) or abort(404)
     site = request.args.get("site", type=form_int)
     arm = request.args.get("arm", type=form_int)
-    grid = status_grid(session, study_id=study.id, today=clinic_today(),  # type: ignore[arg-type]
-                       site_id=site_filter(site), arm_id=arm)
+    cursor = request.args.get("cursor") or None
+    try:
+        grid = status_grid(session, study_id=study.id, today=clinic_today(),  # type: ignore[arg-type]
+                           site_id=site_filter(site), arm_id=arm, cursor=cursor)
+    except ValidationError as error:  # a page link that does not decode
+        flash(error.errors["cursor"], "error")
+        cursor = None
+        grid = status_grid(session, study_id=study.id, today=clinic_today(),  # type: ignore[arg-type]
+                           site_id=site_filter(site), arm_id=arm)
     return render_template("grid/index.html", grid=grid, study=study, studies=studies,
                            sites=all_sites(session), arms=arms(session, study.id),  # type: ignore[arg-type]
                            site=site, arm=arm, fixed_site=own_site_id(),
-                           statuses=list(VisitStatus),
+                           statuses=list(VisitStatus), page=grid, first_page=cursor is None,
+                           query={"study": study.id, "site": site, "arm": arm},
                            can_enter=current_user.role in ENTERS_FOLLOW_UPS)

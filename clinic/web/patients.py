@@ -16,7 +16,7 @@ from clinic.exceptions import ConflictError, ValidationError
 from clinic.models import StudyArm
 from clinic.patients.editing import EDITABLE, edit_patient
 from clinic.patients.history import HistoryLine, corrections, history_lines
-from clinic.patients.listing import patient_rows
+from clinic.patients.listing import PatientFilter, patient_page
 from clinic.patients.overview import PatientRecord, patient_record
 from clinic.reminders.queries import next_reminder_for_patient, told_an_old_date
 from clinic.scheduling.windows import window_deviation
@@ -49,13 +49,19 @@ def index() -> str:
     session = get_session()
     site = request.args.get("site", type=form_int)
     arm = request.args.get("arm", type=form_int)
-    code = request.args.get("code", "")
-    rows = patient_rows(session, site_id=site_filter(site), arm_id=arm, code=code)
+    code = request.args.get("code", "")[:30]
+    cursor = request.args.get("cursor") or None
+    try:
+        page = patient_page(session, PatientFilter(site_filter(site), arm, code), cursor=cursor)
+    except ValidationError as error:  # a cursor that does not decode
+        flash(error.errors["cursor"], "error")
+        page = patient_page(session, PatientFilter(site_filter(site), arm, code))
+        cursor = None
     study_arms = session.exec(select(StudyArm).order_by(StudyArm.study_id,
                                                         StudyArm.position)).all()
-    return render_template("patients/index.html", rows=rows, sites=all_sites(session),
-                           site=site, arm=arm, code=code, arms=study_arms,
-                           fixed_site=own_site_id())
+    return render_template("patients/index.html", page=page, rows=page.rows,
+                           sites=all_sites(session), site=site, arm=arm, code=code,
+                           arms=study_arms, fixed_site=own_site_id(), first_page=cursor is None)
 
 
 @bp.route("/<int:patient_id>")

@@ -13,7 +13,6 @@ from clinic.followup.service import measures_at
 from clinic.models import PatientIdentity, Study, StudyMeasure, StudyTimepoint
 from clinic.protocol.measures import MeasureRule, instruments_at
 from clinic.scoring.instruments import INSTRUMENTS
-from clinic.sheets.followup_sheet import SheetHeader, followup_sheet_pdf
 from clinic.studies.setup import timepoints
 from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404, sees_identity
 from clinic.web.downloads import attachment
@@ -43,6 +42,7 @@ def index(code: str) -> str:
 @allow(*ENTERS_FOLLOW_UPS)
 def blank(code: str, timepoint: str) -> Response:
     """Every measure the protocol asks at this timepoint (in any stratum)."""
+    from clinic.sheets.followup_sheet import SheetHeader, followup_sheet_pdf  # ReportLab
     session = get_session()
     study = _study(code)
     tp = session.exec(select(StudyTimepoint).where(StudyTimepoint.study_id == study.id,
@@ -63,6 +63,7 @@ def blank(code: str, timepoint: str) -> Response:
 @allow(*ENTERS_FOLLOW_UPS)
 def filled(assessment_id: int) -> Response:
     """The visit's sheet: what is recorded, or blank fields while it is pending."""
+    from clinic.sheets.followup_sheet import SheetHeader, followup_sheet_pdf  # ReportLab
     session = get_session()
     assessment, patient = assessment_or_404(session, assessment_id)
     tp = session.get(StudyTimepoint, assessment.timepoint_id)

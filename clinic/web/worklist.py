@@ -6,15 +6,22 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, flash, render_template, request
 from sqlmodel import select
 
 from clinic.auth.roles import allow
 from clinic.db import get_session
-from clinic.followup.worklist import CALL_GROUPS, SORT_KEYS, WorklistFilter, week, worklist
+from clinic.exceptions import ValidationError
+from clinic.followup.worklist import (
+    CALL_GROUPS,
+    SORT_KEYS,
+    WorklistFilter,
+    week,
+    worklist,
+    worklist_page,
+)
 from clinic.models import Study, StudyTimepoint
 from clinic.selfreport.status import worklist_notes
-from clinic.sheets.call_list import call_list_pdf
 from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id, sees_identity, site_filter
 from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today
@@ -50,10 +57,21 @@ def index() -> tuple[str, int]:
     sort = sort if sort in SORTS else "group"
     descending = request.args.get("dir") == "desc"
     session = get_session()
-    rows = worklist(session, f, sort=sort, descending=descending,
-                    with_identity=sees_identity())
+    cursor = request.args.get("cursor") or None
+    try:
+        page = worklist_page(session, f, sort=sort, descending=descending,
+                             with_identity=sees_identity(), cursor=cursor)
+    except ValidationError as error:  # a page link that does not decode
+        flash(error.errors["cursor"], "error")
+        cursor = None
+        page = worklist_page(session, f, sort=sort, descending=descending,
+                             with_identity=sees_identity())
+    rows = page.rows
     notes = worklist_notes(session, [r.assessment_id for r in rows], f.today)
+    query = {"site": f.site_id, "study": f.study_id, "timepoint": f.timepoint,
+             "day": f.today.isoformat(), "sort": sort, "dir": "desc" if descending else None}
     return render_template("worklist/index.html", rows=rows, f=f, sort=sort, notes=notes,
+                           page=page, first_page=cursor is None, query=query,
                            descending=descending, show_contact=sees_identity(),
                            groups=CALL_GROUPS, errors=errors, is_today=f.today == clinic_today(),
                            **_choices()), 422 if errors else 200
@@ -76,10 +94,12 @@ def calendar() -> tuple[str, int]:
 @bp.route("/worklist/calls.pdf")
 @allow(*ENTERS_FOLLOW_UPS)
 def call_list() -> Response:
+    from clinic.sheets.call_list import call_list_pdf  # ReportLab: on first use
+
     errors: dict[str, str] = {}
     f = _filter(errors)
-    rows = [r for r in worklist(get_session(), f, with_identity=sees_identity())
-            if r.group in ("today", "overdue", "closing")]
+    rows = worklist(get_session(), f, with_identity=sees_identity(),
+                    groups=("today", "overdue", "closing"))
     session = get_session()
     site = next((s.code for s in all_sites(session) if s.id == f.site_id), "all sites")
     content = call_list_pdf(rows, day=f.today, site=site, groups=CALL_GROUPS,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import TYPE_CHECKING
 
-from clinic.reports.builder import Report
+if TYPE_CHECKING:
+    from clinic.reports.builder import Report
 
 FORMATS = ("pdf", "html", "xlsx", "sav", "csv")
 MEDIA_TYPES = {

@@ -1,8 +1,9 @@
-"""BENCHMARK ONLY: a fast bulk generator of a SYNTHETIC study (bulk SQL inserts).
+"""BENCHMARKS AND TESTS ONLY: a fast bulk generator of a SYNTHETIC study (bulk inserts).
 
 It bypasses the services (no validation, no audit trail, no allocation sequence) so
-that scripts/bench_report.py can load 20,000 patients in seconds. Never use it for
-anything but benchmarking the report; the demo study is made by ``seed-demo``.
+that the benchmarks (scripts/bench_*.py) and the tests of statement counts and query
+plans can load thousands of patients in seconds. Never use it for anything else; the
+demo study is made by ``seed-demo``.
 The distributions follow clinic.demo.calibration (the seed trial's Tables 1–6).
 """
 
@@ -20,7 +21,8 @@ from sqlmodel import Session, SQLModel
 from clinic.demo import calibration as cal
 from clinic.demo.protocol import DEMO_STUDY
 from clinic.demo.staff import ensure_staff
-from clinic.models import Assessment, Enrollment, Patient, Procedure, Score, Screening
+from clinic.models import Assessment, Enrollment, Patient, Procedure, Score, Screening, Study
+from clinic.scheduling.tally import compact_tallies
 from clinic.studies.setup import arms, create_study, measures, timepoints
 
 PROBS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
@@ -43,14 +45,14 @@ def _insert(session: Session, table: str, rows: list[dict[str, Any]]) -> None:
 
 
 def _patients(session: Session, rng: np.random.Generator, n: int, study_id: int,
-              site_ids: list[int], code: str) -> list[int]:
+              site_ids: list[int], code: str, first: int = 0) -> list[int]:
     pid0 = _next_id(session, Patient)
     ids = list(range(pid0, pid0 + n))
     age = np.clip(np.round(rng.normal(cal.AGE_MEAN, cal.AGE_SD, n)), 18, 85).astype(int)
     bmi = np.round(np.clip(rng.normal(cal.BMI_MEAN, cal.BMI_SD, n), 17, 45), 1)
     male = rng.random(n) < cal.MALE
     _insert(session, "patient", [
-        {"id": pid, "study_id": study_id, "study_code": f"{code}-{i:06d}",
+        {"id": pid, "study_id": study_id, "study_code": f"{code}-{first + i:06d}",
          "site_id": site_ids[i % len(site_ids)], "sex": "male" if male[i] else "female",
          "age_at_enrollment": int(age[i]), "bmi": float(bmi[i])} for i, pid in enumerate(ids)])
     lat = []
@@ -154,17 +156,24 @@ def _follow_ups(session: Session, rng: np.random.Generator, ids: list[int], proc
 
 def bulk_seed(session: Session, patients: int, *, seed: int = 1, code: str = "BENCH") -> dict[
         str, int]:
-    """Insert a SYNTHETIC study ``code`` with ``patients`` patients; returns row counts."""
+    """Insert a SYNTHETIC study ``code`` with ``patients`` patients, or add them to it if it
+    exists; returns row counts."""
     rng = np.random.default_rng(seed)
     sites, _users = ensure_staff(session)
-    definition = dataclasses.replace(DEMO_STUDY, code=code,
-                                     title="SYNTHETIC benchmark study (bulk generator)")
-    study = create_study(session, definition)
+    study = session.scalars(select(Study).where(Study.code == code)).first()
+    if study is None:
+        definition = dataclasses.replace(DEMO_STUDY, code=code,
+                                         title="SYNTHETIC benchmark study (bulk generator)")
+        study = create_study(session, definition)
     sid: int = study.id  # type: ignore[assignment]
     today = date.today()
-    ids = _patients(session, rng, patients, sid, [s.id for s in sites], code)  # type: ignore[misc]
+    first = int(session.execute(select(func.count(Patient.id))
+                                .where(Patient.study_id == sid)).scalar_one())
+    ids = _patients(session, rng, patients, sid, [s.id for s in sites], code,  # type: ignore[misc]
+                    first=first)
     procs, days, codes = _procedures(session, rng, ids, arms(session, sid), today, sid)
     n_scores = _follow_ups(session, rng, ids, procs, days, codes, sid, today)
+    compact_tallies(session)  # one tally row per key, as after the nightly job
     count = session.execute(select(func.count(Enrollment.id))
                             .where(Enrollment.study_id == sid)).scalar_one()
     screened = session.execute(select(func.count(Screening.id))

@@ -1,0 +1,102 @@
+"""Counts of visits by derived status from ``visit_tally`` (clinic.models.tally): a sum
+over a few thousand tally rows instead of a pass over every visit of the registry."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+from sqlalchemy import Case, case, delete, func, insert, literal, select
+from sqlmodel import Session
+
+from clinic.models import VisitTally
+
+T = VisitTally.__table__.c  # type: ignore[attr-defined]
+KEY = ("study_id", "site_id", "arm_id", "timepoint_id", "state", "window_open",
+       "target_date", "window_close")
+
+
+def tally_status(today: date) -> Case[str]:
+    """``clinic.scheduling.status.status_case`` over the tally's columns."""
+    return case(
+        (T.state == "completed", "completed"),
+        (T.state == "not_done", "not_done"),
+        (T.window_open > today, "upcoming"),
+        (T.target_date >= today, "due"),
+        (T.window_close >= today, "overdue"),
+        else_=literal("missed"),
+    )
+
+
+def _where(query, study_id: int | None, site_id: int | None, arm_id: int | None):  # type: ignore[no-untyped-def]
+    if study_id is not None:
+        query = query.where(T.study_id == study_id)
+    if site_id is not None:
+        query = query.where(T.site_id == site_id)
+    if arm_id is not None:
+        query = query.where(T.arm_id == arm_id)
+    return query
+
+
+def status_counts(session: Session, today: date, *, study_id: int | None = None,
+                  site_id: int | None = None, arm_id: int | None = None) -> Counter[str]:
+    status = tally_status(today)
+    query = _where(select(status, func.sum(T.n)), study_id, site_id, arm_id).group_by(status)
+    return Counter({s: int(n) for s, n in session.execute(query) if n})
+
+
+def status_counts_by_timepoint(session: Session, today: date, *, study_id: int,
+                               site_id: int | None = None, arm_id: int | None = None
+                               ) -> dict[int, Counter[str]]:
+    status = tally_status(today)
+    query = _where(select(T.timepoint_id, status, func.sum(T.n)), study_id, site_id, arm_id)
+    found: dict[int, Counter[str]] = defaultdict(Counter)
+    for tid, s, n in session.execute(query.group_by(T.timepoint_id, status)):
+        if n:
+            found[tid][s] += int(n)
+    return found
+
+
+def call_group_counts(session: Session, today: date, upcoming_days: int, *,
+                      study_id: int | None = None, site_id: int | None = None,
+                      timepoint_ids: list[int] | None = None) -> dict[int, int]:
+    """Pending visits whose window is open or opens within ``upcoming_days``, counted by
+    call group (the position in clinic.followup.worklist.CALL_GROUPS; same rule)."""
+    from clinic.followup.worklist import CALL_GROUPS, CLOSING_DAYS
+
+    order = list(CALL_GROUPS)
+    rank = case(
+        (T.target_date == today, order.index("today")),
+        (T.target_date < today, order.index("overdue")),
+        (T.window_open > today, order.index("upcoming")),
+        (T.window_close <= today + timedelta(days=CLOSING_DAYS), order.index("closing")),
+        else_=literal(order.index("open")),
+    )
+    query = _where(select(rank, func.sum(T.n)), study_id, site_id, None).where(
+        T.state == "pending", T.window_close >= today,
+        T.window_open <= today + timedelta(days=upcoming_days))
+    if timepoint_ids is not None:
+        query = query.where(T.timepoint_id.in_(timepoint_ids))
+    return {int(r): int(n) for r, n in session.execute(query.group_by(rank)) if n}
+
+
+def earliest_open_target(session: Session, today: date) -> date | None:
+    """The earliest target date of a pending visit whose window is still open on
+    ``today`` (None: there is none). Delta rows can only make it earlier, never later, so
+    it is a safe lower bound for an index range over target dates."""
+    return session.execute(select(func.min(T.target_date)).where(
+        T.state == "pending", T.window_close >= today)).scalar_one()
+
+
+def compact_tallies(session: Session) -> int:
+    """Fold the delta rows into one row per key (the sums stay the same); returns the
+    number of rows removed. Safe beside writers: it deletes and re-inserts exactly the
+    rows it read (DELETE … RETURNING), and writers only ever append."""
+    deleted = session.execute(delete(VisitTally).returning(*[T[k] for k in KEY], T.n)).all()
+    sums: Counter[tuple[object, ...]] = Counter()
+    for row in deleted:
+        sums[tuple(row[:-1])] += row[-1]
+    rows = [dict(zip(KEY, key, strict=True)) | {"n": n} for key, n in sums.items() if n]
+    for start in range(0, len(rows), 10_000):
+        session.execute(insert(VisitTally), rows[start:start + 10_000])
+    return len(deleted) - len(rows)
