@@ -33,17 +33,14 @@ def summarize(scores: pd.DataFrame, arms: Sequence[str], order: Sequence[str]) -
     """``scores``: subject, arm, timepoint, value; ``order``: the study's timepoint codes."""
     present = set(scores["timepoint"])
     timepoints = tuple(t for t in order if t in present)
-    cells = {(a, t): describe(_values(scores, a, t)) for a in arms for t in timepoints}
-    comparisons = {t: compare_groups({a: _values(scores, a, t) for a in arms})
+    groups = {key: [float(v) for v in rows] for key, rows  # one pass, not one per cell
+              in scores.groupby(["arm", "timepoint"], sort=False)["value"]}
+    cells = {(a, t): describe(groups.get((a, t), [])) for a in arms for t in timepoints}
+    comparisons = {t: compare_groups({a: groups.get((a, t), []) for a in arms})
                    for t in timepoints}
     tests = {a: _friedman(scores[scores["arm"] == a], timepoints) for a in arms}
     patients = {a: int(scores.loc[scores["arm"] == a, "subject"].nunique()) for a in arms}
     return CohortSummary(tuple(arms), timepoints, patients, cells, comparisons, tests)
-
-
-def _values(scores: pd.DataFrame, arm: str, timepoint: str) -> list[float]:
-    rows = scores[(scores["arm"] == arm) & (scores["timepoint"] == timepoint)]
-    return [float(v) for v in rows["value"]]
 
 
 def _friedman(frame: pd.DataFrame, timepoints: tuple[str, ...]) -> Friedman:

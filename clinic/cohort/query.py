@@ -6,12 +6,13 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from clinic.cohort.filters import CohortFilters
 from clinic.models import (
     Assessment,
+    AuditEvent,
     Enrollment,
     Patient,
     Procedure,
@@ -21,6 +22,12 @@ from clinic.models import (
     StudyArm,
     StudyTimepoint,
 )
+
+
+def data_stamp(session: Session) -> int:
+    """The data version the cohort view's analysis is cached under: the newest audit
+    event's id (every clinical write is audited). One index lookup."""
+    return int(session.execute(select(func.max(AuditEvent.id))).scalar_one() or 0)
 
 
 def _frame(session: Session, stmt: object, columns: list[str]) -> pd.DataFrame:

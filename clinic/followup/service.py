@@ -58,7 +58,7 @@ def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[
         raise ValidationError({"entries": "Enter at least one score, or mark it not done."})
     scored = score_entries(entries, set(measures_at(session, assessment)))
     now = collected_at or utcnow()
-    rows = [_store(session, assessment.id, s, mode, actor_id, now) for s in scored]  # type: ignore[arg-type]
+    rows = _store(session, assessment.id, scored, mode, actor_id, now)  # type: ignore[arg-type]
     assessment.state = "completed"
     assessment.completed_at = now
     assessment.visit_on = visit_on or now.date()
@@ -81,16 +81,19 @@ def _blank(value: Any) -> bool:
     return False
 
 
-def _store(session: Session, assessment_id: int, s: ScoredValue, mode: str,
-           actor_id: int | None, now: Any) -> Score:
-    score = Score(assessment_id=assessment_id, instrument=s.instrument, value=s.value,
-                  raw_sum=s.raw_sum, answered=s.answered, not_computable_reason=s.reason,
-                  mode=mode, collected_by_id=actor_id, collected_at=now)
-    session.add(score)
+def _store(session: Session, assessment_id: int, scored: list[ScoredValue], mode: str,
+           actor_id: int | None, now: Any) -> list[Score]:
+    """The scores in one flush (one multi-row INSERT), then their sections, which go in
+    one multi-row INSERT with the caller's next flush."""
+    scores = [Score(assessment_id=assessment_id, instrument=s.instrument, value=s.value,
+                    raw_sum=s.raw_sum, answered=s.answered, not_computable_reason=s.reason,
+                    mode=mode, collected_by_id=actor_id, collected_at=now) for s in scored]
+    session.add_all(scores)
     session.flush()
-    for section, value in sorted(s.sections.items()):
-        session.add(ScoreSection(score_id=score.id, section=section, value=value))  # type: ignore[arg-type]
-    return score
+    session.add_all([ScoreSection(score_id=score.id, section=section, value=value)  # type: ignore[arg-type]
+                     for score, s in zip(scores, scored, strict=True)
+                     for section, value in sorted(s.sections.items())])
+    return scores
 
 
 def mark_not_done(session: Session, *, assessment: Assessment, reason: str,

@@ -41,6 +41,9 @@ class Assessment(Audited, SQLModel, table=True):
         UniqueConstraint("patient_id", "timepoint_id"),
         # the worklist: pending visits by target date, one call group at a time
         Index("ix_assessment_state_target", "state", "target_date"),
+        # a patient's next pending visit (the patient list), without walking every
+        # pending visit of the registry through the index above
+        Index("ix_assessment_patient_state_target", "patient_id", "state", "target_date"),
         check_in("state", ASSESSMENT_STATES, "state_known"),
         check_in("mode", COLLECTION_MODES, "mode_known", nullable=True),
         CheckConstraint("window_open <= target_date AND target_date <= window_close",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -54,7 +54,10 @@ def next_reminder_for_patient(session: Session, patient_id: int,
                Reminder.state, Reminder.attempts, Reminder.next_attempt_at, Reminder.last_error)
         .join(Assessment, col(Assessment.id) == Reminder.assessment_id)
         .join(StudyTimepoint, col(StudyTimepoint.id) == Assessment.timepoint_id)
-        .where(Assessment.patient_id == patient_id, col(Reminder.state).in_(ACTIVE_STATES),
+        # the state inside an expression: no index on it, so the database starts from the
+        # patient's visits (a handful) and not from every active reminder of the registry
+        .where(Assessment.patient_id == patient_id,
+               func.coalesce(Reminder.state, "").in_(ACTIVE_STATES),
                *([col(Reminder.visit_date) >= today] if today else []))
         .order_by(col(Reminder.send_on), col(Reminder.id)).limit(1)).first()
     return None if row is None else NextReminder(*row)  # type: ignore[arg-type]

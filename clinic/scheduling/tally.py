@@ -80,12 +80,16 @@ def call_group_counts(session: Session, today: date, upcoming_days: int, *,
     return {int(r): int(n) for r, n in session.execute(query.group_by(rank)) if n}
 
 
-def earliest_open_target(session: Session, today: date) -> date | None:
-    """The earliest target date of a pending visit whose window is still open on
-    ``today`` (None: there is none). Delta rows can only make it earlier, never later, so
-    it is a safe lower bound for an index range over target dates."""
-    return session.execute(select(func.min(T.target_date)).where(
-        T.state == "pending", T.window_close >= today)).scalar_one()
+def listed_target_range(session: Session, today: date,
+                        upcoming_days: int) -> tuple[date, date] | None:
+    """The earliest and latest target date of the pending visits on the worklist of
+    ``today`` (window open or opening within ``upcoming_days``); None when there are none.
+    Delta rows can only widen it, never narrow it, so it is a safe range for an index
+    over (state, target_date)."""
+    low, high = session.execute(select(func.min(T.target_date), func.max(T.target_date)).where(
+        T.state == "pending", T.window_close >= today,
+        T.window_open <= today + timedelta(days=upcoming_days))).one()
+    return None if low is None else (low, high)
 
 
 def compact_tallies(session: Session) -> int:

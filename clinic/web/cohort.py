@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from clinic import catalog
 from clinic.auth.roles import allow
+from clinic.cohort.cache import AnalysisCache, in_thread
 from clinic.cohort.filters import CohortFilters
-from clinic.db import get_session
+from clinic.db import get_engine, get_session
 from clinic.models import Study, StudyArm
 from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
 from clinic.studies.setup import arms, measures, timepoints
@@ -22,6 +23,12 @@ if TYPE_CHECKING:
     from clinic.cohort.analysis import CohortSummary
 
 bp = Blueprint("cohort", __name__)
+
+
+def analyses() -> AnalysisCache:
+    """This app's cache of cohort analyses, one per worker process (clinic.cohort.cache
+    says why)."""
+    return current_app.extensions.setdefault("clinic.cohort_analyses", AnalysisCache())
 CHARTABLE = (InstrumentKind.SCALE, InstrumentKind.SECTIONS)
 REPORT_FORMATS = (("pdf", "Study report (PDF)"), ("xlsx", "Tables (Excel)"),
                   ("csv", "Analysis dataset (CSV, zipped)"), ("sav", "SPSS (.sav)"))
@@ -33,7 +40,7 @@ TEST_NAMES = {"student_t": "Student's t-test", "mann_whitney": "Mann-Whitney U t
 @allow(*REVIEWS_COHORT)
 def index() -> Any:
     from clinic.cohort.analysis import summarize  # pandas and SciPy: on first use
-    from clinic.cohort.query import cohort_scores
+    from clinic.cohort.query import cohort_scores, data_stamp
     from clinic.stats.format import format_median_iqr, format_p, format_statistic
 
     session = get_session()
@@ -46,8 +53,16 @@ def index() -> Any:
     order = timepoints(session, study.id)  # type: ignore[arg-type]
     study_arms = arms(session, study.id)  # type: ignore[arg-type]
     arm_labels = [a.label for a in study_arms]
-    scores = cohort_scores(session, filters, current_app.config["TIMEZONE"])
-    summary = summarize(scores, arm_labels, [t.code for t in order])
+    timezone, codes = current_app.config["TIMEZONE"], [t.code for t in order]
+    engine = get_engine()
+
+    def compute() -> CohortSummary:  # its own session: it may run in a background thread
+        with Session(engine) as own:
+            return summarize(cohort_scores(own, filters, timezone), arm_labels, codes)
+
+    key = (filters, tuple(arm_labels), tuple(codes))
+    analysis = analyses().get(key, data_stamp(session), compute, background=in_thread)
+    summary = analysis.value
     labels = {t.code: t.label for t in order}
     return render_template(
         "cohort/index.html", study=study, studies=studies, f=filters, errors=errors,
@@ -58,6 +73,7 @@ def index() -> Any:
         fmt_miqr=format_median_iqr,
         fmt_p=format_p, fmt_stat=format_statistic, test_names=TEST_NAMES,
         downloads=report_downloads(study.code, filters, study_arms), catalog=catalog,
+        analysis=analysis,
     ), 422 if errors else 200
 
 

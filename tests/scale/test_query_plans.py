@@ -5,7 +5,8 @@ merge joins disabled, so that on a small test database it still picks index look
 where any index can serve, and a scan left in the plan means none can). Scans of the
 small configuration tables (studies, arms, timepoints, sites, users) are allowed.
 
-A full scan is a read of every row of a clinical table: SQLite ``SCAN t`` or ``SCAN t
+A full scan is a read of every row of a clinical table (or of every visit in one
+state, through an index on the state alone): SQLite ``SCAN t`` or ``SCAN t
 USING INDEX`` (the index in order, then each row), PostgreSQL ``Seq Scan`` or an
 ``Index Scan`` with no condition on the index; the last two are allowed under a LIMIT
 (keyset pages read an index in order and stop after a page). A pass over a covering
@@ -31,6 +32,8 @@ CLINICAL = {
 }
 SQLITE_SCAN = re.compile(r"\bSCAN (\w+)(?! USING)")
 SQLITE_INDEX_PASS = re.compile(r"\bSCAN (\w+) USING INDEX")
+# an index searched on the visit state alone reads every pending (or completed) visit
+SQLITE_STATE_ONLY = re.compile(r"\bSEARCH (\w+) USING (?:COVERING )?INDEX \w+ \(state=\?\)")
 LIMITED = re.compile(r"\bLIMIT\b", re.IGNORECASE)
 
 
@@ -54,7 +57,7 @@ def _full_scans(app, engine_kind: str, statement: str, parameters) -> list[str]:
         if engine_kind == "sqlite":
             rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
             plan = "\n".join(str(row[-1]) for row in rows)
-            found = SQLITE_SCAN.findall(plan)
+            found = SQLITE_SCAN.findall(plan) + SQLITE_STATE_ONLY.findall(plan)
             if not LIMITED.search(statement):
                 found += SQLITE_INDEX_PASS.findall(plan)
         else:

@@ -33,6 +33,8 @@ def upgrade() -> None:
                     unique=False)
     op.create_index('ix_assessment_state_target', 'assessment', ['state', 'target_date'],
                     unique=False)
+    op.create_index('ix_assessment_patient_state_target', 'assessment',
+                    ['patient_id', 'state', 'target_date'], unique=False)
     op.create_table(
         'visit_tally',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -62,6 +64,7 @@ def downgrade() -> None:
     op.drop_index('ix_visit_tally_key', table_name='visit_tally')
     op.drop_table('visit_tally')
     op.drop_index(op.f('ix_adverse_event_assessment_id'), table_name='adverse_event')
+    op.drop_index('ix_assessment_patient_state_target', table_name='assessment')
     op.drop_index('ix_assessment_state_target', table_name='assessment')
     op.drop_index('ix_patient_study_site_code', table_name='patient')
     op.drop_index('ix_patient_study_code_id', table_name='patient')
