@@ -11,6 +11,8 @@ from flask import Flask
 
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: a SQLite file in the instance folder
+    "DB_POOL_SIZE": 5,  # PostgreSQL connections kept per process (README "Deploying")
+    "DB_MAX_OVERFLOW": 5,  # more under load, closed again afterwards
     "TIMEZONE": "UTC",
     "SMTP_HOST": "127.0.0.1",
     "SMTP_PORT": 25,
@@ -60,6 +62,8 @@ def _flag(value: str) -> bool:
 # environment variable -> (config key, converter)
 ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CLINIC_DATABASE_URL": ("DATABASE_URL", str),
+    "CLINIC_DB_POOL_SIZE": ("DB_POOL_SIZE", int),
+    "CLINIC_DB_MAX_OVERFLOW": ("DB_MAX_OVERFLOW", int),
     "CLINIC_SECRET_KEY": ("SECRET_KEY", str),
     "CLINIC_TIMEZONE": ("TIMEZONE", str),
     "CLINIC_SMTP_HOST": ("SMTP_HOST", str),

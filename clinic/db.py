@@ -24,16 +24,19 @@ NO_DATABASE_SUBCOMMANDS = {("study", "validate")}
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 5, max_overflow: int = 5) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys, a busy timeout, and write
-    requests that take the write lock first (see :func:`_sqlite_begin`)."""
+    requests that take the write lock first (see :func:`_sqlite_begin`). PostgreSQL gets
+    a pool of ``pool_size`` connections per process, plus ``max_overflow`` under load
+    (DB_POOL_SIZE, DB_MAX_OVERFLOW; README "Deploying" sizes them)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size,
+                         max_overflow=max_overflow)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -66,7 +69,9 @@ def init_app(app: Flask) -> None:
     from clinic.audit import install_audit_listener
     from clinic.models.values import install_value_guard
 
-    app.extensions["clinic.engine"] = make_engine(app.config["DATABASE_URL"])
+    app.extensions["clinic.engine"] = make_engine(app.config["DATABASE_URL"],
+                                                  int(app.config["DB_POOL_SIZE"]),
+                                                  int(app.config["DB_MAX_OVERFLOW"]))
     install_value_guard()
     install_audit_listener()
     app.teardown_appcontext(_close_session)

@@ -24,7 +24,8 @@ echo "Engines: SQLite${CLINIC_TEST_DATABASE_URL:+ and PostgreSQL ($CLINIC_TEST_D
 .venv/bin/ruff check .
 .venv/bin/python scripts/audit-deps.py
 set +e
-.venv/bin/python -m pytest "$@"
+# one pytest worker per core (pytest-xdist); PYTEST_WORKERS=0 runs in this process
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-auto}" "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

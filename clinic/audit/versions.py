@@ -99,11 +99,21 @@ def _owner_of(session: Session, table: str, key: int) -> tuple[str, int] | None:
     return None if value is None else (owner[0], value)
 
 
+_MODELS: dict[str, Any] = {}
+_MAPPERS_SEEN = [0]
+
+
 def _models() -> dict[str, Any]:
+    """Table name -> model class (read from the mapper registry once per set of mappers:
+    it was rebuilt for every audited row)."""
     from sqlmodel import SQLModel
 
-    return {getattr(m.class_, "__tablename__", ""): m.class_
-            for m in SQLModel._sa_registry.mappers}  # type: ignore[attr-defined]
+    mappers = SQLModel._sa_registry.mappers  # type: ignore[attr-defined]
+    if _MAPPERS_SEEN[0] != len(mappers):
+        _MODELS.clear()
+        _MODELS.update({getattr(m.class_, "__tablename__", ""): m.class_ for m in mappers})
+        _MAPPERS_SEEN[0] = len(mappers)
+    return _MODELS
 
 
 def _check_before_commit(session: Session) -> None:

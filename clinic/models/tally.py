@@ -34,7 +34,7 @@ class VisitTally(SQLModel, table=True):
     site_id: int
     arm_id: int | None = None  # None: no group yet
     timepoint_id: int
-    state: str = Field(max_length=20)
+    state: str  # copied from assessment.state (constrained there)
     window_open: date
     target_date: date
     window_close: date

@@ -15,6 +15,7 @@ CREATE INDEX on both engines: no table is rebuilt.
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 from clinic.migrations.tally_triggers import BACKFILL, create_tally_triggers, drop_statements
@@ -42,7 +43,7 @@ def upgrade() -> None:
         sa.Column('site_id', sa.Integer(), nullable=False),
         sa.Column('arm_id', sa.Integer(), nullable=True),
         sa.Column('timepoint_id', sa.Integer(), nullable=False),
-        sa.Column('state', sa.String(length=20), nullable=False),
+        sa.Column('state', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column('window_open', sa.Date(), nullable=False),
         sa.Column('target_date', sa.Date(), nullable=False),
         sa.Column('window_close', sa.Date(), nullable=False),
