@@ -5,6 +5,7 @@ repeated or added. Never a 5xx; a refused form leaves every clinical table as it
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -25,7 +26,7 @@ from tests.factories import PASSWORD, assessments_of
 from tests.web.helpers import login
 
 pytestmark = pytest.mark.slow
-EXAMPLES = 60
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))  # per form; more with FUZZ_EXAMPLES
 NOT_CLINICAL = frozenset({"security_event", "user_session", "form_draft", "api_token",
                           "password_reset"})
 SKIPPED_ACTIONS = ("/logout",)  # logging out the fuzzer itself tests nothing

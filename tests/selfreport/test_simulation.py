@@ -49,8 +49,8 @@ from tests.factories import make_patient, make_procedure, make_site, make_user
 from tests.selfreport.conftest import BERLIN, LINK
 
 # 1,000 patients take about 4 (SQLite) and 6 (PostgreSQL) minutes here: run that with
-# SIM_PATIENTS=1000; the suite runs 200 to stay within its time on two cores.
-PATIENTS = int(os.environ.get("SIM_PATIENTS", "200"))
+# SIM_PATIENTS=1000; the suite runs 120 to stay within its time on two cores.
+PATIENTS = int(os.environ.get("SIM_PATIENTS", "120"))
 FIRST = date(2026, 1, 5)
 PROCEDURE_DAYS = 6  # procedures spread over this many days
 SPEC = LadderSpec((0, 3, 7), 10)
