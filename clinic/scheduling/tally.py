@@ -10,6 +10,7 @@ from sqlalchemy import Case, case, delete, func, insert, literal, select
 from sqlmodel import Session
 
 from clinic.models import VisitTally
+from clinic.scheduling.status import status_case
 
 T = VisitTally.__table__.c  # type: ignore[attr-defined]
 KEY = ("study_id", "site_id", "arm_id", "timepoint_id", "state", "window_open",
@@ -18,14 +19,7 @@ KEY = ("study_id", "site_id", "arm_id", "timepoint_id", "state", "window_open",
 
 def tally_status(today: date) -> Case[str]:
     """``clinic.scheduling.status.status_case`` over the tally's columns."""
-    return case(
-        (T.state == "completed", "completed"),
-        (T.state == "not_done", "not_done"),
-        (T.window_open > today, "upcoming"),
-        (T.target_date >= today, "due"),
-        (T.window_close >= today, "overdue"),
-        else_=literal("missed"),
-    )
+    return status_case(today, T)
 
 
 def _where(query, study_id: int | None, site_id: int | None, arm_id: int | None):  # type: ignore[no-untyped-def]
