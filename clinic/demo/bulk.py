@@ -154,10 +154,10 @@ def _follow_ups(session: Session, rng: np.random.Generator, ids: list[int], proc
     return len(scores)
 
 
-def bulk_seed(session: Session, patients: int, *, seed: int = 1, code: str = "BENCH") -> dict[
-        str, int]:
+def bulk_seed(session: Session, patients: int, *, seed: int = 1, code: str = "BENCH",
+              today: date | None = None) -> dict[str, int]:
     """Insert a SYNTHETIC study ``code`` with ``patients`` patients, or add them to it if it
-    exists; returns row counts."""
+    exists; returns row counts. The same ``seed`` and ``today`` give the same study."""
     rng = np.random.default_rng(seed)
     sites, _users = ensure_staff(session)
     study = session.scalars(select(Study).where(Study.code == code)).first()
@@ -166,7 +166,7 @@ def bulk_seed(session: Session, patients: int, *, seed: int = 1, code: str = "BE
                                          title="SYNTHETIC benchmark study (bulk generator)")
         study = create_study(session, definition)
     sid: int = study.id  # type: ignore[assignment]
-    today = date.today()
+    today = today or date.today()
     first = int(session.execute(select(func.count(Patient.id))
                                 .where(Patient.study_id == sid)).scalar_one())
     ids = _patients(session, rng, patients, sid, [s.id for s in sites], code,  # type: ignore[misc]

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from clinic.reports.baseline import table1, table2
 from clinic.reports.cells import Arms
-from clinic.reports.data import StudyData, StudyInfo, load_study_data
+from clinic.reports.data import StudyData, StudyInfo, load_study_data, no_cyclic_gc
 from clinic.reports.dataset import AnalysisDataset, build_dataset, data_version
 from clinic.reports.figure import Panel, Series
 from clinic.reports.filters import ReportFilters
@@ -130,6 +130,7 @@ def build_report(session: Session, study_code: str, filters: ReportFilters, *,
     say = progress or (lambda _message: None)
     study = find_study(session, study_code)
     say(f"reading study {study.code}")
-    data = load_study_data(session, study, filters, timezone)
-    say(f"{len(data.patients)} patients included")
-    return compute_report(data, say)
+    with no_cyclic_gc():
+        data = load_study_data(session, study, filters, timezone)
+        say(f"{len(data.patients)} patients included")
+        return compute_report(data, say)

@@ -57,9 +57,19 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_safe_row(ws: Any, values: list[Any]) -> None:
-    """openpyxl ``append`` that keeps formula-like text as text."""
-    ws.append(values)
-    for cell in ws[ws.max_row]:
-        if is_formula_like(cell.value):
+    """openpyxl ``append`` that keeps formula-like text as text.
+
+    The cells are made before they are appended: looking the row up again afterwards
+    (``ws[ws.max_row]``) scans every cell of the sheet, once per row."""
+    from openpyxl.cell.cell import Cell
+
+    row = []
+    for value in values:
+        if is_formula_like(value):
+            cell = Cell(ws, value=value)
             cell.data_type = "s"
             cell.quotePrefix = True
+            row.append(cell)
+        else:
+            row.append(value)
+    ws.append(row)

@@ -12,6 +12,7 @@ from itertools import count
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from clinic.db import get_engine
@@ -82,12 +83,12 @@ def test_the_patient_answers_on_a_phone_closes_half_way_and_finishes(browser, li
     context = browser.new_context(viewport=PHONE, bypass_csp=True)
     page = context.new_page()
     page.goto(link)
-    assert page.get_by_role("heading", name="Hello Ana,").is_visible()
+    expect(page.get_by_role("heading", name="Hello Ana,")).to_be_visible()
     _axe(page, found)
     page.get_by_role("link", name="Start").click()
-    assert page.get_by_text("Question 1 of 12").is_visible()
+    expect(page.get_by_text("Question 1 of 12")).to_be_visible()
     slider = page.locator("#slider")
-    assert slider.is_visible()  # JavaScript shows the slider beside the number box
+    expect(slider).to_be_visible()  # JavaScript shows the slider beside the number box
     slider.fill("6.5")
     assert page.locator("#answer").input_value() == "6.5"
     page.fill("#answer", "7")
@@ -100,15 +101,15 @@ def test_the_patient_answers_on_a_phone_closes_half_way_and_finishes(browser, li
                       "Pain stops me walking more than about 500 m (a quarter of a mile).",
                       "Pain stops me sitting for more than an hour."):
         _choose(page, statement)
-    assert page.get_by_text("Question 7 of 12").is_visible()
+    expect(page.get_by_text("Question 7 of 12")).to_be_visible()
     context.close()  # the phone goes to sleep, the tab is gone
 
     context = browser.new_context(viewport=PHONE, bypass_csp=True)
     page = context.new_page()
     page.goto(link)
-    assert page.get_by_text("You have answered 6 of 12 questions").is_visible()
+    expect(page.get_by_text("You have answered 6 of 12 questions")).to_be_visible()
     page.get_by_role("link", name="Continue where you left off").click()
-    assert page.get_by_text("Question 7 of 12").is_visible()
+    expect(page.get_by_text("Question 7 of 12")).to_be_visible()
     for statement in ("Pain stops me standing for more than half an hour.",
                       "Because of pain I sleep less than 6 hours."):
         _choose(page, statement)
@@ -118,17 +119,17 @@ def test_the_patient_answers_on_a_phone_closes_half_way_and_finishes(browser, li
         _choose(page, statement)
     _axe(page, found)  # the satisfaction question
     _choose(page, "Satisfied")
-    assert page.get_by_role("heading", name="Check your answers").is_visible()
-    assert page.get_by_text("Pain stops me sitting for more than an hour.").is_visible()
+    expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
+    expect(page.get_by_text("Pain stops me sitting for more than an hour.")).to_be_visible()
     _axe(page, found)
     page.get_by_role("button", name="Send my answers").click()
-    assert page.get_by_role("heading", name="Thank you").is_visible()
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
     _axe(page, found)
     page.goto(link)  # used: a clear page
-    assert page.get_by_role("heading", name="We already have your answers").is_visible()
+    expect(page.get_by_role("heading", name="We already have your answers")).to_be_visible()
     _axe(page, found)
     page.goto(link[:-4] + "AAAA")  # forged
-    assert page.get_by_role("heading", name="This link does not work").is_visible()
+    expect(page.get_by_role("heading", name="This link does not work")).to_be_visible()
     _axe(page, found)
     context.close()
     assert not found, found
@@ -142,9 +143,9 @@ def test_the_patient_answers_on_a_phone_closes_half_way_and_finishes(browser, li
     nurse.goto(f"{live.url}/worklist")
     assert nurse.locator(f"a[href='/followup/{visit_id}']").count() == 0
     nurse.goto(f"{live.url}/patients/{patient_id}")
-    assert nurse.locator(".mode", has_text="Patient self-report").is_visible()
+    expect(nurse.locator(".mode", has_text="Patient self-report")).to_be_visible()
     nurse.get_by_text("Self-report: answered").click()
-    assert nurse.get_by_text("Invitation: sent").is_visible()
+    expect(nurse.get_by_text("Invitation: sent")).to_be_visible()
     context.close()
 
 
@@ -158,14 +159,14 @@ def test_the_birth_year_page_passes_axe(browser, live, smtp):  # noqa: F811
     context = browser.new_context(viewport=PHONE, bypass_csp=True)
     page = context.new_page()
     page.goto(link)
-    assert page.get_by_role("heading", name="Please confirm it is you").is_visible()
+    expect(page.get_by_role("heading", name="Please confirm it is you")).to_be_visible()
     _axe(page, found)
     page.fill("#year", "1960")
     page.get_by_role("button", name="Continue").click()
-    assert page.get_by_text("You can try 4 more times").is_visible()
+    expect(page.get_by_text("You can try 4 more times")).to_be_visible()
     _axe(page, found)
     page.fill("#year", "1961")
     page.get_by_role("button", name="Continue").click()
-    assert page.get_by_role("link", name="Start").is_visible()
+    expect(page.get_by_role("link", name="Start")).to_be_visible()
     context.close()
     assert not found, found
