@@ -20,7 +20,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -121,6 +121,17 @@ class StudyData:
     screening: pd.DataFrame
     randomized: pd.DataFrame  # every enrolled patient before filters: subject, arm
     exclusions: tuple[str, ...]
+    _score_cells: dict[tuple[str, str], pd.DataFrame] | None = field(
+        default=None, init=False, repr=False, compare=False)
+
+    def scores_at(self, instrument: str, timepoint: str) -> pd.DataFrame:
+        """The rows of ``scores`` for one instrument at one timepoint, in their order. The
+        scores are grouped once (comparing millions of strings per call was slow)."""
+        if self._score_cells is None:
+            cells = dict(tuple(self.scores.groupby(["instrument", "timepoint"], sort=False)))
+            object.__setattr__(self, "_score_cells", cells)
+        return self._score_cells.get((instrument, timepoint),  # type: ignore[union-attr]
+                                     self.scores.iloc[:0])
 
 
 def _frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:

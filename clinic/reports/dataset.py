@@ -109,9 +109,10 @@ def _mode_variables(data: StudyData) -> list[Variable]:
 
 def _mode_columns(data: StudyData, subjects: pd.Series) -> dict[str, pd.Series]:
     done = data.assessments[data.assessments["state"] == "completed"]
+    by_timepoint = dict(tuple(done.groupby("timepoint", sort=False)))
     out = {}
     for tp in data.study.timepoints:
-        modes = done[done["timepoint"] == tp.code].set_index("subject")["mode"]
+        modes = by_timepoint.get(tp.code, done.iloc[:0]).set_index("subject")["mode"]
         out[f"mode_{tp.code}"] = subjects.map(modes.to_dict())
     return out
 

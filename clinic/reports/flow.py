@@ -80,14 +80,16 @@ def _timepoint_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
     a = data.assessments.copy()
     a["arm"] = a["subject"].map(data.patients.set_index("subject")["arm"])
     a["flow"] = _follow_up_state(a, data.patients)
+    by_timepoint = dict(tuple(a.groupby("timepoint", sort=False)))
     for tp in data.study.timepoints:
-        at = a[a["timepoint"] == tp.code]
+        at = by_timepoint.get(tp.code, a.iloc[:0])
+        by_flow = dict(tuple(at.groupby("flow", sort=False)))
         b.heading(f"Follow-up: {tp.label}")
         scheduled = at["arm"].value_counts()
         unscheduled = data.patients["arm"].value_counts().sub(scheduled, fill_value=0)
         for code, label in FOLLOW_UP_STATES:
             counts = (unscheduled if code == "not_scheduled"
-                      else at.loc[at["flow"] == code, "arm"].value_counts())
+                      else by_flow.get(code, at.iloc[:0])["arm"].value_counts())
             if code in ("assessed", "pending", "missed") or counts.sum():
                 b.row(label, _per_arm(arms, counts))
 

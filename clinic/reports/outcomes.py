@@ -62,11 +62,13 @@ def analyse_outcome(data: StudyData, arms: Arms, code: str) -> OutcomeAnalysis:
     df = long_scores(data, code)
     order = data.study.timepoints_of(code)
     known = df[df["value"].notna()]
-    comparisons = {tp: compare_groups({a: known.loc[(known["timepoint"] == tp)
-                                                    & (known["arm"] == a), "value"].to_numpy()
-                                       for a in arms.codes})
+    cells = {key: cell["value"].to_numpy()  # grouped once: row order kept in each cell
+             for key, cell in known.groupby(["timepoint", "arm"], sort=False)}
+    empty = known["value"].iloc[:0].to_numpy()
+    comparisons = {tp: compare_groups({a: cells.get((tp, a), empty) for a in arms.codes})
                    for tp in order}
-    fr = {a: _friedman(known[known["arm"] == a], order) for a in arms.codes}
+    by_arm = dict(tuple(known.groupby("arm", sort=False)))
+    fr = {a: _friedman(by_arm.get(a, known.iloc[:0]), order) for a in arms.codes}
     return OutcomeAnalysis(code, outcome_label(code), order, comparisons, fr,
                            int(df["value"].isna().sum()))
 

@@ -33,7 +33,7 @@ def _complication(data: StudyData, treated: pd.DataFrame) -> pd.Series:
 
 def score_column(data: StudyData, patients: pd.DataFrame, code: str, tp: str) -> pd.DataFrame:
     """arm and value of one instrument at one timepoint for ``patients`` (NaN: missing)."""
-    s = data.scores[(data.scores["instrument"] == code) & (data.scores["timepoint"] == tp)]
+    s = data.scores_at(code, tp)
     value = patients["subject"].map(s.set_index("subject")["value"])
     return pd.DataFrame({"arm": patients["arm"], "value": value.astype(float)})
 
