@@ -32,6 +32,10 @@ DEFAULTS: dict[str, Any] = {
     "SELF_REPORT_MAX_CHECKS": 5,  # wrong dates of birth before the link locks
     "SELF_REPORT_LOCK_MINUTES": 15,
     "CHECK_SCHEMA": True,
+    # study reports (see clinic/reports/jobs.py): studies with more patients are built in
+    # the background, with a progress page, instead of inside the request
+    "REPORT_INLINE_MAX_PATIENTS": 5_000,
+    "REPORT_JOBS_DIR": None,  # None: report_jobs in the instance folder
     "WTF_CSRF_TIME_LIMIT": None,
     # sessions and accounts (see clinic/auth/)
     "SESSION_COOKIE_HTTPONLY": True,
@@ -84,6 +88,8 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CLINIC_PROXY_FIX": ("PROXY_FIX", int),
     "CLINIC_PUBLIC_URL": ("PUBLIC_URL", str),
     "CLINIC_CONTACT": ("CLINIC_CONTACT", str),
+    "CLINIC_REPORT_INLINE_MAX_PATIENTS": ("REPORT_INLINE_MAX_PATIENTS", int),
+    "CLINIC_REPORT_JOBS_DIR": ("REPORT_JOBS_DIR", str),
 }
 
 SECRET_KEY_FILE = "secret_key"

@@ -102,7 +102,8 @@ def test_database(request: pytest.FixtureRequest,
 
 @pytest.fixture
 def app(test_database: TestDatabase, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(_config(test_database.fresh_url(tmp_path)))
+    app = create_app(_config(test_database.fresh_url(tmp_path),
+                             REPORT_JOBS_DIR=str(tmp_path / "report_jobs")))
     yield app
     get_engine(app).dispose()
 

@@ -86,6 +86,10 @@ def daily_job() -> None:
         log.info("daily reminders: %s", run_once(app).describe())
         with session_scope(app) as session:
             log.info("visit tallies: %d delta rows folded", compact_tallies(session))
+        from clinic.reports.jobs import jobs_dir, remove_old_jobs
+
+        removed = remove_old_jobs(jobs_dir(app.config, app.instance_path))
+        log.info("report jobs: %d older than a day removed", removed)
 
 
 def deliver_job() -> None:

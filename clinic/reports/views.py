@@ -8,14 +8,26 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
-from sqlmodel import select
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlmodel import func, select
 
 from clinic import catalog
 from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.exceptions import NotFound, ValidationError
-from clinic.models import Site, Study
+from clinic.models import Enrollment, Site, Study
+from clinic.reports import jobs
 from clinic.reports.filters import ReportFilters, filters_from_mapping
 from clinic.reports.render import FORMATS
 from clinic.web.downloads import attachment
@@ -59,13 +71,22 @@ def index(study: str | None) -> Any:
         return render_template("reports/report.html", report=None, errors=error.errors,
                                study_code=study, form=_form_options(session, study),
                                formats=FORMATS, query=""), 422
+    query = urlencode(filters.as_query())
+    context = {"errors": {}, "study_code": study, "form": _form_options(session, study),
+               "formats": FORMATS, "query": query, "chosen": filters}
+    patients = _patients_in(session, study)
+    if patients > current_app.config["REPORT_INLINE_MAX_PATIENTS"]:
+        return render_template("reports/report.html", report=None, background=patients,
+                               **context)
     from clinic.reports.render.html import body_context
 
-    report = _report(study, filters)
-    query = urlencode(filters.as_query())
-    return render_template("reports/report.html", errors={}, study_code=study,
-                           form=_form_options(session, study), formats=FORMATS, query=query,
-                           chosen=filters, **body_context(report))
+    return render_template("reports/report.html", **context,
+                           **body_context(_report(study, filters)))
+
+
+def _patients_in(session: Any, study: str) -> int:
+    return int(session.exec(select(func.count(Enrollment.id)).join(
+        Study, Study.id == Enrollment.study_id).where(Study.code == study)).one())
 
 
 def _form_options(session: Any, study: str) -> dict[str, Any]:
@@ -99,3 +120,57 @@ bp.add_url_rule("/studies/<study>/report/download/<fmt>", "download", download_v
 for _fmt in FORMATS:
     bp.add_url_rule(f"/studies/<study>/report.{_fmt}", f"download_{_fmt}", download_view,
                     defaults={"fmt": _fmt})
+
+
+def _jobs_dir() -> Any:
+    return jobs.jobs_dir(current_app.config, current_app.instance_path)
+
+
+@bp.post("/studies/<study>/report/jobs")
+@allow(*READERS)
+def start_job(study: str) -> Any:
+    """Build the report in the background (large studies); the browser follows its
+    progress on the job's page."""
+    fmt = request.form.get("fmt", "")
+    if fmt not in FORMATS:
+        abort(404)
+    try:
+        filters = _filters()
+    except ValidationError as error:
+        return Response(str(error)[:2000], status=422, mimetype="text/plain")
+    if get_session().exec(select(Study.id).where(Study.code == study)).first() is None:
+        abort(404)
+    folder = _jobs_dir()
+    job = jobs.new_job(folder, user_id=current_user.id, study=study, fmt=fmt,
+                       filters=filters)
+    jobs.start(current_app._get_current_object(), folder, job,  # type: ignore[attr-defined]
+               filters)
+    return redirect(url_for("reports.job_page", token=job.token), code=303)
+
+
+def _own_job(token: str) -> jobs.Job:
+    job = jobs.load(_jobs_dir(), token, current_user.id)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.get("/reports/jobs/<token>")
+@allow(*READERS)
+def job_page(token: str) -> Any:
+    job = _own_job(token)
+    return render_template("reports/job.html", job=job), 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/reports/jobs/<token>/file")
+@allow(*READERS)
+def job_file(token: str) -> Any:
+    job = _own_job(token)
+    path = jobs.output_path(_jobs_dir(), job)
+    if job.state != "done" or not path.exists():
+        abort(404)
+    response = send_file(path, mimetype=(job.media_type or "").split(";")[0],
+                         as_attachment=False, max_age=0)
+    response.headers["Content-Disposition"] = attachment(job.file_name or "report")
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -24,6 +24,9 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "reports.index": REVIEW,
     "reports.download": REVIEW,
     **{f"reports.download_{fmt}": REVIEW for fmt in ("pdf", "html", "xlsx", "sav", "csv")},
+    "reports.start_job": REVIEW,
+    "reports.job_page": REVIEW,
+    "reports.job_file": REVIEW,
     # reminders delivery log (clinic/reminders/views.py)
     "reminders.log": STAFF,
     "reminders.send_again": frozenset({"coordinator", "admin"}),
