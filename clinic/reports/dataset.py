@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from clinic import catalog
@@ -112,9 +113,23 @@ def _mode_columns(data: StudyData, subjects: pd.Series) -> dict[str, pd.Series]:
     by_timepoint = dict(tuple(done.groupby("timepoint", sort=False)))
     out = {}
     for tp in data.study.timepoints:
-        modes = by_timepoint.get(tp.code, done.iloc[:0]).set_index("subject")["mode"]
-        out[f"mode_{tp.code}"] = subjects.map(modes.to_dict())
+        modes = _last_per_key(by_timepoint.get(tp.code, done.iloc[:0]).set_index("subject")[
+            "mode"])
+        out[f"mode_{tp.code}"] = subjects.map(modes).astype(object)
     return out
+
+
+def _last_per_key(series: pd.Series) -> pd.Series:
+    """One value per index key, the last one (as a dict built from the series keeps)."""
+    return series[~series.index.duplicated(keep="last")]
+
+
+def _visit_modes(data: StudyData) -> np.ndarray:
+    """How the visit of each score row was collected (the visit's mode; NaN when the
+    score's visit is not among the assessments)."""
+    modes = _last_per_key(data.assessments.set_index(["subject", "timepoint"])["mode"])
+    rows = pd.MultiIndex.from_arrays([data.scores["subject"], data.scores["timepoint"]])
+    return modes.reindex(rows).to_numpy(dtype=object)
 
 
 def _procedure_columns(data: StudyData) -> pd.DataFrame:
@@ -155,13 +170,10 @@ def build_dataset(data: StudyData) -> AnalysisDataset:
         wide[name] = column.astype(object)
     wide = wide[[v.name for v in variables]]
     order = {tp.code: i for i, tp in enumerate(data.study.timepoints)}
-    modes = data.assessments.set_index(["subject", "timepoint"])["mode"]
     long = data.scores.assign(
         arm=data.scores["subject"].map(data.patients.set_index("subject")["arm"]),
         timepoint_order=data.scores["timepoint"].map(order),
-        mode=pd.Series(list(zip(data.scores["subject"], data.scores["timepoint"],
-                                strict=True)), dtype=object).map(modes.to_dict()).to_numpy()
-        if len(data.scores) else pd.Series(dtype=object))
+        mode=_visit_modes(data) if len(data.scores) else pd.Series(dtype=object))
     long = long[["subject", "arm", "timepoint", "timepoint_order", "instrument", "value",
                  "mode"]]
     long = long.sort_values(["subject", "timepoint_order", "instrument"], kind="stable")
@@ -169,12 +181,36 @@ def build_dataset(data: StudyData) -> AnalysisDataset:
 
 
 def data_version(data: StudyData) -> str:
-    """SHA-256 over the rows the report uses (the frames of ``data``), in a fixed order."""
+    """SHA-256 over the rows the report uses (the frames of ``data``), in a fixed order:
+    each row's hash (pandas' ``hash_pandas_object``) over its cells written as text."""
     digest = hashlib.sha256()
     for name in ("patients", "procedures", "targets", "assessments", "scores", "events",
                  "screening", "randomized"):
         frame: pd.DataFrame = getattr(data, name)
         digest.update(f"{name}:{','.join(frame.columns)}:{len(frame)}".encode())
-        rows = pd.util.hash_pandas_object(frame.astype(object).astype(str), index=False)
-        digest.update(rows.to_numpy(dtype="<u8").tobytes())
+        digest.update(_row_hashes(frame).astype("<u8", copy=False).tobytes())
     return digest.hexdigest()
+
+
+def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """``hash_pandas_object(frame.astype(object).astype(str), index=False)``, the same
+    numbers, but each column's distinct values are written as text and hashed once
+    (there are few: codes, dates, scores) instead of once per row."""
+    from pandas.core.util.hashing import combine_hash_arrays
+
+    columns = (_column_hashes(frame[name]) for name in frame.columns)
+    return combine_hash_arrays(columns, len(frame.columns))  # type: ignore[no-any-return]
+
+
+def _column_hashes(column: pd.Series) -> np.ndarray:
+    values = column.to_numpy()
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    distinct = pd.Series(np.asarray(uniques).astype(object), dtype=object)  # Python scalars
+    if values.dtype == object and distinct.dropna().map(type).nunique() > 1:
+        # 1 and True are one value to factorize, but not as text: every row, then
+        return _text_hashes(pd.Series(values, dtype=object))
+    return _text_hashes(distinct)[codes]
+
+
+def _text_hashes(values: pd.Series) -> np.ndarray:
+    return pd.util.hash_pandas_object(values.astype(str), index=False).to_numpy(dtype="<u8")
