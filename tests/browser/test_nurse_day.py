@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from clinic.db import get_engine
@@ -80,7 +81,7 @@ def test_a_follow_up_is_completed_at_every_width(browser, live, device):
     save.click()
     page.wait_for_selector("#vas-error")
     _no_sideways_scroll(page)
-    assert page.evaluate("document.activeElement.id") == "vas", "focus on the refused field"
+    expect(page.locator("#vas")).to_be_focused()  # the refused field (waits for the script)
     page.fill("#vas", "6")
     page.get_by_role("button", name="Save follow-up").click()
     page.wait_for_url(f"{live.url}/worklist")
