@@ -25,6 +25,23 @@ def run_once_command() -> None:
     click.echo(f"reminders: {report.describe()}")
 
 
+@reminders_group.command("replan")
+@with_appcontext
+def replan_command() -> None:
+    """Re-plan every upcoming visit's reminder: after rows were written around the app
+    (an import, a restored backup) or REMINDER_DAYS_BEFORE changed. The daily run only
+    re-checks the reminders due that day; everything else is planned as it is saved."""
+    from clinic.db import session_scope
+    from clinic.reminders.planning import replan_all_reminders
+    from clinic.reminders.settings import reminder_settings
+
+    settings = reminder_settings(current_app.config)
+    with session_scope() as session:
+        changed = replan_all_reminders(session, today=settings.today(),
+                                       days_before=settings.days_before)
+    click.echo(f"reminders: {changed} planned, re-planned or cancelled")
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:

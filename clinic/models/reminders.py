@@ -7,7 +7,7 @@ are described in :mod:`clinic.reminders`.
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from clinic.models.base import UTCDateTime, check_in, utcnow
@@ -44,6 +44,8 @@ class Reminder(SQLModel, table=True):
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         CheckConstraint("state <> 'sending' OR claim_token IS NOT NULL", name="sending_claimed"),
         CheckConstraint("state <> 'sent' OR sent_at IS NOT NULL", name="sent_has_time"),
+        # the daily pass and the sender read the pending rows whose day has come
+        Index("ix_reminder_state_send_on", "state", "send_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

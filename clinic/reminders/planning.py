@@ -176,7 +176,23 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
 
 
 def plan_patient_reminders(session: Session, *, today: date, days_before: int) -> int:
-    """Reconcile every assessment that may need a reminder, or has a pending one."""
+    """The daily run's part: reminders are planned when a schedule or a patient's
+    details change (every service calls :func:`reconcile_reminders`), so a day only
+    re-checks the pending reminders whose sending day has come: the ones about to be
+    sent (a visit completed by another program is cancelled here, not mailed) and the
+    ones whose visit date has passed (their sending day is earlier still). One indexed
+    range, however large the registry."""
+    due = session.exec(select(Reminder.assessment_id).where(
+        Reminder.state == "pending", Reminder.kind == KIND,
+        col(Reminder.send_on) <= today)).all()
+    return reconcile_reminders(session, due, today=today, days_before=days_before,
+                               self_report=False)
+
+
+def replan_all_reminders(session: Session, *, today: date, days_before: int) -> int:
+    """Reconcile every assessment that may need a reminder, or has a pending one: after
+    rows were written around the services (an import, a bulk load, a restored backup).
+    ``flask reminders replan``; it reads every upcoming visit."""
     upcoming = session.exec(select(Assessment.id).where(
         Assessment.state == "pending", Assessment.target_date >= today)).all()
     planned = session.exec(select(Reminder.assessment_id).where(

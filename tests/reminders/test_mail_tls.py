@@ -19,7 +19,13 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from clinic.reminders.delivery import run_once
 from clinic.reminders.mail import Outgoing, SmtpSettings, send
-from tests.reminders.conftest import SEND_DAY, RecordingHandler, SmtpServer, free_port
+from tests.reminders.conftest import (
+    PLANNING_DAY,
+    SEND_DAY,
+    RecordingHandler,
+    SmtpServer,
+    free_port,
+)
 
 USER, PASSWORD = "clinic-mailer", "s3cret-relay"
 
@@ -115,7 +121,8 @@ def test_the_reminder_job_uses_the_tls_settings_from_config(app, session, tls_sm
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_TLS=True,
                       SMTP_USER=USER, SMTP_PASSWORD=PASSWORD, SMTP_CA_FILE=ca_file,
                       MAIL_FROM="clinic@clinic.test")
-    clinic = build_clinic(session)
+    with time_machine.travel(PLANNING_DAY):  # reminders are planned as the visits are
+        clinic = build_clinic(session)
     with time_machine.travel(SEND_DAY):
         report = run_once(app)
     assert report.sent == 2 and report.retrying == 0  # the patient reminder and a digest

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete, event, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from clinic.enrollment.service import withdraw
 from clinic.followup.service import mark_not_done, record_follow_up
-from clinic.models import Assessment, Enrollment, NurseDigest, Reminder, Study
+from clinic.models import Assessment, Enrollment, NurseDigest, Reminder, Site, Study
 from clinic.procedures.service import move_procedure
 from clinic.reminders import next_reminder_for_patient, reconcile_reminders
 from clinic.reminders.planning import plan_digests, plan_patient_reminders
@@ -147,3 +148,61 @@ def test_next_reminder_skips_past_visits(session, clinic, clock):
     clock.shift(timedelta(days=10))  # 2026-01-22: the 1-day visit is past
     upcoming = next_reminder_for_patient(session, clinic.patient.id)
     assert (upcoming.timepoint, upcoming.visit_date) == ("1 week", date(2026, 1, 22))
+
+
+def _statements_of_the_daily_pass(session: Session, today: date) -> list[str]:
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _many) -> None:  # noqa: ANN001
+        seen.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert plan_patient_reminders(session, today=today, days_before=3) == 0
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_the_daily_pass_reads_only_what_is_due_whatever_the_registry_size(session, clinic):
+    """Plan on write: reminders were planned when the procedures were recorded, so a day
+    with nothing due reads one range of reminders, the same statements for 2 patients as
+    for 12, and never touches an upcoming visit's row."""
+    today = date(2026, 1, 12)  # before every sending day
+    session.commit()
+    few = _statements_of_the_daily_pass(session, today)
+    study = session.get(Study, clinic.patient.study_id)
+    site = session.get(Site, clinic.patient.site_id)
+    for _ in range(10):
+        patient, _ = make_patient(session, study, site=site)
+        make_procedure(session, patient, when=datetime(2026, 1, 15, 9, 30, tzinfo=UTC))
+    session.commit()
+    many = _statements_of_the_daily_pass(session, today)
+    assert len(many) == len(few) <= 6, many
+    assert not any("FROM assessment" in s for s in many), many
+    month_1 = reminder_of(session, assessment_at(session, clinic.patient, "month_1"))
+    session.execute(update(Reminder).where(Reminder.id == month_1.id)  # type: ignore[arg-type]
+                    .values(send_on=date(2026, 2, 1)))  # changed around the app
+    session.commit()
+    plan_patient_reminders(session, today=today, days_before=3)
+    session.refresh(month_1)
+    assert month_1.send_on == date(2026, 2, 1)  # the daily pass did not look at it
+
+
+def test_the_replan_command_repairs_rows_written_around_the_app(app, session, clinic, clock):
+    month_1 = reminder_of(session, assessment_at(session, clinic.patient, "month_1"))
+    session.execute(update(Reminder).where(Reminder.id == month_1.id)  # type: ignore[arg-type]
+                    .values(send_on=date(2026, 2, 1)))
+    session.execute(delete(Reminder).where(
+        Reminder.visit_date == date(2026, 4, 15)))  # type: ignore[arg-type]
+    session.commit()
+    app.config["REMINDER_DAYS_BEFORE"] = 3
+    result = app.test_cli_runner().invoke(args=["reminders", "replan"])
+    assert result.exit_code == 0, result.output
+    assert "reminders: 2 planned, re-planned or cancelled" in result.output
+    session.refresh(month_1)
+    assert month_1.send_on == date(2026, 2, 11)
+    assert _reminders(session, clinic)[date(2026, 4, 15)] == "pending"
+    again = app.test_cli_runner().invoke(args=["reminders", "replan"])
+    assert "reminders: 0 planned" in again.output
