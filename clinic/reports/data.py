@@ -183,9 +183,15 @@ def _is_text(column_type: Any) -> bool:
 
 def _column(values: tuple[Any, ...], is_text: bool) -> Any:
     """Text stays numpy ``object`` (pandas' python-backed ``str`` dtype is slow to compare),
-    also when there are no rows, so that text operations on an empty study still work."""
+    also when there are no rows, so that text operations on an empty study still work.
+
+    Equal texts become one object: the driver makes a new string per row, and a column
+    such as the timepoint code holds a handful of values over millions of rows. Shared,
+    they take the memory of a few, and each keeps its hash, so that every later lookup,
+    grouping and comparison on the column skips hashing the text again."""
     if is_text or any(isinstance(v, str) for v in values[:50]):
-        return pd.Series(values, dtype=object)
+        one = {v: v for v in set(values)}
+        return pd.Series(list(map(one.__getitem__, values)), dtype=object)
     return list(values)
 
 
