@@ -1,0 +1,93 @@
+"""Benchmark: this checkout's study report against another commit's, on the same database.
+
+    .venv/bin/python scripts/bench_report_versions.py --database FILE.db --against COMMIT
+        [--rounds 2] [--format pdf]
+
+FILE.db holds the SYNTHETIC bulk-loaded study BENCH (``scripts/bench_scale.py --keep DIR``
+leaves one per size: 20,000 and 200,000 patients). COMMIT's tree is checked out in a
+temporary git worktree. Each round builds the report (``build_report``, then rendering
+in ``--format``) once with COMMIT's code and once with this checkout's, each in a fresh
+process, alternately (A, B, A, B): the machine is shared, so the two are compared in the
+same minute. Printed per side: build and render seconds and the process's peak resident
+memory; then the ratio B / A (min and median).
+
+Goals (issue "Registry scale"): 200,000 patients <= 10 s warm and <= 1 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ONE_RUN = r"""
+import json, resource, sys, time
+from datetime import date
+from sqlmodel import Session
+from clinic import create_app
+from clinic.db import get_engine
+from clinic.reports.builder import build_report
+from clinic.reports.filters import filters_from_mapping
+from clinic.reports.render import render
+url, fmt = sys.argv[1], sys.argv[2]
+app = create_app({"DATABASE_URL": url, "CHECK_SCHEMA": False, "SECRET_KEY": "bench"})
+with app.app_context(), Session(get_engine(app)) as session:
+    filters = filters_from_mapping({}, date.today())
+    start = time.perf_counter()
+    report = build_report(session, "BENCH", filters, timezone="Europe/Berlin")
+    built = time.perf_counter()
+    render(report, fmt)
+    done = time.perf_counter()
+print(json.dumps({"build": built - start, "render": done - built,
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _run(tree: Path, database: Path, fmt: str) -> dict[str, float]:
+    done = subprocess.run([sys.executable, "-c", ONE_RUN, f"sqlite:///{database}", fmt],
+                          cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
+                          capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"failed in {tree}:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", type=Path, required=True)
+    parser.add_argument("--against", required=True, help="the commit to compare with")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--format", default="pdf")
+    args = parser.parse_args()
+    old = Path(tempfile.mkdtemp()) / "against"
+    subprocess.run(["git", "worktree", "add", "--detach", str(old), args.against],
+                   cwd=ROOT, check=True, capture_output=True)
+    runs: dict[str, list[dict[str, float]]] = {"A": [], "B": []}
+    try:
+        for _ in range(args.rounds):
+            for side, tree in (("A", old), ("B", ROOT)):
+                runs[side].append(_run(tree, args.database.resolve(), args.format))
+                r = runs[side][-1]
+                print(f"  {side} build {r['build']:7.2f} s  render {r['render']:6.2f} s  "
+                      f"peak {r['rss_mib']:6.0f} MiB", flush=True)
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
+                       check=False, capture_output=True)
+    total = {s: [r["build"] + r["render"] for r in runs[s]] for s in runs}
+    ratios = [b / a for a, b in zip(total["A"], total["B"], strict=True)]
+    print(f"A = {args.against}, B = this checkout; report {args.format}")
+    for side in ("A", "B"):
+        print(f"  {side}: min {min(total[side]):.2f} s, median "
+              f"{statistics.median(total[side]):.2f} s, peak "
+              f"{max(r['rss_mib'] for r in runs[side]):.0f} MiB")
+    print(f"  B / A: min {min(ratios):.2f}, median {statistics.median(ratios):.2f}")
+
+
+if __name__ == "__main__":
+    main()
