@@ -52,6 +52,8 @@ from clinic.reports.filters import ReportFilters
 from clinic.scheduling.status import status_case
 from clinic.studies import setup
 
+FETCH_ROWS = 100_000  # rows turned into columns at a time (the peak memory of a read)
+
 
 @dataclass(frozen=True)
 class ArmInfo:
@@ -121,39 +123,81 @@ class StudyData:
     screening: pd.DataFrame
     randomized: pd.DataFrame  # every enrolled patient before filters: subject, arm
     exclusions: tuple[str, ...]
-    _score_cells: dict[tuple[str, str], pd.DataFrame] | None = field(
+    _score_cells: dict[tuple[str, str], Any] | None = field(
         default=None, init=False, repr=False, compare=False)
 
     def scores_at(self, instrument: str, timepoint: str) -> pd.DataFrame:
         """The rows of ``scores`` for one instrument at one timepoint, in their order. The
-        scores are grouped once (comparing millions of strings per call was slow)."""
+        scores are grouped once (comparing millions of strings per call was slow); the
+        groups are kept as row positions, not copies."""
         if self._score_cells is None:
-            cells = dict(tuple(self.scores.groupby(["instrument", "timepoint"], sort=False)))
+            cells = self.scores.groupby(["instrument", "timepoint"], sort=False).indices
             object.__setattr__(self, "_score_cells", cells)
-        return self._score_cells.get((instrument, timepoint),  # type: ignore[union-attr]
-                                     self.scores.iloc[:0])
+        rows = self._score_cells.get((instrument, timepoint))  # type: ignore[union-attr]
+        return self.scores.iloc[:0] if rows is None else self.scores.take(rows)
 
 
 def _frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
     """Run a Core select on the session's connection; columns named by their labels.
 
     The rows come straight from the driver's cursor (no SQLAlchemy row objects: at
-    200,000 patients that is millions of rows) and each column's result processor (dates
-    stored as text, booleans as integers) runs once over the column."""
+    200,000 patients that is millions of rows), a batch at a time, turned into columns
+    by :class:`_ColumnReader`."""
     connection = session.connection()
     columns = [c.key for c in stmt.selected_columns]
-    with no_cyclic_gc():  # millions of fresh tuples would set it off again and again
+    with no_cyclic_gc():  # millions of fresh objects would set it off again and again
         result = connection.execute(stmt)
         cursor = result.cursor
-        rows = cursor.fetchall()
-        codes = [d[1] for d in cursor.description]  # the driver's type of each column
+        readers = [_ColumnReader(c.type, d[1], connection.dialect)  # d[1]: driver's type
+                   for c, d in zip(stmt.selected_columns, cursor.description, strict=True)]
+        while batch := cursor.fetchmany(FETCH_ROWS):
+            for reader, column in zip(readers, zip(*batch, strict=True), strict=True):
+                reader.add(column)
         result.close()
-        values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
-        del rows
-    dialect = connection.dialect
-    data = {c.key: _column(_processed(dialect, c.type, code, v), _is_text(c.type))
-            for c, code, v in zip(stmt.selected_columns, codes, values, strict=True)}
-    return pd.DataFrame(data, columns=columns)
+    return pd.DataFrame({key: reader.column() for key, reader in zip(columns, readers,
+                                                                     strict=True)},
+                        columns=columns)
+
+
+class _ColumnReader:
+    """One column of a query's result, read batch by batch.
+
+    Its result processor (dates stored as text, booleans as integers) runs once per
+    distinct value, and equal texts and processed values become one object: the driver
+    makes a new object per row, and a column such as the timepoint code or a visit date
+    holds a handful of values over millions of rows. Shared, they take the memory of a
+    few, and each text keeps its hash, so that later lookups, groupings and comparisons
+    skip hashing it again. Numbers stay as read (1 and 1.0 would be one value here)."""
+
+    def __init__(self, column_type: Any, code: Any, dialect: Any) -> None:
+        self.process = column_type.dialect_impl(dialect).result_processor(dialect, code)
+        self.text: bool | None = True if _is_text(column_type) else None  # None: not yet
+        self.shared: dict[Any, Any] = {}
+        self.values: list[Any] = []
+
+    def add(self, column: tuple[Any, ...]) -> None:
+        if self.text is None:  # a computed column (CASE …) is text if its values are
+            first = column[:50] if self.process is None else tuple(map(self.process,
+                                                                       column[:50]))
+            self.text = any(isinstance(v, str) for v in first)
+        if self.process is None and not self.text:
+            self.values.extend(column)
+            return
+        try:
+            for value in set(column).difference(self.shared):
+                self.shared[value] = value if self.process is None else self.process(value)
+        except TypeError:  # an unhashable value: processed row by row
+            self.values.extend(column if self.process is None else map(self.process, column))
+            return
+        self.values.extend(map(self.shared.__getitem__, column))
+
+    def column(self) -> Any:
+        """Text stays numpy ``object`` (pandas' python-backed ``str`` dtype is slow to
+        compare), also when there are no rows, so that text operations on an empty study
+        still work; other columns are left to pandas to type."""
+        if self.text:
+            return pd.Series(self.values, dtype=object)
+        return self.values
 
 
 @contextmanager
@@ -171,28 +215,8 @@ def no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _processed(dialect: Any, column_type: Any, code: Any,
-               values: tuple[Any, ...]) -> tuple[Any, ...]:
-    process = column_type.dialect_impl(dialect).result_processor(dialect, code)
-    return values if process is None else tuple(map(process, values))
-
-
 def _is_text(column_type: Any) -> bool:
     return isinstance(getattr(column_type, "impl", column_type), String)
-
-
-def _column(values: tuple[Any, ...], is_text: bool) -> Any:
-    """Text stays numpy ``object`` (pandas' python-backed ``str`` dtype is slow to compare),
-    also when there are no rows, so that text operations on an empty study still work.
-
-    Equal texts become one object: the driver makes a new string per row, and a column
-    such as the timepoint code holds a handful of values over millions of rows. Shared,
-    they take the memory of a few, and each keeps its hash, so that every later lookup,
-    grouping and comparison on the column skips hashing the text again."""
-    if is_text or any(isinstance(v, str) for v in values[:50]):
-        one = {v: v for v in set(values)}
-        return pd.Series(list(map(one.__getitem__, values)), dtype=object)
-    return list(values)
 
 
 def study_info(session: Session, study: Study) -> StudyInfo:
@@ -367,8 +391,12 @@ def load_study_data(session: Session, study: Study, filters: ReportFilters,
     subject = patients.set_index("pid")["subject"]
 
     def rekey(df: pd.DataFrame, *keys: str) -> pd.DataFrame:
-        out = df[df["pid"].isin(subject.index)].copy()
-        out.insert(0, "subject", out.pop("pid").map(subject).astype(object))
+        """The included patients' rows, keyed by subject (in the place of ``pid``, the
+        first column), sorted. Copied once, by the sort (no copy when nothing is left
+        out: pandas copies on write)."""
+        kept = df["pid"].isin(subject.index)
+        out = (df if kept.all() else df[kept]).rename(columns={"pid": "subject"})
+        out["subject"] = out["subject"].map(subject).astype(object)
         return out.sort_values(["subject", *keys], kind="stable").reset_index(drop=True)
 
     procedures = rekey(procedures)
