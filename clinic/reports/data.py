@@ -52,7 +52,7 @@ from clinic.reports.filters import ReportFilters
 from clinic.scheduling.status import status_case
 from clinic.studies import setup
 
-FETCH_ROWS = 100_000  # rows turned into columns at a time (the peak memory of a read)
+FETCH_ROWS = 50_000  # rows turned into columns at a time (the peak memory of a read)
 
 
 @dataclass(frozen=True)
@@ -154,9 +154,11 @@ def _frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
             for reader, column in zip(readers, zip(*batch, strict=True), strict=True):
                 reader.add(column)
         result.close()
-    return pd.DataFrame({key: reader.column() for key, reader in zip(columns, readers,
-                                                                     strict=True)},
-                        columns=columns)
+    frame = {}
+    for key, reader in zip(columns, readers, strict=True):  # a column's objects go as its
+        frame[key] = reader.column()                          # array is made
+        reader.values = []
+    return pd.DataFrame(frame, columns=columns)
 
 
 class _ColumnReader:
@@ -197,7 +199,7 @@ class _ColumnReader:
         still work; other columns are left to pandas to type."""
         if self.text:
             return pd.Series(self.values, dtype=object)
-        return self.values
+        return pd.Series(self.values)  # typed as pandas types a list (int, float, object)
 
 
 @contextmanager

@@ -160,12 +160,10 @@ def build_dataset(data: StudyData) -> AnalysisDataset:
     wide = data.patients[["subject", "arm", "site", "sex", "age", "bmi", "status",
                           *(f"laterality_{r}" for r in catalog.ROOTS)]].copy()
     wide = wide.merge(_procedure_columns(data), on="subject", how="left")
-    s = data.scores.assign(column=data.scores["instrument"] + "_" + data.scores["timepoint"])
-    s = s[s["column"].isin({v.name for v in _score_variables(data)})]
-    scores = s.pivot(index="subject", columns="column", values="value")
-    for v in _score_variables(data):
-        values = scores[v.name] if v.name in scores else pd.Series(dtype=float)
-        wide[v.name] = wide["subject"].map(values).astype(float)
+    for code, timepoints in data.study.measures:  # the score variables, in their order
+        for tp in timepoints:
+            values = data.scores_at(code, tp).set_index("subject")["value"]
+            wide[f"{code}_{tp}"] = wide["subject"].map(values).astype(float)
     for name, column in _mode_columns(data, wide["subject"]).items():
         wide[name] = column.astype(object)
     wide = wide[[v.name for v in variables]]
