@@ -200,14 +200,27 @@ def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
     return combine_hash_arrays(columns, len(frame.columns))  # type: ignore[no-any-return]
 
 
+ONE_KIND = frozenset({"string", "boolean", "integer", "date", "datetime", "empty"})
+
+
 def _column_hashes(column: pd.Series) -> np.ndarray:
     values = column.to_numpy()
+    if not _distinct_as_text(values):  # every row's text, then
+        return _text_hashes(pd.Series(values, dtype=object))
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     distinct = pd.Series(np.asarray(uniques).astype(object), dtype=object)  # Python scalars
-    if values.dtype == object and distinct.dropna().map(type).nunique() > 1:
-        # 1 and True are one value to factorize, but not as text: every row, then
-        return _text_hashes(pd.Series(values, dtype=object))
     return _text_hashes(distinct)[codes]
+
+
+def _distinct_as_text(values: np.ndarray) -> bool:
+    """Whether values that factorize as equal are also equal as text. Not for a mix of
+    kinds (0, False and 0.0 are one value, but "0", "False" and "0.0" as text), nor for a
+    float zero with its sign (0.0 and -0.0)."""
+    if values.dtype == object:
+        return pd.api.types.infer_dtype(values, skipna=True) in ONE_KIND
+    if values.dtype.kind == "f":
+        return not bool(np.any((values == 0) & np.signbit(values)))
+    return True
 
 
 def _text_hashes(values: pd.Series) -> np.ndarray:
