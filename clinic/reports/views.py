@@ -101,14 +101,20 @@ def _form_options(session: Any, study: str) -> dict[str, Any]:
             "levels": list(catalog.LEVELS.items())}
 
 
-@allow(*READERS)
-def download_view(study: str, fmt: str) -> Any:
+def _download_filters(fmt: str) -> ReportFilters:
+    """The filters of a file asked for in ``fmt``: 404 for an unknown format, 422 (plain
+    text) for filters that do not hold."""
     if fmt not in FORMATS:
         abort(404)
     try:
-        filters = _filters()
+        return _filters()
     except ValidationError as error:
-        return Response(str(error)[:2000], status=422, mimetype="text/plain")
+        abort(Response(str(error)[:2000], status=422, mimetype="text/plain"))
+
+
+@allow(*READERS)
+def download_view(study: str, fmt: str) -> Any:
+    filters = _download_filters(fmt)
     from clinic.reports.render import download
 
     name, content, media_type = download(_report(study, filters), fmt)
@@ -132,12 +138,7 @@ def start_job(study: str) -> Any:
     """Build the report in the background (large studies); the browser follows its
     progress on the job's page."""
     fmt = request.form.get("fmt", "")
-    if fmt not in FORMATS:
-        abort(404)
-    try:
-        filters = _filters()
-    except ValidationError as error:
-        return Response(str(error)[:2000], status=422, mimetype="text/plain")
+    filters = _download_filters(fmt)
     if get_session().exec(select(Study.id).where(Study.code == study)).first() is None:
         abort(404)
     folder = _jobs_dir()
