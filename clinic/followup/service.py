@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from clinic.edits import REASON_MAX
@@ -27,17 +29,54 @@ from clinic.reminders import reconcile_reminders
 def measures_at(session: Session, assessment: Assessment) -> list[str]:
     """The instruments the study collects at this assessment (its timepoint, the patient's
     stratum, and, once recorded, the protocol as it stood then)."""
-    timepoint = session.get(StudyTimepoint, assessment.timepoint_id)
-    assert timepoint is not None
-    rows = session.exec(select(StudyMeasure).where(StudyMeasure.study_id == timepoint.study_id)
-                        .order_by(StudyMeasure.position)).all()
+    code, rules, _timepoint = _protocol_at(session, assessment.timepoint_id)  # type: ignore[arg-type]
     stratum = None
-    if any(m.strata for m in rows):
+    if any(rule.strata for rule in rules):
         stratum = session.exec(select(Enrollment.stratum).where(
             Enrollment.patient_id == assessment.patient_id)).first()
     recorded = assessment.completed_at if assessment.state != "pending" else None
-    return instruments_at([MeasureRule(m.instrument, m.timepoint_codes, m.strata, m.added_at)
-                           for m in rows], timepoint.code, stratum, recorded)
+    return instruments_at(rules, code, stratum, recorded)
+
+
+def _protocol_at(session: Session,
+                 timepoint_id: int) -> tuple[str, list[MeasureRule], StudyTimepoint]:
+    """A timepoint's code and its study's measure rules, read once per transaction (a
+    save asks three times); forgotten when the transaction ends or a flush writes a
+    timepoint or a measure. Holding the timepoint keeps it in the session's identity map
+    for the other readers of the request."""
+    cache = session.info.setdefault(_PROTOCOL_CACHE, {})
+    if timepoint_id not in cache:
+        timepoint = session.get(StudyTimepoint, timepoint_id)
+        assert timepoint is not None
+        rows = session.exec(select(StudyMeasure).where(
+            StudyMeasure.study_id == timepoint.study_id).order_by(StudyMeasure.position)).all()
+        cache[timepoint_id] = (timepoint.code, [
+            MeasureRule(m.instrument, m.timepoint_codes, m.strata, m.added_at) for m in rows],
+            timepoint)
+    return cache[timepoint_id]
+
+
+_PROTOCOL_CACHE = "clinic.protocol_at"
+
+
+def _forget_protocol(session: Session) -> None:
+    session.info.pop(_PROTOCOL_CACHE, None)
+
+
+def _forget_at_the_end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # not a savepoint's end
+        _forget_protocol(session)
+
+
+def _forget_changed_protocol(session: Session, _context: Any) -> None:
+    if _PROTOCOL_CACHE in session.info and any(
+            isinstance(obj, StudyMeasure | StudyTimepoint)
+            for obj in (*session.new, *session.dirty, *session.deleted)):
+        _forget_protocol(session)
+
+
+event.listen(OrmSession, "after_transaction_end", _forget_at_the_end)
+event.listen(OrmSession, "after_flush", _forget_changed_protocol)
 
 
 def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[str, Any],
