@@ -1,11 +1,14 @@
 """A follow-up save is a short transaction with a bounded number of SQL statements: the
-scores in one flush, the audit rows of each flush in one executemany.
+scores in one flush, the audit rows of each flush in one executemany, the study's
+protocol (timepoint and measures) read once although three steps ask for it.
 
 Not met yet (issue "Registry scale"): the visit row is still updated twice (the version
 claim of clinic.edits, then the completion), and SQLite gets one INSERT per score and
 per ODI section (SQLAlchemy batches ORM inserts only where RETURNING keeps row order)."""
 
 from __future__ import annotations
+
+from sqlmodel import select
 
 from tests.scale.conftest import recorded
 from tests.web.helpers import login, odi_form
@@ -25,4 +28,20 @@ def test_a_follow_up_save_runs_a_bounded_number_of_statements(client, clinic, ap
     assert len(visit_updates) == 2, visit_updates  # claim + completion (see above)
     audit_writes = [s for s in statements if s.startswith("INSERT INTO audit_event")]
     assert len(audit_writes) <= 3, "one executemany per flush"
-    assert len(statements) <= 42, len(statements)
+    protocol_reads = [s for s in statements if "FROM study_measure" in s]
+    assert len(protocol_reads) == 1, protocol_reads
+    assert len(statements) <= 37, len(statements)
+
+
+def test_a_protocol_change_in_the_same_transaction_is_seen(session, clinic):
+    """The protocol read once per transaction is read again after a flush that changes
+    a measure (a study builder and a save in one transaction must not disagree)."""
+    from clinic.followup.service import measures_at
+    from clinic.models import StudyMeasure
+
+    before = measures_at(session, clinic.due)
+    measure = session.exec(select(StudyMeasure).where(
+        StudyMeasure.instrument == before[0])).first()
+    session.delete(measure)
+    session.flush()
+    assert measures_at(session, clinic.due) == before[1:]
