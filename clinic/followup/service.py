@@ -23,7 +23,7 @@ from clinic.models import (
 )
 from clinic.models.base import utcnow
 from clinic.protocol.measures import MeasureRule, instruments_at
-from clinic.reminders import reconcile_reminders
+from clinic.reminders.planning import cancel_for_recorded
 
 
 def measures_at(session: Session, assessment: Assessment) -> list[str]:
@@ -106,7 +106,7 @@ def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[
     assessment.version += 0 if claimed else 1
     session.add(assessment)
     session.flush()
-    reconcile_reminders(session, [assessment.id])  # cancels its pending reminder
+    cancel_for_recorded(session, assessment)  # its pending reminder and messages
     return rows
 
 
@@ -149,7 +149,7 @@ def mark_not_done(session: Session, *, assessment: Assessment, reason: str,
     assessment.version += 0 if claimed else 1
     session.add(assessment)
     session.flush()
-    reconcile_reminders(session, [assessment.id])  # cancels its pending reminder
+    cancel_for_recorded(session, assessment)  # its pending reminder and messages
     return assessment
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
 from clinic.models import (
@@ -26,6 +26,7 @@ from clinic.models import (
     Patient,
     PatientIdentity,
     Reminder,
+    SelfReportMessage,
     StudyTimepoint,
     User,
 )
@@ -114,6 +115,26 @@ def reconcile_reminders(session: Session, assessment_ids: Iterable[int | None], 
         return changed
     return changed + reconcile_self_report(session, ids, today=today or utcnow().date(),
                                            specs=specs)
+
+
+def cancel_for_recorded(session: Session, assessment: Assessment) -> int:
+    """A visit just completed or marked not done wants no reminder and no self-report
+    message: its pending ones are cancelled with the note :func:`reconcile_reminders`
+    would write, in two conditional UPDATEs instead of its five reads and writes (the
+    follow-up save's share). Flushes; returns the rows cancelled."""
+    assert assessment.state in ("completed", "not_done"), assessment.state
+    note = why_not(_Facts(assessment.state, assessment.target_date, False, None, None, None),
+                   None)
+    session.flush()
+    cancelled = 0
+    for table, extra in ((Reminder.__table__, [Reminder.__table__.c.kind == KIND]),
+                         (SelfReportMessage.__table__, [])):
+        result = session.execute(
+            update(table).where(table.c.assessment_id == assessment.id,
+                                table.c.state == "pending", *extra)
+            .values(state="cancelled", note=note))
+        cancelled += int(result.rowcount)  # type: ignore[attr-defined]
+    return cancelled
 
 
 def reconcile_patient_reminders(session: Session, patient_id: int | None) -> int:

@@ -45,6 +45,23 @@ def test_completing_the_assessment_cancels_its_reminder(session, clinic):
     assert (row.state, row.note) == ("cancelled", "follow-up completed")
 
 
+@pytest.mark.parametrize("outcome", ["completed", "not_done"])
+def test_the_save_leaves_what_a_full_reconcile_would(session, clinic, outcome):
+    """The save cancels by two UPDATEs (cancel_for_recorded); a full reconcile of the
+    same visit afterwards finds nothing to change."""
+    assessment = assessment_at(session, clinic.patient, "month_1")
+    if outcome == "completed":
+        record_follow_up(session, assessment=assessment, entries={"vas": 3},
+                         mode="in_clinic", actor_id=None)
+    else:
+        mark_not_done(session, assessment=assessment, reason="travelling", actor_id=None)
+    assert reconcile_reminders(session, [assessment.id], today=date(2026, 1, 2)) == 0
+    session.commit()
+    note = "follow-up completed" if outcome == "completed" else "follow-up not done"
+    assert (reminder_of(session, assessment).state, reminder_of(session, assessment).note) \
+        == ("cancelled", note)
+
+
 def test_marking_not_done_and_withdrawal_cancel(session, clinic):
     week_1 = assessment_at(session, clinic.patient, "week_1")
     mark_not_done(session, assessment=week_1, reason="travelling", actor_id=None)
