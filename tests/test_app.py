@@ -7,7 +7,14 @@ from sqlalchemy import text
 
 from clinic import create_app
 from clinic.config import from_environment, instance_secret_key
-from clinic.db import get_engine, make_engine
+from clinic.db import (
+    SCHEMA_HEAD,
+    alembic_head,
+    get_engine,
+    make_engine,
+    schema_revisions,
+    upgrade_to_head,
+)
 from clinic.exceptions import SchemaOutOfDate
 from tests.factories import PASSWORD, make_study, make_user
 
@@ -29,6 +36,23 @@ def test_secret_key_is_generated_once_into_instance(tmp_path):
 def test_app_refuses_an_empty_database_and_names_the_fix(tmp_path):
     with pytest.raises(SchemaOutOfDate, match="flask --app clinic init-db"):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "SECRET_KEY": "x"})
+
+
+def test_the_schema_head_the_app_expects_is_alembics_head():
+    assert alembic_head() == SCHEMA_HEAD
+
+
+def test_a_migrated_database_is_at_the_head_and_an_older_one_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'migrated.db'}"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x", "CHECK_SCHEMA": False})
+    upgrade_to_head(app)
+    assert schema_revisions(get_engine(app)) == (SCHEMA_HEAD, SCHEMA_HEAD)
+    create_app({"DATABASE_URL": url, "SECRET_KEY": "x"})  # starts
+    with get_engine(app).begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0011'"))
+    with pytest.raises(SchemaOutOfDate, match="at revision 0011"):
+        create_app({"DATABASE_URL": url, "SECRET_KEY": "x"})
+    get_engine(app).dispose()
 
 
 def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path):
