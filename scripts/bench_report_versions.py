@@ -1,10 +1,11 @@
 """Benchmark: this checkout's study report against another commit's, on the same database.
 
-    .venv/bin/python scripts/bench_report_versions.py --database FILE.db --against COMMIT
+    .venv/bin/python scripts/bench_report_versions.py --database FILE.db|URL --against COMMIT
         [--rounds 2] [--format pdf]
 
-FILE.db holds the SYNTHETIC bulk-loaded study BENCH (``scripts/bench_scale.py --keep DIR``
-leaves one per size: 20,000 and 200,000 patients). COMMIT's tree is checked out in a
+FILE.db (or a database URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/r200k)
+holds the SYNTHETIC bulk-loaded study BENCH (``scripts/bench_scale.py --keep DIR`` leaves
+one per size: 20,000 and 200,000 patients). COMMIT's tree is checked out in a
 temporary git worktree. Each round builds the report (``build_report``, then rendering
 in ``--format``) once with COMMIT's code and once with this checkout's, each in a fresh
 process, alternately (A, B, A, B): the machine is shared, so the two are compared in the
@@ -49,8 +50,12 @@ print(json.dumps({"build": built - start, "render": done - built,
 """
 
 
-def _run(tree: Path, database: Path, fmt: str) -> dict[str, float]:
-    done = subprocess.run([sys.executable, "-c", ONE_RUN, f"sqlite:///{database}", fmt],
+def _url(database: str) -> str:
+    return database if "://" in database else f"sqlite:///{Path(database).resolve()}"
+
+
+def _run(tree: Path, url: str, fmt: str) -> dict[str, float]:
+    done = subprocess.run([sys.executable, "-c", ONE_RUN, url, fmt],
                           cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
                           capture_output=True, text=True, check=False)
     if done.returncode:
@@ -60,7 +65,7 @@ def _run(tree: Path, database: Path, fmt: str) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--database", type=Path, required=True)
+    parser.add_argument("--database", required=True, help="a SQLite file or a database URL")
     parser.add_argument("--against", required=True, help="the commit to compare with")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--format", default="pdf")
@@ -72,7 +77,7 @@ def main() -> None:
     try:
         for _ in range(args.rounds):
             for side, tree in (("A", old), ("B", ROOT)):
-                runs[side].append(_run(tree, args.database.resolve(), args.format))
+                runs[side].append(_run(tree, _url(args.database), args.format))
                 r = runs[side][-1]
                 print(f"  {side} build {r['build']:7.2f} s  render {r['render']:6.2f} s  "
                       f"peak {r['rss_mib']:6.0f} MiB", flush=True)

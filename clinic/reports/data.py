@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Select, String, select
 from sqlmodel import Session
@@ -48,6 +49,7 @@ from clinic.models import (
     StudyTimepoint,
 )
 from clinic.protocol.definition import REGISTRY, MatchingSpec
+from clinic.reports.copy import copied_frame
 from clinic.reports.filters import ReportFilters
 from clinic.scheduling.status import status_case
 from clinic.studies import setup
@@ -123,8 +125,19 @@ class StudyData:
     screening: pd.DataFrame
     randomized: pd.DataFrame  # every enrolled patient before filters: subject, arm
     exclusions: tuple[str, ...]
+    # for the rows of "assessments" and "scores": their patient's position in ``patients``;
+    # for "score_visits": each score's visit, its row in ``assessments``
+    rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     _score_cells: dict[tuple[str, str], Any] | None = field(
         default=None, init=False, repr=False, compare=False)
+
+    def of_patient(self, frame: str, column: str) -> pd.Series:
+        """``patients[column]`` for each row of the frame named ``frame`` (on its index)."""
+        target: pd.DataFrame = getattr(self, frame)
+        rows = self.rows.get(frame)
+        if rows is None or len(rows) != len(target):
+            return target["subject"].map(self.patients.set_index("subject")[column])
+        return pd.Series(self.patients[column].to_numpy()[rows], index=target.index)
 
     def scores_at(self, instrument: str, timepoint: str) -> pd.DataFrame:
         """The rows of ``scores`` for one instrument at one timepoint, in their order. The
@@ -140,10 +153,20 @@ class StudyData:
 def _frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
     """Run a Core select on the session's connection; columns named by their labels.
 
-    The rows come straight from the driver's cursor (no SQLAlchemy row objects: at
-    200,000 patients that is millions of rows), a batch at a time, turned into columns
-    by :class:`_ColumnReader`."""
+    On PostgreSQL the rows come as text through COPY (:mod:`clinic.reports.copy`) when
+    the columns allow; otherwise straight from the driver's cursor (no SQLAlchemy row
+    objects: at 200,000 patients that is millions of rows), a batch at a time, turned
+    into columns by :class:`_ColumnReader`. Both give the same frame."""
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        copied = copied_frame(connection, stmt)
+        if copied is not None:
+            return copied
+    return cursor_frame(connection, stmt)
+
+
+def cursor_frame(connection: Any, stmt: Select[Any]) -> pd.DataFrame:
+    """:func:`_frame` through the driver's cursor, on any engine."""
     columns = [c.key for c in stmt.selected_columns]
     with no_cyclic_gc():  # millions of fresh objects would set it off again and again
         result = connection.execute(stmt)
@@ -174,6 +197,7 @@ class _ColumnReader:
     def __init__(self, column_type: Any, code: Any, dialect: Any) -> None:
         self.process = column_type.dialect_impl(dialect).result_processor(dialect, code)
         self.text: bool | None = True if _is_text(column_type) else None  # None: not yet
+        self.number = _number_kind(column_type)
         self.shared: dict[Any, Any] = {}
         self.values: list[Any] = []
 
@@ -199,7 +223,31 @@ class _ColumnReader:
         still work; other columns are left to pandas to type."""
         if self.text:
             return pd.Series(self.values, dtype=object)
+        if self.number is not None and self.process is None and self.values:
+            return pd.Series(_number_array(self.values, self.number))
         return pd.Series(self.values)  # typed as pandas types a list (int, float, object)
+
+
+def _number_kind(column_type: Any) -> type | None:
+    try:
+        kind = column_type.python_type
+    except NotImplementedError:
+        return None
+    return kind if kind in (int, float) else None
+
+
+def _number_array(values: list[Any], kind: type) -> np.ndarray:
+    """The array pandas would make of ``values`` (int64; float64 with NaN for a missing
+    value, or for a float), without its type inference over every element."""
+    if kind is int and None not in values:
+        try:
+            return np.array(values, dtype=np.int64)
+        except (OverflowError, TypeError, ValueError):
+            return pd.Series(values).to_numpy()
+    try:
+        return np.array(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return pd.Series(values).to_numpy()
 
 
 @contextmanager
@@ -268,7 +316,7 @@ def _patients(session: Session, sid: int) -> pd.DataFrame:
     wide = lat.pivot(index="pid", columns="root", values="laterality") if len(lat) else None
     for root in ROOTS:
         values = wide[root] if wide is not None and root in wide else pd.Series(dtype=object)
-        df[f"laterality_{root}"] = df["pid"].map(values)
+        df[f"laterality_{root}"] = df["pid"].map(values).astype(object)
     return df.drop(columns=["age_at_enrollment", "birth_year"])
 
 
@@ -296,7 +344,9 @@ def _targets(session: Session, sid: int) -> pd.DataFrame:
 
 
 def _assessments(session: Session, sid: int, filters: ReportFilters) -> pd.DataFrame:
-    return _frame(session, select(Assessment.patient_id.label("pid"),
+    """The study's scheduled visits, with their ``assessment_id`` (for :func:`_scores`)."""
+    return _frame(session, select(Assessment.id.label("assessment_id"),
+                                  Assessment.patient_id.label("pid"),
                                   StudyTimepoint.code.label("timepoint"), Assessment.state,
                                   status_case(filters.as_of).label("status"),
                                   Assessment.not_done_reason, Assessment.window_open,
@@ -306,21 +356,40 @@ def _assessments(session: Session, sid: int, filters: ReportFilters) -> pd.DataF
                   .where(StudyTimepoint.study_id == sid))
 
 
-def _scores(session: Session, sid: int) -> pd.DataFrame:
-    df = _frame(session, select(Assessment.patient_id.label("pid"),
-                                StudyTimepoint.code.label("timepoint"), Score.instrument,
-                                Score.value, Score.raw_sum, Score.answered,
+def _scores(session: Session, visits: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The recorded values of the study's visits, each with its visit's row
+    (``visit_row``); ``visits`` holds the columns ``assessment_id``, ``pid`` and
+    ``timepoint`` of :func:`_assessments`, row for row.
+
+    The scores are read on their own, by the range of the visits' ids, and given their
+    visit's patient and timepoint here: joining score → assessment → timepoint in the
+    database took as long again as reading the rows (2.25 million scores). Scores of other
+    studies' visits inside that range are read and dropped."""
+    ids = visits["assessment_id"]
+    if not len(ids):
+        ids = np.array([0], dtype="int64")
+    df = _frame(session, select(Score.assessment_id, Score.instrument, Score.value,
+                                Score.raw_sum, Score.answered,
                                 Score.not_computable_reason.label("reason"))
-                .join(Assessment, Assessment.id == Score.assessment_id)
-                .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)
-                .where(StudyTimepoint.study_id == sid))
+                .where(Score.assessment_id.between(int(ids.min()), int(ids.max()))))  # type: ignore[attr-defined]
+    order = np.argsort(ids, kind="stable")
+    wanted = df["assessment_id"].to_numpy(dtype="int64")
+    at = np.minimum(np.searchsorted(ids, wanted, sorter=order), len(ids) - 1)
+    row = order[at]
+    found = ids[row] == wanted
+    if not found.all():  # (a copy of every score: only when there is one to drop)
+        row = row[found]
+        df = df[found].reset_index(drop=True)
+    df["visit_row"] = row
+    df.insert(0, "timepoint", pd.Series(visits["timepoint"][row], dtype=object))
+    df.insert(0, "pid", visits["pid"][row])
     # ODI/NDI are ranked on their exact value, raw sum / (5 × sections answered) × 100,
     # so equal scores tie even when the stored total was rounded to 2 decimals.
     exact = df["raw_sum"].notna() & (df["answered"].fillna(0) > 0)
     df["value"] = df["value"].astype(float)
     df.loc[exact, "value"] = (df.loc[exact, "raw_sum"].astype(float) * 20.0
                               / df.loc[exact, "answered"].astype(float))
-    return df
+    return df.drop(columns=["assessment_id"])
 
 
 def _events(session: Session, sid: int) -> pd.DataFrame:
@@ -375,6 +444,13 @@ def _keep(patients: pd.DataFrame, procedures: pd.DataFrame, targets: pd.DataFram
     return keep, notes
 
 
+def text_ranks(values: np.ndarray) -> np.ndarray:
+    """Each value's rank in sorted order (equal values share one; missing values last), as
+    pandas sorts them."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(uniques), codes)
+
+
 def load_study_data(session: Session, study: Study, filters: ReportFilters,
                     timezone: str) -> StudyData:
     """Read one study's data, keep the patients the filters select, drop database ids."""
@@ -390,32 +466,59 @@ def load_study_data(session: Session, study: Study, filters: ReportFilters,
     randomized = patients[["subject", "arm"]].reset_index(drop=True)
     patients = patients[keep].reset_index(drop=True)
     patients["subject"] = patients["subject"].astype(object)
-    subject = patients.set_index("pid")["subject"]
 
-    def rekey(df: pd.DataFrame, *keys: str) -> pd.DataFrame:
+    position = pd.Series(np.arange(len(patients)), index=patients["pid"].to_numpy())
+    codes = patients["subject"].to_numpy()
+    rank = text_ranks(codes)
+
+    def rekey(df: pd.DataFrame, *keys: str) -> tuple[pd.DataFrame, np.ndarray]:
         """The included patients' rows, keyed by subject (in the place of ``pid``, the
-        first column), sorted. Copied once, by the sort (no copy when nothing is left
-        out: pandas copies on write)."""
-        kept = df["pid"].isin(subject.index)
-        out = (df if kept.all() else df[kept]).rename(columns={"pid": "subject"})
-        out["subject"] = out["subject"].map(subject).astype(object)
-        return out.sort_values(["subject", *keys], kind="stable").reset_index(drop=True)
+        first column), sorted by subject and ``keys`` as ``sort_values(kind="stable")``
+        sorts them, but on integer ranks: sorting millions of texts was slow. Also each
+        row's patient: its position in ``patients``. ``df`` is used up: its columns are
+        moved out one at a time (the peak memory of a copy of one column, not of all)."""
+        at = df["pid"].map(position).to_numpy()
+        kept = ~pd.isna(at)
+        rows = at[kept].astype(np.int64)
+        by = [text_ranks(df[k].to_numpy()[kept]) for k in reversed(keys)]
+        order = np.lexsort([*by, rank[rows]])
+        index, rows = np.flatnonzero(kept)[order], rows[order]
+        out = pd.DataFrame(index=pd.RangeIndex(len(index)))
+        for name in list(df.columns):
+            column = df.pop(name)
+            if name == "pid":
+                out["subject"] = pd.Series(codes[rows], dtype=object)
+            else:
+                out[name] = column.array.take(index)
+        return out, rows
 
-    procedures = rekey(procedures)
+    procedures, _ = rekey(procedures)
     screening = _screening(session, sid)
     if filters.sites:
         screening = screening[screening["site"].isin(filters.sites)].reset_index(drop=True)
     targets = targets[targets["procedure_id"].isin(procedures["procedure_id"])]
     targets = targets.assign(subject=targets["procedure_id"].map(
-        procedures.set_index("procedure_id")["subject"]))[["subject", "level", "side"]]
+        procedures.set_index("procedure_id")["subject"]).astype(object))[
+        ["subject", "level", "side"]]
+    visits = _assessments(session, sid, filters)
+    keys = {"assessment_id": visits["assessment_id"].to_numpy(dtype="int64"),
+            "pid": visits["pid"].to_numpy(), "timepoint": visits["timepoint"].to_numpy()}
+    visits["visit_row"] = np.arange(len(visits))
+    assessments, visit_patients = rekey(visits.drop(columns=["assessment_id"]), "timepoint")
+    del visits  # (peak memory: the visits as read go before the scores are read)
+    scores, score_patients = rekey(_scores(session, keys), "timepoint", "instrument")
+    now_at = np.empty(len(keys["pid"]), dtype=np.int64)  # a visit's row before → after rekey
+    now_at[assessments["visit_row"].to_numpy()] = np.arange(len(assessments))
+    rows = {"assessments": visit_patients, "scores": score_patients,
+            "score_visits": now_at[scores["visit_row"].to_numpy()]}
+    events, _ = rekey(_events(session, sid), "event_type")
     return StudyData(
         study=info, filters=filters, timezone=timezone,
         patients=patients.drop(columns=["pid"]),
         procedures=procedures.drop(columns=["procedure_id"]),
         targets=targets.sort_values(["subject", "level"], kind="stable").reset_index(drop=True),
-        assessments=rekey(_assessments(session, sid, filters), "timepoint"),
-        scores=rekey(_scores(session, sid), "timepoint", "instrument"),
-        events=rekey(_events(session, sid), "event_type"),
-        screening=screening, randomized=randomized, exclusions=exclusions,
+        assessments=assessments.drop(columns=["visit_row"]),
+        scores=scores.drop(columns=["visit_row"]), events=events,
+        screening=screening, randomized=randomized, exclusions=exclusions, rows=rows,
     )
 

@@ -6,7 +6,9 @@ dates are exported (dates are left out as quasi-identifiers).
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import platform
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,7 +16,7 @@ import pandas as pd
 
 from clinic import catalog
 from clinic.reports.baseline import PUNCTURE_BINS, SI_SIDES, _punctures, _si_side
-from clinic.reports.data import StudyData
+from clinic.reports.data import StudyData, text_ranks
 from clinic.reports.radiation import effective_dose
 from clinic.scoring.instruments import INSTRUMENTS
 from clinic.scoring.likert import Satisfaction
@@ -127,6 +129,9 @@ def _last_per_key(series: pd.Series) -> pd.Series:
 def _visit_modes(data: StudyData) -> np.ndarray:
     """How the visit of each score row was collected (the visit's mode; NaN when the
     score's visit is not among the assessments)."""
+    visits = data.rows.get("score_visits")
+    if visits is not None and len(visits) == len(data.scores):
+        return data.assessments["mode"].to_numpy(dtype=object)[visits]
     modes = _last_per_key(data.assessments.set_index(["subject", "timepoint"])["mode"])
     rows = pd.MultiIndex.from_arrays([data.scores["subject"], data.scores["timepoint"]])
     return modes.reindex(rows).to_numpy(dtype=object)
@@ -167,15 +172,40 @@ def build_dataset(data: StudyData) -> AnalysisDataset:
     for name, column in _mode_columns(data, wide["subject"]).items():
         wide[name] = column.astype(object)
     wide = wide[[v.name for v in variables]]
+    return AnalysisDataset(_long(data), wide, tuple(variables))
+
+
+def _long(data: StudyData) -> pd.DataFrame:
+    """The scores, one row each, with arm, timepoint order and the visit's collection mode,
+    sorted by subject, timepoint order and instrument (each column is put in that order
+    once: no copy of the whole frame before the sort)."""
+    s = data.scores
     order = {tp.code: i for i, tp in enumerate(data.study.timepoints)}
-    long = data.scores.assign(
-        arm=data.scores["subject"].map(data.patients.set_index("subject")["arm"]),
-        timepoint_order=data.scores["timepoint"].map(order),
-        mode=_visit_modes(data) if len(data.scores) else pd.Series(dtype=object))
-    long = long[["subject", "arm", "timepoint", "timepoint_order", "instrument", "value",
-                 "mode"]]
-    long = long.sort_values(["subject", "timepoint_order", "instrument"], kind="stable")
-    return AnalysisDataset(long.reset_index(drop=True), wide, tuple(variables))
+    columns = {"subject": s["subject"], "arm": data.of_patient("scores", "arm"),
+               "timepoint": s["timepoint"], "timepoint_order": s["timepoint"].map(order),
+               "instrument": s["instrument"], "value": s["value"],
+               "mode": pd.Series(_visit_modes(data) if len(s) else [], dtype=object)}
+    rows = _long_order(data, columns["timepoint_order"])
+    long = pd.DataFrame(index=pd.RangeIndex(len(rows)))
+    for name, column in columns.items():
+        long[name] = column.array.take(rows)
+    return long
+
+
+def _long_order(data: StudyData, timepoint_order: pd.Series) -> np.ndarray:
+    """The row order of ``sort_values(["subject", "timepoint_order", "instrument"],
+    kind="stable")``. The scores come sorted by subject, so each patient's run of rows is
+    numbered in place of comparing the texts."""
+    s = data.scores
+    patient = data.rows.get("scores")
+    if patient is None or len(patient) != len(s) or not len(s):
+        keys = pd.DataFrame({"subject": s["subject"], "order": timepoint_order,
+                             "instrument": s["instrument"]})
+        return keys.sort_values(["subject", "order", "instrument"],
+                                kind="stable").index.to_numpy()
+    run = np.concatenate([[0], np.cumsum(patient[1:] != patient[:-1])])
+    return np.lexsort((text_ranks(s["instrument"].to_numpy()),
+                       timepoint_order.to_numpy(dtype=float), run))
 
 
 def data_version(data: StudyData) -> str:
@@ -205,11 +235,34 @@ ONE_KIND = frozenset({"string", "boolean", "integer", "date", "datetime", "empty
 
 def _column_hashes(column: pd.Series) -> np.ndarray:
     values = column.to_numpy()
+    if values.dtype == object:
+        return _object_hashes(values)
     if not _distinct_as_text(values):  # every row's text, then
         return _text_hashes(pd.Series(values, dtype=object))
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     distinct = pd.Series(np.asarray(uniques).astype(object), dtype=object)  # Python scalars
     return _text_hashes(distinct)[codes]
+
+
+def _object_hashes(values: np.ndarray) -> np.ndarray:
+    """The text hashes of a column of Python objects, each distinct object written and
+    hashed once. Cells are grouped by identity, not by value: the report's readers share
+    one object among equal texts and dates, and grouping by value would hash millions of
+    texts (and would merge 0, False and 0.0, whose texts differ)."""
+    codes, distinct = pd.factorize(_identities(values))
+    first = np.empty(len(distinct), dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(values) - 1, -1, -1)  # the first cell of each
+    return _text_hashes(pd.Series(values[first], dtype=object))[codes]
+
+
+def _identities(values: np.ndarray) -> np.ndarray:
+    """Each cell's object identity. In CPython an object array holds the objects'
+    addresses, which are their ``id()``: read as integers, without a call per cell."""
+    if platform.python_implementation() != "CPython":
+        return np.fromiter(map(id, values), dtype=np.intp, count=len(values))
+    cells = np.ascontiguousarray(values)
+    addresses = (ctypes.c_size_t * len(cells)).from_address(cells.ctypes.data)
+    return np.frombuffer(addresses, dtype=np.uintp).copy()  # a copy: ``cells`` may go
 
 
 def _distinct_as_text(values: np.ndarray) -> bool:

@@ -19,11 +19,12 @@ FOLLOW_UP_STATES = (
 )
 
 
-def _follow_up_state(assessments: pd.DataFrame, patients: pd.DataFrame) -> pd.Series:
-    withdrawn = assessments["subject"].map(patients.set_index("subject")["status"]) == "withdrawn"
+def _follow_up_state(data: StudyData) -> pd.Series:
+    assessments = data.assessments
+    withdrawn = data.of_patient("assessments", "status") == "withdrawn"
     named = {"completed": "assessed", "not_done": "not_done", "missed": "missed"}
-    state = pd.Series([named.get(s, "pending") for s in assessments["status"]],
-                      index=assessments.index, dtype=object)
+    state = assessments["status"].map(named).astype(object)
+    state[state.isna()] = "pending"
     state[withdrawn & (state != "assessed")] = "withdrawn"
     return state
 
@@ -77,21 +78,26 @@ def _randomized_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
 
 
 def _timepoint_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
-    a = data.assessments.copy()
-    a["arm"] = a["subject"].map(data.patients.set_index("subject")["arm"])
-    a["flow"] = _follow_up_state(a, data.patients)
-    by_timepoint = dict(tuple(a.groupby("timepoint", sort=False)))
+    a = data.assessments
+    keys = pd.DataFrame({"timepoint": a["timepoint"], "flow": _follow_up_state(data),
+                         "arm": data.of_patient("assessments", "arm")})
+    counts = keys.groupby(["timepoint", "flow", "arm"], sort=False).size()  # no NaN arm,
+    none = pd.Series(dtype="int64")                                         # as value_counts
+    present = set(counts.index.get_level_values("timepoint"))
     for tp in data.study.timepoints:
-        at = by_timepoint.get(tp.code, a.iloc[:0])
-        by_flow = dict(tuple(at.groupby("flow", sort=False)))
+        at = counts.xs(tp.code, level="timepoint") if tp.code in present else None
         b.heading(f"Follow-up: {tp.label}")
-        scheduled = at["arm"].value_counts()
+        scheduled = none if at is None else at.groupby(level="arm", sort=False).sum()
         unscheduled = data.patients["arm"].value_counts().sub(scheduled, fill_value=0)
         for code, label in FOLLOW_UP_STATES:
-            counts = (unscheduled if code == "not_scheduled"
-                      else by_flow.get(code, at.iloc[:0])["arm"].value_counts())
-            if code in ("assessed", "pending", "missed") or counts.sum():
-                b.row(label, _per_arm(arms, counts))
+            if code == "not_scheduled":
+                per_arm = unscheduled
+            elif at is not None and code in at.index.get_level_values("flow"):
+                per_arm = at.xs(code, level="flow")
+            else:
+                per_arm = none
+            if code in ("assessed", "pending", "missed") or per_arm.sum():
+                b.row(label, _per_arm(arms, per_arm))
 
 
 def _deviation_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
@@ -113,8 +119,8 @@ def _deviation_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
     b.row("Index procedure without its radiation dose", _per_arm(arms, proc.loc[
         no_dose, "arm"].value_counts()))
     a = data.assessments
-    done = a[a["state"] == "completed"].assign(
-        arm=lambda f: f["subject"].map(data.patients.set_index("subject")["arm"]))
+    completed = a["state"] == "completed"
+    done = a[completed].assign(arm=data.of_patient("assessments", "arm")[completed])
     visit = pd.to_datetime(done["visit_on"])
     outside = done[(visit < pd.to_datetime(done["window_open"])) |
                    (visit > pd.to_datetime(done["window_close"]))]

@@ -42,9 +42,10 @@ def outcome_label(code: str) -> str:
 
 def long_scores(data: StudyData, code: str) -> pd.DataFrame:
     """subject, arm, timepoint, value for one instrument at its timepoints."""
-    s = data.scores[(data.scores["instrument"] == code)
-                    & data.scores["timepoint"].isin(data.study.timepoints_of(code))]
-    arm = s["subject"].map(data.patients.set_index("subject")["arm"])
+    wanted = ((data.scores["instrument"] == code)
+              & data.scores["timepoint"].isin(data.study.timepoints_of(code)))
+    s = data.scores[wanted]
+    arm = data.of_patient("scores", "arm")[wanted]
     return pd.DataFrame({"subject": s["subject"], "arm": arm, "timepoint": s["timepoint"],
                          "value": s["value"].astype(float)}).reset_index(drop=True)
 

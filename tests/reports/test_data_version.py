@@ -49,3 +49,11 @@ def test_typed_columns_hash_as_their_text():
                           "text": pd.Series(["a", None, "b", "a", None, "c"], dtype=object)})
     assert np.array_equal(_row_hashes(frame), by_definition(frame))
     assert len(_row_hashes(frame.iloc[:0])) == 0
+
+
+def test_identities_are_the_objects_ids_also_for_a_strided_column():
+    from clinic.reports.dataset import _identities
+
+    values = np.array(["a", "b", None, 0, False, 1.5, date(2026, 1, 1)] * 3, dtype=object)
+    for cells in (values, values[::2], values[::-1]):
+        assert list(_identities(cells).astype(np.intp)) == [id(v) for v in cells]
