@@ -489,7 +489,7 @@ def load_study_data(session: Session, study: Study, filters: ReportFilters,
             if name == "pid":
                 out["subject"] = pd.Series(codes[rows], dtype=object)
             else:
-                out[name] = column.array.take(index)
+                out[name] = pd.Series(column.array.take(index), dtype=column.dtype)
         return out, rows
 
     procedures, _ = rekey(procedures)

@@ -188,7 +188,7 @@ def _long(data: StudyData) -> pd.DataFrame:
     rows = _long_order(data, columns["timepoint_order"])
     long = pd.DataFrame(index=pd.RangeIndex(len(rows)))
     for name, column in columns.items():
-        long[name] = column.array.take(rows)
+        long[name] = pd.Series(column.array.take(rows), dtype=column.dtype)
     return long
 
 
