@@ -143,11 +143,28 @@ class StudyData:
         """The rows of ``scores`` for one instrument at one timepoint, in their order. The
         scores are grouped once (comparing millions of strings per call was slow); the
         groups are kept as row positions, not copies."""
+        rows = self.score_rows_at(instrument, timepoint)
+        return self.scores.iloc[:0] if rows is None else self.scores.take(rows)
+
+    def score_rows_at(self, instrument: str, timepoint: str) -> np.ndarray | None:
+        """The positions in ``scores`` of one instrument at one timepoint (None: none)."""
         if self._score_cells is None:
             cells = self.scores.groupby(["instrument", "timepoint"], sort=False).indices
             object.__setattr__(self, "_score_cells", cells)
-        rows = self._score_cells.get((instrument, timepoint))  # type: ignore[union-attr]
-        return self.scores.iloc[:0] if rows is None else self.scores.take(rows)
+        return self._score_cells.get((instrument, timepoint))  # type: ignore[union-attr]
+
+    def per_patient(self, frame: str, positions: np.ndarray | None, values: np.ndarray,
+                    empty: Any = np.nan) -> np.ndarray | None:
+        """One value per row of ``patients``: ``values`` of the rows at ``positions`` in the
+        frame named ``frame`` put at their patient's row (the last one when a patient has
+        several), ``empty`` elsewhere. None when the frame's patient rows are not known."""
+        rows = self.rows.get(frame)
+        if rows is None or len(rows) != len(getattr(self, frame)):
+            return None
+        out = np.full(len(self.patients), empty, dtype=values.dtype)
+        if positions is not None:
+            out[rows[positions]] = values[positions]
+        return out
 
 
 def _frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:

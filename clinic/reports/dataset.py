@@ -10,6 +10,7 @@ import ctypes
 import hashlib
 import platform
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -111,6 +112,21 @@ def _mode_variables(data: StudyData) -> list[Variable]:
 
 
 def _mode_columns(data: StudyData, subjects: pd.Series) -> dict[str, pd.Series]:
+    """The mode of each patient's completed visit per timepoint (NaN: none)."""
+    if len(subjects) == len(data.patients):  # ``subjects`` in the order of ``patients``
+        a = data.assessments
+        codes, timepoints = pd.factorize(a["timepoint"].to_numpy())
+        done = (a["state"] == "completed").to_numpy()
+        modes = a["mode"].to_numpy(dtype=object)
+        out = {}
+        for tp in data.study.timepoints:
+            at = np.flatnonzero(done & (codes == _code_of(timepoints, tp.code)))
+            column = data.per_patient("assessments", at, modes)
+            if column is None:
+                break
+            out[f"mode_{tp.code}"] = pd.Series(column, dtype=object)
+        else:
+            return out
     done = data.assessments[data.assessments["state"] == "completed"]
     by_timepoint = dict(tuple(done.groupby("timepoint", sort=False)))
     out = {}
@@ -119,6 +135,11 @@ def _mode_columns(data: StudyData, subjects: pd.Series) -> dict[str, pd.Series]:
             "mode"])
         out[f"mode_{tp.code}"] = subjects.map(modes).astype(object)
     return out
+
+
+def _code_of(uniques: Any, value: str) -> int:
+    found = np.flatnonzero(np.asarray(uniques, dtype=object) == value)
+    return int(found[0]) if len(found) else -2  # -2: no row has it (-1 is factorize's NaN)
 
 
 def _last_per_key(series: pd.Series) -> pd.Series:
@@ -165,10 +186,15 @@ def build_dataset(data: StudyData) -> AnalysisDataset:
     wide = data.patients[["subject", "arm", "site", "sex", "age", "bmi", "status",
                           *(f"laterality_{r}" for r in catalog.ROOTS)]].copy()
     wide = wide.merge(_procedure_columns(data), on="subject", how="left")
+    scores = data.scores["value"].to_numpy(dtype=float)
     for code, timepoints in data.study.measures:  # the score variables, in their order
         for tp in timepoints:
-            values = data.scores_at(code, tp).set_index("subject")["value"]
-            wide[f"{code}_{tp}"] = wide["subject"].map(values).astype(float)
+            column = data.per_patient("scores", data.score_rows_at(code, tp), scores) \
+                if len(wide) == len(data.patients) else None  # rows in the order of patients
+            if column is None:
+                values = data.scores_at(code, tp).set_index("subject")["value"]
+                column = wide["subject"].map(values).astype(float).to_numpy()
+            wide[f"{code}_{tp}"] = column
     for name, column in _mode_columns(data, wide["subject"]).items():
         wide[name] = column.astype(object)
     wide = wide[[v.name for v in variables]]
