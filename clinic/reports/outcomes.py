@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from clinic.reports.cells import Arms, compare_p_cell, p_cell, statistic_text, summary_cell
@@ -42,10 +43,11 @@ def outcome_label(code: str) -> str:
 
 def long_scores(data: StudyData, code: str) -> pd.DataFrame:
     """subject, arm, timepoint, value for one instrument at its timepoints."""
-    wanted = ((data.scores["instrument"] == code)
-              & data.scores["timepoint"].isin(data.study.timepoints_of(code)))
-    s = data.scores[wanted]
-    arm = data.of_patient("scores", "arm")[wanted]
+    cells = [data.score_rows_at(code, tp) for tp in data.study.timepoints_of(code)]
+    rows = np.sort(np.concatenate([c for c in cells if c is not None] or [[]])).astype(
+        np.intp)  # the rows of the scores in their order, as a boolean mask picks them
+    s = data.scores.take(rows)
+    arm = data.of_patient("scores", "arm").take(rows)
     return pd.DataFrame({"subject": s["subject"], "arm": arm, "timepoint": s["timepoint"],
                          "value": s["value"].astype(float)}).reset_index(drop=True)
 

@@ -33,9 +33,13 @@ def _complication(data: StudyData, treated: pd.DataFrame) -> pd.Series:
 
 def score_column(data: StudyData, patients: pd.DataFrame, code: str, tp: str) -> pd.DataFrame:
     """arm and value of one instrument at one timepoint for ``patients`` (NaN: missing)."""
-    s = data.scores_at(code, tp)
-    value = patients["subject"].map(s.set_index("subject")["value"])
-    return pd.DataFrame({"arm": patients["arm"], "value": value.astype(float)})
+    value = data.per_patient("scores", data.score_rows_at(code, tp),
+                             data.scores["value"].to_numpy(dtype=float)) \
+        if patients["subject"].equals(data.patients["subject"]) else None
+    if value is None:
+        s = data.scores_at(code, tp)
+        value = patients["subject"].map(s.set_index("subject")["value"]).astype(float)
+    return pd.DataFrame({"arm": patients["arm"], "value": value}, index=patients.index)
 
 
 def _medication_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
