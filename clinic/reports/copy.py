@@ -7,9 +7,9 @@ half the time). The frame is the one the row-by-row reader makes: numbers as int
 float64 with NaN where a value is missing) and float64, texts and dates as numpy
 ``object`` with ``None`` for NULL, equal values shared as one object.
 
-Only queries whose columns are integers, floats, texts or dates are copied; for any
-other column type (booleans, timestamps, decimals) ``copied_frame`` returns ``None`` and
-the caller reads the rows from the cursor.
+Only queries whose columns are integers, floats, booleans, texts, dates or the app's UTC
+timestamps are copied; for any other column type (decimals, other timestamps)
+``copied_frame`` returns ``None`` and the caller reads the rows from the cursor.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,8 @@ import pandas as pd
 import psycopg
 from psycopg import pq
 from sqlalchemy import Select, String, exc
+
+from clinic.models.base import UTCDateTime
 
 READ_BYTES = 1 << 20
 COPY_FORMAT = "(FORMAT text)"  # tab-separated, NULL as \\N, backslash escapes
@@ -44,7 +46,8 @@ def copied_frame(connection: Any, stmt: Select[Any]) -> pd.DataFrame | None:
     raw = connection.connection.dbapi_connection
     with raw.cursor() as cursor:
         # the text form of dates and floats the parsing below expects, this transaction only
-        cursor.execute("SET LOCAL datestyle = 'ISO'; SET LOCAL extra_float_digits = 1")
+        cursor.execute("SET LOCAL datestyle = 'ISO'; SET LOCAL extra_float_digits = 1; "
+                       "SET LOCAL timezone = 'UTC'")
     columns = [c.key for c in stmt.selected_columns]
     with CopyOut(raw.pgconn, f"COPY ({sql}) TO STDOUT {COPY_FORMAT}") as rows:
         try:
@@ -52,7 +55,8 @@ def copied_frame(connection: Any, stmt: Select[Any]) -> pd.DataFrame | None:
                 io.BufferedReader(rows, READ_BYTES), sep="\t", header=None,
                 names=list(range(len(columns))), quoting=csv.QUOTE_NONE,
                 na_values=["\\N"], keep_default_na=False, skip_blank_lines=False,
-                dtype={i: ("category" if k in (str, date) else "float64" if k is float
+                dtype={i: ("category" if k in (str, date, datetime, bool) else "float64"
+                           if k is float
                            else None) for i, k in enumerate(kinds) if k is not int})
         except pd.errors.EmptyDataError:
             parsed = None
@@ -132,17 +136,30 @@ def _message(result: Any, pgconn: Any) -> str:
 def _kind(column_type: Any) -> type | None:
     if isinstance(getattr(column_type, "impl", column_type), String):
         return str
+    if isinstance(column_type, UTCDateTime):
+        return datetime
     try:
         kind = column_type.python_type
     except NotImplementedError:
         return None
-    return kind if kind in (int, float, date) else None
+    return kind if kind in (int, float, date, bool) else None
 
 
 def _column(values: pd.Series, kind: type) -> pd.Series:
     if kind is int or kind is float:
         return values
     categories = values.cat.categories.to_numpy(dtype=object)
+    if kind is bool:
+        if values.isna().any():
+            return pd.Series(np.array([None, True, False], dtype=object)[
+                values.map({"t": 1, "f": 2}).astype(float).fillna(0).to_numpy(dtype=int)],
+                dtype=object)
+        return pd.Series((values == "t").to_numpy(dtype=bool))
+    if kind is datetime:  # UTCDateTime: aware, in UTC (the session's zone is UTC here),
+        # typed by pandas as it types the cursor reader's list of them; NULL last
+        moments = pd.Series([*(datetime.fromisoformat(v).astimezone(UTC) for v in categories),
+                             None])
+        return moments.take(values.cat.codes.to_numpy()).reset_index(drop=True)
     if kind is date:
         shared = [date.fromisoformat(v) for v in categories]
     else:

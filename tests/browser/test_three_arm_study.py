@@ -80,11 +80,17 @@ def _enroll(page, live, code: str, email: str) -> int:
     page.fill("#name", f"Synthetic {code}")
     page.fill("#email", email)
     page.check("input[name=reminder_consent][value=yes]")
-    page.fill("#consent_on", date.today().isoformat())
+    page.fill("#consent_on", _clinic_today().isoformat())
     page.get_by_role("button", name=re.compile("^(Screen and )?[Ee]nroll")).click()
     page.wait_for_url(re.compile(r".*/patients/\d+$"))
     assert "allocated to" in page.text_content("main")
     return int(page.url.rsplit("/", 1)[1])
+
+
+def _clinic_today() -> date:
+    """The clinic's day (Europe/Berlin): from 22:00 or 23:00 UTC it is the next day there,
+    and the procedures and visits are dated in the clinic's day."""
+    return datetime.now(BERLIN).date()
 
 
 def _record_procedure(page, live, patient_id: int, modality: str) -> None:
@@ -114,7 +120,7 @@ def _fill_in_the_rest(live, study_id: int) -> None:
             select(StudyArm).where(StudyArm.study_id == study_id))}
         for _ in range(9):
             patient, enrollment = make_patient(session, study, site=live.clinic.north,
-                                               enrolled_on=date.today() - timedelta(DAYS_AGO))
+                                               enrolled_on=_clinic_today() - timedelta(DAYS_AGO))
             make_procedure(session, patient, modality=modality[enrollment.arm_id],
                            when=datetime.now(UTC) - timedelta(days=DAYS_AGO))
         session.commit()
@@ -172,7 +178,7 @@ def test_a_three_arm_study_is_built_in_the_screens_and_runs_to_its_report(page, 
         controller.stop()
     reminded = handler.to("tri3-1@example.invalid")
     assert len(reminded) == 1, handler.recipients()
-    visit = date.today() - timedelta(days=DAYS_AGO) + timedelta(days=30)
+    visit = _clinic_today() - timedelta(days=DAYS_AGO) + timedelta(days=30)
     assert f"({visit.isoformat()})" in reminded[0].get_content()
 
     log_in(page, live, "nurse")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
-from sqlalchemy import Date, Float, Integer, String, Text, column, select, values
+from sqlalchemy import Boolean, Date, Float, Integer, String, Text, column, select, values
 from sqlmodel import Session
 
 from clinic.db import get_engine
+from clinic.models.base import UTCDateTime
 from clinic.reports.copy import _unescape, copied_frame
 from clinic.reports.data import cursor_frame
 
@@ -23,16 +24,19 @@ def _rows() -> list[tuple[object, ...]]:
     rows = []
     for i, text in enumerate(TEXTS):
         rows.append((i, text if i % 4 else None, text, FLOATS[i % len(FLOATS)],
-                     date(2026, 1, 1 + i) if i % 3 else None, None if i == 2 else i * 10))
+                     date(2026, 1, 1 + i) if i % 3 else None, None if i == 2 else i * 10,
+                     i % 2 == 0, None if i == 5 else i % 3 == 0,
+                     datetime(2026, 3, 29, i, 59, 58, 123456 * (i % 2), tzinfo=UTC)
+                     if i != 4 else None))
     return rows
 
 
 def _statement():  # type: ignore[no-untyped-def]
     table = values(column("id", Integer), column("maybe", Text), column("text", String),
                    column("number", Float), column("day", Date), column("sometimes", Integer),
-                   name="cells").data(_rows())
-    return select(table.c.id, table.c.maybe, table.c.text, table.c.number, table.c.day,
-                  table.c.sometimes).order_by(table.c.id)
+                   column("flag", Boolean), column("maybe_flag", Boolean),
+                   column("at", UTCDateTime), name="cells").data(_rows())
+    return select(*table.c).order_by(table.c.id)
 
 
 def test_copy_reads_every_cell_as_the_cursor_does(app, engine_kind):
@@ -51,16 +55,24 @@ def test_copy_reads_every_cell_as_the_cursor_does(app, engine_kind):
         FLOATS[i % len(FLOATS)] for i in range(len(TEXTS))]  # every bit of each float
     assert copied["sometimes"].dtype == "float64" and math.isnan(copied["sometimes"][2])
     assert copied["id"].dtype == "int64"
+    assert copied["flag"].dtype == bool and list(copied["flag"]) == [
+        i % 2 == 0 for i in range(len(TEXTS))]
+    assert copied["maybe_flag"][5] is None and copied["maybe_flag"][3] is True
+    assert pd.isna(copied["at"][4])
+    assert copied["at"][1] == datetime(2026, 3, 29, 1, 59, 58, 123456, tzinfo=UTC)
+    assert copied["at"][1].utcoffset().total_seconds() == 0
 
 
 def test_a_query_with_a_column_copy_cannot_type_is_left_to_the_cursor(app, engine_kind):
     if engine_kind != "postgresql":
         pytest.skip("COPY is PostgreSQL's")
-    from sqlalchemy import Boolean
+    from decimal import Decimal
 
-    table = values(column("flag", Boolean), name="flags").data([(True,), (False,)])
+    from sqlalchemy import Numeric
+
+    table = values(column("amount", Numeric), name="amounts").data([(Decimal("1.5"),)])
     with Session(get_engine(app)) as session:
-        assert copied_frame(session.connection(), select(table.c.flag)) is None
+        assert copied_frame(session.connection(), select(table.c.amount)) is None
 
 
 def test_an_empty_result_is_left_to_the_cursor(app, engine_kind):
