@@ -6,9 +6,7 @@ dates are exported (dates are left out as quasi-identifiers).
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
-import platform
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +15,7 @@ import pandas as pd
 
 from clinic import catalog
 from clinic.reports.baseline import PUNCTURE_BINS, SI_SIDES, _punctures, _si_side
-from clinic.reports.data import StudyData, text_ranks
+from clinic.reports.data import StudyData, identities, taken, text_ranks
 from clinic.reports.radiation import effective_dose
 from clinic.scoring.instruments import INSTRUMENTS
 from clinic.scoring.likert import Satisfaction
@@ -214,7 +212,7 @@ def _long(data: StudyData) -> pd.DataFrame:
     rows = _long_order(data, columns["timepoint_order"])
     long = pd.DataFrame(index=pd.RangeIndex(len(rows)))
     for name, column in columns.items():
-        long[name] = pd.Series(column.array.take(rows), dtype=column.dtype)
+        long[name] = taken(column, rows)
     return long
 
 
@@ -275,20 +273,10 @@ def _object_hashes(values: np.ndarray) -> np.ndarray:
     hashed once. Cells are grouped by identity, not by value: the report's readers share
     one object among equal texts and dates, and grouping by value would hash millions of
     texts (and would merge 0, False and 0.0, whose texts differ)."""
-    codes, distinct = pd.factorize(_identities(values))
+    codes, distinct = pd.factorize(identities(values))
     first = np.empty(len(distinct), dtype=np.intp)
     first[codes[::-1]] = np.arange(len(values) - 1, -1, -1)  # the first cell of each
     return _text_hashes(pd.Series(values[first], dtype=object))[codes]
-
-
-def _identities(values: np.ndarray) -> np.ndarray:
-    """Each cell's object identity. In CPython an object array holds the objects'
-    addresses, which are their ``id()``: read as integers, without a call per cell."""
-    if platform.python_implementation() != "CPython":
-        return np.fromiter(map(id, values), dtype=np.intp, count=len(values))
-    cells = np.ascontiguousarray(values)
-    addresses = (ctypes.c_size_t * len(cells)).from_address(cells.ctypes.data)
-    return np.frombuffer(addresses, dtype=np.uintp).copy()  # a copy: ``cells`` may go
 
 
 def _distinct_as_text(values: np.ndarray) -> bool:

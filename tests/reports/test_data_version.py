@@ -52,8 +52,36 @@ def test_typed_columns_hash_as_their_text():
 
 
 def test_identities_are_the_objects_ids_also_for_a_strided_column():
-    from clinic.reports.dataset import _identities
+    from clinic.reports.data import identities
 
     values = np.array(["a", "b", None, 0, False, 1.5, date(2026, 1, 1)] * 3, dtype=object)
     for cells in (values, values[::2], values[::-1]):
-        assert list(_identities(cells).astype(np.intp)) == [id(v) for v in cells]
+        assert list(identities(cells).astype(np.intp)) == [id(v) for v in cells]
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(st.lists(st.sampled_from(["b", "a", "", "B-2", "B-10", None, "ä"]), max_size=40),
+       st.booleans())
+def test_text_ranks_sort_as_pandas_sorts_shared_or_not(texts, shared):
+    from clinic.reports.data import text_ranks
+
+    cells = np.array([t if shared or t is None else "".join(list(t)) for t in texts],
+                     dtype=object)
+    order = np.lexsort([text_ranks(cells)]) if len(cells) else np.array([], dtype=int)
+    expected = pd.Series(cells, dtype=object).sort_values(kind="stable").index.to_numpy()
+    assert list(order) == list(expected)
+
+
+@settings(max_examples=200, deadline=None, database=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(["vas", "odi", None]),
+                          st.sampled_from(["baseline", "week_1", "month_1"])), max_size=40))
+def test_score_cells_group_as_groupby_does(pairs):
+    from clinic.reports.data import _cells
+
+    frame = pd.DataFrame({"instrument": pd.Series([p[0] for p in pairs], dtype=object),
+                          "timepoint": pd.Series([p[1] for p in pairs], dtype=object)})
+    expected = frame.groupby(["instrument", "timepoint"], sort=False).indices
+    got = _cells(frame, "instrument", "timepoint")
+    assert set(got) == set(expected)
+    for key, rows in expected.items():
+        assert list(got[key]) == list(rows)
