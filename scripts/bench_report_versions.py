@@ -1,16 +1,17 @@
 """Benchmark: this checkout's study report against another commit's, on the same database.
 
     .venv/bin/python scripts/bench_report_versions.py --database FILE.db|URL --against COMMIT
-        [--rounds 2] [--format pdf]
+        [--rounds 2] [--format pdf] [--warm]
 
 FILE.db (or a database URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/r200k)
 holds the SYNTHETIC bulk-loaded study BENCH (``scripts/bench_scale.py --keep DIR`` leaves
 one per size: 20,000 and 200,000 patients). COMMIT's tree is checked out in a
 temporary git worktree. Each round builds the report (``build_report``, then rendering
 in ``--format``) once with COMMIT's code and once with this checkout's, each in a fresh
-process, alternately (A, B, A, B): the machine is shared, so the two are compared in the
-same minute. Printed per side: build and render seconds and the process's peak resident
-memory; then the ratio B / A (min and median).
+process (with ``--warm``: twice in it, the second timed), alternately (A, B, A, B): the
+machine is shared, so the two are compared in the same minute. Printed per side: build
+and render seconds and the process's peak resident memory; then the ratio B / A (min and
+median).
 
 Goals (issue "Registry scale"): 200,000 patients <= 10 s warm and <= 1 GiB.
 """
@@ -36,16 +37,21 @@ from clinic.db import get_engine
 from clinic.reports.builder import build_report
 from clinic.reports.filters import filters_from_mapping
 from clinic.reports.render import render
-url, fmt = sys.argv[1], sys.argv[2]
+url, fmt, builds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 app = create_app({"DATABASE_URL": url, "CHECK_SCHEMA": False, "SECRET_KEY": "bench"})
-with app.app_context(), Session(get_engine(app)) as session:
-    filters = filters_from_mapping({}, date.today())
-    start = time.perf_counter()
-    report = build_report(session, "BENCH", filters, timezone="Europe/Berlin")
-    built = time.perf_counter()
-    render(report, fmt)
-    done = time.perf_counter()
-print(json.dumps({"build": built - start, "render": done - built,
+times = []
+with app.app_context():
+    for _ in range(builds):  # the last one counts: with builds > 1, the app is warm
+        with Session(get_engine(app)) as session:
+            filters = filters_from_mapping({}, date.today())
+            start = time.perf_counter()
+            report = build_report(session, "BENCH", filters, timezone="Europe/Berlin")
+            built = time.perf_counter()
+            render(report, fmt)
+            done = time.perf_counter()
+        del report  # one report at a time, as a report job holds it
+        times.append((built - start, done - built))
+print(json.dumps({"build": times[-1][0], "render": times[-1][1],
                   "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -54,8 +60,8 @@ def _url(database: str) -> str:
     return database if "://" in database else f"sqlite:///{Path(database).resolve()}"
 
 
-def _run(tree: Path, url: str, fmt: str) -> dict[str, float]:
-    done = subprocess.run([sys.executable, "-c", ONE_RUN, url, fmt],
+def _run(tree: Path, url: str, fmt: str, builds: int) -> dict[str, float]:
+    done = subprocess.run([sys.executable, "-c", ONE_RUN, url, fmt, str(builds)],
                           cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
                           capture_output=True, text=True, check=False)
     if done.returncode:
@@ -69,6 +75,8 @@ def main() -> None:
     parser.add_argument("--against", required=True, help="the commit to compare with")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--format", default="pdf")
+    parser.add_argument("--warm", action="store_true",
+                        help="build twice per process and time the second (the app warm)")
     args = parser.parse_args()
     old = Path(tempfile.mkdtemp()) / "against"
     subprocess.run(["git", "worktree", "add", "--detach", str(old), args.against],
@@ -77,7 +85,8 @@ def main() -> None:
     try:
         for _ in range(args.rounds):
             for side, tree in (("A", old), ("B", ROOT)):
-                runs[side].append(_run(tree, _url(args.database), args.format))
+                runs[side].append(_run(tree, _url(args.database), args.format,
+                                        2 if args.warm else 1))
                 r = runs[side][-1]
                 print(f"  {side} build {r['build']:7.2f} s  render {r['render']:6.2f} s  "
                       f"peak {r['rss_mib']:6.0f} MiB", flush=True)
@@ -86,7 +95,8 @@ def main() -> None:
                        check=False, capture_output=True)
     total = {s: [r["build"] + r["render"] for r in runs[s]] for s in runs}
     ratios = [b / a for a, b in zip(total["A"], total["B"], strict=True)]
-    print(f"A = {args.against}, B = this checkout; report {args.format}")
+    print(f"A = {args.against}, B = this checkout; report {args.format}"
+          f"{', warm (second build in the process)' if args.warm else ''}")
     for side in ("A", "B"):
         print(f"  {side}: min {min(total[side]):.2f} s, median "
               f"{statistics.median(total[side]):.2f} s, peak "
