@@ -129,17 +129,15 @@ class StudyData:
     exclusions: tuple[str, ...]
     # for the rows of "assessments" and "scores": their patient's position in ``patients``;
     # for "score_visits": each score's visit, its row in ``assessments``
-    rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    rows: dict[str, np.ndarray] = field(repr=False, compare=False)
     _score_cells: dict[tuple[str, str], Any] | None = field(
         default=None, init=False, repr=False, compare=False)
 
     def of_patient(self, frame: str, column: str) -> pd.Series:
         """``patients[column]`` for each row of the frame named ``frame`` (on its index)."""
         target: pd.DataFrame = getattr(self, frame)
-        rows = self.rows.get(frame)
-        if rows is None or len(rows) != len(target):
-            return target["subject"].map(self.patients.set_index("subject")[column])
-        return pd.Series(self.patients[column].to_numpy()[rows], index=target.index)
+        return pd.Series(self.patients[column].to_numpy()[self.rows[frame]],
+                         index=target.index)
 
     def scores_at(self, instrument: str, timepoint: str) -> pd.DataFrame:
         """The rows of ``scores`` for one instrument at one timepoint, in their order. The
@@ -155,17 +153,14 @@ class StudyData:
                                                             "timepoint"))
         return self._score_cells.get((instrument, timepoint))  # type: ignore[union-attr]
 
-    def per_patient(self, frame: str, positions: np.ndarray | None, values: np.ndarray,
-                    empty: Any = np.nan) -> np.ndarray | None:
+    def per_patient(self, frame: str, positions: np.ndarray | None,
+                    values: np.ndarray) -> np.ndarray:
         """One value per row of ``patients``: ``values`` of the rows at ``positions`` in the
         frame named ``frame`` put at their patient's row (the last one when a patient has
-        several), ``empty`` elsewhere. None when the frame's patient rows are not known."""
-        rows = self.rows.get(frame)
-        if rows is None or len(rows) != len(getattr(self, frame)):
-            return None
-        out = np.full(len(self.patients), empty, dtype=values.dtype)
+        several), NaN elsewhere."""
+        out = np.full(len(self.patients), np.nan, dtype=values.dtype)
         if positions is not None:
-            out[rows[positions]] = values[positions]
+            out[self.rows[frame][positions]] = values[positions]
         return out
 
 
@@ -175,12 +170,13 @@ def _cells(frame: pd.DataFrame, first: str, second: str) -> dict[tuple[Any, Any]
     a, a_values = factorized(frame[first].to_numpy())
     b, b_values = factorized(frame[second].to_numpy())
     known = np.flatnonzero((a >= 0) & (b >= 0))
-    key = a[known].astype(np.int64) * max(len(b_values), 1) + b[known]
+    width = max(len(b_values), 1)
+    key = a[known].astype(np.int64) * width + b[known]
     order = np.argsort(key, kind="stable")
     keys, starts = np.unique(key[order], return_index=True)
     ends = [*starts[1:], len(order)] if len(starts) else []
-    return {(a_values[k // max(len(b_values), 1)], b_values[k % max(len(b_values), 1)]):
-            known[order[start:end]] for k, start, end in zip(keys, starts, ends, strict=True)}
+    return {(a_values[k // width], b_values[k % width]): known[order[start:end]]
+            for k, start, end in zip(keys, starts, ends, strict=True)}
 
 
 def _frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
@@ -492,11 +488,18 @@ def factorized(values: np.ndarray, sort: bool = False) -> tuple[np.ndarray, np.n
     compared by value."""
     if values.dtype != object or not len(values):
         return pd.factorize(values, sort=sort)
-    cells, distinct = pd.factorize(identities(values))
-    first = np.empty(len(distinct), dtype=np.intp)
-    first[cells[::-1]] = np.arange(len(values) - 1, -1, -1)  # each object's first cell
+    cells, first = distinct_objects(values)
     codes, uniques = pd.factorize(values[first], sort=sort)
     return codes[cells], uniques
+
+
+def distinct_objects(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For a column of Python objects: each cell's object as a code, and for each code the
+    position of its first cell. Cells are told apart by identity, not by value."""
+    cells, distinct = pd.factorize(identities(values))
+    first = np.empty(len(distinct), dtype=np.intp)
+    first[cells[::-1]] = np.arange(len(values) - 1, -1, -1)
+    return cells, first
 
 
 def taken(column: pd.Series, rows: np.ndarray) -> pd.Series:

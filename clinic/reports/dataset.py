@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from clinic import catalog
 from clinic.reports.baseline import PUNCTURE_BINS, SI_SIDES, _punctures, _si_side
-from clinic.reports.data import StudyData, identities, taken, text_ranks
+from clinic.reports.data import StudyData, distinct_objects, taken, text_ranks
 from clinic.reports.radiation import effective_dose
 from clinic.scoring.instruments import INSTRUMENTS
 from clinic.scoring.likert import Satisfaction
@@ -109,51 +108,22 @@ def _mode_variables(data: StudyData) -> list[Variable]:
                      dict(catalog.COLLECTION_MODES)) for tp in data.study.timepoints]
 
 
-def _mode_columns(data: StudyData, subjects: pd.Series) -> dict[str, pd.Series]:
-    """The mode of each patient's completed visit per timepoint (NaN: none)."""
-    if len(subjects) == len(data.patients):  # ``subjects`` in the order of ``patients``
-        a = data.assessments
-        codes, timepoints = pd.factorize(a["timepoint"].to_numpy())
-        done = (a["state"] == "completed").to_numpy()
-        modes = a["mode"].to_numpy(dtype=object)
-        out = {}
-        for tp in data.study.timepoints:
-            at = np.flatnonzero(done & (codes == _code_of(timepoints, tp.code)))
-            column = data.per_patient("assessments", at, modes)
-            if column is None:
-                break
-            out[f"mode_{tp.code}"] = pd.Series(column, dtype=object)
-        else:
-            return out
-    done = data.assessments[data.assessments["state"] == "completed"]
-    by_timepoint = dict(tuple(done.groupby("timepoint", sort=False)))
-    out = {}
-    for tp in data.study.timepoints:
-        modes = _last_per_key(by_timepoint.get(tp.code, done.iloc[:0]).set_index("subject")[
-            "mode"])
-        out[f"mode_{tp.code}"] = subjects.map(modes).astype(object)
-    return out
-
-
-def _code_of(uniques: Any, value: str) -> int:
-    found = np.flatnonzero(np.asarray(uniques, dtype=object) == value)
-    return int(found[0]) if len(found) else -2  # -2: no row has it (-1 is factorize's NaN)
-
-
-def _last_per_key(series: pd.Series) -> pd.Series:
-    """One value per index key, the last one (as a dict built from the series keeps)."""
-    return series[~series.index.duplicated(keep="last")]
+def _mode_columns(data: StudyData) -> dict[str, pd.Series]:
+    """The mode of each patient's completed visit per timepoint (NaN: none), in the order
+    of ``patients``."""
+    a = data.assessments
+    codes, timepoints = pd.factorize(a["timepoint"].to_numpy())
+    code_of = {tp: i for i, tp in enumerate(timepoints)}
+    done = (a["state"] == "completed").to_numpy()
+    modes = a["mode"].to_numpy(dtype=object)
+    return {f"mode_{tp.code}": pd.Series(data.per_patient("assessments", np.flatnonzero(
+                done & (codes == code_of.get(tp.code, -2))), modes), dtype=object)
+            for tp in data.study.timepoints}  # -2: no visit has it (-1 is a missing one)
 
 
 def _visit_modes(data: StudyData) -> np.ndarray:
-    """How the visit of each score row was collected (the visit's mode; NaN when the
-    score's visit is not among the assessments)."""
-    visits = data.rows.get("score_visits")
-    if visits is not None and len(visits) == len(data.scores):
-        return data.assessments["mode"].to_numpy(dtype=object)[visits]
-    modes = _last_per_key(data.assessments.set_index(["subject", "timepoint"])["mode"])
-    rows = pd.MultiIndex.from_arrays([data.scores["subject"], data.scores["timepoint"]])
-    return modes.reindex(rows).to_numpy(dtype=object)
+    """How the visit of each score row was collected (the visit's mode)."""
+    return data.assessments["mode"].to_numpy(dtype=object)[data.rows["score_visits"]]
 
 
 def _procedure_columns(data: StudyData) -> pd.DataFrame:
@@ -184,17 +154,14 @@ def build_dataset(data: StudyData) -> AnalysisDataset:
     wide = data.patients[["subject", "arm", "site", "sex", "age", "bmi", "status",
                           *(f"laterality_{r}" for r in catalog.ROOTS)]].copy()
     wide = wide.merge(_procedure_columns(data), on="subject", how="left")
+    assert len(wide) == len(data.patients)  # one row per patient, in their order
     scores = data.scores["value"].to_numpy(dtype=float)
     for code, timepoints in data.study.measures:  # the score variables, in their order
         for tp in timepoints:
-            column = data.per_patient("scores", data.score_rows_at(code, tp), scores) \
-                if len(wide) == len(data.patients) else None  # rows in the order of patients
-            if column is None:
-                values = data.scores_at(code, tp).set_index("subject")["value"]
-                column = wide["subject"].map(values).astype(float).to_numpy()
-            wide[f"{code}_{tp}"] = column
-    for name, column in _mode_columns(data, wide["subject"]).items():
-        wide[name] = column.astype(object)
+            wide[f"{code}_{tp}"] = data.per_patient("scores", data.score_rows_at(code, tp),
+                                                    scores)
+    for name, column in _mode_columns(data).items():
+        wide[name] = column
     wide = wide[[v.name for v in variables]]
     return AnalysisDataset(_long(data), wide, tuple(variables))
 
@@ -221,12 +188,9 @@ def _long_order(data: StudyData, timepoint_order: pd.Series) -> np.ndarray:
     kind="stable")``. The scores come sorted by subject, so each patient's run of rows is
     numbered in place of comparing the texts."""
     s = data.scores
-    patient = data.rows.get("scores")
-    if patient is None or len(patient) != len(s) or not len(s):
-        keys = pd.DataFrame({"subject": s["subject"], "order": timepoint_order,
-                             "instrument": s["instrument"]})
-        return keys.sort_values(["subject", "order", "instrument"],
-                                kind="stable").index.to_numpy()
+    patient = data.rows["scores"]
+    if not len(s):
+        return np.arange(0)
     run = np.concatenate([[0], np.cumsum(patient[1:] != patient[:-1])])
     return np.lexsort((text_ranks(s["instrument"].to_numpy()),
                        timepoint_order.to_numpy(dtype=float), run))
@@ -273,10 +237,8 @@ def _object_hashes(values: np.ndarray) -> np.ndarray:
     hashed once. Cells are grouped by identity, not by value: the report's readers share
     one object among equal texts and dates, and grouping by value would hash millions of
     texts (and would merge 0, False and 0.0, whose texts differ)."""
-    codes, distinct = pd.factorize(identities(values))
-    first = np.empty(len(distinct), dtype=np.intp)
-    first[codes[::-1]] = np.arange(len(values) - 1, -1, -1)  # the first cell of each
-    return _text_hashes(pd.Series(values[first], dtype=object))[codes]
+    cells, first = distinct_objects(values)
+    return _text_hashes(pd.Series(values[first], dtype=object))[cells]
 
 
 def _distinct_as_text(values: np.ndarray) -> bool:

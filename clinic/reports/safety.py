@@ -31,22 +31,17 @@ def _complication(data: StudyData, treated: pd.DataFrame) -> pd.Series:
                    (t[0] if len(t) == 1 else "multiple"))
 
 
-def score_column(data: StudyData, patients: pd.DataFrame, code: str, tp: str) -> pd.DataFrame:
-    """arm and value of one instrument at one timepoint for ``patients`` (NaN: missing)."""
+def score_column(data: StudyData, code: str, tp: str) -> pd.DataFrame:
+    """arm and value of one instrument at one timepoint per patient (NaN: missing)."""
     value = data.per_patient("scores", data.score_rows_at(code, tp),
-                             data.scores["value"].to_numpy(dtype=float)) \
-        if patients["subject"].equals(data.patients["subject"]) else None
-    if value is None:
-        s = data.scores_at(code, tp)
-        value = patients["subject"].map(s.set_index("subject")["value"]).astype(float)
-    return pd.DataFrame({"arm": patients["arm"], "value": value}, index=patients.index)
+                             data.scores["value"].to_numpy(dtype=float))
+    return pd.DataFrame({"arm": data.patients["arm"], "value": value})
 
 
 def _medication_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
-    patients = data.patients[["subject", "arm"]]
     for code, label in MEDICATIONS:
         for tp in data.study.timepoints_of(code):
-            col = score_column(data, patients, code, tp)
+            col = score_column(data, code, tp)
             name = f"{label}, {data.study.label_of(tp).lower()}"
             distinct = sorted(col["value"].dropna().unique())
             if code == "nsaid_reduction" or len(distinct) > MAX_DOSE_CATEGORIES:
@@ -86,12 +81,11 @@ def table5(data: StudyData, arms: Arms) -> Table:
 def table6(data: StudyData, arms: Arms) -> Table:
     b = TableBuilder("table6", "Table 6. Satisfaction with the procedure and with the results",
                      "Variable", arms.columns())
-    patients = data.patients[["subject", "arm"]]
     levels = [(float(level.score), level.label) for level in Satisfaction]
     for code, label in SATISFACTION:
         for tp in data.study.timepoints_of(code):
             name = f"{label} ({data.study.label_of(tp).lower()})"
-            categorical_rows(b, name, score_column(data, patients, code, tp), arms, levels,
+            categorical_rows(b, name, score_column(data, code, tp), arms, levels,
                              keep_empty=True)
     if not any(data.study.timepoints_of(code) for code, _ in SATISFACTION):
         b.note("The study does not collect satisfaction.")
