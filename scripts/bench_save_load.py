@@ -326,10 +326,13 @@ def completed(url: str) -> int:
     return int(count)
 
 
-def _check_saved(name: str, result: dict[str, float], saved: int, seconds: int) -> None:
-    """Every answered request saved a follow-up (none was a redirect to the login)."""
+def _check_saved(name: str, result: dict[str, float], saved: int, seconds: int,
+                 connections: int) -> None:
+    """Every answered request saved a follow-up (none was a redirect to the login). wrk's
+    rate is per its own measured duration, and the requests in flight when it stops are
+    saved but not counted: a few percent apart, where a redirect would be all of them."""
     answered = result["rate"] * seconds
-    if abs(saved - answered) > 0.02 * answered + 20:
+    if abs(saved - answered) > 0.05 * answered + connections:
         raise SystemExit(f"{name}: {answered:.0f} requests answered but {saved} follow-ups "
                          "saved")
 
@@ -380,7 +383,8 @@ def main() -> None:
                 lines = _take(queues[name], len(queues[name]) // (args.rounds - _round), path)
                 before = completed(url)
                 result = run_wrk(lines, "", args.seconds, args.connections, cookie, workdir)
-                _check_saved(name, result, completed(url) - before, args.seconds)
+                _check_saved(name, result, completed(url) - before, args.seconds,
+                             args.connections)
                 results[name].append(result)
             results["bare"].append(run_wrk(None, "/bench/hello", args.seconds,
                                            args.connections, "", workdir))

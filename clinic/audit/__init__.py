@@ -53,10 +53,11 @@ def install_audit_listener() -> None:
 
 def _write_audit_events(session: Session, _context: Any) -> None:
     rows: list[dict[str, Any]] = []
-    for obj in session.new:
-        if isinstance(obj, Audited):
-            rows.append(_row(session, obj, "create", None, None, _snapshot(obj)))
-            note_audited(session, obj)
+    created = [obj for obj in session.new if isinstance(obj, Audited)]
+    flushed = {(obj.__tablename__, obj.id): obj for obj in created}
+    for obj in created:
+        rows.append(_row(session, obj, "create", None, None, _snapshot(obj)))
+        note_audited(session, obj, flushed)
     for obj in session.dirty:
         if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
             changes = _update_rows(session, obj)

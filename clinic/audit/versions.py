@@ -53,12 +53,16 @@ def note_version_bumps(session: Session) -> None:
                 session.info.setdefault(BUMPED, set()).add((obj.__tablename__, obj.id))
 
 
-def note_audited(session: Session, obj: Any) -> None:
-    """``obj`` wrote audit events: it, and the records it belongs to, changed."""
-    session.info.setdefault(AUDITED, set()).update(covered_records(session, obj))
+def note_audited(session: Session, obj: Any,
+                 flushed: dict[tuple[str, int], Any] | None = None) -> None:
+    """``obj`` wrote audit events: it, and the records it belongs to, changed.
+    ``flushed``: the rows this flush inserted, by (table, id), for owners inserted in
+    the same flush (not yet in the identity map while the flush runs)."""
+    session.info.setdefault(AUDITED, set()).update(covered_records(session, obj, flushed))
 
 
-def covered_records(session: Session, obj: Any) -> set[tuple[str, int]]:
+def covered_records(session: Session, obj: Any,
+                    flushed: dict[tuple[str, int], Any] | None = None) -> set[tuple[str, int]]:
     """The record itself and, up the owner links, the records whose version covers it:
     an ODI section → its score → the assessment."""
     found = {(obj.__tablename__, obj.id)}
@@ -67,7 +71,8 @@ def covered_records(session: Session, obj: Any) -> set[tuple[str, int]]:
         if link is None:
             break
         found.add(link)
-        link = _owner_of(session, *link)
+        inserted = flushed.get(link) if flushed else None
+        link = _link(inserted) if inserted is not None else _owner_of(session, *link)
     return found
 
 
@@ -86,7 +91,7 @@ def _link(obj: Any) -> tuple[str, int] | None:
 
 def _owner_of(session: Session, table: str, key: int) -> tuple[str, int] | None:
     """The owner of record (table, key): from the loaded object, else one small query."""
-    model = _models().get(table)
+    model = _model(table)
     owner = _owner(model) if model is not None else None
     if owner is None:
         return None
@@ -100,20 +105,18 @@ def _owner_of(session: Session, table: str, key: int) -> tuple[str, int] | None:
 
 
 _MODELS: dict[str, Any] = {}
-_MAPPERS_SEEN = [0]
 
 
-def _models() -> dict[str, Any]:
-    """Table name -> model class (read from the mapper registry once per set of mappers:
-    it was rebuilt for every audited row)."""
-    from sqlmodel import SQLModel
+def _model(table: str) -> Any:
+    """Table name -> model class, from the mapper registry, read again only for a table
+    not seen yet (listing the registry's mappers costs more than the rest of the audit
+    listener)."""
+    if table not in _MODELS:
+        from sqlmodel import SQLModel
 
-    mappers = SQLModel._sa_registry.mappers  # type: ignore[attr-defined]
-    if _MAPPERS_SEEN[0] != len(mappers):
-        _MODELS.clear()
-        _MODELS.update({getattr(m.class_, "__tablename__", ""): m.class_ for m in mappers})
-        _MAPPERS_SEEN[0] = len(mappers)
-    return _MODELS
+        _MODELS.update({getattr(m.class_, "__tablename__", ""): m.class_
+                        for m in SQLModel._sa_registry.mappers})  # type: ignore[attr-defined]
+    return _MODELS.get(table)
 
 
 def _check_before_commit(session: Session) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from clinic.auth.events import record_event
-from clinic.auth.sessions import SESSION_KEY, find_session, is_idle, needs_touch
+from clinic.auth.sessions import SESSION_KEY, find_session_user, is_idle, needs_touch
 from clinic.db import get_engine
 from clinic.models import User, UserSession
 from clinic.models.base import utcnow
@@ -30,8 +30,11 @@ def load_session_user(user_id: str) -> User | None:
     it must not wait for the request's own write lock.
     """
     with Session(get_engine(), expire_on_commit=False) as db:
-        row = find_session(db, session.get(SESSION_KEY))
-        if row is None or row.ended_at is not None or str(row.user_id) != str(user_id):
+        found = find_session_user(db, session.get(SESSION_KEY))
+        if found is None:
+            return None
+        row, user = found
+        if row.ended_at is not None or str(row.user_id) != str(user_id):
             return None
         now = utcnow()
         config = current_app.config
@@ -41,7 +44,6 @@ def load_session_user(user_id: str) -> User | None:
             _end(db, row, "idle" if is_idle(row, now, idle) else "too old")
             g.expired_user_id = row.user_id
             return None
-        user = db.get(User, row.user_id)
         if user is None or not user.is_active:
             return None
         g.user_session_id = row.id

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from clinic.models import UserSession
+from clinic.models import User, UserSession
 from clinic.models.base import utcnow
 
 SESSION_KEY = "sid"
@@ -41,6 +41,17 @@ def find_session(session: Session, token: str | None) -> UserSession | None:
         return None
     return session.exec(select(UserSession).where(
         UserSession.token_hash == _hash(token))).first()
+
+
+def find_session_user(session: Session,
+                      token: str | None) -> tuple[UserSession, User | None] | None:
+    """The session row and its user, in one query (every request asks for both)."""
+    if not token or not isinstance(token, str) or len(token) > 100:
+        return None
+    found = session.exec(select(UserSession, User)
+                         .join(User, col(User.id) == col(UserSession.user_id), isouter=True)
+                         .where(UserSession.token_hash == _hash(token))).first()
+    return None if found is None else (found[0], found[1])
 
 
 def is_idle(row: UserSession, now: datetime, idle: timedelta) -> bool:

@@ -1,4 +1,5 @@
-"""Draw synthetic candidates, procedures and outcomes (pure: numpy only).
+"""Draw synthetic candidates, procedures and outcomes (pure: numpy and the standard
+library; scipy would add half a second to every ``seed-demo``).
 
 Scores use a Gaussian copula: each patient has a persistent latent level, so a
 patient in more pain at baseline tends to stay in more pain, and each timepoint's
@@ -10,15 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from statistics import NormalDist
 
 import numpy as np
-from scipy.stats import norm
 
 from clinic.demo import calibration as cal
 from clinic.enrollment.inputs import IdentityInput, PatientInput
 from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput
 
 PROBS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+STANDARD_NORMAL = NormalDist()
 ROOT_LEVEL = {"L3": "L3-L4", "L4": "L4-L5", "L5": "L5-S1"}
 
 
@@ -160,7 +162,7 @@ def draw_outcomes(rng: np.random.Generator, arm: str,
     ``baseline_p`` places the patient in the baseline distribution; later timepoints
     are correlated with it through the patient's latent level.
     """
-    latent = float(norm.ppf(baseline_p))
+    latent = STANDARD_NORMAL.inv_cdf(baseline_p)
     rho = cal.WITHIN_PATIENT_CORRELATION
     out: dict[str, dict[str, object]] = {}
     for tp, q in cal.VAS[arm].items():
@@ -182,7 +184,7 @@ def draw_outcomes(rng: np.random.Generator, arm: str,
 
 def _p(rng: np.random.Generator, latent: float, rho: float) -> float:
     z = rho * latent + np.sqrt(1 - rho**2) * rng.normal()
-    return float(norm.cdf(z))
+    return STANDARD_NORMAL.cdf(float(z))
 
 
 def _sections(rng: np.random.Generator, raw_sum: int) -> list[int]:

@@ -122,16 +122,15 @@ def _blank(value: Any) -> bool:
 
 def _store(session: Session, assessment_id: int, scored: list[ScoredValue], mode: str,
            actor_id: int | None, now: Any) -> list[Score]:
-    """The scores in one flush (one multi-row INSERT), then their sections, which go in
-    one multi-row INSERT with the caller's next flush."""
+    """The scores with their sections, written by the caller's next flush: one
+    multi-row INSERT of scores, one of sections."""
     scores = [Score(assessment_id=assessment_id, instrument=s.instrument, value=s.value,
                     raw_sum=s.raw_sum, answered=s.answered, not_computable_reason=s.reason,
-                    mode=mode, collected_by_id=actor_id, collected_at=now) for s in scored]
+                    mode=mode, collected_by_id=actor_id, collected_at=now,
+                    new_sections=[ScoreSection(section=section, value=value)  # type: ignore[call-arg]
+                                  for section, value in sorted(s.sections.items())])
+              for s in scored]
     session.add_all(scores)
-    session.flush()
-    session.add_all([ScoreSection(score_id=score.id, section=section, value=value)  # type: ignore[arg-type]
-                     for score, s in zip(scores, scored, strict=True)
-                     for section, value in sorted(s.sections.items())])
     return scores
 
 

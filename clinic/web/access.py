@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from clinic.auth.roles import role_can_see_identity
 from clinic.models import Assessment, Patient, Site
@@ -35,17 +35,26 @@ def patient_or_404(session: Session, patient_id: int) -> Patient:
     patient = session.get(Patient, patient_id)
     if patient is None:
         abort(404)
-    own = own_site_id()
-    if current_user.role == "nurse" and patient.site_id != own:
+    return _at_own_site(patient)
+
+
+def _at_own_site(patient: Patient) -> Patient:
+    """404 for a nurse asking for a patient of another site."""
+    if current_user.role == "nurse" and patient.site_id != own_site_id():
         abort(404)
     return patient
 
 
 def assessment_or_404(session: Session, assessment_id: int) -> tuple[Assessment, Patient]:
-    assessment = session.get(Assessment, assessment_id)
-    if assessment is None:
+    """The assessment and its patient, in one query; 404 where the user's site may not
+    see them."""
+    found = session.exec(select(Assessment, Patient)
+                         .join(Patient, col(Patient.id) == col(Assessment.patient_id))
+                         .where(Assessment.id == assessment_id)).first()
+    if found is None:
         abort(404)
-    return assessment, patient_or_404(session, assessment.patient_id)
+    assessment, patient = found
+    return assessment, _at_own_site(patient)
 
 
 def all_sites(session: Session) -> list[Site]:
