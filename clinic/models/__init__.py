@@ -2,7 +2,7 @@
 
 from clinic.models.api_token import ApiToken
 from clinic.models.assessment import Assessment, Medication, Score, ScoreSection
-from clinic.models.audit import AuditEvent, IdentityAuditEvent
+from clinic.models.audit import AuditChain, AuditEvent, IdentityAuditEvent
 from clinic.models.enrollment import AllocationSlot, Enrollment, Screening, ScreeningAnswer
 from clinic.models.patient import Patient, PatientIdentity, RootLaterality
 from clinic.models.people import Site, User
@@ -28,7 +28,8 @@ from clinic.models.study import (
 from clinic.models.tally import VisitTally
 
 __all__ = [
-    "AdverseEvent", "ApiToken", "AllocationSlot", "Assessment", "AuditEvent", "DeliveryAttempt",
+    "AdverseEvent", "ApiToken", "AllocationSlot", "Assessment", "AuditChain", "AuditEvent",
+    "DeliveryAttempt",
     "EligibilityCriterion", "FormDraft", "IdentityAuditEvent", "LoginThrottle", "NurseDigest",
     "PasswordReset", "ProtocolAmendment",
     "Reminder", "SchedulerLease", "SecurityEvent", "SelfReport", "SelfReportEvent",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from clinic.catalog import AUDIT_ACTIONS
@@ -15,6 +15,10 @@ class AuditEvent(SQLModel, table=True):
         check_in("action", AUDIT_ACTIONS, "action_known"),
         Index("ix_audit_event_record", "entity", "entity_id"),
         Index("ix_audit_event_parent", "parent_entity", "parent_id"),
+        Index("ix_audit_event_seq", "seq", unique=True),
+        # the events the next seal takes, oldest first, without reading the sealed ones
+        Index("ix_audit_event_unsealed", "id", postgresql_where=text("seq IS NULL"),
+              sqlite_where=text("seq IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -30,6 +34,21 @@ class AuditEvent(SQLModel, table=True):
     # The record a child row belongs to (a procedure for its targets), see Audited.
     parent_entity: str | None = Field(default=None, max_length=40)
     parent_id: int | None = None
+    # The hash chain (clinic.audit.chain): set once, when the event is sealed.
+    seq: int | None = None
+    prev_hash: str | None = Field(default=None, max_length=64)
+    row_hash: str | None = Field(default=None, max_length=64)
+
+
+class AuditChain(SQLModel, table=True):
+    """The end of the audit chain: one row, moved on by every seal."""
+
+    __tablename__ = "audit_chain"
+
+    id: int | None = Field(default=None, primary_key=True)
+    last_seq: int = 0
+    last_hash: str = Field(max_length=64)
+    sealed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class IdentityAuditEvent(SQLModel, table=True):

@@ -2,13 +2,15 @@
 
 Never started inside ``create_app``: web workers (``gunicorn -w 4 wsgi:app``) only
 serve pages. This process runs APScheduler's BlockingScheduler with its job store
-(table ``apscheduler_jobs``) in the app database and two jobs:
+(table ``apscheduler_jobs``) in the app database and three jobs:
 
 * ``reminders-daily``   cron at REMINDER_HOUR in TIMEZONE: plan, then deliver; then
   fold the day's visit-tally deltas (clinic.scheduling.tally.compact_tallies);
 * ``reminders-deliver`` every REMINDER_POLL_MINUTES, from REMINDER_HOUR to midnight:
   deliver rows that became due (retries after back-off, reminders planned during
   the day). It never plans digests.
+* ``audit-seal``        every minute: seal the newest audit events into the audit
+  trail's hash chain (clinic.audit.chain).
 
 Started after REMINDER_HOUR (a restart, a deployment), it also runs the daily job once
 at once: a run is idempotent, so a day's run is caught up, never doubled.
@@ -46,6 +48,7 @@ LEASE_NAME = "reminders-scheduler"
 LEASE_TTL = timedelta(minutes=2)
 RENEW_SECONDS = 30
 DAILY_JOB, DELIVER_JOB, CATCH_UP_JOB = "reminders-daily", "reminders-deliver", "catch-up"
+SEAL_JOB, SEAL_SECONDS = "audit-seal", 60
 
 _bound: dict[str, object] = {}  # the app and lease holder of this process
 
@@ -105,6 +108,16 @@ def deliver_job() -> None:
             log.info("delivery: %s", report.describe())
 
 
+def seal_job() -> None:
+    """Stored in the job store by reference: clinic.reminders.scheduler:seal_job."""
+    from clinic.audit.chain import seal
+
+    with session_scope(_app()) as session:
+        sealed = seal(session)
+    if sealed:
+        log.info("audit: %d events sealed", sealed)
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
     settings = reminder_settings(app.config)
     scheduler = BlockingScheduler(
@@ -118,6 +131,9 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     scheduler.add_job(f"{__name__}:deliver_job", IntervalTrigger(
         seconds=int(settings.poll.total_seconds()), timezone=settings.timezone),
         id=DELIVER_JOB, name="deliver due reminders (retries)", replace_existing=True)
+    scheduler.add_job(f"{__name__}:seal_job", IntervalTrigger(
+        seconds=SEAL_SECONDS, timezone=settings.timezone),
+        id=SEAL_JOB, name="seal new audit events into the hash chain", replace_existing=True)
     scheduler.add_job(_renew_or_stop, IntervalTrigger(seconds=RENEW_SECONDS),
                       args=[scheduler], id="lease", jobstore="memory")
     now = utcnow().astimezone(settings.timezone)
