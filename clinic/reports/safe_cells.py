@@ -61,12 +61,15 @@ def write_safe_row(ws: Any, values: list[Any]) -> None:
 
     The cells are made before they are appended: looking the row up again afterwards
     (``ws[ws.max_row]``) scans every cell of the sheet, once per row."""
-    from openpyxl.cell.cell import Cell
+    from openpyxl.cell.cell import Cell, WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
     row = []
     for value in values:
         if is_formula_like(value):
-            cell = Cell(ws, value=value)
+            # a write-only sheet (streamed) places its cells itself
+            cell = (WriteOnlyCell(ws, value=value) if isinstance(ws, WriteOnlyWorksheet)
+                    else Cell(ws, value=value))
             cell.data_type = "s"
             cell.quotePrefix = True
             row.append(cell)

@@ -13,6 +13,7 @@ def register_screens(app: Flask) -> None:
     from clinic.web import (
         admin,
         adverse_events,
+        audit_trail,
         cohort,
         enroll,
         followup,
@@ -34,7 +35,7 @@ def register_screens(app: Flask) -> None:
 
     for module in (worklist, followup, procedures, patients, grid, cohort, admin, study_admin,
                    study_builder, tokens, enroll, identity, reschedule, adverse_events,
-                   screening_log, search, sheets, selfreport, self_report):
+                   screening_log, search, sheets, selfreport, self_report, audit_trail):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["instruments"] = INSTRUMENTS
     init_api(app)

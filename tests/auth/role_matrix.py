@@ -70,5 +70,6 @@ EXPECTED.update({
     "api.record_scores": STAFF, "api.correct_scores": STAFF, "api.not_done": STAFF,
     "api.list_adverse_events": "any_user", "api.follow_up_adverse_event": ALL,
     "screening_log.index": "any_user", "screening_log.export": "any_user",
+    "audit_trail.index": _MANAGE, "audit_trail.download": _MANAGE,
     "api.list_studies": "any_user", "api.create_study": _MANAGE, "api.get_protocol": "any_user",
 })

@@ -1,0 +1,285 @@
+"""The study-wide audit trail as people read it: filtered, each event placed with its
+patient (study code only: identity values never leave ``identity_audit_event``), in
+words and in the clinic's time zone. Feeds the audit screen and the CSV/XLSX/JSON
+exports.
+
+An event's patient is found from the row it is about (a section → its score → its
+visit → the patient), or, for a row deleted since, from the snapshot its create event
+holds. Events read in keyset batches, so an export of any size runs in bounded memory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from clinic.audit.words import field_label, value_words
+from clinic.catalog import DATE_MAX, DATE_MIN
+from clinic.exceptions import ValidationError
+from clinic.models import AuditEvent, Patient, User
+
+EVENTS = AuditEvent.__table__
+BATCH = 2_000
+ACTIONS = {"create": "created", "update": "changed", "delete": "deleted"}
+ENTITIES = {
+    "patient": "patient", "patient_identity": "identity", "root_laterality": "root laterality",
+    "screening": "screening", "screening_answer": "screening answer",
+    "enrollment": "enrolment", "procedure": "procedure", "procedure_target": "target",
+    "injectate": "injectate", "assessment": "visit", "score": "score",
+    "score_section": "questionnaire section", "medication": "medication",
+    "adverse_event": "adverse event", "protocol_amendment": "protocol amendment",
+}
+# tables whose rows name their patient, and child tables: (parent table, column)
+PATIENT_COLUMN = {"patient": "id", "patient_identity": "patient_id",
+                  "root_laterality": "patient_id", "enrollment": "patient_id",
+                  "procedure": "patient_id", "assessment": "patient_id",
+                  "adverse_event": "patient_id"}
+VIA = {"score": ("assessment", "assessment_id"), "medication": ("assessment", "assessment_id"),
+       "score_section": ("score", "score_id"), "procedure_target": ("procedure", "procedure_id"),
+       "injectate": ("procedure", "procedure_id"),
+       "screening_answer": ("screening", "screening_id")}
+STUDY_COLUMN = {"screening": "study_id", "protocol_amendment": "study_id"}
+COLUMNS = ("event", "sequence", "time", "user", "patient", "record", "action", "field",
+           "old value", "new value", "reason")
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    user_id: int | None = None
+    since: date | None = None  # clinic's days, inclusive
+    until: date | None = None
+    entity: str | None = None  # a table name, see ENTITIES
+    patient_code: str | None = None
+    reason: str | None = None  # a part of the reason, any case
+
+
+@dataclass(frozen=True)
+class TrailRow:
+    event_id: int
+    seq: int | None
+    occurred_at: datetime
+    user: str
+    patient: str
+    record: str
+    action: str
+    field: str
+    old_value: str
+    new_value: str
+    reason: str
+
+    def cells(self, zone: str) -> list[Any]:
+        local = self.occurred_at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S %Z")
+        return [self.event_id, self.seq or "", local, self.user, self.patient, self.record,
+                self.action, self.field, self.old_value, self.new_value, self.reason]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"event_id": self.event_id, "seq": self.seq,
+                "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
+                "user": self.user, "patient": self.patient, "record": self.record,
+                "action": self.action, "field": self.field, "old_value": self.old_value,
+                "new_value": self.new_value, "reason": self.reason}
+
+
+def parse_day(text: str | None, name: str) -> date | None:
+    """A filter's day: empty is none; anything else a date within the app's range."""
+    if not text or not text.strip():
+        return None
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError({name: f"Not a date (YYYY-MM-DD): {text[:40]!r}."}) from None
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise ValidationError({name: f"Enter a date from {DATE_MIN:%Y} to {DATE_MAX:%Y}."})
+    return day
+
+
+def trail_rows(session: Session, study_id: int, chosen: AuditFilter, *, zone: str,
+               before_id: int | None = None, limit: int | None = None) -> Iterator[TrailRow]:
+    """The study's events matching ``chosen``, newest first (``before_id``: continue a
+    page below that event); at most ``limit``."""
+    users = _user_names(session)
+    wanted = _patient_id(session, study_id, chosen.patient_code)
+    if chosen.patient_code and wanted is None:
+        return
+    given = 0
+    for batch in _batches(session, _conditions(chosen, zone), before_id):
+        owners = _owners(session, batch)
+        codes = _patient_codes(session, study_id, {p for p, _s in owners.values() if p})
+        for event in batch:
+            patient_id, event_study = owners.get(event["id"], (None, None))
+            code = codes.get(patient_id) if patient_id is not None else None
+            if code is None and event_study != study_id:
+                continue  # another study's event, or no study's (user accounts)
+            if wanted is not None and patient_id != wanted:
+                continue
+            yield _row(event, users, code or "", zone)
+            given += 1
+            if limit is not None and given >= limit:
+                return
+
+
+def _conditions(chosen: AuditFilter, zone: str) -> list[Any]:
+    conditions: list[Any] = []
+    if chosen.user_id is not None:
+        conditions.append(EVENTS.c.user_id == chosen.user_id)
+    if chosen.since is not None:
+        conditions.append(EVENTS.c.occurred_at >= _start_of(chosen.since, zone))
+    if chosen.until is not None:
+        conditions.append(EVENTS.c.occurred_at < _start_of(chosen.until + timedelta(days=1),
+                                                             zone))
+    if chosen.entity:
+        conditions.append(or_(EVENTS.c.entity == chosen.entity,
+                              EVENTS.c.parent_entity == chosen.entity))
+    if chosen.reason:
+        conditions.append(func.lower(EVENTS.c.reason).contains(chosen.reason.lower(),
+                                                                autoescape=True))
+    return conditions
+
+
+def _start_of(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def _batches(session: Session, conditions: list[Any],
+             before_id: int | None) -> Iterator[list[Any]]:
+    """Events newest first, a batch at a time, by keyset on the id."""
+    below = before_id
+    while True:
+        query = select(EVENTS).where(*conditions).order_by(EVENTS.c.id.desc()).limit(BATCH)
+        if below is not None:
+            query = query.where(EVENTS.c.id < below)
+        batch = session.connection().execute(query).mappings().all()
+        if not batch:
+            return
+        yield list(batch)
+        if len(batch) < BATCH:
+            return
+        below = batch[-1]["id"]
+
+
+def _owners(session: Session, batch: list[Any]) -> dict[int, tuple[int | None, int | None]]:
+    """Event id -> (its patient's id, its study's id), each None where it has none."""
+    record_of = {e["id"]: (e["parent_entity"], e["parent_id"]) if e["parent_entity"]
+                 else (e["entity"], e["entity_id"]) for e in batch}
+    resolved = _resolve(session, set(record_of.values()))
+    return {event_id: resolved.get(record, (None, None))
+            for event_id, record in record_of.items()}
+
+
+def _resolve(session: Session, records: set[tuple[str, int]],
+             depth: int = 0) -> dict[tuple[str, int], tuple[int | None, int | None]]:
+    """(table, id) -> (patient id, study id), walking child rows up to their parents."""
+    by_table: dict[str, set[int]] = defaultdict(set)
+    for table, key in records:
+        by_table[table].add(key)
+    found: dict[tuple[str, int], tuple[int | None, int | None]] = {}
+    parents: dict[tuple[str, int], tuple[str, int]] = {}
+    for table, keys in by_table.items():
+        if table in PATIENT_COLUMN:
+            for key, patient_id in _column_of(session, table, PATIENT_COLUMN[table], keys):
+                found[(table, key)] = (patient_id, None)
+        elif table in STUDY_COLUMN:
+            links = dict(_column_of(session, table, "patient_id", keys))
+            for key, study_id in _column_of(session, table, STUDY_COLUMN[table], keys):
+                found[(table, key)] = (links.get(key), study_id)
+        elif table in VIA and depth < 3:
+            parent, column = VIA[table]
+            for key, parent_id in _column_of(session, table, column, keys):
+                if parent_id is not None:
+                    parents[(table, key)] = (parent, parent_id)
+    if parents:
+        above = _resolve(session, set(parents.values()), depth + 1)
+        found.update({child: above[parent] for child, parent in parents.items()
+                      if parent in above})
+    return found
+
+
+def _column_of(session: Session, table: str, column: str,
+               keys: set[int]) -> list[tuple[int, Any]]:
+    """(id, column) of rows that exist, and from the create event's snapshot for rows
+    deleted since."""
+    model = AuditEvent.metadata.tables[table]
+    rows = [(int(k), v) for k, v in session.connection().execute(
+        select(model.c.id, model.c[column]).where(model.c.id.in_(keys)))]
+    gone = keys - {k for k, _ in rows}
+    if gone:
+        for key, snapshot in session.connection().execute(
+                select(EVENTS.c.entity_id, EVENTS.c.new_value).where(
+                    EVENTS.c.entity == table, EVENTS.c.action == "create",
+                    EVENTS.c.entity_id.in_(gone))):
+            value = _snapshot(snapshot).get(column if column != "id" else "id")
+            rows.append((int(key), value))
+    return rows
+
+
+def _snapshot(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _row(event: Any, users: dict[int, str], patient: str, zone: str) -> TrailRow:
+    field = event["field"]
+    entity = ENTITIES.get(event["entity"], event["entity"].replace("_", " "))
+    return TrailRow(
+        event_id=event["id"], seq=event["seq"], occurred_at=_aware(event["occurred_at"]),
+        user=users.get(event["user_id"], "system") if event["user_id"] else "system",
+        patient=patient, record=f"{entity} {event['entity_id']}",
+        action=ACTIONS.get(event["action"], event["action"]), field=field_label(field),
+        old_value=_words(field, event["old_value"], users, zone),
+        new_value=_words(field, event["new_value"], users, zone),
+        reason=event["reason"] or "")
+
+
+def _words(field: str | None, value: str | None, users: dict[int, str], zone: str) -> str:
+    """A field's value in words; a whole row (created or deleted) as 'label: value; …'."""
+    if value is None:
+        return ""
+    if field is None and value.startswith("{"):
+        snapshot = _snapshot(value)
+        return "; ".join(f"{field_label(k)}: {value_words(k, _text(v), users, zone)}"
+                         for k, v in sorted(snapshot.items())
+                         if k not in ("id", "version") and v is not None)
+    return value_words(field, value, users, zone)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _user_names(session: Session) -> dict[int, str]:
+    return {int(i): str(n) for i, n in session.connection().execute(
+        select(User.__table__.c.id, User.__table__.c.name))}
+
+
+def _patient_codes(session: Session, study_id: int, ids: set[int]) -> dict[int, str]:
+    """Study codes of those patients that belong to this study."""
+    table = Patient.__table__
+    if not ids:
+        return {}
+    return {int(i): str(c) for i, c in session.connection().execute(
+        select(table.c.id, table.c.study_code).where(table.c.study_id == study_id,
+                                                     table.c.id.in_(ids)))}
+
+
+def _patient_id(session: Session, study_id: int, code: str | None) -> int | None:
+    if not code:
+        return None
+    table = Patient.__table__
+    return session.connection().execute(select(table.c.id).where(
+        table.c.study_id == study_id,
+        func.upper(table.c.study_code) == code.strip().upper())).scalar()

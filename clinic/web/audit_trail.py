@@ -1,0 +1,91 @@
+"""The study-wide audit trail screen, and its CSV, XLSX and JSON-lines downloads."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from sqlmodel import select
+
+from clinic.audit.export import FORMATS, MEDIA_TYPES, write_csv, write_json_lines, write_xlsx
+from clinic.audit.trail import ENTITIES, AuditFilter, parse_day, trail_rows
+from clinic.auth.roles import allow
+from clinic.db import get_session
+from clinic.exceptions import NotFound, ValidationError
+from clinic.models import User
+from clinic.studies.setup import find_study
+from clinic.web.access import MANAGES_STUDY
+from clinic.web.downloads import attachment
+from clinic.web.forms import form_int
+
+bp = Blueprint("audit_trail", __name__)
+PAGE = 100
+FILTER_NAMES = ("user", "from", "to", "entity", "patient", "reason")
+
+
+def _study(code: str) -> Any:
+    try:
+        return find_study(get_session(), code[:40])
+    except NotFound:
+        abort(404)
+
+
+def _filter() -> tuple[AuditFilter, dict[str, str]]:
+    args, errors = request.args, {}
+    days = {}
+    for name in ("from", "to"):
+        try:
+            days[name] = parse_day(args.get(name), name)
+        except ValidationError as error:
+            errors |= error.errors
+    entity = args.get("entity") or None
+    if entity is not None and entity not in ENTITIES:
+        errors["entity"] = "Choose a kind of record from the list."
+    chosen = AuditFilter(user_id=args.get("user", type=form_int),
+                         since=days.get("from"), until=days.get("to"),
+                         entity=entity if entity in ENTITIES else None,
+                         patient_code=(args.get("patient") or "").strip()[:40] or None,
+                         reason=(args.get("reason") or "").strip()[:200] or None)
+    return chosen, errors
+
+
+@bp.route("/studies/<code>/audit")
+@allow(*MANAGES_STUDY)
+def index(code: str) -> Any:
+    study = _study(code)
+    chosen, errors = _filter()
+    zone = current_app.config["TIMEZONE"]
+    before = request.args.get("before", type=form_int)
+    rows = [] if errors else list(trail_rows(get_session(), study.id, chosen, zone=zone,
+                                             before_id=before, limit=PAGE))
+    users = get_session().exec(select(User).order_by(User.name)).all()
+    query = {k: request.args[k] for k in FILTER_NAMES if request.args.get(k)}
+    return render_template("audit/trail.html", study=study, rows=rows, zone=zone, users=users,
+                           entities=ENTITIES, args=request.args, errors=errors, query=query,
+                           older=rows[-1].event_id if len(rows) == PAGE else None,
+                           formats=FORMATS), 422 if errors else 200
+
+
+@bp.route("/studies/<code>/audit.<fmt>")
+@allow(*MANAGES_STUDY)
+def download(code: str, fmt: str) -> Response:
+    if fmt not in FORMATS:
+        abort(404)
+    study = _study(code)
+    chosen, errors = _filter()
+    if errors:
+        return Response("; ".join(errors.values()), status=422, mimetype="text/plain")
+    zone = current_app.config["TIMEZONE"]
+    rows = trail_rows(get_session(), study.id, chosen, zone=zone)
+    if fmt == "xlsx":
+        binary = io.BytesIO()
+        write_xlsx(rows, zone, binary, f"Audit trail · {study.code}")
+        body: bytes | str = binary.getvalue()
+    else:
+        text = io.StringIO()
+        write_csv(rows, zone, text) if fmt == "csv" else write_json_lines(rows, text)
+        body = text.getvalue()
+    name = f"{study.code.lower()}_audit_trail.{'jsonl' if fmt == 'json' else fmt}"
+    return Response(body, mimetype=MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": attachment(name)})
