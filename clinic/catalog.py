@@ -118,6 +118,13 @@ SECOND_FACTORS = {"none": "None: the link alone",
 CRITERION_KINDS = {"inclusion": "Inclusion", "exclusion": "Exclusion"}
 MEDICATION_CLASSES = {"opioid": "Opioid", "nsaid": "NSAID", "gabapentinoid": "Gabapentinoid"}
 AUDIT_ACTIONS = {"create": "Created", "update": "Updated", "delete": "Deleted"}
+LOCK_LEVELS = {"visit": "Visit", "patient": "Patient", "study": "Study (database lock)"}
+UNLOCK_REASONS = {
+    "query_correction": "A data query needs a correction",
+    "late_data": "Data arrived late (a visit, a dose report)",
+    "locked_in_error": "Locked in error",
+    "regulatory_request": "Requested by a monitor, sponsor or regulator",
+}
 
 # Range of each instrument's stored value (the database checks these; None = no upper bound).
 # Sectioned instruments (ODI, NDI) also store 10 section scores of 0-5 each.

@@ -67,12 +67,14 @@ def _sqlite_begin(connection: Any) -> None:
 def init_app(app: Flask) -> None:
     import clinic.models  # noqa: F401  (register every table on the metadata)
     from clinic.audit import install_audit_listener
+    from clinic.locks.guard import install_lock_guard
     from clinic.models.values import install_value_guard
 
     app.extensions["clinic.engine"] = make_engine(app.config["DATABASE_URL"],
                                                   int(app.config["DB_POOL_SIZE"]),
                                                   int(app.config["DB_MAX_OVERFLOW"]))
     install_value_guard()
+    install_lock_guard()
     install_audit_listener()
     app.teardown_appcontext(_close_session)
 
@@ -151,7 +153,7 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
-SCHEMA_HEAD = "0013"  # the newest migration; tests/test_app.py holds it to Alembic's head
+SCHEMA_HEAD = "0014"  # the newest migration; tests/test_app.py holds it to Alembic's head
 
 
 def schema_revisions(engine: Engine) -> tuple[str | None, str]:

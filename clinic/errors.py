@@ -16,6 +16,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from clinic.exceptions import LockedError
 from clinic.web.redaction import redact
 
 log = logging.getLogger("clinic.errors")
@@ -27,6 +28,7 @@ PATIENT_PREFIX = "/r/"  # the patients' self-report pages (clinic.web.selfreport
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(LockedError, _locked)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
 
@@ -75,6 +77,20 @@ def _server_error(error: InternalServerError) -> Response | tuple[str, int]:
     if _is_api():
         return json_error(500, message)
     return render_template("error_500.html", message=message, reference=reference), 500
+
+
+def _locked(error: LockedError) -> Response | tuple[str, int]:
+    """A write to locked data, from any screen or API call: 423, nothing saved."""
+    _roll_back()
+    if _is_api():
+        return json_error(423, str(error))
+    page = Locked(str(error))
+    return render_template("error.html", error=page), 423
+
+
+class Locked(HTTPException):
+    code = 423
+    name = "Locked"
 
 
 def _roll_back() -> None:

@@ -23,3 +23,8 @@ class ConflictError(ClinicError):
 
 class NotFound(ClinicError):
     """The record does not exist or is not visible to this user."""
+
+
+class LockedError(ClinicError):
+    """The record (its visit, its patient or its whole study) is locked: nothing is
+    written. The API answers 423 Locked, the screens a page saying so."""

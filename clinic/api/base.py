@@ -11,7 +11,7 @@ from pydantic import ValidationError as SchemaError
 from werkzeug.wrappers import Response
 
 from clinic.errors import json_error
-from clinic.exceptions import ConflictError, ValidationError
+from clinic.exceptions import ConflictError, LockedError, ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 M = TypeVar("M", bound=BaseModel)
@@ -29,6 +29,11 @@ def error(status: int, message: str, errors: dict[str, str] | None = None) -> Re
 @bp.errorhandler(ValidationError)
 def _invalid(exc: ValidationError) -> Response:
     return error(422, "The request was refused; nothing was stored.", exc.errors)
+
+
+@bp.errorhandler(LockedError)
+def _locked(exc: LockedError) -> Response:
+    return error(423, str(exc))
 
 
 @bp.errorhandler(ConflictError)

@@ -36,6 +36,7 @@ ENTITIES = {
     "injectate": "injectate", "assessment": "visit", "score": "score",
     "score_section": "questionnaire section", "medication": "medication",
     "adverse_event": "adverse event", "protocol_amendment": "protocol amendment",
+    "record_lock": "lock",
 }
 # tables whose rows name their patient, and child tables: (parent table, column)
 PATIENT_COLUMN = {"patient": "id", "patient_identity": "patient_id",
@@ -46,7 +47,8 @@ VIA = {"score": ("assessment", "assessment_id"), "medication": ("assessment", "a
        "score_section": ("score", "score_id"), "procedure_target": ("procedure", "procedure_id"),
        "injectate": ("procedure", "procedure_id"),
        "screening_answer": ("screening", "screening_id")}
-STUDY_COLUMN = {"screening": "study_id", "protocol_amendment": "study_id"}
+STUDY_COLUMN = {"screening": "study_id", "protocol_amendment": "study_id",
+                "record_lock": "study_id"}
 COLUMNS = ("event", "sequence", "time", "user", "patient", "record", "action", "field",
            "old value", "new value", "reason")
 

@@ -10,7 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from clinic.db import session_scope
-from clinic.exceptions import NotFound, ValidationError
+from clinic.exceptions import LockedError, NotFound, ValidationError
 
 
 def _read(path: str) -> object:
@@ -145,7 +145,7 @@ def simulate_command(study: str, patients: int, seed: int, procedure_type: str) 
                                     seed=seed, today=clinic_today(),
                                     timezone=current_app.config["TIMEZONE"],
                                     procedure_type=procedure_type)
-    except (NotFound, ValidationError) as error:
+    except (NotFound, ValidationError, LockedError) as error:
         raise click.ClickException(str(error)) from error
     groups = ", ".join(f"{k}: {n}" for k, n in sorted(result.by_group.items()))
     click.echo(f"{study}: {result.enrolled} synthetic patients enrolled and treated "

@@ -4,6 +4,7 @@ from clinic.models.api_token import ApiToken
 from clinic.models.assessment import Assessment, Medication, Score, ScoreSection
 from clinic.models.audit import AuditChain, AuditEvent, IdentityAuditEvent
 from clinic.models.enrollment import AllocationSlot, Enrollment, Screening, ScreeningAnswer
+from clinic.models.lock import RecordLock
 from clinic.models.patient import Patient, PatientIdentity, RootLaterality
 from clinic.models.people import Site, User
 from clinic.models.procedure import Injectate, Procedure, ProcedureTarget
@@ -31,7 +32,7 @@ __all__ = [
     "AdverseEvent", "ApiToken", "AllocationSlot", "Assessment", "AuditChain", "AuditEvent",
     "DeliveryAttempt",
     "EligibilityCriterion", "FormDraft", "IdentityAuditEvent", "LoginThrottle", "NurseDigest",
-    "PasswordReset", "ProtocolAmendment",
+    "PasswordReset", "ProtocolAmendment", "RecordLock",
     "Reminder", "SchedulerLease", "SecurityEvent", "SelfReport", "SelfReportEvent",
     "SelfReportMessage", "UserSession",
     "Enrollment", "Injectate", "Medication", "Patient", "PatientIdentity", "Procedure",

@@ -23,7 +23,7 @@ import platform
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,7 @@ from clinic.models import (
     Procedure,
     ProcedureTarget,
     ProtocolAmendment,
+    RecordLock,
     RootLaterality,
     Score,
     Screening,
@@ -49,6 +50,7 @@ from clinic.models import (
     Study,
     StudyArm,
     StudyTimepoint,
+    User,
 )
 from clinic.protocol.definition import REGISTRY, MatchingSpec
 from clinic.reports.copy import copied_frame
@@ -97,6 +99,7 @@ class StudyInfo:
     response_measures: tuple[str, ...] = ()  # NRS/VAS with weighted value and categories
     amendments: tuple[AmendmentInfo, ...] = ()
     protocol_version: int = 1
+    database_lock: tuple[datetime, str] | None = None  # when, by whom (clinic.locks)
 
     @property
     def is_registry(self) -> bool:
@@ -320,7 +323,15 @@ def study_info(session: Session, study: Study) -> StudyInfo:
                              ProtocolAmendment.study_id == sid)
                              .order_by(ProtocolAmendment.number))),  # type: ignore[arg-type]
         protocol_version=study.protocol_version,
+        database_lock=_database_lock(session, sid),
     )
+
+
+def _database_lock(session: Session, sid: int) -> tuple[datetime, str] | None:
+    found = session.exec(select(RecordLock.locked_at, User.name)
+                         .outerjoin(User, User.id == RecordLock.locked_by_id)  # type: ignore[arg-type]
+                         .where(RecordLock.target == f"study:{sid}")).first()
+    return None if found is None else (found[0], found[1] or "the system")
 
 
 def _patients(session: Session, sid: int) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from clinic.auth.roles import allow, any_user
 from clinic.catalog import SEXES
 from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
+from clinic.locks.service import locks_of_patient
 from clinic.models import StudyArm
 from clinic.patients.editing import EDITABLE, edit_patient
 from clinic.patients.history import HistoryLine, corrections, history_lines
@@ -26,7 +27,9 @@ from clinic.selfreport.status import visit_links
 from clinic.web.access import (
     EDITS_CLINICAL_DATA,
     ENTERS_FOLLOW_UPS,
+    MANAGES_STUDY,
     RECORDS_PROCEDURES,
+    REVIEWS_COHORT,
     all_sites,
     own_site_id,
     patient_or_404,
@@ -82,7 +85,18 @@ def show(patient_id: int) -> str:
                            window_deviation=window_deviation, today=clinic_today(),
                            links=_links(session, record),
                            field_label=field_label, value_words=value_words,
-                           zone=current_app.config["TIMEZONE"])
+                           zone=current_app.config["TIMEZONE"],
+                           locks=_with_names(session, locks_of_patient(session, patient)),
+                           can_lock=current_user.role in REVIEWS_COHORT,
+                           can_unlock=current_user.role in MANAGES_STUDY)
+
+
+def _with_names(session: Any, locks: list[Any]) -> list[tuple[Any, str]]:
+    """Each lock with the name of who locked it."""
+    from clinic.models import User
+
+    return [(lock, (session.get(User, lock.locked_by_id).name if lock.locked_by_id else "")
+             or "the system") for lock in locks]
 
 
 def _links(session: Any, record: PatientRecord) -> dict[int, Any]:

@@ -19,6 +19,7 @@ def register_screens(app: Flask) -> None:
         followup,
         grid,
         identity,
+        locks,
         patients,
         procedures,
         reschedule,
@@ -35,7 +36,7 @@ def register_screens(app: Flask) -> None:
 
     for module in (worklist, followup, procedures, patients, grid, cohort, admin, study_admin,
                    study_builder, tokens, enroll, identity, reschedule, adverse_events,
-                   screening_log, search, sheets, selfreport, self_report, audit_trail):
+                   screening_log, search, sheets, selfreport, self_report, audit_trail, locks):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["instruments"] = INSTRUMENTS
     init_api(app)

@@ -9,9 +9,11 @@ from sqlmodel import func, select
 from werkzeug.wrappers import Response
 
 from clinic.auth.roles import allow
+from clinic.catalog import UNLOCK_REASONS
 from clinic.db import get_session
 from clinic.enrollment.exceptions import SequenceError
 from clinic.enrollment.randomization import allocation_balance, generate_allocation_sequence
+from clinic.locks.service import find_lock
 from clinic.models import AllocationSlot, Enrollment, Study, StudyArm
 from clinic.studies.setup import arms, criteria, load_definition, measures, timepoints
 from clinic.web.access import MANAGES_STUDY
@@ -46,7 +48,9 @@ def _setup_page(study: Study, *, errors: dict[str, str], values: Any) -> str:
         measures=measures(session, study_id), criteria=criteria(session, study_id),  # type: ignore[arg-type]
         balance=allocation_balance(session, study), errors=errors, values=values,
         slots=session.exec(select(func.count(AllocationSlot.id)).where(
-            AllocationSlot.study_id == study_id)).one())
+            AllocationSlot.study_id == study_id)).one(),
+        study_lock=find_lock(session, f"study:{study_id}"),
+        unlock_reasons=UNLOCK_REASONS)
 
 
 @bp.route("/<int:study_id>/sequence", methods=["GET"])

@@ -71,5 +71,7 @@ EXPECTED.update({
     "api.list_adverse_events": "any_user", "api.follow_up_adverse_event": ALL,
     "screening_log.index": "any_user", "screening_log.export": "any_user",
     "audit_trail.index": _MANAGE, "audit_trail.download": _MANAGE,
+    "locks.patient": REVIEW, "locks.visit": REVIEW, "locks.study": _MANAGE,
+    "locks.release": _MANAGE,
     "api.list_studies": "any_user", "api.create_study": _MANAGE, "api.get_protocol": "any_user",
 })

@@ -3,10 +3,11 @@ scores and their sections in one flush, its audit rows in one executemany, the s
 with its user and the visit with its patient read in one query each, the study's
 protocol (timepoint and measures) read once although three steps ask for it.
 
-PostgreSQL runs 12 statements; SQLite 25, as it gets one INSERT per score and per ODI
-section (SQLAlchemy batches ORM inserts only where RETURNING keeps row order). The
-visit row is still updated twice: the version claim of clinic.edits, then the
-completion."""
+PostgreSQL runs 13 statements, one of them the lock guard's question whether the visit,
+the patient or the study is locked (clinic.locks.guard); SQLite 26, as it gets one
+INSERT per score and per ODI section (SQLAlchemy batches ORM inserts only where
+RETURNING keeps row order). The visit row is still updated twice: the version claim of
+clinic.edits, then the completion."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def test_a_follow_up_save_runs_a_bounded_number_of_statements(client, clinic, ap
     assert len(audit_writes) == 1, "one flush, one executemany"
     protocol_reads = [s for s in statements if "FROM study_measure" in s]
     assert len(protocol_reads) == 1, protocol_reads
-    assert len(statements) <= 25, len(statements)
+    assert len(statements) <= 26, len(statements)
+    assert sum("FROM record_lock" in s for s in statements) == 1, "one lock check"
 
 
 def test_a_protocol_change_in_the_same_transaction_is_seen(session, clinic):

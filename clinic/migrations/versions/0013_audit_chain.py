@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column('last_seq', sa.Integer(), nullable=False),
         sa.Column('last_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column('sealed_at', clinic.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint('id'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_chain')),
     )
     op.bulk_insert(chain, [{"id": 1, "last_seq": 0, "last_hash": GENESIS, "sealed_at": None}])
 

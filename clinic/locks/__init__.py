@@ -1,0 +1,1 @@
+"""Locks on recorded data: a visit, a patient, a whole study."""

@@ -1,0 +1,68 @@
+"""Locking and unlocking recorded data (the guard that enforces locks is guard.py)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from clinic.audit import set_actor
+from clinic.catalog import LOCK_LEVELS, UNLOCK_REASONS
+from clinic.exceptions import ValidationError
+from clinic.models import Assessment, Patient, RecordLock, Study
+
+LOCK_REASON = "Locked"
+
+
+def lock_study(session: Session, study: Study, *, actor_id: int | None) -> RecordLock:
+    """The database lock before analysis: no patient of the study can be changed."""
+    return _lock(session, RecordLock(target=f"study:{study.id}", level="study",
+                                     study_id=study.id, locked_by_id=actor_id))  # type: ignore[arg-type]
+
+
+def lock_patient(session: Session, patient: Patient, *, actor_id: int | None) -> RecordLock:
+    return _lock(session, RecordLock(target=f"patient:{patient.id}", level="patient",
+                                     study_id=patient.study_id, patient_id=patient.id,
+                                     locked_by_id=actor_id))
+
+
+def lock_visit(session: Session, assessment: Assessment, *,
+               actor_id: int | None) -> RecordLock:
+    if assessment.state == "pending":
+        raise ValidationError({"lock": "Only a recorded visit can be locked."})
+    patient = session.get(Patient, assessment.patient_id)
+    assert patient is not None
+    return _lock(session, RecordLock(target=f"visit:{assessment.id}", level="visit",
+                                     study_id=patient.study_id, patient_id=patient.id,
+                                     assessment_id=assessment.id, locked_by_id=actor_id))
+
+
+def _lock(session: Session, lock: RecordLock) -> RecordLock:
+    if find_lock(session, lock.target) is not None:
+        raise ValidationError({"lock": f"{LOCK_LEVELS[lock.level]} is locked already."})
+    set_actor(session, lock.locked_by_id, LOCK_REASON)
+    session.add(lock)
+    session.flush()
+    return lock
+
+
+def unlock(session: Session, lock: RecordLock, *, reason_code: str, actor_id: int | None,
+           note: str | None = None) -> None:
+    """Remove a lock, for a coded reason (and an optional note), audited."""
+    if reason_code not in UNLOCK_REASONS:
+        raise ValidationError({"reason": "Choose why it is unlocked."})
+    text = UNLOCK_REASONS[reason_code]
+    if note and note.strip():
+        text = f"{text}: {' '.join(note.split())[:300]}"
+    set_actor(session, actor_id, f"Unlocked: {text}")
+    session.delete(lock)
+    session.flush()
+
+
+def find_lock(session: Session, target: str) -> RecordLock | None:
+    return session.exec(select(RecordLock).where(RecordLock.target == target)).first()
+
+
+def locks_of_patient(session: Session, patient: Patient) -> list[RecordLock]:
+    """The study's lock, the patient's and their visits', oldest first."""
+    return list(session.exec(select(RecordLock).where(
+        (RecordLock.target == f"study:{patient.study_id}")
+        | (RecordLock.patient_id == patient.id)).order_by(RecordLock.id)).all())

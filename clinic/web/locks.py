@@ -1,0 +1,90 @@
+"""Locking a visit, a patient or the whole study, and unlocking with a coded reason."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from clinic.auth.roles import allow
+from clinic.db import get_session
+from clinic.exceptions import NotFound, ValidationError
+from clinic.locks.service import lock_patient, lock_study, lock_visit, unlock
+from clinic.models import RecordLock
+from clinic.studies.setup import find_study
+from clinic.web.access import MANAGES_STUDY, REVIEWS_COHORT, assessment_or_404, patient_or_404
+
+bp = Blueprint("locks", __name__)
+
+
+@bp.post("/patients/<int:patient_id>/lock")
+@allow(*REVIEWS_COHORT)
+def patient(patient_id: int) -> Response:
+    session = get_session()
+    record = patient_or_404(session, patient_id)
+    return _done(lambda: lock_patient(session, record, actor_id=current_user.id),
+                 f"{record.study_code}: the record is locked.", patient_id)
+
+
+@bp.post("/visits/<int:assessment_id>/lock")
+@allow(*REVIEWS_COHORT)
+def visit(assessment_id: int) -> Response:
+    session = get_session()
+    assessment, record = assessment_or_404(session, assessment_id)
+    return _done(lambda: lock_visit(session, assessment, actor_id=current_user.id),
+                 f"{record.study_code}: the visit is locked.", record.id)  # type: ignore[arg-type]
+
+
+@bp.post("/studies/<code>/lock")
+@allow(*MANAGES_STUDY)
+def study(code: str) -> Response:
+    session = get_session()
+    try:
+        found = find_study(session, code[:40])
+    except NotFound:
+        abort(404)
+    try:
+        lock_study(session, found, actor_id=current_user.id)
+        session.commit()
+        flash(f"{found.code}: the study's database is locked. No patient's data can be "
+              "changed until it is unlocked.", "success")
+    except ValidationError as error:
+        session.rollback()
+        flash("Not locked: " + "; ".join(error.errors.values()), "error")
+    return redirect(request.referrer or url_for("web.home"))
+
+
+@bp.post("/locks/<int:lock_id>/unlock")
+@allow(*MANAGES_STUDY)
+def release(lock_id: int) -> Response:
+    session = get_session()
+    lock = session.get(RecordLock, lock_id)
+    if lock is None:
+        abort(404)
+    if lock.patient_id is not None:
+        patient_or_404(session, lock.patient_id)
+    try:
+        unlock(session, lock, reason_code=request.form.get("reason", ""),
+               actor_id=current_user.id, note=request.form.get("note"))
+        session.commit()
+        flash("Unlocked. The change is in the audit trail with its reason.", "success")
+    except ValidationError as error:
+        session.rollback()
+        flash("Not unlocked: " + "; ".join(error.errors.values()), "error")
+    if lock.patient_id is not None:
+        return redirect(url_for("patients.show", patient_id=lock.patient_id))
+    return redirect(request.referrer or url_for("web.home"))
+
+
+def _done(action: object, message: str, patient_id: int) -> Response:
+    session = get_session()
+    try:
+        action()  # type: ignore[operator]
+        session.commit()
+        flash(message, "success")
+    except ValidationError as error:
+        session.rollback()
+        flash("Not locked: " + "; ".join(error.errors.values()), "error")
+    return redirect(url_for("patients.show", patient_id=patient_id))
+
+

@@ -1,0 +1,177 @@
+"""A locked visit, patient or study refuses every write path with a clear answer (the
+screens and the API with 423 Locked, the CLI with an error), and nothing is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlmodel import Session, func, select
+
+from clinic.audit import set_actor
+from clinic.db import get_engine
+from clinic.followup.service import record_follow_up
+from clinic.locks.service import lock_patient, lock_study, lock_visit
+from clinic.models import Assessment, AuditEvent, Patient, RecordLock, Study
+from tests.web.helpers import login, odi_form
+
+ODI = [1] * 10
+LOCKED = "is locked (since"
+
+
+def _lock(app, clinic, level: str) -> None:
+    with Session(get_engine(app), expire_on_commit=False) as session:
+        if level == "study":
+            lock_study(session, session.get(Study, clinic.study.id), actor_id=None)
+        elif level == "patient":
+            lock_patient(session, session.get(Patient, clinic.patient.id), actor_id=None)
+        else:
+            lock_visit(session, session.get(Assessment, clinic.due.id), actor_id=None)
+        session.commit()
+
+
+def _record_due(app, clinic) -> int:
+    with Session(get_engine(app), expire_on_commit=False) as session:
+        due = session.get(Assessment, clinic.due.id)
+        set_actor(session, clinic.users["nurse"].id, None)
+        record_follow_up(session, assessment=due, entries={"vas": 3}, mode="phone",
+                         actor_id=clinic.users["nurse"].id)
+        session.commit()
+        return due.version
+
+
+def _events(app) -> int:
+    with Session(get_engine(app)) as session:
+        return session.exec(select(func.count()).select_from(AuditEvent)).one()
+
+
+# Each write path: (name, levels it is tried at, call(client, clinic, bearer, version)).
+# "pending" paths need the due visit unrecorded (study and patient locks); "recorded"
+# ones need it recorded (every level: a visit lock needs a recorded visit).
+Call = Callable[[Any, Any, Any, int], Any]
+PENDING: list[tuple[str, Call]] = [
+    ("screen: follow-up save", lambda c, k, b, v: c.post(
+        f"/followup/{k.due.id}", data={"mode": "phone", "vas": "4", "version": str(v),
+                                       **odi_form(ODI)})),
+    ("screen: not done", lambda c, k, b, v: c.post(
+        f"/followup/{k.due.id}/not-done", data={"version": str(v),
+                                                "not_done_reason": "moved away"})),
+    ("API: scores", lambda c, k, b, v: c.post(
+        f"/api/v1/assessments/{k.due.id}/scores", headers=b("nurse"),
+        json={"version": v, "mode": "phone", "entries": {"vas": 4}})),
+    ("API: not done", lambda c, k, b, v: c.post(
+        f"/api/v1/assessments/{k.due.id}/not-done", headers=b("nurse"),
+        json={"version": v, "reason": "moved away"})),
+    ("API: patient correction", lambda c, k, b, v: c.patch(
+        f"/api/v1/patients/{k.patient.id}", headers=b("coordinator"),
+        json={"version": k.patient.version, "reason": "typo", "bmi": 28.1})),
+    ("API: procedure", lambda c, k, b, v: c.post(
+        f"/api/v1/patients/{k.patient.id}/procedures", headers=b("physician"),
+        json={"performed_at": "2026-02-01T10:00:00+01:00", "modality": "fluoroscopy",
+              "procedure_type": "tfesi", "punctures": 1, "dap_mgy_cm2": 10,
+              "targets": [{"level": "L4-L5", "side": "left"}]})),
+]
+RECORDED: list[tuple[str, Call]] = [
+    ("screen: correction", lambda c, k, b, v: c.post(
+        f"/followup/{k.due.id}/edit", data={"mode": "phone", "vas": "5", "version": str(v),
+                                            "reason": "misread"})),
+    ("API: correction", lambda c, k, b, v: c.put(
+        f"/api/v1/assessments/{k.due.id}/scores", headers=b("nurse"),
+        json={"version": v, "mode": "phone", "entries": {"vas": 5}, "reason": "misread"})),
+]
+CASES = ([(level, name, call, False) for level in ("study", "patient")
+          for name, call in PENDING]
+         + [(level, name, call, True) for level in ("study", "patient", "visit")
+            for name, call in RECORDED])
+
+
+@pytest.mark.parametrize("level, path, call, recorded", CASES,
+                         ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_a_locked_record_refuses_the_write(app, client, clinic, bearer, level, path, call,
+                                          recorded):
+    version = _record_due(app, clinic) if recorded else clinic.due.version
+    _lock(app, clinic, level)
+    login(client, clinic.users["nurse"])
+    before = _events(app)
+    response = call(client, clinic, bearer, version)
+    assert response.status_code == 423, (path, response.status_code, response.data[:300])
+    text = response.get_data(as_text=True)
+    assert LOCKED in text and "nothing was saved" in text
+    assert _events(app) == before, "nothing stored"
+
+
+def test_a_visit_lock_leaves_the_rest_of_the_patient_open(app, client, clinic, bearer):
+    version = _record_due(app, clinic)
+    _lock(app, clinic, "visit")
+    patch = client.patch(f"/api/v1/patients/{clinic.patient.id}", headers=bearer("coordinator"),
+                         json={"version": clinic.patient.version, "reason": "typo", "bmi": 28.1})
+    assert patch.status_code == 200
+    login(client, clinic.users["nurse"])
+    refused = client.post(f"/followup/{clinic.due.id}/edit", data={
+        "mode": "phone", "vas": "5", "version": str(version), "reason": "misread"})
+    assert refused.status_code == 423
+
+
+def test_the_cli_refuses_synthetic_patients_for_a_locked_study(app, clinic):
+    _lock(app, clinic, "study")
+    result = app.test_cli_runner().invoke(args=["study", "simulate", clinic.study.code,
+                                                "--patients", "2"])
+    assert result.exit_code == 1
+    assert "The study's database is locked" in result.output
+
+
+def test_locking_and_unlocking_from_the_screens(app, client, clinic, db):
+    _record_due(app, clinic)
+    login(client, clinic.users["nurse"])
+    assert client.post(f"/patients/{clinic.patient.id}/lock").status_code == 403
+    client.get("/logout")
+    login(client, clinic.users["physician"])
+    page = client.post(f"/patients/{clinic.patient.id}/lock", follow_redirects=True)
+    assert "the record is locked" in page.get_data(as_text=True)
+    lock = db.exec(select(RecordLock)).one()
+    assert (lock.level, lock.locked_by_id) == ("patient", clinic.users["physician"].id)
+    assert client.post(f"/locks/{lock.id}/unlock", data={"reason": "locked_in_error"}
+                       ).status_code == 403
+    client.get("/logout")
+    login(client, clinic.users["coordinator"])
+    shown = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    assert "Patient</strong> locked" in shown and "Test physician" in shown
+    no_reason = client.post(f"/locks/{lock.id}/unlock", data={"reason": ""},
+                            follow_redirects=True)
+    assert "Choose why it is unlocked" in no_reason.get_data(as_text=True)
+    done = client.post(f"/locks/{lock.id}/unlock", data={"reason": "query_correction",
+                                                          "note": "VAS misread"},
+                       follow_redirects=True)
+    assert "Unlocked" in done.get_data(as_text=True)
+    db.expire_all()
+    assert db.exec(select(RecordLock)).all() == []
+    removed = db.exec(select(AuditEvent).where(AuditEvent.entity == "record_lock",
+                                               AuditEvent.action == "delete")).one()
+    assert removed.reason == "Unlocked: A data query needs a correction: VAS misread"
+    assert removed.user_id == clinic.users["coordinator"].id
+
+
+def test_a_study_is_locked_once_and_only_a_recorded_visit_can_be(app, client, clinic):
+    login(client, clinic.users["coordinator"])
+    first = client.post(f"/studies/{clinic.study.code}/lock", follow_redirects=True)
+    assert "database is locked" in first.get_data(as_text=True)
+    again = client.post(f"/studies/{clinic.study.code}/lock", follow_redirects=True)
+    assert "is locked already" in again.get_data(as_text=True)
+    pending = client.post(f"/visits/{clinic.due.id}/lock", follow_redirects=True)
+    assert "Only a recorded visit can be locked" in pending.get_data(as_text=True)
+
+
+def test_the_reports_methods_say_when_and_by_whom_the_database_was_locked(app, clinic):
+    from clinic.reports.data import study_info
+    from clinic.reports.methods import methods_text
+
+    with Session(get_engine(app), expire_on_commit=False) as session:
+        study = session.get(Study, clinic.study.id)
+        assert not any("locked" in p for p in methods_text([], False, study_info(session,
+                                                                                 study)))
+        lock = lock_study(session, study, actor_id=clinic.users["coordinator"].id)
+        session.commit()
+        text = " ".join(methods_text([], False, study_info(session, study)))
+    assert (f"The database was locked on {lock.locked_at:%Y-%m-%d %H:%M} UTC by "
+            "Test coordinator, before this analysis") in text
