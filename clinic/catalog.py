@@ -119,6 +119,8 @@ CRITERION_KINDS = {"inclusion": "Inclusion", "exclusion": "Exclusion"}
 MEDICATION_CLASSES = {"opioid": "Opioid", "nsaid": "NSAID", "gabapentinoid": "Gabapentinoid"}
 AUDIT_ACTIONS = {"create": "Created", "update": "Updated", "delete": "Deleted"}
 LOCK_LEVELS = {"visit": "Visit", "patient": "Patient", "study": "Study (database lock)"}
+SIGNATURE_MEANINGS = {"reviewed": "Reviewed", "approved": "Approved", "author": "Author"}
+SIGNS_DATA = ("physician", "admin")  # physicians, the principal investigator among them
 UNLOCK_REASONS = {
     "query_correction": "A data query needs a correction",
     "late_data": "Data arrived late (a visit, a dose report)",

@@ -30,11 +30,13 @@ from clinic.models import (
     ScoreSection,
     Screening,
     ScreeningAnswer,
+    Signature,
     User,
 )
 from clinic.models.base import Audited
 
-NOT_CLINICAL = (RecordLock, User)  # locks themselves, and staff accounts
+# locks themselves, staff accounts, and signatures (signing locked data is the point)
+NOT_CLINICAL = (RecordLock, User, Signature)
 LEVEL_WORDS = {"visit": "This visit", "patient": "This patient's record",
                "study": "The study's database"}
 

@@ -18,6 +18,7 @@ from clinic.models.security import (
     UserSession,
 )
 from clinic.models.selfreport import SelfReport, SelfReportEvent, SelfReportMessage
+from clinic.models.signature import Signature
 from clinic.models.study import (
     EligibilityCriterion,
     ProtocolAmendment,
@@ -32,7 +33,7 @@ __all__ = [
     "AdverseEvent", "ApiToken", "AllocationSlot", "Assessment", "AuditChain", "AuditEvent",
     "DeliveryAttempt",
     "EligibilityCriterion", "FormDraft", "IdentityAuditEvent", "LoginThrottle", "NurseDigest",
-    "PasswordReset", "ProtocolAmendment", "RecordLock",
+    "PasswordReset", "ProtocolAmendment", "RecordLock", "Signature",
     "Reminder", "SchedulerLease", "SecurityEvent", "SelfReport", "SelfReportEvent",
     "SelfReportMessage", "UserSession",
     "Enrollment", "Injectate", "Medication", "Patient", "PatientIdentity", "Procedure",

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from clinic.audit.words import field_label, value_words
 from clinic.auth.roles import allow, any_user
-from clinic.catalog import SEXES
+from clinic.catalog import SEXES, SIGNS_DATA
 from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.locks.service import locks_of_patient
@@ -24,6 +24,7 @@ from clinic.scheduling.windows import window_deviation
 from clinic.scoring.instruments import INSTRUMENTS
 from clinic.selfreport.planning import ladder_specs
 from clinic.selfreport.status import visit_links
+from clinic.signatures.service import signature_states
 from clinic.web.access import (
     EDITS_CLINICAL_DATA,
     ENTERS_FOLLOW_UPS,
@@ -41,6 +42,7 @@ from clinic.web.conflicts import reload_after_conflict
 from clinic.web.drafts import with_draft
 from clinic.web.filters import clinic_today, local_time
 from clinic.web.forms import blank_to_none, form_int, strict_int, strict_number
+from clinic.web.signatures import needs_email
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 CHARTED = ("vas", "nrs", "odi", "ndi")
@@ -88,7 +90,10 @@ def show(patient_id: int) -> str:
                            zone=current_app.config["TIMEZONE"],
                            locks=_with_names(session, locks_of_patient(session, patient)),
                            can_lock=current_user.role in REVIEWS_COHORT,
-                           can_unlock=current_user.role in MANAGES_STUDY)
+                           can_unlock=current_user.role in MANAGES_STUDY,
+                           signatures=signature_states(session, patient),
+                           can_sign=current_user.role in SIGNS_DATA,
+                           sign_needs_email=needs_email())
 
 
 def _with_names(session: Any, locks: list[Any]) -> list[tuple[Any, str]]:

@@ -28,6 +28,7 @@ def register_screens(app: Flask) -> None:
         self_report,
         selfreport,
         sheets,
+        signatures,
         study_admin,
         study_builder,
         tokens,
@@ -36,7 +37,8 @@ def register_screens(app: Flask) -> None:
 
     for module in (worklist, followup, procedures, patients, grid, cohort, admin, study_admin,
                    study_builder, tokens, enroll, identity, reschedule, adverse_events,
-                   screening_log, search, sheets, selfreport, self_report, audit_trail, locks):
+                   screening_log, search, sheets, selfreport, self_report, audit_trail, locks,
+                   signatures):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["instruments"] = INSTRUMENTS
     init_api(app)

@@ -72,6 +72,6 @@ EXPECTED.update({
     "screening_log.index": "any_user", "screening_log.export": "any_user",
     "audit_trail.index": _MANAGE, "audit_trail.download": _MANAGE,
     "locks.patient": REVIEW, "locks.visit": REVIEW, "locks.study": _MANAGE,
-    "locks.release": _MANAGE,
+    "locks.release": _MANAGE, "signatures.create": frozenset({"physician", "admin"}),
     "api.list_studies": "any_user", "api.create_study": _MANAGE, "api.get_protocol": "any_user",
 })
