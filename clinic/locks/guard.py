@@ -35,8 +35,9 @@ from clinic.models import (
 )
 from clinic.models.base import Audited
 
-# locks themselves, staff accounts, and signatures (signing locked data is the point)
-NOT_CLINICAL = (RecordLock, User, Signature)
+# locks themselves, staff accounts, signatures (signing locked data is the point), and
+# the patient's contact data: not study data, and reminders need a new phone number
+NOT_CLINICAL = (RecordLock, User, Signature, PatientIdentity)
 LEVEL_WORDS = {"visit": "This visit", "patient": "This patient's record",
                "study": "The study's database"}
 
@@ -89,7 +90,7 @@ def _place(session: Session, obj: Any) -> tuple[int, int | None, int | None] | N
             return _of(session, Score, obj.score_id, _place)
         if isinstance(obj, ProcedureTarget | Injectate):
             return _of(session, Procedure, obj.procedure_id, _place)
-        if isinstance(obj, Procedure | Enrollment | PatientIdentity | RootLaterality) or hasattr(
+        if isinstance(obj, Procedure | Enrollment | RootLaterality) or hasattr(
                 obj, "patient_id"):
             return _patient_place(session, obj.patient_id, None)
         study_id = getattr(obj, "study_id", None)  # a protocol amendment

@@ -63,6 +63,13 @@ PENDING: list[tuple[str, Call]] = [
     ("API: not done", lambda c, k, b, v: c.post(
         f"/api/v1/assessments/{k.due.id}/not-done", headers=b("nurse"),
         json={"version": v, "reason": "moved away"})),
+    ("screen: baseline correction", lambda c, k, b, v: c.post(
+        f"/patients/{k.patient.id}/edit", data={
+            "sex": k.patient.sex, "diagnosis": k.patient.diagnosis or "",
+            "age_at_enrollment": str(k.patient.age_at_enrollment or 60),
+            "birth_year": str(k.patient.birth_year or ""), "bmi": "29.9",
+            "symptom_duration_months": str(k.patient.symptom_duration_months or 12),
+            "version": str(k.patient.version), "reason": "typo"})),
     ("API: patient correction", lambda c, k, b, v: c.patch(
         f"/api/v1/patients/{k.patient.id}", headers=b("coordinator"),
         json={"version": k.patient.version, "reason": "typo", "bmi": 28.1})),
@@ -175,3 +182,17 @@ def test_the_reports_methods_say_when_and_by_whom_the_database_was_locked(app, c
         text = " ".join(methods_text([], False, study_info(session, study)))
     assert (f"The database was locked on {lock.locked_at:%Y-%m-%d %H:%M} UTC by "
             "Test coordinator, before this analysis") in text
+
+
+def test_contact_data_stays_editable_on_a_locked_patient(app, clinic):
+    """Contact data is not study data: a new phone number must reach the reminders."""
+    from clinic.models import PatientIdentity
+
+    _lock(app, clinic, "patient")
+    with Session(get_engine(app)) as session:
+        set_actor(session, None, "new number")
+        identity = session.exec(select(PatientIdentity).where(
+            PatientIdentity.patient_id == clinic.patient.id)).one()
+        identity.phone = "+49 30 5550100"
+        session.add(identity)
+        session.commit()

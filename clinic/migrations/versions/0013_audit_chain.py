@@ -16,11 +16,15 @@ import sqlmodel
 from alembic import op
 
 import clinic.models.base
+from clinic.migrations.sqlite_guards import add_length_guard, drop_guard
 
 revision: str = '0013'
 down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# SQLite keeps no VARCHAR length: triggers refuse over-long text (as since 0006)
+LENGTHS = (('audit_event', 'prev_hash', 64), ('audit_event', 'row_hash', 64), ('audit_chain', 'last_hash', 64))
 
 GENESIS = "0" * 64
 
@@ -45,8 +49,15 @@ def upgrade() -> None:
     )
     op.bulk_insert(chain, [{"id": 1, "last_seq": 0, "last_hash": GENESIS, "sealed_at": None}])
 
+    if op.get_bind().dialect.name == 'sqlite':
+        for table, column, length in LENGTHS:
+            add_length_guard(table, column, length)
+
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'sqlite':
+        for table, column, _length in LENGTHS:
+            drop_guard(f'ck_{table}_{column}_length')
     op.drop_table('audit_chain')
     op.drop_index('ix_audit_event_unsealed', table_name='audit_event')
     op.drop_index('ix_audit_event_seq', table_name='audit_event')

@@ -12,11 +12,15 @@ import sqlmodel
 from alembic import op
 
 import clinic.models.base
+from clinic.migrations.sqlite_guards import add_length_guard, drop_guard
 
 revision: str = '0014'
 down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# SQLite keeps no VARCHAR length: triggers refuse over-long text (as since 0006)
+LENGTHS = (('record_lock', 'target', 40), ('record_lock', 'level', 10))
 
 
 def upgrade() -> None:
@@ -48,8 +52,15 @@ def upgrade() -> None:
     op.create_index(op.f('ix_record_lock_study_id'), 'record_lock', ['study_id'], unique=False)
     op.create_index(op.f('ix_record_lock_target'), 'record_lock', ['target'], unique=True)
 
+    if op.get_bind().dialect.name == 'sqlite':
+        for table, column, length in LENGTHS:
+            add_length_guard(table, column, length)
+
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'sqlite':
+        for table, column, _length in LENGTHS:
+            drop_guard(f'ck_{table}_{column}_length')
     op.drop_index(op.f('ix_record_lock_target'), table_name='record_lock')
     op.drop_index(op.f('ix_record_lock_study_id'), table_name='record_lock')
     op.drop_table('record_lock')

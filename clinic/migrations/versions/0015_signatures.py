@@ -12,11 +12,15 @@ import sqlmodel
 from alembic import op
 
 import clinic.models.base
+from clinic.migrations.sqlite_guards import add_length_guard, drop_guard
 
 revision: str = '0015'
 down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# SQLite keeps no VARCHAR length: triggers refuse over-long text (as since 0006)
+LENGTHS = (('signature', 'printed_name', 200), ('signature', 'meaning', 20), ('signature', 'content_hash', 64))
 
 
 def upgrade() -> None:
@@ -39,7 +43,14 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_signature_patient_id'), 'signature', ['patient_id'], unique=False)
 
+    if op.get_bind().dialect.name == 'sqlite':
+        for table, column, length in LENGTHS:
+            add_length_guard(table, column, length)
+
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'sqlite':
+        for table, column, _length in LENGTHS:
+            drop_guard(f'ck_{table}_{column}_length')
     op.drop_index(op.f('ix_signature_patient_id'), table_name='signature')
     op.drop_table('signature')
