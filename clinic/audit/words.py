@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from clinic import catalog
 
 USER_FIELDS = frozenset({"completed_by_id", "collected_by_id", "operator_id",
-                         "consent_taken_by_id", "made_by_id", "created_by_id"})
+                         "consent_taken_by_id", "made_by_id", "created_by_id",
+                         "locked_by_id", "signer_id"})
 CODES: Mapping[str, Mapping[str, str]] = {
     "modality": catalog.MODALITIES, "procedure_type": catalog.PROCEDURE_TYPES,
     "level": catalog.LEVELS, "side": catalog.SIDES, "laterality": catalog.LATERALITY,
@@ -23,6 +24,9 @@ CODES: Mapping[str, Mapping[str, str]] = {
 LABELS: Mapping[str, str] = {
     "completed_by_id": "completed by", "collected_by_id": "collected by",
     "operator_id": "operator", "consent_taken_by_id": "consent taken by",
+    "locked_by_id": "locked by", "locked_at": "locked at", "signer_id": "signed by",
+    "signed_at": "signed at", "printed_name": "printed name",
+    "content_hash": "SHA-256 of the signed data",
     "completed_at": "completed at", "collected_at": "collected at", "visit_on": "visit date",
     "missing_reason": "reason an outcome was not collected",
     "not_done_reason": "reason not done", "performed_at": "date and time",
