@@ -84,8 +84,22 @@ def _locked(error: LockedError) -> Response | tuple[str, int]:
     _roll_back()
     if _is_api():
         return json_error(423, str(error))
-    page = Locked(str(error))
-    return render_template("error.html", error=page), 423
+    return render_template("error.html", error=Locked(str(error)), kept=_keep_typed()), 423
+
+
+def _keep_typed() -> str | None:
+    """A refused form's fields, kept as a draft: the link that shows them again."""
+    if request.method != "POST" or not request.form or not current_user.is_authenticated:
+        return None
+    from clinic.db import get_session
+    from clinic.web.drafts import keep_draft
+
+    try:
+        return keep_draft(get_session(), user_id=current_user.id)
+    except Exception:  # noqa: BLE001  (the refusal is what matters; log and go on)
+        log.exception("keeping the refused form as a draft failed")
+        _roll_back()
+        return None
 
 
 class Locked(HTTPException):

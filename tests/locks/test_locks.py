@@ -196,3 +196,16 @@ def test_contact_data_stays_editable_on_a_locked_patient(app, clinic):
         identity.phone = "+49 30 5550100"
         session.add(identity)
         session.commit()
+
+
+def test_what_the_nurse_typed_is_kept_when_a_lock_refuses_it(app, client, clinic):
+    _lock(app, clinic, "patient")
+    login(client, clinic.users["nurse"])
+    refused = client.post(f"/followup/{clinic.due.id}", data={
+        "mode": "phone", "vas": "7", "version": str(clinic.due.version), **odi_form(ODI)})
+    assert refused.status_code == 423
+    html = refused.get_data(as_text=True)
+    assert "What you typed is kept" in html
+    link = html.split('id="kept-draft"')[0].rsplit('href="', 1)[1].split('"')[0]
+    again = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert 'name="vas" value="7"' in again
