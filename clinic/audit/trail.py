@@ -217,8 +217,7 @@ def _column_of(session: Session, table: str, column: str,
                 select(EVENTS.c.entity_id, EVENTS.c.new_value).where(
                     EVENTS.c.entity == table, EVENTS.c.action == "create",
                     EVENTS.c.entity_id.in_(gone))):
-            value = _snapshot(snapshot).get(column if column != "id" else "id")
-            rows.append((int(key), value))
+            rows.append((int(key), _snapshot(snapshot).get(column)))
     return rows
 
 

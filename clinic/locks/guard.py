@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from clinic.exceptions import LockedError
 from clinic.models import (
     Assessment,
-    Enrollment,
     Injectate,
     Medication,
     Patient,
@@ -25,7 +24,6 @@ from clinic.models import (
     Procedure,
     ProcedureTarget,
     RecordLock,
-    RootLaterality,
     Score,
     ScoreSection,
     Screening,
@@ -90,8 +88,7 @@ def _place(session: Session, obj: Any) -> tuple[int, int | None, int | None] | N
             return _of(session, Score, obj.score_id, _place)
         if isinstance(obj, ProcedureTarget | Injectate):
             return _of(session, Procedure, obj.procedure_id, _place)
-        if isinstance(obj, Procedure | Enrollment | RootLaterality) or hasattr(
-                obj, "patient_id"):
+        if hasattr(obj, "patient_id"):  # procedure, enrolment, root laterality, event
             return _patient_place(session, obj.patient_id, None)
         study_id = getattr(obj, "study_id", None)  # a protocol amendment
         return (study_id, None, None) if study_id is not None else None

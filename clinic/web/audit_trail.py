@@ -84,7 +84,10 @@ def download(code: str, fmt: str) -> Response:
         body: bytes | str = binary.getvalue()
     else:
         text = io.StringIO()
-        write_csv(rows, zone, text) if fmt == "csv" else write_json_lines(rows, text)
+        if fmt == "csv":
+            write_csv(rows, zone, text)
+        else:
+            write_json_lines(rows, text)
         body = text.getvalue()
     name = f"{study.code.lower()}_audit_trail.{'jsonl' if fmt == 'json' else fmt}"
     return Response(body, mimetype=MEDIA_TYPES[fmt],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -43,14 +45,9 @@ def study(code: str) -> Response:
         found = find_study(session, code[:40])
     except NotFound:
         abort(404)
-    try:
-        lock_study(session, found, actor_id=current_user.id)
-        session.commit()
-        flash(f"{found.code}: the study's database is locked. No patient's data can be "
-              "changed until it is unlocked.", "success")
-    except ValidationError as error:
-        session.rollback()
-        flash("Not locked: " + "; ".join(error.errors.values()), "error")
+    _attempt(lambda: lock_study(session, found, actor_id=current_user.id),
+             f"{found.code}: the study's database is locked. No patient's data can be "
+             "changed until it is unlocked.")
     return redirect(request.referrer or url_for("web.home"))
 
 
@@ -76,15 +73,18 @@ def release(lock_id: int) -> Response:
     return redirect(request.referrer or url_for("web.home"))
 
 
-def _done(action: object, message: str, patient_id: int) -> Response:
+def _done(action: Callable[[], object], message: str, patient_id: int) -> Response:
+    _attempt(action, message)
+    return redirect(url_for("patients.show", patient_id=patient_id))
+
+
+def _attempt(action: Callable[[], object], message: str) -> None:
+    """Lock, commit and say so; or roll back and say why not."""
     session = get_session()
     try:
-        action()  # type: ignore[operator]
+        action()
         session.commit()
         flash(message, "success")
     except ValidationError as error:
         session.rollback()
         flash("Not locked: " + "; ".join(error.errors.values()), "error")
-    return redirect(url_for("patients.show", patient_id=patient_id))
-
-
