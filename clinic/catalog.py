@@ -13,6 +13,7 @@ ROLES = {
     "physician": "Physician",
     "coordinator": "Study coordinator",
     "admin": "Administrator",
+    "monitor": "Monitor",
 }
 # Roles that may read identifying and contact data (name, MRN, phone, e-mail).
 ROLES_SEEING_IDENTITY = frozenset({"nurse", "coordinator", "admin"})
@@ -20,9 +21,10 @@ ROLES_SEEING_IDENTITY = frozenset({"nurse", "coordinator", "admin"})
 # above their own role, and only an administrator manages administrators.
 ROLES_GRANTABLE_BY = {
     "admin": frozenset(ROLES),
-    "coordinator": frozenset({"nurse", "physician", "coordinator"}),
+    "coordinator": frozenset({"nurse", "physician", "coordinator", "monitor"}),
     "physician": frozenset(),
     "nurse": frozenset(),
+    "monitor": frozenset(),
 }
 
 MODALITIES = {
@@ -121,6 +123,24 @@ AUDIT_ACTIONS = {"create": "Created", "update": "Updated", "delete": "Deleted"}
 LOCK_LEVELS = {"visit": "Visit", "patient": "Patient", "study": "Study (database lock)"}
 SIGNATURE_MEANINGS = {"reviewed": "Reviewed", "approved": "Approved", "author": "Author"}
 SIGNS_DATA = ("physician", "admin")  # physicians, the principal investigator among them
+# Data queries: a question on one recorded value (clinic.queries)
+QUERY_STATES = {"open": "Open", "answered": "Answered", "closed": "Closed"}
+QUERY_STEPS = {"raised": "Raised", "answered": "Answered", "closed": "Closed",
+               "reopened": "Re-opened"}
+# the records a query can name, and the fields of each that can be queried
+QUERY_TARGETS = {
+    "patient": ("sex", "age_at_enrollment", "birth_year", "bmi", "diagnosis",
+                "symptom_duration_months"),
+    "procedure": ("performed_at", "modality", "punctures", "operative_time_min",
+                  "dap_mgy_cm2", "fluoroscopy_time_s", "ctdivol_mgy", "dlp_mgy_cm",
+                  "contrast_volume_ml", "needle_repositions"),
+    "assessment": ("visit_on", "mode"),
+    "score": ("value",),
+    "score_section": ("value",),
+}
+RAISES_QUERIES = ("monitor", "physician", "coordinator", "admin")
+ANSWERS_QUERIES = ("nurse", "physician", "coordinator", "admin")
+CLOSES_QUERIES = ("monitor", "coordinator", "admin")
 UNLOCK_REASONS = {
     "query_correction": "A data query needs a correction",
     "late_data": "Data arrived late (a visit, a dose report)",

@@ -18,6 +18,9 @@ from clinic.api.schemas import (
     ProcedureEdit,
     ProcedureIn,
     ProcedureOut,
+    QueryIn,
+    QueryOut,
+    QueryStepIn,
     ScoresEdit,
     ScoresIn,
     StudyOut,
@@ -49,8 +52,15 @@ QUERY: dict[str, list[dict[str, Any]]] = {
          "schema": {"type": "string", "maxLength": 400}},
     ],
 }
+QUERY["get /queries"] = [
+    {"name": "status", "in": "query", "required": False, "description": "open, answered or "
+     "closed (none: every status)", "schema": {"type": "string",
+                                              "enum": ["open", "answered", "closed"]}},
+    {"name": "patient", "in": "query", "required": False, "description": "A patient id",
+     "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX}},
+    *QUERY["get /patients"][:1], *QUERY["get /patients"][2:]]
 # lists served a page at a time: their 200 response carries the Link header
-PAGED = {"get /patients"}
+PAGED = {"get /patients", "get /queries"}
 LINK_HEADER = {"Link": {"description": "RFC 8288 link to the next page "
                                        "(<…&cursor=…>; rel=\"next\"), absent on the last page",
                         "schema": {"type": "string"}}}
@@ -81,6 +91,18 @@ OPERATIONS: tuple[tuple[str, str, str, type[BaseModel] | None, type[BaseModel], 
     ("put", "/adverse-events/{event_id}",
      "Follow an adverse event up: severity, relatedness, resolution (version + reason)",
      AdverseEventEdit, AdverseEventOut, False, 200),
+    ("get", "/queries", "List data queries, newest first (a nurse sees her site's)", None,
+     QueryOut, True, 200),
+    ("get", "/queries/{query_id}", "Read a data query, its steps and the value now", None,
+     QueryOut, False, 200),
+    ("post", "/queries", "Raise a data query on a recorded value (monitors, physicians, "
+     "coordinators, administrators)", QueryIn, QueryOut, False, 201),
+    ("post", "/queries/{query_id}/answer", "Answer an open query (or correct the value "
+     "with a reason, then answer)", QueryStepIn, QueryOut, False, 200),
+    ("post", "/queries/{query_id}/close", "Close a query (monitors, coordinators, "
+     "administrators)", QueryStepIn, QueryOut, False, 200),
+    ("post", "/queries/{query_id}/reopen", "Re-open an answered or closed query, saying why",
+     QueryStepIn, QueryOut, False, 200),
     ("get", "/studies", "List the studies", None, StudyOut, True, 200),
     ("post", "/studies", "Create a study from a protocol document (?draft=true: as a draft); "
      "coordinators and administrators", ProtocolDocument, StudyOut, False, 201),

@@ -358,6 +358,46 @@ class NotDoneIn(Strict):
     reason: Reason
 
 
+QueryText = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class QueryIn(Strict):
+    target: str = Field(max_length=80, pattern=r"^[a-z_]+:[0-9]{1,10}:[a-z_0-9]+$",
+                        description="The value queried, as record:id:field, e.g. "
+                                    "score:812:value")
+    text: QueryText
+
+
+class QueryStepIn(Strict):
+    text: QueryText | None = Field(default=None, description="Required to answer and to "
+                                                             "re-open; optional to close")
+
+
+class QueryStepOut(BaseModel):
+    step: Literal["raised", "answered", "closed", "reopened"]
+    text: str | None
+    by: str = Field(description="the user's name, or 'the rules'")
+    at: datetime
+
+
+class QueryOut(BaseModel):
+    id: int
+    patient_id: int
+    study_code: str
+    assessment_id: int | None
+    target: str = Field(description="record:id:field")
+    label: str = Field(description="the value's name, e.g. 'VAS at Week 1'")
+    value_when_raised: str | None
+    value_now: str | None = Field(description="the value as it is now: in the answer for "
+                                              "one query (null in lists, and where its row "
+                                              "was removed since)")
+    text: str
+    status: Literal["open", "answered", "closed"]
+    rule: str | None = Field(description="the rule that raised it; null: a person")
+    raised_at: datetime
+    steps: list[QueryStepOut]
+
+
 class StudyOut(BaseModel):
     code: str
     title: str
@@ -367,5 +407,7 @@ class StudyOut(BaseModel):
     is_synthetic: bool
 
 
-REQUEST_MODELS = (PatientPatch, ProcedureIn, ScoresIn, ScoresEdit, NotDoneIn, AdverseEventEdit)
-RESPONSE_MODELS = (ErrorOut, PatientOut, ProcedureOut, AssessmentOut, AdverseEventOut)
+REQUEST_MODELS = (PatientPatch, ProcedureIn, ScoresIn, ScoresEdit, NotDoneIn, AdverseEventEdit,
+                  QueryIn, QueryStepIn)
+RESPONSE_MODELS = (ErrorOut, PatientOut, ProcedureOut, AssessmentOut, AdverseEventOut,
+                   QueryOut)

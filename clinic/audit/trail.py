@@ -36,17 +36,18 @@ ENTITIES = {
     "injectate": "injectate", "assessment": "visit", "score": "score",
     "score_section": "questionnaire section", "medication": "medication",
     "adverse_event": "adverse event", "protocol_amendment": "protocol amendment",
-    "record_lock": "lock",
+    "record_lock": "lock", "data_query": "data query", "data_query_step": "data query step",
 }
 # tables whose rows name their patient, and child tables: (parent table, column)
 PATIENT_COLUMN = {"patient": "id", "patient_identity": "patient_id",
                   "root_laterality": "patient_id", "enrollment": "patient_id",
                   "procedure": "patient_id", "assessment": "patient_id",
-                  "adverse_event": "patient_id"}
+                  "adverse_event": "patient_id", "data_query": "patient_id"}
 VIA = {"score": ("assessment", "assessment_id"), "medication": ("assessment", "assessment_id"),
        "score_section": ("score", "score_id"), "procedure_target": ("procedure", "procedure_id"),
        "injectate": ("procedure", "procedure_id"),
-       "screening_answer": ("screening", "screening_id")}
+       "screening_answer": ("screening", "screening_id"),
+       "data_query_step": ("data_query", "query_id")}
 STUDY_COLUMN = {"screening": "study_id", "protocol_amendment": "study_id",
                 "record_lock": "study_id"}
 COLUMNS = ("event", "sequence", "time", "user", "patient", "record", "action", "field",

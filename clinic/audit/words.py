@@ -12,7 +12,7 @@ from clinic import catalog
 
 USER_FIELDS = frozenset({"completed_by_id", "collected_by_id", "operator_id",
                          "consent_taken_by_id", "made_by_id", "created_by_id",
-                         "locked_by_id", "signer_id"})
+                         "locked_by_id", "signer_id", "raised_by_id", "user_id"})
 CODES: Mapping[str, Mapping[str, str]] = {
     "modality": catalog.MODALITIES, "procedure_type": catalog.PROCEDURE_TYPES,
     "level": catalog.LEVELS, "side": catalog.SIDES, "laterality": catalog.LATERALITY,
@@ -26,6 +26,9 @@ LABELS: Mapping[str, str] = {
     "operator_id": "operator", "consent_taken_by_id": "consent taken by",
     "locked_by_id": "locked by", "locked_at": "locked at", "signer_id": "signed by",
     "signed_at": "signed at", "printed_name": "printed name",
+    "raised_by_id": "raised by", "raised_at": "raised at", "user_id": "by",
+    "value_when_raised": "value when raised", "target_table": "record", "target_id": "row",
+    "rule_key": "rule key", "step": "step",
     "content_hash": "SHA-256 of the signed data",
     "completed_at": "completed at", "collected_at": "collected at", "visit_on": "visit date",
     "missing_reason": "reason an outcome was not collected",

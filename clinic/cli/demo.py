@@ -34,7 +34,8 @@ def seed_demo_command(patients: int, seed: int, if_missing: bool) -> None:
         raise click.ClickException(f"{error} (is the demo already loaded?)") from error
     arms = ", ".join(f"arm {code}: {n}" for code, n in sorted(result.by_arm.items()))
     click.echo(f"SYNTHETIC demo study DEMO: screened {result.screened}, "
-               f"enrolled {result.enrolled} ({arms}).")
+               f"enrolled {result.enrolled} ({arms}); {result.queries} automatic data "
+               "queries raised.")
     _print_logins()
 
 

@@ -7,6 +7,8 @@ follow-ups in the past are completed, missed or not done at calibrated rates.
 Recruitment planning: to end with exactly the requested number of patients and
 balanced arms, the generator (not any user) looks at the size of the next block in
 a candidate's stratum and stops opening new blocks that would overshoot the target.
+When no stratum's next block fits what is left (2 patients to go, next blocks of 4
+and 6), the last block stays incomplete and the arms may differ by up to half a block.
 """
 
 from __future__ import annotations
@@ -36,8 +38,12 @@ from clinic.followup.service import mark_not_done, measures_at, record_follow_up
 from clinic.models import AllocationSlot, Assessment, Site, Study, StudyArm, StudyTimepoint, User
 from clinic.procedures.service import record_procedure
 from clinic.protocol.allocation import stratum_for
+from clinic.queries.rules import run_rules
 from clinic.safety.service import record_adverse_event
 from clinic.studies.setup import create_study
+
+_MAX_CANDIDATES_PER_PATIENT = 50  # about 1.1 are needed; beyond 50 the loop is stuck
+_STRATA = ("punctures_1_2", "punctures_3_4", "punctures_5_6")
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class DemoResult:
     screened: int
     enrolled: int
     by_arm: dict[str, int]
+    queries: int = 0  # raised by the automatic data-query rules
 
 
 @dataclass
@@ -74,13 +81,17 @@ def seed_demo(session: Session, *, patients: int, seed: int, today: date,
     screened = enrolled = index = 0
     while enrolled < patients:
         index += 1
+        if index > _MAX_CANDIDATES_PER_PATIENT * patients:
+            raise RuntimeError(f"Demo recruitment is stuck at {enrolled} of {patients} "
+                               "patients: no allocation block fits what is left.")
         candidate = draw_candidate(ctx.rng, index, criteria, inclusion, today)
         if not _fits_target(ctx, candidate, patients - enrolled):
             continue
         screened += 1
         enrolled += _screen_and_treat(ctx, candidate, sites[index % len(sites)])
     counts = {arm.code: n for arm, n in _arm_counts(session, study)}
-    return DemoResult(study, screened, enrolled, counts)
+    queries = run_rules(session, study_id=study.id)  # as the nightly job would
+    return DemoResult(study, screened, enrolled, counts, queries)
 
 
 def _context(session: Session, study: Study, seed: int, today: date, timezone: str,
@@ -101,7 +112,18 @@ def _fits_target(ctx: _Context, c: Candidate, remaining: int) -> bool:
     if slot.position > 1 and _block_open(ctx.session, slot):
         return True
     open_slots = _open_slots(ctx)
-    return open_slots + slot.block_size <= remaining
+    if open_slots + slot.block_size <= remaining:
+        return True
+    return open_slots == 0 and _no_block_fits(ctx, remaining)
+
+
+def _no_block_fits(ctx: _Context, remaining: int) -> bool:
+    """Every stratum's next block is larger than what is left to recruit (say 2 left
+    and the next blocks hold 4 and 6): end on an incomplete block, as a trial whose
+    recruitment closes does, instead of drawing candidates for ever."""
+    sizes = [next_free_slot(ctx.session, ctx.study.id, stratum).block_size  # type: ignore[arg-type]
+             for stratum in _STRATA]
+    return min(sizes) > remaining
 
 
 def _block_open(session: Session, slot: AllocationSlot) -> bool:
@@ -113,7 +135,7 @@ def _block_open(session: Session, slot: AllocationSlot) -> bool:
 
 def _open_slots(ctx: _Context) -> int:
     total = 0
-    for stratum in ("punctures_1_2", "punctures_3_4", "punctures_5_6"):
+    for stratum in _STRATA:
         slot = next_free_slot(ctx.session, ctx.study.id, stratum)  # type: ignore[arg-type]
         if _block_open(ctx.session, slot):
             last = ctx.session.exec(select(func.max(AllocationSlot.position)).where(

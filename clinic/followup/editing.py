@@ -12,6 +12,7 @@ from clinic.exceptions import ValidationError
 from clinic.followup.scores import ScoredValue, parse_mode, score_entries
 from clinic.followup.service import _blank, measures_at
 from clinic.models import Assessment, Score, ScoreSection
+from clinic.queries.rules import run_rules_on_save
 
 
 def recorded_entries(session: Session, assessment: Assessment) -> dict[str, Any]:
@@ -68,6 +69,7 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
     assessment.mode = mode
     session.add(assessment)
     session.flush()
+    run_rules_on_save(session, assessment.patient_id, "visit")
 
 
 def _apply(session: Session, assessment: Assessment, score: Score | None, s: ScoredValue,

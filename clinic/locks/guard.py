@@ -9,7 +9,9 @@ whether the study, the patient or the visit is locked. A locked one raises
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -17,6 +19,8 @@ from sqlalchemy.orm import Session
 from clinic.exceptions import LockedError
 from clinic.models import (
     Assessment,
+    DataQuery,
+    DataQueryStep,
     Injectate,
     Medication,
     Patient,
@@ -33,9 +37,10 @@ from clinic.models import (
 )
 from clinic.models.base import Audited
 
-# locks themselves, staff accounts, signatures (signing locked data is the point), and
-# the patient's contact data: not study data, and reminders need a new phone number
-NOT_CLINICAL = (RecordLock, User, Signature, PatientIdentity)
+# locks themselves, staff accounts, signatures (signing locked data is the point), data
+# queries (a monitor questions locked data; answering it by a correction is refused),
+# and the patient's contact data: not study data, and reminders need a new phone number
+NOT_CLINICAL = (RecordLock, User, Signature, PatientIdentity, DataQuery, DataQueryStep)
 LEVEL_WORDS = {"visit": "This visit", "patient": "This patient's record",
                "study": "The study's database"}
 
@@ -59,9 +64,20 @@ def _refuse_locked(session: Session, _context: Any, _instances: Any) -> None:
                                 .order_by(RecordLock.id)).all()
     if locks:
         level, locked_at, name = locks[0]
-        raise LockedError(f"{LEVEL_WORDS[level]} is locked (since "
-                          f"{locked_at:%Y-%m-%d %H:%M} UTC, by {name or 'the system'}): nothing "
-                          "was saved. Ask a coordinator to unlock it, with a reason.")
+        raise LockedError(f"{LEVEL_WORDS[level]} is locked (since {_clinic_time(locked_at)}, "
+                          f"by {name or 'the system'}): nothing was saved. Ask a coordinator "
+                          "to unlock it, with a reason.")
+
+
+def _clinic_time(moment: datetime) -> str:
+    """The lock's time in the clinic's zone when the app is at hand (screens, API, CLI),
+    in UTC otherwise."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        zone = ZoneInfo(current_app.config["TIMEZONE"])
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 def _written(session: Session) -> list[Any]:

@@ -8,6 +8,7 @@ from clinic.models.lock import RecordLock
 from clinic.models.patient import Patient, PatientIdentity, RootLaterality
 from clinic.models.people import Site, User
 from clinic.models.procedure import Injectate, Procedure, ProcedureTarget
+from clinic.models.query import DataQuery, DataQueryStep
 from clinic.models.reminders import DeliveryAttempt, NurseDigest, Reminder, SchedulerLease
 from clinic.models.safety import AdverseEvent
 from clinic.models.security import (
@@ -31,6 +32,7 @@ from clinic.models.tally import VisitTally
 
 __all__ = [
     "AdverseEvent", "ApiToken", "AllocationSlot", "Assessment", "AuditChain", "AuditEvent",
+    "DataQuery", "DataQueryStep",
     "DeliveryAttempt",
     "EligibilityCriterion", "FormDraft", "IdentityAuditEvent", "LoginThrottle", "NurseDigest",
     "PasswordReset", "ProtocolAmendment", "RecordLock", "Signature",

@@ -24,6 +24,7 @@ from clinic.procedures.inputs import (
     validate_procedure,
 )
 from clinic.procedures.service import add_injectates, add_targets
+from clinic.queries.rules import run_rules_on_save
 from clinic.scheduling.service import schedule_from_procedure
 
 KEPT_ON_CORRECTION = frozenset({"operator_id"})
@@ -76,6 +77,7 @@ def correct_procedure(session: Session, *, patient: Patient, procedure: Procedur
         schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
     if {"performed_at", "modality"} & set(changed):
         assign_registry_group(session, patient)
+    run_rules_on_save(session, patient.id, "procedure")  # type: ignore[arg-type]
     return changed + ["targets"] * replace_targets + ["injectates"] * replace_injectates
 
 

@@ -18,6 +18,7 @@ from clinic.procedures.inputs import (
     performed_at_problem,
     validate_procedure,
 )
+from clinic.queries.rules import run_rules_on_save
 from clinic.scheduling.service import schedule_from_procedure
 
 
@@ -32,6 +33,7 @@ def record_procedure(session: Session, *, patient: Patient, data: ProcedureInput
     session.flush()
     schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
     assign_registry_group(session, patient)
+    run_rules_on_save(session, patient.id, "procedure")  # type: ignore[arg-type]
     return procedure
 
 
@@ -76,6 +78,7 @@ def reschedule_procedure(session: Session, *, patient: Patient, procedure: Proce
     session.flush()
     schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
     assign_registry_group(session, patient)
+    run_rules_on_save(session, patient.id, "procedure")  # type: ignore[arg-type]
     return procedure
 
 

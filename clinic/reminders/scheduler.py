@@ -11,6 +11,8 @@ serve pages. This process runs APScheduler's BlockingScheduler with its job stor
   the day). It never plans digests.
 * ``audit-seal``        every minute: seal the newest audit events into the audit
   trail's hash chain (clinic.audit.chain).
+* ``data-queries``      nightly at 02:00 in TIMEZONE: the automatic data-query rules over
+  every study (clinic.queries.rules); saves run them for their patient already.
 
 Started after REMINDER_HOUR (a restart, a deployment), it also runs the daily job once
 at once: a run is idempotent, so a day's run is caught up, never doubled.
@@ -49,6 +51,7 @@ LEASE_TTL = timedelta(minutes=2)
 RENEW_SECONDS = 30
 DAILY_JOB, DELIVER_JOB, CATCH_UP_JOB = "reminders-daily", "reminders-deliver", "catch-up"
 SEAL_JOB, SEAL_SECONDS = "audit-seal", 60
+QUERIES_JOB, QUERIES_HOUR = "data-queries", 2
 
 _bound: dict[str, object] = {}  # the app and lease holder of this process
 
@@ -118,6 +121,15 @@ def seal_job() -> None:
         log.info("audit: %d events sealed", sealed)
 
 
+def queries_job() -> None:
+    """Stored in the job store by reference: clinic.reminders.scheduler:queries_job."""
+    from clinic.queries.rules import run_rules
+
+    if _still_ours():
+        with session_scope(_app()) as session:
+            log.info("data queries: %d raised by the rules", run_rules(session))
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
     settings = reminder_settings(app.config)
     scheduler = BlockingScheduler(
@@ -134,6 +146,9 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     scheduler.add_job(f"{__name__}:seal_job", IntervalTrigger(
         seconds=SEAL_SECONDS, timezone=settings.timezone),
         id=SEAL_JOB, name="seal new audit events into the hash chain", replace_existing=True)
+    scheduler.add_job(f"{__name__}:queries_job", CronTrigger(
+        hour=QUERIES_HOUR, minute=0, timezone=settings.timezone),
+        id=QUERIES_JOB, name="automatic data queries", replace_existing=True)
     scheduler.add_job(_renew_or_stop, IntervalTrigger(seconds=RENEW_SECONDS),
                       args=[scheduler], id="lease", jobstore="memory")
     now = utcnow().astimezone(settings.timezone)

@@ -36,6 +36,7 @@ NAV_LINKS: list[tuple[str, str, frozenset[str]]] = [
     ("worklist.index", "Worklist", frozenset({"nurse", "coordinator", "admin"})),
     ("patients.index", "Patients", frozenset(catalog.ROLES)),
     ("grid.index", "Status grid", frozenset(catalog.ROLES)),
+    ("queries.index", "Queries", frozenset(catalog.ROLES)),
     ("cohort.index", "Cohort", frozenset({"physician", "coordinator", "admin"})),
     ("reports.index", "Reports", frozenset({"physician", "coordinator", "admin"})),
     ("reminders.log", "Reminders", frozenset({"coordinator", "admin", "nurse"})),

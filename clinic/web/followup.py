@@ -10,7 +10,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from clinic.auth.roles import allow
-from clinic.catalog import ADVERSE_EVENT_TYPES, COLLECTION_MODES, MEDICATION_CLASSES, SEVERITIES
+from clinic.catalog import (
+    ADVERSE_EVENT_TYPES,
+    COLLECTION_MODES,
+    MEDICATION_CLASSES,
+    RAISES_QUERIES,
+    SEVERITIES,
+)
 from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.followup.editing import edit_follow_up, recorded_entries, scores_of
@@ -23,6 +29,7 @@ from clinic.followup.entry import (
 )
 from clinic.followup.service import measures_at
 from clinic.models import Assessment, Patient, Procedure, StudyTimepoint, User
+from clinic.queries.service import answer_by_correction, markers, queries_of_patient
 from clinic.scheduling.windows import window_deviation
 from clinic.scoring.instruments import INSTRUMENTS, Instrument
 from clinic.scoring.wording import QUESTIONS, source_note, wording_of
@@ -163,8 +170,13 @@ def edit(assessment_id: int) -> str | Response:
                            entries=entries_from_form(request.form, instruments),
                            mode=request.form.get("mode", ""),
                            reason=request.form.get("reason"), actor_id=current_user.id)
+            answered = answer_by_correction(session, request.form.get("query", type=form_int),
+                                            patient_id=patient.id,  # type: ignore[arg-type]
+                                            reason=request.form.get("reason"),
+                                            actor_id=current_user.id)
             session.commit()
-            flash(f"{patient.study_code}: follow-up corrected.", "success")
+            flash(f"{patient.study_code}: follow-up corrected."
+                  + (f" Query #{answered.id} is answered." if answered else ""), "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()
@@ -215,6 +227,9 @@ def _render(template: str, assessment: Assessment, patient: Patient,
         scores=scores_of(get_session(), assessment), typed=typed or [],
         today=clinic_today(), wording=wording_of, questions=QUESTIONS,
         source_note=source_note,
+        query_marks=markers(queries_of_patient(get_session(), patient.id,  # type: ignore[arg-type]
+                                               not_closed_only=True)),
+        can_raise=current_user.role in RAISES_QUERIES,
         window_note=window_deviation(assessment.visit_on, assessment.window_open,
                                      assessment.window_close))
     status = 409 if status_conflict else (422 if errors else 200)

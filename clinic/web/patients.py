@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from clinic.audit.words import field_label, value_words
 from clinic.auth.roles import allow, any_user
-from clinic.catalog import SEXES, SIGNS_DATA
+from clinic.catalog import RAISES_QUERIES, SEXES, SIGNS_DATA
 from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.locks.service import locks_of_patient
@@ -19,6 +19,7 @@ from clinic.patients.editing import EDITABLE, edit_patient
 from clinic.patients.history import HistoryLine, corrections, history_lines
 from clinic.patients.listing import PatientFilter, patient_page
 from clinic.patients.overview import PatientRecord, patient_record
+from clinic.queries.service import answer_by_correction, markers, queries_of_patient
 from clinic.reminders.queries import next_reminder_for_patient, told_an_old_date
 from clinic.scheduling.windows import window_deviation
 from clinic.scoring.instruments import INSTRUMENTS
@@ -76,6 +77,7 @@ def show(patient_id: int) -> str:
     patient = patient_or_404(session, patient_id)
     record = patient_record(session, patient, today=clinic_today(),
                             with_identity=sees_identity())
+    queries = queries_of_patient(session, patient_id, not_closed_only=True)
     return render_template("patients/show.html", r=record, charts=trajectories(record),
                            history=history_sections(record),
                            next_reminder=next_reminder_for_patient(session, patient_id),
@@ -93,7 +95,9 @@ def show(patient_id: int) -> str:
                            can_unlock=current_user.role in MANAGES_STUDY,
                            signatures=signature_states(session, patient),
                            can_sign=current_user.role in SIGNS_DATA,
-                           sign_needs_email=needs_email())
+                           sign_needs_email=needs_email(),
+                           patient_queries=queries, query_marks=markers(queries),
+                           can_raise=current_user.role in RAISES_QUERIES)
 
 
 def _with_names(session: Any, locks: list[Any]) -> list[tuple[Any, str]]:
@@ -166,6 +170,9 @@ def edit(patient_id: int) -> Any:
                                    changes=_changes(request.form),
                                    reason=request.form.get("reason"),
                                    actor_id=current_user.id, today=clinic_today())
+            answer_by_correction(session, request.form.get("query", type=form_int),
+                                 patient_id=patient.id, reason=request.form.get("reason"),  # type: ignore[arg-type]
+                                 actor_id=current_user.id)
             session.commit()
             flash(f"{patient.study_code}: changed {', '.join(changed)}.", "success")
             return redirect(url_for("patients.show", patient_id=patient.id))

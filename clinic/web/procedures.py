@@ -21,6 +21,7 @@ from clinic.procedures.checks import confirmation_errors, patient_warnings, prot
 from clinic.procedures.corrections import correct_procedure, recorded_input
 from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS, ProcedureInput, validate_procedure
 from clinic.procedures.service import record_procedure
+from clinic.queries.service import answer_by_correction
 from clinic.web.access import RECORDS_PROCEDURES, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
 from clinic.web.drafts import with_draft
@@ -90,6 +91,9 @@ def correct(procedure_id: int) -> Any:
                     read_version=request.form.get("version", type=form_int),
                     reason=request.form.get("reason"), actor_id=current_user.id,
                     timezone=zone)
+                answer_by_correction(session, request.form.get("query", type=form_int),
+                                     patient_id=patient.id,  # type: ignore[arg-type]
+                                     reason=request.form.get("reason"), actor_id=current_user.id)
                 session.commit()
                 flash(f"{patient.study_code}: procedure corrected "
                       f"({', '.join(field_label(c) for c in changed)}).", "success")

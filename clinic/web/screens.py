@@ -22,6 +22,7 @@ def register_screens(app: Flask) -> None:
         locks,
         patients,
         procedures,
+        queries,
         reschedule,
         screening_log,
         search,
@@ -38,7 +39,7 @@ def register_screens(app: Flask) -> None:
     for module in (worklist, followup, procedures, patients, grid, cohort, admin, study_admin,
                    study_builder, tokens, enroll, identity, reschedule, adverse_events,
                    screening_log, search, sheets, selfreport, self_report, audit_trail, locks,
-                   signatures):
+                   signatures, queries):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["instruments"] = INSTRUMENTS
     init_api(app)

@@ -21,6 +21,7 @@ from clinic.followup.worklist import (
     worklist_page,
 )
 from clinic.models import Study, StudyTimepoint
+from clinic.queries.service import open_count
 from clinic.selfreport.status import worklist_notes
 from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id, sees_identity, site_filter
 from clinic.web.downloads import attachment
@@ -74,6 +75,7 @@ def index() -> tuple[str, int]:
                            page=page, first_page=cursor is None, query=query,
                            descending=descending, show_contact=sees_identity(),
                            groups=CALL_GROUPS, errors=errors, is_today=f.today == clinic_today(),
+                           open_queries=open_count(session, site_id=f.site_id),
                            **_choices()), 422 if errors else 200
 
 

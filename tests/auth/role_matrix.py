@@ -9,6 +9,9 @@ ALL = frozenset({"nurse", "physician", "coordinator", "admin"})
 STAFF = frozenset({"nurse", "coordinator", "admin"})
 REVIEW = frozenset({"physician", "coordinator", "admin"})
 ADMIN = frozenset({"admin"})
+_RAISE = frozenset({"monitor", "physician", "coordinator", "admin"})
+_ANSWER = frozenset({"nurse", "physician", "coordinator", "admin"})
+_CLOSE = frozenset({"monitor", "coordinator", "admin"})
 
 EXPECTED: dict[str, str | frozenset[str]] = {
     "static": "public",
@@ -73,5 +76,11 @@ EXPECTED.update({
     "audit_trail.index": _MANAGE, "audit_trail.download": _MANAGE,
     "locks.patient": REVIEW, "locks.visit": REVIEW, "locks.study": _MANAGE,
     "locks.release": _MANAGE, "signatures.create": frozenset({"physician", "admin"}),
+    "queries.index": "any_user", "queries.show": "any_user",
+    "queries.new": _RAISE, "queries.answer": _ANSWER, "queries.close": _CLOSE,
+    "queries.reopen": _CLOSE,
+    "api.list_queries": "any_user", "api.get_query": "any_user", "api.create_query": _RAISE,
+    "api.answer_query_api": _ANSWER, "api.close_query_api": _CLOSE,
+    "api.reopen_query_api": _CLOSE,
     "api.list_studies": "any_user", "api.create_study": _MANAGE, "api.get_protocol": "any_user",
 })

@@ -15,10 +15,11 @@ STRONG = "correct horse battery staple 7"
 
 # who may give (or change, or take away) which role: the whole table, written out
 GRANTS = {
-    "admin": {"admin", "coordinator", "physician", "nurse"},
-    "coordinator": {"coordinator", "physician", "nurse"},
+    "admin": {"admin", "coordinator", "physician", "nurse", "monitor"},
+    "coordinator": {"coordinator", "physician", "nurse", "monitor"},
     "physician": set(),
     "nurse": set(),
+    "monitor": set(),
 }
 
 

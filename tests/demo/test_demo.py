@@ -62,3 +62,12 @@ def test_seed_demo_twice_is_refused_with_a_clear_error(app):
     assert runner.invoke(args=["seed-demo", "--patients", "4"]).exit_code == 0
     again = runner.invoke(args=["seed-demo", "--patients", "4"])
     assert again.exit_code != 0 and "already" in again.output
+
+
+def test_seed_demo_ends_on_an_incomplete_block_when_no_block_fits(app, session):
+    """3 patients with blocks of 2, 4 and 6: after a block of 2 only one is left, which no
+    block fits. The generator once drew candidates for ever here (and at 800 or 2,000
+    patients whenever the last blocks did not add up)."""
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--patients", "3", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    assert session.exec(select(func.count(Enrollment.id))).one() == 3

@@ -101,3 +101,30 @@ def test_0007_upgrades_a_filled_database_without_losing_a_row(private_engine):
         assert len(session.exec(select(PatientIdentity)).all()) == 3
         with pytest.raises(Exception, match="(?i)check|length|too long"):  # the database's own
             session.execute(update(Enrollment.__table__).values(stratum="s" * 61))
+
+
+def test_0016_widens_the_role_check_for_monitors_and_narrows_it_back(private_engine):
+    """SQLite cannot alter a CHECK: 0016 rewrites the constraint's text in the schema. The
+    database itself then takes a monitor and still refuses an unknown role; the downgrade
+    refuses while a monitor exists."""
+    def add(role: str) -> None:
+        from clinic.models import User
+
+        with private_engine.begin() as connection:
+            connection.execute(User.__table__.insert().values(
+                email=f"{role}@x.invalid", name="X", role=role, password_hash="h"))
+
+    _migrate(private_engine, "0015")
+    with pytest.raises(Exception, match="(?i)check"):
+        add("monitor")
+    _migrate(private_engine, "head")
+    add("monitor")
+    with pytest.raises(Exception, match="(?i)check"):
+        add("janitor")
+    with pytest.raises(RuntimeError, match="monitor login"):
+        _migrate(private_engine, "0015", down=True)
+    with private_engine.begin() as connection:
+        connection.execute(text("DELETE FROM app_user WHERE role = 'monitor'"))
+    _migrate(private_engine, "0015", down=True)
+    with pytest.raises(Exception, match="(?i)check"):
+        add("monitor")

@@ -45,7 +45,8 @@ def test_one_scheduler_process_per_database(app, smtp, session):
     env = flask_env(app, smtp)
     first = start(["scheduler"], env)
     try:
-        wait_for(lambda: _job_ids(engine) == ["audit-seal", "reminders-daily", "reminders-deliver"])
+        wait_for(lambda: _job_ids(engine) == ["audit-seal", "data-queries", "reminders-daily",
+                                               "reminders-deliver"])
         wait_for(lambda: lease_of(session, scheduler.LEASE_NAME) is not None)
         second = start(["scheduler"], env)
         _out, err = second.communicate(timeout=60)
@@ -103,5 +104,5 @@ def test_a_scheduler_started_after_the_reminder_hour_catches_up(app):
         early = {job.id for job in scheduler.build_scheduler(app).get_jobs()}
     with time_machine.travel(SEND_DAY.replace(hour=9)):
         late = {job.id for job in scheduler.build_scheduler(app).get_jobs()}
-    assert early == {"reminders-daily", "reminders-deliver", "audit-seal", "lease"}
+    assert early == {"reminders-daily", "reminders-deliver", "audit-seal", "data-queries", "lease"}
     assert late == early | {"catch-up"}

@@ -40,6 +40,7 @@ def build_clinic(app: Flask, session: Session) -> Clinic:
     users = {role: make_user(session, role) for role in ("physician", "coordinator", "admin")}
     users["nurse"] = make_user(session, "nurse", north)
     users["nurse_south"] = make_user(session, "nurse", south)
+    users["monitor"] = make_user(session, "monitor")
     when = datetime.combine(today - timedelta(days=30), time(9, 30), tzinfo=zone)
     patient, _ = make_patient(session, study, site=north, enrolled_on=today - timedelta(days=35))
     make_procedure(session, patient, when=when)

@@ -1,0 +1,257 @@
+"""Automatic data queries: each rule is data (code, wording, parameters, when it runs)
+with one finder that looks for the values it questions, set-based, for one patient (on
+save) or a whole study (the nightly job).
+
+A rule never raises the same query twice: the query's ``rule_key`` (rule, table, row,
+field) is unique, and values already queried are skipped, closed ones included (a value
+a monitor accepted stays accepted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, or_, select
+
+from clinic.audit import set_actor
+from clinic.audit.words import field_label
+from clinic.catalog import MODALITIES, MODALITIES_WITH_CT_DOSE, MODALITIES_WITH_DAP
+from clinic.models import (
+    Assessment,
+    DataQuery,
+    DataQueryStep,
+    Enrollment,
+    Patient,
+    Procedure,
+    Score,
+    Study,
+    StudyArm,
+    StudyTimepoint,
+)
+from clinic.scoring.instruments import INSTRUMENTS
+
+KEY_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class QueryRule:
+    code: str
+    title: str
+    runs_on: frozenset[str]  # "visit", "procedure": the saves that run it
+    params: Mapping[str, float] = field(default_factory=dict)
+
+
+RULES = (
+    QueryRule("out_of_window", "Visit outside its window", frozenset({"visit"})),
+    QueryRule("vas_jump", "VAS changed by 6 points or more within a week",
+              frozenset({"visit"}), {"points": 6, "days": 7}),
+    QueryRule("section_missing", "ODI/NDI section not answered", frozenset({"visit"})),
+    QueryRule("modality_not_allocated", "Modality differs from the allocated arm",
+              frozenset({"procedure"})),
+    QueryRule("dose_missing", "Radiation dose not recorded", frozenset({"procedure"})),
+)
+RULE_TITLES = {r.code: r.title for r in RULES}
+
+
+@dataclass(frozen=True)
+class Finding:
+    label: str
+    table: str
+    row_id: int
+    field: str
+    study_id: int
+    patient_id: int
+    assessment_id: int | None
+    value: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Scope:
+    study_id: int | None = None
+    patient_id: int | None = None
+
+    def on(self, query):  # type: ignore[no-untyped-def]
+        if self.study_id is not None:
+            query = query.where(Patient.study_id == self.study_id)
+        if self.patient_id is not None:
+            query = query.where(Patient.id == self.patient_id)
+        return query
+
+
+def _out_of_window(session: Session, scope: Scope, rule: QueryRule) -> list[Finding]:
+    rows = session.exec(scope.on(
+        select(Assessment.id, Assessment.patient_id, Patient.study_id, Assessment.visit_on,
+               Assessment.window_open, Assessment.window_close, StudyTimepoint.label)
+        .join(Patient, col(Patient.id) == col(Assessment.patient_id))
+        .join(StudyTimepoint, col(StudyTimepoint.id) == col(Assessment.timepoint_id))
+        .where(Assessment.state == "completed", col(Assessment.visit_on).is_not(None),
+               or_(col(Assessment.visit_on) < col(Assessment.window_open),
+                   col(Assessment.visit_on) > col(Assessment.window_close))))).all()
+    return [Finding(f"Visit at {label}: visit date", "assessment", a, "visit_on", study,
+                    patient, a, day.isoformat(),
+                    f"The {label} visit on {day.isoformat()} is outside its window "
+                    f"({opens.isoformat()} to {closes.isoformat()}): please confirm the "
+                    "date.")
+            for a, patient, study, day, opens, closes, label in rows]
+
+
+def _vas_jump(session: Session, scope: Scope, rule: QueryRule) -> list[Finding]:
+    rows = session.exec(scope.on(
+        select(Score.id, Score.value, Score.collected_at, Assessment.visit_on, Assessment.id,
+               Assessment.patient_id, Patient.study_id, StudyTimepoint.label)
+        .join(Assessment, col(Assessment.id) == col(Score.assessment_id))
+        .join(Patient, col(Patient.id) == col(Assessment.patient_id))
+        .join(StudyTimepoint, col(StudyTimepoint.id) == col(Assessment.timepoint_id))
+        .where(Score.instrument == "vas", col(Score.value).is_not(None)))).all()
+    points, days = rule.params["points"], int(rule.params["days"])
+    by_patient: dict[int, list[_Vas]] = {}
+    for score_id, value, collected, visit_on, a_id, patient, study, at in rows:
+        by_patient.setdefault(patient, []).append(
+            _Vas(visit_on or collected.date(), score_id, value, a_id, study, at))
+    found = []
+    for patient, visits in by_patient.items():
+        visits.sort()
+        for one, two in zip(visits, visits[1:], strict=False):
+            gap, change = (two.day - one.day).days, abs(two.value - one.value)
+            if gap <= days and change >= points:
+                found.append(Finding(
+                    f"VAS at {two.at}", "score", two.score_id, "value", two.study_id, patient,
+                    two.assessment_id, f"{two.value:g}",
+                    f"VAS went from {one.value:g} ({one.at}, {one.day.isoformat()}) to "
+                    f"{two.value:g} ({two.at}, {two.day.isoformat()}): {change:g} points in "
+                    f"{gap} days. Please confirm both values."))
+    return found
+
+
+@dataclass(frozen=True, order=True)
+class _Vas:
+    day: date
+    score_id: int
+    value: float
+    assessment_id: int
+    study_id: int
+    at: str
+
+
+def _section_missing(session: Session, scope: Scope, rule: QueryRule) -> list[Finding]:
+    rows = session.exec(scope.on(
+        select(Score.id, Score.instrument, Score.value, Score.answered, Assessment.id,
+               Assessment.patient_id, Patient.study_id, StudyTimepoint.label)
+        .join(Assessment, col(Assessment.id) == col(Score.assessment_id))
+        .join(Patient, col(Patient.id) == col(Assessment.patient_id))
+        .join(StudyTimepoint, col(StudyTimepoint.id) == col(Assessment.timepoint_id))
+        .where(col(Score.instrument).in_(("odi", "ndi")),
+               or_(col(Score.answered).is_(None), col(Score.answered) < 10)))).all()
+    return [Finding(f"{INSTRUMENTS[instrument].label} at {at}", "score", s, "value", study,
+                    patient, a,
+                    "not computable" if value is None else f"{value:g} %",
+                    f"{INSTRUMENTS[instrument].label}: {answered or 0} of 10 sections answered. "
+                    "Please check whether the missing sections were asked.")
+            for s, instrument, value, answered, a, patient, study, at in rows]
+
+
+def _modality_not_allocated(session: Session, scope: Scope, rule: QueryRule) -> list[Finding]:
+    rows = session.exec(scope.on(
+        select(Procedure.id, Procedure.modality, StudyArm.modality, StudyArm.label,
+               Patient.id, Patient.study_id, Procedure.performed_at)
+        .join(Patient, col(Patient.id) == col(Procedure.patient_id))
+        .join(Enrollment, col(Enrollment.patient_id) == col(Patient.id))
+        .join(StudyArm, col(StudyArm.id) == col(Enrollment.arm_id))
+        .join(Study, col(Study.id) == col(Patient.study_id))
+        .where(Study.design_type == "randomized",
+               col(Procedure.modality) != col(StudyArm.modality)))).all()
+    return [Finding(f"Procedure of {when:%Y-%m-%d}: modality", "procedure", p, "modality",
+                    study, patient, None, MODALITIES[done],
+                    f"Done under {MODALITIES[done]}, but the patient was allocated to "
+                    f"{label} ({MODALITIES[allocated]}): please confirm, and record the "
+                    "deviation's reason.")
+            for p, done, allocated, label, patient, study, when in rows]
+
+
+def _dose_missing(session: Session, scope: Scope, rule: QueryRule) -> list[Finding]:
+    rows = session.exec(scope.on(
+        select(Procedure.id, Procedure.modality, Procedure.performed_at, Patient.id,
+               Patient.study_id)
+        .join(Patient, col(Patient.id) == col(Procedure.patient_id))
+        .where(or_(col(Procedure.modality).in_(sorted(MODALITIES_WITH_DAP))
+                   & col(Procedure.dap_mgy_cm2).is_(None),
+                   col(Procedure.modality).in_(sorted(MODALITIES_WITH_CT_DOSE))
+                   & col(Procedure.dlp_mgy_cm).is_(None))))).all()
+    found = []
+    for p, modality, when, patient, study in rows:
+        column, name = (("dap_mgy_cm2", "dose-area product") if modality in MODALITIES_WITH_DAP
+                        else ("dlp_mgy_cm", "dose-length product"))
+        found.append(Finding(f"Procedure of {when:%Y-%m-%d}: {field_label(column)}",
+                             "procedure", p, column, study, patient, None, "(blank)",
+                             f"No {name} recorded for a {MODALITIES[modality]} procedure: "
+                             "please add it from the modality's dose report."))
+    return found
+
+
+FINDERS: dict[str, Callable[[Session, Scope, QueryRule], list[Finding]]] = {
+    "out_of_window": _out_of_window, "vas_jump": _vas_jump,
+    "section_missing": _section_missing, "modality_not_allocated": _modality_not_allocated,
+    "dose_missing": _dose_missing,
+}
+
+
+def run_rules(session: Session, *, study_id: int | None = None, patient_id: int | None = None,
+              on: str | None = None) -> int:
+    """Raise the queries the rules find that were never raised; returns how many."""
+    scope = Scope(study_id, patient_id)
+    findings = {f"{rule.code}:{f.table}:{f.row_id}:{f.field}": (rule, f)
+                for rule in RULES if on is None or on in rule.runs_on
+                for f in FINDERS[rule.code](session, scope, rule)}
+    existing = _existing_keys(session, list(findings))
+    new = [(key, rule, f) for key, (rule, f) in findings.items() if key not in existing]
+    if new:
+        _raise_all(session, new)
+    return len(new)
+
+
+def run_rules_on_save(session: Session, patient_id: int, on: str) -> int:
+    """The rules of a visit or procedure save, for that patient, inside the save's own
+    transaction (a savepoint around the new queries: one raised at the same instant by
+    the nightly job is skipped, and the save goes on)."""
+    try:
+        return run_rules(session, patient_id=patient_id, on=on)
+    except IntegrityError:
+        return 0
+
+
+def _raise_all(session: Session, new: list[tuple[str, QueryRule, Finding]]) -> None:
+    before = session.info.get("actor_id"), session.info.get("reason")
+    set_actor(session, None, "Automatic data query")
+    try:
+        with session.begin_nested():
+            queries = [DataQuery(study_id=f.study_id, patient_id=f.patient_id,
+                                 assessment_id=f.assessment_id, target_table=f.table,
+                                 target_id=f.row_id, field=f.field, label=f.label[:200],
+                                 value_when_raised=f.value[:200], text=f.text[:1000],
+                                 rule=rule.code, rule_key=key) for key, rule, f in new]
+            session.add_all(queries)
+            session.flush()
+            session.add_all([DataQueryStep(query_id=q.id, step="raised", text=q.text)  # type: ignore[arg-type]
+                             for q in queries])
+            session.flush()
+    finally:
+        set_actor(session, *before)
+
+
+def _existing_keys(session: Session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), KEY_CHUNK):
+        chunk = keys[start:start + KEY_CHUNK]
+        found |= set(session.exec(select(DataQuery.rule_key)
+                                  .where(col(DataQuery.rule_key).in_(chunk))).all())  # type: ignore[arg-type]
+    return found
+
+
+def rules_as_rows() -> list[dict[str, Any]]:
+    return [{"code": r.code, "title": r.title, "runs_on": sorted(r.runs_on),
+             "params": dict(r.params)} for r in RULES]

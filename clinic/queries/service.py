@@ -1,0 +1,153 @@
+"""Raising, answering, closing and re-opening data queries; each step audited.
+
+States: open -> answered -> closed, and re-open from answered or closed. A monitor may
+also close an open query (raised in error). Each step is a ``data_query_step`` row
+(who, when, what they wrote) and changes the query's status: both are audit events
+whose reason names the query, so the audit trail lists every step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from clinic.audit import set_actor
+from clinic.exceptions import ValidationError
+from clinic.models import DataQuery, DataQueryStep, Patient, User
+from clinic.queries.targets import Target, resolve
+
+TEXT_MAX = 1000
+# step -> (statuses it may follow, status after it)
+TRANSITIONS = {"answered": (frozenset({"open"}), "answered"),
+               "closed": (frozenset({"open", "answered"}), "closed"),
+               "reopened": (frozenset({"answered", "closed"}), "open")}
+NOT_CLOSED = ("open", "answered")
+
+
+@dataclass(frozen=True)
+class StepLine:
+    step: DataQueryStep
+    user_name: str
+
+
+def raise_query(session: Session, *, table: str, row_id: int, field: str, text: str | None,
+                actor_id: int | None) -> DataQuery:
+    target = resolve(session, table, row_id, field)
+    return add_query(session, target, text=_text(text, "Write the question."),
+                     actor_id=actor_id)
+
+
+def add_query(session: Session, target: Target, *, text: str, actor_id: int | None,
+              rule: str | None = None) -> DataQuery:
+    query = DataQuery(study_id=target.study_id, patient_id=target.patient_id,
+                      assessment_id=target.assessment_id, target_table=target.table,
+                      target_id=target.row_id, field=target.field, label=target.label[:200],
+                      value_when_raised=target.value[:200], text=text, rule=rule,
+                      rule_key=f"{rule}:{target.key}" if rule else None,
+                      raised_by_id=actor_id)
+    set_actor(session, actor_id, f"Data query raised on {target.label}")
+    session.add(query)
+    session.flush()
+    session.add(DataQueryStep(query_id=query.id, step="raised", text=text,  # type: ignore[arg-type]
+                              user_id=actor_id))
+    session.flush()
+    return query
+
+
+def answer_query(session: Session, query: DataQuery, *, text: str | None,
+                 actor_id: int | None) -> None:
+    _step(session, query, "answered", _text(text, "Write the answer (or correct the "
+                                                   "value with a reason)."), actor_id)
+
+
+def close_query(session: Session, query: DataQuery, *, text: str | None,
+                actor_id: int | None) -> None:
+    _step(session, query, "closed", _text(text, "", required=False), actor_id)
+
+
+def reopen_query(session: Session, query: DataQuery, *, text: str | None,
+                 actor_id: int | None) -> None:
+    _step(session, query, "reopened", _text(text, "Say why it is re-opened."), actor_id)
+
+
+def _step(session: Session, query: DataQuery, step: str, text: str | None,
+          actor_id: int | None) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.refresh(query, with_for_update=True)  # two closings at once: one wins
+    allowed, after = TRANSITIONS[step]
+    if query.status not in allowed:
+        raise ValidationError({"status": f"This query is {query.status}: it cannot be "
+                                         f"{step} now."})
+    set_actor(session, actor_id, f"Data query #{query.id} {step}")
+    query.status = after
+    session.add(query)
+    session.add(DataQueryStep(query_id=query.id, step=step, text=text,  # type: ignore[arg-type]
+                              user_id=actor_id))
+    session.flush()
+
+
+def _text(text: str | None, message: str, *, required: bool = True) -> str | None:
+    cleaned = " ".join((text or "").split())
+    if not cleaned:
+        if required:
+            raise ValidationError({"text": message})
+        return None
+    if len(cleaned) > TEXT_MAX:
+        raise ValidationError({"text": f"Keep it under {TEXT_MAX} characters."})
+    return cleaned
+
+
+def steps_of(session: Session, query: DataQuery) -> list[StepLine]:
+    rows = session.exec(select(DataQueryStep, User.name)
+                        .outerjoin(User, col(User.id) == col(DataQueryStep.user_id))
+                        .where(DataQueryStep.query_id == query.id)
+                        .order_by(col(DataQueryStep.id))).all()
+    return [StepLine(step, name or "the rules") for step, name in rows]
+
+
+def queries_of_patient(session: Session, patient_id: int, *,
+                       not_closed_only: bool = False) -> list[DataQuery]:
+    query = select(DataQuery).where(DataQuery.patient_id == patient_id)
+    if not_closed_only:
+        query = query.where(col(DataQuery.status).in_(NOT_CLOSED))
+    return list(session.exec(query.order_by(col(DataQuery.id))).all())
+
+
+def markers(queries: list[DataQuery]) -> dict[str, list[DataQuery]]:
+    """"table:id:field" -> the queries on that value that are not closed."""
+    found: dict[str, list[DataQuery]] = {}
+    for q in queries:
+        if q.status in NOT_CLOSED:
+            found.setdefault(f"{q.target_table}:{q.target_id}:{q.field}", []).append(q)
+    return found
+
+
+def open_count(session: Session, *, site_id: int | None) -> int:
+    """Open queries (waiting for the site's answer), at one site or everywhere."""
+    query = select(func.count(col(DataQuery.id))).where(DataQuery.status == "open")
+    if site_id is not None:
+        query = query.join(Patient, col(Patient.id) == col(DataQuery.patient_id)).where(
+            Patient.site_id == site_id)
+    return int(session.exec(query).one())
+
+
+def last_step_at(session: Session, query: DataQuery) -> datetime | None:
+    return session.exec(select(func.max(DataQueryStep.at))
+                        .where(DataQueryStep.query_id == query.id)).one()
+
+
+def answer_by_correction(session: Session, query_id: int | None, *, patient_id: int,
+                         reason: str | None, actor_id: int | None) -> DataQuery | None:
+    """After a correction saved from a query's page: the query is answered with the
+    correction's reason. Nothing happens for a query of another patient, or one already
+    answered or closed (the correction itself stands)."""
+    if query_id is None:
+        return None
+    query = session.get(DataQuery, query_id)
+    if query is None or query.patient_id != patient_id or query.status != "open":
+        return None
+    why = " ".join((reason or "").split())[:TEXT_MAX - 40]
+    _step(session, query, "answered", f"Corrected, with the reason: {why}", actor_id)
+    return query

@@ -1,0 +1,154 @@
+"""Data queries on screen: the list, one query with its steps, raising one on a value,
+and answering, closing or re-opening it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from clinic.auth.roles import allow, any_user
+from clinic.catalog import ANSWERS_QUERIES, CLOSES_QUERIES, QUERY_STATES, RAISES_QUERIES
+from clinic.db import get_session
+from clinic.exceptions import ValidationError
+from clinic.models import DataQuery
+from clinic.paging import page_limit
+from clinic.queries.listing import QueryFilter, query_page
+from clinic.queries.rules import RULE_TITLES
+from clinic.queries.service import (
+    answer_query,
+    close_query,
+    raise_query,
+    reopen_query,
+    steps_of,
+)
+from clinic.queries.targets import Target, parse_key, resolve
+from clinic.web.access import all_sites, own_site_id, patient_or_404, site_filter
+from clinic.web.forms import form_int
+
+bp = Blueprint("queries", __name__, url_prefix="/queries")
+CORRECTION_PAGES = {"score": "followup.edit", "score_section": "followup.edit",
+                    "assessment": "followup.edit", "patient": "patients.edit",
+                    "procedure": "procedures.correct"}
+
+
+@bp.route("")
+@any_user
+def index() -> tuple[str, int]:
+    session = get_session()
+    status = request.args.get("status", "open")
+    site = request.args.get("site", type=form_int)
+    errors: dict[str, str] = {}
+    try:
+        f = QueryFilter(status=status or None, site_id=site_filter(site))
+        page = query_page(session, f, cursor=request.args.get("cursor"),
+                          limit=page_limit(request.args.get("limit")))
+    except ValidationError as error:
+        errors = error.errors
+        page = query_page(session, QueryFilter(status="open", site_id=site_filter(None)))
+    query = {k: v for k, v in (("status", status), ("site", site)) if v not in (None, "")}
+    return render_template("queries/index.html", page=page, statuses=QUERY_STATES,
+                           status=status, sites=all_sites(session), site=site,
+                           fixed_site=own_site_id(), errors=errors, query=query,
+                           first_page=not request.args.get("cursor"),
+                           rule_titles=RULE_TITLES), 422 if errors else 200
+
+
+@bp.route("/<int:query_id>")
+@any_user
+def show(query_id: int) -> str:
+    session = get_session()
+    query = _query_or_404(query_id)
+    return render_template("queries/show.html", q=query, target=_target(query),
+                           steps=steps_of(session, query), rule_titles=RULE_TITLES,
+                           correction=_correction_url(query),
+                           can_answer=current_user.role in ANSWERS_QUERIES,
+                           can_close=current_user.role in CLOSES_QUERIES)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*RAISES_QUERIES)
+def new() -> tuple[str, int] | Response:
+    session = get_session()
+    key = request.values.get("target", "")
+    try:
+        table, row_id, field = parse_key(key)
+        target = resolve(session, table, row_id, field)
+    except ValidationError as error:
+        abort(404, error.errors["target"])
+    patient_or_404(session, target.patient_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            query = raise_query(session, table=table, row_id=row_id, field=field,
+                                text=request.form.get("text"), actor_id=current_user.id)
+            session.commit()
+            flash(f"Query #{query.id} raised on {target.label}.", "success")
+            return redirect(url_for("patients.show", patient_id=target.patient_id))
+        except ValidationError as error:
+            session.rollback()
+            errors = error.errors
+    return render_template("queries/new.html", target=target, key=key, errors=errors,
+                           text=request.form.get("text", "")), 422 if errors else 200
+
+
+@bp.post("/<int:query_id>/answer")
+@allow(*ANSWERS_QUERIES)
+def answer(query_id: int) -> Response:
+    return _step(query_id, answer_query, "answered")
+
+
+@bp.post("/<int:query_id>/close")
+@allow(*CLOSES_QUERIES)
+def close(query_id: int) -> Response:
+    return _step(query_id, close_query, "closed")
+
+
+@bp.post("/<int:query_id>/reopen")
+@allow(*CLOSES_QUERIES)
+def reopen(query_id: int) -> Response:
+    return _step(query_id, reopen_query, "re-opened")
+
+
+def _step(query_id: int, action: Callable[..., None], done: str) -> Response:
+    session = get_session()
+    query = _query_or_404(query_id)
+    try:
+        action(session, query, text=request.form.get("text"), actor_id=current_user.id)
+        session.commit()
+        flash(f"Query #{query_id} {done}.", "success")
+    except ValidationError as error:
+        session.rollback()
+        flash("Nothing was saved: " + "; ".join(error.errors.values()), "error")
+    return redirect(url_for("queries.show", query_id=query_id))
+
+
+def _query_or_404(query_id: int) -> DataQuery:
+    session = get_session()
+    query = session.get(DataQuery, query_id)
+    if query is None:
+        abort(404)
+    patient_or_404(session, query.patient_id)  # a nurse: her site's queries only
+    return query
+
+
+def _target(query: DataQuery) -> Target | None:
+    """The value now; None where its row was removed since."""
+    try:
+        return resolve(get_session(), query.target_table, query.target_id, query.field)
+    except ValidationError:
+        return None
+
+
+def _correction_url(query: DataQuery) -> str | None:
+    """Where the value is corrected, with a reason, answering the query on saving."""
+    endpoint = CORRECTION_PAGES[query.target_table]
+    if endpoint == "followup.edit":
+        if query.assessment_id is None:
+            return None
+        return url_for(endpoint, assessment_id=query.assessment_id, query=query.id)
+    if endpoint == "patients.edit":
+        return url_for(endpoint, patient_id=query.patient_id, query=query.id)
+    return url_for(endpoint, procedure_id=query.target_id, query=query.id)

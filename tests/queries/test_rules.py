@@ -1,0 +1,138 @@
+"""Automatic data queries: each rule finds its case, leaves the ordinary case alone, and
+never raises the same query twice (run twice, run on save and at night, after closing)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, col, func, select
+
+from clinic.audit import set_actor
+from clinic.db import get_engine
+from clinic.followup.service import record_follow_up
+from clinic.models import Assessment, DataQuery, Enrollment, StudyArm, StudyTimepoint
+from clinic.queries.rules import RULES, run_rules
+from clinic.queries.service import close_query
+from tests.factories import make_procedure
+
+
+@pytest.fixture
+def db(app):
+    with Session(get_engine(app), expire_on_commit=False) as session:
+        yield session
+
+
+def _visit(db, clinic, code: str) -> Assessment:
+    return db.exec(select(Assessment).join(StudyTimepoint).where(
+        Assessment.patient_id == clinic.patient.id, StudyTimepoint.code == code)).one()
+
+
+def _record(db, clinic, code: str, entries: dict, **kw) -> Assessment:
+    visit = _visit(db, clinic, code)
+    set_actor(db, clinic.users["nurse"].id, None)
+    record_follow_up(db, assessment=visit, entries=entries, mode="phone",
+                     actor_id=clinic.users["nurse"].id, **kw)
+    db.flush()
+    return visit
+
+
+def _raised(db, clinic, rule: str) -> list[DataQuery]:
+    return list(db.exec(select(DataQuery).where(DataQuery.rule == rule,
+                                                DataQuery.patient_id == clinic.patient.id)))
+
+
+def test_the_rules_are_data_with_one_finder_each():
+    from clinic.queries.rules import FINDERS
+
+    assert [r.code for r in RULES] == list(FINDERS)
+    assert {on for r in RULES for on in r.runs_on} == {"visit", "procedure"}
+
+
+def test_out_of_window_visit(db, clinic):
+    visit = _visit(db, clinic, "month_1")
+    _record(db, clinic, "month_1", {"vas": 3}, visit_on=visit.window_open - timedelta(days=2))
+    _record(db, clinic, "week_1", {"vas": 3}, visit_on=_visit(db, clinic, "week_1").target_date)
+    run_rules(db, study_id=clinic.study.id)
+    [q] = _raised(db, clinic, "out_of_window")
+    assert (q.target_table, q.target_id, q.field) == ("assessment", visit.id, "visit_on")
+    assert "outside its window" in q.text and q.status == "open"
+
+
+def test_vas_change_of_six_points_within_a_week(db, clinic):
+    base = _visit(db, clinic, "baseline")
+    _record(db, clinic, "baseline", {"vas": 8}, visit_on=base.target_date)
+    day_1 = _record(db, clinic, "day_1", {"vas": 2},
+                    visit_on=_visit(db, clinic, "day_1").target_date)
+    _record(db, clinic, "week_1", {"vas": 3},  # 1 point from day 1: no query
+            visit_on=_visit(db, clinic, "week_1").target_date)
+    run_rules(db, patient_id=clinic.patient.id)
+    [q] = _raised(db, clinic, "vas_jump")
+    assert q.assessment_id == day_1.id and q.value_when_raised == "2"
+    assert "from 8" in q.text and "to 2" in q.text
+
+
+def test_five_points_is_no_query(db, clinic):
+    _record(db, clinic, "baseline", {"vas": 7}, visit_on=_visit(db, clinic, "baseline").target_date)
+    _record(db, clinic, "day_1", {"vas": 2}, visit_on=_visit(db, clinic, "day_1").target_date)
+    run_rules(db, patient_id=clinic.patient.id)
+    assert _raised(db, clinic, "vas_jump") == []
+
+
+def test_odi_section_not_answered(db, clinic):
+    from clinic.scoring.disability import ODI_SECTIONS
+
+    answers = [2, 1, 2, 1, 1, 2, 1, None, 2, 3]
+    sections = {s.code: v for s, v in zip(ODI_SECTIONS, answers, strict=True)}
+    _record(db, clinic, "month_1", {"vas": 3, "odi": sections})
+    run_rules(db, patient_id=clinic.patient.id)
+    [q] = _raised(db, clinic, "section_missing")
+    assert "9 of 10 sections" in q.text and q.value_when_raised.endswith("%")
+
+
+def test_modality_other_than_the_allocated_arm_and_missing_dose(db, clinic):
+    arm = db.exec(select(StudyArm).join(Enrollment, col(Enrollment.arm_id) == col(StudyArm.id))
+                  .where(Enrollment.patient_id == clinic.patient.id)).one()
+    other = "ct" if arm.modality != "ct" else "fluoroscopy"
+    make_procedure(db, clinic.patient, modality=other, dlp_mgy_cm=None, dap_mgy_cm2=None)
+    db.flush()
+    [wrong] = _raised(db, clinic, "modality_not_allocated")  # raised on save already
+    [dose] = _raised(db, clinic, "dose_missing")
+    assert wrong.field == "modality" and arm.label in wrong.text
+    assert dose.field == ("dlp_mgy_cm" if other == "ct" else "dap_mgy_cm2")
+
+
+def test_run_twice_on_save_and_at_night_raises_each_query_once(db, clinic):
+    _record(db, clinic, "baseline", {"vas": 9}, visit_on=_visit(db, clinic, "baseline").target_date)
+    _record(db, clinic, "day_1", {"vas": 1}, visit_on=_visit(db, clinic, "day_1").target_date)
+    first = run_rules(db)
+    assert first >= 1
+    assert run_rules(db) == 0
+    assert run_rules(db, patient_id=clinic.patient.id, on="visit") == 0
+    [q] = _raised(db, clinic, "vas_jump")
+    close_query(db, q, text="Confirmed with the patient", actor_id=clinic.users["monitor"].id)
+    assert run_rules(db) == 0, "a closed query is not raised again"
+    keys = db.exec(select(DataQuery.rule_key, func.count()).group_by(DataQuery.rule_key)
+                   .having(func.count() > 1)).all()
+    assert keys == []
+
+
+def test_the_rules_run_when_a_nurse_saves_a_follow_up(client, clinic, app):
+    from tests.web.helpers import login
+
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        week_1 = _record(db, clinic, "week_1", {"vas": 9},
+                         visit_on=clinic.due.target_date - timedelta(days=3))
+        db.commit()
+    login(client, clinic.users["nurse"])
+    response = client.post(f"/followup/{clinic.due.id}", data={
+        "mode": "phone", "vas": "2", "version": str(clinic.due.version),
+        "visit_on": clinic.due.target_date.isoformat(),
+        "missing_reason": "not asked by phone"})
+    assert response.status_code == 302, response.data[:2000]
+    with Session(get_engine(app)) as db:
+        raised = db.exec(select(DataQuery.rule, DataQuery.target_table, DataQuery.assessment_id)
+                         .where(DataQuery.patient_id == clinic.patient.id)
+                         .order_by(DataQuery.rule)).all()
+    assert raised == [("out_of_window", "assessment", week_1.id),  # week 1, 3 weeks late
+                      ("vas_jump", "score", clinic.due.id)]  # 9 -> 2 in three days
