@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from sqlmodel import func, select
 
@@ -9,6 +11,7 @@ from clinic.demo.staff import DEMO_PASSWORD
 from clinic.models import (
     Assessment,
     AuditEvent,
+    DataQuery,
     Enrollment,
     Procedure,
     Score,
@@ -44,6 +47,14 @@ def test_seed_demo_builds_a_calibrated_balanced_study(app, session):
                                  .group_by(status)).all())
     for status in ("completed", "due", "overdue", "upcoming", "missed"):
         assert statuses.get(status, 0) > 0, statuses
+    # the automatic data queries: raised once by seed-demo, never again by the job
+    raised = int(re.search(r"; (\d+) automatic data queries raised", result.output).group(1))
+    assert raised == session.exec(select(func.count(DataQuery.id))).one() > 0
+    again = app.test_cli_runner().invoke(args=["queries", "run", "--study", "DEMO"])
+    assert again.exit_code == 0 and "0 raised by the rules" in again.output, again.output
+    assert session.exec(select(func.count(DataQuery.id))).one() == raised
+    missing = app.test_cli_runner().invoke(args=["queries", "run", "--study", "NOPE"])
+    assert missing.exit_code != 0 and "NOPE" in missing.output
 
 
 def _baseline_median(session, arm: str, instrument: str) -> float:
