@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 from clinic.exceptions import ValidationError
 
 T = TypeVar("T")
+INT_LIMIT = 2**31  # INTEGER columns: every key fits in 32 bits
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
@@ -46,6 +47,8 @@ def decode_cursor(cursor: str | None, types: Sequence[type]) -> tuple[Any, ...] 
         if any(not isinstance(p, t) or isinstance(p, bool) for p, t in zip(parts, types,
                                                                             strict=True)):
             raise ValueError
+        if any(isinstance(p, int) and not -INT_LIMIT <= p < INT_LIMIT for p in parts):
+            raise ValueError  # no row key is that large (and the database would refuse it)
         return tuple(parts)
     except (ValueError, UnicodeError, binascii.Error, RecursionError):
         raise ValidationError({"cursor": "This page link is not valid: start again from "

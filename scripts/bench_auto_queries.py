@@ -33,12 +33,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--url", default=None, help="a PostgreSQL database to fill")
     args = parser.parse_args()
+    from sqlalchemy import update
     from sqlmodel import Session, SQLModel, func, select
 
     from clinic import create_app
     from clinic.db import get_engine, upgrade_to_head
     from clinic.demo.bulk import bulk_seed
-    from clinic.models import DataQuery
+    from clinic.models import Assessment, DataQuery
     from clinic.queries.rules import run_rules
 
     url = args.url or f"sqlite:///{tempfile.mkdtemp()}/queries.db"
@@ -52,6 +53,9 @@ def main() -> None:
     started = time.perf_counter()
     with Session(engine) as session:
         counts = bulk_seed(session, args.patients)
+        # the bulk generator leaves visit dates empty: each recorded visit on its target day
+        session.execute(update(Assessment).where(Assessment.state == "completed")
+                        .values(visit_on=Assessment.target_date))
         session.commit()
     print(f"{engine.dialect.name}: {counts['patients']:,} patients, {counts['scores']:,} "
           f"scores seeded in {time.perf_counter() - started:.1f} s")

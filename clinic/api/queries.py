@@ -21,7 +21,7 @@ from clinic.queries.listing import QueryFilter, query_page
 from clinic.queries.service import answer_query, close_query, raise_query, reopen_query
 from clinic.queries.targets import parse_key, resolve
 from clinic.web.access import patient_or_404, site_filter
-from clinic.web.forms import form_int
+from clinic.web.forms import strict_int
 
 
 @bp.get("/queries")
@@ -29,8 +29,12 @@ from clinic.web.forms import form_int
 def list_queries() -> Response:
     session = get_session()
     status = request.args.get("status") or None
-    f = QueryFilter(status=status, site_id=site_filter(request.args.get("site", type=form_int)),
-                    patient_id=request.args.get("patient", type=form_int))
+    errors: dict[str, str] = {}
+    site = strict_int(request.args.get("site"), "site", errors)
+    patient = strict_int(request.args.get("patient"), "patient", errors)
+    if errors:
+        raise ValidationError(errors)
+    f = QueryFilter(status=status, site_id=site_filter(site), patient_id=patient)
     if f.patient_id is not None:
         patient_or_404(session, f.patient_id)
     page = query_page(session, f, cursor=request.args.get("cursor"),

@@ -362,9 +362,8 @@ QueryText = Annotated[str, Field(min_length=1, max_length=1000)]
 
 
 class QueryIn(Strict):
-    target: str = Field(max_length=80, pattern=r"^[a-z_]+:[0-9]{1,10}:[a-z_0-9]+$",
-                        description="The value queried, as record:id:field, e.g. "
-                                    "score:812:value")
+    target: str = Field(max_length=80, description="The value queried, as record:id:field, "
+                                                  "e.g. score:812:value")
     text: QueryText
 
 

@@ -140,8 +140,7 @@ def _follow_ups(session: Session, rng: np.random.Generator, ids: list[int], proc
                 "id": aid, "patient_id": pid, "timepoint_id": tp.id, "procedure_id": procs[i],
                 "target_date": target, "window_open": target - timedelta(tp.window_before_days),
                 "window_close": close, "state": "completed" if done else "pending",
-                "completed_at": now if done else None, "mode": "phone" if done else None,
-                "visit_on": target if done else None})
+                "completed_at": now if done else None, "mode": "phone" if done else None})
             if not done:
                 continue
             for code, tcodes in wanted.items():

@@ -207,7 +207,7 @@ def _behaviour(ctx: _Context, a: Assessment, code: str) -> str:
 
 def _visit_time(ctx: _Context, a: Assessment) -> datetime:
     day = min(a.target_date + timedelta(days=int(ctx.rng.integers(-1, 2))), ctx.today)
-    day = max(day, a.window_open)
+    day = min(max(day, a.window_open), a.window_close)  # a visit inside its window
     local = datetime.combine(day, time(9 + int(ctx.rng.integers(0, 8))), tzinfo=ctx.zone)
     return local.astimezone(UTC)
 

@@ -35,6 +35,7 @@ from clinic.models import (
 from clinic.scoring.instruments import INSTRUMENTS
 
 KEY_CHUNK = 500
+VAS = INSTRUMENTS["vas"].label
 
 
 @dataclass(frozen=True)
@@ -120,12 +121,16 @@ def _vas_jump(session: Session, scope: Scope, rule: QueryRule) -> list[Finding]:
             gap, change = (two.day - one.day).days, abs(two.value - one.value)
             if gap <= days and change >= points:
                 found.append(Finding(
-                    f"VAS at {two.at}", "score", two.score_id, "value", two.study_id, patient,
+                    f"{VAS} at {two.at}", "score", two.score_id, "value", two.study_id, patient,
                     two.assessment_id, f"{two.value:g}",
                     f"VAS went from {one.value:g} ({one.at}, {one.day.isoformat()}) to "
                     f"{two.value:g} ({two.at}, {two.day.isoformat()}): {change:g} points in "
-                    f"{gap} days. Please confirm both values."))
+                    f"{_days(gap)}. Please confirm both values."))
     return found
+
+
+def _days(n: int) -> str:
+    return "the same day" if n == 0 else f"{n} day" + ("s" if n != 1 else "")
 
 
 @dataclass(frozen=True, order=True)

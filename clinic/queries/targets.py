@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -9,13 +10,15 @@ from typing import Any
 from sqlmodel import Session
 
 from clinic.audit.words import field_label
-from clinic.catalog import COLLECTION_MODES, MODALITIES, QUERY_TARGETS, SEXES
+from clinic.catalog import COLLECTION_MODES, INT_MAX, MODALITIES, QUERY_TARGETS, SEXES
 from clinic.exceptions import ValidationError
 from clinic.models import Assessment, Patient, Procedure, Score, ScoreSection, StudyTimepoint
 from clinic.scoring.instruments import INSTRUMENTS
 
 MODELS: dict[str, Any] = {"patient": Patient, "procedure": Procedure, "assessment": Assessment,
                           "score": Score, "score_section": ScoreSection}
+KEY = re.compile(r"(?P<table>[a-z_]{1,20}):(?P<row>[0-9]{1,10}):(?P<field>[a-z_0-9]{1,40})",
+                 re.ASCII)
 CODED = {"modality": MODALITIES, "sex": SEXES, "mode": COLLECTION_MODES}
 
 
@@ -37,12 +40,11 @@ class Target:
 
 def parse_key(key: str) -> tuple[str, int, str]:
     """``score:812:value`` -> ("score", 812, "value"), or a clear error."""
-    parts = (key or "").split(":")
-    if len(parts) != 3 or not parts[1].isdigit():
+    found = KEY.fullmatch(key or "")
+    if found is None or int(found["row"]) > INT_MAX:
         raise ValidationError({"target": "Name the value as record:id:field, "
                                          "e.g. score:812:value."})
-    table, row, field = parts
-    return table, int(row), field
+    return found["table"], int(found["row"]), found["field"]
 
 
 def resolve(session: Session, table: str, row_id: int, field: str) -> Target:

@@ -51,7 +51,7 @@ def _filter() -> tuple[AuditFilter, dict[str, str]]:
 
 
 @bp.route("/studies/<code>/audit")
-@allow(*MANAGES_STUDY)
+@allow(*MANAGES_STUDY, "monitor")
 def index(code: str) -> Any:
     study = _study(code)
     chosen, errors = _filter()
@@ -68,7 +68,7 @@ def index(code: str) -> Any:
 
 
 @bp.route("/studies/<code>/audit.<fmt>")
-@allow(*MANAGES_STUDY)
+@allow(*MANAGES_STUDY, "monitor")
 def download(code: str, fmt: str) -> Response:
     if fmt not in FORMATS:
         abort(404)

@@ -170,11 +170,12 @@ def edit(patient_id: int) -> Any:
                                    changes=_changes(request.form),
                                    reason=request.form.get("reason"),
                                    actor_id=current_user.id, today=clinic_today())
-            answer_by_correction(session, request.form.get("query", type=form_int),
-                                 patient_id=patient.id, reason=request.form.get("reason"),  # type: ignore[arg-type]
-                                 actor_id=current_user.id)
+            answered = answer_by_correction(
+                session, request.form.get("query", type=form_int), patient_id=patient.id,  # type: ignore[arg-type]
+                reason=request.form.get("reason"), actor_id=current_user.id)
             session.commit()
-            flash(f"{patient.study_code}: changed {', '.join(changed)}.", "success")
+            flash(f"{patient.study_code}: changed {', '.join(field_label(c) for c in changed)}."
+                  + (f" Query #{answered.id} is answered." if answered else ""), "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()

@@ -91,12 +91,13 @@ def correct(procedure_id: int) -> Any:
                     read_version=request.form.get("version", type=form_int),
                     reason=request.form.get("reason"), actor_id=current_user.id,
                     timezone=zone)
-                answer_by_correction(session, request.form.get("query", type=form_int),
-                                     patient_id=patient.id,  # type: ignore[arg-type]
-                                     reason=request.form.get("reason"), actor_id=current_user.id)
+                answered = answer_by_correction(
+                    session, request.form.get("query", type=form_int), patient_id=patient.id,  # type: ignore[arg-type]
+                    reason=request.form.get("reason"), actor_id=current_user.id)
                 session.commit()
                 flash(f"{patient.study_code}: procedure corrected "
-                      f"({', '.join(field_label(c) for c in changed)}).", "success")
+                      f"({', '.join(field_label(c) for c in changed)})."
+                      + (f" Query #{answered.id} is answered." if answered else ""), "success")
                 return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()

@@ -13,7 +13,7 @@ from clinic.auth.roles import allow, any_user
 from clinic.catalog import ANSWERS_QUERIES, CLOSES_QUERIES, QUERY_STATES, RAISES_QUERIES
 from clinic.db import get_session
 from clinic.exceptions import ValidationError
-from clinic.models import DataQuery
+from clinic.models import DataQuery, Patient
 from clinic.paging import page_limit
 from clinic.queries.listing import QueryFilter, query_page
 from clinic.queries.rules import RULE_TITLES
@@ -25,13 +25,24 @@ from clinic.queries.service import (
     steps_of,
 )
 from clinic.queries.targets import Target, parse_key, resolve
-from clinic.web.access import all_sites, own_site_id, patient_or_404, site_filter
-from clinic.web.forms import form_int
+from clinic.web.access import (
+    EDITS_CLINICAL_DATA,
+    ENTERS_FOLLOW_UPS,
+    RECORDS_PROCEDURES,
+    all_sites,
+    own_site_id,
+    patient_or_404,
+    site_filter,
+)
+from clinic.web.forms import strict_int
 
 bp = Blueprint("queries", __name__, url_prefix="/queries")
-CORRECTION_PAGES = {"score": "followup.edit", "score_section": "followup.edit",
-                    "assessment": "followup.edit", "patient": "patients.edit",
-                    "procedure": "procedures.correct"}
+# where each kind of value is corrected, and who may; a visit's date has no correction
+# screen (the answer explains it, or a coordinator reopens the visit)
+CORRECTION_PAGES = {"score": ("followup.edit", ENTERS_FOLLOW_UPS),
+                    "score_section": ("followup.edit", ENTERS_FOLLOW_UPS),
+                    "patient": ("patients.edit", EDITS_CLINICAL_DATA),
+                    "procedure": ("procedures.correct", RECORDS_PROCEDURES)}
 
 
 @bp.route("")
@@ -39,16 +50,20 @@ CORRECTION_PAGES = {"score": "followup.edit", "score_section": "followup.edit",
 def index() -> tuple[str, int]:
     session = get_session()
     status = request.args.get("status", "open")
-    site = request.args.get("site", type=form_int)
     errors: dict[str, str] = {}
+    site = strict_int(request.args.get("site"), "site", errors)
+    limit = request.args.get("limit")
     try:
+        if errors:
+            raise ValidationError(errors)
         f = QueryFilter(status=status or None, site_id=site_filter(site))
         page = query_page(session, f, cursor=request.args.get("cursor"),
-                          limit=page_limit(request.args.get("limit")))
+                          limit=page_limit(limit))
     except ValidationError as error:
         errors = error.errors
         page = query_page(session, QueryFilter(status="open", site_id=site_filter(None)))
-    query = {k: v for k, v in (("status", status), ("site", site)) if v not in (None, "")}
+    query = {k: v for k, v in (("status", status), ("site", site), ("limit", limit))
+             if v not in (None, "")}
     return render_template("queries/index.html", page=page, statuses=QUERY_STATES,
                            status=status, sites=all_sites(session), site=site,
                            fixed_site=own_site_id(), errors=errors, query=query,
@@ -59,11 +74,18 @@ def index() -> tuple[str, int]:
 @bp.route("/<int:query_id>")
 @any_user
 def show(query_id: int) -> str:
+    return _page(_query_or_404(query_id))
+
+
+def _page(query: DataQuery, typed: dict[str, str] | None = None,
+          errors: dict[str, str] | None = None) -> str:
+    """The query, its steps and the forms (``typed``: what a refused form held)."""
     session = get_session()
-    query = _query_or_404(query_id)
     return render_template("queries/show.html", q=query, target=_target(query),
                            steps=steps_of(session, query), rule_titles=RULE_TITLES,
-                           correction=_correction_url(query),
+                           correction=_correction_url(query), typed=typed or {},
+                           errors=errors or {},
+                           study_code=session.get(Patient, query.patient_id).study_code,  # type: ignore[union-attr]
                            can_answer=current_user.role in ANSWERS_QUERIES,
                            can_close=current_user.role in CLOSES_QUERIES)
 
@@ -91,28 +113,33 @@ def new() -> tuple[str, int] | Response:
             session.rollback()
             errors = error.errors
     return render_template("queries/new.html", target=target, key=key, errors=errors,
-                           text=request.form.get("text", "")), 422 if errors else 200
+                           text=request.form.get("text", ""),
+                           study_code=session.get(Patient, target.patient_id).study_code),  \
+        422 if errors else 200  # type: ignore[union-attr]
 
 
 @bp.post("/<int:query_id>/answer")
 @allow(*ANSWERS_QUERIES)
-def answer(query_id: int) -> Response:
-    return _step(query_id, answer_query, "answered")
+def answer(query_id: int) -> Response | tuple[str, int]:
+    return _step(query_id, answer_query, "answered", "answer")
 
 
 @bp.post("/<int:query_id>/close")
 @allow(*CLOSES_QUERIES)
-def close(query_id: int) -> Response:
-    return _step(query_id, close_query, "closed")
+def close(query_id: int) -> Response | tuple[str, int]:
+    return _step(query_id, close_query, "closed", "close")
 
 
 @bp.post("/<int:query_id>/reopen")
 @allow(*CLOSES_QUERIES)
-def reopen(query_id: int) -> Response:
-    return _step(query_id, reopen_query, "re-opened")
+def reopen(query_id: int) -> Response | tuple[str, int]:
+    return _step(query_id, reopen_query, "re-opened", "reopen")
 
 
-def _step(query_id: int, action: Callable[..., None], done: str) -> Response:
+def _step(query_id: int, action: Callable[..., None], done: str,
+          form: str) -> Response | tuple[str, int]:
+    """One step; refused (the query changed meanwhile, no text), the page comes back
+    with what was typed kept in its form."""
     session = get_session()
     query = _query_or_404(query_id)
     try:
@@ -121,7 +148,8 @@ def _step(query_id: int, action: Callable[..., None], done: str) -> Response:
         flash(f"Query #{query_id} {done}.", "success")
     except ValidationError as error:
         session.rollback()
-        flash("Nothing was saved: " + "; ".join(error.errors.values()), "error")
+        session.refresh(query)
+        return _page(query, {form: request.form.get("text", "")[:1000]}, error.errors), 422
     return redirect(url_for("queries.show", query_id=query_id))
 
 
@@ -144,7 +172,11 @@ def _target(query: DataQuery) -> Target | None:
 
 def _correction_url(query: DataQuery) -> str | None:
     """Where the value is corrected, with a reason, answering the query on saving."""
-    endpoint = CORRECTION_PAGES[query.target_table]
+    if query.target_table not in CORRECTION_PAGES:
+        return None
+    endpoint, roles = CORRECTION_PAGES[query.target_table]
+    if current_user.role not in roles:
+        return None
     if endpoint == "followup.edit":
         if query.assessment_id is None:
             return None

@@ -21,6 +21,7 @@ def register_screens(app: Flask) -> None:
         identity,
         locks,
         patients,
+        printout,
         procedures,
         queries,
         reschedule,
@@ -39,7 +40,7 @@ def register_screens(app: Flask) -> None:
     for module in (worklist, followup, procedures, patients, grid, cohort, admin, study_admin,
                    study_builder, tokens, enroll, identity, reschedule, adverse_events,
                    screening_log, search, sheets, selfreport, self_report, audit_trail, locks,
-                   signatures, queries):
+                   signatures, queries, printout):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["instruments"] = INSTRUMENTS
     init_api(app)

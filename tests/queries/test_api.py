@@ -74,7 +74,10 @@ def test_bad_requests_are_refused_clearly(client, clinic, bearer):
         assert response.json["message"]
     assert client.post("/api/v1/queries", headers=bearer("nurse"), json=cases[0][0]) \
         .status_code == 403
-    assert client.get("/api/v1/queries?status=bogus", headers=monitor).status_code == 422
+    for query in ("status=bogus", "patient=abc", "site=abc", "patient=99999999999999999999",
+                  "cursor=Wzk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5XQ", "limit=0"):
+        response = client.get(f"/api/v1/queries?{query}", headers=monitor)
+        assert response.status_code == 422 and response.json["errors"], query
     assert client.get("/api/v1/queries/99999999", headers=monitor).status_code == 404
 
 

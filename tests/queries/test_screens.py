@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlmodel import Session, select
 
 from clinic.audit import set_actor
 from clinic.db import get_engine
 from clinic.followup.service import record_follow_up
-from clinic.models import Assessment, DataQuery, Score
+from clinic.models import Assessment, DataQuery, Procedure, Score
 from tests.web.helpers import login
 
 
@@ -99,3 +100,90 @@ def test_raising_on_a_value_that_does_not_exist_is_a_clear_404(client, clinic):
     for key in ("score:999999:value", "patient:1:name", "nonsense"):
         response = client.get(f"/queries/new?target={key}")
         assert response.status_code == 404, key
+
+
+@pytest.mark.parametrize("url", ["/queries/new?target=score:99999999999999999999999:value",
+                                 "/queries/new?target=score:%C2%B2:value",
+                                 "/queries/new?target=score:%D9%A3:value"])
+def test_odd_targets_are_a_404_never_a_500(client, clinic, url):
+    login(client, clinic.users["monitor"])
+    assert client.get(url).status_code == 404
+    assert client.post(url, data={"text": "x"}).status_code in (400, 404)
+
+
+def test_odd_filters_and_cursors_are_refused_on_the_page(client, clinic):
+    login(client, clinic.users["monitor"])
+    for url in ("/queries?cursor=Wzk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5XQ", "/queries?site=abc",
+                "/queries?limit=100000", "/queries?cursor=garbage"):
+        response = client.get(url)
+        assert response.status_code == 422, url
+        assert "The open queries are shown instead" in response.get_data(as_text=True)
+
+
+def test_the_pager_keeps_the_page_size(app, client, clinic):
+    from clinic.queries.service import raise_query
+
+    with Session(get_engine(app)) as db:
+        for i in range(3):
+            raise_query(db, table="patient", row_id=clinic.patient.id, field="bmi",
+                        text=f"q{i}", actor_id=clinic.users["monitor"].id)
+        db.commit()
+    login(client, clinic.users["monitor"])
+    page = client.get("/queries?limit=1").get_data(as_text=True)
+    link = re.search(r'<a rel="next" href="([^"]+)"', page).group(1)
+    assert "limit=1" in link
+
+
+def test_the_correction_link_is_offered_only_to_who_may_use_it(app, clinic):
+    from clinic.queries.service import raise_query
+
+    score_id, _ = _recorded_vas(app, clinic)
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        procedure = db.exec(select(Procedure).where(
+            Procedure.patient_id == clinic.patient.id)).first()
+        queries = {kind: raise_query(db, table=table, row_id=row, field=field, text="?",
+                                     actor_id=clinic.users["monitor"].id)
+                   for kind, (table, row, field) in {
+                       "score": ("score", score_id, "value"),
+                       "dose": ("procedure", procedure.id, "dap_mgy_cm2"),
+                       "date": ("assessment", clinic.due.id, "visit_on")}.items()}
+        db.commit()
+    offered = {}
+    for role in ("nurse", "physician"):
+        client = app.test_client()
+        login(client, clinic.users[role])
+        offered[role] = {kind: "Correct the value" in client.get(f"/queries/{q.id}")
+                         .get_data(as_text=True) for kind, q in queries.items()}
+    assert offered == {"nurse": {"score": True, "dose": False, "date": False},
+                       "physician": {"score": False, "dose": True, "date": False}}
+
+
+def test_a_refused_answer_keeps_what_was_typed(app, client, clinic):
+    from clinic.queries.service import close_query, raise_query
+
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        q = raise_query(db, table="patient", row_id=clinic.patient.id, field="bmi",
+                        text="BMI?", actor_id=clinic.users["monitor"].id)
+        close_query(db, q, text=None, actor_id=clinic.users["monitor"].id)  # meanwhile
+        db.commit()
+    login(client, clinic.users["coordinator"])
+    response = client.post(f"/queries/{q.id}/reopen", data={"text": ""})
+    assert response.status_code == 422 and "Say why it is re-opened" in \
+        response.get_data(as_text=True)
+    nurse = app.test_client()
+    login(nurse, clinic.users["nurse"])
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        from clinic.queries.service import reopen_query
+        reopen_query(db, db.get(DataQuery, q.id), text="again", actor_id=None)
+        db.commit()
+        close_query(db, db.get(DataQuery, q.id), text=None, actor_id=None)
+        db.commit()
+    refused = nurse.post(f"/queries/{q.id}/answer", data={"text": "Measured twice, 31.2"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "This query is closed" in page
+    assert 'id="typed-back"' in page and "Measured twice, 31.2" in page
+
+
+def test_a_monitor_reads_the_audit_trail(client, clinic):
+    login(client, clinic.users["monitor"])
+    assert client.get(f"/studies/{clinic.study.code}/audit").status_code == 200

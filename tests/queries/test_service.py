@@ -104,7 +104,10 @@ def test_a_query_needs_a_question_of_sensible_length(db, clinic, text):
                     actor_id=clinic.users["monitor"].id)
 
 
-@pytest.mark.parametrize("key", ["", "score", "score:x:value", "score:1", "a:1:b:c"])
+@pytest.mark.parametrize("key", ["", "score", "score:x:value", "score:1", "a:1:b:c",
+                                 "score:²:value", "score:٣:value", "score:-1:value",
+                                 "score:99999999999999999999999:value", "score:2147483648:value",
+                                 "score:1:value\n"])
 def test_a_malformed_target_is_refused(key):
     with pytest.raises(ValidationError, match="record:id:field"):
         parse_key(key)

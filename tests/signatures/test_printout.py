@@ -1,0 +1,50 @@
+"""The patient's record on paper carries its locks and signatures, each signature valid
+or VOID as of printing, and no identifying data."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from clinic.db import get_engine
+from clinic.locks.service import lock_patient
+from clinic.models import Patient, PatientIdentity
+from tests.pdf import pdf_text
+from tests.signatures.test_signing import signed  # noqa: F401  (fixture)
+from tests.web.helpers import login
+
+
+def _printout(client, clinic) -> str:
+    response = client.get(f"/patients/{clinic.patient.id}/record.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    return " ".join(pdf_text(response.data).split())
+
+
+def test_the_printout_shows_locks_signatures_and_voids(app, client, signed):  # noqa: F811
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        lock_patient(db, db.get(Patient, signed.patient.id),
+                     actor_id=signed.users["coordinator"].id)
+        db.commit()
+        name = db.exec(select(PatientIdentity.name).where(
+            PatientIdentity.patient_id == signed.patient.id)).one()
+    login(client, signed.users["nurse"])
+    page = _printout(client, signed)
+    assert re.search(r"Locked \(Patient\) on \d{4}-\d\d-\d\d \d\d:\d\d CES?T by Test "
+                     r"coordinator\.", page), page[:600]
+    assert re.search(r"Valid: Approved by Test physician, \d{4}-\d\d-\d\d \d\d:\d\d CES?T, "
+                     r"SHA-256 [0-9a-f]{64}\.", page), page[:900]
+    assert signed.patient.study_code in page and name not in page
+    assert "Pain (VAS)" in page and "1 month" in page
+    with get_engine(app).begin() as connection:  # a change around the app, and the lock
+        connection.execute(text("UPDATE patient SET bmi = COALESCE(bmi, 20) + 1 WHERE id = :p"),
+                           {"p": signed.patient.id})
+    assert "VOID (the signed data changed after signing): Approved by Test physician" in \
+        _printout(client, signed)
+
+
+def test_an_unlocked_unsigned_record_says_so(client, clinic):
+    login(client, clinic.users["monitor"])
+    page = _printout(client, clinic)
+    assert "Not locked." in page and "Not signed." in page
