@@ -209,3 +209,13 @@ def test_what_the_nurse_typed_is_kept_when_a_lock_refuses_it(app, client, clinic
     link = html.split('id="kept-draft"')[0].rsplit('href="', 1)[1].split('"')[0]
     again = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert 'name="vas" value="7"' in again
+
+
+def test_a_locked_visit_offers_no_correction_link(app, client, clinic):
+    _record_due(app, clinic)
+    login(client, clinic.users["nurse"])
+    edit_link = f'href="/followup/{clinic.due.id}/edit"'
+    assert edit_link in client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    _lock(app, clinic, "visit")
+    page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    assert edit_link not in page and "<strong>locked</strong>" in page
