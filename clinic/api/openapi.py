@@ -11,6 +11,7 @@ from clinic.api.schemas import (
     AdverseEventEdit,
     AdverseEventOut,
     AssessmentOut,
+    EffectSizeOut,
     ErrorOut,
     NotDoneIn,
     PatientOut,
@@ -106,6 +107,9 @@ OPERATIONS: tuple[tuple[str, str, str, type[BaseModel] | None, type[BaseModel], 
     ("get", "/studies", "List the studies", None, StudyOut, True, 200),
     ("post", "/studies", "Create a study from a protocol document (?draft=true: as a draft); "
      "coordinators and administrators", ProtocolDocument, StudyOut, False, 201),
+    ("get", "/studies/{code}/effect-sizes", "Effect sizes for meta-analysis per outcome, "
+     "timepoint and comparison of arms (physicians, coordinators, administrators)", None,
+     EffectSizeOut, True, 200),
     ("get", "/studies/{code}/protocol", "A study's protocol document (the protocol file as "
      "JSON)", None, ProtocolDocument, False, 200),
 )

@@ -397,6 +397,23 @@ class QueryOut(BaseModel):
     steps: list[QueryStepOut]
 
 
+class EffectSizeOut(BaseModel):
+    outcome: str
+    timepoint: str
+    comparison: str = Field(description="'A vs B': A − B for MD and g, A / B for RR and OR")
+    measure: Literal["MD", "SMD", "RR", "OR"]
+    n1: int
+    n2: int
+    group_1: str = Field(description="mean (SD), or events/n")
+    group_2: str
+    estimate: float = Field(description="MD, Hedges' g, RR or OR")
+    ci_low: float
+    ci_high: float
+    yi: float = Field(description="as metafor's escalc: MD, g, log RR, log OR")
+    vi: float = Field(description="its sampling variance")
+    estimated: bool = Field(description="means/SDs estimated from medians and quartiles")
+
+
 class StudyOut(BaseModel):
     code: str
     title: str
@@ -409,4 +426,4 @@ class StudyOut(BaseModel):
 REQUEST_MODELS = (PatientPatch, ProcedureIn, ScoresIn, ScoresEdit, NotDoneIn, AdverseEventEdit,
                   QueryIn, QueryStepIn)
 RESPONSE_MODELS = (ErrorOut, PatientOut, ProcedureOut, AssessmentOut, AdverseEventOut,
-                   QueryOut)
+                   QueryOut, EffectSizeOut)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, current_app, request
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
 from clinic.api.base import bp, ok
-from clinic.api.schemas import StudyOut
+from clinic.api.schemas import EffectSizeOut, StudyOut
 from clinic.auth.roles import allow, any_user
 from clinic.db import get_session
 from clinic.exceptions import NotFound, ValidationError
@@ -15,7 +15,8 @@ from clinic.models import Study
 from clinic.protocol.protocol_file import ProtocolFileError, validate_data
 from clinic.studies.protocols import create_from_document, document_of
 from clinic.studies.setup import find_study
-from clinic.web.access import MANAGES_STUDY
+from clinic.web.access import MANAGES_STUDY, REVIEWS_COHORT
+from clinic.web.filters import clinic_today
 
 
 def _study_out(study: Study) -> StudyOut:
@@ -44,6 +45,26 @@ def create_study() -> Response:
     study = create_from_document(session, doc, draft=request.args.get("draft") == "true")
     session.commit()
     return ok(_study_out(study), 201)
+
+
+@bp.get("/studies/<code>/effect-sizes")
+@allow(*REVIEWS_COHORT)
+def get_effect_sizes(code: str) -> Response:
+    """Per outcome × timepoint × comparison of arms (clinic.reports.effects)."""
+    from clinic.reports.cells import Arms
+    from clinic.reports.data import load_study_data
+    from clinic.reports.effects import effect_rows
+    from clinic.reports.filters import filters_from_mapping
+
+    session = get_session()
+    try:
+        study = find_study(session, code[:40])
+    except NotFound:
+        abort(404)
+    data = load_study_data(session, study, filters_from_mapping({}, clinic_today()),
+                           current_app.config["TIMEZONE"])
+    rows = effect_rows(data, Arms.of(data))
+    return ok([EffectSizeOut(**row.as_dict()) for row in rows])
 
 
 @bp.get("/studies/<code>/protocol")

@@ -5,7 +5,14 @@ from __future__ import annotations
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
-from clinic.api import adverse_events, assessments, patients, queries, studies  # noqa: F401  (routes)
+from clinic.api import (  # noqa: F401  (routes)
+    adverse_events,
+    assessments,
+    fhir,
+    patients,
+    queries,
+    studies,
+)
 from clinic.api.base import bp
 from clinic.api.openapi import openapi_document
 from clinic.auth.roles import public

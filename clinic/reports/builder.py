@@ -12,6 +12,7 @@ from clinic.reports.baseline import table1, table2
 from clinic.reports.cells import Arms
 from clinic.reports.data import StudyData, StudyInfo, load_study_data, no_cyclic_gc
 from clinic.reports.dataset import AnalysisDataset, build_dataset, data_version
+from clinic.reports.effects import EffectRow, effect_rows
 from clinic.reports.figure import Panel, Series
 from clinic.reports.filters import ReportFilters
 from clinic.reports.flow import flow_table
@@ -60,6 +61,7 @@ class Report:
     stamp: Stamp
     balance: tuple[BalanceRow, ...] = ()  # a registry's matching: the Love plot's rows
     missing: tuple[str, ...] = ()  # what is not there yet, in words
+    effects: tuple[EffectRow, ...] = ()  # effect sizes for meta-analysis (XLSX sheet)
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -121,6 +123,7 @@ def compute_report(data: StudyData, progress: Progress | None = None,
         stamp=Stamp(data_version(data), now or datetime.now(UTC), len(data.patients)),
         balance=matched.balance if matched is not None and matched.match else (),
         missing=tuple(missing),
+        effects=tuple(effect_rows(data, arms)),
     )
 
 

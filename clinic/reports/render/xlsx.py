@@ -69,6 +69,26 @@ def _frame_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
         write_safe_row(ws, [None if pd.isna(v) else v for v in record])
 
 
+def _effects_sheet(ws: Worksheet, report: Report) -> None:
+    """Per outcome × timepoint × comparison: MD and Hedges' g, RR and OR of responders and
+    complications, as metafor's escalc defines them (clinic.stats.effect_sizes)."""
+    from clinic.reports.effects import COLUMNS
+
+    write_safe_row(ws, ["Effect sizes for meta-analysis. MD and SMD (Hedges' g, exact "
+                        "correction, large-sample variance) from each arm's recorded values; "
+                        "RR and OR with 1/2 added to tables with a zero cell; yi and vi as "
+                        "R metafor's escalc gives them (log RR, log OR); 95 % CI."])
+    write_safe_row(ws, list(COLUMNS))
+    for cell in ws[2]:
+        cell.font = BOLD
+    for row in report.effects:
+        values = row.as_dict()
+        write_safe_row(ws, [round(v, 6) if isinstance(v, float) else v
+                            for v in (values[c] for c in COLUMNS)])
+    for letter, width in zip("ABCDEFGH", (44, 14, 11, 9, 6, 6, 22, 22), strict=True):
+        ws.column_dimensions[letter].width = width
+
+
 def xlsx_bytes(report: Report) -> bytes:
     wb = Workbook()
     about = wb.active
@@ -86,6 +106,7 @@ def xlsx_bytes(report: Report) -> bytes:
     about.column_dimensions["A"].width = 40
     for table in report.tables:
         _table_sheet(wb.create_sheet(SHEET_NAMES.get(table.key, table.key[:31])), table)
+    _effects_sheet(wb.create_sheet("Effect sizes"), report)
     _frame_sheet(wb.create_sheet("Data (wide)"), report.dataset.wide)
     _frame_sheet(wb.create_sheet("Data dictionary"),
                  with_note(report.dataset.dictionary(), XLSX_NOTE))

@@ -1,0 +1,42 @@
+"""fhir export: a study as FHIR bulk data (one NDJSON file per resource type)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+
+@click.group("fhir")
+def fhir_group() -> None:
+    """FHIR: export a study as bulk NDJSON (pseudonymised)."""
+
+
+@fhir_group.command("export")
+@click.option("--study", "code", required=True, help="The study code.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="A folder for the NDJSON files (made if missing).")
+@with_appcontext
+def export_command(code: str, out: Path) -> None:
+    """Write Patient, Procedure, Observation, Questionnaire and QuestionnaireResponse as
+    NDJSON; patients by study code only."""
+    from clinic.db import session_scope
+    from clinic.exceptions import NotFound
+    from clinic.fhir.export import export_study
+    from clinic.studies.setup import find_study
+
+    started = time.perf_counter()
+    with session_scope() as session:
+        try:
+            study = find_study(session, code[:40])
+        except NotFound as error:
+            raise click.ClickException(str(error)) from error
+        try:
+            counts = export_study(session, study, out)
+        except OSError as error:
+            raise click.ClickException(f"Cannot write to {out}: {error.strerror}") from error
+    listing = ", ".join(f"{kind} {n:,}" for kind, n in sorted(counts.items()))
+    click.echo(f"FHIR export of {study.code} to {out}: {listing} "
+               f"({time.perf_counter() - started:.2f} s)")

@@ -1,0 +1,141 @@
+"""Read a patient or a whole study and build its FHIR resources (a few set-based queries
+per batch of patients, whatever their number)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from clinic.fhir import build
+from clinic.fhir.codes import DOSE_COMPONENTS, SCORE_CODES
+from clinic.models import (
+    Assessment,
+    Patient,
+    PatientIdentity,
+    Procedure,
+    ProcedureTarget,
+    Score,
+    ScoreSection,
+    Study,
+)
+from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
+
+BATCH = 500
+FHIR_SCORES = frozenset(SCORE_CODES)  # VAS, NRS, ODI, NDI
+DOSE_COLUMNS = tuple(DOSE_COMPONENTS)
+
+
+def patient_bundle(session: Session, patient: Patient, *, with_identity: bool) -> dict[str, Any]:
+    """``Patient/{id}/$everything``: a searchset Bundle of the patient's resources."""
+    study = session.get(Study, patient.study_id)
+    assert study is not None
+    resources = list(_resources(session, study, [patient], with_identity=with_identity))
+    questionnaires = {r["questionnaire"].rsplit("/", 1)[1] for r in resources
+                      if r["resourceType"] == "QuestionnaireResponse"}
+    resources += [build.questionnaire(code) for code in sorted(questionnaires)]
+    return {"resourceType": "Bundle", "type": "searchset", "total": len(resources),
+            "entry": [{"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r,
+                       "search": {"mode": "match" if r["resourceType"] == "Patient"
+                                  else "include"}} for r in resources]}
+
+
+def export_study(session: Session, study: Study, out: Path) -> dict[str, int]:
+    """Bulk export: one NDJSON file per resource type in ``out``; counts per type."""
+    out.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = defaultdict(int)
+    files: dict[str, Any] = {}
+    try:
+        for resource in _study_resources(session, study):
+            kind = resource["resourceType"]
+            if kind not in files:
+                files[kind] = (out / f"{kind}.ndjson").open("w", encoding="utf-8")
+            files[kind].write(json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
+                              + "\n")
+            counts[kind] += 1
+    finally:
+        for handle in files.values():
+            handle.close()
+    return dict(counts)
+
+
+def _study_resources(session: Session, study: Study) -> Iterator[dict[str, Any]]:
+    instruments = set()
+    last = 0
+    while True:
+        patients = list(session.exec(select(Patient).where(
+            Patient.study_id == study.id, col(Patient.id) > last)
+            .order_by(col(Patient.id)).limit(BATCH)).all())
+        if not patients:
+            break
+        last = patients[-1].id  # type: ignore[assignment]
+        for resource in _resources(session, study, patients, with_identity=False):
+            if resource["resourceType"] == "QuestionnaireResponse":
+                instruments.add(resource["questionnaire"].rsplit("/", 1)[1])
+            yield resource
+    for code in sorted(instruments):
+        yield build.questionnaire(code)
+
+
+def _resources(session: Session, study: Study, patients: Sequence[Patient], *,
+               with_identity: bool) -> Iterator[dict[str, Any]]:
+    ids = [p.id for p in patients]
+    identities = _identities(session, ids) if with_identity else {}
+    for p in patients:
+        yield build.patient(p.id, study_code=p.study_code, study=study.code,  # type: ignore[arg-type]
+                            sex=p.sex, identity=identities.get(p.id))  # type: ignore[arg-type]
+    yield from _procedures(session, ids)
+    yield from _scores(session, ids)
+
+
+def _identities(session: Session, ids: list[int | None]) -> dict[int, dict[str, str | None]]:
+    rows = session.exec(select(PatientIdentity).where(col(PatientIdentity.patient_id).in_(ids)))
+    return {i.patient_id: {"name": i.name, "mrn": i.mrn} for i in rows}
+
+
+def _procedures(session: Session, ids: list[int | None]) -> Iterator[dict[str, Any]]:
+    procedures = list(session.exec(select(Procedure).where(col(Procedure.patient_id).in_(ids))
+                                   .order_by(col(Procedure.id))).all())
+    levels: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for t in session.exec(select(ProcedureTarget).where(col(ProcedureTarget.procedure_id).in_(
+            [p.id for p in procedures])).order_by(col(ProcedureTarget.id))):
+        levels[t.procedure_id].append((t.level, t.side))
+    for p in procedures:
+        yield build.procedure(p.id, p.patient_id, procedure_type=p.procedure_type,  # type: ignore[arg-type]
+                              modality=p.modality, performed_at=p.performed_at,
+                              levels=levels[p.id])  # type: ignore[index]
+        dose = build.dose_observation(f"dose-{p.id}", p.patient_id, p.id, at=p.performed_at,  # type: ignore[arg-type]
+                                      values={c: getattr(p, c) for c in DOSE_COLUMNS})
+        if dose is not None:
+            yield dose
+
+
+def _scores(session: Session, ids: list[int | None]) -> Iterator[dict[str, Any]]:
+    rows = session.exec(select(Score, Assessment.patient_id)
+                        .join(Assessment, col(Assessment.id) == col(Score.assessment_id))
+                        .where(col(Assessment.patient_id).in_(ids),
+                               col(Score.instrument).in_(sorted(FHIR_SCORES)))
+                        .order_by(col(Score.id))).all()
+    sectioned = [s.id for s, _p in rows
+                 if INSTRUMENTS[s.instrument].kind == InstrumentKind.SECTIONS]
+    sections: dict[int, dict[int, int]] = defaultdict(dict)
+    for start in range(0, len(sectioned), BATCH):
+        for section in session.exec(select(ScoreSection).where(
+                col(ScoreSection.score_id).in_(sectioned[start:start + BATCH]))):
+            sections[section.score_id][section.section] = section.value
+    for score, patient_id in rows:
+        response = None
+        if score.id in sections or score.instrument in ("odi", "ndi"):
+            response = f"qr-{score.id}"
+            yield build.questionnaire_response(response, patient_id, instrument=score.instrument,
+                                               at=score.collected_at,
+                                               sections=sections.get(score.id, {}),  # type: ignore[arg-type]
+                                               total=score.value)
+        if score.value is not None:
+            yield build.score_observation(f"score-{score.id}", patient_id,
+                                          instrument=score.instrument, value=score.value,
+                                          at=score.collected_at, derived_from=response)

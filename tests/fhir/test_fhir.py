@@ -1,0 +1,176 @@
+"""FHIR export: every resource parses with fhir.resources (R4B models); every code and
+UCUM unit used is in the table below; the ODI of a QuestionnaireResponse equals the
+app's ODI with a skipped section; identity only for roles that see it, on request."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from decimal import Decimal
+
+import pytest
+from sqlmodel import Session, select
+
+from clinic.audit import set_actor
+from clinic.db import get_engine
+from clinic.followup.service import record_follow_up
+from clinic.models import Assessment, PatientIdentity, Score, StudyTimepoint
+from clinic.scoring.disability import ODI_SECTIONS
+from tests.api.conftest import bearer  # noqa: F401  (fixture)
+
+# one ODI with section 8 skipped: 2+1+2+1+1+2+1+2+3 = 15 of 45 → 33.3 %
+ODI = [2, 1, 2, 1, 1, 2, 1, None, 2, 3]
+# every (system, code) a coding or Quantity of the export may carry
+EXPECTED_CODES = {
+    ("http://loinc.org", "72514-3"), ("http://loinc.org", "97909-6"),
+    ("http://loinc.org", "97908-8"), ("http://loinc.org", "73569-6"),
+    ("http://dicom.nema.org/resources/ontology/DCM", "113722"),
+    ("http://dicom.nema.org/resources/ontology/DCM", "113730"),
+    ("http://dicom.nema.org/resources/ontology/DCM", "113813"),
+    ("http://dicom.nema.org/resources/ontology/DCM", "113830"),
+    ("http://dicom.nema.org/resources/ontology/DCM", "RF"),
+    ("http://dicom.nema.org/resources/ontology/DCM", "CT"),
+    ("http://terminology.hl7.org/CodeSystem/observation-category", "survey"),
+    ("http://terminology.hl7.org/CodeSystem/observation-category", "procedure"),
+    ("https://clinic.invalid/fhir/CodeSystem/procedure-type", "tfesi_prf"),
+    ("https://clinic.invalid/fhir/CodeSystem/spinal-level", "L4-L5"),
+}
+EXPECTED_UNITS = {("http://unitsofmeasure.org", "{score}"), ("http://unitsofmeasure.org", "%"),
+                  ("http://unitsofmeasure.org", "mGy.cm2"), ("http://unitsofmeasure.org", "s"),
+                  ("http://unitsofmeasure.org", "mGy.cm"), ("http://unitsofmeasure.org", "mGy")}
+
+
+@pytest.fixture
+def recorded(app, clinic):
+    """The patient's 1-month visit with VAS 4 and an ODI with one skipped section."""
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        visit = db.exec(select(Assessment).join(StudyTimepoint).where(
+            Assessment.patient_id == clinic.patient.id,
+            StudyTimepoint.code == "month_1")).one()
+        set_actor(db, clinic.users["nurse"].id, None)
+        record_follow_up(db, assessment=visit, mode="phone", actor_id=clinic.users["nurse"].id,
+                         entries={"vas": 4, "odi": {s.code: v for s, v in
+                                                    zip(ODI_SECTIONS, ODI, strict=True)}})
+        db.commit()
+        odi = db.exec(select(Score).where(Score.assessment_id == visit.id,
+                                          Score.instrument == "odi")).one()
+    return clinic, odi
+
+
+def _parse(resource: dict) -> object:
+    kind = resource["resourceType"]
+    module = importlib.import_module(f"fhir.resources.R4B.{kind.lower()}")
+    return getattr(module, kind).model_validate(resource)
+
+
+def _walk(value, codes: set, units: set) -> None:
+    if isinstance(value, dict):
+        if "coding" in value:
+            codes |= {(c["system"], c["code"]) for c in value["coding"]}
+        if "unit" in value and "system" in value:
+            units.add((value["system"], value["code"]))
+        for item in value.values():
+            _walk(item, codes, units)
+    elif isinstance(value, list):
+        for item in value:
+            _walk(item, codes, units)
+
+
+def _bundle(client, headers, patient_id: int, query: str = "") -> dict:
+    response = client.get(f"/api/v1/fhir/Patient/{patient_id}/$everything{query}",
+                          headers=headers)
+    assert response.status_code == 200 and response.mimetype == "application/fhir+json"
+    return json.loads(response.data)
+
+
+def test_every_resource_parses_and_every_code_is_known(client, recorded, bearer):  # noqa: F811
+    clinic, _odi = recorded
+    codes: set = set()
+    units: set = set()
+    kinds = set()
+    for patient in (clinic.patient, clinic.other):
+        bundle = _bundle(client, bearer("physician"), patient.id)
+        _parse(bundle)
+        for entry in bundle["entry"]:
+            _parse(entry["resource"])
+            kinds.add(entry["resource"]["resourceType"])
+        _walk(bundle, codes, units)
+    assert kinds == {"Patient", "Procedure", "Observation", "Questionnaire",
+                     "QuestionnaireResponse"}
+    assert codes <= EXPECTED_CODES, codes - EXPECTED_CODES
+    assert {("http://loinc.org", "72514-3"), ("http://loinc.org", "97909-6"),
+            ("http://loinc.org", "73569-6")} <= codes
+    assert units <= EXPECTED_UNITS and ("http://unitsofmeasure.org", "%") in units
+    quantities = []
+    _collect_quantities(bundle, quantities)
+    assert quantities and all(q.get("system") == "http://unitsofmeasure.org"
+                              for q in quantities)
+
+
+def _collect_quantities(value, found: list) -> None:
+    if isinstance(value, dict):
+        if "valueQuantity" in value:
+            found.append(value["valueQuantity"])
+        for item in value.values():
+            _collect_quantities(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _collect_quantities(item, found)
+
+
+def test_the_odi_of_the_questionnaire_response_equals_the_apps(client, recorded,
+                                                                bearer):  # noqa: F811
+    clinic, odi = recorded
+    bundle = _bundle(client, bearer("nurse"), clinic.patient.id)
+    [response] = [e["resource"] for e in bundle["entry"]
+                  if e["resource"]["resourceType"] == "QuestionnaireResponse"]
+    answers = [i["answer"][0]["valueInteger"] for i in response["item"]
+               if i["linkId"].startswith("section-") and "answer" in i]
+    assert len(answers) == 9 and len(response["item"]) == 11  # 10 sections and the total
+    from_response = Decimal(sum(answers)) / (5 * len(answers)) * 100
+    assert abs(float(from_response) - odi.value) < 0.1
+    assert round(float(from_response), 1) == 33.3
+    [observation] = [e["resource"] for e in bundle["entry"]
+                     if e["resource"]["id"] == f"score-{odi.id}"]
+    assert observation["derivedFrom"] == [{"reference": f"QuestionnaireResponse/qr-{odi.id}"}]
+    assert observation["valueQuantity"]["value"] == odi.value
+
+
+def test_identity_only_on_request_and_only_for_roles_that_see_it(app, client, recorded,
+                                                                 bearer):  # noqa: F811
+    clinic, _ = recorded
+    with Session(get_engine(app)) as db:
+        name = db.exec(select(PatientIdentity.name).where(
+            PatientIdentity.patient_id == clinic.patient.id)).one()
+
+    def patient_of(bundle: dict) -> dict:
+        return next(e["resource"] for e in bundle["entry"]
+                    if e["resource"]["resourceType"] == "Patient")
+
+    plain = patient_of(_bundle(client, bearer("nurse"), clinic.patient.id))
+    assert "name" not in plain and plain["identifier"][0]["value"] == clinic.patient.study_code
+    assert name not in json.dumps(_bundle(client, bearer("physician"), clinic.patient.id,
+                                          "?identity=true"))
+    named = patient_of(_bundle(client, bearer("nurse"), clinic.patient.id, "?identity=true"))
+    assert named["name"] == [{"text": name}]
+    assert client.get(f"/api/v1/fhir/Patient/{clinic.other.id}/$everything",
+                      headers=bearer("nurse")).status_code == 404  # another site
+
+
+def test_the_bulk_export_writes_ndjson_that_parses(app, recorded, tmp_path):
+    clinic, _ = recorded
+    result = app.test_cli_runner().invoke(args=["fhir", "export", "--study", clinic.study.code,
+                                                "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert files == ["Observation.ndjson", "Patient.ndjson", "Procedure.ndjson",
+                     "Questionnaire.ndjson", "QuestionnaireResponse.ndjson"]
+    lines = 0
+    for path in (tmp_path / "out").iterdir():
+        for line in path.read_text().splitlines():
+            _parse(json.loads(line))
+            lines += 1
+    assert f"Patient {2}" in result.output and lines > 5
+    bad = app.test_cli_runner().invoke(args=["fhir", "export", "--study", "NOPE", "--out",
+                                             str(tmp_path / "x")])
+    assert bad.exit_code != 0 and "NOPE" in bad.output
