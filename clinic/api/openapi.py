@@ -11,8 +11,10 @@ from clinic.api.schemas import (
     AdverseEventEdit,
     AdverseEventOut,
     AssessmentOut,
+    DoseImportOut,
     EffectSizeOut,
     ErrorOut,
+    FhirBundle,
     NotDoneIn,
     PatientOut,
     PatientPatch,
@@ -60,6 +62,12 @@ QUERY["get /queries"] = [
     {"name": "patient", "in": "query", "required": False, "description": "A patient id",
      "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX}},
     *QUERY["get /patients"][:1], *QUERY["get /patients"][2:]]
+# bodies that are files, not JSON
+BINARY_BODIES = {"post /procedures/{procedure_id}/dose-report": {"required": True, "content": {
+    "application/dicom": {"schema": {"type": "string", "format": "binary"}},
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary"}}}}}}}
+FHIR_PATHS = {"get /fhir/Patient/{patient_id}/$everything"}
 # lists served a page at a time: their 200 response carries the Link header
 PAGED = {"get /patients", "get /queries"}
 LINK_HEADER = {"Link": {"description": "RFC 8288 link to the next page "
@@ -107,6 +115,12 @@ OPERATIONS: tuple[tuple[str, str, str, type[BaseModel] | None, type[BaseModel], 
     ("get", "/studies", "List the studies", None, StudyOut, True, 200),
     ("post", "/studies", "Create a study from a protocol document (?draft=true: as a draft); "
      "coordinators and administrators", ProtocolDocument, StudyOut, False, 201),
+    ("post", "/procedures/{procedure_id}/dose-report", "Import a DICOM Radiation Dose SR onto "
+     "a procedure (201: new irradiation events; 200: all known already)", None,
+     DoseImportOut, False, 201),
+    ("get", "/fhir/Patient/{patient_id}/$everything", "The patient's record as a FHIR R4B "
+     "Bundle (application/fhir+json; ?identity=true adds name and MRN for roles that see "
+     "identity)", None, FhirBundle, False, 200),
     ("get", "/studies/{code}/effect-sizes", "Effect sizes for meta-analysis per outcome, "
      "timepoint and comparison of arms (physicians, coordinators, administrators)", None,
      EffectSizeOut, True, 200),
@@ -153,6 +167,15 @@ def _operation(summary: str, request: type[BaseModel] | None, response: type[Bas
                         for p in params] + QUERY.get(f"{method} {path}", [])
     if not op["parameters"]:
         del op["parameters"]
+    if f"{method} {path}" in BINARY_BODIES:
+        op["requestBody"] = BINARY_BODIES[f"{method} {path}"]
+        op["responses"]["200"] = {"description": "Imported again: no new event",
+                                  "content": op["responses"][str(status)]["content"]}
+        op["responses"]["422"] = {"description": "Refused; field → message", **error}
+        op["responses"]["423"] = {"description": "The record is locked", **error}
+    if f"{method} {path}" in FHIR_PATHS:
+        op["responses"][str(status)]["content"] = {"application/fhir+json": {
+            "schema": _ref(response)}}
     if request is not None:
         op["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": _ref(request)}}}

@@ -397,6 +397,26 @@ class QueryOut(BaseModel):
     steps: list[QueryStepOut]
 
 
+class FhirBundle(BaseModel):
+    """A FHIR Bundle (searchset); its resources follow the FHIR R4B specification."""
+
+    model_config = ConfigDict(extra="allow")
+    resourceType: Literal["Bundle"]
+    type: Literal["searchset"]
+    total: int
+    entry: list[dict[str, Any]]
+
+
+class DoseImportOut(BaseModel):
+    sop_instance_uid: str = Field(description="the report's SOP Instance UID (provenance)")
+    new_events: int = Field(description="irradiation events added (0: all known already)")
+    known_events: int
+    filled: dict[str, float] = Field(description="empty dose fields set from the report")
+    differing: dict[str, list[float]] = Field(
+        description="field -> [typed, report]: not overwritten; correct the procedure with "
+                    "a reason to take the report's value")
+
+
 class EffectSizeOut(BaseModel):
     outcome: str
     timepoint: str

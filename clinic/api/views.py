@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from clinic.api import (  # noqa: F401  (routes)
     adverse_events,
     assessments,
+    dose,
     fhir,
     patients,
     queries,

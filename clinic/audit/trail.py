@@ -37,6 +37,7 @@ ENTITIES = {
     "score_section": "questionnaire section", "medication": "medication",
     "adverse_event": "adverse event", "protocol_amendment": "protocol amendment",
     "record_lock": "lock", "data_query": "data query", "data_query_step": "data query step",
+    "dose_report": "dose report", "dose_event": "irradiation event",
 }
 # tables whose rows name their patient, and child tables: (parent table, column)
 PATIENT_COLUMN = {"patient": "id", "patient_identity": "patient_id",
@@ -47,7 +48,8 @@ VIA = {"score": ("assessment", "assessment_id"), "medication": ("assessment", "a
        "score_section": ("score", "score_id"), "procedure_target": ("procedure", "procedure_id"),
        "injectate": ("procedure", "procedure_id"),
        "screening_answer": ("screening", "screening_id"),
-       "data_query_step": ("data_query", "query_id")}
+       "data_query_step": ("data_query", "query_id"),
+       "dose_report": ("procedure", "procedure_id"), "dose_event": ("procedure", "procedure_id")}
 STUDY_COLUMN = {"screening": "study_id", "protocol_amendment": "study_id",
                 "record_lock": "study_id"}
 COLUMNS = ("event", "sequence", "time", "user", "patient", "record", "action", "field",

@@ -21,12 +21,14 @@ from clinic.models import (
     Assessment,
     DataQuery,
     DataQueryStep,
+    DoseEvent,
     Injectate,
     Medication,
     Patient,
     PatientIdentity,
     Procedure,
     ProcedureTarget,
+    RadiationDoseReport,
     RecordLock,
     Score,
     ScoreSection,
@@ -102,7 +104,7 @@ def _place(session: Session, obj: Any) -> tuple[int, int | None, int | None] | N
             return _of(session, Assessment, obj.assessment_id, _place)
         if isinstance(obj, ScoreSection):
             return _of(session, Score, obj.score_id, _place)
-        if isinstance(obj, ProcedureTarget | Injectate):
+        if isinstance(obj, ProcedureTarget | Injectate | RadiationDoseReport | DoseEvent):
             return _of(session, Procedure, obj.procedure_id, _place)
         if hasattr(obj, "patient_id"):  # procedure, enrolment, root laterality, event
             return _patient_place(session, obj.patient_id, None)

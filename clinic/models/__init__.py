@@ -3,6 +3,7 @@
 from clinic.models.api_token import ApiToken
 from clinic.models.assessment import Assessment, Medication, Score, ScoreSection
 from clinic.models.audit import AuditChain, AuditEvent, IdentityAuditEvent
+from clinic.models.dose import DoseEvent, RadiationDoseReport
 from clinic.models.enrollment import AllocationSlot, Enrollment, Screening, ScreeningAnswer
 from clinic.models.lock import RecordLock
 from clinic.models.patient import Patient, PatientIdentity, RootLaterality
@@ -32,7 +33,7 @@ from clinic.models.tally import VisitTally
 
 __all__ = [
     "AdverseEvent", "ApiToken", "AllocationSlot", "Assessment", "AuditChain", "AuditEvent",
-    "DataQuery", "DataQueryStep",
+    "DataQuery", "DataQueryStep", "DoseEvent", "RadiationDoseReport",
     "DeliveryAttempt",
     "EligibilityCriterion", "FormDraft", "IdentityAuditEvent", "LoginThrottle", "NurseDigest",
     "PasswordReset", "ProtocolAmendment", "RecordLock", "Signature",

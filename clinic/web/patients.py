@@ -12,6 +12,7 @@ from clinic.audit.words import field_label, value_words
 from clinic.auth.roles import allow, any_user
 from clinic.catalog import RAISES_QUERIES, SEXES, SIGNS_DATA
 from clinic.db import get_session
+from clinic.dose.service import dose_summaries
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.locks.service import locks_of_patient
 from clinic.models import StudyArm
@@ -88,7 +89,7 @@ def show(patient_id: int) -> str:
                            can_edit=current_user.role in EDITS_CLINICAL_DATA,
                            window_deviation=window_deviation, today=clinic_today(),
                            links=_links(session, record),
-                           field_label=field_label, value_words=value_words,
+                           field_label=field_label, value_words=value_words, getattr_=getattr,
                            zone=current_app.config["TIMEZONE"],
                            locks=_with_names(session, locks_of_patient(session, patient)),
                            can_lock=current_user.role in REVIEWS_COHORT,
@@ -97,6 +98,8 @@ def show(patient_id: int) -> str:
                            can_sign=current_user.role in SIGNS_DATA,
                            sign_needs_email=needs_email(),
                            patient_queries=queries, query_marks=markers(queries),
+                           doses=dose_summaries(session, [row.procedure.id
+                                                          for row in record.procedures]),
                            can_raise=current_user.role in RAISES_QUERIES)
 
 

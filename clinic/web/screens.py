@@ -15,6 +15,7 @@ def register_screens(app: Flask) -> None:
         adverse_events,
         audit_trail,
         cohort,
+        dose,
         enroll,
         followup,
         grid,
@@ -40,7 +41,7 @@ def register_screens(app: Flask) -> None:
     for module in (worklist, followup, procedures, patients, grid, cohort, admin, study_admin,
                    study_builder, tokens, enroll, identity, reschedule, adverse_events,
                    screening_log, search, sheets, selfreport, self_report, audit_trail, locks,
-                   signatures, queries, printout):
+                   signatures, queries, printout, dose):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["instruments"] = INSTRUMENTS
     init_api(app)

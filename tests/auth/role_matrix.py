@@ -83,6 +83,7 @@ EXPECTED.update({
     "api.list_queries": "any_user", "api.get_query": "any_user", "api.create_query": _RAISE,
     "api.answer_query_api": _ANSWER, "api.close_query_api": _CLOSE,
     "api.reopen_query_api": _CLOSE,
-    "api.get_effect_sizes": REVIEW, "api.fhir_everything": "any_user",
+    "api.get_effect_sizes": REVIEW, "api.import_dose_report": REVIEW,
+    "dose.upload": REVIEW, "api.fhir_everything": "any_user",
     "api.list_studies": "any_user", "api.create_study": _MANAGE, "api.get_protocol": "any_user",
 })

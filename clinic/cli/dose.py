@@ -1,0 +1,70 @@
+"""dose import: a folder of DICOM dose reports (RDSR), matched to procedures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.group("dose")
+def dose_group() -> None:
+    """Radiation dose reports (DICOM RDSR)."""
+
+
+@dose_group.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--confirm", is_flag=True,
+              help="Import the matched reports (without it: only list what would happen).")
+@with_appcontext
+def import_command(folder: Path, confirm: bool) -> None:
+    """Match each report to a procedure (same DICOM study, else patient MRN and day) and
+    list the matches for a person to check; --confirm imports the matched ones."""
+    from clinic.db import session_scope
+    from clinic.dose.matching import match
+    from clinic.dose.rdsr import DoseReportError, read_rdsr
+    from clinic.dose.service import import_report
+    from clinic.exceptions import LockedError, ValidationError
+
+    zone = current_app.config["TIMEZONE"]
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    counts = {"imported": 0, "to confirm": 0, "unmatched": 0, "refused": 0}
+    for path in files:
+        try:
+            report = read_rdsr(path.read_bytes())
+        except DoseReportError as error:
+            click.echo(f"{path.name}: not read: {error}")
+            counts["refused"] += 1
+            continue
+        with session_scope() as session:
+            found = match(session, report, zone)
+            if found.procedure is None:
+                click.echo(f"{path.name}: no procedure: {found.why}")
+                counts["unmatched"] += 1
+                continue
+            where = (f"{found.patient.study_code if found.patient else '?'}, procedure of "
+                     f"{found.procedure.performed_at:%Y-%m-%d} ({found.why})")
+            if not confirm:
+                click.echo(f"{path.name}: -> {where}, {len(report.events)} event(s)")
+                counts["to confirm"] += 1
+                continue
+            try:
+                result = import_report(session, procedure=found.procedure, report=report,
+                                       actor_id=None, timezone=zone)
+            except (ValidationError, LockedError) as error:
+                message = "; ".join(error.errors.values()) if isinstance(
+                    error, ValidationError) else str(error)
+                click.echo(f"{path.name}: refused: {message}")
+                counts["refused"] += 1
+                session.rollback()
+                continue
+            click.echo(f"{path.name}: -> {where}: {result.new_events} new event(s), "
+                       f"{result.known_events} known"
+                       + "".join(f"; {k} typed {t:g}, report {r:g} (not overwritten)"
+                                 for k, (t, r) in result.differing.items()))
+            counts["imported"] += 1
+    click.echo(", ".join(f"{k} {v}" for k, v in counts.items() if v) or "no files")
+    if counts["to confirm"]:
+        click.echo("Check the list, then run again with --confirm to import.")
