@@ -121,7 +121,8 @@ def test_0016_widens_the_role_check_for_monitors_and_narrows_it_back(private_eng
     add("monitor")
     with pytest.raises(Exception, match="(?i)check"):
         add("janitor")
-    with pytest.raises(RuntimeError, match="monitor login"):
+    _migrate(private_engine, "0016", down=True)  # the later migrations first
+    with pytest.raises(RuntimeError, match="monitor login"):  # before any change of 0016's
         _migrate(private_engine, "0015", down=True)
     with private_engine.begin() as connection:
         connection.execute(text("DELETE FROM app_user WHERE role = 'monitor'"))
