@@ -11,12 +11,16 @@ CT (TID 10011): CT Dose Length Product Total (113813); each CT acquisition (cont
 from __future__ import annotations
 
 import io
+import math
+import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from pydicom import dcmread
 from pydicom.errors import InvalidDicomError
+
+from clinic.catalog import NUMBER_BOUNDS
 
 DCM = "DCM"
 XRAY_EVENT, CT_EVENT, EVENT_UID = "113706", "113819", "113769"
@@ -60,6 +64,12 @@ class DoseReport:
 
 
 def read_rdsr(content: bytes) -> DoseReport:
+    with warnings.catch_warnings():  # pydicom's notes on odd values: checked below instead
+        warnings.simplefilter("ignore")
+        return _read(content)
+
+
+def _read(content: bytes) -> DoseReport:
     try:
         ds = dcmread(io.BytesIO(content))
     except (InvalidDicomError, EOFError, ValueError, TypeError, OSError) as error:
@@ -144,7 +154,13 @@ def _number(item: Any, quantity: str) -> float:
     if unit not in factors:
         raise DoseReportError(f"Unknown unit {unit!r} for {quantity}: expected one of "
                               f"{', '.join(factors)}.")
-    return float(f"{float(measured.NumericValue) * factors[unit]:.12g}")  # no binary noise
+    value = float(f"{float(measured.NumericValue) * factors[unit]:.12g}")  # no binary noise
+    bounds = NUMBER_BOUNDS.get(quantity)
+    if not math.isfinite(value) or value < 0 or (bounds and value > bounds[1]):
+        limit = f" (at most {bounds[1]:,} in the app's unit)" if bounds else ""
+        raise DoseReportError(f"{quantity}: {measured.NumericValue} {unit} is not a plausible "
+                              f"value{limit}: nothing was imported.")
+    return value
 
 
 def _date(value: Any) -> date | None:

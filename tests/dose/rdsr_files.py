@@ -4,6 +4,7 @@ elsewhere): X-ray (TID 10001) and CT (TID 10011), in two vendors' unit conventio
 from __future__ import annotations
 
 import io
+import warnings
 from datetime import date
 
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
@@ -25,7 +26,9 @@ def _num(concept: str, meaning: str, value: float, unit: str) -> Dataset:
     item.RelationshipType, item.ValueType = "CONTAINS", "NUM"
     item.ConceptNameCodeSequence = [_code(concept, meaning)]
     measured = Dataset()
-    measured.NumericValue = f"{value:.10g}"
+    with warnings.catch_warnings():  # an implausible value on purpose (NaN, inf)
+        warnings.simplefilter("ignore")
+        measured.NumericValue = f"{value:.10g}"
     measured.MeasurementUnitsCodeSequence = [_code(unit, unit, "UCUM")]
     item.MeasuredValueSequence = [measured]
     return item

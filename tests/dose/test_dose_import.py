@@ -200,3 +200,13 @@ def test_table_4_shows_the_dose_of_the_file(app, client, empty, bearer):
                               timezone="Europe/Berlin")
     table4 = report.table("table4").to_csv()
     assert "299.9" in table4 and "42" in table4, table4
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -5.0, 1e12])
+def test_implausible_numbers_in_a_file_are_refused(app, client, empty, bearer, value):
+    _clinic, procedure = empty
+    content = xray_rdsr(events=[("1.2.826.10.1", value)], fluoro_time_s=1, patient_id=MRN,
+                        day=WHEN.date(), total_dap=1.0)
+    response = _post(client, bearer("physician"), procedure.id, content)
+    assert response.status_code == 422 and "not a plausible value" in str(response.json)
+    assert _procedure(app, procedure.id).dap_mgy_cm2 is None
