@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, request
+from flask import Response, abort, request
 from flask_login import current_user
 
 from clinic.api.base import bp
@@ -24,8 +24,9 @@ def fhir_everything(patient_id: int) -> Response:
 
     session = get_session()
     patient = patient_or_404(session, patient_id)
-    with_identity = (request.args.get("identity") == "true"
-                     and role_can_see_identity(current_user.role))
+    with_identity = request.args.get("identity") == "true"
+    if with_identity and not role_can_see_identity(current_user.role):
+        abort(403, "Your role does not see identity: ask without identity=true.")
     bundle = patient_bundle(session, patient, with_identity=with_identity)
     return Response(json.dumps(bundle, ensure_ascii=False), mimetype=FHIR_JSON,
                     headers={"Cache-Control": "no-store"})

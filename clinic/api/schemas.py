@@ -421,6 +421,8 @@ class EffectSizeOut(BaseModel):
     outcome: str
     timepoint: str
     comparison: str = Field(description="'A vs B': A − B for MD and g, A / B for RR and OR")
+    arm_1: str = Field(description="the first arm's label")
+    arm_2: str
     measure: Literal["MD", "SMD", "RR", "OR"]
     n1: int
     n2: int

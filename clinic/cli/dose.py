@@ -22,6 +22,7 @@ def dose_group() -> None:
 def import_command(folder: Path, confirm: bool) -> None:
     """Match each report to a procedure (same DICOM study, else patient MRN and day) and
     list the matches for a person to check; --confirm imports the matched ones."""
+    from clinic.audit.words import field_label
     from clinic.db import session_scope
     from clinic.dose.matching import match
     from clinic.dose.rdsr import DoseReportError, read_rdsr
@@ -62,7 +63,8 @@ def import_command(folder: Path, confirm: bool) -> None:
                 continue
             click.echo(f"{path.name}: -> {where}: {result.new_events} new event(s), "
                        f"{result.known_events} known"
-                       + "".join(f"; {k} typed {t:g}, report {r:g} (not overwritten)"
+                       + "".join(f"; {field_label(k)} typed {t:g}, report {r:g} "
+                                 "(not overwritten)"
                                  for k, (t, r) in result.differing.items()))
             counts["imported"] += 1
     click.echo(", ".join(f"{k} {v}" for k, v in counts.items() if v) or "no files")

@@ -36,6 +36,12 @@ FACTORS = {
     "dlp": {"mGy.cm": 1.0, "Gy.cm": 1000.0, "mGy.mm": 0.1},
     "dose": {"mGy": 1.0, "Gy": 1000.0, "uGy": 0.001, "dGy": 100.0},
 }
+NAMES = {"dap_mgy_cm2": "dose-area product", "fluoro_dap_mgy_cm2": "fluoroscopy dose-area "
+         "product", "fluoroscopy_time_s": "fluoroscopy time", "dose_rp_mgy": "dose at the "
+         "reference point", "dlp_mgy_cm": "dose-length product", "ctdivol_mgy": "CTDIvol"}
+UNITS = {"dap_mgy_cm2": "mGy·cm²", "fluoroscopy_time_s": "s", "dlp_mgy_cm": "mGy·cm",
+         "ctdivol_mgy": "mGy"}
+UID_MAX = 64  # DICOM PS3.5 §9.1
 KIND_OF = {"dap_mgy_cm2": "dap", "fluoro_dap_mgy_cm2": "dap", "fluoroscopy_time_s": "time",
            "dose_rp_mgy": "dose", "dlp_mgy_cm": "dlp", "ctdivol_mgy": "dose"}
 
@@ -96,6 +102,10 @@ def _report(ds: Any) -> DoseReport:
         kind = _walk(item, totals, events, kind)
     if kind is None and not totals:
         raise DoseReportError("No dose values found: is this a Radiation Dose SR?")
+    _check_uid(str(ds.SOPInstanceUID), "The report's SOP Instance UID")
+    _check_uid(str(ds.get("StudyInstanceUID", "")), "The report's Study Instance UID")
+    events = _distinct(events)
+    _check_total(totals, events)
     return DoseReport(
         sop_instance_uid=str(ds.SOPInstanceUID), study_instance_uid=str(
             ds.get("StudyInstanceUID", "")), accession_number=str(ds.get("AccessionNumber", "")),
@@ -128,7 +138,36 @@ def _event(container: Any) -> IrradiationEvent:
     if not uid:
         raise DoseReportError("An irradiation event without its UID (113769): cannot tell "
                               "it from an event imported before.")
+    _check_uid(uid, "An irradiation event's UID")
     return IrradiationEvent(uid, values)
+
+
+def _check_uid(uid: str, what: str) -> None:
+    if len(uid) > UID_MAX:
+        raise DoseReportError(f"{what} has {len(uid)} characters; a DICOM UID has at most "
+                              f"{UID_MAX}: not a valid dose report.")
+
+
+def _distinct(events: list[IrradiationEvent]) -> list[IrradiationEvent]:
+    """An event listed twice in one file counts once; twice with other values is an error."""
+    seen: dict[str, IrradiationEvent] = {}
+    for event in events:
+        if event.uid in seen and seen[event.uid].values != event.values:
+            raise DoseReportError(f"The irradiation event {event.uid} appears twice with "
+                                  "different values: not a valid dose report.")
+        seen.setdefault(event.uid, event)
+    return list(seen.values())
+
+
+def _check_total(totals: dict[str, float], events: list[IrradiationEvent]) -> None:
+    """The file's own total must be the sum of its own events (1 %, rounding in files)."""
+    for name in ("dap_mgy_cm2", "dlp_mgy_cm"):
+        parts = [e.values[name] for e in events if name in e.values]
+        if name in totals and parts and abs(sum(parts) - totals[name]) > 0.01 * max(
+                totals[name], 1e-9):
+            raise DoseReportError(f"The report's total {_name(name)} ({totals[name]:g} "
+                                  f"{UNITS[name]}) is not the sum of its irradiation events "
+                                  f"({sum(parts):g}): not imported.")
 
 
 def _flatten(item: Any) -> list[Any]:
@@ -152,15 +191,19 @@ def _number(item: Any, quantity: str) -> float:
     unit = str(measured.MeasurementUnitsCodeSequence[0].CodeValue)
     factors = FACTORS[KIND_OF[quantity]]
     if unit not in factors:
-        raise DoseReportError(f"Unknown unit {unit!r} for {quantity}: expected one of "
-                              f"{', '.join(factors)}.")
-    value = float(f"{float(measured.NumericValue) * factors[unit]:.12g}")  # no binary noise
+        raise DoseReportError(f"Unknown unit {unit!r} for the {_name(quantity)}: expected one "
+                              f"of {', '.join(factors)}.")
+    value = float(f"{float(measured.NumericValue) * factors[unit]:.9g}")  # no binary noise
     bounds = NUMBER_BOUNDS.get(quantity)
     if not math.isfinite(value) or value < 0 or (bounds and value > bounds[1]):
-        limit = f" (at most {bounds[1]:,} in the app's unit)" if bounds else ""
-        raise DoseReportError(f"{quantity}: {measured.NumericValue} {unit} is not a plausible "
-                              f"value{limit}: nothing was imported.")
+        limit = f" (0 to {bounds[1]:,} {UNITS[quantity]})" if bounds else " (0 or more)"
+        raise DoseReportError(f"{_name(quantity)}: {measured.NumericValue} {unit} is not a "
+                              f"plausible value{limit}: nothing was imported.")
     return value
+
+
+def _name(quantity: str) -> str:
+    return NAMES.get(quantity, quantity)
 
 
 def _date(value: Any) -> date | None:

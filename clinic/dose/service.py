@@ -22,10 +22,18 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from clinic.audit import set_actor
-from clinic.catalog import MODALITIES_WITH_CT_DOSE, MODALITIES_WITH_DAP
+from clinic.audit.words import field_label
+from clinic.catalog import MODALITIES_WITH_CT_DOSE, MODALITIES_WITH_DAP, NUMBER_BOUNDS
 from clinic.dose.rdsr import DoseReport
 from clinic.exceptions import ValidationError
-from clinic.models import DoseEvent, Patient, PatientIdentity, Procedure, RadiationDoseReport
+from clinic.models import (
+    DataQuery,
+    DoseEvent,
+    Patient,
+    PatientIdentity,
+    Procedure,
+    RadiationDoseReport,
+)
 
 TOLERANCE = 0.0005  # relative: a typed value rounded from the report's is the same value
 
@@ -60,7 +68,24 @@ def import_report(session: Session, *, procedure: Procedure, report: DoseReport,
     session.flush()
     result = ImportResult(row.id, len(fresh), len(report.events) - len(fresh))
     _apply(session, procedure, result, before)
+    _answer_dose_queries(session, procedure, result, report.sop_instance_uid, actor_id)
     return result
+
+
+def _answer_dose_queries(session: Session, procedure: Procedure, result: ImportResult,
+                         sop_uid: str, actor_id: int | None) -> None:
+    """Open queries on a dose field the report just filled are answered by it."""
+    from clinic.queries.service import answer_query
+
+    if not result.filled:
+        return
+    open_ones = session.exec(select(DataQuery).where(
+        DataQuery.target_table == "procedure", DataQuery.target_id == procedure.id,
+        col(DataQuery.field).in_(list(result.filled)), DataQuery.status == "open")).all()
+    for query in open_ones:
+        answer_query(session, query, actor_id=actor_id,
+                     text=f"Filled from the dose report {sop_uid}: "
+                          f"{result.filled[query.field]:g}.")
 
 
 def report_values(session: Session, procedure_id: int) -> dict[str, float]:
@@ -89,7 +114,15 @@ def _apply(session: Session, procedure: Procedure, result: ImportResult,
            before: dict[str, float]) -> None:
     """Empty fields, and fields that hold what the reports gave before (a split report's
     next file), take the reports' value; a value typed by hand stays."""
-    for name, value in report_values(session, procedure.id).items():  # type: ignore[arg-type]
+    values = report_values(session, procedure.id)  # type: ignore[arg-type]
+    for name, value in values.items():
+        low, high = NUMBER_BOUNDS[name]
+        if not low <= value <= (high if high is not None else value):
+            raise ValidationError({"file": f"With this report the procedure's "
+                                           f"{field_label(name)} would be {value:g}, beyond "
+                                           f"{high:,}: nothing was imported. Check the "
+                                           "reports of this procedure."})
+    for name, value in values.items():
         typed = getattr(procedure, name)
         if typed is not None and _same(typed, value):
             continue

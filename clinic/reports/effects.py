@@ -10,7 +10,7 @@ the earlier arm of the protocol against a later one (A vs B: A − B, A / B).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from itertools import combinations
 from typing import Any
 
@@ -39,6 +39,8 @@ class EffectRow:
     outcome: str
     timepoint: str
     comparison: str  # "A vs B"
+    arm_1: str  # the arms' labels: "Group A: fluoroscopy-guided"
+    arm_2: str
     measure: str  # MD, SMD, RR, OR
     n1: int
     n2: int
@@ -55,13 +57,14 @@ class EffectRow:
         return asdict(self)
 
 
-COLUMNS = ("outcome", "timepoint", "comparison", "measure", "n1", "n2", "group_1", "group_2",
-           "estimate", "ci_low", "ci_high", "yi", "vi", "estimated")
+COLUMNS = ("outcome", "timepoint", "comparison", "arm_1", "arm_2", "measure", "n1", "n2",
+           "group_1", "group_2", "estimate", "ci_low", "ci_high", "yi", "vi", "estimated")
 
 
 def effect_rows(data: StudyData, arms: Arms) -> list[EffectRow]:
     rows: list[EffectRow] = []
     pairs = list(combinations(arms.codes, 2))
+    labels = arms.labels
     baseline = data.study.baseline
     for code in outcome_instruments(data):
         label = INSTRUMENTS[code].label
@@ -73,7 +76,8 @@ def effect_rows(data: StudyData, arms: Arms) -> list[EffectRow]:
                 before = score_column(data, code, baseline)["value"].to_numpy(dtype=float)
                 rows += _responders(label, data.study.label_of(tp), pairs, column, before)
     rows += _complications(data, pairs)
-    return rows
+    return [replace(r, arm_1=labels[r.comparison.split(" vs ")[0]],
+                    arm_2=labels[r.comparison.split(" vs ")[1]]) for r in rows]
 
 
 def _continuous(label: str, at: str, one: str, two: str, column: Any) -> list[EffectRow]:
@@ -121,8 +125,8 @@ def _complications(data: StudyData, pairs: list[tuple[str, str]]) -> list[Effect
 def _binary(name: str, at: str, one: str, two: str,
             counts: list[tuple[int, int]]) -> list[EffectRow]:
     (e1, n1), (e2, n2) = counts
-    if n1 == 0 or n2 == 0:
-        return []
+    if n1 == 0 or n2 == 0 or (e1 == 0 and e2 == 0) or (e1 == n1 and e2 == n2):
+        return []  # no contrast: both arms without events (or all with), uninformative
     return [_row(name, at, f"{one} vs {two}", effect(e1, n1, e2, n2), n1, n2,
                  f"{e1}/{n1}", f"{e2}/{n2}") for effect in (risk_ratio, odds_ratio)]
 
@@ -144,5 +148,5 @@ def _describe(group: MeanSD) -> str:
 
 def _row(outcome: str, at: str, comparison: str, e: Effect, n1: int, n2: int, g1: str,
          g2: str) -> EffectRow:
-    return EffectRow(outcome, at, comparison, e.measure, n1, n2, g1, g2, e.estimate,
+    return EffectRow(outcome, at, comparison, "", "", e.measure, n1, n2, g1, g2, e.estimate,
                      e.ci_low, e.ci_high, e.yi, e.vi, e.estimated)

@@ -5,7 +5,7 @@ name, time and meaning go with the signed record)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -49,7 +49,8 @@ class QueryLine:
 
 def patient_record_pdf(record: PatientRecord, *, study: str, zone: str, printed_at: datetime,
                        locks: Sequence[LockLine], signatures: Sequence[SignatureLine],
-                       queries: Sequence[QueryLine], synthetic: bool) -> bytes:
+                       queries: Sequence[QueryLine], synthetic: bool,
+                       dose_reports: Mapping[int, Sequence[str]] | None = None) -> bytes:
     st = styles()
     tz = ZoneInfo(zone)
 
@@ -74,7 +75,7 @@ def patient_record_pdf(record: PatientRecord, *, study: str, zone: str, printed_
     story.append(_table([["Site", "Group", "Sex", "Age", "BMI", "Symptoms (months)"],
                          [record.site.code, arm, catalog.SEXES.get(p.sex, p.sex),
                           _n(p.age_at_enrollment), _n(p.bmi), _n(p.symptom_duration_months)]],
-                        st))
+                        st, widths=(0.1, 0.34, 0.12, 0.1, 0.1, 0.24)))
     story += _section("Procedures", st)
     rows = [["Date", "Modality", "Procedure", "Targets", "Punctures", "Dose",
              "Time (min)"]]
@@ -84,7 +85,16 @@ def patient_record_pdf(record: PatientRecord, *, study: str, zone: str, printed_
                      catalog.PROCEDURE_TYPES.get(pr.procedure_type, ""),
                      "; ".join(f"{t.level} {t.side}" for t in row.targets),
                      str(pr.punctures), _dose(pr), _n(pr.operative_time_min)])
-    story.append(_table(rows, st) if len(rows) > 1 else Paragraph("None.", st["base"]))
+    story.append(_table(rows, st, widths=(0.12, 0.12, 0.17, 0.15, 0.1, 0.24, 0.1))
+                 if len(rows) > 1 else Paragraph("None.", st["base"]))
+    for row in record.procedures:
+        pr, day = row.procedure, when(row.procedure.performed_at)[:10]
+        if pr.deviation_reason:
+            story.append(Paragraph(escape(f"Procedure of {day}: protocol deviation: "
+                                          f"{pr.deviation_reason}"), st["base"]))
+        for uid in (dose_reports or {}).get(pr.id, ()):  # type: ignore[call-overload]
+            story.append(Paragraph(escape(f"Procedure of {day}: dose from the dose report "
+                                          f"SOP Instance UID {uid}"), st["small"]))
     story += _section("Follow-up visits", st)
     rows = [["Visit", "Target", "Status", "Visit date", "Scores"]]
     for v in record.visits:
@@ -147,8 +157,8 @@ def _score(score: Any) -> str:
 
 
 def _dose(pr: Any) -> str:
-    if pr.dap_mgy_cm2 is not None:
-        return f"DAP {pr.dap_mgy_cm2:g} mGy·cm²"
-    if pr.dlp_mgy_cm is not None:
-        return f"DLP {pr.dlp_mgy_cm:g} mGy·cm"
-    return ""
+    parts = [f"{name} {getattr(pr, column):g} {unit}" for column, name, unit in (
+        ("dap_mgy_cm2", "DAP", "mGy·cm²"), ("fluoroscopy_time_s", "fluoroscopy", "s"),
+        ("ctdivol_mgy", "CTDIvol", "mGy"), ("dlp_mgy_cm", "DLP", "mGy·cm"))
+        if getattr(pr, column) is not None]
+    return "; ".join(parts)

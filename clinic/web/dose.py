@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from clinic.audit.words import field_label
 from clinic.auth.roles import allow
 from clinic.db import get_session
-from clinic.exceptions import ValidationError
+from clinic.exceptions import LockedError, ValidationError
 from clinic.models import Procedure
 from clinic.web.access import RECORDS_PROCEDURES, patient_or_404
 
@@ -43,6 +43,10 @@ def upload(procedure_id: int) -> Response:
     except ValidationError as error:
         session.rollback()
         flash("Not imported: " + "; ".join(error.errors.values()), "error")
+        return back
+    except LockedError as error:
+        session.rollback()
+        flash(f"Not imported: {error}", "error")
         return back
     parts = [f"{result.new_events} new irradiation event(s)"
              + (f", {result.known_events} known already" if result.known_events else "")]

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app
 
 from clinic.auth.roles import any_user
 from clinic.db import get_session
+from clinic.dose.service import dose_summaries
 from clinic.locks.service import locks_of_patient
 from clinic.models import Study, User
 from clinic.models.base import utcnow
@@ -46,7 +47,11 @@ def patient_pdf(patient_id: int) -> Response:
     content = patient_record_pdf(record, study=f"{study.code} · {study.title}",
                                  zone=current_app.config["TIMEZONE"], printed_at=utcnow(),
                                  locks=locks, signatures=signatures, queries=queries,
-                                 synthetic=study.is_synthetic)
+                                 synthetic=study.is_synthetic,
+                                 dose_reports={pid: d.sop_instance_uids for pid, d in
+                                               dose_summaries(session, [
+                                                   r.procedure.id for r in record.procedures
+                                               ]).items()})
     return Response(content, mimetype="application/pdf",
                     headers={"Content-Disposition": attachment(f"{patient.study_code}.pdf"),
                              "Cache-Control": "no-store"})

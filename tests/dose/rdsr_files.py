@@ -81,8 +81,14 @@ def ct_rdsr(*, events: list[tuple[str, float, float]], patient_id: str, day: dat
                  patient_id, day, study_uid, sop_uid, "Vendor CT")
 
 
-def _file(concept: str, meaning: str, children: list[Dataset], patient_id: str, day: date,
-          study_uid: str | None, sop_uid: str | None, manufacturer: str) -> bytes:
+def _file(*args: object) -> bytes:
+    with warnings.catch_warnings():  # implausible values and over-long UIDs, on purpose
+        warnings.simplefilter("ignore")
+        return _build(*args)  # type: ignore[arg-type]
+
+
+def _build(concept: str, meaning: str, children: list[Dataset], patient_id: str, day: date,
+           study_uid: str | None, sop_uid: str | None, manufacturer: str) -> bytes:
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = XRAY_SR
     meta.MediaStorageSOPInstanceUID = sop_uid or generate_uid()

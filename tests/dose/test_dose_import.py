@@ -210,3 +210,76 @@ def test_implausible_numbers_in_a_file_are_refused(app, client, empty, bearer, v
     response = _post(client, bearer("physician"), procedure.id, content)
     assert response.status_code == 422 and "not a plausible value" in str(response.json)
     assert _procedure(app, procedure.id).dap_mgy_cm2 is None
+
+
+def test_an_event_listed_twice_in_one_file_counts_once(app, client, empty, bearer):
+    _clinic, procedure = empty
+    twice = xray_rdsr(events=[("1.2.826.11.1", 10.0), ("1.2.826.11.1", 10.0)],
+                      fluoro_time_s=1, patient_id=MRN, day=WHEN.date(), total_dap=10.0)
+    response = _post(client, bearer("physician"), procedure.id, twice)
+    assert response.status_code == 201 and response.json["new_events"] == 1
+    other = xray_rdsr(events=[("1.2.826.11.2", 10.0), ("1.2.826.11.2", 12.0)],
+                      fluoro_time_s=1, patient_id=MRN, day=WHEN.date(), total_dap=22.0)
+    refused = _post(client, bearer("physician"), procedure.id, other)
+    assert refused.status_code == 422 and "appears twice" in str(refused.json)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (lambda: xray_rdsr(events=[("1.2.826.12.1", 9_000_000.0), ("1.2.826.12.2", 9_000_000.0)],
+                       fluoro_time_s=1, patient_id=MRN, day=WHEN.date(), total_dap=1000.0),
+     "is not the sum of its irradiation events"),
+    (lambda: xray_rdsr(events=[("1.2.826.12.3", 1.0)], fluoro_time_s=1, patient_id=MRN,
+                       day=WHEN.date(), sop_uid="1.2." + "3" * 70),
+     "a DICOM UID has at most 64"),
+])
+def test_inconsistent_files_are_refused(app, client, empty, bearer, content, message):
+    _clinic, procedure = empty
+    response = _post(client, bearer("physician"), procedure.id, content())
+    assert response.status_code == 422 and message in str(response.json), response.json
+    assert _procedure(app, procedure.id).dap_mgy_cm2 is None
+
+
+def test_a_split_report_beyond_the_bounds_is_refused(app, client, empty, bearer):
+    _clinic, procedure = empty
+    study = "1.2.826.13.9"
+    for n, seconds in ((1, 30_000), (2, 20_000)):
+        content = xray_rdsr(events=[(f"1.2.826.13.{n}", 1.0)], fluoro_time_s=seconds,
+                            patient_id=MRN, day=WHEN.date(), study_uid=study)
+        response = _post(client, bearer("physician"), procedure.id, content)
+    assert response.status_code == 422 and "would be 50000, beyond 36,000" in str(response.json)
+    assert _procedure(app, procedure.id).fluoroscopy_time_s == 30_000.0
+
+
+def test_a_locked_record_refuses_the_upload_on_the_page_with_a_message(app, client, empty):
+    clinic, procedure = empty
+    with Session(get_engine(app)) as db:
+        lock_patient(db, db.get(Patient, clinic.patient.id), actor_id=None)
+        db.commit()
+    login(client, clinic.users["physician"])
+    import io
+    content = xray_rdsr(events=[("1.2.826.14.1", 1.0)], fluoro_time_s=1, patient_id=MRN,
+                        day=WHEN.date())
+    response = client.post(f"/procedures/{procedure.id}/dose-report",
+                           data={"file": (io.BytesIO(content), "r.dcm")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Not imported: This patient&#39;s record is locked" in page
+
+
+def test_the_missing_dose_query_is_answered_by_the_import(app, client, empty, bearer):
+    from clinic.models import DataQuery, DataQueryStep
+
+    _clinic, procedure = empty
+    with Session(get_engine(app)) as db:  # raised when the procedure was saved without DAP
+        query = db.exec(select(DataQuery).where(DataQuery.rule == "dose_missing",
+                                                DataQuery.target_id == procedure.id)).one()
+        assert query.status == "open"
+    content = xray_rdsr(events=[("1.2.826.15.1", 77.0)], fluoro_time_s=5, patient_id=MRN,
+                        day=WHEN.date())
+    assert _post(client, bearer("physician"), procedure.id, content).status_code == 201
+    with Session(get_engine(app)) as db:
+        assert db.get(DataQuery, query.id).status == "answered"
+        last = db.exec(select(DataQueryStep).where(DataQueryStep.query_id == query.id)
+                       .order_by(DataQueryStep.id.desc())).first()
+    assert last.text.startswith("Filled from the dose report") and last.text.endswith("77.")

@@ -149,8 +149,10 @@ def test_identity_only_on_request_and_only_for_roles_that_see_it(app, client, re
 
     plain = patient_of(_bundle(client, bearer("nurse"), clinic.patient.id))
     assert "name" not in plain and plain["identifier"][0]["value"] == clinic.patient.study_code
-    assert name not in json.dumps(_bundle(client, bearer("physician"), clinic.patient.id,
-                                          "?identity=true"))
+    refused = client.get(f"/api/v1/fhir/Patient/{clinic.patient.id}/$everything"
+                         "?identity=true", headers=bearer("physician"))
+    assert refused.status_code == 403 and name not in refused.get_data(as_text=True)
+    assert "does not see identity" in refused.json["message"]
     named = patient_of(_bundle(client, bearer("nurse"), clinic.patient.id, "?identity=true"))
     assert named["name"] == [{"text": name}]
     assert client.get(f"/api/v1/fhir/Patient/{clinic.other.id}/$everything",

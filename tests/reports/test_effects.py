@@ -58,6 +58,7 @@ def test_the_api_equals_a_direct_computation(app, client, bench, bearer):  # noq
     a, b = (np.array(list(values[arm].values())) for arm in ("A", "B"))
     md = _row(rows, "Pain (VAS)", "1 week", "MD")
     assert (md["n1"], md["n2"], md["comparison"]) == (a.size, b.size, "A vs B")
+    assert md["arm_1"].startswith("Group A") and md["arm_2"].startswith("Group B")
     assert md["estimate"] == pytest.approx(a.mean() - b.mean(), abs=1e-9)
     assert md["vi"] == pytest.approx(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
     sp = math.sqrt(((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1))
@@ -97,6 +98,16 @@ def test_the_xlsx_report_has_the_sheet(app, bench):
                               timezone="Europe/Berlin")
     sheet = load_workbook(io.BytesIO(xlsx_bytes(report)))["Effect sizes"]
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
-    assert [c.value for c in sheet[2]][:4] == ["outcome", "timepoint", "comparison", "measure"]
+    assert [c.value for c in sheet[2]][:6] == ["outcome", "timepoint", "comparison", "arm_1",
+                                               "arm_2", "measure"]
     assert len(rows) == len(report.effects) > 10
-    assert rows[0][3] in ("MD", "SMD")
+    assert rows[0][5] in ("MD", "SMD") and rows[0][3].startswith("Group A")
+    assert "a negative MD or g favours arm 1" in sheet["A1"].value
+
+
+def test_tables_without_events_in_either_arm_are_left_out():
+    from clinic.reports.effects import _binary
+
+    assert _binary("x", "t", "A", "B", [(0, 5), (0, 6)]) == []
+    assert _binary("x", "t", "A", "B", [(5, 5), (6, 6)]) == []
+    assert [r.measure for r in _binary("x", "t", "A", "B", [(0, 5), (2, 6)])] == ["RR", "OR"]

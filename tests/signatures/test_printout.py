@@ -48,3 +48,18 @@ def test_an_unlocked_unsigned_record_says_so(client, clinic):
     login(client, clinic.users["monitor"])
     page = _printout(client, clinic)
     assert "Not locked." in page and "Not signed." in page
+
+
+def test_the_printout_shows_deviations_and_all_dose_fields(app, client, clinic):
+    from clinic.models import Procedure
+
+    with get_engine(app).begin() as connection:
+        connection.execute(text("UPDATE procedure SET deviation_reason = 'Repeat procedure' "
+                                "WHERE patient_id = :p"), {"p": clinic.patient.id})
+    with Session(get_engine(app)) as db:
+        procedure = db.exec(select(Procedure).where(
+            Procedure.patient_id == clinic.patient.id)).first()
+    login(client, clinic.users["physician"])
+    page = _printout(client, clinic)
+    assert "protocol deviation: Repeat procedure" in page
+    assert f"fluoroscopy {procedure.fluoroscopy_time_s:g} s" in page

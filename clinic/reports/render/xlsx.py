@@ -74,18 +74,26 @@ def _effects_sheet(ws: Worksheet, report: Report) -> None:
     complications, as metafor's escalc defines them (clinic.stats.effect_sizes)."""
     from clinic.reports.effects import COLUMNS
 
-    write_safe_row(ws, ["Effect sizes for meta-analysis. MD and SMD (Hedges' g, exact "
-                        "correction, large-sample variance) from each arm's recorded values; "
-                        "RR and OR with 1/2 added to tables with a zero cell; yi and vi as "
-                        "R metafor's escalc gives them (log RR, log OR); 95 % CI."])
+    write_safe_row(ws, ["Effect sizes for meta-analysis, arm 1 against arm 2. MD = mean of "
+                        "arm 1 − mean of arm 2, in the outcome's unit; SMD = Hedges' g (exact "
+                        "correction, large-sample variance). For pain and disability scores "
+                        "lower is better: a negative MD or g favours arm 1. RR and OR = arm 1 "
+                        "/ arm 2 (events/n per arm), 1/2 added to tables with a zero cell; "
+                        "tables without events in either arm are left out. yi and vi as R "
+                        "metafor's escalc gives them (log RR, log OR); 95 % CI. 'estimated': "
+                        "means/SDs derived from medians and quartiles (false here: computed "
+                        "from the recorded values)."])
     write_safe_row(ws, list(COLUMNS))
     for cell in ws[2]:
         cell.font = BOLD
+    if not report.effects:
+        write_safe_row(ws, ["No comparison: effect sizes need two arms with data in the "
+                            "report (an arm filter leaves one)."])
     for row in report.effects:
         values = row.as_dict()
         write_safe_row(ws, [round(v, 6) if isinstance(v, float) else v
                             for v in (values[c] for c in COLUMNS)])
-    for letter, width in zip("ABCDEFGH", (44, 14, 11, 9, 6, 6, 22, 22), strict=True):
+    for letter, width in zip("ABCDEFGHIJ", (44, 14, 11, 28, 28, 9, 6, 6, 22, 22), strict=True):
         ws.column_dimensions[letter].width = width
 
 
