@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, request
+from flask import request
 from flask_login import current_user
 from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
@@ -20,7 +20,7 @@ from clinic.paging import page_limit
 from clinic.queries.listing import QueryFilter, query_page
 from clinic.queries.service import answer_query, close_query, raise_query, reopen_query
 from clinic.queries.targets import parse_key, resolve
-from clinic.web.access import patient_or_404, site_filter
+from clinic.web.access import patient_or_404, query_or_404, site_filter
 from clinic.web.forms import strict_int
 
 
@@ -46,7 +46,7 @@ def list_queries() -> Response:
 @any_user
 def get_query(query_id: int) -> Response:
     session = get_session()
-    return ok(queries_out(session, [_query_or_404(session, query_id)],
+    return ok(queries_out(session, [query_or_404(session, query_id)],
                           with_value_now=True)[0])
 
 
@@ -84,19 +84,11 @@ def reopen_query_api(query_id: int) -> Response:
 
 def _step(query_id: int, action: Callable[..., None]) -> Response:
     session = get_session()
-    query = _query_or_404(session, query_id)
+    query = query_or_404(session, query_id)
     data = body(QueryStepIn)
     action(session, query, text=data.text, actor_id=current_user.id)
     session.commit()
     return ok(queries_out(session, [query], with_value_now=True)[0])
-
-
-def _query_or_404(session: Session, query_id: int) -> DataQuery:
-    query = session.get(DataQuery, query_id)
-    if query is None:
-        abort(404)
-    patient_or_404(session, query.patient_id)
-    return query
 
 
 def queries_out(session: Session, queries: list[DataQuery], *,

@@ -84,12 +84,20 @@ class Scope:
         return query
 
 
+def _visits(*columns: Any, scores: bool = False):  # type: ignore[no-untyped-def]
+    """``columns`` of visits (or of scores, with their visit) with the patient and the
+    timepoint joined."""
+    query = select(*columns)
+    if scores:
+        query = query.join(Assessment, col(Assessment.id) == col(Score.assessment_id))
+    return (query.join(Patient, col(Patient.id) == col(Assessment.patient_id))
+            .join(StudyTimepoint, col(StudyTimepoint.id) == col(Assessment.timepoint_id)))
+
+
 def _out_of_window(session: Session, scope: Scope, rule: QueryRule) -> list[Finding]:
     rows = session.exec(scope.on(
-        select(Assessment.id, Assessment.patient_id, Patient.study_id, Assessment.visit_on,
-               Assessment.window_open, Assessment.window_close, StudyTimepoint.label)
-        .join(Patient, col(Patient.id) == col(Assessment.patient_id))
-        .join(StudyTimepoint, col(StudyTimepoint.id) == col(Assessment.timepoint_id))
+        _visits(Assessment.id, Assessment.patient_id, Patient.study_id, Assessment.visit_on,
+                Assessment.window_open, Assessment.window_close, StudyTimepoint.label)
         .where(Assessment.state == "completed", col(Assessment.visit_on).is_not(None),
                or_(col(Assessment.visit_on) < col(Assessment.window_open),
                    col(Assessment.visit_on) > col(Assessment.window_close))))).all()
@@ -103,11 +111,8 @@ def _out_of_window(session: Session, scope: Scope, rule: QueryRule) -> list[Find
 
 def _vas_jump(session: Session, scope: Scope, rule: QueryRule) -> list[Finding]:
     rows = session.exec(scope.on(
-        select(Score.id, Score.value, Score.collected_at, Assessment.visit_on, Assessment.id,
-               Assessment.patient_id, Patient.study_id, StudyTimepoint.label)
-        .join(Assessment, col(Assessment.id) == col(Score.assessment_id))
-        .join(Patient, col(Patient.id) == col(Assessment.patient_id))
-        .join(StudyTimepoint, col(StudyTimepoint.id) == col(Assessment.timepoint_id))
+        _visits(Score.id, Score.value, Score.collected_at, Assessment.visit_on, Assessment.id,
+                Assessment.patient_id, Patient.study_id, StudyTimepoint.label, scores=True)
         .where(Score.instrument == "vas", col(Score.value).is_not(None)))).all()
     points, days = rule.params["points"], int(rule.params["days"])
     by_patient: dict[int, list[_Vas]] = {}
@@ -145,11 +150,8 @@ class _Vas:
 
 def _section_missing(session: Session, scope: Scope, rule: QueryRule) -> list[Finding]:
     rows = session.exec(scope.on(
-        select(Score.id, Score.instrument, Score.value, Score.answered, Assessment.id,
-               Assessment.patient_id, Patient.study_id, StudyTimepoint.label)
-        .join(Assessment, col(Assessment.id) == col(Score.assessment_id))
-        .join(Patient, col(Patient.id) == col(Assessment.patient_id))
-        .join(StudyTimepoint, col(StudyTimepoint.id) == col(Assessment.timepoint_id))
+        _visits(Score.id, Score.instrument, Score.value, Score.answered, Assessment.id,
+                Assessment.patient_id, Patient.study_id, StudyTimepoint.label, scores=True)
         .where(col(Score.instrument).in_(("odi", "ndi")),
                or_(col(Score.answered).is_(None), col(Score.answered) < 10)))).all()
     return [Finding(f"{INSTRUMENTS[instrument].label} at {at}", "score", s, "value", study,
@@ -255,8 +257,3 @@ def _existing_keys(session: Session, keys: list[str]) -> set[str]:
         found |= set(session.exec(select(DataQuery.rule_key)
                                   .where(col(DataQuery.rule_key).in_(chunk))).all())  # type: ignore[arg-type]
     return found
-
-
-def rules_as_rows() -> list[dict[str, Any]]:
-    return [{"code": r.code, "title": r.title, "runs_on": sorted(r.runs_on),
-             "params": dict(r.params)} for r in RULES]

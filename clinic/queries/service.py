@@ -9,7 +9,6 @@ whose reason names the query, so the audit trail lists every step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
@@ -131,11 +130,6 @@ def open_count(session: Session, *, site_id: int | None) -> int:
         query = query.join(Patient, col(Patient.id) == col(DataQuery.patient_id)).where(
             Patient.site_id == site_id)
     return int(session.exec(query).one())
-
-
-def last_step_at(session: Session, query: DataQuery) -> datetime | None:
-    return session.exec(select(func.max(DataQueryStep.at))
-                        .where(DataQueryStep.query_id == query.id)).one()
 
 
 def answer_by_correction(session: Session, query_id: int | None, *, patient_id: int,

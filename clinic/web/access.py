@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlmodel import Session, col, select
 
 from clinic.auth.roles import role_can_see_identity
-from clinic.models import Assessment, Patient, Site
+from clinic.models import Assessment, DataQuery, Patient, Site
 
 ENTERS_FOLLOW_UPS = ("nurse", "coordinator", "admin")
 RECORDS_PROCEDURES = ("physician", "coordinator", "admin")
@@ -55,6 +55,15 @@ def assessment_or_404(session: Session, assessment_id: int) -> tuple[Assessment,
         abort(404)
     assessment, patient = found
     return assessment, _at_own_site(patient)
+
+
+def query_or_404(session: Session, query_id: int) -> DataQuery:
+    """A data query; 404 where the user's site may not see its patient."""
+    query = session.get(DataQuery, query_id)
+    if query is None:
+        abort(404)
+    patient_or_404(session, query.patient_id)
+    return query
 
 
 def all_sites(session: Session) -> list[Site]:

@@ -32,6 +32,7 @@ from clinic.web.access import (
     all_sites,
     own_site_id,
     patient_or_404,
+    query_or_404,
     site_filter,
 )
 from clinic.web.forms import strict_int
@@ -74,7 +75,7 @@ def index() -> tuple[str, int]:
 @bp.route("/<int:query_id>")
 @any_user
 def show(query_id: int) -> str:
-    return _page(_query_or_404(query_id))
+    return _page(query_or_404(get_session(), query_id))
 
 
 def _page(query: DataQuery, typed: dict[str, str] | None = None,
@@ -141,7 +142,7 @@ def _step(query_id: int, action: Callable[..., None], done: str,
     """One step; refused (the query changed meanwhile, no text), the page comes back
     with what was typed kept in its form."""
     session = get_session()
-    query = _query_or_404(query_id)
+    query = query_or_404(get_session(), query_id)
     try:
         action(session, query, text=request.form.get("text"), actor_id=current_user.id)
         session.commit()
@@ -151,15 +152,6 @@ def _step(query_id: int, action: Callable[..., None], done: str,
         session.refresh(query)
         return _page(query, {form: request.form.get("text", "")[:1000]}, error.errors), 422
     return redirect(url_for("queries.show", query_id=query_id))
-
-
-def _query_or_404(query_id: int) -> DataQuery:
-    session = get_session()
-    query = session.get(DataQuery, query_id)
-    if query is None:
-        abort(404)
-    patient_or_404(session, query.patient_id)  # a nurse: her site's queries only
-    return query
 
 
 def _target(query: DataQuery) -> Target | None:
