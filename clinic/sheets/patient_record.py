@@ -85,7 +85,7 @@ def patient_record_pdf(record: PatientRecord, *, study: str, zone: str, printed_
                      catalog.PROCEDURE_TYPES.get(pr.procedure_type, ""),
                      "; ".join(f"{t.level} {t.side}" for t in row.targets),
                      str(pr.punctures), _dose(pr), _n(pr.operative_time_min)])
-    story.append(_table(rows, st, widths=(0.12, 0.12, 0.17, 0.15, 0.1, 0.24, 0.1))
+    story.append(_table(rows, st, widths=(0.11, 0.12, 0.17, 0.14, 0.12, 0.24, 0.1))
                  if len(rows) > 1 else Paragraph("None.", st["base"]))
     for row in record.procedures:
         pr, day = row.procedure, when(row.procedure.performed_at)[:10]
