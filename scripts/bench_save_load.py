@@ -52,6 +52,7 @@ PORT = 5071
 NURSE = "nurse.north@demo.invalid"
 SECRET = "bench-save-load"
 ODI_ANSWERS = (1, 2, 3, 0, 1, 2, 3, 0, 1, 2)  # ten sections: raw 15, ODI 30 %
+Pending = tuple[int, int, date]  # assessment id, version, the visit's day
 
 WRK_SCRIPT = r"""
 local queue = {}
@@ -122,7 +123,8 @@ def _add_anchor_routes(app: Any) -> None:
         with get_engine(app).begin() as connection:
             done = anchor_save(connection.connection.driver_connection, assessment_id,
                                int(form["version"]), int(form["vas"]),
-                               [int(form[f"odi.{k}"]) for k in _odi_codes()])
+                               [int(form[f"odi.{k}"]) for k in _odi_codes()],
+                               date.fromisoformat(form["visit_on"]))
         return ("saved", 302) if done else ("conflict", 409)
 
 
@@ -133,11 +135,11 @@ def _odi_codes() -> list[str]:
 
 
 def anchor_save(pg: Any, assessment_id: int, version: int, vas: int,
-                odi: list[int]) -> bool:
+                odi: list[int], visit_on: date) -> bool:
     """The save's writes as hand-written SQL on the psycopg connection (the caller
     commits): the assessment completed and its version raised once, two scores, ten
     sections, the audit rows in one insert, the pending reminders cancelled."""
-    now, today, mode = datetime.now(UTC), date.today(), "phone"
+    now, today, mode = datetime.now(UTC), visit_on, "phone"
     user_id = int(os.environ["BENCH_NURSE_ID"])
     cursor = pg.cursor()
     cursor.execute(
@@ -202,6 +204,7 @@ def prepare(patients: int, keep: bool) -> str:
     from clinic.db import get_engine, upgrade_to_head
     from clinic.demo.bulk import bulk_seed
     from clinic.models import Patient
+    from clinic.queries.rules import run_rules
 
     url = _database_url(DATABASE)
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -215,6 +218,7 @@ def prepare(patients: int, keep: bool) -> str:
         if have == patients:
             print(f"reusing {DATABASE}: {have} patients")
             return url
+        get_engine(app).dispose()  # its pooled connection would block the DROP
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE}"))
         connection.execute(text(f"CREATE DATABASE {DATABASE}"))
@@ -223,17 +227,24 @@ def prepare(patients: int, keep: bool) -> str:
     with Session(get_engine(app)) as session:
         bulk_seed(session, patients)
         session.commit()
+        raised = run_rules(session)  # as the nightly job would: the saves find none
+        session.commit()
     with get_engine(app).connect() as connection:
         connection.execute(text("ANALYZE"))
         connection.commit()
-    print(f"seeded {patients} patients in {time.perf_counter() - start:.0f} s")
+    print(f"seeded {patients} patients in {time.perf_counter() - start:.0f} s "
+          f"({raised} automatic data queries raised)")
     return url
 
 
-def pending_saves(url: str) -> tuple[int, list[tuple[int, int]], list[tuple[int, int]]]:
-    """The nurse's id; (assessment id, version) of the pending VAS + ODI follow-ups at
-    her site (for the app's saves, which check her site) and at the other sites (for
-    the anchor, which checks nothing)."""
+def pending_saves(url: str) -> tuple[int, list[Pending], list[Pending]]:
+    """The nurse's id; (assessment id, version, visit day) of the pending VAS + ODI
+    follow-ups whose window has opened, at her site (for the app's saves, which check her
+    site) and at the other sites (for the anchor, which checks nothing).
+
+    The visit day is today, or the window's last day for a window already closed (a
+    paper form entered afterwards): an ordinary save, inside its window, which raises no
+    automatic data query (the VAS saved, 5, is less than 6 points from any other)."""
     from sqlalchemy import select
     from sqlmodel import Session
 
@@ -241,20 +252,25 @@ def pending_saves(url: str) -> tuple[int, list[tuple[int, int]], list[tuple[int,
     from clinic.db import get_engine
     from clinic.followup.service import measures_at
     from clinic.models import Assessment, Patient, Site, User
+    from clinic.web.filters import clinic_today
 
     app = create_app({"DATABASE_URL": url, "CHECK_SCHEMA": False, "SECRET_KEY": SECRET})
+    with app.app_context():
+        today = clinic_today()
     with Session(get_engine(app)) as session:
         north = session.scalars(select(Site.id).where(Site.code == "NORTH")).one()
         nurse = session.scalars(select(User.id).where(User.email == NURSE)).one()
         rows = session.execute(select(Assessment, Patient.site_id).join(Patient).where(
-            Assessment.state == "pending").order_by(Assessment.id)).all()
+            Assessment.state == "pending", Assessment.window_open <= today)
+            .order_by(Assessment.id)).all()
         wanted: dict[int, bool] = {}
         mine, others = [], []
         for a, site in rows:
             if a.timepoint_id not in wanted:
                 wanted[a.timepoint_id] = measures_at(session, a) == ["vas", "odi"]
             if wanted[a.timepoint_id]:
-                (mine if site == north else others).append((a.id, a.version))
+                (mine if site == north else others).append(
+                    (a.id, a.version, min(today, a.window_close)))
     return nurse, mine, others  # type: ignore[return-value]
 
 
@@ -295,8 +311,9 @@ def login_cookie() -> str:
     return cookie.split(";", 1)[0]
 
 
-def _body(version: int) -> str:
-    form = {"mode": "phone", "vas": "4", "version": str(version)}
+def _body(version: int, visit_on: date) -> str:
+    form = {"mode": "phone", "vas": "5", "version": str(version),
+            "visit_on": visit_on.isoformat()}
     form |= {f"odi.{code}": str(a) for code, a in zip(_odi_codes(), ODI_ANSWERS, strict=True)}
     return urllib.parse.urlencode(form)
 
@@ -353,9 +370,9 @@ def _parse_wrk(output: str) -> dict[str, float]:
     return {"rate": rate, "p50": p50, "p99": p99}
 
 
-def _take(queue: list[tuple[int, int]], n: int, path: str) -> list[str]:
+def _take(queue: list[Pending], n: int, path: str) -> list[str]:
     taken = [queue.pop() for _ in range(min(n, len(queue)))]
-    return [f"{path.format(id=i)} {_body(v)}" for i, v in taken]
+    return [f"{path.format(id=i)} {_body(v, day)}" for i, v, day in taken]
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from clinic.edits import MIN_REASON_LENGTH, REASON_MAX, claim, require_reason
 from clinic.exceptions import ValidationError
 from clinic.followup.service import measures_at, record_follow_up
 from clinic.models import Assessment, Medication, Patient, Score
-from clinic.queries.rules import run_rules_on_save
+from clinic.queries.rules import run_rules_on_new_visit
 from clinic.reminders import reconcile_reminders
 from clinic.safety.service import record_adverse_event
 from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
@@ -107,7 +107,7 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
     if errors:
         raise ValidationError(errors)
     _store_extras(session, assessment, patient, entry)
-    run_rules_on_save(session, patient.id, "visit")  # type: ignore[arg-type]
+    run_rules_on_new_visit(session, assessment, scores)
     return scores
 
 

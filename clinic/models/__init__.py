@@ -29,7 +29,7 @@ from clinic.models.study import (
     StudyMeasure,
     StudyTimepoint,
 )
-from clinic.models.tally import VisitTally
+from clinic.models.tally import EnrollmentTally, VisitTally
 
 __all__ = [
     "AdverseEvent", "ApiToken", "AllocationSlot", "Assessment", "AuditChain", "AuditEvent",
@@ -42,5 +42,5 @@ __all__ = [
     "Enrollment", "Injectate", "Medication", "Patient", "PatientIdentity", "Procedure",
     "ProcedureTarget", "RootLaterality", "Score", "ScoreSection", "Screening",
     "ScreeningAnswer", "Site", "Study", "StudyArm", "StudyMeasure", "StudyTimepoint", "User",
-    "VisitTally",
+    "EnrollmentTally", "VisitTally",
 ]

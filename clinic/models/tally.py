@@ -1,5 +1,5 @@
-"""Visit tallies: the number of follow-up visits per study, site, arm, timepoint, state
-and window, kept by the database itself, so that counts by status (the status grid's
+"""Counts kept by the database itself. Visit tallies: the number of follow-up visits
+per study, site, arm, timepoint, state and window, so that counts by status (the status grid's
 summary row, the home page, the worklist's call groups) read a few thousand rows
 instead of every visit of the registry.
 
@@ -38,4 +38,20 @@ class VisitTally(SQLModel, table=True):
     window_open: date
     target_date: date
     window_close: date
+    n: int
+
+
+class EnrollmentTally(SQLModel, table=True):
+    """Enrolled patients per study, site and arm, kept the same way (deltas appended by
+    triggers on ``enrollment`` and ``patient``, clinic/migrations/enrollment_tally.py;
+    folded by the same nightly job), for the home page's counts by arm and the patient
+    list's total."""
+
+    __tablename__ = "enrollment_tally"
+    __table_args__ = (Index("ix_enrollment_tally_key", "study_id", "site_id", "arm_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int  # the patient's study and site, the enrollment's arm
+    site_id: int
+    arm_id: int | None = None  # None: no group yet
     n: int

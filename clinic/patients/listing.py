@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from clinic.models import Assessment, Enrollment, Patient, Site, StudyArm
 from clinic.paging import DEFAULT_LIMIT, Page, cut, decode_cursor
+from clinic.scheduling.tally import enrolled_count
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,9 @@ def _filtered(query, f: PatientFilter):  # type: ignore[no-untyped-def]
 
 def patient_page(session: Session, f: PatientFilter, *, cursor: str | None = None,
                  limit: int = DEFAULT_LIMIT, count: bool = True) -> Page[PatientRow]:
-    """One page of patients in study-code order: two statements (rows, count)."""
+    """One page of patients in study-code order: two statements (rows, count). The
+    count comes from the enrollment tallies (clinic.models.tally); a search by code is
+    not counted (it would read every study code): its pages say whether more follow."""
     next_due = (select(func.min(Assessment.target_date))
                 .where(Assessment.patient_id == Patient.id, Assessment.state == "pending")
                 .correlate(Patient).scalar_subquery())
@@ -76,8 +79,6 @@ def patient_page(session: Session, f: PatientFilter, *, cursor: str | None = Non
             in session.execute(query).all()]
     shown, next_cursor = cut(rows, limit, lambda r: (r.study_code, r.patient_id))
     total = None
-    if count:
-        total = session.execute(_filtered(
-            select(func.count()).select_from(Patient)
-            .join(Enrollment, Enrollment.patient_id == Patient.id), f)).scalar_one()
+    if count and not (f.code or "").strip():
+        total = enrolled_count(session, site_id=f.site_id, arm_id=f.arm_id)
     return Page(shown, next_cursor, total)

@@ -208,11 +208,13 @@ FINDERS: dict[str, Callable[[Session, Scope, QueryRule], list[Finding]]] = {
 
 
 def run_rules(session: Session, *, study_id: int | None = None, patient_id: int | None = None,
-              on: str | None = None) -> int:
-    """Raise the queries the rules find that were never raised; returns how many."""
+              on: str | None = None, only: frozenset[str] | None = None) -> int:
+    """Raise the queries the rules find that were never raised; returns how many.
+    ``on``: the rules a visit or procedure save runs; ``only``: these rules' codes."""
     scope = Scope(study_id, patient_id)
     findings = {f"{rule.code}:{f.table}:{f.row_id}:{f.field}": (rule, f)
-                for rule in RULES if on is None or on in rule.runs_on
+                for rule in RULES if (on is None or on in rule.runs_on)
+                and (only is None or rule.code in only)
                 for f in FINDERS[rule.code](session, scope, rule)}
     existing = _existing_keys(session, list(findings))
     new = [(key, rule, f) for key, (rule, f) in findings.items() if key not in existing]
@@ -221,14 +223,49 @@ def run_rules(session: Session, *, study_id: int | None = None, patient_id: int 
     return len(new)
 
 
-def run_rules_on_save(session: Session, patient_id: int, on: str) -> int:
+def run_rules_on_save(session: Session, patient_id: int, on: str,
+                      only: frozenset[str] | None = None) -> int:
     """The rules of a visit or procedure save, for that patient, inside the save's own
     transaction (a savepoint around the new queries: one raised at the same instant by
     the nightly job is skipped, and the save goes on)."""
     try:
-        return run_rules(session, patient_id=patient_id, on=on)
+        return run_rules(session, patient_id=patient_id, on=on, only=only)
     except IntegrityError:
         return 0
+
+
+def _outside_window(visit: Assessment, _scores: list[Score]) -> bool:
+    return visit.visit_on is not None and not (
+        visit.window_open <= visit.visit_on <= visit.window_close)
+
+
+def _has_vas(_visit: Assessment, scores: list[Score]) -> bool:
+    return any(s.instrument == "vas" and s.value is not None for s in scores)
+
+
+def _sections_unanswered(_visit: Assessment, scores: list[Score]) -> bool:
+    return any(s.instrument in ("odi", "ndi") and (s.answered is None or s.answered < 10)
+               for s in scores)
+
+
+# Could a newly recorded visit, with these scores, be what the visit rule looks for?
+NEW_VISIT_TRIGGERS: dict[str, Callable[[Assessment, list[Score]], bool]] = {
+    "out_of_window": _outside_window, "vas_jump": _has_vas,
+    "section_missing": _sections_unanswered,
+}
+
+
+def run_rules_on_new_visit(session: Session, visit: Assessment, scores: list[Score]) -> int:
+    """The visit rules when a visit is first recorded. Only its own rows are new, so a
+    rule runs only where the visit could be what it looks for (a date outside the
+    window, a VAS, an ODI/NDI with sections unanswered): an ordinary save reads once,
+    for the VAS. The patient's other rows were checked when they were saved, and the
+    nightly job checks everything again."""
+    only = frozenset(code for code, could in NEW_VISIT_TRIGGERS.items()
+                     if could(visit, scores))
+    if not only:
+        return 0
+    return run_rules_on_save(session, visit.patient_id, "visit", only)  # type: ignore[arg-type]
 
 
 def _raise_all(session: Session, new: list[tuple[str, QueryRule, Finding]]) -> None:

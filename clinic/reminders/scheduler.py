@@ -5,7 +5,7 @@ serve pages. This process runs APScheduler's BlockingScheduler with its job stor
 (table ``apscheduler_jobs``) in the app database and three jobs:
 
 * ``reminders-daily``   cron at REMINDER_HOUR in TIMEZONE: plan, then deliver; then
-  fold the day's visit-tally deltas (clinic.scheduling.tally.compact_tallies);
+  fold the day's visit- and enrollment-tally deltas (clinic.scheduling.tally.compact_tallies);
 * ``reminders-deliver`` every REMINDER_POLL_MINUTES, from REMINDER_HOUR to midnight:
   deliver rows that became due (retries after back-off, reminders planned during
   the day). It never plans digests.
@@ -91,7 +91,7 @@ def daily_job() -> None:
         app = _app()
         log.info("daily reminders: %s", run_once(app).describe())
         with session_scope(app) as session:
-            log.info("visit tallies: %d delta rows folded", compact_tallies(session))
+            log.info("visit and enrollment tallies: %d delta rows folded", compact_tallies(session))
         from clinic.reports.jobs import jobs_dir, remove_old_jobs
 
         removed = remove_old_jobs(jobs_dir(app.config, app.instance_path))

@@ -110,13 +110,11 @@ def _responders(label: str, at: str, pairs: list[tuple[str, str]], column: Any,
 
 def _complications(data: StudyData, pairs: list[tuple[str, str]]) -> list[EffectRow]:
     treated = data.procedures["subject"].drop_duplicates()
-    arm_of = data.patients.set_index("subject")["arm"]
-    with_event = set(data.events["subject"])
+    arm = treated.map(data.patients.set_index("subject")["arm"]).to_numpy(dtype=object)
+    had_event = treated.isin(data.events["subject"]).to_numpy(dtype=bool)
     rows = []
     for one, two in pairs:
-        counts = [_events(np.array([s in with_event for s in treated
-                                    if arm_of.get(s) == arm], dtype=bool))
-                  for arm in (one, two)]
+        counts = [_events(had_event[arm == code]) for code in (one, two)]
         rows += _binary("Complications (any adverse event)", "after the procedure", one, two,
                         counts)
     return rows

@@ -1,5 +1,6 @@
-"""Counts of visits by derived status from ``visit_tally`` (clinic.models.tally): a sum
-over a few thousand tally rows instead of a pass over every visit of the registry."""
+"""Counts of visits by derived status from ``visit_tally``, and of enrolled patients from
+``enrollment_tally`` (clinic.models.tally): a sum over a few thousand tally rows instead
+of a pass over every visit or patient of the registry."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from datetime import date, timedelta
 from sqlalchemy import Case, case, delete, func, insert, literal, select
 from sqlmodel import Session
 
-from clinic.models import VisitTally
+from clinic.models import EnrollmentTally, VisitTally
 from clinic.scheduling.status import status_case
 
 T = VisitTally.__table__.c  # type: ignore[attr-defined]
 KEY = ("study_id", "site_id", "arm_id", "timepoint_id", "state", "window_open",
        "target_date", "window_close")
+ENROLLMENT_KEY = ("study_id", "site_id", "arm_id")
 
 
 def tally_status(today: date) -> Case[str]:
@@ -87,14 +89,42 @@ def listed_target_range(session: Session, today: date,
 
 
 def compact_tallies(session: Session) -> int:
-    """Fold the delta rows into one row per key (the sums stay the same); returns the
-    number of rows removed. Safe beside writers: it deletes and re-inserts exactly the
-    rows it read (DELETE … RETURNING), and writers only ever append."""
-    deleted = session.execute(delete(VisitTally).returning(*[T[k] for k in KEY], T.n)).all()
+    """Fold the delta rows of the visit and enrollment tallies into one row per key (the
+    sums stay the same); returns the number of rows removed. Safe beside writers: it
+    deletes and re-inserts exactly the rows it read (DELETE … RETURNING), and writers
+    only ever append."""
+    return _compact(session, VisitTally, KEY) + _compact(session, EnrollmentTally,
+                                                         ENROLLMENT_KEY)
+
+
+def _compact(session: Session, model: type, key: tuple[str, ...]) -> int:
+    columns = model.__table__.c  # type: ignore[attr-defined]
+    deleted = session.execute(delete(model).returning(*[columns[k] for k in key],
+                                                      columns.n)).all()
     sums: Counter[tuple[object, ...]] = Counter()
     for row in deleted:
         sums[tuple(row[:-1])] += row[-1]
-    rows = [dict(zip(KEY, key, strict=True)) | {"n": n} for key, n in sums.items() if n]
+    rows = [dict(zip(key, values, strict=True)) | {"n": n} for values, n in sums.items() if n]
     for start in range(0, len(rows), 10_000):
-        session.execute(insert(VisitTally), rows[start:start + 10_000])
+        session.execute(insert(model), rows[start:start + 10_000])
     return len(deleted) - len(rows)
+
+
+def enrolled_by_arm(session: Session, study_id: int) -> dict[int | None, int]:
+    """Enrolled patients of a study per arm id (None: no group yet)."""
+    E = EnrollmentTally.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(select(E.arm_id, func.sum(E.n)).where(E.study_id == study_id)
+                           .group_by(E.arm_id))
+    return {arm: int(n) for arm, n in rows if n}
+
+
+def enrolled_count(session: Session, *, site_id: int | None = None,
+                   arm_id: int | None = None) -> int:
+    """Enrolled patients, of one site and one arm where given."""
+    E = EnrollmentTally.__table__.c  # type: ignore[attr-defined]
+    query = select(func.coalesce(func.sum(E.n), 0))
+    if site_id is not None:
+        query = query.where(E.site_id == site_id)
+    if arm_id is not None:
+        query = query.where(E.arm_id == arm_id)
+    return int(session.execute(query).scalar_one())

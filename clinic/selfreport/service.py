@@ -30,6 +30,7 @@ from clinic.models import (
     SelfReportMessage,
     StudyTimepoint,
 )
+from clinic.queries.rules import run_rules_on_new_visit
 from clinic.reminders.rows import insert_ignore
 from clinic.selfreport.ladder import LadderSpec
 from clinic.selfreport.planning import ladder_specs
@@ -218,6 +219,7 @@ def submit(session: Session, link: Link, report: SelfReport, now: datetime,
                     .values(submitted_at=now, last_seen_at=now))
     _event(session, link, "submitted", now, None)
     session.flush()
+    run_rules_on_new_visit(session, assessment, scores)
 
 
 def progress(all_screens: list[Screen], answers: dict[str, Any]) -> tuple[int, int]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
-from clinic.models import AllocationSlot, Enrollment, Study, StudyArm
-from clinic.scheduling.tally import status_counts
+from clinic.models import AllocationSlot, Study, StudyArm
+from clinic.scheduling.tally import enrolled_by_arm, status_counts
 
 
 @dataclass(frozen=True)
@@ -35,19 +34,13 @@ def study_summaries(session: Session, today: date) -> list[StudySummary]:
 
 
 def _summary(session: Session, study: Study, today: date) -> StudySummary:
-    arms = session.exec(
-        select(StudyArm.label, func.count(Enrollment.id))
-        .join(Enrollment, Enrollment.arm_id == StudyArm.id, isouter=True)
-        .where(StudyArm.study_id == study.id)
-        .group_by(StudyArm.id, StudyArm.label, StudyArm.position)
-        .order_by(StudyArm.position)
-    ).all()
+    arms = session.exec(select(StudyArm.id, StudyArm.label).where(StudyArm.study_id == study.id)
+                        .order_by(StudyArm.position)).all()
+    enrolled = enrolled_by_arm(session, study.id)  # type: ignore[arg-type]
     counts = assessment_status_counts(session, study.id, today)  # type: ignore[arg-type]
-    by_arm = dict(arms)
-    no_group = session.exec(select(func.count(Enrollment.id)).where(
-        Enrollment.study_id == study.id, Enrollment.arm_id.is_(None))).one()  # type: ignore[union-attr]
-    if no_group:
-        by_arm["no group yet"] = no_group
+    by_arm = {label: enrolled.get(arm_id, 0) for arm_id, label in arms}
+    if enrolled.get(None):
+        by_arm["no group yet"] = enrolled[None]
     needs_sequence = study.design_type != "registry" and study.status == "recruiting" and \
         session.exec(select(AllocationSlot.id).where(
             AllocationSlot.study_id == study.id)).first() is None

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlmodel import Session, col, select
 
 from clinic.auth.roles import role_can_see_identity
-from clinic.models import Assessment, DataQuery, Patient, Site
+from clinic.models import Assessment, DataQuery, Patient, Procedure, Site, StudyTimepoint
 
 ENTERS_FOLLOW_UPS = ("nurse", "coordinator", "admin")
 RECORDS_PROCEDURES = ("physician", "coordinator", "admin")
@@ -47,13 +47,19 @@ def _at_own_site(patient: Patient) -> Patient:
 
 def assessment_or_404(session: Session, assessment_id: int) -> tuple[Assessment, Patient]:
     """The assessment and its patient, in one query; 404 where the user's site may not
-    see them."""
-    found = session.exec(select(Assessment, Patient)
+    see them. Its timepoint and index procedure come in the same query, kept in the
+    session for the protocol and visit-date checks that ask for them next."""
+    found = session.exec(select(Assessment, Patient, StudyTimepoint, Procedure)
                          .join(Patient, col(Patient.id) == col(Assessment.patient_id))
+                         .join(StudyTimepoint,
+                               col(StudyTimepoint.id) == col(Assessment.timepoint_id))
+                         .outerjoin(Procedure, col(Procedure.id) == col(Assessment.procedure_id))
                          .where(Assessment.id == assessment_id)).first()
     if found is None:
         abort(404)
-    assessment, patient = found
+    assessment, patient, timepoint, procedure = found
+    # the identity map holds unchanged rows weakly: keep these for the request
+    session.info.setdefault("clinic.kept", []).extend((timepoint, procedure))
     return assessment, _at_own_site(patient)
 
 
