@@ -239,7 +239,7 @@ def prepare(patients: int, keep: bool) -> str:
 
 def pending_saves(url: str) -> tuple[int, list[Pending], list[Pending]]:
     """The nurse's id; (assessment id, version, visit day) of the pending VAS + ODI
-    follow-ups whose window has opened, at her site (for the app's saves, which check her
+    follow-ups at her site whose window has opened (for the app's saves, which check her
     site) and at the other sites (for the anchor, which checks nothing).
 
     The visit day is today, or the window's last day for a window already closed (a
@@ -261,16 +261,18 @@ def pending_saves(url: str) -> tuple[int, list[Pending], list[Pending]]:
         north = session.scalars(select(Site.id).where(Site.code == "NORTH")).one()
         nurse = session.scalars(select(User.id).where(User.email == NURSE)).one()
         rows = session.execute(select(Assessment, Patient.site_id).join(Patient).where(
-            Assessment.state == "pending", Assessment.window_open <= today)
-            .order_by(Assessment.id)).all()
+            Assessment.state == "pending").order_by(Assessment.id)).all()
         wanted: dict[int, bool] = {}
         mine, others = [], []
         for a, site in rows:
             if a.timepoint_id not in wanted:
                 wanted[a.timepoint_id] = measures_at(session, a) == ["vas", "odi"]
-            if wanted[a.timepoint_id]:
-                (mine if site == north else others).append(
-                    (a.id, a.version, min(today, a.window_close)))
+            if not wanted[a.timepoint_id]:
+                continue
+            if site != north:
+                others.append((a.id, a.version, min(today, a.window_close)))
+            elif a.window_open <= today:
+                mine.append((a.id, a.version, min(today, a.window_close)))
     return nurse, mine, others  # type: ignore[return-value]
 
 
