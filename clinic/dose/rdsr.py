@@ -17,9 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pydicom import dcmread
-from pydicom.errors import InvalidDicomError
-
 from clinic.catalog import NUMBER_BOUNDS
 
 DCM = "DCM"
@@ -76,6 +73,9 @@ def read_rdsr(content: bytes) -> DoseReport:
 
 
 def _read(content: bytes) -> DoseReport:
+    from pydicom import dcmread  # 0.13 s of import: only when a report is read
+    from pydicom.errors import InvalidDicomError
+
     try:
         ds = dcmread(io.BytesIO(content))
     except (InvalidDicomError, EOFError, ValueError, TypeError, OSError) as error:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 HEAVY = ("pandas", "scipy", "statsmodels", "matplotlib", "reportlab", "openpyxl",
-         "pyreadstat", "scikit_posthocs")
+         "pyreadstat", "scikit_posthocs", "pydicom", "fhir")
 PROBE = """
 import json, sys
 from flask.cli import main
