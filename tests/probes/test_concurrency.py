@@ -96,5 +96,8 @@ def test_sixteen_enrollments_at_once_take_sixteen_slots(app, clinic, db):
     first = db.exec(select(func.min(AllocationSlot.position)).where(
         AllocationSlot.stratum == "punctures_3_4")).one()
     assert positions == list(range(first + taken_before, first + taken_before + EDITORS))
+    from tests.scale.test_enrollment_tally import _counted, _tallied
+
+    assert _tallied(db) == _counted(db), "the enrollment tallies kept up with 16 writers"
     print(f"\n16 enrollments: 16 distinct slots, 0 duplicates, 0 5xx "
           f"({db.get_bind().dialect.name})")
