@@ -66,23 +66,29 @@ def effect_rows(data: StudyData, arms: Arms) -> list[EffectRow]:
     pairs = list(combinations(arms.codes, 2))
     labels = arms.labels
     baseline = data.study.baseline
+    in_arm = {code: (data.patients["arm"] == code).to_numpy(dtype=bool) for code in arms.codes}
     for code in outcome_instruments(data):
         label = INSTRUMENTS[code].label
         for tp in data.study.timepoints_of(code):
-            column = score_column(data, code, tp)
+            values = _values(data, code, tp)
             for one, two in pairs:
-                rows += _continuous(label, data.study.label_of(tp), one, two, column)
+                rows += _continuous(label, data.study.label_of(tp), one, two, values, in_arm)
             if code in PAIN and baseline and tp != baseline:
-                before = score_column(data, code, baseline)["value"].to_numpy(dtype=float)
-                rows += _responders(label, data.study.label_of(tp), pairs, column, before)
+                rows += _responders(label, data.study.label_of(tp), pairs, values,
+                                    _values(data, code, baseline), in_arm)
     rows += _complications(data, pairs)
     return [replace(r, arm_1=labels[r.comparison.split(" vs ")[0]],
                     arm_2=labels[r.comparison.split(" vs ")[1]]) for r in rows]
 
 
-def _continuous(label: str, at: str, one: str, two: str, column: Any) -> list[EffectRow]:
-    groups = [_mean_sd(column.loc[column["arm"] == arm, "value"].to_numpy(dtype=float))
-              for arm in (one, two)]
+def _values(data: StudyData, code: str, tp: str) -> np.ndarray:
+    """Each patient's value of ``code`` at ``tp`` (NaN: missing), in patient order."""
+    return score_column(data, code, tp)["value"].to_numpy(dtype=float)
+
+
+def _continuous(label: str, at: str, one: str, two: str, values: np.ndarray,
+                in_arm: dict[str, np.ndarray]) -> list[EffectRow]:
+    groups = [_mean_sd(values[in_arm[arm]]) for arm in (one, two)]
     if any(g is None for g in groups):
         return []
     first, second = groups  # type: ignore[misc]
@@ -93,17 +99,15 @@ def _continuous(label: str, at: str, one: str, two: str, column: Any) -> list[Ef
                  _describe(second)) for e in found]
 
 
-def _responders(label: str, at: str, pairs: list[tuple[str, str]], column: Any,
-                before: np.ndarray) -> list[EffectRow]:
-    after = column["value"].to_numpy(dtype=float)
+def _responders(label: str, at: str, pairs: list[tuple[str, str]], after: np.ndarray,
+                before: np.ndarray, in_arm: dict[str, np.ndarray]) -> list[EffectRow]:
     both = ~np.isnan(after) & ~np.isnan(before) & (before > 0)
     reduction = np.where(both, (before - after) / np.where(before > 0, before, 1), np.nan)
     rows = []
     for cut in RESPONDER_CUTS:
         name = f"{label}: responders (≥ {cut:.0%} reduction from baseline)"
         for one, two in pairs:
-            counts = [_events(reduction[both & (column["arm"] == arm).to_numpy()] >= cut)
-                      for arm in (one, two)]
+            counts = [_events(reduction[both & in_arm[arm]] >= cut) for arm in (one, two)]
             rows += _binary(name, at, one, two, counts)
     return rows
 
