@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from clinic.models import Assessment, Enrollment, Patient, Site, StudyArm
 from clinic.paging import DEFAULT_LIMIT, Page, cut, decode_cursor
+from clinic.patients.search import contains_text
 from clinic.scheduling.tally import enrolled_count
 
 
@@ -49,7 +50,7 @@ def _filtered(query, f: PatientFilter):  # type: ignore[no-untyped-def]
         query = query.where(Enrollment.arm_id == f.arm_id)
     code = (f.code or "").strip()
     if code:
-        query = query.where(Patient.study_code.ilike(f"%{code}%"))  # type: ignore[attr-defined]
+        query = query.where(contains_text(Patient.study_code, code))
     return query
 
 

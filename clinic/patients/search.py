@@ -54,7 +54,7 @@ def search_patients(session: Session, query: str, *, sees_identity: bool,
     query = " ".join(query.split())[:100]
     if len(query) < MIN_QUERY:
         return []
-    conditions = [_like(Patient.study_code, query)]
+    conditions = [contains_text(Patient.study_code, query)]
     if sees_identity:
         conditions += _identity_conditions(query)
     statement = (select(Patient, Study.code, Site.code, PatientIdentity.name)
@@ -72,7 +72,9 @@ def search_patients(session: Session, query: str, *, sees_identity: bool,
             for p, study, site, name in rows]
 
 
-def _like(column: object, text: str) -> object:
+def contains_text(column: object, text: str) -> object:
+    """``column`` contains ``text``, case-insensitive; ``%`` and ``_`` are plain
+    characters, not LIKE wildcards."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return func.lower(column).like(f"%{escaped.lower()}%", escape="\\")
 
@@ -81,8 +83,8 @@ def _identity_conditions(query: str) -> list[object]:
     found: list[object] = []
     key = name_key(query)
     if key:
-        found.append(_like(PatientIdentity.name_key, key))
-    found.append(_like(PatientIdentity.mrn, query))
+        found.append(contains_text(PatientIdentity.name_key, key))
+    found.append(contains_text(PatientIdentity.mrn, query))
     digits = phone_key(query)
     if digits and len(digits) >= PHONE_DIGITS:
         found.append(col(PatientIdentity.phone_key).like(f"%{digits}%"))

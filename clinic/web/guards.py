@@ -56,13 +56,15 @@ def refuse_control_characters() -> None:
     values = [*request.args.items(multi=True)]
     if request.method == "POST" and not request.path.startswith(API_PREFIX):
         values += list(request.form.items(multi=True))
+    outcome = "nothing was saved" if request.method not in SAFE_METHODS else \
+        "nothing was searched or shown"
     for key, value in values:
         if "\x00" in key or "\x00" in value:
-            abort(422, "The request holds an invisible NUL character; nothing was saved.")
+            abort(422, f"The request holds an invisible NUL character; {outcome}.")
         if HIDDEN_CHARACTERS.search(key) or HIDDEN_CHARACTERS.search(value):
             abort(422, f"The field '{HIDDEN_CHARACTERS.sub('', key)[:60]}' holds an invisible "
-                       "control or text-direction character; nothing was saved. Type the "
-                       "value again without pasting it.")
+                       f"control or text-direction character; {outcome}. Type the value "
+                       "again without pasting it.")
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

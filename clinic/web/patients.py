@@ -56,7 +56,7 @@ def index() -> str:
     session = get_session()
     site = request.args.get("site", type=form_int)
     arm = request.args.get("arm", type=form_int)
-    code = request.args.get("code", "")[:30]
+    code = request.args.get("code", "").strip()[:30]
     cursor = request.args.get("cursor") or None
     try:
         page = patient_page(session, PatientFilter(site_filter(site), arm, code), cursor=cursor)

@@ -49,3 +49,26 @@ def test_a_search_by_code_is_shown_without_a_count(physician):
     assert "contains “LIST-00001”: 10." in one
     [none] = _pages(physician, "/patients?code=no-such-code")
     assert "contains “no-such-code”: none." in none
+
+
+def test_percent_and_underscore_are_plain_characters_and_spaces_are_trimmed(physician):
+    for wildcard in ("%", "_", "LIST_0000", "%20"):
+        [page] = _pages(physician, f"/patients?code={wildcard.replace('%', '%25')}")
+        assert ": none." in page, wildcard
+    [page] = _pages(physician, "/patients?code=%20LIST-00001%20")
+    assert "contains “LIST-00001”: 10." in page
+
+
+def test_a_cursor_past_the_last_match_says_no_more(physician):
+    from clinic.paging import encode_cursor
+
+    cursor = encode_cursor(["ZZZ", 10**6])
+    page = physician.get(f"/patients?code=LIST&cursor={cursor}").get_data(as_text=True)
+    assert "contains “LIST”: no more." in page
+
+
+def test_a_search_with_a_hidden_character_is_refused_as_a_search(physician):
+    response = physician.get("/patients?code=%E2%80%AE")
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "nothing was searched or shown" in text and "nothing was saved" not in text
