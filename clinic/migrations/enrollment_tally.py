@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from clinic.migrations.tally_triggers import drop_triggers, postgresql_triggers, sqlite_triggers
+
 COLUMNS = "study_id, site_id, arm_id, n"
 WATCHED = {"enrollment": ("arm_id", "patient_id"), "patient": ("site_id", "study_id")}
 
@@ -44,40 +46,15 @@ def _moves() -> dict[str, dict[str, list[str]]]:
 
 
 def sqlite_statements() -> Iterator[str]:
-    for table, events in _moves().items():
-        for event, inserts in events.items():
-            on, when = event, ""
-            if event == "UPDATE":
-                on = f"UPDATE OF {', '.join(WATCHED[table])}"
-                when = " WHEN " + " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in WATCHED[table])
-            yield (f"CREATE TRIGGER IF NOT EXISTS enrollment_tally_{table}_{event.lower()} "
-                   f'AFTER {on} ON "{table}" FOR EACH ROW{when} BEGIN {"; ".join(inserts)}; END')
+    return sqlite_triggers("enrollment_tally", _moves(), WATCHED)
 
 
 def postgresql_statements() -> Iterator[str]:
-    for table, events in _moves().items():
-        branches = []
-        for event, inserts in events.items():
-            condition = f"TG_OP = '{event}'"
-            if event == "UPDATE":
-                condition += " AND (" + " OR ".join(
-                    f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in WATCHED[table]) + ")"
-            branches.append(f"IF {condition} THEN {'; '.join(inserts)}; END IF;")
-        function = f"enrollment_tally_{table}"
-        yield (f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
-               f"$$ BEGIN {' '.join(branches)} RETURN NULL; END $$")
-        yield (f'CREATE TRIGGER {function} AFTER {" OR ".join(events)} ON "{table}" '
-               f"FOR EACH ROW EXECUTE FUNCTION {function}()")
+    return postgresql_triggers("enrollment_tally", _moves(), WATCHED)
 
 
 def drop_statements(dialect: str) -> Iterator[str]:
-    for table, events in _moves().items():
-        if dialect == "sqlite":
-            for event in events:
-                yield f"DROP TRIGGER IF EXISTS enrollment_tally_{table}_{event.lower()}"
-        else:
-            yield f'DROP TRIGGER IF EXISTS enrollment_tally_{table} ON "{table}"'
-            yield f"DROP FUNCTION IF EXISTS enrollment_tally_{table}()"
+    return drop_triggers("enrollment_tally", _moves(), dialect)
 
 
 BACKFILL = (f"INSERT INTO enrollment_tally ({COLUMNS}) "

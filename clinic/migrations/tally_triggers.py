@@ -91,42 +91,59 @@ WATCHED = {"assessment": VISIT_CHANGE, "patient": ("site_id", "study_id"),
 
 
 def sqlite_statements() -> Iterator[str]:
-    for table, events in _moves().items():
-        for event, inserts in events.items():
-            name = f"tally_{table}_{event.lower()}"
-            when = ""
-            on = event
-            if event == "UPDATE":
-                on = f"UPDATE OF {', '.join(WATCHED[table])}"
-                when = f" WHEN {_changed(WATCHED[table])}"
-            body = "; ".join(inserts)
-            yield (f'CREATE TRIGGER IF NOT EXISTS {name} AFTER {on} ON "{table}" '
-                   f"FOR EACH ROW{when} BEGIN {body}; END")
+    return sqlite_triggers("tally", _moves(), WATCHED)
 
 
 def postgresql_statements() -> Iterator[str]:
-    for table, events in _moves().items():
+    return postgresql_triggers("tally", _moves(), WATCHED)
+
+
+def drop_statements(dialect: str) -> Iterator[str]:
+    return drop_triggers("tally", _moves(), dialect)
+
+
+Moves = dict[str, dict[str, list[str]]]  # table -> event -> the INSERTs that event runs
+
+
+def sqlite_triggers(prefix: str, moves: Moves,
+                    watched: dict[str, tuple[str, ...]]) -> Iterator[str]:
+    """One SQLite trigger per table and event, ``<prefix>_<table>_<event>``; an UPDATE
+    trigger fires only when a ``watched`` column changed."""
+    for table, events in moves.items():
+        for event, inserts in events.items():
+            on, when = event, ""
+            if event == "UPDATE":
+                on = f"UPDATE OF {', '.join(watched[table])}"
+                when = f" WHEN {_changed(watched[table])}"
+            yield (f"CREATE TRIGGER IF NOT EXISTS {prefix}_{table}_{event.lower()} "
+                   f'AFTER {on} ON "{table}" FOR EACH ROW{when} BEGIN {"; ".join(inserts)}; END')
+
+
+def postgresql_triggers(prefix: str, moves: Moves,
+                        watched: dict[str, tuple[str, ...]]) -> Iterator[str]:
+    """One PL/pgSQL function and trigger per table, ``<prefix>_<table>``."""
+    for table, events in moves.items():
         branches = []
         for event, inserts in events.items():
             condition = f"TG_OP = '{event}'"
             if event == "UPDATE":
-                condition += f" AND ({_pg_changed(WATCHED[table])})"
+                condition += f" AND ({_pg_changed(watched[table])})"
             branches.append(f"IF {condition} THEN {'; '.join(inserts)}; END IF;")
-        function = f"tally_{table}"
+        function = f"{prefix}_{table}"
         yield (f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
                f"$$ BEGIN {' '.join(branches)} RETURN NULL; END $$")
         yield (f'CREATE TRIGGER {function} AFTER {" OR ".join(events)} ON "{table}" '
                f"FOR EACH ROW EXECUTE FUNCTION {function}()")
 
 
-def drop_statements(dialect: str) -> Iterator[str]:
-    for table, events in _moves().items():
+def drop_triggers(prefix: str, moves: Moves, dialect: str) -> Iterator[str]:
+    for table, events in moves.items():
         if dialect == "sqlite":
             for event in events:
-                yield f"DROP TRIGGER IF EXISTS tally_{table}_{event.lower()}"
+                yield f"DROP TRIGGER IF EXISTS {prefix}_{table}_{event.lower()}"
         else:
-            yield f'DROP TRIGGER IF EXISTS tally_{table} ON "{table}"'
-            yield f"DROP FUNCTION IF EXISTS tally_{table}()"
+            yield f'DROP TRIGGER IF EXISTS {prefix}_{table} ON "{table}"'
+            yield f"DROP FUNCTION IF EXISTS {prefix}_{table}()"
 
 
 BACKFILL = (f"INSERT INTO visit_tally ({COLUMNS}) "
