@@ -5,15 +5,33 @@ the API, a CLI command, an import), so one check here covers them all. Each row 
 to be written is placed with its patient (and visit), and one indexed query asks
 whether the study, the patient or the visit is locked. A locked one raises
 :class:`clinic.exceptions.LockedError` before anything reaches the database.
+
+A lock set while a write is under way cannot let the write through:
+
+* On PostgreSQL the guard first takes a shared transaction-level advisory lock on each
+  target (:func:`hold_targets`), and setting a lock takes the exclusive one
+  (:func:`clinic.locks.service.lock_study` and the others). Whichever comes second
+  waits for the other's commit: a write that came first is committed before the lock
+  is set; a lock that came first is seen by the guard's query, which starts after the
+  wait (each statement reads what is committed when it starts).
+* On SQLite one transaction writes at a time: the guard takes the write lock before
+  its query, and so does setting a lock.
+
+So a target found unlocked stays unlocked until the transaction ends, and the guard
+asks about each target once per transaction (``session.info``), not at every flush; a
+lock set by the same transaction forgets what was asked. Rows created in this
+transaction (a new patient, the visits just scheduled) cannot be locked by anyone
+else yet: they are not asked about at all.
 """
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from clinic.exceptions import LockedError
@@ -47,18 +65,32 @@ LEVEL_WORDS = {"visit": "This visit", "patient": "This patient's record",
                "study": "The study's database"}
 
 
+ADVISORY_SPACE = 0x6C6F636B  # "lock": the first key of the guard's advisory locks
+_UNLOCKED = "clinic.locks.unlocked"  # targets found unlocked in this transaction
+_CREATED = "clinic.locks.created"  # targets of rows created in this transaction
+
+
 def install_lock_guard() -> None:
     if not event.contains(Session, "before_flush", _refuse_locked):
         event.listen(Session, "before_flush", _refuse_locked)
+        event.listen(Session, "after_flush", _note_created)
+        event.listen(Session, "after_transaction_end", _forget_at_the_end)
 
 
 def _refuse_locked(session: Session, _context: Any, _instances: Any) -> None:
+    if any(isinstance(obj, RecordLock) for obj in session.new):
+        _forget(session)  # a lock set in this transaction: ask again
     places = [place for obj in _written(session) if (place := _place(session, obj))]
     if not places:
         return
     targets = {f"study:{study}" for study, _p, _v in places}
     targets |= {f"patient:{patient}" for _s, patient, _v in places if patient}
     targets |= {f"visit:{visit}" for _s, _p, visit in places if visit}
+    known = session.info.setdefault(_UNLOCKED, set()) | session.info.get(_CREATED, set())
+    targets -= known
+    if not targets:
+        return
+    hold_targets(session, targets, exclusive=False)
     with session.no_autoflush:
         locks = session.execute(select(RecordLock.level, RecordLock.locked_at, User.name)
                                 .outerjoin(User, User.id == RecordLock.locked_by_id)
@@ -69,6 +101,50 @@ def _refuse_locked(session: Session, _context: Any, _instances: Any) -> None:
         raise LockedError(f"{LEVEL_WORDS[level]} is locked (since {_clinic_time(locked_at)}, "
                           f"by {name or 'the system'}): nothing was saved. Ask a coordinator "
                           "to unlock it, with a reason.")
+    session.info[_UNLOCKED] |= targets
+
+
+def hold_targets(session: Session, targets: set[str], *, exclusive: bool) -> None:
+    """Until the transaction ends, hold what keeps ``targets`` from being locked (a
+    write) or written (setting a lock) by another transaction:
+
+    * PostgreSQL: the targets' advisory locks, shared or exclusive; sorted, so that two
+      transactions never wait for each other in a circle;
+    * SQLite: the database's write lock (``BEGIN IMMEDIATE``), unless this transaction
+      holds it already (a write request takes it when it begins; elsewhere the driver
+      would read outside the transaction and begin one only at the first write).
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        if not connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    keys = sorted({zlib.crc32(t.encode()) - (1 << 31) for t in targets})  # signed int4
+    connection.execute(text(f"SELECT {function}(:space, k) "
+                            "FROM unnest(CAST(:keys AS integer[])) AS k"),
+                       {"space": ADVISORY_SPACE, "keys": keys})
+
+
+def _note_created(session: Session, _context: Any) -> None:
+    created = session.info.setdefault(_CREATED, set())
+    for obj in session.new:
+        if isinstance(obj, Patient):
+            created.add(f"patient:{obj.id}")
+        elif isinstance(obj, Assessment):
+            created.add(f"visit:{obj.id}")
+
+
+def _forget_at_the_end(session: Session, transaction: Any) -> None:
+    """At the transaction's end, or a savepoint's (a flush's own inner transaction is
+    neither)."""
+    if transaction.parent is None or transaction.nested:
+        _forget(session)
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_UNLOCKED, None)
+    session.info.pop(_CREATED, None)
 
 
 def _clinic_time(moment: datetime) -> str:

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from clinic.audit import set_actor
 from clinic.catalog import LOCK_LEVELS, UNLOCK_REASONS
 from clinic.exceptions import ValidationError
+from clinic.locks.guard import hold_targets
 from clinic.models import Assessment, Patient, RecordLock, Study
 
 LOCK_REASON = "Locked"
@@ -36,6 +37,9 @@ def lock_visit(session: Session, assessment: Assessment, *,
 
 
 def _lock(session: Session, lock: RecordLock) -> RecordLock:
+    """Waits for the writes under way on the target to commit (PostgreSQL; see
+    clinic.locks.guard), so that the lock covers what they wrote."""
+    hold_targets(session, {lock.target}, exclusive=True)
     if find_lock(session, lock.target) is not None:
         raise ValidationError({"lock": f"{LOCK_LEVELS[lock.level]} is locked already."})
     set_actor(session, lock.locked_by_id, LOCK_REASON)
