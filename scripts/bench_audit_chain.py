@@ -36,7 +36,7 @@ def main() -> None:
     from sqlmodel import Session
 
     from clinic import create_app
-    from clinic.audit.chain import _COLUMNS, EVENTS, seal, verify
+    from clinic.audit.chain import AUDIT, seal, verify
     from clinic.db import get_engine, upgrade_to_head
 
     url = args.url or f"sqlite:///{tempfile.mkdtemp()}/chain.db"
@@ -46,7 +46,8 @@ def main() -> None:
         upgrade_to_head(app)
         _seed(app, args.patients)
     with Session(engine) as session:
-        events = session.connection().execute(select(func.count()).select_from(EVENTS)).scalar()
+        events = session.connection().execute(
+            select(func.count()).select_from(AUDIT.table)).scalar()
         started = time.perf_counter()
         sealed = seal(session)
         session.commit()
@@ -57,7 +58,7 @@ def main() -> None:
     for _ in range(args.rounds):
         with Session(engine) as session:
             started = time.perf_counter()
-            rows = session.connection().execute(select(*_COLUMNS).order_by(EVENTS.c.id))
+            rows = session.connection().execute(select(*AUDIT.columns).order_by(AUDIT.table.c.id))
             count = sum(1 for _row in rows)
             anchor.append(time.perf_counter() - started)
         with Session(engine) as session:

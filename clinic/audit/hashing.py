@@ -16,17 +16,22 @@ from typing import Any
 GENESIS = "0" * 64  # the "predecessor" of the first event
 HASHED_FIELDS = ("id", "occurred_at", "user_id", "entity", "entity_id", "action", "field",
                  "old_value", "new_value", "reason", "parent_entity", "parent_id")
+# identity changes (identity_audit_event), a chain of their own
+IDENTITY_HASHED_FIELDS = ("id", "occurred_at", "user_id", "entity", "entity_id", "patient_id",
+                          "action", "field", "old_value", "new_value", "reason")
 
 
-def canonical(seq: int, row: Mapping[str, Any]) -> str:
+def canonical(seq: int, row: Mapping[str, Any],
+              fields: tuple[str, ...] = HASHED_FIELDS) -> str:
     """The text that is hashed: the sequence number and the fields, in a fixed order,
     times in UTC to the microsecond (the same on SQLite and PostgreSQL)."""
-    values = [seq, *(_plain(row[name]) for name in HASHED_FIELDS)]
+    values = [seq, *(_plain(row[name]) for name in fields)]
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 
-def event_hash(prev_hash: str, seq: int, row: Mapping[str, Any]) -> str:
-    return hashlib.sha256(f"{prev_hash}\n{canonical(seq, row)}".encode()).hexdigest()
+def event_hash(prev_hash: str, seq: int, row: Mapping[str, Any],
+               fields: tuple[str, ...] = HASHED_FIELDS) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{canonical(seq, row, fields)}".encode()).hexdigest()
 
 
 def _plain(value: Any) -> Any:

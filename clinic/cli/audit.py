@@ -16,13 +16,14 @@ def audit_group() -> None:
 @audit_group.command("seal")
 @with_appcontext
 def seal_command() -> None:
-    """Seal the committed events not sealed yet (the scheduler does it every minute)."""
-    from clinic.audit.chain import seal
+    """Seal the committed events not sealed yet, of the audit trail and of the identity
+    changes (the scheduler does it every minute)."""
+    from clinic.audit.chain import CHAINS, seal
     from clinic.db import session_scope
 
     with session_scope() as session:
-        sealed = seal(session)
-    click.echo(f"audit: {sealed:,} events sealed")
+        sealed = [seal(session, chain=chain) for chain in CHAINS]
+    click.echo(f"audit: {sealed[0]:,} events sealed, {sealed[1]:,} identity changes sealed")
 
 
 @audit_group.command("verify")
@@ -30,18 +31,18 @@ def seal_command() -> None:
               help="Verify only what is sealed already; do not seal the newest events first.")
 @with_appcontext
 def verify_command(no_seal: bool) -> None:
-    """Recompute the hash chain over the whole audit trail; report every gap and edit.
-    Exits 1 if the chain is broken."""
-    from clinic.audit.chain import seal, verify
+    """Recompute the hash chains over the whole audit trail and the identity changes;
+    report every gap and edit. Exits 1 if either chain is broken."""
+    from clinic.audit.chain import seal_all, verify_all
     from clinic.db import session_scope
 
     if not no_seal:
         with session_scope() as session:
-            seal(session)
+            seal_all(session)
     with session_scope() as session:
-        report = verify(session)
-    click.echo(report.describe())
-    if not report.intact:
+        reports = verify_all(session)
+    click.echo("\n".join(report.describe() for report in reports))
+    if not all(report.intact for report in reports):
         sys.exit(1)
 
 

@@ -41,7 +41,8 @@ class AuditEvent(SQLModel, table=True):
 
 
 class AuditChain(SQLModel, table=True):
-    """The end of the audit chain: one row, moved on by every seal."""
+    """The end of a hash chain, moved on by every seal: 1 the audit trail's, 2 the
+    identity changes'."""
 
     __tablename__ = "audit_chain"
 
@@ -55,10 +56,16 @@ class IdentityAuditEvent(SQLModel, table=True):
     """The values behind an identity change (name, MRN, phone, e-mail, consent).
 
     ``audit_event`` records that identifying data changed, without the values; this
-    table, read only by roles that may see identity, keeps the old and new value.
+    table, read only by roles that may see identity, keeps the old and new value. Its
+    events form a hash chain of their own (clinic.audit.chain, chain end 2).
     """
 
     __tablename__ = "identity_audit_event"
+    __table_args__ = (
+        Index("ix_identity_audit_event_seq", "seq", unique=True),
+        Index("ix_identity_audit_event_unsealed", "id", postgresql_where=text("seq IS NULL"),
+              sqlite_where=text("seq IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -71,3 +78,6 @@ class IdentityAuditEvent(SQLModel, table=True):
     old_value: str | None = None
     new_value: str | None = None
     reason: str | None = Field(default=None, max_length=500)
+    seq: int | None = None
+    prev_hash: str | None = Field(default=None, max_length=64)
+    row_hash: str | None = Field(default=None, max_length=64)

@@ -113,10 +113,10 @@ def deliver_job() -> None:
 
 def seal_job() -> None:
     """Stored in the job store by reference: clinic.reminders.scheduler:seal_job."""
-    from clinic.audit.chain import seal
+    from clinic.audit.chain import seal_all
 
     with session_scope(_app()) as session:
-        sealed = seal(session)
+        sealed = seal_all(session)
     if sealed:
         log.info("audit: %d events sealed", sealed)
 

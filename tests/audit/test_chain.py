@@ -10,9 +10,9 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from clinic.audit import set_actor
-from clinic.audit.chain import seal, verify
+from clinic.audit.chain import IDENTITY, seal, verify
 from clinic.db import get_engine
-from clinic.models import AuditEvent, Patient
+from clinic.models import AuditEvent, IdentityAuditEvent, Patient, PatientIdentity
 
 
 def _sealed(app) -> int:
@@ -155,4 +155,66 @@ def test_the_cli_seals_verifies_and_fails_on_a_broken_chain(app, clinic):
     assert result.exit_code == 1
     assert "Audit trail BROKEN: 1 problem(s)" in result.output
     assert f"(id {victim.id}:" in result.output
-    assert runner.invoke(args=["audit", "seal"]).output == "audit: 0 events sealed\n"
+    assert "Identity changes intact:" in result.output  # the other chain is untouched
+    assert runner.invoke(args=["audit", "seal"]).output == (
+        "audit: 0 events sealed, 0 identity changes sealed\n")
+
+
+# --- the identity changes' own chain -----------------------------------------------------
+
+def _change_an_email(app, email: str) -> None:
+    with Session(get_engine(app)) as session:
+        set_actor(session, None, "new address")
+        identity = session.exec(select(PatientIdentity)).first()
+        identity.email = email
+        session.add(identity)
+        session.commit()
+
+
+def _seal_identity(app) -> int:
+    with Session(get_engine(app)) as session:
+        count = seal(session, chain=IDENTITY)
+        session.commit()
+    return count
+
+
+def test_identity_changes_form_a_chain_of_their_own(app, clinic):
+    _change_an_email(app, "first@example.invalid")
+    _change_an_email(app, "second@example.invalid")
+    with Session(get_engine(app)) as session:
+        total = len(session.exec(select(IdentityAuditEvent.id)).all())
+    assert total >= 2
+    assert _seal_identity(app) == total
+    with Session(get_engine(app)) as session:
+        rows = session.exec(select(IdentityAuditEvent).order_by(IdentityAuditEvent.id)).all()
+        report = verify(session, IDENTITY)
+    assert [r.seq for r in rows] == list(range(1, total + 1))
+    assert rows[0].prev_hash == "0" * 64
+    assert all(r.prev_hash == before.row_hash for before, r in zip(rows, rows[1:], strict=False))
+    assert report.intact and report.events == total and report.head_hash == rows[-1].row_hash
+    assert _verify(app).intact  # the audit trail's chain counts its own events only
+
+
+def test_an_identity_value_changed_or_removed_around_the_app_is_found(app, clinic):
+    _change_an_email(app, "first@example.invalid")
+    _change_an_email(app, "second@example.invalid")
+    _change_an_email(app, "third@example.invalid")
+    _seal_identity(app)
+    with Session(get_engine(app)) as session:
+        rows = session.exec(select(IdentityAuditEvent).order_by(IdentityAuditEvent.seq)).all()
+    edited, removed = rows[-2], rows[-3]
+    _raw(app, "UPDATE identity_audit_event SET new_value = 'someone@else.invalid' "
+              "WHERE id = :id", id=edited.id)
+    _raw(app, "DELETE FROM identity_audit_event WHERE id = :id", id=removed.id)
+    with Session(get_engine(app)) as session:
+        report = verify(session, IDENTITY)
+    assert not report.intact
+    text = report.describe()
+    assert text.startswith("Identity changes BROKEN: 2 problem(s)")
+    assert f"event #{removed.seq} is missing: removed from the table" in text
+    assert f"(id {edited.id}: update patient_identity {edited.entity_id} email) was changed" \
+        in text
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "Audit trail intact:" in result.output
+    assert "Identity changes BROKEN" in result.output
