@@ -110,11 +110,14 @@ def _compact(session: Session, model: type, key: tuple[str, ...]) -> int:
     return len(deleted) - len(rows)
 
 
-def enrolled_by_arm(session: Session, study_id: int) -> dict[int | None, int]:
-    """Enrolled patients of a study per arm id (None: no group yet)."""
+def enrolled_by_arm(session: Session, study_id: int,
+                    site_id: int | None = None) -> dict[int | None, int]:
+    """Enrolled patients of a study per arm id (None: no group yet), of one site if given."""
     E = EnrollmentTally.__table__.c  # type: ignore[attr-defined]
-    rows = session.execute(select(E.arm_id, func.sum(E.n)).where(E.study_id == study_id)
-                           .group_by(E.arm_id))
+    query = select(E.arm_id, func.sum(E.n)).where(E.study_id == study_id)
+    if site_id is not None:
+        query = query.where(E.site_id == site_id)
+    rows = session.execute(query.group_by(E.arm_id))
     return {arm: int(n) for arm, n in rows if n}
 
 

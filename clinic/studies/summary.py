@@ -1,4 +1,4 @@
-"""Per-study counts for the home page."""
+"""Per-study counts for the home page: of every site, or of one (a nurse's)."""
 
 from __future__ import annotations
 
@@ -28,16 +28,19 @@ class StudySummary:
         return sum(self.enrolled_by_arm.values())
 
 
-def study_summaries(session: Session, today: date) -> list[StudySummary]:
+def study_summaries(session: Session, today: date,
+                    site_id: int | None = None) -> list[StudySummary]:
+    """Every study with its counts; with ``site_id``, the patients of that site only."""
     studies = session.exec(select(Study).order_by(Study.code)).all()
-    return [_summary(session, study, today) for study in studies]
+    return [_summary(session, study, today, site_id) for study in studies]
 
 
-def _summary(session: Session, study: Study, today: date) -> StudySummary:
+def _summary(session: Session, study: Study, today: date, site_id: int | None) -> StudySummary:
     arms = session.exec(select(StudyArm.id, StudyArm.label).where(StudyArm.study_id == study.id)
                         .order_by(StudyArm.position)).all()
-    enrolled = enrolled_by_arm(session, study.id)  # type: ignore[arg-type]
-    counts = assessment_status_counts(session, study.id, today)  # type: ignore[arg-type]
+    enrolled = enrolled_by_arm(session, study.id, site_id=site_id)  # type: ignore[arg-type]
+    counts = assessment_status_counts(session, study.id, today,  # type: ignore[arg-type]
+                                      site_id=site_id)
     by_arm = {label: enrolled.get(arm_id, 0) for arm_id, label in arms}
     if enrolled.get(None):
         by_arm["no group yet"] = enrolled[None]
@@ -48,11 +51,12 @@ def _summary(session: Session, study: Study, today: date) -> StudySummary:
                         **counts)
 
 
-def assessment_status_counts(session: Session, study_id: int, today: date) -> dict[str, int]:
+def assessment_status_counts(session: Session, study_id: int, today: date,
+                             site_id: int | None = None) -> dict[str, int]:
     """Counts per derived status, by the same rule as clinic.scheduling.status, from the
     visit tallies (clinic.models.tally)."""
     counts = dict.fromkeys(("completed", "due", "overdue", "missed", "not_done", "upcoming"), 0)
-    counts.update(status_counts(session, today, study_id=study_id))
+    counts.update(status_counts(session, today, study_id=study_id, site_id=site_id))
     return counts
 
 
