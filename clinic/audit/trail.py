@@ -38,6 +38,7 @@ ENTITIES = {
     "adverse_event": "adverse event", "protocol_amendment": "protocol amendment",
     "record_lock": "lock", "data_query": "data query", "data_query_step": "data query step",
     "dose_report": "dose report", "dose_event": "irradiation event",
+    "study_monitor": "monitor's study",
 }
 # tables whose rows name their patient, and child tables: (parent table, column)
 PATIENT_COLUMN = {"patient": "id", "patient_identity": "patient_id",
@@ -51,7 +52,7 @@ VIA = {"score": ("assessment", "assessment_id"), "medication": ("assessment", "a
        "data_query_step": ("data_query", "query_id"),
        "dose_report": ("procedure", "procedure_id"), "dose_event": ("procedure", "procedure_id")}
 STUDY_COLUMN = {"screening": "study_id", "protocol_amendment": "study_id",
-                "record_lock": "study_id"}
+                "record_lock": "study_id", "study_monitor": "study_id"}
 COLUMNS = ("event", "sequence", "time", "user", "patient", "record", "action", "field",
            "old value", "new value", "reason")
 

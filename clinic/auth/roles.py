@@ -57,7 +57,8 @@ def enforce_access_rule() -> Any:
 
     A form posted after the session ended is kept (see clinic.web.drafts): the log-in
     page then leads back to the form, filled in again. A logged-in user with a gate to
-    pass (a forced password change, a required second factor) is sent there first.
+    pass (a forced password change, a required second factor) is sent there first. A
+    monitor's request reads the studies they monitor only (clinic.studies.scope).
     """
     if request.endpoint is None:
         return None  # 404 follows
@@ -75,6 +76,11 @@ def enforce_access_rule() -> Any:
         return redirect(gate)
     if rule != ANY_USER and current_user.role not in rule:
         abort(403)
+    if current_user.role == "monitor":  # the studies they monitor, no others
+        from clinic.db import get_session
+        from clinic.studies.scope import apply_study_scope
+
+        apply_study_scope(get_session(), current_user)
     return None
 
 

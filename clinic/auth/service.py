@@ -1,4 +1,4 @@
-"""Users: creation, changes of role, site and status, passwords, sites.
+"""Users: creation, changes of role, site, studies monitored and status, passwords, sites.
 
 The role rule: an actor may give, change or take away only the roles listed for its
 own role in ``catalog.ROLES_GRANTABLE_BY`` (a coordinator manages nurses, physicians and
@@ -22,7 +22,7 @@ from clinic.auth.tokens import revoke_all_tokens
 from clinic.catalog import ROLES, ROLES_GRANTABLE_BY
 from clinic.contact.addresses import normalize_email
 from clinic.exceptions import ValidationError
-from clinic.models import Site, User
+from clinic.models import Site, Study, StudyMonitor, User
 from clinic.models.base import utcnow
 
 EMAIL_MAX, NAME_MAX = 254, 200
@@ -66,8 +66,10 @@ def create_user(session: Session, *, email: str, name: str, role: str, password:
 
 
 def edit_user(session: Session, *, actor: User, user: User, name: str, role: str,
-              site_code: str | None) -> list[str]:
-    """Change name, role and site; returns what changed."""
+              site_code: str | None, study_codes: list[str] | None = None) -> list[str]:
+    """Change name, role, site and (monitors) the studies monitored; returns what changed.
+    ``study_codes`` None leaves a monitor's studies as they are; a user who is no longer a
+    monitor keeps none."""
     errors: dict[str, str] = {}
     name = _name(name, errors)
     if role not in ROLES:
@@ -79,22 +81,60 @@ def edit_user(session: Session, *, actor: User, user: User, name: str, role: str
         errors["site"] = "A nurse works at one site: choose it."
     if user.role == "admin" and role != "admin" and _last_active_admin(session, user):
         errors["role"] = "This is the last active administrator: make another one first."
+    monitored = monitored_studies(session, user.id)  # type: ignore[arg-type]
+    wanted = _studies(session, study_codes, errors) if role == "monitor" else {}
+    if role == "monitor" and study_codes is None:
+        wanted = monitored
     if errors:
         raise ValidationError(errors)
     changes = {"name": name, "role": role, "site_id": site.id if site else None}
     changed = [k for k, v in changes.items() if getattr(user, k) != v]
+    if set(wanted) != set(monitored):
+        changed.append("studies monitored")
     if not changed:
         raise ValidationError({"name": "Nothing was changed."})
     set_actor(session, actor.id, "Login changed by " + actor.email)
     for key in changed:
-        setattr(user, key, changes[key])
+        if key in changes:
+            setattr(user, key, changes[key])
     user.version += 1
     session.add(user)
+    _set_monitored(session, user.id, wanted, monitored)  # type: ignore[arg-type]
     cancel_resets(session, user.id)  # type: ignore[arg-type]
-    record_event(session, "user_changed", user_id=user.id, actor_id=actor.id,
-                 detail=", ".join(changed))
+    detail = ", ".join(changed)
+    if "studies monitored" in changed:
+        detail += ": " + (", ".join(sorted(wanted.values())) or "none")
+    record_event(session, "user_changed", user_id=user.id, actor_id=actor.id, detail=detail)
     session.flush()
     return changed
+
+
+def monitored_studies(session: Session, user_id: int) -> dict[int, str]:
+    """The studies a monitor monitors: id -> code."""
+    rows = session.exec(select(Study.id, Study.code).join(  # type: ignore[call-overload]
+        StudyMonitor, StudyMonitor.study_id == Study.id).where(StudyMonitor.user_id == user_id))
+    return {sid: code for sid, code in rows}
+
+
+def _studies(session: Session, codes: list[str] | None, errors: dict[str, str]
+             ) -> dict[int, str]:
+    wanted = sorted({c.strip() for c in codes or [] if c.strip()})
+    found = {code: sid for sid, code in session.exec(select(Study.id, Study.code).where(  # type: ignore[call-overload]
+        Study.code.in_(wanted)))}  # type: ignore[attr-defined]
+    unknown = [c for c in wanted if c not in found]
+    if unknown:
+        errors["studies"] = f"No study with code {', '.join(unknown)}."
+    return {sid: code for code, sid in found.items()}
+
+
+def _set_monitored(session: Session, user_id: int, wanted: dict[int, str],
+                   monitored: dict[int, str]) -> None:
+    gone = set(monitored) - set(wanted)
+    for row in session.exec(select(StudyMonitor).where(  # one by one: each is audited
+            StudyMonitor.user_id == user_id, StudyMonitor.study_id.in_(gone))):  # type: ignore[attr-defined]
+        session.delete(row)
+    session.add_all(StudyMonitor(user_id=user_id, study_id=sid)
+                    for sid in sorted(set(wanted) - set(monitored)))
 
 
 def set_user_active(session: Session, *, user: User, is_active: bool, actor: User) -> User:

@@ -35,7 +35,16 @@ from clinic.demo.staff import ensure_staff
 from clinic.enrollment.randomization import generate_allocation_sequence, next_free_slot
 from clinic.enrollment.service import enroll, screen, withdraw
 from clinic.followup.service import mark_not_done, measures_at, record_follow_up
-from clinic.models import AllocationSlot, Assessment, Site, Study, StudyArm, StudyTimepoint, User
+from clinic.models import (
+    AllocationSlot,
+    Assessment,
+    Site,
+    Study,
+    StudyArm,
+    StudyMonitor,
+    StudyTimepoint,
+    User,
+)
 from clinic.procedures.service import record_procedure
 from clinic.protocol.allocation import stratum_for
 from clinic.queries.rules import run_rules
@@ -73,6 +82,7 @@ def seed_demo(session: Session, *, patients: int, seed: int, today: date,
     sites, users = ensure_staff(session)
     set_actor(session, users["coordinator@demo.invalid"].id, "Synthetic demo data")
     study = create_study(session, DEMO_STUDY)
+    session.add(StudyMonitor(user_id=users["monitor@demo.invalid"].id, study_id=study.id))
     generate_allocation_sequence(session, study, seed=seed,
                                  slots_per_stratum=max(60, patients + 12))
     ctx = _context(session, study, seed, today, timezone, sites, users, patients)

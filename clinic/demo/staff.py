@@ -15,6 +15,7 @@ USERS = (
     ("physician@demo.invalid", "Demo Physician", "physician", None),
     ("nurse.north@demo.invalid", "Demo Nurse (North)", "nurse", "NORTH"),
     ("nurse.south@demo.invalid", "Demo Nurse (South)", "nurse", "SOUTH"),
+    ("monitor@demo.invalid", "Demo Monitor", "monitor", None),  # monitors the demo study
 )
 
 

@@ -7,7 +7,7 @@ from clinic.models.dose import DoseEvent, RadiationDoseReport
 from clinic.models.enrollment import AllocationSlot, Enrollment, Screening, ScreeningAnswer
 from clinic.models.lock import RecordLock
 from clinic.models.patient import Patient, PatientIdentity, RootLaterality
-from clinic.models.people import Site, User
+from clinic.models.people import Site, StudyMonitor, User
 from clinic.models.procedure import Injectate, Procedure, ProcedureTarget
 from clinic.models.query import DataQuery, DataQueryStep
 from clinic.models.reminders import DeliveryAttempt, NurseDigest, Reminder, SchedulerLease
@@ -41,6 +41,7 @@ __all__ = [
     "SelfReportMessage", "UserSession",
     "Enrollment", "Injectate", "Medication", "Patient", "PatientIdentity", "Procedure",
     "ProcedureTarget", "RootLaterality", "Score", "ScoreSection", "Screening",
-    "ScreeningAnswer", "Site", "Study", "StudyArm", "StudyMeasure", "StudyTimepoint", "User",
+    "ScreeningAnswer", "Site", "Study", "StudyArm", "StudyMeasure", "StudyMonitor",
+    "StudyTimepoint", "User",
     "EnrollmentTally", "VisitTally",
 ]

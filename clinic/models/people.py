@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from clinic.catalog import ROLES
@@ -59,3 +60,17 @@ class User(Audited, SQLModel, table=True):
     @property
     def has_totp(self) -> bool:
         return self.totp_enabled_at is not None and bool(self.totp_secret)
+
+
+class StudyMonitor(Audited, SQLModel, table=True):
+    """A study a monitor monitors. A monitor sees the patients, visits, queries and audit
+    trail of these studies only (clinic.studies.scope); with none, no study at all. Given
+    and taken on the user's admin page: the user's version and audit trail record it."""
+
+    __tablename__ = "study_monitor"
+    __table_args__ = (UniqueConstraint("user_id", "study_id", name="uq_study_monitor_pair"),)
+    __audit_parent__ = ("app_user", "user_id")
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    study_id: int = Field(foreign_key="study.id", index=True, ondelete="CASCADE")

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from clinic.models import EnrollmentTally, VisitTally
 from clinic.scheduling.status import status_case
+from clinic.studies.scope import in_scope
 
 T = VisitTally.__table__.c  # type: ignore[attr-defined]
 KEY = ("study_id", "site_id", "arm_id", "timepoint_id", "state", "window_open",
@@ -24,7 +25,9 @@ def tally_status(today: date) -> Case[str]:
     return status_case(today, T)
 
 
-def _where(query, study_id: int | None, site_id: int | None, arm_id: int | None):  # type: ignore[no-untyped-def]
+def _where(session: Session, query, study_id: int | None, site_id: int | None,  # type: ignore[no-untyped-def]
+           arm_id: int | None):
+    query = in_scope(session, query, T.study_id)  # a monitor: the studies they monitor
     if study_id is not None:
         query = query.where(T.study_id == study_id)
     if site_id is not None:
@@ -37,7 +40,8 @@ def _where(query, study_id: int | None, site_id: int | None, arm_id: int | None)
 def status_counts(session: Session, today: date, *, study_id: int | None = None,
                   site_id: int | None = None, arm_id: int | None = None) -> Counter[str]:
     status = tally_status(today)
-    query = _where(select(status, func.sum(T.n)), study_id, site_id, arm_id).group_by(status)
+    query = _where(session, select(status, func.sum(T.n)), study_id, site_id, arm_id)
+    query = query.group_by(status)
     return Counter({s: int(n) for s, n in session.execute(query) if n})
 
 
@@ -45,7 +49,8 @@ def status_counts_by_timepoint(session: Session, today: date, *, study_id: int,
                                site_id: int | None = None, arm_id: int | None = None
                                ) -> dict[int, Counter[str]]:
     status = tally_status(today)
-    query = _where(select(T.timepoint_id, status, func.sum(T.n)), study_id, site_id, arm_id)
+    query = _where(session, select(T.timepoint_id, status, func.sum(T.n)), study_id, site_id,
+                   arm_id)
     found: dict[int, Counter[str]] = defaultdict(Counter)
     for tid, s, n in session.execute(query.group_by(T.timepoint_id, status)):
         if n:
@@ -68,7 +73,7 @@ def call_group_counts(session: Session, today: date, upcoming_days: int, *,
         (T.window_close <= today + timedelta(days=CLOSING_DAYS), order.index("closing")),
         else_=literal(order.index("open")),
     )
-    query = _where(select(rank, func.sum(T.n)), study_id, site_id, None).where(
+    query = _where(session, select(rank, func.sum(T.n)), study_id, site_id, None).where(
         T.state == "pending", T.window_close >= today,
         T.window_open <= today + timedelta(days=upcoming_days))
     if timepoint_ids is not None:
@@ -114,7 +119,8 @@ def enrolled_by_arm(session: Session, study_id: int,
                     site_id: int | None = None) -> dict[int | None, int]:
     """Enrolled patients of a study per arm id (None: no group yet), of one site if given."""
     E = EnrollmentTally.__table__.c  # type: ignore[attr-defined]
-    query = select(E.arm_id, func.sum(E.n)).where(E.study_id == study_id)
+    query = in_scope(session, select(E.arm_id, func.sum(E.n)), E.study_id).where(
+        E.study_id == study_id)
     if site_id is not None:
         query = query.where(E.site_id == site_id)
     rows = session.execute(query.group_by(E.arm_id))
@@ -125,7 +131,7 @@ def enrolled_count(session: Session, *, site_id: int | None = None,
                    arm_id: int | None = None) -> int:
     """Enrolled patients, of one site and one arm where given."""
     E = EnrollmentTally.__table__.c  # type: ignore[attr-defined]
-    query = select(func.coalesce(func.sum(E.n), 0))
+    query = in_scope(session, select(func.coalesce(func.sum(E.n), 0)), E.study_id)
     if site_id is not None:
         query = query.where(E.site_id == site_id)
     if arm_id is not None:

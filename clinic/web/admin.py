@@ -1,4 +1,5 @@
-"""Administration: users (roles, sites, locks, resets, sessions) and sites.
+"""Administration: users (roles, sites, studies monitored, locks, resets, sessions) and
+sites.
 
 Who may manage whom follows ``catalog.ROLES_GRANTABLE_BY`` (see clinic.auth.service):
 a coordinator manages nurses, physicians and coordinators; only an administrator
@@ -22,6 +23,7 @@ from clinic.auth.service import (
     create_site,
     create_user,
     edit_user,
+    monitored_studies,
     set_user_active,
     unlock_user,
 )
@@ -30,7 +32,7 @@ from clinic.auth.tokens import revoke_all_tokens, revoke_token, tokens_of
 from clinic.catalog import ROLES, ROLES_GRANTABLE_BY, SECURITY_EVENTS
 from clinic.db import get_session
 from clinic.exceptions import NotFound, ValidationError
-from clinic.models import SecurityEvent, Site, User
+from clinic.models import SecurityEvent, Site, Study, User
 from clinic.models.base import utcnow
 from clinic.web.access import MANAGES_STUDY, all_sites
 from clinic.web.forms import blank_to_none
@@ -65,6 +67,10 @@ def users() -> Any:
             session.commit()
             flash(f"Created {ROLES[user.role].lower()} {user.email}. They choose their own "
                   "password at the first log-in.", "success")
+            if user.role == "monitor":
+                flash("A monitor sees no study until given one: choose the studies below.",
+                      "info")
+                return redirect(url_for("admin.user", user_id=user.id))
             return redirect(url_for("admin.users"))
         except ValidationError as error:
             session.rollback()
@@ -95,13 +101,17 @@ def user(user_id: int) -> Any:
     errors: dict[str, str] = {}
     values: Any = {"name": target.name, "role": target.role,
                    "site": next((s.code for s in all_sites(session) if s.id == target.site_id),
-                                "")}
+                                ""),
+                   "studies": sorted(monitored_studies(session, user_id).values())}
     if request.method == "POST":
-        values = request.form
+        form = request.form
+        values = {**form, "studies": _ticked(form, "studies.")}
         try:
-            changed = edit_user(session, actor=_actor(), user=target, name=values.get("name", ""),
-                                role=values.get("role", ""),
-                                site_code=blank_to_none(values.get("site")))
+            changed = edit_user(session, actor=_actor(), user=target, name=form.get("name", ""),
+                                role=form.get("role", ""),
+                                site_code=blank_to_none(form.get("site")),
+                                study_codes=values["studies"]
+                                if form.get("studies_shown") else None)
             session.commit()
             flash(f"{target.email}: changed {', '.join(changed)}.", "success")
             return redirect(url_for("admin.user", user_id=user_id))
@@ -109,6 +119,13 @@ def user(user_id: int) -> Any:
             session.rollback()
             errors = error.errors
     return _user_page(target, values=values, errors=errors), 422 if errors else 200
+
+
+def _ticked(form: Any, prefix: str) -> list[str]:
+    """The codes of the ticked checkboxes named ``prefix`` + code (one field each: a form
+    that repeats a field is refused, see clinic.web.guards)."""
+    return [key.removeprefix(prefix) for key, value in form.items()
+            if key.startswith(prefix) and value]
 
 
 def _user_page(target: User, *, values: Any, errors: dict[str, str],
@@ -124,6 +141,7 @@ def _user_page(target: User, *, values: Any, errors: dict[str, str],
         "admin/user.html", target=target, values=values, errors=errors, roles=ROLES,
         grantable=_grantable() if may_manage else {}, may_manage=may_manage,
         site_choices=[(s.code, s.code) for s in all_sites(session)], events=events,
+        studies=session.exec(select(Study).order_by(Study.code)).all(),
         event_labels=SECURITY_EVENTS,
         sessions=open_sessions(session, target.id) if may_manage else [],  # type: ignore[arg-type]
         tokens=tokens_of(session, target) if may_manage else [], now=utcnow(),

@@ -17,7 +17,7 @@ from sqlmodel import Session, SQLModel, select
 
 from clinic.db import alembic_config, get_engine
 from clinic.models import AuditEvent, ProcedureTarget
-from tests.factories import make_patient, make_procedure, make_study
+from tests.factories import make_patient, make_procedure, make_study, make_user
 
 
 def test_the_migrations_build_the_schema_the_models_declare(app):
@@ -129,3 +129,26 @@ def test_0016_widens_the_role_check_for_monitors_and_narrows_it_back(private_eng
     _migrate(private_engine, "0015", down=True)
     with pytest.raises(Exception, match="(?i)check"):
         add("monitor")
+
+
+def test_0020_gives_existing_monitors_every_existing_study(private_engine):
+    """Nobody loses access on upgrade: a monitor made before 0020 monitors every study
+    there is then; other roles monitor nothing."""
+    import dataclasses
+
+    from clinic.demo.protocol import DEMO_STUDY
+
+    _migrate(private_engine, "head")
+    with Session(private_engine, expire_on_commit=False) as session:
+        first = make_study(session)
+        second = make_study(session, dataclasses.replace(DEMO_STUDY, code="SECOND"))
+        monitor = make_user(session, "monitor")
+        nurse = make_user(session, "nurse")
+        session.commit()
+    _migrate(private_engine, "0019", down=True)  # study_monitor is gone
+    _migrate(private_engine, "head")
+    with private_engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT user_id, study_id FROM study_monitor ORDER BY study_id")).all()
+    assert [tuple(r) for r in rows] == [(monitor.id, first.id), (monitor.id, second.id)]
+    assert nurse.id not in {r[0] for r in rows}

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from clinic.models import Assessment, Patient, Site, Study, StudyTimepoint, User
+from clinic.models import Assessment, Patient, Site, Study, StudyMonitor, StudyTimepoint, User
 from clinic.web.filters import clinic_today
 from tests.factories import PASSWORD, make_patient, make_procedure, make_site, make_study, make_user
 
@@ -41,6 +41,7 @@ def build_clinic(app: Flask, session: Session) -> Clinic:
     users["nurse"] = make_user(session, "nurse", north)
     users["nurse_south"] = make_user(session, "nurse", south)
     users["monitor"] = make_user(session, "monitor")
+    session.add(StudyMonitor(user_id=users["monitor"].id, study_id=study.id))  # monitors it
     when = datetime.combine(today - timedelta(days=30), time(9, 30), tzinfo=zone)
     patient, _ = make_patient(session, study, site=north, enrolled_on=today - timedelta(days=35))
     make_procedure(session, patient, when=when)
