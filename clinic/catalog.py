@@ -218,7 +218,7 @@ SECURITY_EVENTS = {
     "totp_disabled": "Two-step verification turned off",
     "totp_failed": "Two-step code refused",
     "user_created": "Login created",
-    "user_changed": "Login changed (role, site or name)",
+    "user_changed": "Login changed (role, site, name or studies monitored)",
     "user_deactivated": "Login deactivated",
     "user_reactivated": "Login reactivated",
     "token_created": "API token created",

@@ -45,11 +45,12 @@ from clinic import create_app  # noqa: E402
 from clinic.auth.tokens import create_token  # noqa: E402
 from clinic.db import get_engine, upgrade_to_head  # noqa: E402
 from clinic.demo.bulk import bulk_seed  # noqa: E402
-from clinic.demo.staff import DEMO_PASSWORD  # noqa: E402
-from clinic.models import Patient, Study, User  # noqa: E402
+from clinic.demo.staff import DEMO_PASSWORD, ensure_staff  # noqa: E402
+from clinic.models import Patient, Study, StudyMonitor, User  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NURSE, PHYSICIAN = "nurse.north@demo.invalid", "physician@demo.invalid"
+MONITOR = "monitor@demo.invalid"
 
 
 def _bare_app() -> Flask:
@@ -97,6 +98,10 @@ def _prepare(url: str, patients: int, seeded: bool) -> tuple[Flask, dict[str, An
         study = session.scalars(select(Study).where(Study.code == "BENCH")).one()
         nurse = session.scalars(select(User).where(User.email == NURSE)).one()
         physician = session.scalars(select(User).where(User.email == PHYSICIAN)).one()
+        monitor = ensure_staff(session)[1][MONITOR]  # (a database kept from before it)
+        if session.scalars(select(StudyMonitor).where(  # the monitor monitors BENCH
+                StudyMonitor.user_id == monitor.id)).first() is None:
+            session.add(StudyMonitor(user_id=monitor.id, study_id=study.id))
         patient = session.scalars(select(Patient).where(
             Patient.study_id == study.id, Patient.site_id == nurse.site_id)
             .order_by(Patient.id).limit(1)).one()
@@ -125,6 +130,11 @@ def pages(ids: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("home page", "physician", "/"),
         ("API patients list", "api", "/api/v1/patients"),
         ("API a patient's assessments", "api", f"/api/v1/patients/{pid}/assessments"),
+        # a monitor's reads carry the study criteria of clinic/studies/scope.py
+        ("status grid, first page (monitor)", "monitor", f"/grid?study={sid}"),
+        ("patients list (monitor)", "monitor", "/patients"),
+        ("patient page (monitor)", "monitor", f"/patients/{pid}"),
+        ("home page (monitor)", "monitor", "/"),
     ]
 
 
@@ -143,7 +153,8 @@ def _p99(values: list[float]) -> float:
 
 def measure(app: Flask, ids: dict[str, Any], requests: int) -> dict[str, dict[str, float]]:
     anchor = _bare_app().test_client()
-    clients = {"nurse": _client(app, NURSE), "physician": _client(app, PHYSICIAN)}
+    clients = {"nurse": _client(app, NURSE), "physician": _client(app, PHYSICIAN),
+               "monitor": _client(app, MONITOR)}
     headers = {"Authorization": f"Bearer {ids['token']}"}
     results = {}
     for name, who, url in pages(ids):

@@ -22,10 +22,10 @@ study data and are not limited.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, exists, select
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel
@@ -64,31 +64,36 @@ def in_scope(session: Session, query: Any, study_id: Any) -> Any:
     return query if ids is None else query.where(study_id.in_(ids))
 
 
-def _patients_of(ids: tuple[int, ...]) -> Any:
-    return select(Patient.id).where(Patient.study_id.in_(ids))  # type: ignore[union-attr]
+# The rows a criterion looks up, as plain aliased tables: an ORM entity there would get
+# criteria of its own, and an unaliased one would correlate with the outer query's.
+_PATIENT = Patient.__table__.alias("scope_patient")  # type: ignore[attr-defined]
+_PARENTS = {"assessment_id": Assessment.__table__.alias("scope_visit"),  # type: ignore[attr-defined]
+            "procedure_id": Procedure.__table__.alias("scope_procedure"),  # type: ignore[attr-defined]
+            "query_id": DataQuery.__table__.alias("scope_query")}  # type: ignore[attr-defined]
+_COLUMNS = ("study_id", "patient_id", *_PARENTS)
 
 
-# entity column -> the ids it may hold, given the studies' ids
-_PARENTS: dict[str, Callable[[tuple[int, ...]], Any]] = {
-    "study_id": lambda ids: ids,
-    "patient_id": _patients_of,
-    "assessment_id": lambda ids: select(Assessment.id).where(
-        Assessment.patient_id.in_(_patients_of(ids))),  # type: ignore[attr-defined]
-    "procedure_id": lambda ids: select(Procedure.id).where(
-        Procedure.patient_id.in_(_patients_of(ids))),  # type: ignore[attr-defined]
-    "query_id": lambda ids: select(DataQuery.id).where(
-        DataQuery.patient_id.in_(_patients_of(ids))),  # type: ignore[attr-defined]
-}
+def _criterion(cls: Any, column: str, ids: tuple[int, ...]) -> Any:
+    """The condition on ``cls`` that keeps the rows of studies ``ids``: a correlated
+    EXISTS through the row's patient (one index lookup per row; ``IN (SELECT …)`` made
+    SQLite build the list of every visit of the study for each statement)."""
+    if column in ("id", "study_id"):
+        return getattr(cls, column).in_(ids)
+    if column == "patient_id":
+        return exists().where(_PATIENT.c.id == cls.patient_id, _PATIENT.c.study_id.in_(ids))
+    parent = _PARENTS[column]
+    return exists().where(parent.c.id == getattr(cls, column),
+                          _PATIENT.c.id == parent.c.patient_id, _PATIENT.c.study_id.in_(ids))
 
 
 def _scoped_entities() -> list[tuple[type, str]]:
-    """Each mapped class with the first column of ``_PARENTS`` it has (Study: its id)."""
+    """Each mapped class with the first of ``_COLUMNS`` it has (Study: its id)."""
     found: list[tuple[type, str]] = [(Study, "id")]
     for mapper in SQLModel._sa_registry.mappers:  # type: ignore[attr-defined]
         cls = mapper.class_
         if cls is Study or cls is StudyMonitor:
             continue
-        column = next((name for name in _PARENTS if name in mapper.columns), None)
+        column = next((name for name in _COLUMNS if name in mapper.columns), None)
         if column is not None:
             found.append((cls, column))
     return found
@@ -101,12 +106,8 @@ def _criteria(ids: tuple[int, ...]) -> list[Any]:
     global _ENTITIES
     if _ENTITIES is None:
         _ENTITIES = _scoped_entities()
-    options = []
-    for cls, column in _ENTITIES:
-        allowed = ids if column == "id" else _PARENTS[column](ids)
-        options.append(with_loader_criteria(
-            cls, getattr(cls, column).in_(allowed), include_aliases=True))
-    return options
+    return [with_loader_criteria(cls, _criterion(cls, column, ids), include_aliases=True)
+            for cls, column in _ENTITIES]
 
 
 @event.listens_for(OrmSession, "do_orm_execute")
