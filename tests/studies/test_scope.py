@@ -79,3 +79,22 @@ def test_an_unlimited_session_reads_everything(app, two_studies):
         assert study_scope(session) is None
         assert len(session.exec(select(Study)).all()) == 2
         assert len(session.exec(select(Patient)).all()) == 2
+
+
+def test_two_scopes_on_one_engine_each_read_their_own_study(app, two_studies):
+    """The statements are cached per engine: a second scope must not reuse the first's
+    study ids (each statement twice, in both orders)."""
+    t = two_studies
+    engine = get_engine(app)
+    for order in ((t.mine, t.other), (t.other, t.mine), (t.mine, t.other)):
+        for study in order:
+            with Session(engine) as session:
+                limit_to_studies(session, [study.id])
+                assert session.exec(select(Study.code)).all() == [study.code]
+                codes = session.exec(select(Patient.study_code)).all()
+                assert codes == [t.patient.study_code if study is t.mine
+                                 else t.stranger.study_code]
+                visits = session.exec(select(Assessment.patient_id)).all()
+                assert set(visits) == {t.patient.id if study is t.mine else t.stranger.id}
+                steps = session.exec(select(DataQueryStep.query_id)).all()
+                assert set(steps) == {t.query.id if study is t.mine else t.foreign_query.id}
