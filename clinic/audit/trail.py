@@ -193,7 +193,8 @@ def _resolve(session: Session, records: set[tuple[str, int]],
             for key, patient_id in _column_of(session, table, PATIENT_COLUMN[table], keys):
                 found[(table, key)] = (patient_id, None)
         elif table in STUDY_COLUMN:
-            links = dict(_column_of(session, table, "patient_id", keys))
+            has_patient = "patient_id" in AuditEvent.metadata.tables[table].c
+            links = dict(_column_of(session, table, "patient_id", keys)) if has_patient else {}
             for key, study_id in _column_of(session, table, STUDY_COLUMN[table], keys):
                 found[(table, key)] = (links.get(key), study_id)
         elif table in VIA and depth < 3:

@@ -69,7 +69,7 @@ class StudyMonitor(Audited, SQLModel, table=True):
 
     __tablename__ = "study_monitor"
     __table_args__ = (UniqueConstraint("user_id", "study_id", name="uq_study_monitor_pair"),)
-    __audit_parent__ = ("app_user", "user_id")
+    __audit_owner__ = ("app_user", "user_id")  # its changes are the user's (version)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")

@@ -9,15 +9,17 @@ a criterion that keeps the rows of those studies only (SQLAlchemy's
 
 * ``Study`` by its id, and every entity with a ``study_id`` by it;
 * every entity with a ``patient_id`` by its patient's study;
-* scores by their visit's patient, procedure details and dose reports by their
-  procedure's patient, query steps by their query's patient.
+* scores by their visit's patient, questionnaire sections by their score's, procedure
+  details and dose reports by their procedure's patient, query steps by their query's
+  patient, screening answers by their screening's study.
 
 So a patient, visit, query or audit trail of another study is not found (404), and the
 lists, counts and searches leave it out, in the web screens and in the API alike.
 Statements on plain tables are not ORM statements and carry no criterion: the visit and
 enrollment tallies (clinic.scheduling.tally) add it themselves; the audit trail reads
 the events of a study found through the ORM. Sites, users and record locks are not
-study data and are not limited.
+study data and are not limited; neither are reminder delivery attempts, digests and
+form drafts, which no monitor's route reads.
 """
 
 from __future__ import annotations
@@ -31,7 +33,16 @@ from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel
 
-from clinic.models import Assessment, DataQuery, Patient, Procedure, Study, StudyMonitor
+from clinic.models import (
+    Assessment,
+    DataQuery,
+    Patient,
+    Procedure,
+    Score,
+    Screening,
+    Study,
+    StudyMonitor,
+)
 
 SCOPE_KEY = "clinic.study_scope"  # session.info: the study ids the session may read
 _OPTIONS = "clinic.study_scope_options"  # session.info: (ids, their loader criteria)
@@ -72,6 +83,8 @@ _PATIENT = Patient.__table__.alias("scope_patient")  # type: ignore[attr-defined
 _VISIT = Assessment.__table__.alias("scope_visit")  # type: ignore[attr-defined]
 _PROCEDURE = Procedure.__table__.alias("scope_procedure")  # type: ignore[attr-defined]
 _QUERY = DataQuery.__table__.alias("scope_query")  # type: ignore[attr-defined]
+_SCORE = Score.__table__.alias("scope_score")  # type: ignore[attr-defined]
+_SCREENING = Screening.__table__.alias("scope_screening")  # type: ignore[attr-defined]
 
 
 def _criterion(column: str, ids: tuple[int, ...]) -> Callable[[Any], Any]:
@@ -93,11 +106,17 @@ def _criterion(column: str, ids: tuple[int, ...]) -> Callable[[Any], Any]:
             p.c.study_id.in_(ids)),
         "query_id": lambda c: exists().where(
             _QUERY.c.id == c.query_id, p.c.id == _QUERY.c.patient_id, p.c.study_id.in_(ids)),
+        "score_id": lambda c: exists().where(
+            _SCORE.c.id == c.score_id, _VISIT.c.id == _SCORE.c.assessment_id,
+            p.c.id == _VISIT.c.patient_id, p.c.study_id.in_(ids)),
+        "screening_id": lambda c: exists().where(
+            _SCREENING.c.id == c.screening_id, _SCREENING.c.study_id.in_(ids)),
     }
     return criteria[column]
 
 
-_COLUMNS = ("study_id", "patient_id", "assessment_id", "procedure_id", "query_id")
+_COLUMNS = ("study_id", "patient_id", "assessment_id", "procedure_id", "query_id", "score_id",
+            "screening_id")
 
 
 @cache

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from clinic.auth.tokens import create_token
 from clinic.db import get_engine
-from clinic.models import SecurityEvent, StudyMonitor, User
+from clinic.models import Assessment, SecurityEvent, StudyMonitor, User
 from tests.factories import make_user
 from tests.web.helpers import login
 
@@ -152,3 +152,43 @@ def test_a_monitor_made_something_else_keeps_no_studies(app, session, client, mo
 def _text_any(response) -> str:  # type: ignore[no-untyped-def]
     return response.get_data(as_text=True)
 
+
+
+def test_a_query_target_of_another_study_answers_as_a_missing_one(as_monitor, app,
+                                                                  two_studies):
+    """Raising a query names its target: another study's row (here a questionnaire
+    section) gets the answer of a row that does not exist, on the screen and in the API."""
+    from clinic.models import Score, ScoreSection
+
+    with Session(get_engine(app)) as db:
+        visit = db.exec(select(Assessment.id).where(
+            Assessment.patient_id == two_studies.stranger.id)).first()
+        score = Score(assessment_id=visit, instrument="odi", value=10.0, mode="in_clinic")
+        db.add(score)
+        db.flush()
+        db.add(ScoreSection(score_id=score.id, section=1, value=1))
+        db.commit()
+        section = db.exec(select(ScoreSection.id)).one()
+    missing = section + 1000
+
+    def answer(row_id: int) -> tuple[int, str]:
+        page = as_monitor.get(f"/queries/new?target=score_section:{row_id}:value")
+        return page.status_code, page.get_data(as_text=True).replace(
+            f"score_section {row_id}", "score_section N")
+
+    assert answer(section) == answer(missing)
+    assert "There is no score_section N" in answer(section)[1]
+
+
+def test_giving_a_study_shows_in_that_studys_audit_trail(app, session, client, monitor,
+                                                          two_studies):
+    admin = make_user(session, "admin")
+    session.commit()
+    login(client, admin)
+    form = {"name": monitor.name, "role": "monitor", "site": "", "studies_shown": "1",
+            "studies.OTHER": "yes"}
+    assert client.post(f"/admin/users/{monitor.id}", data=form).status_code == 302
+    other = _text(client.get("/studies/OTHER/audit?entity=study_monitor"))
+    assert "monitor&#39;s study" in other and "created" in other
+    mine = _text(client.get("/studies/DEMO/audit?entity=study_monitor"))
+    assert "deleted" in mine

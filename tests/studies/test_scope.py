@@ -17,7 +17,9 @@ from clinic.models import (
     Procedure,
     ProcedureTarget,
     Score,
+    ScoreSection,
     Screening,
+    ScreeningAnswer,
     Study,
     StudyArm,
 )
@@ -33,8 +35,9 @@ def test_a_limited_session_reads_only_its_studies_rows(app, two_studies):
     t = two_studies
     with Session(get_engine(app)) as session:
         every = {m: _count(session, m) for m in (Patient, Assessment, Procedure, Enrollment,
-                                                  Screening, StudyArm, DataQuery, DataQueryStep,
-                                                  ProcedureTarget, Study)}
+                                                  Screening, ScreeningAnswer, StudyArm,
+                                                  DataQuery, DataQueryStep, ProcedureTarget,
+                                                  Study)}
         total_enrolled = enrolled_count(session)
     with Session(get_engine(app)) as session:
         limit_to_studies(session, [t.mine.id])
@@ -57,11 +60,17 @@ def test_scores_and_query_steps_follow_their_patients_study(app, two_studies):
     with Session(get_engine(app)) as session:
         stranger_visit = session.exec(select(Assessment.id).where(
             Assessment.patient_id == t.stranger.id)).first()
-        session.add(Score(assessment_id=stranger_visit, instrument="vas", value=5.0,
-                          mode="in_clinic"))
+        score = Score(assessment_id=stranger_visit, instrument="odi", value=10.0,
+                      mode="in_clinic")
+        session.add(score)
+        session.flush()
+        session.add(ScoreSection(score_id=score.id, section=1, value=1))
         session.commit()
+        section = session.exec(select(ScoreSection.id)).one()
         limit_to_studies(session, [t.mine.id])
         assert session.exec(select(Score)).all() == []
+        assert session.exec(select(ScoreSection)).all() == []
+        assert session.get(ScoreSection, section) is None
         steps = session.exec(select(DataQueryStep.query_id)).all()
         assert set(steps) == {t.query.id}
 
