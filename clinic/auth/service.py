@@ -109,6 +109,26 @@ def edit_user(session: Session, *, actor: User, user: User, name: str, role: str
     return changed
 
 
+def give_studies(session: Session, *, user: User, study_codes: list[str],
+                 actor: User | None = None) -> list[str]:
+    """Add studies to those a monitor monitors (the command line's ``--study``); returns
+    the codes the monitor monitors now."""
+    errors: dict[str, str] = {}
+    if user.role != "monitor":
+        errors["studies"] = "Only a monitor is given studies to monitor."
+    wanted = _studies(session, study_codes, errors)
+    if errors:
+        raise ValidationError(errors)
+    monitored = monitored_studies(session, user.id)  # type: ignore[arg-type]
+    wanted = {**monitored, **wanted}
+    set_actor(session, actor.id if actor else None, "Studies given to a monitor")
+    _set_monitored(session, user.id, wanted, monitored)  # type: ignore[arg-type]
+    record_event(session, "user_changed", user_id=user.id, actor_id=actor.id if actor else None,
+                 detail="studies monitored: " + ", ".join(sorted(wanted.values())))
+    session.flush()
+    return sorted(wanted.values())
+
+
 def monitored_studies(session: Session, user_id: int) -> dict[int, str]:
     """The studies a monitor monitors: id -> code."""
     rows = session.exec(select(Study.id, Study.code).join(  # type: ignore[call-overload]

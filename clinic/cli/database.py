@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from clinic.auth.service import create_user
+from clinic.auth.service import create_user, give_studies
 from clinic.catalog import ROLES
 from clinic.db import get_engine, schema_revisions, session_scope, upgrade_to_head
 from clinic.exceptions import ValidationError
@@ -26,15 +26,23 @@ def init_db_command() -> None:
 @click.option("--name", required=True)
 @click.option("--role", required=True, type=click.Choice(sorted(ROLES)))
 @click.option("--site", "site_code", default=None, help="Site code (nurses belong to a site).")
+@click.option("--study", "studies", multiple=True,
+              help="Monitors: the code of a study they monitor (repeat for more).")
 @click.password_option()
 @with_appcontext
 def create_user_command(email: str, name: str, role: str, site_code: str | None,
-                        password: str) -> None:
+                        studies: tuple[str, ...], password: str) -> None:
     """Create a user who can log in."""
     try:
         with session_scope() as session:
             user = create_user(session, email=email, name=name, role=role,
                                password=password, site_code=site_code)
-            click.echo(f"Created {user.role} {user.email}")
+            given = give_studies(session, user=user, study_codes=list(studies)) \
+                if studies else []
+            click.echo(f"Created {user.role} {user.email}"
+                       + (f", monitoring {', '.join(given)}" if given else ""))
+            if role == "monitor" and not given:
+                click.echo("A monitor sees no study until given one: --study CODE, or "
+                           "Admin -> Users -> the monitor.")
     except ValidationError as error:
         raise click.UsageError(str(error)) from error
