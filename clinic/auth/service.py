@@ -82,9 +82,10 @@ def edit_user(session: Session, *, actor: User, user: User, name: str, role: str
     if user.role == "admin" and role != "admin" and _last_active_admin(session, user):
         errors["role"] = "This is the last active administrator: make another one first."
     monitored = monitored_studies(session, user.id)  # type: ignore[arg-type]
-    wanted = _studies(session, study_codes, errors) if role == "monitor" else {}
-    if role == "monitor" and study_codes is None:
-        wanted = monitored
+    if role != "monitor":
+        wanted: dict[int, str] = {}
+    else:
+        wanted = monitored if study_codes is None else _studies(session, study_codes, errors)
     if errors:
         raise ValidationError(errors)
     changes = {"name": name, "role": role, "site_id": site.id if site else None}
