@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from clinic.protocol.definition import MeasureDefinition, StudyDefinition
 from clinic.scoring.instruments import INSTRUMENTS
@@ -183,4 +184,13 @@ def _wording(old: StudyDefinition, new: StudyDefinition, plan: AmendmentPlan) ->
                         ("steroid_cap_mg", "steroid cap"), ("matching", "matching"),
                         ("self_report", "patient self-report")):
         if getattr(old, name) != getattr(new, name):
-            plan.changes.append(f"{label}: {getattr(old, name)} → {getattr(new, name)}")
+            plan.changes.append(f"{label}: {_words(getattr(old, name))} → "
+                                f"{_words(getattr(new, name))}")
+
+
+def _words(value: Any) -> str:
+    """A protocol setting as the amendment's summary says it (not Python's repr)."""
+    if value is None:
+        return "none"
+    describe = getattr(value, "describe", None)
+    return describe() if callable(describe) else str(value)

@@ -39,6 +39,11 @@ class MatchingSpec:
     covariates: tuple[str, ...]
     caliper_sd: float | None = 0.2
 
+    def describe(self) -> str:
+        caliper = ("no caliper" if self.caliper_sd is None
+                   else f"caliper {self.caliper_sd:g} SD")
+        return f"{self.treated} matched on {', '.join(self.covariates)}, {caliper}"
+
 
 RANDOMIZED, REGISTRY = "randomized", "registry"
 DESIGN_TYPES = {RANDOMIZED: "Randomized trial",

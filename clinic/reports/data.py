@@ -319,9 +319,9 @@ def study_info(session: Session, study: Study) -> StudyInfo:
         response_measures=tuple(m.instrument for m in setup.measures(session, sid)
                                 if m.response_categories),
         amendments=tuple(AmendmentInfo(a.number, a.made_at.date(), a.summary, a.reason)
-                         for a in session.exec(select(ProtocolAmendment).where(
-                             ProtocolAmendment.study_id == sid)
-                             .order_by(ProtocolAmendment.number))),  # type: ignore[arg-type]
+                         for a in session.execute(select(ProtocolAmendment).where(
+                             ProtocolAmendment.study_id == sid)  # type: ignore[arg-type]
+                             .order_by(ProtocolAmendment.number)).scalars()),
         protocol_version=study.protocol_version,
         database_lock=_database_lock(session, sid),
     )

@@ -23,6 +23,15 @@ class LadderSpec:
     call_after_days: int | None = DEFAULT_CALL_AFTER
     second_factor: str = "none"  # none | birth_year | birth_date (catalog.SECOND_FACTORS)
 
+    def describe(self) -> str:
+        days = ", ".join(str(d) for d in self.reminder_days)
+        call = ("no call" if self.call_after_days is None
+                else f"a call after {self.call_after_days} days")
+        asked = {"none": "nothing asked first", "birth_year": "the year of birth asked first",
+                 "birth_date": "the date of birth asked first"}.get(self.second_factor,
+                                                                    self.second_factor)
+        return f"messages on days {days} of the window, {call}, {asked}"
+
     def to_json(self) -> dict[str, Any]:
         return {"reminder_days": list(self.reminder_days),
                 "call_after_days": self.call_after_days, "second_factor": self.second_factor}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from clinic.audit import set_actor
@@ -148,8 +148,10 @@ def _apply_timepoints(session: Session, study: Study, new: StudyDefinition,
         StudyTimepoint.study_id == study.id))}
     for code in plan.removed_timepoints:
         row = rows.pop(code)
-        session.execute(delete(Assessment).where(col(Assessment.timepoint_id) == row.id,
-                                                 Assessment.state == "pending"))
+        for visit in session.exec(select(Assessment).where(  # one by one: each audited
+                Assessment.timepoint_id == row.id, Assessment.state == "pending")):
+            session.delete(visit)
+        session.flush()  # the visits go before their timepoint
         session.delete(row)
     for position, spec in enumerate(new.timepoints):
         row = rows.get(spec.code) or StudyTimepoint(study_id=study.id, code=spec.code,  # type: ignore[arg-type]

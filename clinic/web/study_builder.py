@@ -128,6 +128,7 @@ def edit(study_id: int) -> Any:
     if request.method == "GET":
         return _page(study, form_values(document_of(session, study)), {})
     read = FormDocument(request.form)
+    read.keep_what_the_form_cannot_show(document_of(session, study))
     try:
         doc = _validated(read)
         if study.status == DRAFT:

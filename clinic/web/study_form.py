@@ -21,6 +21,9 @@ ARM_ROWS, TIMEPOINT_ROWS, CRITERION_ROWS, FACTOR_ROWS, BIN_ROWS = 6, 14, 16, 2, 
 ARM_FIELDS = ("code", "label", "modality", "ratio")
 TP_FIELDS = ("code", "label", "offset_days", "window_before_days", "window_after_days")
 CRITERION_FIELDS = ("code", "kind", "text")
+# Parts of the protocol the form has no fields for (the protocol file sets them): a save
+# of the form keeps them as they were.
+NOT_ON_FORM = ("synthetic", "self_report")
 
 
 def _text(form: MultiDict[str, str], name: str) -> str:
@@ -50,6 +53,10 @@ class FormDocument:
         self.origin: dict[tuple[str, int], int] = {}  # ("arms", doc index) -> form row
         self.instruments: list[str] = []  # measures[i] -> instrument
         self.data = self._read()
+
+    def keep_what_the_form_cannot_show(self, stored: ProtocolDocument) -> None:
+        kept = stored.model_dump(mode="json", include=set(NOT_ON_FORM), exclude_none=True)
+        self.data = {**kept, **self.data}
 
     def _indexed(self, key: str, rows: list[tuple[int, dict[str, str]]]) -> list[dict[str, str]]:
         for doc_index, (form_row, _values) in enumerate(rows):

@@ -133,3 +133,61 @@ def test_closing_enrollment_is_an_amendment_and_stops_enrollment(session, runnin
         make_patient(session, study)
     session.rollback()
     assert len(assessments_of(session, _pending)) == 6
+
+
+def _with_month_12(session, study) -> None:
+    doc = document_of(session, study)
+    doc.timepoints.append(Timepoint(code="month_12", label="12 months", offset_days=365,
+                                    window_before_days=30, window_after_days=30))
+    amend(session, study=study, doc=doc, reason="Longer follow-up approved",
+          actor_id=None, timezone="Europe/Berlin", now=NOW)
+    session.commit()
+
+
+def test_removing_a_timepoint_without_data_deletes_its_visits_with_an_audit_event_each(
+        session, running):
+    study, done, pending = running
+    _with_month_12(session, study)
+    visits = {_visit(session, p, "month_12").id for p in (done, pending)}
+    doc = document_of(session, study)
+    doc.timepoints = [t for t in doc.timepoints if t.code != "month_12"]
+    amend(session, study=study, doc=doc, reason="Back to 6 months", actor_id=None,
+          timezone="Europe/Berlin", now=NOW)
+    session.commit()
+    assert session.exec(select(Assessment).where(Assessment.id.in_(visits))).all() == []
+    deleted = session.exec(select(AuditEvent).where(
+        AuditEvent.entity == "assessment", AuditEvent.action == "delete")).all()
+    assert {e.entity_id for e in deleted} == visits
+    assert {e.reason for e in deleted} == {"Back to 6 months"}
+
+
+def test_the_report_lists_the_amendments(session, running):
+    from clinic.reports.builder import build_report
+    from clinic.reports.filters import ReportFilters
+
+    study, _done, _pending = running
+    _with_month_12(session, study)
+    close_enrollment(session, study=study, reason="Sample size reached", actor_id=None, now=NOW)
+    session.commit()
+    report = build_report(session, study.code, ReportFilters(as_of=NOW.date()),
+                          timezone="Europe/Berlin")
+    assert [(a.number, a.reason) for a in report.study.amendments] == [
+        (1, "Longer follow-up approved"), (2, "Sample size reached")]
+    text = " ".join(report.methods)
+    assert "Protocol version 3; amendments: 1 (2026-06-01): added timepoint" in text, text
+    assert "2 (2026-06-01): enrollment closed — reason: Sample size reached" in text
+
+
+def test_a_changed_self_report_is_summarised_in_words(session, running):
+    from clinic.protocol.document import SelfReport
+
+    study, _done, _pending = running
+    doc = document_of(session, study)
+    doc.self_report = SelfReport(reminder_days=[0, 5], call_after_days=None,
+                                 second_factor="birth_year")
+    amendment = amend(session, study=study, doc=doc, reason="Patients answer at home",
+                      actor_id=None, timezone="Europe/Berlin", now=NOW)
+    assert amendment.summary == (
+        "patient self-report: messages on days 0, 3, 7 of the window, a call after 10 days, "
+        "nothing asked first → messages on days 0, 5 of the window, no call, the year of "
+        "birth asked first")

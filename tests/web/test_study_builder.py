@@ -96,3 +96,30 @@ def test_a_protocol_file_is_uploaded_as_a_draft(client, clinic, db):
         as_text=True)
     download = client.get(f"/admin/studies/{study.id}/protocol.toml")
     assert download.status_code == 200 and b'code = "USMRI"' in download.data
+
+
+def test_a_save_of_the_form_keeps_what_the_form_cannot_show(client, clinic, db):
+    """Patient self-report and the SYNTHETIC flag come from the protocol file only; an
+    amendment made in the form keeps them (it used to switch self-report off)."""
+    from clinic.studies.protocols import document_of
+    from clinic.web.study_form import form_values
+
+    study = db.get(Study, clinic.study.id)
+    study.self_report = {"reminder_days": [0, 3, 7], "call_after_days": 10,
+                         "second_factor": "birth_year"}
+    study.is_synthetic = True
+    db.add(study)
+    db.commit()
+    form = form_values(document_of(db, study)).to_dict()
+    login(client, clinic.users["coordinator"])
+    response = client.post(f"/admin/studies/{study.id}/builder",
+                           data=form | {"title": "A new title", "reason": "Clearer title"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    db.expire_all()
+    study = db.get(Study, study.id)
+    assert study.self_report == {"reminder_days": [0, 3, 7], "call_after_days": 10,
+                                 "second_factor": "birth_year"}
+    amendment = db.exec(select(ProtocolAmendment)).one()
+    assert amendment.summary.startswith("title: ") and "self-report" not in amendment.summary
+    assert amendment.after["synthetic"] is True
+    assert amendment.after["self_report"]["second_factor"] == "birth_year"
