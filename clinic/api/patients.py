@@ -26,14 +26,17 @@ from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput
 from clinic.procedures.service import record_procedure
 from clinic.web.access import EDITS_CLINICAL_DATA, RECORDS_PROCEDURES, patient_or_404, site_filter
 from clinic.web.filters import clinic_today
-from clinic.web.forms import form_int
+from clinic.web.forms import strict_int
 
 
 @bp.get("/patients")
 @any_user
 def list_patients() -> Response:
-    f = PatientFilter(site_id=site_filter(request.args.get("site", type=form_int)),
-                      code=(request.args.get("code") or "")[:30])
+    errors: dict[str, str] = {}
+    site = strict_int(request.args.get("site"), "site", errors)
+    if errors:
+        raise ValidationError(errors)
+    f = PatientFilter(site_id=site_filter(site), code=(request.args.get("code") or "")[:30])
     page = patient_page(get_session(), f, cursor=request.args.get("cursor"),
                         limit=page_limit(request.args.get("limit")), count=False)
     return paged([patient_row_out(r) for r in page.rows], page.next_cursor)

@@ -351,6 +351,9 @@ class ScoresIn(_Scores):
 
 class ScoresEdit(_Scores):
     reason: Reason
+    missing_reason: text(500) | None = Field(
+        None, description="Why an outcome the protocol asks for is not there (needed when "
+                          "the correction leaves one out and the visit has no reason yet)")
 
 
 class NotDoneIn(Strict):

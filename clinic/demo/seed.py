@@ -176,7 +176,8 @@ def _screen_and_treat(ctx: _Context, c: Candidate, site: Site) -> int:
     complication = draw_complication(ctx.rng, arm.code)
     if complication:
         record_adverse_event(ctx.session, patient=patient, event_type=complication,
-                             onset_on=c.procedure_day + timedelta(days=3), severity="moderate",
+                             onset_on=min(c.procedure_day + timedelta(days=3), ctx.today),
+                             severity="moderate",
                              procedure_id=procedure.id)
     if ctx.rng.random() < cal.WITHDRAWAL_RATE:
         withdraw(ctx.session, enrollment=enrollment, reason="Withdrew consent",

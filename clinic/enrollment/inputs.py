@@ -37,14 +37,20 @@ class ConsentInput:
     taken_by_id: int | None = None
 
 
-def validate_consent(c: ConsentInput, today: date) -> None:
+def validate_consent(c: ConsentInput, today: date | None, *,
+                     enrolled_on: date | None = None) -> None:
+    """``today`` None: the caller checked the future already (the service, which knows the
+    enrollment day but not the clinic's day)."""
     errors: dict[str, str] = {}
     if c.signed_on is None:
         errors["consent_on"] = "Enter the date the patient signed the consent form."
-    elif c.signed_on > today:
+    elif today is not None and c.signed_on > today:
         errors["consent_on"] = "The consent cannot be signed in the future."
+    elif enrolled_on is not None and c.signed_on > enrolled_on:
+        errors["consent_on"] = (f"The consent is signed before enrollment: on or before "
+                                f"the enrollment day ({enrolled_on.isoformat()}).")
     elif c.signed_on.year < 2000:
-        errors["consent_on"] = "Enter the date the consent form was signed."
+        errors["consent_on"] = "Enter a consent date from the year 2000 on."
     if not (c.form_version or "").strip():
         errors["consent_version"] = "Enter the version of the consent form signed."
     elif len(c.form_version.strip()) > CONSENT_VERSION_MAX:  # type: ignore[union-attr]
@@ -74,13 +80,19 @@ def validate_patient(p: PatientInput, today: date) -> None:
     if p.diagnosis is not None and len(p.diagnosis) > DIAGNOSIS_MAX:
         errors["diagnosis"] = f"Use at most {DIAGNOSIS_MAX} characters."
     if p.sex not in SEXES:
-        errors["sex"] = f"Choose one of: {', '.join(SEXES)}."
+        errors["sex"] = f"Choose one of: {', '.join(SEXES.values()).lower()}."
     if p.age_at_enrollment is None and p.birth_year is None:
         errors["age_at_enrollment"] = "Enter the age at enrollment or the birth year."
     if p.age_at_enrollment is not None and not 0 <= p.age_at_enrollment <= 120:
         errors["age_at_enrollment"] = "Age must be between 0 and 120."
     if p.birth_year is not None and not 1900 <= p.birth_year <= today.year:
         errors["birth_year"] = f"Birth year must be between 1900 and {today.year}."
+    elif (p.birth_year is not None and p.age_at_enrollment is not None
+          and "age_at_enrollment" not in errors
+          and today.year - p.birth_year - p.age_at_enrollment not in (0, 1)):
+        errors["age_at_enrollment"] = (f"Born in {p.birth_year}, the patient is "
+                                       f"{today.year - p.birth_year - 1} or "
+                                       f"{today.year - p.birth_year} at enrollment.")
     if p.bmi is not None and not 10 <= p.bmi <= 80:
         errors["bmi"] = "BMI must be between 10 and 80 kg/m²."
     duration = p.symptom_duration_months

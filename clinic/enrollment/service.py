@@ -17,6 +17,7 @@ from clinic.enrollment.inputs import (
 )
 from clinic.enrollment.randomization import next_free_slot
 from clinic.exceptions import ValidationError
+from clinic.locks.guard import hold_targets
 from clinic.models import (
     EligibilityCriterion,
     Enrollment,
@@ -88,7 +89,7 @@ def enroll(session: Session, *, study: Study, screening: Screening, patient: Pat
         validate_identity(identity)
     consent = consent or ConsentInput(enrolled_on, study.consent_version or "not recorded",
                                       actor_id)
-    validate_consent(consent, enrolled_on)
+    validate_consent(consent, None, enrolled_on=enrolled_on)
     stratum = _stratum(study, factors)
     _check_code_free(session, study.id, patient.study_code)  # type: ignore[arg-type]
     registry = study.design_type == REGISTRY
@@ -123,6 +124,42 @@ def _check_code_free(session: Session, study_id: int, code: str) -> None:
                                                   Patient.study_code == code)).first()
     if taken is not None:
         raise ValidationError({"study_code": f"Study code {code!r} is already used."})
+
+
+def _check_answered(session: Session, study: Study, answers: dict[str, bool | None]) -> None:
+    """A checklist left unanswered is not a screen failure: every criterion is answered,
+    unless one answered already fails (the rest need not be asked then)."""
+    rows = session.exec(select(EligibilityCriterion)
+                        .where(EligibilityCriterion.study_id == study.id)).all()
+    result = evaluate([Criterion(c.code, CriterionKind(c.kind), c.text) for c in rows],
+                      {c.code: answers.get(c.code) for c in rows})
+    if result.unanswered and not result.failing:
+        raise ValidationError({f"criterion.{c.code}": "Answer yes or no: a candidate is "
+                               "eligible only when every criterion is answered."
+                               for c in result.unanswered})
+
+
+def _check_mrn_free(session: Session, study: Study, mrn: str) -> None:
+    """One enrollment per person and study. Concurrent enrollments of one MRN wait for
+    each other (PostgreSQL: an advisory lock on the study and MRN; SQLite writes one at
+    a time), so the second sees the first."""
+    hold_targets(session, {f"mrn:{study.id}:{mrn}"}, exclusive=True)
+    taken = session.exec(select(Patient.study_code)
+                         .join(PatientIdentity, PatientIdentity.patient_id == Patient.id)  # type: ignore[arg-type]
+                         .where(Patient.study_id == study.id,
+                                PatientIdentity.mrn == mrn)).first()
+    if taken is not None:
+        raise ValidationError({"mrn": f"This MRN is enrolled in {study.code} already, as "
+                                      f"{taken}: a person is enrolled once per study."})
+
+
+def _check_birth_agrees(patient: PatientInput, identity: IdentityInput) -> None:
+    born = identity.birth_date
+    if born is None or patient.birth_year is None or born == date.min:
+        return
+    if born.year != patient.birth_year:
+        raise ValidationError({"birth_year": f"The birth year differs from the date of "
+                                             f"birth ({born.isoformat()})."})
 
 
 def _register(session: Session, study: Study, site_id: int, p: PatientInput,
@@ -201,12 +238,16 @@ def screen_and_enroll(session: Session, *, study: Study, site_id: int,
     validate_patient(patient, enrolled_on)
     if identity is not None:
         validate_identity(identity)
+        _check_birth_agrees(patient, identity)
     if consent is not None:
-        validate_consent(consent, enrolled_on)
+        validate_consent(consent, None, enrolled_on=enrolled_on)
     if session.get(Site, site_id) is None:
         raise ValidationError({"site_id": "Choose a site from the list."})
     _stratum(study, factors)
     _check_code_free(session, study.id, patient.study_code.strip())  # type: ignore[arg-type]
+    _check_answered(session, study, answers)
+    if identity is not None and identity.mrn:
+        _check_mrn_free(session, study, identity.mrn.strip())
     screening, problems = screen(session, study=study, site_id=site_id, answers=answers,
                                  actor_id=actor_id)
     if problems:

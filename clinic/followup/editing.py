@@ -7,12 +7,13 @@ from typing import Any
 from sqlmodel import Session, select
 
 from clinic.audit import set_actor
-from clinic.edits import claim, require_reason
+from clinic.edits import MIN_REASON_LENGTH, REASON_MAX, claim, require_reason
 from clinic.exceptions import ValidationError
 from clinic.followup.scores import ScoredValue, parse_mode, score_entries
 from clinic.followup.service import _blank, measures_at
 from clinic.models import Assessment, Score, ScoreSection
 from clinic.queries.rules import run_rules_on_save
+from clinic.scoring.instruments import INSTRUMENTS
 
 
 def recorded_entries(session: Session, assessment: Assessment) -> dict[str, Any]:
@@ -47,8 +48,12 @@ def sections_of(session: Session, score: Score) -> list[ScoreSection]:
 
 def edit_follow_up(session: Session, *, assessment: Assessment, read_version: int | None,
                    entries: dict[str, Any], mode: str, reason: str | None,
-                   actor_id: int | None) -> None:
-    """Replace the recorded scores with ``entries``; blank instruments are removed."""
+                   actor_id: int | None, missing_reason: str | None = None) -> None:
+    """Replace the recorded scores with ``entries``; blank instruments are removed.
+
+    An outcome the correction removes needs the reason it was not collected, as at entry
+    (``missing_reason``, or the one kept with the visit); a given reason is kept while an
+    outcome is missing; once every outcome is there, the visit's reason is cleared."""
     text = require_reason(reason)
     if assessment.state != "completed":
         raise ValidationError({"assessment": "Only a completed follow-up can be corrected."})
@@ -61,15 +66,43 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
     set_actor(session, actor_id, text)
     claim(session, assessment, read_version)
     existing = {s.instrument: s for s in scores_of(session, assessment)}
+    missing_before = set(_missing_outcomes(session, assessment, list(existing.values())))
     for code, score in existing.items():
         if code not in scored:
             session.delete(score)
     for code, value in scored.items():
         _apply(session, assessment, existing.get(code), value, mode, actor_id)
     assessment.mode = mode
+    session.flush()
+    _missing_reason(session, assessment, missing_reason, missing_before)
     session.add(assessment)
     session.flush()
     run_rules_on_save(session, assessment.patient_id, "visit")
+
+
+def _missing_outcomes(session: Session, assessment: Assessment, scores: list[Score]) -> list[str]:
+    from clinic.followup.entry import missing_outcomes  # (entry imports this module's peers)
+
+    return missing_outcomes(session, assessment, scores)
+
+
+def _missing_reason(session: Session, assessment: Assessment, given: str | None,
+                    missing_before: set[str]) -> None:
+    missing = _missing_outcomes(session, assessment, scores_of(session, assessment))
+    text = " ".join((given or "").split()) or assessment.missing_reason
+    removed = [code for code in missing if code not in missing_before]
+    if not missing:
+        assessment.missing_reason = None
+    elif not text and not removed:
+        return  # missing before this correction, with no reason then either
+    elif len(text or "") < MIN_REASON_LENGTH:
+        names = ", ".join(INSTRUMENTS[c].label for c in removed or missing)
+        raise ValidationError({"missing_reason": f"Not collected: {names}. Say why it was not "
+                                                 "collected, or enter it."})
+    elif len(text) > REASON_MAX:  # type: ignore[arg-type]
+        raise ValidationError({"missing_reason": f"Use at most {REASON_MAX} characters."})
+    else:
+        assessment.missing_reason = text
 
 
 def _apply(session: Session, assessment: Assessment, score: Score | None, s: ScoredValue,

@@ -31,7 +31,7 @@ class AdverseEventInput:
     event_type: str
     onset_on: date | None
     severity: str | None
-    is_related: bool = True
+    is_related: bool | None = True  # None: not said (the form has no default)
     notes: str | None = None
 
 
@@ -75,6 +75,8 @@ def check_extras(entry: FollowUpEntry) -> dict[str, str]:
             errors["ae.onset_on"] = "Enter the date the event began."
         if ae.severity not in SEVERITIES:
             errors["ae.severity"] = "Choose the severity."
+        if ae.is_related is None:
+            errors["ae.is_related"] = "Say whether the procedure caused it: yes or no."
     for i, med in enumerate(entry.medications):
         if med.med_class not in MEDICATION_CLASSES:
             errors[f"med.{i}.med_class"] = "Choose the class: opioid, NSAID or gabapentinoid."
@@ -95,6 +97,10 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
     """Everything is checked before anything is kept; the caller commits once."""
     errors = check_extras(entry)
     visit_on, collected_at = _visit_time(entry, context, errors)
+    ae = entry.adverse_event
+    if (ae is not None and ae.onset_on is not None and context is not None
+            and ae.onset_on > context.today):
+        errors["ae.onset_on"] = "The onset cannot be in the future."
     set_actor(session, actor_id, None)
     claim(session, assessment, entry.read_version)
     try:
@@ -161,7 +167,7 @@ def _store_extras(session: Session, assessment: Assessment, patient: Patient,
     if ae is not None and ae.onset_on is not None and ae.severity is not None:
         record_adverse_event(session, patient=patient, event_type=ae.event_type,
                              onset_on=ae.onset_on, severity=ae.severity,
-                             is_related=ae.is_related, assessment_id=assessment.id,
+                             is_related=bool(ae.is_related), assessment_id=assessment.id,
                              procedure_id=assessment.procedure_id, notes=ae.notes)
     for med in entry.medications:
         session.add(Medication(assessment_id=assessment.id, med_class=med.med_class or "",  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from clinic.catalog import COLLECTION_MODES
 from clinic.exceptions import ValidationError
 from clinic.scoring.collection import CollectionMode
 from clinic.scoring.disability import DisabilityScore
@@ -64,5 +65,6 @@ def parse_mode(mode: str) -> str:
     try:
         return CollectionMode(mode).value
     except ValueError:
-        modes = ", ".join(m.value for m in CollectionMode)
+        modes = ", ".join(f"{label.lower()} ({code})"
+                          for code, label in COLLECTION_MODES.items())
         raise ValidationError({"mode": f"Choose how it was collected: {modes}."}) from None

@@ -89,6 +89,9 @@ def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[
     ``claimed``: the caller took the record with :func:`clinic.edits.claim`, which raised
     its version already (once per change).
     """
+    if assessment.state == "not_done":
+        raise ValidationError({"assessment": "This follow-up is marked not done: reopen it "
+                                             "first (on its page), then enter the scores."})
     if assessment.state != "pending":
         raise ValidationError({"assessment": "This follow-up is already recorded."})
     mode = parse_mode(mode)

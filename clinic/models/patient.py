@@ -60,7 +60,7 @@ class PatientIdentity(Audited, SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", unique=True, ondelete="CASCADE")
     name: str = Field(max_length=200)
-    mrn: str | None = Field(default=None, max_length=50)
+    mrn: str | None = Field(default=None, max_length=50, index=True)  # one per study
     phone: str | None = Field(default=None, max_length=40)
     birth_date: date | None = None
     name_key: str | None = Field(default=None, max_length=200, index=True)

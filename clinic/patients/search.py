@@ -45,6 +45,13 @@ def parse_birth_date(text: str) -> date | None:
     return None
 
 
+def too_short(query: str) -> bool:
+    """Fewer than two characters, unless the one is an ideograph or a syllable of a
+    script that writes a name part in one (Chinese 王, Japanese, Korean)."""
+    query = query.strip()
+    return len(query) < MIN_QUERY and not (query and ord(query[0]) >= 0x2E80)
+
+
 def search_patients(session: Session, query: str, *, sees_identity: bool,
                     site_id: int | None, today: date) -> list[SearchHit]:
     """Patients matching ``query`` (at most MAX_RESULTS), best-known first (by code).
@@ -52,7 +59,7 @@ def search_patients(session: Session, query: str, *, sees_identity: bool,
     ``site_id``: only this site (a nurse); None: every site.
     """
     query = " ".join(query.split())[:100]
-    if len(query) < MIN_QUERY:
+    if too_short(query):
         return []
     conditions = [contains_text(Patient.study_code, query)]
     if sees_identity:

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from clinic.catalog import MODALITIES
-from clinic.models import Enrollment, Injectate, Patient, Procedure, Study, StudyArm
+from clinic.exceptions import ValidationError
+from clinic.models import (
+    Assessment,
+    Enrollment,
+    Injectate,
+    Patient,
+    Procedure,
+    Study,
+    StudyArm,
+    StudyTimepoint,
+)
 from clinic.procedures.inputs import (
     InjectateInput,
     ProcedureInput,
@@ -64,3 +76,28 @@ def confirmation_errors(warnings: list[str], deviations: list[str], *, confirmed
     if deviations and len(" ".join((reason or "").split())) < 3:
         return {"deviation_reason": "Say why the procedure departs from the protocol."}
     return {}
+
+
+def check_procedure_day(session: Session, patient: Patient, performed_at: datetime,
+                        timezone: str, procedure_id: int | None = None) -> None:
+    """A procedure is done after enrollment (and consent), and a recorded procedure does
+    not move past the follow-ups recorded after it: ValidationError otherwise."""
+    day = performed_at.astimezone(ZoneInfo(timezone)).date()
+    enrolled = session.exec(select(Enrollment.enrolled_on).where(
+        Enrollment.patient_id == patient.id)).first()
+    if enrolled is not None and day < enrolled:
+        raise ValidationError({"performed_at": f"That is before the patient's enrollment "
+                                               f"({enrolled.isoformat()}): a procedure is "
+                                               "done after consent and enrollment."})
+    if procedure_id is None:
+        return
+    first = session.exec(select(func.min(Assessment.visit_on))
+                         .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)  # type: ignore[arg-type]
+                         .where(Assessment.procedure_id == procedure_id,
+                                Assessment.state == "completed",
+                                StudyTimepoint.is_baseline == False)).one()  # noqa: E712
+    if first is not None and first < day:
+        raise ValidationError({"performed_at": f"A follow-up after this procedure is "
+                                               f"recorded on {first.isoformat()}: the "
+                                               "procedure cannot move after it. Correct "
+                                               "that visit's date first."})

@@ -17,6 +17,7 @@ from clinic.edits import claim, require_reason
 from clinic.enrollment.groups import assign_registry_group
 from clinic.exceptions import ValidationError
 from clinic.models import Injectate, Patient, Procedure, ProcedureTarget
+from clinic.procedures.checks import check_procedure_day
 from clinic.procedures.inputs import (
     InjectateInput,
     ProcedureInput,
@@ -62,6 +63,8 @@ def correct_procedure(session: Session, *, patient: Patient, procedure: Procedur
     replace_injectates = before.injectates != data.injectates
     if not changed and not replace_targets and not replace_injectates:
         raise ValidationError({"reason": "Nothing was changed."})
+    if "performed_at" in changed:
+        check_procedure_day(session, patient, data.performed_at, timezone, procedure.id)
     for name in changed:
         setattr(procedure, name, new_columns[name])
     session.add(procedure)

@@ -91,7 +91,7 @@ def validate_procedure(p: ProcedureInput, today: date | None = None) -> None:
     if problem:
         errors["performed_at"] = problem
     if p.modality not in MODALITIES:
-        errors["modality"] = f"Choose one of: {', '.join(MODALITIES)}."
+        errors["modality"] = "Choose the guidance modality from the list."
     if p.procedure_type not in PROCEDURE_TYPES:
         errors["procedure_type"] = "Choose a procedure type from the list."
     if not 1 <= p.punctures <= 20:
@@ -114,6 +114,8 @@ def _check_numbers(p: ProcedureInput, errors: dict[str, str]) -> None:
         errors["notes"] = f"Keep the notes under {NOTES_MAX} characters."
     if len(p.targets) > MAX_ROWS or len(p.injectates) > MAX_ROWS:
         errors["targets"] = f"At most {MAX_ROWS} targets and {MAX_ROWS} injectates."
+    elif not p.targets:
+        errors["targets"] = "Enter at least one target level: where the needle went."
 
 
 def out_of_bounds(name: str, value: float | None) -> str | None:

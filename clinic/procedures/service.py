@@ -11,6 +11,7 @@ from clinic.edits import claim, require_reason
 from clinic.enrollment.groups import assign_registry_group
 from clinic.exceptions import ValidationError
 from clinic.models import Injectate, Patient, Procedure, ProcedureTarget
+from clinic.procedures.checks import check_procedure_day
 from clinic.procedures.inputs import (
     InjectateInput,
     ProcedureInput,
@@ -25,6 +26,7 @@ from clinic.scheduling.service import schedule_from_procedure
 def record_procedure(session: Session, *, patient: Patient, data: ProcedureInput,
                      timezone: str) -> Procedure:
     validate_procedure(data)
+    check_procedure_day(session, patient, data.performed_at, timezone)
     procedure = Procedure(patient_id=patient.id, **data.column_values())  # type: ignore[arg-type]
     session.add(procedure)
     session.flush()
@@ -45,6 +47,7 @@ def move_procedure(session: Session, *, patient: Patient, procedure: Procedure,
     problem = performed_at_problem(performed_at, date.today())
     if problem:
         raise ValidationError({"performed_at": problem})
+    check_procedure_day(session, patient, performed_at, timezone, procedure.id)
     procedure.performed_at = performed_at
     procedure.version += 1
     session.add(procedure)
@@ -73,6 +76,7 @@ def reschedule_procedure(session: Session, *, patient: Patient, procedure: Proce
     if performed_at == procedure.performed_at:
         raise ValidationError({"performed_at": "That is the date and time already recorded: "
                                                "nothing was changed."})
+    check_procedure_day(session, patient, performed_at, timezone, procedure.id)
     procedure.performed_at = performed_at
     session.add(procedure)
     session.flush()

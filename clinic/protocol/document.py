@@ -224,6 +224,10 @@ def covariate_names(doc: ProtocolDocument) -> list[str]:
 def _schedule(doc: ProtocolDocument) -> list[Problem]:
     problems: list[Problem] = []
     baselines = [i for i, t in enumerate(doc.timepoints) if t.baseline]
+    if not baselines:
+        problems.append((("timepoints", 0, "baseline"),
+                         "mark one timepoint as the baseline (the visit before the "
+                         "procedure, from which the change is measured)"))
     for i in baselines[1:]:
         problems.append((("timepoints", i, "baseline"), "only one timepoint can be the baseline"))
     follow_ups = sorted((t.offset_days, i) for i, t in enumerate(doc.timepoints) if not t.baseline)

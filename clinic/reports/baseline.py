@@ -17,6 +17,10 @@ from clinic.reports.tables import Cell, Table, TableBuilder
 from clinic.stats import compare_categorical
 from clinic.stats.format import format_count_pct
 
+# Procedures that inject nerve roots (each puncture a root), and those that may take in a
+# sacroiliac joint: the seed trial's Table 2 wording applies to them only.
+ROOT_PROCEDURES = frozenset({"tfesi", "prf_drg", "tfesi_prf", "snrb"})
+SI_PROCEDURES = frozenset({"tfesi", "tfesi_prf", "sij_injection"})
 PUNCTURE_BINS = ((1, 2, "1 or 2"), (3, 4, "3 or 4"), (5, 6, "5 or 6"), (7, 20, "7 or more"))
 SI_SIDES = (("none", "No"), ("right", "Only right"), ("left", "Only left"),
             ("bilateral", "Bilateral"))
@@ -49,7 +53,7 @@ def table1(data: StudyData, arms: Arms) -> Table:
     for root in recorded:
         categorical_rows(b, f"{root} root laterality", _by_arm(p, f"laterality_{root}"), arms,
                          list(catalog.LATERALITY.items()))
-    if len(p) and len(recorded) < len(catalog.ROOTS):
+    if len(p) and recorded and len(recorded) < len(catalog.ROOTS):  # none: not collected
         b.note("Root laterality is shown for the roots recorded at enrollment: "
                + (", ".join(recorded) if recorded else "none were") + ".")
     b.note("Levels with no patient in any arm are not shown.")
@@ -64,6 +68,12 @@ def _punctures(procedures: pd.DataFrame) -> pd.Series:
     return out
 
 
+def _punctures_label(procedures: pd.DataFrame) -> str:
+    """The seed trial's wording where every procedure injects nerve roots."""
+    roots = procedures["procedure_type"].isin(ROOT_PROCEDURES)
+    return "Roots injected (punctures)" if len(procedures) and roots.all() else "Punctures"
+
+
 def _si_side(data: StudyData) -> pd.Series:
     sij = data.targets[data.targets["level"] == "SIJ"].drop_duplicates("subject")
     side = data.procedures["subject"].map(sij.set_index("subject")["side"])
@@ -75,14 +85,14 @@ def table2(data: StudyData, arms: Arms) -> Table:
     b = TableBuilder("table2", "Table 2. Procedure characteristics", "Variable", arms.columns())
     proc = data.procedures.assign(
         arm=data.procedures["subject"].map(data.patients.set_index("subject")["arm"]))
-    categorical_rows(b, "Roots injected (punctures)",
+    categorical_rows(b, _punctures_label(proc),
                      pd.DataFrame({"arm": proc["arm"], "value": _punctures(proc)}), arms,
                      [(label, label) for *_, label in PUNCTURE_BINS])
     if len(data.targets) and bool((data.targets["level"] == "SIJ").any()):
         categorical_rows(b, "Side of sacroiliac joint injection",
                          pd.DataFrame({"arm": proc["arm"], "value": _si_side(data)}), arms,
                          list(SI_SIDES), keep_empty=True)
-    elif len(proc):
+    elif len(proc) and proc["procedure_type"].isin(SI_PROCEDURES).any():
         b.note("No procedure included a sacroiliac joint injection.")
     categorical_rows(b, "Procedure type", _by_arm(proc, "procedure_type"), arms,
                      list(catalog.PROCEDURE_TYPES.items()))

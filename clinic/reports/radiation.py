@@ -96,6 +96,25 @@ def _dose_rows(b: TableBuilder, data: StudyData, proc: pd.DataFrame, arms: Arms)
                    "ionising radiation.")
     b.note("Dose quantities are shown only for the arms whose modality records them; "
            "'—' marks a quantity the modality does not produce.")
+    _other_modality_doses(b, proc, arms)
+
+
+def _other_modality_doses(b: TableBuilder, proc: pd.DataFrame, arms: Arms) -> None:
+    """A procedure done under another modality than its arm's (a protocol deviation;
+    analysed in its arm) may record a dose its arm's cells do not show: say so, with the
+    values, so the arm's radiation is not understated unseen."""
+    for c in arms.codes:
+        own = arms.modality[c]
+        rows = proc[(proc["arm"] == c) & (proc["modality"] != own)]
+        for column, label, recording in QUANTITIES:
+            if own in recording:
+                continue
+            values = rows[column].dropna().astype(float)
+            if len(values):
+                shown = ", ".join(f"{v:.1f}" for v in sorted(values))
+                b.note(f"{arms.labels[c]}: {len(values)} procedure(s) under another "
+                       f"modality than the arm's (protocol deviation) recorded {label}: "
+                       f"{shown}; not in this arm's cells.")
 
 
 def table4(data: StudyData, arms: Arms) -> Table:

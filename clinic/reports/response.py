@@ -31,10 +31,16 @@ def weighted_values(data: StudyData, code: str, timepoint: str) -> pd.DataFrame:
 
 
 def response_tables(data: StudyData, arms: Arms) -> list[Table]:
+    """Numbered after the last table before them: 7 (a trial), 9 (a registry, whose
+    Tables 7 and 8 are its matching); 7a, 7b … when several measures have them."""
     tables = []
-    for code in data.study.response_measures:
+    codes = data.study.response_measures
+    number = 9 if data.study.is_registry else 7
+    for index, code in enumerate(codes):
         label = INSTRUMENTS[code].label
-        b = TableBuilder(f"response_{code}", f"Table 9. {label}: weighted value and response",
+        suffix = "abcdefghij"[index] if len(codes) > 1 else ""
+        b = TableBuilder(f"response_{code}",
+                         f"Table {number}{suffix}. {label}: weighted value and response",
                          "Follow-up", arms.columns())
         for tp in data.study.timepoints_of(code):
             if tp == data.study.baseline:

@@ -73,14 +73,17 @@ def table5(data: StudyData, arms: Arms) -> Table:
         b.title = "Table 5. Safety and contrast extravasation"
     b.note("Complications: every adverse event recorded for a treated patient, counted once "
            "per patient; a patient with events of several types is 'More than one type'.")
-    b.abbreviations.append("NSAID non-steroidal anti-inflammatory drug; percentages are of "
-                           "the patients with a recorded value.")
+    nsaid = any("NSAID" in r.label for r in b.rows[before:])
+    b.abbreviations.append(("NSAID non-steroidal anti-inflammatory drug; " if nsaid else "")
+                           + "percentages are of the patients with a recorded value.")
     return b.build()
 
 
 def table6(data: StudyData, arms: Arms) -> Table:
-    b = TableBuilder("table6", "Table 6. Satisfaction with the procedure and with the results",
-                     "Variable", arms.columns())
+    asked = [label.removeprefix("Satisfaction with ") for code, label in SATISFACTION
+             if data.study.timepoints_of(code)]
+    title = "Table 6. Satisfaction" + (f" with {' and with '.join(asked)}" if asked else "")
+    b = TableBuilder("table6", title, "Variable", arms.columns())
     levels = [(float(level.score), level.label) for level in Satisfaction]
     for code, label in SATISFACTION:
         for tp in data.study.timepoints_of(code):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
@@ -26,6 +26,7 @@ def record_adverse_event(session: Session, *, patient: Patient, event_type: str,
         errors["severity"] = f"Choose one of: {', '.join(SEVERITIES)}."
     if resolved_on is not None and resolved_on < onset_on:
         errors["resolved_on"] = "Resolution cannot be before the onset."
+    errors |= _future(onset_on=onset_on, resolved_on=resolved_on)
     if notes is not None and len(notes) > NOTES_MAX:
         errors["notes"] = f"Keep the notes under {NOTES_MAX} characters."
     if errors:
@@ -40,6 +41,14 @@ def record_adverse_event(session: Session, *, patient: Patient, event_type: str,
     return event
 
 
+def _future(**days: date | None) -> dict[str, str]:
+    """Dates after today (one day of grace: the clinic's day may be ahead of the
+    server's) are refused: a complication is recorded once it happened."""
+    latest = date.today() + timedelta(days=1)
+    return {name: "That date is in the future: record what has happened."
+            for name, day in days.items() if day is not None and day > latest}
+
+
 def correct_adverse_event(session: Session, *, event: AdverseEvent, read_version: int | None,
                           severity: str, is_related: bool, resolved_on: date | None,
                           notes: str | None, reason: str | None,
@@ -51,6 +60,7 @@ def correct_adverse_event(session: Session, *, event: AdverseEvent, read_version
         errors["severity"] = f"Choose one of: {', '.join(SEVERITIES)}."
     if resolved_on is not None and resolved_on < event.onset_on:
         errors["resolved_on"] = "Resolution cannot be before the onset."
+    errors |= _future(resolved_on=resolved_on)
     if notes is not None and len(notes) > NOTES_MAX:
         errors["notes"] = f"Keep the notes under {NOTES_MAX} characters."
     if errors:

@@ -16,6 +16,8 @@ Number = int | float | Decimal
 
 def to_decimal(value: object, field: str) -> Decimal:
     """Return ``value`` as a finite Decimal; ScoreError naming ``field`` otherwise."""
+    if isinstance(value, str):
+        raise ScoreError(field, f"Enter a number (got {value[:40]!r}).")
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ScoreError(field, f"must be a number, got {type(value).__name__}")
     try:

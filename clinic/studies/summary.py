@@ -28,10 +28,14 @@ class StudySummary:
         return sum(self.enrolled_by_arm.values())
 
 
-def study_summaries(session: Session, today: date,
-                    site_id: int | None = None) -> list[StudySummary]:
-    """Every study with its counts; with ``site_id``, the patients of that site only."""
-    studies = session.exec(select(Study).order_by(Study.code)).all()
+def study_summaries(session: Session, today: date, site_id: int | None = None,
+                    drafts: bool = True) -> list[StudySummary]:
+    """Every study with its counts; with ``site_id``, the patients of that site only;
+    without ``drafts``, the studies started (a draft is the builders' business)."""
+    query = select(Study).order_by(Study.code)
+    if not drafts:
+        query = query.where(Study.status != "planning")
+    studies = session.exec(query).all()
     return [_summary(session, study, today, site_id) for study in studies]
 
 

@@ -75,13 +75,14 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
     if site_id is None:
         errors["site_id"] = "Choose the site."
     consent = consent_from_form(form, errors, current_user.id, clinic_today())
+    answers = answers_from_form(form, codes, errors)
     if errors:
         return None
     def enroll_once() -> Any:
         session = get_session()
         set_actor(session, current_user.id, "Screening and enrollment")
         outcome = screen_and_enroll(
-            session, study=study, site_id=site_id, answers=answers_from_form(form, codes),
+            session, study=study, site_id=site_id, answers=answers,
             patient=patient, identity=identity_from_form(form), factors=factors,
             enrolled_on=enrolled_on, actor_id=current_user.id, consent=consent)  # type: ignore[arg-type]
         session.commit()

@@ -12,8 +12,10 @@ from clinic.exceptions import ValidationError
 from clinic.web.forms import a_date, blank_to_none, strict_int, strict_number, tri_state
 
 
-def answers_from_form(form: MultiDict[str, str], codes: list[str]) -> dict[str, bool | None]:
-    return {code: tri_state(form.get(f"criterion.{code}")) for code in codes}
+def answers_from_form(form: MultiDict[str, str], codes: list[str],
+                      errors: dict[str, str] | None = None) -> dict[str, bool | None]:
+    return {code: tri_state(form.get(f"criterion.{code}"), f"criterion.{code}", errors)
+            for code in codes}
 
 
 def factors_from_form(form: MultiDict[str, str], names: list[str],
@@ -72,13 +74,21 @@ def consent_from_form(form: MultiDict[str, str], errors: dict[str, str],
         form_version=blank_to_none(form.get("consent_version")), taken_by_id=taken_by)
     if not found:
         try:
-            validate_consent(consent, today)
+            validate_consent(consent, today, enrolled_on=_day(form.get("enrolled_on")))
         except ValidationError as error:
             found.update(error.errors)
     errors.update(found)
     return consent
 
 
+def _day(text: str | None) -> date | None:
+    found: dict[str, str] = {}
+    return a_date(text, "enrolled_on", found, required=False)
+
+
 def enrolled_on_from_form(form: MultiDict[str, str], errors: dict[str, str],
                           today: date) -> date:
-    return a_date(form.get("enrolled_on"), "enrolled_on", errors) or today
+    day = a_date(form.get("enrolled_on"), "enrolled_on", errors) or today
+    if day > today:
+        errors["enrolled_on"] = "The enrollment date cannot be in the future."
+    return day

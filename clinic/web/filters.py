@@ -22,8 +22,29 @@ def local_time(value: datetime | None) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")  # "… 14:05 CET"
 
 
+def visit_status(assessment: Any) -> str:
+    """A visit's status today, as the patient page and the grid show it (a pending visit
+    is upcoming, due, overdue or missed)."""
+    from clinic.scheduling.windows import PlannedVisit, status_on
+
+    planned = PlannedVisit("", assessment.target_date, assessment.window_open,
+                           assessment.window_close)
+    return status_on(clinic_today(), planned, not_done=assessment.state == "not_done",
+                     completed_at=assessment.visit_on or assessment.target_date
+                     if assessment.state == "completed" else None).value
+
+
+def instrument_label(code: str) -> str:
+    from clinic.scoring.instruments import INSTRUMENTS
+
+    found = INSTRUMENTS.get(code)
+    return found.label if found is not None else code
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["visit_status"] = visit_status
+    app.jinja_env.filters["instrument_label"] = instrument_label
     app.jinja_env.globals["catalog"] = catalog
 
     @app.context_processor

@@ -162,14 +162,16 @@ def edit(assessment_id: int) -> str | Response:
     instruments = _instruments(assessment)
     errors: dict[str, str] = {}
     values: Any = with_draft({**form_values(recorded_entries(session, assessment)),
-                              "mode": assessment.mode or "", "version": str(assessment.version)})
+                              "mode": assessment.mode or "", "version": str(assessment.version),
+                              "missing_reason": assessment.missing_reason or ""})
     if request.method == "POST" and assessment.state == "completed":
         try:
             edit_follow_up(session, assessment=assessment,
                            read_version=request.form.get("version", type=form_int),
                            entries=entries_from_form(request.form, instruments),
                            mode=request.form.get("mode", ""),
-                           reason=request.form.get("reason"), actor_id=current_user.id)
+                           reason=request.form.get("reason"), actor_id=current_user.id,
+                           missing_reason=request.form.get("missing_reason"))
             answered = answer_by_correction(session, request.form.get("query", type=form_int),
                                             patient_id=patient.id,  # type: ignore[arg-type]
                                             reason=request.form.get("reason"),

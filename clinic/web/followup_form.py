@@ -64,7 +64,7 @@ def _adverse_event(form: MultiDict[str, str]) -> AdverseEventInput | None:
         event_type=event_type,
         onset_on=a_date(form.get("ae.onset_on"), "ae.onset_on", ignored),
         severity=blank_to_none(form.get("ae.severity")),
-        is_related=form.get("ae.is_related") == "yes",
+        is_related={"yes": True, "no": False}.get(form.get("ae.is_related") or ""),
         notes=blank_to_none(form.get("ae.notes")))
 
 

@@ -7,6 +7,7 @@ message naming the field (nothing is guessed here).
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,29 +28,40 @@ def blank_to_none(value: str | None) -> str | None:
 
 
 def number(value: str | None) -> int | float | str | None:
-    """"6" -> 6, "6.5" -> 6.5, "" -> None, "six" -> "six" (refused downstream).
+    """"6" -> 6, "6.5" and "6,5" -> 6.5, "" -> None, "six" -> "six" (refused downstream).
 
-    "inf", "nan" and "1e309" (which reads as infinity) stay text: only finite numbers
-    are numbers here.
+    Only plain decimals written with the digits 0-9 are numbers: Python's own syntax
+    ("1_0", "1e1", "inf", full-width or other scripts' digits) stays text. So does "1,000":
+    a thousands separator or a decimal comma, it cannot be told (it was read as 1).
     """
     text = blank_to_none(value)
     if text is None or len(text) > MAX_NUMBER_TEXT:
         return text
-    try:
+    if _INTEGER.fullmatch(text):
         return int(text)
-    except ValueError:
-        pass
-    try:
-        parsed = float(text.replace(",", "."))
-    except ValueError:
+    if not _DECIMAL.fullmatch(text) or _THOUSANDS.fullmatch(text):
         return text
+    parsed = float(text.replace(",", "."))
     return parsed if math.isfinite(parsed) else text
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
+_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+")
+
+
+def not_a_number(text: str) -> str:
+    """Why a typed value is not read as a number, in words."""
+    if _THOUSANDS.fullmatch(text.strip()):
+        return ("Write the number without a thousands separator (1000), and decimals with "
+                "a point (1.5).")
+    return "Enter a number (digits, with a point or comma for decimals)."
 
 
 def strict_number(value: str | None, field: str, errors: dict[str, str]) -> float | None:
     parsed = number(value)
     if isinstance(parsed, str):
-        errors[field] = "Enter a number."
+        errors[field] = not_a_number(parsed)
         return None
     return None if parsed is None else float(parsed)
 
@@ -71,9 +83,14 @@ def form_int(value: str | None) -> int | None:
     return parsed if isinstance(parsed, int) and abs(parsed) <= INT_MAX else None
 
 
-def tri_state(value: str | None) -> bool | None:
-    """"yes" / "no" / "" from a select -> True / False / None."""
-    return {"yes": True, "no": False}.get((value or "").strip())
+def tri_state(value: str | None, field: str | None = None,
+              errors: dict[str, str] | None = None) -> bool | None:
+    """"yes" / "no" / "" from a select -> True / False / None; anything else is refused
+    in ``errors`` (it used to clear the recorded value)."""
+    text = (value or "").strip()
+    if text not in ("yes", "no", "") and errors is not None and field is not None:
+        errors[field] = "Choose yes or no (or leave it blank)."
+    return {"yes": True, "no": False}.get(text)
 
 
 def local_datetime(value: str | None, timezone: str, field: str,

@@ -41,6 +41,8 @@ def procedure_from_form(form: MultiDict[str, str], timezone: str,
     check_row_indexes(form, "target", errors)
     check_row_indexes(form, "injectate", errors)
     injectates = _injectates(form, errors)
+    answers = {name: tri_state(form.get(name), name, errors)
+               for name in ("contrast_extravasation", "first_attempt_success")}
     if errors:
         raise ValidationError(errors)
     return ProcedureInput(
@@ -48,8 +50,8 @@ def procedure_from_form(form: MultiDict[str, str], timezone: str,
         modality=form.get("modality", ""), procedure_type=form.get("procedure_type", ""),
         punctures=punctures or 0, targets=_targets(form), injectates=injectates,
         operator_id=operator_id,
-        contrast_extravasation=tri_state(form.get("contrast_extravasation")),
-        first_attempt_success=tri_state(form.get("first_attempt_success")),
+        contrast_extravasation=answers["contrast_extravasation"],
+        first_attempt_success=answers["first_attempt_success"],
         notes=blank_to_none(form.get("notes")),
         deviation_reason=" ".join((form.get("deviation_reason") or "").split())[:500] or None,
         **values)

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from clinic import catalog
 from clinic.audit import set_actor
@@ -16,7 +16,7 @@ from clinic.audit.words import field_label
 from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
-from clinic.models import Patient, Procedure
+from clinic.models import Enrollment, Patient, Procedure, StudyArm
 from clinic.procedures.checks import confirmation_errors, patient_warnings, protocol_deviations
 from clinic.procedures.corrections import correct_procedure, recorded_input
 from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS, ProcedureInput, validate_procedure
@@ -63,8 +63,18 @@ def new(patient_id: int) -> Any:
         except ValidationError as error:
             session.rollback()
             errors = error.errors
-    values = request.form if request.method == "POST" else with_draft(request.form)
+    values = request.form if request.method == "POST" else with_draft(
+        _allocated_modality(session, patient))
     return _form_page(patient, values, errors, warnings)
+
+
+def _allocated_modality(session: Any, patient: Any) -> dict[str, str]:
+    """A new procedure's form starts on the allocated arm's modality (a registry has
+    none: its group follows the procedure)."""
+    modality = session.exec(select(StudyArm.modality).join(
+        Enrollment, Enrollment.arm_id == StudyArm.id).where(
+        Enrollment.patient_id == patient.id)).first()
+    return {"modality": modality} if modality else {}
 
 
 @bp.route("/procedures/<int:procedure_id>/edit", methods=["GET", "POST"])

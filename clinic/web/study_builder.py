@@ -49,6 +49,7 @@ from clinic.studies.protocols import (
 from clinic.web.access import MANAGES_STUDY
 from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today
+from clinic.web.forms import a_date
 from clinic.web.study_form import (
     ARM_ROWS,
     BIN_ROWS,
@@ -201,7 +202,7 @@ def download(study_id: int) -> Response:
 
 def _page(study: Study | None, values: Any, errors: dict[str, str]) -> str:
     session = get_session()
-    preview_on = _preview_day()
+    preview_on, preview_error = _preview_day()
     preview, amendments = [], []
     if study is not None:
         preview = schedule_preview(to_definition(document_of(session, study)), preview_on)
@@ -211,6 +212,7 @@ def _page(study: Study | None, values: Any, errors: dict[str, str]) -> str:
     return render_template(
         "admin/study_builder.html", study=study, values=values, errors=errors,
         designs=DESIGN_TYPES, catalog=catalog, preview=preview, preview_on=preview_on,
+        preview_error=preview_error,
         amendments=amendments, arm_rows=range(ARM_ROWS), criterion_rows=range(CRITERION_ROWS),
         timepoint_rows=range(TIMEPOINT_ROWS), factor_rows=range(FACTOR_ROWS),
         bin_rows=range(BIN_ROWS), grid_timepoints=[(i, c) for i, c in timepoints if c],
@@ -237,8 +239,8 @@ def _covariates(values: Any) -> list[tuple[str, str]]:
     return [*BASE_COVARIATES.items(), *scores]
 
 
-def _preview_day() -> date:
-    try:
-        return date.fromisoformat(request.args.get("procedure_on", ""))
-    except ValueError:
-        return clinic_today()
+def _preview_day() -> tuple[date, str | None]:
+    """The preview's procedure day, and why the one asked for is not used."""
+    found: dict[str, str] = {}
+    day = a_date(request.args.get("procedure_on"), "procedure_on", found, required=False)
+    return day or clinic_today(), found.get("procedure_on")

@@ -72,12 +72,9 @@ class FormDocument:
             "steroid_cap_mg": _number(f, "steroid_cap_mg"),
         }
         arms = self._indexed("arms", _rows(f, "arm", ARM_FIELDS, ARM_ROWS))
-        data["arms"] = [{**a, "ratio": number(a["ratio"]) or 1} for a in arms]
+        data["arms"] = [{**a, "ratio": number(a["ratio"]) if a["ratio"] else 1} for a in arms]
         tps = self._indexed("timepoints", _rows(f, "tp", TP_FIELDS, TIMEPOINT_ROWS))
-        data["timepoints"] = [
-            {**t, **{k: number(t[k]) if t[k] else 0 for k in TP_FIELDS[2:]},
-             "baseline": f.get("baseline") == str(self.origin[("timepoints", i)])}
-            for i, t in enumerate(tps)]
+        data["timepoints"] = [self._timepoint(i, t) for i, t in enumerate(tps)]
         data["measures"] = self._measures([t["code"] for t in tps])
         data["criteria"] = self._indexed("criteria", _rows(f, "criterion", CRITERION_FIELDS,
                                                            CRITERION_ROWS))
@@ -87,10 +84,24 @@ class FormDocument:
             data["randomization"] = self._randomization()
         return {k: v for k, v in data.items() if v is not None}
 
+    def _timepoint(self, index: int, row: dict[str, str]) -> dict[str, Any]:
+        """A blank window is 0 days; a blank offset is 0 at the baseline only (elsewhere
+        it is refused: "1 day" left blank must not fall on the procedure's day)."""
+        baseline = self.form.get("baseline") == str(self.origin[("timepoints", index)])
+        values: dict[str, Any] = {**row, "baseline": baseline}
+        for key in TP_FIELDS[2:]:
+            blank_is_zero = key != "offset_days" or baseline
+            values[key] = number(row[key]) if row[key] else (0 if blank_is_zero else None)
+        return values
+
     def _measures(self, timepoints: list[str]) -> list[dict[str, Any]]:
+        """A measure ticked at every column of the grid is asked at every timepoint, also
+        at one added in the same save (the grid has no column for it yet)."""
+        grid = [tp for tp in _text(self.form, "grid_timepoints").split(",") if tp]
         measures = []
         for instrument in SCORE_RANGES:
-            every = self.form.get(f"m-{instrument}-all") == "on"
+            every = self.form.get(f"m-{instrument}-all") == "on" or bool(grid) and all(
+                self.form.get(f"m-{instrument}-{tp}") == "on" for tp in grid)
             ticked = [tp for tp in timepoints
                       if every or self.form.get(f"m-{instrument}-{tp}") == "on"]
             if not ticked:

@@ -3,6 +3,7 @@ call list on paper."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -37,13 +38,30 @@ def _filter(errors: dict[str, str]) -> WorklistFilter:
     day = a_date(args.get("day"), "day", errors, required=False) or clinic_today()
     timepoint = (args.get("timepoint") or "").strip()[:20] or None
     return WorklistFilter(today=day, site_id=site_filter(args.get("site", type=form_int)),
-                          study_id=args.get("study", type=form_int), timepoint=timepoint)
+                          study_id=_study_id(args.get("study"), errors), timepoint=timepoint)
+
+
+def _study_id(given: str | None, errors: dict[str, str]) -> int | None:
+    """The study chosen, by id (the form) or by code (a link someone typed)."""
+    if not (given or "").strip():
+        return None
+    number = form_int(given)
+    if number is not None:
+        return number
+    found = get_session().exec(select(Study.id).where(
+        Study.code == given.strip().upper()[:20])).first()  # type: ignore[union-attr]
+    if found is None:
+        errors["study"] = f"No study with code {given.strip()[:20]!r}."
+    return found
 
 
 def _choices() -> dict[str, Any]:
     session = get_session()
-    timepoints = sorted({(t.code, t.label) for t in session.exec(select(StudyTimepoint))},
-                        key=lambda pair: pair[1])
+    pairs = sorted({(t.code, t.label) for t in session.exec(select(StudyTimepoint))},
+                   key=lambda pair: (pair[1], pair[0]))
+    labels = Counter(label for _code, label in pairs)
+    timepoints = [(code, label if labels[label] == 1 else f"{label} ({code})")
+                  for code, label in pairs]  # one label, two codes: told apart
     return {"sites": all_sites(session), "fixed_site": own_site_id(),
             "studies": list(session.exec(select(Study).order_by(Study.code))),
             "timepoints": timepoints}

@@ -6,7 +6,7 @@ from openapi_spec_validator import validate
 from sqlmodel import select
 
 from clinic.models import Assessment, AuditEvent, Score
-from tests.web.helpers import login
+from tests.web.helpers import RECENT, login
 
 ODI = {"pain_intensity": 2, "personal_care": 1, "lifting": 3, "walking": 2, "sitting": 1,
        "standing": 2, "sleeping": 1, "sex_life": 0, "social_life": 2, "travelling": 2}
@@ -78,7 +78,7 @@ def test_a_correction_through_the_api_is_audited_with_its_reason(client, clinic,
 
 def test_procedures_follow_the_modality_and_roles(client, clinic, bearer, db):
     url = f"/api/v1/patients/{clinic.patient.id}/procedures"
-    payload = {"performed_at": "2026-02-01T10:00:00+01:00", "modality": "ultrasound",
+    payload = {"performed_at": RECENT, "modality": "ultrasound",
                "procedure_type": "tfesi", "punctures": 1, "dap_mgy_cm2": 10,
                "targets": [{"level": "L4-L5", "side": "left"}]}
     assert client.post(url, headers=bearer("nurse"), json=payload).status_code == 403

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from clinic.json_provider import StrictJSONProvider
 from clinic.models import Assessment, Patient
+from tests.web.helpers import RECENT
 
 RAW = {"Content-Type": "application/json"}
 
@@ -32,10 +33,13 @@ def test_integers_beyond_the_column_are_not_found(client, bearer, path):
     assert response.status_code == 404 and response.is_json
 
 
-def test_a_huge_site_filter_is_ignored_not_a_500(client, bearer, clinic):
-    response = client.get("/api/v1/patients?site=99999999999999999999999",
-                          headers=bearer("coordinator"))
-    assert response.status_code == 200
+@pytest.mark.parametrize("site", ["99999999999999999999999", "NORTH", "null", "1.5"])
+def test_a_site_filter_that_is_no_site_id_is_refused_not_a_500(client, bearer, clinic, site):
+    """It was dropped: the list answered every site's patients as if filtered."""
+    response = client.get(f"/api/v1/patients?site={site}", headers=bearer("coordinator"))
+    assert response.status_code == 422 and "site" in response.get_json()["errors"]
+    assert client.get(f"/api/v1/patients?site={clinic.north.id}",
+                      headers=bearer("coordinator")).status_code == 200
 
 
 @pytest.mark.parametrize("literal", ["Infinity", "-Infinity", "NaN", "1e309"])
@@ -141,8 +145,8 @@ def test_a_correction_that_changes_nothing_is_refused_and_the_version_stays(clie
 
 
 def _procedure(**changes):
-    return {"performed_at": "2026-01-15T09:30:00+00:00", "modality": "ultrasound",
-            "procedure_type": "tfesi", "punctures": 1, **changes}
+    return {"performed_at": RECENT, "modality": "ultrasound", "procedure_type": "tfesi",
+            "punctures": 1, "targets": [{"level": "L4-L5", "side": "left"}], **changes}
 
 
 @pytest.mark.parametrize("depth", [900, 1000, 5000])

@@ -36,7 +36,8 @@ def recorded(app, clinic):
                          mode="phone", actor_id=nurse.id)
         session.commit()
         edit_follow_up(session, assessment=due, read_version=due.version,
-                       entries={"vas": 6}, mode="phone", reason=REASON, actor_id=nurse.id)
+                       entries={"vas": 6}, mode="phone", reason=REASON, actor_id=nurse.id,
+                       missing_reason="Patient declined the ODI")
         session.commit()
     return clinic
 

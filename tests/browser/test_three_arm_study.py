@@ -80,7 +80,9 @@ def _enroll(page, live, code: str, email: str) -> int:
     page.fill("#name", f"Synthetic {code}")
     page.fill("#email", email)
     page.check("input[name=reminder_consent][value=yes]")
-    page.fill("#consent_on", _clinic_today().isoformat())
+    enrolled = (_clinic_today() - timedelta(days=DAYS_AGO + 2)).isoformat()
+    page.fill("#enrolled_on", enrolled)  # before the procedure, which is DAYS_AGO
+    page.fill("#consent_on", enrolled)
     page.get_by_role("button", name=re.compile("^(Screen and )?[Ee]nroll")).click()
     page.wait_for_url(re.compile(r".*/patients/\d+$"))
     assert "allocated to" in page.text_content("main")
@@ -100,6 +102,8 @@ def _record_procedure(page, live, patient_id: int, modality: str) -> None:
     page.select_option("#modality", modality)
     page.select_option("#procedure_type", "tfesi")
     page.fill("#punctures", "1")
+    page.select_option("#target-0-level", "L4-L5")
+    page.select_option("#target-0-side", "left")
     if modality == "fluoroscopy":
         page.fill("#dap_mgy_cm2", "300")
         page.fill("#fluoroscopy_time_s", "40")

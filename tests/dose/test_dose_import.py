@@ -5,7 +5,7 @@ a locked procedure refuses; the CLI lists matches for a person to confirm."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +20,8 @@ from tests.factories import make_procedure
 from tests.web.helpers import login
 
 ZONE = ZoneInfo("Europe/Berlin")
-WHEN = datetime(2026, 3, 2, 9, 30, tzinfo=ZONE)
+# the index procedure: after the enrollment (35 days ago), before the clinic's own (30)
+WHEN = datetime.combine(date.today() - timedelta(days=32), time(9, 30), tzinfo=ZONE)
 MRN = "MRN-0001"
 
 
@@ -174,7 +175,7 @@ def test_the_folder_import_lists_matches_then_imports_on_confirm(app, empty, tmp
     runner = app.test_cli_runner()
     listed = runner.invoke(args=["dose", "import", str(tmp_path)])
     assert listed.exit_code == 0, listed.output
-    assert f"a.dcm: -> {clinic.patient.study_code}, procedure of 2026-03-02 (patient and day)" \
+    assert f"a.dcm: -> {clinic.patient.study_code}, procedure of {WHEN.date()} (patient and day)" \
         in listed.output
     assert "b.dcm: no procedure: no patient has this MRN" in listed.output
     assert "c.dcm: not read" in listed.output and "--confirm" in listed.output

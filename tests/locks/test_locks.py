@@ -14,7 +14,7 @@ from clinic.db import get_engine
 from clinic.followup.service import record_follow_up
 from clinic.locks.service import lock_patient, lock_study, lock_visit
 from clinic.models import Assessment, AuditEvent, Patient, RecordLock, Study
-from tests.web.helpers import login, odi_form
+from tests.web.helpers import RECENT, login, odi_form
 
 ODI = [1] * 10
 LOCKED = "is locked (since"
@@ -75,7 +75,7 @@ PENDING: list[tuple[str, Call]] = [
         json={"version": k.patient.version, "reason": "typo", "bmi": 28.1})),
     ("API: procedure", lambda c, k, b, v: c.post(
         f"/api/v1/patients/{k.patient.id}/procedures", headers=b("physician"),
-        json={"performed_at": "2026-02-01T10:00:00+01:00", "modality": "fluoroscopy",
+        json={"performed_at": RECENT, "modality": "fluoroscopy",
               "procedure_type": "tfesi", "punctures": 1, "dap_mgy_cm2": 10,
               "targets": [{"level": "L4-L5", "side": "left"}]})),
 ]

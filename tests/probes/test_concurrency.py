@@ -101,3 +101,26 @@ def test_sixteen_enrollments_at_once_take_sixteen_slots(app, clinic, db):
     assert _tallied(db) == _counted(db), "the enrollment tallies kept up with 16 writers"
     print(f"\n16 enrollments: 16 distinct slots, 0 duplicates, 0 5xx "
           f"({db.get_bind().dialect.name})")
+
+
+def test_ten_enrollments_of_one_person_at_once_enroll_one(app, clinic, db):
+    """Found by fuzzing: ten posts with one MRN at once enrolled ten patients."""
+    from clinic.models import PatientIdentity
+
+    clients = []
+    for _ in range(10):
+        client = app.test_client()
+        login(client, clinic.users["nurse"])
+        clients.append(client)
+
+    def enroll(number: int) -> int:
+        form = enrollment_form(study_code=f"SAME-{number:02d}", mrn="MRN-SAME")
+        return clients[number].post(f"/studies/{clinic.study.code}/enroll",
+                                    data=form).status_code
+
+    with ThreadPoolExecutor(10) as pool:
+        statuses = Counter(pool.map(enroll, range(10)))
+    assert statuses == Counter({302: 1, 422: 9}), statuses
+    db.expire_all()
+    assert db.exec(select(func.count()).select_from(PatientIdentity).where(
+        PatientIdentity.mrn == "MRN-SAME")).one() == 1

@@ -114,3 +114,44 @@ def test_a_stale_version_is_a_conflict(session, recorded):
         correct_procedure(session, patient=patient, procedure=procedure, data=data,
                           read_version=procedure.version - 1, reason="Late edit",
                           actor_id=None, timezone=ZONE)
+
+
+# Found by fuzzing and by trying the screens as a new user would: each was stored.
+
+def test_a_procedure_before_the_enrollment_is_refused(session, recorded):
+    patient, _procedure = recorded  # enrolled 2026-01-05
+    with pytest.raises(ValidationError) as refused:
+        make_procedure(session, patient, when=datetime(2026, 1, 4, 12, 0, tzinfo=UTC))
+    assert "before the patient's enrollment (2026-01-05)" in refused.value.errors["performed_at"]
+    make_procedure(session, patient, when=datetime(2026, 1, 5, 12, 0, tzinfo=UTC))  # that day
+
+
+@pytest.mark.parametrize("how", ["correction", "reschedule"])
+def test_a_procedure_does_not_move_past_its_recorded_follow_ups(session, recorded, how):
+    from clinic.procedures.service import reschedule_procedure
+
+    patient, procedure = recorded  # 2026-01-15; its 1-day visit recorded on 2026-01-16
+    day_1 = assessments_of(session, patient)[1]
+    record_follow_up(session, assessment=day_1, entries={"vas": 5}, mode="phone",
+                     actor_id=None, collected_at=datetime(2026, 1, 16, 10, 0, tzinfo=UTC))
+    later = datetime(2026, 1, 20, 9, 0, tzinfo=UTC)
+    with pytest.raises(ValidationError) as refused:
+        if how == "correction":
+            _correct(session, patient, procedure,
+                     replace(recorded_input(session, procedure), performed_at=later))
+        else:
+            reschedule_procedure(session, patient=patient, procedure=procedure,
+                                 performed_at=later, read_version=procedure.version,
+                                 reason="Wrong day", actor_id=None, timezone=ZONE)
+    assert "recorded on 2026-01-16" in refused.value.errors["performed_at"]
+    session.rollback()
+    earlier = replace(recorded_input(session, procedure),
+                      performed_at=datetime(2026, 1, 14, 9, 0, tzinfo=UTC))
+    assert _correct(session, patient, procedure, earlier) == ["performed_at"]
+
+
+def test_a_procedure_names_at_least_one_target(session, recorded):
+    patient, _procedure = recorded
+    with pytest.raises(ValidationError) as refused:
+        make_procedure(session, patient, targets=())
+    assert "at least one target level" in refused.value.errors["targets"]

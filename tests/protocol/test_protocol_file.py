@@ -87,6 +87,8 @@ BROKEN = [  # (name, variant text, field path in the message, line the problem i
                                                       'modality = "us_mri_fusion"'),
      "arms[1].modality", 20),
     ("not TOML at all", "code = [unclosed\n", "(file)", 1),
+    ("no baseline", _replace(BASE, "baseline = true\n", ""),  # visits were then missed
+     "timepoints[0].baseline", None),
 ]
 
 

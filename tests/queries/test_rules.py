@@ -3,7 +3,7 @@ never raises the same query twice (run twice, run on save and at night, after cl
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, col, func, select
@@ -94,7 +94,8 @@ def test_modality_other_than_the_allocated_arm_and_missing_dose(db, clinic):
     arm = db.exec(select(StudyArm).join(Enrollment, col(Enrollment.arm_id) == col(StudyArm.id))
                   .where(Enrollment.patient_id == clinic.patient.id)).one()
     other = "ct" if arm.modality != "ct" else "fluoroscopy"
-    make_procedure(db, clinic.patient, modality=other, dlp_mgy_cm=None, dap_mgy_cm2=None)
+    make_procedure(db, clinic.patient, modality=other, dlp_mgy_cm=None, dap_mgy_cm2=None,
+                   when=datetime.now(UTC) - timedelta(days=1))
     db.flush()
     [wrong] = _raised(db, clinic, "modality_not_allocated")  # raised on save already
     [dose] = _raised(db, clinic, "dose_missing")

@@ -152,13 +152,13 @@ def test_a_procedure_entered_late_plans_no_reminders_for_past_visits(session, cl
 
 def test_moving_a_visit_into_the_past_cancels_its_reminder(session, clinic):
     move_procedure(session, patient=clinic.patient, procedure=clinic.procedure,
-                   performed_at=datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
-                   timezone="Europe/Berlin")  # the clock says 2026-01-12
+                   performed_at=datetime(2026, 1, 10, 9, 0, tzinfo=UTC),
+                   timezone="Europe/Berlin")  # the clock says 2026-01-12; enrolled 01-10
     session.commit()
     day_1 = reminder_of(session, assessment_at(session, clinic.patient, "day_1"))
     week_1 = reminder_of(session, assessment_at(session, clinic.patient, "week_1"))
     assert (day_1.state, day_1.note) == ("cancelled", "visit date passed")
-    assert (week_1.state, week_1.visit_date) == ("pending", date(2026, 1, 12))
+    assert (week_1.state, week_1.visit_date) == ("pending", date(2026, 1, 17))
 
 
 def test_next_reminder_skips_past_visits(session, clinic, clock):

@@ -54,3 +54,20 @@ def test_the_flow_table_counts_each_kind_of_deviation(session):
               "Visits with an outcome not collected (reason recorded)")
     for kind, label in enumerate(labels):
         assert _row(flow, label) == [str(expected["A"][kind]), str(expected["B"][kind]), "1"], label
+
+
+def test_table_4_names_the_dose_of_a_procedure_under_another_modality(session):
+    """Found trying the report as a new user would: a CT-arm patient treated under
+    fluoroscopy had a DAP that Table 4 did not show anywhere."""
+    study = make_study(session, dataclasses.replace(DEMO_STUDY, code="DEV"))
+    site = make_site(session)
+    patient, enrollment = make_patient(session, study, site=site, punctures=1)
+    arm = _arm_of(session, enrollment)
+    other = {"A": ("ct", {"dlp_mgy_cm": 412.5, "ctdivol_mgy": 11.0}),
+             "B": ("fluoroscopy", {"dap_mgy_cm2": 250.0, "fluoroscopy_time_s": 35.0})}[arm]
+    make_procedure(session, patient, modality=other[0], **other[1])
+    session.commit()
+    notes = " ".join(report_of(session, "DEV").table("table4").notes)
+    expected = {"A": "recorded Dose–length product, DLP (mGy·cm): 412.5",
+                "B": "recorded Dose–area product, DAP (mGy·cm²): 250.0"}[arm]
+    assert "1 procedure(s) under another modality than the arm's" in notes and expected in notes

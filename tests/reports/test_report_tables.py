@@ -116,3 +116,30 @@ def test_effective_dose_uses_the_cited_coefficients_in_their_units():
     assert e[0] == pytest.approx(1.0 * DAP_K)  # 1000 mGy·cm² = 1 Gy·cm²
     assert e[1] == pytest.approx(400 * DLP_K)
     assert pd.isna(e[2])  # cervical: the lumbar coefficient does not apply
+
+
+def test_a_facet_study_is_not_described_in_the_seed_trials_words(session):
+    """Found trying a custom (facet) study as a new user would: its report spoke of roots
+    injected, sacroiliac joints, NSAIDs and satisfaction with the results."""
+    import dataclasses
+
+    from clinic.demo.protocol import DEMO_STUDY
+    from tests.factories import make_patient, make_procedure, make_site, make_study
+
+    facet = dataclasses.replace(DEMO_STUDY, code="FACET", measures=tuple(
+        m for m in DEMO_STUDY.measures
+        if m.instrument not in ("satisfaction_results", "nsaid_reduction")))
+    study = make_study(session, facet)
+    site = make_site(session)
+    for _ in range(4):
+        patient, _e = make_patient(session, study, site=site, root_laterality={})
+        make_procedure(session, patient, procedure_type="facet_mbb")
+    session.commit()
+    report = report_of(session, "FACET")
+    table2 = report.table("table2")
+    assert "Punctures" in [r.label for r in table2.rows]
+    assert "Roots injected (punctures)" not in [r.label for r in table2.rows]
+    assert not [n for n in table2.notes if "sacroiliac" in n]
+    assert not [n for n in report.table("table1").notes if "Root laterality" in n]
+    assert report.table("table6").title == "Table 6. Satisfaction with the procedure"
+    assert "NSAID" not in " ".join(report.table("table5").footnotes)

@@ -12,7 +12,7 @@ from clinic.followup.service import record_follow_up
 from clinic.models import Assessment, Patient, Signature, User
 from clinic.signatures.service import sign, signature_states
 from tests.factories import PASSWORD
-from tests.web.helpers import login
+from tests.web.helpers import login, odi_form
 
 
 @pytest.fixture
@@ -103,7 +103,8 @@ def test_a_correction_shows_the_signature_void_on_the_patient_page(app, client, 
     with Session(get_engine(app)) as session:
         version = session.get(Assessment, signed.due.id).version
     corrected = client.post(f"/followup/{signed.due.id}/edit", data={
-        "mode": "phone", "vas": "5", "version": str(version), "reason": "misread"})
+        "mode": "phone", "vas": "5", "version": str(version), "reason": "misread",
+        **odi_form([2] * 10)})  # the ODI as recorded: only the VAS changes
     assert corrected.status_code == 302
     page = client.get(f"/patients/{signed.patient.id}").get_data(as_text=True)
     assert "VOID: the signed data changed after signing" in page

@@ -15,6 +15,10 @@ from clinic.models import Assessment, Patient, Site, Study, StudyMonitor, StudyT
 from clinic.web.filters import clinic_today
 from tests.factories import PASSWORD, make_patient, make_procedure, make_site, make_study, make_user
 
+# A procedure date for tests that record one more: after the clinic's patients were
+# enrolled (35 days ago) and not in the future.
+RECENT = f"{date.today() - timedelta(days=2)}T10:00:00+01:00"
+
 
 @dataclass
 class Clinic:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
 
+from clinic.exceptions import ValidationError
 from clinic.models import AdverseEvent, AuditEvent, Patient
 from clinic.safety.service import record_adverse_event
 from tests.web.helpers import login
@@ -16,7 +17,8 @@ from tests.web.helpers import login
 def event(clinic, db) -> AdverseEvent:
     patient = db.get(Patient, clinic.patient.id)
     recorded = record_adverse_event(db, patient=patient, event_type="transient_headache",
-                                    onset_on=clinic.due.target_date, severity="mild")
+                                    onset_on=clinic.due.target_date - timedelta(days=5),
+                                    severity="mild")
     db.commit()
     return recorded
 
@@ -50,3 +52,45 @@ def test_resolution_before_onset_and_stale_versions_are_refused(client, clinic, 
     assert response.status_code == 409
     db.expire_all()
     assert db.get(AdverseEvent, event.id).severity == "mild"
+
+
+def test_a_complication_dated_in_the_future_is_refused(client, clinic, db, event):
+    """Found by fuzzing: an onset six months ahead was stored, by the API and the form."""
+    ahead = (date.today() + timedelta(days=30)).isoformat()
+    login(client, clinic.users["nurse"])
+    form = {"mode": "phone", "vas": "4", "version": str(clinic.due.version),
+            "ae.event_type": "vasovagal", "ae.onset_on": ahead, "ae.severity": "mild",
+            "ae.is_related": "no"}
+    response = client.post(f"/followup/{clinic.due.id}", data=form)
+    assert response.status_code == 422 and 'id="ae-onset_on-error"' in response.get_data(
+        as_text=True)
+    resolved = client.post(f"/adverse-events/{event.id}/edit", data={
+        "severity": "mild", "is_related": "yes", "resolved_on": ahead,
+        "version": str(event.version), "reason": "Check"})
+    assert resolved.status_code == 422 and "in the future" in resolved.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(AdverseEvent, event.id).resolved_on is None
+    with pytest.raises(ValidationError) as refused:  # the service, as the API calls it
+        record_adverse_event(db, patient=db.get(Patient, clinic.patient.id),
+                             event_type="vasovagal", onset_on=date.fromisoformat(ahead),
+                             severity="mild")
+    assert "in the future" in refused.value.errors["onset_on"]
+    db.rollback()
+
+
+def test_whether_the_procedure_caused_it_is_asked_not_assumed(client, clinic, db):
+    """Found trying the form as a new user would: "Related" was preselected "Yes"."""
+    login(client, clinic.users["nurse"])
+    form = {"mode": "phone", "vas": "4", "version": str(clinic.due.version),
+            "ae.event_type": "vasovagal", "ae.onset_on": clinic.due.target_date.isoformat(),
+            "ae.severity": "mild", "missing_reason": "Patient declined the questionnaires"}
+    page = client.get(f"/followup/{clinic.due.id}").get_data(as_text=True)
+    related = page.split('name="ae.is_related"')[1].split("</select>")[0]
+    assert '<option value="">' in related and "selected" not in related
+    response = client.post(f"/followup/{clinic.due.id}", data=form)
+    assert response.status_code == 422 and 'id="ae-is_related-error"' in response.get_data(
+        as_text=True)
+    saved = client.post(f"/followup/{clinic.due.id}", data=form | {"ae.is_related": "no"})
+    assert saved.status_code == 302
+    assert db.exec(select(AdverseEvent).where(
+        AdverseEvent.event_type == "vasovagal")).one().is_related is False

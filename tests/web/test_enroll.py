@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+import pytest
 from sqlmodel import func, select
 
 from clinic.demo.protocol import DEMO_STUDY
@@ -129,8 +132,9 @@ def test_a_registry_registers_without_allocation_and_groups_by_the_procedure(cli
     assert "none yet: set by the modality of the index procedure" in page
     login(client, clinic.users["physician"])
     recorded = client.post(f"/patients/{patient.id}/procedures/new", data={
-        "performed_at": "2026-11-25T10:00", "modality": "us_mri_fusion",
-        "procedure_type": "paravertebral_block", "punctures": "1"})
+        "performed_at": f"{date.today().isoformat()}T10:00", "modality": "us_mri_fusion",
+        "procedure_type": "paravertebral_block", "punctures": "1",
+        "target-0-level": "L4-L5", "target-0-side": "left"})
     assert recorded.status_code == 302
     db.expire_all()
     enrollment = db.exec(select(Enrollment).where(Enrollment.patient_id == patient.id)).one()
@@ -160,3 +164,57 @@ def test_the_screening_log_lists_outcomes_and_exports(client, clinic, db):
     assert south.status_code == 200
     bad = client.get(f"/studies/{clinic.study.code}/screening?from=2026-13-01")
     assert bad.status_code == 422
+
+
+# Found by fuzzing and by trying the screens as a new user would: each was stored.
+
+def test_an_unanswered_checklist_is_refused_not_counted_as_a_screen_failure(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    screenings = _count(db, Screening)
+    blank = {f"criterion.{c.code}": "" for c in DEMO_STUDY.criteria}
+    response = client.post(f"/studies/{clinic.study.code}/enroll", data=_form(**blank))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "every criterion is answered" in page
+    assert _count(db, Screening) == screenings
+    one_fails = blank | {"criterion.vas_5_plus": "no"}  # the rest need not be asked
+    response = client.post(f"/studies/{clinic.study.code}/enroll", data=_form(**one_fails))
+    assert response.status_code == 422 and "Not eligible" in response.get_data(as_text=True)
+    assert _count(db, Screening) == screenings + 1
+
+
+def test_an_answer_other_than_yes_or_no_is_refused(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    response = client.post(f"/studies/{clinic.study.code}/enroll",
+                           data=_form(**{"criterion.vas_5_plus": "maybe"}))
+    assert response.status_code == 422 and "yes or no" in response.get_data(as_text=True)
+
+
+def test_a_person_is_enrolled_once_per_study(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    first = client.post(f"/studies/{clinic.study.code}/enroll", data=_form(mrn="MRN-77"))
+    assert first.status_code == 302
+    patients = _count(db, Patient)
+    again = client.post(f"/studies/{clinic.study.code}/enroll",
+                        data=_form(mrn=" MRN-77 ", study_code="NEW-002"))
+    page = again.get_data(as_text=True)
+    assert again.status_code == 422 and "enrolled in DEMO already, as NEW-001" in page
+    assert _count(db, Patient) == patients
+
+
+@pytest.mark.parametrize(("fields", "field", "words"), [
+    ({"enrolled_on": str(date.today() + timedelta(days=30))}, "enrolled_on",
+     "cannot be in the future"),
+    ({"consent_on": "2026-11-21"}, "consent_on", "on or before the enrollment day (2026-11-20)"),
+    ({"consent_on": "1990-01-01", "enrolled_on": "1990-01-01"}, "consent_on", "year 2000 on"),
+    ({"birth_year": "1990", "age_at_enrollment": "20"}, "age_at_enrollment", "35 or 36"),
+    ({"birth_year": "1990", "age_at_enrollment": "", "birth_date": "1976-03-03"},
+     "birth_year", "differs from the date of birth"),
+])
+def test_dates_and_ages_that_contradict_each_other_are_refused(client, clinic, db, fields,
+                                                               field, words):
+    login(client, clinic.users["nurse"])
+    patients = _count(db, Patient)
+    response = client.post(f"/studies/{clinic.study.code}/enroll", data=_form(**fields))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and f'id="{field}-error"' in page and words in page
+    assert _count(db, Patient) == patients

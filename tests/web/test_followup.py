@@ -144,3 +144,49 @@ def test_a_corrected_odi_section_shows_by_name_in_the_patient_history(client, cl
     assert re.search(r"<details class=\"audit card\" open>\s*<summary>Oswestry Disability "
                      r"Index at [^<]*, 3 changes with a reason</summary>", page)
     assert "Lifting read as 3, sheet says 4" in page
+
+
+def test_a_number_typed_with_a_thousands_separator_is_refused_not_cut(client, clinic, db):
+    """Found by fuzzing: "1,000" mg was stored as 1 and "1_0" as a VAS of 10."""
+    login(client, clinic.users["nurse"])
+    base = {"mode": "phone", "version": str(clinic.due.version),
+            "missing_reason": "Patient declined the questionnaires"}
+    for typed in ("1_0", "1e1", "５"):
+        response = client.post(f"/followup/{clinic.due.id}", data=base | {"vas": typed})
+        assert response.status_code == 422, typed
+        assert 'id="vas-error"' in response.get_data(as_text=True)
+    dose = client.post(f"/followup/{clinic.due.id}", data=base | {
+        "vas": "4", "med.0.med_class": "opioid", "med.0.drug": "oxycodone",
+        "med.0.daily_dose_mg": "1,000"})
+    assert dose.status_code == 422
+    assert 'id="med-0-daily_dose_mg-error"' in dose.get_data(as_text=True)
+    assert _scores(db, clinic.due.id) == {}
+
+
+def test_a_correction_keeps_the_reason_for_a_missing_outcome_true(client, clinic, db):
+    """Found trying the screens as a new user would: a correction that added the missing
+    outcomes left "not collected" on the visit, and one that removed the VAS asked no
+    reason (entry does)."""
+    login(client, clinic.users["nurse"])
+    first = client.post(f"/followup/{clinic.due.id}", data={
+        "mode": "phone", "vas": "4", "version": clinic.due.version,
+        "missing_reason": "Patient declined the questionnaires"})
+    assert first.status_code == 302
+    db.expire_all()
+    visit = db.get(Assessment, clinic.due.id)
+    assert visit.missing_reason == "Patient declined the questionnaires"
+    url = f"/followup/{clinic.due.id}/edit"
+    complete = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI),
+                "satisfaction_results": "satisfied", "reason": "Sheet found"}
+    assert client.post(url, data=complete | {"version": visit.version}).status_code == 302
+    db.expire_all()
+    visit = db.get(Assessment, clinic.due.id)
+    assert visit.missing_reason is None, "every outcome is there now"
+    no_vas = complete | {"vas": "", "version": visit.version, "reason": "VAS was not asked"}
+    refused = client.post(url, data=no_vas)
+    assert refused.status_code == 422
+    assert 'id="missing_reason-error"' in refused.get_data(as_text=True)
+    assert _scores(db, clinic.due.id)["vas"].value == 4
+    kept = client.post(url, data=no_vas | {"missing_reason": "Patient could not rate pain"})
+    assert kept.status_code == 302 and "vas" not in _scores(db, clinic.due.id)
+    assert db.get(Assessment, clinic.due.id).missing_reason == "Patient could not rate pain"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlmodel import select
 
 from clinic.models import AuditEvent, Patient, Procedure
-from tests.web.helpers import login
+from tests.web.helpers import RECENT, login
 
-BASE = {"performed_at": "2026-02-01T10:15", "procedure_type": "tfesi", "punctures": "2",
+BASE = {"performed_at": RECENT[:16], "procedure_type": "tfesi", "punctures": "2",
         "target-0-level": "L4-L5", "target-0-side": "left",
         "injectate-0-drug": "dexamethasone", "injectate-0-dose_mg": "8",
         "operative_time_min": "20"}
@@ -137,3 +137,13 @@ def test_the_schedule_shows_the_studys_measures_and_medication(client, clinic, d
     page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
     assert "tramadol 100 mg/day" in page
     assert "Oswestry Disability Index" in page and "Neck Disability Index" not in page
+
+
+def test_an_answer_other_than_yes_or_no_is_refused_not_cleared(client, clinic, db):
+    """Found by fuzzing: "maybe" for contrast extravasation cleared the recorded answer."""
+    login(client, clinic.users["physician"])
+    response = client.post(f"/patients/{clinic.patient.id}/procedures/new",
+                           data={**BASE, "modality": "ultrasound",
+                                 "contrast_extravasation": "maybe"})
+    assert response.status_code == 422
+    assert 'id="contrast_extravasation-error"' in response.get_data(as_text=True)

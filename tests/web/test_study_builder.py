@@ -123,3 +123,47 @@ def test_a_save_of_the_form_keeps_what_the_form_cannot_show(client, clinic, db):
     assert amendment.summary.startswith("title: ") and "self-report" not in amendment.summary
     assert amendment.after["synthetic"] is True
     assert amendment.after["self_report"]["second_factor"] == "birth_year"
+
+
+def test_blanks_and_zeros_are_not_turned_into_values(client, clinic, db):
+    """Found by fuzzing and by trying the builder as a new user would: a blank offset
+    made "1 month" fall on the procedure day, a ratio of 0 became 1, and a study with no
+    baseline could be saved (its visits were then missed)."""
+    login(client, clinic.users["coordinator"])
+    for change, field in (({"tp-1-offset_days": ""}, "tp-1-offset_days"),
+                          ({"arm-2-ratio": "0"}, "arm-2-ratio"),
+                          ({"baseline": ""}, "baseline")):
+        response = client.post("/admin/studies/new", data=_basics(**change))
+        assert response.status_code == 422, change
+        assert f'id="{field}-error"' in response.get_data(as_text=True), change
+    assert db.exec(select(Study).where(Study.code == "TRI3")).first() is None
+    blank_baseline_offset = client.post("/admin/studies/new",
+                                        data=_basics(**{"tp-0-offset_days": ""}))
+    assert blank_baseline_offset.status_code == 302  # the baseline's day 0
+
+
+def test_a_timepoint_added_by_amendment_gets_the_measures_asked_everywhere(client, clinic, db):
+    """Found trying the builder as a new user would: a 6-month visit added by amendment
+    had nothing to record, because every measure was saved as a list of timepoints."""
+    from clinic.followup.service import measures_at
+    from clinic.models import Assessment, StudyTimepoint
+    from clinic.studies.protocols import document_of
+    from clinic.web.study_form import form_values
+
+    study = db.get(Study, clinic.study.id)
+    doc = document_of(db, study)
+    codes = [t.code for t in doc.timepoints]
+    form = form_values(doc).to_dict()
+    for instrument in ("vas", "odi"):  # ticked in every column of the grid
+        form |= {f"m-{instrument}-{code}": "on" for code in codes}
+    row = len(codes)
+    form |= {"grid_timepoints": ",".join(codes), f"tp-{row}-code": "month_12",
+             f"tp-{row}-label": "12 months", f"tp-{row}-offset_days": "365",
+             f"tp-{row}-window_before_days": "30", f"tp-{row}-window_after_days": "30",
+             "reason": "Longer follow-up approved"}
+    login(client, clinic.users["coordinator"])
+    response = client.post(f"/admin/studies/{study.id}/builder", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    visit = db.exec(select(Assessment).join(StudyTimepoint).where(
+        Assessment.patient_id == clinic.patient.id, StudyTimepoint.code == "month_12")).one()
+    assert {"vas", "odi"} <= set(measures_at(db, visit))

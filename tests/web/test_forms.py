@@ -1,0 +1,50 @@
+"""Reading typed values: only plain decimals are numbers; a select's unknown answer is
+refused (found by fuzzing: "1,000" mg was stored as 1, "1_0" as 10, "maybe" cleared a
+recorded yes)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clinic.web.forms import not_a_number, number, strict_number, tri_state
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("6", 6), ("-3", -3), ("+2", 2), ("6.5", 6.5), ("6,5", 6.5), ("0,25", 0.25),
+    (".5", 0.5), ("1,2345", 1.2345), ("12.", 12.0), (" 7 ", 7), ("", None), (None, None)])
+def test_plain_decimals_are_numbers(typed, read):
+    assert number(typed) == read and type(number(typed)) is type(read)
+
+
+@pytest.mark.parametrize("typed", ["1,000", "12,345", "1,000,000", "1_0", "1e1", "5e-400",
+                                   "inf", "nan", "１０", "٣", "1.000,5", "1,000.5", "0x10",
+                                   "six", "1 000", "--1", "1.2.3"])
+def test_anything_else_stays_text(typed):
+    assert number(typed) == typed.strip()
+
+
+def test_a_thousands_separator_is_explained():
+    errors: dict[str, str] = {}
+    assert strict_number("1,000", "dose", errors) is None
+    assert "without a thousands separator" in errors["dose"]
+    assert "digits" in not_a_number("1e1")
+
+
+@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(lambda f: round(f, 3)))
+def test_what_a_number_input_sends_is_read_back(value):
+    assert number(repr(value)) == value
+    comma = repr(value).replace(".", ",")
+    ambiguous = re.fullmatch(r"-?[0-9]{1,3},[0-9]{3}", comma)  # 123,456: refused
+    assert number(comma) == (comma if ambiguous else value)
+
+
+def test_a_select_answers_yes_no_or_blank_only():
+    errors: dict[str, str] = {}
+    assert [tri_state(v, "f", errors) for v in ("yes", "no", "", None)] == [True, False,
+                                                                          None, None]
+    assert errors == {}
+    assert tri_state("maybe", "f", errors) is None and "yes or no" in errors["f"]

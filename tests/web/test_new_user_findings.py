@@ -1,0 +1,87 @@
+"""What trying the screens as a new user would found confusing, each now answered: the
+follow-up page names the visit's status as the patient page does, a visit marked not
+done is reopened where the nurse lands, drafts stay off the nurses' home page, the
+worklist tells apart visits of the same name and takes a study code, and the schedule
+preview says when it cannot read its date."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from clinic.models import Assessment, Study, StudyTimepoint
+from clinic.studies.protocols import create_from_document, document_of
+from tests.web.helpers import login, today_in
+
+
+def _visit(db, clinic, code: str) -> Assessment:
+    return db.exec(select(Assessment).join(StudyTimepoint).where(
+        Assessment.patient_id == clinic.patient.id, StudyTimepoint.code == code)).one()
+
+
+def test_the_follow_up_page_shows_the_status_the_patient_page_shows(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    week_1 = _visit(db, clinic, "week_1")  # its window closed weeks ago, nothing recorded
+    page = client.get(f"/followup/{week_1.id}").get_data(as_text=True)
+    assert 'class="status-chip status-missed">Missed<' in page
+    due = client.get(f"/followup/{clinic.due.id}").get_data(as_text=True)
+    assert 'class="status-chip status-due">Due<' in due
+
+
+def test_a_visit_marked_not_done_is_reopened_from_its_own_page(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    marked = client.post(f"/followup/{clinic.due.id}/not-done", data={
+        "not_done_reason": "No answer", "version": clinic.due.version})
+    assert marked.status_code == 302
+    db.expire_all()
+    visit = db.get(Assessment, clinic.due.id)
+    assert visit.state == "not_done"
+    page = client.get(f"/followup/{visit.id}", follow_redirects=True).get_data(as_text=True)
+    assert "No answer" in page and f'action="/followup/{visit.id}/reopen"' in page
+    reopened = client.post(f"/followup/{visit.id}/reopen",
+                           data={"version": visit.version, "reason": "Patient called back"})
+    assert reopened.status_code == 302
+    db.expire_all()
+    assert db.get(Assessment, visit.id).state == "pending"
+
+
+def test_a_draft_study_stays_off_the_nurses_home_page(client, clinic, db):
+    doc = document_of(db, db.get(Study, clinic.study.id)).model_copy(update={"code": "DRAFT1"})
+    create_from_document(db, doc, draft=True)
+    db.commit()
+    login(client, clinic.users["nurse"])
+    assert "DRAFT1" not in client.get("/").get_data(as_text=True)
+    login(client, clinic.users["coordinator"])
+    assert "DRAFT1" in client.get("/").get_data(as_text=True)
+
+
+def test_the_worklist_tells_visits_apart_and_takes_a_study_code(client, clinic, db):
+    doc = document_of(db, db.get(Study, clinic.study.id))
+    doc = doc.model_copy(update={"code": "OTHER", "timepoints": [
+        t.model_copy(update={"code": "m1"}) if t.code == "month_1" else t
+        for t in doc.timepoints], "measures": [
+        m.model_copy(update={"timepoints": [("m1" if c == "month_1" else c)
+                                            for c in m.timepoints]}) if m.timepoints else m
+        for m in doc.measures]})
+    create_from_document(db, doc, draft=False)
+    db.commit()
+    login(client, clinic.users["nurse"])
+    page = client.get("/worklist").get_data(as_text=True)
+    assert ">1 month (m1)<" in page and ">1 month (month_1)<" in page
+    by_code = client.get(f"/worklist?study={clinic.study.code}")
+    assert by_code.status_code == 200
+    assert f'value="{clinic.study.id}" selected' in by_code.get_data(as_text=True)
+    unknown = client.get("/worklist?study=NOPE")
+    assert unknown.status_code == 422 and "No study with code" in unknown.get_data(as_text=True)
+
+
+def test_the_schedule_preview_says_when_it_cannot_read_its_date(client, clinic, app):
+    login(client, clinic.users["coordinator"])
+    url = f"/admin/studies/{clinic.study.id}/builder"
+    for given in ("garbage", "2027-02-30", "15/01/2027"):
+        page = client.get(f"{url}?procedure_on={given}").get_data(as_text=True)
+        assert 'id="procedure_on-error"' in page, given
+    day = today_in(app) + timedelta(days=3)
+    page = client.get(f"{url}?procedure_on={day}").get_data(as_text=True)
+    assert 'id="procedure_on-error"' not in page and f'value="{day}"' in page
