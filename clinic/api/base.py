@@ -28,7 +28,11 @@ def error(status: int, message: str, errors: dict[str, str] | None = None) -> Re
 
 @bp.errorhandler(ValidationError)
 def _invalid(exc: ValidationError) -> Response:
-    return error(422, "The request was refused; nothing was stored.", exc.errors)
+    from flask import request
+
+    message = ("The request was refused; nothing was stored." if request.method != "GET"
+               else "The request was refused.")
+    return error(422, message, exc.errors)
 
 
 @bp.errorhandler(LockedError)

@@ -223,7 +223,8 @@ class AdverseEventIn(Strict):
     event_type: AdverseEventType = Field(description="A complication type of the catalog")
     onset_on: IsoDate
     severity: Severity
-    is_related: StrictBool = True
+    is_related: StrictBool = Field(description="Whether the procedure caused it: asked, "
+                                               "never assumed (the form has no default)")
     notes: text(2000) | None = None
 
 

@@ -15,6 +15,12 @@ def name_key(text: str | None) -> str | None:
     return " ".join(stripped.replace("ß", "ss").split())[:200] or None
 
 
+def mrn_key(text: str | None) -> str | None:
+    """' rt-0005 ' and 'RT-0005' -> 'rt-0005': one MRN however it was typed."""
+    key = "".join((text or "").casefold().split())
+    return key[:50] or None
+
+
 def phone_key(text: str | None) -> str | None:
     """'+49 (0)30 1234-567' -> '490301234567': the digits only."""
     digits = re.sub(r"\D", "", text or "")

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from clinic.contact.keys import mrn_key
 from clinic.enrollment.exceptions import NotEligible
 from clinic.enrollment.inputs import (
     ConsentInput,
@@ -140,14 +141,16 @@ def _check_answered(session: Session, study: Study, answers: dict[str, bool | No
 
 
 def _check_mrn_free(session: Session, study: Study, mrn: str) -> None:
-    """One enrollment per person and study. Concurrent enrollments of one MRN wait for
+    """One enrollment per person and study (the MRN's case and spaces do not count).
+    Concurrent enrollments of one MRN wait for
     each other (PostgreSQL: an advisory lock on the study and MRN; SQLite writes one at
     a time), so the second sees the first."""
-    hold_targets(session, {f"mrn:{study.id}:{mrn}"}, exclusive=True)
+    key = mrn_key(mrn)
+    hold_targets(session, {f"mrn:{study.id}:{key}"}, exclusive=True)
     taken = session.exec(select(Patient.study_code)
                          .join(PatientIdentity, PatientIdentity.patient_id == Patient.id)  # type: ignore[arg-type]
                          .where(Patient.study_id == study.id,
-                                PatientIdentity.mrn == mrn)).first()
+                                PatientIdentity.mrn_key == key)).first()
     if taken is not None:
         raise ValidationError({"mrn": f"This MRN is enrolled in {study.code} already, as "
                                       f"{taken}: a person is enrolled once per study."})

@@ -83,7 +83,8 @@ def check_extras(entry: FollowUpEntry) -> dict[str, str]:
         if not (med.drug or "").strip():
             errors[f"med.{i}.drug"] = "Name the drug."
         if med.daily_dose_mg is None or not 0 <= med.daily_dose_mg <= DOSE_MAX:
-            errors[f"med.{i}.daily_dose_mg"] = f"Enter the daily dose in mg (0 to {DOSE_MAX:,})."
+            errors[f"med.{i}.daily_dose_mg"] = (f"Enter the daily dose in mg (0 to "
+                                                f"{DOSE_MAX:g}), digits only.")
         if len((med.drug or "").strip()) > DRUG_MAX:
             errors[f"med.{i}.drug"] = f"Use at most {DRUG_MAX} characters."
     if ae is not None and ae.notes is not None and len(ae.notes) > NOTES_MAX:

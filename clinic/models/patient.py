@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, Index, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from clinic.catalog import LANGUAGES, LATERALITY, SEXES
-from clinic.contact.keys import name_key, phone_key
+from clinic.contact.keys import mrn_key, name_key, phone_key
 from clinic.models.base import Audited, UTCDateTime, check_in, in_bounds, utcnow
 
 
@@ -55,16 +55,17 @@ class PatientIdentity(Audited, SQLModel, table=True):
     __tablename__ = "patient_identity"
     __table_args__ = (check_in("language", LANGUAGES, "language_known"),)
     __audit_redact__ = True
-    __audit_skip_fields__ = frozenset({"name_key", "phone_key"})  # derived, for search
+    __audit_skip_fields__ = frozenset({"name_key", "phone_key", "mrn_key"})  # derived
 
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", unique=True, ondelete="CASCADE")
     name: str = Field(max_length=200)
-    mrn: str | None = Field(default=None, max_length=50, index=True)  # one per study
+    mrn: str | None = Field(default=None, max_length=50)
     phone: str | None = Field(default=None, max_length=40)
     birth_date: date | None = None
     name_key: str | None = Field(default=None, max_length=200, index=True)
     phone_key: str | None = Field(default=None, max_length=40, index=True)
+    mrn_key: str | None = Field(default=None, max_length=50, index=True)  # one per study
     email: str | None = Field(default=None, max_length=254)
     reminder_consent: bool = Field(default=False)
     # answers follow-ups by a link sent to the e-mail address, in this language
@@ -93,6 +94,7 @@ class RootLaterality(Audited, SQLModel, table=True):
 @event.listens_for(PatientIdentity, "before_insert")
 @event.listens_for(PatientIdentity, "before_update")
 def _keep_search_keys(_mapper: object, _connection: object, target: PatientIdentity) -> None:
-    """Whatever path writes a name or a phone number, its search keys follow."""
+    """Whatever path writes a name, a phone number or an MRN, its keys follow."""
     target.name_key = name_key(target.name)
     target.phone_key = phone_key(target.phone)
+    target.mrn_key = mrn_key(target.mrn)

@@ -131,6 +131,7 @@ def _measures(old: StudyDefinition, new: StudyDefinition, usage: Usage,
     new_tps = [t.code for t in new.timepoints]
     before = {m.instrument: m for m in old.measures}
     after = {m.instrument: m for m in new.measures}
+    labels = {t.code: t.label for t in (*old.timepoints, *new.timepoints)}
     for code in before.keys() | after.keys():
         had = _measure_points(before[code], old_tps) if code in before else set()
         has = _measure_points(after[code], new_tps) if code in after else set()
@@ -143,10 +144,12 @@ def _measures(old: StudyDefinition, new: StudyDefinition, usage: Usage,
         gained = sorted(has - had, key=new_tps.index)
         if gained:
             plan.added_measures[code] = gained
-            plan.changes.append(f"added {_label(code)} at {', '.join(gained)} (pending and future "
+            plan.changes.append(f"added {_label(code)} at "
+                                f"{', '.join(labels[tp] for tp in gained)} (pending and future "
                                 "visits; recorded ones unchanged)")
         if lost - set(plan.removed_timepoints):
-            plan.changes.append(f"removed {_label(code)} at {', '.join(sorted(lost))} (nothing "
+            plan.changes.append(f"removed {_label(code)} at "
+                                f"{', '.join(labels[tp] for tp in sorted(lost))} (nothing "
                                 "recorded)")
         if code in before and code in after and (
                 before[code].strata, before[code].response_categories) != (

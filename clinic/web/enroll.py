@@ -12,7 +12,7 @@ from clinic.audit import set_actor
 from clinic.auth.roles import allow
 from clinic.db import get_session, retry_on_race
 from clinic.enrollment.exceptions import SequenceExhausted
-from clinic.enrollment.service import screen_and_enroll
+from clinic.enrollment.service import check_open, screen_and_enroll
 from clinic.exceptions import NotFound, ValidationError
 from clinic.models import StudyArm
 from clinic.protocol.definition import strata_from_json
@@ -41,6 +41,11 @@ def new(code: str) -> Any:
         study = find_study(session, code)
     except NotFound:
         abort(404)
+    try:
+        check_open(study)  # a draft, or a study closed to enrollment: no form to fill in
+    except ValidationError as error:
+        flash(error.errors["study"], "error")
+        return redirect(url_for("web.home"))
     checklist = criteria(session, study.id)  # type: ignore[arg-type]
     rules = strata_from_json(study.strata_rules or [])
     factors = [f.name for f in rules]

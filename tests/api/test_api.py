@@ -145,7 +145,7 @@ def test_a_follow_up_with_medication_and_an_adverse_event_is_stored_whole(
                  "medications": [{"med_class": "opioid", "drug": "tramadol",
                                   "daily_dose_mg": 100}],
                  "adverse_event": {"event_type": "hematoma", "onset_on": "2026-02-20",
-                                   "severity": "bogus"}}
+                                   "severity": "bogus", "is_related": True}}
     bad = client.post(url, headers=headers, json=follow_up)
     assert bad.status_code == 422
     assert set(bad.get_json()["errors"]) == {"adverse_event.severity"}
@@ -185,7 +185,7 @@ def test_an_adverse_event_is_followed_up_with_version_and_reason(client, clinic,
     recorded = client.post(f"/api/v1/assessments/{clinic.due.id}/scores", headers=headers, json={
         "version": clinic.due.version, "mode": "phone", "entries": {"vas": 3},
         "adverse_event": {"event_type": "hematoma", "onset_on": "2026-02-20",
-                          "severity": "mild"}}).get_json()
+                          "severity": "mild", "is_related": True}}).get_json()
     [event] = recorded["adverse_events"]
     url = f"/api/v1/adverse-events/{event['id']}"
     follow_up = {"version": event["version"], "severity": "moderate", "is_related": True,

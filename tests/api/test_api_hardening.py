@@ -197,3 +197,17 @@ def test_control_and_direction_characters_are_refused_in_json(client, bearer, cl
                             json={"version": clinic.patient.version, "reason": "typo",
                                   "diagnosis": text})
     assert response.status_code == 422 and "body" in response.get_json()["errors"]
+
+
+def test_a_complication_says_whether_the_procedure_caused_it(client, bearer, clinic):
+    """Found re-testing as a new user would: the API stored 'related' when it was left
+    out; the form asks it."""
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    response = client.post(f"/api/v1/assessments/{clinic.due.id}/scores",
+                           headers=bearer("nurse"),
+                           json={"version": clinic.due.version, "mode": "phone",
+                                 "entries": {"vas": 3},
+                                 "adverse_event": {"event_type": "hematoma",
+                                                   "onset_on": yesterday, "severity": "mild"}})
+    assert response.status_code == 422
+    assert [k for k in response.get_json()["errors"] if "is_related" in k]

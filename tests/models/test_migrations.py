@@ -152,3 +152,21 @@ def test_0020_gives_existing_monitors_every_existing_study(private_engine):
             "SELECT user_id, study_id FROM study_monitor ORDER BY study_id")).all()
     assert [tuple(r) for r in rows] == [(monitor.id, first.id), (monitor.id, second.id)]
     assert nurse.id not in {r[0] for r in rows}
+
+
+def test_0021_gives_existing_identities_their_mrn_key(private_engine):
+    """An MRN recorded before 0021 is found by the enrollment's check afterwards."""
+    _migrate(private_engine, "head")
+    with Session(private_engine, expire_on_commit=False) as session:
+        study = make_study(session)
+        patient, _ = make_patient(session, study)
+        session.commit()
+    with private_engine.begin() as connection:
+        connection.execute(text("UPDATE patient_identity SET mrn = ' Ab-12 ' "
+                                "WHERE patient_id = :p"), {"p": patient.id})
+    _migrate(private_engine, "0020", down=True)  # mrn_key is gone
+    _migrate(private_engine, "head")
+    with private_engine.connect() as connection:
+        key = connection.execute(text("SELECT mrn_key FROM patient_identity "
+                                      "WHERE patient_id = :p"), {"p": patient.id}).scalar()
+    assert key == "ab-12"

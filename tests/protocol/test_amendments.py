@@ -47,7 +47,7 @@ def test_adding_a_measure_reaches_pending_visits_only(session, running):
     amendment = amend(session, study=study, doc=doc, reason="Neck patients joined",
                       actor_id=None, timezone="Europe/Berlin", now=NOW)
     session.commit()
-    assert amendment.number == 1 and "added Neck Disability Index at month_3" in amendment.summary
+    assert amendment.number == 1 and "added Neck Disability Index at 3 months" in amendment.summary
     assert "ndi" in measures_at(session, _visit(session, pending, "month_3"))
     recorded = _visit(session, done, "month_3")
     assert recorded.state == "completed" and "ndi" not in measures_at(session, recorded)

@@ -195,7 +195,7 @@ def test_a_person_is_enrolled_once_per_study(client, clinic, db):
     assert first.status_code == 302
     patients = _count(db, Patient)
     again = client.post(f"/studies/{clinic.study.code}/enroll",
-                        data=_form(mrn=" MRN-77 ", study_code="NEW-002"))
+                        data=_form(mrn=" mrn-77 ", study_code="NEW-002"))  # case, spaces
     page = again.get_data(as_text=True)
     assert again.status_code == 422 and "enrolled in DEMO already, as NEW-001" in page
     assert _count(db, Patient) == patients

@@ -85,3 +85,15 @@ def test_the_schedule_preview_says_when_it_cannot_read_its_date(client, clinic, 
     day = today_in(app) + timedelta(days=3)
     page = client.get(f"{url}?procedure_on={day}").get_data(as_text=True)
     assert 'id="procedure_on-error"' not in page and f'value="{day}"' in page
+
+
+def test_a_drafts_enrollment_form_is_not_offered(client, clinic, db):
+    """Found re-testing as a new user would: a nurse could fill in a draft's form, to be
+    refused only when she saved it."""
+    doc = document_of(db, db.get(Study, clinic.study.id)).model_copy(update={"code": "DRAFT2"})
+    create_from_document(db, doc, draft=True)
+    db.commit()
+    login(client, clinic.users["nurse"])
+    response = client.get("/studies/DRAFT2/enroll", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "DRAFT2 is a draft" in page and 'id="enroll-form"' not in page

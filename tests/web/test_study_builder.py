@@ -61,7 +61,7 @@ def test_a_draft_is_built_previewed_activated_and_amended(client, clinic, db):
                                           "reason": "ODI at baseline too"}))
     assert amended.status_code == 302
     amendment = db.exec(select(ProtocolAmendment)).one()
-    assert "added Oswestry Disability Index at baseline" in amendment.summary
+    assert "added Oswestry Disability Index at Baseline" in amendment.summary
     odi = db.exec(select(StudyMeasure).where(StudyMeasure.study_id == study.id,
                                              StudyMeasure.instrument == "odi")).one()
     assert odi.timepoint_codes is None  # now at every timepoint

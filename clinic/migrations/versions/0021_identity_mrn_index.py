@@ -1,7 +1,8 @@
-"""identity MRN index: enrollment refuses a second enrollment of one MRN in a study
+"""identity MRN key: enrollment refuses a second enrollment of one MRN in a study
 
-The check looks the MRN up among the study's patients at every enrollment; the index
-keeps that lookup from reading every identity of the registry.
+``mrn_key`` is the MRN case-folded without spaces (clinic.contact.keys.mrn_key), kept by
+the model like the name and phone keys; its index keeps the lookup at each enrollment
+from reading every identity of the registry. Existing identities get their key here.
 
 Revision ID: 0021
 Revises: 0020
@@ -10,6 +11,7 @@ Create Date: 2026-12-04 19:40:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0021'
@@ -18,10 +20,25 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _key(text: str | None) -> str | None:  # frozen copy of clinic.contact.keys.mrn_key
+    key = "".join((text or "").casefold().split())
+    return key[:50] or None
+
+
 def upgrade() -> None:
-    # a plain CREATE INDEX (no batch: SQLite needs no table rebuild for it)
-    op.create_index(op.f('ix_patient_identity_mrn'), 'patient_identity', ['mrn'], unique=False)
+    # plain ADD COLUMN and CREATE INDEX: SQLite needs no table rebuild for either
+    op.add_column('patient_identity', sa.Column('mrn_key', sa.String(length=50), nullable=True))
+    op.create_index(op.f('ix_patient_identity_mrn_key'), 'patient_identity', ['mrn_key'],
+                    unique=False)
+    connection = op.get_bind()
+    rows = connection.execute(sa.text(
+        "SELECT id, mrn FROM patient_identity WHERE mrn IS NOT NULL")).all()
+    if rows:
+        connection.execute(sa.text("UPDATE patient_identity SET mrn_key = :k WHERE id = :i"),
+                           [{"k": _key(mrn), "i": i} for i, mrn in rows])
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_patient_identity_mrn'), table_name='patient_identity')
+    op.drop_index(op.f('ix_patient_identity_mrn_key'), table_name='patient_identity')
+    with op.batch_alter_table('patient_identity', schema=None) as batch_op:
+        batch_op.drop_column('mrn_key')
