@@ -142,9 +142,8 @@ def _check_answered(session: Session, study: Study, answers: dict[str, bool | No
 
 def _check_mrn_free(session: Session, study: Study, mrn: str) -> None:
     """One enrollment per person and study (the MRN's case and spaces do not count).
-    Concurrent enrollments of one MRN wait for
-    each other (PostgreSQL: an advisory lock on the study and MRN; SQLite writes one at
-    a time), so the second sees the first."""
+    Concurrent enrollments of one MRN wait for each other (PostgreSQL: an advisory lock
+    on the study and MRN; SQLite writes one at a time), so the second sees the first."""
     key = mrn_key(mrn)
     hold_targets(session, {f"mrn:{study.id}:{key}"}, exclusive=True)
     taken = session.exec(select(Patient.study_code)

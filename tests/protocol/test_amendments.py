@@ -56,14 +56,18 @@ def test_adding_a_measure_reaches_pending_visits_only(session, running):
         AuditEvent.entity == "protocol_amendment")).first().reason == "Neck patients joined"
 
 
-def test_adding_a_timepoint_plans_it_for_everyone_on_follow_up(session, running):
-    study, done, pending = running
+def _with_month_12(session, study) -> None:
     doc = document_of(session, study)
     doc.timepoints.append(Timepoint(code="month_12", label="12 months", offset_days=365,
                                     window_before_days=30, window_after_days=30))
     amend(session, study=study, doc=doc, reason="Longer follow-up approved",
           actor_id=None, timezone="Europe/Berlin", now=NOW)
     session.commit()
+
+
+def test_adding_a_timepoint_plans_it_for_everyone_on_follow_up(session, running):
+    study, done, pending = running
+    _with_month_12(session, study)
     for patient in (done, pending):
         visit = _visit(session, patient, "month_12")
         assert visit.state == "pending" and (visit.target_date - visit.window_open).days == 30
@@ -133,15 +137,6 @@ def test_closing_enrollment_is_an_amendment_and_stops_enrollment(session, runnin
         make_patient(session, study)
     session.rollback()
     assert len(assessments_of(session, _pending)) == 6
-
-
-def _with_month_12(session, study) -> None:
-    doc = document_of(session, study)
-    doc.timepoints.append(Timepoint(code="month_12", label="12 months", offset_days=365,
-                                    window_before_days=30, window_after_days=30))
-    amend(session, study=study, doc=doc, reason="Longer follow-up approved",
-          actor_id=None, timezone="Europe/Berlin", now=NOW)
-    session.commit()
 
 
 def test_removing_a_timepoint_without_data_deletes_its_visits_with_an_audit_event_each(
