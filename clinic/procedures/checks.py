@@ -53,13 +53,18 @@ def patient_warnings(session: Session, patient: Patient, data: ProcedureInput,
     return steroid_warnings(combined, cap)
 
 
+def allocated_arm(session: Session, patient: Patient) -> StudyArm | None:
+    """The arm the patient was allocated to (None: a registry's patient, no arm)."""
+    return session.exec(select(StudyArm).join(Enrollment, Enrollment.arm_id == StudyArm.id)  # type: ignore[arg-type]
+                        .where(Enrollment.patient_id == patient.id)).first()
+
+
 def protocol_deviations(session: Session, patient: Patient, data: ProcedureInput) -> list[str]:
     """What departs from the protocol: another guidance modality than the allocated
     arm's (a randomized study), a dose not recorded. Saved only when confirmed, with a
     reason; listed on the patient page and counted in the report."""
     found = []
-    arm = session.exec(select(StudyArm).join(Enrollment, Enrollment.arm_id == StudyArm.id)
-                       .where(Enrollment.patient_id == patient.id)).first()
+    arm = allocated_arm(session, patient)
     study = session.get(Study, patient.study_id)
     if (arm is not None and study is not None and study.design_type != "registry"
             and data.modality != arm.modality):

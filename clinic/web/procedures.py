@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from clinic import catalog
 from clinic.audit import set_actor
@@ -16,8 +16,13 @@ from clinic.audit.words import field_label
 from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
-from clinic.models import Enrollment, Patient, Procedure, StudyArm
-from clinic.procedures.checks import confirmation_errors, patient_warnings, protocol_deviations
+from clinic.models import Patient, Procedure
+from clinic.procedures.checks import (
+    allocated_arm,
+    confirmation_errors,
+    patient_warnings,
+    protocol_deviations,
+)
 from clinic.procedures.corrections import correct_procedure, recorded_input
 from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS, ProcedureInput, validate_procedure
 from clinic.procedures.service import record_procedure
@@ -71,10 +76,8 @@ def new(patient_id: int) -> Any:
 def _allocated_modality(session: Any, patient: Any) -> dict[str, str]:
     """A new procedure's form starts on the allocated arm's modality (a registry has
     none: its group follows the procedure)."""
-    modality = session.exec(select(StudyArm.modality).join(
-        Enrollment, Enrollment.arm_id == StudyArm.id).where(
-        Enrollment.patient_id == patient.id)).first()
-    return {"modality": modality} if modality else {}
+    arm = allocated_arm(session, patient)
+    return {"modality": arm.modality} if arm is not None else {}
 
 
 @bp.route("/procedures/<int:procedure_id>/edit", methods=["GET", "POST"])
