@@ -60,6 +60,7 @@ def _form(version: int, measures: list[str]) -> dict[str, str]:
     form = {"mode": "phone", "vas": "4", "version": str(version)}
     if "odi" in measures:
         form.update({f"odi.{s.code}": str(i % 4) for i, s in enumerate(ODI_SECTIONS)})
+    form.update({m: "satisfied" for m in measures if m.startswith("satisfaction")})
     return form
 
 

@@ -344,7 +344,8 @@ class ScoresIn(_Scores):
     adverse_event: AdverseEventIn | None = None
     visit_on: IsoDate | None = Field(
         None, description="The day of the visit (clinic time zone); empty: today. Not in the "
-                          "future; a follow-up not before the procedure.")
+                          "future; a follow-up not before the procedure, a baseline not "
+                          "after it.")
     missing_reason: text(500) | None = Field(
         None, description="Why an outcome the protocol asks for was not collected (kept "
                           "with the visit)")

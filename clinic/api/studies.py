@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, request
+from flask_login import current_user
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
@@ -42,7 +43,8 @@ def create_study() -> Response:
         doc = validate_data(data)
     except ProtocolFileError as error:
         raise ValidationError(error.as_errors()) from error
-    study = create_from_document(session, doc, draft=request.args.get("draft") == "true")
+    study = create_from_document(session, doc, draft=request.args.get("draft") == "true",
+                                 actor_id=current_user.id)
     session.commit()
     return ok(_study_out(study), 201)
 

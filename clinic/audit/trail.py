@@ -38,7 +38,9 @@ ENTITIES = {
     "adverse_event": "adverse event", "protocol_amendment": "protocol amendment",
     "record_lock": "lock", "data_query": "data query", "data_query_step": "data query step",
     "dose_report": "dose report", "dose_event": "irradiation event",
-    "study_monitor": "monitor's study",
+    "study_monitor": "monitor's study", "study": "study", "study_arm": "arm",
+    "study_timepoint": "timepoint", "study_measure": "measure",
+    "eligibility_criterion": "eligibility criterion",
 }
 # tables whose rows name their patient, and child tables: (parent table, column)
 PATIENT_COLUMN = {"patient": "id", "patient_identity": "patient_id",
@@ -51,7 +53,7 @@ VIA = {"score": ("assessment", "assessment_id"), "medication": ("assessment", "a
        "screening_answer": ("screening", "screening_id"),
        "data_query_step": ("data_query", "query_id"),
        "dose_report": ("procedure", "procedure_id"), "dose_event": ("procedure", "procedure_id")}
-STUDY_COLUMN = {"screening": "study_id", "protocol_amendment": "study_id",
+STUDY_COLUMN = {"study": "id", "screening": "study_id", "protocol_amendment": "study_id",
                 "record_lock": "study_id", "study_monitor": "study_id"}
 COLUMNS = ("event", "sequence", "time", "user", "patient", "record", "action", "field",
            "old value", "new value", "reason")

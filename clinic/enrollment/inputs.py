@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -69,6 +70,19 @@ class IdentityInput:
     birth_date: date | None = None
     self_report_consent: bool = False  # answers follow-ups by a link sent by e-mail
     language: str = "en"  # of the patient's pages and e-mails (catalog.LANGUAGES)
+
+
+_NEW_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def new_code_problem(code: str) -> str | None:
+    """A new patient's study code: letters, digits and - _ . (no spaces, nothing a
+    file name, a URL or a spreadsheet reads differently). Codes stored before this rule
+    keep working; only new ones are checked."""
+    if not _NEW_CODE.fullmatch(code.strip()):
+        return ("Use letters (A-Z), digits and - _ . only, starting with a letter or "
+                "a digit, e.g. DEMO-0012.")
+    return None
 
 
 def validate_patient(p: PatientInput, today: date) -> None:

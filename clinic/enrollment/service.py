@@ -12,6 +12,7 @@ from clinic.enrollment.inputs import (
     ConsentInput,
     IdentityInput,
     PatientInput,
+    new_code_problem,
     validate_consent,
     validate_identity,
     validate_patient,
@@ -92,7 +93,7 @@ def enroll(session: Session, *, study: Study, screening: Screening, patient: Pat
                                       actor_id)
     validate_consent(consent, None, enrolled_on=enrolled_on)
     stratum = _stratum(study, factors)
-    _check_code_free(session, study.id, patient.study_code)  # type: ignore[arg-type]
+    _check_code_free(session, study.id, patient.study_code.strip())  # type: ignore[arg-type]
     registry = study.design_type == REGISTRY
     slot = None if registry else next_free_slot(session, study.id, stratum)  # type: ignore[arg-type]
     record = _register(session, study, screening.site_id, patient, identity)
@@ -121,6 +122,9 @@ def _stratum(study: Study, factors: dict[str, int]) -> str:
 
 
 def _check_code_free(session: Session, study_id: int, code: str) -> None:
+    problem = new_code_problem(code)
+    if problem:
+        raise ValidationError({"study_code": problem})
     taken = session.exec(select(Patient.id).where(Patient.study_id == study_id,
                                                   Patient.study_code == code)).first()
     if taken is not None:

@@ -131,6 +131,10 @@ def _visit_time(entry: FollowUpEntry, context: VisitContext | None,
           and visit_on < context.procedure_on):
         errors["visit_on"] = (f"The visit date is before the procedure "
                               f"({context.procedure_on:%Y-%m-%d}).")
+    elif (context.is_baseline and context.procedure_on is not None
+          and visit_on > context.procedure_on):
+        errors["visit_on"] = (f"The baseline is taken before treatment: the procedure was "
+                              f"on {context.procedure_on:%Y-%m-%d}.")
     if visit_on == context.today:
         return visit_on, None
     noon = datetime.combine(visit_on, time(12), tzinfo=ZoneInfo(context.timezone))

@@ -53,6 +53,7 @@ from clinic.models import (
     Screening,
     ScreeningAnswer,
     Signature,
+    StudyTimepoint,
     User,
 )
 from clinic.models.base import Audited
@@ -92,15 +93,16 @@ def _refuse_locked(session: Session, _context: Any, _instances: Any) -> None:
         return
     hold_targets(session, targets, exclusive=False)
     with session.no_autoflush:
-        locks = session.execute(select(RecordLock.level, RecordLock.locked_at, User.name)
+        locks = session.execute(select(RecordLock.level, RecordLock.locked_at, User.name,
+                                       RecordLock.target)
                                 .outerjoin(User, User.id == RecordLock.locked_by_id)
                                 .where(RecordLock.target.in_(sorted(targets)))  # type: ignore[attr-defined]
                                 .order_by(RecordLock.id)).all()
-    if locks:
-        level, locked_at, name = locks[0]
-        raise LockedError(f"{LEVEL_WORDS[level]} is locked (since {_clinic_time(locked_at)}, "
-                          f"by {name or 'the system'}): nothing was saved. Ask a coordinator "
-                          "to unlock it, with a reason.")
+        if locks:
+            level, locked_at, name, target = locks[0]
+            raise LockedError(f"{LEVEL_WORDS[level]}{_named(session, target)} is locked (since "
+                              f"{_clinic_time(locked_at)}, by {name or 'the system'}): nothing "
+                              "was saved. Ask a coordinator to unlock it, with a reason.")
     session.info[_UNLOCKED] |= targets
 
 
@@ -145,6 +147,22 @@ def _forget_at_the_end(session: Session, transaction: Any) -> None:
 def _forget(session: Session) -> None:
     session.info.pop(_UNLOCKED, None)
     session.info.pop(_CREATED, None)
+
+
+def _named(session: Session, target: str) -> str:
+    """' (DEMO-0008)' or ' (DEMO-0008, 1 month)': which patient a patient or visit lock
+    holds, for a write that touched several (an amendment re-planning a whole study)."""
+    level, _sep, key = target.partition(":")
+    if level == "patient":
+        code = session.execute(select(Patient.study_code).where(Patient.id == int(key))).scalar()
+        return f" ({code})" if code else ""
+    if level == "visit":
+        row = session.execute(select(Patient.study_code, StudyTimepoint.label)
+                              .join(Assessment, Assessment.patient_id == Patient.id)
+                              .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)
+                              .where(Assessment.id == int(key))).first()
+        return f" ({row[0]}, {row[1]})" if row else ""
+    return ""
 
 
 def _clinic_time(moment: datetime) -> str:

@@ -1,4 +1,8 @@
-"""A study's protocol, stored as data: arms, timepoints, measures, eligibility, strata."""
+"""A study's protocol, stored as data: arms, timepoints, measures, eligibility, strata.
+
+Every change of these rows is audited like clinical data (the study's activation,
+closing, a builder's save, an amendment), with the study as parent; amendments also
+keep the whole protocol before and after."""
 
 from datetime import datetime
 from typing import Any
@@ -16,7 +20,9 @@ from clinic.models.base import Audited, UTCDateTime, check_in, in_bounds, utcnow
 from clinic.protocol.definition import DESIGN_TYPES
 
 
-class Study(SQLModel, table=True):
+class Study(Audited, SQLModel, table=True):
+    # the allocation sequence is concealed: its seed never enters an audit row
+    __audit_secret_fields__ = frozenset({"randomization_seed"})
     __table_args__ = (
         check_in("status", STUDY_STATUSES, "status_known"),
         check_in("design_type", DESIGN_TYPES, "design_type_known"),
@@ -48,8 +54,9 @@ class Study(SQLModel, table=True):
     self_report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
-class StudyArm(SQLModel, table=True):
+class StudyArm(Audited, SQLModel, table=True):
     __tablename__ = "study_arm"
+    __audit_parent__ = ("study", "study_id")
     __table_args__ = (
         UniqueConstraint("study_id", "code"),
         check_in("modality", MODALITIES, "modality_known"),
@@ -65,7 +72,7 @@ class StudyArm(SQLModel, table=True):
     position: int = Field(default=0)
 
 
-class StudyTimepoint(SQLModel, table=True):
+class StudyTimepoint(Audited, SQLModel, table=True):
     """A follow-up timepoint: an offset in days from the procedure, with its window.
 
     The baseline is planned on the enrollment date until the procedure is recorded,
@@ -73,6 +80,7 @@ class StudyTimepoint(SQLModel, table=True):
     """
 
     __tablename__ = "study_timepoint"
+    __audit_parent__ = ("study", "study_id")
     __table_args__ = (
         UniqueConstraint("study_id", "code"),
         CheckConstraint("window_before_days >= 0 AND window_after_days >= 0", name="window_sane"),
@@ -89,10 +97,11 @@ class StudyTimepoint(SQLModel, table=True):
     position: int = Field(default=0)
 
 
-class StudyMeasure(SQLModel, table=True):
+class StudyMeasure(Audited, SQLModel, table=True):
     """An outcome measure the study collects, and at which timepoints (None: all)."""
 
     __tablename__ = "study_measure"
+    __audit_parent__ = ("study", "study_id")
     __table_args__ = (
         UniqueConstraint("study_id", "instrument"),
         check_in("instrument", SCORE_RANGES, "instrument_known"),
@@ -111,8 +120,9 @@ class StudyMeasure(SQLModel, table=True):
     added_at: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
 
 
-class EligibilityCriterion(SQLModel, table=True):
+class EligibilityCriterion(Audited, SQLModel, table=True):
     __tablename__ = "eligibility_criterion"
+    __audit_parent__ = ("study", "study_id")
     __table_args__ = (
         UniqueConstraint("study_id", "code"),
         check_in("kind", CRITERION_KINDS, "kind_known"),

@@ -7,9 +7,9 @@ by amendment (clinic.studies.amendments).
 
 from __future__ import annotations
 
-from sqlalchemy import delete
 from sqlmodel import Session, select
 
+from clinic.audit import set_actor
 from clinic.exceptions import ValidationError
 from clinic.models import (
     EligibilityCriterion,
@@ -26,7 +26,9 @@ from clinic.studies.setup import _add_children, create_study, load_definition, m
 DRAFT, ACTIVE, FOLLOW_UP_ONLY = "planning", "recruiting", "follow_up"
 
 
-def create_from_document(session: Session, doc: ProtocolDocument, *, draft: bool) -> Study:
+def create_from_document(session: Session, doc: ProtocolDocument, *, draft: bool,
+                         actor_id: int | None = None) -> Study:
+    set_actor(session, actor_id, "Study created" + (" as a draft" if draft else ""))
     return create_study(session, to_definition(doc), status=DRAFT if draft else ACTIVE)
 
 
@@ -34,16 +36,21 @@ def document_of(session: Session, study: Study) -> ProtocolDocument:
     return from_definition(load_definition(session, study))
 
 
-def replace_draft(session: Session, study: Study, doc: ProtocolDocument) -> Study:
-    """A draft's protocol replaced as a whole (nothing depends on it yet)."""
+def replace_draft(session: Session, study: Study, doc: ProtocolDocument,
+                  actor_id: int | None = None) -> Study:
+    """A draft's protocol replaced as a whole (nothing depends on it yet); the rows it
+    replaces are deleted one by one, each with its audit event."""
     if study.status != DRAFT:
         raise ValidationError({"study": "Only a draft can be changed freely; an active study "
                                         "changes by amendment."})
     if doc.code != study.code and session.exec(select(Study).where(Study.code == doc.code)).first():
         raise ValidationError({"code": f"A study with code {doc.code!r} exists."})
     d = to_definition(doc)
+    set_actor(session, actor_id, "Draft study changed")
     for model in (StudyMeasure, StudyTimepoint, EligibilityCriterion, StudyArm):
-        session.execute(delete(model).where(model.study_id == study.id))  # type: ignore[attr-defined]
+        for row in session.exec(select(model).where(model.study_id == study.id)):  # type: ignore[attr-defined]
+            session.delete(row)
+    session.flush()
     from clinic.protocol.definition import strata_to_json
 
     study.code, study.title, study.design = d.code, d.title, d.design
@@ -61,9 +68,10 @@ def replace_draft(session: Session, study: Study, doc: ProtocolDocument) -> Stud
     return study
 
 
-def activate(session: Session, study: Study) -> Study:
+def activate(session: Session, study: Study, actor_id: int | None = None) -> Study:
     if study.status != DRAFT:
         raise ValidationError({"study": f"{study.code} is not a draft."})
+    set_actor(session, actor_id, "Study activated")
     study.status = ACTIVE
     session.add(study)
     session.flush()

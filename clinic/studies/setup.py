@@ -63,6 +63,13 @@ def _add_children(session: Session, study_id: int, d: StudyDefinition) -> None:
                                          text=c.text, position=i))
 
 
+def studies_with_patients(session: Session) -> list[Study]:
+    """The studies that take or hold patients, by code: not the drafts (the worklist's
+    and the grid's study choices)."""
+    return list(session.exec(select(Study).where(Study.status != "planning")
+                             .order_by(Study.code)))
+
+
 def find_study(session: Session, code_or_id: str | int) -> Study:
     """A study by its short code (e.g. DEMO) or its numeric id."""
     text = str(code_or_id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, render_template, request
 from flask_login import current_user
-from sqlmodel import select
 
 from clinic.auth.roles import any_user
 from clinic.db import get_session
@@ -12,7 +11,7 @@ from clinic.exceptions import ValidationError
 from clinic.models import Study
 from clinic.scheduling.grid import status_grid
 from clinic.scheduling.windows import VisitStatus
-from clinic.studies.setup import arms
+from clinic.studies.setup import arms, studies_with_patients
 from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id, site_filter
 from clinic.web.filters import clinic_today
 from clinic.web.forms import form_int
@@ -24,9 +23,9 @@ bp = Blueprint("grid", __name__)
 @any_user
 def index() -> str:
     session = get_session()
-    studies = session.exec(select(Study).order_by(Study.code)).all()
+    studies = studies_with_patients(session)
     if not studies:
-        abort(404, "No study yet.")
+        abort(404, "No active study yet (drafts have no patients).")
     study_id = request.args.get("study", type=form_int) or studies[0].id
     study = session.get(Study, study_id) or abort(404)
     site = request.args.get("site", type=form_int)

@@ -84,7 +84,7 @@ def upload() -> Any:
         raw = upload.read(MAX_UPLOAD + 1)
         try:
             doc = read_toml(raw[:MAX_UPLOAD + 1].decode("utf-8"))
-            study = create_from_document(session, doc, draft=True)
+            study = create_from_document(session, doc, draft=True, actor_id=current_user.id)
             session.commit()
             flash(f"{study.code} created as a draft from {upload.filename}: check it, then "
                   "activate it.", "success")
@@ -111,7 +111,7 @@ def new() -> Any:
     session = get_session()
     try:
         doc = _validated(read)
-        study = create_from_document(session, doc, draft=True)
+        study = create_from_document(session, doc, draft=True, actor_id=current_user.id)
         session.commit()
     except ValidationError as error:
         session.rollback()
@@ -133,7 +133,7 @@ def edit(study_id: int) -> Any:
     try:
         doc = _validated(read)
         if study.status == DRAFT:
-            replace_draft(session, study, doc)
+            replace_draft(session, study, doc, actor_id=current_user.id)
             message = f"{study.code}: draft saved."
         else:
             done = amend(session, study=study, doc=doc, reason=request.form.get("reason"),
@@ -162,7 +162,7 @@ def activate_study(study_id: int) -> Response:
     session = get_session()
     study = session.get(Study, study_id) or abort(404)
     try:
-        activate(session, study)
+        activate(session, study, actor_id=current_user.id)
         session.commit()
         needs = (" An administrator now generates the concealed allocation sequence."
                  if study.design_type == "randomized" and not study.sequence_generated_at

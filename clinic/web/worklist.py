@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, flash, render_template, request
-from sqlmodel import select
+from sqlmodel import col, select
 
 from clinic.auth.roles import allow
 from clinic.db import get_session
@@ -24,6 +24,7 @@ from clinic.followup.worklist import (
 from clinic.models import Study, StudyTimepoint
 from clinic.queries.service import open_count
 from clinic.selfreport.status import worklist_notes
+from clinic.studies.setup import studies_with_patients
 from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id, sees_identity, site_filter
 from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today
@@ -57,13 +58,15 @@ def _study_id(given: str | None, errors: dict[str, str]) -> int | None:
 
 def _choices() -> dict[str, Any]:
     session = get_session()
-    pairs = sorted({(t.code, t.label) for t in session.exec(select(StudyTimepoint))},
+    studies = studies_with_patients(session)
+    pairs = sorted({(t.code, t.label) for t in session.exec(select(StudyTimepoint).where(
+        col(StudyTimepoint.study_id).in_([s.id for s in studies])))},
                    key=lambda pair: (pair[1], pair[0]))
     labels = Counter(label for _code, label in pairs)
     timepoints = [(code, label if labels[label] == 1 else f"{label} ({code})")
                   for code, label in pairs]  # one label, two codes: told apart
     return {"sites": all_sites(session), "fixed_site": own_site_id(),
-            "studies": list(session.exec(select(Study).order_by(Study.code))),
+            "studies": studies,
             "timepoints": timepoints}
 
 

@@ -67,7 +67,8 @@ def test_a_write_waits_for_a_lock_under_way_and_is_refused(app, clinic):
         locker.commit()
     writer.join(30)
     assert not writer.is_alive()
-    assert "This patient's record is locked" in outcome["result"], outcome
+    assert (f"This patient's record ({clinic.patient.study_code}) is locked"
+            in outcome["result"]), outcome
     assert _scores(app, clinic) == 0
 
 

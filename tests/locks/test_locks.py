@@ -3,6 +3,7 @@ screens and the API with 423 Locked, the CLI with an error), and nothing is stor
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -105,6 +106,10 @@ def test_a_locked_record_refuses_the_write(app, client, clinic, bearer, level, p
     assert response.status_code == 423, (path, response.status_code, response.data[:300])
     text = response.get_data(as_text=True)
     assert LOCKED in text and "nothing was saved" in text
+    named = {"study": "The study's database is locked",
+             "patient": f"This patient's record ({clinic.patient.study_code}) is locked",
+             "visit": f"This visit ({clinic.patient.study_code}, 1 month) is locked"}
+    assert named[level] in html.unescape(text), "the lock names the patient it holds"
     assert _events(app) == before, "nothing stored"
 
 

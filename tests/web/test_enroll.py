@@ -84,6 +84,19 @@ def test_a_used_study_code_is_refused(client, clinic, db):
     assert response.status_code == 422 and "already used" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("code", ["ctus 011", "P-011 ü", "-P011", "P011;", "ＰＯ１"])
+def test_a_new_study_code_is_letters_digits_and_dashes(client, clinic, db, code):
+    login(client, clinic.users["nurse"])
+    patients = _count(db, Patient)
+    response = client.post(f"/studies/{clinic.study.code}/enroll", data=_form(study_code=code))
+    assert response.status_code == 422
+    assert "Use letters (A-Z), digits and - _ . only" in response.get_data(as_text=True)
+    assert _count(db, Patient) == patients
+    fine = client.post(f"/studies/{clinic.study.code}/enroll",
+                       data=_form(study_code=" P-011_b.2 "))
+    assert fine.status_code == 302 and _count(db, Patient) == patients + 1
+
+
 def test_informed_consent_is_recorded_and_required(client, clinic, db):
     login(client, clinic.users["nurse"])
     missing = client.post(f"/studies/{clinic.study.code}/enroll",

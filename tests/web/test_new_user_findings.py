@@ -56,6 +56,21 @@ def test_a_draft_study_stays_off_the_nurses_home_page(client, clinic, db):
     assert "DRAFT1" in client.get("/").get_data(as_text=True)
 
 
+def test_a_draft_is_not_offered_in_the_worklist_or_grid_filters(client, clinic, db):
+    """A draft has no patients: its study and its timepoints are not filter choices."""
+    doc = document_of(db, db.get(Study, clinic.study.id)).model_copy(update={"code": "AAA1"})
+    draft = create_from_document(db, doc, draft=True)
+    db.add(StudyTimepoint(study_id=draft.id, code="draft_only", label="Draft only visit",
+                          offset_days=400, position=99))
+    db.commit()
+    login(client, clinic.users["nurse"])
+    worklist = client.get("/worklist").get_data(as_text=True)
+    assert "AAA1" not in worklist and "Draft only visit" not in worklist
+    assert clinic.study.code in worklist
+    grid = client.get("/grid").get_data(as_text=True)
+    assert "AAA1" not in grid and clinic.study.code in grid, "the grid opens on an active study"
+
+
 def test_the_worklist_tells_visits_apart_and_takes_a_study_code(client, clinic, db):
     doc = document_of(db, db.get(Study, clinic.study.id))
     doc = doc.model_copy(update={"code": "OTHER", "timepoints": [
@@ -97,3 +112,21 @@ def test_a_drafts_enrollment_form_is_not_offered(client, clinic, db):
     response = client.get("/studies/DRAFT2/enroll", follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "DRAFT2 is a draft" in page and 'id="enroll-form"' not in page
+
+
+def test_a_baseline_dated_after_the_procedure_is_refused(client, clinic, db, app):
+    """The baseline is the score before treatment: a date after the procedure (30 days
+    ago here) is a typing mistake or a post-treatment score, and is refused."""
+    login(client, clinic.users["nurse"])
+    baseline = _visit(db, clinic, "baseline")
+    procedure_day = today_in(app) - timedelta(days=30)
+    form = {"mode": "in_clinic", "vas": "6", "version": baseline.version}
+    late = client.post(f"/followup/{baseline.id}",
+                       data=form | {"visit_on": str(procedure_day + timedelta(days=20))})
+    assert late.status_code == 422
+    assert (f"The baseline is taken before treatment: the procedure was on {procedure_day}"
+            in late.get_data(as_text=True))
+    db.expire_all()
+    assert db.get(Assessment, baseline.id).state == "pending"
+    same_day = client.post(f"/followup/{baseline.id}", data=form | {"visit_on": str(procedure_day)})
+    assert "taken before treatment" not in same_day.get_data(as_text=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from clinic.models import ProtocolAmendment, Study, StudyMeasure
+from clinic.models import AuditEvent, ProtocolAmendment, Study, StudyMeasure
 from tests.web.helpers import login
 
 PROTOCOLS = Path(__file__).resolve().parents[2] / "docs" / "protocols"
@@ -167,3 +167,42 @@ def test_a_timepoint_added_by_amendment_gets_the_measures_asked_everywhere(clien
     visit = db.exec(select(Assessment).join(StudyTimepoint).where(
         Assessment.patient_id == clinic.patient.id, StudyTimepoint.code == "month_12")).one()
     assert {"vas", "odi"} <= set(measures_at(db, visit))
+
+
+def test_the_study_set_up_is_audited_like_clinical_data(client, clinic, db):
+    """Creating a draft, changing it, activating it and amending it each leave audit
+    events under the study, with who and why; the allocation seed never enters one."""
+    coordinator = clinic.users["coordinator"]
+    login(client, coordinator)
+    created = client.post("/admin/studies/new", data=_basics())
+    study = db.exec(select(Study).where(Study.code == "TRI3")).one()
+    client.post(created.headers["Location"], data=_basics(**{"arm-3-label": "CT-guided"}))
+    client.post(f"/admin/studies/{study.id}/activate")
+    client.post(f"/admin/studies/{study.id}/builder",
+                data=_basics(**{"m-odi-all": "on", "reason": "ODI everywhere"}))
+
+    def events(**where: object) -> list[AuditEvent]:
+        query = select(AuditEvent).where(*(getattr(AuditEvent, k) == v for k, v in where.items()))
+        return list(db.exec(query.order_by(AuditEvent.id)))
+
+    made = events(entity="study", entity_id=study.id, action="create")
+    assert len(made) == 1 and made[0].user_id == coordinator.id
+    assert made[0].reason == "Study created as a draft"
+    arms = events(entity="study_arm", action="create", parent_id=study.id)
+    assert len(arms) == 3 + 3, "three arms, then three again when the draft was replaced"
+    assert len(events(entity="study_arm", action="delete", parent_id=study.id)) == 3
+    activated = events(entity="study", entity_id=study.id, field="status")
+    assert [(e.old_value, e.new_value, e.reason) for e in activated] == [
+        ("planning", "recruiting", "Study activated")]
+    odi = events(entity="study_measure", action="create", parent_id=study.id)[-1]
+    assert '"instrument": "odi"' in odi.new_value and "ODI everywhere" in odi.reason
+    db.expire_all()
+    seeded = db.get(Study, study.id)
+    seeded.randomization_seed = 123456
+    db.add(seeded)
+    db.commit()
+    seed = events(entity="study", entity_id=study.id, field="randomization_seed")
+    assert [e.new_value for e in seed] == ["[secret]"]
+    assert all("123456" not in (e.new_value or "") for e in events(entity="study"))
+    trail = client.get(f"/studies/{study.code}/audit?entity=study_arm")
+    assert trail.status_code == 200 and "arm " in trail.get_data(as_text=True)
