@@ -19,6 +19,7 @@ from clinic.models import Assessment, Medication, Patient, Score
 from clinic.queries.rules import run_rules_on_new_visit
 from clinic.reminders import reconcile_reminders
 from clinic.safety.service import record_adverse_event
+from clinic.scheduling.windows import FAR_OUTSIDE_DAYS, days_outside
 from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
 
 DOSE_MAX = int(NUMBER_BOUNDS["daily_dose_mg"][1])
@@ -52,6 +53,8 @@ class FollowUpEntry:
     visit_on: date | None = None  # None: today
     missing_reason: str | None = None  # why a required outcome was not collected
     require_complete: bool = False  # the screens: a missing outcome needs its reason
+    # the screens: a date far outside the window (FAR_OUTSIDE_DAYS) is confirmed first
+    far_date_confirmed: bool = True
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
     """Everything is checked before anything is kept; the caller commits once."""
     errors = check_extras(entry)
     visit_on, collected_at = _visit_time(entry, context, errors)
+    if context is not None and "visit_on" not in errors and not entry.far_date_confirmed:
+        errors |= _far_outside(assessment, visit_on)  # type: ignore[arg-type]
     ae = entry.adverse_event
     if (ae is not None and ae.onset_on is not None and context is not None
             and ae.onset_on > context.today):
@@ -116,6 +121,20 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
     _store_extras(session, assessment, patient, entry)
     run_rules_on_new_visit(session, assessment, scores)
     return scores
+
+
+def _far_outside(assessment: Assessment, visit_on: date) -> dict[str, str]:
+    """A date a month or more outside the window is more often a slip (the form starts
+    on today's date; a paper sheet typed in weeks later) than a visit that late: the
+    nurse confirms it. Confirmed, it is kept and counted as a deviation."""
+    days = days_outside(visit_on, assessment.window_open, assessment.window_close)
+    if abs(days) < FAR_OUTSIDE_DAYS:
+        return {}
+    return {"date_confirmed": (
+        f"{visit_on:%Y-%m-%d} is {abs(days)} days {'before' if days < 0 else 'after'} the "
+        f"visit's window ({assessment.window_open:%Y-%m-%d} – "
+        f"{assessment.window_close:%Y-%m-%d}). Check the date of the visit; if it is "
+        "right, tick \"The date is right\" and save again.")}
 
 
 def _visit_time(entry: FollowUpEntry, context: VisitContext | None,

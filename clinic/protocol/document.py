@@ -247,8 +247,14 @@ def _schedule(doc: ProtocolDocument) -> list[Problem]:
     return problems
 
 
+# measures that ask about the treatment itself: nothing to ask before it
+AFTER_TREATMENT = frozenset({"satisfaction_procedure", "satisfaction_results",
+                             "nsaid_reduction"})
+
+
 def _measures(doc: ProtocolDocument) -> list[Problem]:
     codes = {t.code for t in doc.timepoints}
+    baseline = next((t.code for t in doc.timepoints if t.baseline), None)
     bins = {b.code for f in (doc.randomization.strata if doc.randomization else []) for b in f.bins}
     has_baseline = any(t.baseline for t in doc.timepoints)
     problems: list[Problem] = []
@@ -266,6 +272,11 @@ def _measures(doc: ProtocolDocument) -> list[Problem]:
             if code not in codes:
                 problems.append((("measures", i, "timepoints", j),
                                  f"{code!r} is not a timepoint of this study"))
+        if (measure.instrument in AFTER_TREATMENT and baseline is not None
+                and (measure.timepoints is None or baseline in measure.timepoints)):
+            problems.append((("measures", i, "timepoints"),
+                             f"{measure.instrument!r} asks about the treatment: ask it at "
+                             f"follow-up timepoints, not at the baseline {baseline!r}"))
         if measure.timepoints is not None and not measure.timepoints:
             problems.append((("measures", i, "timepoints"),
                              "list at least one timepoint, or leave the list out for all"))

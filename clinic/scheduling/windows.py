@@ -167,14 +167,24 @@ def reanchor(
     ]
 
 
+# a visit dated this many days or more outside its window is confirmed on the screens
+FAR_OUTSIDE_DAYS = 30
+
+
+def days_outside(visit_on: date, window_open: date, window_close: date) -> int:
+    """Days before the window opens (negative) or after it closes (positive); 0 inside."""
+    if visit_on < window_open:
+        return (visit_on - window_open).days
+    if visit_on > window_close:
+        return (visit_on - window_close).days
+    return 0
+
+
 def window_deviation(visit_on: date | None, window_open: date, window_close: date) -> str | None:
     """How far outside its window a visit took place ("4 days late"), or None inside it."""
     if visit_on is None:
         return None
-    if visit_on < window_open:
-        days = (window_open - visit_on).days
-        return f"{days} day{'s' if days != 1 else ''} early"
-    if visit_on > window_close:
-        days = (visit_on - window_close).days
-        return f"{days} day{'s' if days != 1 else ''} late"
-    return None
+    days = days_outside(visit_on, window_open, window_close)
+    if days == 0:
+        return None
+    return f"{abs(days)} day{'s' if abs(days) != 1 else ''} {'early' if days < 0 else 'late'}"

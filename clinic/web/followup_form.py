@@ -52,6 +52,7 @@ def entry_from_form(form: MultiDict[str, str], instruments: list[Instrument],
         visit_on=a_date(form.get("visit_on"), "visit_on", found, required=False),
         missing_reason=blank_to_none(form.get("missing_reason")),
         require_complete=True,
+        far_date_confirmed=form.get("date_confirmed") == "yes",
     )
 
 

@@ -3,12 +3,17 @@ stored on error, 'not done' needs a reason, corrections keep the old value."""
 
 from __future__ import annotations
 
+import html
 import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from clinic.models import Assessment, AuditEvent, Score, ScoreSection
-from tests.web.helpers import login, odi_form
+from clinic.models import Assessment, AuditEvent, Score, ScoreSection, StudyTimepoint
+from clinic.scheduling.windows import FAR_OUTSIDE_DAYS
+from tests.factories import make_patient, make_procedure
+from tests.web.helpers import login, odi_form, today_in
 
 GOOD_ODI = [2, 1, 3, 2, 1, 2, 1, 0, 2, 2]  # sum 16 → 32 %
 
@@ -190,3 +195,48 @@ def test_a_correction_keeps_the_reason_for_a_missing_outcome_true(client, clinic
     kept = client.post(url, data=no_vas | {"missing_reason": "Patient could not rate pain"})
     assert kept.status_code == 302 and "vas" not in _scores(db, clinic.due.id)
     assert db.get(Assessment, clinic.due.id).missing_reason == "Patient could not rate pain"
+
+
+def test_a_date_far_outside_the_window_is_confirmed_before_it_is_kept(client, clinic, db, app):
+    """The form starts on today's date: a paper sheet of a visit two months ago typed in
+    today would be kept as today's visit, far after its window. A month or more outside
+    asks 'the date is right' first; confirmed, it is kept and counted as a deviation."""
+    today = today_in(app)
+    patient, _ = make_patient(db, clinic.study, site=clinic.north,
+                              enrolled_on=today - timedelta(days=100))
+    make_procedure(db, patient, when=datetime.combine(today - timedelta(days=95), time(10),
+                                                      tzinfo=ZoneInfo(app.config["TIMEZONE"])))
+    db.commit()
+    week_1 = db.exec(select(Assessment).join(StudyTimepoint).where(
+        Assessment.patient_id == patient.id, StudyTimepoint.code == "week_1")).one()
+    login(client, clinic.users["nurse"])
+    form = {"mode": "phone", "vas": "3", "version": str(week_1.version), **odi_form(GOOD_ODI),
+            "satisfaction_procedure": "satisfied"}
+    slipped = client.post(f"/followup/{week_1.id}", data=form)  # no date: today
+    page = html.unescape(slipped.get_data(as_text=True))
+    assert slipped.status_code == 422, page[:1500]
+    assert f"{today} is " in page and "days after the visit's window" in page
+    assert 'name="date_confirmed"' in page and _scores(db, week_1.id) == {}
+    near = week_1.window_close + timedelta(days=FAR_OUTSIDE_DAYS - 1)
+    assert client.post(f"/followup/{week_1.id}", data=form | {
+        "visit_on": str(near)}).status_code == 302, "under a month late: kept, flagged"
+    db.expire_all()
+    assert db.get(Assessment, week_1.id).visit_on == near
+
+
+def test_a_confirmed_far_date_is_kept(client, clinic, db, app):
+    today = today_in(app)
+    patient, _ = make_patient(db, clinic.study, site=clinic.north,
+                              enrolled_on=today - timedelta(days=100))
+    make_procedure(db, patient, when=datetime.combine(today - timedelta(days=95), time(10),
+                                                      tzinfo=ZoneInfo(app.config["TIMEZONE"])))
+    db.commit()
+    week_1 = db.exec(select(Assessment).join(StudyTimepoint).where(
+        Assessment.patient_id == patient.id, StudyTimepoint.code == "week_1")).one()
+    login(client, clinic.users["nurse"])
+    confirmed = client.post(f"/followup/{week_1.id}", data={
+        "mode": "phone", "vas": "3", "version": str(week_1.version), **odi_form(GOOD_ODI),
+        "satisfaction_procedure": "satisfied", "date_confirmed": "yes"})
+    assert confirmed.status_code == 302
+    db.expire_all()
+    assert db.get(Assessment, week_1.id).visit_on == today

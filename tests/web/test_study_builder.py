@@ -3,6 +3,7 @@ amended with a reason; a protocol file uploaded; mistakes shown next to the fiel
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from sqlmodel import select
@@ -206,3 +207,16 @@ def test_the_study_set_up_is_audited_like_clinical_data(client, clinic, db):
     assert all("123456" not in (e.new_value or "") for e in events(entity="study"))
     trail = client.get(f"/studies/{study.code}/audit?entity=study_arm")
     assert trail.status_code == 200 and "arm " in trail.get_data(as_text=True)
+
+
+def test_satisfaction_is_not_asked_before_the_treatment(client, clinic, db):
+    login(client, clinic.users["coordinator"])
+    everywhere = client.post("/admin/studies/new", data=_basics(**{
+        "m-satisfaction_results-all": "on"}))
+    page = everywhere.get_data(as_text=True)
+    assert everywhere.status_code == 422
+    assert "asks about the treatment: ask it at follow-up timepoints" in html.unescape(page)
+    assert db.exec(select(Study).where(Study.code == "TRI3")).first() is None
+    after = client.post("/admin/studies/new", data=_basics(**{
+        "m-satisfaction_results-month_1": "on", "grid_timepoints": "baseline,month_1"}))
+    assert after.status_code == 302, after.get_data(as_text=True)[:1000]
