@@ -23,9 +23,15 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session, SQLModel
 
 from clinic import create_app
+from clinic.auth import passwords
 from clinic.db import get_engine, upgrade_to_head
 
 PG_URL = os.environ.get("CLINIC_TEST_DATABASE_URL")
+# The made-up staff of the tests get cheap hashes (about 1 ms instead of 0.1 s each: seven
+# accounts per test and each log-in took most of a test's set-up). The app's own method
+# is kept here; tests/auth/test_accounts.py checks that the app hashes with it.
+APP_HASH_METHOD = passwords.HASH_METHOD
+passwords.HASH_METHOD = "pbkdf2:sha256:1000"
 ENGINES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 

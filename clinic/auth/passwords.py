@@ -15,15 +15,26 @@ import gzip
 from functools import cache
 from pathlib import Path
 
+from werkzeug.security import generate_password_hash
+
 MIN_LENGTH = 10
 MAX_LENGTH = 200  # hashing a megabyte-long "password" would tie up a worker
 COMMON_LIST = Path(__file__).with_name("common-passwords.txt.gz")
+# werkzeug's method for new password hashes: scrypt (N=2^15, r=8, p=1), about 0.1 s a
+# hash. The test suite lowers the cost for its own made-up staff (tests/conftest.py),
+# where hashing seven accounts per test took most of a test's set-up; a test checks
+# that the app itself hashes with scrypt.
+HASH_METHOD = "scrypt"
 
 
 @cache
 def common_passwords() -> frozenset[str]:
     with gzip.open(COMMON_LIST, "rt", encoding="utf-8") as lines:
         return frozenset(line.strip() for line in lines if line.strip())
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=HASH_METHOD)
 
 
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:

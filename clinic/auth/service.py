@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from sqlalchemy import func
 from sqlmodel import Session, select
-from werkzeug.security import generate_password_hash
 
 from clinic.audit import set_actor
 from clinic.auth.events import record_event
-from clinic.auth.passwords import password_problem
+from clinic.auth.passwords import hash_password, password_problem
 from clinic.auth.resets import cancel_resets
 from clinic.auth.sessions import end_all_sessions
 from clinic.auth.throttle import unlock
@@ -56,7 +55,7 @@ def create_user(session: Session, *, email: str, name: str, role: str, password:
         raise ValidationError(errors)
     set_actor(session, actor.id if actor else None, "Login created")
     user = User(email=email, name=name, role=role, site_id=site.id if site else None,
-                password_hash=generate_password_hash(password), password_changed_at=utcnow(),
+                password_hash=hash_password(password), password_changed_at=utcnow(),
                 must_change_password=must_change_password)
     session.add(user)
     session.flush()
@@ -204,7 +203,7 @@ def set_password(session: Session, *, user: User, password: str, kind: str,
     if problem:
         raise ValidationError({"password": problem})
     set_actor(session, actor_id, "Password changed")
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     user.must_change_password = False
     unlock(user)

@@ -277,3 +277,16 @@ def test_security_headers_and_cookie_flags_in_production(test_database, tmp_path
     ).headers.get("Set-Cookie", "")
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     get_engine(app).dispose()
+
+
+def test_the_app_hashes_passwords_with_scrypt(monkeypatch):
+    """The suite gives its made-up staff cheap hashes (tests/conftest.py); the app's own
+    method is scrypt, and a log-in checks either kind."""
+    from clinic.auth import passwords
+    from clinic.auth.login import check_password_hash
+    from tests.conftest import APP_HASH_METHOD
+
+    assert APP_HASH_METHOD == "scrypt"
+    monkeypatch.setattr(passwords, "HASH_METHOD", APP_HASH_METHOD)
+    made = passwords.hash_password(PASSWORD)
+    assert made.startswith("scrypt:32768:8:1$") and check_password_hash(made, PASSWORD)
