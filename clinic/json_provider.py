@@ -1,7 +1,8 @@
 """JSON in and out, strictly: the literals NaN and Infinity are not JSON (RFC 8259), an
 object that names a key twice is ambiguous, NUL cannot be stored as text, and a body
-nested a thousand levels deep exhausts the parser (no request needs it). All are
-refused in requests (the body reads as invalid, so the answer is a 422 naming the body).
+nested a thousand levels deep exhausts the parser (no request needs it), and a lone
+surrogate escape ("\\ud800") is no character. All are refused in requests: the answer is
+a 422 naming the body and saying which of them it was.
 Answers never contain NaN or Infinity: a non-finite number stored before the bounds
 existed is sent as null."""
 
@@ -9,11 +10,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
 from clinic.web.guards import HIDDEN_CHARACTERS
+
+SURROGATES = re.compile("[\ud800-\udfff]")  # JSON may escape them; text cannot hold them
 
 
 class NotJSON(ValueError):
@@ -33,6 +37,9 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                         if isinstance(v, str))]
         if any("\x00" in t for t in texts):
             raise NotJSON("a text holds a NUL character")
+        if any(SURROGATES.search(t) for t in texts):
+            raise NotJSON(f"the text of {key[:40]!r} holds a lone surrogate (\\ud800-\\udfff "
+                          "without its pair), which is no character")
         if any(HIDDEN_CHARACTERS.search(t) for t in texts):
             raise NotJSON(f"the text of {key[:40]!r} holds an invisible control or "
                           "text-direction character")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import BaseModel
 from pydantic import ValidationError as SchemaError
 from werkzeug.wrappers import Response
 
 from clinic.errors import json_error
 from clinic.exceptions import ConflictError, LockedError, ValidationError
+from clinic.json_provider import NotJSON
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 M = TypeVar("M", bound=BaseModel)
@@ -57,10 +58,11 @@ def _require_bearer_token() -> Response | None:
 
 def body(model: type[M]) -> M:
     """The JSON body parsed with ``model``; 422 with field errors otherwise."""
-    data = request.get_json(silent=True)
+    data, problem = _json_body()
     if not isinstance(data, dict):
         raise ValidationError({"body": "Send a JSON object (Content-Type: application/json) "
-                                       "with each field once and finite numbers only."})
+                                       "with each field once and finite numbers only"
+                                       + (f": {problem}." if problem else ".")})
     try:
         return model.model_validate(data)
     except SchemaError as exc:
@@ -68,6 +70,20 @@ def body(model: type[M]) -> M:
         for e in exc.errors():
             errors.setdefault(_loc(e["loc"]), e["msg"])
         raise ValidationError(errors) from exc
+
+
+def _json_body() -> tuple[Any, str | None]:
+    """The parsed body, or None and why it is not JSON the API reads."""
+    if not request.is_json:
+        return None, "the Content-Type is not application/json"
+    try:
+        return current_app.json.loads(request.get_data(cache=True)), None
+    except NotJSON as exc:
+        return None, str(exc)
+    except UnicodeDecodeError:
+        return None, "the body is not UTF-8"
+    except ValueError as exc:  # json.JSONDecodeError
+        return None, f"it is not JSON ({str(exc)[:80]})"
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

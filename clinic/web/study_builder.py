@@ -76,29 +76,56 @@ def studies() -> str:
 @allow(*MANAGES_STUDY)
 def upload() -> Any:
     session = get_session()
-    upload = request.files.get("protocol")
-    errors: list[str] = []
-    if upload is None or not upload.filename:
-        errors = ["Choose a protocol file (.toml)."]
-    else:
-        raw = upload.read(MAX_UPLOAD + 1)
+    doc, errors = _uploaded_protocol()
+    if doc is not None:
         try:
-            doc = read_toml(raw[:MAX_UPLOAD + 1].decode("utf-8"))
             study = create_from_document(session, doc, draft=True, actor_id=current_user.id)
             session.commit()
-            flash(f"{study.code} created as a draft from {upload.filename}: check it, then "
-                  "activate it.", "success")
+            flash(f"{study.code} created as a draft from {request.files['protocol'].filename}: "
+                  "check it, then activate it.", "success")
             return redirect(url_for("study_builder.edit", study_id=study.id))
-        except UnicodeDecodeError:
-            errors = ["The file is not UTF-8 text."]
-        except ProtocolFileError as error:
-            errors = [str(p) for p in error.problems]
         except ValidationError as error:
             session.rollback()
             errors = list(error.errors.values())
     rows = session.exec(select(Study).order_by(Study.code)).all()
     return render_template("admin/studies.html", studies=rows, designs=DESIGN_TYPES,
                            upload_errors=errors), 422
+
+
+@bp.route("/<int:study_id>/replace", methods=["POST"])
+@allow(*MANAGES_STUDY)
+def replace(study_id: int) -> Response:
+    """A draft's protocol replaced as a whole by an uploaded file (an active study
+    changes by amendment, in the builder)."""
+    session = get_session()
+    study = session.get(Study, study_id) or abort(404)
+    doc, errors = _uploaded_protocol()
+    if doc is not None:
+        try:
+            replace_draft(session, study, doc, actor_id=current_user.id)
+            session.commit()
+            flash(f"{study.code}: draft replaced from {request.files['protocol'].filename}.",
+                  "success")
+            return redirect(url_for("study_builder.edit", study_id=study.id))
+        except ValidationError as error:
+            session.rollback()
+            errors = list(error.errors.values())
+    flash("The file was not accepted: " + "; ".join(errors), "error")
+    return redirect(url_for("study_builder.edit", study_id=study_id))
+
+
+def _uploaded_protocol() -> tuple[Any, list[str]]:
+    """The protocol document of the uploaded file, or None and what is wrong with it."""
+    upload = request.files.get("protocol")
+    if upload is None or not upload.filename:
+        return None, ["Choose a protocol file (.toml)."]
+    raw = upload.read(MAX_UPLOAD + 1)
+    try:
+        return read_toml(raw[:MAX_UPLOAD + 1].decode("utf-8")), []
+    except UnicodeDecodeError:
+        return None, ["The file is not UTF-8 text."]
+    except ProtocolFileError as error:
+        return None, [str(p) for p in error.problems]
 
 
 @bp.route("/new", methods=["GET", "POST"])

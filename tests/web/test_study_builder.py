@@ -99,6 +99,36 @@ def test_a_protocol_file_is_uploaded_as_a_draft(client, clinic, db):
     assert download.status_code == 200 and b'code = "USMRI"' in download.data
 
 
+def test_a_draft_is_replaced_from_a_file_and_an_active_study_is_not(client, clinic, db):
+    """Found trying the screens as a new user would: a corrected file could only make a
+    second study, never replace the draft it came from."""
+    from io import BytesIO
+
+    login(client, clinic.users["coordinator"])
+    content = (PROTOCOLS / "us-mri-fusion-registry.toml").read_bytes()
+    client.post("/admin/studies/upload", data={"protocol": (BytesIO(content), "r.toml")},
+                content_type="multipart/form-data")
+    study = db.exec(select(Study).where(Study.code == "USMRI")).one()
+    fixed = content.replace(b'code = "USMRI"', b'code = "USMRI2"', 1)
+    replaced = client.post(f"/admin/studies/{study.id}/replace", content_type="multipart/form-data",
+                           data={"protocol": (BytesIO(fixed), "fixed.toml")})
+    assert replaced.status_code == 302
+    assert "draft replaced from fixed.toml" in client.get(replaced.headers["Location"]).get_data(
+        as_text=True)
+    db.expire_all()
+    assert db.get(Study, study.id).code == "USMRI2"
+    assert len(db.exec(select(Study)).all()) == 2, "no second study"
+    broken = client.post(f"/admin/studies/{study.id}/replace", content_type="multipart/form-data",
+                         data={"protocol": (BytesIO(b"code = "), "broken.toml")})
+    page = client.get(broken.headers["Location"]).get_data(as_text=True)
+    assert "The file was not accepted" in page
+    client.post(f"/admin/studies/{study.id}/activate")
+    active = client.post(f"/admin/studies/{study.id}/replace", content_type="multipart/form-data",
+                         data={"protocol": (BytesIO(fixed), "again.toml")})
+    assert "changes by amendment" in html.unescape(
+        client.get(active.headers["Location"]).get_data(as_text=True))
+
+
 def test_a_save_of_the_form_keeps_what_the_form_cannot_show(client, clinic, db):
     """Patient self-report and the SYNTHETIC flag come from the protocol file only; an
     amendment made in the form keeps them (it used to switch self-report off)."""
