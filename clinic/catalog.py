@@ -170,6 +170,8 @@ SECTION_COUNT = 10
 # a value outside them (or inf / NaN) is refused with a message before it is stored.
 NUMBER_BOUNDS: dict[str, tuple[float, float]] = {
     "age_at_enrollment": (0, 120),
+    "age_at_least": (0, 120),  # an eligibility criterion's age limits
+    "age_at_most": (0, 120),
     "birth_year": (1900, 2100),
     "bmi": (10, 80),
     "symptom_duration_months": (0, 1_200),

@@ -34,7 +34,12 @@ from clinic.models import (
 from clinic.models.base import utcnow
 from clinic.protocol.allocation import stratum_for
 from clinic.protocol.definition import REGISTRY, strata_from_json
-from clinic.protocol.eligibility_rules import Criterion, CriterionKind, evaluate
+from clinic.protocol.eligibility_rules import (
+    Criterion,
+    CriterionKind,
+    age_contradictions,
+    evaluate,
+)
 from clinic.protocol.exceptions import StratumError
 from clinic.reminders import reconcile_patient_reminders
 from clinic.scheduling.service import create_baseline
@@ -131,17 +136,34 @@ def _check_code_free(session: Session, study_id: int, code: str) -> None:
         raise ValidationError({"study_code": f"Study code {code!r} is already used."})
 
 
-def _check_answered(session: Session, study: Study, answers: dict[str, bool | None]) -> None:
+def _check_answered(session: Session, study: Study, answers: dict[str, bool | None],
+                    patient: PatientInput, enrolled_on: date) -> None:
     """A checklist left unanswered is not a screen failure: every criterion is answered,
-    unless one answered already fails (the rest need not be asked then)."""
+    unless one answered already fails (the rest need not be asked then). A 'yes' to a
+    criterion with age limits agrees with the age entered."""
     rows = session.exec(select(EligibilityCriterion)
                         .where(EligibilityCriterion.study_id == study.id)).all()
-    result = evaluate([Criterion(c.code, CriterionKind(c.kind), c.text) for c in rows],
-                      {c.code: answers.get(c.code) for c in rows})
+    criteria = [Criterion(c.code, CriterionKind(c.kind), c.text, c.age_at_least, c.age_at_most)
+                for c in rows]
+    given = {c.code: answers.get(c.code) for c in rows}
+    result = evaluate(criteria, given)
     if result.unanswered and not result.failing:
         raise ValidationError({f"criterion.{c.code}": "Answer yes or no: a candidate is "
                                "eligible only when every criterion is answered."
                                for c in result.unanswered})
+    contradictions = age_contradictions(criteria, given, _possible_ages(patient, enrolled_on))
+    if contradictions:
+        raise ValidationError({f"criterion.{code}": text for code, text in contradictions.items()})
+
+
+def _possible_ages(patient: PatientInput, enrolled_on: date) -> list[int]:
+    """The age given at enrollment, or both ages a birth year allows."""
+    if patient.age_at_enrollment is not None:
+        return [int(patient.age_at_enrollment)]
+    if patient.birth_year is not None:
+        years = enrolled_on.year - patient.birth_year
+        return [years - 1, years]
+    return []
 
 
 def _check_mrn_free(session: Session, study: Study, mrn: str) -> None:
@@ -251,7 +273,7 @@ def screen_and_enroll(session: Session, *, study: Study, site_id: int,
         raise ValidationError({"site_id": "Choose a site from the list."})
     _stratum(study, factors)
     _check_code_free(session, study.id, patient.study_code.strip())  # type: ignore[arg-type]
-    _check_answered(session, study, answers)
+    _check_answered(session, study, answers, patient, enrolled_on)
     if identity is not None and identity.mrn:
         _check_mrn_free(session, study, identity.mrn.strip())
     screening, problems = screen(session, study=study, site_id=site_id, answers=answers,

@@ -126,6 +126,7 @@ class EligibilityCriterion(Audited, SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("study_id", "code"),
         check_in("kind", CRITERION_KINDS, "kind_known"),
+        *in_bounds("age_at_least", "age_at_most"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -134,6 +135,9 @@ class EligibilityCriterion(Audited, SQLModel, table=True):
     kind: str = Field(max_length=20)
     text: str = Field(max_length=500)
     position: int = Field(default=0)
+    # inclusion only: the ages (years at enrollment) it admits, checked at enrollment
+    age_at_least: int | None = None
+    age_at_most: int | None = None
 
 
 class ProtocolAmendment(Audited, SQLModel, table=True):

@@ -179,6 +179,13 @@ def _criteria(old: StudyDefinition, new: StudyDefinition, usage: Usage,
             plan.refusals[f"criteria.{code}"] = f"Criterion {code}: its kind cannot change."
         elif before[code].text != after[code].text:
             plan.changes.append(f"criterion {code} reworded")
+        if (before[code].kind == after[code].kind
+                and (before[code].age_at_least, before[code].age_at_most)
+                != (after[code].age_at_least, after[code].age_at_most)):
+            limits = (after[code].age_limits() if after[code].age_at_least is not None
+                      or after[code].age_at_most is not None else "no age limits")
+            plan.changes.append(f"criterion {code} now checks the age: {limits} (new "
+                                "screenings only)")
 
 
 def _wording(old: StudyDefinition, new: StudyDefinition, plan: AmendmentPlan) -> None:

@@ -68,6 +68,9 @@ class CriterionPart(Part):
     code: Annotated[str, Field(min_length=1, max_length=40, pattern=CODE)]
     kind: Literal["inclusion", "exclusion"]
     text: Annotated[str, Field(min_length=1, max_length=500)]
+    # inclusion only: the youngest and oldest age (years at enrollment) it admits
+    age_at_least: Annotated[int | None, Field(ge=0, le=120, strict=True)] = None
+    age_at_most: Annotated[int | None, Field(ge=0, le=120, strict=True)] = None
 
 
 class BinPart(Part):
@@ -138,6 +141,7 @@ def check_document(doc: ProtocolDocument) -> list[Problem]:
     problems += _design(doc)
     problems += _schedule(doc)
     problems += _measures(doc)
+    problems += _criteria(doc)
     if doc.randomization is not None:
         problems += _strata(doc.randomization)
     if doc.self_report is not None:
@@ -280,6 +284,21 @@ def _measures(doc: ProtocolDocument) -> list[Problem]:
         if measure.timepoints is not None and not measure.timepoints:
             problems.append((("measures", i, "timepoints"),
                              "list at least one timepoint, or leave the list out for all"))
+    return problems
+
+
+def _criteria(doc: ProtocolDocument) -> list[Problem]:
+    problems: list[Problem] = []
+    for i, c in enumerate(doc.criteria):
+        if c.kind == "exclusion" and (c.age_at_least is not None or c.age_at_most is not None):
+            problems.append((("criteria", i, "age_at_least"),
+                             "age limits belong to an inclusion criterion (the ages it "
+                             "admits)"))
+        elif (c.age_at_least is not None and c.age_at_most is not None
+              and c.age_at_least > c.age_at_most):
+            problems.append((("criteria", i, "age_at_most"),
+                             f"the oldest age {c.age_at_most} is below the youngest "
+                             f"{c.age_at_least}"))
     return problems
 
 

@@ -26,6 +26,39 @@ class Criterion:
     code: str
     kind: CriterionKind
     text: str
+    # an inclusion criterion's age limits in years at enrollment ("Adult aged 18 or
+    # older": at least 18), checked against the age entered at enrollment
+    age_at_least: int | None = None
+    age_at_most: int | None = None
+
+    def age_limits(self) -> str:
+        if self.age_at_least is not None and self.age_at_most is not None:
+            return f"{self.age_at_least} to {self.age_at_most} years"
+        if self.age_at_least is not None:
+            return f"{self.age_at_least} years or older"
+        return f"{self.age_at_most} years or younger"
+
+
+def age_contradictions(criteria: Sequence[Criterion], answers: Mapping[str, bool | None],
+                       ages: Sequence[int]) -> dict[str, str]:
+    """Criterion code -> why a 'yes' contradicts the age: an inclusion criterion with age
+    limits answered yes while every age the patient may have (``ages``: the age given,
+    or both ages a birth year allows) is outside them."""
+    found: dict[str, str] = {}
+    if not ages:
+        return found
+    for c in criteria:
+        if c.kind is not CriterionKind.INCLUSION or answers.get(c.code) is not True:
+            continue
+        if c.age_at_least is None and c.age_at_most is None:
+            continue
+        low = c.age_at_least if c.age_at_least is not None else 0
+        high = c.age_at_most if c.age_at_most is not None else 200
+        if not any(low <= age <= high for age in ages):
+            said = " or ".join(str(a) for a in sorted(set(ages)))
+            found[c.code] = (f"The patient is {said} at enrollment: this criterion asks "
+                             f"{c.age_limits()}. Answer no, or correct the age.")
+    return found
 
 
 @dataclass(frozen=True)
@@ -91,7 +124,8 @@ def _exc(code: str, text: str) -> Criterion:
 
 # Bessar et al., "Eligibility criteria" (paraphrased; codes are ours).
 SEED_TRIAL_CRITERIA: tuple[Criterion, ...] = (
-    _inc("age_18_plus", "Adult aged 18 years or older"),
+    Criterion("age_18_plus", CriterionKind.INCLUSION, "Adult aged 18 years or older",
+              age_at_least=18),
     _inc(
         "chronic_radicular_lbp",
         "Chronic radicular low back pain with unilateral or bilateral sciatica for more than "

@@ -193,7 +193,8 @@ def to_definition(doc: ProtocolDocument) -> StudyDefinition:
             m.instrument, tuple(m.timepoints) if m.timepoints is not None else None,
             tuple(m.strata) if m.strata is not None else None, m.response_categories)
             for m in doc.measures),
-        criteria=tuple(Criterion(c.code, CriterionKind(c.kind), c.text) for c in doc.criteria),
+        criteria=tuple(Criterion(c.code, CriterionKind(c.kind), c.text, c.age_at_least,
+                                 c.age_at_most) for c in doc.criteria),
         strata=tuple(StratificationFactor(f.name, tuple(Bin(b.code, b.low, b.high)
                                                         for b in f.bins)) for f in r.strata),
         block_multipliers=tuple(r.block_multipliers), steroid_cap_mg=doc.steroid_cap_mg,
@@ -223,7 +224,8 @@ def from_definition(d: StudyDefinition) -> ProtocolDocument:
                           strata=list(m.strata) if m.strata is not None else None,
                           response_categories=m.response_categories)
                   for m in d.measures],
-        criteria=[CriterionPart(code=c.code, kind=str(c.kind), text=c.text)  # type: ignore[arg-type]
+        criteria=[CriterionPart(code=c.code, kind=str(c.kind), text=c.text,  # type: ignore[arg-type]
+                                age_at_least=c.age_at_least, age_at_most=c.age_at_most)
                   for c in d.criteria],
         randomization=Randomization(
             block_multipliers=list(d.block_multipliers),

@@ -189,6 +189,7 @@ def _apply_criteria(session: Session, study: Study, new: StudyDefinition) -> Non
         row = rows.pop(criterion.code, None) or EligibilityCriterion(
             study_id=study.id, code=criterion.code, kind=str(criterion.kind))  # type: ignore[arg-type]
         row.text, row.position = criterion.text, position
+        row.age_at_least, row.age_at_most = criterion.age_at_least, criterion.age_at_most
         session.add(row)
     for row in rows.values():  # never answered (the plan checked)
         session.delete(row)

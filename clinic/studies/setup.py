@@ -60,7 +60,8 @@ def _add_children(session: Session, study_id: int, d: StudyDefinition) -> None:
                                  response_categories=m.response_categories))
     for i, c in enumerate(d.criteria):
         session.add(EligibilityCriterion(study_id=study_id, code=c.code, kind=str(c.kind),
-                                         text=c.text, position=i))
+                                         text=c.text, position=i, age_at_least=c.age_at_least,
+                                         age_at_most=c.age_at_most))
 
 
 def studies_with_patients(session: Session) -> list[Study]:
@@ -93,7 +94,8 @@ def load_definition(session: Session, study: Study) -> StudyDefinition:
         measures=tuple(MeasureDefinition(m.instrument, _codes(m.timepoint_codes),
                                          _codes(m.strata), m.response_categories)
                        for m in measures(session, sid)),  # type: ignore[arg-type]
-        criteria=tuple(Criterion(c.code, CriterionKind(c.kind), c.text)
+        criteria=tuple(Criterion(c.code, CriterionKind(c.kind), c.text, c.age_at_least,
+                                 c.age_at_most)
                        for c in criteria(session, sid)),  # type: ignore[arg-type]
         strata=strata_from_json(study.strata_rules or []),
         block_multipliers=tuple(study.block_multipliers or (1, 2, 3)),

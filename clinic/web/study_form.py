@@ -20,7 +20,7 @@ from clinic.web.forms import number
 ARM_ROWS, TIMEPOINT_ROWS, CRITERION_ROWS, FACTOR_ROWS, BIN_ROWS = 6, 14, 16, 2, 6
 ARM_FIELDS = ("code", "label", "modality", "ratio")
 TP_FIELDS = ("code", "label", "offset_days", "window_before_days", "window_after_days")
-CRITERION_FIELDS = ("code", "kind", "text")
+CRITERION_FIELDS = ("code", "kind", "text", "age_at_least", "age_at_most")
 # Parts of the protocol the form has no fields for (the protocol file sets them): a save
 # of the form keeps them as they were.
 NOT_ON_FORM = ("synthetic", "self_report")
@@ -43,6 +43,12 @@ def _rows(form: MultiDict[str, str], prefix: str, fields: tuple[str, ...], count
         if any(values.values()):
             found.append((i, values))
     return found
+
+
+def _criterion(row: dict[str, str]) -> dict[str, Any]:
+    """A criterion's row; its age limits are numbers, left out when blank."""
+    ages = {k: number(row[k]) for k in CRITERION_FIELDS[3:] if row[k]}
+    return {k: row[k] for k in CRITERION_FIELDS[:3]} | ages
 
 
 class FormDocument:
@@ -76,8 +82,8 @@ class FormDocument:
         tps = self._indexed("timepoints", _rows(f, "tp", TP_FIELDS, TIMEPOINT_ROWS))
         data["timepoints"] = [self._timepoint(i, t) for i, t in enumerate(tps)]
         data["measures"] = self._measures([t["code"] for t in tps])
-        data["criteria"] = self._indexed("criteria", _rows(f, "criterion", CRITERION_FIELDS,
-                                                           CRITERION_ROWS))
+        data["criteria"] = [_criterion(c) for c in self._indexed(
+            "criteria", _rows(f, "criterion", CRITERION_FIELDS, CRITERION_ROWS))]
         if data["design_type"] == "registry":
             data["matching"] = self._matching()
         else:
@@ -197,7 +203,8 @@ def form_values(doc: ProtocolDocument) -> MultiDict[str, str]:
             v[f"m-{m.instrument}-response"] = "on"
     for i, c in enumerate(doc.criteria):
         for name in CRITERION_FIELDS:
-            v[f"criterion-{i}-{name}"] = str(getattr(c, name))
+            value = getattr(c, name)
+            v[f"criterion-{i}-{name}"] = "" if value is None else str(value)
     if doc.randomization is not None:
         v["block_multipliers"] = ", ".join(str(b) for b in doc.randomization.block_multipliers)
         for f, factor in enumerate(doc.randomization.strata):

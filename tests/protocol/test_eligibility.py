@@ -4,6 +4,7 @@ from clinic.protocol.eligibility_rules import (
     SEED_TRIAL_CRITERIA,
     Criterion,
     CriterionKind,
+    age_contradictions,
     evaluate,
 )
 from clinic.protocol.exceptions import EligibilityError, ProtocolError
@@ -91,3 +92,23 @@ def test_seed_trial_typical_patient():
     answers["advanced_disc_pathology"] = True  # e.g. sequestrated hernia
     result = evaluate(SEED_TRIAL_CRITERIA, answers)
     assert [c.code for c in result.failing] == ["advanced_disc_pathology"]
+
+
+def test_a_yes_to_an_age_criterion_is_checked_against_the_age():
+    adult = Criterion("adult", CriterionKind.INCLUSION, "Adult", age_at_least=18)
+    band = Criterion("band", CriterionKind.INCLUSION, "Aged 40 to 70", 40, 70)
+    exclusion = Criterion("old", CriterionKind.EXCLUSION, "Over 90")
+    criteria = [adult, band, exclusion]
+    yes = {"adult": True, "band": True, "old": False}
+    assert age_contradictions(criteria, yes, [50]) == {}
+    found = age_contradictions(criteria, yes, [16])
+    assert found == {
+        "adult": "The patient is 16 at enrollment: this criterion asks 18 years or older. "
+                 "Answer no, or correct the age.",
+        "band": "The patient is 16 at enrollment: this criterion asks 40 to 70 years. "
+                "Answer no, or correct the age."}
+    assert set(age_contradictions(criteria, yes, [71])) == {"band"}
+    assert set(age_contradictions(criteria, yes, [17, 18])) == {"band"}, "17 or 18: may be 18"
+    assert set(age_contradictions(criteria, yes, [16, 17])) == {"adult", "band"}
+    assert age_contradictions(criteria, {"adult": False, "band": None}, [16]) == {}
+    assert age_contradictions(criteria, yes, []) == {}, "no age entered: nothing to check"

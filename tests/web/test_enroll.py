@@ -231,3 +231,28 @@ def test_dates_and_ages_that_contradict_each_other_are_refused(client, clinic, d
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and f'id="{field}-error"' in page and words in page
     assert _count(db, Patient) == patients
+
+
+@pytest.mark.parametrize("ages, refused", [
+    ({"age_at_enrollment": "16"}, "The patient is 16 at enrollment"),
+    ({"age_at_enrollment": "", "birth_year": "2010"}, "The patient is 15 or 16 at enrollment"),
+    ({"age_at_enrollment": "18"}, None),
+    ({"age_at_enrollment": "", "birth_year": "2008"}, None),  # 17 or 18: may be 18
+])
+def test_a_yes_to_the_adult_criterion_agrees_with_the_age(client, clinic, db, ages, refused):
+    """Found trying the screens as a new user would: 'Adult aged 18 or older' was free
+    text, so a 16-year-old was enrolled with it ticked yes. The seed trial's criterion
+    now carries its age limit (age_at_least = 18)."""
+    login(client, clinic.users["nurse"])
+    patients = _count(db, Patient)
+    response = client.post(f"/studies/{clinic.study.code}/enroll",
+                           data=_form(enrolled_on="2026-11-20", consent_on="2026-11-20", **ages))
+    page = response.get_data(as_text=True)
+    if refused is None:
+        assert response.status_code == 302, page[:2000]
+        assert _count(db, Patient) == patients + 1
+        return
+    assert response.status_code == 422
+    assert f"{refused}: this criterion asks 18 years or older" in page
+    assert 'id="criterion-age_18_plus-error"' in page
+    assert _count(db, Patient) == patients

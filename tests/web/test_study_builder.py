@@ -250,3 +250,31 @@ def test_satisfaction_is_not_asked_before_the_treatment(client, clinic, db):
     after = client.post("/admin/studies/new", data=_basics(**{
         "m-satisfaction_results-month_1": "on", "grid_timepoints": "baseline,month_1"}))
     assert after.status_code == 302, after.get_data(as_text=True)[:1000]
+
+
+def test_a_criterion_carries_age_limits_through_the_builder_and_the_file(client, clinic, db):
+    login(client, clinic.users["coordinator"])
+    on_exclusion = client.post("/admin/studies/new", data=_basics(**{
+        "criterion-1-code": "frail", "criterion-1-kind": "exclusion",
+        "criterion-1-text": "Frail", "criterion-1-age_at_least": "90"}))
+    assert on_exclusion.status_code == 422
+    assert "age limits belong to an inclusion criterion" in on_exclusion.get_data(as_text=True)
+    backwards = client.post("/admin/studies/new", data=_basics(**{
+        "criterion-0-age_at_least": "70", "criterion-0-age_at_most": "40"}))
+    assert backwards.status_code == 422 and "below the youngest" in backwards.get_data(
+        as_text=True)
+    made = client.post("/admin/studies/new", data=_basics(**{
+        "criterion-0-age_at_least": "18", "criterion-0-age_at_most": "80"}))
+    assert made.status_code == 302
+    page = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert 'name="criterion-0-age_at_least" value="18"' in page
+    study = db.exec(select(Study).where(Study.code == "TRI3")).one()
+    toml = client.get(f"/admin/studies/{study.id}/protocol.toml").get_data(as_text=True)
+    assert "age_at_least = 18" in toml and "age_at_most = 80" in toml
+    client.post(f"/admin/studies/{study.id}/activate")
+    amended = client.post(f"/admin/studies/{study.id}/builder", data=_basics(**{
+        "criterion-0-age_at_least": "21", "criterion-0-age_at_most": "80",
+        "reason": "Adults from 21 only"}))
+    assert amended.status_code == 302
+    amendment = db.exec(select(ProtocolAmendment)).one()
+    assert "criterion adult now checks the age: 21 to 80 years" in amendment.summary
