@@ -131,6 +131,8 @@ def _snapshot(obj: Any) -> str:
 
 def _text(obj: Any, key: str, value: Any) -> str | None:
     plain = _plain(obj, key, value)
+    if isinstance(plain, list | dict):  # a JSON column: stored as JSON, not Python's repr
+        return json.dumps(plain, sort_keys=True, ensure_ascii=False, default=str)
     return None if plain is None else str(plain)
 
 

@@ -262,6 +262,8 @@ def _words(field: str | None, value: str | None, users: dict[int, str], zone: st
 
 
 def _text(value: Any) -> str | None:
+    if isinstance(value, list | dict):  # a JSON column in a snapshot
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
     return None if value is None else str(value)
 
 

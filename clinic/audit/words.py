@@ -4,11 +4,13 @@ than ``ct``."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from clinic import catalog
+from clinic.scoring.instruments import INSTRUMENTS
 
 USER_FIELDS = frozenset({"completed_by_id", "collected_by_id", "operator_id",
                          "consent_taken_by_id", "made_by_id", "created_by_id",
@@ -19,7 +21,8 @@ CODES: Mapping[str, Mapping[str, str]] = {
     "drug": catalog.DRUGS, "sex": catalog.SEXES, "event_type": catalog.ADVERSE_EVENT_TYPES,
     "severity": catalog.SEVERITIES, "state": catalog.ASSESSMENT_STATES,
     "mode": catalog.COLLECTION_MODES, "med_class": catalog.MEDICATION_CLASSES,
-    "status": catalog.ENROLLMENT_STATUSES,
+    "status": {**catalog.ENROLLMENT_STATUSES, **catalog.STUDY_STATUSES},
+    "instrument": {code: i.label for code, i in INSTRUMENTS.items()},
 }
 LABELS: Mapping[str, str] = {
     "completed_by_id": "completed by", "collected_by_id": "collected by",
@@ -70,6 +73,8 @@ def value_words(field: str | None, value: str | None, users: Mapping[int, str],
         return CODES[field].get(value, value)
     if value in ("True", "False"):
         return "yes" if value == "True" else "no"
+    if value.startswith("[") and value.endswith("]"):
+        return _list_words(value)
     if len(value) > 10 and value[:4].isdigit() and value[4] == "-" and ("T" in value or
                                                                         " " in value):
         try:
@@ -80,3 +85,15 @@ def value_words(field: str | None, value: str | None, users: Mapping[int, str],
             return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
         return moment.strftime("%Y-%m-%d %H:%M")
     return value
+
+
+def _list_words(value: str) -> str:
+    """A JSON list of codes ("timepoint codes") as "baseline, month_1"; anything else as
+    it was stored."""
+    try:
+        items = json.loads(value)
+    except ValueError:
+        return value
+    if not isinstance(items, list) or any(isinstance(i, list | dict) for i in items):
+        return value
+    return ", ".join(str(i) for i in items) if items else "none"

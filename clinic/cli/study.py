@@ -51,6 +51,7 @@ def validate_command(file: str) -> None:
 @with_appcontext
 def create_command(file: str, draft: bool, seed: int | None, synthetic: bool) -> None:
     """Create a study from a protocol file."""
+    from clinic.audit import set_actor
     from clinic.enrollment.randomization import generate_allocation_sequence
     from clinic.studies.protocols import create_from_document
 
@@ -62,6 +63,8 @@ def create_command(file: str, draft: bool, seed: int | None, synthetic: bool) ->
             study = create_from_document(session, doc, draft=draft)  # type: ignore[arg-type]
             slots = 0
             if seed is not None and study.design_type == "randomized":
+                set_actor(session, None, "Concealed allocation sequence generated (command "
+                                         "line)")
                 slots = generate_allocation_sequence(session, study, seed=seed)
             kind = "SYNTHETIC study" if study.is_synthetic else "study"
             click.echo(f"Created {kind} {study.code} ({study.status})"

@@ -89,8 +89,12 @@ def validate_patient(p: PatientInput, today: date) -> None:
     errors: dict[str, str] = {}
     if not p.study_code.strip():
         errors["study_code"] = "Enter the patient's study code."
-    elif len(p.study_code.strip()) > STUDY_CODE_MAX or not p.study_code.strip().isprintable():
-        errors["study_code"] = f"Use at most {STUDY_CODE_MAX} printable characters."
+    elif len(p.study_code.strip()) > STUDY_CODE_MAX:
+        errors["study_code"] = f"Use at most {STUDY_CODE_MAX} characters."
+    elif not p.study_code.strip().isprintable():
+        errors["study_code"] = ("The code holds an invisible or control character (a tab, "
+                                "a non-breaking space): type it again with letters, digits "
+                                "and - _ . only.")
     if p.diagnosis is not None and len(p.diagnosis) > DIAGNOSIS_MAX:
         errors["diagnosis"] = f"Use at most {DIAGNOSIS_MAX} characters."
     if p.sex not in SEXES:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from clinic.contact.keys import mrn_key
 from clinic.enrollment.exceptions import NotEligible
@@ -130,10 +130,13 @@ def _check_code_free(session: Session, study_id: int, code: str) -> None:
     problem = new_code_problem(code)
     if problem:
         raise ValidationError({"study_code": problem})
-    taken = session.exec(select(Patient.id).where(Patient.study_id == study_id,
-                                                  Patient.study_code == code)).first()
+    # case does not tell two patients apart (a monitor reading "ha-01" and "HA-01" would
+    # take them for one); the study's codes are read once, at enrollment only
+    taken = session.exec(select(Patient.study_code).where(
+        Patient.study_id == study_id, func.upper(Patient.study_code) == code.upper())).first()
     if taken is not None:
-        raise ValidationError({"study_code": f"Study code {code!r} is already used."})
+        raise ValidationError({"study_code": f"Study code {code!r} is already used"
+                                             + (f" (as {taken!r})." if taken != code else ".")})
 
 
 def _check_answered(session: Session, study: Study, answers: dict[str, bool | None],

@@ -65,6 +65,13 @@ def find_lock(session: Session, target: str) -> RecordLock | None:
     return session.exec(select(RecordLock).where(RecordLock.target == target)).first()
 
 
+def lock_over_visit(session: Session, patient: Patient, visit_id: int) -> RecordLock | None:
+    """The oldest lock that holds this visit: the study's, the patient's or its own."""
+    covering = {f"study:{patient.study_id}", f"patient:{patient.id}", f"visit:{visit_id}"}
+    return next((lock for lock in locks_of_patient(session, patient)
+                 if lock.target in covering), None)
+
+
 def locks_of_patient(session: Session, patient: Patient) -> list[RecordLock]:
     """The study's lock, the patient's and their visits', oldest first."""
     return list(session.exec(select(RecordLock).where(

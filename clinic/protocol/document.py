@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from clinic import catalog
 from clinic.protocol.definition import RANDOMIZED
+from clinic.scoring.instruments import INSTRUMENTS
 
 FORMAT_VERSION = 1
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
@@ -278,9 +279,11 @@ def _measures(doc: ProtocolDocument) -> list[Problem]:
                                  f"{code!r} is not a timepoint of this study"))
         if (measure.instrument in AFTER_TREATMENT and baseline is not None
                 and (measure.timepoints is None or baseline in measure.timepoints)):
+            label = INSTRUMENTS[measure.instrument].label
             problems.append((("measures", i, "timepoints"),
-                             f"{measure.instrument!r} asks about the treatment: ask it at "
-                             f"follow-up timepoints, not at the baseline {baseline!r}"))
+                             f"{label} asks about the treatment: ask it at the follow-up "
+                             f"timepoints only, not at the baseline ({baseline}); asked at "
+                             "every timepoint, it is asked at the baseline too"))
         if measure.timepoints is not None and not measure.timepoints:
             problems.append((("measures", i, "timepoints"),
                              "list at least one timepoint, or leave the list out for all"))

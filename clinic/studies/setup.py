@@ -44,24 +44,35 @@ def create_study(session: Session, definition: StudyDefinition,
 
 
 def _add_children(session: Session, study_id: int, d: StudyDefinition) -> None:
-    for i, arm in enumerate(d.arms):
-        session.add(StudyArm(study_id=study_id, code=arm.code, label=arm.label,
-                             modality=arm.modality, allocation_ratio=arm.ratio, position=i))
-    for i, tp in enumerate(d.timepoints):
-        session.add(StudyTimepoint(
-            study_id=study_id, code=tp.code, label=tp.label, offset_days=tp.offset_days,
-            window_before_days=tp.window_before_days, window_after_days=tp.window_after_days,
-            is_baseline=tp.is_baseline, position=i))
-    for i, m in enumerate(d.measures):
-        codes = list(m.timepoints) if m.timepoints is not None else None
-        session.add(StudyMeasure(study_id=study_id, instrument=m.instrument,
-                                 timepoint_codes=codes, position=i,
-                                 strata=list(m.strata) if m.strata is not None else None,
-                                 response_categories=m.response_categories))
-    for i, c in enumerate(d.criteria):
-        session.add(EligibilityCriterion(study_id=study_id, code=c.code, kind=str(c.kind),
-                                         text=c.text, position=i, age_at_least=c.age_at_least,
-                                         age_at_most=c.age_at_most))
+    for model, rows in child_rows(d).items():
+        session.add_all(model(study_id=study_id, **values) for values in rows)
+
+
+# each child table and the field that names a row within its study
+CHILD_KEYS: dict[type, str] = {StudyArm: "code", StudyTimepoint: "code",
+                               StudyMeasure: "instrument", EligibilityCriterion: "code"}
+
+
+def child_rows(d: StudyDefinition) -> dict[type, list[dict[str, Any]]]:
+    """The rows of a study's arms, timepoints, measures and criteria, as column values."""
+    return {
+        StudyArm: [dict(code=arm.code, label=arm.label, modality=arm.modality,
+                        allocation_ratio=arm.ratio, position=i) for i, arm in enumerate(d.arms)],
+        StudyTimepoint: [dict(code=tp.code, label=tp.label, offset_days=tp.offset_days,
+                              window_before_days=tp.window_before_days,
+                              window_after_days=tp.window_after_days,
+                              is_baseline=tp.is_baseline, position=i)
+                         for i, tp in enumerate(d.timepoints)],
+        StudyMeasure: [dict(instrument=m.instrument, position=i,
+                            timepoint_codes=list(m.timepoints) if m.timepoints is not None
+                            else None,
+                            strata=list(m.strata) if m.strata is not None else None,
+                            response_categories=m.response_categories)
+                       for i, m in enumerate(d.measures)],
+        EligibilityCriterion: [dict(code=c.code, kind=str(c.kind), text=c.text, position=i,
+                                    age_at_least=c.age_at_least, age_at_most=c.age_at_most)
+                               for i, c in enumerate(d.criteria)],
+    }
 
 
 def studies_with_patients(session: Session) -> list[Study]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from clinic import catalog
 from clinic.auth.roles import allow
@@ -14,7 +14,7 @@ from clinic.cohort.filters import CohortFilters
 from clinic.db import get_engine, get_session
 from clinic.models import Study, StudyArm
 from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
-from clinic.studies.setup import arms, measures, timepoints
+from clinic.studies.setup import arms, measures, studies_with_patients, timepoints
 from clinic.web.access import REVIEWS_COHORT, all_sites
 from clinic.web.charts import Series, line_chart
 from clinic.web.forms import a_date, blank_to_none
@@ -45,7 +45,7 @@ def index() -> Any:
 
     session = get_session()
     errors: dict[str, str] = {}
-    studies = list(session.exec(select(Study).order_by(Study.code)))
+    studies = studies_with_patients(session)
     study = _chosen_study(studies, errors)
     outcomes = [m.instrument for m in measures(session, study.id)  # type: ignore[arg-type]
                 if INSTRUMENTS[m.instrument].kind in CHARTABLE]

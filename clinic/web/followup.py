@@ -28,6 +28,7 @@ from clinic.followup.entry import (
     skip_follow_up,
 )
 from clinic.followup.service import measures_at
+from clinic.locks.service import lock_over_visit
 from clinic.models import Assessment, Patient, Procedure, StudyTimepoint, User
 from clinic.queries.service import answer_by_correction, markers, queries_of_patient
 from clinic.scheduling.windows import window_deviation
@@ -217,6 +218,19 @@ def _conflict(assessment: Assessment, entry: FollowUpEntry | None = None,
                    values, {}, status_conflict=True, typed=typed)
 
 
+def _lock_words(assessment: Assessment, patient: Patient) -> str | None:
+    """Said before the nurse types anything: a locked visit cannot be saved."""
+    lock = lock_over_visit(get_session(), patient, assessment.id)  # type: ignore[arg-type]
+    if lock is None:
+        return None
+    who = get_session().get(User, lock.locked_by_id) if lock.locked_by_id else None
+    what = {"study": "The study's database", "patient": "This patient's record",
+            "visit": "This visit"}[lock.level]
+    return (f"{what} is locked (since {local_time(lock.locked_at)}, by "
+            f"{who.name if who else 'the system'}): nothing can be saved here. Ask a "
+            "coordinator to unlock it, with a reason.")
+
+
 def _render(template: str, assessment: Assessment, patient: Patient,
             instruments: list[Instrument], values: Any, errors: dict[str, str],
             status_conflict: bool = False, typed: list[tuple[str, str]] | None = None) -> Any:
@@ -233,7 +247,8 @@ def _render(template: str, assessment: Assessment, patient: Patient,
                                                not_closed_only=True)),
         can_raise=current_user.role in RAISES_QUERIES,
         window_note=window_deviation(assessment.visit_on, assessment.window_open,
-                                     assessment.window_close))
+                                     assessment.window_close),
+        lock=_lock_words(assessment, patient))
     status = 409 if status_conflict else (422 if errors else 200)
     return body, status
 

@@ -111,6 +111,9 @@ def local_datetime(value: str | None, timezone: str, field: str,
     return value
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def a_date(value: str | None, field: str, errors: dict[str, str],
            required: bool = True) -> date | None:
     text = blank_to_none(value)
@@ -118,7 +121,9 @@ def a_date(value: str | None, field: str, errors: dict[str, str],
         if required:
             errors[field] = "Enter a date."
         return None
-    try:
+    try:  # Python also reads "20261105" and "2026-W45-4": the form says YYYY-MM-DD
+        if not _ISO_DAY.fullmatch(text):
+            raise ValueError(text)
         value = date.fromisoformat(text)
     except ValueError:
         errors[field] = "Enter a date as YYYY-MM-DD."

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlmodel import func, select
 from werkzeug.wrappers import Response
 
+from clinic.audit import set_actor
 from clinic.auth.roles import allow
 from clinic.catalog import UNLOCK_REASONS
 from clinic.db import get_session
@@ -85,6 +87,7 @@ def generate(study_id: int) -> Any:
     if errors:
         return _setup_page(study, errors=errors, values=request.form), 422
     try:
+        set_actor(session, current_user.id, "Concealed allocation sequence generated")
         count = generate_allocation_sequence(session, study, seed=seed,  # type: ignore[arg-type]
                                              slots_per_stratum=slots)  # type: ignore[arg-type]
         session.commit()

@@ -102,9 +102,11 @@ def replace(study_id: int) -> Response:
     doc, errors = _uploaded_protocol()
     if doc is not None:
         try:
-            replace_draft(session, study, doc, actor_id=current_user.id)
+            changed = replace_draft(session, study, doc, actor_id=current_user.id)
             session.commit()
-            flash(f"{study.code}: draft replaced from {request.files['protocol'].filename}.",
+            name = request.files["protocol"].filename
+            flash(f"{study.code}: draft replaced from {name}." if changed else
+                  f"{study.code}: {name} holds this draft already; nothing was changed.",
                   "success")
             return redirect(url_for("study_builder.edit", study_id=study.id))
         except ValidationError as error:
@@ -121,7 +123,10 @@ def _uploaded_protocol() -> tuple[Any, list[str]]:
         return None, ["Choose a protocol file (.toml)."]
     raw = upload.read(MAX_UPLOAD + 1)
     try:
-        return read_toml(raw[:MAX_UPLOAD + 1].decode("utf-8")), []
+        text = raw[:MAX_UPLOAD + 1].decode("utf-8-sig")  # a byte-order mark is no content
+        if not text.strip():
+            return None, [f"{upload.filename} is empty."]
+        return read_toml(text), []
     except UnicodeDecodeError:
         return None, ["The file is not UTF-8 text."]
     except ProtocolFileError as error:
@@ -160,8 +165,8 @@ def edit(study_id: int) -> Any:
     try:
         doc = _validated(read)
         if study.status == DRAFT:
-            replace_draft(session, study, doc, actor_id=current_user.id)
-            message = f"{study.code}: draft saved."
+            changed = replace_draft(session, study, doc, actor_id=current_user.id)
+            message = f"{study.code}: " + ("draft saved." if changed else "nothing was changed.")
         else:
             done = amend(session, study=study, doc=doc, reason=request.form.get("reason"),
                          actor_id=current_user.id, timezone=current_app.config["TIMEZONE"],

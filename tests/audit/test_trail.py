@@ -73,7 +73,7 @@ def test_child_rows_and_deleted_rows_are_placed_with_their_patient(client, recor
     assert len(sections) == 10
     deleted = [r for r in rows if r["action"] == "deleted"]
     assert [r["record"].split()[0] for r in deleted] == ["score"]
-    assert "instrument: odi" in deleted[0]["old value"]
+    assert "instrument: Oswestry Disability Index" in deleted[0]["old value"]
     assert {r["patient"] for r in rows} == {recorded.patient.study_code}
 
 
@@ -174,3 +174,18 @@ def test_the_cli_writes_each_format_and_refuses_bad_options(app, recorded, tmp_p
         args = ["audit", "export", "--study", code, "--out", str(tmp_path / "x.csv"), *options]
         result = runner.invoke(args=args)
         assert result.exit_code != 0 and message in result.output, (options, result.output)
+
+
+def test_codes_and_lists_read_as_words():
+    """Found trying the study audit trail as a new user would: 'planning → recruiting'
+    and Python lists ("['baseline', 'month_1']") were shown as stored."""
+    from clinic.audit.words import value_words
+
+    assert value_words("status", "planning", {}, "UTC") == "Draft"
+    assert value_words("status", "follow_up", {}, "UTC") == "Follow-up only"
+    assert value_words("status", "withdrawn", {}, "UTC") == "Withdrawn"
+    assert value_words("timepoint_codes", '["baseline", "month_1"]', {}, "UTC") == \
+        "baseline, month_1"
+    assert value_words("strata", "[]", {}, "UTC") == "none"
+    assert value_words("instrument", "ndi", {}, "UTC") == "Neck Disability Index"
+    assert value_words("text", "[see note]", {}, "UTC") == "[see note]", "not JSON: as stored"

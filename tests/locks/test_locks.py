@@ -224,3 +224,18 @@ def test_a_locked_visit_offers_no_correction_link(app, client, clinic):
     _lock(app, clinic, "visit")
     page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
     assert edit_link not in page and "<strong>locked</strong>" in page
+
+
+@pytest.mark.parametrize("level", ["study", "patient"])  # a visit is locked once recorded
+def test_the_follow_up_form_says_it_is_locked_before_anything_is_typed(app, client, clinic,
+                                                                        level):
+    """Found trying the screens as a new user would: the form opened as usual and the
+    nurse learnt of the lock only after typing every score and saving."""
+    login(client, clinic.users["nurse"])
+    assert 'id="lock-notice"' not in client.get(f"/followup/{clinic.due.id}").get_data(
+        as_text=True)
+    _lock(app, clinic, level)
+    page = html.unescape(client.get(f"/followup/{clinic.due.id}").get_data(as_text=True))
+    assert 'id="lock-notice"' in page and "nothing can be saved here" in page
+    assert {"study": "The study's database", "patient": "This patient's record"}[level] \
+        + " is locked" in page

@@ -82,6 +82,18 @@ def test_a_used_study_code_is_refused(client, clinic, db):
     response = client.post(f"/studies/{clinic.study.code}/enroll",
                            data=_form(study_code=clinic.patient.study_code))
     assert response.status_code == 422 and "already used" in response.get_data(as_text=True)
+    other_case = client.post(f"/studies/{clinic.study.code}/enroll",
+                             data=_form(study_code=clinic.patient.study_code.lower()))
+    assert other_case.status_code == 422, "case does not tell two patients apart"
+    assert f"(as &#39;{clinic.patient.study_code}&#39;)" in other_case.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("code", ["HA\u00a001", "HA\t01", "HA\u200b01"])
+def test_an_invisible_character_in_a_code_is_named(client, clinic, db, code):
+    login(client, clinic.users["nurse"])
+    response = client.post(f"/studies/{clinic.study.code}/enroll", data=_form(study_code=code))
+    assert response.status_code == 422
+    assert "invisible or control character" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("code", ["ctus 011", "P-011 ü", "-P011", "P011;", "ＰＯ１"])

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clinic.web.forms import not_a_number, number, strict_number, tri_state
+from clinic.web.forms import a_date, not_a_number, number, strict_number, tri_state
 
 
 @pytest.mark.parametrize(("typed", "read"), [
@@ -48,3 +48,13 @@ def test_a_select_answers_yes_no_or_blank_only():
                                                                           None, None]
     assert errors == {}
     assert tri_state("maybe", "f", errors) is None and "yes or no" in errors["f"]
+
+
+@pytest.mark.parametrize("typed", ["20261105", "2026-W45-4", "2026-11-05T10:00", "２０２６-11-05"])
+def test_a_date_is_written_as_the_form_says(typed):
+    """Found trying the screens as a new user would: Python's own reader took
+    '20261105' for a date, while the form asks YYYY-MM-DD."""
+    errors: dict[str, str] = {}
+    assert a_date(typed, "visit_on", errors) is None
+    assert errors == {"visit_on": "Enter a date as YYYY-MM-DD."}
+    assert str(a_date("2026-11-05", "visit_on", {})) == "2026-11-05"

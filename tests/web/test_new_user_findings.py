@@ -69,6 +69,9 @@ def test_a_draft_is_not_offered_in_the_worklist_or_grid_filters(client, clinic, 
     assert clinic.study.code in worklist
     grid = client.get("/grid").get_data(as_text=True)
     assert "AAA1" not in grid and clinic.study.code in grid, "the grid opens on an active study"
+    login(client, clinic.users["physician"])
+    cohort = client.get("/cohort").get_data(as_text=True)
+    assert "AAA1" not in cohort and clinic.study.code in cohort, "nor the cohort view"
 
 
 def test_the_worklist_tells_visits_apart_and_takes_a_study_code(client, clinic, db):

@@ -3,7 +3,9 @@ amended with a reason; a protocol file uploaded; mistakes shown next to the fiel
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 from pathlib import Path
 
 from sqlmodel import select
@@ -118,6 +120,13 @@ def test_a_draft_is_replaced_from_a_file_and_an_active_study_is_not(client, clin
     db.expire_all()
     assert db.get(Study, study.id).code == "USMRI2"
     assert len(db.exec(select(Study)).all()) == 2, "no second study"
+    same = client.post(f"/admin/studies/{study.id}/replace", content_type="multipart/form-data",
+                       data={"protocol": (BytesIO(b"\xef\xbb\xbf" + fixed), "bom.toml")})
+    assert "bom.toml holds this draft already; nothing was changed" in client.get(
+        same.headers["Location"]).get_data(as_text=True), "a byte-order mark is no content"
+    empty = client.post(f"/admin/studies/{study.id}/replace", content_type="multipart/form-data",
+                        data={"protocol": (BytesIO(b"  \n"), "empty.toml")})
+    assert "empty.toml is empty" in client.get(empty.headers["Location"]).get_data(as_text=True)
     broken = client.post(f"/admin/studies/{study.id}/replace", content_type="multipart/form-data",
                          data={"protocol": (BytesIO(b"code = "), "broken.toml")})
     page = client.get(broken.headers["Location"]).get_data(as_text=True)
@@ -220,8 +229,12 @@ def test_the_study_set_up_is_audited_like_clinical_data(client, clinic, db):
     assert len(made) == 1 and made[0].user_id == coordinator.id
     assert made[0].reason == "Study created as a draft"
     arms = events(entity="study_arm", action="create", parent_id=study.id)
-    assert len(arms) == 3 + 3, "three arms, then three again when the draft was replaced"
-    assert len(events(entity="study_arm", action="delete", parent_id=study.id)) == 3
+    assert len(arms) == 3, "a draft's save changes its rows in place"
+    assert events(entity="study_arm", action="delete", parent_id=study.id) == []
+    relabelled = events(entity="study_arm", action="update", parent_id=study.id)
+    assert [(e.field, e.old_value, e.new_value, e.reason) for e in relabelled] == [
+        ("label", "CT", "CT-guided", "Draft study changed"),
+        ("label", "CT-guided", "CT", "ODI everywhere")]  # the amendment's form said "CT"
     activated = events(entity="study", entity_id=study.id, field="status")
     assert [(e.old_value, e.new_value, e.reason) for e in activated] == [
         ("planning", "recruiting", "Study activated")]
@@ -237,6 +250,10 @@ def test_the_study_set_up_is_audited_like_clinical_data(client, clinic, db):
     assert all("123456" not in (e.new_value or "") for e in events(entity="study"))
     trail = client.get(f"/studies/{study.code}/audit?entity=study_arm")
     assert trail.status_code == 200 and "arm " in trail.get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        f"/studies/{study.code}/audit.csv").get_data(as_text=True))))
+    assert {(r["old value"], r["new value"]) for r in rows if r["field"] == "status"} == {
+        ("Draft", "Recruiting")}, "statuses in words"
 
 
 def test_satisfaction_is_not_asked_before_the_treatment(client, clinic, db):
@@ -245,7 +262,8 @@ def test_satisfaction_is_not_asked_before_the_treatment(client, clinic, db):
         "m-satisfaction_results-all": "on"}))
     page = everywhere.get_data(as_text=True)
     assert everywhere.status_code == 422
-    assert "asks about the treatment: ask it at follow-up timepoints" in html.unescape(page)
+    assert ("Satisfaction with the results asks about the treatment: ask it at the "
+            "follow-up") in html.unescape(page)
     assert db.exec(select(Study).where(Study.code == "TRI3")).first() is None
     after = client.post("/admin/studies/new", data=_basics(**{
         "m-satisfaction_results-month_1": "on", "grid_timepoints": "baseline,month_1"}))
