@@ -197,46 +197,46 @@ def test_a_correction_keeps_the_reason_for_a_missing_outcome_true(client, clinic
     assert db.get(Assessment, clinic.due.id).missing_reason == "Patient could not rate pain"
 
 
-def test_a_date_far_outside_the_window_is_confirmed_before_it_is_kept(client, clinic, db, app):
-    """The form starts on today's date: a paper sheet of a visit two months ago typed in
-    today would be kept as today's visit, far after its window. A month or more outside
-    asks 'the date is right' first; confirmed, it is kept and counted as a deviation."""
+def _week_1_long_ago(db, clinic, app) -> Assessment:
+    """The 1-week visit of a patient treated 95 days ago (its window closed months ago)."""
     today = today_in(app)
     patient, _ = make_patient(db, clinic.study, site=clinic.north,
                               enrolled_on=today - timedelta(days=100))
     make_procedure(db, patient, when=datetime.combine(today - timedelta(days=95), time(10),
                                                       tzinfo=ZoneInfo(app.config["TIMEZONE"])))
     db.commit()
-    week_1 = db.exec(select(Assessment).join(StudyTimepoint).where(
+    return db.exec(select(Assessment).join(StudyTimepoint).where(
         Assessment.patient_id == patient.id, StudyTimepoint.code == "week_1")).one()
-    login(client, clinic.users["nurse"])
-    form = {"mode": "phone", "vas": "3", "version": str(week_1.version), **odi_form(GOOD_ODI),
+
+
+def _week_1_form(visit: Assessment) -> dict[str, str]:
+    return {"mode": "phone", "vas": "3", "version": str(visit.version), **odi_form(GOOD_ODI),
             "satisfaction_procedure": "satisfied"}
-    slipped = client.post(f"/followup/{week_1.id}", data=form)  # no date: today
+
+
+def test_a_date_far_outside_the_window_is_confirmed_before_it_is_kept(client, clinic, db, app):
+    """The form starts on today's date: a paper sheet of a visit two months ago typed in
+    today would be kept as today's visit, far after its window. A month or more outside
+    asks 'the date is right' first; confirmed, it is kept and counted as a deviation."""
+    week_1 = _week_1_long_ago(db, clinic, app)
+    login(client, clinic.users["nurse"])
+    slipped = client.post(f"/followup/{week_1.id}", data=_week_1_form(week_1))  # date: today
     page = html.unescape(slipped.get_data(as_text=True))
     assert slipped.status_code == 422, page[:1500]
-    assert f"{today} is " in page and "days after the visit's window" in page
+    assert f"{today_in(app)} is " in page and "days after the visit's window" in page
     assert 'name="date_confirmed"' in page and _scores(db, week_1.id) == {}
     near = week_1.window_close + timedelta(days=FAR_OUTSIDE_DAYS - 1)
-    assert client.post(f"/followup/{week_1.id}", data=form | {
+    assert client.post(f"/followup/{week_1.id}", data=_week_1_form(week_1) | {
         "visit_on": str(near)}).status_code == 302, "under a month late: kept, flagged"
     db.expire_all()
     assert db.get(Assessment, week_1.id).visit_on == near
 
 
 def test_a_confirmed_far_date_is_kept(client, clinic, db, app):
-    today = today_in(app)
-    patient, _ = make_patient(db, clinic.study, site=clinic.north,
-                              enrolled_on=today - timedelta(days=100))
-    make_procedure(db, patient, when=datetime.combine(today - timedelta(days=95), time(10),
-                                                      tzinfo=ZoneInfo(app.config["TIMEZONE"])))
-    db.commit()
-    week_1 = db.exec(select(Assessment).join(StudyTimepoint).where(
-        Assessment.patient_id == patient.id, StudyTimepoint.code == "week_1")).one()
+    week_1 = _week_1_long_ago(db, clinic, app)
     login(client, clinic.users["nurse"])
-    confirmed = client.post(f"/followup/{week_1.id}", data={
-        "mode": "phone", "vas": "3", "version": str(week_1.version), **odi_form(GOOD_ODI),
-        "satisfaction_procedure": "satisfied", "date_confirmed": "yes"})
+    confirmed = client.post(f"/followup/{week_1.id}",
+                            data=_week_1_form(week_1) | {"date_confirmed": "yes"})
     assert confirmed.status_code == 302
     db.expire_all()
-    assert db.get(Assessment, week_1.id).visit_on == today
+    assert db.get(Assessment, week_1.id).visit_on == today_in(app)
