@@ -62,7 +62,8 @@ EXPECTED.update({
     "admin.revoke_user_token": _MANAGE,
     "study_admin.index": _MANAGE, "study_admin.setup": _MANAGE,
     **{f"study_builder.{name}": _MANAGE for name in (
-        "studies", "upload", "new", "edit", "activate_study", "close", "download")},
+        "studies", "upload", "new", "edit", "activate_study", "close", "download",
+        "replace")},
     "study_admin.sequence": ADMIN, "study_admin.generate": ADMIN,
     "tokens.index": "any_user", "tokens.revoke": "any_user",
     "api.openapi": "public",
