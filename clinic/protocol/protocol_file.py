@@ -68,7 +68,9 @@ class ProtocolFileError(ValueError):
 
 
 def read_toml(text: str) -> ProtocolDocument:
-    """Parse and validate a protocol file; ProtocolFileError with every problem."""
+    """Parse and validate a protocol file; ProtocolFileError with every problem. A
+    leading byte-order mark (Windows editors write one) is no content."""
+    text = text.removeprefix("\ufeff")
     if len(text) > MAX_FILE:
         raise ProtocolFileError([ProtocolProblem("(file)", f"larger than {MAX_FILE} characters")])
     try:

@@ -112,3 +112,9 @@ def test_lines_of_nested_tables():
     assert lines.find(("x", 1, "b")) == 5
     assert lines.find(("x", 1, "y", 1, "c")) == 9
     assert lines.find(("x", 0, "missing")) == 2
+
+
+def test_a_byte_order_mark_is_no_content():
+    """Found on the command line: a file saved by a Windows editor starts with U+FEFF,
+    and was refused as 'not valid TOML' at line 1."""
+    assert read_toml("\ufeff" + BASE) == read_toml(BASE)
