@@ -30,6 +30,7 @@ from clinic.models import Enrollment, Site, Study
 from clinic.reports import jobs
 from clinic.reports.filters import ReportFilters, filters_from_mapping
 from clinic.reports.render import FORMATS
+from clinic.studies.setup import studies_with_patients
 from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today
 
@@ -63,8 +64,7 @@ def _report(study: str, filters: ReportFilters) -> Any:
 def index(study: str | None) -> Any:
     session = get_session()
     if study is None:
-        studies = session.exec(select(Study).order_by(Study.code)).all()
-        return render_template("reports/index.html", studies=studies)
+        return render_template("reports/index.html", studies=studies_with_patients(session))
     try:
         filters = _filters()
     except ValidationError as error:

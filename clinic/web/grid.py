@@ -28,6 +28,8 @@ def index() -> str:
         abort(404, "No active study yet (drafts have no patients).")
     study_id = request.args.get("study", type=form_int) or studies[0].id
     study = session.get(Study, study_id) or abort(404)
+    if study.status == "planning":
+        abort(404, f"{study.code} is a draft: it has no patients yet.")
     site = request.args.get("site", type=form_int)
     arm = request.args.get("arm", type=form_int)
     cursor = request.args.get("cursor") or None

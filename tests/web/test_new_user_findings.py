@@ -72,6 +72,10 @@ def test_a_draft_is_not_offered_in_the_worklist_or_grid_filters(client, clinic, 
     login(client, clinic.users["physician"])
     cohort = client.get("/cohort").get_data(as_text=True)
     assert "AAA1" not in cohort and clinic.study.code in cohort, "nor the cohort view"
+    reports = client.get("/reports").get_data(as_text=True)
+    assert "AAA1" not in reports and clinic.study.code in reports, "nor the reports list"
+    by_url = client.get(f"/grid?study={draft.id}")
+    assert by_url.status_code == 404 and "is a draft" in by_url.get_data(as_text=True)
 
 
 def test_the_worklist_tells_visits_apart_and_takes_a_study_code(client, clinic, db):
