@@ -28,6 +28,7 @@ from clinic.followup.entry import (
     skip_follow_up,
 )
 from clinic.followup.service import measures_at
+from clinic.locks.guard import LEVEL_WORDS
 from clinic.locks.service import lock_over_visit
 from clinic.models import Assessment, Patient, Procedure, StudyTimepoint, User
 from clinic.queries.service import answer_by_correction, markers, queries_of_patient
@@ -224,9 +225,7 @@ def _lock_words(assessment: Assessment, patient: Patient) -> str | None:
     if lock is None:
         return None
     who = get_session().get(User, lock.locked_by_id) if lock.locked_by_id else None
-    what = {"study": "The study's database", "patient": "This patient's record",
-            "visit": "This visit"}[lock.level]
-    return (f"{what} is locked (since {local_time(lock.locked_at)}, by "
+    return (f"{LEVEL_WORDS[lock.level]} is locked (since {local_time(lock.locked_at)}, by "
             f"{who.name if who else 'the system'}): nothing can be saved here. Ask a "
             "coordinator to unlock it, with a reason.")
 
