@@ -55,6 +55,9 @@ VIA = {"score": ("assessment", "assessment_id"), "medication": ("assessment", "a
        "dose_report": ("procedure", "procedure_id"), "dose_event": ("procedure", "procedure_id")}
 STUDY_COLUMN = {"study": "id", "screening": "study_id", "protocol_amendment": "study_id",
                 "record_lock": "study_id", "study_monitor": "study_id"}
+# study set-up rows are named by their code ("arm B"), not by a row number ("arm 4")
+NAME_COLUMN = {"study": "code", "study_arm": "code", "study_timepoint": "code",
+               "eligibility_criterion": "code", "study_measure": "instrument"}
 COLUMNS = ("event", "sequence", "time", "user", "patient", "record", "action", "field",
            "old value", "new value", "reason")
 
@@ -121,6 +124,7 @@ def trail_rows(session: Session, study_id: int, chosen: AuditFilter, *, zone: st
     for batch in _batches(session, _conditions(chosen, zone), before_id):
         owners = _owners(session, batch)
         codes = _patient_codes(session, study_id, {p for p, _s in owners.values() if p})
+        names = _record_names(session, batch)
         for event in batch:
             patient_id, event_study = owners.get(event["id"], (None, None))
             code = codes.get(patient_id) if patient_id is not None else None
@@ -128,7 +132,8 @@ def trail_rows(session: Session, study_id: int, chosen: AuditFilter, *, zone: st
                 continue  # another study's event, or no study's (user accounts)
             if wanted is not None and patient_id != wanted:
                 continue
-            yield _row(event, users, code or "", zone)
+            yield _row(event, users, code or "", zone,
+                       names.get((event["entity"], event["entity_id"])))
             given += 1
             if limit is not None and given >= limit:
                 return
@@ -228,6 +233,21 @@ def _column_of(session: Session, table: str, column: str,
     return rows
 
 
+def _record_names(session: Session, batch: list[Any]) -> dict[tuple[str, int], str]:
+    """(table, id) -> the code that names a study set-up row, deleted rows included."""
+    by_table: dict[str, set[int]] = defaultdict(set)
+    for event in batch:
+        if event["entity"] in NAME_COLUMN and event["entity_id"] is not None:
+            by_table[event["entity"]].add(event["entity_id"])
+    names: dict[tuple[str, int], str] = {}
+    for table, keys in by_table.items():
+        column = NAME_COLUMN[table]
+        for key, name in _column_of(session, table, column, keys):
+            if name:
+                names[(table, key)] = value_words(column, str(name), {}, "UTC")
+    return names
+
+
 def _snapshot(text: str | None) -> dict[str, Any]:
     try:
         value = json.loads(text or "")
@@ -236,13 +256,14 @@ def _snapshot(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _row(event: Any, users: dict[int, str], patient: str, zone: str) -> TrailRow:
+def _row(event: Any, users: dict[int, str], patient: str, zone: str,
+         name: str | None = None) -> TrailRow:
     field = event["field"]
     entity = ENTITIES.get(event["entity"], event["entity"].replace("_", " "))
     return TrailRow(
         event_id=event["id"], seq=event["seq"], occurred_at=_aware(event["occurred_at"]),
         user=users.get(event["user_id"], "system") if event["user_id"] else "system",
-        patient=patient, record=f"{entity} {event['entity_id']}",
+        patient=patient, record=f"{entity} {name or event['entity_id']}",
         action=ACTIONS.get(event["action"], event["action"]), field=field_label(field),
         old_value=_words(field, event["old_value"], users, zone),
         new_value=_words(field, event["new_value"], users, zone),

@@ -254,6 +254,9 @@ def test_the_study_set_up_is_audited_like_clinical_data(client, clinic, db):
         f"/studies/{study.code}/audit.csv").get_data(as_text=True))))
     assert {(r["old value"], r["new value"]) for r in rows if r["field"] == "status"} == {
         ("Draft", "Recruiting")}, "statuses in words"
+    named = {r["record"] for r in rows if r["record"].split()[0] in ("arm", "timepoint")}
+    assert named == {"arm US", "arm FL", "arm CT", "timepoint baseline", "timepoint month_1"}
+    assert "measure Oswestry Disability Index" in {r["record"] for r in rows}, "by name"
 
 
 def test_satisfaction_is_not_asked_before_the_treatment(client, clinic, db):
