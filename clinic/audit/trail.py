@@ -276,10 +276,18 @@ def _words(field: str | None, value: str | None, users: dict[int, str], zone: st
         return ""
     if field is None and value.startswith("{"):
         snapshot = _snapshot(value)
-        return "; ".join(f"{field_label(k)}: {value_words(k, _text(v), users, zone)}"
+        return "; ".join(f"{field_label(k)}: {_snapshot_words(k, v, users, zone)}"
                          for k, v in sorted(snapshot.items())
                          if k not in ("id", "version") and v is not None)
     return value_words(field, value, users, zone)
+
+
+def _snapshot_words(field: str, value: Any, users: dict[int, str], zone: str) -> str:
+    """A whole document in a row (an amendment's protocol before and after) is not
+    spelled out in one cell: the row itself keeps it, and its summary says what changed."""
+    if isinstance(value, dict):
+        return "(a document of the record, not shown here)" if value else "none"
+    return value_words(field, _text(value), users, zone)
 
 
 def _text(value: Any) -> str | None:

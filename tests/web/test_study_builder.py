@@ -257,6 +257,9 @@ def test_the_study_set_up_is_audited_like_clinical_data(client, clinic, db):
     named = {r["record"] for r in rows if r["record"].split()[0] in ("arm", "timepoint")}
     assert named == {"arm US", "arm FL", "arm CT", "timepoint baseline", "timepoint month_1"}
     assert "measure Oswestry Disability Index" in {r["record"] for r in rows}, "by name"
+    amendment = [r for r in rows if r["record"].startswith("protocol amendment")]
+    assert len(amendment) == 1 and "reason: ODI everywhere" in amendment[0]["new value"]
+    assert "{" not in amendment[0]["new value"], "the protocol documents are not dumped"
 
 
 def test_satisfaction_is_not_asked_before_the_treatment(client, clinic, db):
