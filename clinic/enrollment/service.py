@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, func, select
 
@@ -66,6 +68,41 @@ def screen(session: Session, *, study: Study, site_id: int, answers: dict[str, b
     problems = [f"{c.text} (not answered)" for c in result.unanswered]
     problems += [c.text for c in result.failing if c not in result.unanswered]
     return screening, problems
+
+
+def _check_inputs(session: Session, study: Study, site_id: int,
+                  answers: dict[str, bool | None], patient: PatientInput,
+                  identity: IdentityInput | None, factors: dict[str, int],
+                  enrolled_on: date, consent: ConsentInput | None) -> None:
+    """Every problem of the screening visit's inputs in one ValidationError, so a form
+    is corrected in one round rather than one field per submission. A check that reads
+    a value another check refused (the age, the birth date) waits for it to be right."""
+    errors: dict[str, str] = {}
+
+    def passes(check: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+        try:
+            check(*args, **kwargs)
+        except ValidationError as error:
+            for name, message in error.errors.items():
+                errors.setdefault(name, message)
+            return False
+        return True
+
+    patient_ok = passes(validate_patient, patient, enrolled_on)
+    if identity is not None and passes(validate_identity, identity) and patient_ok:
+        passes(_check_birth_agrees, patient, identity)
+    if consent is not None:
+        passes(validate_consent, consent, None, enrolled_on=enrolled_on)
+    if session.get(Site, site_id) is None:
+        errors.setdefault("site_id", "Choose a site from the list.")
+    passes(_stratum, study, factors)
+    passes(_check_code_free, session, study.id, patient.study_code.strip())
+    passes(_check_answered, session, study, answers, patient if patient_ok else None,
+           enrolled_on)
+    if identity is not None and identity.mrn:
+        passes(_check_mrn_free, session, study, identity.mrn.strip())
+    if errors:
+        raise ValidationError(errors)
 
 
 def check_open(study: Study) -> None:
@@ -140,7 +177,7 @@ def _check_code_free(session: Session, study_id: int, code: str) -> None:
 
 
 def _check_answered(session: Session, study: Study, answers: dict[str, bool | None],
-                    patient: PatientInput, enrolled_on: date) -> None:
+                    patient: PatientInput | None, enrolled_on: date) -> None:
     """A checklist left unanswered is not a screen failure: every criterion is answered,
     unless one answered already fails (the rest need not be asked then). A 'yes' to a
     criterion with age limits agrees with the age entered."""
@@ -150,13 +187,15 @@ def _check_answered(session: Session, study: Study, answers: dict[str, bool | No
                 for c in rows]
     given = {c.code: answers.get(c.code) for c in rows}
     result = evaluate(criteria, given)
+    errors: dict[str, str] = {}
     if result.unanswered and not result.failing:
-        raise ValidationError({f"criterion.{c.code}": "Answer yes or no: a candidate is "
-                               "eligible only when every criterion is answered."
-                               for c in result.unanswered})
-    contradictions = age_contradictions(criteria, given, _possible_ages(patient, enrolled_on))
-    if contradictions:
-        raise ValidationError({f"criterion.{code}": text for code, text in contradictions.items()})
+        errors = {f"criterion.{c.code}": "Answer yes or no: a candidate is eligible only "
+                  "when every criterion is answered." for c in result.unanswered}
+    ages = _possible_ages(patient, enrolled_on) if patient is not None else []
+    errors |= {f"criterion.{code}": text
+               for code, text in age_contradictions(criteria, given, ages).items()}
+    if errors:
+        raise ValidationError(errors)
 
 
 def _possible_ages(patient: PatientInput, enrolled_on: date) -> list[int]:
@@ -266,19 +305,8 @@ def screen_and_enroll(session: Session, *, study: Study, site_id: int,
     and the failing criteria are returned.
     """
     check_open(study)
-    validate_patient(patient, enrolled_on)
-    if identity is not None:
-        validate_identity(identity)
-        _check_birth_agrees(patient, identity)
-    if consent is not None:
-        validate_consent(consent, None, enrolled_on=enrolled_on)
-    if session.get(Site, site_id) is None:
-        raise ValidationError({"site_id": "Choose a site from the list."})
-    _stratum(study, factors)
-    _check_code_free(session, study.id, patient.study_code.strip())  # type: ignore[arg-type]
-    _check_answered(session, study, answers, patient, enrolled_on)
-    if identity is not None and identity.mrn:
-        _check_mrn_free(session, study, identity.mrn.strip())
+    _check_inputs(session, study, site_id, answers, patient, identity, factors, enrolled_on,
+                  consent)
     screening, problems = screen(session, study=study, site_id=site_id, answers=answers,
                                  actor_id=actor_id)
     if problems:

@@ -77,6 +77,23 @@ def test_bad_input_is_refused_next_to_the_field_and_nothing_is_stored(client, cl
     assert _count(db, Screening) == screenings
 
 
+def test_every_problem_of_the_form_is_shown_in_one_round(client, clinic, db):
+    """A used code, an age that contradicts the 'adult' answer and an unanswered
+    criterion are all named on the first refusal, not one per submission."""
+    login(client, clinic.users["nurse"])
+    screenings = _count(db, Screening)
+    response = client.post(f"/studies/{clinic.study.code}/enroll",
+                           data=_form(study_code=clinic.patient.study_code,
+                                      age_at_enrollment="16",
+                                      **{"criterion.vas_5_plus": ""}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "already used" in page
+    assert "The patient is 16 at enrollment" in page
+    assert "Answer yes or no" in page
+    assert _count(db, Screening) == screenings
+
+
 def test_a_used_study_code_is_refused(client, clinic, db):
     login(client, clinic.users["nurse"])
     response = client.post(f"/studies/{clinic.study.code}/enroll",
