@@ -38,6 +38,7 @@ class SheetHeader:
     visit_on: str = ""
     mode: str = ""
     synthetic: bool = False
+    draft: bool = False  # a draft protocol's preview
 
 
 def followup_sheet_pdf(header: SheetHeader, instruments: Sequence[Instrument],
@@ -52,6 +53,9 @@ def followup_sheet_pdf(header: SheetHeader, instruments: Sequence[Instrument],
                                   st["title"])]
     if header.synthetic:
         story.append(Paragraph("SYNTHETIC study: made-up patients only.", st["small"]))
+    if header.draft:
+        story.append(Paragraph("DRAFT protocol, a preview: not for collecting data (the "
+                               "study may change before it is activated).", st["small"]))
     story.append(_header_table(header, st))
     values = recorded or {}
     for inst in instruments:

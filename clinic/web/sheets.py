@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template
+from flask_login import current_user
 from sqlmodel import select
 
 from clinic import catalog
@@ -18,6 +19,7 @@ from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404, sees_identit
 from clinic.web.downloads import attachment
 
 bp = Blueprint("sheets", __name__)
+BUILDS_STUDIES = ("coordinator", "admin")
 
 
 def _pdf(content: bytes, name: str) -> Response:
@@ -26,8 +28,14 @@ def _pdf(content: bytes, name: str) -> Response:
 
 
 def _study(code: str) -> Study:
+    """The study; a draft's sheets only for those who build it (a preview, marked so:
+    nobody collects data on a protocol that may still change)."""
     study = get_session().exec(select(Study).where(Study.code == code)).first()
-    return study or abort(404)
+    if study is None:
+        abort(404)
+    if study.status == "planning" and current_user.role not in BUILDS_STUDIES:
+        abort(404, f"{study.code} is a draft: its sheets are printed once it is activated.")
+    return study
 
 
 @bp.route("/studies/<code>/sheets")
@@ -54,7 +62,7 @@ def blank(code: str, timepoint: str) -> Response:
         .order_by(StudyMeasure.position))]
     codes = instruments_at(rules, tp.code, None, None)
     header = SheetHeader(study=f"{study.code} · {study.title}", timepoint=tp.label,
-                         synthetic=study.is_synthetic)
+                         synthetic=study.is_synthetic, draft=study.status == "planning")
     return _pdf(followup_sheet_pdf(header, [INSTRUMENTS[c] for c in codes]),
                 f"{study.code.lower()}_{tp.code}_sheet.pdf")
 

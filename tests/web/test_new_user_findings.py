@@ -6,6 +6,7 @@ preview says when it cannot read its date."""
 
 from __future__ import annotations
 
+import subprocess
 from datetime import timedelta
 
 from sqlmodel import select
@@ -76,6 +77,30 @@ def test_a_draft_is_not_offered_in_the_worklist_or_grid_filters(client, clinic, 
     assert "AAA1" not in reports and clinic.study.code in reports, "nor the reports list"
     by_url = client.get(f"/grid?study={draft.id}")
     assert by_url.status_code == 404 and "is a draft" in by_url.get_data(as_text=True)
+
+
+def test_a_drafts_paper_sheets_are_a_marked_preview_for_its_builders_only(client, clinic, db):
+    """A nurse could print a draft's sheets by URL and collect data on a protocol that
+    may still change; its builders see them as a preview marked DRAFT."""
+    doc = document_of(db, db.get(Study, clinic.study.id)).model_copy(update={"code": "DRAFT3"})
+    create_from_document(db, doc, draft=True)
+    db.commit()
+    login(client, clinic.users["nurse"])
+    for url in ("/studies/DRAFT3/sheets", "/studies/DRAFT3/sheets/month_1.pdf"):
+        refused = client.get(url)
+        assert refused.status_code == 404 and "is a draft" in refused.get_data(as_text=True)
+    login(client, clinic.users["coordinator"])
+    index = client.get("/studies/DRAFT3/sheets").get_data(as_text=True)
+    assert "these sheets are a preview" in index
+    assert "DRAFT protocol" in _pdf_text(client.get("/studies/DRAFT3/sheets/month_1.pdf").data)
+    active = client.get(f"/studies/{clinic.study.code}/sheets/month_1.pdf").data
+    assert "DRAFT protocol" not in _pdf_text(active)
+
+
+def _pdf_text(content: bytes) -> str:
+    done = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True,
+                          check=True)
+    return done.stdout.decode()
 
 
 def test_the_worklist_tells_visits_apart_and_takes_a_study_code(client, clinic, db):
