@@ -87,8 +87,9 @@ def _refuse_locked(session: Session, _context: Any, _instances: Any) -> None:
     targets = {f"study:{study}" for study, _p, _v in places}
     targets |= {f"patient:{patient}" for _s, patient, _v in places if patient}
     targets |= {f"visit:{visit}" for _s, _p, visit in places if visit}
-    known = session.info.setdefault(_UNLOCKED, set()) | session.info.get(_CREATED, set())
-    targets -= known
+    unlocked = session.info.setdefault(_UNLOCKED, set())
+    created = session.info.get(_CREATED, set())  # both grow with a long transaction:
+    targets = {t for t in targets if t not in unlocked and t not in created}  # no union
     if not targets:
         return
     hold_targets(session, targets, exclusive=False)
