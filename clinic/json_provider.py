@@ -1,7 +1,8 @@
 """JSON in and out, strictly: the literals NaN and Infinity are not JSON (RFC 8259), an
 object that names a key twice is ambiguous, NUL cannot be stored as text, and a body
 nested a thousand levels deep exhausts the parser (no request needs it), and a lone
-surrogate escape ("\\ud800") is no character. All are refused in requests: the answer is
+surrogate escape ("\\ud800") is no character, and a number of thousands of digits is no
+value of any field. All are refused in requests: the answer is
 a 422 naming the body and saying which of them it was.
 Answers never contain NaN or Infinity: a non-finite number stored before the bounds
 existed is sent as null."""
@@ -26,6 +27,18 @@ class NotJSON(ValueError):
 
 def _no_constants(name: str) -> Any:
     raise NotJSON(f"{name} is not a JSON number")
+
+
+MAX_DIGITS = 40  # no field reads a longer number (the database's integers have 19 digits)
+
+
+def _bounded_int(text: str) -> int:
+    """Python refuses over 4,300 digits with a message about its own limits; far below
+    that, no number a clinic sends is this long."""
+    digits = len(text.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise NotJSON(f"a number has {digits} digits (at most {MAX_DIGITS} are read)")
+    return int(text)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -61,6 +74,7 @@ class StrictJSONProvider(DefaultJSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         kwargs.setdefault("parse_constant", _no_constants)
         kwargs.setdefault("object_pairs_hook", _unique_keys)
+        kwargs.setdefault("parse_int", _bounded_int)
         try:
             return json.loads(s, **kwargs)
         except RecursionError:

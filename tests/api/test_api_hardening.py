@@ -157,6 +157,17 @@ def test_a_deeply_nested_body_is_refused_not_a_500(client, bearer, clinic, depth
         assert response.status_code == 422 and response.is_json
 
 
+@pytest.mark.parametrize("digits", [41, 4301, 5000])
+def test_a_number_of_thousands_of_digits_is_named_as_such(client, bearer, clinic, digits):
+    """Python's own refusal (over 4,300 digits) spoke of its interpreter's settings and
+    was cut mid-sentence; a number far shorter is no value of any field either."""
+    body = f'{{"version": {clinic.patient.version}, "reason": "typo", "bmi": {"9" * digits}}}'
+    response = client.patch(f"/api/v1/patients/{clinic.patient.id}", data=body,
+                            headers={**bearer("nurse"), **RAW})
+    assert response.status_code == 422
+    assert f"a number has {digits} digits (at most 40 are read)" in str(response.get_json())
+
+
 @pytest.mark.parametrize("performed_at", ["9999-12-31T23:59:59+14:00",
                                           "0001-01-01T00:00:00+00:00",
                                           "1901-06-01T09:00:00+00:00", "2999-01-01T09:00:00Z",
