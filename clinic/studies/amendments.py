@@ -172,6 +172,9 @@ def _apply_measures(session: Session, study: Study, new: StudyDefinition,
         if row is not None or plan.added_measures.get(measure.instrument):
             for tp in plan.added_measures.get(measure.instrument, []):
                 added[tp] = now.isoformat()
+        asked = {t.code for t in new.timepoints} if measure.timepoints is None \
+            else set(measure.timepoints)
+        added = {tp: at for tp, at in added.items() if tp in asked}  # not a removed one
         row = row or StudyMeasure(study_id=study.id, instrument=measure.instrument)  # type: ignore[arg-type]
         row.timepoint_codes = list(measure.timepoints) if measure.timepoints is not None else None
         row.strata = list(measure.strata) if measure.strata is not None else None

@@ -10,7 +10,14 @@ from sqlmodel import select
 
 from clinic.exceptions import ValidationError
 from clinic.followup.service import measures_at, record_follow_up
-from clinic.models import Assessment, AuditEvent, ProtocolAmendment, Study, StudyTimepoint
+from clinic.models import (
+    Assessment,
+    AuditEvent,
+    ProtocolAmendment,
+    Study,
+    StudyMeasure,
+    StudyTimepoint,
+)
 from clinic.protocol.document import Measure, Timepoint
 from clinic.studies.amendments import amend, amendments_of, close_enrollment
 from clinic.studies.protocols import document_of
@@ -144,6 +151,7 @@ def test_removing_a_timepoint_without_data_deletes_its_visits_with_an_audit_even
     study, done, pending = running
     _with_month_12(session, study)
     visits = {_visit(session, p, "month_12").id for p in (done, pending)}
+    assert any("month_12" in (m.added_at or {}) for m in _measures(session, study))
     doc = document_of(session, study)
     doc.timepoints = [t for t in doc.timepoints if t.code != "month_12"]
     amend(session, study=study, doc=doc, reason="Back to 6 months", actor_id=None,
@@ -154,6 +162,13 @@ def test_removing_a_timepoint_without_data_deletes_its_visits_with_an_audit_even
         AuditEvent.entity == "assessment", AuditEvent.action == "delete")).all()
     assert {e.entity_id for e in deleted} == visits
     assert {e.reason for e in deleted} == {"Back to 6 months"}
+    assert all("month_12" not in (m.added_at or {}) for m in _measures(session, study)), \
+        "a measure keeps no date of adding at a timepoint the study no longer has"
+
+
+def _measures(session, study) -> list[StudyMeasure]:
+    session.expire_all()
+    return list(session.exec(select(StudyMeasure).where(StudyMeasure.study_id == study.id)))
 
 
 def test_the_report_lists_the_amendments(session, running):
