@@ -69,6 +69,10 @@ LEVELS = {
 SIDES = {"left": "Left", "right": "Right", "bilateral": "Bilateral", "midline": "Midline"}
 
 ROOTS = ("L3", "L4", "L5")  # roots whose baseline laterality the seed trial records
+# every spinal nerve root a study may ask the laterality of, in anatomical order
+NERVE_ROOTS = (*(f"C{i}" for i in range(1, 9)), *(f"T{i}" for i in range(1, 13)),
+               *(f"L{i}" for i in range(1, 6)), *(f"S{i}" for i in range(1, 6)))
+MAX_ROOTS = 12
 LATERALITY = {"none": "No", "unilateral": "Unilateral", "bilateral": "Bilateral"}
 
 DRUGS = {

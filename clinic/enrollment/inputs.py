@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -85,7 +86,8 @@ def new_code_problem(code: str) -> str | None:
     return None
 
 
-def validate_patient(p: PatientInput, today: date) -> None:
+def validate_patient(p: PatientInput, today: date, roots: Sequence[str] = ROOTS) -> None:
+    """``roots``: those whose laterality the study asks (see clinic.studies.setup)."""
     errors: dict[str, str] = {}
     if not p.study_code.strip():
         errors["study_code"] = "Enter the patient's study code."
@@ -117,7 +119,11 @@ def validate_patient(p: PatientInput, today: date) -> None:
     if duration is not None and not 0 <= duration <= NUMBER_BOUNDS["symptom_duration_months"][1]:
         errors["symptom_duration_months"] = "Duration must be 0 to 1,200 months."
     for root, laterality in p.root_laterality.items():
-        if root not in ROOTS or laterality not in LATERALITY:
+        if root not in roots:
+            errors[f"root_laterality.{root}"] = (
+                f"The study does not ask the laterality at {str(root)[:10]} (it asks "
+                f"{', '.join(roots) or 'none'}).")
+        elif laterality not in LATERALITY:
             errors[f"root_laterality.{root}"] = (
                 f"Laterality at {root} must be one of: {', '.join(LATERALITY)}.")
     if errors:

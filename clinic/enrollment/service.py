@@ -45,6 +45,7 @@ from clinic.protocol.eligibility_rules import (
 from clinic.protocol.exceptions import StratumError
 from clinic.reminders import reconcile_patient_reminders
 from clinic.scheduling.service import create_baseline
+from clinic.studies.setup import study_roots
 
 
 def screen(session: Session, *, study: Study, site_id: int, answers: dict[str, bool | None],
@@ -88,7 +89,7 @@ def _check_inputs(session: Session, study: Study, site_id: int,
             return False
         return True
 
-    patient_ok = passes(validate_patient, patient, enrolled_on)
+    patient_ok = passes(validate_patient, patient, enrolled_on, study_roots(study))
     if identity is not None and passes(validate_identity, identity) and patient_ok:
         passes(_check_birth_agrees, patient, identity)
     if consent is not None:
@@ -128,7 +129,7 @@ def enroll(session: Session, *, study: Study, screening: Screening, patient: Pat
     if screening.patient_id is not None:
         raise ValidationError({"screening": "This screening already led to an enrollment."})
     check_open(study)
-    validate_patient(patient, enrolled_on)
+    validate_patient(patient, enrolled_on, study_roots(study))
     if identity is not None:
         validate_identity(identity)
     consent = consent or ConsentInput(enrolled_on, study.consent_version or "not recorded",

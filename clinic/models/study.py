@@ -52,6 +52,9 @@ class Study(Audited, SQLModel, table=True):
     # patients answer follow-ups by link: {"reminder_days": [0, 3, 7], "call_after_days":
     # 10, "second_factor": "none"} (clinic.selfreport.ladder.LadderSpec); None: off
     self_report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # the nerve roots whose laterality enrollment asks, e.g. ["C5", "C6", "C7"];
+    # None (studies made before they were set): the seed trial's L3, L4, L5
+    roots: list[str] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class StudyArm(Audited, SQLModel, table=True):

@@ -192,7 +192,8 @@ def _wording(old: StudyDefinition, new: StudyDefinition, plan: AmendmentPlan) ->
     for name, label in (("title", "title"), ("design", "design description"),
                         ("consent_version", "consent form version"),
                         ("steroid_cap_mg", "steroid cap"), ("matching", "matching"),
-                        ("self_report", "patient self-report")):
+                        ("self_report", "patient self-report"),
+                        ("roots", "nerve roots asked at enrollment")):
         if getattr(old, name) != getattr(new, name):
             plan.changes.append(f"{label}: {_words(getattr(old, name))} → "
                                 f"{_words(getattr(new, name))}")
@@ -202,5 +203,7 @@ def _words(value: Any) -> str:
     """A protocol setting as the amendment's summary says it (not Python's repr)."""
     if value is None:
         return "none"
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value) if value else "none"
     describe = getattr(value, "describe", None)
     return describe() if callable(describe) else str(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from clinic.catalog import ROOTS
 from clinic.protocol.allocation import Bin, StratificationFactor
 from clinic.protocol.eligibility_rules import Criterion
 from clinic.scheduling.windows import TimepointSpec
@@ -68,6 +69,7 @@ class StudyDefinition:
     consent_version: str | None = None
     matching: MatchingSpec | None = None
     self_report: LadderSpec | None = None  # None: staff collect every follow-up
+    roots: tuple[str, ...] = ROOTS  # nerve roots whose laterality enrollment asks
 
     @property
     def is_registry(self) -> bool:

@@ -127,6 +127,9 @@ class ProtocolDocument(Part):
     randomization: Randomization | None = None
     matching: Matching | None = None
     self_report: SelfReport | None = None
+    roots: list[Annotated[str, Field(max_length=3)]] = Field(
+        default_factory=lambda: list(catalog.ROOTS), max_length=catalog.MAX_ROOTS,
+        description="Nerve roots whose radicular laterality enrollment asks (none: not asked)")
 
 
 Problem = tuple[tuple[Any, ...], str]  # (path, message)
@@ -147,6 +150,18 @@ def check_document(doc: ProtocolDocument) -> list[Problem]:
         problems += _strata(doc.randomization)
     if doc.self_report is not None:
         problems += _self_report(doc)
+    problems += _roots(doc)
+    return problems
+
+
+def _roots(doc: ProtocolDocument) -> list[Problem]:
+    problems: list[Problem] = []
+    for i, root in enumerate(doc.roots):
+        if root not in catalog.NERVE_ROOTS:
+            problems.append((("roots", i), f"{root!r} is not a nerve root: C1–C8, T1–T12, "
+                                           "L1–L5 or S1–S5."))
+        elif root in doc.roots[:i]:
+            problems.append((("roots", i), f"{root} is listed twice."))
     return problems
 
 

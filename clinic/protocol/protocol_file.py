@@ -206,6 +206,7 @@ def to_definition(doc: ProtocolDocument) -> StudyDefinition:
         self_report=LadderSpec(tuple(doc.self_report.reminder_days),
                                doc.self_report.call_after_days,
                                doc.self_report.second_factor) if doc.self_report else None,
+        roots=tuple(doc.roots),
     )
 
 
@@ -214,7 +215,7 @@ def from_definition(d: StudyDefinition) -> ProtocolDocument:
     return ProtocolDocument(
         code=d.code, title=d.title, design=d.design, design_type=d.design_type,  # type: ignore[arg-type]
         synthetic=d.is_synthetic, consent_version=d.consent_version,
-        steroid_cap_mg=d.steroid_cap_mg,
+        steroid_cap_mg=d.steroid_cap_mg, roots=list(d.roots),
         arms=[Arm(code=a.code, label=a.label, modality=a.modality, ratio=a.ratio)
               for a in d.arms],
         timepoints=[Timepoint(code=t.code, label=t.label, offset_days=t.offset_days,

@@ -49,11 +49,12 @@ def table1(data: StudyData, arms: Arms) -> Table:
     if len(strata) > 1:
         categorical_rows(b, "Stratum (randomization)", _by_arm(p, "stratum"), arms,
                          [(code, code.replace("_", " ")) for code in strata])
-    recorded = [root for root in catalog.ROOTS if p[f"laterality_{root}"].notna().any()]
+    asked = data.laterality_roots
+    recorded = [root for root in asked if p[f"laterality_{root}"].notna().any()]
     for root in recorded:
         categorical_rows(b, f"{root} root laterality", _by_arm(p, f"laterality_{root}"), arms,
                          list(catalog.LATERALITY.items()))
-    if len(p) and recorded and len(recorded) < len(catalog.ROOTS):  # none: not collected
+    if len(p) and recorded and len(recorded) < len(asked):  # none: not collected
         b.note("Root laterality is shown for the roots recorded at enrollment: "
                + (", ".join(recorded) if recorded else "none were") + ".")
     b.note("Levels with no patient in any arm are not shown.")

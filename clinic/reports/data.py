@@ -31,7 +31,7 @@ import pandas as pd
 from sqlalchemy import Select, String, select
 from sqlmodel import Session
 
-from clinic.catalog import ROOTS
+from clinic.catalog import NERVE_ROOTS, ROOTS
 from clinic.models import (
     AdverseEvent,
     Assessment,
@@ -100,6 +100,7 @@ class StudyInfo:
     amendments: tuple[AmendmentInfo, ...] = ()
     protocol_version: int = 1
     database_lock: tuple[datetime, str] | None = None  # when, by whom (clinic.locks)
+    roots: tuple[str, ...] = ROOTS  # whose laterality enrollment asks
 
     @property
     def is_registry(self) -> bool:
@@ -135,6 +136,12 @@ class StudyData:
     rows: dict[str, np.ndarray] = field(repr=False, compare=False)
     _score_cells: dict[tuple[str, str], Any] | None = field(
         default=None, init=False, repr=False, compare=False)
+
+    @property
+    def laterality_roots(self) -> list[str]:
+        """The roots with a laterality column in ``patients``, in anatomical order."""
+        return [c.removeprefix("laterality_") for c in self.patients.columns
+                if c.startswith("laterality_")]
 
     def of_patient(self, frame: str, column: str) -> pd.Series:
         """``patients[column]`` for each row of the frame named ``frame`` (on its index)."""
@@ -324,6 +331,7 @@ def study_info(session: Session, study: Study) -> StudyInfo:
                              .order_by(ProtocolAmendment.number)).scalars()),
         protocol_version=study.protocol_version,
         database_lock=_database_lock(session, sid),
+        roots=setup.study_roots(study),
     )
 
 
@@ -334,7 +342,10 @@ def _database_lock(session: Session, sid: int) -> tuple[datetime, str] | None:
     return None if found is None else (found[0], found[1] or "the system")
 
 
-def _patients(session: Session, sid: int) -> pd.DataFrame:
+def _patients(session: Session, sid: int, roots: tuple[str, ...]) -> pd.DataFrame:
+    """The included patients, with a laterality column per root the study asks (and
+    any other root recorded, say before an amendment stopped asking it), in anatomical
+    order."""
     stmt = (select(Patient.id.label("pid"), Patient.study_code.label("subject"),  # type: ignore[union-attr]
                    StudyArm.code.label("arm"), Site.code.label("site"), Patient.sex,
                    Patient.age_at_enrollment, Patient.birth_year, Patient.bmi,
@@ -354,7 +365,8 @@ def _patients(session: Session, sid: int) -> pd.DataFrame:
                  .join(Patient, Patient.id == RootLaterality.patient_id)
                  .where(Patient.study_id == sid))
     wide = lat.pivot(index="pid", columns="root", values="laterality") if len(lat) else None
-    for root in ROOTS:
+    recorded = set(wide.columns) if wide is not None else set()
+    for root in [r for r in NERVE_ROOTS if r in roots or r in recorded]:
         values = wide[root] if wide is not None and root in wide else pd.Series(dtype=object)
         df[f"laterality_{root}"] = df["pid"].map(values).astype(object)
     return df.drop(columns=["age_at_enrollment", "birth_year"])
@@ -536,7 +548,7 @@ def load_study_data(session: Session, study: Study, filters: ReportFilters,
     """Read one study's data, keep the patients the filters select, drop database ids."""
     sid: int = study.id  # type: ignore[assignment]
     info = study_info(session, study)
-    patients = _patients(session, sid)
+    patients = _patients(session, sid, info.roots)
     procedures = _procedures(session, sid, timezone)
     targets = _targets(session, sid)
     keep, why = _keep(patients, procedures, targets, filters)

@@ -58,7 +58,7 @@ def _base_variables(data: StudyData) -> list[Variable]:
         Variable("bmi", "Body mass index", "kg/m²"),
         Variable("status", "Enrollment status", values=dict(catalog.ENROLLMENT_STATUSES)),
         *(Variable(f"laterality_{r}", f"{r} root laterality at baseline", values=lat)
-          for r in catalog.ROOTS),
+          for r in data.laterality_roots),
     ]
 
 
@@ -152,7 +152,7 @@ def build_dataset(data: StudyData) -> AnalysisDataset:
     variables = [*_base_variables(data), *_procedure_variables(data), *_score_variables(data),
                  *_mode_variables(data)]
     wide = data.patients[["subject", "arm", "site", "sex", "age", "bmi", "status",
-                          *(f"laterality_{r}" for r in catalog.ROOTS)]].copy()
+                          *(f"laterality_{r}" for r in data.laterality_roots)]].copy()
     wide = wide.merge(_procedure_columns(data), on="subject", how="left")
     assert len(wide) == len(data.patients)  # one row per patient, in their order
     scores = data.scores["value"].to_numpy(dtype=float)

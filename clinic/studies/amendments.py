@@ -123,6 +123,7 @@ def _apply(session: Session, study: Study, new: StudyDefinition, plan: Amendment
     study.consent_version, study.steroid_cap_mg = new.consent_version, new.steroid_cap_mg
     study.matching = matching_to_json(new.matching)
     study.self_report = new.self_report.to_json() if new.self_report else None
+    study.roots = list(new.roots)
     session.add(study)
     _apply_arms(session, study, new)
     _apply_timepoints(session, study, new, plan)

@@ -63,6 +63,7 @@ def replace_draft(session: Session, study: Study, doc: ProtocolDocument,
     study.block_multipliers = list(d.block_multipliers)
     study.matching = matching_to_json(d.matching)
     study.self_report = d.self_report.to_json() if d.self_report else None
+    study.roots = list(d.roots)
     study.sequence_generated_at = study.randomization_seed = None
     session.add(study)
     for model, rows in child_rows(d).items():

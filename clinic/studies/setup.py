@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from clinic.catalog import ROOTS
 from clinic.exceptions import NotFound, ValidationError
 from clinic.models import EligibilityCriterion, Study, StudyArm, StudyMeasure, StudyTimepoint
 from clinic.protocol.definition import (
@@ -35,6 +36,7 @@ def create_study(session: Session, definition: StudyDefinition,
         design_type=definition.design_type, consent_version=definition.consent_version,
         matching=matching_to_json(definition.matching),
         self_report=definition.self_report.to_json() if definition.self_report else None,
+        roots=list(definition.roots),
     )
     session.add(study)
     session.flush()
@@ -114,7 +116,14 @@ def load_definition(session: Session, study: Study) -> StudyDefinition:
         design_type=study.design_type, consent_version=study.consent_version,
         matching=matching_from_json(study.matching),
         self_report=LadderSpec.from_json(study.self_report),
+        roots=study_roots(study),
     )
+
+
+def study_roots(study: Study) -> tuple[str, ...]:
+    """The nerve roots whose laterality the study asks at enrollment (a study made
+    before they were set asks the seed trial's L3, L4, L5)."""
+    return tuple(study.roots) if study.roots is not None else ROOTS
 
 
 def matching_to_json(spec: MatchingSpec | None) -> dict[str, Any] | None:

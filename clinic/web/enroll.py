@@ -16,7 +16,7 @@ from clinic.enrollment.service import check_open, screen_and_enroll
 from clinic.exceptions import NotFound, ValidationError
 from clinic.models import StudyArm
 from clinic.protocol.definition import strata_from_json
-from clinic.studies.setup import criteria, find_study
+from clinic.studies.setup import criteria, find_study, study_roots
 from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id
 from clinic.web.drafts import with_draft
 from clinic.web.enroll_form import (
@@ -61,6 +61,7 @@ def new(code: str) -> Any:
             return outcome
         refused = outcome or []
     body = render_template("enroll/new.html", study=study, checklist=checklist,
+                           roots=study_roots(study),
                            factors=factors, factor_choices=factor_choices,
                            values=with_draft(request.form), errors=errors,
                            refused=refused, sites=all_sites(session), own_site=own_site_id(),
@@ -72,7 +73,7 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
             errors: dict[str, str]) -> Any:
     """Redirect on enrollment, the failing criteria on refusal, None on field errors."""
     form = request.form
-    patient = patient_from_form(form, errors)
+    patient = patient_from_form(form, errors, study_roots(study))
     factors = {} if study.design_type == "registry" else factors_from_form(form, factor_names,
                                                                            errors)
     enrolled_on = enrolled_on_from_form(form, errors, clinic_today())

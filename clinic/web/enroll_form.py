@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from clinic.catalog import ROOTS
 from clinic.enrollment.inputs import ConsentInput, IdentityInput, PatientInput, validate_consent
 from clinic.exceptions import ValidationError
 from clinic.web.forms import a_date, blank_to_none, strict_int, strict_number, tri_state
@@ -30,7 +30,9 @@ def factors_from_form(form: MultiDict[str, str], names: list[str],
     return factors
 
 
-def patient_from_form(form: MultiDict[str, str], errors: dict[str, str]) -> PatientInput:
+def patient_from_form(form: MultiDict[str, str], errors: dict[str, str],
+                      roots: Sequence[str]) -> PatientInput:
+    """``roots``: the study's (see clinic.studies.setup.study_roots)."""
     return PatientInput(
         study_code=(form.get("study_code") or "").strip(),
         sex=form.get("sex") or "",
@@ -40,7 +42,7 @@ def patient_from_form(form: MultiDict[str, str], errors: dict[str, str]) -> Pati
         diagnosis=blank_to_none(form.get("diagnosis")),
         symptom_duration_months=strict_number(form.get("symptom_duration_months"),
                                               "symptom_duration_months", errors),
-        root_laterality={root: form[f"root.{root}"] for root in ROOTS
+        root_laterality={root: form[f"root.{root}"] for root in roots
                          if form.get(f"root.{root}")},
     )
 

@@ -138,7 +138,8 @@ def _uploaded_protocol() -> tuple[Any, list[str]]:
 def new() -> Any:
     if request.method == "GET":
         return _page(None, MultiDict({"design_type": request.args.get("design_type",
-                                                                      "randomized")}), {})
+                                                                      "randomized"),
+                                      "roots": ", ".join(catalog.ROOTS)}), {})
     read = FormDocument(request.form)
     session = get_session()
     try:

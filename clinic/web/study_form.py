@@ -77,6 +77,8 @@ class FormDocument:
             "consent_version": _text(f, "consent_version") or None,
             "steroid_cap_mg": _number(f, "steroid_cap_mg"),
         }
+        if "roots" in f:  # a form without the field keeps the document's default
+            data["roots"] = [r.upper() for r in re.split(r"[,;\s]+", _text(f, "roots")) if r]
         arms = self._indexed("arms", _rows(f, "arm", ARM_FIELDS, ARM_ROWS))
         data["arms"] = [{**a, "ratio": number(a["ratio"]) if a["ratio"] else 1} for a in arms]
         tps = self._indexed("timepoints", _rows(f, "tp", TP_FIELDS, TIMEPOINT_ROWS))
@@ -186,6 +188,7 @@ def form_values(doc: ProtocolDocument) -> MultiDict[str, str]:
         v[name] = str(getattr(doc, name))
     v["consent_version"] = doc.consent_version or ""
     v["steroid_cap_mg"] = "" if doc.steroid_cap_mg is None else f"{doc.steroid_cap_mg:g}"
+    v["roots"] = ", ".join(doc.roots)
     for i, arm in enumerate(doc.arms):
         for name in ARM_FIELDS:
             v[f"arm-{i}-{name}"] = str(getattr(arm, name))
