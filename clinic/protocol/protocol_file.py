@@ -9,6 +9,7 @@ Problems are reported as ``path: message`` with the line where the format allows
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -171,6 +172,13 @@ class TomlLines:
             if path[:end] in self.where:
                 return self.where[path[:end]]
         return None
+
+
+def fingerprint(doc: ProtocolDocument) -> str:
+    """A short digest of the whole document: the builder's form carries the one it was
+    opened with, so that a save from a stale tab is refused instead of undoing a save
+    made since."""
+    return hashlib.sha256(doc.model_dump_json().encode()).hexdigest()[:20]
 
 
 def write_toml(doc: ProtocolDocument) -> str:

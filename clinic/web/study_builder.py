@@ -32,6 +32,7 @@ from clinic.protocol.document import BASE_COVARIATES, BASELINE_SCORE
 from clinic.protocol.preview import schedule_preview
 from clinic.protocol.protocol_file import (
     ProtocolFileError,
+    fingerprint,
     read_toml,
     to_definition,
     validate_data,
@@ -44,11 +45,12 @@ from clinic.studies.protocols import (
     activate,
     create_from_document,
     document_of,
+    last_change,
     replace_draft,
 )
 from clinic.web.access import MANAGES_STUDY
 from clinic.web.downloads import attachment
-from clinic.web.filters import clinic_today
+from clinic.web.filters import clinic_today, local_time
 from clinic.web.forms import a_date
 from clinic.web.study_form import (
     ARM_ROWS,
@@ -159,10 +161,15 @@ def new() -> Any:
 def edit(study_id: int) -> Any:
     session = get_session()
     study = session.get(Study, study_id) or abort(404)
+    stored = document_of(session, study)
     if request.method == "GET":
-        return _page(study, form_values(document_of(session, study)), {})
+        values = form_values(stored)
+        values["based_on"] = fingerprint(stored)  # the version this page shows
+        return _page(study, values, {})
+    if request.form.get("based_on") != fingerprint(stored):
+        return _page(study, request.form, {"study": _saved_since(session, study)}), 409
     read = FormDocument(request.form)
-    read.keep_what_the_form_cannot_show(document_of(session, study))
+    read.keep_what_the_form_cannot_show(stored)
     try:
         doc = _validated(read)
         if study.status == DRAFT:
@@ -179,6 +186,13 @@ def edit(study_id: int) -> Any:
         return _page(study, request.form, error.errors), 422
     flash(message, "success")
     return redirect(url_for("study_builder.edit", study_id=study.id))
+
+
+def _saved_since(session: Any, study: Study) -> str:
+    who = last_change(session, study)
+    by = f" by {who[0]} ({local_time(who[1])})" if who else ""
+    return (f"Not saved: {study.code} was changed{by} after you opened this page. Reload "
+            "it to see that change, then make yours again.")
 
 
 def _validated(read: FormDocument) -> Any:

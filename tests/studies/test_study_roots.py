@@ -22,7 +22,7 @@ from clinic.studies.protocols import document_of
 from clinic.studies.setup import load_definition, study_roots
 from tests.factories import make_patient, make_procedure, make_site, make_study
 from tests.reports.helpers import report_of
-from tests.web.helpers import login
+from tests.web.helpers import login, post_builder
 
 NECK = dataclasses.replace(DEMO_STUDY, code="NECK", title="Cervical radiculopathy",
                            roots=("C5", "C6", "C7"))
@@ -101,7 +101,7 @@ def test_the_builder_sets_the_roots_and_the_form_asks_them(client, clinic, db):
     assert created.status_code == 302, created.get_data(as_text=True)[:2000]
     study = db.exec(select(Study).where(Study.code == "NECK2")).one()
     assert study.roots == ["C5", "C6", "C7"]
-    wrong = client.post(f"/admin/studies/{study.id}/builder",
+    wrong = post_builder(client, f"/admin/studies/{study.id}/builder",
                         data=_builder_form(doc.model_copy(update={"code": "NECK2"}),
                                            roots="C5, L9"))
     assert wrong.status_code == 422 and "&#39;L9&#39; is not a nerve root" in \

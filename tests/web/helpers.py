@@ -3,6 +3,7 @@ whose 1-month follow-up is due today (clinic time)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -67,3 +68,12 @@ def odi_form(values: list[int | str], prefix: str = "odi") -> dict[str, str]:
     from clinic.scoring.disability import ODI_SECTIONS
 
     return {f"{prefix}.{s.code}": str(v) for s, v in zip(ODI_SECTIONS, values, strict=True)}
+
+
+def post_builder(client, url: str, data: dict[str, str]):
+    """Post the study builder's form as a browser does: with the version of the study
+    the page was opened on (its hidden ``based_on``)."""
+    page = client.get(url).get_data(as_text=True)
+    found = re.search(r'name="based_on" value="([0-9a-f]*)"', page)
+    assert found, "the builder page carries the version it shows"
+    return client.post(url, data={**data, "based_on": found.group(1)})

@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from pathlib import Path
 
 from sqlmodel import select
 
 from clinic.models import AuditEvent, ProtocolAmendment, Study, StudyMeasure
-from tests.web.helpers import login
+from tests.web.helpers import login, post_builder
 
 PROTOCOLS = Path(__file__).resolve().parents[2] / "docs" / "protocols"
 
@@ -42,7 +43,7 @@ def test_a_draft_is_built_previewed_activated_and_amended(client, clinic, db):
     page = client.get(created.headers["Location"]).get_data(as_text=True)
     assert 'id="measure-grid"' in page and 'name="m-vas-month_1"' in page
     assert 'name="m-vas-baseline" aria-label="Pain (VAS) at baseline" checked' in page
-    saved = client.post(created.headers["Location"],
+    saved = post_builder(client, created.headers["Location"],
                         data=_basics(**{"m-vas-all": "", "m-vas-baseline": "on",
                                         "m-vas-month_1": "on", "m-odi-month_1": "on"}))
     assert saved.status_code == 302
@@ -52,12 +53,12 @@ def test_a_draft_is_built_previewed_activated_and_amended(client, clinic, db):
     assert client.post(f"/admin/studies/{study.id}/activate").status_code == 302
     db.expire_all()
     assert db.get(Study, study.id).status == "recruiting"
-    no_reason = client.post(f"/admin/studies/{study.id}/builder",
+    no_reason = post_builder(client, f"/admin/studies/{study.id}/builder",
                             data=_basics(**{"m-vas-all": "", "m-vas-baseline": "on",
                                             "m-vas-month_1": "on",
                                             "m-odi-month_1": "on", "m-odi-baseline": "on"}))
     assert no_reason.status_code == 422 and "Say why" in no_reason.get_data(as_text=True)
-    amended = client.post(f"/admin/studies/{study.id}/builder",
+    amended = post_builder(client, f"/admin/studies/{study.id}/builder",
                           data=_basics(**{"m-vas-all": "", "m-vas-baseline": "on",
                                           "m-vas-month_1": "on", "m-odi-month_1": "on",
                                           "m-odi-baseline": "on",
@@ -152,7 +153,7 @@ def test_a_save_of_the_form_keeps_what_the_form_cannot_show(client, clinic, db):
     db.commit()
     form = form_values(document_of(db, study)).to_dict()
     login(client, clinic.users["coordinator"])
-    response = client.post(f"/admin/studies/{study.id}/builder",
+    response = post_builder(client, f"/admin/studies/{study.id}/builder",
                            data=form | {"title": "A new title", "reason": "Clearer title"})
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     db.expire_all()
@@ -202,7 +203,7 @@ def test_a_timepoint_added_by_amendment_gets_the_measures_asked_everywhere(clien
              f"tp-{row}-window_before_days": "30", f"tp-{row}-window_after_days": "30",
              "reason": "Longer follow-up approved"}
     login(client, clinic.users["coordinator"])
-    response = client.post(f"/admin/studies/{study.id}/builder", data=form)
+    response = post_builder(client, f"/admin/studies/{study.id}/builder", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     visit = db.exec(select(Assessment).join(StudyTimepoint).where(
         Assessment.patient_id == clinic.patient.id, StudyTimepoint.code == "month_12")).one()
@@ -216,9 +217,9 @@ def test_the_study_set_up_is_audited_like_clinical_data(client, clinic, db):
     login(client, coordinator)
     created = client.post("/admin/studies/new", data=_basics())
     study = db.exec(select(Study).where(Study.code == "TRI3")).one()
-    client.post(created.headers["Location"], data=_basics(**{"arm-3-label": "CT-guided"}))
+    post_builder(client, created.headers["Location"], data=_basics(**{"arm-3-label": "CT-guided"}))
     client.post(f"/admin/studies/{study.id}/activate")
-    client.post(f"/admin/studies/{study.id}/builder",
+    post_builder(client, f"/admin/studies/{study.id}/builder",
                 data=_basics(**{"m-odi-all": "on", "reason": "ODI everywhere"}))
 
     def events(**where: object) -> list[AuditEvent]:
@@ -296,9 +297,31 @@ def test_a_criterion_carries_age_limits_through_the_builder_and_the_file(client,
     toml = client.get(f"/admin/studies/{study.id}/protocol.toml").get_data(as_text=True)
     assert "age_at_least = 18" in toml and "age_at_most = 80" in toml
     client.post(f"/admin/studies/{study.id}/activate")
-    amended = client.post(f"/admin/studies/{study.id}/builder", data=_basics(**{
+    amended = post_builder(client, f"/admin/studies/{study.id}/builder", data=_basics(**{
         "criterion-0-age_at_least": "21", "criterion-0-age_at_most": "80",
         "reason": "Adults from 21 only"}))
     assert amended.status_code == 302
     amendment = db.exec(select(ProtocolAmendment)).one()
     assert "criterion adult now checks the age: 21 to 80 years" in amendment.summary
+
+
+def test_a_save_from_a_stale_tab_is_refused_not_undoing_the_save_since(client, clinic, db):
+    """Found testing as a new user would: tab B, opened before tab A saved, reverted A's
+    change under B's reason. The form carries the version it was opened on."""
+    coordinator = clinic.users["coordinator"]
+    login(client, coordinator)
+    client.post("/admin/studies/new", data=_basics())
+    study = db.exec(select(Study).where(Study.code == "TRI3")).one()
+    url = f"/admin/studies/{study.id}/builder"
+    page_b = client.get(url).get_data(as_text=True)
+    stale = re.search(r'name="based_on" value="([0-9a-f]+)"', page_b).group(1)
+    saved_a = post_builder(client, url, _basics(title="Title from tab A"))
+    assert saved_a.status_code == 302
+    from_b = client.post(url, data=_basics(design="Design from tab B") | {"based_on": stale})
+    text = from_b.get_data(as_text=True)
+    assert from_b.status_code == 409
+    assert f"TRI3 was changed by {coordinator.name}" in text and "Reload it" in text
+    db.expire_all()
+    kept = db.get(Study, study.id)
+    assert kept.title == "Title from tab A" and kept.design != "Design from tab B"
+    assert client.post(url, data=_basics()).status_code == 409, "a form without a version"
