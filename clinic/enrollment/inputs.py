@@ -13,6 +13,11 @@ from clinic.exceptions import ValidationError
 
 STUDY_CODE_MAX, DIAGNOSIS_MAX, CONSENT_VERSION_MAX = 30, 300, 40
 IDENTITY_LIMITS = {"name": 200, "mrn": 50, "phone": 40}  # patient_identity (e-mail: below)
+# a number a nurse dials: digits with the usual separators ("+49 (0)30 555-0142")
+PHONE = re.compile(r"\+?[0-9 ()./-]+")
+PHONE_MIN_DIGITS = 3
+# a hospital's record number: letters and digits, with - _ . / between them
+MRN = re.compile(r"[0-9A-Za-z]+(?:[ ._/-]*[0-9A-Za-z]+)*")
 
 
 BIRTH_DATE_MIN = date(1900, 1, 1)
@@ -138,6 +143,15 @@ def validate_identity(i: IdentityInput) -> None:
         value = getattr(i, name)
         if value is not None and (len(value) > limit or not value.isprintable()):
             errors[name] = f"Use at most {limit} characters, on one line."
+    phone = (i.phone or "").strip()
+    if phone and "phone" not in errors and not (
+            PHONE.fullmatch(phone) and sum(c.isdigit() for c in phone) >= PHONE_MIN_DIGITS):
+        errors["phone"] = ("A phone number holds digits, with + ( ) - . / or spaces between "
+                           "them (e.g. +49 30 555-0142); put notes elsewhere.")
+    mrn = (i.mrn or "").strip()
+    if mrn and "mrn" not in errors and not MRN.fullmatch(mrn):
+        errors["mrn"] = ("An MRN holds letters (A–Z) and digits, with - _ . / or spaces "
+                         "between them.")
     if i.email and "email" not in errors:
         try:
             normalize_email(i.email)

@@ -202,7 +202,8 @@ def test_an_integer_is_a_number(client, bearer, clinic):
     assert response.status_code == 201, response.get_json()
 
 
-@pytest.mark.parametrize("text", ["\x1b[31mred", "name\u202egnp.exe", "bell\x07"])
+@pytest.mark.parametrize("text", ["\x1b[31mred", "name\u202egnp.exe", "bell\x07", "\ufeff",
+                                  "zero\u200bwidth", "mark\u200f"])
 def test_control_and_direction_characters_are_refused_in_json(client, bearer, clinic, text):
     response = client.patch(f"/api/v1/patients/{clinic.patient.id}", headers=bearer("nurse"),
                             json={"version": clinic.patient.version, "reason": "typo",

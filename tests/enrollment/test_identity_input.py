@@ -30,3 +30,32 @@ def test_other_fields_are_still_checked_alongside():
     with pytest.raises(ValidationError) as refused:
         validate_identity(IdentityInput(name=" ", email="x", reminder_consent=True))
     assert set(refused.value.errors) == {"name", "email"}
+
+
+@pytest.mark.parametrize("phone", ["+49 (0)30 555-0142", "030/123456", "+00 1", "0171.555.01",
+                                   " 112 "])
+def test_phone_numbers_as_clinics_write_them(phone):
+    validate_identity(IdentityInput(name="Anna", phone=phone))
+
+
+@pytest.mark.parametrize("phone", ["call me", "Ώ", '=cmd|"/c calc"!A1', "<img src=x>", "12",
+                                   "+49 30 555 0142 (mornings)"])
+def test_a_phone_number_is_digits_with_separators(phone):
+    """Found testing as a new user would: 'call me' was stored and printed on the call
+    list as the number to dial."""
+    with pytest.raises(ValidationError) as refused:
+        validate_identity(IdentityInput(name="Anna", phone=phone))
+    assert "A phone number holds digits" in refused.value.errors["phone"]
+
+
+@pytest.mark.parametrize(("mrn", "ok"), [("HOSP-77812", True), (" mrn-77 ", True),
+                                         ("A12/2024.7", True), ("call me", True),
+                                         ("Ώ", False), ("=cmd", False), ("<x>", False),
+                                         ("-", False)])
+def test_an_mrn_is_letters_and_digits_with_separators(mrn, ok):
+    if ok:
+        validate_identity(IdentityInput(name="Anna", mrn=mrn))
+        return
+    with pytest.raises(ValidationError) as refused:
+        validate_identity(IdentityInput(name="Anna", mrn=mrn))
+    assert "An MRN holds letters" in refused.value.errors["mrn"]

@@ -110,7 +110,26 @@ def test_an_invisible_character_in_a_code_is_named(client, clinic, db, code):
     login(client, clinic.users["nurse"])
     response = client.post(f"/studies/{clinic.study.code}/enroll", data=_form(study_code=code))
     assert response.status_code == 422
-    assert "invisible or control character" in response.get_data(as_text=True)
+    assert "invisible" in response.get_data(as_text=True)  # the field, or the whole form
+
+
+@pytest.mark.parametrize("diagnosis", ["\ufeff", "Disc\u2060herniation", "\u200e"])
+def test_a_field_of_invisible_characters_is_refused(client, clinic, db, diagnosis):
+    """Found testing as a new user would: a byte-order mark alone was stored as the
+    diagnosis (it reads as empty)."""
+    login(client, clinic.users["nurse"])
+    patients = _count(db, Patient)
+    response = client.post(f"/studies/{clinic.study.code}/enroll",
+                           data=_form(diagnosis=diagnosis))
+    assert response.status_code == 422 and "invisible" in response.get_data(as_text=True)
+    assert _count(db, Patient) == patients
+
+
+def test_a_phone_number_with_words_is_refused_on_its_field(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    response = client.post(f"/studies/{clinic.study.code}/enroll", data=_form(phone="call me"))
+    assert response.status_code == 422
+    assert "A phone number holds digits" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("code", ["ctus 011", "P-011 ü", "-P011", "P011;", "ＰＯ１"])
