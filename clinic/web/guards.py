@@ -51,6 +51,19 @@ def refuse_repeated_fields() -> None:
                    "saved. Reload the page and try again.")
 
 
+def refuse_broken_version() -> None:
+    """A form that edits a record carries the version it was read at (clinic.edits); an
+    empty or non-numeric one is a broken form, not someone else's save."""
+    if request.method != "POST" or request.path.startswith(API_PREFIX):
+        return
+    version = request.form.get("version")
+    if version is not None and not (version.isascii() and version.isdigit()
+                                    and len(version) < 10):
+        abort(422, "The form's record version is empty or not a number, so it cannot say "
+                   "which state of the record it changes; nothing was saved. Reload the "
+                   "page and enter the change again.")
+
+
 def refuse_control_characters() -> None:
     """No typed value holds NUL (PostgreSQL refuses it in text), another control
     character (tab and line breaks excepted) or a bidirectional override, which can make
@@ -103,3 +116,4 @@ def init_first(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     app.before_request(refuse_control_characters)
     app.before_request(refuse_repeated_fields)
+    app.before_request(refuse_broken_version)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from clinic.models import Assessment, Study, StudyTimepoint
@@ -162,3 +163,18 @@ def test_a_baseline_dated_after_the_procedure_is_refused(client, clinic, db, app
     assert db.get(Assessment, baseline.id).state == "pending"
     same_day = client.post(f"/followup/{baseline.id}", data=form | {"visit_on": str(procedure_day)})
     assert "taken before treatment" not in same_day.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("version", ["", "abc", "-1", "１", "99999999999"])
+def test_a_broken_version_field_is_named_not_blamed_on_someone_else(client, clinic, db,
+                                                                      version):
+    """Found testing as a new user would: an empty version read 'Someone else saved this
+    follow-up (just now)'."""
+    login(client, clinic.users["nurse"])
+    response = client.post(f"/followup/{clinic.due.id}/not-done",
+                           data={"not_done_reason": "No answer", "version": version})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "record version is empty or not a number" in page
+    assert "Someone else" not in page
+    db.expire_all()
+    assert db.get(Assessment, clinic.due.id).state == "pending"
