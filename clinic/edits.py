@@ -28,7 +28,8 @@ REASON_MAX = 500  # audit_event.reason
 def require_reason(reason: str | None) -> str:
     text = " ".join((reason or "").split())
     if len(text) < MIN_REASON_LENGTH:
-        raise ValidationError({"reason": "Say why you change this record."})
+        raise ValidationError({"reason": "Say why you change this record, in at least "
+                                         f"{MIN_REASON_LENGTH} characters."})
     if len(text) > REASON_MAX:
         raise ValidationError({"reason": f"Keep the reason under {REASON_MAX} characters."})
     return text

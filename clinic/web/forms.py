@@ -121,12 +121,13 @@ def a_date(value: str | None, field: str, errors: dict[str, str],
         if required:
             errors[field] = "Enter a date."
         return None
-    try:  # Python also reads "20261105" and "2026-W45-4": the form says YYYY-MM-DD
-        if not _ISO_DAY.fullmatch(text):
-            raise ValueError(text)
-        value = date.fromisoformat(text)
-    except ValueError:
+    if not _ISO_DAY.fullmatch(text):  # Python also reads "20261105" and "2026-W45-4"
         errors[field] = "Enter a date as YYYY-MM-DD."
+        return None
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:  # the shape is right: the day is not in the calendar
+        errors[field] = f"{text} is no day of the calendar (check the day and the month)."
         return None
     if not DATE_MIN <= value <= DATE_MAX:
         errors[field] = OUT_OF_CALENDAR

@@ -58,3 +58,14 @@ def test_a_date_is_written_as_the_form_says(typed):
     assert a_date(typed, "visit_on", errors) is None
     assert errors == {"visit_on": "Enter a date as YYYY-MM-DD."}
     assert str(a_date("2026-11-05", "visit_on", {})) == "2026-11-05"
+
+
+@pytest.mark.parametrize("typed", ["2026-02-29", "2026-13-01", "2026-04-31", "2026-00-10"])
+def test_a_date_in_the_right_shape_but_not_in_the_calendar_says_so(typed):
+    """Found testing as a new user would: 2026-02-29 was told to be written as
+    YYYY-MM-DD, which it was."""
+    errors: dict[str, str] = {}
+    assert a_date(typed, "visit_on", errors) is None
+    assert errors == {"visit_on": f"{typed} is no day of the calendar (check the day and "
+                                  "the month)."}
+    assert a_date("2028-02-29", "visit_on", {}) is not None, "a leap day is one"
