@@ -65,6 +65,7 @@ def index(study: str | None) -> Any:
     session = get_session()
     if study is None:
         return render_template("reports/index.html", studies=studies_with_patients(session))
+    _not_a_draft(study)
     try:
         filters = _filters()
     except ValidationError as error:
@@ -82,6 +83,14 @@ def index(study: str | None) -> Any:
 
     return render_template("reports/report.html", **context,
                            **body_context(_report(study, filters)))
+
+
+def _not_a_draft(study: str) -> None:
+    """A draft has no patients and so no report: opened by URL, it says so (404)."""
+    status = get_session().exec(select(Study.status).where(Study.code == study)).first()
+    if status == "planning":
+        abort(404, f"{study} is a draft: it has no patients and no report until it is "
+                   "activated.")
 
 
 def _patients_in(session: Any, study: str) -> int:
@@ -114,6 +123,7 @@ def _download_filters(fmt: str) -> ReportFilters:
 
 @allow(*READERS)
 def download_view(study: str, fmt: str) -> Any:
+    _not_a_draft(study)
     filters = _download_filters(fmt)
     from clinic.reports.render import download
 
@@ -138,6 +148,7 @@ def start_job(study: str) -> Any:
     """Build the report in the background (large studies); the browser follows its
     progress on the job's page."""
     fmt = request.form.get("fmt", "")
+    _not_a_draft(study)
     filters = _download_filters(fmt)
     if get_session().exec(select(Study.id).where(Study.code == study)).first() is None:
         abort(404)

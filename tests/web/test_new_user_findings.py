@@ -78,6 +78,12 @@ def test_a_draft_is_not_offered_in_the_worklist_or_grid_filters(client, clinic, 
     assert "AAA1" not in reports and clinic.study.code in reports, "nor the reports list"
     by_url = client.get(f"/grid?study={draft.id}")
     assert by_url.status_code == 404 and "is a draft" in by_url.get_data(as_text=True)
+    for url in ("/studies/AAA1/report", "/studies/AAA1/report.pdf",
+                "/studies/AAA1/report/download/xlsx"):
+        report = client.get(url)
+        assert report.status_code == 404 and "is a draft" in report.get_data(as_text=True), url
+    job = client.post("/studies/AAA1/report/jobs", data={"fmt": "pdf"})
+    assert job.status_code == 404, "nor built in the background"
 
 
 def test_a_drafts_paper_sheets_are_a_marked_preview_for_its_builders_only(client, clinic, db):
