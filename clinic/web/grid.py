@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, render_template, request
 from flask_login import current_user
+from sqlmodel import select
 
 from clinic.auth.roles import any_user
 from clinic.db import get_session
@@ -26,8 +29,8 @@ def index() -> str:
     studies = studies_with_patients(session)
     if not studies:
         abort(404, "No active study yet (drafts have no patients).")
-    study_id = request.args.get("study", type=form_int) or studies[0].id
-    study = session.get(Study, study_id) or abort(404)
+    given = (request.args.get("study") or "").strip()
+    study = _chosen(session, given) if given else studies[0]
     if study.status == "planning":
         abort(404, f"{study.code} is a draft: it has no patients yet.")
     site = request.args.get("site", type=form_int)
@@ -47,3 +50,14 @@ def index() -> str:
                            statuses=list(VisitStatus), page=grid, first_page=cursor is None,
                            query={"study": study.id, "site": site, "arm": arm},
                            can_enter=current_user.role in ENTERS_FOLLOW_UPS)
+
+
+def _chosen(session: Any, given: str) -> Study:
+    """The study asked for by id (the filter form) or by code (a link someone typed);
+    one that does not exist is a 404 that names it, not another study's grid."""
+    number = form_int(given)
+    found = session.get(Study, number) if number is not None else session.exec(
+        select(Study).where(Study.code == given.upper()[:20])).first()
+    if found is None:
+        abort(404, f"No study {given[:20]!r}: choose one from the list.")
+    return found

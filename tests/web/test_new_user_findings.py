@@ -78,6 +78,12 @@ def test_a_draft_is_not_offered_in_the_worklist_or_grid_filters(client, clinic, 
     assert "AAA1" not in reports and clinic.study.code in reports, "nor the reports list"
     by_url = client.get(f"/grid?study={draft.id}")
     assert by_url.status_code == 404 and "is a draft" in by_url.get_data(as_text=True)
+    by_code = client.get("/grid?study=aaa1")
+    assert by_code.status_code == 404 and "is a draft" in by_code.get_data(as_text=True)
+    unknown = client.get("/grid?study=NOPE")
+    assert unknown.status_code == 404 and "No study &#39;NOPE&#39;" in unknown.get_data(
+        as_text=True), "not another study's grid without a word"
+    assert client.get(f"/grid?study={clinic.study.code}").status_code == 200
     for url in ("/studies/AAA1/report", "/studies/AAA1/report.pdf",
                 "/studies/AAA1/report/download/xlsx"):
         report = client.get(url)
