@@ -7,19 +7,15 @@ by amendment (clinic.studies.amendments).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from clinic.audit import set_actor
 from clinic.exceptions import ValidationError
 from clinic.models import (
-    AuditEvent,
     Enrollment,
     Study,
-    User,
 )
 from clinic.protocol.document import ProtocolDocument
 from clinic.protocol.protocol_file import from_definition, to_definition
@@ -42,18 +38,6 @@ def create_from_document(session: Session, doc: ProtocolDocument, *, draft: bool
 
 def document_of(session: Session, study: Study) -> ProtocolDocument:
     return from_definition(load_definition(session, study))
-
-
-def last_change(session: Session, study: Study) -> tuple[str, datetime] | None:
-    """Who last changed the study's set-up, and when (its newest audit event)."""
-    row = session.exec(select(User.name, AuditEvent.occurred_at)
-                       .outerjoin(User, User.id == AuditEvent.user_id)  # type: ignore[arg-type]
-                       .where(or_(and_(AuditEvent.entity == "study",
-                                       AuditEvent.entity_id == study.id),
-                                  and_(AuditEvent.parent_entity == "study",
-                                       AuditEvent.parent_id == study.id)))
-                       .order_by(AuditEvent.id.desc()).limit(1)).first()  # type: ignore[union-attr]
-    return None if row is None else (row[0] or "the system", row[1])
 
 
 def replace_draft(session: Session, study: Study, doc: ProtocolDocument,

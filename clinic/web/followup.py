@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from clinic.audit.latest import last_change
 from clinic.auth.roles import allow
 from clinic.catalog import (
     ADVERSE_EVENT_TYPES,
@@ -208,10 +209,10 @@ def _conflict(assessment: Assessment, entry: FollowUpEntry | None = None,
         return redirect(url_for("worklist.index"))
     values = {**form_values(recorded), "mode": assessment.mode or "",
               "version": str(assessment.version)}
-    who = session.get(User, assessment.completed_by_id) if assessment.completed_by_id else None
-    when = local_time(assessment.completed_at) if assessment.completed_at else "just now"
-    flash(f"{who.name if who else 'Someone else'} saved this follow-up ({when}) while you "
-          "were working on it. Your entry was NOT saved. Below is what is now recorded, "
+    latest = last_change(session, "assessment", assessment.id)  # type: ignore[arg-type]
+    who, when = (latest[0], local_time(latest[1])) if latest else ("Someone else", "just now")
+    flash(f"{who} saved this follow-up ({when}) while you were working on it. Your entry "
+          "was NOT saved. Below is what is now recorded, "
           "with what you typed beside it; check it before changing anything.", "error")
     typed = typed_values(entry, instruments or []) if entry is not None else []
     template = "followup/edit.html" if assessment.state == "completed" else "followup/entry.html"

@@ -22,6 +22,7 @@ from sqlmodel import select
 from werkzeug.datastructures import MultiDict
 
 from clinic import catalog
+from clinic.audit.latest import last_change
 from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.exceptions import ValidationError
@@ -45,7 +46,6 @@ from clinic.studies.protocols import (
     activate,
     create_from_document,
     document_of,
-    last_change,
     replace_draft,
 )
 from clinic.web.access import MANAGES_STUDY
@@ -189,7 +189,7 @@ def edit(study_id: int) -> Any:
 
 
 def _saved_since(session: Any, study: Study) -> str:
-    who = last_change(session, study)
+    who = last_change(session, "study", study.id)  # type: ignore[arg-type]
     by = f" by {who[0]} ({local_time(who[1])})" if who else ""
     return (f"Not saved: {study.code} was changed{by} after you opened this page. Reload "
             "it to see that change, then make yours again.")

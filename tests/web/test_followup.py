@@ -134,6 +134,23 @@ def test_a_correction_needs_a_reason_and_keeps_the_old_value(client, clinic, db)
     assert stale.status_code == 409 and _scores(db, clinic.due.id)["vas"].value == 5
 
 
+def test_an_edit_conflict_names_who_changed_the_visit_last(client, clinic, db):
+    """Found testing as a new user would: the conflict named the nurse who first saved
+    the visit, at noon of the visit's day, not the coordinator who had just corrected it."""
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    version = _saved_by_the_nurse(client, clinic, db, base)
+    coordinator = clinic.users["coordinator"]
+    login(client, coordinator)
+    url = f"/followup/{clinic.due.id}/edit"
+    form = {**base, "vas": "5", "version": version, "reason": "Transcription error"}
+    assert client.post(url, data=form).status_code == 302
+    stale = client.post(url, data={**form, "vas": "6"})
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert f"{coordinator.name} saved this follow-up" in page
+    assert clinic.users["nurse"].name + " saved" not in page
+
+
 def test_a_corrected_odi_section_shows_by_name_in_the_patient_history(client, clinic, db):
     base = {"mode": "in_clinic", "vas": "4", **odi_form(GOOD_ODI)}
     version = _saved_by_the_nurse(client, clinic, db, base)
