@@ -71,7 +71,7 @@ def screen(session: Session, *, study: Study, site_id: int, answers: dict[str, b
     return screening, problems
 
 
-def _check_inputs(session: Session, study: Study, site_id: int,
+def check_screening_inputs(session: Session, study: Study, site_id: int,
                   answers: dict[str, bool | None], patient: PatientInput,
                   identity: IdentityInput | None, factors: dict[str, int],
                   enrolled_on: date, consent: ConsentInput | None) -> None:
@@ -306,8 +306,8 @@ def screen_and_enroll(session: Session, *, study: Study, site_id: int,
     and the failing criteria are returned.
     """
     check_open(study)
-    _check_inputs(session, study, site_id, answers, patient, identity, factors, enrolled_on,
-                  consent)
+    check_screening_inputs(session, study, site_id, answers, patient, identity, factors,
+                           enrolled_on, consent)
     screening, problems = screen(session, study=study, site_id=site_id, answers=answers,
                                  actor_id=actor_id)
     if problems:

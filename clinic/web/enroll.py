@@ -12,7 +12,7 @@ from clinic.audit import set_actor
 from clinic.auth.roles import allow
 from clinic.db import get_session, retry_on_race
 from clinic.enrollment.exceptions import SequenceExhausted
-from clinic.enrollment.service import check_open, screen_and_enroll
+from clinic.enrollment.service import check_open, check_screening_inputs, screen_and_enroll
 from clinic.exceptions import NotFound, ValidationError
 from clinic.models import StudyArm
 from clinic.protocol.definition import strata_from_json
@@ -82,7 +82,9 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
         errors["site_id"] = "Choose the site."
     consent = consent_from_form(form, errors, current_user.id, clinic_today())
     answers = answers_from_form(form, codes, errors)
-    if errors:
+    if errors:  # the form's own problems, and those the services find in what did read
+        _also_service_problems(study, site_id, answers, patient, identity_from_form(form),
+                               factors, enrolled_on, consent, errors)
         return None
     def enroll_once() -> Any:
         session = get_session()
@@ -113,6 +115,25 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
         arm = get_session().get(StudyArm, enrollment.arm_id)  # type: ignore[union-attr]
         flash(f"{patient.study_code} enrolled and allocated to {arm.label}.", "success")  # type: ignore[union-attr]
     return redirect(url_for("patients.show", patient_id=enrollment.patient_id))  # type: ignore[union-attr]
+
+
+def _also_service_problems(study: Any, site_id: int | None, answers: dict[str, bool | None],
+                           patient: Any, identity: Any, factors: dict[str, int],
+                           enrolled_on: Any, consent: Any, errors: dict[str, str]) -> None:
+    """Add the problems the screening services find (a used code, an age against an
+    answer, a taken MRN) to the form's own, so that one round names them all; a field
+    the form already refused keeps the form's message."""
+    try:
+        check_screening_inputs(get_session(), study, site_id or 0, answers, patient, identity,
+                               factors, enrolled_on, consent)
+    except ValidationError as error:
+        found = dict(error.errors)
+        if any(name.startswith("factor.") for name in errors):
+            found.pop("stratum", None)  # the factor's own message says it
+        for name, message in found.items():
+            errors.setdefault(name, message)
+    finally:
+        get_session().rollback()  # the checks read only; end their transaction
 
 
 def _int(value: str | None) -> int | None:

@@ -74,11 +74,11 @@ def consent_from_form(form: MultiDict[str, str], errors: dict[str, str],
     consent = ConsentInput(
         signed_on=a_date(form.get("consent_on"), "consent_on", found, required=False),
         form_version=blank_to_none(form.get("consent_version")), taken_by_id=taken_by)
-    if not found:
-        try:
-            validate_consent(consent, today, enrolled_on=_day(form.get("enrolled_on")))
-        except ValidationError as error:
-            found.update(error.errors)
+    try:  # also when the date did not read: the version's problem is named at once
+        validate_consent(consent, today, enrolled_on=_day(form.get("enrolled_on")))
+    except ValidationError as error:
+        for name, message in error.errors.items():
+            found.setdefault(name, message)
     errors.update(found)
     return consent
 

@@ -94,6 +94,25 @@ def test_every_problem_of_the_form_is_shown_in_one_round(client, clinic, db):
     assert _count(db, Screening) == screenings
 
 
+def test_the_forms_own_problems_and_the_services_come_in_one_round(client, clinic, db):
+    """Found testing as a new user would: with a date that did not read, only the form's
+    own problems were named; the used code, the age against 'adult' and the consent
+    version came in later rounds."""
+    login(client, clinic.users["nurse"])
+    screenings = _count(db, Screening)
+    response = client.post(f"/studies/{clinic.study.code}/enroll", data=_form(
+        enrolled_on="2026-02-30", consent_on="yesterday", consent_version="",
+        study_code=clinic.patient.study_code, age_at_enrollment="16",
+        **{"factor.punctures": "abc"}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for message in ("2026-02-30 is no day of the calendar", "already used",
+                    "The patient is 16 at enrollment", 'id="consent_version-error"',
+                    'id="factor-punctures-error"'):
+        assert message in page, message
+    assert _count(db, Screening) == screenings
+
+
 def test_a_used_study_code_is_refused(client, clinic, db):
     login(client, clinic.users["nurse"])
     response = client.post(f"/studies/{clinic.study.code}/enroll",
