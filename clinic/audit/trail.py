@@ -117,6 +117,7 @@ def trail_rows(session: Session, study_id: int, chosen: AuditFilter, *, zone: st
     """The study's events matching ``chosen``, newest first (``before_id``: continue a
     page below that event); at most ``limit``."""
     users = _user_names(session)
+    ids = _set_up_names(session)
     wanted = _patient_id(session, study_id, chosen.patient_code)
     if chosen.patient_code and wanted is None:
         return
@@ -124,7 +125,7 @@ def trail_rows(session: Session, study_id: int, chosen: AuditFilter, *, zone: st
     for batch in _batches(session, _conditions(chosen, zone), before_id):
         owners = _owners(session, batch)
         codes = _patient_codes(session, study_id, {p for p, _s in owners.values() if p})
-        names = _record_names(session, batch)
+        names = _record_names(session, batch, ids)
         for event in batch:
             patient_id, event_study = owners.get(event["id"], (None, None))
             code = codes.get(patient_id) if patient_id is not None else None
@@ -133,7 +134,7 @@ def trail_rows(session: Session, study_id: int, chosen: AuditFilter, *, zone: st
             if wanted is not None and patient_id != wanted:
                 continue
             yield _row(event, users, code or "", zone,
-                       names.get((event["entity"], event["entity_id"])))
+                       names.get((event["entity"], event["entity_id"])), ids)
             given += 1
             if limit is not None and given >= limit:
                 return
@@ -233,19 +234,52 @@ def _column_of(session: Session, table: str, column: str,
     return rows
 
 
-def _record_names(session: Session, batch: list[Any]) -> dict[tuple[str, int], str]:
-    """(table, id) -> the code that names a study set-up row, deleted rows included."""
+def _record_names(session: Session, batch: list[Any],
+                  ids: dict[str, dict[int, str]]) -> dict[tuple[str, int], str]:
+    """(table, id) -> the words that name a row for a reader, deleted rows included: a
+    set-up row by its code, a visit by its timepoint, a score by its instrument and
+    visit ("VAS, 1 month")."""
     by_table: dict[str, set[int]] = defaultdict(set)
     for event in batch:
-        if event["entity"] in NAME_COLUMN and event["entity_id"] is not None:
+        if event["entity_id"] is not None and (event["entity"] in NAME_COLUMN
+                                               or event["entity"] in ("assessment", "score")):
             by_table[event["entity"]].add(event["entity_id"])
     names: dict[tuple[str, int], str] = {}
     for table, keys in by_table.items():
-        column = NAME_COLUMN[table]
-        for key, name in _column_of(session, table, column, keys):
-            if name:
-                names[(table, key)] = value_words(column, str(name), {}, "UTC")
+        if table in NAME_COLUMN:
+            column = NAME_COLUMN[table]
+            for key, name in _column_of(session, table, column, keys):
+                if name:
+                    names[(table, key)] = value_words(column, str(name), {}, "UTC")
+    visits = {k: ids["timepoint_id"].get(t, "") for k, t in _column_of(
+        session, "assessment", "timepoint_id", by_table.get("assessment", set())) if t}
+    for key, label in visits.items():
+        names[("assessment", key)] = label
+    if by_table.get("score"):
+        scores = dict(_column_of(session, "score", "instrument", by_table["score"]))
+        of_visit = dict(_column_of(session, "score", "assessment_id", by_table["score"]))
+        timepoints = dict(_column_of(session, "assessment", "timepoint_id",
+                                     {v for v in of_visit.values() if v is not None}))
+        for key, instrument in scores.items():
+            visit = ids["timepoint_id"].get(timepoints.get(of_visit.get(key)), "")
+            words = value_words("instrument", str(instrument), {}, "UTC")
+            names[("score", key)] = f"{words}, {visit}" if visit else words
     return names
+
+
+def _set_up_names(session: Session) -> dict[str, dict[int, str]]:
+    """The names of the rows an audit value may point to by id: arms, sites, studies,
+    timepoints, criteria (set-up tables: a few hundred rows at most)."""
+    meta = AuditEvent.metadata.tables
+
+    def names(table: str, column: str) -> dict[int, str]:
+        t = meta[table]
+        return {int(i): str(n) for i, n in session.connection().execute(
+            select(t.c.id, t.c[column]))}
+
+    return {"arm_id": names("study_arm", "code"), "site_id": names("site", "code"),
+            "study_id": names("study", "code"), "timepoint_id": names("study_timepoint", "label"),
+            "criterion_id": names("eligibility_criterion", "code")}
 
 
 def _snapshot(text: str | None) -> dict[str, Any]:
@@ -257,7 +291,7 @@ def _snapshot(text: str | None) -> dict[str, Any]:
 
 
 def _row(event: Any, users: dict[int, str], patient: str, zone: str,
-         name: str | None = None) -> TrailRow:
+         name: str | None, ids: dict[str, dict[int, str]]) -> TrailRow:
     field = event["field"]
     entity = ENTITIES.get(event["entity"], event["entity"].replace("_", " "))
     return TrailRow(
@@ -265,29 +299,31 @@ def _row(event: Any, users: dict[int, str], patient: str, zone: str,
         user=users.get(event["user_id"], "system") if event["user_id"] else "system",
         patient=patient, record=f"{entity} {name or event['entity_id']}",
         action=ACTIONS.get(event["action"], event["action"]), field=field_label(field),
-        old_value=_words(field, event["old_value"], users, zone),
-        new_value=_words(field, event["new_value"], users, zone),
+        old_value=_words(field, event["old_value"], users, zone, ids),
+        new_value=_words(field, event["new_value"], users, zone, ids),
         reason=event["reason"] or "")
 
 
-def _words(field: str | None, value: str | None, users: dict[int, str], zone: str) -> str:
+def _words(field: str | None, value: str | None, users: dict[int, str], zone: str,
+           ids: dict[str, dict[int, str]]) -> str:
     """A field's value in words; a whole row (created or deleted) as 'label: value; …'."""
     if value is None:
         return ""
     if field is None and value.startswith("{"):
         snapshot = _snapshot(value)
-        return "; ".join(f"{field_label(k)}: {_snapshot_words(k, v, users, zone)}"
+        return "; ".join(f"{field_label(k)}: {_snapshot_words(k, v, users, zone, ids)}"
                          for k, v in sorted(snapshot.items())
                          if k not in ("id", "version") and v is not None)
-    return value_words(field, value, users, zone)
+    return value_words(field, value, users, zone, ids)
 
 
-def _snapshot_words(field: str, value: Any, users: dict[int, str], zone: str) -> str:
+def _snapshot_words(field: str, value: Any, users: dict[int, str], zone: str,
+                    ids: dict[str, dict[int, str]]) -> str:
     """A whole document in a row (an amendment's protocol before and after) is not
     spelled out in one cell: the row itself keeps it, and its summary says what changed."""
     if isinstance(value, dict):
         return "(a document of the record, not shown here)" if value else "none"
-    return value_words(field, _text(value), users, zone)
+    return value_words(field, _text(value), users, zone, ids)
 
 
 def _text(value: Any) -> str | None:

@@ -14,7 +14,10 @@ from clinic.scoring.instruments import INSTRUMENTS
 
 USER_FIELDS = frozenset({"completed_by_id", "collected_by_id", "operator_id",
                          "consent_taken_by_id", "made_by_id", "created_by_id",
-                         "locked_by_id", "signer_id", "raised_by_id", "user_id"})
+                         "locked_by_id", "signer_id", "raised_by_id", "user_id",
+                         "randomized_by_id", "screened_by_id", "closed_by_id"})
+# a None that means "all" rather than "nothing"
+NONE_MEANS = {"timepoint_codes": "every timepoint", "strata": "every patient"}
 CODES: Mapping[str, Mapping[str, str]] = {
     "modality": catalog.MODALITIES, "procedure_type": catalog.PROCEDURE_TYPES,
     "level": catalog.LEVELS, "side": catalog.SIDES, "laterality": catalog.LATERALITY,
@@ -59,16 +62,20 @@ LABELS: Mapping[str, str] = {
 def field_label(field: str | None) -> str:
     if not field:
         return ""
-    return LABELS.get(field, field.replace("_", " "))
+    return LABELS.get(field, field.removesuffix("_id").replace("_", " "))
 
 
 def value_words(field: str | None, value: str | None, users: Mapping[int, str],
-                zone: str) -> str:
-    """A stored audit value as a person reads it; None reads as an empty set."""
+                zone: str, ids: Mapping[str, Mapping[int, str]] | None = None) -> str:
+    """A stored audit value as a person reads it; None reads as an empty set (or as
+    "every timepoint" where it means all). ``ids``: field -> row id -> its name (an
+    arm's code for ``arm_id``), for the rows a reader knows by name."""
     if value is None:
-        return "∅"
+        return NONE_MEANS.get(field or "", "∅")
     if field in USER_FIELDS and value.isdigit():
         return users.get(int(value), f"user {value}")
+    if ids and field in ids and value.isdigit():
+        return ids[field].get(int(value), f"#{value}")
     if field in CODES:
         return CODES[field].get(value, value)
     if value in ("True", "False"):

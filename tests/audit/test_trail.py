@@ -77,6 +77,22 @@ def test_child_rows_and_deleted_rows_are_placed_with_their_patient(client, recor
     assert {r["patient"] for r in rows} == {recorded.patient.study_code}
 
 
+def test_rows_and_ids_read_as_names_a_monitor_knows(client, recorded):
+    """Found testing as a new user would: 'arm id: 1', 'timepoint id: 3', 'visit 142',
+    'score 725' told a monitor nothing without the database."""
+    login(client, recorded.users["coordinator"])
+    rows = _csv(client, f"/studies/{recorded.study.code}/audit.csv"
+                        f"?patient={recorded.patient.study_code}")
+    enrolment = next(r for r in rows if r["record"].startswith("enrolment"))
+    arm = next(a for a in DEMO_STUDY.arms if f"arm: {a.code};" in enrolment["new value"])
+    assert arm and "arm id" not in enrolment["new value"]
+    assert f"study: {recorded.study.code}" in enrolment["new value"]
+    visits = {r["record"] for r in rows if r["record"].startswith("visit ")}
+    assert "visit 1 month" in visits and not any(v.split()[-1].isdigit() for v in visits)
+    vas = next(r for r in rows if r["field"] == "value" and r["action"] == "changed")
+    assert vas["record"] == "score Pain (VAS), 1 month"
+
+
 def test_filters_narrow_the_trail(app, client, recorded):
     login(client, recorded.users["coordinator"])
     base = f"/studies/{recorded.study.code}/audit.csv"

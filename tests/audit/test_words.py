@@ -1,0 +1,25 @@
+"""Audit values in words (pure): names for ids, "every timepoint" for an empty limit."""
+
+from __future__ import annotations
+
+from clinic.audit.words import field_label, value_words
+
+USERS = {4: "Demo Coordinator"}
+IDS = {"arm_id": {1: "A"}, "timepoint_id": {3: "1 month"}}
+
+
+def test_an_id_reads_as_the_name_of_its_row():
+    assert value_words("arm_id", "1", USERS, "UTC", IDS) == "A"
+    assert value_words("timepoint_id", "3", USERS, "UTC", IDS) == "1 month"
+    assert value_words("arm_id", "9", USERS, "UTC", IDS) == "#9", "a row gone since"
+    assert value_words("randomized_by_id", "4", USERS, "UTC") == "Demo Coordinator"
+    assert field_label("arm_id") == "arm" and field_label("randomized_by_id") == \
+        "randomized by"
+
+
+def test_a_limit_left_empty_reads_as_all_not_as_none():
+    """A measure asked at every timepoint, narrowed to two, read 'blank → baseline,
+    month_1', as if it had been asked nowhere."""
+    assert value_words("timepoint_codes", None, USERS, "UTC") == "every timepoint"
+    assert value_words("strata", None, USERS, "UTC") == "every patient"
+    assert value_words("diagnosis", None, USERS, "UTC") == "∅"
