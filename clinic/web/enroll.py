@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlmodel import select
 
 from clinic import catalog
 from clinic.audit import set_actor
@@ -14,7 +15,7 @@ from clinic.db import get_session, retry_on_race
 from clinic.enrollment.exceptions import SequenceExhausted
 from clinic.enrollment.service import check_open, check_screening_inputs, screen_and_enroll
 from clinic.exceptions import NotFound, ValidationError
-from clinic.models import StudyArm
+from clinic.models import AllocationSlot, StudyArm
 from clinic.protocol.definition import strata_from_json
 from clinic.studies.setup import criteria, find_study, study_roots
 from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id
@@ -43,6 +44,7 @@ def new(code: str) -> Any:
         abort(404)
     try:
         check_open(study)  # a draft, or a study closed to enrollment: no form to fill in
+        _check_sequence(session, study)
     except ValidationError as error:
         flash(error.errors["study"], "error")
         return redirect(url_for("web.home"))
@@ -115,6 +117,16 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
         arm = get_session().get(StudyArm, enrollment.arm_id)  # type: ignore[union-attr]
         flash(f"{patient.study_code} enrolled and allocated to {arm.label}.", "success")  # type: ignore[union-attr]
     return redirect(url_for("patients.show", patient_id=enrollment.patient_id))  # type: ignore[union-attr]
+
+
+def _check_sequence(session: Any, study: Any) -> None:
+    """A randomized study allocates from its concealed sequence: without one, the form
+    would be filled in only to be refused at the end."""
+    if study.design_type == "randomized" and session.exec(select(AllocationSlot.id).where(
+            AllocationSlot.study_id == study.id).limit(1)).first() is None:
+        raise ValidationError({"study": f"{study.code} has no allocation sequence yet: an "
+                                        "administrator generates it (study set-up) before "
+                                        "the first enrollment."})
 
 
 def _also_service_problems(study: Any, site_id: int | None, answers: dict[str, bool | None],

@@ -190,3 +190,16 @@ def test_a_broken_version_field_is_named_not_blamed_on_someone_else(client, clin
     assert "Someone else" not in page
     db.expire_all()
     assert db.get(Assessment, clinic.due.id).state == "pending"
+
+
+def test_a_study_without_its_allocation_sequence_says_so_before_the_form(client, clinic, db):
+    """Found testing as a new user would: a nurse filled in the whole form of an active
+    study whose sequence an administrator had not generated, to be refused at the end."""
+    doc = document_of(db, db.get(Study, clinic.study.id)).model_copy(update={"code": "NOSEQ"})
+    create_from_document(db, doc, draft=False)
+    db.commit()
+    login(client, clinic.users["nurse"])
+    page = client.get("/studies/NOSEQ/enroll", follow_redirects=True).get_data(as_text=True)
+    assert "NOSEQ has no allocation sequence yet" in page and 'id="enroll-form"' not in page
+    ready = client.get(f"/studies/{clinic.study.code}/enroll").get_data(as_text=True)
+    assert 'id="enroll-form"' in ready
