@@ -32,7 +32,8 @@ class Satisfaction(StrEnum):
         for level, value in _SCORES.items():
             if value == score:
                 return level
-        raise ScoreError("satisfaction", f"score must be 1-4, got {score!r}")
+        raise ScoreError("satisfaction", f"A satisfaction score is 1 to 4 ({_SCALE}), not "
+                                         f"{str(score)[:20]}.")
 
 
 _SCORES = {
@@ -49,16 +50,22 @@ _LABELS = {
 }
 
 
+_SCALE = ", ".join(_LABELS.values())
+
+
 def parse_satisfaction(value: object, field: str = "satisfaction") -> Satisfaction:
     """Accept a Satisfaction, its code (``"satisfied"``) or its score (1-4)."""
     if isinstance(value, Satisfaction):
         return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip()) if len(value.strip()) < 10 else -1  # a score typed
     if isinstance(value, str):
         try:
             return Satisfaction(value)
         except ValueError:
             codes = ", ".join(level.value for level in Satisfaction)
-            raise ScoreError(field, f"unknown level {value!r}; expected one of {codes}") from None
+            raise ScoreError(field, f"{value[:20]!r} is no level of satisfaction: choose "
+                                    f"{_SCALE} (codes {codes}; scores 1 to 4).") from None
     if isinstance(value, int) and not isinstance(value, bool):
         try:
             return Satisfaction.from_score(value)

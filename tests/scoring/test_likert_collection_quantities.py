@@ -66,3 +66,21 @@ def test_gabapentin_and_ome():
         assert info.value.field == field
         with pytest.raises(ScoreError):
             validator(float("inf"))
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("999", "A satisfaction score is 1 to 4 (Very unsatisfied, Unsatisfied, Satisfied, "
+            "Very satisfied), not 999."),
+    ("strongly", "'strongly' is no level of satisfaction: choose Very unsatisfied, "
+                 "Unsatisfied, Satisfied, Very satisfied"),
+])
+def test_a_refused_level_is_named_in_words(value, says):
+    """Found testing as a new user would: '999' was answered with the internal codes."""
+    with pytest.raises(ScoreError) as info:
+        parse_satisfaction(value)
+    assert says in info.value.message
+
+
+def test_a_score_typed_as_text_reads_as_the_score():
+    assert parse_satisfaction("3") is Satisfaction.SATISFIED
+    assert parse_satisfaction(" 4 ") is Satisfaction.VERY_SATISFIED
