@@ -181,14 +181,19 @@ def _self_report(doc: ProtocolDocument) -> list[Problem]:
     return problems
 
 
+ROW_WORDS = {"arms": "arm", "timepoints": "timepoint", "criteria": "criterion",
+             "strata": "factor", "bins": "bin", "measures": "measure"}
+
+
 def _duplicates(prefix: tuple[Any, ...], items: list[Any], key: str) -> list[Problem]:
     seen: dict[str, int] = {}
     problems = []
     for i, item in enumerate(items):
         value = getattr(item, key)
         if value in seen:
-            problems.append(((*prefix, i, key), f"duplicate {key} {value!r} (also "
-                                                f"{path_text((*prefix, seen[value]))})"))
+            row = f"{ROW_WORDS.get(prefix[-1], prefix[-1])} {seen[value] + 1}"  # counted from 1
+            problems.append(((*prefix, i, key), f"duplicate {key} {value!r} ({row} has it "
+                                                "too)"))
         seen.setdefault(value, i)
     return problems
 

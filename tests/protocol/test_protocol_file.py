@@ -118,3 +118,11 @@ def test_a_byte_order_mark_is_no_content():
     """Found on the command line: a file saved by a Windows editor starts with U+FEFF,
     and was refused as 'not valid TOML' at line 1."""
     assert read_toml("\ufeff" + BASE) == read_toml(BASE)
+
+
+def test_a_duplicate_names_the_other_row_counted_from_one():
+    """Found testing as a new user would: '(also arms[0])' counted from zero, in the
+    file's syntax, on the builder's form."""
+    with pytest.raises(ProtocolFileError) as refused:
+        read_toml(_replace(BASE, 'code = "B"', 'code = "A"'))
+    assert "duplicate code 'A' (arm 1 has it too)" in str(refused.value)
