@@ -36,6 +36,7 @@ def score_entries(entries: dict[str, Any], allowed: set[str]) -> list[ScoredValu
             scored.append(_score_one(code, raw))
         except ScoreError as error:
             errors[error.field if error.field.startswith(code) else code] = error.message
+            errors.update({f: m for f, m in error.others.items() if f.startswith(code)})
     if errors:
         raise ValidationError(errors)
     return scored

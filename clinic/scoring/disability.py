@@ -230,8 +230,15 @@ def _ordered_values(
         values = list(responses)
     else:
         raise ScoreError(instrument, "responses must be a sequence or a mapping of section scores")
+    problems: dict[str, str] = {}
     for section, value in zip(sections, values, strict=True):
-        _check_section(f"{instrument}.{section.code}", value)
+        try:
+            _check_section(f"{instrument}.{section.code}", value)
+        except ScoreError as error:
+            problems[error.field] = error.message
+    if problems:
+        first = next(iter(problems))
+        raise ScoreError(first, problems.pop(first), others=problems)
     return values
 
 
@@ -239,7 +246,8 @@ def _check_section(field: str, value: object) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ScoreError(field, f"must be an integer 0-5 or None, got {value!r}")
+        raise ScoreError(field, f"Enter a whole number from {SECTION_MIN} to {SECTION_MAX} "
+                                f"for this section, or leave it blank (got {str(value)[:20]}).")
     if not SECTION_MIN <= value <= SECTION_MAX:
         raise ScoreError(field,
                          f"Enter {SECTION_MIN} to {SECTION_MAX} for this section (got {value}).")

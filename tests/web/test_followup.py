@@ -151,6 +151,19 @@ def test_an_edit_conflict_names_who_changed_the_visit_last(client, clinic, db):
     assert clinic.users["nurse"].name + " saved" not in page
 
 
+def test_every_wrong_odi_section_is_named_at_once(client, clinic, db):
+    """Found testing as a new user would: one wrong section was named per try."""
+    login(client, clinic.users["nurse"])
+    odi = odi_form([-1, "2.5", "\uff11", "abc", 9, 1, 2, 0, 2, 2])
+    response = client.post(f"/followup/{clinic.due.id}", data={
+        "mode": "phone", "vas": "4", "version": clinic.due.version, **odi})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    wrong = set(re.findall(r'id="(odi-[a-z_]+)-error"', page))
+    assert len(wrong) == 5, wrong
+    assert _scores(db, clinic.due.id) == {}
+
+
 def test_a_corrected_odi_section_shows_by_name_in_the_patient_history(client, clinic, db):
     base = {"mode": "in_clinic", "vas": "4", **odi_form(GOOD_ODI)}
     version = _saved_by_the_nurse(client, clinic, db, base)
