@@ -72,9 +72,9 @@ def screen(session: Session, *, study: Study, site_id: int, answers: dict[str, b
 
 
 def check_screening_inputs(session: Session, study: Study, site_id: int,
-                  answers: dict[str, bool | None], patient: PatientInput,
-                  identity: IdentityInput | None, factors: dict[str, int],
-                  enrolled_on: date, consent: ConsentInput | None) -> None:
+                           answers: dict[str, bool | None], patient: PatientInput,
+                           identity: IdentityInput | None, factors: dict[str, int],
+                           enrolled_on: date, consent: ConsentInput | None) -> None:
     """Every problem of the screening visit's inputs in one ValidationError, so a form
     is corrected in one round rather than one field per submission. A check that reads
     a value another check refused (the age, the birth date) waits for it to be right."""
