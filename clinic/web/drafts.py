@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -37,9 +38,10 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def keep_draft(session: Session, *, user_id: int | None) -> str | None:
-    """Store the request's form for ``user_id``; returns the URL (this path) that shows
-    it again, or None when nothing can be kept."""
+def keep_draft(session: Session, *, user_id: int | None,
+               clean: Callable[[str], str] | None = None) -> str | None:
+    """Store the request's form for ``user_id`` (each value through ``clean`` if given);
+    returns the URL (this path) that shows it again, or None when nothing can be kept."""
     rule = request.url_rule
     if user_id is None or rule is None or "GET" not in (rule.methods or ()):
         return None
@@ -51,7 +53,7 @@ def keep_draft(session: Session, *, user_id: int | None) -> str | None:
         size += len(key) + min(len(value), MAX_VALUE)
         if size > MAX_CHARACTERS:
             break
-        fields[key[:200]] = value[:MAX_VALUE]
+        fields[key[:200]] = (clean(value) if clean else value)[:MAX_VALUE]
     if not fields:
         return None
     _forget_old(session, user_id)

@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, Response, abort, flash, redirect, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from werkzeug.routing import IntegerConverter
 
+from clinic.audit.words import field_label
 from clinic.catalog import INT_MAX
 
 API_PREFIX = "/api/"
@@ -64,7 +65,7 @@ def refuse_broken_version() -> None:
                    "page and enter the change again.")
 
 
-def refuse_control_characters() -> None:
+def refuse_control_characters() -> Response | None:
     """No typed value holds NUL (PostgreSQL refuses it in text), another control
     character (tab and line breaks excepted) or a bidirectional override, which can make
     a text read differently from what is stored."""
@@ -77,9 +78,32 @@ def refuse_control_characters() -> None:
         if "\x00" in key or "\x00" in value:
             abort(422, f"The request holds an invisible NUL character; {outcome}.")
         if HIDDEN_CHARACTERS.search(key) or HIDDEN_CHARACTERS.search(value):
-            abort(422, f"The field '{HIDDEN_CHARACTERS.sub('', key)[:60]}' holds an invisible "
-                       f"control or text-direction character; {outcome}. Type the value "
-                       "again without pasting it.")
+            name = field_label(HIDDEN_CHARACTERS.sub("", key)[:60].replace(".", " "))
+            said = (f"The field '{name}' held an invisible control or text-direction "
+                    f"character; {outcome}.")
+            kept = _keep_without_hidden_characters()
+            if kept is None:
+                abort(422, f"{said} Type the value again without pasting it.")
+            flash(f"{said} Below is what you typed, without the invisible characters: "
+                  "check it and save again.", "error")
+            return redirect(kept, code=303)
+    return None
+
+
+def _keep_without_hidden_characters() -> str | None:
+    """A logged-in user's refused form, kept as a draft with the invisible characters
+    taken out: the page shows it again instead of losing everything typed."""
+    if request.method != "POST" or not request.form or request.path.startswith(API_PREFIX):
+        return None
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return None
+    from clinic.db import get_session
+    from clinic.web.drafts import keep_draft
+
+    return keep_draft(get_session(), user_id=current_user.id,
+                      clean=lambda value: HIDDEN_CHARACTERS.sub("", value))
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

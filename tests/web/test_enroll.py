@@ -127,9 +127,11 @@ def test_a_used_study_code_is_refused(client, clinic, db):
 @pytest.mark.parametrize("code", ["HA\u00a001", "HA\t01", "HA\u200b01"])
 def test_an_invisible_character_in_a_code_is_named(client, clinic, db, code):
     login(client, clinic.users["nurse"])
-    response = client.post(f"/studies/{clinic.study.code}/enroll", data=_form(study_code=code))
-    assert response.status_code == 422
+    patients = _count(db, Patient)
+    response = client.post(f"/studies/{clinic.study.code}/enroll", data=_form(study_code=code),
+                           follow_redirects=True)
     assert "invisible" in response.get_data(as_text=True)  # the field, or the whole form
+    assert _count(db, Patient) == patients
 
 
 @pytest.mark.parametrize("diagnosis", ["\ufeff", "Disc\u2060herniation", "\u200e"])
@@ -140,8 +142,13 @@ def test_a_field_of_invisible_characters_is_refused(client, clinic, db, diagnosi
     patients = _count(db, Patient)
     response = client.post(f"/studies/{clinic.study.code}/enroll",
                            data=_form(diagnosis=diagnosis))
-    assert response.status_code == 422 and "invisible" in response.get_data(as_text=True)
+    assert response.status_code == 303, "refused, and the form kept"
     assert _count(db, Patient) == patients
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "held an invisible control or text-direction character" in page
+    assert "Below is what you typed, without the invisible characters" in page
+    cleaned = diagnosis.replace("\ufeff", "").replace("\u2060", "").replace("\u200e", "")
+    assert f'value="{cleaned}"' in page and 'value="NEW-001"' in page, "nothing typed is lost"
 
 
 def test_a_phone_number_with_words_is_refused_on_its_field(client, clinic, db):
