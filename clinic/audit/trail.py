@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from clinic.audit.words import field_label, value_words
+from clinic.audit.words import NONE_MEANS, field_label, value_words
 from clinic.catalog import DATE_MAX, DATE_MIN
 from clinic.exceptions import ValidationError
 from clinic.models import AuditEvent, Patient, User
@@ -313,7 +313,7 @@ def _words(field: str | None, value: str | None, users: dict[int, str], zone: st
         snapshot = _snapshot(value)
         return "; ".join(f"{field_label(k)}: {_snapshot_words(k, v, users, zone, ids)}"
                          for k, v in sorted(snapshot.items())
-                         if k not in ("id", "version") and v is not None)
+                         if k not in ("id", "version") and (v is not None or k in NONE_MEANS))
     return value_words(field, value, users, zone, ids)
 
 

@@ -127,7 +127,7 @@ class ProtocolDocument(Part):
     randomization: Randomization | None = None
     matching: Matching | None = None
     self_report: SelfReport | None = None
-    roots: list[Annotated[str, Field(max_length=3)]] = Field(
+    roots: list[Annotated[str, Field(max_length=10)]] = Field(
         default_factory=lambda: list(catalog.ROOTS), max_length=catalog.MAX_ROOTS,
         description="Nerve roots whose radicular laterality enrollment asks (none: not asked)")
 

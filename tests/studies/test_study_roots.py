@@ -13,6 +13,7 @@ from sqlmodel import select
 from clinic.catalog import ROOTS
 from clinic.demo.protocol import DEMO_STUDY
 from clinic.enrollment.inputs import PatientInput, validate_patient
+from clinic.enrollment.randomization import generate_allocation_sequence
 from clinic.exceptions import ValidationError
 from clinic.models import RootLaterality, Study
 from clinic.protocol.document import check_document
@@ -38,6 +39,8 @@ def test_a_protocol_names_real_roots_once_each():
     assert _problems(roots=[]) == [], "none asked is a choice"
     assert _problems(roots=["L6"]) == ["'L6' is not a nerve root: C1–C8, T1–T12, L1–L5 or S1–S5."]
     assert _problems(roots=["C6", "C6"]) == ["C6 is listed twice."]
+    assert _problems(roots=["L5-S1"]) == [
+        "'L5-S1' is not a nerve root: C1–C8, T1–T12, L1–L5 or S1–S5."], "a level, not a root"
 
 
 def test_a_study_made_before_roots_were_set_asks_the_lumbar_ones(session):
@@ -107,6 +110,9 @@ def test_the_builder_sets_the_roots_and_the_form_asks_them(client, clinic, db):
     assert wrong.status_code == 422 and "&#39;L9&#39; is not a nerve root" in \
         wrong.get_data(as_text=True)
     client.post(f"/admin/studies/{study.id}/activate")
+    db.expire_all()
+    generate_allocation_sequence(db, db.get(Study, study.id), seed=3, slots_per_stratum=12)
+    db.commit()
     login(client, clinic.users["nurse"])
     page = client.get("/studies/NECK2/enroll").get_data(as_text=True)
     assert 'name="root.C6"' in page and 'name="root.L4"' not in page

@@ -258,6 +258,9 @@ def test_the_study_set_up_is_audited_like_clinical_data(client, clinic, db):
     named = {r["record"] for r in rows if r["record"].split()[0] in ("arm", "timepoint")}
     assert named == {"arm US", "arm FL", "arm CT", "timepoint baseline", "timepoint month_1"}
     assert "measure Oswestry Disability Index" in {r["record"] for r in rows}, "by name"
+    vas = next(r for r in rows if r["record"] == "measure Pain (VAS)" and r["action"] ==
+               "created")
+    assert "timepoint codes: every timepoint" in vas["new value"], "asked everywhere, said"
     amendment = [r for r in rows if r["record"].startswith("protocol amendment")]
     assert len(amendment) == 1 and "reason: ODI everywhere" in amendment[0]["new value"]
     assert "{" not in amendment[0]["new value"], "the protocol documents are not dumped"
@@ -321,6 +324,7 @@ def test_a_save_from_a_stale_tab_is_refused_not_undoing_the_save_since(client, c
     text = from_b.get_data(as_text=True)
     assert from_b.status_code == 409
     assert f"TRI3 was changed by {coordinator.name}" in text and "Reload it" in text
+    assert "correct the fields marked below" not in text, "no field is marked"
     db.expire_all()
     kept = db.get(Study, study.id)
     assert kept.title == "Title from tab A" and kept.design != "Design from tab B"
