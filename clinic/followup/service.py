@@ -94,11 +94,22 @@ def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[
                                              "first (on its page), then enter the scores."})
     if assessment.state != "pending":
         raise ValidationError({"assessment": "This follow-up is already recorded."})
-    mode = parse_mode(mode)
+    errors: dict[str, str] = {}  # the mode and every score, named together
+    try:
+        mode = parse_mode(mode)
+    except ValidationError as error:
+        errors |= error.errors
     entries = {k: v for k, v in entries.items() if not _blank(v)}
+    scored: list[ScoredValue] = []
     if not entries:
-        raise ValidationError({"entries": "Enter at least one score, or mark it not done."})
-    scored = score_entries(entries, set(measures_at(session, assessment)))
+        errors["entries"] = "Enter at least one score, or mark it not done."
+    else:
+        try:
+            scored = score_entries(entries, set(measures_at(session, assessment)))
+        except ValidationError as error:
+            errors |= error.errors
+    if errors:
+        raise ValidationError(errors)
     now = collected_at or utcnow()
     rows = _store(session, assessment.id, scored, mode, actor_id, now)  # type: ignore[arg-type]
     assessment.state = "completed"

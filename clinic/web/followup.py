@@ -69,18 +69,18 @@ def entry(assessment_id: int) -> str | Response:
     if request.method == "POST":
         form_errors: dict[str, str] = {}
         entry = entry_from_form(request.form, instruments, form_errors)
-        try:
-            if form_errors:
-                raise ValidationError(form_errors)
+        try:  # with the form's own problems too, so that one round names them all
             scores = save_follow_up(session, assessment=assessment, patient=patient,
                                     entry=entry, actor_id=current_user.id,
                                     context=visit_context(session, assessment))
+            if form_errors:
+                raise ValidationError(form_errors)
             session.commit()
             _saved_message(patient, assessment, scores)
             return redirect(url_for("worklist.index"))
         except ValidationError as error:
             session.rollback()
-            errors = error.errors
+            errors = {**error.errors, **form_errors}  # the form's word on its own fields
         except ConflictError:
             session.rollback()
             return _conflict(assessment, entry, instruments)

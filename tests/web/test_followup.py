@@ -164,6 +164,24 @@ def test_every_wrong_odi_section_is_named_at_once(client, clinic, db):
     assert _scores(db, clinic.due.id) == {}
 
 
+def test_the_date_the_mode_and_the_scores_are_named_in_one_round(client, clinic, db):
+    """Found re-testing as a new user would: an unreadable date was named alone, then the
+    missing mode, and the scores only on the third try."""
+    login(client, clinic.users["nurse"])
+    odi = odi_form([2, 1, 3, 2, 9, 2, 1, 0, 2, 2])
+    response = client.post(f"/followup/{clinic.due.id}", data={
+        "visit_on": "2026-02-29", "mode": "", "vas": "abc", "version": clinic.due.version,
+        **odi})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    named = set(re.findall(r'id="([a-z_.-]+)-error"', page))
+    assert {"visit_on", "mode", "vas", "odi-sitting"} <= named, named
+    assert "2026-02-29 is no day of the calendar" in page
+    db.expire_all()
+    assert db.get(Assessment, clinic.due.id).state == "pending"
+    assert _scores(db, clinic.due.id) == {}
+
+
 def test_a_corrected_odi_section_shows_by_name_in_the_patient_history(client, clinic, db):
     base = {"mode": "in_clinic", "vas": "4", **odi_form(GOOD_ODI)}
     version = _saved_by_the_nurse(client, clinic, db, base)
