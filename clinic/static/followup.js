@@ -76,8 +76,10 @@
     var next = fields[fields.indexOf(target) + 1];
     if (next) next.focus();
   });
-  // Focus: the first refused field after a refused save, else the first field.
+  // Focus: the first refused field after a refused save, else the first field; not
+  // when the nurse has already moved into the form (a slow page: the script ran late).
+  var busy = document.activeElement && document.activeElement !== document.body;
   var refused = form.querySelector("[aria-invalid=true]");
   var first = refused || form.querySelector("input:not([type=hidden]):not([disabled]), select");
-  if (first) first.focus();
+  if (first && !busy) first.focus();
 })();

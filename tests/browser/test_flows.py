@@ -25,6 +25,7 @@ def test_nurse_enters_a_due_follow_up_with_the_keyboard(page, live):
     page.goto(f"{live.url}/worklist")
     page.get_by_role("link", name=f"Enter follow-up 1 month for {code}").click()
     page.wait_for_selector("#followup-form")
+    page.wait_for_load_state("load")  # its script has placed the focus
     page.focus("#mode")
     page.keyboard.press("p")  # Phone
     page.keyboard.press("Tab")
