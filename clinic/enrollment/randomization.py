@@ -54,6 +54,12 @@ def _used_slots(session: Session, study_id: int) -> int:
         Enrollment.study_id == study_id, Enrollment.allocation_slot_id.is_not(None))).one()
 
 
+def has_sequence(session: Session, study_id: int) -> bool:
+    """Whether the study's concealed allocation sequence has been generated."""
+    return session.exec(select(AllocationSlot.id).where(
+        AllocationSlot.study_id == study_id).limit(1)).first() is not None
+
+
 def next_free_slot(session: Session, study_id: int, stratum: str) -> AllocationSlot:
     """The first unused slot of the stratum, locked for this transaction.
 
@@ -69,8 +75,7 @@ def next_free_slot(session: Session, study_id: int, stratum: str) -> AllocationS
              .with_for_update(skip_locked=True))
     slot = session.exec(query).first()
     if slot is None:
-        generated = session.exec(select(AllocationSlot.id).where(
-            AllocationSlot.study_id == study_id)).first() is not None
+        generated = has_sequence(session, study_id)
         raise SequenceExhausted(
             f"No allocation left in stratum {stratum!r}: an administrator must extend the "
             "sequence (study set-up)." if generated else

@@ -6,16 +6,16 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlmodel import select
 
 from clinic import catalog
 from clinic.audit import set_actor
 from clinic.auth.roles import allow
 from clinic.db import get_session, retry_on_race
 from clinic.enrollment.exceptions import SequenceExhausted
+from clinic.enrollment.randomization import has_sequence
 from clinic.enrollment.service import check_open, check_screening_inputs, screen_and_enroll
 from clinic.exceptions import NotFound, ValidationError
-from clinic.models import AllocationSlot, StudyArm
+from clinic.models import StudyArm
 from clinic.protocol.definition import strata_from_json
 from clinic.studies.setup import criteria, find_study, study_roots
 from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id
@@ -122,8 +122,7 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
 def _check_sequence(session: Any, study: Any) -> None:
     """A randomized study allocates from its concealed sequence: without one, the form
     would be filled in only to be refused at the end."""
-    if study.design_type == "randomized" and session.exec(select(AllocationSlot.id).where(
-            AllocationSlot.study_id == study.id).limit(1)).first() is None:
+    if study.design_type == "randomized" and not has_sequence(session, study.id):
         raise ValidationError({"study": f"{study.code} has no allocation sequence yet: an "
                                         "administrator generates it (study set-up) before "
                                         "the first enrollment."})
