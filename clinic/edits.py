@@ -19,7 +19,7 @@ from sqlmodel import Session
 from clinic.audit import set_actor
 from clinic.audit.versions import note_claim
 from clinic.catalog import INT_MAX
-from clinic.exceptions import ConflictError, ValidationError
+from clinic.exceptions import ConflictError, ValidationError, VersionMissing
 
 MIN_REASON_LENGTH = 3
 REASON_MAX = 500  # audit_event.reason
@@ -43,7 +43,9 @@ def claim(session: Session, obj: Any, read_version: int | None) -> None:
     """
     if read_version is None or not isinstance(read_version, int) or isinstance(
             read_version, bool) or not 0 <= read_version < INT_MAX:
-        raise ConflictError("The form did not say which version of the record it changes.")
+        raise VersionMissing("The change did not say which version of the record it was "
+                             "read at, so it cannot be told from a stale one; nothing was "
+                             "saved. Reload the page and enter the change again.")
     table = type(obj).__table__
     result = session.execute(
         update(table).where(table.c.id == obj.id, table.c.version == read_version)

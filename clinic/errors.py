@@ -14,9 +14,9 @@ import secrets
 from flask import Flask, Response, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, UnprocessableEntity
 
-from clinic.exceptions import LockedError
+from clinic.exceptions import LockedError, VersionMissing
 from clinic.web.redaction import redact
 
 log = logging.getLogger("clinic.errors")
@@ -29,6 +29,7 @@ PATIENT_PREFIX = "/r/"  # the patients' self-report pages (clinic.web.selfreport
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(LockedError, _locked)
+    app.register_error_handler(VersionMissing, _version_missing)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
 
@@ -85,6 +86,15 @@ def _locked(error: LockedError) -> Response | tuple[str, int]:
     if _is_api():
         return json_error(423, str(error))
     return render_template("error.html", error=Locked(str(error)), kept=_keep_typed()), 423
+
+
+def _version_missing(error: VersionMissing) -> Response | tuple[str, int]:
+    """A change without the version it was read at: 422, nothing saved (not a 409)."""
+    _roll_back()
+    if _is_api():
+        return json_error(422, str(error), {"version": "Required: the version you read."})
+    return render_template("error.html", error=UnprocessableEntity(str(error)),
+                           kept=_keep_typed()), 422
 
 
 def _keep_typed() -> str | None:

@@ -203,3 +203,16 @@ def test_a_study_without_its_allocation_sequence_says_so_before_the_form(client,
     assert "NOSEQ has no allocation sequence yet" in page and 'id="enroll-form"' not in page
     ready = client.get(f"/studies/{clinic.study.code}/enroll").get_data(as_text=True)
     assert 'id="enroll-form"' in ready
+
+
+def test_a_missing_version_field_is_a_broken_form_not_someone_elses_save(client, clinic, db):
+    """A hand-made form without its version field read 'Someone else saved this
+    follow-up'; it is refused as broken (422), nothing stored, the typed reason kept."""
+    login(client, clinic.users["nurse"])
+    response = client.post(f"/followup/{clinic.due.id}/not-done",
+                           data={"not_done_reason": "No answer"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "did not say which version" in page
+    assert "Someone else" not in page
+    db.expire_all()
+    assert db.get(Assessment, clinic.due.id).state == "pending"
