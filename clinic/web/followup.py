@@ -126,14 +126,22 @@ def reopen(assessment_id: int) -> str | Response:
     except ValidationError as error:
         session.rollback()
         flash("Not reopened: " + "; ".join(error.errors.values()), "error")
-        return redirect(url_for("patients.show", patient_id=patient.id))
+        return _back_from_reopen(patient, assessment_id)
     except ConflictError:
         session.rollback()
         flash("Not reopened: someone else changed this follow-up meanwhile; check it.", "error")
-        return redirect(url_for("patients.show", patient_id=patient.id))
+        return _back_from_reopen(patient, assessment_id)
     flash(f"{patient.study_code}: follow-up reopened; enter it now or from the worklist.",
           "success")
     return redirect(url_for("followup.entry", assessment_id=assessment_id))
+
+
+def _back_from_reopen(patient: Patient, assessment_id: int) -> Response:
+    """A refused reopen goes back to the page it was asked from: the visit's own page or
+    the patient's."""
+    if request.form.get("from") == "edit":
+        return redirect(url_for("followup.edit", assessment_id=assessment_id))
+    return redirect(url_for("patients.show", patient_id=patient.id))
 
 
 @bp.route("/<int:assessment_id>/not-done", methods=["POST"])

@@ -41,6 +41,11 @@ def test_a_visit_marked_not_done_is_reopened_from_its_own_page(client, clinic, d
     assert visit.state == "not_done"
     page = client.get(f"/followup/{visit.id}", follow_redirects=True).get_data(as_text=True)
     assert "No answer" in page and f'action="/followup/{visit.id}/reopen"' in page
+    assert 'name="from" value="edit"' in page
+    no_reason = client.post(f"/followup/{visit.id}/reopen", data={
+        "version": visit.version, "reason": "", "from": "edit"}, follow_redirects=True)
+    assert no_reason.request.path == f"/followup/{visit.id}/edit"  # stays on the visit
+    assert "Not reopened: Say why" in no_reason.get_data(as_text=True)
     reopened = client.post(f"/followup/{visit.id}/reopen",
                            data={"version": visit.version, "reason": "Patient called back"})
     assert reopened.status_code == 302
