@@ -86,8 +86,11 @@ def index(study: str | None) -> Any:
 
 
 def _not_a_draft(study: str) -> None:
-    """A draft has no patients and so no report: opened by URL, it says so (404)."""
+    """A study that does not exist, or a draft (no patients, so no report): opened by
+    URL, the 404 says which."""
     status = get_session().exec(select(Study.status).where(Study.code == study)).first()
+    if status is None:
+        abort(404, f"No study {study[:20]!r}: choose one from the list of reports.")
     if status == "planning":
         abort(404, f"{study} is a draft: it has no patients and no report until it is "
                    "activated.")
@@ -150,8 +153,6 @@ def start_job(study: str) -> Any:
     fmt = request.form.get("fmt", "")
     _not_a_draft(study)
     filters = _download_filters(fmt)
-    if get_session().exec(select(Study.id).where(Study.code == study)).first() is None:
-        abort(404)
     folder = _jobs_dir()
     job = jobs.new_job(folder, user_id=current_user.id, study=study, fmt=fmt,
                        filters=filters)

@@ -32,7 +32,7 @@ def _study(code: str) -> Study:
     nobody collects data on a protocol that may still change)."""
     study = get_session().exec(select(Study).where(Study.code == code)).first()
     if study is None:
-        abort(404)
+        abort(404, f"No study {code[:20]!r}: choose one from the list.")
     if study.status == "planning" and current_user.role not in BUILDS_STUDIES:
         abort(404, f"{study.code} is a draft: its sheets are printed once it is activated.")
     return study

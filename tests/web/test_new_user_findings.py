@@ -221,3 +221,20 @@ def test_a_missing_version_field_is_a_broken_form_not_someone_elses_save(client,
     assert "Someone else" not in page
     db.expire_all()
     assert db.get(Assessment, clinic.due.id).state == "pending"
+
+
+@pytest.mark.parametrize("url", ["/studies/NOPE/report", "/studies/NOPE/report/download/pdf",
+                                 "/studies/NOPE/sheets", "/studies/NOPE/sheets/baseline.pdf"])
+def test_an_unknown_study_code_is_named_in_its_404(client, clinic, url):
+    """Found testing as a new user would: a mistyped study code in a report or sheets
+    address gave the generic not-found page."""
+    login(client, clinic.users["coordinator"])
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "No study &#39;NOPE&#39;" in response.get_data(as_text=True)
+
+
+def test_an_unknown_study_code_starts_no_report_job(client, clinic):
+    login(client, clinic.users["coordinator"])
+    response = client.post("/studies/NOPE/report/jobs", data={"fmt": "pdf"})
+    assert response.status_code == 404 and "No study" in response.get_data(as_text=True)
