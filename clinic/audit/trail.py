@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from clinic.audit.words import NONE_MEANS, field_label, value_words
+from clinic.audit.words import NONE_MEANS, field_label, score_value_words, value_words
 from clinic.catalog import DATE_MAX, DATE_MIN
 from clinic.exceptions import ValidationError
 from clinic.models import AuditEvent, Patient, User
@@ -57,7 +57,13 @@ STUDY_COLUMN = {"study": "id", "screening": "study_id", "protocol_amendment": "s
                 "record_lock": "study_id", "study_monitor": "study_id"}
 # study set-up rows are named by their code ("arm B"), not by a row number ("arm 4")
 NAME_COLUMN = {"study": "code", "study_arm": "code", "study_timepoint": "code",
-               "eligibility_criterion": "code", "study_measure": "instrument"}
+               "eligibility_criterion": "code", "study_measure": "instrument",
+               # a patient's detail rows by what they are about ("root laterality L4")
+               "root_laterality": "root", "injectate": "drug", "procedure_target": "level",
+               "screening_answer": "criterion_id", "score_section": "section",
+               "medication": "drug"}
+# links to a parent row that read by the parent's name (see _record_names)
+PARENT_FIELDS = {"assessment_id": "assessment", "score_id": "score"}
 COLUMNS = ("event", "sequence", "time", "user", "patient", "record", "action", "field",
            "old value", "new value", "reason")
 
@@ -126,6 +132,8 @@ def trail_rows(session: Session, study_id: int, chosen: AuditFilter, *, zone: st
         owners = _owners(session, batch)
         codes = _patient_codes(session, study_id, {p for p, _s in owners.values() if p})
         names = _record_names(session, batch, ids)
+        instruments = _score_instruments(session, batch)
+        known = {**ids, **_parent_names(names)}
         for event in batch:
             patient_id, event_study = owners.get(event["id"], (None, None))
             code = codes.get(patient_id) if patient_id is not None else None
@@ -134,7 +142,9 @@ def trail_rows(session: Session, study_id: int, chosen: AuditFilter, *, zone: st
             if wanted is not None and patient_id != wanted:
                 continue
             yield _row(event, users, code or "", zone,
-                       names.get((event["entity"], event["entity_id"])), ids)
+                       names.get((event["entity"], event["entity_id"])), known,
+                       instruments.get(event["entity_id"]) if event["entity"] == "score"
+                       else None)
             given += 1
             if limit is not None and given >= limit:
                 return
@@ -244,13 +254,15 @@ def _record_names(session: Session, batch: list[Any],
         if event["entity_id"] is not None and (event["entity"] in NAME_COLUMN
                                                or event["entity"] in ("assessment", "score")):
             by_table[event["entity"]].add(event["entity_id"])
+        for table, key in _parents_held(event):
+            by_table[table].add(key)
     names: dict[tuple[str, int], str] = {}
     for table, keys in by_table.items():
         if table in NAME_COLUMN:
             column = NAME_COLUMN[table]
             for key, name in _column_of(session, table, column, keys):
-                if name:
-                    names[(table, key)] = value_words(column, str(name), {}, "UTC")
+                if name is not None and name != "":
+                    names[(table, key)] = value_words(column, str(name), {}, "UTC", ids)
     visits = {k: ids["timepoint_id"].get(t, "") for k, t in _column_of(
         session, "assessment", "timepoint_id", by_table.get("assessment", set())) if t}
     for key, label in visits.items():
@@ -265,6 +277,36 @@ def _record_names(session: Session, batch: list[Any],
             words = value_words("instrument", str(instrument), {}, "UTC")
             names[("score", key)] = f"{words}, {visit}" if visit else words
     return names
+
+
+def _parents_held(event: Any) -> list[tuple[str, int]]:
+    """The parent rows (a visit, a score) an event's values point to by id."""
+    held = []
+    snapshots = [_snapshot(v) for v in (event["old_value"], event["new_value"])
+                 if event["field"] is None and v]
+    for column, table in PARENT_FIELDS.items():
+        for value in [s.get(column) for s in snapshots] + (
+                [event["old_value"], event["new_value"]] if event["field"] == column else []):
+            if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+                held.append((table, int(value)))
+    return held
+
+
+def _parent_names(names: dict[tuple[str, int], str]) -> dict[str, dict[int, str]]:
+    """field -> id -> name, for the parent links a row holds ("score: VAS, 1 month")."""
+    found: dict[str, dict[int, str]] = {column: {} for column in PARENT_FIELDS}
+    for (table, key), name in names.items():
+        for column, parent in PARENT_FIELDS.items():
+            if parent == table:
+                found[column][key] = name
+    return found
+
+
+def _score_instruments(session: Session, batch: list[Any]) -> dict[int, str]:
+    """Score id -> its instrument, for the score rows of the batch (their values read
+    on the instrument's scale)."""
+    keys = {e["entity_id"] for e in batch if e["entity"] == "score" and e["entity_id"]}
+    return {k: str(v) for k, v in _column_of(session, "score", "instrument", keys) if v}
 
 
 def _set_up_names(session: Session) -> dict[str, dict[int, str]]:
@@ -291,38 +333,61 @@ def _snapshot(text: str | None) -> dict[str, Any]:
 
 
 def _row(event: Any, users: dict[int, str], patient: str, zone: str,
-         name: str | None, ids: dict[str, dict[int, str]]) -> TrailRow:
+         name: str | None, ids: dict[str, dict[int, str]],
+         instrument: str | None = None) -> TrailRow:
     field = event["field"]
     entity = ENTITIES.get(event["entity"], event["entity"].replace("_", " "))
+    # the row's own patient reads by its study code, as in the patient column
+    known = {**ids, "patient_id": {int(i): patient for i in _own_patient_ids(event)
+                                   if patient}}  # ids: set-up rows and the batch's parents
     return TrailRow(
         event_id=event["id"], seq=event["seq"], occurred_at=_aware(event["occurred_at"]),
         user=users.get(event["user_id"], "system") if event["user_id"] else "system",
         patient=patient, record=f"{entity} {name or event['entity_id']}",
         action=ACTIONS.get(event["action"], event["action"]), field=field_label(field),
-        old_value=_words(field, event["old_value"], users, zone, ids),
-        new_value=_words(field, event["new_value"], users, zone, ids),
+        old_value=_words(field, event["old_value"], users, zone, known, instrument),
+        new_value=_words(field, event["new_value"], users, zone, known, instrument),
         reason=event["reason"] or "")
 
 
+def _own_patient_ids(event: Any) -> set[str]:
+    """The patient ids an event's values hold (its row's own patient)."""
+    found = set()
+    for text in (event["old_value"], event["new_value"]):
+        if event["field"] == "patient_id" and text and text.isdigit():
+            found.add(text)
+        elif event["field"] is None:
+            value = _snapshot(text).get("patient_id")
+            if isinstance(value, int):
+                found.add(str(value))
+    return found if event["entity"] != "patient" else set()
+
+
 def _words(field: str | None, value: str | None, users: dict[int, str], zone: str,
-           ids: dict[str, dict[int, str]]) -> str:
+           ids: dict[str, dict[int, str]], instrument: str | None = None) -> str:
     """A field's value in words; a whole row (created or deleted) as 'label: value; …'."""
     if value is None:
         return ""
     if field is None and value.startswith("{"):
         snapshot = _snapshot(value)
-        return "; ".join(f"{field_label(k)}: {_snapshot_words(k, v, users, zone, ids)}"
+        scale = snapshot.get("instrument") if isinstance(snapshot.get("instrument"),
+                                                         str) else instrument
+        return "; ".join(f"{field_label(k)}: {_snapshot_words(k, v, users, zone, ids, scale)}"
                          for k, v in sorted(snapshot.items())
                          if k not in ("id", "version") and (v is not None or k in NONE_MEANS))
+    if field == "value" and instrument:
+        return score_value_words(instrument, value)
     return value_words(field, value, users, zone, ids)
 
 
 def _snapshot_words(field: str, value: Any, users: dict[int, str], zone: str,
-                    ids: dict[str, dict[int, str]]) -> str:
+                    ids: dict[str, dict[int, str]], instrument: str | None = None) -> str:
     """A whole document in a row (an amendment's protocol before and after) is not
     spelled out in one cell: the row itself keeps it, and its summary says what changed."""
     if isinstance(value, dict):
         return "(a document of the record, not shown here)" if value else "none"
+    if field == "value" and instrument and value is not None:
+        return score_value_words(instrument, str(value))
     return value_words(field, _text(value), users, zone, ids)
 
 

@@ -10,7 +10,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from clinic import catalog
-from clinic.scoring.instruments import INSTRUMENTS
+from clinic.scoring.exceptions import ScoreError
+from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
+from clinic.scoring.likert import Satisfaction
 
 USER_FIELDS = frozenset({"completed_by_id", "collected_by_id", "operator_id",
                          "consent_taken_by_id", "made_by_id", "created_by_id",
@@ -55,7 +57,7 @@ LABELS: Mapping[str, str] = {
     "is_related": "related to the procedure", "is_resolved": "resolved",
     "resolved_on": "resolved on", "onset_on": "onset", "reminder_consent": "reminder consent",
     "self_report_consent": "self-report consent", "language": "language",
-    "birth_date": "date of birth", "mrn": "MRN",
+    "birth_date": "date of birth", "mrn": "MRN", "assessment_id": "visit",
 }
 
 
@@ -92,6 +94,19 @@ def value_words(field: str | None, value: str | None, users: Mapping[int, str],
             return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
         return moment.strftime("%Y-%m-%d %H:%M")
     return value
+
+
+def score_value_words(instrument: str | None, value: str) -> str:
+    """A score's stored value as its scale reads it: a satisfaction of "3.0" is
+    "3 (Satisfied)"; other instruments' values are numbers and stay as stored."""
+    known = INSTRUMENTS.get(instrument or "")
+    if known is None or known.kind is not InstrumentKind.LIKERT:
+        return value
+    try:
+        level = Satisfaction.from_score(int(float(value)))
+    except (ValueError, ArithmeticError, ScoreError):
+        return value
+    return f"{level.score} ({level.label})"
 
 
 def _list_words(value: str) -> str:

@@ -91,6 +91,13 @@ def test_rows_and_ids_read_as_names_a_monitor_knows(client, recorded):
     assert "visit 1 month" in visits and not any(v.split()[-1].isdigit() for v in visits)
     vas = next(r for r in rows if r["field"] == "value" and r["action"] == "changed")
     assert vas["record"] == "score Pain (VAS), 1 month"
+    assert f"patient: {recorded.patient.study_code};" in enrolment["new value"]
+    sections = {r["record"] for r in rows if r["record"].startswith("questionnaire")}
+    assert sections == {f"questionnaire section {n}" for n in range(1, 11)}
+    made = [r["new value"] for r in rows if r["record"].startswith(("questionnaire", "score"))
+            and r["action"] == "created"]
+    assert any(v.startswith("score: Oswestry Disability Index, 1 month;") for v in made)
+    assert any(v.startswith("visit: 1 month;") for v in made)  # not "assessment: 142"
 
 
 def test_filters_narrow_the_trail(app, client, recorded):

@@ -23,3 +23,13 @@ def test_a_limit_left_empty_reads_as_all_not_as_none():
     assert value_words("timepoint_codes", None, USERS, "UTC") == "every timepoint"
     assert value_words("strata", None, USERS, "UTC") == "every patient"
     assert value_words("diagnosis", None, USERS, "UTC") == "∅"
+
+
+def test_a_satisfaction_reads_as_its_level_and_other_scores_as_stored():
+    from clinic.audit.words import score_value_words
+
+    assert score_value_words("satisfaction_results", "3.0") == "3 (Satisfied)"
+    assert score_value_words("satisfaction_procedure", "1") == "1 (Very unsatisfied)"
+    assert score_value_words("satisfaction_procedure", "9.0") == "9.0"  # off the scale
+    assert score_value_words("vas", "3.0") == "3.0"
+    assert score_value_words(None, "3.0") == "3.0"
