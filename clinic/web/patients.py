@@ -15,7 +15,7 @@ from clinic.db import get_session
 from clinic.dose.service import dose_summaries
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.locks.service import locks_of_patient
-from clinic.models import StudyArm
+from clinic.models import Study, StudyArm
 from clinic.patients.editing import EDITABLE, edit_patient
 from clinic.patients.history import HistoryLine, corrections, history_lines
 from clinic.patients.listing import PatientFilter, patient_page
@@ -64,11 +64,22 @@ def index() -> str:
         flash(error.errors["cursor"], "error")
         page = patient_page(session, PatientFilter(site_filter(site), arm, code))
         cursor = None
-    study_arms = session.exec(select(StudyArm).order_by(StudyArm.study_id,
-                                                        StudyArm.position)).all()
     return render_template("patients/index.html", page=page, rows=page.rows,
                            sites=all_sites(session), site=site, arm=arm, code=code,
-                           arms=study_arms, fixed_site=own_site_id(), first_page=cursor is None)
+                           arms=_arms_by_study(session), fixed_site=own_site_id(),
+                           first_page=cursor is None)
+
+
+def _arms_by_study(session: Any) -> list[tuple[str, list[StudyArm]]]:
+    """The arms a patient can be in, under their study's code: two studies may both
+    have an arm "CT" (a draft's arms hold nobody yet)."""
+    rows = session.exec(select(Study.code, StudyArm).join(Study, Study.id == StudyArm.study_id)
+                        .where(Study.status != "planning")
+                        .order_by(Study.code, StudyArm.position)).all()
+    grouped: dict[str, list[StudyArm]] = {}
+    for code, arm in rows:
+        grouped.setdefault(code, []).append(arm)
+    return list(grouped.items())
 
 
 @bp.route("/<int:patient_id>")

@@ -238,3 +238,18 @@ def test_an_unknown_study_code_starts_no_report_job(client, clinic):
     login(client, clinic.users["coordinator"])
     response = client.post("/studies/NOPE/report/jobs", data={"fmt": "pdf"})
     assert response.status_code == 404 and "No study" in response.get_data(as_text=True)
+
+
+def test_the_patient_lists_arm_filter_names_each_arms_study(client, clinic, db):
+    """Found testing as a new user would: two studies' arms "CT" read the same in the
+    patient list's arm filter; a draft's arms, which hold nobody, were listed too."""
+    doc = document_of(db, db.get(Study, clinic.study.id))
+    create_from_document(db, doc.model_copy(update={"code": "SECOND"}), draft=False)
+    create_from_document(db, doc.model_copy(update={"code": "DRAFTX"}), draft=True)
+    db.commit()
+    login(client, clinic.users["coordinator"])
+    page = client.get("/patients").get_data(as_text=True)
+    label = doc.arms[0].label
+    assert f'<optgroup label="{clinic.study.code}">' in page and '<optgroup label="SECOND">' in page
+    assert f"{label} ({clinic.study.code})" in page and f"{label} (SECOND)" in page
+    assert "DRAFTX" not in page
