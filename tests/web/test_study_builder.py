@@ -53,6 +53,8 @@ def test_a_draft_is_built_previewed_activated_and_amended(client, clinic, db):
     assert client.post(f"/admin/studies/{study.id}/activate").status_code == 302
     db.expire_all()
     assert db.get(Study, study.id).status == "recruiting"
+    banner = client.get(f"/admin/studies/{study.id}/builder").get_data(as_text=True)
+    assert "The nerve roots asked at enrollment may change" in banner  # dropping one is allowed
     no_reason = post_builder(client, f"/admin/studies/{study.id}/builder",
                             data=_basics(**{"m-vas-all": "", "m-vas-baseline": "on",
                                             "m-vas-month_1": "on",
