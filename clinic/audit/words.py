@@ -82,6 +82,8 @@ def value_words(field: str | None, value: str | None, users: Mapping[int, str],
         return CODES[field].get(value, value)
     if value in ("True", "False"):
         return "yes" if value == "True" else "no"
+    if field == "strata_rules":
+        return strata_words(value)
     if value.startswith("[") and value.endswith("]"):
         return _list_words(value)
     if len(value) > 10 and value[:4].isdigit() and value[4] == "-" and ("T" in value or
@@ -107,6 +109,19 @@ def score_value_words(instrument: str | None, value: str) -> str:
     except (ValueError, ArithmeticError, ScoreError):
         return value
     return f"{level.score} ({level.label})"
+
+
+def strata_words(value: str) -> str:
+    """A study's stratification factors as read in its protocol: "punctures: 1–2, 3–4,
+    5–6"; anything else as it was stored."""
+    try:
+        factors = json.loads(value)
+        parts = [f"{f['name']}: " + ", ".join(
+            f"{b['low']}–{b['high']}" if b["low"] != b["high"] else str(b["low"])
+            for b in f["bins"]) for f in factors]
+    except (ValueError, TypeError, KeyError):
+        return value
+    return "; ".join(parts) if parts else "none"
 
 
 def _list_words(value: str) -> str:

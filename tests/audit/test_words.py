@@ -33,3 +33,13 @@ def test_a_satisfaction_reads_as_its_level_and_other_scores_as_stored():
     assert score_value_words("satisfaction_procedure", "9.0") == "9.0"  # off the scale
     assert score_value_words("vas", "3.0") == "3.0"
     assert score_value_words(None, "3.0") == "3.0"
+
+
+def test_strata_rules_read_as_the_protocols_bins():
+    from clinic.audit.words import value_words
+
+    rules = ('[{"bins": [{"code": "p12", "high": 2, "low": 1}, {"code": "p3", "high": 3, '
+             '"low": 3}], "name": "punctures"}]')
+    assert value_words("strata_rules", rules, {}, "UTC") == "punctures: 1–2, 3"
+    assert value_words("strata_rules", "[]", {}, "UTC") == "none"
+    assert value_words("strata_rules", "[{\"odd\": 1}]", {}, "UTC") == "[{\"odd\": 1}]"
