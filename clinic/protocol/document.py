@@ -154,13 +154,33 @@ def check_document(doc: ProtocolDocument) -> list[Problem]:
     return problems
 
 
-def _roots(doc: ProtocolDocument) -> list[Problem]:
+def check_raw_lists(data: dict[str, Any]) -> list[Problem]:
+    """The cross-field rules that need only the document's lists as given (duplicate
+    codes, the nerve roots): checked also when a field did not read, so that a form's
+    problems come in one round, not formats first and duplicates after."""
     problems: list[Problem] = []
-    for i, root in enumerate(doc.roots):
+    for name, key in (("arms", "code"), ("timepoints", "code"), ("measures", "instrument"),
+                      ("criteria", "code")):
+        items = data.get(name)
+        if isinstance(items, list):
+            problems += _duplicates((name,), items, key)
+    roots = data.get("roots")
+    if isinstance(roots, list) and all(isinstance(r, str) for r in roots):
+        problems += _root_problems(roots)
+    return problems
+
+
+def _roots(doc: ProtocolDocument) -> list[Problem]:
+    return _root_problems(doc.roots)
+
+
+def _root_problems(roots: list[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    for i, root in enumerate(roots):
         if root not in catalog.NERVE_ROOTS:
             problems.append((("roots", i), f"{root!r} is not a nerve root: C1–C8, T1–T12, "
                                            "L1–L5 or S1–S5."))
-        elif root in doc.roots[:i]:
+        elif root in roots[:i]:
             problems.append((("roots", i), f"{root} is listed twice."))
     return problems
 
@@ -189,7 +209,9 @@ def _duplicates(prefix: tuple[Any, ...], items: list[Any], key: str) -> list[Pro
     seen: dict[str, int] = {}
     problems = []
     for i, item in enumerate(items):
-        value = getattr(item, key)
+        value = item.get(key) if isinstance(item, dict) else getattr(item, key, None)
+        if not isinstance(value, str) or not value:
+            continue  # (a missing or odd code is named by the field's own check)
         if value in seen:
             row = f"{ROW_WORDS.get(prefix[-1], prefix[-1])} {seen[value] + 1}"  # counted from 1
             problems.append(((*prefix, i, key), f"duplicate {key} {value!r} ({row} has it "

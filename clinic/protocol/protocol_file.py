@@ -37,6 +37,7 @@ from clinic.protocol.document import (
     SelfReport,
     Timepoint,
     check_document,
+    check_raw_lists,
     path_text,
 )
 from clinic.protocol.eligibility_rules import Criterion, CriterionKind
@@ -91,8 +92,12 @@ def validate_data(data: Any, lines: TomlLines | None = None) -> ProtocolDocument
     try:
         doc = ProtocolDocument.model_validate(data)
     except SchemaError as error:
-        raise ProtocolFileError([_problem(tuple(e["loc"]), _message(e), lines)
-                                 for e in error.errors()]) from error
+        problems = [_problem(tuple(e["loc"]), _message(e), lines) for e in error.errors()]
+        named = {p.path for p in problems}
+        problems += [problem for problem in (_problem(path, message, lines)
+                                             for path, message in check_raw_lists(data))
+                     if problem.path not in named]
+        raise ProtocolFileError(problems) from error
     problems = check_document(doc)
     if problems:
         raise ProtocolFileError([_problem(path, message, lines) for path, message in problems])

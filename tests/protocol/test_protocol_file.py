@@ -126,3 +126,16 @@ def test_a_duplicate_names_the_other_row_counted_from_one():
     with pytest.raises(ProtocolFileError) as refused:
         read_toml(_replace(BASE, 'code = "B"', 'code = "A"'))
     assert "duplicate code 'A' (arm 1 has it too)" in str(refused.value)
+
+
+def test_a_bad_format_and_a_duplicate_code_are_named_in_one_round():
+    """A window of -7 (a field's own check) used to hide the duplicate arm code (a rule
+    across fields) until the window was mended."""
+    text = _replace(_replace(BASE, "window_before_days = 7\n", "window_before_days = -7\n"),
+                    'code = "B"', 'code = "A"')
+    with pytest.raises(ProtocolFileError) as refused:
+        read_toml(text)
+    problems = {p.path: p for p in refused.value.problems}
+    assert "timepoints[3].window_before_days" in problems
+    assert problems["arms[1].code"].message == "duplicate code 'A' (arm 1 has it too)"
+    assert problems["arms[1].code"].line == 19
