@@ -19,7 +19,7 @@ from sqlmodel import Session
 from clinic.audit import set_actor
 from clinic.audit.versions import note_claim
 from clinic.catalog import INT_MAX
-from clinic.exceptions import ConflictError, ValidationError, VersionMissing
+from clinic.exceptions import BrokenVersion, ConflictError, ValidationError
 
 MIN_REASON_LENGTH = 3
 REASON_MAX = 500  # audit_event.reason
@@ -43,7 +43,7 @@ def claim(session: Session, obj: Any, read_version: int | None) -> None:
     """
     if read_version is None or not isinstance(read_version, int) or isinstance(
             read_version, bool) or not 0 <= read_version < INT_MAX:
-        raise VersionMissing("The change did not say which version of the record it was "
+        raise BrokenVersion("The change did not say which version of the record it was "
                              "read at, so it cannot be told from a stale one; nothing was "
                              "saved. Reload the page and enter the change again.")
     table = type(obj).__table__
@@ -52,6 +52,11 @@ def claim(session: Session, obj: Any, read_version: int | None) -> None:
         .values(version=read_version + 1))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(obj)
+        if read_version > obj.version:
+            raise BrokenVersion(f"The change names version {read_version} of the record, "
+                                f"which is only at version {obj.version}: a broken form; "
+                                "nothing was saved. Reload the page and enter the change "
+                                "again.")
         raise ConflictError(f"{type(obj).__name__} {obj.id} was changed by someone else "
                             f"(version {read_version} → {obj.version}).")
     set_committed_value(obj, "version", read_version + 1)

@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, UnprocessableEntity
 
-from clinic.exceptions import LockedError, VersionMissing
+from clinic.exceptions import BrokenVersion, LockedError
 from clinic.web.redaction import redact
 
 log = logging.getLogger("clinic.errors")
@@ -29,7 +29,7 @@ PATIENT_PREFIX = "/r/"  # the patients' self-report pages (clinic.web.selfreport
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(LockedError, _locked)
-    app.register_error_handler(VersionMissing, _version_missing)
+    app.register_error_handler(BrokenVersion, _broken_version)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
 
@@ -88,7 +88,7 @@ def _locked(error: LockedError) -> Response | tuple[str, int]:
     return render_template("error.html", error=Locked(str(error)), kept=_keep_typed()), 423
 
 
-def _version_missing(error: VersionMissing) -> Response | tuple[str, int]:
+def _broken_version(error: BrokenVersion) -> Response | tuple[str, int]:
     """A change without the version it was read at: 422, nothing saved (not a 409)."""
     _roll_back()
     if _is_api():

@@ -21,9 +21,10 @@ class ConflictError(ClinicError):
     """Someone else changed the record since it was read."""
 
 
-class VersionMissing(ClinicError):
-    """A change came without the version of the record it was read at (a hand-made or
-    broken form): nothing is written, and it is not reported as someone else's save."""
+class BrokenVersion(ClinicError):
+    """A change came without the version of the record it was read at, or with one the
+    record never had (a hand-made or broken form): nothing is written, and it is not
+    reported as someone else's save."""
 
 
 class NotFound(ClinicError):

@@ -60,9 +60,9 @@ def refuse_broken_version() -> None:
     version = request.form.get("version")
     if version is not None and not (version.isascii() and version.isdigit()
                                     and len(version) < 10):
-        abort(422, "The form's record version is empty or not a number, so it cannot say "
-                   "which state of the record it changes; nothing was saved. Reload the "
-                   "page and enter the change again.")
+        abort(422, "The form's record version is empty or not a whole number, so it "
+                   "cannot say which state of the record it changes; nothing was saved. "
+                   "Reload the page and enter the change again.")
 
 
 def refuse_control_characters() -> Response | None:

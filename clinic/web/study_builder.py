@@ -3,6 +3,7 @@ once active, closed to enrollment; protocol files uploaded and downloaded."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -29,7 +30,13 @@ from clinic.exceptions import ValidationError
 from clinic.models import Study
 from clinic.models.base import utcnow
 from clinic.protocol.definition import DESIGN_TYPES
-from clinic.protocol.document import BASE_COVARIATES, BASELINE_SCORE
+from clinic.protocol.document import (
+    BASE_COVARIATES,
+    BASELINE_SCORE,
+    MAX_ARMS,
+    MAX_CRITERIA,
+    MAX_TIMEPOINTS,
+)
 from clinic.protocol.preview import schedule_preview
 from clinic.protocol.protocol_file import (
     ProtocolFileError,
@@ -53,13 +60,17 @@ from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today, local_time
 from clinic.web.forms import a_date
 from clinic.web.study_form import (
+    ARM_FIELDS,
     ARM_ROWS,
     BIN_ROWS,
+    CRITERION_FIELDS,
     CRITERION_ROWS,
     FACTOR_ROWS,
     TIMEPOINT_ROWS,
+    TP_FIELDS,
     FormDocument,
     form_values,
+    rows_to_show,
 )
 
 bp = Blueprint("study_builder", __name__, url_prefix="/admin/studies")
@@ -166,7 +177,12 @@ def edit(study_id: int) -> Any:
         values = form_values(stored)
         values["based_on"] = fingerprint(stored)  # the version this page shows
         return _page(study, values, {})
-    if request.form.get("based_on") != fingerprint(stored):
+    based_on = request.form.get("based_on") or ""
+    if not re.fullmatch(r"[0-9a-f]{20}", based_on):
+        abort(422, "The form does not say which version of the protocol it was opened on "
+                   "(a broken or hand-made form); nothing was saved. Reload the page and "
+                   "make the change again.")
+    if based_on != fingerprint(stored):
         return _page(study, request.form, {"study": _saved_since(session, study)}), 409
     read = FormDocument(request.form)
     read.keep_what_the_form_cannot_show(stored)
@@ -254,14 +270,18 @@ def _page(study: Study | None, values: Any, errors: dict[str, str]) -> str:
     if study is not None:
         preview = schedule_preview(to_definition(document_of(session, study)), preview_on)
         amendments = amendments_of(session, study.id)  # type: ignore[arg-type]
-    timepoints = [(i, values.get(f"tp-{i}-code", "")) for i in range(TIMEPOINT_ROWS)]
+    timepoint_rows = rows_to_show(values, "tp", TP_FIELDS, TIMEPOINT_ROWS, MAX_TIMEPOINTS)
+    timepoints = [(i, values.get(f"tp-{i}-code", "")) for i in timepoint_rows]
     values = _with_every_tick(values, [c for _i, c in timepoints if c])
     return render_template(
         "admin/study_builder.html", study=study, values=values, errors=errors,
         designs=DESIGN_TYPES, catalog=catalog, preview=preview, preview_on=preview_on,
         preview_error=preview_error,
-        amendments=amendments, arm_rows=range(ARM_ROWS), criterion_rows=range(CRITERION_ROWS),
-        timepoint_rows=range(TIMEPOINT_ROWS), factor_rows=range(FACTOR_ROWS),
+        amendments=amendments,
+        arm_rows=rows_to_show(values, "arm", ARM_FIELDS, ARM_ROWS, MAX_ARMS),
+        criterion_rows=rows_to_show(values, "criterion", CRITERION_FIELDS, CRITERION_ROWS,
+                                    MAX_CRITERIA),
+        timepoint_rows=timepoint_rows, factor_rows=range(FACTOR_ROWS),
         bin_rows=range(BIN_ROWS), grid_timepoints=[(i, c) for i, c in timepoints if c],
         instruments=catalog.SCORE_RANGES, covariates=_covariates(values),
         instrument_labels={code: i.label for code, i in INSTRUMENTS.items()})

@@ -14,10 +14,17 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from clinic.catalog import SCORE_RANGES
-from clinic.protocol.document import MAX_BINS, ProtocolDocument
+from clinic.protocol.document import (
+    MAX_ARMS,
+    MAX_BINS,
+    MAX_CRITERIA,
+    MAX_TIMEPOINTS,
+    ProtocolDocument,
+)
 from clinic.web.forms import number
 
-ARM_ROWS, TIMEPOINT_ROWS, CRITERION_ROWS, FACTOR_ROWS, BIN_ROWS = 6, 14, 16, 2, 6
+ARM_ROWS, TIMEPOINT_ROWS, CRITERION_ROWS, FACTOR_ROWS, BIN_ROWS = 6, 14, 16, 2, 6  # at least
+SPARE_ROWS = 2  # empty rows after the last one filled in, up to the protocol's most
 ARM_FIELDS = ("code", "label", "modality", "ratio")
 TP_FIELDS = ("code", "label", "offset_days", "window_before_days", "window_after_days")
 CRITERION_FIELDS = ("code", "kind", "text", "age_at_least", "age_at_most")
@@ -43,6 +50,16 @@ def _rows(form: MultiDict[str, str], prefix: str, fields: tuple[str, ...], count
         if any(values.values()):
             found.append((i, values))
     return found
+
+
+def rows_to_show(values: Any, prefix: str, fields: tuple[str, ...], shown: int,
+                 most: int) -> range:
+    """The rows of a table the page shows: at least ``shown``, and always a couple of
+    empty ones after the last filled in, up to the protocol's most (a study using all 16
+    criterion rows gets room for a 17th)."""
+    filled = [i for i in range(most)
+              if any(values.get(f"{prefix}-{i}-{field}") for field in fields)]
+    return range(min(most, max(shown, filled[-1] + 1 + SPARE_ROWS if filled else 0)))
 
 
 def _criterion(row: dict[str, str]) -> dict[str, Any]:
@@ -79,13 +96,13 @@ class FormDocument:
         }
         if "roots" in f:  # a form without the field keeps the document's default
             data["roots"] = [r.upper() for r in re.split(r"[,;\s]+", _text(f, "roots")) if r]
-        arms = self._indexed("arms", _rows(f, "arm", ARM_FIELDS, ARM_ROWS))
+        arms = self._indexed("arms", _rows(f, "arm", ARM_FIELDS, MAX_ARMS))
         data["arms"] = [{**a, "ratio": number(a["ratio"]) if a["ratio"] else 1} for a in arms]
-        tps = self._indexed("timepoints", _rows(f, "tp", TP_FIELDS, TIMEPOINT_ROWS))
+        tps = self._indexed("timepoints", _rows(f, "tp", TP_FIELDS, MAX_TIMEPOINTS))
         data["timepoints"] = [self._timepoint(i, t) for i, t in enumerate(tps)]
         data["measures"] = self._measures([t["code"] for t in tps])
         data["criteria"] = [_criterion(c) for c in self._indexed(
-            "criteria", _rows(f, "criterion", CRITERION_FIELDS, CRITERION_ROWS))]
+            "criteria", _rows(f, "criterion", CRITERION_FIELDS, MAX_CRITERIA))]
         if data["design_type"] == "registry":
             data["matching"] = self._matching()
         else:

@@ -46,10 +46,19 @@ def test_resolution_before_onset_and_stale_versions_are_refused(client, clinic, 
         "severity": "mild", "is_related": "yes", "resolved_on": early,
         "version": str(event.version), "reason": "Check"})
     assert response.status_code == 422
+    read_at = str(event.version)
+    first = client.post(f"/adverse-events/{event.id}/edit", data={
+        "severity": "mild", "is_related": "no", "resolved_on": "", "version": read_at,
+        "reason": "Checked the notes"})
+    assert first.status_code == 302
     response = client.post(f"/adverse-events/{event.id}/edit", data={
         "severity": "severe", "is_related": "no", "resolved_on": "",
-        "version": str(event.version + 5), "reason": "Check"})
+        "version": read_at, "reason": "Check"})  # a page read before that save
     assert response.status_code == 409
+    future = client.post(f"/adverse-events/{event.id}/edit", data={
+        "severity": "severe", "is_related": "no", "resolved_on": "",
+        "version": str(event.version + 5), "reason": "Check"})
+    assert future.status_code == 422  # a version it never had: a broken form
     db.expire_all()
     assert db.get(AdverseEvent, event.id).severity == "mild"
 

@@ -191,7 +191,7 @@ def test_a_broken_version_field_is_named_not_blamed_on_someone_else(client, clin
     response = client.post(f"/followup/{clinic.due.id}/not-done",
                            data={"not_done_reason": "No answer", "version": version})
     page = response.get_data(as_text=True)
-    assert response.status_code == 422 and "record version is empty or not a number" in page
+    assert response.status_code == 422 and "record version is empty or not a whole number" in page
     assert "Someone else" not in page
     db.expire_all()
     assert db.get(Assessment, clinic.due.id).state == "pending"
@@ -224,7 +224,10 @@ def test_a_missing_version_field_is_a_broken_form_not_someone_elses_save(client,
 
 
 @pytest.mark.parametrize("url", ["/studies/NOPE/report", "/studies/NOPE/report/download/pdf",
-                                 "/studies/NOPE/sheets", "/studies/NOPE/sheets/baseline.pdf"])
+                                 "/studies/NOPE/sheets", "/studies/NOPE/sheets/baseline.pdf",
+                                 "/studies/NOPE/enroll", "/studies/NOPE/audit",
+                                 "/studies/NOPE/audit.csv", "/studies/NOPE/screening",
+                                 "/studies/NOPE/screening.csv", "/studies/NOPE/self-report"])
 def test_an_unknown_study_code_is_named_in_its_404(client, clinic, url):
     """Found testing as a new user would: a mistyped study code in a report or sheets
     address gave the generic not-found page."""
@@ -253,3 +256,34 @@ def test_the_patient_lists_arm_filter_names_each_arms_study(client, clinic, db):
     assert f'<optgroup label="{clinic.study.code}">' in page and '<optgroup label="SECOND">' in page
     assert f"{label} ({clinic.study.code})" in page and f"{label} (SECOND)" in page
     assert "DRAFTX" not in page
+
+
+def test_a_version_the_record_never_had_is_a_broken_form(client, clinic, db):
+    """Found testing as a new user would: version 999 read 'someone saved this follow-up
+    while you were working on it'."""
+    login(client, clinic.users["nurse"])
+    response = client.post(f"/followup/{clinic.due.id}/not-done",
+                           data={"not_done_reason": "No answer", "version": "999"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "names version 999" in page
+    assert "while you were working" not in page
+    db.expire_all()
+    assert db.get(Assessment, clinic.due.id).state == "pending"
+
+
+def test_a_study_code_typed_in_lower_case_finds_its_study(client, clinic):
+    login(client, clinic.users["coordinator"])
+    for url in (f"/studies/{clinic.study.code.lower()}/enroll",
+                f"/studies/{clinic.study.code.lower()}/audit"):
+        assert client.get(url).status_code == 200, url
+    nul = client.get("/studies/NO%01PE/audit")
+    assert nul.status_code == 404 and "No study &#39;NOPE&#39;" in nul.get_data(as_text=True)
+
+
+def test_a_call_list_for_an_unknown_study_is_not_printed_for_all(client, clinic):
+    """Found testing as a new user would: /worklist/calls.pdf?study=NOPE printed the
+    calls of every study."""
+    login(client, clinic.users["nurse"])
+    refused = client.get("/worklist/calls.pdf?study=NOPE")
+    assert refused.status_code == 422 and b"No study with code" in refused.data
+    assert client.get("/worklist/calls.pdf").status_code == 200

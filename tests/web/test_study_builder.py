@@ -330,4 +330,42 @@ def test_a_save_from_a_stale_tab_is_refused_not_undoing_the_save_since(client, c
     db.expire_all()
     kept = db.get(Study, study.id)
     assert kept.title == "Title from tab A" and kept.design != "Design from tab B"
-    assert client.post(url, data=_basics()).status_code == 409, "a form without a version"
+    assert client.post(url, data=_basics()).status_code == 422, "a form without a version"
+
+
+def test_a_study_using_every_criterion_row_gets_room_for_one_more(client, clinic, db):
+    """Found testing as a new user would: the DEMO study fills all 16 criterion rows;
+    a 17th could not be entered, and a hand-added one was dropped unsaid."""
+    login(client, clinic.users["coordinator"])
+    sixteen = {f"criterion-{i}-{field}": value for i in range(16) for field, value in
+               (("code", f"c{i}"), ("kind", "inclusion"), ("text", f"Criterion {i}"))}
+    made = client.post("/admin/studies/new", data=_basics(**sixteen))
+    assert made.status_code == 302, made.get_data(as_text=True)[:1500]
+    page = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert 'name="criterion-15-code" value="c15"' in page
+    assert 'name="criterion-17-code"' in page and 'name="criterion-18-code"' not in page
+    study = db.exec(select(Study).where(Study.code == "TRI3")).one()
+    saved = post_builder(client, f"/admin/studies/{study.id}/builder", data=_basics(
+        **sixteen, **{"criterion-16-code": "c16", "criterion-16-kind": "exclusion",
+                      "criterion-16-text": "The seventeenth"}))
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:1500]
+    toml = client.get(f"/admin/studies/{study.id}/protocol.toml").get_data(as_text=True)
+    assert 'code = "c16"' in toml and "The seventeenth" in toml
+
+
+
+def test_a_builder_form_without_its_version_is_broken_not_someone_elses_change(client,
+                                                                                clinic, db):
+    """Found testing as a new user would: a post without ``based_on`` (or with 'abc')
+    read 'DEMO was changed by … after you opened this page'."""
+    login(client, clinic.users["coordinator"])
+    client.post("/admin/studies/new", data=_basics())
+    study = db.exec(select(Study).where(Study.code == "TRI3")).one()
+    for based_on in (None, "abc", "999"):
+        form = _basics(title="Changed") | ({"based_on": based_on} if based_on else {})
+        refused = client.post(f"/admin/studies/{study.id}/builder", data=form)
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and "does not say which version" in page, based_on
+        assert "after you opened this page" not in page
+    db.expire_all()
+    assert db.get(Study, study.id).title == "Three guidance modalities"
