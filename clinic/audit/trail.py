@@ -32,7 +32,7 @@ ACTIONS = {"create": "created", "update": "changed", "delete": "deleted"}
 ENTITIES = {
     "patient": "patient", "patient_identity": "identity", "root_laterality": "root laterality",
     "screening": "screening", "screening_answer": "screening answer",
-    "enrollment": "enrolment", "procedure": "procedure", "procedure_target": "target",
+    "enrollment": "enrollment", "procedure": "procedure", "procedure_target": "target",
     "injectate": "injectate", "assessment": "visit", "score": "score",
     "score_section": "questionnaire section", "medication": "medication",
     "adverse_event": "adverse event", "protocol_amendment": "protocol amendment",
@@ -61,9 +61,12 @@ NAME_COLUMN = {"study": "code", "study_arm": "code", "study_timepoint": "code",
                # a patient's detail rows by what they are about ("root laterality L4")
                "root_laterality": "root", "injectate": "drug", "procedure_target": "level",
                "screening_answer": "criterion_id", "score_section": "section",
-               "medication": "drug"}
+               "medication": "drug", "procedure": "performed_at"}
+# rows one per patient are named by the patient's study code ("enrollment DEMO-0112")
+NAMED_BY_PATIENT = frozenset({"patient", "enrollment", "patient_identity"})
 # links to a parent row that read by the parent's name (see _record_names)
-PARENT_FIELDS = {"assessment_id": "assessment", "score_id": "score"}
+PARENT_FIELDS = {"assessment_id": "assessment", "score_id": "score",
+                 "procedure_id": "procedure"}
 COLUMNS = ("event", "sequence", "time", "user", "patient", "record", "action", "field",
            "old value", "new value", "reason")
 
@@ -131,7 +134,7 @@ def trail_rows(session: Session, study_id: int, chosen: AuditFilter, *, zone: st
     for batch in _batches(session, _conditions(chosen, zone), before_id):
         owners = _owners(session, batch)
         codes = _patient_codes(session, study_id, {p for p, _s in owners.values() if p})
-        names = _record_names(session, batch, ids)
+        names = _record_names(session, batch, ids, zone)
         instruments = _score_instruments(session, batch)
         known = {**ids, **_parent_names(names)}
         for event in batch:
@@ -244,8 +247,8 @@ def _column_of(session: Session, table: str, column: str,
     return rows
 
 
-def _record_names(session: Session, batch: list[Any],
-                  ids: dict[str, dict[int, str]]) -> dict[tuple[str, int], str]:
+def _record_names(session: Session, batch: list[Any], ids: dict[str, dict[int, str]],
+                  zone: str = "UTC") -> dict[tuple[str, int], str]:
     """(table, id) -> the words that name a row for a reader, deleted rows included: a
     set-up row by its code, a visit by its timepoint, a score by its instrument and
     visit ("VAS, 1 month")."""
@@ -262,7 +265,7 @@ def _record_names(session: Session, batch: list[Any],
             column = NAME_COLUMN[table]
             for key, name in _column_of(session, table, column, keys):
                 if name is not None and name != "":
-                    names[(table, key)] = value_words(column, str(name), {}, "UTC", ids)
+                    names[(table, key)] = value_words(column, str(name), {}, zone, ids)
     visits = {k: ids["timepoint_id"].get(t, "") for k, t in _column_of(
         session, "assessment", "timepoint_id", by_table.get("assessment", set())) if t}
     for key, label in visits.items():
@@ -343,11 +346,19 @@ def _row(event: Any, users: dict[int, str], patient: str, zone: str,
     return TrailRow(
         event_id=event["id"], seq=event["seq"], occurred_at=_aware(event["occurred_at"]),
         user=users.get(event["user_id"], "system") if event["user_id"] else "system",
-        patient=patient, record=f"{entity} {name or event['entity_id']}",
+        patient=patient, record=f"{entity} {_record_name(event, name, patient)}",
         action=ACTIONS.get(event["action"], event["action"]), field=field_label(field),
         old_value=_words(field, event["old_value"], users, zone, known, instrument),
         new_value=_words(field, event["new_value"], users, zone, known, instrument),
         reason=event["reason"] or "")
+
+
+def _record_name(event: Any, name: str | None, patient: str) -> str:
+    if name:
+        return name
+    if event["entity"] in NAMED_BY_PATIENT and patient:
+        return patient
+    return str(event["entity_id"])
 
 
 def _own_patient_ids(event: Any) -> set[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -83,7 +84,7 @@ def test_rows_and_ids_read_as_names_a_monitor_knows(client, recorded):
     login(client, recorded.users["coordinator"])
     rows = _csv(client, f"/studies/{recorded.study.code}/audit.csv"
                         f"?patient={recorded.patient.study_code}")
-    enrolment = next(r for r in rows if r["record"].startswith("enrolment"))
+    enrolment = next(r for r in rows if r["record"].startswith("enrollment"))
     arm = next(a for a in DEMO_STUDY.arms if f"arm: {a.code};" in enrolment["new value"])
     assert arm and "arm id" not in enrolment["new value"]
     assert f"study: {recorded.study.code}" in enrolment["new value"]
@@ -92,6 +93,13 @@ def test_rows_and_ids_read_as_names_a_monitor_knows(client, recorded):
     vas = next(r for r in rows if r["field"] == "value" and r["action"] == "changed")
     assert vas["record"] == "score Pain (VAS), 1 month"
     assert f"patient: {recorded.patient.study_code};" in enrolment["new value"]
+    assert enrolment["record"] == f"enrollment {recorded.patient.study_code}"
+    assert f"patient {recorded.patient.study_code}" in {r["record"] for r in rows}
+    procedures = [r for r in rows if r["record"].startswith("procedure ")]
+    assert procedures and all(re.fullmatch(r"procedure \d{4}-\d\d-\d\d \d\d:\d\d CES?T",
+                                           r["record"]) for r in procedures), procedures[:1]
+    targets = [r["new value"] for r in rows if r["record"].startswith("target ")]
+    assert targets and all("procedure: 20" in t for t in targets)  # not "procedure: 17"
     sections = {r["record"] for r in rows if r["record"].startswith("questionnaire")}
     assert sections == {f"questionnaire section {n}" for n in range(1, 11)}
     made = [r["new value"] for r in rows if r["record"].startswith(("questionnaire", "score"))
