@@ -31,6 +31,7 @@ from clinic.reports import jobs
 from clinic.reports.filters import ReportFilters, filters_from_mapping
 from clinic.reports.render import FORMATS
 from clinic.studies.setup import studies_with_patients
+from clinic.web.access import unknown_study
 from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today
 
@@ -90,7 +91,7 @@ def _not_a_draft(study: str) -> None:
     URL, the 404 says which."""
     status = get_session().exec(select(Study.status).where(Study.code == study)).first()
     if status is None:
-        abort(404, f"No study {study[:20]!r}: choose one from the list of reports.")
+        abort(404, unknown_study(study))
     if status == "planning":
         abort(404, f"{study} is a draft: it has no patients and no report until it is "
                    "activated.")

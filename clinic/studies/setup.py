@@ -89,6 +89,8 @@ def find_study(session: Session, code_or_id: str | int) -> Study:
     text = str(code_or_id)
     query = select(Study).where(Study.code == text)
     study = session.exec(query).first()
+    if study is None and text != text.upper():  # codes are upper case: "demo" is DEMO
+        study = session.exec(select(Study).where(Study.code == text.upper())).first()
     if study is None and text.isdigit():
         study = session.get(Study, int(text))
     if study is None:

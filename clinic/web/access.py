@@ -7,7 +7,17 @@ from flask_login import current_user
 from sqlmodel import Session, col, select
 
 from clinic.auth.roles import role_can_see_identity
-from clinic.models import Assessment, DataQuery, Patient, Procedure, Site, StudyTimepoint
+from clinic.exceptions import NotFound
+from clinic.models import (
+    Assessment,
+    DataQuery,
+    Patient,
+    Procedure,
+    Site,
+    Study,
+    StudyTimepoint,
+)
+from clinic.studies.setup import find_study
 
 ENTERS_FOLLOW_UPS = ("nurse", "coordinator", "admin")
 RECORDS_PROCEDURES = ("physician", "coordinator", "admin")
@@ -74,3 +84,18 @@ def query_or_404(session: Session, query_id: int) -> DataQuery:
 
 def all_sites(session: Session) -> list[Site]:
     return list(session.exec(select(Site).order_by(Site.code)).all())
+
+
+def unknown_study(code: str) -> str:
+    """The 404's words for a study code that names no study (typed or mistyped in an
+    address), the code shown as typed, without invisible characters."""
+    shown = "".join(c for c in code[:20] if c.isprintable())
+    return f"No study '{shown}': choose one from the list."
+
+
+def study_or_404(session: Session, code: str) -> Study:
+    """The study of an address's code (any case) or id; a 404 that names the code."""
+    try:
+        return find_study(session, code[:40])
+    except NotFound:
+        abort(404, unknown_study(code))

@@ -12,10 +12,9 @@ from clinic.audit.export import FORMATS, MEDIA_TYPES, write_csv, write_json_line
 from clinic.audit.trail import ENTITIES, AuditFilter, parse_day, trail_rows
 from clinic.auth.roles import allow
 from clinic.db import get_session
-from clinic.exceptions import NotFound, ValidationError
+from clinic.exceptions import ValidationError
 from clinic.models import User
-from clinic.studies.setup import find_study
-from clinic.web.access import MANAGES_STUDY
+from clinic.web.access import MANAGES_STUDY, study_or_404
 from clinic.web.downloads import attachment
 from clinic.web.forms import form_int
 
@@ -25,10 +24,7 @@ FILTER_NAMES = ("user", "from", "to", "entity", "patient", "reason")
 
 
 def _study(code: str) -> Any:
-    try:
-        return find_study(get_session(), code[:40])
-    except NotFound:
-        abort(404)
+    return study_or_404(get_session(), code)
 
 
 def _filter() -> tuple[AuditFilter, dict[str, str]]:

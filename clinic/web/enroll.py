@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from clinic import catalog
@@ -14,11 +14,11 @@ from clinic.db import get_session, retry_on_race
 from clinic.enrollment.exceptions import SequenceExhausted
 from clinic.enrollment.randomization import has_sequence
 from clinic.enrollment.service import check_open, check_screening_inputs, screen_and_enroll
-from clinic.exceptions import NotFound, ValidationError
+from clinic.exceptions import ValidationError
 from clinic.models import StudyArm
 from clinic.protocol.definition import strata_from_json
-from clinic.studies.setup import criteria, find_study, study_roots
-from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id
+from clinic.studies.setup import criteria, study_roots
+from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id, study_or_404
 from clinic.web.drafts import with_draft
 from clinic.web.enroll_form import (
     answers_from_form,
@@ -38,10 +38,7 @@ bp = Blueprint("enroll", __name__)
 @allow(*ENTERS_FOLLOW_UPS)
 def new(code: str) -> Any:
     session = get_session()
-    try:
-        study = find_study(session, code)
-    except NotFound:
-        abort(404)
+    study = study_or_404(session, code)
     try:
         check_open(study)  # a draft, or a study closed to enrollment: no form to fill in
         _check_sequence(session, study)

@@ -15,7 +15,7 @@ from clinic.models import Study
 from clinic.scheduling.grid import status_grid
 from clinic.scheduling.windows import VisitStatus
 from clinic.studies.setup import arms, studies_with_patients
-from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id, site_filter
+from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id, site_filter, unknown_study
 from clinic.web.filters import clinic_today
 from clinic.web.forms import form_int
 
@@ -59,5 +59,5 @@ def _chosen(session: Any, given: str) -> Study:
     found = session.get(Study, number) if number is not None else session.exec(
         select(Study).where(Study.code == given.upper()[:20])).first()
     if found is None:
-        abort(404, f"No study {given[:20]!r}: choose one from the list.")
+        abort(404, unknown_study(given))
     return found

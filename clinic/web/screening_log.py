@@ -6,16 +6,14 @@ import csv
 import io
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
 from clinic.auth.roles import any_user
 from clinic.db import get_session
 from clinic.enrollment.screening_log import OUTCOMES, screening_log
-from clinic.exceptions import NotFound
 from clinic.reports.safe_cells import neutralise
-from clinic.studies.setup import find_study
-from clinic.web.access import all_sites, site_filter
+from clinic.web.access import all_sites, site_filter, study_or_404
 from clinic.web.downloads import attachment
 from clinic.web.filters import local_time
 from clinic.web.forms import a_date, form_int
@@ -25,10 +23,7 @@ bp = Blueprint("screening_log", __name__)
 
 def _query(code: str) -> tuple[Any, dict[str, Any], dict[str, str]]:
     session = get_session()
-    try:
-        study = find_study(session, code[:40])
-    except NotFound:
-        abort(404)
+    study = study_or_404(session, code)
     errors: dict[str, str] = {}
     args = request.args
     filters = {"site_id": site_filter(args.get("site", type=form_int)),

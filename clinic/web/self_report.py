@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
-from sqlmodel import select
+from flask import Blueprint, render_template, request
 
 from clinic.auth.roles import any_user
 from clinic.db import get_session
-from clinic.models import Site, Study
+from clinic.models import Site
 from clinic.selfreport.ladder import LadderSpec, step_label
 from clinic.selfreport.status import COLUMN_LABELS, COLUMNS, channel_counts, dashboard, totals
-from clinic.web.access import all_sites, site_filter
+from clinic.web.access import all_sites, site_filter, study_or_404
 from clinic.web.filters import clinic_today
 from clinic.web.forms import form_int
 
@@ -21,7 +20,7 @@ bp = Blueprint("self_report", __name__)
 @any_user
 def index(code: str) -> str:
     session = get_session()
-    study = session.exec(select(Study).where(Study.code == code)).first() or abort(404)
+    study = study_or_404(session, code)
     site_id = site_filter(form_int(request.args.get("site")))
     today = clinic_today()
     rows = dashboard(session, study.id, today, site_id)  # type: ignore[arg-type]

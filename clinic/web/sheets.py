@@ -15,7 +15,7 @@ from clinic.models import PatientIdentity, Study, StudyMeasure, StudyTimepoint
 from clinic.protocol.measures import MeasureRule, instruments_at
 from clinic.scoring.instruments import INSTRUMENTS
 from clinic.studies.setup import timepoints
-from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404, sees_identity
+from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404, sees_identity, study_or_404
 from clinic.web.downloads import attachment
 
 bp = Blueprint("sheets", __name__)
@@ -30,9 +30,7 @@ def _pdf(content: bytes, name: str) -> Response:
 def _study(code: str) -> Study:
     """The study; a draft's sheets only for those who build it (a preview, marked so:
     nobody collects data on a protocol that may still change)."""
-    study = get_session().exec(select(Study).where(Study.code == code)).first()
-    if study is None:
-        abort(404, f"No study {code[:20]!r}: choose one from the list.")
+    study = study_or_404(get_session(), code)
     if study.status == "planning" and current_user.role not in BUILDS_STUDIES:
         abort(404, f"{study.code} is a draft: its sheets are printed once it is activated.")
     return study

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, flash, render_template, request
+from flask import Blueprint, Response, abort, flash, render_template, request
 from sqlmodel import col, select
 
 from clinic.auth.roles import allow
@@ -121,6 +121,9 @@ def call_list() -> Response:
 
     errors: dict[str, str] = {}
     f = _filter(errors)
+    if errors:  # a list printed for another study, site or day than asked is worse than none
+        abort(Response("Not printed: " + " ".join(errors.values()), status=422,
+                       mimetype="text/plain"))
     rows = worklist(get_session(), f, with_identity=sees_identity(),
                     groups=("today", "overdue", "closing"))
     session = get_session()
