@@ -56,7 +56,7 @@ VIA = {"score": ("assessment", "assessment_id"), "medication": ("assessment", "a
 STUDY_COLUMN = {"study": "id", "screening": "study_id", "protocol_amendment": "study_id",
                 "record_lock": "study_id", "study_monitor": "study_id"}
 # study set-up rows are named by their code ("arm B"), not by a row number ("arm 4")
-NAME_COLUMN = {"study": "code", "study_arm": "code", "study_timepoint": "code",
+NAME_COLUMN = {"study": "code", "study_arm": "code", "study_timepoint": "label",
                "eligibility_criterion": "code", "study_measure": "instrument",
                # a patient's detail rows by what they are about ("root laterality L4")
                "root_laterality": "root", "injectate": "drug", "procedure_target": "level",

@@ -58,6 +58,8 @@ LABELS: Mapping[str, str] = {
     "resolved_on": "resolved on", "onset_on": "onset", "reminder_consent": "reminder consent",
     "self_report_consent": "self-report consent", "language": "language",
     "birth_date": "date of birth", "mrn": "MRN", "assessment_id": "visit",
+    "is_eligible": "eligible", "is_baseline": "baseline visit", "is_synthetic": "synthetic",
+    "steroid_cap_mg": "steroid cap (mg)", "response_categories": "response categories asked",
 }
 
 
@@ -100,10 +102,12 @@ def value_words(field: str | None, value: str | None, users: Mapping[int, str],
 
 def score_value_words(instrument: str | None, value: str) -> str:
     """A score's stored value as its scale reads it: a satisfaction of "3.0" is
-    "3 (Satisfied)"; other instruments' values are numbers and stay as stored."""
+    "3 (Satisfied)", a VAS of "8.0" is 8."""
     known = INSTRUMENTS.get(instrument or "")
-    if known is None or known.kind is not InstrumentKind.LIKERT:
+    if known is None:
         return value
+    if known.kind is not InstrumentKind.LIKERT:
+        return _number_words(value)
     try:
         level = Satisfaction.from_score(int(float(value)))
     except (ValueError, ArithmeticError, ScoreError):
@@ -122,6 +126,15 @@ def strata_words(value: str) -> str:
     except (ValueError, TypeError, KeyError):
         return value
     return "; ".join(parts) if parts else "none"
+
+
+def _number_words(value: str) -> str:
+    """A stored number as written on the form: "8.0" is 8, "33.33" stays."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return f"{number:g}" if abs(number) < 1e15 else value
 
 
 def _list_words(value: str) -> str:

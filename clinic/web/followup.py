@@ -141,7 +141,8 @@ def _back_from_reopen(patient: Patient, assessment_id: int) -> Response:
     the patient's."""
     if request.form.get("from") == "edit":
         return redirect(url_for("followup.edit", assessment_id=assessment_id))
-    return redirect(url_for("patients.show", patient_id=patient.id))
+    return redirect(url_for("patients.show", patient_id=patient.id, reopen=assessment_id,
+                            _anchor=f"reopen-visit-{assessment_id}"))
 
 
 @bp.route("/<int:assessment_id>/not-done", methods=["POST"])

@@ -31,7 +31,9 @@ def test_a_satisfaction_reads_as_its_level_and_other_scores_as_stored():
     assert score_value_words("satisfaction_results", "3.0") == "3 (Satisfied)"
     assert score_value_words("satisfaction_procedure", "1") == "1 (Very unsatisfied)"
     assert score_value_words("satisfaction_procedure", "9.0") == "9.0"  # off the scale
-    assert score_value_words("vas", "3.0") == "3.0"
+    assert score_value_words("vas", "3.0") == "3"
+    assert score_value_words("odi", "33.33") == "33.33"
+    assert score_value_words("vas", "n/a") == "n/a"
     assert score_value_words(None, "3.0") == "3.0"
 
 

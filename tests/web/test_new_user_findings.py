@@ -287,3 +287,34 @@ def test_a_call_list_for_an_unknown_study_is_not_printed_for_all(client, clinic)
     refused = client.get("/worklist/calls.pdf?study=NOPE")
     assert refused.status_code == 422 and b"No study with code" in refused.data
     assert client.get("/worklist/calls.pdf").status_code == 200
+
+
+def test_a_visit_marked_not_done_twice_says_why_nothing_was_saved(client, clinic, db):
+    """Found testing as a new user would: the second 'not done' (a resent form) read
+    'please correct the 1 field marked below', with nothing marked."""
+    login(client, clinic.users["nurse"])
+    form = {"not_done_reason": "No answer", "version": clinic.due.version}
+    assert client.post(f"/followup/{clinic.due.id}/not-done", data=form).status_code == 302
+    db.expire_all()
+    again = client.post(f"/followup/{clinic.due.id}/not-done",
+                        data=form | {"version": db.get(Assessment, clinic.due.id).version})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 422
+    assert "already recorded" in page and "field marked below" not in page
+
+
+def test_a_refused_reopen_from_the_patient_page_opens_that_visits_reopen_form(client, clinic,
+                                                                               db):
+    """Found testing as a new user would: after a refused reopen the patient page came
+    back with the Reopen section folded, the nurse left to find the visit again."""
+    login(client, clinic.users["nurse"])
+    client.post(f"/followup/{clinic.due.id}/not-done", data={
+        "not_done_reason": "No answer", "version": clinic.due.version})
+    db.expire_all()
+    visit = db.get(Assessment, clinic.due.id)
+    refused = client.post(f"/followup/{visit.id}/reopen",
+                          data={"version": visit.version, "reason": ""})
+    assert refused.status_code == 302
+    assert refused.headers["Location"].endswith(f"reopen={visit.id}#reopen-visit-{visit.id}")
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert f'id="reopen-visit-{visit.id}" open' in page and "Not reopened: Say why" in page

@@ -258,7 +258,7 @@ def test_the_study_set_up_is_audited_like_clinical_data(client, clinic, db):
     assert {(r["old value"], r["new value"]) for r in rows if r["field"] == "status"} == {
         ("Draft", "Recruiting")}, "statuses in words"
     named = {r["record"] for r in rows if r["record"].split()[0] in ("arm", "timepoint")}
-    assert named == {"arm US", "arm FL", "arm CT", "timepoint baseline", "timepoint month_1"}
+    assert named == {"arm US", "arm FL", "arm CT", "timepoint Baseline", "timepoint 1 month"}
     assert "measure Oswestry Disability Index" in {r["record"] for r in rows}, "by name"
     vas = next(r for r in rows if r["record"] == "measure Pain (VAS)" and r["action"] ==
                "created")
