@@ -290,7 +290,9 @@ def _schedule(doc: ProtocolDocument) -> list[Problem]:
         for i, t in enumerate(doc.timepoints):
             if not t.baseline and t.offset_days < base.offset_days:
                 problems.append((("timepoints", i, "offset_days"),
-                                 f"{t.code!r} comes before the baseline"))
+                                 f"{t.label} (day {t.offset_days}) is a follow-up but comes "
+                                 f"before the baseline, {base.label} (day "
+                                 f"{base.offset_days}): a follow-up is after the baseline"))
     return problems
 
 
@@ -353,11 +355,13 @@ def _strata(randomization: Randomization) -> list[Problem]:
     for f, factor in enumerate(randomization.strata):
         where = ("randomization", "strata", f)
         problems += _duplicates((*where, "bins"), factor.bins, "code")
-        ordered = sorted(enumerate(factor.bins), key=lambda pair: pair[1].low)
         for b, item in enumerate(factor.bins):
             if item.low > item.high:
                 problems.append(((*where, "bins", b, "high"),
                                  f"high {item.high} is below low {item.low}"))
+        ordered = sorted(((b, item) for b, item in enumerate(factor.bins)
+                          if item.low <= item.high),  # a backwards bin is named above only
+                         key=lambda pair: pair[1].low)
         for (_, previous), (b, current) in zip(ordered, ordered[1:], strict=False):
             if current.low <= previous.high:
                 problems.append(((*where, "bins", b, "low"),

@@ -139,3 +139,20 @@ def test_a_bad_format_and_a_duplicate_code_are_named_in_one_round():
     assert "timepoints[3].window_before_days" in problems
     assert problems["arms[1].code"].message == "duplicate code 'A' (arm 1 has it too)"
     assert problems["arms[1].code"].line == 19
+
+
+def test_a_backwards_bin_is_named_once_not_also_as_an_overlap():
+    text = _replace(BASE, "low = 5\nhigh = 6", "low = 6\nhigh = 5")
+    with pytest.raises(ProtocolFileError) as refused:
+        read_toml(text)
+    messages = [p.message for p in refused.value.problems]
+    assert messages == ["high 5 is below low 6"], messages
+
+
+def test_a_follow_up_before_the_baseline_is_named_with_labels_and_days():
+    text = _replace(BASE, "offset_days = 1\nwindow_after_days = 1",
+                    "offset_days = -1\nwindow_after_days = 1")
+    with pytest.raises(ProtocolFileError) as refused:
+        read_toml(text)
+    message = next(p.message for p in refused.value.problems if p.path.endswith("offset_days"))
+    assert "(day -1) is a follow-up but comes before the baseline" in message, message

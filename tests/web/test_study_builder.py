@@ -369,3 +369,14 @@ def test_a_builder_form_without_its_version_is_broken_not_someone_elses_change(c
         assert "after you opened this page" not in page
     db.expire_all()
     assert db.get(Study, study.id).title == "Three guidance modalities"
+
+
+
+def test_an_unknown_design_type_is_marked_on_its_field(client, clinic):
+    """Found testing as a new user would: 'correct the fields marked below', none marked."""
+    login(client, clinic.users["coordinator"])
+    refused = client.post("/admin/studies/new", data=_basics(design_type="crossover"))
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert re.search(r'class="field has-error"><label for="design_type"', page)
+    assert 'id="design_type-error"' in page
