@@ -10,6 +10,7 @@ changed field with its old value and the reason (see ``clinic.audit``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import update
@@ -65,16 +66,21 @@ def claim(session: Session, obj: Any, read_version: int | None) -> None:
 
 def edit_with_reason(session: Session, obj: Any, *, read_version: int | None,
                      changes: dict[str, Any], actor_id: int | None,
-                     reason: str | None) -> list[str]:
-    """Apply ``changes`` to ``obj``; returns the names of the fields that changed."""
+                     reason: str | None,
+                     children: Callable[[], list[str]] | None = None) -> list[str]:
+    """Apply ``changes`` to ``obj``; returns the names of the fields that changed.
+    ``children``: applies changes to the record's own child rows (audited with it) once
+    it is claimed, and names them."""
     text = require_reason(reason)
     set_actor(session, actor_id, text)
     claim(session, obj, read_version)  # a stale form is a conflict, even if it changes nothing
     changed = [k for k, v in changes.items() if getattr(obj, k) != v]
+    changed += children() if children is not None else []
     if not changed:
         raise ValidationError({"reason": "Nothing was changed."})
     for name in changed:
-        setattr(obj, name, changes[name])
+        if name in changes:
+            setattr(obj, name, changes[name])
     session.add(obj)
     session.flush()
     return changed

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from clinic.catalog import LATERALITY, NERVE_ROOTS
 from clinic.edits import edit_with_reason, require_reason
 from clinic.enrollment.inputs import PatientInput, validate_patient
-from clinic.models import Patient
+from clinic.exceptions import ValidationError
+from clinic.models import Patient, RootLaterality, Study
+from clinic.studies.setup import study_roots
 
 EDITABLE = ("sex", "age_at_enrollment", "birth_year", "bmi", "diagnosis",
             "symptom_duration_months")
@@ -17,10 +21,71 @@ EDITABLE = ("sex", "age_at_enrollment", "birth_year", "bmi", "diagnosis",
 
 def edit_patient(session: Session, *, patient: Patient, read_version: int | None,
                  changes: dict[str, Any], reason: str | None, actor_id: int | None,
-                 today: date) -> list[str]:
-    """Apply the changed baseline fields; returns their names."""
+                 today: date, laterality: Mapping[str, str] | None = None) -> list[str]:
+    """Apply the changed baseline fields and, in ``laterality`` (root -> a LATERALITY
+    code, or "" for not recorded), the radicular laterality at each root; returns the
+    names of what changed. Every problem is named in one refusal, before anything is
+    written."""
     require_reason(reason)
     values = {name: changes.get(name, getattr(patient, name)) for name in EDITABLE}
-    validate_patient(PatientInput(study_code=patient.study_code, **values), today)
+    errors: dict[str, str] = {}
+    try:
+        validate_patient(PatientInput(study_code=patient.study_code, **values), today)
+    except ValidationError as error:
+        errors |= error.errors
+    recorded = {r.root: r for r in session.exec(select(RootLaterality).where(
+        RootLaterality.patient_id == patient.id))}
+    wanted = dict(laterality or {})
+    errors |= _laterality_problems(wanted, laterality_roots(session, patient, recorded))
+    if errors:
+        raise ValidationError(errors)
     return edit_with_reason(session, patient, read_version=read_version, changes=values,
-                            actor_id=actor_id, reason=reason)
+                            actor_id=actor_id, reason=reason,
+                            children=lambda: _set_laterality(session, patient, recorded,
+                                                             wanted))
+
+
+def laterality_roots(session: Session, patient: Patient,
+                     recorded: Mapping[str, Any] | None = None) -> list[str]:
+    """The roots whose laterality a correction may set: those the study asks now and
+    any recorded before an amendment stopped asking it, in anatomical order."""
+    if recorded is None:
+        recorded = {r: r for r in session.exec(select(RootLaterality.root).where(
+            RootLaterality.patient_id == patient.id))}
+    study = session.get(Study, patient.study_id)
+    asked = set(study_roots(study)) if study is not None else set()
+    return [root for root in NERVE_ROOTS if root in asked or root in recorded]
+
+
+def _laterality_problems(wanted: Mapping[str, str], roots: list[str]) -> dict[str, str]:
+    problems = {}
+    for root, value in wanted.items():
+        if root not in roots:
+            problems[f"laterality_{root}"[:40]] = (
+                f"The study does not ask the laterality at {root[:10]} (it asks "
+                f"{', '.join(roots) or 'none'}).")
+        elif value and value not in LATERALITY:
+            problems[f"laterality_{root}"] = "Choose " + ", ".join(LATERALITY.values()) + \
+                ", or leave it not recorded."
+    return problems
+
+
+def _set_laterality(session: Session, patient: Patient, recorded: dict[str, RootLaterality],
+                    wanted: Mapping[str, str]) -> list[str]:
+    """Write the lateralities that differ from what is recorded (one audited row each:
+    created, changed or removed); returns "laterality at L4" for each."""
+    changed = []
+    for root, value in wanted.items():
+        row = recorded.get(root)
+        if row is not None and not value:
+            session.delete(row)
+        elif row is None and value:
+            session.add(RootLaterality(patient_id=patient.id, root=root,  # type: ignore[arg-type]
+                                       laterality=value))
+        elif row is not None and row.laterality != value:
+            row.laterality = value
+            session.add(row)
+        else:
+            continue
+        changed.append(f"laterality at {root}")
+    return changed

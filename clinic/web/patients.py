@@ -10,13 +10,13 @@ from sqlmodel import select
 
 from clinic.audit.words import field_label, value_words
 from clinic.auth.roles import allow, any_user
-from clinic.catalog import RAISES_QUERIES, SEXES, SIGNS_DATA
+from clinic.catalog import LATERALITY, RAISES_QUERIES, SEXES, SIGNS_DATA
 from clinic.db import get_session
 from clinic.dose.service import dose_summaries
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.locks.service import locks_of_patient
-from clinic.models import Study, StudyArm
-from clinic.patients.editing import EDITABLE, edit_patient
+from clinic.models import RootLaterality, Study, StudyArm
+from clinic.patients.editing import EDITABLE, edit_patient, laterality_roots
 from clinic.patients.history import HistoryLine, corrections, history_lines
 from clinic.patients.listing import PatientFilter, patient_page
 from clinic.patients.overview import PatientRecord, patient_record
@@ -173,9 +173,8 @@ def history_sections(record: PatientRecord) -> list[tuple[str, list[HistoryLine]
 def edit(patient_id: int) -> Any:
     session = get_session()
     patient = patient_or_404(session, patient_id)
-    values: Any = with_draft({name: "" if getattr(patient, name) is None
-                              else str(getattr(patient, name)) for name in EDITABLE}
-                             | {"version": str(patient.version)})
+    roots = laterality_roots(session, patient)
+    values: Any = with_draft(_stored_values(session, patient))
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -183,7 +182,9 @@ def edit(patient_id: int) -> Any:
                                    read_version=request.form.get("version", type=form_int),
                                    changes=_changes(request.form),
                                    reason=request.form.get("reason"),
-                                   actor_id=current_user.id, today=clinic_today())
+                                   actor_id=current_user.id, today=clinic_today(),
+                                   laterality={root: request.form.get(f"laterality_{root}", "")
+                                               for root in roots})
             answered = answer_by_correction(
                 session, request.form.get("query", type=form_int), patient_id=patient.id,  # type: ignore[arg-type]
                 reason=request.form.get("reason"), actor_id=current_user.id)
@@ -196,12 +197,22 @@ def edit(patient_id: int) -> Any:
             errors, values = error.errors, request.form
         except ConflictError:
             reload_after_conflict(session, patient, "patient")
-            values = {n: "" if getattr(patient, n) is None else str(getattr(patient, n))
-                      for n in EDITABLE} | {"version": str(patient.version)}
-            return render_template("patients/edit.html", patient=patient, values=values,
-                                   errors={}, sexes=SEXES), 409
+            return render_template("patients/edit.html", patient=patient,
+                                   values=_stored_values(session, patient), errors={},
+                                   sexes=SEXES, roots=roots, laterality=LATERALITY), 409
     return render_template("patients/edit.html", patient=patient, values=values, errors=errors,
-                           sexes=SEXES), 422 if errors else 200
+                           sexes=SEXES, roots=roots, laterality=LATERALITY), \
+        422 if errors else 200
+
+
+def _stored_values(session: Any, patient: Any) -> dict[str, str]:
+    """The correction form's fields as stored: baseline data, laterality per root."""
+    recorded = session.exec(select(RootLaterality).where(
+        RootLaterality.patient_id == patient.id)).all()
+    return ({name: "" if getattr(patient, name) is None else str(getattr(patient, name))
+             for name in EDITABLE}
+            | {f"laterality_{r.root}": r.laterality for r in recorded}
+            | {"version": str(patient.version)})
 
 
 def _changes(form: Any) -> dict[str, Any]:
