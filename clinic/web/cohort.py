@@ -15,7 +15,7 @@ from clinic.db import get_engine, get_session
 from clinic.models import Study, StudyArm
 from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
 from clinic.studies.setup import arms, measures, studies_with_patients, timepoints
-from clinic.web.access import REVIEWS_COHORT, all_sites
+from clinic.web.access import REVIEWS_COHORT, all_sites, unknown_study
 from clinic.web.charts import Series, line_chart
 from clinic.web.forms import a_date, blank_to_none
 
@@ -78,15 +78,16 @@ def index() -> Any:
 
 
 def _chosen_study(studies: list[Study], errors: dict[str, str]) -> Study:
-    """The study named by ``?study=`` (its id, as on the status grid), else the first."""
+    """The study named by ``?study=`` (its id, as on the status grid, or its code, as in
+    a link someone typed), else the first."""
     if not studies:
         abort(404, "No study yet.")
     wanted = blank_to_none(request.args.get("study"))
     if wanted is None:
         return studies[0]
-    chosen = next((s for s in studies if str(s.id) == wanted), None)
+    chosen = next((s for s in studies if wanted in (str(s.id), s.code, s.code.lower())), None)
     if chosen is None:
-        errors["study"] = "Choose a study from the list."
+        errors["study"] = unknown_study(wanted)
         return studies[0]
     return chosen
 

@@ -100,4 +100,7 @@ def test_the_cohort_view_shows_the_chosen_study(client, clinic, db):
     assert "Group C: ultrasound-guided" not in first
     unknown = client.get("/cohort?study=999999")
     assert unknown.status_code == 422
-    assert "Choose a study from the list" in unknown.get_data(as_text=True)
+    assert "No study &#39;999999&#39;: choose one from the list" in unknown.get_data(as_text=True)
+    by_code = client.get("/cohort?study=TRI&instrument=vas")  # a link someone typed
+    assert by_code.status_code == 200
+    assert f'<option value="{other.id}" selected>' in by_code.get_data(as_text=True)
