@@ -27,6 +27,7 @@ from clinic.followup.entry import (
     reopen_follow_up,
     save_follow_up,
     skip_follow_up,
+    withdrawal_of,
 )
 from clinic.followup.service import measures_at
 from clinic.locks.guard import LEVEL_WORDS
@@ -257,7 +258,8 @@ def _render(template: str, assessment: Assessment, patient: Patient,
         can_raise=current_user.role in RAISES_QUERIES,
         window_note=window_deviation(assessment.visit_on, assessment.window_open,
                                      assessment.window_close),
-        lock=_lock_words(assessment, patient))
+        lock=_lock_words(assessment, patient),
+        withdrawn=withdrawal_of(get_session(), patient.id))  # type: ignore[arg-type]
     status = 409 if status_conflict else (422 if errors else 200)
     return body, status
 

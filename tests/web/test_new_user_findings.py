@@ -318,3 +318,32 @@ def test_a_refused_reopen_from_the_patient_page_opens_that_visits_reopen_form(cl
     assert refused.headers["Location"].endswith(f"reopen={visit.id}#reopen-visit-{visit.id}")
     page = client.get(refused.headers["Location"]).get_data(as_text=True)
     assert f'id="reopen-visit-{visit.id}" open' in page and "Not reopened: Say why" in page
+
+
+def test_a_withdrawn_patients_visit_is_not_reopened(client, clinic, db):
+    """Found testing as a new user would: a visit closed by the patient's withdrawal could
+    be reopened, which put the patient back on the call list and planned messages."""
+    from clinic.enrollment.service import withdraw
+    from clinic.models import Enrollment, Reminder
+
+    enrollment = db.exec(select(Enrollment).where(
+        Enrollment.patient_id == clinic.due.patient_id)).one()
+    withdraw(db, enrollment=enrollment, reason="Withdrew consent", actor_id=None)
+    db.commit()
+    db.expire_all()
+    visit = db.get(Assessment, clinic.due.id)
+    assert visit.state == "not_done"
+    login(client, clinic.users["nurse"])
+    page = client.get(f"/followup/{visit.id}/edit").get_data(as_text=True)
+    assert "The patient withdrew from the study (Withdrew consent" in page
+    assert f'action="/followup/{visit.id}/reopen"' not in page
+    patient_page = client.get(f"/patients/{visit.patient_id}").get_data(as_text=True)
+    assert f'action="/followup/{visit.id}/reopen"' not in patient_page
+    forced = client.post(f"/followup/{visit.id}/reopen", data={
+        "version": visit.version, "reason": "Patient called back", "from": "edit"},
+        follow_redirects=True)
+    assert "a visit is not reopened after a withdrawal" in forced.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Assessment, visit.id).state == "not_done"
+    assert not db.exec(select(Reminder).where(Reminder.assessment_id == visit.id,
+                                              Reminder.state == "pending")).all()
