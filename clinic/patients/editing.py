@@ -26,13 +26,14 @@ def edit_patient(session: Session, *, patient: Patient, read_version: int | None
     code, or "" for not recorded), the radicular laterality at each root; returns the
     names of what changed. Every problem is named in one refusal, before anything is
     written."""
-    require_reason(reason)
     values = {name: changes.get(name, getattr(patient, name)) for name in EDITABLE}
     errors: dict[str, str] = {}
-    try:
-        validate_patient(PatientInput(study_code=patient.study_code, **values), today)
-    except ValidationError as error:
-        errors |= error.errors
+    for check in (lambda: require_reason(reason), lambda: validate_patient(
+            PatientInput(study_code=patient.study_code, **values), today)):
+        try:
+            check()
+        except ValidationError as error:
+            errors |= error.errors
     recorded = {r.root: r for r in session.exec(select(RootLaterality).where(
         RootLaterality.patient_id == patient.id))}
     wanted = dict(laterality or {})

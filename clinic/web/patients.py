@@ -177,14 +177,18 @@ def edit(patient_id: int) -> Any:
     values: Any = with_draft(_stored_values(session, patient))
     errors: dict[str, str] = {}
     if request.method == "POST":
+        form_errors: dict[str, str] = {}  # the fields that did not read: named with the rest
         try:
             changed = edit_patient(session, patient=patient,
                                    read_version=request.form.get("version", type=form_int),
-                                   changes=_changes(request.form),
+                                   changes=_changes(request.form, form_errors),
                                    reason=request.form.get("reason"),
                                    actor_id=current_user.id, today=clinic_today(),
-                                   laterality={root: request.form.get(f"laterality_{root}", "")
-                                               for root in roots})
+                                   laterality={root: request.form[f"laterality_{root}"]
+                                               for root in roots  # a field not sent: kept
+                                               if f"laterality_{root}" in request.form})
+            if form_errors:
+                raise ValidationError(form_errors)
             answered = answer_by_correction(
                 session, request.form.get("query", type=form_int), patient_id=patient.id,  # type: ignore[arg-type]
                 reason=request.form.get("reason"), actor_id=current_user.id)
@@ -194,7 +198,7 @@ def edit(patient_id: int) -> Any:
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()
-            errors, values = error.errors, request.form
+            errors, values = _with_unread(error.errors, form_errors), request.form
         except ConflictError:
             reload_after_conflict(session, patient, "patient")
             return render_template("patients/edit.html", patient=patient,
@@ -215,14 +219,21 @@ def _stored_values(session: Any, patient: Any) -> dict[str, str]:
             | {"version": str(patient.version)})
 
 
-def _changes(form: Any) -> dict[str, Any]:
-    errors: dict[str, str] = {}
+def _with_unread(errors: dict[str, str], unread: dict[str, str]) -> dict[str, str]:
+    """The service's problems and the fields that did not read; "nothing was changed"
+    only when every field read (a change in an unreadable field is a change)."""
+    if unread and errors.get("reason") == "Nothing was changed.":
+        errors = {k: v for k, v in errors.items() if k != "reason"}
+    return {**errors, **unread}
+
+
+def _changes(form: Any, errors: dict[str, str]) -> dict[str, Any]:
+    """The changes the form asks for; a field that does not read is named in ``errors``
+    and left out (the service checks the rest in the same round)."""
     changes: dict[str, Any] = {"sex": form.get("sex", ""),
                                "diagnosis": blank_to_none(form.get("diagnosis"))}
     for name in ("age_at_enrollment", "birth_year"):
         changes[name] = strict_int(form.get(name), name, errors)
     for name in ("bmi", "symptom_duration_months"):
         changes[name] = strict_number(form.get(name), name, errors)
-    if errors:
-        raise ValidationError(errors)
-    return changes
+    return {name: value for name, value in changes.items() if name not in errors}

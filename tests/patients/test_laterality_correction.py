@@ -76,3 +76,27 @@ def test_the_correction_form_sets_a_laterality(client, clinic, db):
     assert _lateralities(db, clinic.patient.id) == {"L4": "unilateral", "L5": "bilateral"}
     shown = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
     assert "L5: Bilateral" in shown
+
+
+def test_the_correction_form_names_every_problem_in_one_round(client, clinic, db):
+    """Found testing as a new user would: an unreadable age hid a bad BMI, a wrong
+    laterality and a short reason until it was mended."""
+    login(client, clinic.users["coordinator"])
+    url = f"/patients/{clinic.patient.id}/edit"
+    form = {"sex": clinic.patient.sex, "age_at_enrollment": "abc", "bmi": "-3",
+            "symptom_duration_months": "-1", "laterality_L4": "bogus", "reason": "x",
+            "version": str(clinic.patient.version)}
+    refused = client.post(url, data=form)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    for field in ("age_at_enrollment", "bmi", "symptom_duration_months", "laterality_L4",
+                  "reason"):
+        assert f'id="{field}-error"' in page, field
+    assert _lateralities(db, clinic.patient.id) == {"L4": "unilateral"}
+    only_unread = client.post(url, data=form | {"age_at_enrollment": "abc", "bmi": "27.5",
+                                                "symptom_duration_months": "",
+                                                "laterality_L4": "unilateral",
+                                                "reason": "Typing error"})
+    text = only_unread.get_data(as_text=True)
+    assert only_unread.status_code == 422 and 'id="age_at_enrollment-error"' in text
+    assert 'id="reason-error"' not in text  # not "nothing was changed"
