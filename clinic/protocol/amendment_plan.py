@@ -95,8 +95,8 @@ def _timepoints(old: StudyDefinition, new: StudyDefinition, usage: Usage,
     after = {t.code: t for t in new.timepoints}
     for code in before.keys() - after.keys():
         if code in usage.timepoints_with_data:
-            plan.refusals[f"timepoints.{code}"] = (f"Timepoint {code} has recorded visits and "
-                                                   "cannot be removed.")
+            plan.refusals[f"timepoints.{code}"] = (f"Timepoint {before[code].label} has "
+                                                   "recorded visits and cannot be removed.")
         else:
             plan.removed_timepoints.append(code)
             plan.changes.append(f"removed timepoint {before[code].label} (no visit recorded)")
@@ -138,8 +138,9 @@ def _measures(old: StudyDefinition, new: StudyDefinition, usage: Usage,
         lost = {tp for tp in had - has if tp in new_tps or tp in plan.removed_timepoints}
         recorded = sorted(tp for tp in lost if (code, tp) in usage.scored)
         if recorded:
-            plan.refusals[f"measures.{code}"] = (f"{_label(code)} has values recorded at "
-                                                 f"{', '.join(recorded)}: it cannot be removed.")
+            plan.refusals[f"measures.{code}"] = (
+                f"{_label(code)} has values recorded at "
+                f"{', '.join(labels.get(tp, tp) for tp in recorded)}: it cannot be removed.")
             continue
         gained = sorted(has - had, key=new_tps.index)
         if gained:

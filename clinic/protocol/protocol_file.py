@@ -122,11 +122,22 @@ def _message(error: Any) -> str:
             "actual_length") else f"needs at least {low}"
     if error["type"] == "string_too_long":
         return f"at most {error['ctx']['max_length']} characters"
+    if error["type"] in _PLAIN:
+        return _PLAIN[error["type"]]
+    if error["type"] in ("literal_error", "enum"):
+        expected = str(error.get("ctx", {}).get("expected", "")).replace("'", "")
+        return f"choose one of: {expected.replace(' or ', ', ')}" if expected else message
     if error["type"] == "string_pattern_mismatch":
         capitals = "A-Z0-9" in str(error["ctx"].get("pattern", ""))[:8]
         return ("use capital letters, digits, - and _ only (e.g. USFL)" if capitals
                 else "use letters, digits, - and _ only (no spaces)")
     return message[0].lower() + message[1:] if message else message
+
+
+_PLAIN = {"int_parsing": "a whole number, please", "int_type": "a whole number, please",
+          "int_from_float": "a whole number, please", "float_parsing": "a number, please",
+          "float_type": "a number, please", "bool_parsing": "true or false, please",
+          "bool_type": "true or false, please"}
 
 
 def _problem(path: tuple[Any, ...], message: str, lines: TomlLines | None) -> ProtocolProblem:

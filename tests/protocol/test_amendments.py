@@ -201,3 +201,21 @@ def test_a_changed_self_report_is_summarised_in_words(session, running):
         "patient self-report: messages on days 0, 3, 7 of the window, a call after 10 days, "
         "nothing asked first → messages on days 0, 5 of the window, no call, the year of "
         "birth asked first")
+
+
+def test_what_has_data_is_named_in_words_when_its_removal_is_refused(session, running):
+    """Found testing as a new user would: "Timepoint month_3 has recorded visits",
+    "has values recorded at month_3": codes where the builder shows labels."""
+    study, _done, _pending = running
+    doc = document_of(session, study)
+    three = next(t for t in doc.timepoints if t.code == "month_3")
+    doc.timepoints = [t for t in doc.timepoints if t.code != "month_3"]
+    doc.measures = [m.model_copy(update={"timepoints": [
+        tp for tp in (m.timepoints or [t.code for t in doc.timepoints]) if tp != "month_3"]})
+        for m in doc.measures]
+    with pytest.raises(ValidationError) as refused:
+        amend(session, study=study, doc=doc, reason="Drop the 3-month visit", actor_id=None,
+              timezone="Europe/Berlin", now=NOW)
+    messages = " ".join(refused.value.errors.values())
+    assert f"Timepoint {three.label} has recorded visits" in messages, messages
+    assert "month_3" not in messages, messages

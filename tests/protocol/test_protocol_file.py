@@ -156,3 +156,16 @@ def test_a_follow_up_before_the_baseline_is_named_with_labels_and_days():
         read_toml(text)
     message = next(p.message for p in refused.value.problems if p.path.endswith("offset_days"))
     assert "(day -1) is a follow-up but comes before the baseline" in message, message
+
+
+def test_type_and_choice_problems_read_in_words():
+    """Found testing as a new user would: "input should be a valid integer", "input
+    should be 'inclusion' or 'exclusion'" on the builder's fields."""
+    text = _replace(_replace(BASE, "offset_days = 7\n", "offset_days = 7.5\n"),
+                    'modality = "ct"', 'modality = "mri"')
+    with pytest.raises(ProtocolFileError) as refused:
+        read_toml(text)
+    problems = {p.path: p.message for p in refused.value.problems}
+    assert problems["timepoints[2].offset_days"] == "a whole number, please"
+    assert problems["arms[1].modality"].startswith("choose one of: fluoroscopy, ct, ")
+    assert "'" not in problems["arms[1].modality"]
