@@ -75,13 +75,21 @@ def enforce_access_rule() -> Any:
     if gate is not None:
         return redirect(gate)
     if rule != ANY_USER and current_user.role not in rule:
-        abort(403)
+        abort(403, _not_for_role(rule))
     if current_user.role == "monitor":  # the studies they monitor, no others
         from clinic.db import get_session
         from clinic.studies.scope import apply_study_scope
 
         apply_study_scope(get_session(), current_user)
     return None
+
+
+def _not_for_role(rule: frozenset[str]) -> str:
+    """Who may open the page, in words, for the 403 a user of another role gets."""
+    allowed = [ROLES[r].lower() for r in ROLES if r in rule]
+    who = ", ".join(allowed[:-1]) + f" or {allowed[-1]}" if len(allowed) > 1 else allowed[0]
+    return (f"This page is for a {who}; your role ({ROLES[current_user.role].lower()}) "
+            "cannot open it. Nothing was shown or changed.")
 
 
 def _to_login() -> Any:

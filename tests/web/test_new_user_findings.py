@@ -347,3 +347,13 @@ def test_a_withdrawn_patients_visit_is_not_reopened(client, clinic, db):
     assert db.get(Assessment, visit.id).state == "not_done"
     assert not db.exec(select(Reminder).where(Reminder.assessment_id == visit.id,
                                               Reminder.state == "pending")).all()
+
+
+def test_a_page_of_another_role_says_whose_it_is(client, clinic):
+    """Found testing as a new user would: a physician opening a follow-up form read the
+    server's 'read-protected or not readable by the server'."""
+    login(client, clinic.users["physician"])
+    refused = client.get(f"/followup/{clinic.due.id}")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 403
+    assert "your role (physician) cannot open it" in page and "read-protected" not in page
