@@ -395,6 +395,8 @@ def _snapshot_words(field: str, value: Any, users: dict[int, str], zone: str,
                     ids: dict[str, dict[int, str]], instrument: str | None = None) -> str:
     """A whole document in a row (an amendment's protocol before and after) is not
     spelled out in one cell: the row itself keeps it, and its summary says what changed."""
+    if field == "added_at" and isinstance(value, dict):
+        return value_words(field, _text(value), users, zone, ids)
     if isinstance(value, dict):
         return "(a document of the record, not shown here)" if value else "none"
     if field == "value" and instrument and value is not None:

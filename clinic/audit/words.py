@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from clinic import catalog
+from clinic.protocol.definition import DESIGN_TYPES
 from clinic.scoring.exceptions import ScoreError
 from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
 from clinic.scoring.likert import Satisfaction
@@ -28,6 +29,7 @@ CODES: Mapping[str, Mapping[str, str]] = {
     "mode": catalog.COLLECTION_MODES, "med_class": catalog.MEDICATION_CLASSES,
     "status": {**catalog.ENROLLMENT_STATUSES, **catalog.STUDY_STATUSES},
     "instrument": {code: i.label for code, i in INSTRUMENTS.items()},
+    "design_type": DESIGN_TYPES,
 }
 LABELS: Mapping[str, str] = {
     "completed_by_id": "completed by", "collected_by_id": "collected by",
@@ -86,6 +88,8 @@ def value_words(field: str | None, value: str | None, users: Mapping[int, str],
         return "yes" if value == "True" else "no"
     if field == "strata_rules":
         return strata_words(value)
+    if field == "added_at":
+        return _added_words(value, zone)
     if value.startswith("[") and value.endswith("]"):
         return _list_words(value)
     if len(value) > 10 and value[:4].isdigit() and value[4] == "-" and ("T" in value or
@@ -126,6 +130,19 @@ def strata_words(value: str) -> str:
     except (ValueError, TypeError, KeyError):
         return value
     return "; ".join(parts) if parts else "none"
+
+
+def _added_words(value: str, zone: str) -> str:
+    """A measure's timepoints added by amendment, with when: "month_12 since 2026-12-05
+    04:15 CET"; anything else as it was stored."""
+    try:
+        added = json.loads(value)
+        local = {code: datetime.fromisoformat(when).astimezone(ZoneInfo(zone))
+                 for code, when in added.items()}
+        parts = [f"{code} since {when:%Y-%m-%d %H:%M %Z}" for code, when in local.items()]
+    except (ValueError, TypeError, AttributeError):
+        return value
+    return ", ".join(parts) if parts else "none"
 
 
 def _number_words(value: str) -> str:

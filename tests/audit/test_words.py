@@ -45,3 +45,14 @@ def test_strata_rules_read_as_the_protocols_bins():
     assert value_words("strata_rules", rules, {}, "UTC") == "punctures: 1–2, 3"
     assert value_words("strata_rules", "[]", {}, "UTC") == "none"
     assert value_words("strata_rules", "[{\"odd\": 1}]", {}, "UTC") == "[{\"odd\": 1}]"
+
+
+def test_design_types_and_added_timepoints_read_in_words():
+    from clinic.audit.words import value_words
+
+    assert value_words("design_type", "randomized", {}, "UTC") == "Randomized trial"
+    added = '{"month_12": "2026-12-05T03:15:11.051957+00:00"}'
+    assert value_words("added_at", added, {}, "Europe/Berlin") == \
+        "month_12 since 2026-12-05 04:15 CET"
+    assert value_words("added_at", "{}", {}, "UTC") == "none"
+    assert value_words("added_at", "{oops", {}, "UTC") == "{oops"
