@@ -96,7 +96,8 @@ def _detail(entity: str, row: dict[str, Any]) -> str:
     if entity == "score_section":
         return str(row.get("value", ""))
     if entity == "root_laterality":
-        return str(row.get("laterality", ""))  # none, unilateral, bilateral
+        code = str(row.get("laterality", ""))  # as the patient page reads it: "Bilateral"
+        return catalog.LATERALITY.get(code, code)
     return ""
 
 

@@ -89,3 +89,15 @@ def test_only_changes_made_for_a_reason_of_their_own_count_as_corrections():
               _event("score", 7, "update", field="value", old=1, new=2,
                      reason="Synthetic demo data")]
     assert corrections(history_lines(seeded)) == 0
+
+
+def test_a_created_or_removed_roots_laterality_reads_as_on_the_patient_page():
+    """Found testing as a new user would: 'added: root L3 = bilateral' beside
+    'Bilateral → Unilateral' on the same page."""
+    lines = history_lines([
+        _event("root_laterality", 9, "create", new={"root": "L3", "laterality": "bilateral"},
+               parent=("patient", 1)),
+        _event("root_laterality", 9, "delete", old={"root": "L3", "laterality": "none"},
+               parent=("patient", 1)),
+    ])
+    assert [line.items for line in lines] == [("root L3 = Bilateral",), ("root L3 = No",)]
