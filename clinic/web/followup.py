@@ -137,6 +137,14 @@ def reopen(assessment_id: int) -> str | Response:
     return redirect(url_for("followup.entry", assessment_id=assessment_id))
 
 
+def _already_marked_so(assessment: Assessment) -> bool:
+    """The visit is not done by this user with this reason: the same 'not done' sent
+    twice is no conflict."""
+    reason = " ".join((request.form.get("not_done_reason") or "").split())
+    return (assessment.state == "not_done" and assessment.completed_by_id == current_user.id
+            and " ".join((assessment.not_done_reason or "").split()) == reason)
+
+
 def _back_from_reopen(patient: Patient, assessment_id: int) -> Response:
     """A refused reopen goes back to the page it was asked from: the visit's own page or
     the patient's."""
@@ -162,6 +170,10 @@ def not_done(assessment_id: int) -> str | Response:
                        request.form, error.errors)
     except ConflictError:
         session.rollback()
+        if _already_marked_so(assessment):  # a double click, a resent form
+            flash(f"{patient.study_code}: follow-up marked not done (it already was).",
+                  "success")
+            return redirect(url_for("worklist.index"))
         return _conflict(assessment)
     flash(f"{patient.study_code}: follow-up marked not done.", "success")
     return redirect(url_for("worklist.index"))

@@ -357,3 +357,18 @@ def test_a_page_of_another_role_says_whose_it_is(client, clinic):
     page = refused.get_data(as_text=True)
     assert refused.status_code == 403
     assert "your role (physician) cannot open it" in page and "read-protected" not in page
+
+
+def test_the_same_not_done_sent_twice_is_no_conflict(client, clinic, db):
+    """Found testing as a new user would: a double click on 'Mark not done' answered 409
+    'Demo Nurse saved this follow-up while you were working on it', naming herself."""
+    login(client, clinic.users["nurse"])
+    form = {"not_done_reason": "No answer", "version": clinic.due.version}
+    assert client.post(f"/followup/{clinic.due.id}/not-done", data=form).status_code == 302
+    again = client.post(f"/followup/{clinic.due.id}/not-done", data=form)  # the stale page
+    assert again.status_code == 302
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "marked not done (it already was)" in page
+    other = client.post(f"/followup/{clinic.due.id}/not-done",
+                        data=form | {"not_done_reason": "Moved abroad"})
+    assert other.status_code == 409  # another reason: a real conflict
