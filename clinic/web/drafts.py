@@ -102,6 +102,5 @@ def with_draft(defaults: Any) -> Any:
     if draft is None:
         flash("What you had typed could not be restored (it is kept two hours).", "error")
         return defaults
-    flash("This is what you had typed before the session ended. Nothing is saved yet: check "
-          "it and save.", "info")
+    flash("This is what you had typed; it is not saved yet: check it and save.", "info")
     return draft
