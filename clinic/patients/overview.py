@@ -30,6 +30,7 @@ from clinic.models import (
     StudyTimepoint,
     User,
 )
+from clinic.protocol.allocation import stratum_words
 from clinic.protocol.definition import REGISTRY
 from clinic.scheduling.windows import PlannedVisit, status_on
 
@@ -65,6 +66,7 @@ class PatientRecord:
     audit: dict[tuple[str, int], list[AuditEvent]] = field(default_factory=dict)
     users: dict[int, str] = field(default_factory=dict)
     is_registry: bool = False
+    stratum: str = ""  # the enrollment's stratum as its protocol's bins read
     consent_taken_by: str | None = None
 
 
@@ -91,6 +93,9 @@ def patient_record(session: Session, patient: Patient, *, today: date,
             PatientIdentity.patient_id == patient.id)).first()
     study = session.get(Study, patient.study_id)
     record.is_registry = study is not None and study.design_type == REGISTRY
+    if enrollment is not None and enrollment.stratum:
+        record.stratum = stratum_words(study.strata_rules or [] if study else [],
+                                       enrollment.stratum)
     if enrollment is not None and enrollment.consent_taken_by_id:
         taker = session.get(User, enrollment.consent_taken_by_id)
         record.consent_taken_by = taker.name if taker else None

@@ -25,6 +25,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from clinic.protocol.constants import DEFAULT_BLOCK_MULTIPLIERS
 from clinic.protocol.exceptions import AllocationError, StratumError
@@ -177,6 +178,20 @@ def stratum_for(factors: Mapping[str, object], rules: Sequence[StratificationFac
             raise StratumError(f"{rule.name}: value missing")
         codes.append(rule.bin_for(factors[rule.name]).code)
     return STRATUM_SEPARATOR.join(codes)
+
+
+def stratum_words(rules: Sequence[Mapping[str, Any]], code: str) -> str:
+    """A stratum code as its protocol's bins read: "punctures_5_6" is "punctures 5–6",
+    "a|b" each factor in turn; a code no bin has (or a study without strata) as it is."""
+    bins = {b.get("code"): (factor.get("name"), b.get("low"), b.get("high"))
+            for factor in rules for b in factor.get("bins", ()) if isinstance(b, Mapping)}
+    words = []
+    for part in code.split(STRATUM_SEPARATOR):
+        if part not in bins:
+            return code
+        name, low, high = bins[part]
+        words.append(f"{name} {low}" if low == high else f"{name} {low}–{high}")
+    return ", ".join(words)
 
 
 # Seed trial: stratified by the number of punctures (1-6), grouped as in its Table 2.

@@ -193,3 +193,15 @@ def test_factor_definition_errors():
         StratificationFactor("n", ())
     with pytest.raises(StratumError):
         stratum_for({"punctures": 1}, ())
+
+
+def test_a_stratum_reads_as_its_protocols_bins():
+    from clinic.protocol.allocation import stratum_words
+
+    rules = [{"name": "punctures", "bins": [{"code": "p12", "low": 1, "high": 2},
+                                            {"code": "p3", "low": 3, "high": 3}]},
+             {"name": "site_size", "bins": [{"code": "big", "low": 100, "high": 999}]}]
+    assert stratum_words(rules, "p12|big") == "punctures 1–2, site_size 100–999"
+    assert stratum_words(rules, "p3") == "punctures 3"
+    assert stratum_words(rules, "all") == "all"  # no bin of that code: as stored
+    assert stratum_words([], "p12") == "p12"

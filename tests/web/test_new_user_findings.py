@@ -372,3 +372,15 @@ def test_the_same_not_done_sent_twice_is_no_conflict(client, clinic, db):
     other = client.post(f"/followup/{clinic.due.id}/not-done",
                         data=form | {"not_done_reason": "Moved abroad"})
     assert other.status_code == 409  # another reason: a real conflict
+
+
+def test_the_patient_page_names_the_stratum_by_its_bins(client, clinic, db):
+    """Found testing as a new user would: 'Stratum punctures_5_6'."""
+    from clinic.models import Enrollment
+
+    stratum = db.exec(select(Enrollment.stratum).where(
+        Enrollment.patient_id == clinic.patient.id)).one()
+    login(client, clinic.users["physician"])
+    page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    shown = page.split("<dt>Stratum</dt><dd>")[1].split("</dd>")[0]
+    assert shown != stratum and shown.startswith("punctures "), (stratum, shown)
