@@ -38,7 +38,10 @@ def _filter() -> tuple[AuditFilter, dict[str, str]]:
     entity = args.get("entity") or None
     if entity is not None and entity not in ENTITIES:
         errors["entity"] = "Choose a kind of record from the list."
-    chosen = AuditFilter(user_id=args.get("user", type=form_int),
+    user_id = args.get("user", type=form_int)
+    if args.get("user") and user_id is None:  # a filter that cannot apply is said, not dropped
+        errors["user"] = "Choose a user from the list."
+    chosen = AuditFilter(user_id=user_id,
                          since=days.get("from"), until=days.get("to"),
                          entity=entity if entity in ENTITIES else None,
                          patient_code=(args.get("patient") or "").strip()[:40] or None,
