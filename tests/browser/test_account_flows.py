@@ -108,4 +108,4 @@ def test_an_idle_session_returns_to_the_form_with_the_values_kept(browser, live)
     page.wait_for_url(re.compile(rf".*/patients/{patient.id}/edit\?draft=.*"))
     assert page.input_value("#bmi") == "31.5"
     assert page.input_value("#reason") == "Weighed again at the visit"
-    assert "Nothing is saved yet" in page.text_content("main")
+    assert "it is not saved yet" in page.text_content("main")
