@@ -66,7 +66,7 @@ NAME_COLUMN = {"study": "code", "study_arm": "code", "study_timepoint": "label",
 NAMED_BY_PATIENT = frozenset({"patient", "enrollment", "patient_identity"})
 # links to a parent row that read by the parent's name (see _record_names)
 PARENT_FIELDS = {"assessment_id": "assessment", "score_id": "score",
-                 "procedure_id": "procedure"}
+                 "procedure_id": "procedure", "screening_id": "screening"}
 COLUMNS = ("event", "sequence", "time", "user", "patient", "record", "action", "field",
            "old value", "new value", "reason")
 
@@ -254,8 +254,8 @@ def _record_names(session: Session, batch: list[Any], ids: dict[str, dict[int, s
     visit ("VAS, 1 month")."""
     by_table: dict[str, set[int]] = defaultdict(set)
     for event in batch:
-        if event["entity_id"] is not None and (event["entity"] in NAME_COLUMN
-                                               or event["entity"] in ("assessment", "score")):
+        if event["entity_id"] is not None and (event["entity"] in NAME_COLUMN or event[
+                "entity"] in ("assessment", "score", "screening")):
             by_table[event["entity"]].add(event["entity_id"])
         for table, key in _parents_held(event):
             by_table[table].add(key)
@@ -279,7 +279,22 @@ def _record_names(session: Session, batch: list[Any], ids: dict[str, dict[int, s
             visit = ids["timepoint_id"].get(timepoints.get(of_visit.get(key)), "")
             words = value_words("instrument", str(instrument), {}, "UTC")
             names[("score", key)] = f"{words}, {visit}" if visit else words
+    names |= _screening_names(session, by_table.get("screening", set()), ids, zone)
     return names
+
+
+def _screening_names(session: Session, keys: set[int], ids: dict[str, dict[int, str]],
+                     zone: str) -> dict[tuple[str, int], str]:
+    """A screening as the screening log shows it: its site and time ("NORTH 2026-11-03
+    09:12 CET")."""
+    if not keys:
+        return {}
+    sites = dict(_column_of(session, "screening", "site_id", keys))
+    times = dict(_column_of(session, "screening", "screened_at", keys))
+    return {("screening", key): " ".join(part for part in (
+        ids["site_id"].get(sites.get(key), ""),  # type: ignore[arg-type]
+        value_words("screened_at", str(times[key]), {}, zone) if times.get(key) else "")
+        if part) for key in keys if sites.get(key) or times.get(key)}
 
 
 def _parents_held(event: Any) -> list[tuple[str, int]]:

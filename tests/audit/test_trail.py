@@ -98,6 +98,14 @@ def test_rows_and_ids_read_as_names_a_monitor_knows(client, recorded):
     procedures = [r for r in rows if r["record"].startswith("procedure ")]
     assert procedures and all(re.fullmatch(r"procedure \d{4}-\d\d-\d\d \d\d:\d\d CES?T",
                                            r["record"]) for r in procedures), procedures[:1]
+    screenings = [r for r in rows if r["record"].startswith("screening")]
+    assert len(screenings) > 1, "the screening and its answers are in the trail"
+    for row in screenings:  # named by site and time, as the screening log shows them
+        assert not row["record"].split()[-1].isdigit(), row["record"]
+        assert re.search(r"^screening [A-Z]+ \d{4}-\d\d-\d\d|^screening answer \w+$",
+                         row["record"]), row["record"]
+        if "screening: " in row["new value"]:
+            assert re.search(r"screening: [A-Z]+ \d{4}-\d\d-\d\d", row["new value"])
     targets = [r["new value"] for r in rows if r["record"].startswith("target ")]
     assert targets and all("procedure: 20" in t for t in targets)  # not "procedure: 17"
     sections = {r["record"] for r in rows if r["record"].startswith("questionnaire")}
