@@ -55,9 +55,11 @@ def patch_patient(patient_id: int) -> Response:
     session = get_session()
     patient = patient_or_404(session, patient_id)
     data = body(PatientPatch)
-    changes = data.model_dump(include=data.model_fields_set - {"version", "reason"})
+    changes = data.model_dump(include=data.model_fields_set - {"version", "reason",
+                                                               "root_laterality"})
     edit_patient(session, patient=patient, read_version=data.version, changes=changes,
-                 reason=data.reason, actor_id=current_user.id, today=clinic_today())
+                 reason=data.reason, actor_id=current_user.id, today=clinic_today(),
+                 laterality=data.root_laterality)
     session.commit()
     return ok(patient_out(session, patient))
 

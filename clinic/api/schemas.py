@@ -45,6 +45,8 @@ Severity = _codes(catalog.SEVERITIES)
 AdverseEventType = _codes(catalog.ADVERSE_EVENT_TYPES)
 MedicationClass = _codes(catalog.MEDICATION_CLASSES)
 CollectionMode = _codes(catalog.COLLECTION_MODES)
+Root = _codes(catalog.NERVE_ROOTS)
+LateralityOrNone = Literal[(*catalog.LATERALITY, "")]  # "": not recorded
 Version = Annotated[int, Field(ge=0, le=INT_MAX, strict=True,
                                description="The version read; a changed record gives 409.")]
 Reason = Annotated[str, Field(min_length=3, max_length=500,
@@ -107,6 +109,9 @@ class PatientOut(BaseModel):
     diagnosis: str | None
     symptom_duration_months: float | None
     version: int
+    root_laterality: dict[str, str] | None = Field(
+        default=None, description="Radicular laterality by nerve root (one patient's "
+                                  "answers only: a list leaves it out).")
 
 
 class PatientPatch(Strict):
@@ -118,6 +123,9 @@ class PatientPatch(Strict):
     bmi: bounded("bmi") | None = None
     diagnosis: text(300) | None = None
     symptom_duration_months: bounded("symptom_duration_months") | None = None
+    root_laterality: dict[Root, LateralityOrNone] | None = Field(
+        default=None, max_length=len(catalog.NERVE_ROOTS),
+        description="Laterality by nerve root the study asks; \"\" removes one.")
 
 
 class TargetIn(Strict):

@@ -27,6 +27,7 @@ from clinic.models import (
     Patient,
     Procedure,
     ProcedureTarget,
+    RootLaterality,
     Score,
     ScoreSection,
     Site,
@@ -53,7 +54,10 @@ def patient_out(session: Session, patient: Patient) -> PatientOut:
         arm=arm.code if arm else None, enrollment_status=enrollment.status if enrollment else None,
         sex=patient.sex, age_at_enrollment=patient.age_at_enrollment,
         birth_year=patient.birth_year, bmi=patient.bmi, diagnosis=patient.diagnosis,
-        symptom_duration_months=patient.symptom_duration_months, version=patient.version)
+        symptom_duration_months=patient.symptom_duration_months, version=patient.version,
+        root_laterality={r.root: r.laterality for r in session.exec(
+            select(RootLaterality).where(RootLaterality.patient_id == patient.id)
+            .order_by(RootLaterality.root))})
 
 
 def patient_row_out(r: PatientRow) -> PatientOut:

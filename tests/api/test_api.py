@@ -204,3 +204,22 @@ def test_an_adverse_event_is_followed_up_with_version_and_reason(client, clinic,
     assert stale.status_code == 409
     unchanged = client.put(url, headers=headers, json=follow_up | {"version": 2})
     assert unchanged.status_code == 422 and "reason" in unchanged.get_json()["errors"]
+
+
+def test_a_patients_laterality_is_shown_and_corrected(client, clinic, bearer, db):
+    headers = bearer("coordinator")
+    url = f"/api/v1/patients/{clinic.patient.id}"
+    shown = client.get(url, headers=headers).get_json()
+    assert shown["root_laterality"] == {"L4": "unilateral"}
+    listed = client.get("/api/v1/patients", headers=headers).get_json()
+    assert listed and all(p.get("root_laterality") is None for p in listed)  # one patient's only
+    wrong = client.patch(url, headers=headers, json={
+        "version": shown["version"], "reason": "MRI re-read",
+        "root_laterality": {"L4": "sideways", "C5": "unilateral"}})
+    assert wrong.status_code == 422 and "root_laterality" in str(wrong.get_json()["errors"])
+    done = client.patch(url, headers=headers, json={
+        "version": shown["version"], "reason": "MRI re-read",
+        "root_laterality": {"L4": "", "L5": "bilateral"}})
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["root_laterality"] == {"L5": "bilateral"}
+    assert done.get_json()["version"] == shown["version"] + 1
