@@ -61,7 +61,8 @@ NAME_COLUMN = {"study": "code", "study_arm": "code", "study_timepoint": "label",
                # a patient's detail rows by what they are about ("root laterality L4")
                "root_laterality": "root", "injectate": "drug", "procedure_target": "level",
                "screening_answer": "criterion_id", "score_section": "section",
-               "medication": "drug", "procedure": "performed_at"}
+               "medication": "drug", "procedure": "performed_at",
+               "adverse_event": "event_type", "data_query_step": "step"}
 # rows one per patient are named by the patient's study code ("enrollment DEMO-0112")
 NAMED_BY_PATIENT = frozenset({"patient", "enrollment", "patient_identity"})
 # links to a parent row that read by the parent's name (see _record_names)
@@ -369,6 +370,8 @@ def _row(event: Any, users: dict[int, str], patient: str, zone: str,
 
 
 def _record_name(event: Any, name: str | None, patient: str) -> str:
+    if event["entity"] == "data_query":  # as the queries screen numbers them
+        return f"#{event['entity_id']}"
     if name:
         return name
     if event["entity"] in NAMED_BY_PATIENT and patient:

@@ -86,6 +86,8 @@ def value_words(field: str | None, value: str | None, users: Mapping[int, str],
         return CODES[field].get(value, value)
     if value in ("True", "False"):
         return "yes" if value == "True" else "no"
+    if field == "query_id" and value.isdigit():
+        return f"#{value}"  # a data query, as the queries screen numbers it
     if field == "strata_rules":
         return strata_words(value)
     if field == "added_at":

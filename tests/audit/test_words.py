@@ -56,3 +56,9 @@ def test_design_types_and_added_timepoints_read_in_words():
         "month_12 since 2026-12-05 04:15 CET"
     assert value_words("added_at", "{}", {}, "UTC") == "none"
     assert value_words("added_at", "{oops", {}, "UTC") == "{oops"
+
+
+def test_a_data_query_reads_by_its_number():
+    from clinic.audit.words import value_words
+
+    assert value_words("query_id", "7", {}, "UTC") == "#7"
