@@ -205,7 +205,11 @@ def reopen_follow_up(session: Session, *, assessment: Assessment, read_version: 
     """A follow-up marked not done becomes pending again (the patient called back), while
     its window is open; the reason and the old state stay in the audit trail."""
     if assessment.state != "not_done":
-        raise ValidationError({"assessment": "Only a follow-up marked not done can be reopened."})
+        raise ValidationError({"assessment": "This follow-up is open already (it was reopened "
+                                             "since the page was loaded): enter it from the "
+                                             "worklist." if assessment.state == "pending" else
+                                             "This follow-up was recorded since the page was "
+                                             "loaded: there is nothing to reopen."})
     if assessment.window_close < today:
         raise ValidationError({"reason": f"The window closed on {assessment.window_close:%Y-%m-%d}:"
                                          " the visit can no longer be done in it."})

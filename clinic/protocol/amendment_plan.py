@@ -62,7 +62,8 @@ def _fixed(old: StudyDefinition, new: StudyDefinition, plan: AmendmentPlan) -> N
         plan.refusals["code"] = "The study code cannot change."
     if new.design_type != old.design_type:
         plan.refusals["design_type"] = "The design type cannot change once patients exist."
-    if (new.strata, new.block_multipliers) != (old.strata, old.block_multipliers):
+    if new.design_type == old.design_type and (
+            (new.strata, new.block_multipliers) != (old.strata, old.block_multipliers)):
         plan.refusals["randomization"] = ("The strata and blocks of a running randomization "
                                           "cannot change.")
 

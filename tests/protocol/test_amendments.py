@@ -219,3 +219,17 @@ def test_what_has_data_is_named_in_words_when_its_removal_is_refused(session, ru
     messages = " ".join(refused.value.errors.values())
     assert f"Timepoint {three.label} has recorded visits" in messages, messages
     assert "month_3" not in messages, messages
+
+
+def test_an_active_randomized_study_turned_registry_is_refused_for_its_design(session,
+                                                                             running):
+    """Found testing as a new user would: the refusal spoke of the strata and blocks."""
+    study, _done, _pending = running
+    doc = document_of(session, study)
+    doc = doc.model_copy(update={"design_type": "registry", "randomization": None})
+    with pytest.raises(ValidationError) as refused:
+        amend(session, study=study, doc=doc, reason="Make it a registry", actor_id=None,
+              timezone="Europe/Berlin", now=NOW)
+    errors = refused.value.errors
+    assert errors.get("design_type") == "The design type cannot change once patients exist."
+    assert "randomization" not in errors, errors

@@ -384,3 +384,18 @@ def test_the_patient_page_names_the_stratum_by_its_bins(client, clinic, db):
     page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
     shown = page.split("<dt>Stratum</dt><dd>")[1].split("</dd>")[0]
     assert shown != stratum and shown.startswith("punctures "), (stratum, shown)
+
+
+def test_a_reopen_from_a_stale_page_says_what_happened_since(client, clinic, db):
+    """Found testing as a new user would: 'Only a follow-up marked not done can be
+    reopened' after another tab had reopened it."""
+    login(client, clinic.users["nurse"])
+    client.post(f"/followup/{clinic.due.id}/not-done", data={
+        "not_done_reason": "No answer", "version": clinic.due.version})
+    db.expire_all()
+    visit = db.get(Assessment, clinic.due.id)
+    form = {"version": visit.version, "reason": "Patient called back", "from": "edit"}
+    assert client.post(f"/followup/{visit.id}/reopen", data=form).status_code == 302
+    again = client.post(f"/followup/{visit.id}/reopen", data=form, follow_redirects=True)
+    assert "open already (it was reopened since the page was loaded)" in again.get_data(
+        as_text=True)

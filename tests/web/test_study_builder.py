@@ -42,7 +42,8 @@ def test_a_draft_is_built_previewed_activated_and_amended(client, clinic, db):
     assert study.status == "planning"
     page = client.get(created.headers["Location"]).get_data(as_text=True)
     assert 'id="measure-grid"' in page and 'name="m-vas-month_1"' in page
-    assert 'name="m-vas-baseline" aria-label="Pain (VAS) at baseline" checked' in page
+    assert 'name="m-vas-baseline" aria-label="Pain (VAS) at Baseline" checked' in page
+    assert '<th scope="col">1 month</th>' in page  # the grid's columns by label, not code
     saved = post_builder(client, created.headers["Location"],
                         data=_basics(**{"m-vas-all": "", "m-vas-baseline": "on",
                                         "m-vas-month_1": "on", "m-odi-month_1": "on"}))
