@@ -24,6 +24,7 @@ from clinic.exceptions import BrokenVersion, ConflictError, ValidationError
 
 MIN_REASON_LENGTH = 3
 REASON_MAX = 500  # audit_event.reason
+NOTHING_CHANGED = "Nothing was changed."  # a correction whose values are those stored
 
 
 def require_reason(reason: str | None) -> str:
@@ -77,7 +78,7 @@ def edit_with_reason(session: Session, obj: Any, *, read_version: int | None,
     changed = [k for k, v in changes.items() if getattr(obj, k) != v]
     changed += children() if children is not None else []
     if not changed:
-        raise ValidationError({"reason": "Nothing was changed."})
+        raise ValidationError({"reason": NOTHING_CHANGED})
     for name in changed:
         if name in changes:
             setattr(obj, name, changes[name])

@@ -292,6 +292,16 @@ def withdraw(session: Session, *, enrollment: Enrollment, reason: str,
     return enrollment
 
 
+def withdrawal_of(session: Session, patient_id: int) -> str | None:
+    """The withdrawal's reason (and day) when the patient withdrew, else None."""
+    found = session.exec(select(Enrollment.withdrawal_reason, Enrollment.withdrawn_at).where(
+        Enrollment.patient_id == patient_id, Enrollment.status == "withdrawn")).first()
+    if found is None:
+        return None
+    reason, when = found
+    return f"{reason or 'no reason given'}" + (f", {when:%Y-%m-%d}" if when else "")
+
+
 def screen_and_enroll(session: Session, *, study: Study, site_id: int,
                       answers: dict[str, bool | None], patient: PatientInput,
                       identity: IdentityInput | None, factors: dict[str, int],

@@ -8,14 +8,15 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from clinic.audit import set_actor
 from clinic.catalog import ADVERSE_EVENT_TYPES, MEDICATION_CLASSES, NUMBER_BOUNDS, SEVERITIES
 from clinic.edits import MIN_REASON_LENGTH, REASON_MAX, claim, require_reason
+from clinic.enrollment.service import withdrawal_of
 from clinic.exceptions import ValidationError
 from clinic.followup.service import measures_at, record_follow_up
-from clinic.models import Assessment, Enrollment, Medication, Patient, Score
+from clinic.models import Assessment, Medication, Patient, Score
 from clinic.queries.rules import run_rules_on_new_visit
 from clinic.reminders import reconcile_reminders
 from clinic.safety.service import record_adverse_event
@@ -228,16 +229,6 @@ def reopen_follow_up(session: Session, *, assessment: Assessment, read_version: 
     session.flush()
     reconcile_reminders(session, [assessment.id])
     return assessment
-
-
-def withdrawal_of(session: Session, patient_id: int) -> str | None:
-    """The withdrawal's reason (and day) when the patient withdrew, else None."""
-    found = session.exec(select(Enrollment.withdrawal_reason, Enrollment.withdrawn_at).where(
-        Enrollment.patient_id == patient_id, Enrollment.status == "withdrawn")).first()
-    if found is None:
-        return None
-    reason, when = found
-    return f"{reason or 'no reason given'}" + (f", {when:%Y-%m-%d}" if when else "")
 
 
 def skip_follow_up(session: Session, *, assessment: Assessment, read_version: int | None,

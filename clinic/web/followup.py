@@ -19,6 +19,7 @@ from clinic.catalog import (
     SEVERITIES,
 )
 from clinic.db import get_session
+from clinic.enrollment.service import withdrawal_of
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.followup.editing import edit_follow_up, recorded_entries, scores_of
 from clinic.followup.entry import (
@@ -27,7 +28,6 @@ from clinic.followup.entry import (
     reopen_follow_up,
     save_follow_up,
     skip_follow_up,
-    withdrawal_of,
 )
 from clinic.followup.service import measures_at
 from clinic.locks.guard import LEVEL_WORDS

@@ -13,6 +13,7 @@ from clinic.auth.roles import allow, any_user
 from clinic.catalog import LATERALITY, RAISES_QUERIES, SEXES, SIGNS_DATA
 from clinic.db import get_session
 from clinic.dose.service import dose_summaries
+from clinic.edits import NOTHING_CHANGED
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.locks.service import locks_of_patient
 from clinic.models import RootLaterality, Study, StudyArm
@@ -222,7 +223,7 @@ def _stored_values(session: Any, patient: Any) -> dict[str, str]:
 def _with_unread(errors: dict[str, str], unread: dict[str, str]) -> dict[str, str]:
     """The service's problems and the fields that did not read; "nothing was changed"
     only when every field read (a change in an unreadable field is a change)."""
-    if unread and errors.get("reason") == "Nothing was changed.":
+    if unread and errors.get("reason") == NOTHING_CHANGED:
         errors = {k: v for k, v in errors.items() if k != "reason"}
     return {**errors, **unread}
 
