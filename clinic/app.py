@@ -22,11 +22,15 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     guards.init_first(app)
     db.init_app(app)
     init_extensions(app)
-    auth.init_app(app)
-    web.init_app(app)
+    pages = not cli.runs_without_pages()
+    if pages:
+        web.protect_forms(app)  # before the access rule: a forged post is a 400, not a login
+        auth.init_app(app)
+    web.init_app(app, pages=pages)
     headers.init_app(app)
     guards.init_app(app)
-    errors.init_app(app)
+    if pages:  # an app built for a command answers any request with a bare 404
+        errors.init_app(app)
     cli.init_app(app)
     db.check_schema_on_start(app)
     return app

@@ -2,8 +2,8 @@
 
 Any unexpected error becomes a 500 that says nothing was saved (the request's
 transaction is rolled back) and gives a reference that is also in the log beside the
-traceback. A form whose CSRF token no longer matches (an old tab, a restarted browser)
-is kept as a draft and shown again, instead of a bare 400.
+traceback. (A form whose CSRF token no longer matches is answered by
+:mod:`clinic.web.csrf`.)
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, Response, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, UnprocessableEntity
 
 from clinic.exceptions import BrokenVersion, LockedError
@@ -27,18 +26,17 @@ PATIENT_PREFIX = "/r/"  # the patients' self-report pages (clinic.web.selfreport
 
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(LockedError, _locked)
     app.register_error_handler(BrokenVersion, _broken_version)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
 
 
-def _is_api() -> bool:
+def is_api() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def _is_public() -> bool:
+def is_public() -> bool:
     from clinic.auth.roles import PUBLIC, access_rule
 
     return request.endpoint is None or access_rule(request.endpoint) == PUBLIC
@@ -53,7 +51,7 @@ def json_error(status: int, message: str, errors: dict[str, str] | None = None) 
 def _http_error(error: HTTPException) -> Response | tuple[str, int, list[tuple[str, str]]]:
     code = error.code or 500
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
-    if _is_api():
+    if is_api():
         response = json_error(code, error.description or error.name)
         response.headers.extend(headers)
         if code == 401:
@@ -75,7 +73,7 @@ def _server_error(error: InternalServerError) -> Response | tuple[str, int]:
     _roll_back()
     message = (f"Something went wrong on our side. Nothing was saved. If it happens again, "
                f"give the reference {reference} to your administrator.")
-    if _is_api():
+    if is_api():
         return json_error(500, message)
     return render_template("error_500.html", message=message, reference=reference), 500
 
@@ -83,7 +81,7 @@ def _server_error(error: InternalServerError) -> Response | tuple[str, int]:
 def _locked(error: LockedError) -> Response | tuple[str, int]:
     """A write to locked data, from any screen or API call: 423, nothing saved."""
     _roll_back()
-    if _is_api():
+    if is_api():
         return json_error(423, str(error))
     return render_template("error.html", error=Locked(str(error)), kept=_keep_typed()), 423
 
@@ -91,7 +89,7 @@ def _locked(error: LockedError) -> Response | tuple[str, int]:
 def _broken_version(error: BrokenVersion) -> Response | tuple[str, int]:
     """A change without the version it was read at: 422, nothing saved (not a 409)."""
     _roll_back()
-    if _is_api():
+    if is_api():
         return json_error(422, str(error), {"version": "Required: the version you read."})
     return render_template("error.html", error=UnprocessableEntity(str(error)),
                            kept=_keep_typed()), 422
@@ -124,24 +122,3 @@ def _roll_back() -> None:
             session.rollback()
         except Exception:  # noqa: BLE001  (the connection itself may be gone)
             log.exception("rollback after an error failed")
-
-
-def _csrf_error(error: CSRFError) -> Response | tuple[str, int]:
-    if request.endpoint == "auth.login":
-        return render_template("auth/login.html", values={}, errors={
-            "form": "The log-in page had expired (or cookies are blocked): log in again."}), 400
-    if _is_api() or request.method != "POST" or not request.form or _is_public():
-        return render_template("error.html", error=error), 400
-    from clinic.db import get_session
-    from clinic.web.drafts import keep_draft
-
-    user_id = current_user.id if current_user.is_authenticated else g.get("expired_user_id")
-    back = keep_draft(get_session(), user_id=user_id)
-    if back is None:
-        return render_template("error.html", error=error), 400
-    if current_user.is_authenticated:
-        flash("This form had expired, so it was not saved. Below is what you typed: check "
-              "it and save again.", "error")
-        return redirect(back)
-    flash("Your session had ended. Log in again: what you typed is kept.", "info")
-    return redirect(url_for("auth.login", next=back))

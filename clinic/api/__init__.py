@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, Request, g
 
-from clinic.extensions import csrf, login_manager
+from clinic.extensions import login_manager
+from clinic.web.csrf import csrf
 
 API_PREFIX = "/api/"
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Sequence
+
 from flask import Flask
 
 from clinic.cli.analyze import analyze_command
@@ -15,9 +19,37 @@ from clinic.cli.reminders import reminders_group, scheduler_command
 from clinic.cli.report import report_command
 from clinic.cli.study import study_group
 
+COMMANDS = (init_db_command, create_user_command, seed_demo_command, analyze_command,
+            reminders_group, scheduler_command, report_command, study_group, audit_group,
+            queries_group, fhir_group, dose_group)
+# The ``flask`` command's own options that take a value (``flask --app clinic …``).
+_VALUED_OPTIONS = ("--app", "-A", "--env-file", "-e")
+
 
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, create_user_command, seed_demo_command, analyze_command,
-                    reminders_group, scheduler_command, report_command, study_group, audit_group,
-                    queries_group, fhir_group, dose_group):
+    for command in COMMANDS:
         app.cli.add_command(command)
+
+
+def runs_without_pages(argv: Sequence[str] | None = None) -> bool:
+    """True when this process is the ``flask`` command running one of clinic's own
+    commands, or only asking for its help: such a process serves no page and links to
+    none (e-mails link through PUBLIC_URL), so the factory leaves the pages, their forms
+    and the API unloaded, about a quarter of every command's start. ``flask run``,
+    ``flask routes``, ``flask shell`` and anything unknown get the whole app."""
+    if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+        return False
+    word = command_word(sys.argv if argv is None else argv)
+    return word is None or word in {command.name for command in COMMANDS}
+
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command a ``flask`` command line names (``report`` in ``flask --app clinic
+    report --help``), or None when it names none."""
+    words = iter(argv[1:])
+    for word in words:
+        if word in _VALUED_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None

@@ -19,7 +19,6 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from clinic.auth.roles import public
 from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
-from clinic.extensions import csrf
 from clinic.models.base import utcnow
 from clinic.selfreport import service
 from clinic.selfreport.screens import (
@@ -29,6 +28,7 @@ from clinic.selfreport.screens import (
     parse_answer,
     shown_answer,
 )
+from clinic.web.csrf import csrf
 
 bp = Blueprint("selfreport", __name__, url_prefix="/r")
 csrf.exempt(bp)
