@@ -40,6 +40,7 @@ class PatientRow:
 class PatientFilter:
     site_id: int | None = None
     arm_id: int | None = None
+    study_id: int | None = None
     code: str | None = None  # part of the study code
 
 
@@ -48,6 +49,8 @@ def _filtered(query, f: PatientFilter):  # type: ignore[no-untyped-def]
         query = query.where(Patient.site_id == f.site_id)
     if f.arm_id is not None:
         query = query.where(Enrollment.arm_id == f.arm_id)
+    if f.study_id is not None:
+        query = query.where(Patient.study_id == f.study_id)
     code = (f.code or "").strip()
     if code:
         query = query.where(contains_text(Patient.study_code, code))
@@ -81,5 +84,6 @@ def patient_page(session: Session, f: PatientFilter, *, cursor: str | None = Non
     shown, next_cursor = cut(rows, limit, lambda r: (r.study_code, r.patient_id))
     total = None
     if count and not (f.code or "").strip():
-        total = enrolled_count(session, site_id=f.site_id, arm_id=f.arm_id)
+        total = enrolled_count(session, site_id=f.site_id, arm_id=f.arm_id,
+                               study_id=f.study_id)
     return Page(shown, next_cursor, total)

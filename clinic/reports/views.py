@@ -31,7 +31,7 @@ from clinic.reports import jobs
 from clinic.reports.filters import ReportFilters, filters_from_mapping
 from clinic.reports.render import FORMATS
 from clinic.studies.setup import studies_with_patients
-from clinic.web.access import unknown_study
+from clinic.web.access import study_or_404, unknown_study
 from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today
 
@@ -64,6 +64,9 @@ def _report(study: str, filters: ReportFilters) -> Any:
 @allow(*READERS)
 def index(study: str | None) -> Any:
     session = get_session()
+    if study is None and request.args.get("study", "").strip():  # /reports?study=DEMO
+        chosen = study_or_404(session, request.args["study"].strip())
+        return redirect(url_for("reports.index", study=chosen.code))
     if study is None:
         return render_template("reports/index.html", studies=studies_with_patients(session))
     _not_a_draft(study)

@@ -128,12 +128,14 @@ def enrolled_by_arm(session: Session, study_id: int,
 
 
 def enrolled_count(session: Session, *, site_id: int | None = None,
-                   arm_id: int | None = None) -> int:
-    """Enrolled patients, of one site and one arm where given."""
+                   arm_id: int | None = None, study_id: int | None = None) -> int:
+    """Enrolled patients, of one site, one arm and one study where given."""
     E = EnrollmentTally.__table__.c  # type: ignore[attr-defined]
     query = in_scope(session, select(func.coalesce(func.sum(E.n), 0)), E.study_id)
     if site_id is not None:
         query = query.where(E.site_id == site_id)
     if arm_id is not None:
         query = query.where(E.arm_id == arm_id)
+    if study_id is not None:
+        query = query.where(E.study_id == study_id)
     return int(session.execute(query).scalar_one())

@@ -41,6 +41,7 @@ class BoundedInt(IntegerConverter):
 
 def install_converters(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
+    app.url_map.strict_slashes = False  # "/patients/" is the patients list, not a 404
 
 
 def refuse_repeated_fields() -> None:

@@ -39,6 +39,7 @@ from clinic.web.access import (
     patient_or_404,
     sees_identity,
     site_filter,
+    study_or_404,
 )
 from clinic.web.charts import Series, line_chart
 from clinic.web.conflicts import reload_after_conflict
@@ -58,16 +59,22 @@ def index() -> str:
     site = request.args.get("site", type=form_int)
     arm = request.args.get("arm", type=form_int)
     code = request.args.get("code", "").strip()[:30]
+    asked = request.args.get("study", "").strip()
+    study = study_or_404(session, asked) if asked else None
     cursor = request.args.get("cursor") or None
+    chosen = PatientFilter(site_id=site_filter(site), arm_id=arm, code=code,
+                           study_id=study.id if study else None)
     try:
-        page = patient_page(session, PatientFilter(site_filter(site), arm, code), cursor=cursor)
+        page = patient_page(session, chosen, cursor=cursor)
     except ValidationError as error:  # a cursor that does not decode
         flash(error.errors["cursor"], "error")
-        page = patient_page(session, PatientFilter(site_filter(site), arm, code))
+        page = patient_page(session, chosen)
         cursor = None
+    arms = _arms_by_study(session)
     return render_template("patients/index.html", page=page, rows=page.rows,
                            sites=all_sites(session), site=site, arm=arm, code=code,
-                           arms=_arms_by_study(session), fixed_site=own_site_id(),
+                           arms=arms, studies=[s for s, _ in arms],
+                           study=study.code if study else "", fixed_site=own_site_id(),
                            first_page=cursor is None)
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from clinic.db import get_engine
 from clinic.demo.bulk import bulk_seed
 from clinic.models import Patient, User
+from tests.web.test_study_filters import second_study
 
 
 def _walk(client, headers, url: str) -> list[str]:
@@ -48,3 +49,13 @@ def test_bad_limits_and_cursors_are_refused_by_field(client, clinic, bearer, que
     response = client.get(f"/api/v1/patients?{query}", headers=bearer("coordinator"))
     assert response.status_code == 422
     assert field in str(response.get_json())
+
+
+def test_the_api_patient_list_is_kept_to_the_study_asked(client, clinic, app, bearer):
+    other = second_study(app)
+    listed = client.get("/api/v1/patients?study=OTHER&limit=100", headers=bearer("coordinator"))
+    assert listed.status_code == 200
+    assert {p["study_code"] for p in listed.get_json()} == other
+    unknown = client.get("/api/v1/patients?study=NOPE", headers=bearer("coordinator"))
+    assert unknown.status_code == 422
+    assert "No study 'NOPE'" in unknown.get_json()["errors"]["study"]

@@ -1,0 +1,61 @@
+"""Lists kept to one study by its code: the patient list (its API in
+tests/api/test_api_pages.py) and the report index; a trailing slash on a list's address
+is the list, not a 404."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, select
+
+from clinic.db import get_engine
+from clinic.demo.bulk import bulk_seed
+from clinic.models import Patient, Study
+from tests.web.helpers import login
+
+
+def _codes(html: str) -> set[str]:
+    return set(re.findall(r">([A-Z]+-\d+)</a></td>", html))
+
+
+def second_study(app) -> set[str]:
+    with Session(get_engine(app)) as session:
+        bulk_seed(session, 6, code="OTHER")
+        session.commit()
+        sid = session.exec(select(Study.id).where(Study.code == "OTHER")).one()
+        return set(session.exec(select(Patient.study_code).where(Patient.study_id == sid)))
+
+
+def test_the_patient_list_is_kept_to_the_study_asked(client, clinic, app):
+    other = second_study(app)
+    login(client, clinic.users["coordinator"])
+    every = client.get("/patients?study=").get_data(as_text=True)
+    assert other <= _codes(every) and _codes(every) - other
+    page = client.get("/patients?study=other")  # a code in any case
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert _codes(html) == other
+    assert "6 patients" in html
+    assert '<option value="OTHER" selected>' in html
+
+
+def test_an_unknown_study_in_the_patient_list_is_a_404_naming_it(client, clinic):
+    login(client, clinic.users["coordinator"])
+    response = client.get("/patients?study=NOPE")
+    assert response.status_code == 404
+    assert "No study &#39;NOPE&#39;" in response.get_data(as_text=True)
+
+
+def test_the_report_index_takes_a_study_code(client, clinic):
+    login(client, clinic.users["physician"])
+    code = clinic.study.code
+    response = client.get(f"/reports?study={code.lower()}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/studies/{code}/report")
+    assert client.get("/reports?study=NOPE").status_code == 404
+
+
+def test_a_list_address_with_a_trailing_slash_is_the_list(client, clinic):
+    login(client, clinic.users["coordinator"])
+    assert client.get("/patients/").status_code == 200
+    assert client.get("/reports/").status_code == 200
