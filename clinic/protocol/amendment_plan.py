@@ -118,8 +118,8 @@ def _timepoints(old: StudyDefinition, new: StudyDefinition, usage: Usage,
                 f"{b.label}: day {a.offset_days} −{a.window_before_days}/+{a.window_after_days}"
                 f" → day {b.offset_days} −{b.window_before_days}/+{b.window_after_days} "
                 "(pending visits re-planned)")
-        elif a.label != b.label:
-            plan.changes.append(f"timepoint {code} renamed “{b.label}”")
+        if a.label != b.label:  # also beside a moved window: both are said
+            plan.changes.append(f"timepoint {a.label} renamed “{b.label}”")
 
 
 def _measure_points(m: MeasureDefinition, timepoints: Sequence[str]) -> set[str]:

@@ -122,8 +122,7 @@ def call_list() -> Response:
     errors: dict[str, str] = {}
     f = _filter(errors)
     if errors:  # a list printed for another study, site or day than asked is worse than none
-        abort(Response("Not printed: " + " ".join(errors.values()), status=422,
-                       mimetype="text/plain"))
+        abort(422, "The call list was not printed: " + " ".join(errors.values()))
     rows = worklist(get_session(), f, with_identity=sees_identity(),
                     groups=("today", "overdue", "closing"))
     session = get_session()

@@ -233,3 +233,17 @@ def test_an_active_randomized_study_turned_registry_is_refused_for_its_design(se
     errors = refused.value.errors
     assert errors.get("design_type") == "The design type cannot change once patients exist."
     assert "randomization" not in errors, errors
+
+
+def test_a_timepoint_renamed_and_moved_says_both(session, running):
+    """Found testing as a new user would: a new label with a new window was summed up
+    by the window alone, so the trial's methods never said the timepoint was renamed."""
+    study, _, _ = running
+    doc = document_of(session, study)
+    month_6 = next(t for t in doc.timepoints if t.code == "month_6")
+    month_6.label = "Half a year"
+    month_6.window_after_days += 7
+    amendment = amend(session, study=study, doc=doc, reason="Wider window", actor_id=None,
+                      timezone="Europe/Berlin", now=NOW)
+    assert "Half a year: day" in amendment.summary
+    assert "timepoint 6 months renamed “Half a year”" in amendment.summary

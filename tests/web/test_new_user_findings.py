@@ -286,6 +286,8 @@ def test_a_call_list_for_an_unknown_study_is_not_printed_for_all(client, clinic)
     login(client, clinic.users["nurse"])
     refused = client.get("/worklist/calls.pdf?study=NOPE")
     assert refused.status_code == 422 and b"No study with code" in refused.data
+    assert refused.mimetype == "text/html"  # the app's error page, with its way back
+    assert b"The call list was not printed" in refused.data
     assert client.get("/worklist/calls.pdf").status_code == 200
 
 
