@@ -14,20 +14,29 @@ from clinic.exceptions import NotFound, ValidationError
 
 
 def _write(files: list[tuple[str, bytes]], out: Path) -> list[Path]:
-    """One file → ``out``; several (csv, sav + dictionary) → files in directory ``out``
-    (for sav the .sav goes to ``out`` itself when it ends in .sav)."""
+    """One file → ``out`` (or, when ``out`` is a folder, a file in it under its own
+    name); several (csv, sav + dictionary) → files in the folder ``out``, made if its
+    parent exists (for sav the .sav goes to ``out`` itself when it ends in .sav). A
+    folder that does not exist is not made up: a mistyped path is refused."""
     if len(files) == 1:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(files[0][1])
-        return [out]
-    if out.suffix == ".sav":
-        out.parent.mkdir(parents=True, exist_ok=True)
+        targets = [out / files[0][0] if out.is_dir() else out]
+    elif out.suffix == ".sav":
         targets = [out, out.with_name(out.stem + "_dictionary.csv")]
     else:
-        out.mkdir(parents=True, exist_ok=True)
         targets = [out / name for name, _ in files]
+    folder = targets[0].parent
+    if not folder.is_dir():
+        if folder == out and folder.parent.is_dir():
+            folder.mkdir()
+        else:
+            raise click.ClickException(f"There is no folder {folder}: create it first, or "
+                                       "choose another --out.")
     for target, (_, content) in zip(targets, files, strict=True):
-        target.write_bytes(content)
+        try:
+            target.write_bytes(content)
+        except OSError as error:
+            raise click.ClickException(f"Could not write {target}: "
+                                       f"{error.strerror or error}.") from error
     return targets
 
 

@@ -29,6 +29,7 @@ from clinic.reports.radiation import table4
 from clinic.reports.registry import registry_tables
 from clinic.reports.response import response_tables
 from clinic.reports.safety import table5, table6
+from clinic.reports.study_filters import study_filters
 from clinic.reports.tables import Table
 from clinic.scoring.instruments import INSTRUMENTS
 from clinic.stats.matching import BalanceRow
@@ -132,6 +133,7 @@ def build_report(session: Session, study_code: str, filters: ReportFilters, *,
     """Load the study's data for ``filters`` and compute the report."""
     say = progress or (lambda _message: None)
     study = find_study(session, study_code)
+    filters = study_filters(session, study, filters)
     say(f"reading study {study.code}")
     with no_cyclic_gc():
         data = load_study_data(session, study, filters, timezone)

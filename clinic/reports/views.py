@@ -30,7 +30,8 @@ from clinic.models import Enrollment, Site, Study
 from clinic.reports import jobs
 from clinic.reports.filters import ReportFilters, filters_from_mapping
 from clinic.reports.render import FORMATS
-from clinic.studies.setup import studies_with_patients
+from clinic.reports.study_filters import study_filters
+from clinic.studies.setup import find_study, studies_with_patients
 from clinic.web.access import study_or_404, unknown_study
 from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today
@@ -40,11 +41,15 @@ READERS = ("physician", "coordinator", "admin")
 MULTI = ("sites", "procedure_types", "levels", "arms")
 
 
-def _filters() -> ReportFilters:
+def _filters(study: str) -> ReportFilters:
+    """The report's filters as asked, the arms and sites held to the study's (an unknown
+    code is a ValidationError naming it)."""
     values: dict[str, object] = {k: request.args.get(k) for k in ("as_of", "date_from",
                                                                    "date_to")}
     values.update({k: request.args.getlist(k) for k in MULTI})
-    return filters_from_mapping(values, clinic_today())
+    filters = filters_from_mapping(values, clinic_today())
+    session = get_session()
+    return study_filters(session, find_study(session, study), filters)
 
 
 def _report(study: str, filters: ReportFilters) -> Any:
@@ -71,7 +76,7 @@ def index(study: str | None) -> Any:
         return render_template("reports/index.html", studies=studies_with_patients(session))
     _not_a_draft(study)
     try:
-        filters = _filters()
+        filters = _filters(study)
     except ValidationError as error:
         return render_template("reports/report.html", report=None, errors=error.errors,
                                study_code=study, form=_form_options(session, study),
@@ -117,21 +122,21 @@ def _form_options(session: Any, study: str) -> dict[str, Any]:
             "levels": list(catalog.LEVELS.items())}
 
 
-def _download_filters(fmt: str) -> ReportFilters:
-    """The filters of a file asked for in ``fmt``: 404 for an unknown format, 422 (plain
-    text) for filters that do not hold."""
+def _download_filters(study: str, fmt: str) -> ReportFilters:
+    """The filters of a file asked for in ``fmt``: 404 for an unknown format, 422 for
+    filters that do not hold (the error page names them)."""
     if fmt not in FORMATS:
         abort(404)
     try:
-        return _filters()
+        return _filters(study)
     except ValidationError as error:
-        abort(Response(str(error)[:2000], status=422, mimetype="text/plain"))
+        abort(422, "The report was not built: " + " ".join(error.errors.values())[:2000])
 
 
 @allow(*READERS)
 def download_view(study: str, fmt: str) -> Any:
     _not_a_draft(study)
-    filters = _download_filters(fmt)
+    filters = _download_filters(study, fmt)
     from clinic.reports.render import download
 
     name, content, media_type = download(_report(study, filters), fmt)
@@ -156,7 +161,7 @@ def start_job(study: str) -> Any:
     progress on the job's page."""
     fmt = request.form.get("fmt", "")
     _not_a_draft(study)
-    filters = _download_filters(fmt)
+    filters = _download_filters(study, fmt)
     folder = _jobs_dir()
     job = jobs.new_job(folder, user_id=current_user.id, study=study, fmt=fmt,
                        filters=filters)

@@ -48,3 +48,47 @@ def test_report_command_writes_each_format(app, session, tmp_path):
         "report_tables.csv"]
     bad = runner.invoke(args=["report", "--study", "NOPE", "--out", str(tmp_path / "x.pdf")])
     assert bad.exit_code != 0 and "NOPE" in bad.output
+
+
+def test_an_unknown_arm_or_site_is_refused_by_name_a_code_in_any_case_is_taken(app, session,
+                                                                               tmp_path):
+    """Found testing as a new user would: --arm ZZ made the PDF crash (tables without a
+    column), the web answered 500, and --site MARS gave an empty report without a word."""
+    populate(session, GAP_STUDY, 6)
+    physician = make_user(session, "physician")
+    session.commit()
+    client = login(app.test_client(), physician)
+    page = client.get("/studies/GAP/report?arms=ZZ&sites=MARS")
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert "Unknown arm(s) of GAP: ZZ. Choose from: A, B." in text
+    assert "Unknown site(s): MARS." in text
+    for url in ("/studies/GAP/report.pdf?arms=ZZ", "/studies/GAP/report/download/xlsx?sites=X"):
+        refused = client.get(url)
+        assert refused.status_code == 422 and refused.mimetype == "text/html"
+        assert "The report was not built: Unknown" in refused.get_data(as_text=True)
+    assert client.get("/studies/GAP/report.pdf?arms=a&sites=north").status_code == 200
+    runner = app.test_cli_runner()
+    for option, value in (("--arm", "ZZ"), ("--site", "MARS")):
+        result = runner.invoke(args=["report", "--study", "GAP", "--out",
+                                     str(tmp_path / "x.pdf"), option, value])
+        assert result.exit_code == 1 and "Unknown" in result.output and value in result.output
+    taken = runner.invoke(args=["report", "--study", "GAP", "--out", str(tmp_path / "a.pdf"),
+                                "--arm", "a", "--quiet"])
+    assert taken.exit_code == 0, taken.output
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_report_out_a_folder_writes_in_it_a_missing_folder_is_refused(app, session, tmp_path):
+    """Found testing as a new user would: --out an existing folder ended in a traceback
+    (IsADirectoryError), and a mistyped folder was made up without a word."""
+    populate(session, GAP_STUDY, 4)
+    runner = app.test_cli_runner()
+    into = runner.invoke(args=["report", "--study", "GAP", "--out", str(tmp_path), "--quiet"])
+    assert into.exit_code == 0, into.output
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+    missing = tmp_path / "no" / "such"
+    refused = runner.invoke(args=["report", "--study", "GAP", "--quiet",
+                                  "--out", str(missing / "r.pdf")])
+    assert refused.exit_code == 1 and "There is no folder" in refused.output
+    assert not (tmp_path / "no").exists()
