@@ -85,7 +85,8 @@ def correct_scores(assessment_id: int) -> Response:
     data = body(ScoresEdit)
     edit_follow_up(session, assessment=assessment, read_version=data.version,
                    entries=data.entry_values(), mode=data.mode, reason=data.reason,
-                   actor_id=current_user.id, missing_reason=data.missing_reason)
+                   actor_id=current_user.id, missing_reason=data.missing_reason,
+                   visit_on=data.visit_on, context=visit_context(session, assessment))
     session.commit()
     return ok(assessment_out(session, assessment, clinic_today()))
 

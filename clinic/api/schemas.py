@@ -361,6 +361,10 @@ class ScoresIn(_Scores):
 
 class ScoresEdit(_Scores):
     reason: Reason
+    visit_on: IsoDate | None = Field(
+        None, description="The corrected day of the visit (clinic time zone); empty: as "
+                          "recorded. Checked as at entry: not in the future, a follow-up "
+                          "not before the procedure, a baseline not after it.")
     missing_reason: text(500) | None = Field(
         None, description="Why an outcome the protocol asks for is not there (needed when "
                           "the correction leaves one out and the visit has no reason yet)")

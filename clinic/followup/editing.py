@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
@@ -12,8 +13,12 @@ from clinic.exceptions import ValidationError
 from clinic.followup.scores import ScoredValue, parse_mode, score_entries
 from clinic.followup.service import _blank, measures_at
 from clinic.models import Assessment, Score, ScoreSection
+from clinic.models.base import utcnow
 from clinic.queries.rules import run_rules_on_save
 from clinic.scoring.instruments import INSTRUMENTS
+
+if TYPE_CHECKING:
+    from clinic.followup.entry import VisitContext
 
 
 def recorded_entries(session: Session, assessment: Assessment) -> dict[str, Any]:
@@ -48,23 +53,42 @@ def sections_of(session: Session, score: Score) -> list[ScoreSection]:
 
 def edit_follow_up(session: Session, *, assessment: Assessment, read_version: int | None,
                    entries: dict[str, Any], mode: str, reason: str | None,
-                   actor_id: int | None, missing_reason: str | None = None) -> None:
+                   actor_id: int | None, missing_reason: str | None = None,
+                   visit_on: date | None = None, context: VisitContext | None = None) -> None:
     """Replace the recorded scores with ``entries``; blank instruments are removed.
 
     An outcome the correction removes needs the reason it was not collected, as at entry
     (``missing_reason``, or the one kept with the visit); a given reason is kept while an
-    outcome is missing; once every outcome is there, the visit's reason is cleared."""
+    outcome is missing; once every outcome is there, the visit's reason is cleared.
+
+    ``visit_on`` (None: as recorded) corrects the day of the visit, checked as at entry
+    against ``context`` (not in the future, a follow-up not before the procedure, a
+    baseline not after it); the visit's and its scores' moment move to that day."""
     text = require_reason(reason)
     if assessment.state != "completed":
         raise ValidationError({"assessment": "Only a completed follow-up can be corrected."})
-    mode = parse_mode(mode)
+    errors: dict[str, str] = {}
+    moment = _corrected_day(assessment, visit_on, context, errors)
+    try:
+        mode = parse_mode(mode)
+    except ValidationError as error:
+        errors |= error.errors
     entries = {k: v for k, v in entries.items() if not _blank(v)}
+    scored: dict[str, ScoredValue] = {}
     if not entries:
-        raise ValidationError({"entries": "Keep at least one score, or ask an admin."})
-    scored = {s.instrument: s for s in score_entries(entries, set(measures_at(session,
-                                                                              assessment)))}
+        errors["entries"] = "Keep at least one score, or ask an admin."
+    else:
+        try:
+            scored = {s.instrument: s for s in score_entries(
+                entries, set(measures_at(session, assessment)))}
+        except ValidationError as error:
+            errors |= error.errors
+    if errors:
+        raise ValidationError(errors)
     set_actor(session, actor_id, text)
     claim(session, assessment, read_version)
+    if moment is not None:
+        assessment.visit_on, assessment.completed_at = visit_on, moment
     existing = {s.instrument: s for s in scores_of(session, assessment)}
     missing_before = set(_missing_outcomes(session, assessment, list(existing.values())))
     for code, score in existing.items():
@@ -72,12 +96,30 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
             session.delete(score)
     for code, value in scored.items():
         _apply(session, assessment, existing.get(code), value, mode, actor_id)
+        if moment is not None and code in existing:  # a new score takes the visit's moment
+            existing[code].collected_at = moment
     assessment.mode = mode
     session.flush()
     _missing_reason(session, assessment, missing_reason, missing_before)
     session.add(assessment)
     session.flush()
     run_rules_on_save(session, assessment.patient_id, "visit")
+
+
+def _corrected_day(assessment: Assessment, visit_on: date | None,
+                   context: VisitContext | None, errors: dict[str, str]) -> datetime | None:
+    """The moment the visit moves to (as at entry: noon of an earlier day in the clinic's
+    time zone, now for today), or None when its day stays as recorded. A day that would
+    not do at entry is an error on ``visit_on``."""
+    if visit_on is None or visit_on == assessment.visit_on:
+        return None
+    if context is None:  # no clinic calendar to check against (a script)
+        return datetime.combine(visit_on, time(12), tzinfo=UTC)
+    from clinic.followup.entry import FollowUpEntry, visit_time
+
+    asked = FollowUpEntry(entries={}, mode="", read_version=None, visit_on=visit_on)
+    _, moment = visit_time(asked, context, errors)
+    return moment or utcnow()
 
 
 def _missing_outcomes(session: Session, assessment: Assessment, scores: list[Score]) -> list[str]:

@@ -101,7 +101,7 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
                    context: VisitContext | None = None) -> list[Score]:
     """Everything is checked before anything is kept; the caller commits once."""
     errors = check_extras(entry)
-    visit_on, collected_at = _visit_time(entry, context, errors)
+    visit_on, collected_at = visit_time(entry, context, errors)
     if context is not None and "visit_on" not in errors and not entry.far_date_confirmed:
         errors |= _far_outside(assessment, visit_on)  # type: ignore[arg-type]
     ae = entry.adverse_event
@@ -138,7 +138,7 @@ def _far_outside(assessment: Assessment, visit_on: date) -> dict[str, str]:
         "right, tick \"The date is right\" and save again.")}
 
 
-def _visit_time(entry: FollowUpEntry, context: VisitContext | None,
+def visit_time(entry: FollowUpEntry, context: VisitContext | None,
                 errors: dict[str, str]) -> tuple[date | None, datetime | None]:
     """The visit day (checked) and the moment stored as completed_at: now for a visit
     today, noon of that day for a paper form entered later."""

@@ -49,7 +49,7 @@ from clinic.web.followup_form import (
     same_entries,
     typed_values,
 )
-from clinic.web.forms import form_int
+from clinic.web.forms import a_date, form_int
 
 bp = Blueprint("followup", __name__, url_prefix="/followup")
 
@@ -188,15 +188,22 @@ def edit(assessment_id: int) -> str | Response:
     errors: dict[str, str] = {}
     values: Any = with_draft({**form_values(recorded_entries(session, assessment)),
                               "mode": assessment.mode or "", "version": str(assessment.version),
-                              "missing_reason": assessment.missing_reason or ""})
+                              "missing_reason": assessment.missing_reason or "",
+                              "visit_on": assessment.visit_on.isoformat()
+                              if assessment.visit_on else ""})
     if request.method == "POST" and assessment.state == "completed":
+        unread: dict[str, str] = {}  # named with the service's errors, in one round
+        visit_on = a_date(request.form.get("visit_on"), "visit_on", unread, required=False)
         try:
             edit_follow_up(session, assessment=assessment,
                            read_version=request.form.get("version", type=form_int),
                            entries=entries_from_form(request.form, instruments),
                            mode=request.form.get("mode", ""),
                            reason=request.form.get("reason"), actor_id=current_user.id,
-                           missing_reason=request.form.get("missing_reason"))
+                           missing_reason=request.form.get("missing_reason"),
+                           visit_on=visit_on, context=visit_context(session, assessment))
+            if unread:
+                raise ValidationError(unread)
             answered = answer_by_correction(session, request.form.get("query", type=form_int),
                                             patient_id=patient.id,  # type: ignore[arg-type]
                                             reason=request.form.get("reason"),
@@ -207,7 +214,7 @@ def edit(assessment_id: int) -> str | Response:
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()
-            errors, values = error.errors, request.form
+            errors, values = {**error.errors, **unread}, request.form
         except ConflictError:
             session.rollback()
             return _conflict(assessment)

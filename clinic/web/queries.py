@@ -38,9 +38,10 @@ from clinic.web.access import (
 from clinic.web.forms import strict_int
 
 bp = Blueprint("queries", __name__, url_prefix="/queries")
-# where each kind of value is corrected, and who may; a visit's date has no correction
-# screen (the answer explains it, or a coordinator reopens the visit)
-CORRECTION_PAGES = {"score": ("followup.edit", ENTERS_FOLLOW_UPS),
+# where each kind of value is corrected, and who may (a visit's date: on the visit's
+# correction form)
+CORRECTION_PAGES = {"assessment": ("followup.edit", ENTERS_FOLLOW_UPS),
+                    "score": ("followup.edit", ENTERS_FOLLOW_UPS),
                     "score_section": ("followup.edit", ENTERS_FOLLOW_UPS),
                     "patient": ("patients.edit", EDITS_CLINICAL_DATA),
                     "procedure": ("procedures.correct", RECORDS_PROCEDURES)}
@@ -170,9 +171,10 @@ def _correction_url(query: DataQuery) -> str | None:
     if current_user.role not in roles:
         return None
     if endpoint == "followup.edit":
-        if query.assessment_id is None:
+        visit = query.target_id if query.target_table == "assessment" else query.assessment_id
+        if visit is None:
             return None
-        return url_for(endpoint, assessment_id=query.assessment_id, query=query.id)
+        return url_for(endpoint, assessment_id=visit, query=query.id)
     if endpoint == "patients.edit":
         return url_for(endpoint, patient_id=query.patient_id, query=query.id)
     return url_for(endpoint, procedure_id=query.target_id, query=query.id)

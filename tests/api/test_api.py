@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from openapi_spec_validator import validate
 from sqlmodel import select
 
 from clinic.models import Assessment, AuditEvent, Score
-from tests.web.helpers import RECENT, login
+from tests.web.helpers import RECENT, login, today_in
 
 ODI = {"pain_intensity": 2, "personal_care": 1, "lifting": 3, "walking": 2, "sitting": 1,
        "standing": 2, "sleeping": 1, "sex_life": 0, "social_life": 2, "travelling": 2}
@@ -223,3 +225,19 @@ def test_a_patients_laterality_is_shown_and_corrected(client, clinic, bearer, db
     assert done.status_code == 200, done.get_json()
     assert done.get_json()["root_laterality"] == {"L5": "bilateral"}
     assert done.get_json()["version"] == shown["version"] + 1
+
+
+def test_the_api_corrects_a_visit_date_checked_as_at_entry(client, clinic, bearer, db, app):
+    headers = bearer("nurse")
+    url = f"/api/v1/assessments/{clinic.due.id}/scores"
+    first = client.post(url, headers=headers, json={"version": clinic.due.version,
+                                                    "mode": "phone", "entries": {"vas": 3}})
+    version = first.get_json()["version"]
+    today = today_in(app)
+    body = {"version": version, "mode": "phone", "entries": {"vas": 3}, "reason": "wrong day"}
+    future = client.put(url, headers=headers,
+                        json={**body, "visit_on": (today + timedelta(days=2)).isoformat()})
+    assert future.status_code == 422 and "future" in future.get_json()["errors"]["visit_on"]
+    day = (today - timedelta(days=1)).isoformat()
+    moved = client.put(url, headers=headers, json={**body, "visit_on": day})
+    assert moved.status_code == 200 and moved.get_json()["visit_on"] == day

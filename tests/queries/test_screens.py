@@ -5,6 +5,7 @@ it. A monitor reads but never writes clinical data, and never sees identity."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -154,7 +155,7 @@ def test_the_correction_link_is_offered_only_to_who_may_use_it(app, clinic):
         login(client, clinic.users[role])
         offered[role] = {kind: "Correct the value" in client.get(f"/queries/{q.id}")
                          .get_data(as_text=True) for kind, q in queries.items()}
-    assert offered == {"nurse": {"score": True, "dose": False, "date": False},
+    assert offered == {"nurse": {"score": True, "dose": False, "date": True},
                        "physician": {"score": False, "dose": True, "date": False}}
 
 
@@ -187,3 +188,29 @@ def test_a_refused_answer_keeps_what_was_typed(app, client, clinic):
 def test_a_monitor_reads_the_audit_trail(client, clinic):
     login(client, clinic.users["monitor"])
     assert client.get(f"/studies/{clinic.study.code}/audit").status_code == 200
+
+
+def test_a_query_on_a_visit_date_is_answered_by_correcting_the_date(app, clinic):
+    """Found testing as a new user would: a query on a visit's date offered only an
+    explanation, since no screen corrected the date."""
+    from clinic.queries.service import raise_query
+
+    _, version = _recorded_vas(app, clinic)
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        query = raise_query(db, table="assessment", row_id=clinic.due.id, field="visit_on",
+                            text="Date of the visit?", actor_id=clinic.users["monitor"].id)
+        visit_on = db.get(Assessment, clinic.due.id).visit_on
+        db.commit()
+    nurse = app.test_client()
+    login(nurse, clinic.users["nurse"])
+    shown = nurse.get(f"/queries/{query.id}").get_data(as_text=True)
+    link = f'href="/followup/{clinic.due.id}/edit?query={query.id}"'
+    assert "Correct the value" in shown and link in shown
+    day = visit_on - timedelta(days=2)
+    corrected = nurse.post(f"/followup/{clinic.due.id}/edit", data={
+        "mode": "phone", "vas": "7", "version": str(version), "query": str(query.id),
+        "visit_on": day.isoformat(), "reason": "The source says two days earlier"})
+    assert corrected.status_code == 302
+    with Session(get_engine(app)) as db:
+        assert db.get(Assessment, clinic.due.id).visit_on == day
+        assert db.get(DataQuery, query.id).status == "answered"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
@@ -288,3 +288,39 @@ def test_a_confirmed_far_date_is_kept(client, clinic, db, app):
     assert confirmed.status_code == 302
     db.expire_all()
     assert db.get(Assessment, week_1.id).visit_on == today_in(app)
+
+
+def test_the_visit_date_is_corrected_with_a_reason_and_checked_as_at_entry(client, clinic,
+                                                                           db, app):
+    """Found testing as a new user would: a mistyped visit date could not be corrected
+    anywhere, so it stayed a window deviation in the report for good."""
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    version = _saved_by_the_nurse(client, clinic, db, base)
+    url = f"/followup/{clinic.due.id}/edit"
+    today = today_in(app)
+    assert f'value="{today.isoformat()}"' in client.get(url).get_data(as_text=True)
+    form = {**base, "version": version, "reason": "Typed the wrong day"}
+    for day, words in (((today + timedelta(days=1)).isoformat(), "cannot be in the future"),
+                       ((today - timedelta(days=31)).isoformat(), "before the procedure"),
+                       ("2026-02-30", "no day of the calendar")):
+        refused = client.post(url, data={**form, "visit_on": day, "vas": "11"})
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and words in page, day
+        assert "0 to 10" in page, "the score's error in the same round"
+    day = today - timedelta(days=3)
+    assert client.post(url, data={**form, "visit_on": day.isoformat()}).status_code == 302
+    db.expire_all()
+    visit = db.get(Assessment, clinic.due.id)
+    zone = ZoneInfo(app.config["TIMEZONE"])
+    noon = datetime.combine(day, time(12), tzinfo=zone)
+    assert visit.visit_on == day and visit.version == version + 1
+    assert _aware(visit.completed_at) == noon
+    assert {_aware(s.collected_at) for s in _scores(db, visit.id).values()} == {noon}
+    event = db.exec(select(AuditEvent).where(AuditEvent.entity == "assessment",
+                                             AuditEvent.entity_id == visit.id,
+                                             AuditEvent.field == "visit_on")).all()[-1]
+    assert (event.new_value, event.reason) == (day.isoformat(), "Typed the wrong day")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
