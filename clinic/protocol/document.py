@@ -331,7 +331,20 @@ def _measures(doc: ProtocolDocument) -> list[Problem]:
         if measure.timepoints is not None and not measure.timepoints:
             problems.append((("measures", i, "timepoints"),
                              "list at least one timepoint, or leave the list out for all"))
-    return problems
+    return problems + _unasked_timepoints(doc)
+
+
+def _unasked_timepoints(doc: ProtocolDocument) -> list[Problem]:
+    """A timepoint no measure asks would be a visit with nothing to enter, which a nurse
+    could never complete (say, one added by an amendment whose grid column was left
+    blank)."""
+    asked = {code for m in doc.measures
+             for code in (m.timepoints if m.timepoints is not None
+                          else [t.code for t in doc.timepoints])}
+    return [(("timepoints", i, "code"),
+             f"{t.label or t.code} asks no measure: tick at least one in its column of the "
+             "measures grid (in a file: list it in a measure's timepoints)")
+            for i, t in enumerate(doc.timepoints) if t.code not in asked]
 
 
 def _criteria(doc: ProtocolDocument) -> list[Problem]:

@@ -288,14 +288,22 @@ def _page(study: Study | None, values: Any, errors: dict[str, str]) -> str:
 
 
 def _with_every_tick(values: Any, codes: list[str]) -> Any:
-    """A measure ticked for every timepoint (before the grid existed) shows ticked in
-    each column of the grid, so a refused save loses no tick."""
-    every = [i for i in catalog.SCORE_RANGES if values.get(f"m-{i}-all") == "on"]
-    if not every:
-        return values
+    """A measure asked at every timepoint shows ticked in each column of the grid, so a
+    refused save loses no tick: one ticked for every timepoint (before the grid existed),
+    and one ticked in every column of the grid as posted, in the column of a timepoint
+    added in that save (which the save would have given it, but which the posted grid
+    had no column for: shown blank, the next save would have left it out)."""
+    grid = [tp for tp in str(values.get("grid_timepoints") or "").split(",") if tp]
+    added = [code for code in codes if code not in grid]
     shown = MultiDict(values)
-    for instrument in every:
-        for code in codes:
+    for instrument in catalog.SCORE_RANGES:
+        if values.get(f"m-{instrument}-all") == "on":
+            columns = codes
+        elif grid and all(values.get(f"m-{instrument}-{tp}") == "on" for tp in grid):
+            columns = added
+        else:
+            continue
+        for code in columns:
             shown[f"m-{instrument}-{code}"] = "on"
     return shown
 

@@ -381,3 +381,38 @@ def test_an_unknown_design_type_is_marked_on_its_field(client, clinic):
     assert refused.status_code == 422
     assert re.search(r'class="field has-error"><label for="design_type"', page)
     assert 'id="design_type-error"' in page
+
+
+def test_a_refused_amendment_keeps_the_new_timepoints_ticks(client, clinic, db):
+    """Found testing as a new user would: an amendment adding 12 months, refused once
+    (no reason), came back with the new column blank, and the second save added a
+    timepoint that asked nothing. Now the column shows what the save gives it, and a
+    timepoint no measure asks is refused."""
+    from clinic.studies.protocols import document_of
+    from clinic.web.study_form import form_values
+
+    study = db.get(Study, clinic.study.id)
+    doc = document_of(db, study)
+    codes = [t.code for t in doc.timepoints]
+    form = form_values(doc).to_dict()
+    form |= {f"m-vas-{code}": "on" for code in codes}
+    row = len(codes)
+    form |= {"grid_timepoints": ",".join(codes), f"tp-{row}-code": "month_12",
+             f"tp-{row}-label": "12 months", f"tp-{row}-offset_days": "365",
+             f"tp-{row}-window_before_days": "30", f"tp-{row}-window_after_days": "30"}
+    login(client, clinic.users["coordinator"])
+    url = f"/admin/studies/{study.id}/builder"
+    refused = post_builder(client, url, data=form)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert re.search(r'name="m-vas-month_12"[^>]*checked', page), "ticked as the save would"
+    assert not re.search(r'name="m-odi-month_12"[^>]*checked', page)
+    again = {k: v for k, v in form.items() if not k.startswith("m-")}
+    again |= {f"m-vas-{code}": "on" for code in codes}  # the first page's ticks only
+    again |= {"grid_timepoints": ",".join([*codes, "month_12"]), "reason": "Longer follow-up"}
+    blank = post_builder(client, url, data=again)
+    assert blank.status_code == 422
+    assert "12 months asks no measure" in html.unescape(blank.get_data(as_text=True))
+    assert db.exec(select(ProtocolAmendment)).first() is None
+    saved = post_builder(client, url, data={**again, "m-vas-month_12": "on"})
+    assert saved.status_code == 302
