@@ -12,6 +12,7 @@ from clinic.auth.roles import allow
 from clinic.catalog import ROLES_SEEING_IDENTITY
 from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
+from clinic.models import Study
 from clinic.patients.identity import identity_history, identity_of, update_identity
 from clinic.web.access import patient_or_404
 from clinic.web.drafts import take_draft
@@ -47,8 +48,10 @@ def edit(patient_id: int) -> Any:
             conflict = {"typed": request.form, "changes": identity_history(session, patient.id,  # type: ignore[arg-type]
                                                                            limit=10)}
             values, status = _current(identity_of(session, patient)), 409
+    study = session.get(Study, patient.study_id)
     body = render_template("patients/contact.html", patient=patient, values=values,
                            errors=errors, conflict=conflict,
+                           asks_self_report=bool(study and study.self_report),
                            history=identity_history(session, patient.id))  # type: ignore[arg-type]
     return body, status
 

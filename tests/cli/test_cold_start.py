@@ -114,9 +114,14 @@ def test_an_app_built_for_a_command_serves_no_page(monkeypatch, app):
 
     monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")
     monkeypatch.setattr(sys, "argv", ["flask", "--app", "clinic", "report"])
+    from clinic.db import get_engine
+
     built = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "x",
                         "TESTING": True})
-    client = built.test_client()
-    assert client.get("/login").status_code == 404
-    assert client.post("/login", data={"email": "a@b.c", "password": "x"}).status_code == 404
-    assert client.get("/api/v1/patients").status_code == 404
+    try:
+        client = built.test_client()
+        assert client.get("/login").status_code == 404
+        assert client.post("/login", data={"email": "a@b.c", "password": "x"}).status_code == 404
+        assert client.get("/api/v1/patients").status_code == 404
+    finally:
+        get_engine(built).dispose()  # its own pool: no connection left for the next test

@@ -330,3 +330,27 @@ def test_a_yes_to_the_adult_criterion_agrees_with_the_age(client, clinic, db, ag
     assert f"{refused}: this criterion asks 18 years or older" in page
     assert 'id="criterion-age_18_plus-error"' in page
     assert _count(db, Patient) == patients
+
+
+def test_self_report_consent_is_asked_only_by_a_study_that_sends_links(client, clinic, db):
+    """Found testing as a new user would: a study without self-report offered the
+    consent to answer by e-mailed links, and a tick did nothing."""
+    from clinic.models import Study
+    from clinic.patients.identity import identity_of
+    from tests.factories import make_patient
+
+    login(client, clinic.users["nurse"])
+    assert "self_report_consent" in client.get(
+        f"/studies/{clinic.study.code}/enroll").get_data(as_text=True)
+    study = db.get(Study, clinic.study.id)
+    study.self_report = None
+    db.add(study)
+    db.commit()
+    assert "self_report_consent" not in client.get(
+        f"/studies/{clinic.study.code}/enroll").get_data(as_text=True)
+    patient, _ = make_patient(db, study, site=clinic.north, self_report=True)
+    db.commit()
+    contact = client.get(f"/patients/{patient.id}/contact").get_data(as_text=True)
+    assert 'type="hidden" name="self_report_consent" value="yes"' in contact
+    assert "Consents to answer follow-ups" not in contact
+    assert identity_of(db, patient).self_report_consent
