@@ -177,7 +177,8 @@ def _missing(session: Session, assessment: Assessment, scores: list[Score],
     if missing and entry.require_complete and len(reason) < MIN_REASON_LENGTH:
         names = ", ".join(INSTRUMENTS[c].label for c in missing)
         return {"missing_reason": f"Not collected: {names}. Enter it, or say why it was not "
-                                  "collected (e.g. 'patient declined the ODI') and save again."}
+                                  "collected (e.g. 'patient declined the questionnaire') "
+                                  "and save again."}
     if len(reason) > REASON_MAX:
         return {"missing_reason": f"Use at most {REASON_MAX} characters."}
     if missing and reason:

@@ -82,6 +82,15 @@ def _si_side(data: StudyData) -> pd.Series:
     return side.replace({"midline": "bilateral"})
 
 
+def lower_back(data: StudyData) -> bool:
+    """A study of the lower back (a lumbar or sacral root asked, or a level treated):
+    the side of a sacroiliac joint injection is one of its variables; a neck study has
+    no such joint to speak of."""
+    levels = data.targets["level"].astype(str) if len(data.targets) else []
+    return (any(root[:1] in ("L", "S") for root in data.study.roots)
+            or any(level[:1] in ("L", "S") for level in levels))
+
+
 def table2(data: StudyData, arms: Arms) -> Table:
     b = TableBuilder("table2", "Table 2. Procedure characteristics", "Variable", arms.columns())
     proc = data.procedures.assign(
@@ -93,7 +102,8 @@ def table2(data: StudyData, arms: Arms) -> Table:
         categorical_rows(b, "Side of sacroiliac joint injection",
                          pd.DataFrame({"arm": proc["arm"], "value": _si_side(data)}), arms,
                          list(SI_SIDES), keep_empty=True)
-    elif len(proc) and proc["procedure_type"].isin(SI_PROCEDURES).any():
+    elif (len(proc) and proc["procedure_type"].isin(SI_PROCEDURES).any()
+          and lower_back(data)):
         b.note("No procedure included a sacroiliac joint injection.")
     categorical_rows(b, "Procedure type", _by_arm(proc, "procedure_type"), arms,
                      list(catalog.PROCEDURE_TYPES.items()))

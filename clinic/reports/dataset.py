@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from clinic import catalog
-from clinic.reports.baseline import PUNCTURE_BINS, SI_SIDES, _punctures, _si_side
+from clinic.reports.baseline import PUNCTURE_BINS, SI_SIDES, _punctures, _si_side, lower_back
 from clinic.reports.data import StudyData, distinct_objects, taken, text_ranks
 from clinic.reports.radiation import effective_dose
 from clinic.scoring.instruments import INSTRUMENTS
@@ -71,7 +71,8 @@ def _procedure_variables(data: StudyData) -> list[Variable]:
         Variable("punctures", "Number of punctures"),
         Variable("punctures_group", "Roots injected",
                  values={label: label for *_, label in PUNCTURE_BINS}),
-        Variable("si_side", "Side of sacroiliac joint injection", values=dict(SI_SIDES)),
+        *([Variable("si_side", "Side of sacroiliac joint injection", values=dict(SI_SIDES))]
+          if lower_back(data) else []),
         *(Variable(f"level_{lvl.replace('-', '_')}", f"Level {catalog.LEVELS[lvl]} treated",
                    values={"0": "No", "1": "Yes"}) for lvl in levels),
         Variable("contrast_extravasation", "Contrast extravasation",
@@ -130,7 +131,8 @@ def _procedure_columns(data: StudyData) -> pd.DataFrame:
     proc = data.procedures.set_index("subject", drop=False)
     out = proc[["subject", "modality", "procedure_type", "punctures"]].copy()
     out["punctures_group"] = _punctures(proc)
-    out["si_side"] = _si_side(data).to_numpy()
+    if lower_back(data):
+        out["si_side"] = _si_side(data).to_numpy()
     treated = set(data.targets["level"])
     for lvl in [lvl for lvl in catalog.LEVELS if lvl in treated]:
         hit = set(data.targets.loc[data.targets["level"] == lvl, "subject"])

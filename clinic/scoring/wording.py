@@ -190,7 +190,7 @@ SOURCES = MappingProxyType({
 
 # What is asked for the single-value instruments, with the anchors of the scale.
 QUESTIONS = MappingProxyType({
-    "vas": "Mark how strong your pain is right now on the line: 0 = no pain, "
+    "vas": "Mark how strong your pain is right now, from 0 = no pain to "
            "10 = the worst pain imaginable.",
     "nrs": "On a scale from 0 (no pain) to 10 (the worst pain imaginable), how strong is "
            "your pain right now?",

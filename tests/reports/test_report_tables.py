@@ -143,3 +143,23 @@ def test_a_facet_study_is_not_described_in_the_seed_trials_words(session):
     assert not [n for n in report.table("table1").notes if "Root laterality" in n]
     assert report.table("table6").title == "Table 6. Satisfaction with the procedure"
     assert "NSAID" not in " ".join(report.table("table5").footnotes)
+
+
+def test_a_neck_study_says_nothing_of_the_sacroiliac_joint():
+    """Found testing as a new user would: a cervical study's Table 2 said "No procedure
+    included a sacroiliac joint injection" and its data set had a si_side column."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from clinic.reports.baseline import lower_back
+
+    def data(roots: tuple[str, ...], levels: list[str]) -> SimpleNamespace:
+        return SimpleNamespace(study=SimpleNamespace(roots=roots),
+                               targets=pd.DataFrame({"level": levels}))
+
+    assert not lower_back(data(("C5", "C6", "C7"), ["C5-C6", "C6-C7"]))
+    assert not lower_back(data((), []))
+    assert lower_back(data(("L3", "L4", "L5"), []))
+    assert lower_back(data(("C6",), ["SIJ"]))
+    assert lower_back(data((), ["L5-S1"]))
