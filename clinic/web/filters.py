@@ -41,8 +41,23 @@ def instrument_label(code: str) -> str:
     return found.label if found is not None else code
 
 
+def score_shown(instrument: str, value: float | None) -> str:
+    """A recorded value as its scale reads: "32 %" for the ODI, "4 (Very satisfied)" for
+    a satisfaction (not a bare 4), "not computable" for a questionnaire without one."""
+    from clinic.audit.words import score_value_words
+    from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
+
+    if value is None:
+        return "not computable"
+    found = INSTRUMENTS.get(instrument)
+    if found is not None and found.kind is InstrumentKind.LIKERT:
+        return score_value_words(instrument, str(value))
+    return f"{value:g}{' %' if found is not None and found.unit == '%' else ''}"
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["score_shown"] = lambda s: score_shown(s.instrument, s.value)
     app.jinja_env.filters["visit_status"] = visit_status
     app.jinja_env.filters["instrument_label"] = instrument_label
     app.jinja_env.globals["catalog"] = catalog

@@ -39,7 +39,7 @@ from clinic.scoring.instruments import INSTRUMENTS, Instrument
 from clinic.scoring.wording import QUESTIONS, source_note, wording_of
 from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404
 from clinic.web.drafts import with_draft
-from clinic.web.filters import clinic_today, local_time
+from clinic.web.filters import clinic_today, local_time, score_shown
 from clinic.web.followup_form import (
     MEDICATION_ROWS,
     entries_from_form,
@@ -284,9 +284,5 @@ def _render(template: str, assessment: Assessment, patient: Patient,
 
 
 def _summary(scores: list) -> str:  # type: ignore[type-arg]
-    parts = []
-    for s in scores:
-        unit = " %" if INSTRUMENTS[s.instrument].unit == "%" else ""
-        shown = "not computable" if s.value is None else f"{s.value:g}{unit}"
-        parts.append(f"{INSTRUMENTS[s.instrument].label} {shown}")
-    return "; ".join(parts)
+    return "; ".join(f"{INSTRUMENTS[s.instrument].label} {score_shown(s.instrument, s.value)}"
+                     for s in scores)

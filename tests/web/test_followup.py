@@ -324,3 +324,20 @@ def test_the_visit_date_is_corrected_with_a_reason_and_checked_as_at_entry(clien
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def test_a_satisfaction_reads_as_its_level_not_a_bare_number(client, clinic, db):
+    """Found testing as a new user would: 'Saved …: Satisfaction with the results 4' and
+    a bare 3 in the visit's Recorded table."""
+    from clinic.followup.service import measures_at
+
+    asked = [m for m in measures_at(db, db.get(Assessment, clinic.due.id))
+             if m.startswith("satisfaction")]
+    assert asked, "the due visit asks a satisfaction"
+    form = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI),
+            **{code: "satisfied" for code in asked}}
+    _saved_by_the_nurse(client, clinic, db, form)
+    home = client.get("/").get_data(as_text=True)
+    assert "3 (Satisfied)" in home and "32 %" in home
+    recorded = client.get(f"/followup/{clinic.due.id}/edit").get_data(as_text=True)
+    assert 'class="num">3 (Satisfied)' in recorded

@@ -104,3 +104,11 @@ def test_the_cohort_view_shows_the_chosen_study(client, clinic, db):
     by_code = client.get("/cohort?study=TRI&instrument=vas")  # a link someone typed
     assert by_code.status_code == 200
     assert f'<option value="{other.id}" selected>' in by_code.get_data(as_text=True)
+
+
+def test_the_grid_names_its_arms(client, clinic):
+    """Found testing as a new user would: the grid showed arm codes (CT, US) only."""
+    login(client, clinic.users["physician"])
+    page = client.get(f"/grid?study={clinic.study.id}").get_data(as_text=True)
+    assert "Arms: <strong>A</strong> Group A: fluoroscopy-guided" in page
+    assert '<abbr title="Group A: fluoroscopy-guided">A</abbr>' in page
