@@ -59,9 +59,12 @@ def _study_id(given: str | None, errors: dict[str, str]) -> int | None:
 def _choices() -> dict[str, Any]:
     session = get_session()
     studies = studies_with_patients(session)
-    pairs = sorted({(t.code, t.label) for t in session.exec(select(StudyTimepoint).where(
-        col(StudyTimepoint.study_id).in_([s.id for s in studies])))},
-                   key=lambda pair: (pair[1], pair[0]))
+    offsets: dict[tuple[str, str], int] = {}  # in the order of the schedule (baseline first)
+    for t in session.exec(select(StudyTimepoint).where(
+            col(StudyTimepoint.study_id).in_([s.id for s in studies]))):
+        key = (t.code, t.label)
+        offsets[key] = min(offsets.get(key, t.offset_days), t.offset_days)
+    pairs = sorted(offsets, key=lambda pair: (offsets[pair], pair[1], pair[0]))
     labels = Counter(label for _code, label in pairs)
     timepoints = [(code, label if labels[label] == 1 else f"{label} ({code})")
                   for code, label in pairs]  # one label, two codes: told apart

@@ -6,6 +6,7 @@ preview says when it cannot read its date."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import timedelta
 
@@ -401,3 +402,14 @@ def test_a_reopen_from_a_stale_page_says_what_happened_since(client, clinic, db)
     again = client.post(f"/followup/{visit.id}/reopen", data=form, follow_redirects=True)
     assert "open already (it was reopened since the page was loaded)" in again.get_data(
         as_text=True)
+
+
+def test_the_worklists_visit_filter_is_in_the_order_of_the_schedule(client, clinic):
+    """Found testing as a new user would: the Visit filter was in text order, Baseline
+    last."""
+    login(client, clinic.users["nurse"])
+    page = client.get("/worklist").get_data(as_text=True)
+    select = page[page.index('name="timepoint"'):]
+    select = select[:select.index("</select>")]
+    labels = re.findall(r'<option value="\w+"[^>]*>([^<]+)</option>', select)
+    assert labels == ["Baseline", "1 day", "1 week", "1 month", "3 months", "6 months"]
