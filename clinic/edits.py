@@ -30,8 +30,8 @@ NOTHING_CHANGED = "Nothing was changed."  # a correction whose values are those 
 def require_reason(reason: str | None) -> str:
     text = " ".join((reason or "").split())
     if len(text) < MIN_REASON_LENGTH:
-        raise ValidationError({"reason": "Say why you change this record, in at least "
-                                         f"{MIN_REASON_LENGTH} characters."})
+        raise ValidationError({"reason": "Give the reason for this change (kept in the audit "
+                                         f"trail), in at least {MIN_REASON_LENGTH} characters."})
     if len(text) > REASON_MAX:
         raise ValidationError({"reason": f"Keep the reason under {REASON_MAX} characters."})
     return text

@@ -13,7 +13,7 @@ from clinic.db import session_scope
 from clinic.exceptions import LockedError, NotFound, ValidationError
 
 
-def _read(path: str) -> object:
+def _read(path: str, refused: str = "nothing was created") -> object:
     from clinic.protocol.protocol_file import ProtocolFileError, read_toml
 
     try:
@@ -23,8 +23,8 @@ def _read(path: str) -> object:
     except ProtocolFileError as error:
         for problem in error.problems:
             click.echo(f"{path}: {problem}", err=True)
-        raise click.ClickException(f"{path}: {len(error.problems)} problem(s); nothing was "
-                                   "created.") from error
+        raise click.ClickException(f"{path}: {len(error.problems)} problem(s); "
+                                   f"{refused}.") from error
 
 
 @click.group("study")
@@ -35,8 +35,9 @@ def study_group() -> None:
 @study_group.command("validate")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def validate_command(file: str) -> None:
-    """Check a protocol file; every problem is printed with its line."""
-    doc = _read(file)
+    """Check a protocol file: its problems are printed with their line (a problem that
+    depends on a field in error shows once that field is mended)."""
+    doc = _read(file, refused="the file is not a valid protocol")
     click.echo(f"{file}: valid protocol for study {doc.code} ({doc.design_type}, "  # type: ignore[attr-defined]
                f"{len(doc.arms)} arms, {len(doc.timepoints)} timepoints).")  # type: ignore[attr-defined]
 

@@ -51,6 +51,9 @@ def test_a_refused_create_leaves_nothing(app, db, tmp_path):
         "window_before_days = 14", "window_before_days = 70", 1))
     result = _run(app, "create", str(bad), "--seed", "1")
     assert result.exit_code == 1 and "nothing was created" in result.output
+    checked = _run(app, "validate", str(bad))
+    assert checked.exit_code == 1 and "the file is not a valid protocol" in checked.output
+    assert "created" not in checked.output, "validating creates nothing to speak of"
     assert db.exec(select(func.count()).select_from(Study)).one() == 0
     assert db.exec(select(func.count()).select_from(AllocationSlot)).one() == 0
     twice = _run(app, "create", str(PROTOCOLS / "ct-vs-fluoroscopy.toml"))

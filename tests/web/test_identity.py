@@ -97,7 +97,8 @@ def test_a_change_needs_a_reason_and_a_valid_e_mail(client, clinic, db):
                            data=_form(version, email="not-an-address", reason=""))
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Say why you change this record, in at least 3 characters." in page
+    assert "Give the reason for this change (kept in the audit trail), in at least 3 " \
+           "characters." in page
     assert "valid e-mail" in page
     assert _identity(db, clinic.patient.id).email != "not-an-address"
 

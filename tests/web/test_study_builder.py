@@ -60,7 +60,7 @@ def test_a_draft_is_built_previewed_activated_and_amended(client, clinic, db):
                             data=_basics(**{"m-vas-all": "", "m-vas-baseline": "on",
                                             "m-vas-month_1": "on",
                                             "m-odi-month_1": "on", "m-odi-baseline": "on"}))
-    assert no_reason.status_code == 422 and "Say why" in no_reason.get_data(as_text=True)
+    assert no_reason.status_code == 422 and "Give the reason" in no_reason.get_data(as_text=True)
     amended = post_builder(client, f"/admin/studies/{study.id}/builder",
                           data=_basics(**{"m-vas-all": "", "m-vas-baseline": "on",
                                           "m-vas-month_1": "on", "m-odi-month_1": "on",
