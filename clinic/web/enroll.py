@@ -52,6 +52,7 @@ def new(code: str) -> Any:
     # its bins; one with ranges (1–2 punctures) is a number.
     factor_choices = {f.name: [(str(b.low), b.code.replace("_", " ")) for b in f.bins]
                       for f in rules if all(b.low == b.high for b in f.bins)}
+    factor_hints = {f.name: ", ".join(_bin_words(f.name, b) for b in f.bins) for f in rules}
     errors: dict[str, str] = {}
     refused: list[str] = []
     if request.method == "POST":
@@ -62,6 +63,7 @@ def new(code: str) -> Any:
     body = render_template("enroll/new.html", study=study, checklist=checklist,
                            roots=study_roots(study),
                            factors=factors, factor_choices=factor_choices,
+                           factor_hints=factor_hints,
                            values=with_draft(request.form), errors=errors,
                            refused=refused, sites=all_sites(session), own_site=own_site_id(),
                            today=clinic_today(), catalog=catalog)
@@ -146,3 +148,11 @@ def _also_service_problems(study: Any, site_id: int | None, answers: dict[str, b
 
 def _int(value: str | None) -> int | None:
     return form_int(value)
+
+
+def _bin_words(factor: str, b: Any) -> str:
+    """A stratum bin as the enrollment form's hint reads: its range, and its name where
+    the name says more than the numbers ("1 single", "2–4 multi", but "1–2")."""
+    span = f"{b.low}" if b.low == b.high else f"{b.low}–{b.high}"
+    name = b.code.replace(factor, "").replace("_", " ").strip()
+    return f"{span} {name}" if any(c.isalpha() for c in name) else span

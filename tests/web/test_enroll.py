@@ -354,3 +354,16 @@ def test_self_report_consent_is_asked_only_by_a_study_that_sends_links(client, c
     assert 'type="hidden" name="self_report_consent" value="yes"' in contact
     assert "Consents to answer follow-ups" not in contact
     assert identity_of(db, patient).self_report_consent
+
+
+def test_the_stratification_field_says_which_values_make_which_stratum(client, clinic):
+    """Found testing as a new user would: the form asked for "levels" with no hint of the
+    values its bins take."""
+    from clinic.protocol.allocation import Bin
+    from clinic.web.enroll import _bin_words
+
+    login(client, clinic.users["nurse"])
+    page = client.get(f"/studies/{clinic.study.code}/enroll").get_data(as_text=True)
+    assert "decides the stratum: 1–2, 3–4, 5–6" in page
+    assert _bin_words("levels", Bin("single", 1, 1)) == "1 single"
+    assert _bin_words("levels", Bin("multi", 2, 4)) == "2–4 multi"
