@@ -66,6 +66,7 @@ from clinic.web.study_form import (
     CRITERION_FIELDS,
     CRITERION_ROWS,
     FACTOR_ROWS,
+    SECOND_FACTORS,
     TIMEPOINT_ROWS,
     TP_FIELDS,
     FormDocument,
@@ -284,7 +285,8 @@ def _page(study: Study | None, values: Any, errors: dict[str, str]) -> str:
         timepoint_rows=timepoint_rows, factor_rows=range(FACTOR_ROWS),
         bin_rows=range(BIN_ROWS), grid_timepoints=[(i, c) for i, c in timepoints if c],
         instruments=catalog.SCORE_RANGES, covariates=_covariates(values),
-        instrument_labels={code: i.label for code, i in INSTRUMENTS.items()})
+        instrument_labels={code: i.label for code, i in INSTRUMENTS.items()},
+        second_factors=SECOND_FACTORS)
 
 
 def _with_every_tick(values: Any, codes: list[str]) -> Any:

@@ -29,8 +29,11 @@ ARM_FIELDS = ("code", "label", "modality", "ratio")
 TP_FIELDS = ("code", "label", "offset_days", "window_before_days", "window_after_days")
 CRITERION_FIELDS = ("code", "kind", "text", "age_at_least", "age_at_most")
 # Parts of the protocol the form has no fields for (the protocol file sets them): a save
-# of the form keeps them as they were.
+# of the form keeps them as they were. (Self-report is on the form; a post without its
+# fields, ``sr-form``, keeps it too.)
 NOT_ON_FORM = ("synthetic", "self_report")
+SECOND_FACTORS = {"none": "nothing more (the link alone)", "birth_year": "the year of birth",
+                  "birth_date": "the date of birth"}
 
 
 def _text(form: MultiDict[str, str], name: str) -> str:
@@ -75,10 +78,12 @@ class FormDocument:
         self.form = form
         self.origin: dict[tuple[str, int], int] = {}  # ("arms", doc index) -> form row
         self.instruments: list[str] = []  # measures[i] -> instrument
+        self.read_from_form: set[str] = set()  # parts of NOT_ON_FORM this form did have
         self.data = self._read()
 
     def keep_what_the_form_cannot_show(self, stored: ProtocolDocument) -> None:
-        kept = stored.model_dump(mode="json", include=set(NOT_ON_FORM), exclude_none=True)
+        hidden = {name for name in NOT_ON_FORM if name not in self.read_from_form}
+        kept = stored.model_dump(mode="json", include=hidden, exclude_none=True)
         self.data = {**kept, **self.data}
 
     def _indexed(self, key: str, rows: list[tuple[int, dict[str, str]]]) -> list[dict[str, str]]:
@@ -103,6 +108,9 @@ class FormDocument:
         data["measures"] = self._measures([t["code"] for t in tps])
         data["criteria"] = [_criterion(c) for c in self._indexed(
             "criteria", _rows(f, "criterion", CRITERION_FIELDS, MAX_CRITERIA))]
+        if "sr-form" in f:
+            self.read_from_form.add("self_report")
+            data["self_report"] = self._self_report()
         if data["design_type"] == "registry":
             data["matching"] = self._matching()
         else:
@@ -161,6 +169,19 @@ class FormDocument:
                 for _row, b in bins][:MAX_BINS]})
         return {"block_multipliers": blocks or [1, 2, 3], "strata": strata}
 
+    def _self_report(self) -> dict[str, Any] | None:
+        """Patients answer by an e-mailed link: the days of the invitation and reminders,
+        when an unanswered visit becomes a call (blank: never), what is asked first."""
+        if self.form.get("sr-on") != "on":
+            return None
+        days = [number(d) if number(d) is not None else d
+                for d in re.split(r"[,;\s]+", _text(self.form, "sr-reminder_days")) if d]
+        call = _text(self.form, "sr-call_after_days")
+        return {"reminder_days": days or [0, 3, 7],
+                "call_after_days": (number(call) if number(call) is not None else call)
+                if call else None,
+                "second_factor": _text(self.form, "sr-second_factor") or "none"}
+
     def _matching(self) -> dict[str, Any] | None:
         treated = _text(self.form, "matching-treated")
         covariates = [k.removeprefix("matching-cov-") for k, v in self.form.items()
@@ -193,6 +214,9 @@ class FormDocument:
             return f"factor-{factor}-name"
         if path.startswith("randomization"):
             return "block_multipliers"
+        if path.startswith("self_report"):
+            name = path.split(".")[1].split("[")[0] if "." in path else "on"
+            return f"sr-{name}"
         if path.startswith("matching"):
             return "matching-" + (path.split(".")[1].split("[")[0] if "." in path else "treated")
         return path.split("[")[0].split(".")[0]
@@ -232,6 +256,13 @@ def form_values(doc: ProtocolDocument) -> MultiDict[str, str]:
             for b, item in enumerate(factor.bins):
                 for name in ("code", "low", "high"):
                     v[f"factor-{f}-bin-{b}-{name}"] = str(getattr(item, name))
+    v["sr-form"] = "1"
+    if doc.self_report is not None:
+        v["sr-on"] = "on"
+        v["sr-reminder_days"] = ", ".join(str(d) for d in doc.self_report.reminder_days)
+        call = doc.self_report.call_after_days
+        v["sr-call_after_days"] = "" if call is None else str(call)
+        v["sr-second_factor"] = doc.self_report.second_factor
     if doc.matching is not None:
         v["matching-treated"] = doc.matching.treated
         for name in doc.matching.covariates:

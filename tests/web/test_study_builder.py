@@ -416,3 +416,38 @@ def test_a_refused_amendment_keeps_the_new_timepoints_ticks(client, clinic, db):
     assert db.exec(select(ProtocolAmendment)).first() is None
     saved = post_builder(client, url, data={**again, "m-vas-month_12": "on"})
     assert saved.status_code == 302
+
+
+def test_self_report_is_set_in_the_builder_and_changed_by_amendment(client, clinic, db):
+    """Found testing as a new user would: a study built in the browser could not send
+    self-report links (only a protocol file could set them, and an active study takes no
+    file)."""
+    from clinic.studies.protocols import document_of
+
+    login(client, clinic.users["coordinator"])
+    blank = client.get("/admin/studies/new").get_data(as_text=True)
+    assert 'name="sr-on"' in blank and "Self-report by e-mail" in blank
+    wrong = client.post("/admin/studies/new", data=_basics(**{
+        "sr-form": "1", "sr-on": "on", "sr-reminder_days": "0, x", "sr-call_after_days": "-1"}))
+    page = html.unescape(wrong.get_data(as_text=True))
+    assert wrong.status_code == 422
+    assert re.search(r'id="sr-reminder_days-error"[^>]*>[^<]*whole number', page), page[:300]
+    assert 'id="sr-call_after_days-error"' in page
+    created = client.post("/admin/studies/new", data=_basics(**{
+        "sr-form": "1", "sr-on": "on", "sr-reminder_days": "0, 5", "sr-call_after_days": "",
+        "sr-second_factor": "birth_year"}))
+    assert created.status_code == 302, created.get_data(as_text=True)[:2000]
+    study = db.exec(select(Study).where(Study.code == "TRI3")).one()
+    ladder = document_of(db, study).self_report
+    assert ladder is not None and ladder.reminder_days == [0, 5]
+    assert ladder.call_after_days is None and ladder.second_factor == "birth_year"
+    shown = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert 'name="sr-on" checked' in shown and 'value="0, 5"' in shown
+    assert client.post(f"/admin/studies/{study.id}/activate").status_code == 302
+    off = post_builder(client, f"/admin/studies/{study.id}/builder", data=_basics(**{
+        "sr-form": "1", "reason": "Staff collect every visit"}))
+    assert off.status_code == 302
+    db.expire_all()
+    assert document_of(db, db.get(Study, study.id)).self_report is None
+    amendment = db.exec(select(ProtocolAmendment)).one()
+    assert amendment.summary.startswith("patient self-report: ")
