@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, column, event, func
 from sqlmodel import Field, SQLModel
 
 from clinic.catalog import LANGUAGES, LATERALITY, SEXES
@@ -17,6 +17,10 @@ class Patient(Audited, SQLModel, table=True):
         Index("ix_patient_study_code_id", "study_code", "id"),
         # the status grid of one study and site, in study-code order
         Index("ix_patient_study_site_code", "study_id", "site_id", "study_code"),
+        # a new study code is free whatever its case (enrollment): one lookup, not a read
+        # of every patient of the study (covering: the code as stored is in it)
+        Index("ix_patient_study_code_upper", "study_id", func.upper(column("study_code")),
+              "study_code"),
         check_in("sex", SEXES, "sex_known"),
         CheckConstraint(
             "birth_year IS NOT NULL OR age_at_enrollment IS NOT NULL", name="age_or_birth_year"

@@ -88,3 +88,38 @@ def test_no_page_scans_a_clinical_table(app, engine_kind, as_physician, as_nurse
                          for scan in _full_scans(app, engine_kind, statement, parameters)]
     assert checked > 50
     assert not failures, "\n\n".join(failures)
+
+
+def test_an_enrollments_study_code_check_is_one_lookup(app, engine_kind):
+    """A new study code is checked against the study's codes in any case: through the
+    index on upper(study_code), not by reading every patient of the study."""
+    from sqlmodel import Session, select
+
+    from clinic.enrollment.service import _check_code_free
+    from clinic.exceptions import ValidationError
+    from clinic.models import Patient
+
+    registry = seed(app, {"BULK": 100})
+    with Session(get_engine(app)) as session:
+        taken = session.exec(select(Patient.study_code).where(
+            Patient.id == registry.patient_id)).one()
+        with recorded(app) as rec:
+            try:
+                _check_code_free(session, registry.study_ids["BULK"], taken.lower())
+            except ValidationError as error:
+                assert "already used" in error.errors["study_code"]
+            else:
+                raise AssertionError("a code used in another case is refused")
+    [(statement, parameters)] = [s for s in rec.statements if "upper" in s[0].lower()]
+    assert _full_scans(app, engine_kind, statement, parameters) == []
+    # not a full scan, but without its index every patient of the study was read
+    assert "ix_patient_study_code_upper" in _plan(app, engine_kind, statement, parameters)
+
+
+def _plan(app, engine_kind: str, statement: str, parameters) -> str:
+    with get_engine(app).connect() as connection:
+        if engine_kind == "sqlite":
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            return "\n".join(str(row[-1]) for row in rows)
+        rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+        return "\n".join(str(row[0]) for row in rows)
