@@ -392,6 +392,11 @@ def _own_patient_ids(event: Any) -> set[str]:
     return found if event["entity"] != "patient" else set()
 
 
+# a row's own id and version, and a data query's rule key (its rule, record and field
+# again, kept to raise it once): not said in a created or deleted row's words
+UNSHOWN = frozenset({"id", "version", "rule_key"})
+
+
 def _words(field: str | None, value: str | None, users: dict[int, str], zone: str,
            ids: dict[str, dict[int, str]], instrument: str | None = None) -> str:
     """A field's value in words; a whole row (created or deleted) as 'label: value; …'."""
@@ -403,7 +408,7 @@ def _words(field: str | None, value: str | None, users: dict[int, str], zone: st
                                                          str) else instrument
         return "; ".join(f"{field_label(k)}: {_snapshot_words(k, v, users, zone, ids, scale)}"
                          for k, v in sorted(snapshot.items())
-                         if k not in ("id", "version") and (v is not None or k in NONE_MEANS))
+                         if k not in UNSHOWN and (v is not None or k in NONE_MEANS))
     if field == "value" and instrument:
         return score_value_words(instrument, value)
     return value_words(field, value, users, zone, ids)

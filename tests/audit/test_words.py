@@ -62,3 +62,18 @@ def test_a_data_query_reads_by_its_number():
     from clinic.audit.words import value_words
 
     assert value_words("query_id", "7", {}, "UTC") == "#7"
+
+
+def test_a_data_querys_rule_key_is_not_spelt_out():
+    """Found testing as a new user would: a raised query read 'rule key:
+    out_of_window:assessment:368:visit_on', its rule, record and field again."""
+    import json
+
+    from clinic.audit.trail import _words
+
+    snapshot = json.dumps({"id": 7, "rule": "out_of_window", "field": "visit_on",
+                           "rule_key": "out_of_window:assessment:368:visit_on",
+                           "label": "Date of the 1 month visit"})
+    words = _words(None, snapshot, USERS, "UTC", {})
+    assert "rule key" not in words and "out_of_window:assessment" not in words
+    assert "label: Date of the 1 month visit" in words
