@@ -96,7 +96,7 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
             session.delete(score)
     for code, value in scored.items():
         _apply(session, assessment, existing.get(code), value, mode, actor_id)
-        if moment is not None and code in existing:  # a new score takes the visit's moment
+        if moment is not None and code in existing:  # (a new one took the visit's moment)
             existing[code].collected_at = moment
     assessment.mode = mode
     session.flush()

@@ -28,9 +28,9 @@ SPARE_ROWS = 2  # empty rows after the last one filled in, up to the protocol's 
 ARM_FIELDS = ("code", "label", "modality", "ratio")
 TP_FIELDS = ("code", "label", "offset_days", "window_before_days", "window_after_days")
 CRITERION_FIELDS = ("code", "kind", "text", "age_at_least", "age_at_most")
-# Parts of the protocol the form has no fields for (the protocol file sets them): a save
-# of the form keeps them as they were. (Self-report is on the form; a post without its
-# fields, ``sr-form``, keeps it too.)
+# Parts of the protocol a post of the form may not hold, kept as they were then: the
+# SYNTHETIC flag (never on the form: the protocol file sets it) and self-report (on the
+# form, but a hand-made post without its section, ``sr-form``, does not turn it off).
 NOT_ON_FORM = ("synthetic", "self_report")
 SECOND_FACTORS = {"none": "nothing more (the link alone)", "birth_year": "the year of birth",
                   "birth_date": "the date of birth"}
