@@ -78,9 +78,9 @@ def value_words(field: str | None, value: str | None, users: Mapping[int, str],
     arm's code for ``arm_id``), for the rows a reader knows by name."""
     if value is None:
         return NONE_MEANS.get(field or "", "∅")
-    if field in USER_FIELDS and value.isdigit():
+    if field in USER_FIELDS and value.isascii() and value.isdigit():
         return users.get(int(value), f"user {value}")
-    if ids and field in ids and value.isdigit():
+    if ids and field in ids and value.isascii() and value.isdigit():
         return ids[field].get(int(value), f"#{value}")
     if field in CODES:
         return CODES[field].get(value, value)

@@ -102,7 +102,8 @@ def patient_record(session: Session, patient: Patient, *, today: date,
     record.audit = audit_history(session, record)
     ids = {e.user_id for events in record.audit.values() for e in events if e.user_id}
     ids |= {int(v) for events in record.audit.values() for e in events
-            if e.field in USER_FIELDS for v in (e.old_value, e.new_value) if v and v.isdigit()}
+            if e.field in USER_FIELDS for v in (e.old_value, e.new_value)
+            if v and v.isascii() and v.isdigit()}
     record.users = {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))}  # type: ignore[union-attr,misc]
     return record
 

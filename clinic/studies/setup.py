@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from clinic.catalog import ROOTS
+from clinic.catalog import INT_MAX, ROOTS
 from clinic.exceptions import NotFound, ValidationError
 from clinic.models import EligibilityCriterion, Study, StudyArm, StudyMeasure, StudyTimepoint
 from clinic.protocol.definition import (
@@ -91,8 +91,8 @@ def find_study(session: Session, code_or_id: str | int) -> Study:
     study = session.exec(query).first()
     if study is None and text != text.upper():  # codes are upper case: "demo" is DEMO
         study = session.exec(select(Study).where(Study.code == text.upper())).first()
-    if study is None and text.isdigit():
-        study = session.get(Study, int(text))
+    if study is None and text.isascii() and text.isdigit() and int(text) <= INT_MAX:
+        study = session.get(Study, int(text))  # ("²" is a digit to Python, not a number)
     if study is None:
         raise NotFound(f"No study with code or id {text!r}.")
     return study

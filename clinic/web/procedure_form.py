@@ -73,7 +73,7 @@ def check_row_indexes(form: Mapping[str, str], prefix: str, errors: dict[str, st
 
 def _index(key: str) -> int | None:
     part = key.split("-")[1] if key.count("-") >= 2 else ""
-    return int(part) if part.isdigit() and len(part) <= 3 else None
+    return int(part) if part.isascii() and part.isdigit() and len(part) <= 3 else None
 
 
 def _targets(form: MultiDict[str, str]) -> tuple[TargetInput, ...]:

@@ -59,3 +59,19 @@ def test_a_list_address_with_a_trailing_slash_is_the_list(client, clinic):
     login(client, clinic.users["coordinator"])
     assert client.get("/patients/").status_code == 200
     assert client.get("/reports/").status_code == 200
+
+
+def test_a_study_code_of_odd_digits_or_a_huge_number_is_no_study(client, clinic):
+    """Found attacking the lists: "³" is a digit to Python but no number (a 500), and a
+    23-digit id overflowed the database's integer (a 500)."""
+    login(client, clinic.users["coordinator"])
+    for code in ("%C2%B3", "99999999999999999999999"):
+        for url in (f"/patients?study={code}", f"/reports?study={code}"):
+            assert client.get(url).status_code == 404, url
+    assert client.get(f"/patients?study={clinic.study.id}").status_code == 200  # an id
+
+
+def test_a_procedure_form_row_numbered_in_odd_digits_is_no_row():
+    from clinic.web.procedure_form import _index
+
+    assert _index("target-²-level") is None and _index("target-2-level") == 2
