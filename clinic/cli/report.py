@@ -13,24 +13,34 @@ from clinic.db import session_scope
 from clinic.exceptions import NotFound, ValidationError
 
 
+def _checked_out(out: Path, fmt: str) -> None:
+    """Refuse, before the report is built, an --out it could not be written to: empty, a
+    folder that does not exist (a mistyped path is not made up), or a file where csv
+    writes several files into a folder."""
+    if not str(out).strip() or str(out) == ".":
+        raise click.UsageError("Give --out a file name (or, for csv, a folder).")
+    several = fmt == "csv" or (fmt == "sav" and out.suffix != ".sav")
+    if several and out.exists() and not out.is_dir():
+        raise click.UsageError(f"{out} is a file: {fmt} writes several files, into a folder "
+                               "(give a folder's name).")
+    folder = out if out.is_dir() else out.parent
+    if not folder.is_dir():
+        raise click.UsageError(f"There is no folder {folder}: create it first, or choose "
+                               "another --out.")
+
+
 def _write(files: list[tuple[str, bytes]], out: Path) -> list[Path]:
     """One file → ``out`` (or, when ``out`` is a folder, a file in it under its own
-    name); several (csv, sav + dictionary) → files in the folder ``out``, made if its
-    parent exists (for sav the .sav goes to ``out`` itself when it ends in .sav). A
-    folder that does not exist is not made up: a mistyped path is refused."""
+    name); several (csv, sav + dictionary) → files in the folder ``out``, made if need be
+    (for sav the .sav goes to ``out`` itself when it ends in .sav). :func:`_checked_out`
+    has refused what could not be written."""
     if len(files) == 1:
         targets = [out / files[0][0] if out.is_dir() else out]
     elif out.suffix == ".sav":
         targets = [out, out.with_name(out.stem + "_dictionary.csv")]
     else:
+        out.mkdir(exist_ok=True)
         targets = [out / name for name, _ in files]
-    folder = targets[0].parent
-    if not folder.is_dir():
-        if folder == out and folder.parent.is_dir():
-            folder.mkdir()
-        else:
-            raise click.ClickException(f"There is no folder {folder}: create it first, or "
-                                       "choose another --out.")
     for target, (_, content) in zip(targets, files, strict=True):
         try:
             target.write_bytes(content)
@@ -68,6 +78,7 @@ def report_command(study_code: str, fmt: str, out: Path, quiet: bool, **options:
         if not quiet:
             click.echo(f"[{time.perf_counter() - start:6.2f}s] {message}", err=True)
 
+    _checked_out(out, fmt)
     try:
         filters = filters_from_mapping(options, clinic_today())
         with session_scope() as session:

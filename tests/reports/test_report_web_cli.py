@@ -88,7 +88,13 @@ def test_report_out_a_folder_writes_in_it_a_missing_folder_is_refused(app, sessi
     assert into.exit_code == 0, into.output
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
     missing = tmp_path / "no" / "such"
-    refused = runner.invoke(args=["report", "--study", "GAP", "--quiet",
-                                  "--out", str(missing / "r.pdf")])
-    assert refused.exit_code == 1 and "There is no folder" in refused.output
+    refused = runner.invoke(args=["report", "--study", "GAP", "--out", str(missing / "r.pdf")])
+    assert refused.exit_code == 2 and "There is no folder" in refused.output
+    assert "patients included" not in refused.output, "refused before the report is built"
     assert not (tmp_path / "no").exists()
+    a_file = tmp_path / "report.pdf"
+    csv = runner.invoke(args=["report", "--study", "GAP", "--format", "csv", "--out",
+                              str(a_file)])
+    assert csv.exit_code == 2 and "is a file: csv writes several files" in csv.output
+    empty = runner.invoke(args=["report", "--study", "GAP", "--out", ""])
+    assert empty.exit_code == 2 and "Give --out a file name" in empty.output
