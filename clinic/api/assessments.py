@@ -61,7 +61,8 @@ def record_scores(assessment_id: int) -> Response:
         visit_on=data.visit_on, missing_reason=data.missing_reason)
     try:
         save_follow_up(session, assessment=assessment, patient=patient, entry=entry,
-                       actor_id=current_user.id, context=visit_context(session, assessment))
+                       actor_id=current_user.id,
+                       context=visit_context(session, assessment, data.visit_on))
     except ValidationError as error:
         raise ValidationError({_api_field(k): v for k, v in error.errors.items()}) from error
     session.commit()
@@ -86,7 +87,8 @@ def correct_scores(assessment_id: int) -> Response:
     edit_follow_up(session, assessment=assessment, read_version=data.version,
                    entries=data.entry_values(), mode=data.mode, reason=data.reason,
                    actor_id=current_user.id, missing_reason=data.missing_reason,
-                   visit_on=data.visit_on, context=visit_context(session, assessment))
+                   visit_on=data.visit_on,
+                   context=visit_context(session, assessment, data.visit_on))
     session.commit()
     return ok(assessment_out(session, assessment, clinic_today()))
 

@@ -66,6 +66,8 @@ class VisitContext:
     timezone: str
     procedure_on: date | None = None  # the index procedure's day (None: not yet)
     is_baseline: bool = False
+    # the day of the consent (or, none recorded, the enrollment): no data before it
+    consent_on: date | None = None
 
 
 def check_extras(entry: FollowUpEntry) -> dict[str, str]:
@@ -147,6 +149,10 @@ def visit_time(entry: FollowUpEntry, context: VisitContext | None,
     visit_on = entry.visit_on or context.today
     if visit_on > context.today:
         errors["visit_on"] = "The visit date cannot be in the future."
+    elif context.consent_on is not None and visit_on < context.consent_on:
+        errors["visit_on"] = (f"The visit date is before the patient's consent "
+                              f"({context.consent_on:%Y-%m-%d}): no study data are collected "
+                              "before it.")
     elif (not context.is_baseline and context.procedure_on is not None
           and visit_on < context.procedure_on):
         errors["visit_on"] = (f"The visit date is before the procedure "

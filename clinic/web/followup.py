@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from clinic.audit.latest import last_change
@@ -32,7 +34,7 @@ from clinic.followup.entry import (
 from clinic.followup.service import measures_at
 from clinic.locks.guard import LEVEL_WORDS
 from clinic.locks.service import lock_over_visit
-from clinic.models import Assessment, Patient, Procedure, StudyTimepoint, User
+from clinic.models import Assessment, Enrollment, Patient, Procedure, StudyTimepoint, User
 from clinic.queries.service import answer_by_correction, markers, queries_of_patient
 from clinic.scheduling.windows import window_deviation
 from clinic.scoring.instruments import INSTRUMENTS, Instrument
@@ -73,7 +75,7 @@ def entry(assessment_id: int) -> str | Response:
         try:  # with the form's own problems too, so that one round names them all
             scores = save_follow_up(session, assessment=assessment, patient=patient,
                                     entry=entry, actor_id=current_user.id,
-                                    context=visit_context(session, assessment))
+                                    context=visit_context(session, assessment, entry.visit_on))
             if form_errors:
                 raise ValidationError(form_errors)
             session.commit()
@@ -89,16 +91,28 @@ def entry(assessment_id: int) -> str | Response:
     return _render("followup/entry.html", assessment, patient, instruments, values, errors)
 
 
-def visit_context(session: Any, assessment: Assessment) -> VisitContext:
-    """Today, the zone and the index procedure's day, for checking a visit date."""
+def visit_context(session: Any, assessment: Assessment,
+                  visit_on: date | None = None) -> VisitContext:
+    """Today, the zone, the index procedure's day and, for a visit dated ``visit_on``
+    before the procedure (a baseline, or no procedure yet), the consent's: a day after
+    the procedure is after the consent already (a procedure is not dated before the
+    enrollment), so a save of today's visit reads nothing more."""
     zone = current_app.config["TIMEZONE"]
     procedure = session.get(Procedure, assessment.procedure_id) if assessment.procedure_id \
         else None
     timepoint = session.get(StudyTimepoint, assessment.timepoint_id)
-    return VisitContext(
-        today=clinic_today(), timezone=zone,
-        procedure_on=procedure.performed_at.astimezone(ZoneInfo(zone)).date()
-        if procedure else None, is_baseline=bool(timepoint and timepoint.is_baseline))
+    today = clinic_today()
+    procedure_on = procedure.performed_at.astimezone(ZoneInfo(zone)).date() if procedure \
+        else None
+    consent_on = None
+    if visit_on is not None and visit_on < today and (procedure_on is None
+                                                      or visit_on < procedure_on):
+        consent = session.execute(select(Enrollment.consent_on, Enrollment.enrolled_on).where(
+            Enrollment.patient_id == assessment.patient_id)).first()
+        consent_on = (consent[0] or consent[1]) if consent else None
+    return VisitContext(today=today, timezone=zone, procedure_on=procedure_on,
+                        is_baseline=bool(timepoint and timepoint.is_baseline),
+                        consent_on=consent_on)
 
 
 def _saved_message(patient: Patient, assessment: Assessment, scores: list) -> None:  # type: ignore[type-arg]
@@ -201,7 +215,8 @@ def edit(assessment_id: int) -> str | Response:
                            mode=request.form.get("mode", ""),
                            reason=request.form.get("reason"), actor_id=current_user.id,
                            missing_reason=request.form.get("missing_reason"),
-                           visit_on=visit_on, context=visit_context(session, assessment))
+                           visit_on=visit_on,
+                           context=visit_context(session, assessment, visit_on))
             if unread:
                 raise ValidationError(unread)
             answered = answer_by_correction(session, request.form.get("query", type=form_int),

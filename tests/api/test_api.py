@@ -241,3 +241,28 @@ def test_the_api_corrects_a_visit_date_checked_as_at_entry(client, clinic, beare
     day = (today - timedelta(days=1)).isoformat()
     moved = client.put(url, headers=headers, json={**body, "visit_on": day})
     assert moved.status_code == 200 and moved.get_json()["visit_on"] == day
+
+
+def test_no_visit_is_dated_before_the_patients_consent(client, clinic, bearer, db, app):
+    """Found attacking the date correction: a baseline dated 2020-01-01, years before
+    the consent and the enrollment, was saved."""
+    from clinic.models import Enrollment, StudyTimepoint
+
+    enrollment = db.exec(select(Enrollment).where(
+        Enrollment.patient_id == clinic.patient.id)).one()
+    consent = enrollment.consent_on or enrollment.enrolled_on
+    baseline = db.exec(select(Assessment).join(StudyTimepoint).where(
+        Assessment.patient_id == clinic.patient.id, StudyTimepoint.is_baseline)).one()
+    url = f"/api/v1/assessments/{baseline.id}/scores"
+    body = {"version": baseline.version, "mode": "in_clinic", "entries": {"vas": 6}}
+    early = client.post(url, headers=bearer("nurse"),
+                        json={**body, "visit_on": (consent - timedelta(days=1)).isoformat()})
+    assert early.status_code == 422
+    assert "before the patient's consent" in early.get_json()["errors"]["visit_on"]
+    saved = client.post(url, headers=bearer("nurse"),
+                        json={**body, "visit_on": consent.isoformat()})
+    assert saved.status_code == 201, saved.get_json()
+    moved = client.put(url, headers=bearer("nurse"), json={
+        "version": saved.get_json()["version"], "mode": "in_clinic", "entries": {"vas": 6},
+        "reason": "typed the wrong year", "visit_on": "2020-01-01"})
+    assert moved.status_code == 422 and "consent" in moved.get_json()["errors"]["visit_on"]
