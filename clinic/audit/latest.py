@@ -18,6 +18,13 @@ def last_change(session: Session, table: str, row_id: int) -> tuple[str, datetim
     """(name of who made it, when) of the newest audit event about the row ``table``
     ``row_id`` or a row under it (a study's arms; a visit's scores and their sections);
     None if there is none."""
+    found = last_change_by(session, table, row_id)
+    return None if found is None else (found[1], found[2])
+
+
+def last_change_by(session: Session, table: str,
+                   row_id: int) -> tuple[int | None, str, datetime] | None:
+    """:func:`last_change` with the id of who made it (None: the system)."""
     about = [and_(AuditEvent.entity == table, AuditEvent.entity_id == row_id),
              and_(AuditEvent.parent_entity == table, AuditEvent.parent_id == row_id)]
     if table in CHILDREN:
@@ -27,7 +34,7 @@ def last_change(session: Session, table: str, row_id: int) -> tuple[str, datetim
                   and_(AuditEvent.parent_entity == child.name,
                        AuditEvent.parent_id.in_(ids))]  # type: ignore[union-attr]
     found = session.execute(
-        select(User.name, AuditEvent.occurred_at)
+        select(AuditEvent.user_id, User.name, AuditEvent.occurred_at)
         .outerjoin(User, User.id == AuditEvent.user_id)  # type: ignore[arg-type]
         .where(or_(*about)).order_by(AuditEvent.id.desc()).limit(1)).first()  # type: ignore[union-attr]
-    return None if found is None else (found[0] or "the system", found[1])
+    return None if found is None else (found[0], found[1] or "the system", found[2])

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from clinic.audit.latest import last_change
+from clinic.audit.latest import last_change_by
 from clinic.auth.roles import allow
 from clinic.catalog import (
     ADVERSE_EVENT_TYPES,
@@ -232,7 +232,11 @@ def edit(assessment_id: int) -> str | Response:
             errors, values = {**error.errors, **unread}, request.form
         except ConflictError:
             session.rollback()
-            return _conflict(assessment)
+            typed = FollowUpEntry(entries=entries_from_form(request.form, instruments),
+                                  mode=request.form.get("mode", ""), read_version=None,
+                                  visit_on=visit_on,
+                                  missing_reason=request.form.get("missing_reason"))
+            return _conflict(assessment, typed, instruments)
     return _render("followup/edit.html", assessment, patient, instruments, values, errors)
 
 
@@ -245,20 +249,26 @@ def _conflict(assessment: Assessment, entry: FollowUpEntry | None = None,
     session.refresh(assessment)
     patient = session.get(Patient, assessment.patient_id)
     recorded = recorded_entries(session, assessment)
-    if (entry is not None and assessment.state == "completed"
-            and assessment.completed_by_id == current_user.id
-            and same_entries(recorded, entry.entries)):
+    latest = last_change_by(session, "assessment", assessment.id)  # type: ignore[arg-type]
+    if (entry is not None and assessment.state == "completed" and latest is not None
+            and latest[0] == current_user.id and same_entries(recorded, entry.entries)
+            and entry.visit_on in (None, assessment.visit_on)):
         flash(f"Saved {patient.study_code}: this follow-up was already saved with these "  # type: ignore[union-attr]
               "values (the form was sent twice).", "success")
         return redirect(url_for("worklist.index"))
     values = {**form_values(recorded), "mode": assessment.mode or "",
-              "version": str(assessment.version)}
-    latest = last_change(session, "assessment", assessment.id)  # type: ignore[arg-type]
-    who, when = (latest[0], local_time(latest[1])) if latest else ("Someone else", "just now")
+              "version": str(assessment.version),
+              "visit_on": assessment.visit_on.isoformat() if assessment.visit_on else "",
+              "missing_reason": assessment.missing_reason or ""}
+    who, when = (latest[1], local_time(latest[2])) if latest else ("Someone else", "just now")
     flash(f"{who} saved this follow-up ({when}) while you were working on it. Your entry "
           "was NOT saved. Below is what is now recorded, "
           "with what you typed beside it; check it before changing anything.", "error")
     typed = typed_values(entry, instruments or []) if entry is not None else []
+    if entry is not None and entry.visit_on is not None:
+        typed.insert(0, ("Date of the visit", entry.visit_on.isoformat()))
+    if entry is not None and (entry.missing_reason or "").strip():
+        typed.append(("Not collected, because", entry.missing_reason.strip()))  # type: ignore[union-attr]
     template = "followup/edit.html" if assessment.state == "completed" else "followup/entry.html"
     return _render(template, assessment, patient, _instruments(assessment),  # type: ignore[arg-type]
                    values, {}, status_conflict=True, typed=typed)

@@ -341,3 +341,28 @@ def test_a_satisfaction_reads_as_its_level_not_a_bare_number(client, clinic, db)
     assert "3 (Satisfied)" in home and "32 %" in home
     recorded = client.get(f"/followup/{clinic.due.id}/edit").get_data(as_text=True)
     assert 'class="num">3 (Satisfied)' in recorded
+
+
+def test_a_stale_correction_shows_what_was_typed_and_a_resent_one_is_saved(client, clinic,
+                                                                           db, app):
+    """Found attacking the date correction: a correction refused as stale showed nothing
+    of what was typed (the date and reason came back empty), and the same nurse's double
+    click was told someone (she) had saved in between."""
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    version = _saved_by_the_nurse(client, clinic, db, base)
+    url = f"/followup/{clinic.due.id}/edit"
+    day = (today_in(app) - timedelta(days=2)).isoformat()
+    form = {**base, "vas": "5", "version": version, "visit_on": day, "reason": "misread"}
+    assert client.post(url, data=form).status_code == 302
+    again = client.post(url, data=form)  # the same nurse, the same values: a double click
+    assert again.status_code == 302
+    assert "already saved with these values" in client.get("/").get_data(as_text=True)
+    coordinator = app.test_client()
+    login(coordinator, clinic.users["coordinator"])
+    stale = coordinator.post(url, data={**form, "vas": "6", "visit_on": today_in(app)
+                                        .isoformat(), "missing_reason": "no time"})
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and 'id="typed-values"' in page
+    assert f"<dt>Date of the visit</dt><dd>{today_in(app).isoformat()}</dd>" in page
+    assert "<dd>6</dd>" in page and "<dd>no time</dd>" in page
+    assert f'name="visit_on" value="{day}"' in page, "the form shows what is recorded"
