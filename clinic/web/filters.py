@@ -55,6 +55,18 @@ def score_shown(instrument: str, value: float | None) -> str:
     return f"{value:g}{' %' if found is not None and found.unit == '%' else ''}"
 
 
+def open_query(number: str) -> bool:
+    """Whether the data query a correction form was opened from (``?query=7``) is still
+    open: saving answers only an open one, so the form says so only then."""
+    from clinic.db import get_session
+    from clinic.models import DataQuery
+
+    if not (number.isascii() and number.isdigit() and len(number) < 10):
+        return False
+    query = get_session().get(DataQuery, int(number))
+    return query is not None and query.status == "open"
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["score_shown"] = lambda s: score_shown(s.instrument, s.value)
@@ -64,7 +76,7 @@ def register_filters(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"clinic_today": clinic_today, "nav_links": nav_links}
+        return {"clinic_today": clinic_today, "nav_links": nav_links, "open_query": open_query}
 
 
 NAV_LINKS: list[tuple[str, str, frozenset[str]]] = [

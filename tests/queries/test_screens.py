@@ -214,3 +214,23 @@ def test_a_query_on_a_visit_date_is_answered_by_correcting_the_date(app, clinic)
     with Session(get_engine(app)) as db:
         assert db.get(Assessment, clinic.due.id).visit_on == day
         assert db.get(DataQuery, query.id).status == "answered"
+
+
+def test_a_correction_form_says_it_answers_a_query_only_while_it_is_open(app, clinic):
+    from clinic.queries.service import close_query, raise_query
+
+    _, _version = _recorded_vas(app, clinic)
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        query = raise_query(db, table="assessment", row_id=clinic.due.id, field="visit_on",
+                            text="Date?", actor_id=clinic.users["monitor"].id)
+        db.commit()
+    nurse = app.test_client()
+    login(nurse, clinic.users["nurse"])
+    url = f"/followup/{clinic.due.id}/edit?query={query.id}"
+    assert "answers data query" in nurse.get(url).get_data(as_text=True)
+    with Session(get_engine(app)) as db:
+        close_query(db, db.get(DataQuery, query.id), text="fine",
+                    actor_id=clinic.users["monitor"].id)
+        db.commit()
+    assert "answers data query" not in nurse.get(url).get_data(as_text=True)
+    assert nurse.get(f"/followup/{clinic.due.id}/edit?query=%C2%B3").status_code == 200
