@@ -96,8 +96,14 @@ def index(study: str | None) -> Any:
 
 def _not_a_draft(study: str) -> None:
     """A study that does not exist, or a draft (no patients, so no report): opened by
-    URL, the 404 says which."""
+    URL, the 404 says which. A code typed in another case (/studies/demo/report) goes to
+    the study's own address."""
     status = get_session().exec(select(Study.status).where(Study.code == study)).first()
+    if status is None and request.method == "GET":
+        found = study_or_404(get_session(), study)
+        abort(redirect(url_for(request.endpoint or "reports.index",  # type: ignore[arg-type]
+                               **{**(request.view_args or {}), "study": found.code},
+                               **request.args.to_dict(flat=False))))
     if status is None:
         abort(404, unknown_study(study))
     if status == "planning":

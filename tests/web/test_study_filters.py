@@ -75,3 +75,13 @@ def test_a_procedure_form_row_numbered_in_odd_digits_is_no_row():
     from clinic.web.procedure_form import _index
 
     assert _index("target-²-level") is None and _index("target-2-level") == 2
+
+
+def test_a_report_address_with_the_code_in_lower_case_goes_to_the_study(client, clinic):
+    login(client, clinic.users["physician"])
+    code = clinic.study.code
+    page = client.get(f"/studies/{code.lower()}/report?arms=A&arms=B")
+    assert page.status_code == 302
+    assert page.headers["Location"].endswith(f"/studies/{code}/report?arms=A&arms=B")
+    pdf = client.get(f"/studies/{code.lower()}/report.pdf")
+    assert pdf.headers["Location"].endswith(f"/studies/{code}/report.pdf")
