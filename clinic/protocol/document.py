@@ -195,6 +195,11 @@ def _self_report(doc: ProtocolDocument) -> list[Problem]:
         if days[i] <= days[i - 1]:
             problems.append((("self_report", "reminder_days", i),
                              "each reminder comes after the one before (days increase)"))
+    call = doc.self_report.call_after_days
+    if call is not None and days and call <= days[-1]:
+        problems.append((("self_report", "call_after_days"),
+                         f"the call comes after the last reminder (day {days[-1]}): the "
+                         "patient is called when the messages went unanswered"))
     if not patient_measures(m.instrument for m in doc.measures):
         problems.append((("self_report",), "no measure of this study can be answered by the "
                                             "patient (pain, ODI/NDI, satisfaction)"))

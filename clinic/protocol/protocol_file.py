@@ -122,6 +122,9 @@ def _message(error: Any) -> str:
             "actual_length") else f"needs at least {low}"
     if error["type"] == "string_too_long":
         return f"at most {error['ctx']['max_length']} characters"
+    if error["type"] == "too_long":
+        return (f"at most {error['ctx']['max_length']} of them "
+                f"({error['ctx'].get('actual_length', 'more')} given)")
     if error["type"] in _PLAIN:
         return _PLAIN[error["type"]]
     if error["type"] in ("literal_error", "enum"):

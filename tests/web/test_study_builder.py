@@ -451,3 +451,20 @@ def test_self_report_is_set_in_the_builder_and_changed_by_amendment(client, clin
     assert document_of(db, db.get(Study, study.id)).self_report is None
     amendment = db.exec(select(ProtocolAmendment)).one()
     assert amendment.summary.startswith("patient self-report: ")
+
+
+def test_self_report_settings_are_refused_in_words(client, clinic):
+    """Found attacking the builder: 20 reminder days read 'list should have at most 6
+    items after validation, not 20', and a call before the last reminder was taken."""
+    login(client, clinic.users["coordinator"])
+    many = client.post("/admin/studies/new", data=_basics(**{
+        "sr-form": "1", "sr-on": "on", "sr-reminder_days": ", ".join(map(str, range(20)))}))
+    page = html.unescape(many.get_data(as_text=True))
+    assert many.status_code == 422 and "at most 6 of them (20 given)" in page
+    assert "after validation" not in page
+    early = client.post("/admin/studies/new", data=_basics(**{
+        "sr-form": "1", "sr-on": "on", "sr-reminder_days": "0, 3, 7",
+        "sr-call_after_days": "2"}))
+    assert early.status_code == 422
+    assert "the call comes after the last reminder (day 7)" in html.unescape(
+        early.get_data(as_text=True))
