@@ -310,6 +310,12 @@ class AssessmentOut(BaseModel):
         None, description="Invitation state, when the study uses self-report")
 
 
+def _whole_number(value: Any) -> Any:
+    """A satisfaction read back from the API (3.0) is sent back as it came: a float with
+    nothing after the point is its whole number; anything else is left to be refused."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _entry_type(instrument: Any) -> Any:
     """The JSON type of one instrument's value, with its range, from the registry."""
     if instrument.kind is InstrumentKind.SECTIONS:
@@ -318,9 +324,10 @@ def _entry_type(instrument: Any) -> Any:
                   for i, s in enumerate(instrument.sections, start=1)}
         return create_model(f"{instrument.code.capitalize()}Sections", __base__=Strict,
                             **fields)  # type: ignore[call-overload]
-    if instrument.kind is InstrumentKind.LIKERT:
+    if instrument.kind is InstrumentKind.LIKERT:  # a code, or its score as the API shows it
         return Literal[tuple(code for code, _label in instrument.choices)] | Annotated[
-            int, Field(ge=instrument.min_value, le=instrument.max_value, strict=True)]
+            int, BeforeValidator(_whole_number),
+            Field(ge=instrument.min_value, le=instrument.max_value, strict=True)]
     return Annotated[float, Field(ge=instrument.min_value, le=instrument.max_value,
                                   allow_inf_nan=False, strict=True)]
 

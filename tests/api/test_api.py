@@ -266,3 +266,29 @@ def test_no_visit_is_dated_before_the_patients_consent(client, clinic, bearer, d
         "version": saved.get_json()["version"], "mode": "in_clinic", "entries": {"vas": 6},
         "reason": "typed the wrong year", "visit_on": "2020-01-01"})
     assert moved.status_code == 422 and "consent" in moved.get_json()["errors"]["visit_on"]
+
+
+def test_a_satisfaction_read_from_the_api_is_sent_back_as_it_came(client, clinic, bearer):
+    """Found attacking the API: GET showed satisfaction 3.0, and a PUT of it was refused
+    ("input should be 'very_unsatisfied', …")."""
+
+    headers = bearer("nurse")
+    url = f"/api/v1/assessments/{clinic.due.id}/scores"
+    asked = [m for m in client.get(f"/api/v1/assessments/{clinic.due.id}",
+                                   headers=headers).get_json()["measures"]
+             if m.startswith("satisfaction")]
+    assert asked
+    first = client.post(url, headers=headers, json={
+        "version": clinic.due.version, "mode": "phone",
+        "entries": {"vas": 3, **{m: "satisfied" for m in asked}}})
+    assert first.status_code == 201, first.get_json()
+    shown = {s["instrument"]: s["value"] for s in first.get_json()["scores"]}
+    assert shown[asked[0]] == 3.0
+    again = client.put(url, headers=headers, json={
+        "version": first.get_json()["version"], "mode": "phone", "reason": "VAS misread",
+        "entries": {"vas": 4, **{m: shown[m] for m in asked}}})
+    assert again.status_code == 200, again.get_json()
+    half = client.put(url, headers=headers, json={
+        "version": again.get_json()["version"], "mode": "phone", "reason": "half",
+        "entries": {"vas": 3, asked[0]: 2.5}})
+    assert half.status_code == 422
