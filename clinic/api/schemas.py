@@ -10,6 +10,7 @@ length, and unknown fields are refused.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -65,11 +66,15 @@ def bounded(name: str, integer: bool = False, description: str | None = None) ->
 
 
 def _iso_text(value: Any) -> Any:
-    """Dates come as ISO 8601 text: a number would be read as seconds since 1970."""
-    if isinstance(value, str | date):
+    """Dates come as ISO 8601 text: a number would be read as seconds since 1970, and an
+    empty or padded text got pydantic's 'input is too short' (or 'too long')."""
+    if isinstance(value, date) or (isinstance(value, str) and ISO_START.match(value)):
         return value
     raise ValueError("send the date as ISO 8601 text, e.g. 2026-12-03 or "
-                     "2026-12-03T09:30:00+01:00")
+                     "2026-12-03T09:30:00+01:00 (or leave the field out)")
+
+
+ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|T\d)")
 
 
 def _in_calendar(value: Any) -> Any:

@@ -292,3 +292,15 @@ def test_a_satisfaction_read_from_the_api_is_sent_back_as_it_came(client, clinic
         "version": again.get_json()["version"], "mode": "phone", "reason": "half",
         "entries": {"vas": 3, asked[0]: 2.5}})
     assert half.status_code == 422
+
+
+def test_an_empty_or_padded_date_is_refused_in_words(client, clinic, bearer):
+    """Found attacking the API: visit_on "" read pydantic's 'input is too short', and a
+    trailing space the same words although the input was too long."""
+    url = f"/api/v1/assessments/{clinic.due.id}/scores"
+    for bad in ("", "2026-12-03 ", " 2026-12-03", "2026/12/03"):
+        refused = client.post(url, headers=bearer("nurse"), json={
+            "version": clinic.due.version, "mode": "phone", "entries": {"vas": 3},
+            "visit_on": bad})
+        assert refused.status_code == 422, bad
+        assert "ISO 8601" in refused.get_json()["errors"]["visit_on"], bad
