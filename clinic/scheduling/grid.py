@@ -15,6 +15,7 @@ from clinic.models import Assessment, Enrollment, Patient, Site, StudyArm, Study
 from clinic.paging import DEFAULT_LIMIT, cut, decode_cursor
 from clinic.scheduling.status import status_case
 from clinic.scheduling.tally import status_counts_by_timepoint
+from clinic.scheduling.windows import window_deviation
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class GridCell:
     assessment_id: int
     status: str
     target_date: date
+    outside: str | None = None  # a completed visit outside its window: "4 days late"
 
 
 @dataclass
@@ -85,10 +87,12 @@ def _fill_cells(session: Session, rows: list[GridRow], today: date) -> None:
         return
     by_id = {r.patient_id: r for r in rows}
     query = (select(Assessment.patient_id, Assessment.id, Assessment.timepoint_id,
-                    Assessment.target_date, status_case(today))
+                    Assessment.target_date, status_case(today), Assessment.visit_on,
+                    Assessment.window_open, Assessment.window_close)
              .where(Assessment.patient_id.in_(list(by_id))))  # type: ignore[attr-defined]
-    for pid, aid, tid, target, status in session.execute(query):
-        by_id[pid].cells[tid] = GridCell(aid, status, target)
+    for pid, aid, tid, target, status, visit_on, opens, closes in session.execute(query):
+        outside = window_deviation(visit_on, opens, closes) if status == "completed" else None
+        by_id[pid].cells[tid] = GridCell(aid, status, target, outside)
 
 
 def _totals(session: Session, study_id: int, today: date, site_id: int | None,

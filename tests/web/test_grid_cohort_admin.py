@@ -112,3 +112,23 @@ def test_the_grid_names_its_arms(client, clinic):
     page = client.get(f"/grid?study={clinic.study.id}").get_data(as_text=True)
     assert "Arms: <strong>A</strong> Group A: fluoroscopy-guided" in page
     assert '<abbr title="Group A: fluoroscopy-guided">A</abbr>' in page
+
+
+def test_the_grid_marks_a_visit_done_outside_its_window(client, clinic, db, app):
+    """Found testing as a new user would: the grid showed a visit done 6 days late as
+    'completed', like any other; the report and the patient page counted it a deviation."""
+    from datetime import timedelta
+
+    from clinic.audit import set_actor
+    from clinic.followup.service import record_follow_up
+    from clinic.models import Assessment
+
+    visit = db.get(Assessment, clinic.due.id)
+    set_actor(db, clinic.users["nurse"].id, None)
+    record_follow_up(db, assessment=visit, entries={"vas": 3}, mode="phone",
+                     actor_id=clinic.users["nurse"].id,
+                     visit_on=visit.window_open - timedelta(days=2))
+    db.commit()
+    login(client, clinic.users["physician"])
+    page = client.get("/grid").get_data(as_text=True)
+    assert '<strong class="deviation">(2 days early)</strong>' in page
