@@ -41,6 +41,20 @@ def site_filter(requested: int | None) -> int | None:
     return own if own is not None or current_user.role == "nurse" else requested
 
 
+def site_asked(session: Session, value: str | None) -> int | None:
+    """The site a list's ``site=`` names, by id (the form's choice) or code ("NORTH",
+    any case, as the report's filters take it); None when not given; a 404 naming a
+    site that does not exist, instead of a list of every site as if none had been asked."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    for site in all_sites(session):
+        if str(site.id) == text or site.code.casefold() == text.casefold():
+            return site.id
+    shown = "".join(c for c in text[:20] if c.isprintable())
+    abort(404, f"No site '{shown}': choose one from the list.")
+
+
 def patient_or_404(session: Session, patient_id: int) -> Patient:
     patient = session.get(Patient, patient_id)
     if patient is None:

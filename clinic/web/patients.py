@@ -38,6 +38,7 @@ from clinic.web.access import (
     own_site_id,
     patient_or_404,
     sees_identity,
+    site_asked,
     site_filter,
     study_or_404,
 )
@@ -56,7 +57,7 @@ CHARTED = ("vas", "nrs", "odi", "ndi")
 @any_user
 def index() -> str:
     session = get_session()
-    site = request.args.get("site", type=form_int)
+    site = site_asked(session, request.args.get("site"))
     arm = request.args.get("arm", type=form_int)
     code = request.args.get("code", "").strip()[:30]
     asked = request.args.get("study", "").strip()

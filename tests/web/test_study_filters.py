@@ -85,3 +85,18 @@ def test_a_report_address_with_the_code_in_lower_case_goes_to_the_study(client, 
     assert page.headers["Location"].endswith(f"/studies/{code}/report?arms=A&arms=B")
     pdf = client.get(f"/studies/{code.lower()}/report.pdf")
     assert pdf.headers["Location"].endswith(f"/studies/{code}/report.pdf")
+
+
+def test_the_patient_list_takes_a_site_by_code_and_names_an_unknown_one(client, clinic):
+    """Found attacking the lists: site=NORTH or site=abc showed every site's patients
+    without a word."""
+    login(client, clinic.users["coordinator"])
+    by_id = client.get(f"/patients?site={clinic.north.id}").get_data(as_text=True)
+    by_code = client.get(f"/patients?site={clinic.north.code.lower()}")
+    assert by_code.status_code == 200 and _codes(by_code.get_data(as_text=True)) == \
+        _codes(by_id)
+    assert clinic.patient.study_code in _codes(by_id)
+    assert clinic.other.study_code not in _codes(by_id)
+    unknown = client.get("/patients?site=MARS")
+    assert unknown.status_code == 404 and "No site &#39;MARS&#39;" in unknown.get_data(
+        as_text=True)
