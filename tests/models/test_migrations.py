@@ -4,7 +4,6 @@ parent of every existing child-row audit event, also of rows deleted before it r
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
@@ -22,11 +21,7 @@ from tests.factories import make_patient, make_procedure, make_study, make_user
 
 
 def test_the_migrations_build_the_schema_the_models_declare(app):
-    with get_engine(app).connect() as connection, warnings.catch_warnings():
-        # SQLite's reflection cannot read an index on an expression (upper(study_code)):
-        # SQLAlchemy says so and skips it; the test below checks that index by its plan
-        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
-        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression")
+    with get_engine(app).connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert differences == []
 
