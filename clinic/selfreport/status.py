@@ -75,9 +75,17 @@ class VisitLink:
 def visit_links(session: Session, assessments: Sequence[Assessment],
                 specs: dict[int, LadderSpec], study_of: dict[int, int],
                 today: date) -> dict[int, VisitLink]:
-    """The self-report state of these visits (only those of self-report studies)."""
+    """The self-report state of these visits: those of self-report studies, and any other
+    visit a message was planned or sent for (a study that switched self-report off by
+    amendment keeps showing what it sent; it plans nothing more)."""
     ids = [a.id for a in assessments if a.id is not None and study_of.get(a.id) in specs]
     out = {i: VisitLink(i) for i in ids}
+    others = [a.id for a in assessments if a.id is not None and a.id not in out]
+    if others:
+        out |= {i: VisitLink(i) for i in session.exec(
+            select(SelfReportMessage.assessment_id).where(
+                col(SelfReportMessage.assessment_id).in_(others)).distinct())}
+        ids = list(out)
     if not ids:
         return out
     consenting = set(session.exec(
@@ -101,8 +109,10 @@ def visit_links(session: Session, assessments: Sequence[Assessment],
         out[assessment_id].wrong_birth_dates = int(n)
     for a in assessments:
         link = out.get(a.id)  # type: ignore[arg-type]
-        if link is None or a.state != "pending" or a.patient_id not in consenting:
-            continue  # no ladder runs for a patient who did not consent
+        if (link is None or a.state != "pending" or a.patient_id not in consenting
+                or study_of.get(a.id) not in specs):  # type: ignore[arg-type]
+            continue  # no ladder runs for a patient who did not consent, or in a study
+            # that sends no more links
         spec = specs[study_of[a.id]]  # type: ignore[index]
         have = {m.step for m in link.messages}
         last = max(have, default=-1)

@@ -82,3 +82,30 @@ def test_the_api_gives_the_invitation_state_of_a_visit(mail_app, smtp, client, s
     assert state["planned"] == ["2026-02-10", "2026-02-14"]
     assert state["call_from"] == "2026-02-17" and state["submitted_at"] is None
     assert token not in str(found)
+
+
+def test_a_study_that_switches_self_report_off_keeps_showing_what_it_sent(
+        mail_app, smtp, client, session, clinic, month_1):
+    """Found attacking the builder: after an amendment switched self-report off, the API
+    showed no self-report state for a visit whose invitation had been sent."""
+    from flask import g
+
+    from clinic.auth.tokens import create_token
+    from clinic.models import Study
+    from tests.selfreport.conftest import OPENS, at, run_on
+
+    run_on(mail_app, OPENS)
+    with at(OPENS, 9):
+        session.expire_all()
+        study = session.get(Study, clinic.study.id)
+        study.self_report = None  # as the amendment leaves it
+        session.add(study)
+        _row, plain = create_token(session, user=clinic.nurse, name="test", days=30)
+        session.commit()
+        g.pop("_login_user", None)
+        found = client.get(f"/api/v1/assessments/{month_1.id}",
+                           headers={"Authorization": f"Bearer {plain}"}).get_json()
+    state = found["self_report"]
+    assert state is not None and state["invited"] is True
+    assert [(m["step"], m["state"]) for m in state["messages"]] == [(0, "sent")]
+    assert state["planned"] == [] and state["call_from"] is None, "nothing more is planned"
