@@ -71,7 +71,8 @@ def index(study: str | None) -> Any:
     session = get_session()
     if study is None and request.args.get("study", "").strip():  # /reports?study=DEMO
         chosen = study_or_404(session, request.args["study"].strip())
-        return redirect(url_for("reports.index", study=chosen.code))
+        kept = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "study"}
+        return redirect(url_for("reports.index", study=chosen.code, **kept))
     if study is None:
         return render_template("reports/index.html", studies=studies_with_patients(session))
     _not_a_draft(study)

@@ -47,7 +47,7 @@ def entry_from_form(form: MultiDict[str, str], instruments: list[Instrument],
         entries=entries_from_form(form, instruments),
         mode=form.get("mode", ""),
         read_version=form.get("version", type=form_int),
-        adverse_event=_adverse_event(form),
+        adverse_event=_adverse_event(form, found),
         medications=_medications(form),
         visit_on=a_date(form.get("visit_on"), "visit_on", found, required=False),
         missing_reason=blank_to_none(form.get("missing_reason")),
@@ -56,14 +56,15 @@ def entry_from_form(form: MultiDict[str, str], instruments: list[Instrument],
     )
 
 
-def _adverse_event(form: MultiDict[str, str]) -> AdverseEventInput | None:
+def _adverse_event(form: MultiDict[str, str], errors: dict[str, str]) -> AdverseEventInput | None:
+    """The complication part; an onset that does not read as a day is named as such in
+    ``errors`` (a blank one is left to the entry's own check: 'Enter the date …')."""
     event_type = blank_to_none(form.get("ae.event_type"))
     if event_type is None:
         return None
-    ignored: dict[str, str] = {}
     return AdverseEventInput(
         event_type=event_type,
-        onset_on=a_date(form.get("ae.onset_on"), "ae.onset_on", ignored),
+        onset_on=a_date(form.get("ae.onset_on"), "ae.onset_on", errors, required=False),
         severity=blank_to_none(form.get("ae.severity")),
         is_related={"yes": True, "no": False}.get(form.get("ae.is_related") or ""),
         notes=blank_to_none(form.get("ae.notes")))

@@ -58,6 +58,8 @@ CHARTED = ("vas", "nrs", "odi", "ndi")
 def index() -> str:
     session = get_session()
     site = site_asked(session, request.args.get("site"))
+    if site is not None and site_filter(site) != site:  # a nurse sees her own site only
+        flash("You see the patients of your own site only.", "info")
     arm = request.args.get("arm", type=form_int)
     code = request.args.get("code", "").strip()[:30]
     asked = request.args.get("study", "").strip()

@@ -366,3 +366,15 @@ def test_a_stale_correction_shows_what_was_typed_and_a_resent_one_is_saved(clien
     assert f"<dt>Date of the visit</dt><dd>{today_in(app).isoformat()}</dd>" in page
     assert "<dd>6</dd>" in page and "<dd>no time</dd>" in page
     assert f'name="visit_on" value="{day}"' in page, "the form shows what is recorded"
+
+
+def test_an_onset_that_is_no_day_is_named_as_such(client, clinic, db):
+    """Found testing as a new user would: an onset of 2026-02-30 read 'Enter the date
+    the event began', as if none had been typed."""
+    login(client, clinic.users["nurse"])
+    form = {"mode": "phone", "vas": "4", "version": str(clinic.due.version),
+            "ae.event_type": "vasovagal", "ae.onset_on": "2026-02-30"}
+    page = client.post(f"/followup/{clinic.due.id}", data=form).get_data(as_text=True)
+    assert "2026-02-30 is no day of the calendar" in page
+    blank = client.post(f"/followup/{clinic.due.id}", data={**form, "ae.onset_on": ""})
+    assert "Enter the date the event began." in blank.get_data(as_text=True)

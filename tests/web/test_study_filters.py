@@ -93,3 +93,20 @@ def test_the_patient_list_takes_a_site_by_code_and_names_an_unknown_one(client, 
     unknown = client.get("/patients?site=MARS")
     assert unknown.status_code == 404 and "No site &#39;MARS&#39;" in unknown.get_data(
         as_text=True)
+
+
+def test_a_nurse_asking_for_another_site_is_told_she_sees_her_own(client, clinic):
+    login(client, clinic.users["nurse"])
+    page = client.get(f"/patients?site={clinic.south.code}").get_data(as_text=True)
+    assert "You see the patients of your own site only." in page
+    assert clinic.other.study_code not in _codes(page)
+
+
+def test_the_report_index_keeps_the_filters_it_is_given(client, clinic):
+    """Found testing as a new user would: /reports?study=demo&arms=Z redirected to the
+    whole study's report, the filters dropped without a word."""
+    login(client, clinic.users["physician"])
+    response = client.get(f"/reports?study={clinic.study.code}&arms=Z&sites=NORTH")
+    assert response.headers["Location"].endswith(
+        f"/studies/{clinic.study.code}/report?arms=Z&sites=NORTH")
+    assert client.get(response.headers["Location"]).status_code == 422
