@@ -12,9 +12,10 @@ from clinic.edits import MIN_REASON_LENGTH, REASON_MAX, claim, require_reason
 from clinic.exceptions import ValidationError
 from clinic.followup.scores import ScoredValue, parse_mode, score_entries
 from clinic.followup.service import _blank, measures_at
-from clinic.models import Assessment, Score, ScoreSection
+from clinic.models import Assessment, DataQuery, Score, ScoreSection
 from clinic.models.base import utcnow
 from clinic.queries.rules import run_rules_on_save
+from clinic.queries.service import answer_on_value
 from clinic.scoring.instruments import INSTRUMENTS
 
 if TYPE_CHECKING:
@@ -54,7 +55,8 @@ def sections_of(session: Session, score: Score) -> list[ScoreSection]:
 def edit_follow_up(session: Session, *, assessment: Assessment, read_version: int | None,
                    entries: dict[str, Any], mode: str, reason: str | None,
                    actor_id: int | None, missing_reason: str | None = None,
-                   visit_on: date | None = None, context: VisitContext | None = None) -> None:
+                   visit_on: date | None = None,
+                   context: VisitContext | None = None) -> list[DataQuery]:
     """Replace the recorded scores with ``entries``; blank instruments are removed.
 
     An outcome the correction removes needs the reason it was not collected, as at entry
@@ -63,7 +65,8 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
 
     ``visit_on`` (None: as recorded) corrects the day of the visit, checked as at entry
     against ``context`` (not in the future, a follow-up not before the procedure, a
-    baseline not after it); the visit's and its scores' moment move to that day."""
+    baseline not after it); the visit's and its scores' moment move to that day, and the
+    open data queries on the visit's date are answered by the correction (returned)."""
     text = require_reason(reason)
     if assessment.state != "completed":
         raise ValidationError({"assessment": "Only a completed follow-up can be corrected."})
@@ -104,6 +107,10 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
     session.add(assessment)
     session.flush()
     run_rules_on_save(session, assessment.patient_id, "visit")
+    if moment is None:
+        return []
+    return answer_on_value(session, table="assessment", row_id=assessment.id,  # type: ignore[arg-type]
+                           field="visit_on", reason=text, actor_id=actor_id)
 
 
 def _corrected_day(assessment: Assessment, visit_on: date | None,

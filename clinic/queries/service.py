@@ -145,3 +145,17 @@ def answer_by_correction(session: Session, query_id: int | None, *, patient_id: 
     why = " ".join((reason or "").split())[:TEXT_MAX - 40]
     _step(session, query, "answered", f"Corrected, with the reason: {why}", actor_id)
     return query
+
+
+def answer_on_value(session: Session, *, table: str, row_id: int, field: str,
+                    reason: str | None, actor_id: int | None) -> list[DataQuery]:
+    """A value corrected with a reason answers the open queries on it, wherever the
+    correction was made (a visit's date from the visit's own form, not only from the
+    query's page); the monitor then closes them or re-opens them."""
+    found = list(session.exec(select(DataQuery).where(
+        DataQuery.target_table == table, DataQuery.target_id == row_id,
+        DataQuery.field == field, DataQuery.status == "open")))
+    why = " ".join((reason or "").split())[:TEXT_MAX - 40]
+    for query in found:
+        _step(session, query, "answered", f"Corrected, with the reason: {why}", actor_id)
+    return found

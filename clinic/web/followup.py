@@ -209,23 +209,23 @@ def edit(assessment_id: int) -> str | Response:
         unread: dict[str, str] = {}  # named with the service's errors, in one round
         visit_on = a_date(request.form.get("visit_on"), "visit_on", unread, required=False)
         try:
-            edit_follow_up(session, assessment=assessment,
-                           read_version=request.form.get("version", type=form_int),
-                           entries=entries_from_form(request.form, instruments),
-                           mode=request.form.get("mode", ""),
-                           reason=request.form.get("reason"), actor_id=current_user.id,
-                           missing_reason=request.form.get("missing_reason"),
-                           visit_on=visit_on,
-                           context=visit_context(session, assessment, visit_on))
+            answered = edit_follow_up(
+                session, assessment=assessment,
+                read_version=request.form.get("version", type=form_int),
+                entries=entries_from_form(request.form, instruments),
+                mode=request.form.get("mode", ""), reason=request.form.get("reason"),
+                actor_id=current_user.id, missing_reason=request.form.get("missing_reason"),
+                visit_on=visit_on, context=visit_context(session, assessment, visit_on))
             if unread:
                 raise ValidationError(unread)
-            answered = answer_by_correction(session, request.form.get("query", type=form_int),
-                                            patient_id=patient.id,  # type: ignore[arg-type]
-                                            reason=request.form.get("reason"),
-                                            actor_id=current_user.id)
+            asked = answer_by_correction(session, request.form.get("query", type=form_int),
+                                         patient_id=patient.id,  # type: ignore[arg-type]
+                                         reason=request.form.get("reason"),
+                                         actor_id=current_user.id)
+            numbers = sorted({q.id for q in [*answered, *([asked] if asked else [])]})
             session.commit()
             flash(f"{patient.study_code}: follow-up corrected."
-                  + (f" Query #{answered.id} is answered." if answered else ""), "success")
+                  + "".join(f" Query #{n} is answered." for n in numbers), "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()

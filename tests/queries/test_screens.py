@@ -234,3 +234,26 @@ def test_a_correction_form_says_it_answers_a_query_only_while_it_is_open(app, cl
         db.commit()
     assert "answers data query" not in nurse.get(url).get_data(as_text=True)
     assert nurse.get(f"/followup/{clinic.due.id}/edit?query=%C2%B3").status_code == 200
+
+
+def test_a_date_corrected_from_the_visits_own_form_answers_the_query_on_it(app, clinic):
+    """Found testing as a new user would: a date corrected from the visit's Correct link
+    (not from the query's page) left the open query on the date open, naming the old
+    date."""
+    from clinic.queries.service import raise_query
+
+    _, version = _recorded_vas(app, clinic)
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        query = raise_query(db, table="assessment", row_id=clinic.due.id, field="visit_on",
+                            text="Date?", actor_id=clinic.users["monitor"].id)
+        visit_on = db.get(Assessment, clinic.due.id).visit_on
+        db.commit()
+    nurse = app.test_client()
+    login(nurse, clinic.users["nurse"])
+    corrected = nurse.post(f"/followup/{clinic.due.id}/edit", data={
+        "mode": "phone", "vas": "7", "version": str(version),
+        "visit_on": (visit_on - timedelta(days=1)).isoformat(), "reason": "source: a day before"})
+    assert corrected.status_code == 302
+    assert f"Query #{query.id} is answered." in nurse.get("/").get_data(as_text=True)
+    with Session(get_engine(app)) as db:
+        assert db.get(DataQuery, query.id).status == "answered"
