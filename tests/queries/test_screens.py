@@ -190,19 +190,26 @@ def test_a_monitor_reads_the_audit_trail(client, clinic):
     assert client.get(f"/studies/{clinic.study.code}/audit").status_code == 200
 
 
-def test_a_query_on_a_visit_date_is_answered_by_correcting_the_date(app, clinic):
-    """Found testing as a new user would: a query on a visit's date offered only an
-    explanation, since no screen corrected the date."""
+def _date_query(app, clinic, text: str = "Date?"):
+    """A recorded visit with a monitor's query on its date: (query, visit version, visit
+    date, the nurse's logged-in client)."""
     from clinic.queries.service import raise_query
 
     _, version = _recorded_vas(app, clinic)
     with Session(get_engine(app), expire_on_commit=False) as db:
         query = raise_query(db, table="assessment", row_id=clinic.due.id, field="visit_on",
-                            text="Date of the visit?", actor_id=clinic.users["monitor"].id)
+                            text=text, actor_id=clinic.users["monitor"].id)
         visit_on = db.get(Assessment, clinic.due.id).visit_on
         db.commit()
     nurse = app.test_client()
     login(nurse, clinic.users["nurse"])
+    return query, version, visit_on, nurse
+
+
+def test_a_query_on_a_visit_date_is_answered_by_correcting_the_date(app, clinic):
+    """Found testing as a new user would: a query on a visit's date offered only an
+    explanation, since no screen corrected the date."""
+    query, version, visit_on, nurse = _date_query(app, clinic, "Date of the visit?")
     shown = nurse.get(f"/queries/{query.id}").get_data(as_text=True)
     link = f'href="/followup/{clinic.due.id}/edit?query={query.id}"'
     assert "Correct the value" in shown and link in shown
@@ -217,15 +224,9 @@ def test_a_query_on_a_visit_date_is_answered_by_correcting_the_date(app, clinic)
 
 
 def test_a_correction_form_says_it_answers_a_query_only_while_it_is_open(app, clinic):
-    from clinic.queries.service import close_query, raise_query
+    from clinic.queries.service import close_query
 
-    _, _version = _recorded_vas(app, clinic)
-    with Session(get_engine(app), expire_on_commit=False) as db:
-        query = raise_query(db, table="assessment", row_id=clinic.due.id, field="visit_on",
-                            text="Date?", actor_id=clinic.users["monitor"].id)
-        db.commit()
-    nurse = app.test_client()
-    login(nurse, clinic.users["nurse"])
+    query, _version, _day, nurse = _date_query(app, clinic)
     url = f"/followup/{clinic.due.id}/edit?query={query.id}"
     assert "answers data query" in nurse.get(url).get_data(as_text=True)
     with Session(get_engine(app)) as db:
@@ -240,16 +241,7 @@ def test_a_date_corrected_from_the_visits_own_form_answers_the_query_on_it(app, 
     """Found testing as a new user would: a date corrected from the visit's Correct link
     (not from the query's page) left the open query on the date open, naming the old
     date."""
-    from clinic.queries.service import raise_query
-
-    _, version = _recorded_vas(app, clinic)
-    with Session(get_engine(app), expire_on_commit=False) as db:
-        query = raise_query(db, table="assessment", row_id=clinic.due.id, field="visit_on",
-                            text="Date?", actor_id=clinic.users["monitor"].id)
-        visit_on = db.get(Assessment, clinic.due.id).visit_on
-        db.commit()
-    nurse = app.test_client()
-    login(nurse, clinic.users["nurse"])
+    query, version, visit_on, nurse = _date_query(app, clinic)
     corrected = nurse.post(f"/followup/{clinic.due.id}/edit", data={
         "mode": "phone", "vas": "7", "version": str(version),
         "visit_on": (visit_on - timedelta(days=1)).isoformat(), "reason": "source: a day before"})
