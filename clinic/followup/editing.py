@@ -106,11 +106,11 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
     _missing_reason(session, assessment, missing_reason, missing_before)
     session.add(assessment)
     session.flush()
+    answered = [] if moment is None else answer_on_value(  # the queries asked before it:
+        session, table="assessment", row_id=assessment.id,  # type: ignore[arg-type]
+        field="visit_on", reason=text, actor_id=actor_id)  # then the rules ask the new day
     run_rules_on_save(session, assessment.patient_id, "visit")
-    if moment is None:
-        return []
-    return answer_on_value(session, table="assessment", row_id=assessment.id,  # type: ignore[arg-type]
-                           field="visit_on", reason=text, actor_id=actor_id)
+    return answered
 
 
 def _corrected_day(assessment: Assessment, visit_on: date | None,

@@ -3,25 +3,30 @@ with one finder that looks for the values it questions, set-based, for one patie
 save) or a whole study (the nightly job).
 
 A rule never raises the same query twice: the query's ``rule_key`` (rule, table, row,
-field) is unique, and values already queried are skipped, closed ones included (a value
-a monitor accepted stays accepted).
+field; and, for a later value of that field, a digest of the value) is unique, and values
+already queried are skipped, closed ones included (a value a monitor accepted stays
+accepted). A value changed after its query was closed (a visit date corrected again, to
+another day outside the window) is a new value: it is queried again, once. A value
+corrected while its query was open or answered is seen by the monitor who closes it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from clinic.audit import set_actor
 from clinic.audit.words import field_label
 from clinic.catalog import MODALITIES, MODALITIES_WITH_CT_DOSE, MODALITIES_WITH_DAP
 from clinic.models import (
     Assessment,
+    AuditEvent,
     DataQuery,
     DataQueryStep,
     Enrollment,
@@ -216,11 +221,61 @@ def run_rules(session: Session, *, study_id: int | None = None, patient_id: int 
                 for rule in RULES if (on is None or on in rule.runs_on)
                 and (only is None or rule.code in only)
                 for f in FINDERS[rule.code](session, scope, rule)}
-    existing = _existing_keys(session, list(findings))
-    new = [(key, rule, f) for key, (rule, f) in findings.items() if key not in existing]
+    new = _not_yet_queried(session, findings)
     if new:
         _raise_all(session, new)
     return len(new)
+
+
+def value_key(base: str, value: str) -> str:
+    """The key of a query on a later value of the field ``base`` names."""
+    return f"{base}@{hashlib.sha256(value[:200].encode()).hexdigest()[:24]}"
+
+
+def _not_yet_queried(session: Session, findings: dict[str, tuple[QueryRule, Finding]]
+                     ) -> list[tuple[str, QueryRule, Finding]]:
+    """The findings to raise, each with its key: the field's first query; or a later
+    value's, when this value was never asked, every query on the field is closed, and
+    the field changed after the last was closed (a value the monitor saw when closing,
+    corrected while the query was open, counts as accepted)."""
+    first = _existing_values(session, list(findings))
+    new = [(base, rule, f) for base, (rule, f) in findings.items() if base not in first]
+    again = {base: value_key(base, f.value) for base, (_rule, f) in findings.items()
+             if base in first and first[base] != f.value[:200]}
+    asked = set(_existing_values(session, list(again.values())))
+    for base, key in again.items():
+        rule, f = findings[base]
+        if key not in asked and _changed_after_close(session, rule.code, f):
+            new.append((key, rule, f))
+    return new
+
+
+def _existing_values(session: Session, keys: list[str]) -> dict[str, str | None]:
+    """Of these rule keys, those already raised, each with the value it questioned."""
+    found: dict[str, str | None] = {}
+    for start in range(0, len(keys), KEY_CHUNK):
+        chunk = keys[start:start + KEY_CHUNK]
+        found.update(session.exec(select(DataQuery.rule_key, DataQuery.value_when_raised)  # type: ignore[arg-type]
+                                  .where(col(DataQuery.rule_key).in_(chunk))).all())
+    return found
+
+
+def _changed_after_close(session: Session, rule: str, f: Finding) -> bool:
+    """Every query of ``rule`` on the finding's field is closed, and the field's value
+    was changed (its audit trail says) after the last of them was closed."""
+    queries = session.exec(select(DataQuery.id, DataQuery.status).where(
+        DataQuery.patient_id == f.patient_id, DataQuery.rule == rule,
+        DataQuery.target_table == f.table, DataQuery.target_id == f.row_id,
+        DataQuery.field == f.field)).all()
+    if any(status != "closed" for _id, status in queries):
+        return False
+    closed = session.exec(select(func.max(DataQueryStep.at)).where(
+        col(DataQueryStep.query_id).in_([i for i, _status in queries]),
+        DataQueryStep.step == "closed")).one()
+    changed = session.exec(select(func.max(AuditEvent.occurred_at)).where(
+        AuditEvent.entity == f.table, AuditEvent.entity_id == f.row_id,
+        AuditEvent.field == f.field, AuditEvent.action == "update")).one()
+    return closed is not None and changed is not None and changed > closed
 
 
 def run_rules_on_save(session: Session, patient_id: int, on: str,
@@ -287,10 +342,3 @@ def _raise_all(session: Session, new: list[tuple[str, QueryRule, Finding]]) -> N
         set_actor(session, *before)
 
 
-def _existing_keys(session: Session, keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), KEY_CHUNK):
-        chunk = keys[start:start + KEY_CHUNK]
-        found |= set(session.exec(select(DataQuery.rule_key)
-                                  .where(col(DataQuery.rule_key).in_(chunk))).all())  # type: ignore[arg-type]
-    return found

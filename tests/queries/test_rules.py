@@ -180,3 +180,52 @@ def test_the_triggers_cover_every_visit_rule():
     from clinic.queries.rules import NEW_VISIT_TRIGGERS
 
     assert set(NEW_VISIT_TRIGGERS) == {r.code for r in RULES if "visit" in r.runs_on}
+
+
+def _correct_day(db, clinic, visit: Assessment, day) -> list[DataQuery]:
+    from clinic.followup.editing import edit_follow_up
+
+    answered = edit_follow_up(db, assessment=visit, read_version=visit.version,
+                              entries={"vas": 3}, mode="phone", reason="Day misread",
+                              actor_id=clinic.users["nurse"].id, visit_on=day)
+    db.flush()
+    return answered
+
+
+def _close_all(db, clinic, rule: str) -> None:
+    for q in _raised(db, clinic, rule):
+        if q.status != "closed":
+            close_query(db, q, text="Confirmed", actor_id=clinic.users["monitor"].id)
+    db.flush()
+
+
+def test_a_day_corrected_again_after_its_query_was_closed_is_queried_again(db, clinic):
+    """Closing accepts the value the monitor saw; a later correction to another day
+    outside the window is a new value, queried once; going back to a day already
+    accepted raises nothing."""
+    visit = _visit(db, clinic, "month_1")
+    first_day = visit.window_open - timedelta(days=2)
+    _record(db, clinic, "month_1", {"vas": 3}, visit_on=first_day)
+    assert run_rules(db, patient_id=clinic.patient.id) == 1
+    _close_all(db, clinic, "out_of_window")
+    _correct_day(db, clinic, visit, visit.window_close + timedelta(days=3))  # runs the rules
+    first, again = sorted(_raised(db, clinic, "out_of_window"), key=lambda q: q.id)
+    assert again.status == "open" and again.value_when_raised == (
+        visit.window_close + timedelta(days=3)).isoformat()
+    assert again.rule_key.startswith(first.rule_key + "@")
+    assert run_rules(db) == 0, "the new value is queried once"
+    _close_all(db, clinic, "out_of_window")
+    _correct_day(db, clinic, visit, first_day)
+    assert run_rules(db) == 0, "the first day was accepted when its query was closed"
+    assert len(_raised(db, clinic, "out_of_window")) == 2
+
+
+def test_a_day_corrected_while_its_query_is_open_is_accepted_when_it_is_closed(db, clinic):
+    visit = _visit(db, clinic, "month_1")
+    _record(db, clinic, "month_1", {"vas": 3}, visit_on=visit.window_open - timedelta(days=2))
+    run_rules(db, patient_id=clinic.patient.id)
+    [answered] = _correct_day(db, clinic, visit, visit.window_open - timedelta(days=1))
+    assert answered.status == "answered", "no second query beside the open one"
+    assert len(_raised(db, clinic, "out_of_window")) == 1
+    _close_all(db, clinic, "out_of_window")  # the monitor saw the corrected day
+    assert run_rules(db) == 0
