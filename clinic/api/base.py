@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -54,6 +55,30 @@ def _require_bearer_token() -> Response | None:
     response = error(401, "Send an API token: Authorization: Bearer <token>.")
     response.headers["WWW-Authenticate"] = 'Bearer realm="clinic"'
     return response
+
+
+@bp.before_request
+def _refuse_unknown_query_parameters() -> None:
+    """A misspelt filter (``?stauts=open``) is refused, not ignored: ignored, it would
+    answer with every row as if it had filtered. The names are those the OpenAPI
+    document declares for the operation."""
+    from clinic.api.openapi import query_names
+
+    if request.url_rule is None or not request.args:
+        return
+    known = query_names(request.method, _openapi_path(request.url_rule.rule))
+    unknown = sorted(set(request.args) - known)
+    if unknown:
+        takes = (f"this address takes {', '.join(sorted(known))}" if known
+                 else "this address takes none")
+        raise ValidationError({name[:40]: f"Unknown query parameter: {takes}."
+                               for name in unknown[:10]})
+
+
+def _openapi_path(rule: str) -> str:
+    """``/api/v1/patients/<int:patient_id>`` as OpenAPI writes it: ``/patients/{patient_id}``."""
+    path = rule.removeprefix(bp.url_prefix or "")
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", path)
 
 
 def body(model: type[M]) -> M:

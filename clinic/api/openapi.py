@@ -65,6 +65,10 @@ QUERY["get /queries"] = [
     {"name": "patient", "in": "query", "required": False, "description": "A patient id",
      "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX}},
     *QUERY["get /patients"][:1], *QUERY["get /patients"][2:]]
+QUERY["get /fhir/Patient/{patient_id}/$everything"] = [
+    {"name": "identity", "in": "query", "required": False,
+     "description": "true: add name and MRN (roles that may see identity only)",
+     "schema": {"type": "string", "enum": ["true", "false"]}}]
 # bodies that are files, not JSON
 BINARY_BODIES = {"post /procedures/{procedure_id}/dose-report": {"required": True, "content": {
     "application/dicom": {"schema": {"type": "string", "format": "binary"}},
@@ -205,3 +209,10 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "bearer": {"type": "http", "scheme": "bearer",
                        "description": "A personal API token (Account → API tokens)."}}},
     }
+
+
+def query_names(method: str, path: str) -> frozenset[str]:
+    """The query parameters the document declares for ``method`` on ``path`` (its
+    OpenAPI form, ``/patients/{patient_id}``); HEAD reads as GET."""
+    verb = "get" if method.lower() == "head" else method.lower()
+    return frozenset(p["name"] for p in QUERY.get(f"{verb} {path}", []))
