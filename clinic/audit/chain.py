@@ -12,8 +12,9 @@ consent) form a second chain the same way, with its own numbers and its own end
 
 Sealing after the commit, not while writing, keeps clinical writes from queueing on
 one chain head, and a rolled-back transaction never takes a number: a missing number
-is always a removed event. The price is a short window (until the next seal) in which a
-committed event is not protected yet.
+is always a removed event. Before and after its seal an event is guarded by the
+database itself (migration 0025): triggers refuse every DELETE and every UPDATE other
+than the seal's, so the chain is the second line, for someone able to drop them.
 
 ``verify`` walks the chain in sequence order and names every event whose fields no
 longer give its hash (edited), every missing sequence number (deleted), every broken

@@ -7,7 +7,8 @@ import threading
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, col, select
 
 from clinic.audit import set_actor
 from clinic.audit.chain import IDENTITY, seal, verify
@@ -28,7 +29,16 @@ def _verify(app):
 
 
 def _raw(app, sql: str, **params) -> None:
+    """``sql`` run as someone who can lift the database's append-only guard (migration
+    0025) would: SQLite drops the triggers (this test's own copy of the database);
+    PostgreSQL switches triggers off for this transaction alone."""
     with get_engine(app).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            for table in ("audit_event", "identity_audit_event"):
+                connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
+                connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_only_sealed"))
         connection.execute(text(sql), params)
 
 
@@ -218,3 +228,41 @@ def test_an_identity_value_changed_or_removed_around_the_app_is_found(app, clini
     assert result.exit_code == 1
     assert "Audit trail intact:" in result.output
     assert "Identity changes BROKEN" in result.output
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE audit_event SET new_value = 'forged' WHERE id = :id",
+    "UPDATE audit_event SET seq = NULL, prev_hash = NULL, row_hash = NULL WHERE id = :id",
+    "UPDATE audit_event SET seq = seq + 1000000 WHERE id = :id",
+    "DELETE FROM audit_event WHERE id = :id",
+    "UPDATE identity_audit_event SET new_value = 'forged' WHERE id = :id",
+    "DELETE FROM identity_audit_event WHERE id = :id",
+])
+def test_the_database_refuses_to_change_or_remove_a_sealed_event(app, clinic, sql):
+    _sealed(app)
+    victim = _middle_event(app) if "identity" not in sql else _identity_event(app)
+    with pytest.raises(DBAPIError, match="append-only"), get_engine(app).begin() as connection:
+        connection.execute(text(sql), {"id": victim.id})
+    assert _verify(app).intact
+
+
+@pytest.mark.parametrize("sql", ["UPDATE audit_event SET reason = 'tidied' WHERE id = :id",
+                                 "UPDATE audit_event SET seq = 5, row_hash = 'x', "
+                                 "new_value = 'forged' WHERE id = :id",
+                                 "DELETE FROM audit_event WHERE id = :id"])
+def test_an_event_not_sealed_yet_is_guarded_too(app, clinic, sql):
+    """The minute before the seal was the unprotected window: now only the seal itself
+    (sequence number and hashes, every other column as written) may touch the row."""
+    _sealed(app)
+    _change_a_patient(app, 29.5)
+    with Session(get_engine(app)) as session:
+        fresh = session.exec(select(AuditEvent).where(col(AuditEvent.seq).is_(None))).first()
+    assert fresh is not None
+    with pytest.raises(DBAPIError, match="append-only"), get_engine(app).begin() as connection:
+        connection.execute(text(sql), {"id": fresh.id})
+    assert _sealed(app) >= 1 and _verify(app).intact
+
+
+def _identity_event(app) -> IdentityAuditEvent:
+    with Session(get_engine(app)) as session:
+        return session.exec(select(IdentityAuditEvent).order_by(IdentityAuditEvent.id)).first()

@@ -170,3 +170,22 @@ def test_0021_gives_existing_identities_their_mrn_key(private_engine):
         key = connection.execute(text("SELECT mrn_key FROM patient_identity "
                                       "WHERE patient_id = :p"), {"p": patient.id}).scalar()
     assert key == "ab-12"
+
+
+def test_0025_makes_the_audit_trail_append_only_and_its_downgrade_lifts_it(private_engine):
+    def remove_one() -> None:
+        with private_engine.begin() as connection:
+            connection.execute(text("DELETE FROM audit_event WHERE id = (SELECT min(id) "
+                                    "FROM audit_event)"))
+
+    _migrate(private_engine, "head")
+    with private_engine.begin() as connection:
+        connection.execute(AuditEvent.__table__.insert(), [
+            {"entity": "patient", "entity_id": n, "action": "create"} for n in (1, 2)])
+    with pytest.raises(Exception, match="append-only"):
+        remove_one()
+    _migrate(private_engine, "0024", down=True)
+    remove_one()
+    _migrate(private_engine, "head")
+    with pytest.raises(Exception, match="append-only"):
+        remove_one()
