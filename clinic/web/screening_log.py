@@ -33,6 +33,9 @@ def _query(code: str) -> tuple[Any, dict[str, Any], dict[str, str]]:
     return study, filters, errors
 
 
+FILTER_NAMES = ("site", "outcome", "from", "to")  # kept by the CSV link
+
+
 @bp.route("/studies/<code>/screening")
 @any_user
 def index(code: str) -> Any:
@@ -41,6 +44,7 @@ def index(code: str) -> Any:
     return render_template("enroll/screening_log.html", study=study, lines=lines,
                            outcomes=OUTCOMES, sites=all_sites(get_session()),
                            fixed_site=current_user.role == "nurse", args=request.args,
+                           kept={k: request.args[k] for k in FILTER_NAMES if request.args.get(k)},
                            errors=errors), 422 if errors else 200
 
 

@@ -253,6 +253,18 @@ def test_the_screening_log_lists_outcomes_and_exports(client, clinic, db):
     assert bad.status_code == 422
 
 
+@pytest.mark.parametrize("extra", ["code=x", "endpoint=x", "_method=POST", "_external=1",
+                                   "_anchor=x&before=1"])
+def test_the_screening_log_keeps_only_its_filters_in_the_download_link(client, clinic, extra):
+    """The CSV link was built from every parameter of the address: ``code`` or
+    ``endpoint`` there was a 500, ``_external`` made it absolute."""
+    login(client, clinic.users["coordinator"])
+    page = client.get(f"/studies/{clinic.study.code}/screening?outcome=eligible&{extra}")
+    assert page.status_code == 200
+    link = f'href="/studies/{clinic.study.code}/screening.csv?outcome=eligible"'
+    assert link in page.get_data(as_text=True)
+
+
 # Found by fuzzing and by trying the screens as a new user would: each was stored.
 
 def test_an_unanswered_checklist_is_refused_not_counted_as_a_screen_failure(client, clinic, db):
