@@ -35,6 +35,7 @@ from clinic.studies.setup import find_study, studies_with_patients
 from clinic.web.access import study_or_404, unknown_study
 from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today
+from clinic.web.urls import with_query
 
 bp = Blueprint("reports", __name__)
 READERS = ("physician", "coordinator", "admin")
@@ -72,7 +73,7 @@ def index(study: str | None) -> Any:
     if study is None and request.args.get("study", "").strip():  # /reports?study=DEMO
         chosen = study_or_404(session, request.args["study"].strip())
         kept = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "study"}
-        return redirect(url_for("reports.index", study=chosen.code, **kept))
+        return redirect(with_query(url_for("reports.index", study=chosen.code), kept))
     if study is None:
         return render_template("reports/index.html", studies=studies_with_patients(session))
     _not_a_draft(study)
@@ -102,9 +103,9 @@ def _not_a_draft(study: str) -> None:
     status = get_session().exec(select(Study.status).where(Study.code == study)).first()
     if status is None and request.method == "GET":
         found = study_or_404(get_session(), study)
-        abort(redirect(url_for(request.endpoint or "reports.index",  # type: ignore[arg-type]
-                               **{**(request.view_args or {}), "study": found.code},
-                               **request.args.to_dict(flat=False))))
+        abort(redirect(with_query(url_for(request.endpoint or "reports.index",  # type: ignore[arg-type]
+                                          **{**(request.view_args or {}), "study": found.code}),
+                                  request.args.to_dict(flat=False))))
     if status is None:
         abort(404, unknown_study(study))
     if status == "planning":

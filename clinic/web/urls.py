@@ -1,8 +1,10 @@
-"""Redirect targets taken from a request (``next``) must stay on this site."""
+"""Addresses built from a request: redirect targets (``next``) that must stay on this
+site, and links that keep a request's parameters."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 MAX_NEXT = 2000
 
@@ -23,3 +25,15 @@ def same_site_path(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or parts.path.startswith("//"):
         return None
     return urlunsplit(("", "", parts.path, parts.query, ""))
+
+
+def with_query(path: str, args: dict[str, Any]) -> str:
+    """``path`` with ``args`` (a value or a list of values each) as its query string.
+
+    Copying a request's parameters into ``url_for(endpoint, **args)`` lets the address
+    choose url_for's own arguments (``endpoint``, ``_external``, ``_method``) or collide
+    with the route's (a 500, or a link to another host); appended here, every name is
+    only a parameter."""
+    query = urlencode([(k, v) for k, values in args.items()
+                       for v in (values if isinstance(values, list) else [values])])
+    return f"{path}?{query}" if query else path

@@ -58,6 +58,21 @@ def test_the_report_index_takes_a_study_code_and_its_address_any_case(client, cl
     assert client.get("/reports?study=NOPE").status_code == 404
 
 
+def test_a_report_redirect_keeps_every_parameter_as_a_parameter(client, clinic):
+    """The study's report address in another case, or /reports?study=, redirect with
+    the request's parameters: put into url_for they could name its own arguments (a
+    500 for ``endpoint``, a link to another host for ``_external``)."""
+    login(client, clinic.users["physician"])
+    code = clinic.study.code
+    for asked in (f"/studies/{code.lower()}/report?study=x&endpoint=y&_external=1",
+                  f"/reports?study={code}&endpoint=y&_method=POST&_anchor=z"):
+        response = client.get(asked)
+        assert response.status_code == 302, asked
+        location = response.headers["Location"]
+        assert location.startswith(f"/studies/{code}/report?"), location
+        assert "endpoint=y" in location and "#" not in location
+
+
 def test_a_list_address_with_a_trailing_slash_is_the_list(client, clinic):
     login(client, clinic.users["coordinator"])
     assert client.get("/patients/").status_code == 200
