@@ -129,16 +129,18 @@ def _chart(s: CohortSummary, labels: dict[str, str], instrument: str,
 
 
 def report_downloads(study_code: str, f: CohortFilters,
-                     study_arms: list[StudyArm]) -> list[tuple[str, str]]:
+                     study_arms: list[StudyArm]) -> list[tuple[str, str]] | None:
     """Links to the study report's downloads (clinic.reports), with the same filters.
 
     The report filters by arm, not by procedure modality: a modality filter becomes the
-    arms allocated to that modality.
+    arms allocated to that modality; None when no arm is (the report cannot select by it).
     """
     query: dict[str, Any] = {"sites": f.site, "procedure_types": f.procedure_type,
                              "levels": f.level, "date_from": f.date_from, "date_to": f.date_to}
     if f.modality:
-        query["arms"] = [a.code for a in study_arms if a.modality == f.modality] or ["none"]
+        query["arms"] = [a.code for a in study_arms if a.modality == f.modality]
+        if not query["arms"]:
+            return None
     query = {k: v for k, v in query.items() if v}
     found = []
     for fmt, label in REPORT_FORMATS:

@@ -50,6 +50,17 @@ def test_the_cohort_view_compares_arms_with_p_values(client, clinic):
     assert bad.status_code == 422 and "Choose from the list" in bad.get_data(as_text=True)
 
 
+def test_a_modality_no_arm_is_allocated_to_offers_no_report_download(client, clinic):
+    """The download became ?arms=none, and the report answered "Unknown arm(s): none"
+    (found trying the cohort view as a new user would)."""
+    login(client, clinic.users["physician"])
+    page = client.get("/cohort?instrument=vas&modality=ultrasound").get_data(as_text=True)
+    assert "arms=none" not in page and "report.pdf" not in page
+    assert "No arm is allocated to Ultrasound" in page
+    fluoro = client.get("/cohort?instrument=vas&modality=fluoroscopy").get_data(as_text=True)
+    assert "report.pdf?arms=A" in fluoro
+
+
 def test_an_admin_creates_and_deactivates_a_user(client, clinic, db):
     login(client, clinic.users["admin"])
     form = {"email": "new.nurse@test.invalid", "name": "New Nurse", "role": "nurse",
