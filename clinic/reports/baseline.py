@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from clinic import catalog
+from clinic.protocol.allocation import stratum_words
 from clinic.reports.cells import (
     Arms,
     arm_values,
@@ -48,7 +49,7 @@ def table1(data: StudyData, arms: Arms) -> Table:
     strata = sorted(v for v in p["stratum"].dropna().unique() if v != "all")
     if len(strata) > 1:
         categorical_rows(b, "Stratum (randomization)", _by_arm(p, "stratum"), arms,
-                         [(code, code.replace("_", " ")) for code in strata])
+                         [(code, stratum_words(data.study.strata_rules, code)) for code in strata])
     asked = data.laterality_roots
     recorded = [root for root in asked if p[f"laterality_{root}"].notna().any()]
     for root in recorded:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import platform
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -101,6 +101,7 @@ class StudyInfo:
     protocol_version: int = 1
     database_lock: tuple[datetime, str] | None = None  # when, by whom (clinic.locks)
     roots: tuple[str, ...] = ROOTS  # whose laterality enrollment asks
+    strata_rules: tuple[Mapping[str, Any], ...] = ()  # the protocol's factors and bins
 
     @property
     def is_registry(self) -> bool:
@@ -332,6 +333,7 @@ def study_info(session: Session, study: Study) -> StudyInfo:
         protocol_version=study.protocol_version,
         database_lock=_database_lock(session, sid),
         roots=setup.study_roots(study),
+        strata_rules=tuple(study.strata_rules or ()),
     )
 
 
