@@ -39,6 +39,7 @@ def _raw(app, sql: str, **params) -> None:
             for table in ("audit_event", "identity_audit_event"):
                 connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
                 connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_only_sealed"))
+                connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_insert_unsealed"))
         connection.execute(text(sql), params)
 
 
@@ -243,6 +244,28 @@ def test_the_database_refuses_to_change_or_remove_a_sealed_event(app, clinic, sq
     victim = _middle_event(app) if "identity" not in sql else _identity_event(app)
     with pytest.raises(DBAPIError, match="append-only"), get_engine(app).begin() as connection:
         connection.execute(text(sql), {"id": victim.id})
+    assert _verify(app).intact
+
+
+def test_an_event_cannot_be_replaced_or_inserted_already_sealed(app, clinic, engine_kind):
+    """SQLite's INSERT OR REPLACE deletes the row it replaces without running DELETE
+    triggers; PostgreSQL's upsert runs the UPDATE guard. An insert carrying a seal
+    would take a number of the chain (or make the next seal fail on it)."""
+    _sealed(app)
+    victim = _middle_event(app)
+    columns = ("id, occurred_at, user_id, entity, entity_id, action, field, old_value, "
+               "new_value, reason, parent_entity, parent_id")
+    forged = columns.replace("new_value", "'forged'")
+    replace = (f"INSERT OR REPLACE INTO audit_event ({columns}) SELECT {forged} "
+               "FROM audit_event WHERE id = :id" if engine_kind == "sqlite" else
+               f"INSERT INTO audit_event ({columns}) SELECT {forged} FROM audit_event "
+               "WHERE id = :id ON CONFLICT (id) DO UPDATE SET new_value = 'forged'")
+    sealed = ("INSERT INTO audit_event (entity, entity_id, action, seq, prev_hash, row_hash) "
+              "VALUES ('patient', 1, 'create', 999999, 'x', 'y')")
+    for sql in (replace, sealed):
+        with pytest.raises(DBAPIError, match="append-only"), \
+                get_engine(app).begin() as connection:
+            connection.execute(text(sql), {"id": victim.id})
     assert _verify(app).intact
 
 

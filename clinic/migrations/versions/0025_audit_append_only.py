@@ -6,7 +6,10 @@ chain *found* an event changed or removed after its seal, and an event committed
 not sealed yet (up to a minute) was not protected at all. Triggers on both engines now
 refuse, in the database itself, every DELETE of an audit event and every UPDATE other
 than the seal (``seq``, ``prev_hash``, ``row_hash`` set once, from empty, with every
-other column unchanged). Someone able to drop the triggers can still edit the table;
+other column unchanged). An event is inserted unsealed: an INSERT that carries a seal
+is refused, and on SQLite so is one that reuses an event's id (``INSERT OR REPLACE``
+deletes the old row without running DELETE triggers). Someone able to drop the
+triggers can still edit the table;
 the chain then names what changed. A later migration that must rewrite audit rows has
 to drop the triggers and create them again (``drop_guards`` / ``create_guards``).
 
@@ -59,6 +62,7 @@ def drop_guards(dialect: str) -> None:
         else:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
             op.execute(f"DROP TRIGGER IF EXISTS {table}_only_sealed")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_insert_unsealed")
 
 
 def _pg_guard(table: str, columns: tuple[str, ...]) -> list[str]:
@@ -68,6 +72,13 @@ def _pg_guard(table: str, columns: tuple[str, ...]) -> list[str]:
     return [f"""
 CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$
 BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.seq IS NULL AND NEW.prev_hash IS NULL AND NEW.row_hash IS NULL THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION '{MESSAGE} (an insert with a seal into {table})'
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
     IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL AND {same} THEN
         RETURN NEW;
     END IF;
@@ -75,7 +86,7 @@ BEGIN
         USING ERRCODE = 'integrity_constraint_violation';
 END
 $$ LANGUAGE plpgsql""",
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            f"CREATE TRIGGER {table}_append_only BEFORE INSERT OR UPDATE OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"]
 
 
@@ -86,5 +97,9 @@ def _sqlite_triggers(table: str, columns: tuple[str, ...]) -> list[str]:
         f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
         f"CREATE TRIGGER {table}_only_sealed BEFORE UPDATE ON {table} "
         f"WHEN OLD.seq IS NOT NULL OR NEW.seq IS NULL OR {changed} "
+        f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
+        f"CREATE TRIGGER {table}_insert_unsealed BEFORE INSERT ON {table} "
+        "WHEN NEW.seq IS NOT NULL OR NEW.prev_hash IS NOT NULL OR NEW.row_hash IS NOT NULL "
+        f"OR EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id) "
         f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
     ]
