@@ -11,9 +11,12 @@ from pydantic import BaseModel
 from pydantic import ValidationError as SchemaError
 from werkzeug.wrappers import Response
 
+from clinic.db import get_session
 from clinic.errors import json_error
-from clinic.exceptions import ConflictError, LockedError, ValidationError
+from clinic.exceptions import ConflictError, LockedError, NotFound, ValidationError
 from clinic.json_provider import NotJSON
+from clinic.studies.setup import find_study
+from clinic.web.access import unknown_study
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 M = TypeVar("M", bound=BaseModel)
@@ -60,19 +63,29 @@ def _require_bearer_token() -> Response | None:
 @bp.before_request
 def _refuse_unknown_query_parameters() -> None:
     """A misspelt filter (``?stauts=open``) is refused, not ignored: ignored, it would
-    answer with every row as if it had filtered. The names are those the OpenAPI
-    document declares for the operation."""
-    from clinic.api.openapi import query_names
+    answer with every row as if it had filtered. So is a parameter given twice (which
+    one would count?) and a value outside the document's list (``identity=yes`` read as
+    false). The names and lists are those the OpenAPI document declares; OPTIONS only
+    answers which methods the address takes."""
+    from clinic.api.openapi import query_parameters
 
-    if request.url_rule is None or not request.args:
+    if request.url_rule is None or not request.args or request.method == "OPTIONS":
         return
-    known = query_names(request.method, _openapi_path(request.url_rule.rule))
-    unknown = sorted(set(request.args) - known)
-    if unknown:
-        takes = (f"this address takes {', '.join(sorted(known))}" if known
-                 else "this address takes none")
-        raise ValidationError({name[:40]: f"Unknown query parameter: {takes}."
-                               for name in unknown[:10]})
+    declared = query_parameters(request.method, _openapi_path(request.url_rule.rule))
+    takes = (f"this address takes {', '.join(sorted(declared))}" if declared
+             else "this address takes none")
+    errors: dict[str, str] = {}
+    for name in sorted(set(request.args))[:20]:
+        values = request.args.getlist(name)
+        if name not in declared:
+            errors[name[:40]] = f"Unknown query parameter: {takes}."
+        elif len(values) > 1:
+            errors[name] = f"Give {name} once (it was given {len(values)} times)."
+        elif values[0] and values[0] not in declared[name].get("enum", values):
+            *others, last = declared[name]["enum"]
+            errors[name] = f"Choose {', '.join(others)} or {last}."
+    if errors:
+        raise ValidationError(errors)
 
 
 def _openapi_path(rule: str) -> str:
@@ -137,3 +150,14 @@ def ok(model: BaseModel | list[BaseModel], status: int = 200) -> Response:
         response = jsonify(model.model_dump(mode="json"))
     response.status_code = status
     return response
+
+
+def study_filter(code: str | None, errors: dict[str, str]) -> int | None:
+    """The id of the study a list is kept to (by its code), or None: every study."""
+    if not (code or "").strip():
+        return None
+    try:
+        return find_study(get_session(), code.strip()[:40]).id  # type: ignore[union-attr]
+    except NotFound:
+        errors["study"] = unknown_study(code.strip())
+        return None

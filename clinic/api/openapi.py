@@ -64,7 +64,9 @@ QUERY["get /queries"] = [
                                               "enum": ["open", "answered", "closed"]}},
     {"name": "patient", "in": "query", "required": False, "description": "A patient id",
      "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX}},
-    *QUERY["get /patients"][:1], *QUERY["get /patients"][2:]]
+    *QUERY["get /patients"][:1], QUERY["get /patients"][2],
+    {**QUERY["get /patients"][3], "description": "Queries per page (newest first)"},
+    QUERY["get /patients"][4]]
 QUERY["get /fhir/Patient/{patient_id}/$everything"] = [
     {"name": "identity", "in": "query", "required": False,
      "description": "true: add name and MRN (roles that may see identity only)",
@@ -211,8 +213,12 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
     }
 
 
-def query_names(method: str, path: str) -> frozenset[str]:
+def query_parameters(method: str, path: str) -> dict[str, dict[str, Any]]:
     """The query parameters the document declares for ``method`` on ``path`` (its
-    OpenAPI form, ``/patients/{patient_id}``); HEAD reads as GET."""
+    OpenAPI form, ``/patients/{patient_id}``), each with its schema; HEAD reads as GET."""
     verb = "get" if method.lower() == "head" else method.lower()
-    return frozenset(p["name"] for p in QUERY.get(f"{verb} {path}", []))
+    return {p["name"]: p["schema"] for p in QUERY.get(f"{verb} {path}", [])}
+
+
+def query_names(method: str, path: str) -> frozenset[str]:
+    return frozenset(query_parameters(method, path))

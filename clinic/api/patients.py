@@ -9,13 +9,13 @@ from flask_login import current_user
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
-from clinic.api.base import body, bp, ok, paged
+from clinic.api.base import body, bp, ok, paged, study_filter
 from clinic.api.schemas import PatientPatch, ProcedureEdit, ProcedureIn
 from clinic.api.serialize import patient_out, patient_row_out, procedure_out
 from clinic.audit import set_actor
 from clinic.auth.roles import allow, any_user
 from clinic.db import get_session
-from clinic.exceptions import NotFound, ValidationError
+from clinic.exceptions import ValidationError
 from clinic.models import Patient, Procedure
 from clinic.paging import page_limit
 from clinic.patients.editing import edit_patient
@@ -24,13 +24,11 @@ from clinic.procedures.checks import confirmation_errors, patient_warnings, prot
 from clinic.procedures.corrections import correct_procedure
 from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput, validate_procedure
 from clinic.procedures.service import record_procedure
-from clinic.studies.setup import find_study
 from clinic.web.access import (
     EDITS_CLINICAL_DATA,
     RECORDS_PROCEDURES,
     patient_or_404,
     site_filter,
-    unknown_study,
 )
 from clinic.web.filters import clinic_today
 from clinic.web.forms import strict_int
@@ -41,7 +39,7 @@ from clinic.web.forms import strict_int
 def list_patients() -> Response:
     errors: dict[str, str] = {}
     site = strict_int(request.args.get("site"), "site", errors)
-    study = _study_filter(request.args.get("study"), errors)
+    study = study_filter(request.args.get("study"), errors)
     if errors:
         raise ValidationError(errors)
     f = PatientFilter(site_id=site_filter(site), code=(request.args.get("code") or "")[:30],
@@ -49,17 +47,6 @@ def list_patients() -> Response:
     page = patient_page(get_session(), f, cursor=request.args.get("cursor"),
                         limit=page_limit(request.args.get("limit")), count=False)
     return paged([patient_row_out(r) for r in page.rows], page.next_cursor)
-
-
-def _study_filter(code: str | None, errors: dict[str, str]) -> int | None:
-    """The id of the study a list is kept to (by its code), or None: every study."""
-    if not (code or "").strip():
-        return None
-    try:
-        return find_study(get_session(), code.strip()[:40]).id  # type: ignore[union-attr]
-    except NotFound:
-        errors["study"] = unknown_study(code.strip())
-        return None
 
 
 @bp.get("/patients/<int:patient_id>")

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
-from clinic.api.base import body, bp, ok, paged
+from clinic.api.base import body, bp, ok, paged, study_filter
 from clinic.api.schemas import QueryIn, QueryOut, QueryStepIn, QueryStepOut
 from clinic.auth.roles import allow, any_user
 from clinic.catalog import ANSWERS_QUERIES, CLOSES_QUERIES, RAISES_QUERIES
@@ -32,9 +32,11 @@ def list_queries() -> Response:
     errors: dict[str, str] = {}
     site = strict_int(request.args.get("site"), "site", errors)
     patient = strict_int(request.args.get("patient"), "patient", errors)
+    study = study_filter(request.args.get("study"), errors)
     if errors:
         raise ValidationError(errors)
-    f = QueryFilter(status=status, site_id=site_filter(site), patient_id=patient)
+    f = QueryFilter(status=status, site_id=site_filter(site), study_id=study,
+                    patient_id=patient)
     if f.patient_id is not None:
         patient_or_404(session, f.patient_id)
     page = query_page(session, f, cursor=request.args.get("cursor"),

@@ -3,8 +3,12 @@ misspelt filter would answer with every row as if it had filtered."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from clinic.api.base import _openapi_path
 from clinic.api.openapi import openapi_document, query_names
+from clinic.demo.protocol import DEMO_STUDY
+from tests.factories import make_study
 
 
 def test_a_misspelt_filter_is_refused_and_named(client, bearer):
@@ -45,3 +49,39 @@ def test_every_route_maps_onto_its_documented_path(app):
                 declared = {p["name"] for p in documented[path].get(method.lower(), {})
                             .get("parameters", []) if p["in"] == "query"}
                 assert query_names(method, path) == declared
+
+
+def test_the_queries_list_is_kept_to_a_study_by_its_code(client, bearer, clinic, db):
+    """``study`` was declared for GET /queries but never read: ?study=NOPE answered with
+    every query (found by the attack helper)."""
+    from clinic.queries.service import raise_query
+
+    raise_query(db, table="patient", row_id=clinic.patient.id, field="bmi",
+                text="Please check the BMI", actor_id=clinic.users["monitor"].id)
+    db.commit()
+    headers = bearer("coordinator")
+    unknown = client.get("/api/v1/queries?study=NOPE", headers=headers)
+    assert unknown.status_code == 422 and "NOPE" in unknown.get_json()["errors"]["study"]
+    every = client.get("/api/v1/queries", headers=headers).get_json()
+    mine = client.get(f"/api/v1/queries?study={clinic.study.code.lower()}", headers=headers)
+    assert mine.status_code == 200 and mine.get_json() == every and len(every) >= 1
+    other = make_study(db, dataclasses.replace(DEMO_STUDY, code="OTHER"))
+    db.commit()
+    assert client.get(f"/api/v1/queries?study={other.code}", headers=headers).get_json() == []
+
+
+def test_a_parameter_twice_or_outside_its_list_is_refused(client, bearer, clinic):
+    headers = bearer("coordinator")
+    twice = client.get("/api/v1/queries?status=open&status=bogus", headers=headers)
+    assert twice.status_code == 422
+    assert twice.get_json()["errors"] == {"status": "Give status once (it was given 2 times)."}
+    url = f"/api/v1/fhir/Patient/{clinic.patient.id}/$everything?identity=yes"
+    listed = client.get(url, headers=headers)
+    assert listed.status_code == 422
+    assert listed.get_json()["errors"] == {"identity": "Choose true or false."}
+    assert client.get("/api/v1/queries?status=", headers=headers).status_code == 200
+
+
+def test_options_answers_whatever_the_parameters(client, bearer):
+    response = client.options("/api/v1/queries?status=open", headers=bearer("coordinator"))
+    assert response.status_code == 200 and "GET" in response.headers["Allow"]
