@@ -64,7 +64,8 @@ QUERY["get /queries"] = [
                                               "enum": ["open", "answered", "closed"]}},
     {"name": "patient", "in": "query", "required": False, "description": "A patient id",
      "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX}},
-    *QUERY["get /patients"][:1], QUERY["get /patients"][2],
+    *QUERY["get /patients"][:1],
+    {**QUERY["get /patients"][2], "description": "Only this study's queries (its code)"},
     {**QUERY["get /patients"][3], "description": "Queries per page (newest first)"},
     QUERY["get /patients"][4]]
 QUERY["get /fhir/Patient/{patient_id}/$everything"] = [
