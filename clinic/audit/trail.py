@@ -128,7 +128,7 @@ def trail_rows(session: Session, study_id: int, chosen: AuditFilter, *, zone: st
     page below that event); at most ``limit``."""
     users = _user_names(session)
     ids = _set_up_names(session)
-    wanted = _patient_id(session, study_id, chosen.patient_code)
+    wanted = patient_of_code(session, study_id, chosen.patient_code)
     if chosen.patient_code and wanted is None:
         return
     given = 0
@@ -452,7 +452,8 @@ def _patient_codes(session: Session, study_id: int, ids: set[int]) -> dict[int, 
                                                      table.c.id.in_(ids)))}
 
 
-def _patient_id(session: Session, study_id: int, code: str | None) -> int | None:
+def patient_of_code(session: Session, study_id: int, code: str | None) -> int | None:
+    """The id of the study's patient with this code (in any case), or None."""
     if not code:
         return None
     table = Patient.__table__

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -67,7 +68,7 @@ def export_command(study_code: str, fmt: str, out_path: str, user_email: str | N
     from sqlmodel import select
 
     from clinic.audit.export import write_csv, write_json_lines, write_xlsx
-    from clinic.audit.trail import ENTITIES, AuditFilter, parse_day, trail_rows
+    from clinic.audit.trail import ENTITIES, AuditFilter, parse_day, patient_of_code, trail_rows
     from clinic.db import session_scope
     from clinic.exceptions import NotFound, ValidationError
     from clinic.models import User
@@ -75,6 +76,10 @@ def export_command(study_code: str, fmt: str, out_path: str, user_email: str | N
 
     if entity is not None and entity not in ENTITIES:
         raise click.BadParameter(f"one of {', '.join(sorted(ENTITIES))}", param_hint="--entity")
+    folder = Path(out_path).parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"there is no folder {folder}: create it first, or choose "
+                                 "another file", param_hint="--out")
     zone = current_app.config["TIMEZONE"]
     with session_scope() as session:
         try:
@@ -87,6 +92,9 @@ def export_command(study_code: str, fmt: str, out_path: str, user_email: str | N
                                                          .lower())).first()
             if user_id is None:
                 raise click.BadParameter(f"no user {user_email!r}", param_hint="--user")
+        if patient_code and patient_of_code(session, study.id, patient_code) is None:  # type: ignore[arg-type]
+            raise click.BadParameter(f"no patient {patient_code!r} in {study.code}",
+                                     param_hint="--patient")
         try:
             chosen = AuditFilter(user_id=user_id, since=parse_day(since, "--from"),
                                  until=parse_day(until, "--to"), entity=entity,

@@ -210,10 +210,19 @@ def test_the_cli_writes_each_format_and_refuses_bad_options(app, recorded, tmp_p
     for options, message in ((["--from", "2026-02-30"], "Not a date"),
                              (["--entity", "app_user"], "one of adverse_event"),
                              (["--user", "nobody@x.invalid"], "no user"),
-                             (["--study", "NOPE"], "No study with code")):
+                             (["--study", "NOPE"], "No study with code"),
+                             (["--patient", "NOPE-9999"], "no patient 'NOPE-9999'")):
         args = ["audit", "export", "--study", code, "--out", str(tmp_path / "x.csv"), *options]
         result = runner.invoke(args=args)
         assert result.exit_code != 0 and message in result.output, (options, result.output)
+    missing = tmp_path / "no-such-folder" / "x.csv"  # was a FileNotFoundError traceback
+    result = runner.invoke(args=["audit", "export", "--study", code, "--out", str(missing)])
+    assert result.exit_code == 2 and "there is no folder" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lower = runner.invoke(args=["audit", "export", "--study", code, "--out",
+                                str(tmp_path / "y.csv"), "--patient",
+                                recorded.patient.study_code.lower()])
+    assert lower.exit_code == 0, lower.output
 
 
 def test_codes_and_lists_read_as_words():
