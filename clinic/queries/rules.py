@@ -338,7 +338,17 @@ def _raise_all(session: Session, new: list[tuple[str, QueryRule, Finding]]) -> N
             session.add_all([DataQueryStep(query_id=q.id, step="raised", text=q.text)  # type: ignore[arg-type]
                              for q in queries])
             session.flush()
+        session.info.setdefault(RAISED, []).extend(q.id for q in queries)
     finally:
         set_actor(session, *before)
+
+
+RAISED = "clinic.queries_raised"  # ids of the queries the rules raised in this session
+
+
+def raised_in(session: Session) -> list[int]:
+    """The ids of the queries the rules raised in this session since the last call (so
+    that the screen that saved can name them)."""
+    return session.info.pop(RAISED, [])
 
 

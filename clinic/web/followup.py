@@ -35,6 +35,7 @@ from clinic.followup.service import measures_at
 from clinic.locks.guard import LEVEL_WORDS
 from clinic.locks.service import lock_over_visit
 from clinic.models import Assessment, Enrollment, Patient, Procedure, StudyTimepoint, User
+from clinic.queries.rules import raised_in
 from clinic.queries.service import answer_by_correction, markers, queries_of_patient
 from clinic.scheduling.windows import window_deviation
 from clinic.scoring.instruments import INSTRUMENTS, Instrument
@@ -78,8 +79,10 @@ def entry(assessment_id: int) -> str | Response:
                                     context=visit_context(session, assessment, entry.visit_on))
             if form_errors:
                 raise ValidationError(form_errors)
+            raised = raised_in(session)
             session.commit()
             _saved_message(patient, assessment, scores)
+            _raised_message(raised)
             return redirect(url_for("worklist.index"))
         except ValidationError as error:
             session.rollback()
@@ -117,14 +120,26 @@ def visit_context(session: Any, assessment: Assessment,
 
 def _saved_message(patient: Patient, assessment: Assessment, scores: list) -> None:  # type: ignore[type-arg]
     flash(f"Saved {patient.study_code}: {_summary(scores)}.", "success")
+    _window_message(assessment)
+    if assessment.missing_reason:
+        flash(f"Recorded as not collected, with the reason: {assessment.missing_reason}",
+              "info")
+
+
+def _window_message(assessment: Assessment) -> None:
     late = window_deviation(assessment.visit_on, assessment.window_open, assessment.window_close)
     if late:
         flash(f"The visit was {late} for its window ({assessment.window_open:%Y-%m-%d} – "
               f"{assessment.window_close:%Y-%m-%d}): it is kept and counted as a protocol "
               "deviation in the report.", "warning")
-    if assessment.missing_reason:
-        flash(f"Recorded as not collected, with the reason: {assessment.missing_reason}",
-              "info")
+
+
+def _raised_message(raised: list[int]) -> None:
+    if raised:
+        numbers = ", ".join(f"#{n}" for n in raised)
+        flash(f"Data quer{'ies' if len(raised) > 1 else 'y'} {numbers} raised automatically "
+              "on what was saved (a rule's check, such as a visit outside its window): "
+              "see the patient's page to answer it.", "info")
 
 
 @bp.route("/<int:assessment_id>/reopen", methods=["POST"])
@@ -208,6 +223,7 @@ def edit(assessment_id: int) -> str | Response:
     if request.method == "POST" and assessment.state == "completed":
         unread: dict[str, str] = {}  # named with the service's errors, in one round
         visit_on = a_date(request.form.get("visit_on"), "visit_on", unread, required=False)
+        moved = visit_on is not None and visit_on != assessment.visit_on
         try:
             answered = edit_follow_up(
                 session, assessment=assessment,
@@ -223,9 +239,13 @@ def edit(assessment_id: int) -> str | Response:
                                          reason=request.form.get("reason"),
                                          actor_id=current_user.id)
             numbers = sorted({q.id for q in [*answered, *([asked] if asked else [])]})
+            raised = raised_in(session)
             session.commit()
             flash(f"{patient.study_code}: follow-up corrected."
                   + "".join(f" Query #{n} is answered." for n in numbers), "success")
+            if moved:
+                _window_message(assessment)
+            _raised_message(raised)
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()

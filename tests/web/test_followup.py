@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from clinic.models import Assessment, AuditEvent, Score, ScoreSection, StudyTimepoint
+from clinic.models import Assessment, AuditEvent, DataQuery, Score, ScoreSection, StudyTimepoint
 from clinic.scheduling.windows import FAR_OUTSIDE_DAYS
 from tests.factories import make_patient, make_procedure
 from tests.web.helpers import login, odi_form, today_in
@@ -378,3 +378,28 @@ def test_an_onset_that_is_no_day_is_named_as_such(client, clinic, db):
     assert "2026-02-30 is no day of the calendar" in page
     blank = client.post(f"/followup/{clinic.due.id}", data={**form, "ae.onset_on": ""})
     assert "Enter the date the event began." in blank.get_data(as_text=True)
+
+
+def test_a_visit_day_corrected_outside_its_window_is_said_with_its_new_query(client, clinic,
+                                                                            db):
+    """Found trying the screens as a new user would: entry says a visit is early or late
+    for its window, a correction to such a day said only 'corrected' while it raised a
+    data query on it."""
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    version = _saved_by_the_nurse(client, clinic, db, base)
+    early = clinic.due.window_open - timedelta(days=1)
+    response = client.post(f"/followup/{clinic.due.id}/edit", follow_redirects=True, data={
+        **base, "version": version, "reason": "Typed the wrong day",
+        "visit_on": early.isoformat()})
+    page = html.unescape(response.get_data(as_text=True))
+    assert "follow-up corrected" in page
+    assert "The visit was 1 day early for its window" in page
+    [query] = db.exec(select(DataQuery).where(DataQuery.assessment_id == clinic.due.id)).all()
+    assert f"Data query #{query.id} raised automatically" in page
+    again = client.post(f"/followup/{clinic.due.id}/edit", follow_redirects=True, data={
+        **base, "version": version + 1, "reason": "Scores re-read", "vas": "5",
+        "visit_on": early.isoformat()})
+    later = html.unescape(again.get_data(as_text=True))
+    assert "follow-up corrected" in later and "early for its window" not in later, \
+        "said when the day moves, not at every correction"
+    assert "raised automatically" not in later
