@@ -66,7 +66,12 @@ def index() -> tuple[str, int]:
         page = query_page(session, QueryFilter(status="open", site_id=site_filter(None)))
     query = {k: v for k, v in (("status", status), ("site", site), ("limit", limit))
              if v not in (None, "")}
+    waiting = 0  # answered queries the closer has not seen on a page of open ones
+    if status == "open" and not errors and current_user.role in CLOSES_QUERIES:
+        waiting = query_page(session, QueryFilter(status="answered", site_id=f.site_id),
+                             limit=1).total
     return render_template("queries/index.html", page=page, statuses=QUERY_STATES,
+                           waiting=waiting,
                            status=status, sites=all_sites(session), site=site,
                            fixed_site=own_site_id(), errors=errors, query=query,
                            first_page=not request.args.get("cursor"),

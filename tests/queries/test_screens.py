@@ -249,3 +249,24 @@ def test_a_date_corrected_from_the_visits_own_form_answers_the_query_on_it(app, 
     assert f"Query #{query.id} is answered." in nurse.get("/").get_data(as_text=True)
     with Session(get_engine(app)) as db:
         assert db.get(DataQuery, query.id).status == "answered"
+
+
+def test_the_open_queries_page_tells_a_monitor_of_answered_ones_waiting(client, clinic, app):
+    """Found trying the screens as a new user would: the page opens on Open, and the
+    answered queries, the monitor's own work, were out of sight."""
+    from clinic.queries.service import answer_query, raise_query
+
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        query = raise_query(db, table="patient", row_id=clinic.patient.id, field="bmi",
+                            text="BMI plausible?", actor_id=clinic.users["monitor"].id)
+        answer_query(db, query, text="Yes, weighed again", actor_id=clinic.users["nurse"].id)
+        db.commit()
+    login(client, clinic.users["monitor"])
+    page = client.get("/queries").get_data(as_text=True)
+    assert "1 answered query is waiting for you to close it" in page
+    assert 'href="/queries?status=answered"' in page
+    assert "answered-waiting" not in client.get("/queries?status=answered").get_data(
+        as_text=True)
+    client.post("/logout")
+    login(client, clinic.users["nurse"])
+    assert "answered-waiting" not in client.get("/queries").get_data(as_text=True)
