@@ -31,7 +31,8 @@ CLOSING_DAYS = 3
 CALL_GROUPS = {
     "today": "Due today",
     "overdue": "Overdue (window still open)",
-    "closing": f"Window closes within {CLOSING_DAYS} days",
+    "closing": f"Not due yet, window closes within {CLOSING_DAYS} days",  # (an overdue
+    # visit whose window closes soon is counted as overdue: the groups do not overlap)
     "open": "Window open",
     "upcoming": "Upcoming",
 }
