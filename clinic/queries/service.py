@@ -33,9 +33,19 @@ class StepLine:
 
 def raise_query(session: Session, *, table: str, row_id: int, field: str, text: str | None,
                 actor_id: int | None) -> DataQuery:
+    """A person's question on a value. The same question on the same value while it is
+    still open or answered is refused, naming that query (a double click, a form sent
+    again, made one query per post)."""
     target = resolve(session, table, row_id, field)
-    return add_query(session, target, text=_text(text, "Write the question."),
-                     actor_id=actor_id)
+    question = _text(text, "Write the question.")
+    same = session.exec(select(DataQuery.id).where(
+        DataQuery.patient_id == target.patient_id, DataQuery.target_table == target.table,
+        DataQuery.target_id == target.row_id, DataQuery.field == target.field,
+        DataQuery.status != "closed", DataQuery.text == question)).first()
+    if same is not None:
+        raise ValidationError({"text": f"Query #{same} asks this already on this value and "
+                                       "is not closed yet."})
+    return add_query(session, target, text=question, actor_id=actor_id)
 
 
 def add_query(session: Session, target: Target, *, text: str, actor_id: int | None,

@@ -17,7 +17,7 @@ def _raise(app, clinic, n: int) -> None:
     with Session(get_engine(app)) as db:
         for i in range(n):
             raise_query(db, table="patient", row_id=clinic.patient.id, field="bmi",
-                        text=f"BMI check {i}", actor_id=clinic.users["monitor"].id)
+                        text=f"BMI check {n}-{i}", actor_id=clinic.users["monitor"].id)
         db.commit()
 
 

@@ -162,3 +162,25 @@ def test_answering_by_correction_skips_other_patients_and_answered_queries(db, c
                                             AuditEvent.entity_id == q.id)).first()
     assert db.exec(select(DataQuery).where(DataQuery.patient_id == clinic.patient.id)).all() \
         == [q]
+
+
+def test_the_same_question_twice_on_a_value_is_refused_while_the_first_is_not_closed(db,
+                                                                                    clinic):
+    """Found attacking the queries: a monitor could raise one identical query per post
+    (18 were open at once on one visit date)."""
+    score = _vas(db, clinic)
+    monitor = clinic.users["monitor"]
+    first = raise_query(db, table="score", row_id=score.id, field="value",
+                        text="VAS 7 but the note says 3?", actor_id=monitor.id)
+    db.commit()
+    with pytest.raises(ValidationError, match=f"Query #{first.id} asks this already"):
+        raise_query(db, table="score", row_id=score.id, field="value",
+                    text=" VAS 7 but the  note says 3? ", actor_id=monitor.id)
+    db.rollback()
+    other = raise_query(db, table="score", row_id=score.id, field="value",
+                        text="Was the VAS read from the paper sheet?", actor_id=monitor.id)
+    close_query(db, first, text=None, actor_id=monitor.id)
+    again = raise_query(db, table="score", row_id=score.id, field="value",
+                        text="VAS 7 but the note says 3?", actor_id=monitor.id)
+    db.commit()
+    assert len({first.id, other.id, again.id}) == 3
