@@ -270,3 +270,15 @@ def test_the_open_queries_page_tells_a_monitor_of_answered_ones_waiting(client, 
     client.post("/logout")
     login(client, clinic.users["nurse"])
     assert "answered-waiting" not in client.get("/queries").get_data(as_text=True)
+
+
+def test_a_query_raised_by_hand_names_who_raised_it(client, clinic, app):
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        from clinic.queries.service import raise_query
+
+        query = raise_query(db, table="patient", row_id=clinic.patient.id, field="bmi",
+                            text="BMI plausible?", actor_id=clinic.users["monitor"].id)
+        db.commit()
+    login(client, clinic.users["nurse"])
+    page = client.get(f"/queries/{query.id}").get_data(as_text=True)
+    assert f"{clinic.users['monitor'].name} (raised by hand)" in page
