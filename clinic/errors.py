@@ -48,11 +48,21 @@ def json_error(status: int, message: str, errors: dict[str, str] | None = None) 
     return response
 
 
+API_WORDS = {  # the API's own words where werkzeug's speak to a browser
+    401: "No valid API token: send Authorization: Bearer <token>. Tokens are made at "
+         "/account/tokens; an expired or revoked one no longer works.",
+    404: "No such address in the API (see /api/v1/openapi.json), or no such record.",
+    405: "This address does not take that method: the Allow header lists those it takes.",
+}
+
+
 def _http_error(error: HTTPException) -> Response | tuple[str, int, list[tuple[str, str]]]:
     code = error.code or 500
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if is_api():
-        response = json_error(code, error.description or error.name)
+        stock = error.description == type(error).description  # werkzeug's browser wording
+        response = json_error(code, API_WORDS.get(code, error.description) if stock
+                              else error.description or error.name)
         response.headers.extend(headers)
         if code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="clinic"'

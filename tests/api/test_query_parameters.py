@@ -85,3 +85,12 @@ def test_a_parameter_twice_or_outside_its_list_is_refused(client, bearer, clinic
 def test_options_answers_whatever_the_parameters(client, bearer):
     response = client.options("/api/v1/queries?status=open", headers=bearer("coordinator"))
     assert response.status_code == 200 and "GET" in response.headers["Allow"]
+
+
+def test_the_api_speaks_to_a_program_not_a_browser(client):
+    """Found trying the API as a new user would: a 401 said "…or your browser doesn't
+    understand how to supply the credentials required"."""
+    refused = client.get("/api/v1/patients", headers={"Authorization": "Bearer nonsense"})
+    assert refused.status_code == 401
+    assert refused.get_json()["message"].startswith("No valid API token: send Authorization")
+    assert "browser" not in client.get("/api/v1/no-such-thing").get_json()["message"]
