@@ -65,8 +65,9 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
 
     ``visit_on`` (None: as recorded) corrects the day of the visit, checked as at entry
     against ``context`` (not in the future, a follow-up not before the procedure, a
-    baseline not after it); the visit's and its scores' moment move to that day, and the
-    open data queries on the visit's date are answered by the correction (returned)."""
+    baseline not after it); the visit's and its scores' moment move to that day. The
+    open data queries on what the correction changed (the visit's date, a score's value)
+    are answered by it (returned)."""
     text = require_reason(reason)
     if assessment.state != "completed":
         raise ValidationError({"assessment": "Only a completed follow-up can be corrected."})
@@ -93,6 +94,7 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
     if moment is not None:
         assessment.visit_on, assessment.completed_at = visit_on, moment
     existing = {s.instrument: s for s in scores_of(session, assessment)}
+    values_before = {code: score.value for code, score in existing.items()}
     missing_before = set(_missing_outcomes(session, assessment, list(existing.values())))
     for code, score in existing.items():
         if code not in scored:
@@ -109,6 +111,10 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
     answered = [] if moment is None else answer_on_value(  # the queries asked before it:
         session, table="assessment", row_id=assessment.id,  # type: ignore[arg-type]
         field="visit_on", reason=text, actor_id=actor_id)  # then the rules ask the new day
+    for code, score in existing.items():  # a score corrected answers the queries on it
+        if code in scored and score.value != values_before[code]:
+            answered += answer_on_value(session, table="score", row_id=score.id,  # type: ignore[arg-type]
+                                        field="value", reason=text, actor_id=actor_id)
     run_rules_on_save(session, assessment.patient_id, "visit")
     return answered
 

@@ -229,3 +229,25 @@ def test_a_day_corrected_while_its_query_is_open_is_accepted_when_it_is_closed(d
     assert len(_raised(db, clinic, "out_of_window")) == 1
     _close_all(db, clinic, "out_of_window")  # the monitor saw the corrected day
     assert run_rules(db) == 0
+
+
+def test_a_score_corrected_on_its_visit_answers_the_queries_on_it(db, clinic):
+    """Found attacking the queries: a date corrected from the visit's form answered the
+    queries on it, a VAS corrected there left its query open."""
+    from clinic.followup.editing import edit_follow_up
+    from clinic.models import Score
+    from clinic.queries.service import raise_query
+
+    visit = _record(db, clinic, "month_1", {"vas": 3})
+    score = db.exec(select(Score).where(Score.assessment_id == visit.id)).one()
+    query = raise_query(db, table="score", row_id=score.id, field="value",
+                        text="3 or 8?", actor_id=clinic.users["monitor"].id)
+    db.flush()
+    kept = edit_follow_up(db, assessment=visit, read_version=visit.version,
+                          entries={"vas": 3}, mode="in_clinic", reason="Mode was wrong",
+                          actor_id=clinic.users["nurse"].id)
+    assert kept == [] and query.status == "open", "the VAS did not change"
+    answered = edit_follow_up(db, assessment=visit, read_version=visit.version,
+                              entries={"vas": 8}, mode="in_clinic", reason="Misread the sheet",
+                              actor_id=clinic.users["nurse"].id)
+    assert answered == [query] and query.status == "answered"
