@@ -81,13 +81,21 @@ def test_a_monitor_reads_but_cannot_write_and_sees_no_identity(client, clinic, a
     assert client.post(f"/followup/{clinic.due.id}/edit", data={"vas": "1"}).status_code == 403
 
 
-def test_a_nurse_sees_and_answers_only_her_sites_queries(client, clinic, app):
-    with Session(get_engine(app), expire_on_commit=False) as db:
-        from clinic.queries.service import raise_query
+def _bmi_query(app, clinic, patient, answer: str | None = None):
+    """A monitor's query on ``patient``'s BMI, answered by the nurse if ``answer``."""
+    from clinic.queries.service import answer_query, raise_query
 
-        other = raise_query(db, table="patient", row_id=clinic.other.id, field="bmi",
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        query = raise_query(db, table="patient", row_id=patient.id, field="bmi",
                             text="BMI plausible?", actor_id=clinic.users["monitor"].id)
+        if answer:
+            answer_query(db, query, text=answer, actor_id=clinic.users["nurse"].id)
         db.commit()
+    return query
+
+
+def test_a_nurse_sees_and_answers_only_her_sites_queries(client, clinic, app):
+    other = _bmi_query(app, clinic, clinic.other)
     login(client, clinic.users["nurse"])
     assert client.get(f"/queries/{other.id}").status_code == 404
     assert client.post(f"/queries/{other.id}/answer", data={"text": "ok"}).status_code == 404
@@ -254,13 +262,7 @@ def test_a_date_corrected_from_the_visits_own_form_answers_the_query_on_it(app, 
 def test_the_open_queries_page_tells_a_monitor_of_answered_ones_waiting(client, clinic, app):
     """Found trying the screens as a new user would: the page opens on Open, and the
     answered queries, the monitor's own work, were out of sight."""
-    from clinic.queries.service import answer_query, raise_query
-
-    with Session(get_engine(app), expire_on_commit=False) as db:
-        query = raise_query(db, table="patient", row_id=clinic.patient.id, field="bmi",
-                            text="BMI plausible?", actor_id=clinic.users["monitor"].id)
-        answer_query(db, query, text="Yes, weighed again", actor_id=clinic.users["nurse"].id)
-        db.commit()
+    _bmi_query(app, clinic, clinic.patient, answer="Yes, weighed again")
     login(client, clinic.users["monitor"])
     page = client.get("/queries").get_data(as_text=True)
     assert "1 answered query is waiting for you to close it" in page
@@ -273,12 +275,7 @@ def test_the_open_queries_page_tells_a_monitor_of_answered_ones_waiting(client, 
 
 
 def test_a_query_raised_by_hand_names_who_raised_it(client, clinic, app):
-    with Session(get_engine(app), expire_on_commit=False) as db:
-        from clinic.queries.service import raise_query
-
-        query = raise_query(db, table="patient", row_id=clinic.patient.id, field="bmi",
-                            text="BMI plausible?", actor_id=clinic.users["monitor"].id)
-        db.commit()
+    query = _bmi_query(app, clinic, clinic.patient)
     login(client, clinic.users["nurse"])
     page = client.get(f"/queries/{query.id}").get_data(as_text=True)
     assert f"{clinic.users['monitor'].name} (raised by hand)" in page
