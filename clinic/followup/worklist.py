@@ -1,8 +1,9 @@
 """The nurse's worklist: today's calls first, then what comes up (read-only queries).
 
 A follow-up's *call group* says how urgent the call is on a given day: due today (its
-target date), overdue (past the target, window still open), the window closes within
-three days, the window is open, upcoming (window not open yet). The derived status of
+target date), the window closes within three days (the last chance, whether the target
+has passed or not), overdue (past the target, the window open longer), the window is
+open, upcoming (window not open yet). The derived status of
 clinic.scheduling ("due" = window open, target not passed) stays what the grid and the
 counts use; the worklist orders by the call group.
 """
@@ -30,9 +31,8 @@ from clinic.paging import DEFAULT_LIMIT, cut, decode_cursor
 CLOSING_DAYS = 3
 CALL_GROUPS = {
     "today": "Due today",
+    "closing": f"Window closes within {CLOSING_DAYS} days",
     "overdue": "Overdue (window still open)",
-    "closing": f"Not due yet, window closes within {CLOSING_DAYS} days",  # (an overdue
-    # visit whose window closes soon is counted as overdue: the groups do not overlap)
     "open": "Window open",
     "upcoming": "Upcoming",
 }
@@ -49,12 +49,12 @@ def call_group(target: date, window_open: date, window_close: date, today: date)
     """How urgent the call is on ``today`` (pure; see the module docstring)."""
     if target == today:
         return "today"
-    if target < today:
-        return "overdue"
     if window_open > today:
         return "upcoming"
     if (window_close - today).days <= CLOSING_DAYS:
         return "closing"
+    if target < today:
+        return "overdue"
     return "open"
 
 
@@ -63,9 +63,9 @@ def group_rank(today: date) -> Case[int]:
     order = list(CALL_GROUPS)
     return case(
         (Assessment.target_date == today, order.index("today")),
-        (Assessment.target_date < today, order.index("overdue")),
         (Assessment.window_open > today, order.index("upcoming")),
         (Assessment.window_close <= today + timedelta(days=CLOSING_DAYS), order.index("closing")),
+        (Assessment.target_date < today, order.index("overdue")),
         else_=literal(order.index("open"), Integer),
     )
 
@@ -134,9 +134,9 @@ def _group_conditions(today: date) -> dict[str, list[object]]:
     closing = today + timedelta(days=CLOSING_DAYS)
     return {
         "today": [Assessment.target_date == today],
-        "overdue": [Assessment.target_date < today],
-        "closing": [Assessment.target_date > today, Assessment.window_open <= today,
-                    Assessment.window_close <= closing],
+        "closing": [Assessment.target_date <= closing, Assessment.target_date != today,
+                    Assessment.window_open <= today, Assessment.window_close <= closing],
+        "overdue": [Assessment.target_date < today, Assessment.window_close > closing],
         "open": [Assessment.target_date > today, Assessment.window_open <= today,
                  Assessment.window_close > closing],
         "upcoming": [Assessment.target_date > today, Assessment.window_open > today],

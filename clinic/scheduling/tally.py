@@ -68,9 +68,9 @@ def call_group_counts(session: Session, today: date, upcoming_days: int, *,
     order = list(CALL_GROUPS)
     rank = case(
         (T.target_date == today, order.index("today")),
-        (T.target_date < today, order.index("overdue")),
         (T.window_open > today, order.index("upcoming")),
         (T.window_close <= today + timedelta(days=CLOSING_DAYS), order.index("closing")),
+        (T.target_date < today, order.index("overdue")),
         else_=literal(order.index("open")),
     )
     query = _where(session, select(rank, func.sum(T.n)), study_id, site_id, None).where(

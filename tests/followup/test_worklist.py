@@ -18,6 +18,10 @@ TODAY = date(2026, 12, 3)
     (TODAY, TODAY - timedelta(7), TODAY + timedelta(7), "today"),
     (TODAY - timedelta(1), TODAY - timedelta(8), TODAY + timedelta(6), "overdue"),
     (TODAY + timedelta(1), TODAY - timedelta(6), TODAY + timedelta(3), "closing"),
+    (TODAY - timedelta(5), TODAY - timedelta(12), TODAY + timedelta(2), "closing"),  # the
+    # last chance of an overdue visit (it was counted as overdue, the closing group at 0)
+    (TODAY - timedelta(5), TODAY - timedelta(12), TODAY + timedelta(4), "overdue"),
+    (TODAY, TODAY - timedelta(7), TODAY + timedelta(1), "today"),
     (TODAY + timedelta(20), TODAY - timedelta(1), TODAY + timedelta(40), "open"),
     (TODAY + timedelta(30), TODAY + timedelta(23), TODAY + timedelta(37), "upcoming"),
 ])
