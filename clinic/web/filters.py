@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,18 @@ def local_time(value: datetime | None) -> str:
         return ""
     zone = ZoneInfo(current_app.config["TIMEZONE"])
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")  # "… 14:05 CET"
+
+
+def collected_time(value: datetime | None) -> str:
+    """When a score was collected. A visit entered on a later day is kept at noon of its
+    day (clinic.followup.entry.visit_time): that noon is no time anyone gave, so it
+    shows as the day alone."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    if local.time() == time(12):
+        return f"{local:%Y-%m-%d} (day only)"
+    return local_time(value)
 
 
 def visit_status(assessment: Any) -> str:
@@ -69,6 +81,7 @@ def open_query(number: str) -> bool:
 
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["collected_time"] = collected_time
     app.jinja_env.filters["score_shown"] = lambda s: score_shown(s.instrument, s.value)
     app.jinja_env.filters["visit_status"] = visit_status
     app.jinja_env.filters["instrument_label"] = instrument_label

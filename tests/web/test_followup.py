@@ -403,3 +403,19 @@ def test_a_visit_day_corrected_outside_its_window_is_said_with_its_new_query(cli
     assert "follow-up corrected" in later and "early for its window" not in later, \
         "said when the day moves, not at every correction"
     assert "raised automatically" not in later
+
+
+def test_a_visit_of_an_earlier_day_shows_its_day_not_an_invented_noon(client, clinic, db,
+                                                                       app):
+    """Found trying the screens as a new user would: 'Collected: Phone, … 12:00 UTC' for
+    a visit of which only the day was given."""
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    version = _saved_by_the_nurse(client, clinic, db, base)
+    url = f"/followup/{clinic.due.id}/edit"
+    today_page = client.get(url).get_data(as_text=True)
+    assert "(day only)" not in today_page, "today's visit keeps the time it was entered"
+    day = today_in(app) - timedelta(days=2)
+    client.post(url, data={**base, "version": version, "reason": "Typed the wrong day",
+                           "visit_on": day.isoformat()})
+    page = client.get(url).get_data(as_text=True)
+    assert f"Phone, {day.isoformat()} (day only)" in page and "12:00" not in page
