@@ -5,9 +5,10 @@ save) or a whole study (the nightly job).
 A rule never raises the same query twice: the query's ``rule_key`` (rule, table, row,
 field; and, for a later value of that field, a digest of the value) is unique, and values
 already queried are skipped, closed ones included (a value a monitor accepted stays
-accepted). A value changed after its query was closed (a visit date corrected again, to
-another day outside the window) is a new value: it is queried again, once. A value
-corrected while its query was open or answered is seen by the monitor who closes it.
+accepted). A value changed to one never queried (a visit date corrected again, to another
+day outside the window) is a new value: it is queried again, once, unless a query on the
+field is still open (a correction answers the open ones first, so its new value gets its
+own query).
 """
 
 from __future__ import annotations
@@ -19,14 +20,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, or_, select
 
 from clinic.audit import set_actor
 from clinic.audit.words import field_label
 from clinic.catalog import MODALITIES, MODALITIES_WITH_CT_DOSE, MODALITIES_WITH_DAP
 from clinic.models import (
     Assessment,
-    AuditEvent,
     DataQuery,
     DataQueryStep,
     Enrollment,
@@ -235,9 +235,7 @@ def value_key(base: str, value: str) -> str:
 def _not_yet_queried(session: Session, findings: dict[str, tuple[QueryRule, Finding]]
                      ) -> list[tuple[str, QueryRule, Finding]]:
     """The findings to raise, each with its key: the field's first query; or a later
-    value's, when this value was never asked, every query on the field is closed, and
-    the field changed after the last was closed (a value the monitor saw when closing,
-    corrected while the query was open, counts as accepted)."""
+    value's, when no query ever asked this value and none on the field is still open."""
     first = _existing_values(session, list(findings))
     new = [(base, rule, f) for base, (rule, f) in findings.items() if base not in first]
     again = {base: value_key(base, f.value) for base, (_rule, f) in findings.items()
@@ -245,7 +243,7 @@ def _not_yet_queried(session: Session, findings: dict[str, tuple[QueryRule, Find
     asked = set(_existing_values(session, list(again.values())))
     for base, key in again.items():
         rule, f = findings[base]
-        if key not in asked and _changed_after_close(session, rule.code, f):
+        if key not in asked and not _open_on_field(session, rule.code, f):
             new.append((key, rule, f))
     return new
 
@@ -260,22 +258,12 @@ def _existing_values(session: Session, keys: list[str]) -> dict[str, str | None]
     return found
 
 
-def _changed_after_close(session: Session, rule: str, f: Finding) -> bool:
-    """Every query of ``rule`` on the finding's field is closed, and the field's value
-    was changed (its audit trail says) after the last of them was closed."""
-    queries = session.exec(select(DataQuery.id, DataQuery.status).where(
+def _open_on_field(session: Session, rule: str, f: Finding) -> bool:
+    """A query of ``rule`` on the finding's field still waits for the site's answer."""
+    return session.exec(select(DataQuery.id).where(
         DataQuery.patient_id == f.patient_id, DataQuery.rule == rule,
         DataQuery.target_table == f.table, DataQuery.target_id == f.row_id,
-        DataQuery.field == f.field)).all()
-    if any(status != "closed" for _id, status in queries):
-        return False
-    closed = session.exec(select(func.max(DataQueryStep.at)).where(
-        col(DataQueryStep.query_id).in_([i for i, _status in queries]),
-        DataQueryStep.step == "closed")).one()
-    changed = session.exec(select(func.max(AuditEvent.occurred_at)).where(
-        AuditEvent.entity == f.table, AuditEvent.entity_id == f.row_id,
-        AuditEvent.field == f.field, AuditEvent.action == "update")).one()
-    return closed is not None and changed is not None and changed > closed
+        DataQuery.field == f.field, DataQuery.status == "open")).first() is not None
 
 
 def run_rules_on_save(session: Session, patient_id: int, on: str,

@@ -33,19 +33,25 @@ class StepLine:
 
 def raise_query(session: Session, *, table: str, row_id: int, field: str, text: str | None,
                 actor_id: int | None) -> DataQuery:
-    """A person's question on a value. The same question on the same value while it is
-    still open or answered is refused, naming that query (a double click, a form sent
-    again, made one query per post)."""
+    """A person's question on a value. The same question on the same value (whatever its
+    case, spacing or closing mark) while it is still open or answered is refused, naming
+    that query (a double click, a form sent again, made one query per post)."""
     target = resolve(session, table, row_id, field)
     question = _text(text, "Write the question.")
-    same = session.exec(select(DataQuery.id).where(
+    pending = session.exec(select(DataQuery.id, DataQuery.text).where(
         DataQuery.patient_id == target.patient_id, DataQuery.target_table == target.table,
         DataQuery.target_id == target.row_id, DataQuery.field == target.field,
-        DataQuery.status != "closed", DataQuery.text == question)).first()
+        DataQuery.status != "closed")).all()
+    same = next((n for n, asked in pending if _gist(asked) == _gist(question)), None)
     if same is not None:
         raise ValidationError({"text": f"Query #{same} asks this already on this value and "
                                        "is not closed yet."})
     return add_query(session, target, text=question, actor_id=actor_id)
+
+
+def _gist(text: str | None) -> str:
+    """A question as compared for a repeat: case, spacing and the closing mark aside."""
+    return " ".join((text or "").split()).casefold().rstrip(".?! ")
 
 
 def add_query(session: Session, target: Target, *, text: str, actor_id: int | None,

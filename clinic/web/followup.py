@@ -213,6 +213,8 @@ def not_done(assessment_id: int) -> str | Response:
 def edit(assessment_id: int) -> str | Response:
     session = get_session()
     assessment, patient = assessment_or_404(session, assessment_id)
+    if assessment.state == "pending" and request.method == "GET":  # nothing to correct:
+        return redirect(url_for("followup.entry", assessment_id=assessment_id))  # enter it
     instruments = _instruments(assessment)
     errors: dict[str, str] = {}
     values: Any = with_draft({**form_values(recorded_entries(session, assessment)),

@@ -220,15 +220,40 @@ def test_a_day_corrected_again_after_its_query_was_closed_is_queried_again(db, c
     assert len(_raised(db, clinic, "out_of_window")) == 2
 
 
-def test_a_day_corrected_while_its_query_is_open_is_accepted_when_it_is_closed(db, clinic):
+def test_a_day_corrected_while_its_query_is_open_gets_a_query_of_its_own(db, clinic):
+    """The correction answers the open query on the old day; a new day still outside the
+    window is asked about in a query of its own (found re-checking the fix: the answered
+    query went on naming the old day, and the monitor closing it saw no question on the
+    new one)."""
     visit = _visit(db, clinic, "month_1")
     _record(db, clinic, "month_1", {"vas": 3}, visit_on=visit.window_open - timedelta(days=2))
     run_rules(db, patient_id=clinic.patient.id)
-    [answered] = _correct_day(db, clinic, visit, visit.window_open - timedelta(days=1))
-    assert answered.status == "answered", "no second query beside the open one"
-    assert len(_raised(db, clinic, "out_of_window")) == 1
-    _close_all(db, clinic, "out_of_window")  # the monitor saw the corrected day
+    new_day = visit.window_open - timedelta(days=1)
+    [answered] = _correct_day(db, clinic, visit, new_day)
+    assert answered.status == "answered"
+    first, second = sorted(_raised(db, clinic, "out_of_window"), key=lambda q: q.id)
+    assert first is answered and second.status == "open"
+    assert second.value_when_raised == new_day.isoformat()
+    _correct_day(db, clinic, visit, visit.window_open - timedelta(days=3))
+    assert len(_raised(db, clinic, "out_of_window")) == 3, "each new day once"
+    _close_all(db, clinic, "out_of_window")
     assert run_rules(db) == 0
+
+
+def test_a_query_still_open_on_the_field_holds_back_a_second_one(db, clinic):
+    """A day changed without a correction's answer (say, straight in the database) while
+    its query is open raises nothing beside it; once that query is closed, the nightly
+    run asks about the new day."""
+    visit = _visit(db, clinic, "month_1")
+    _record(db, clinic, "month_1", {"vas": 3}, visit_on=visit.window_open - timedelta(days=2))
+    run_rules(db, patient_id=clinic.patient.id)
+    set_actor(db, clinic.users["coordinator"].id, "test: a change the rules did not see")
+    visit.visit_on = visit.window_open - timedelta(days=4)
+    db.add(visit)
+    db.flush()
+    assert run_rules(db) == 0
+    _close_all(db, clinic, "out_of_window")
+    assert run_rules(db) == 1
 
 
 def test_a_score_corrected_on_its_visit_answers_the_queries_on_it(db, clinic):

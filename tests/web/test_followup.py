@@ -419,3 +419,12 @@ def test_a_visit_of_an_earlier_day_shows_its_day_not_an_invented_noon(client, cl
                            "visit_on": day.isoformat()})
     page = client.get(url).get_data(as_text=True)
     assert f"Phone, {day.isoformat()} (day only)" in page and "12:00" not in page
+
+
+def test_the_correction_page_of_a_visit_not_recorded_leads_to_its_entry(client, clinic):
+    """Found re-checking the screens: it said 'This follow-up was marked not done: None'
+    and offered to reopen a visit never recorded."""
+    login(client, clinic.users["nurse"])
+    response = client.get(f"/followup/{clinic.due.id}/edit")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/followup/{clinic.due.id}")
