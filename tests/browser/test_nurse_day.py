@@ -42,6 +42,8 @@ def _patient_due_today(live, name: str, mrn: str, south: bool = False) -> tuple[
 
 
 def _no_sideways_scroll(page) -> None:
+    page.wait_for_load_state("load")  # measured with the stylesheet applied: on a loaded
+    # machine an element could show before it, and the unstyled page is wider (CI once)
     width = page.evaluate("document.documentElement.scrollWidth")
     viewport = page.viewport_size["width"]
     assert width <= viewport, f"{page.url}: {width} px wide in a {viewport} px viewport"
