@@ -25,7 +25,14 @@ from clinic.models import Study, StudyTimepoint
 from clinic.queries.service import open_count
 from clinic.selfreport.status import worklist_notes
 from clinic.studies.setup import studies_with_patients
-from clinic.web.access import ENTERS_FOLLOW_UPS, all_sites, own_site_id, sees_identity, site_filter
+from clinic.web.access import (
+    ENTERS_FOLLOW_UPS,
+    all_sites,
+    own_site_id,
+    sees_identity,
+    site_asked,
+    site_filter,
+)
 from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today
 from clinic.web.forms import a_date, form_int
@@ -38,7 +45,8 @@ def _filter(errors: dict[str, str]) -> WorklistFilter:
     args = request.args
     day = a_date(args.get("day"), "day", errors, required=False) or clinic_today()
     timepoint = (args.get("timepoint") or "").strip()[:20] or None
-    return WorklistFilter(today=day, site_id=site_filter(args.get("site", type=form_int)),
+    return WorklistFilter(today=day, site_id=site_filter(site_asked(get_session(),
+                                                                    args.get("site"))),
                           study_id=_study_id(args.get("study"), errors), timepoint=timepoint)
 
 
@@ -48,6 +56,8 @@ def _study_id(given: str | None, errors: dict[str, str]) -> int | None:
         return None
     number = form_int(given)
     if number is not None:
+        if get_session().get(Study, number) is None:
+            errors["study"] = f"No study with id {number}: choose one from the list."
         return number
     found = get_session().exec(select(Study.id).where(
         Study.code == given.strip().upper()[:20])).first()  # type: ignore[union-attr]
@@ -92,6 +102,9 @@ def index() -> tuple[str, int]:
         page = worklist_page(session, f, sort=sort, descending=descending,
                              with_identity=sees_identity())
     rows = page.rows
+    choices = _choices()
+    if f.timepoint and f.timepoint not in {code for code, _label in choices["timepoints"]}:
+        errors["timepoint"] = f"No visit {f.timepoint!r} in the studies: choose one from the list."
     notes = worklist_notes(session, [r.assessment_id for r in rows], f.today)
     query = {"site": f.site_id, "study": f.study_id, "timepoint": f.timepoint,
              "day": f.today.isoformat(), "sort": sort, "dir": "desc" if descending else None}
@@ -100,7 +113,7 @@ def index() -> tuple[str, int]:
                            descending=descending, show_contact=sees_identity(),
                            groups=CALL_GROUPS, errors=errors, is_today=f.today == clinic_today(),
                            open_queries=open_count(session, site_id=f.site_id),
-                           **_choices()), 422 if errors else 200
+                           **choices), 422 if errors else 200
 
 
 @bp.route("/worklist/week")

@@ -46,8 +46,13 @@ def test_the_worklist_of_another_day_and_its_filters(client, clinic):
     assert 'class="call-today"' in on_target
     other_visit = client.get("/worklist?timepoint=week_1").get_data(as_text=True)
     assert f"/followup/{due.id}\"" not in other_visit
-    unknown_study = client.get("/worklist?study=999999").get_data(as_text=True)
-    assert "Nothing due" in unknown_study
+    unknown_study = client.get("/worklist?study=999999")
+    assert unknown_study.status_code == 422
+    assert "No study with id 999999" in unknown_study.get_data(as_text=True)
+    unknown_visit = client.get("/worklist?timepoint=x")  # they showed an empty list, unsaid
+    assert unknown_visit.status_code == 422 and "No visit &#39;x&#39;" in unknown_visit.get_data(
+        as_text=True)
+    assert client.get("/worklist?site=999").status_code == 404
     bad_day = client.get("/worklist?day=31.02.2026")
     assert bad_day.status_code == 422 and 'id="day-error"' in bad_day.get_data(as_text=True)
 
