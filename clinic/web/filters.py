@@ -34,6 +34,19 @@ def collected_time(value: datetime | None) -> str:
     return local_time(value)
 
 
+def window_closing(assessment: Any) -> str:
+    """'the window closes in 2 days' for a visit not recorded whose window closes within
+    the worklist's closing days (its group there), else ''."""
+    from clinic.followup.worklist import CLOSING_DAYS
+
+    left = (assessment.window_close - clinic_today()).days
+    if assessment.state != "pending" or assessment.window_open > clinic_today() \
+            or not 0 <= left <= CLOSING_DAYS:
+        return ""
+    return ("the window closes today" if left == 0
+            else f"the window closes in {left} day{'s' if left != 1 else ''}")
+
+
 def visit_status(assessment: Any) -> str:
     """A visit's status today, as the patient page and the grid show it (a pending visit
     is upcoming, due, overdue or missed)."""
@@ -82,6 +95,7 @@ def open_query(number: str) -> bool:
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["collected_time"] = collected_time
+    app.jinja_env.filters["window_closing"] = window_closing
     app.jinja_env.filters["score_shown"] = lambda s: score_shown(s.instrument, s.value)
     app.jinja_env.filters["visit_status"] = visit_status
     app.jinja_env.filters["instrument_label"] = instrument_label

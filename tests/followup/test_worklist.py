@@ -101,3 +101,19 @@ def test_a_filled_sheet_marks_what_was_recorded(client, clinic, db):
     assert "☒ 6" in text and "☒ 3 The pain is fairly severe at the moment." in text
     login(client, clinic.users["nurse_south"])
     assert client.get(f"/followup/{clinic.due.id}/sheet.pdf").status_code in (403, 404)
+
+
+def test_a_visit_page_says_when_its_window_closes_soon(client, clinic, db):
+    """Found re-checking the screens: the worklist listed a visit under 'Window closes
+    within 3 days' while its own page said only 'Overdue'."""
+    from clinic.models import Assessment
+
+    login(client, clinic.users["nurse"])
+    visit = db.get(Assessment, clinic.due.id)
+    assert "the window closes" not in client.get(f"/followup/{visit.id}").get_data(
+        as_text=True), "a window open for a week more"
+    visit.window_close = visit.target_date + timedelta(days=2)
+    db.add(visit)
+    db.commit()
+    page = client.get(f"/followup/{visit.id}").get_data(as_text=True)
+    assert "the window closes in 2 days" in page
