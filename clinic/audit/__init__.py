@@ -36,7 +36,7 @@ SECRET = "[secret]"
 _SKIPPED_FIELDS = frozenset({"id", "version"})
 REASON_COLUMN = 500  # services refuse longer reasons; this only keeps the insert valid
 
-__all__ = ["REDACTED", "install_audit_listener", "set_actor"]
+__all__ = ["REDACTED", "audit_inserted", "install_audit_listener", "set_actor"]
 
 
 def set_actor(session: Session, user_id: int | None, reason: str | None = None) -> None:
@@ -46,13 +46,19 @@ def set_actor(session: Session, user_id: int | None, reason: str | None = None) 
 
 
 def install_audit_listener() -> None:
-    if not event.contains(Session, "after_flush", _write_audit_events):
-        event.listen(Session, "after_flush", _write_audit_events)
+    for name, listener in (("after_flush", _write_audit_events),
+                           ("before_commit", _write_inserted_left),
+                           ("after_transaction_end", _forget_inserted)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
     install_version_rule()
 
 
+_INSERTED = "clinic.audit.inserted"  # rows a Core INSERT wrote, audited with the next flush
+
+
 def _write_audit_events(session: Session, _context: Any) -> None:
-    rows: list[dict[str, Any]] = []
+    rows = _inserted_rows(session)
     created = [obj for obj in session.new if isinstance(obj, Audited)]
     flushed = {(obj.__tablename__, obj.id): obj for obj in created}
     for obj in created:
@@ -69,12 +75,61 @@ def _write_audit_events(session: Session, _context: Any) -> None:
             rows.append(_row(session, obj, "delete", None, _snapshot(obj), None))
             note_audited(session, obj)
     note_version_bumps(session)
+    _write(session, rows)
+
+
+def _write(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     identity = [row.pop("_identity") for row in rows if "_identity" in row]
     session.connection().execute(insert(AuditEvent.__table__), rows)
     if identity:
         session.connection().execute(insert(IdentityAuditEvent.__table__), identity)
+
+
+def audit_inserted(session: Session,
+                   *batches: tuple[type[Audited], list[dict[str, Any]]]) -> None:
+    """The create events of rows inserted by a Core INSERT (each batch: a model and its
+    rows, each with its ``id``), the same as the flush listener writes for objects: one
+    event per row, the same snapshot. They are written with the next flush's events, in
+    its one INSERT (or, no flush coming, before the commit), and noted for the version
+    rule. The caller checked the values (the flush's value guard does not see a Core
+    INSERT); the next flush's lock guard checks the rows' owner."""
+    for model, rows in batches:
+        columns = [a.key for a in inspect(model).column_attrs]
+        session.info.setdefault(_INSERTED, []).extend(
+            _Record(model, {key: row.get(key) for key in columns}) for row in rows)
+
+
+def _inserted_rows(session: Session) -> list[dict[str, Any]]:
+    records = session.info.pop(_INSERTED, [])
+    inserted = {(r.__tablename__, r.id): r for r in records}
+    for record in records:
+        note_audited(session, record, inserted)
+    return [_row(session, r, "create", None, None, _snapshot(r)) for r in records]
+
+
+def _write_inserted_left(session: Session) -> None:
+    _write(session, _inserted_rows(session))
+
+
+def _forget_inserted(session: Session, transaction: Any) -> None:
+    """A transaction or savepoint ended (not a flush's own): rows inserted in it and not
+    yet audited were rolled back with it."""
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_INSERTED, None)
+
+
+class _Record:
+    """A row inserted by Core, read as the audit reads an object: its columns as
+    attributes, its model's audit settings and table name."""
+
+    def __init__(self, model: type[Audited], values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self._model = model
+
+    def __getattr__(self, name: str) -> Any:  # the model's __tablename__ and __audit_*__
+        return getattr(self._model, name)
 
 
 def _update_rows(session: Session, obj: Audited) -> list[dict[str, Any]]:
@@ -124,8 +179,9 @@ def _row(session: Session, obj: Any, action: str, field: str | None,
 
 
 def _snapshot(obj: Any) -> str:
+    model = obj._model if isinstance(obj, _Record) else obj
     values = {a.key: _plain(obj, a.key, getattr(obj, a.key))
-              for a in inspect(obj).mapper.column_attrs}
+              for a in inspect(model).mapper.column_attrs}
     return json.dumps(values, sort_keys=True, default=str)
 
 

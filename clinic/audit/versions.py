@@ -79,12 +79,13 @@ def covered_records(session: Session, obj: Any,
 MAX_DEPTH = 4
 
 
-def _owner(cls: Any) -> tuple[str, str] | None:
-    return getattr(cls, "__audit_owner__", None) or getattr(cls, "__audit_parent__", None)
+def _owner(model_or_row: Any) -> tuple[str, str] | None:
+    return (getattr(model_or_row, "__audit_owner__", None)
+            or getattr(model_or_row, "__audit_parent__", None))
 
 
 def _link(obj: Any) -> tuple[str, int] | None:
-    owner = _owner(type(obj))
+    owner = _owner(obj)
     key = getattr(obj, owner[1], None) if owner else None
     return (owner[0], key) if owner and key is not None else None  # type: ignore[index]
 

@@ -3,6 +3,7 @@ an adverse event, validated together and stored together (or not at all)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -15,6 +16,7 @@ from clinic.catalog import ADVERSE_EVENT_TYPES, MEDICATION_CLASSES, NUMBER_BOUND
 from clinic.edits import MIN_REASON_LENGTH, REASON_MAX, claim, require_reason
 from clinic.enrollment.service import withdrawal_of
 from clinic.exceptions import ValidationError
+from clinic.followup.scores import StoredScore
 from clinic.followup.service import measures_at, record_follow_up
 from clinic.models import Assessment, Medication, Patient, Score
 from clinic.queries.rules import run_rules_on_new_visit
@@ -100,7 +102,7 @@ def check_extras(entry: FollowUpEntry) -> dict[str, str]:
 
 def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient,
                    entry: FollowUpEntry, actor_id: int | None,
-                   context: VisitContext | None = None) -> list[Score]:
+                   context: VisitContext | None = None) -> list[StoredScore]:
     """Everything is checked before anything is kept; the caller commits once."""
     errors = check_extras(entry)
     visit_on, collected_at = visit_time(entry, context, errors)
@@ -167,7 +169,8 @@ def visit_time(entry: FollowUpEntry, context: VisitContext | None,
     return visit_on, noon.astimezone(UTC)
 
 
-def missing_outcomes(session: Session, assessment: Assessment, scores: list[Score]) -> list[str]:
+def missing_outcomes(session: Session, assessment: Assessment,
+                     scores: Sequence[Score | StoredScore]) -> list[str]:
     """Outcomes the protocol asks for here that have no value: pain, disability and
     satisfaction not entered, or a questionnaire with too many unanswered sections to
     compute. (Medication quantities are optional: blank means none reported.)"""
@@ -176,7 +179,7 @@ def missing_outcomes(session: Session, assessment: Assessment, scores: list[Scor
             if INSTRUMENTS[code].kind in OUTCOME_KINDS and code not in valued]
 
 
-def _missing(session: Session, assessment: Assessment, scores: list[Score],
+def _missing(session: Session, assessment: Assessment, scores: Sequence[StoredScore],
              entry: FollowUpEntry) -> dict[str, str]:
     missing = missing_outcomes(session, assessment, scores)
     reason = " ".join((entry.missing_reason or "").split())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from clinic.catalog import COLLECTION_MODES
@@ -22,6 +23,22 @@ class ScoredValue:
     answered: int | None = None
     reason: str | None = None
     sections: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredScore:
+    """A score as a save stored it: its row's columns (clinic.followup.service._store)."""
+
+    id: int
+    assessment_id: int
+    instrument: str
+    value: float | None
+    raw_sum: int | None
+    answered: int | None
+    not_computable_reason: str | None
+    mode: str
+    collected_by_id: int | None
+    collected_at: datetime
 
 
 def score_entries(entries: dict[str, Any], allowed: set[str]) -> list[ScoredValue]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
+from clinic.audit import audit_inserted
 from clinic.edits import REASON_MAX
 from clinic.exceptions import ValidationError
-from clinic.followup.scores import ScoredValue, parse_mode, score_entries
+from clinic.followup.scores import ScoredValue, StoredScore, parse_mode, score_entries
 from clinic.models import (
     Assessment,
     Enrollment,
@@ -22,6 +23,7 @@ from clinic.models import (
     StudyTimepoint,
 )
 from clinic.models.base import utcnow
+from clinic.models.values import check_rows
 from clinic.protocol.measures import MeasureRule, instruments_at
 from clinic.reminders.planning import cancel_for_recorded
 
@@ -82,7 +84,7 @@ event.listen(OrmSession, "after_flush", _forget_changed_protocol)
 def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[str, Any],
                      mode: str, actor_id: int | None,
                      collected_at: datetime | None = None, visit_on: date | None = None,
-                     claimed: bool = False) -> list[Score]:
+                     claimed: bool = False) -> list[StoredScore]:
     """Validate everything first; then store scores and complete the assessment.
 
     ``collected_at`` is when the visit took place, if it is entered afterwards.
@@ -119,7 +121,7 @@ def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[
     assessment.mode = mode
     assessment.version += 0 if claimed else 1
     session.add(assessment)
-    session.flush()
+    session.flush()  # the lock guard; the audit events of the visit and of its scores
     cancel_for_recorded(session, assessment)  # its pending reminder and messages
     return rows
 
@@ -135,17 +137,36 @@ def _blank(value: Any) -> bool:
 
 
 def _store(session: Session, assessment_id: int, scored: list[ScoredValue], mode: str,
-           actor_id: int | None, now: Any) -> list[Score]:
-    """The scores with their sections, written by the caller's next flush: one
-    multi-row INSERT of scores, one of sections."""
-    scores = [Score(assessment_id=assessment_id, instrument=s.instrument, value=s.value,
-                    raw_sum=s.raw_sum, answered=s.answered, not_computable_reason=s.reason,
-                    mode=mode, collected_by_id=actor_id, collected_at=now,
-                    new_sections=[ScoreSection(section=section, value=value)  # type: ignore[call-arg]
-                                  for section, value in sorted(s.sections.items())])
-              for s in scored]
-    session.add_all(scores)
-    return scores
+           actor_id: int | None, now: Any) -> list[StoredScore]:
+    """The scores, then their sections, each as one INSERT (Core), their audit events
+    written by the caller's next flush; the scores are returned as they were stored.
+    A save writes a dozen new rows, for which the unit of work cost about as much as the
+    rest of the save (its value and lock guards and audit listener each walk every new
+    object); the rows and events written are the ones it wrote. A locked visit is
+    refused by that flush, and the transaction with these rows rolled back."""
+    scores = [{"assessment_id": assessment_id, "instrument": s.instrument, "value": s.value,
+               "raw_sum": s.raw_sum, "answered": s.answered,
+               "not_computable_reason": s.reason, "mode": mode,
+               "collected_by_id": actor_id, "collected_at": now} for s in scored]
+    _insert(session, Score, scores)
+    sections = [{"score_id": row["id"], "section": section, "value": value}
+                for row, s in zip(scores, scored, strict=True)
+                for section, value in sorted(s.sections.items())]
+    _insert(session, ScoreSection, sections)
+    audit_inserted(session, (Score, scores), (ScoreSection, sections))
+    return [StoredScore(**row) for row in scores]
+
+
+def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (values checked as the flush checks them) and give each its id."""
+    if not rows:
+        return
+    check_rows(model, rows)
+    table = model.__table__
+    ids = session.connection().execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
+    for row, key in zip(rows, ids, strict=True):
+        row["id"] = key
 
 
 def mark_not_done(session: Session, *, assessment: Assessment, reason: str,

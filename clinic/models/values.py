@@ -37,6 +37,19 @@ def _check_pending_values(session: Session, _context: Any, _instances: Any) -> N
         raise ValidationError(errors)
 
 
+def check_rows(model: Any, rows: list[dict[str, Any]]) -> None:
+    """The same check for rows a Core INSERT writes (the flush never sees them)."""
+    types = {a.key: a.columns[0].type for a in inspect(model).column_attrs}
+    errors: dict[str, str] = {}
+    for row in rows:
+        for key, value in row.items():
+            problem = value_problem(types[key], value)
+            if problem:
+                errors.setdefault(key, problem)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _changed_keys(obj: Any) -> set[str]:
     state = inspect(obj)
     return {a.key for a in state.attrs if a.history.has_changes()}

@@ -14,7 +14,7 @@ own query).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,6 +25,7 @@ from sqlmodel import Session, col, or_, select
 from clinic.audit import set_actor
 from clinic.audit.words import field_label
 from clinic.catalog import MODALITIES, MODALITIES_WITH_CT_DOSE, MODALITIES_WITH_DAP
+from clinic.followup.scores import StoredScore
 from clinic.models import (
     Assessment,
     DataQuery,
@@ -277,28 +278,29 @@ def run_rules_on_save(session: Session, patient_id: int, on: str,
         return 0
 
 
-def _outside_window(visit: Assessment, _scores: list[Score]) -> bool:
+def _outside_window(visit: Assessment, _scores: Sequence[Score | StoredScore]) -> bool:
     return visit.visit_on is not None and not (
         visit.window_open <= visit.visit_on <= visit.window_close)
 
 
-def _has_vas(_visit: Assessment, scores: list[Score]) -> bool:
+def _has_vas(_visit: Assessment, scores: Sequence[Score | StoredScore]) -> bool:
     return any(s.instrument == "vas" and s.value is not None for s in scores)
 
 
-def _sections_unanswered(_visit: Assessment, scores: list[Score]) -> bool:
+def _sections_unanswered(_visit: Assessment, scores: Sequence[Score | StoredScore]) -> bool:
     return any(s.instrument in ("odi", "ndi") and (s.answered is None or s.answered < 10)
                for s in scores)
 
 
 # Could a newly recorded visit, with these scores, be what the visit rule looks for?
-NEW_VISIT_TRIGGERS: dict[str, Callable[[Assessment, list[Score]], bool]] = {
+NEW_VISIT_TRIGGERS: dict[str, Callable[[Assessment, Sequence[Score | StoredScore]], bool]] = {
     "out_of_window": _outside_window, "vas_jump": _has_vas,
     "section_missing": _sections_unanswered,
 }
 
 
-def run_rules_on_new_visit(session: Session, visit: Assessment, scores: list[Score]) -> int:
+def run_rules_on_new_visit(session: Session, visit: Assessment,
+                           scores: Sequence[Score | StoredScore]) -> int:
     """The visit rules when a visit is first recorded. Only its own rows are new, so a
     rule runs only where the visit could be what it looks for (a date outside the
     window, a VAS, an ODI/NDI with sections unanswered): an ordinary save reads once,

@@ -1,5 +1,6 @@
 """A follow-up save is a short transaction with a bounded number of SQL statements: the
-scores and their sections in one flush, its audit rows in one executemany, the session
+scores and their sections in one INSERT each (clinic.followup.service._store), the audit
+rows of the save in one INSERT, the session
 with its user and the visit with its patient read in one query each, the study's
 protocol (timepoint and measures) read once although three steps ask for it.
 
@@ -10,7 +11,8 @@ while the save is under way) and its question whether any of them is locked
 (clinic.locks.guard); and the VAS-change rule's read of the patient's VAS
 (clinic.queries.rules: an ordinary visit, inside its window with every section
 answered, runs no other rule). SQLite 25, as it gets one INSERT per score and per ODI
-section (SQLAlchemy batches ORM inserts only where RETURNING keeps row order). The
+section (SQLAlchemy batches inserts that return their ids only where RETURNING keeps
+row order). The
 visit row is still updated twice: the version claim of clinic.edits, then the
 completion."""
 
