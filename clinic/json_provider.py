@@ -16,7 +16,7 @@ from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
-from clinic.web.guards import HIDDEN_CHARACTERS
+from clinic.catalog import HIDDEN_CHARACTERS
 
 SURROGATES = re.compile("[\ud800-\udfff]")  # JSON may escape them; text cannot hold them
 

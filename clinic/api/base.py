@@ -96,11 +96,7 @@ def _openapi_path(rule: str) -> str:
 
 def body(model: type[M]) -> M:
     """The JSON body parsed with ``model``; 422 with field errors otherwise."""
-    data, problem = _json_body()
-    if not isinstance(data, dict):
-        raise ValidationError({"body": "Send a JSON object (Content-Type: application/json) "
-                                       "with each field once and finite numbers only"
-                                       + (f": {problem}." if problem else ".")})
+    data = json_object()
     try:
         return model.model_validate(data)
     except SchemaError as exc:
@@ -108,6 +104,16 @@ def body(model: type[M]) -> M:
         for e in exc.errors():
             errors.setdefault(_loc(e["loc"]), e["msg"])
         raise ValidationError(errors) from exc
+
+
+def json_object() -> dict[str, Any]:
+    """The JSON body, an object; 422 saying why otherwise."""
+    data, problem = _json_body()
+    if not isinstance(data, dict):
+        raise ValidationError({"body": "Send a JSON object (Content-Type: application/json) "
+                                       "with each field once and finite numbers only"
+                                       + (f": {problem}." if problem else ".")})
+    return data
 
 
 def _json_body() -> tuple[Any, str | None]:
@@ -122,6 +128,8 @@ def _json_body() -> tuple[Any, str | None]:
         return None, "the body is not UTF-8"
     except ValueError as exc:  # json.JSONDecodeError
         return None, f"it is not JSON ({str(exc)[:80]})"
+    except RecursionError:
+        return None, "it nests arrays or objects too deeply"
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

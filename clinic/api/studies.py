@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
-from clinic.api.base import bp, ok
+from clinic.api.base import bp, json_object, ok
 from clinic.api.schemas import EffectSizeOut, StudyOut
 from clinic.auth.roles import allow, any_user
 from clinic.db import get_session
@@ -38,7 +38,7 @@ def list_studies() -> Response:
 def create_study() -> Response:
     """A new study from a protocol document; ``?draft=true`` keeps it a draft."""
     session = get_session()
-    data = request.get_json(silent=True)
+    data = json_object()
     try:
         doc = validate_data(data)
     except ProtocolFileError as error:

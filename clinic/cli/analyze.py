@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+
+from clinic.cli.files import writable_file, write_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,6 +29,8 @@ def analyze_command(csv_path: str, subject: str, group: str, timepoint: str, val
 
     from clinic.stats.analyze import analyze_frame, render_text, to_json_dict
 
+    if json_path:
+        writable_file(json_path, "--json")
     frame = pd.read_csv(csv_path)
     missing = [c for c in (subject, group, timepoint, value) if c not in frame.columns]
     if missing:
@@ -40,7 +43,7 @@ def analyze_command(csv_path: str, subject: str, group: str, timepoint: str, val
         raise click.ClickException(str(error)) from error
     click.echo(render_text(report))
     if json_path:
-        Path(json_path).write_text(json.dumps(to_json_dict(report), indent=2) + "\n")
+        write_text(json_path, json.dumps(to_json_dict(report), indent=2) + "\n", "--json")
         click.echo(f"JSON written to {json_path}")
 
 

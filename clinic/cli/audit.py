@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+
+from clinic.cli.files import writable_file
 
 
 @click.group("audit")
@@ -76,10 +77,7 @@ def export_command(study_code: str, fmt: str, out_path: str, user_email: str | N
 
     if entity is not None and entity not in ENTITIES:
         raise click.BadParameter(f"one of {', '.join(sorted(ENTITIES))}", param_hint="--entity")
-    folder = Path(out_path).parent
-    if not folder.is_dir():
-        raise click.BadParameter(f"there is no folder {folder}: create it first, or choose "
-                                 "another file", param_hint="--out")
+    writable_file(out_path, "--out")
     zone = current_app.config["TIMEZONE"]
     with session_scope() as session:
         try:

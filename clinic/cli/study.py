@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from clinic.cli.files import writable_file, write_text
 from clinic.db import session_scope
 from clinic.exceptions import LockedError, NotFound, ValidationError
 
@@ -85,13 +86,15 @@ def export_command(study: str, out: str | None) -> None:
     from clinic.studies.protocols import document_of
     from clinic.studies.setup import find_study
 
+    if out:
+        writable_file(out, "--out")
     try:
         with session_scope() as session:
             text = write_toml(document_of(session, find_study(session, study)))
     except NotFound as error:
         raise click.ClickException(str(error)) from error
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        write_text(out, text, "--out")
         click.echo(f"Wrote {out}")
     else:
         click.echo(text, nl=False)
@@ -104,6 +107,7 @@ def export_command(study: str, out: str | None) -> None:
 @with_appcontext
 def show_command(study: str, procedure_on: str | None) -> None:
     """A study's schedule: the dates of every visit for a procedure on a given day."""
+    from clinic.catalog import DATE_MAX, DATE_MIN
     from clinic.protocol.preview import schedule_preview
     from clinic.studies.setup import find_study, load_definition
 
@@ -111,6 +115,9 @@ def show_command(study: str, procedure_on: str | None) -> None:
         day = date.fromisoformat(procedure_on) if procedure_on else date.today()
     except ValueError as error:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--procedure-date") from error
+    if not DATE_MIN <= day <= DATE_MAX:  # the calendar's edge: no 6-month visit after 9999
+        raise click.BadParameter(f"a day from {DATE_MIN:%Y} to {DATE_MAX:%Y}",
+                                 param_hint="--procedure-date")
     try:
         with session_scope() as session:
             found = find_study(session, study)

@@ -141,11 +141,17 @@ def _check_radiation(p: ProcedureInput, errors: dict[str, str]) -> None:
 
 
 def _check_children(p: ProcedureInput, errors: dict[str, str]) -> None:
+    seen: dict[tuple[str, str], int] = {}
     for i, t in enumerate(p.targets):
         if t.level not in LEVELS:
             errors[f"targets.{i}.level"] = "Choose a level from the list."
         if t.side not in SIDES:
             errors[f"targets.{i}.side"] = "Choose left, right, bilateral or midline."
+        elif (t.level, t.side) in seen:
+            errors[f"targets.{i}.level"] = (f"{t.level} {t.side} is already target "
+                                            f"{seen[t.level, t.side] + 1}: enter each "
+                                            "level and side once.")
+        seen.setdefault((t.level, t.side), i)
     for i, inj in enumerate(p.injectates):
         if inj.drug not in DRUGS:
             errors[f"injectates.{i}.drug"] = "Choose a drug from the list."

@@ -154,6 +154,26 @@ def check_document(doc: ProtocolDocument) -> list[Problem]:
     return problems
 
 
+def hidden_characters(data: Any) -> list[Problem]:
+    """Texts holding NUL, another control character (tab and line breaks excepted) or a
+    text-direction override: the database refuses NUL, and the others make a label read
+    otherwise than it is stored. Walked without recursion (the document may nest deep)."""
+    problems: list[Problem] = []
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack += [((*path, str(k)), v) for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [((*path, i), v) for i, v in enumerate(value)]
+        elif isinstance(value, str) and ("\x00" in value
+                                         or catalog.HIDDEN_CHARACTERS.search(value)):
+            problems.append((path, "holds an invisible control or text-direction character "
+                                   "(NUL, an escape, a bidirectional override…): type the "
+                                   "text again without it"))
+    return sorted(problems, key=lambda p: [str(part) for part in p[0]])
+
+
 def check_raw_lists(data: dict[str, Any]) -> list[Problem]:
     """The cross-field rules that need only the document's lists as given (duplicate
     codes, the nerve roots): checked also when a field did not read, so that a form's
@@ -292,6 +312,13 @@ def _schedule(doc: ProtocolDocument) -> list[Problem]:
                              f"{first.code!r}: a visit could count for both"))
     if baselines:
         base = doc.timepoints[baselines[0]]
+        closes = base.offset_days + base.window_after_days
+        if closes > 0:
+            problems.append((("timepoints", baselines[0], "window_after_days"),
+                             f"the baseline's window closes {closes} day(s) after the "
+                             "procedure: a baseline is taken before treatment (entry refuses "
+                             "a baseline dated after the procedure), so its window closes on "
+                             "the procedure's day at the latest"))
         for i, t in enumerate(doc.timepoints):
             if not t.baseline and t.offset_days < base.offset_days:
                 problems.append((("timepoints", i, "offset_days"),

@@ -38,6 +38,7 @@ from clinic.protocol.document import (
     Timepoint,
     check_document,
     check_raw_lists,
+    hidden_characters,
     path_text,
 )
 from clinic.protocol.eligibility_rules import Criterion, CriterionKind
@@ -82,6 +83,9 @@ def read_toml(text: str) -> ProtocolDocument:
         line = getattr(error, "lineno", None) or (int(found.group(1)) if found else None)
         raise ProtocolFileError([ProtocolProblem("(file)", f"not valid TOML: {error}",
                                                  line)]) from error
+    except RecursionError as error:  # arrays or tables nested thousands deep
+        raise ProtocolFileError([ProtocolProblem("(file)", "not valid TOML: nested too "
+                                                 "deeply to be a protocol")]) from error
     return validate_data(data, lines=TomlLines(text))
 
 
@@ -89,6 +93,9 @@ def validate_data(data: Any, lines: TomlLines | None = None) -> ProtocolDocument
     """Validate the document's data (from TOML or from JSON)."""
     if not isinstance(data, dict):
         raise ProtocolFileError([ProtocolProblem("(document)", "must be an object/table")])
+    hidden = hidden_characters(data)
+    if hidden:
+        raise ProtocolFileError([_problem(path, message, lines) for path, message in hidden])
     try:
         doc = ProtocolDocument.model_validate(data)
     except SchemaError as error:

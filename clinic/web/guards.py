@@ -12,7 +12,6 @@ the user out (by replacing the cookie) nor leave anything behind.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Flask, Response, abort, flash, redirect, request
@@ -20,17 +19,9 @@ from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from werkzeug.routing import IntegerConverter
 
 from clinic.audit.words import field_label
-from clinic.catalog import INT_MAX
+from clinic.catalog import HIDDEN_CHARACTERS, INT_MAX
 
 API_PREFIX = "/api/"
-# C0 controls but tab, LF and CR; DEL and C1 controls; bidirectional embeddings,
-# overrides, marks and isolates (U+202A–U+202E, U+200E/F, U+2066–U+2069); the zero-width
-# space, the word joiner and the byte-order mark (U+200B, U+2060, U+FEFF), invisible and
-# of no use in a field. Zero-width (non-)joiners stay: Persian, Indic and emoji need them.
-HIDDEN_CHARACTERS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f"
-                               "\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
-
-
 class BoundedInt(IntegerConverter):
     """``<int:...>`` with 0 .. 2^31-1: ids beyond an INTEGER column are a 404."""
 

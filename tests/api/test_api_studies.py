@@ -44,3 +44,17 @@ def test_only_coordinators_and_admins_create_studies(client, bearer):
                           json=_document("ct-vs-fluoroscopy.toml"))
     assert refused.status_code == 403
     assert client.get("/api/v1/studies/NOPE/protocol", headers=bearer("nurse")).status_code == 404
+
+
+def test_a_body_that_is_not_json_is_said_to_be_so(client, bearer, db):
+    """Found attacking the API: malformed JSON, NaN or 10**400 read as '(document): must
+    be an object/table'; nesting thousands deep was parsed by a recursive reader."""
+    headers = {**bearer("admin"), "Content-Type": "application/json"}
+    for text, said in (('{"code": "X",', "it is not JSON"), ('{"code": NaN}', "NaN"),
+                       ("[" * 5000 + "]" * 5000, "too deeply"),
+                       ('{"a": ' + "[" * 5000 + "]" * 5000 + "}", "too deeply")):
+        refused = client.post("/api/v1/studies", headers=headers, data=text)
+        assert refused.status_code == 422, (text[:20], refused.status_code)
+        message = refused.get_json()["errors"]["body"]
+        assert message.startswith("Send a JSON object") and said in message, message
+    assert db.exec(select(func.count()).select_from(Study)).one() == 1

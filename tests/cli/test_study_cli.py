@@ -86,3 +86,15 @@ def test_validate_needs_no_database(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "valid protocol for study USMRI" in done.stdout
     assert not (tmp_path / "none.db").exists() or (tmp_path / "none.db").stat().st_size == 0
+
+
+def test_bad_paths_and_days_are_one_line_errors_not_tracebacks(app, tmp_path):
+    """Found attacking the CLI: ``export --out`` into a missing folder was a
+    FileNotFoundError traceback, ``show --procedure-date 9999-12-31`` an OverflowError."""
+    _run(app, "create", str(PROTOCOLS / "us-mri-fusion-registry.toml"), "--draft")
+    missing = _run(app, "export", "USMRI", "--out", str(tmp_path / "no" / "x.toml"))
+    assert missing.exit_code == 2 and "there is no folder" in missing.output
+    assert missing.exception is None or isinstance(missing.exception, SystemExit)
+    edge = _run(app, "show", "USMRI", "--procedure-date", "9999-12-31")
+    assert edge.exit_code == 2 and "a day from 1900 to 2100" in edge.output
+    assert isinstance(edge.exception, SystemExit)

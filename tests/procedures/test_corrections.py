@@ -155,3 +155,15 @@ def test_a_procedure_names_at_least_one_target(session, recorded):
     with pytest.raises(ValidationError) as refused:
         make_procedure(session, patient, targets=())
     assert "at least one target level" in refused.value.errors["targets"]
+
+
+def test_a_level_and_side_entered_twice_is_refused_naming_the_first(session, recorded):
+    """Found attacking the procedure form: L4-L5 left twice was stored and shown as
+    'L4–L5 left; L4–L5 left'. The same level on the other side is another target."""
+    patient, _procedure = recorded
+    with pytest.raises(ValidationError) as refused:
+        make_procedure(session, patient, targets=(
+            TargetInput("L4-L5", "left"), TargetInput("L4-L5", "right"),
+            TargetInput("L4-L5", "left")))
+    assert set(refused.value.errors) == {"targets.2.level"}
+    assert "already target 1" in refused.value.errors["targets.2.level"]

@@ -67,6 +67,10 @@ BROKEN = [  # (name, variant text, field path in the message, line the problem i
      "randomization.strata[0].bins[1].low", 148),
     ("bin high below low", _replace(BASE, "low = 5\nhigh = 6", "low = 6\nhigh = 5"),
      "randomization.strata[0].bins[2].high", 154),
+    ("baseline window after the procedure", _replace(
+        BASE, "window_before_days = 30\nbaseline = true",
+        "window_before_days = 30\nwindow_after_days = 10\nbaseline = true"),
+     "timepoints[0].window_after_days", 30),
     ("two baselines", _replace(BASE, 'offset_days = 1\nwindow_after_days = 1',
                                'offset_days = 1\nwindow_after_days = 1\nbaseline = true'),
      "timepoints[1].baseline", 37),
@@ -169,3 +173,25 @@ def test_type_and_choice_problems_read_in_words():
     assert problems["timepoints[2].offset_days"] == "a whole number, please"
     assert problems["arms[1].modality"].startswith("choose one of: fluoroscopy, ct, ")
     assert "'" not in problems["arms[1].modality"]
+
+
+@pytest.mark.parametrize("depth", [500, 2000, 20_000])
+def test_arrays_nested_thousands_deep_are_refused_not_a_crash(depth):
+    """Found attacking the study upload: 2,000 nested brackets raised RecursionError in
+    the TOML parser (a 500 on the upload, a traceback in ``study validate``)."""
+    deep = f"x = {'[' * depth}1{']' * depth}\n"
+    with pytest.raises(ProtocolFileError) as refused:
+        read_toml(deep + BASE)
+    assert "nested too deeply" in str(refused.value)
+
+
+@pytest.mark.parametrize("hidden", ["\\u0000", "\\u001b[31m", "\\u202e"])
+def test_a_text_with_an_invisible_character_is_named_with_its_line(hidden):
+    """Found attacking the study CLI: a label holding NUL was 'a valid protocol' for
+    ``study validate`` but refused by ``study create`` (the database's guard)."""
+    text = _replace(BASE, 'label = "1 day"', f'label = "1 {hidden}day"')
+    with pytest.raises(ProtocolFileError) as refused:
+        read_toml(text)
+    [problem] = refused.value.problems
+    assert problem.path == "timepoints[1].label" and problem.line == 34
+    assert "invisible control or text-direction character" in problem.message

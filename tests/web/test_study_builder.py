@@ -105,6 +105,19 @@ def test_a_protocol_file_is_uploaded_as_a_draft(client, clinic, db):
     assert download.status_code == 200 and b'code = "USMRI"' in download.data
 
 
+def test_a_file_nested_thousands_deep_is_refused_in_words(client, clinic):
+    """Found attacking the upload: a RecursionError in the TOML parser answered 500."""
+    from io import BytesIO
+
+    login(client, clinic.users["admin"])
+    content = b"x = " + b"[" * 2000 + b"1" + b"]" * 2000 + b"\n" + (
+        PROTOCOLS / "us-mri-fusion-registry.toml").read_bytes()
+    response = client.post("/admin/studies/upload", data={
+        "protocol": (BytesIO(content), "deep.toml")}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "nested too deeply" in response.get_data(as_text=True)
+
+
 def test_a_draft_is_replaced_from_a_file_and_an_active_study_is_not(client, clinic, db):
     """Found trying the screens as a new user would: a corrected file could only make a
     second study, never replace the draft it came from."""
