@@ -55,8 +55,8 @@ def staff_advice(kind: str, state: str, attempts: int, error: str | None,
             return "Not tried yet: the mail server was down. Tried again automatically."
         return "Not delivered yet; tried again automatically at the next try."
     if is_address_problem(error):
-        whose = ("the patient's e-mail address on the patient page, or call the patient"
-                 if kind == "reminder" else "the nurse's e-mail address in the user account")
+        whose = ("the nurse's e-mail address in the user account" if kind == "digest" else
+                 "the patient's e-mail address on the patient page, or call the patient")
         return f"Failed: {reason_of(error)}. Check {whose}; then Send again."
     if reason_of(error) == MESSAGE_REFUSED:
         return (f"Failed: {MESSAGE_REFUSED}. Check the mail server's log for Message-ID "

@@ -18,6 +18,7 @@ from clinic.models import (
     NurseDigest,
     Patient,
     Reminder,
+    SelfReportMessage,
     StudyTimepoint,
     User,
 )
@@ -113,9 +114,16 @@ def _about(code: str | None, label: str | None, day: date | None) -> str:
     return f"digest of {day.isoformat()}" if day else ""
 
 
+# what /reminders lists (and sends again): the URL's word, the model, the Message-ID's word
+KINDS: dict[str, tuple[Any, str]] = {"reminder": (Reminder, "reminder"),
+                                     "digest": (NurseDigest, "digest"),
+                                     "self_report": (SelfReportMessage, "self-report")}
+KIND_WORDS = {"reminder": "reminder", "digest": "digest", "self_report": "link e-mail"}
+
+
 @dataclass(frozen=True)
 class AttentionRow:
-    kind: str  # reminder | digest
+    kind: str  # a key of KINDS
     row_id: int
     about: str
     state: str
@@ -134,7 +142,7 @@ def _needs_attention(model: Any) -> ColumnElement[bool]:
 
 
 def _attention_row(kind: str, row: Any, about: str, domain: str) -> AttentionRow:
-    mid = message_id(kind, row.id, domain)
+    mid = message_id(KINDS[kind][1], row.id, domain)
     return AttentionRow(kind, row.id, about, row.state, row.attempts, row.last_error,
                         row.next_attempt_at, mid,
                         staff_advice(kind, row.state, row.attempts, row.last_error, mid))
@@ -158,8 +166,19 @@ def needing_attention(session: Session, *, site_id: int | None = None,
         select(NurseDigest, User.email).join(User, col(User.id) == NurseDigest.user_id)
         .where(_needs_attention(NurseDigest), *([User.site_id == site_id] if site_id else []))
         .order_by(col(NurseDigest.id))).all()
+    links = session.exec(
+        select(SelfReportMessage, Patient.study_code, StudyTimepoint.label)
+        .join(Assessment, col(Assessment.id) == SelfReportMessage.assessment_id)
+        .join(StudyTimepoint, col(StudyTimepoint.id) == Assessment.timepoint_id)
+        .join(Patient, col(Patient.id) == Assessment.patient_id)
+        .where(_needs_attention(SelfReportMessage),
+               *([Patient.site_id == site_id] if site_id else []))
+        .order_by(col(SelfReportMessage.id))).all()
     return ([_attention_row("reminder", r, f"{code} · {label} (visit {r.visit_date})", domain)
              for r, code, label in reminders]
+            + [_attention_row("self_report", m, f"{code} · {label} ("
+                              + ("invitation" if m.step == 0 else f"reminder {m.step}")
+                              + " to answer by link)", domain) for m, code, label in links]
             + [_attention_row("digest", d, f"digest of {d.digest_date} to {email}", domain)
                for d, email in digests])
 
@@ -168,7 +187,7 @@ def requeue(session: Session, kind: str, row_id: int, *, checked_not_received: b
             ) -> bool:
     """Staff decision: try a 'failed' row again. An 'unknown' one only once someone has
     checked (the mail server's log) that it was not received: it may have been sent."""
-    model = Reminder if kind == "reminder" else NurseDigest
+    model = KINDS[kind][0]
     states = ("failed", "unknown") if checked_not_received else ("failed",)
     note = ("sent again on staff request: checked, not received" if checked_not_received
             else "sent again on staff request")

@@ -12,6 +12,8 @@ from werkzeug.wrappers import Response
 from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.reminders.queries import (
+    KIND_WORDS,
+    KINDS,
     delivery_log,
     needing_attention,
     requeue,
@@ -33,7 +35,7 @@ def log() -> str:
     session = get_session()
     scope = _site_scope()
     domain = reminder_settings(current_app.config).smtp.domain
-    return render_template("reminders/log.html",
+    return render_template("reminders/log.html", kind_words=KIND_WORDS,
                            attention=needing_attention(session, site_id=scope, domain=domain),
                            old_dates=told_an_old_date(session, site_id=scope),
                            lines=delivery_log(session, site_id=scope),
@@ -43,14 +45,17 @@ def log() -> str:
 @bp.route("/<kind>/<int:row_id>/send-again", methods=["POST"])
 @allow("coordinator", "admin")
 def send_again(kind: str, row_id: int) -> Response:
-    if kind not in {"reminder", "digest"}:
+    if kind not in KINDS:
         abort(404)
     session = get_session()
     checked = request.form.get("checked") == "not-received"
+    word = KIND_WORDS[kind]
     if requeue(session, kind, row_id, checked_not_received=checked):
         session.commit()
-        flash(f"The {kind} will be sent again on the next delivery run.", "info")
+        flash(f"The {word} will be sent again on the next delivery run"
+              + (" while its visit is still open to answer." if kind == "self_report" else "."),
+              "info")
     else:
-        flash(f"Only a failed {kind} can be sent again, or one whose outcome is unknown "
+        flash(f"Only a failed {word} can be sent again, or one whose outcome is unknown "
               "once the mail server's log shows it was not received.", "error")
     return redirect(url_for("reminders.log"))

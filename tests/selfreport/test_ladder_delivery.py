@@ -279,3 +279,33 @@ def test_a_link_first_sent_late_is_not_a_call_the_same_day(mail_app, smtp, sessi
     run_on(mail_app, date(2026, 2, 18))  # after the protocol's call day (02-17)
     note, call = worklist_notes(session, [month_1.id], date(2026, 2, 18))[month_1.id]
     assert not call and "call from 2026-02-21" in note  # 3 days, at most the last day
+
+
+def test_a_failed_link_e_mail_is_listed_for_staff_and_sent_again_on_request(
+        mail_app, smtp, session, clinic, month_1, client):
+    """Found attacking the mail: a link e-mail that failed for good (an address the
+    server refused) was missing from /reminders' "Needing attention", and had no Send
+    again, while the visit reminders did."""
+    from tests.factories import make_user
+    from tests.web.helpers import login
+
+    smtp.handler.refuse_rcpt[clinic.email] = "550 5.1.1 No such user"
+    run_on(mail_app, OPENS)
+    [row] = messages_of(session, month_1)
+    assert row.state == "failed"
+    coordinator = make_user(session, "coordinator")
+    session.commit()
+    login(client, coordinator)
+    with at(OPENS, 9):
+        page = client.get("/reminders/").get_data(as_text=True)
+        assert f'data-row="self_report-{row.id}"' in page
+        assert "link e-mail" in page and "invitation to answer by link" in page
+        assert "Check the patient&#39;s e-mail address" in page
+        sent = client.post(f"/reminders/self_report/{row.id}/send-again")
+    assert sent.status_code == 302
+    session.expire_all()
+    assert messages_of(session, month_1)[0].state == "pending"
+    del smtp.handler.refuse_rcpt[clinic.email]
+    run_on(mail_app, OPENS)
+    assert [m.state for m in messages_of(session, month_1)] == ["sent"]
+    assert len(smtp.handler.to(clinic.email)) == 1
