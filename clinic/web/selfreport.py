@@ -63,6 +63,17 @@ def link_not_found() -> str:
                            or link.language.ui("contact_default"), opens_on=None)
 
 
+def request_refused() -> str:
+    """The page for a request to a link refused before it reached the link's page (a NUL
+    or control character, a field sent twice): the patient's wording, not the staff's."""
+    parts = request.path.split("/")
+    known = service.resolve(get_session(), parts[2], _today()) if len(parts) > 2 else None
+    link = service.Link("unknown", identity=known.identity if known else None)
+    return render_template("selfreport/refused.html", w=link.language, link=link,
+                           contact=current_app.config.get("CLINIC_CONTACT")
+                           or link.language.ui("contact_default"))
+
+
 def _page(template: str, link: service.Link, status: int = 200, **values: Any) -> Any:
     w = link.language
     contact = current_app.config.get("CLINIC_CONTACT") or w.ui("contact_default")

@@ -97,6 +97,19 @@ def test_back_and_skip_and_an_invalid_answer(client, session, month_1, token):
     assert month_1.missing_reason == "not answered by the patient (self-report by link)"
 
 
+def test_a_refused_request_answers_the_patient_in_the_patients_words(client, month_1, token):
+    """Found attacking the links: a NUL in an answer, or an answer sent twice, showed the
+    staff's error page ("Back to the studies") to the patient."""
+    with at(OPENS, 19):
+        for body in ("answer=4%00&action=next", "answer=4&answer=5&action=next"):
+            refused = client.post(f"/r/{token}/q/1", data=body,
+                                  content_type="application/x-www-form-urlencoded")
+            assert refused.status_code in (400, 422)
+            text = refused.get_data(as_text=True)
+            assert "Your answer could not be read" in text and "type the answer again" in text
+            assert "studies" not in text and "Log out" not in text
+
+
 def test_a_nurse_recording_the_visit_first_ends_the_link(client, session, clinic, month_1,
                                                          token):
     from clinic.followup.service import record_follow_up
