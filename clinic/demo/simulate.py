@@ -74,9 +74,9 @@ def simulate_study(session: Session, study: Study, *, patients: int, seed: int,
 
 def _check(session: Session, study: Study, patients: int) -> None:
     if not study.is_synthetic:
-        raise ValidationError({"study": f"{study.code} holds real patients: synthetic ones "
-                                        "go only into a study marked synthetic (study create "
-                                        "--synthetic)."})
+        raise ValidationError({"study": f"{study.code} is a study for real patients: "
+                                        "synthetic ones go only into a study marked synthetic "
+                                        "(study create --synthetic)."})
     if study.status not in ("planning", "recruiting"):
         raise ValidationError({"study": f"{study.code} is not recruiting."})
     if not 1 <= patients <= MAX_PATIENTS:

@@ -111,6 +111,7 @@ def show(patient_id: int) -> str:
                            can_edit=current_user.role in EDITS_CLINICAL_DATA,
                            window_deviation=window_deviation, today=clinic_today(),
                            links=_links(session, record),
+                           by_link=_answers_by_link(session, patient_id),
                            field_label=field_label, value_words=value_words, getattr_=getattr,
                            zone=current_app.config["TIMEZONE"],
                            locks=_with_names(session, locks_of_patient(session, patient)),
@@ -131,6 +132,17 @@ def _with_names(session: Any, locks: list[Any]) -> list[tuple[Any, str]]:
 
     return [(lock, (session.get(User, lock.locked_by_id).name if lock.locked_by_id else "")
              or "the system") for lock in locks]
+
+
+def _answers_by_link(session: Any, patient_id: int) -> bool:
+    """The patient consented to answer by link (a consent, not identifying data): visit
+    reminders are not e-mailed to such a patient, the link e-mails take their place."""
+    from sqlmodel import select
+
+    from clinic.models import PatientIdentity
+
+    return bool(session.exec(select(PatientIdentity.self_report_consent).where(
+        PatientIdentity.patient_id == patient_id)).first())
 
 
 def _links(session: Any, record: PatientRecord) -> dict[int, Any]:

@@ -281,3 +281,17 @@ def test_staff_see_what_was_sent_opened_and_started(client, session, clinic, mon
         assert board.status_code == 200
         text = board.get_data(as_text=True)
         assert "Completed by the patient" in text and "sent: 1" in text
+
+
+def test_the_patient_page_says_a_link_patient_gets_no_visit_reminder(client, session,
+                                                                       clinic, month_1):
+    """Found trying the screens as a new user would: for a patient answering by link,
+    with consent and an address, the page said 'No patient reminder is planned (no
+    consent or e-mail…)'."""
+    from tests.web.helpers import login
+
+    login(client, clinic.nurse)
+    with at(OPENS, 9):
+        page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    assert "the patient answers each visit by link" in page
+    assert "no consent or e-mail" not in page
