@@ -55,30 +55,33 @@ def _private(response: Response) -> Response:
 
 def link_not_found() -> str:
     """The page for any /r/ address that is not a link (also outside the routes)."""
-    parts = request.path.split("/")
-    known = service.resolve(get_session(), parts[2], _today()) if len(parts) > 2 else None
-    link = service.Link("unknown", identity=known.identity if known else None)
+    link = _link_of_path()
     return render_template("selfreport/closed.html", w=link.language, link=link,
-                           contact=current_app.config.get("CLINIC_CONTACT")
-                           or link.language.ui("contact_default"), opens_on=None)
+                           contact=_contact(link), opens_on=None)
 
 
 def request_refused() -> str:
     """The page for a request to a link refused before it reached the link's page (a NUL
     or control character, a field sent twice): the patient's wording, not the staff's."""
+    link = _link_of_path()
+    return render_template("selfreport/refused.html", w=link.language, link=link,
+                           contact=_contact(link))
+
+
+def _link_of_path() -> service.Link:
+    """An "unknown" link in the language of the patient the address's token names."""
     parts = request.path.split("/")
     known = service.resolve(get_session(), parts[2], _today()) if len(parts) > 2 else None
-    link = service.Link("unknown", identity=known.identity if known else None)
-    return render_template("selfreport/refused.html", w=link.language, link=link,
-                           contact=current_app.config.get("CLINIC_CONTACT")
-                           or link.language.ui("contact_default"))
+    return service.Link("unknown", identity=known.identity if known else None)
+
+
+def _contact(link: service.Link) -> str:
+    return current_app.config.get("CLINIC_CONTACT") or link.language.ui("contact_default")
 
 
 def _page(template: str, link: service.Link, status: int = 200, **values: Any) -> Any:
-    w = link.language
-    contact = current_app.config.get("CLINIC_CONTACT") or w.ui("contact_default")
-    return render_template(f"selfreport/{template}", w=w, link=link, contact=contact,
-                           **values), status
+    return render_template(f"selfreport/{template}", w=link.language, link=link,
+                           contact=_contact(link), **values), status
 
 
 def _open(token: str) -> tuple[service.Link, Any]:

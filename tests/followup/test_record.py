@@ -8,15 +8,6 @@ from sqlmodel import select
 from clinic.exceptions import ValidationError
 from clinic.followup.service import mark_not_done, record_follow_up
 from clinic.models import Assessment, Score, ScoreSection
-from tests.factories import assessments_of, make_patient, make_procedure, make_study
-
-
-@pytest.fixture
-def visits(session):
-    patient, _ = make_patient(session, make_study(session))
-    make_procedure(session, patient)
-    session.commit()
-    return assessments_of(session, patient)
 
 
 def test_scores_are_stored_with_sections_mode_and_collector(session, visits):

@@ -14,17 +14,8 @@ from sqlmodel import select
 from clinic.exceptions import ValidationError
 from clinic.followup.service import record_follow_up
 from clinic.models import AuditEvent, Score, ScoreSection
-from tests.factories import assessments_of, make_patient, make_procedure, make_study
 
 ODI = [3, 2, 4, 3, 1, 2, 3, None, 2, 4]
-
-
-@pytest.fixture
-def visits(session):
-    patient, _ = make_patient(session, make_study(session))
-    make_procedure(session, patient)
-    session.commit()
-    return assessments_of(session, patient)
 
 
 def _stored(session, table: str, ids: list[int]) -> dict[int, dict]:
