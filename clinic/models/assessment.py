@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
-from sqlmodel import Field, Relationship, SQLModel
+from sqlmodel import Field, SQLModel
 
 from clinic.catalog import (
     ASSESSMENT_STATES,
@@ -105,11 +105,9 @@ class Score(Audited, SQLModel, table=True):
     mode: str = Field(max_length=20)
     collected_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     collected_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    # Only for writing a new score with its sections in one flush (the flush fills in
-    # score_id). Read sections with clinic.followup.editing.sections_of; deleting a
-    # score leaves its sections to the database's ON DELETE CASCADE, as before.
-    new_sections: list["ScoreSection"] = Relationship(sa_relationship_kwargs={
-        "passive_deletes": "all", "lazy": "raise"})
+    # Sections are read with clinic.followup.editing.sections_of and written with their
+    # score (clinic.followup.service._store); deleting a score leaves its sections to the
+    # database's ON DELETE CASCADE.
 
 
 class ScoreSection(Audited, SQLModel, table=True):
