@@ -232,9 +232,10 @@ SECURITY_EVENTS = {
     "token_revoked": "API token revoked",
 }
 
-# C0 controls but tab, LF and CR; DEL and C1 controls; bidirectional embeddings,
+# C0 controls but tab, LF and CR; DEL and C1 controls; the line and paragraph separators
+# (U+2028/9: a line break no field shows as one); bidirectional embeddings,
 # overrides, marks and isolates (U+202A–U+202E, U+200E/F, U+2066–U+2069); the zero-width
 # space, the word joiner and the byte-order mark (U+200B, U+2060, U+FEFF), invisible and
 # of no use in a field. Zero-width (non-)joiners stay: Persian, Indic and emoji need them.
 HIDDEN_CHARACTERS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f"
-                               "\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+                               "\u2028-\u202e\u2060\u2066-\u2069\ufeff]")

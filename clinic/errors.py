@@ -74,7 +74,7 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int, list[tuple[s
     if request.path.startswith(PATIENT_PREFIX) and code in (400, 413, 422):
         from clinic.web.selfreport import request_refused
 
-        return request_refused(), code, headers
+        return request_refused("request_refused"), code, headers
     return render_template("error.html", error=error), code, headers
 
 
@@ -97,6 +97,10 @@ def _locked(error: LockedError) -> Response | tuple[str, int]:
     _roll_back()
     if is_api():
         return json_error(423, str(error))
+    if request.path.startswith(PATIENT_PREFIX):  # not the staff's words, nor their names
+        from clinic.web.selfreport import request_refused
+
+        return request_refused("visit_locked"), 423
     return render_template("error.html", error=Locked(str(error)), kept=_keep_typed()), 423
 
 

@@ -64,9 +64,10 @@ def _require_bearer_token() -> Response | None:
 def _refuse_unknown_query_parameters() -> None:
     """A misspelt filter (``?stauts=open``) is refused, not ignored: ignored, it would
     answer with every row as if it had filtered. So is a parameter given twice (which
-    one would count?) and a value outside the document's list (``identity=yes`` read as
-    false). The names and lists are those the OpenAPI document declares; OPTIONS only
-    answers which methods the address takes."""
+    one would count?), one given empty (``identity=`` read as false, ``patient=`` as no
+    filter) and a value outside the document's list (``identity=yes`` read as false).
+    The names and lists are those the OpenAPI document declares; OPTIONS only answers
+    which methods the address takes."""
     from clinic.api.openapi import query_parameters
 
     if request.url_rule is None or not request.args or request.method == "OPTIONS":
@@ -81,7 +82,9 @@ def _refuse_unknown_query_parameters() -> None:
             errors[name[:40]] = f"Unknown query parameter: {takes}."
         elif len(values) > 1:
             errors[name] = f"Give {name} once (it was given {len(values)} times)."
-        elif values[0] and values[0] not in declared[name].get("enum", values):
+        elif not values[0]:
+            errors[name] = f"Give {name} a value, or leave it out."
+        elif values[0] not in declared[name].get("enum", values):
             *others, last = declared[name]["enum"]
             errors[name] = f"Choose {', '.join(others)} or {last}."
     if errors:

@@ -80,7 +80,8 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
     entries = {k: v for k, v in entries.items() if not _blank(v)}
     scored: dict[str, ScoredValue] = {}
     if not entries:
-        errors["entries"] = "Keep at least one score, or ask an admin."
+        errors["entries"] = ("Keep at least one score: a recorded visit is not emptied; "
+                             "correct the values that are wrong, with the reason.")
     else:
         try:
             scored = {s.instrument: s for s in score_entries(

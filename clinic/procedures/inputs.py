@@ -147,10 +147,16 @@ def _check_children(p: ProcedureInput, errors: dict[str, str]) -> None:
             errors[f"targets.{i}.level"] = "Choose a level from the list."
         if t.side not in SIDES:
             errors[f"targets.{i}.side"] = "Choose left, right, bilateral or midline."
-        elif (t.level, t.side) in seen:
-            errors[f"targets.{i}.level"] = (f"{t.level} {t.side} is already target "
-                                            f"{seen[t.level, t.side] + 1}: enter each "
-                                            "level and side once.")
+            continue
+        earlier = next((seen[t.level, side] for side in _OVERLAPPING[t.side]
+                        if (t.level, side) in seen), None)
+        if earlier is not None:
+            first = p.targets[earlier].side
+            errors[f"targets.{i}.level"] = (
+                f"{t.level} {t.side} is already target {earlier + 1}: enter each level "
+                "and side once." if first == t.side else
+                f"{t.level} {t.side} overlaps target {earlier + 1} ({t.level} {first}): "
+                "enter bilateral once, or left and right.")
         seen.setdefault((t.level, t.side), i)
     for i, inj in enumerate(p.injectates):
         if inj.drug not in DRUGS:
@@ -161,6 +167,11 @@ def _check_children(p: ProcedureInput, errors: dict[str, str]) -> None:
             problem = out_of_bounds(name, getattr(inj, name))
             if problem:
                 errors[f"injectates.{i}.{name}"] = problem
+
+
+# sides that cannot both be targets at one level: the same side, or bilateral and a side
+_OVERLAPPING = {"left": ("left", "bilateral"), "right": ("right", "bilateral"),
+                "bilateral": ("bilateral", "left", "right"), "midline": ("midline",)}
 
 
 def steroid_warnings(p: ProcedureInput, cap_mg: float | None) -> list[str]:

@@ -46,6 +46,11 @@ from clinic.scheduling.windows import TimepointSpec
 from clinic.selfreport.ladder import LadderSpec
 
 MAX_FILE = 200_000  # characters
+# A protocol's keys and table names have at most 3 parts ([[arms]], randomization.strata);
+# Python's TOML reader takes time growing with the square of a dotted key's parts (60,000
+# parts: a minute), so a line whose key has more is refused before it is read.
+MAX_KEY_PARTS = 16
+_KEY_OF_LINE = re.compile(r"""^[ \t]*(?:\[+([^\]\n]*)|([\w\-."' ]+)=)""", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ def read_toml(text: str) -> ProtocolDocument:
     text = text.removeprefix("\ufeff")
     if len(text) > MAX_FILE:
         raise ProtocolFileError([ProtocolProblem("(file)", f"larger than {MAX_FILE} characters")])
+    _refuse_long_keys(text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -87,6 +93,16 @@ def read_toml(text: str) -> ProtocolDocument:
         raise ProtocolFileError([ProtocolProblem("(file)", "not valid TOML: nested too "
                                                  "deeply to be a protocol")]) from error
     return validate_data(data, lines=TomlLines(text))
+
+
+def _refuse_long_keys(text: str) -> None:
+    for found in _KEY_OF_LINE.finditer(text):
+        key = found.group(1) if found.group(1) is not None else found.group(2)
+        if key.count(".") >= MAX_KEY_PARTS:
+            line = text.count("\n", 0, found.start()) + 1
+            raise ProtocolFileError([ProtocolProblem(
+                "(file)", f"not valid TOML: a key or table name of {key.count('.') + 1} "
+                          "parts nests too deeply to be a protocol", line)])
 
 
 def validate_data(data: Any, lines: TomlLines | None = None) -> ProtocolDocument:

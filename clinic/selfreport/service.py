@@ -86,8 +86,8 @@ def resolve(session: Session, token: str, today: date) -> Link:
 def _state(session: Session, link: Link, today: date) -> str:
     a = link.assessment
     assert a is not None
-    if a.state == "completed":
-        return "used"
+    if a.state == "completed":  # by the patient's answers, or else by the clinic
+        return "used" if a.mode == MODE else "closed"
     withdrawn = session.exec(select(Enrollment.id).where(
         Enrollment.patient_id == a.patient_id, Enrollment.status == "withdrawn")).first()
     if (a.state != "pending" or withdrawn is not None or link.spec is None

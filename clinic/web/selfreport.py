@@ -60,12 +60,13 @@ def link_not_found() -> str:
                            contact=_contact(link), opens_on=None)
 
 
-def request_refused() -> str:
-    """The page for a request to a link refused before it reached the link's page (a NUL
-    or control character, a field sent twice): the patient's wording, not the staff's."""
+def request_refused(words: str) -> str:
+    """The page for a request to a link refused outside the link's own checks (a NUL or
+    control character, a field sent twice: ``request_refused``; locked data:
+    ``visit_locked``), in the patient's words and language, not the staff's."""
     link = _link_of_path()
     return render_template("selfreport/refused.html", w=link.language, link=link,
-                           contact=_contact(link))
+                           contact=_contact(link), words=words)
 
 
 def _link_of_path() -> service.Link:

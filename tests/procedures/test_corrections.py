@@ -167,3 +167,12 @@ def test_a_level_and_side_entered_twice_is_refused_naming_the_first(session, rec
             TargetInput("L4-L5", "left")))
     assert set(refused.value.errors) == {"targets.2.level"}
     assert "already target 1" in refused.value.errors["targets.2.level"]
+    session.rollback()
+    with pytest.raises(ValidationError) as overlapping:  # found re-checking, through the API
+        make_procedure(session, patient, targets=(
+            TargetInput("L4-L5", "left"), TargetInput("L4-L5", "bilateral")))
+    assert "overlaps target 1 (L4-L5 left)" in overlapping.value.errors["targets.1.level"]
+    session.rollback()
+    make_procedure(session, patient, targets=(TargetInput("L4-L5", "bilateral"),
+                                              TargetInput("L5-S1", "left"),
+                                              TargetInput("L4-L5", "midline")))

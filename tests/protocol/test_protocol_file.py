@@ -185,7 +185,7 @@ def test_arrays_nested_thousands_deep_are_refused_not_a_crash(depth):
     assert "nested too deeply" in str(refused.value)
 
 
-@pytest.mark.parametrize("hidden", ["\\u0000", "\\u001b[31m", "\\u202e"])
+@pytest.mark.parametrize("hidden", ["\\u0000", "\\u001b[31m", "\\u202e", "\\u2028"])
 def test_a_text_with_an_invisible_character_is_named_with_its_line(hidden):
     """Found attacking the study CLI: a label holding NUL was 'a valid protocol' for
     ``study validate`` but refused by ``study create`` (the database's guard)."""
@@ -195,3 +195,17 @@ def test_a_text_with_an_invisible_character_is_named_with_its_line(hidden):
     [problem] = refused.value.problems
     assert problem.path == "timepoints[1].label" and problem.line == 34
     assert "invisible control or text-direction character" in problem.message
+
+
+@pytest.mark.parametrize("line", ["[" + ".".join(["a"] * 60_000) + "]\nb = 1",
+                                  ".".join(["a"] * 60_000) + " = 1",
+                                  "[x." + ".".join(["a"] * 16) + "]"])
+def test_a_key_of_thousands_of_parts_is_refused_before_it_is_read(line):
+    """Found re-checking the upload: a table name of 60,000 dotted parts (120 kB, under
+    the size limit) took 114 s to refuse, the TOML reader's time growing with the square
+    of the parts. Such a line is refused before the reader sees it."""
+    with pytest.raises(ProtocolFileError) as refused:
+        read_toml(BASE + "\n" + line + "\n")
+    [problem] = refused.value.problems
+    assert "parts nests too deeply" in problem.message
+    assert problem.line == BASE.count("\n") + 2

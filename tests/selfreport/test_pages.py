@@ -121,6 +121,10 @@ def test_a_nurse_recording_the_visit_first_ends_the_link(client, session, clinic
         session.commit()
         late = client.post(f"/r/{token}/review")
         assert late.status_code == 410
+        # found re-checking the links: it said "We already have your answers", which
+        # were not kept; the clinic recorded the visit
+        text = late.get_data(as_text=True)
+        assert "This questionnaire is closed" in text and "already have" not in text
     session.refresh(month_1)
     assert month_1.mode == "phone"
 
@@ -295,3 +299,25 @@ def test_the_patient_page_says_a_link_patient_gets_no_visit_reminder(client, ses
         page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
     assert "the patient answers each visit by link" in page
     assert "no consent or e-mail" not in page
+
+
+def test_a_locked_record_answers_the_patient_in_the_patients_words(client, session, clinic,
+                                                                   month_1, token):
+    """Found re-checking the links: a patient whose record was locked got the staff's
+    423 page, in English, naming the study code and the coordinator who locked it."""
+    from clinic.locks.service import lock_patient
+    from tests.factories import make_user
+
+    coordinator = make_user(session, "coordinator")
+    lock_patient(session, clinic.patient, actor_id=coordinator.id)
+    session.commit()
+    with at(OPENS, 19):
+        client.post(f"/r/{token}/q/1", data={"answer": "3", "action": "next"})
+        refused = client.post(f"/r/{token}/review")
+    assert refused.status_code == 423
+    text = refused.get_data(as_text=True)
+    assert "Your answers cannot be sent just now" in text and "Please call the clinic" in text
+    assert clinic.patient.study_code not in text and coordinator.name not in text
+    assert "studies" not in text
+    session.refresh(month_1)
+    assert month_1.state == "pending"
