@@ -35,10 +35,16 @@ def edit(patient_id: int) -> Any:
         reason = request.form.get("reason")
         set_actor(session, current_user.id, reason)
         try:
-            update_identity(session, patient=patient, data=identity_from_form(request.form),
+            data = identity_from_form(request.form)
+            update_identity(session, patient=patient, data=data,
                             reason=reason, read_version=form_int(request.form.get("version")))
             session.commit()
             flash(f"{patient.study_code}: contact data saved; reminders re-planned.", "success")
+            if data.email and not data.email.isascii():
+                flash(f"{data.email} holds letters beyond plain ASCII: a mail server that does "
+                      "not take such addresses (SMTPUTF8) refuses it, and the e-mail fails "
+                      "(Reminders lists it then). Check the address with the patient.",
+                      "warning")
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()

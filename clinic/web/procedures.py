@@ -42,6 +42,20 @@ from clinic.web.procedure_form import (
 bp = Blueprint("procedures", __name__)
 
 
+def _recorded_words(patient: Patient, data: ProcedureInput) -> str:
+    """A procedure dated after today is a planned one (the form takes up to a year
+    ahead): its follow-ups are scheduled from that day."""
+    from zoneinfo import ZoneInfo
+
+    from clinic.web.filters import clinic_today
+
+    day = data.performed_at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    if day > clinic_today():
+        return (f"{patient.study_code}: procedure planned for {day:%Y-%m-%d}; follow-ups "
+                "scheduled from that day (correct its date if it takes place on another).")
+    return f"{patient.study_code}: procedure recorded; follow-ups scheduled."
+
+
 @bp.route("/patients/<int:patient_id>/procedures/new", methods=["GET", "POST"])
 @allow(*RECORDS_PROCEDURES)
 def new(patient_id: int) -> Any:
@@ -62,8 +76,7 @@ def new(patient_id: int) -> Any:
                 session.commit()
                 for warning in warnings:
                     flash(f"Saved with a warning: {warning}", "warning")
-                flash(f"{patient.study_code}: procedure recorded; follow-ups scheduled.",
-                      "success")
+                flash(_recorded_words(patient, data), "success")
                 return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()

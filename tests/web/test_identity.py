@@ -106,3 +106,15 @@ def test_a_change_needs_a_reason_and_a_valid_e_mail(client, clinic, db):
 def test_physicians_cannot_open_contact_data(client, clinic):
     login(client, clinic.users["physician"])
     assert client.get(f"/patients/{clinic.patient.id}/contact").status_code == 403
+
+
+def test_an_address_beyond_ascii_is_saved_with_a_warning(client, clinic, db):
+    """Found attacking the mail: jöhn@exämple.com was accepted and every e-mail to it
+    failed on a server without SMTPUTF8, with no word when it was typed."""
+    login(client, clinic.users["nurse"])
+    version = _identity(db, clinic.patient.id).version
+    saved = client.post(f"/patients/{clinic.patient.id}/contact", follow_redirects=True,
+                        data=_form(version, email="jöhn@example.invalid"))
+    page = saved.get_data(as_text=True)
+    assert "contact data saved" in page and "holds letters beyond plain ASCII" in page
+    assert _identity(db, clinic.patient.id).email == "jöhn@example.invalid"

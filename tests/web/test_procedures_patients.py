@@ -147,3 +147,18 @@ def test_an_answer_other_than_yes_or_no_is_refused_not_cleared(client, clinic, d
                                  "contrast_extravasation": "maybe"})
     assert response.status_code == 422
     assert 'id="contrast_extravasation-error"' in response.get_data(as_text=True)
+
+
+def test_a_procedure_dated_ahead_is_said_to_be_planned(client, clinic, db):
+    """Found attacking the forms: a date a month ahead was accepted (the form takes a
+    planned procedure up to a year ahead) with 'procedure recorded', as if done."""
+    from datetime import date, timedelta
+
+    login(client, clinic.users["physician"])
+    ahead = date.today() + timedelta(days=30)
+    response = client.post(f"/patients/{clinic.patient.id}/procedures/new", data={
+        **BASE, "performed_at": f"{ahead}T10:00", "modality": "fluoroscopy",
+        "dap_mgy_cm2": "300", "fluoroscopy_time_s": "30"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert f"procedure planned for {ahead}; follow-ups scheduled from that day" in page
+    assert len(_procedures(db, clinic.patient.id)) == 2
