@@ -10,11 +10,9 @@ shared advisory locks on the visit, the patient and the study (so that no lock i
 while the save is under way) and its question whether any of them is locked
 (clinic.locks.guard); and the VAS-change rule's read of the patient's VAS
 (clinic.queries.rules: an ordinary visit, inside its window with every section
-answered, runs no other rule). SQLite 25, as it gets one INSERT per score and per ODI
-section (SQLAlchemy batches inserts that return their ids only where RETURNING keeps
-row order). The
-visit row is still updated twice: the version claim of clinic.edits, then the
-completion."""
+answered, runs no other rule). SQLite 14: its BEGIN IMMEDIATE, and no advisory locks;
+its scores and sections too go as one INSERT each (clinic.models.inserts). The visit row
+is still updated twice: the version claim of clinic.edits, then the completion."""
 
 from __future__ import annotations
 
@@ -46,7 +44,7 @@ def test_a_follow_up_save_runs_a_bounded_number_of_statements(client, clinic, ap
     engine = get_engine(app).dialect.name
     guard = ["unnest(CAST(%(keys)s", "record_lock"] if engine == "postgresql" else ["record_lock"]
     assert reads == ["user_session", "assessment", "study_measure", *guard, "score"]
-    assert len(statements) <= {"postgresql": 13, "sqlite": 25}[engine], len(statements)
+    assert len(statements) <= {"postgresql": 13, "sqlite": 14}[engine], len(statements)
     assert not [s for s in statements if s.startswith("INSERT INTO data_query")]
     assert sum("FROM record_lock" in s for s in statements) == 1, "one lock check"
 
