@@ -101,7 +101,7 @@ def check_screening_inputs(session: Session, study: Study, site_id: int,
     passes(_check_answered, session, study, answers, patient if patient_ok else None,
            enrolled_on)
     if identity is not None and identity.mrn:
-        passes(_check_mrn_free, session, study, identity.mrn.strip())
+        passes(_check_mrn_free, session, study, site_id, identity.mrn.strip())
     if errors:
         raise ValidationError(errors)
 
@@ -209,19 +209,23 @@ def _possible_ages(patient: PatientInput, enrolled_on: date) -> list[int]:
     return []
 
 
-def _check_mrn_free(session: Session, study: Study, mrn: str) -> None:
+def _check_mrn_free(session: Session, study: Study, site_id: int, mrn: str) -> None:
     """One enrollment per person and study (the MRN's case and spaces do not count).
     Concurrent enrollments of one MRN wait for each other (PostgreSQL: an advisory lock
-    on the study and MRN; SQLite writes one at a time), so the second sees the first."""
+    on the study and MRN; SQLite writes one at a time), so the second sees the first.
+    The patient already enrolled is named only to the same site: a nurse elsewhere would
+    learn which study code goes with an MRN."""
     key = mrn_key(mrn)
     hold_targets(session, {f"mrn:{study.id}:{key}"}, exclusive=True)
-    taken = session.exec(select(Patient.study_code)
+    taken = session.exec(select(Patient.study_code, Patient.site_id)
                          .join(PatientIdentity, PatientIdentity.patient_id == Patient.id)  # type: ignore[arg-type]
                          .where(Patient.study_id == study.id,
                                 PatientIdentity.mrn_key == key)).first()
-    if taken is not None:
-        raise ValidationError({"mrn": f"This MRN is enrolled in {study.code} already, as "
-                                      f"{taken}: a person is enrolled once per study."})
+    if taken is None:
+        return
+    where = f"as {taken[0]}" if taken[1] == site_id else "at another site"
+    raise ValidationError({"mrn": f"This MRN is enrolled in {study.code} already, {where}: "
+                                  "a person is enrolled once per study."})
 
 
 def _check_birth_agrees(patient: PatientInput, identity: IdentityInput) -> None:

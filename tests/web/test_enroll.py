@@ -298,6 +298,13 @@ def test_a_person_is_enrolled_once_per_study(client, clinic, db):
     page = again.get_data(as_text=True)
     assert again.status_code == 422 and "enrolled in DEMO already, as NEW-001" in page
     assert _count(db, Patient) == patients
+    client.post("/logout")
+    login(client, clinic.users["nurse_south"])  # another site: not told which patient
+    elsewhere = client.post(f"/studies/{clinic.study.code}/enroll",
+                            data=_form(mrn="MRN-77", study_code="NEW-003"))
+    page = elsewhere.get_data(as_text=True)
+    assert elsewhere.status_code == 422 and "enrolled in DEMO already, at another site" in page
+    assert "NEW-001" not in page and _count(db, Patient) == patients
 
 
 @pytest.mark.parametrize(("fields", "field", "words"), [

@@ -86,6 +86,18 @@ def test_an_admin_sees_the_sequence_and_the_balance(client, clinic):
     assert "no longer be regenerated" in refused.get_data(as_text=True)
 
 
+def test_only_an_admin_is_shown_the_seed_of_the_sequence(client, clinic):
+    """The concealed sequence is the seed's: with it and the protocol (which any user
+    can read) the list of upcoming arms can be generated again."""
+    login(client, clinic.users["coordinator"])
+    page = client.get(f"/admin/studies/{clinic.study.id}").get_data(as_text=True)
+    assert "slots, generated" in page and "seed" not in page.split("<h2>Randomization")[1]
+    client.post("/logout")
+    login(client, clinic.users["admin"])
+    page = client.get(f"/admin/studies/{clinic.study.id}").get_data(as_text=True)
+    assert "slots from seed 7, generated" in page
+
+
 def test_a_user_creates_an_api_token_stored_only_as_a_hash(client, clinic, db):
     login(client, clinic.users["nurse"])
     assert 'href="/account"' in client.get("/worklist").get_data(as_text=True)
