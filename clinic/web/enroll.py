@@ -30,6 +30,7 @@ from clinic.web.enroll_form import (
 )
 from clinic.web.filters import clinic_today
 from clinic.web.forms import form_int
+from clinic.web.identity import warn_about_contact
 
 bp = Blueprint("enroll", __name__)
 
@@ -83,8 +84,9 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
         errors["site_id"] = "Choose the site."
     consent = consent_from_form(form, errors, current_user.id, clinic_today())
     answers = answers_from_form(form, codes, errors)
+    identity = identity_from_form(form)
     if errors:  # the form's own problems, and those the services find in what did read
-        _also_service_problems(study, site_id, answers, patient, identity_from_form(form),
+        _also_service_problems(study, site_id, answers, patient, identity,
                                factors, enrolled_on, consent, errors)
         return None
     def enroll_once() -> Any:
@@ -92,7 +94,7 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
         set_actor(session, current_user.id, "Screening and enrollment")
         outcome = screen_and_enroll(
             session, study=study, site_id=site_id, answers=answers,
-            patient=patient, identity=identity_from_form(form), factors=factors,
+            patient=patient, identity=identity, factors=factors,
             enrolled_on=enrolled_on, actor_id=current_user.id, consent=consent)  # type: ignore[arg-type]
         session.commit()
         return outcome
@@ -115,6 +117,7 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
     else:
         arm = get_session().get(StudyArm, enrollment.arm_id)  # type: ignore[union-attr]
         flash(f"{patient.study_code} enrolled and allocated to {arm.label}.", "success")  # type: ignore[union-attr]
+    warn_about_contact(study, identity)
     return redirect(url_for("patients.show", patient_id=enrollment.patient_id))  # type: ignore[union-attr]
 
 

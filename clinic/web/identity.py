@@ -11,9 +11,11 @@ from clinic.audit import set_actor
 from clinic.auth.roles import allow
 from clinic.catalog import ROLES_SEEING_IDENTITY
 from clinic.db import get_session
+from clinic.enrollment.inputs import IdentityInput
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.models import Study
 from clinic.patients.identity import identity_history, identity_of, update_identity
+from clinic.selfreport.ladder import LadderSpec
 from clinic.web.access import patient_or_404
 from clinic.web.drafts import take_draft
 from clinic.web.enroll_form import identity_from_form
@@ -40,11 +42,7 @@ def edit(patient_id: int) -> Any:
                             reason=reason, read_version=form_int(request.form.get("version")))
             session.commit()
             flash(f"{patient.study_code}: contact data saved; reminders re-planned.", "success")
-            if data.email and not data.email.isascii():
-                flash(f"{data.email} holds letters beyond plain ASCII: a mail server that does "
-                      "not take such addresses (SMTPUTF8) refuses it, and the e-mail fails "
-                      "(Reminders lists it then). Check the address with the patient.",
-                      "warning")
+            warn_about_contact(session.get(Study, patient.study_id), data)
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()
@@ -60,6 +58,21 @@ def edit(patient_id: int) -> Any:
                            asks_self_report=bool(study and study.self_report),
                            history=identity_history(session, patient.id))  # type: ignore[arg-type]
     return body, status
+
+
+def warn_about_contact(study: Study | None, data: IdentityInput) -> None:
+    """Contact data that is kept but will not work as the patient expects, in words:
+    an address with letters beyond ASCII; a self-report link that asks for a date of
+    birth nobody recorded."""
+    if data.email and not data.email.isascii():
+        flash(f"{data.email} holds letters beyond plain ASCII: a mail server that does not "
+              "take such addresses (SMTPUTF8) refuses it, and the e-mail fails (Reminders "
+              "lists it then). Check the address with the patient.", "warning")
+    spec = LadderSpec.from_json(study.self_report) if study is not None else None
+    if (spec is not None and spec.second_factor != "none" and data.self_report_consent
+            and data.birth_date is None):
+        flash("No date of birth is recorded: the study's self-report link asks for it first, "
+              "so no link is sent until it is entered on the contact page.", "warning")
 
 
 def _current(identity: Any) -> dict[str, str]:

@@ -386,3 +386,29 @@ def test_the_stratification_field_says_which_values_make_which_stratum(client, c
     assert "decides the stratum: 1–2, 3–4, 5–6" in page
     assert _bin_words("levels", Bin("single", 1, 1)) == "1 single"
     assert _bin_words("levels", Bin("multi", 2, 4)) == "2–4 multi"
+
+
+def test_contact_data_that_will_not_work_is_enrolled_with_a_warning(client, clinic, db):
+    """Two leftovers of attacking the mail: an address beyond ASCII was warned about on
+    the contact page only, and a self-report link that asks for a date of birth nobody
+    recorded was never sent, with no word at enrollment."""
+    from clinic.models import Study
+    from clinic.selfreport.ladder import LadderSpec
+
+    study = db.get(Study, clinic.study.id)
+    study.self_report = LadderSpec(second_factor="birth_date").to_json()
+    db.add(study)
+    db.commit()
+    login(client, clinic.users["nurse"])
+    enrolled = client.post(f"/studies/{clinic.study.code}/enroll", follow_redirects=True,
+                           data=_form(email="jöhn@example.invalid", self_report_consent="yes"))
+    page = enrolled.get_data(as_text=True)
+    assert "enrolled and allocated" in page
+    assert "jöhn@example.invalid holds letters beyond plain ASCII" in page
+    assert "No date of birth is recorded: the study&#39;s self-report link asks" in page
+    quiet = client.post(f"/studies/{clinic.study.code}/enroll", follow_redirects=True,
+                        data=_form(study_code="NEW-002", mrn="MRN-2", self_report_consent="yes",
+                                   birth_date="1970-05-04"))
+    page = quiet.get_data(as_text=True)
+    assert "enrolled and allocated" in page and "No date of birth" not in page
+    assert "beyond plain ASCII" not in page
