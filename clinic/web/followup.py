@@ -262,6 +262,13 @@ def edit(assessment_id: int) -> str | Response:
     return _render("followup/edit.html", assessment, patient, instruments, values, errors)
 
 
+_CHANGED = {  # what the change that came first did, by the visit's state now
+    "completed": "saved this follow-up",
+    "not_done": "marked this follow-up not done",
+    "pending": "reopened this follow-up",
+}
+
+
 def _conflict(assessment: Assessment, entry: FollowUpEntry | None = None,
               instruments: list[Instrument] | None = None) -> Any:
     """A stale form. The same person saving the same values twice (a double click, a
@@ -283,8 +290,8 @@ def _conflict(assessment: Assessment, entry: FollowUpEntry | None = None,
               "visit_on": assessment.visit_on.isoformat() if assessment.visit_on else "",
               "missing_reason": assessment.missing_reason or ""}
     who, when = (latest[1], local_time(latest[2])) if latest else ("Someone else", "just now")
-    flash(f"{who} saved this follow-up ({when}) while you were working on it. Your entry "
-          "was NOT saved. Below is what is now recorded, "
+    flash(f"{who} {_CHANGED[assessment.state]} ({when}) while you were working on it. Your "
+          "entry was NOT saved. Below is what is now recorded, "
           "with what you typed beside it; check it before changing anything.", "error")
     typed = typed_values(entry, instruments or []) if entry is not None else []
     if entry is not None and entry.visit_on is not None:

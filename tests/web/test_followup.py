@@ -428,3 +428,26 @@ def test_the_correction_page_of_a_visit_not_recorded_leads_to_its_entry(client, 
     response = client.get(f"/followup/{clinic.due.id}/edit")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/followup/{clinic.due.id}")
+
+
+def test_a_conflict_with_a_reopened_visit_says_it_was_reopened_not_saved(client, clinic,
+                                                                         db):
+    """A visit marked not done and reopened by a coordinator is pending again: the nurse
+    whose form went stale read '<coordinator> saved this follow-up'."""
+    version = clinic.due.version
+    coordinator = clinic.users["coordinator"]
+    login(client, coordinator)
+    assert client.post(f"/followup/{clinic.due.id}/not-done", data={
+        "not_done_reason": "No answer", "version": version}).status_code == 302
+    db.expire_all()
+    visit = db.get(Assessment, clinic.due.id)
+    assert client.post(f"/followup/{visit.id}/reopen", data={
+        "version": visit.version, "reason": "Patient called back"}).status_code == 302
+    login(client, clinic.users["nurse"])
+    stale = client.post(f"/followup/{clinic.due.id}", data={
+        "mode": "phone", "vas": "4", "version": version, **odi_form(GOOD_ODI),
+        "satisfaction_results": "satisfied"})
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert f"{coordinator.name} reopened this follow-up" in page
+    assert "saved this follow-up" not in page
