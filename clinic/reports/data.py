@@ -438,8 +438,11 @@ def _scores(session: Session, visits: dict[str, np.ndarray]) -> pd.DataFrame:
     df.insert(0, "timepoint", pd.Series(visits["timepoint"][row], dtype=object))
     df.insert(0, "pid", visits["pid"][row])
     # ODI/NDI are ranked on their exact value, raw sum / (5 × sections answered) × 100,
-    # so equal scores tie even when the stored total was rounded to 2 decimals.
-    exact = df["raw_sum"].notna() & (df["answered"].fillna(0) > 0)
+    # so equal scores tie even when the stored total was rounded to 2 decimals. A score
+    # with no value (too many sections unanswered: not computable) keeps none, although
+    # its raw sum and the sections answered are stored.
+    exact = (df["value"].notna() & df["raw_sum"].notna()
+             & (df["answered"].fillna(0) > 0))
     df["value"] = df["value"].astype(float)
     df.loc[exact, "value"] = (df.loc[exact, "raw_sum"].astype(float) * 20.0
                               / df.loc[exact, "answered"].astype(float))

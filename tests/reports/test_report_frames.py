@@ -45,3 +45,26 @@ def test_no_frame_holds_a_pandas_string_column(app):
     assert list(data.assessments["timepoint"].to_numpy()[visit]) == list(
         data.scores["timepoint"])
     assert len(modes) == len(data.assessments)
+
+
+def test_a_disability_score_not_computable_has_no_value_in_the_report(session):
+    """Found testing as a new user would: an NDI with two sections unanswered was stored
+    without a value ('not computable'), and the report made one from its raw sum and the
+    sections answered, counting the patient in Table 3 and the Friedman test."""
+    from clinic.followup.service import measures_at, record_follow_up
+    from tests.factories import assessments_of, make_patient, make_procedure, make_study
+
+    study = make_study(session)
+    patient, _ = make_patient(session, study)
+    make_procedure(session, patient)
+    visits = [v for v in assessments_of(session, patient) if "odi" in measures_at(session, v)]
+    record_follow_up(session, assessment=visits[0], mode="phone", actor_id=None,
+                     entries={"odi": [3, 3, 3, 3, 3, 3, 3, 3, None, None]})
+    record_follow_up(session, assessment=visits[1], mode="phone", actor_id=None,
+                     entries={"odi": [3, 3, 3, 3, 3, 3, 3, 3, 2, None]})
+    session.commit()
+    data = load_study_data(session, study, filters_from_mapping({}, DAY), "Europe/Berlin")
+    odi = data.scores[data.scores["instrument"] == "odi"].reset_index(drop=True)
+    assert len(odi) == 2 and odi["raw_sum"].tolist() == [24, 26]
+    assert odi["value"].isna().tolist() == [True, False]
+    assert odi["value"][1] == 26 * 20.0 / 9  # the exact value the ranks use
