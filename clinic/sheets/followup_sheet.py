@@ -107,9 +107,12 @@ def _instrument(inst: Instrument, value: Any, st: Mapping[str, Any]) -> list[Any
             out.append(Paragraph(escape(note), st["small"]))
     elif inst.kind is InstrumentKind.SCALE:
         low, high = ANCHORS.get(inst.code, ("0", "10"))
-        chosen = None if value is None else round(float(value))
+        exact = None if value is None else float(value)
+        chosen = None if exact is None or not exact.is_integer() else int(exact)
         marks = "   ".join(f"{TICKED if chosen == n else EMPTY} {n}" for n in range(11))
         out.append(Paragraph(f"{escape(low)}  {marks}  {escape(high)}", st["base"]))
+        if exact is not None and chosen is None:  # a box would show another value
+            out.append(Paragraph(f"Recorded: {exact:g} (between the boxes)", st["base"]))
     elif inst.kind is InstrumentKind.LIKERT:
         out.append(Paragraph("   ".join(f"{TICKED if value == code else EMPTY} {escape(label)}"
                                         for code, label in inst.choices), st["base"]))

@@ -103,6 +103,19 @@ def test_a_filled_sheet_marks_what_was_recorded(client, clinic, db):
     assert client.get(f"/followup/{clinic.due.id}/sheet.pdf").status_code in (403, 404)
 
 
+def test_a_filled_sheet_ticks_no_box_for_a_value_between_two(client, clinic, db):
+    """Found testing as a new user would: VAS 5.5 was printed as the box 6 ticked."""
+    from clinic.followup.service import record_follow_up
+
+    record_follow_up(db, assessment=clinic.due, entries={"vas": 5.5, "odi": [3] + [1] * 9},
+                     mode="phone", actor_id=None)
+    db.commit()
+    login(client, clinic.users["nurse"])
+    text = pdf_text(client.get(f"/followup/{clinic.due.id}/sheet.pdf").data)
+    assert "Recorded: 5.5 (between the boxes)" in text
+    assert "☒ 5" not in text and "☒ 6" not in text
+
+
 def test_a_visit_page_says_when_its_window_closes_soon(client, clinic, db):
     """Found re-checking the screens: the worklist listed a visit under 'Window closes
     within 3 days' while its own page said only 'Overdue'."""
