@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -76,12 +77,13 @@ def sequence(study_id: int) -> str:
 def generate(study_id: int) -> Any:
     session = get_session()
     study = _study(study_id)
-    seed = request.form.get("seed", type=form_int)
+    typed = (request.form.get("seed") or "").strip()
+    seed = form_int(typed) if typed else secrets.randbelow(MAX_SEED + 1)  # unguessable
     slots = form_int(request.form.get("slots") or "300")
     errors = {}
     if seed is None or not 0 <= seed <= MAX_SEED:
-        errors["seed"] = "Enter a whole number from 0 to 2147483647 (write it down: the same " \
-                         "seed gives the same sequence)."
+        errors["seed"] = "Enter a whole number from 0 to 2147483647, or leave it empty for a " \
+                         "random one (the same seed gives the same sequence)."
     if slots is None or not 10 <= slots <= 10_000:
         errors["slots"] = "Enter 10 to 10000 slots per stratum."
     if errors:

@@ -228,10 +228,11 @@ def activate_study(study_id: int) -> Response:
     try:
         activate(session, study, actor_id=current_user.id)
         session.commit()
-        needs = (" An administrator now generates the concealed allocation sequence."
-                 if study.design_type == "randomized" and not study.sequence_generated_at
-                 else "")
-        flash(f"{study.code} is active: patients can be enrolled.{needs}", "success")
+        if study.design_type == "randomized" and not study.sequence_generated_at:
+            flash(f"{study.code} is active. Patients can be enrolled once an administrator "
+                  "has generated the concealed allocation sequence.", "success")
+        else:
+            flash(f"{study.code} is active: patients can be enrolled.", "success")
     except ValidationError as error:
         session.rollback()
         flash("; ".join(error.errors.values()), "error")

@@ -56,6 +56,13 @@ def test_a_draft_is_built_previewed_activated_and_amended(client, clinic, db):
     assert db.get(Study, study.id).status == "recruiting"
     banner = client.get(f"/admin/studies/{study.id}/builder").get_data(as_text=True)
     assert "The nerve roots asked at enrollment may change" in banner  # dropping one is allowed
+    assert "can be enrolled once an administrator has generated" in banner
+    login(client, clinic.users["admin"])
+    assert client.post(f"/admin/studies/{study.id}/sequence",  # no seed: a random one
+                       data={"seed": " ", "slots": "20"}).status_code == 302
+    db.expire_all()
+    assert db.get(Study, study.id).randomization_seed is not None
+    login(client, clinic.users["coordinator"])
     no_reason = post_builder(client, f"/admin/studies/{study.id}/builder",
                             data=_basics(**{"m-vas-all": "", "m-vas-baseline": "on",
                                             "m-vas-month_1": "on",
