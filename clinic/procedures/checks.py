@@ -50,7 +50,42 @@ def patient_warnings(session: Session, patient: Patient, data: ProcedureInput,
     cap = study.steroid_cap_mg if study else None
     earlier = previous_injectates(session, patient, correcting)
     combined = replace(data, injectates=earlier + data.injectates)
-    return steroid_warnings(combined, cap)
+    return steroid_warnings(combined, cap) + _same_day(session, patient, data, correcting)
+
+
+def _same_day(session: Session, patient: Patient, data: ProcedureInput,
+              correcting: int | None) -> list[str]:
+    """A second procedure on one day is more often the first one saved twice."""
+    zone = data.performed_at.tzinfo
+    if zone is None:
+        return []
+    day = data.performed_at.date()
+    query = select(Procedure.performed_at).where(Procedure.patient_id == patient.id)
+    if correcting is not None:
+        query = query.where(Procedure.id != correcting)
+    if not any(when.astimezone(zone).date() == day for when in session.exec(query)):
+        return []
+    return [f"{patient.study_code} already has a procedure on {day:%Y-%m-%d}: save this one "
+            "only if the patient had a second (to change the first, correct it on the "
+            "patient page)."]
+
+
+# Not known before a procedure is done: refused for one planned after today.
+KNOWN_ONCE_DONE = ("dap_mgy_cm2", "fluoroscopy_time_s", "ctdivol_mgy", "dlp_mgy_cm",
+                   "operative_time_min", "needle_repositions")
+
+
+def check_planned_values(data: ProcedureInput, timezone: str) -> None:
+    """A procedure planned after today has no dose, time or repositions yet."""
+    zone = ZoneInfo(timezone)
+    day = data.performed_at.astimezone(zone).date()
+    if day <= datetime.now(zone).date():
+        return
+    errors = {name: f"The procedure is planned for {day:%Y-%m-%d}: enter this once it is "
+                    "done (correct the procedure then)."
+              for name in KNOWN_ONCE_DONE if getattr(data, name) is not None}
+    if errors:
+        raise ValidationError(errors)
 
 
 def allocated_arm(session: Session, patient: Patient) -> StudyArm | None:
@@ -70,7 +105,13 @@ def protocol_deviations(session: Session, patient: Patient, data: ProcedureInput
             and data.modality != arm.modality):
         found.append(f"Guidance {MODALITIES.get(data.modality, data.modality)} differs from "
                      f"the allocated arm's ({arm.label}: {MODALITIES[arm.modality]}).")
-    return found + dose_deviations(data)
+    return found + ([] if _planned(data) else dose_deviations(data))
+
+
+def _planned(data: ProcedureInput) -> bool:
+    """Dated after today where it is given: its dose is not known yet."""
+    zone = data.performed_at.tzinfo
+    return zone is not None and data.performed_at.date() > datetime.now(zone).date()
 
 
 def confirmation_errors(warnings: list[str], deviations: list[str], *, confirmed: bool,

@@ -17,7 +17,7 @@ from clinic.edits import claim, require_reason
 from clinic.enrollment.groups import assign_registry_group
 from clinic.exceptions import ValidationError
 from clinic.models import Injectate, Patient, Procedure, ProcedureTarget
-from clinic.procedures.checks import check_procedure_day
+from clinic.procedures.checks import check_planned_values, check_procedure_day
 from clinic.procedures.inputs import (
     InjectateInput,
     ProcedureInput,
@@ -65,6 +65,7 @@ def correct_procedure(session: Session, *, patient: Patient, procedure: Procedur
         raise ValidationError({"reason": "Nothing was changed."})
     if "performed_at" in changed:
         check_procedure_day(session, patient, data.performed_at, timezone, procedure.id)
+    check_planned_values(data, timezone)
     for name in changed:
         setattr(procedure, name, new_columns[name])
     session.add(procedure)

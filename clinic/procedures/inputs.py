@@ -174,15 +174,33 @@ _OVERLAPPING = {"left": ("left", "bilateral"), "right": ("right", "bilateral"),
                 "bilateral": ("bilateral", "left", "right"), "midline": ("midline",)}
 
 
+# Beyond these a spinal injection's dose is more likely a unit or typing slip than a
+# value (a CT-guided spinal injection's DLP is some hundreds of mGy·cm; a fluoroscopic
+# one's DAP some thousands of mGy·cm²): saved only when confirmed.
+PLAUSIBLE_MAX = {"dap_mgy_cm2": (50_000, "DAP", "mGy·cm²"),
+                 "fluoroscopy_time_s": (1_800, "Fluoroscopy time", "s"),
+                 "ctdivol_mgy": (100, "CTDIvol", "mGy"), "dlp_mgy_cm": (2_000, "DLP", "mGy·cm"),
+                 "operative_time_min": (240, "Operative time", "min")}
+STEROID_PLAUSIBLE_MG = 120  # one injectate; more is a slip of the unit or the volume
+
+
 def steroid_warnings(p: ProcedureInput, cap_mg: float | None) -> list[str]:
-    """Plausibility warnings that do not block saving (e.g. steroid over the study's cap)."""
+    """Plausibility warnings that do not block saving: steroid over the study's cap, a
+    dose or time beyond what a spinal injection gives."""
     warnings = []
     steroid = sum(i.dose_mg or 0 for i in p.injectates if i.drug in STEROIDS)
     if cap_mg is not None and steroid > cap_mg:
         warnings.append(f"Total steroid dose {steroid:g} mg exceeds the study's cap of "
                         f"{cap_mg:g} mg per patient.")
-    if p.operative_time_min is not None and p.operative_time_min > 240:
-        warnings.append("Operative time over 4 hours: please check.")
+    for i in p.injectates:
+        if i.drug in STEROIDS and (i.dose_mg or 0) > STEROID_PLAUSIBLE_MG:
+            warnings.append(f"{DRUGS[i.drug]} {i.dose_mg:g} mg in one injection is more "
+                            f"than {STEROID_PLAUSIBLE_MG} mg: check the dose and its unit.")
+    for name, (most, label, unit) in PLAUSIBLE_MAX.items():
+        value = getattr(p, name)
+        if value is not None and value > most:
+            warnings.append(f"{label} {value:g} {unit} is more than {most:,} {unit}, beyond "
+                            "what a spinal injection gives: check the value and its unit.")
     return warnings
 
 

@@ -11,7 +11,7 @@ from clinic.edits import claim, require_reason
 from clinic.enrollment.groups import assign_registry_group
 from clinic.exceptions import ValidationError
 from clinic.models import Injectate, Patient, Procedure, ProcedureTarget
-from clinic.procedures.checks import check_procedure_day
+from clinic.procedures.checks import check_planned_values, check_procedure_day
 from clinic.procedures.inputs import (
     InjectateInput,
     ProcedureInput,
@@ -27,6 +27,7 @@ def record_procedure(session: Session, *, patient: Patient, data: ProcedureInput
                      timezone: str) -> Procedure:
     validate_procedure(data)
     check_procedure_day(session, patient, data.performed_at, timezone)
+    check_planned_values(data, timezone)
     procedure = Procedure(patient_id=patient.id, **data.column_values())  # type: ignore[arg-type]
     session.add(procedure)
     session.flush()

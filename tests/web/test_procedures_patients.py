@@ -156,9 +156,39 @@ def test_a_procedure_dated_ahead_is_said_to_be_planned(client, clinic, db):
 
     login(client, clinic.users["physician"])
     ahead = date.today() + timedelta(days=30)
-    response = client.post(f"/patients/{clinic.patient.id}/procedures/new", data={
-        **BASE, "performed_at": f"{ahead}T10:00", "modality": "fluoroscopy",
-        "dap_mgy_cm2": "300", "fluoroscopy_time_s": "30"}, follow_redirects=True)
+    planned = {**BASE, "performed_at": f"{ahead}T10:00", "modality": "fluoroscopy"}
+    with_dose = client.post(f"/patients/{clinic.patient.id}/procedures/new", data={
+        **planned, "dap_mgy_cm2": "300", "fluoroscopy_time_s": "30"})
+    page = with_dose.get_data(as_text=True)
+    assert with_dose.status_code == 422 and 'id="dap_mgy_cm2-error"' in page
+    assert f"The procedure is planned for {ahead}: enter this once it is done" in page
+    assert 'id="operative_time_min-error"' in page and len(_procedures(db, clinic.patient.id)) == 1
+    del planned["operative_time_min"]  # nor a deviation for the dose not known yet
+    response = client.post(f"/patients/{clinic.patient.id}/procedures/new", data=planned,
+                           follow_redirects=True)
     page = response.get_data(as_text=True)
     assert f"procedure planned for {ahead}; follow-ups scheduled from that day" in page
     assert len(_procedures(db, clinic.patient.id)) == 2
+
+
+def test_a_second_procedure_on_one_day_and_implausible_doses_warn_before_saving(
+        client, clinic, db):
+    """Found testing as a new user would: a procedure saved three times was kept three
+    times, and the report took a DLP of 99999 mGy·cm and dexamethasone 400 mg."""
+    from zoneinfo import ZoneInfo
+
+    login(client, clinic.users["physician"])
+    first = _procedures(db, clinic.patient.id)[0]
+    day = first.performed_at.astimezone(ZoneInfo("Europe/Berlin")).date()
+    url = f"/patients/{clinic.patient.id}/procedures/new"
+    form = {**BASE, "performed_at": f"{day}T16:00", "modality": "ct", "ctdivol_mgy": "9",
+            "dlp_mgy_cm": "99999", "injectate-0-dose_mg": "400"}
+    warned = client.post(url, data=form)
+    page = warned.get_data(as_text=True)
+    assert warned.status_code == 200 and len(_procedures(db, clinic.patient.id)) == 1
+    assert f"already has a procedure on {day}" in page
+    assert "DLP 99999 mGy·cm is more than 2,000 mGy·cm" in page
+    assert "Dexamethasone 400 mg in one injection is more than 120 mg" in page
+    saved = client.post(url, data={**form, "confirm_warnings": "yes",
+                                   "deviation_reason": "CT room free"})  # if not its arm's
+    assert saved.status_code == 302 and len(_procedures(db, clinic.patient.id)) == 2
