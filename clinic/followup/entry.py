@@ -56,7 +56,7 @@ class FollowUpEntry:
     visit_on: date | None = None  # None: today
     missing_reason: str | None = None  # why a required outcome was not collected
     require_complete: bool = False  # the screens: a missing outcome needs its reason
-    # the screens: a date far outside the window (FAR_OUTSIDE_DAYS) is confirmed first
+    # the screens: a date before the window or far after it is confirmed first
     far_date_confirmed: bool = True
 
 
@@ -130,9 +130,17 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
 
 def _far_outside(assessment: Assessment, visit_on: date) -> dict[str, str]:
     """A date a month or more outside the window is more often a slip (the form starts
-    on today's date; a paper sheet typed in weeks later) than a visit that late: the
-    nurse confirms it. Confirmed, it is kept and counted as a deviation."""
+    on today's date; a paper sheet typed in weeks later) than a visit that late, and a
+    visit before its window opened is more often entered on the wrong visit (a 2-week
+    visit the day after the procedure): the nurse confirms it. Confirmed, it is kept and
+    counted as a deviation."""
     days = days_outside(visit_on, assessment.window_open, assessment.window_close)
+    if -FAR_OUTSIDE_DAYS < days < 0:
+        return {"date_confirmed": (
+            f"{visit_on:%Y-%m-%d} is {-days} day{'s' if days < -1 else ''} before this "
+            f"visit's window opens ({assessment.window_open:%Y-%m-%d} – "
+            f"{assessment.window_close:%Y-%m-%d}). Check the date, and that this is the "
+            "right visit; if both are, tick \"The date is right\" and save again.")}
     if abs(days) < FAR_OUTSIDE_DAYS:
         return {}
     return {"date_confirmed": (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from itertools import count
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -14,6 +15,7 @@ from clinic.enrollment.inputs import IdentityInput, PatientInput
 from clinic.enrollment.randomization import generate_allocation_sequence
 from clinic.enrollment.service import enroll, screen
 from clinic.models import Assessment, Enrollment, Patient, Procedure, Site, Study, User
+from clinic.procedures.checks import KNOWN_ONCE_DONE
 from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput
 from clinic.procedures.service import record_procedure
 from clinic.protocol.definition import StudyDefinition
@@ -89,6 +91,10 @@ def procedure_input(modality: str = "fluoroscopy", when: datetime | None = None,
         "injectates": (InjectateInput("lidocaine", 1.0, 1.5), InjectateInput("dexamethasone",
                                                                              dose_mg=8.0)),
         "operative_time_min": 22.5, **radiation, **overrides}
+    zone = ZoneInfo("Europe/Berlin")
+    if values["performed_at"].astimezone(zone).date() > datetime.now(zone).date():
+        for name in set(KNOWN_ONCE_DONE) - set(overrides):  # planned: not known yet
+            values.pop(name, None)
     return ProcedureInput(**values)
 
 

@@ -290,6 +290,27 @@ def test_a_confirmed_far_date_is_kept(client, clinic, db, app):
     assert db.get(Assessment, week_1.id).visit_on == today_in(app)
 
 
+def test_a_visit_before_its_window_opens_is_confirmed_before_it_is_kept(client, clinic, db,
+                                                                         app):
+    """Found testing as a new user would: a 2-week visit dated the day after the
+    procedure was saved, and only then said to be early; its scores went into the 2-week
+    cell of the report."""
+    week_1 = _week_1_long_ago(db, clinic, app)
+    early = week_1.window_open - timedelta(days=2)
+    login(client, clinic.users["nurse"])
+    asked = client.post(f"/followup/{week_1.id}", data=_week_1_form(week_1) | {
+        "visit_on": str(early)})
+    page = html.unescape(asked.get_data(as_text=True))
+    assert asked.status_code == 422 and _scores(db, week_1.id) == {}
+    assert f"{early} is 2 days before this visit's window opens" in page
+    assert "that this is the right visit" in page
+    confirmed = client.post(f"/followup/{week_1.id}", data=_week_1_form(week_1) | {
+        "visit_on": str(early), "date_confirmed": "yes"})
+    assert confirmed.status_code == 302
+    db.expire_all()
+    assert db.get(Assessment, week_1.id).visit_on == early
+
+
 def test_the_visit_date_is_corrected_with_a_reason_and_checked_as_at_entry(client, clinic,
                                                                            db, app):
     """Found testing as a new user would: a mistyped visit date could not be corrected
