@@ -414,9 +414,15 @@ def _strata(randomization: Randomization) -> list[Problem]:
             elif current.low > previous.high + 1:
                 problems.append(((*where, "bins", b, "low"),
                                  f"gap between bin {previous.code!r} (up to {previous.high}) "
-                                 f"and bin {current.code!r} (from {current.low}): values "
-                                 f"{previous.high + 1}–{current.low - 1} would fit no stratum"))
+                                 f"and bin {current.code!r} (from {current.low}): "
+                                 f"{_span(previous.high + 1, current.low - 1)} would fit no "
+                                 "stratum"))
     return problems
+
+
+def _span(low: int, high: int) -> str:
+    """'value 2' or 'values 2–4': the numbers a gap between two bins leaves out."""
+    return f"value {low}" if low == high else f"values {low}–{high}"
 
 
 def path_text(path: tuple[Any, ...]) -> str:

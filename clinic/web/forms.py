@@ -53,8 +53,9 @@ _THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+")
 def not_a_number(text: str) -> str:
     """Why a typed value is not read as a number, in words."""
     if _THOUSANDS.fullmatch(text.strip()):
-        return ("Write the number without a thousands separator (1000), and decimals with "
-                "a point (1.5).")
+        return (f"{text.strip()} could be read two ways: write the number without a "
+                "thousands separator (1500 for one thousand five hundred, 1.5 or 1,5 for "
+                "one and a half).")
     return "Enter a number (digits, with a point or comma for decimals)."
 
 

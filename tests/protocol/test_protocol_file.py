@@ -209,3 +209,11 @@ def test_a_key_of_thousands_of_parts_is_refused_before_it_is_read(line):
     [problem] = refused.value.problems
     assert "parts nests too deeply" in problem.message
     assert problem.line == BASE.count("\n") + 2
+
+
+def test_a_gap_of_one_value_between_bins_is_named_as_one():
+    """Found testing as a new user would: a gap read 'values 2–2 would fit no stratum'."""
+    with pytest.raises(ProtocolFileError) as one:
+        read_toml(_replace(BASE, "low = 3\nhigh = 4", "low = 4\nhigh = 4"))
+    assert "value 3 would fit no stratum" in str(one.value)
+    assert "values" not in str(one.value).split("would fit")[0].rsplit(":", 1)[-1]
