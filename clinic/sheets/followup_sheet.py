@@ -39,11 +39,15 @@ class SheetHeader:
     mode: str = ""
     synthetic: bool = False
     draft: bool = False  # a draft protocol's preview
+    collected_by: str = ""  # a recorded visit: who entered it
+    missing_reason: str = ""  # a recorded visit: why an outcome was not collected
 
 
 def followup_sheet_pdf(header: SheetHeader, instruments: Sequence[Instrument],
-                       recorded: Mapping[str, Any] | None = None) -> bytes:
-    """``recorded``: instrument -> value (sections as code -> 0–5), as the forms read it."""
+                       recorded: Mapping[str, Any] | None = None,
+                       totals: Mapping[str, str] | None = None) -> bytes:
+    """``recorded``: instrument -> value (sections as code -> 0–5), as the forms read it;
+    ``totals``: instrument -> its total as recorded, in words (ODI, NDI)."""
     st = styles()
     buffer = BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
@@ -60,11 +64,16 @@ def followup_sheet_pdf(header: SheetHeader, instruments: Sequence[Instrument],
     values = recorded or {}
     for inst in instruments:
         story += _instrument(inst, values.get(inst.code), st)
+        if totals and inst.code in totals:
+            story.append(Paragraph(escape(f"Total: {totals[inst.code]}"), st["cellb"]))
+    if header.missing_reason:
+        story.append(Paragraph(escape(f"Not collected, because: {header.missing_reason}"),
+                               st["base"]))
     story += [Spacer(1, 8), Paragraph("Adverse event since the last visit (type, onset, "
                                       "severity): ______________________________________",
                                       st["base"]),
-              Spacer(1, 6), Paragraph("Collected by: ______________________   Signature: "
-                                      "______________________", st["base"])]
+              Spacer(1, 6), Paragraph(f"Collected by: {_line(header.collected_by)}   "
+                                      "Signature: ______________________", st["base"])]
     doc.build(story)
     return buffer.getvalue()
 

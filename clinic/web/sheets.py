@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 from sqlmodel import select
@@ -9,11 +11,11 @@ from sqlmodel import select
 from clinic import catalog
 from clinic.auth.roles import allow
 from clinic.db import get_session
-from clinic.followup.editing import recorded_entries
+from clinic.followup.editing import recorded_entries, scores_of
 from clinic.followup.service import measures_at
-from clinic.models import PatientIdentity, Study, StudyMeasure, StudyTimepoint
+from clinic.models import PatientIdentity, Study, StudyMeasure, StudyTimepoint, User
 from clinic.protocol.measures import MeasureRule, instruments_at
-from clinic.scoring.instruments import INSTRUMENTS
+from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
 from clinic.studies.setup import timepoints
 from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404, sees_identity, study_or_404
 from clinic.web.downloads import attachment
@@ -80,7 +82,10 @@ def filled(assessment_id: int) -> Response:
         identity = session.exec(select(PatientIdentity).where(
             PatientIdentity.patient_id == patient.id)).first()
         name = identity.name if identity else ""
-    recorded = recorded_entries(session, assessment) if assessment.state == "completed" else {}
+    done = assessment.state == "completed"
+    recorded = recorded_entries(session, assessment) if done else {}
+    collector = session.get(User, assessment.completed_by_id) if (
+        done and assessment.completed_by_id) else None
     header = SheetHeader(
         study=f"{study.code} · {study.title}", timepoint=tp.label,
         window=f"{assessment.window_open.isoformat()} – {assessment.window_close.isoformat()}"
@@ -88,7 +93,17 @@ def filled(assessment_id: int) -> Response:
         study_code=patient.study_code, name=name,
         visit_on=assessment.visit_on.isoformat() if assessment.visit_on else "",
         mode=catalog.COLLECTION_MODES.get(assessment.mode or "", ""),
-        synthetic=study.is_synthetic)
+        synthetic=study.is_synthetic, collected_by=collector.name if collector else "",
+        missing_reason=(assessment.missing_reason or "") if done else "")
     codes = measures_at(session, assessment)
-    return _pdf(followup_sheet_pdf(header, [INSTRUMENTS[c] for c in codes], recorded),
+    totals = _totals(session, assessment) if done else {}
+    return _pdf(followup_sheet_pdf(header, [INSTRUMENTS[c] for c in codes], recorded, totals),
                 f"{patient.study_code}_{tp.code}_sheet.pdf")
+
+
+def _totals(session: Any, assessment: Any) -> dict[str, str]:
+    """The ODI's or NDI's total as recorded, or why it could not be computed."""
+    return {score.instrument: (f"{score.value:g} %" if score.value is not None
+                               else f"not computable ({score.not_computable_reason})")
+            for score in scores_of(session, assessment)
+            if INSTRUMENTS[score.instrument].kind is InstrumentKind.SECTIONS}

@@ -9,7 +9,7 @@ import pytest
 
 from clinic.followup.worklist import call_group
 from tests.pdf import pdf_text
-from tests.web.helpers import login
+from tests.web.helpers import login, odi_form
 
 TODAY = date(2026, 12, 3)
 
@@ -114,6 +114,22 @@ def test_a_filled_sheet_ticks_no_box_for_a_value_between_two(client, clinic, db)
     text = pdf_text(client.get(f"/followup/{clinic.due.id}/sheet.pdf").data)
     assert "Recorded: 5.5 (between the boxes)" in text
     assert "☒ 5" not in text and "☒ 6" not in text
+
+
+def test_a_filled_sheet_gives_the_total_the_reason_and_who_collected_it(client, clinic, db):
+    """Found testing as a new user would: the chart copy left out the NDI/ODI total, the
+    reason an outcome was not collected and who collected the visit."""
+    login(client, clinic.users["nurse"])
+    saved = client.post(f"/followup/{clinic.due.id}", data={
+        "mode": "phone", "vas": "4", "version": clinic.due.version,
+        **odi_form([3, 3, 3, 3, 3, 3, 3, 3, "", ""]),
+        "satisfaction_results": "satisfied",
+        "missing_reason": "Patient stopped after eight sections"})
+    assert saved.status_code == 302
+    text = pdf_text(client.get(f"/followup/{clinic.due.id}/sheet.pdf").data)
+    assert "Total: not computable (2 of 10 sections unanswered" in text
+    assert "Not collected, because: Patient stopped after eight sections" in text
+    assert f"Collected by: {clinic.users['nurse'].name}" in text
 
 
 def test_a_visit_page_says_when_its_window_closes_soon(client, clinic, db):
