@@ -472,3 +472,14 @@ def test_a_conflict_with_a_reopened_visit_says_it_was_reopened_not_saved(client,
     assert stale.status_code == 409
     assert f"{coordinator.name} reopened this follow-up" in page
     assert "saved this follow-up" not in page
+
+
+def test_the_baseline_is_called_a_visit_not_a_follow_up(client, clinic, db):
+    """Found testing as a new user would: the baseline's page read 'Baseline follow-up'."""
+    baseline = db.exec(select(Assessment).join(StudyTimepoint).where(
+        Assessment.patient_id == clinic.patient.id, StudyTimepoint.is_baseline)).one()
+    login(client, clinic.users["nurse"])
+    page = client.get(f"/followup/{baseline.id}", follow_redirects=True).get_data(as_text=True)
+    assert "· Baseline visit</h1>" in page and "Baseline follow-up" not in page
+    due = client.get(f"/followup/{clinic.due.id}").get_data(as_text=True)
+    assert " follow-up</h1>" in due
