@@ -40,6 +40,7 @@ from clinic.web.urls import with_query
 bp = Blueprint("reports", __name__)
 READERS = ("physician", "coordinator", "admin")
 MULTI = ("sites", "procedure_types", "levels", "arms")
+FILTER_NAMES = frozenset({"as_of", "date_from", "date_to", *MULTI})
 
 
 def _filters(study: str) -> ReportFilters:
@@ -85,7 +86,8 @@ def index(study: str | None) -> Any:
                                formats=FORMATS, query=""), 422
     query = urlencode(filters.as_query())
     context = {"errors": {}, "study_code": study, "form": _form_options(session, study),
-               "formats": FORMATS, "query": query, "chosen": filters}
+               "formats": FORMATS, "query": query, "chosen": filters,
+               "ignored": sorted(set(request.args) - FILTER_NAMES)}
     patients = _patients_in(session, study)
     if patients > current_app.config["REPORT_INLINE_MAX_PATIENTS"]:
         return render_template("reports/report.html", report=None, background=patients,

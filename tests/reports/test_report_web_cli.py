@@ -18,6 +18,9 @@ def test_physician_sees_the_report_page_and_downloads_it(app, session):
     assert page.status_code == 200
     assert b"Table 3. Outcomes at each timepoint" in page.data
     assert b"<svg" in page.data and b"Participant flow" in page.data
+    assert b"ignored-filters" not in page.data
+    typed = client.get("/studies/GAP/report?as_of=2026-12-01&from=garbage&arm=ZZ")
+    assert b"Not filters of the report, so not applied: arm, from." in typed.data
     pdf = client.get("/studies/GAP/report.pdf?as_of=2026-12-01")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
