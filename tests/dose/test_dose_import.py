@@ -110,6 +110,10 @@ def test_refusals_are_clear_and_store_nothing(app, client, empty, bearer):
                   day=WHEN.date() + timedelta(days=5)): "is dated",
         ct_rdsr(events=[("1.2.826.4.3", 1.0, 2.0)], patient_id=MRN, day=WHEN.date()):
             "does not fit a fluoroscopy procedure",
+        # a made-up file does not learn whether its patient ID is the MRN (found probing
+        # as a physician, who sees no identity): its day is named first
+        xray_rdsr(events=[("1.2.826.4.4", 1.0)], fluoro_time_s=1, patient_id="GUESS-1",
+                  day=WHEN.date() - timedelta(days=400)): "is dated",
         b"": "Send the RDSR file",
     }
     for content, message in cases.items():
