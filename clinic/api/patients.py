@@ -127,8 +127,10 @@ def _checked(session: Session, patient: Patient, data: ProcedureIn, proc_input: 
     """Validation errors raise; plausibility warnings need ``confirm_warnings``, protocol
     deviations that and a ``deviation_reason`` (kept only when there is a deviation)."""
     validate_procedure(proc_input)
-    warnings = patient_warnings(session, patient, proc_input, correcting=correcting)
-    deviations = protocol_deviations(session, patient, proc_input)
+    warnings = patient_warnings(session, patient, proc_input, correcting=correcting,
+                                timezone=current_app.config["TIMEZONE"])
+    deviations = protocol_deviations(session, patient, proc_input,
+                                     current_app.config["TIMEZONE"])
     problems = confirmation_errors(warnings, deviations, confirmed=data.confirm_warnings,
                                    reason=proc_input.deviation_reason)
     if "confirm_warnings" in problems:

@@ -39,8 +39,8 @@ def previous_injectates(session: Session, patient: Patient,
                  for r in rows)
 
 
-def patient_warnings(session: Session, patient: Patient, data: ProcedureInput,
-                     correcting: int | None = None) -> list[str]:
+def patient_warnings(session: Session, patient: Patient, data: ProcedureInput, *,
+                     timezone: str, correcting: int | None = None) -> list[str]:
     """steroid_warnings over this patient's procedures so far plus the new one.
 
     ``correcting`` names a recorded procedure that ``data`` replaces, so its own
@@ -50,16 +50,15 @@ def patient_warnings(session: Session, patient: Patient, data: ProcedureInput,
     cap = study.steroid_cap_mg if study else None
     earlier = previous_injectates(session, patient, correcting)
     combined = replace(data, injectates=earlier + data.injectates)
-    return steroid_warnings(combined, cap) + _same_day(session, patient, data, correcting)
+    return steroid_warnings(combined, cap) + _same_day(session, patient, data, correcting,
+                                                       ZoneInfo(timezone))
 
 
 def _same_day(session: Session, patient: Patient, data: ProcedureInput,
-              correcting: int | None) -> list[str]:
-    """A second procedure on one day is more often the first one saved twice."""
-    zone = data.performed_at.tzinfo
-    if zone is None:
-        return []
-    day = data.performed_at.date()
+              correcting: int | None, zone: ZoneInfo) -> list[str]:
+    """A second procedure on one day (the clinic's) is more often the first one saved
+    twice."""
+    day = data.performed_at.astimezone(zone).date()
     query = select(Procedure.performed_at).where(Procedure.patient_id == patient.id)
     if correcting is not None:
         query = query.where(Procedure.id != correcting)
@@ -77,10 +76,9 @@ KNOWN_ONCE_DONE = ("dap_mgy_cm2", "fluoroscopy_time_s", "ctdivol_mgy", "dlp_mgy_
 
 def check_planned_values(data: ProcedureInput, timezone: str) -> None:
     """A procedure planned after today has no dose, time or repositions yet."""
-    zone = ZoneInfo(timezone)
-    day = data.performed_at.astimezone(zone).date()
-    if day <= datetime.now(zone).date():
+    if not is_planned(data, timezone):
         return
+    day = data.performed_at.astimezone(ZoneInfo(timezone)).date()
     errors = {name: f"The procedure is planned for {day:%Y-%m-%d}: enter this once it is "
                     "done (correct the procedure then)."
               for name in KNOWN_ONCE_DONE if getattr(data, name) is not None}
@@ -94,7 +92,8 @@ def allocated_arm(session: Session, patient: Patient) -> StudyArm | None:
                         .where(Enrollment.patient_id == patient.id)).first()
 
 
-def protocol_deviations(session: Session, patient: Patient, data: ProcedureInput) -> list[str]:
+def protocol_deviations(session: Session, patient: Patient, data: ProcedureInput,
+                        timezone: str) -> list[str]:
     """What departs from the protocol: another guidance modality than the allocated
     arm's (a randomized study), a dose not recorded. Saved only when confirmed, with a
     reason; listed on the patient page and counted in the report."""
@@ -105,13 +104,13 @@ def protocol_deviations(session: Session, patient: Patient, data: ProcedureInput
             and data.modality != arm.modality):
         found.append(f"Guidance {MODALITIES.get(data.modality, data.modality)} differs from "
                      f"the allocated arm's ({arm.label}: {MODALITIES[arm.modality]}).")
-    return found + ([] if _planned(data) else dose_deviations(data))
+    return found + ([] if is_planned(data, timezone) else dose_deviations(data))
 
 
-def _planned(data: ProcedureInput) -> bool:
-    """Dated after today where it is given: its dose is not known yet."""
-    zone = data.performed_at.tzinfo
-    return zone is not None and data.performed_at.date() > datetime.now(zone).date()
+def is_planned(data: ProcedureInput, timezone: str) -> bool:
+    """Dated after today in the clinic: its dose, time and repositions are not known."""
+    zone = ZoneInfo(timezone)
+    return data.performed_at.astimezone(zone).date() > datetime.now(zone).date()
 
 
 def confirmation_errors(warnings: list[str], deviations: list[str], *, confirmed: bool,

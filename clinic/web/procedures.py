@@ -140,8 +140,10 @@ def _confirmed(session: Session, patient: Patient, data: ProcedureInput,
     """Plausibility warnings and protocol deviations, the data to save (a deviation
     reason only when there is a deviation), and whether saving must wait: for the
     confirmation, or for a deviation's reason (added to ``errors``)."""
-    warnings = patient_warnings(session, patient, data, correcting=correcting)
-    deviations = protocol_deviations(session, patient, data)
+    warnings = patient_warnings(session, patient, data, correcting=correcting,
+                                timezone=current_app.config["TIMEZONE"])
+    deviations = protocol_deviations(session, patient, data,
+                                     current_app.config["TIMEZONE"])
     problems = confirmation_errors(
         warnings, deviations, confirmed=request.form.get("confirm_warnings") == "yes",
         reason=data.deviation_reason)

@@ -304,3 +304,29 @@ def test_an_empty_or_padded_date_is_refused_in_words(client, clinic, bearer):
             "visit_on": bad})
         assert refused.status_code == 422, bad
         assert "ISO 8601" in refused.get_json()["errors"]["visit_on"], bad
+
+
+def test_a_second_procedure_on_the_clinics_day_warns_whatever_offset_it_is_given_in(
+        client, clinic, bearer, db):
+    """The day is the clinic's (Europe/Berlin): 23:30 UTC is the next day there."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from clinic.models import Procedure
+
+    first = db.exec(select(Procedure).where(Procedure.patient_id == clinic.patient.id)).one()
+    berlin = first.performed_at.astimezone(ZoneInfo("Europe/Berlin"))
+    late_evening_before = (berlin.replace(hour=0, minute=30) - timedelta(hours=1)
+                           ).astimezone(ZoneInfo("UTC"))  # 23:30 Berlin of the day before
+    just_after_midnight = berlin.replace(hour=0, minute=30).astimezone(ZoneInfo("UTC"))
+    url = f"/api/v1/patients/{clinic.patient.id}/procedures"
+    payload = {"modality": first.modality, "procedure_type": "tfesi", "punctures": 1,
+               "targets": [{"level": "L4-L5", "side": "left"}], "dap_mgy_cm2": 300,
+               "fluoroscopy_time_s": 30, "confirm_warnings": False}
+    same = client.post(url, headers=bearer("physician"),
+                       json={**payload, "performed_at": just_after_midnight.isoformat()})
+    assert same.status_code == 422
+    assert "already has a procedure on" in same.get_json()["errors"]["confirm_warnings"]
+    before = client.post(url, headers=bearer("physician"),
+                         json={**payload, "performed_at": late_evening_before.isoformat()})
+    assert "already has a procedure" not in str(before.get_json())
