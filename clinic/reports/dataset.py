@@ -14,7 +14,7 @@ import pandas as pd
 
 from clinic import catalog
 from clinic.reports.baseline import PUNCTURE_BINS, SI_SIDES, _punctures, _si_side, lower_back
-from clinic.reports.data import StudyData, distinct_objects, taken, text_ranks
+from clinic.reports.data import StudyData, distinct_objects, identities, taken, text_ranks
 from clinic.reports.radiation import effective_dose
 from clinic.scoring.instruments import INSTRUMENTS
 from clinic.scoring.likert import Satisfaction
@@ -202,31 +202,33 @@ def data_version(data: StudyData) -> str:
     """SHA-256 over the rows the report uses (the frames of ``data``), in a fixed order:
     each row's hash (pandas' ``hash_pandas_object``) over its cells written as text."""
     digest = hashlib.sha256()
+    known = TextHashes()  # the patients' codes recur in every frame: hashed once
     for name in ("patients", "procedures", "targets", "assessments", "scores", "events",
                  "screening", "randomized"):
         frame: pd.DataFrame = getattr(data, name)
         digest.update(f"{name}:{','.join(frame.columns)}:{len(frame)}".encode())
-        digest.update(_row_hashes(frame).astype("<u8", copy=False).tobytes())
+        digest.update(_row_hashes(frame, known).astype("<u8", copy=False).tobytes())
     return digest.hexdigest()
 
 
-def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
+def _row_hashes(frame: pd.DataFrame, known: TextHashes | None = None) -> np.ndarray:
     """``hash_pandas_object(frame.astype(object).astype(str), index=False)``, the same
     numbers, but each column's distinct values are written as text and hashed once
     (there are few: codes, dates, scores) instead of once per row."""
     from pandas.core.util.hashing import combine_hash_arrays
 
-    columns = (_column_hashes(frame[name]) for name in frame.columns)
+    known = TextHashes() if known is None else known
+    columns = (_column_hashes(frame[name], known) for name in frame.columns)
     return combine_hash_arrays(columns, len(frame.columns))  # type: ignore[no-any-return]
 
 
 ONE_KIND = frozenset({"string", "boolean", "integer", "date", "datetime", "empty"})
 
 
-def _column_hashes(column: pd.Series) -> np.ndarray:
+def _column_hashes(column: pd.Series, known: TextHashes) -> np.ndarray:
     values = column.to_numpy()
     if values.dtype == object:
-        return _object_hashes(values)
+        return _object_hashes(values, known)
     if not _distinct_as_text(values):  # every row's text, then
         return _text_hashes(pd.Series(values, dtype=object))
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
@@ -234,13 +236,37 @@ def _column_hashes(column: pd.Series) -> np.ndarray:
     return _text_hashes(distinct)[codes]
 
 
-def _object_hashes(values: np.ndarray) -> np.ndarray:
+def _object_hashes(values: np.ndarray, known: TextHashes) -> np.ndarray:
     """The text hashes of a column of Python objects, each distinct object written and
     hashed once. Cells are grouped by identity, not by value: the report's readers share
     one object among equal texts and dates, and grouping by value would hash millions of
     texts (and would merge 0, False and 0.0, whose texts differ)."""
     cells, first = distinct_objects(values)
-    return _text_hashes(pd.Series(values[first], dtype=object))[cells]
+    return known.of(values[first])[cells]
+
+
+class TextHashes:
+    """The text hashes of the objects hashed so far, by identity, kept while every frame
+    (and so every object) is alive: one object's text does not change. The study codes
+    of 200,000 patients recur in six frames; each is written and hashed once."""
+
+    def __init__(self) -> None:
+        self.ids = np.empty(0, dtype=np.uintp)  # sorted
+        self.hashes = np.empty(0, dtype="<u8")
+
+    def of(self, objects: np.ndarray) -> np.ndarray:
+        ids = identities(objects)
+        at = np.minimum(np.searchsorted(self.ids, ids), max(len(self.ids) - 1, 0))
+        found = (self.ids[at] == ids) if len(self.ids) else np.zeros(len(ids), dtype=bool)
+        out = np.empty(len(objects), dtype="<u8")
+        out[found] = self.hashes[at[found]]
+        new = ~found
+        if new.any():
+            out[new] = _text_hashes(pd.Series(objects[new], dtype=object))
+            ids_now = np.concatenate([self.ids, ids[new]])
+            order = np.argsort(ids_now, kind="stable")
+            self.ids, self.hashes = ids_now[order], np.concatenate([self.hashes, out[new]])[order]
+        return out
 
 
 def _distinct_as_text(values: np.ndarray) -> bool:

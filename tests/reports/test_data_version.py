@@ -85,3 +85,26 @@ def test_score_cells_group_as_groupby_does(pairs):
     assert set(got) == set(expected)
     for key, rows in expected.items():
         assert list(got[key]) == list(rows)
+
+
+def test_hashes_shared_between_frames_give_the_version_hashed_frame_by_frame(session):
+    """data_version hashes each patient's code once for all frames (TextHashes): the
+    digest is the one of every frame hashed on its own."""
+    import hashlib
+
+    from clinic.reports.data import load_study_data
+    from clinic.reports.dataset import data_version
+    from clinic.reports.filters import filters_from_mapping
+    from clinic.studies.setup import find_study
+    from tests.reports.helpers import AS_OF, GAP_STUDY, populate
+
+    populate(session, GAP_STUDY, 8)
+    data = load_study_data(session, find_study(session, "GAP"),
+                           filters_from_mapping({}, AS_OF), "Europe/Berlin")
+    digest = hashlib.sha256()
+    for name in ("patients", "procedures", "targets", "assessments", "scores", "events",
+                 "screening", "randomized"):
+        frame = getattr(data, name)
+        digest.update(f"{name}:{','.join(frame.columns)}:{len(frame)}".encode())
+        digest.update(by_definition(frame).tobytes())
+    assert data_version(data) == digest.hexdigest()
