@@ -199,7 +199,7 @@ def steroid_warnings(p: ProcedureInput, cap_mg: float | None) -> list[str]:
     for name, (most, label, unit) in PLAUSIBLE_MAX.items():
         value = getattr(p, name)
         if value is not None and value > most:
-            warnings.append(f"{label} {value:g} {unit} is more than {most:,} {unit}, beyond "
+            warnings.append(f"{label} {value:,g} {unit} is more than {most:,} {unit}, beyond "
                             "what a spinal injection gives: check the value and its unit.")
     return warnings
 

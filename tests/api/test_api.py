@@ -330,3 +330,25 @@ def test_a_second_procedure_on_the_clinics_day_warns_whatever_offset_it_is_given
     before = client.post(url, headers=bearer("physician"),
                          json={**payload, "performed_at": late_evening_before.isoformat()})
     assert "already has a procedure" not in str(before.get_json())
+
+
+def test_a_procedure_planned_for_tomorrow_in_the_clinic_is_no_deviation_in_any_offset(
+        client, clinic, bearer, db):
+    """Found re-checking: 23:30 UTC, already tomorrow in Berlin, was planned for the dose
+    check but not for the deviation check, which asked for a dose it cannot have yet."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from clinic.models import Procedure
+
+    berlin = ZoneInfo("Europe/Berlin")
+    tomorrow = datetime.now(berlin).date() + timedelta(days=1)
+    when = datetime.combine(tomorrow, time(0, 30), tzinfo=berlin).astimezone(ZoneInfo("UTC"))
+    first = db.exec(select(Procedure).where(Procedure.patient_id == clinic.patient.id)).one()
+    created = client.post(f"/api/v1/patients/{clinic.patient.id}/procedures",
+                          headers=bearer("physician"), json={
+                              "performed_at": when.isoformat(), "modality": first.modality,
+                              "procedure_type": "tfesi", "punctures": 1,
+                              "targets": [{"level": "L4-L5", "side": "left"}]})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["deviation_reason"] is None

@@ -187,7 +187,7 @@ def test_a_second_procedure_on_one_day_and_implausible_doses_warn_before_saving(
     page = warned.get_data(as_text=True)
     assert warned.status_code == 200 and len(_procedures(db, clinic.patient.id)) == 1
     assert f"already has a procedure on {day}" in page
-    assert "DLP 99999 mGy·cm is more than 2,000 mGy·cm" in page
+    assert "DLP 99,999 mGy·cm is more than 2,000 mGy·cm" in page
     assert "Dexamethasone 400 mg in one injection is more than 120 mg" in page
     saved = client.post(url, data={**form, "confirm_warnings": "yes",
                                    "deviation_reason": "CT room free"})  # if not its arm's
