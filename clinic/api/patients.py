@@ -20,7 +20,12 @@ from clinic.models import Patient, Procedure
 from clinic.paging import page_limit
 from clinic.patients.editing import edit_patient
 from clinic.patients.listing import PatientFilter, patient_page
-from clinic.procedures.checks import confirmation_errors, patient_warnings, protocol_deviations
+from clinic.procedures.checks import (
+    confirmation_errors,
+    confirmed_words,
+    patient_warnings,
+    protocol_deviations,
+)
 from clinic.procedures.corrections import correct_procedure
 from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput, validate_procedure
 from clinic.procedures.service import record_procedure
@@ -89,7 +94,7 @@ def create_procedure(patient_id: int) -> Response:
     data = body(ProcedureIn)
     proc_input = _procedure_input(data, operator_id=current_user.id)
     warnings, proc_input = _checked(session, patient, data, proc_input, correcting=None)
-    set_actor(session, current_user.id, None)
+    set_actor(session, current_user.id, confirmed_words(warnings))
     procedure = record_procedure(session, patient=patient, data=proc_input,
                                  timezone=current_app.config["TIMEZONE"])
     session.commit()

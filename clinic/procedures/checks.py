@@ -113,6 +113,11 @@ def is_planned(data: ProcedureInput, timezone: str) -> bool:
     return data.performed_at.astimezone(zone).date() > datetime.now(zone).date()
 
 
+def confirmed_words(warnings: list[str]) -> str | None:
+    """The audit reason of a procedure saved over warnings: what was confirmed."""
+    return f"Confirmed before saving: {'; '.join(warnings)}" if warnings else None
+
+
 def confirmation_errors(warnings: list[str], deviations: list[str], *, confirmed: bool,
                         reason: str | None) -> dict[str, str]:
     """Warnings need a confirmation; deviations need it and a reason (pure)."""

@@ -20,6 +20,7 @@ from clinic.models import Patient, Procedure
 from clinic.procedures.checks import (
     allocated_arm,
     confirmation_errors,
+    confirmed_words,
     patient_warnings,
     protocol_deviations,
 )
@@ -70,7 +71,7 @@ def new(patient_id: int) -> Any:
             validate_procedure(data)
             warnings, data, blocked = _confirmed(session, patient, data, errors)
             if not blocked:
-                set_actor(session, current_user.id, None)
+                set_actor(session, current_user.id, confirmed_words(warnings))
                 record_procedure(session, patient=patient, data=data,
                                  timezone=current_app.config["TIMEZONE"])
                 session.commit()

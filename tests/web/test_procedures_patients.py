@@ -192,3 +192,9 @@ def test_a_second_procedure_on_one_day_and_implausible_doses_warn_before_saving(
     saved = client.post(url, data={**form, "confirm_warnings": "yes",
                                    "deviation_reason": "CT room free"})  # if not its arm's
     assert saved.status_code == 302 and len(_procedures(db, clinic.patient.id)) == 2
+    second = max(_procedures(db, clinic.patient.id), key=lambda p: p.id)
+    created = db.exec(select(AuditEvent).where(AuditEvent.entity == "procedure",
+                                               AuditEvent.entity_id == second.id,
+                                               AuditEvent.action == "create")).one()
+    assert created.reason.startswith("Confirmed before saving: ")  # what was confirmed
+    assert "DLP 99,999 mGy·cm" in created.reason and "already has a procedure" in created.reason
