@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from clinic.cli.files import writable_file, write_text
 from clinic.db import session_scope
 from clinic.exceptions import LockedError, NotFound, ValidationError
+from clinic.protocol.labels import label_mismatches
 
 
 def _read(path: str, refused: str = "nothing was created") -> object:
@@ -41,6 +42,8 @@ def validate_command(file: str) -> None:
     doc = _read(file, refused="the file is not a valid protocol")
     click.echo(f"{file}: valid protocol for study {doc.code} ({doc.design_type}, "  # type: ignore[attr-defined]
                f"{len(doc.arms)} arms, {len(doc.timepoints)} timepoints).")  # type: ignore[attr-defined]
+    for text in label_mismatches(doc.timepoints):  # type: ignore[attr-defined]
+        click.echo(f"{file}: note: {text}")
 
 
 @study_group.command("create")

@@ -37,6 +37,7 @@ from clinic.protocol.document import (
     MAX_CRITERIA,
     MAX_TIMEPOINTS,
 )
+from clinic.protocol.labels import label_mismatches
 from clinic.protocol.preview import schedule_preview
 from clinic.protocol.protocol_file import (
     ProtocolFileError,
@@ -165,6 +166,7 @@ def new() -> Any:
         return _page(None, request.form, error.errors), 422
     flash(f"{study.code} saved as a draft. Tick the measures at each timepoint, then "
           "activate it.", "success")
+    _flash_label_mismatches(doc)
     return redirect(url_for("study_builder.edit", study_id=study.id))
 
 
@@ -202,7 +204,13 @@ def edit(study_id: int) -> Any:
         session.rollback()
         return _page(study, request.form, error.errors), 422
     flash(message, "success")
+    _flash_label_mismatches(doc)
     return redirect(url_for("study_builder.edit", study_id=study.id))
+
+
+def _flash_label_mismatches(doc: Any) -> None:
+    for text in label_mismatches(doc.timepoints):
+        flash(text, "warning")
 
 
 def _saved_since(session: Any, study: Study) -> str:

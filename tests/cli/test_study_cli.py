@@ -18,6 +18,13 @@ def _run(app, *args: str):
 def test_validate_a_shipped_file_and_a_broken_one(app, tmp_path):
     ok = _run(app, "validate", str(PROTOCOLS / "us-vs-fluoroscopy.toml"))
     assert ok.exit_code == 0 and "valid protocol for study USFL" in ok.output
+    assert "note:" not in ok.output
+    moved = tmp_path / "moved.toml"
+    moved.write_text((PROTOCOLS / "us-vs-fluoroscopy.toml").read_text().replace(
+        'label = "3 months"\noffset_days = 90', 'label = "3 months"\noffset_days = 120'))
+    noted = _run(app, "validate", str(moved))
+    assert noted.exit_code == 0 and "valid protocol for study USFL" in noted.output
+    assert "note: '3 months' is scheduled on day 120" in noted.output
     broken = tmp_path / "broken.toml"
     broken.write_text((PROTOCOLS / "us-vs-fluoroscopy.toml").read_text().replace(
         'instrument = "nrs"', 'instrument = "nrss"'))

@@ -93,6 +93,19 @@ def test_mistakes_are_shown_next_to_their_field(client, clinic, db):
     assert db.exec(select(Study).where(Study.code == "TRI3")).first() is None
 
 
+def test_a_label_naming_another_time_than_its_offset_is_said_after_saving(client, clinic, db):
+    """Found testing as a new user would: an amendment moved '3 months' to day 120 and
+    nothing said the label no longer fit (saved all the same: a warning)."""
+    login(client, clinic.users["coordinator"])
+    created = client.post("/admin/studies/new", follow_redirects=True,
+                          data=_basics(**{"tp-1-label": "3 months"}))
+    page = html.unescape(created.get_data(as_text=True))
+    assert "TRI3 saved as a draft" in page
+    assert "'3 months' is scheduled on day 30, while its label names about day 91" in page
+    quiet = client.get(created.request.path).get_data(as_text=True)
+    assert "while its label names" not in quiet
+
+
 def test_a_protocol_file_is_uploaded_as_a_draft(client, clinic, db):
     login(client, clinic.users["admin"])
     content = (PROTOCOLS / "us-mri-fusion-registry.toml").read_bytes()
