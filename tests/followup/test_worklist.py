@@ -89,14 +89,19 @@ def test_a_blank_sheet_lists_the_visits_outcomes_with_the_odi_statements(client,
     assert "Satisfaction with the procedure" not in text, "asked at one week only"
 
 
-def test_a_filled_sheet_marks_what_was_recorded(client, clinic, db):
+def _filled_sheet(client, clinic, db, vas: float) -> str:
+    """The text of the due visit's sheet, recorded with ``vas`` and an ODI, as the nurse."""
     from clinic.followup.service import record_follow_up
 
-    record_follow_up(db, assessment=clinic.due, entries={"vas": 6, "odi": [3] + [1] * 9},
+    record_follow_up(db, assessment=clinic.due, entries={"vas": vas, "odi": [3] + [1] * 9},
                      mode="phone", actor_id=None)
     db.commit()
     login(client, clinic.users["nurse"])
-    text = pdf_text(client.get(f"/followup/{clinic.due.id}/sheet.pdf").data)
+    return pdf_text(client.get(f"/followup/{clinic.due.id}/sheet.pdf").data)
+
+
+def test_a_filled_sheet_marks_what_was_recorded(client, clinic, db):
+    text = _filled_sheet(client, clinic, db, vas=6)
     assert clinic.patient.study_code in text and "Test Patient" in text
     assert "☒ 6" in text and "☒ 3 The pain is fairly severe at the moment." in text
     login(client, clinic.users["nurse_south"])
@@ -105,13 +110,7 @@ def test_a_filled_sheet_marks_what_was_recorded(client, clinic, db):
 
 def test_a_filled_sheet_ticks_no_box_for_a_value_between_two(client, clinic, db):
     """Found testing as a new user would: VAS 5.5 was printed as the box 6 ticked."""
-    from clinic.followup.service import record_follow_up
-
-    record_follow_up(db, assessment=clinic.due, entries={"vas": 5.5, "odi": [3] + [1] * 9},
-                     mode="phone", actor_id=None)
-    db.commit()
-    login(client, clinic.users["nurse"])
-    text = pdf_text(client.get(f"/followup/{clinic.due.id}/sheet.pdf").data)
+    text = _filled_sheet(client, clinic, db, vas=5.5)
     assert "Recorded: 5.5 (between the boxes)" in text
     assert "☒ 5" not in text and "☒ 6" not in text
 
