@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+import clinic.stats.pandas_setup  # noqa: F401  (texts in Python strings)
 from clinic.stats import Describe, Friedman, GroupComparison, compare_groups, describe, friedman
 
 

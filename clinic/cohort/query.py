@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+import clinic.stats.pandas_setup  # noqa: F401  (texts in Python strings)
 from clinic.cohort.filters import CohortFilters
 from clinic.models import (
     Assessment,

@@ -31,6 +31,7 @@ import pandas as pd
 from sqlalchemy import Select, String, select
 from sqlmodel import Session
 
+import clinic.stats.pandas_setup  # noqa: F401  (texts in Python strings)
 from clinic.catalog import NERVE_ROOTS, ROOTS
 from clinic.models import (
     AdverseEvent,
@@ -53,6 +54,7 @@ from clinic.models import (
     User,
 )
 from clinic.protocol.definition import REGISTRY, MatchingSpec
+from clinic.reports.arrow import arrow_frame, arrow_reads
 from clinic.reports.copy import copied_frame
 from clinic.reports.filters import ReportFilters
 from clinic.scheduling.status import status_case
@@ -194,14 +196,18 @@ def _frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
     """Run a Core select on the session's connection; columns named by their labels.
 
     On PostgreSQL the rows come as text through COPY (:mod:`clinic.reports.copy`) when
-    the columns allow; otherwise straight from the driver's cursor (no SQLAlchemy row
-    objects: at 200,000 patients that is millions of rows), a batch at a time, turned
-    into columns by :class:`_ColumnReader`. Both give the same frame."""
+    the columns allow; on SQLite, inside :func:`load_study_data`, as Arrow columns through
+    ADBC (:mod:`clinic.reports.arrow`) when they can; otherwise straight from the
+    driver's cursor (no SQLAlchemy row objects: at 200,000 patients that is millions of
+    rows), a batch at a time, turned into columns by :class:`_ColumnReader`. All give the
+    same frame."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         copied = copied_frame(connection, stmt)
         if copied is not None:
             return copied
+    elif (columns := arrow_frame(session, stmt)) is not None:
+        return columns
     return cursor_frame(connection, stmt)
 
 
@@ -551,6 +557,12 @@ def identities(values: np.ndarray) -> np.ndarray:
 def load_study_data(session: Session, study: Study, filters: ReportFilters,
                     timezone: str) -> StudyData:
     """Read one study's data, keep the patients the filters select, drop database ids."""
+    with arrow_reads(session):  # SQLite: every read in one snapshot, as columns
+        return _load_study_data(session, study, filters, timezone)
+
+
+def _load_study_data(session: Session, study: Study, filters: ReportFilters,
+                     timezone: str) -> StudyData:
     sid: int = study.id  # type: ignore[assignment]
     info = study_info(session, study)
     patients = _patients(session, sid, info.roots)

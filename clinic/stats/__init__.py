@@ -6,6 +6,7 @@ dataclass from :mod:`clinic.stats.results` with ``reason`` set (and the
 statistics None) when a statistic cannot be computed.
 """
 
+import clinic.stats.pandas_setup  # noqa: F401  (texts in Python strings)
 from clinic.stats._values import EXACT_DECIMALS, exact_values
 from clinic.stats.analyze import AnalysisReport, analyze_frame, render_text, to_json_dict
 from clinic.stats.categorical import chi_square

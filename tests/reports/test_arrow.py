@@ -1,0 +1,184 @@
+"""SQLite's Arrow reader gives the frame the cursor reader gives, or steps aside."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    case,
+    insert,
+    literal,
+    select,
+    text,
+)
+from sqlmodel import Session
+
+from clinic.db import get_engine
+from clinic.demo.bulk import bulk_seed
+from clinic.models.base import UTCDateTime
+from clinic.reports import arrow
+from clinic.reports.arrow import ArrowReads, arrow_frame, arrow_reads
+from clinic.reports.data import cursor_frame, load_study_data, no_cyclic_gc
+from clinic.reports.filters import filters_from_mapping
+from clinic.studies.setup import find_study
+
+TEXTS = ["plain", "", "tab\there", "new\nline", "back\\slash", "NULL", "nan", "None",
+         "ünïcødé ✓", "quote \" and '", "12", "2.5"]
+FLOATS = [0.1, 0.1 + 0.2, 1 / 3, 2.5, 40.0, 1e-300, 1.7976931348623157e308, -0.5, 100.0]
+CELLS = Table("arrow_cells", MetaData(),
+              Column("id", Integer, primary_key=True), Column("maybe", Text),
+              Column("text", String), Column("number", Float), Column("day", Date),
+              Column("sometimes", Integer), Column("flag", Boolean),
+              Column("maybe_flag", Boolean), Column("at", UTCDateTime))
+DAY = date(2026, 6, 1)
+
+
+@pytest.fixture
+def sqlite_app(app, engine_kind):  # type: ignore[no-untyped-def]
+    if engine_kind != "sqlite":
+        pytest.skip("the Arrow reader is SQLite's; PostgreSQL copies (test_copy.py)")
+    CELLS.create(get_engine(app))
+    with get_engine(app).begin() as connection:
+        connection.execute(insert(CELLS), [_row(i) for i in range(len(TEXTS))])
+    return app
+
+
+def _row(i: int) -> dict[str, object]:
+    return {"id": i, "maybe": TEXTS[i] if i % 4 else None, "text": TEXTS[i],
+            "number": FLOATS[i % len(FLOATS)], "day": date(2026, 1, 1 + i) if i % 3 else None,
+            "sometimes": None if i == 2 else i * 10, "flag": i % 2 == 0,
+            "maybe_flag": None if i == 5 else i % 3 == 0,
+            "at": datetime(2026, 3, 29, i, 59, 58, 123456 * (i % 2), tzinfo=UTC)
+            if i != 4 else None}
+
+
+def _both(session: Session, stmt):  # type: ignore[no-untyped-def]
+    with arrow_reads(session):
+        read = arrow_frame(session, stmt)
+    return read, cursor_frame(session.connection(), stmt)
+
+
+def test_arrow_reads_every_cell_as_the_cursor_does(sqlite_app):
+    status = case((CELLS.c.id < 3, literal("early")), else_=literal("late")).label("status")
+    stmt = select(*CELLS.c, status).where(CELLS.c.id >= 0).order_by(CELLS.c.id)
+    with Session(get_engine(sqlite_app)) as session:
+        read, fetched = _both(session, stmt)
+    assert read is not None
+    pd.testing.assert_frame_equal(read, fetched)
+    for name in read.columns:  # the same Python types, cell for cell
+        assert [type(v) for v in read[name]] == [type(v) for v in fetched[name]], name
+    assert list(read["text"]) == TEXTS and read["text"].dtype == object
+    assert [v is None for v in read["maybe"]] == [i % 4 == 0 for i in range(len(TEXTS))]
+    assert all(type(v) is date for v in read["day"] if v is not None)
+    assert list(read["number"]) == [FLOATS[i % len(FLOATS)] for i in range(len(TEXTS))]
+    assert read["sometimes"].dtype == "float64" and math.isnan(read["sometimes"][2])
+    assert read["id"].dtype == "int64"
+    assert read["flag"].dtype == bool and read["maybe_flag"][5] is None
+    assert read["at"][0] == datetime(2026, 3, 29, 0, 59, 58, tzinfo=UTC)
+    assert list(read["status"]) == ["early"] * 3 + ["late"] * (len(TEXTS) - 3)
+    assert read["maybe"][1] is read["maybe"][9] or TEXTS[1] != TEXTS[9]  # shared objects
+
+
+def test_parameters_are_bound_as_the_driver_binds_them(sqlite_app):
+    stmt = select(CELLS.c.id).where(CELLS.c.day > date(2026, 1, 5),
+                                    CELLS.c.at >= datetime(2026, 3, 29, 7, tzinfo=UTC))
+    with Session(get_engine(sqlite_app)) as session:
+        read, fetched = _both(session, stmt.order_by(CELLS.c.id))
+    assert read is not None and list(read["id"]) == list(fetched["id"]) == [7, 8, 10, 11]
+
+
+@pytest.mark.parametrize("stored", ["'seven'", "2.5"])
+def test_a_number_column_holding_something_else_is_left_to_the_cursor(sqlite_app, stored):
+    """SQLite keeps what it is given: text in an integer column comes back as text from
+    the cursor; the Arrow reader does not guess at it."""
+    with get_engine(sqlite_app).begin() as connection:
+        connection.execute(text(f"UPDATE arrow_cells SET sometimes = {stored} WHERE id = 3"))
+    with Session(get_engine(sqlite_app)) as session:
+        read, fetched = _both(session, select(CELLS.c.id, CELLS.c.sometimes))
+    assert read is None
+    assert fetched["sometimes"].tolist()[3] in ("seven", 2.5)
+
+
+def test_a_type_met_after_the_first_batch_is_left_to_the_cursor(sqlite_app, monkeypatch):
+    monkeypatch.setattr(ArrowReads, "batch_rows", "2")  # rows 0 and 1 say: no text
+    with get_engine(sqlite_app).begin() as connection:
+        connection.execute(text("UPDATE arrow_cells SET maybe = NULL WHERE id < 4"))
+    stmt = select(CELLS.c.maybe).order_by(CELLS.c.id)
+    with Session(get_engine(sqlite_app)) as session:
+        read, fetched = _both(session, stmt)
+    assert read is None and fetched["maybe"].tolist()[5] == TEXTS[5]
+
+
+def test_no_rows_and_expanding_lists_are_left_to_the_cursor(sqlite_app):
+    with Session(get_engine(sqlite_app)) as session, arrow_reads(session):
+        assert arrow_frame(session, select(CELLS.c.id).where(CELLS.c.id < 0)) is None
+        assert arrow_frame(session, select(CELLS.c.id).where(CELLS.c.id.in_([1, 2]))) is None
+        assert arrow_frame(session, select(CELLS.c.id)) is not None
+
+
+def test_every_read_sees_one_snapshot(sqlite_app):
+    """A save committed between two of the report's reads is in neither: the report's
+    numbers come from one state of the database."""
+    with Session(get_engine(sqlite_app)) as session, arrow_reads(session):
+        before = arrow_frame(session, select(CELLS.c.id))
+        with get_engine(sqlite_app).begin() as other:
+            other.execute(insert(CELLS), [_row(0) | {"id": 99}])
+        after = arrow_frame(session, select(CELLS.c.id))
+    assert before is not None and after is not None and len(after) == len(before)
+
+
+def test_a_session_with_its_own_writes_reads_through_its_own_connection(sqlite_app):
+    with Session(get_engine(sqlite_app)) as session:
+        session.execute(insert(CELLS), [_row(0) | {"id": 50}])  # written, not committed
+        with arrow_reads(session):
+            assert arrow.SESSION_KEY not in session.info
+        session.rollback()
+        with arrow_reads(session):
+            assert arrow.SESSION_KEY in session.info
+        assert arrow.SESSION_KEY not in session.info
+
+
+def test_a_study_reads_the_same_through_arrow_and_the_cursor(app, engine_kind, monkeypatch):
+    if engine_kind != "sqlite":
+        pytest.skip("SQLite only")
+    read: list[int] = []
+    frame = ArrowReads.frame
+
+    def counted(self, stmt):  # type: ignore[no-untyped-def]
+        out = frame(self, stmt)
+        read.append(out is not None)
+        return out
+
+    monkeypatch.setattr(ArrowReads, "frame", counted)
+    with Session(get_engine(app)) as session:
+        bulk_seed(session, 80, seed=5, today=DAY)
+        session.commit()
+        study = find_study(session, "BENCH")
+        filters = filters_from_mapping({"as_of": DAY.isoformat()}, DAY)
+        with no_cyclic_gc():
+            columns = load_study_data(session, study, filters, "Europe/Berlin")
+            monkeypatch.setattr("clinic.reports.data.arrow_reads",
+                                lambda _session: _nothing())
+            rows = load_study_data(session, study, filters, "Europe/Berlin")
+    assert sum(read) >= 7  # the large reads went through Arrow
+    for name in ("patients", "procedures", "targets", "assessments", "scores", "events",
+                 "screening", "randomized"):
+        pd.testing.assert_frame_equal(getattr(columns, name), getattr(rows, name))
+
+
+def _nothing():  # type: ignore[no-untyped-def]
+    from contextlib import nullcontext
+
+    return nullcontext()
