@@ -1,7 +1,7 @@
 """Benchmark: this checkout's study report against another commit's, on the same database.
 
     .venv/bin/python scripts/bench_report_versions.py --database FILE.db|URL --against COMMIT
-        [--rounds 2] [--format pdf] [--warm]
+        [--rounds 2] [--format pdf] [--warm] [--hide MODULE]
 
 FILE.db (or a database URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/r200k)
 holds the SYNTHETIC bulk-loaded study BENCH (``scripts/bench_scale.py --keep DIR`` leaves
@@ -77,10 +77,16 @@ def main() -> None:
     parser.add_argument("--format", default="pdf")
     parser.add_argument("--warm", action="store_true",
                         help="build twice per process and time the second (the app warm)")
+    parser.add_argument("--hide", action="append", default=[], metavar="MODULE",
+                        help="run COMMIT's side as if MODULE were not installed (say, "
+                             "pyarrow, for a commit that came before it was a requirement)")
     args = parser.parse_args()
     old = Path(tempfile.mkdtemp()) / "against"
     subprocess.run(["git", "worktree", "add", "--detach", str(old), args.against],
                    cwd=ROOT, check=True, capture_output=True)
+    if args.hide:  # imported at start-up from the PYTHONPATH: the modules cannot be imported
+        (old / "sitecustomize.py").write_text("import sys\n" + "".join(
+            f"sys.modules[{name!r}] = None\n" for name in args.hide))
     runs: dict[str, list[dict[str, float]]] = {"A": [], "B": []}
     try:
         for _ in range(args.rounds):
