@@ -162,3 +162,27 @@ def test_exports_are_de_identified_and_csv_is_reproducible(app, session):
     wide = pd.read_csv(io.BytesIO(dict(render(report, "csv"))["analysis_wide.csv"]))
     assert wide["subject"].str.startswith("DEMO-").all()
     assert download(report, "csv")[1] == download(report_of(session, "DEMO"), "csv")[1]
+
+
+def test_the_data_set_is_built_only_for_the_files_that_hold_it(app, monkeypatch):
+    """A PDF or the web page does not build the analysis data set (1.2 s at 200,000
+    patients); the CSV, XLSX and SPSS files build it once, and it is the same data set."""
+    from sqlmodel import Session
+
+    import clinic.reports.builder as builder
+    from clinic.db import get_engine
+
+    _seed(app)
+    built: list[int] = []
+    real = builder.build_dataset
+    monkeypatch.setattr(builder, "build_dataset", lambda data: built.append(1) or real(data))
+    with app.app_context(), Session(get_engine(app)) as session:
+        report = report_of(session, "DEMO")
+    render(report, "pdf")
+    render(report, "html")
+    assert built == []
+    csv_files = dict(render(report, "csv"))
+    render(report, "xlsx")
+    assert built == [1]
+    assert report.dataset is report.dataset
+    assert len(report.dataset.wide) == 40 and any("wide" in name for name in csv_files)
