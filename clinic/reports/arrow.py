@@ -3,19 +3,22 @@
 Python's ``sqlite3`` makes a Python object per cell; at 200,000 patients the report's
 reads (1.2 million visits, 2.25 million scores) took 11.5 of its 19.5 seconds that way,
 5.7 of them in the driver's ``fetchmany`` alone. The ADBC SQLite driver (Apache Arrow)
-reads the same rows into Arrow columns in C. The frame is the one the row-by-row reader
+reads the same rows into Arrow columns in C. It runs in a reader process of its own
+(:mod:`clinic.reports.arrow_reader`, which says why), and hands each query's columns
+over as an Arrow IPC stream. The frame is the one the row-by-row reader
 (:func:`clinic.reports.data.cursor_frame`) makes, cell for cell: numbers as int64 (or
 float64 with NaN where a value is missing) and float64; texts, dates, timestamps and
 booleans through the same SQLAlchemy result processors, run once per distinct value,
 equal values shared as one object.
 
-The reads run on a connection of their own, in one read transaction (WAL: a snapshot
-of the database, the same for every query of the report, as its first read found it).
-So they are used only where that snapshot is the session's own data: a database file
-(not ``:memory:``), and a session with no write of its own pending or uncommitted.
-Anything the columns cannot give exactly as the cursor would (a number column holding
-text, a parameter list expanded at run time, no rows) makes :meth:`ArrowReads.frame`
-return ``None``, and the caller reads through the cursor.
+The reader reads in one read transaction (WAL: a snapshot of the database, the same for
+every query of the report, as its first read found it). So it is used only where that
+snapshot is the session's own data: a database file (not ``:memory:``), and a session
+with no write of its own pending or uncommitted; and only for a study large enough to
+be worth starting a process. Anything the columns cannot give exactly as the cursor
+would (a number column holding text, a parameter list expanded at run time, no rows,
+a reader that stopped) makes :meth:`ArrowReads.frame` return ``None``, and the caller
+reads through the cursor.
 
 PostgreSQL keeps its COPY reader: its ADBC driver (``COPY … (FORMAT binary)`` into Arrow)
 was tried on the same 200,000 patients and read them no faster (3.7 s against 3.8 s;
@@ -24,51 +27,62 @@ the server's side of the two largest reads alone takes 1.5 s).
 
 from __future__ import annotations
 
+import json
+import logging
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, String
+from sqlalchemy import Select, String, func, select
 from sqlmodel import Session
 
+from clinic.models import Enrollment
+
+log = logging.getLogger("clinic.reports")
+READER = Path(__file__).with_name("arrow_reader.py")
 SESSION_KEY = "clinic.reports.arrow"
+MIN_PATIENTS = 5_000  # below, the cursor reads a study in well under a second
 BATCH_ROWS = str(100_000_000)  # one batch: the driver types each column from all its values
 INTEGER_TYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 
 
 class ArrowReads:
-    """One ADBC connection in one read transaction; :meth:`frame` reads a query."""
+    """A reader process (:mod:`clinic.reports.arrow_reader`) in one read transaction;
+    :meth:`frame` reads a query through it."""
 
     batch_rows = BATCH_ROWS
 
     def __init__(self, connection: Any, path: str) -> None:
-        import adbc_driver_sqlite.dbapi
-
         self.dialect = connection.dialect
-        self.errors = (adbc_driver_sqlite.dbapi.Error, OSError)  # OSError: a type mismatch
-        self.adbc = adbc_driver_sqlite.dbapi.connect(path)  # autocommit off: one transaction
+        self.failed = False
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115  (closed in close())
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", str(READER), path, self.batch_rows],  # -I: not its folder
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
 
     def close(self) -> None:
         try:
-            self.adbc.rollback()
+            self.process.stdin.close()  # type: ignore[union-attr]
+            self.process.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
         finally:
-            self.adbc.close()
+            self.process.stdout.close()  # type: ignore[union-attr]
+            self.errors.close()
 
     def frame(self, stmt: Select[Any]) -> pd.DataFrame | None:
         query = self._query(stmt)
-        if query is None:
+        if query is None or self.failed:
             return None
-        with self.adbc.cursor() as cursor:
-            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows":
-                                                 self.batch_rows})
-            try:
-                cursor.execute(*query)
-                table = cursor.fetch_arrow_table()
-            except self.errors:  # say, a column typed by its first batch meets another
-                return None      # type in the next: the cursor reads it (or says why not)
-        if table.num_rows == 0:
+        table = self._read(query)
+        if table is None or table.num_rows == 0:
             return None  # no rows: the cursor reader types an empty frame
         columns = [c.key for c in stmt.selected_columns]
         out = pd.DataFrame(index=pd.RangeIndex(table.num_rows))
@@ -78,6 +92,32 @@ class ArrowReads:
                 return None
             out[name] = column
         return out
+
+    def _read(self, query: tuple[str, list[Any]]) -> Any:
+        """The query's rows as an Arrow table; None if the reader could not give them
+        (say, a column typed by its first batch meets another type in the next: the
+        cursor then reads it, or says why not)."""
+        import pyarrow as pa
+
+        try:
+            line = json.dumps(query).encode() + b"\n"
+        except TypeError:  # a parameter JSON cannot carry
+            return None
+        try:
+            self.process.stdin.write(line)  # type: ignore[union-attr]
+            self.process.stdin.flush()  # type: ignore[union-attr]
+            status = self.process.stdout.readline()  # type: ignore[union-attr]
+            if status.startswith(b"ERR "):
+                return None
+            if status != b"OK\n":
+                raise OSError("the reader process stopped")
+            return pa.ipc.open_stream(self.process.stdout).read_all()
+        except (OSError, ValueError, pa.ArrowException) as error:
+            self.failed = True  # the rest is read through the cursor
+            self.errors.seek(0)
+            log.warning("The report's Arrow reader failed (%s); reading through the "
+                        "cursor. %s", error, self.errors.read()[-2000:].decode(errors="replace"))
+            return None
 
     def _query(self, stmt: Select[Any]) -> tuple[str, list[Any]] | None:
         compiled = stmt.compile(dialect=self.dialect)
@@ -167,24 +207,28 @@ def _database_file(session: Session) -> str | None:
 
 
 @contextmanager
-def arrow_reads(session: Session) -> Iterator[None]:
+def arrow_reads(session: Session, study_id: int | None = None) -> Iterator[None]:
     """While open, the session's report reads (:func:`clinic.reports.data._frame`) on
-    SQLite go through ADBC where they can (see the module's note)."""
+    SQLite go through a reader process where they can (see the module's note). With
+    ``study_id``, only for a study of more than :data:`MIN_PATIENTS` patients: starting
+    the process takes about 0.1 s."""
     path = _database_file(session)
-    if path is None or SESSION_KEY in session.info:
+    if path is None or SESSION_KEY in session.info or (
+            study_id is not None and _patients(session, study_id) <= MIN_PATIENTS):
         yield
         return
-    try:
-        reads = ArrowReads(session.connection(), path)
-    except ImportError:  # the driver is a requirement; without it, the cursor reads
-        yield
-        return
+    reads = ArrowReads(session.connection(), path)
     session.info[SESSION_KEY] = reads
     try:
         yield
     finally:
         del session.info[SESSION_KEY]
         reads.close()
+
+
+def _patients(session: Session, study_id: int) -> int:
+    return session.execute(select(func.count()).select_from(Enrollment).where(
+        Enrollment.study_id == study_id)).scalar_one()
 
 
 def arrow_frame(session: Session, stmt: Select[Any]) -> pd.DataFrame | None:

@@ -557,7 +557,7 @@ def identities(values: np.ndarray) -> np.ndarray:
 def load_study_data(session: Session, study: Study, filters: ReportFilters,
                     timezone: str) -> StudyData:
     """Read one study's data, keep the patients the filters select, drop database ids."""
-    with arrow_reads(session):  # SQLite: every read in one snapshot, as columns
+    with arrow_reads(session, study.id):  # SQLite: the reads in one snapshot, as columns
         return _load_study_data(session, study, filters, timezone)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import sqlite3
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -162,6 +164,7 @@ def test_a_study_reads_the_same_through_arrow_and_the_cursor(app, engine_kind, m
         return out
 
     monkeypatch.setattr(ArrowReads, "frame", counted)
+    monkeypatch.setattr(arrow, "MIN_PATIENTS", 0)  # 80 patients: read by the process too
     with Session(get_engine(app)) as session:
         bulk_seed(session, 80, seed=5, today=DAY)
         session.commit()
@@ -170,7 +173,7 @@ def test_a_study_reads_the_same_through_arrow_and_the_cursor(app, engine_kind, m
         with no_cyclic_gc():
             columns = load_study_data(session, study, filters, "Europe/Berlin")
             monkeypatch.setattr("clinic.reports.data.arrow_reads",
-                                lambda _session: _nothing())
+                                lambda _session, _study=None: _nothing())
             rows = load_study_data(session, study, filters, "Europe/Berlin")
     assert sum(read) >= 7  # the large reads went through Arrow
     for name in ("patients", "procedures", "targets", "assessments", "scores", "events",
@@ -182,3 +185,50 @@ def _nothing():  # type: ignore[no-untyped-def]
     from contextlib import nullcontext
 
     return nullcontext()
+
+
+def test_the_app_keeps_its_database_after_the_reader_closes(sqlite_app):
+    """The ADBC driver links its own SQLite. Run in the app's process, it took itself for
+    the database's last connection when it closed, removed the WAL index the app's
+    connections were using, and their next query failed ("disk I/O error"). The reader
+    runs in a process of its own: the app's connections are never disturbed."""
+    engine = get_engine(sqlite_app)
+    path = engine.url.database
+    with engine.connect() as other:
+        other.execute(insert(CELLS), [_row(0) | {"id": 76}])  # in the WAL, not the file
+        other.commit()
+        for _ in range(3):
+            with Session(engine) as reader, arrow_reads(reader):
+                assert arrow_frame(reader, select(CELLS.c.id)) is not None
+        assert Path(f"{path}-wal").exists()
+        fresh = sqlite3.connect(path)  # a new connection: failed here ("disk I/O error")
+        try:
+            fresh.execute("INSERT INTO arrow_cells (id, text) VALUES (77, 'x')")
+            fresh.commit()
+            assert fresh.execute("SELECT count(*) FROM arrow_cells").fetchone()[0] == \
+                len(TEXTS) + 2
+        finally:
+            fresh.close()
+        assert len(other.execute(select(CELLS.c.id)).all()) == len(TEXTS) + 2
+        assert other.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+
+
+def test_a_reader_that_stops_leaves_the_reads_to_the_cursor(sqlite_app, caplog):
+    with Session(get_engine(sqlite_app)) as session, arrow_reads(session):
+        reads = session.info[arrow.SESSION_KEY]
+        assert arrow_frame(session, select(CELLS.c.id)) is not None
+        reads.process.kill()
+        reads.process.wait()
+        assert arrow_frame(session, select(CELLS.c.id)) is None
+        assert reads.failed and "Arrow reader failed" in caplog.text
+
+
+def test_a_small_study_is_read_through_the_cursor(app, engine_kind):
+    if engine_kind != "sqlite":
+        pytest.skip("SQLite only")
+    with Session(get_engine(app)) as session:
+        bulk_seed(session, 20, seed=5, today=DAY)
+        session.commit()
+        study = find_study(session, "BENCH")
+        with arrow_reads(session, study.id):
+            assert arrow.SESSION_KEY not in session.info  # 20 <= MIN_PATIENTS
