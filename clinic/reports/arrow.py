@@ -32,8 +32,8 @@ import logging
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -61,27 +61,39 @@ class ArrowReads:
     def __init__(self, connection: Any, path: str) -> None:
         self.dialect = connection.dialect
         self.failed = False
+        self.sent: list[bytes] = []  # queries sent whose answers are not read yet, in order
+        self.ready: dict[bytes, Any] = {}  # answers read, not asked for yet
         self.errors = tempfile.TemporaryFile()  # noqa: SIM115  (closed in close())
         self.process = subprocess.Popen(
             [sys.executable, "-I", str(READER), path, self.batch_rows],  # -I: not its folder
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
 
     def close(self) -> None:
+        """End the reader: its input closes (it rolls back and exits), and so does its
+        output, should it be writing the rows of a query read ahead and not asked for."""
+        for pipe in (self.process.stdin, self.process.stdout):
+            with suppress(OSError):  # a reader that stopped: its input is a broken pipe
+                pipe.close()  # type: ignore[union-attr]
         try:
-            self.process.stdin.close()  # type: ignore[union-attr]
             self.process.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
+        except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
         finally:
-            self.process.stdout.close()  # type: ignore[union-attr]
             self.errors.close()
 
+    def send(self, stmt: Select[Any]) -> None:
+        """Ask for a query's rows ahead: the reader runs it while this process works."""
+        line = self._line(stmt)
+        if line is not None and not self.failed and line not in self.sent \
+                and line not in self.ready:
+            self._guarded(lambda: self._write(line))
+
     def frame(self, stmt: Select[Any]) -> pd.DataFrame | None:
-        query = self._query(stmt)
-        if query is None or self.failed:
+        line = self._line(stmt)
+        if line is None or self.failed:
             return None
-        table = self._read(query)
+        table = self._guarded(lambda: self._answer_to(line))
         if table is None or table.num_rows == 0:
             return None  # no rows: the cursor reader types an empty frame
         columns = [c.key for c in stmt.selected_columns]
@@ -93,25 +105,47 @@ class ArrowReads:
             out[name] = column
         return out
 
-    def _read(self, query: tuple[str, list[Any]]) -> Any:
-        """The query's rows as an Arrow table; None if the reader could not give them
+    def _line(self, stmt: Select[Any]) -> bytes | None:
+        query = self._query(stmt)
+        if query is None:
+            return None
+        try:
+            return json.dumps(query).encode() + b"\n"
+        except TypeError:  # a parameter JSON cannot carry
+            return None
+
+    def _write(self, line: bytes) -> None:
+        self.process.stdin.write(line)  # type: ignore[union-attr]
+        self.process.stdin.flush()  # type: ignore[union-attr]
+        self.sent.append(line)
+
+    def _answer_to(self, line: bytes) -> Any:
+        """The query's rows as an Arrow table, or None if the reader could not give them
         (say, a column typed by its first batch meets another type in the next: the
-        cursor then reads it, or says why not)."""
+        cursor then reads it, or says why not). Answers to queries sent before it are
+        kept for when they are asked."""
+        if line not in self.sent and line not in self.ready:
+            self._write(line)
+        while line not in self.ready:
+            self.ready[self.sent[0]] = self._next_answer()
+            self.sent.pop(0)
+        return self.ready.pop(line)
+
+    def _next_answer(self) -> Any:
+        import pyarrow as pa
+
+        status = self.process.stdout.readline()  # type: ignore[union-attr]
+        if status.startswith(b"ERR "):
+            return None
+        if status != b"OK\n":
+            raise OSError("the reader process stopped")
+        return pa.ipc.open_stream(self.process.stdout).read_all()
+
+    def _guarded(self, step: Callable[[], Any]) -> Any:
         import pyarrow as pa
 
         try:
-            line = json.dumps(query).encode() + b"\n"
-        except TypeError:  # a parameter JSON cannot carry
-            return None
-        try:
-            self.process.stdin.write(line)  # type: ignore[union-attr]
-            self.process.stdin.flush()  # type: ignore[union-attr]
-            status = self.process.stdout.readline()  # type: ignore[union-attr]
-            if status.startswith(b"ERR "):
-                return None
-            if status != b"OK\n":
-                raise OSError("the reader process stopped")
-            return pa.ipc.open_stream(self.process.stdout).read_all()
+            return step()
         except (OSError, ValueError, pa.ArrowException) as error:
             self.failed = True  # the rest is read through the cursor
             self.errors.seek(0)
@@ -229,6 +263,14 @@ def arrow_reads(session: Session, study_id: int | None = None) -> Iterator[None]
 def _patients(session: Session, study_id: int) -> int:
     return session.execute(select(func.count()).select_from(Enrollment).where(
         Enrollment.study_id == study_id)).scalar_one()
+
+
+def prefetch(session: Session, stmts: list[Select[Any]]) -> None:
+    """Send the queries the session will read, in the order it will read them, to its
+    reader process (if it has one): each runs while this process works on the last."""
+    reads: ArrowReads | None = session.info.get(SESSION_KEY)
+    for stmt in stmts if reads is not None else ():
+        reads.send(stmt)  # type: ignore[union-attr]
 
 
 def arrow_frame(session: Session, stmt: Select[Any]) -> pd.DataFrame | None:

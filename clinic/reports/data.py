@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, String, select
+from sqlalchemy import Select, String, func, select
 from sqlmodel import Session
 
 import clinic.stats.pandas_setup  # noqa: F401  (texts in Python strings)
@@ -54,7 +54,7 @@ from clinic.models import (
     User,
 )
 from clinic.protocol.definition import REGISTRY, MatchingSpec
-from clinic.reports.arrow import arrow_frame, arrow_reads
+from clinic.reports.arrow import arrow_frame, arrow_reads, prefetch
 from clinic.reports.copy import copied_frame
 from clinic.reports.filters import ReportFilters
 from clinic.scheduling.status import status_case
@@ -350,11 +350,16 @@ def _database_lock(session: Session, sid: int) -> tuple[datetime, str] | None:
     return None if found is None else (found[0], found[1] or "the system")
 
 
-def _patients(session: Session, sid: int, roots: tuple[str, ...]) -> pd.DataFrame:
-    """The included patients, with a laterality column per root the study asks (and
-    any other root recorded, say before an amendment stopped asking it), in anatomical
-    order."""
-    stmt = (select(Patient.id.label("pid"), Patient.study_code.label("subject"),  # type: ignore[union-attr]
+def _reads(sid: int, filters: ReportFilters) -> list[Select[Any]]:
+    """Every query of :func:`load_study_data`, in the order it reads them (the SQLite
+    reader process runs each next one while this process works on the last)."""
+    return [_patient_rows(sid), _laterality_rows(sid), _procedure_rows(sid),
+            _target_rows(sid), _screening_rows(sid), _answer_rows(sid),
+            _visit_rows(sid, filters), _score_rows(sid), _event_rows(sid)]
+
+
+def _patient_rows(sid: int) -> Select[Any]:
+    return (select(Patient.id.label("pid"), Patient.study_code.label("subject"),  # type: ignore[union-attr]
                    StudyArm.code.label("arm"), Site.code.label("site"), Patient.sex,
                    Patient.age_at_enrollment, Patient.birth_year, Patient.bmi,
                    Patient.symptom_duration_months,
@@ -364,14 +369,89 @@ def _patients(session: Session, sid: int, roots: tuple[str, ...]) -> pd.DataFram
             .join(StudyArm, StudyArm.id == Enrollment.arm_id, isouter=True)
             .join(Site, Site.id == Patient.site_id)
             .where(Enrollment.study_id == sid).order_by(Patient.study_code))
-    df = _frame(session, stmt)
+
+
+def _laterality_rows(sid: int) -> Select[Any]:
+    return (select(RootLaterality.patient_id.label("pid"), RootLaterality.root,
+                   RootLaterality.laterality)
+            .join(Patient, Patient.id == RootLaterality.patient_id)
+            .where(Patient.study_id == sid))
+
+
+def _procedure_rows(sid: int) -> Select[Any]:
+    p = Procedure
+    return (select(p.patient_id.label("pid"), p.id.label("procedure_id"), p.performed_at,  # type: ignore[union-attr]
+                   p.modality, p.procedure_type, p.punctures, p.contrast_extravasation,
+                   p.dap_mgy_cm2, p.fluoroscopy_time_s, p.ctdivol_mgy, p.dlp_mgy_cm,
+                   p.operative_time_min, p.first_attempt_success, p.needle_repositions,
+                   p.deviation_reason)
+            .join(Patient, Patient.id == p.patient_id).where(Patient.study_id == sid)
+            .order_by(p.patient_id, p.performed_at, p.id))
+
+
+def _target_rows(sid: int) -> Select[Any]:
+    return (select(ProcedureTarget.procedure_id, ProcedureTarget.level, ProcedureTarget.side)
+            .join(Procedure, Procedure.id == ProcedureTarget.procedure_id)
+            .join(Patient, Patient.id == Procedure.patient_id)
+            .where(Patient.study_id == sid).order_by(ProcedureTarget.id))
+
+
+def _visit_rows(sid: int, filters: ReportFilters) -> Select[Any]:
+    return (select(Assessment.id.label("assessment_id"), Assessment.patient_id.label("pid"),
+                   StudyTimepoint.code.label("timepoint"), Assessment.state,
+                   status_case(filters.as_of).label("status"),
+                   Assessment.not_done_reason, Assessment.window_open,
+                   Assessment.window_close, Assessment.visit_on,
+                   Assessment.missing_reason, Assessment.mode)
+            .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)
+            .where(StudyTimepoint.study_id == sid))
+
+
+def _score_rows(sid: int) -> Select[Any]:
+    """The scores whose visit ids lie in the range of the study's visits' ids (each
+    timepoint's first and last id come from the index on the visit's timepoint)."""
+    tp = StudyTimepoint
+    first = select(func.min(Assessment.id)).where(Assessment.timepoint_id == tp.id)
+    last = select(func.max(Assessment.id)).where(Assessment.timepoint_id == tp.id)
+    low = select(func.min(first.scalar_subquery())).where(tp.study_id == sid)
+    high = select(func.max(last.scalar_subquery())).where(tp.study_id == sid)
+    return (select(Score.assessment_id, Score.instrument, Score.value, Score.raw_sum,
+                   Score.answered, Score.not_computable_reason.label("reason"))
+            .where(Score.assessment_id.between(low.scalar_subquery(),  # type: ignore[attr-defined]
+                                               high.scalar_subquery())))
+
+
+def _event_rows(sid: int) -> Select[Any]:
+    return (select(AdverseEvent.patient_id.label("pid"), AdverseEvent.event_type,
+                   AdverseEvent.severity, AdverseEvent.is_related)
+            .join(Patient, Patient.id == AdverseEvent.patient_id)
+            .where(Patient.study_id == sid).order_by(AdverseEvent.id))
+
+
+def _screening_rows(sid: int) -> Select[Any]:
+    return (select(Screening.id.label("screening_id"), Site.code.label("site"),
+                   Screening.is_eligible)
+            .join(Site, Site.id == Screening.site_id)
+            .where(Screening.study_id == sid).order_by(Screening.id))
+
+
+def _answer_rows(sid: int) -> Select[Any]:
+    return (select(ScreeningAnswer.screening_id, EligibilityCriterion.code,
+                   EligibilityCriterion.kind, ScreeningAnswer.answer)
+            .join(EligibilityCriterion, EligibilityCriterion.id == ScreeningAnswer.criterion_id)
+            .join(Screening, Screening.id == ScreeningAnswer.screening_id)
+            .where(Screening.study_id == sid, Screening.is_eligible.is_(False)))  # type: ignore[attr-defined]
+
+
+def _patients(session: Session, sid: int, roots: tuple[str, ...]) -> pd.DataFrame:
+    """The included patients, with a laterality column per root the study asks (and
+    any other root recorded, say before an amendment stopped asking it), in anatomical
+    order."""
+    df = _frame(session, _patient_rows(sid))
     year = pd.to_datetime(df["enrolled_on"]).dt.year
     born = pd.to_numeric(df["birth_year"], errors="coerce")
     df["age"] = pd.to_numeric(df["age_at_enrollment"], errors="coerce").fillna(year - born)
-    lat = _frame(session, select(RootLaterality.patient_id.label("pid"), RootLaterality.root,
-                                 RootLaterality.laterality)
-                 .join(Patient, Patient.id == RootLaterality.patient_id)
-                 .where(Patient.study_id == sid))
+    lat = _frame(session, _laterality_rows(sid))
     wide = lat.pivot(index="pid", columns="root", values="laterality") if len(lat) else None
     recorded = set(wide.columns) if wide is not None else set()
     for root in [r for r in NERVE_ROOTS if r in roots or r in recorded]:
@@ -381,42 +461,22 @@ def _patients(session: Session, sid: int, roots: tuple[str, ...]) -> pd.DataFram
 
 
 def _procedures(session: Session, sid: int, timezone: str) -> pd.DataFrame:
-    p = Procedure
-    stmt = (select(p.patient_id.label("pid"), p.id.label("procedure_id"), p.performed_at,  # type: ignore[union-attr]
-                   p.modality, p.procedure_type, p.punctures, p.contrast_extravasation,
-                   p.dap_mgy_cm2, p.fluoroscopy_time_s, p.ctdivol_mgy, p.dlp_mgy_cm,
-                   p.operative_time_min, p.first_attempt_success, p.needle_repositions,
-                   p.deviation_reason)
-            .join(Patient, Patient.id == p.patient_id).where(Patient.study_id == sid)
-            .order_by(p.patient_id, p.performed_at, p.id))
-    df = _frame(session, stmt).drop_duplicates("pid", keep="first")
+    df = _frame(session, _procedure_rows(sid)).drop_duplicates("pid", keep="first")
     when = pd.to_datetime(df["performed_at"], utc=True).dt.tz_convert(timezone)
     df["performed_on"] = when.dt.date
     return df.drop(columns=["performed_at"])
 
 
 def _targets(session: Session, sid: int) -> pd.DataFrame:
-    return _frame(session, select(ProcedureTarget.procedure_id, ProcedureTarget.level,
-                                  ProcedureTarget.side)
-                  .join(Procedure, Procedure.id == ProcedureTarget.procedure_id)
-                  .join(Patient, Patient.id == Procedure.patient_id)
-                  .where(Patient.study_id == sid).order_by(ProcedureTarget.id))
+    return _frame(session, _target_rows(sid))
 
 
 def _assessments(session: Session, sid: int, filters: ReportFilters) -> pd.DataFrame:
     """The study's scheduled visits, with their ``assessment_id`` (for :func:`_scores`)."""
-    return _frame(session, select(Assessment.id.label("assessment_id"),
-                                  Assessment.patient_id.label("pid"),
-                                  StudyTimepoint.code.label("timepoint"), Assessment.state,
-                                  status_case(filters.as_of).label("status"),
-                                  Assessment.not_done_reason, Assessment.window_open,
-                                  Assessment.window_close, Assessment.visit_on,
-                                  Assessment.missing_reason, Assessment.mode)
-                  .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)
-                  .where(StudyTimepoint.study_id == sid))
+    return _frame(session, _visit_rows(sid, filters))
 
 
-def _scores(session: Session, visits: dict[str, np.ndarray]) -> pd.DataFrame:
+def _scores(session: Session, sid: int, visits: dict[str, np.ndarray]) -> pd.DataFrame:
     """The recorded values of the study's visits, each with its visit's row
     (``visit_row``); ``visits`` holds the columns ``assessment_id``, ``pid`` and
     ``timepoint`` of :func:`_assessments`, row for row.
@@ -428,10 +488,7 @@ def _scores(session: Session, visits: dict[str, np.ndarray]) -> pd.DataFrame:
     ids = visits["assessment_id"]
     if not len(ids):
         ids = np.array([0], dtype="int64")
-    df = _frame(session, select(Score.assessment_id, Score.instrument, Score.value,
-                                Score.raw_sum, Score.answered,
-                                Score.not_computable_reason.label("reason"))
-                .where(Score.assessment_id.between(int(ids.min()), int(ids.max()))))  # type: ignore[attr-defined]
+    df = _frame(session, _score_rows(sid))
     order = np.argsort(ids, kind="stable")
     wanted = df["assessment_id"].to_numpy(dtype="int64")
     at = np.minimum(np.searchsorted(ids, wanted, sorter=order), len(ids) - 1)
@@ -456,23 +513,12 @@ def _scores(session: Session, visits: dict[str, np.ndarray]) -> pd.DataFrame:
 
 
 def _events(session: Session, sid: int) -> pd.DataFrame:
-    return _frame(session, select(AdverseEvent.patient_id.label("pid"), AdverseEvent.event_type,
-                                  AdverseEvent.severity, AdverseEvent.is_related)
-                  .join(Patient, Patient.id == AdverseEvent.patient_id)
-                  .where(Patient.study_id == sid).order_by(AdverseEvent.id))
+    return _frame(session, _event_rows(sid))
 
 
 def _screening(session: Session, sid: int) -> pd.DataFrame:
-    screens = _frame(session, select(Screening.id.label("screening_id"), Site.code.label("site"),
-                                     Screening.is_eligible)
-                     .join(Site, Site.id == Screening.site_id)
-                     .where(Screening.study_id == sid).order_by(Screening.id))
-    answers = _frame(session, select(ScreeningAnswer.screening_id, EligibilityCriterion.code,
-                                     EligibilityCriterion.kind, ScreeningAnswer.answer)
-                     .join(EligibilityCriterion,
-                           EligibilityCriterion.id == ScreeningAnswer.criterion_id)
-                     .join(Screening, Screening.id == ScreeningAnswer.screening_id)
-                     .where(Screening.study_id == sid, Screening.is_eligible.is_(False)))  # type: ignore[attr-defined]
+    screens = _frame(session, _screening_rows(sid))
+    answers = _frame(session, _answer_rows(sid))
     wanted = answers["kind"] == "inclusion"
     failed = answers[answers["answer"].isna() | (answers["answer"].astype("boolean") != wanted)]
     joined = failed.groupby("screening_id")["code"].agg("|".join)
@@ -558,6 +604,7 @@ def load_study_data(session: Session, study: Study, filters: ReportFilters,
                     timezone: str) -> StudyData:
     """Read one study's data, keep the patients the filters select, drop database ids."""
     with arrow_reads(session, study.id):  # SQLite: the reads in one snapshot, as columns
+        prefetch(session, _reads(study.id, filters))  # type: ignore[arg-type]
         return _load_study_data(session, study, filters, timezone)
 
 
@@ -615,7 +662,7 @@ def _load_study_data(session: Session, study: Study, filters: ReportFilters,
     visits["visit_row"] = np.arange(len(visits))
     assessments, visit_patients = rekey(visits.drop(columns=["assessment_id"]), "timepoint")
     del visits  # (peak memory: the visits as read go before the scores are read)
-    scores, score_patients = rekey(_scores(session, keys), "timepoint", "instrument")
+    scores, score_patients = rekey(_scores(session, sid, keys), "timepoint", "instrument")
     now_at = np.empty(len(keys["pid"]), dtype=np.int64)  # a visit's row before → after rekey
     now_at[assessments["visit_row"].to_numpy()] = np.arange(len(assessments))
     rows = {"assessments": visit_patients, "scores": score_patients,

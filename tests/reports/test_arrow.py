@@ -31,7 +31,7 @@ from clinic.db import get_engine
 from clinic.demo.bulk import bulk_seed
 from clinic.models.base import UTCDateTime
 from clinic.reports import arrow
-from clinic.reports.arrow import ArrowReads, arrow_frame, arrow_reads
+from clinic.reports.arrow import ArrowReads, arrow_frame, arrow_reads, prefetch
 from clinic.reports.data import cursor_frame, load_study_data, no_cyclic_gc
 from clinic.reports.filters import filters_from_mapping
 from clinic.studies.setup import find_study
@@ -232,3 +232,18 @@ def test_a_small_study_is_read_through_the_cursor(app, engine_kind):
         study = find_study(session, "BENCH")
         with arrow_reads(session, study.id):
             assert arrow.SESSION_KEY not in session.info  # 20 <= MIN_PATIENTS
+
+
+def test_queries_sent_ahead_are_answered_in_any_order_and_may_go_unasked(sqlite_app):
+    ids = select(CELLS.c.id).order_by(CELLS.c.id)
+    texts = select(CELLS.c.text).order_by(CELLS.c.id)
+    days = select(CELLS.c.day).order_by(CELLS.c.id)
+    with Session(get_engine(sqlite_app)) as session, arrow_reads(session):
+        prefetch(session, [ids, texts, days])  # days is never asked for
+        reads = session.info[arrow.SESSION_KEY]
+        assert len(reads.sent) == 3
+        second = arrow_frame(session, texts)
+        first = arrow_frame(session, ids)
+        assert list(second["text"]) == TEXTS and list(first["id"]) == list(range(len(TEXTS)))
+        assert len(reads.sent) == 1 and not reads.ready  # days: its rows still unread
+    assert reads.process.returncode is not None  # the reader ended, unasked rows and all
