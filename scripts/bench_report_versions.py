@@ -10,8 +10,8 @@ temporary git worktree. Each round builds the report (``build_report``, then ren
 in ``--format``) once with COMMIT's code and once with this checkout's, each in a fresh
 process (with ``--warm``: twice in it, the second timed), alternately (A, B, A, B): the
 machine is shared, so the two are compared in the same minute. Printed per side: build
-and render seconds and the process's peak resident memory; then the ratio B / A (min and
-median).
+and render seconds, the process's peak resident memory and that of its largest child
+process (the SQLite report's reader); then the ratio B / A (min and median).
 
 Goals (issue "Registry scale"): 200,000 patients <= 10 s warm and <= 1 GiB.
 """
@@ -52,7 +52,8 @@ with app.app_context():
         del report  # one report at a time, as a report job holds it
         times.append((built - start, done - built))
 print(json.dumps({"build": times[-1][0], "render": times[-1][1],
-                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "child_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
 
@@ -95,7 +96,8 @@ def main() -> None:
                                         2 if args.warm else 1))
                 r = runs[side][-1]
                 print(f"  {side} build {r['build']:7.2f} s  render {r['render']:6.2f} s  "
-                      f"peak {r['rss_mib']:6.0f} MiB", flush=True)
+                      f"peak {r['rss_mib']:6.0f} MiB (its largest child process: "
+                      f"{r['child_mib']:.0f} MiB)", flush=True)
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
                        check=False, capture_output=True)
