@@ -37,11 +37,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def warm_up() -> None:
     """Load what the first report, cohort view or sheet would otherwise load on demand
-    (pandas, SciPy, statsmodels, ReportLab, openpyxl, the SQLite report's Arrow reader):
+    (pandas, SciPy, statsmodels, ReportLab, openpyxl, pyarrow for the SQLite report):
     called by ``wsgi.py`` so that web workers pay it once at start, while
     ``flask --app clinic …`` commands never do."""
-    import adbc_driver_sqlite.dbapi  # noqa: F401
     import pyarrow.compute  # noqa: F401
+    import pyarrow.ipc  # noqa: F401
 
     import clinic.cohort.analysis
     import clinic.cohort.query
