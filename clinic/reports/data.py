@@ -407,18 +407,22 @@ def _visit_rows(sid: int, filters: ReportFilters) -> Select[Any]:
             .where(StudyTimepoint.study_id == sid))
 
 
-def _score_rows(sid: int) -> Select[Any]:
-    """The scores whose visit ids lie in the range of the study's visits' ids (each
-    timepoint's first and last id come from the index on the visit's timepoint)."""
-    tp = StudyTimepoint
-    first = select(func.min(Assessment.id)).where(Assessment.timepoint_id == tp.id)
-    last = select(func.max(Assessment.id)).where(Assessment.timepoint_id == tp.id)
-    low = select(func.min(first.scalar_subquery())).where(tp.study_id == sid)
-    high = select(func.max(last.scalar_subquery())).where(tp.study_id == sid)
+def _score_rows(sid: int, ids: tuple[int, int] | None = None) -> Select[Any]:
+    """The scores whose visit ids lie in the range of the study's visits' ids: ``ids``
+    (as read), or, so that the query can be sent before the visits are read (SQLite's
+    reader process), each timepoint's first and last id from the index on the visit's
+    timepoint. (PostgreSQL, not knowing that range when it plans, would walk the index
+    instead of reading the table: 0.6 s against 0.4 s for 2.25 million scores.)"""
+    if ids is None:
+        tp = StudyTimepoint
+        first = select(func.min(Assessment.id)).where(Assessment.timepoint_id == tp.id)
+        last = select(func.max(Assessment.id)).where(Assessment.timepoint_id == tp.id)
+        low: Any = select(func.min(first.scalar_subquery())).where(tp.study_id == sid)
+        high: Any = select(func.max(last.scalar_subquery())).where(tp.study_id == sid)
+        ids = (low.scalar_subquery(), high.scalar_subquery())  # type: ignore[assignment]
     return (select(Score.assessment_id, Score.instrument, Score.value, Score.raw_sum,
                    Score.answered, Score.not_computable_reason.label("reason"))
-            .where(Score.assessment_id.between(low.scalar_subquery(),  # type: ignore[attr-defined]
-                                               high.scalar_subquery())))
+            .where(Score.assessment_id.between(*ids)))  # type: ignore[attr-defined,misc]
 
 
 def _event_rows(sid: int) -> Select[Any]:
@@ -488,7 +492,8 @@ def _scores(session: Session, sid: int, visits: dict[str, np.ndarray]) -> pd.Dat
     ids = visits["assessment_id"]
     if not len(ids):
         ids = np.array([0], dtype="int64")
-    df = _frame(session, _score_rows(sid))
+    sqlite = session.connection().dialect.name == "sqlite"
+    df = _frame(session, _score_rows(sid, None if sqlite else (int(ids.min()), int(ids.max()))))
     order = np.argsort(ids, kind="stable")
     wanted = df["assessment_id"].to_numpy(dtype="int64")
     at = np.minimum(np.searchsorted(ids, wanted, sorter=order), len(ids) - 1)
