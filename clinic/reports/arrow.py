@@ -167,16 +167,16 @@ class ArrowReads:
 
     def _column(self, values: Any, column_type: Any) -> pd.Series | None:
         process = column_type.dialect_impl(self.dialect).result_processor(self.dialect, None)
-        kind = _number_kind(column_type)
+        kind = number_kind(column_type)
         arrow_type = str(values.type)
         if kind is not None and process is None:
             return _numbers(values, kind, arrow_type)
-        if _is_text(column_type) and arrow_type not in ("string", "large_string", "null") \
+        if is_text(column_type) and arrow_type not in ("string", "large_string", "null") \
                 and values.null_count != len(values):
             return None  # a text column holding numbers: as the cursor reads it
-        if process is None and not _is_text(column_type) and arrow_type != "string":
+        if process is None and not is_text(column_type) and arrow_type != "string":
             return None  # a computed column of numbers: left to the cursor's typing
-        return _shared(values, process, text=_is_text(column_type))
+        return _shared(values, process, text=is_text(column_type))
 
 
 def _numbers(values: Any, kind: type, arrow_type: str) -> pd.Series | None:
@@ -213,7 +213,8 @@ def _shared(values: Any, process: Any, text: bool) -> pd.Series:
                       ).reset_index(drop=True)
 
 
-def _number_kind(column_type: Any) -> type | None:
+def number_kind(column_type: Any) -> type | None:
+    """int or float for a column of integers or floats (as the cursor reader types it)."""
     try:
         kind = column_type.python_type
     except NotImplementedError:
@@ -221,7 +222,7 @@ def _number_kind(column_type: Any) -> type | None:
     return kind if kind in (int, float) else None
 
 
-def _is_text(column_type: Any) -> bool:
+def is_text(column_type: Any) -> bool:
     return isinstance(getattr(column_type, "impl", column_type), String)
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, String, func, select
+from sqlalchemy import Select, func, select
 from sqlmodel import Session
 
 import clinic.stats.pandas_setup  # noqa: F401  (texts in Python strings)
@@ -54,7 +54,7 @@ from clinic.models import (
     User,
 )
 from clinic.protocol.definition import REGISTRY, MatchingSpec
-from clinic.reports.arrow import arrow_frame, arrow_reads, prefetch
+from clinic.reports.arrow import arrow_frame, arrow_reads, is_text, number_kind, prefetch
 from clinic.reports.copy import copied_frame
 from clinic.reports.filters import ReportFilters
 from clinic.scheduling.status import status_case
@@ -242,8 +242,8 @@ class _ColumnReader:
 
     def __init__(self, column_type: Any, code: Any, dialect: Any) -> None:
         self.process = column_type.dialect_impl(dialect).result_processor(dialect, code)
-        self.text: bool | None = True if _is_text(column_type) else None  # None: not yet
-        self.number = _number_kind(column_type)
+        self.text: bool | None = True if is_text(column_type) else None  # None: not yet
+        self.number = number_kind(column_type)
         self.shared: dict[Any, Any] = {}
         self.values: list[Any] = []
 
@@ -274,14 +274,6 @@ class _ColumnReader:
         return pd.Series(self.values)  # typed as pandas types a list (int, float, object)
 
 
-def _number_kind(column_type: Any) -> type | None:
-    try:
-        kind = column_type.python_type
-    except NotImplementedError:
-        return None
-    return kind if kind in (int, float) else None
-
-
 def _number_array(values: list[Any], kind: type) -> np.ndarray:
     """The array pandas would make of ``values`` (int64; float64 with NaN for a missing
     value, or for a float), without its type inference over every element."""
@@ -309,10 +301,6 @@ def no_cyclic_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _is_text(column_type: Any) -> bool:
-    return isinstance(getattr(column_type, "impl", column_type), String)
 
 
 def study_info(session: Session, study: Study) -> StudyInfo:
