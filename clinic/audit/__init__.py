@@ -30,13 +30,15 @@ from clinic.audit.versions import (
 )
 from clinic.models.audit import AuditEvent, IdentityAuditEvent
 from clinic.models.base import Audited, utcnow
+from clinic.models.inserts import insert_with_ids
+from clinic.models.values import check_rows
 
 REDACTED = "[identifying data]"
 SECRET = "[secret]"
 _SKIPPED_FIELDS = frozenset({"id", "version"})
 REASON_COLUMN = 500  # services refuse longer reasons; this only keeps the insert valid
 
-__all__ = ["REDACTED", "audit_inserted", "install_audit_listener", "set_actor"]
+__all__ = ["REDACTED", "audit_inserted", "insert_audited", "install_audit_listener", "set_actor"]
 
 
 def set_actor(session: Session, user_id: int | None, reason: str | None = None) -> None:
@@ -99,6 +101,24 @@ def audit_inserted(session: Session,
         columns = [a.key for a in inspect(model).column_attrs]
         session.info.setdefault(_INSERTED, []).extend(
             _Record(model, {key: row.get(key) for key in columns}) for row in rows)
+
+
+def insert_audited(session: Session, model: type[Audited], rows: list[dict[str, Any]],
+                   key: tuple[str, ...]) -> None:
+    """Insert ``rows`` of ``model`` as one Core INSERT, each row given its ``id``, with
+    their create events as the flush would write them (:func:`audit_inserted`). The
+    values are checked as the flush checks them, a bad one refused before anything is
+    written. ``key``: the columns that tell the rows apart (``insert_with_ids``). For
+    the many small rows a form writes at once (checklist answers, scores, targets):
+    the unit of work costs more than the INSERT for each of them."""
+    if rows:
+        missing = {a.key for a in inspect(model).column_attrs} - {"id"} - rows[0].keys()
+        if missing:  # the audit's snapshot would show them empty, not at their default
+            raise ValueError(f"{model.__tablename__}: every column is given to "
+                             f"insert_audited ({', '.join(sorted(missing))} missing)")
+        check_rows(model, rows)
+        insert_with_ids(session.connection(), model.__table__, rows, key)  # type: ignore[attr-defined]
+        audit_inserted(session, (model, rows))
 
 
 def _inserted_rows(session: Session) -> list[dict[str, Any]]:

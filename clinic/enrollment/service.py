@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, func, select
 
+from clinic.audit import insert_audited
 from clinic.contact.keys import mrn_key
 from clinic.enrollment.exceptions import NotEligible
 from clinic.enrollment.inputs import (
@@ -63,12 +64,19 @@ def screen(session: Session, *, study: Study, site_id: int, answers: dict[str, b
                           is_eligible=result.is_eligible)  # type: ignore[arg-type]
     session.add(screening)
     session.flush()
-    for c in rows:
-        session.add(ScreeningAnswer(screening_id=screening.id, criterion_id=c.id,  # type: ignore[arg-type]
-                                    answer=answers.get(c.code)))
+    _store_answers(session, screening.id, [(c.id, answers.get(c.code)) for c in rows])  # type: ignore[misc]
     problems = [f"{c.text} (not answered)" for c in result.unanswered]
     problems += [c.text for c in result.failing if c not in result.unanswered]
     return screening, problems
+
+
+def _store_answers(session: Session, screening_id: int,
+                   answers: list[tuple[int, bool | None]]) -> None:
+    """The checklist's answers (a dozen or more) as one audited INSERT."""
+    insert_audited(session, ScreeningAnswer,
+                   [{"screening_id": screening_id, "criterion_id": criterion_id,
+                     "answer": answer} for criterion_id, answer in answers],
+                   key=("criterion_id",))
 
 
 def check_screening_inputs(session: Session, study: Study, site_id: int,
@@ -245,8 +253,9 @@ def _register(session: Session, study: Study, site_id: int, p: PatientInput,
                      symptom_duration_months=p.symptom_duration_months)
     session.add(record)
     session.flush()
-    for root, laterality in sorted(p.root_laterality.items()):
-        session.add(RootLaterality(patient_id=record.id, root=root, laterality=laterality))  # type: ignore[arg-type]
+    insert_audited(session, RootLaterality,
+                   [{"patient_id": record.id, "root": root, "laterality": laterality}
+                    for root, laterality in sorted(p.root_laterality.items())], key=("root",))
     if identity is not None:
         session.add(PatientIdentity(
             patient_id=record.id, name=identity.name.strip(), mrn=identity.mrn,  # type: ignore[arg-type]

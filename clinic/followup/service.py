@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
-from clinic.audit import audit_inserted
+from clinic.audit import insert_audited
 from clinic.edits import REASON_MAX
 from clinic.exceptions import ValidationError
 from clinic.followup.scores import ScoredValue, StoredScore, parse_mode, score_entries
@@ -23,8 +23,6 @@ from clinic.models import (
     StudyTimepoint,
 )
 from clinic.models.base import utcnow
-from clinic.models.inserts import insert_with_ids
-from clinic.models.values import check_rows
 from clinic.protocol.measures import MeasureRule, instruments_at
 from clinic.reminders.planning import cancel_for_recorded
 
@@ -149,22 +147,12 @@ def _store(session: Session, assessment_id: int, scored: list[ScoredValue], mode
                "raw_sum": s.raw_sum, "answered": s.answered,
                "not_computable_reason": s.reason, "mode": mode,
                "collected_by_id": actor_id, "collected_at": now} for s in scored]
-    _insert(session, Score, scores, key=("instrument",))
+    insert_audited(session, Score, scores, key=("instrument",))
     sections = [{"score_id": row["id"], "section": section, "value": value}
                 for row, s in zip(scores, scored, strict=True)
                 for section, value in sorted(s.sections.items())]
-    _insert(session, ScoreSection, sections, key=("score_id", "section"))
-    audit_inserted(session, (Score, scores), (ScoreSection, sections))
+    insert_audited(session, ScoreSection, sections, key=("score_id", "section"))
     return [StoredScore(**row) for row in scores]
-
-
-def _insert(session: Session, model: Any, rows: list[dict[str, Any]],
-            key: tuple[str, ...]) -> None:
-    """Insert ``rows`` (values checked as the flush checks them) and give each its id;
-    ``key``: the columns that tell the rows apart."""
-    if rows:
-        check_rows(model, rows)
-        insert_with_ids(session.connection(), model.__table__, rows, key)
 
 
 def mark_not_done(session: Session, *, assessment: Assessment, reason: str,

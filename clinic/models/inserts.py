@@ -16,18 +16,28 @@ def insert_with_ids(connection: Any, table: Table, rows: list[dict[str, Any]],
     in the rows' order (SQLAlchemy's "insertmanyvalues" with ``sort_by_parameter_order``).
     SQLite promises no order for RETURNING, and SQLAlchemy then sends one statement per
     row; here the rows go as one statement that returns each new id with the row's
-    ``key`` values, and each row takes the id returned with its own values. Rows that
-    the key does not tell apart go one statement per row, as SQLAlchemy sends them."""
+    ``key`` values, and each row takes the id returned with its own values. Rows equal
+    in every column (two identical injectates) take their ids in ascending order, as
+    they would one statement each; rows that the key does not tell apart but that
+    differ elsewhere go one statement per row, as SQLAlchemy sends them."""
     if not rows:
         return
     keys = [tuple(row[name] for name in key) for row in rows]
-    if connection.dialect.name != "sqlite" or len(set(keys)) != len(keys):
+    if connection.dialect.name != "sqlite" or not _key_tells_apart(rows, keys):
         ids = list(connection.execute(
             insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
     else:
         returned = connection.execute(insert(table).returning(
             table.c.id, *(table.c[name] for name in key)), rows).all()
-        given = {tuple(found[1:]): found[0] for found in returned}
-        ids = [given[k] for k in keys]
+        given: dict[tuple[Any, ...], list[int]] = {}
+        for found in sorted(returned, key=lambda found: found[0], reverse=True):
+            given.setdefault(tuple(found[1:]), []).append(found[0])
+        ids = [given[k].pop() for k in keys]  # equal rows: their ids in ascending order
     for row, new_id in zip(rows, ids, strict=True):
         row["id"] = new_id
+
+
+def _key_tells_apart(rows: list[dict[str, Any]], keys: list[tuple[Any, ...]]) -> bool:
+    """Whether rows with equal ``keys`` are equal in every column too."""
+    first: dict[tuple[Any, ...], dict[str, Any]] = {}
+    return all(first.setdefault(k, row) == row for k, row in zip(keys, rows, strict=True))

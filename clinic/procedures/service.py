@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from clinic.audit import set_actor
+from clinic.audit import insert_audited, set_actor
 from clinic.edits import claim, require_reason
 from clinic.enrollment.groups import assign_registry_group
 from clinic.exceptions import ValidationError
@@ -89,13 +89,15 @@ def reschedule_procedure(session: Session, *, patient: Patient, procedure: Proce
 
 def add_targets(session: Session, procedure: Procedure,
                 targets: tuple[TargetInput, ...]) -> None:
-    for t in targets:
-        session.add(ProcedureTarget(procedure_id=procedure.id, level=t.level, side=t.side))  # type: ignore[arg-type]
+    insert_audited(session, ProcedureTarget,
+                   [{"procedure_id": procedure.id, "level": t.level, "side": t.side}
+                    for t in targets], key=("level", "side"))
 
 
 def add_injectates(session: Session, procedure: Procedure,
                    injectates: tuple[InjectateInput, ...]) -> None:
-    for i in injectates:
-        session.add(Injectate(procedure_id=procedure.id, drug=i.drug,  # type: ignore[arg-type]
-                              concentration_pct=i.concentration_pct, volume_ml=i.volume_ml,
-                              dose_mg=i.dose_mg))
+    insert_audited(session, Injectate,
+                   [{"procedure_id": procedure.id, "target_id": None, "drug": i.drug,
+                     "concentration_pct": i.concentration_pct, "volume_ml": i.volume_ml,
+                     "dose_mg": i.dose_mg} for i in injectates],
+                   key=("drug", "concentration_pct", "volume_ml", "dose_mg"))

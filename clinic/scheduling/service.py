@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import inspect
 from sqlmodel import Session, select
 
+from clinic.audit import insert_audited
 from clinic.models import Assessment, Patient, Procedure, StudyTimepoint
 from clinic.reminders import reconcile_reminders
 from clinic.scheduling.windows import PlannedVisit, TimepointSpec, plan_one
@@ -53,18 +56,20 @@ def procedure_day(procedure: Procedure, timezone: str) -> date:
 
 
 def schedule_from_procedure(session: Session, *, patient: Patient, procedure: Procedure,
-                            timezone: str) -> list[Assessment]:
-    """Create missing follow-ups and re-anchor pending ones on the procedure date.
+                            timezone: str) -> list[int]:
+    """Create missing follow-ups and re-anchor pending ones on the procedure date; returns
+    the ids of the follow-ups planned, in the protocol's order.
 
     Completed and not-done assessments are never touched. Only the patient's first
-    (index) procedure anchors the schedule; later procedures leave it as it is.
+    (index) procedure anchors the schedule; later procedures leave it as it is. The
+    missing ones (all but the baseline, on the first procedure) go as one INSERT.
     """
     if _anchor_procedure_id(session, patient) not in (None, procedure.id):
         return []
     day = procedure_day(procedure, timezone)
     existing = {a.timepoint_id: a for a in session.exec(
         select(Assessment).where(Assessment.patient_id == patient.id))}
-    changed = []
+    planned: list[Assessment | dict[str, Any]] = []
     for timepoint in _timepoints(session, patient.study_id):
         assessment = existing.get(timepoint.id)  # type: ignore[arg-type]
         if assessment is None:
@@ -73,11 +78,23 @@ def schedule_from_procedure(session: Session, *, patient: Patient, procedure: Pr
             continue
         _apply(assessment, plan_one(day, _spec(timepoint)))
         assessment.procedure_id = procedure.id
-        session.add(assessment)
-        changed.append(assessment)
+        if assessment.id is None:
+            planned.append(_row(assessment))
+        else:
+            session.add(assessment)
+            planned.append(assessment)
+    insert_audited(session, Assessment, [p for p in planned if isinstance(p, dict)],
+                   key=("timepoint_id",))
     session.flush()
-    reconcile_reminders(session, [a.id for a in changed])  # re-plan reminders
-    return changed
+    ids = [p["id"] if isinstance(p, dict) else p.id for p in planned]
+    reconcile_reminders(session, ids)  # type: ignore[arg-type]  # re-plan reminders
+    return ids  # type: ignore[return-value]
+
+
+def _row(assessment: Assessment) -> dict[str, Any]:
+    """A new assessment's columns, the model's defaults included, for an INSERT."""
+    return {a.key: getattr(assessment, a.key)
+            for a in inspect(Assessment).column_attrs if a.key != "id"}
 
 
 def _anchor_procedure_id(session: Session, patient: Patient) -> int | None:

@@ -62,6 +62,27 @@ def test_rows_the_key_does_not_tell_apart_still_get_their_own_ids(app, session, 
     assert [stored[s["id"]] for s in scores] == [(s["instrument"],) for s in scores]
 
 
+def test_rows_equal_in_every_column_go_as_one_statement_ids_ascending(app, session, clinic):
+    """Two identical injectates (2 ml at each of two levels): one INSERT on SQLite;
+    the rows are interchangeable, each takes an id of its own, in ascending order."""
+    from clinic.models import Injectate
+
+    two_ml = {"procedure_id": clinic.due.procedure_id, "target_id": None,
+              "drug": "lidocaine", "concentration_pct": 1.0, "volume_ml": 2.0, "dose_mg": None}
+    rows = [dict(two_ml), dict(two_ml, volume_ml=1.0), dict(two_ml), dict(two_ml)]
+    with recorded(app) as rec:
+        insert_with_ids(session.connection(), Injectate.__table__, rows,
+                        ("drug", "concentration_pct", "volume_ml", "dose_mg"))
+    inserts = [s for s, _ in rec.statements if s.startswith("INSERT")]
+    if get_engine(app).dialect.name == "sqlite":
+        assert len(inserts) == 1
+    ids = [row["id"] for row in rows]
+    assert len(set(ids)) == 4
+    assert ids[0] < ids[2] < ids[3]
+    stored = _stored(session, "injectate", "volume_ml")
+    assert [stored[i] for i in ids] == [(2.0,), (1.0,), (2.0,), (2.0,)]
+
+
 def test_no_rows_is_no_statement(app, session):
     with recorded(app) as rec:
         insert_with_ids(session.connection(), ScoreSection.__table__, [], ("score_id",))
