@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import ColumnElement, func, update
+from sqlalchemy import ColumnElement, bindparam, func, update
 from sqlmodel import Session, col, select
 
 from clinic.models import (
@@ -126,15 +126,19 @@ def cancel_for_recorded(session: Session, assessment: Assessment) -> int:
     note = why_not(_Facts(assessment.state, assessment.target_date, False, None, None, None),
                    None)
     session.flush()
-    cancelled = 0
-    for table, extra in ((Reminder.__table__, [Reminder.__table__.c.kind == KIND]),
-                         (SelfReportMessage.__table__, [])):
-        result = session.execute(
-            update(table).where(table.c.assessment_id == assessment.id,
+    return sum(int(session.execute(statement, {"visit": assessment.id, "why": note}).rowcount)  # type: ignore[attr-defined]
+               for statement in _CANCEL_PENDING)
+
+
+def _cancel_pending(table: Any, *extra: Any) -> Any:
+    return (update(table).where(table.c.assessment_id == bindparam("visit"),
                                 table.c.state == "pending", *extra)
-            .values(state="cancelled", note=note))
-        cancelled += int(result.rowcount)  # type: ignore[attr-defined]
-    return cancelled
+            .values(state="cancelled", note=bindparam("why")))
+
+
+# built once: a save runs them, and building them cost more than running them
+_CANCEL_PENDING = (_cancel_pending(Reminder.__table__, Reminder.__table__.c.kind == KIND),
+                   _cancel_pending(SelfReportMessage.__table__))
 
 
 def reconcile_patient_reminders(session: Session, patient_id: int | None) -> int:
