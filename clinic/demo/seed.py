@@ -32,7 +32,7 @@ from clinic.demo.generator import (
 )
 from clinic.demo.protocol import DEMO_STUDY
 from clinic.demo.staff import ensure_staff
-from clinic.enrollment.randomization import generate_allocation_sequence, next_free_slot
+from clinic.enrollment.randomization import generate_allocation_sequence
 from clinic.enrollment.service import enroll, screen, withdraw
 from clinic.followup.service import mark_not_done, measures_at, record_follow_up
 from clinic.models import (
@@ -75,6 +75,7 @@ class _Context:
     timepoints: dict[int, StudyTimepoint]
     nurses: dict[int, User]  # site id -> nurse
     deck: BaselineDeck
+    sequence: _Sequence
 
 
 def seed_demo(session: Session, *, patients: int, seed: int, today: date,
@@ -112,17 +113,50 @@ def _context(session: Session, study: Study, seed: int, today: date, timezone: s
     nurses = {u.site_id: u for u in users.values() if u.role == "nurse"}
     rng = np.random.default_rng(seed)
     return _Context(session, study, rng, today, ZoneInfo(timezone), arms, tps,
-                    nurses, BaselineDeck(rng, patients // len(arms)))  # type: ignore[arg-type]
+                    nurses, BaselineDeck(rng, patients // len(arms)),  # type: ignore[arg-type]
+                    _Sequence.read(session, study.id))  # type: ignore[arg-type]
+
+
+@dataclass
+class _Sequence:
+    """The generator's own copy of the concealed sequence's block layout (it plans the
+    recruitment; it does not allocate): per stratum, each position's block index and
+    size, and how many positions enrollment has used. Enrollment takes the first free
+    slot of a stratum (clinic.enrollment.randomization.next_free_slot), so the used
+    positions are always the first ones; ``_screen_and_treat`` checks that it did."""
+
+    blocks: dict[str, list[tuple[int, int]]]  # stratum -> (block index, block size) by position
+    used: dict[str, int]
+
+    @classmethod
+    def read(cls, session: Session, study_id: int) -> _Sequence:
+        blocks: dict[str, list[tuple[int, int]]] = {stratum: [] for stratum in _STRATA}
+        for stratum, block, size in session.exec(
+                select(AllocationSlot.stratum, AllocationSlot.block_index,
+                       AllocationSlot.block_size)
+                .where(AllocationSlot.study_id == study_id)
+                .order_by(AllocationSlot.stratum, AllocationSlot.position)):
+            blocks[stratum].append((block, size))
+        return cls(blocks, dict.fromkeys(blocks, 0))
+
+    def next_block_size(self, stratum: str) -> int:
+        return self.blocks[stratum][self.used[stratum]][1]
+
+    def left_in_open_block(self, stratum: str) -> int:
+        """Free positions of the stratum's block already begun (0: none is begun)."""
+        at, layout = self.used[stratum], self.blocks[stratum]
+        if at == 0 or at == len(layout) or layout[at][0] != layout[at - 1][0]:
+            return 0
+        return sum(1 for block, _size in layout[at:] if block == layout[at][0])
 
 
 def _fits_target(ctx: _Context, c: Candidate, remaining: int) -> bool:
     """Enroll into an open block, or open a new block only if it fits the target."""
     stratum = stratum_for({"punctures": c.punctures}, DEMO_STUDY.strata)
-    slot = next_free_slot(ctx.session, ctx.study.id, stratum)  # type: ignore[arg-type]
-    if slot.position > 1 and _block_open(ctx.session, slot):
+    if ctx.sequence.left_in_open_block(stratum):
         return True
-    open_slots = _open_slots(ctx)
-    if open_slots + slot.block_size <= remaining:
+    open_slots = sum(ctx.sequence.left_in_open_block(s) for s in _STRATA)
+    if open_slots + ctx.sequence.next_block_size(stratum) <= remaining:
         return True
     return open_slots == 0 and _no_block_fits(ctx, remaining)
 
@@ -131,28 +165,7 @@ def _no_block_fits(ctx: _Context, remaining: int) -> bool:
     """Every stratum's next block is larger than what is left to recruit (say 2 left
     and the next blocks hold 4 and 6): end on an incomplete block, as a trial whose
     recruitment closes does, instead of drawing candidates for ever."""
-    sizes = [next_free_slot(ctx.session, ctx.study.id, stratum).block_size  # type: ignore[arg-type]
-             for stratum in _STRATA]
-    return min(sizes) > remaining
-
-
-def _block_open(session: Session, slot: AllocationSlot) -> bool:
-    first = session.exec(select(func.min(AllocationSlot.position)).where(
-        AllocationSlot.study_id == slot.study_id, AllocationSlot.stratum == slot.stratum,
-        AllocationSlot.block_index == slot.block_index)).one()
-    return slot.position != first
-
-
-def _open_slots(ctx: _Context) -> int:
-    total = 0
-    for stratum in _STRATA:
-        slot = next_free_slot(ctx.session, ctx.study.id, stratum)  # type: ignore[arg-type]
-        if _block_open(ctx.session, slot):
-            last = ctx.session.exec(select(func.max(AllocationSlot.position)).where(
-                AllocationSlot.study_id == slot.study_id, AllocationSlot.stratum == stratum,
-                AllocationSlot.block_index == slot.block_index)).one()
-            total += last - slot.position + 1
-    return total
+    return min(ctx.sequence.next_block_size(s) for s in _STRATA) > remaining
 
 
 def _screen_and_treat(ctx: _Context, c: Candidate, site: Site) -> int:
@@ -164,6 +177,11 @@ def _screen_and_treat(ctx: _Context, c: Candidate, site: Site) -> int:
     enrollment = enroll(ctx.session, study=ctx.study, screening=screening, patient=c.patient,
                         identity=c.identity, factors={"punctures": c.punctures},
                         enrolled_on=c.enrolled_on, actor_id=nurse.id)
+    stratum = enrollment.stratum
+    slot = ctx.session.get(AllocationSlot, enrollment.allocation_slot_id)
+    assert slot is not None and slot.position == ctx.sequence.used[stratum] + 1, \
+        "enrollment did not take the stratum's first free slot"
+    ctx.sequence.used[stratum] += 1
     arm = ctx.arms[enrollment.arm_id]
     from clinic.models import Patient
 
