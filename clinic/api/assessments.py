@@ -14,6 +14,7 @@ from clinic.db import get_session
 from clinic.exceptions import ValidationError
 from clinic.followup.editing import edit_follow_up
 from clinic.followup.entry import (
+    CONFIRM_ON_FORM,
     AdverseEventInput,
     FollowUpEntry,
     MedicationInput,
@@ -58,15 +59,25 @@ def record_scores(assessment_id: int) -> Response:
                                         ae.is_related, ae.notes) if ae else None,
         medications=tuple(MedicationInput(m.med_class, m.drug, m.daily_dose_mg)
                           for m in data.medications),
-        visit_on=data.visit_on, missing_reason=data.missing_reason)
+        visit_on=data.visit_on, missing_reason=data.missing_reason,
+        far_date_confirmed=data.date_confirmed)
     try:
         save_follow_up(session, assessment=assessment, patient=patient, entry=entry,
                        actor_id=current_user.id,
                        context=visit_context(session, assessment, data.visit_on))
     except ValidationError as error:
-        raise ValidationError({_api_field(k): v for k, v in error.errors.items()}) from error
+        raise ValidationError(_api_errors(error.errors)) from error
     session.commit()
     return ok(assessment_out(session, assessment, clinic_today()), 201)
+
+
+def _api_errors(errors: dict[str, str]) -> dict[str, str]:
+    """The entry form's errors as the API names the fields, and how to confirm a date."""
+    out = {_api_field(k): v for k, v in errors.items()}
+    if "date_confirmed" in out:
+        out["date_confirmed"] = out["date_confirmed"].replace(
+            CONFIRM_ON_FORM, 'send it again with "date_confirmed": true')
+    return out
 
 
 def _api_field(form_field: str) -> str:

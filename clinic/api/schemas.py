@@ -369,6 +369,13 @@ class ScoresIn(_Scores):
     missing_reason: text(500) | None = Field(
         None, description="Why an outcome the protocol asks for was not collected (kept "
                           "with the visit)")
+    date_confirmed: bool = Field(
+        False, description="The visit day is right although it is before the visit's "
+                           "window opens, or a month or more after it closes (the entry "
+                           "form's \"The date is right\"). Without it such a visit is "
+                           "refused (422, error on date_confirmed): it is more often a "
+                           "slip, or the wrong visit, than a visit that early or late. "
+                           "Confirmed, it is kept and counted as a protocol deviation.")
 
 
 class ScoresEdit(_Scores):

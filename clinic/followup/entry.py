@@ -56,7 +56,7 @@ class FollowUpEntry:
     visit_on: date | None = None  # None: today
     missing_reason: str | None = None  # why a required outcome was not collected
     require_complete: bool = False  # the screens: a missing outcome needs its reason
-    # the screens: a date before the window or far after it is confirmed first
+    # a date before the window or far outside it is confirmed first (screens and API)
     far_date_confirmed: bool = True
 
 
@@ -128,6 +128,9 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
     return scores
 
 
+CONFIRM_ON_FORM = 'tick "The date is right" and save again'
+
+
 def _far_outside(assessment: Assessment, visit_on: date) -> dict[str, str]:
     """A date a month or more outside the window is more often a slip (the form starts
     on today's date; a paper sheet typed in weeks later) than a visit that late, and a
@@ -140,14 +143,14 @@ def _far_outside(assessment: Assessment, visit_on: date) -> dict[str, str]:
             f"{visit_on:%Y-%m-%d} is {-days} day{'s' if days < -1 else ''} before this "
             f"visit's window opens ({assessment.window_open:%Y-%m-%d} – "
             f"{assessment.window_close:%Y-%m-%d}). Check the date, and that this is the "
-            "right visit; if both are, tick \"The date is right\" and save again.")}
+            f"right visit; if both are, {CONFIRM_ON_FORM}.")}
     if abs(days) < FAR_OUTSIDE_DAYS:
         return {}
     return {"date_confirmed": (
         f"{visit_on:%Y-%m-%d} is {abs(days)} days {'before' if days < 0 else 'after'} the "
         f"visit's window ({assessment.window_open:%Y-%m-%d} – "
         f"{assessment.window_close:%Y-%m-%d}). Check the date of the visit; if it is "
-        "right, tick \"The date is right\" and save again.")}
+        f"right, {CONFIRM_ON_FORM}.")}
 
 
 def visit_time(entry: FollowUpEntry, context: VisitContext | None,

@@ -352,3 +352,29 @@ def test_a_procedure_planned_for_tomorrow_in_the_clinic_is_no_deviation_in_any_o
                               "targets": [{"level": "L4-L5", "side": "left"}]})
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["deviation_reason"] is None
+
+
+def test_a_visit_before_its_window_or_far_after_it_is_confirmed_as_on_the_form(
+        client, clinic, bearer, db, app):
+    """The entry form asks "The date is right" first; the API took the same date
+    silently. Now it refuses it (422 on date_confirmed) until the client confirms."""
+    from tests.web.test_followup import _week_1_long_ago
+
+    week_1 = _week_1_long_ago(db, clinic, app)
+    url = f"/api/v1/assessments/{week_1.id}/scores"
+    early = week_1.window_open - timedelta(days=2)
+    body = {"version": week_1.version, "mode": "phone", "entries": {"vas": 3},
+            "visit_on": str(early)}
+    headers = bearer("nurse")
+    for asked in (body, body | {"visit_on": None}):  # 2 days early; today, months late
+        refused = client.post(url, headers=headers, json=asked)
+        assert refused.status_code == 422, refused.get_json()
+        message = refused.get_json()["errors"]["date_confirmed"]
+        assert '"date_confirmed": true' in message and "tick" not in message
+        assert db.exec(select(Score).where(Score.assessment_id == week_1.id)).all() == []
+    assert "2 days before this visit's window opens" in client.post(
+        url, headers=headers, json=body).get_json()["errors"]["date_confirmed"]
+    kept = client.post(url, headers=headers, json=body | {"date_confirmed": True})
+    assert kept.status_code == 201, kept.get_json()
+    db.expire_all()
+    assert db.get(Assessment, week_1.id).visit_on == early
