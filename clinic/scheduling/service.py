@@ -31,8 +31,9 @@ def _apply(assessment: Assessment, visit: PlannedVisit) -> None:
     assessment.window_close = visit.window_close
 
 
-def create_baseline(session: Session, *, patient: Patient, anchor: date) -> Assessment | None:
-    """Enrollment plans the baseline on the enrollment date (re-anchored at the procedure).
+def create_baseline(session: Session, *, patient: Patient, anchor: date) -> int | None:
+    """Enrollment plans the baseline on the enrollment date (re-anchored at the procedure);
+    returns its id.
 
     Until the procedure is recorded the baseline is due on the enrollment date and
     stays open (overdue, not missed) for as many days after it as the protocol allows
@@ -45,9 +46,9 @@ def create_baseline(session: Session, *, patient: Patient, anchor: date) -> Asse
     visit = plan_one(anchor, _spec(baseline))
     _apply(assessment, visit)
     assessment.window_close = anchor + timedelta(days=max(baseline.window_before_days, 1))
-    session.add(assessment)
-    session.flush()
-    return assessment
+    row = _row(assessment)
+    insert_audited(session, Assessment, [row], key=("timepoint_id",))
+    return row["id"]  # type: ignore[no-any-return]
 
 
 def procedure_day(procedure: Procedure, timezone: str) -> date:
