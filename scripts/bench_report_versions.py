@@ -111,8 +111,9 @@ def main() -> None:
                                         2 if args.warm else 1))
                 r = runs[side][-1]
                 print(f"  {side} build {r['build']:7.2f} s  render {r['render']:6.2f} s  "
-                      f"peak {r['rss_mib']:6.0f} MiB (its reader process: "
-                      f"{r['reader_mib']:.0f} MiB)", flush=True)
+                      f"peak {r['rss_mib']:6.0f} MiB" + (
+                          f" (its reader process: {r['reader_mib']:.0f} MiB)"
+                          if r["reader_mib"] else ""), flush=True)
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
                        check=False, capture_output=True)
