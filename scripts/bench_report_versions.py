@@ -12,8 +12,8 @@ process (with ``--warm``: twice in it, the second timed), alternately (A, B, A, 
 machine is shared, so the two are compared in the same minute. Printed per side: build
 and render seconds, the process's peak resident memory and that of the SQLite report's
 reader process (its ``VmHWM`` read just before it ends: ``RUSAGE_CHILDREN`` would count
-the parent's pages the child held between fork and exec); then the ratio B / A (min and
-median).
+the parent's pages the child held between fork and exec) and the largest sum of the two
+at one moment (sampled every 20 ms); then the ratio B / A (min and median).
 
 Goals (issue "Registry scale"): 200,000 patients <= 10 s warm and <= 1 GiB.
 """
@@ -40,19 +40,41 @@ from clinic.reports.builder import build_report
 from clinic.reports.filters import filters_from_mapping
 from clinic.reports.render import render
 url, fmt, builds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-reader_kib = [0]
+import os, threading
+readers, peaks = set(), {"reader": 0, "together": 0}  # KiB
+
+
+def _rss(pid, field="VmRSS:"):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next((int(line.split()[1]) for line in status if line.startswith(field)), 0)
+    except FileNotFoundError:  # a reader that ended
+        return 0
+
+
 try:  # the SQLite report's reader process, in the commits that have one
     from clinic.reports import arrow
-    close = arrow.ArrowReads.close
+    start_reader, close = arrow.ArrowReads.__init__, arrow.ArrowReads.close
+    def started(self, *args, **kwargs):
+        start_reader(self, *args, **kwargs)
+        readers.add(self.process.pid)
     def peak_then_close(self):
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    reader_kib[0] = max(reader_kib[0], int(line.split()[1]))
+        peaks["reader"] = max(peaks["reader"], _rss(self.process.pid, "VmHWM:"))
+        readers.discard(self.process.pid)
         close(self)
-    arrow.ArrowReads.close = peak_then_close
+    arrow.ArrowReads.__init__, arrow.ArrowReads.close = started, peak_then_close
 except (ImportError, AttributeError):
     pass
+
+
+def _sample():  # the report and its reader at the same moment, every 20 ms
+    while True:
+        together = _rss(os.getpid()) + sum(_rss(pid) for pid in list(readers))
+        peaks["together"] = max(peaks["together"], together)
+        time.sleep(0.02)
+
+
+threading.Thread(target=_sample, daemon=True).start()
 app = create_app({"DATABASE_URL": url, "CHECK_SCHEMA": False, "SECRET_KEY": "bench"})
 times = []
 with app.app_context():
@@ -68,7 +90,8 @@ with app.app_context():
         times.append((built - start, done - built))
 print(json.dumps({"build": times[-1][0], "render": times[-1][1],
                   "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "reader_mib": reader_kib[0] / 1024}))
+                  "reader_mib": peaks["reader"] / 1024,
+                  "together_mib": peaks["together"] / 1024}))
 """
 
 
@@ -112,7 +135,8 @@ def main() -> None:
                 r = runs[side][-1]
                 print(f"  {side} build {r['build']:7.2f} s  render {r['render']:6.2f} s  "
                       f"peak {r['rss_mib']:6.0f} MiB" + (
-                          f" (its reader process: {r['reader_mib']:.0f} MiB)"
+                          f" (its reader process: {r['reader_mib']:.0f} MiB; the two at "
+                          f"once: {r['together_mib']:.0f} MiB)"
                           if r["reader_mib"] else ""), flush=True)
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
