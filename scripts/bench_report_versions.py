@@ -13,7 +13,12 @@ machine is shared, so the two are compared in the same minute. Printed per side:
 and render seconds, the process's peak resident memory and that of the SQLite report's
 reader process (its ``VmHWM`` read just before it ends: ``RUSAGE_CHILDREN`` would count
 the parent's pages the child held between fork and exec) and the largest sum of the two
-at one moment (sampled every 20 ms); then the ratio B / A (min and median).
+at one moment (sampled every 20 ms), both of their resident sizes (``VmRSS``: the pages
+of the libraries both map, Arrow's among them, counted twice) and of their proportional
+sizes (``Pss``: each shared page split between the processes that map it); then the
+ratio B / A (min and median). Between the two builds of ``--warm`` the process gives
+back the memory the first report freed, as a report job does when it ends
+(``clinic.reports.memory``, in the commits that have it).
 
 Goals (issue "Registry scale"): 200,000 patients <= 10 s warm and <= 1 GiB.
 """
@@ -41,15 +46,19 @@ from clinic.reports.filters import filters_from_mapping
 from clinic.reports.render import render
 url, fmt, builds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 import os, threading
-readers, peaks = set(), {"reader": 0, "together": 0}  # KiB
+readers, peaks = set(), {"reader": 0, "together": 0, "together_pss": 0}  # KiB
 
 
-def _rss(pid, field="VmRSS:"):
+def _rss(pid, field="VmRSS:", file="status"):
     try:
-        with open(f"/proc/{pid}/status") as status:
+        with open(f"/proc/{pid}/{file}") as status:
             return next((int(line.split()[1]) for line in status if line.startswith(field)), 0)
     except FileNotFoundError:  # a reader that ended
         return 0
+
+
+def _pss(pid):  # shared pages (the libraries both processes map) counted once between them
+    return _rss(pid, "Pss:", "smaps_rollup")
 
 
 try:  # the SQLite report's reader process, in the commits that have one
@@ -69,12 +78,17 @@ except (ImportError, AttributeError):
 
 def _sample():  # the report and its reader at the same moment, every 20 ms
     while True:
-        together = _rss(os.getpid()) + sum(_rss(pid) for pid in list(readers))
-        peaks["together"] = max(peaks["together"], together)
+        pids = [os.getpid(), *readers]
+        peaks["together"] = max(peaks["together"], sum(_rss(pid) for pid in pids))
+        peaks["together_pss"] = max(peaks["together_pss"], sum(_pss(pid) for pid in pids))
         time.sleep(0.02)
 
 
 threading.Thread(target=_sample, daemon=True).start()
+try:
+    from clinic.reports.memory import give_back_memory
+except ImportError:  # a commit before it
+    give_back_memory = None
 app = create_app({"DATABASE_URL": url, "CHECK_SCHEMA": False, "SECRET_KEY": "bench"})
 times = []
 with app.app_context():
@@ -87,11 +101,14 @@ with app.app_context():
             render(report, fmt)
             done = time.perf_counter()
         del report  # one report at a time, as a report job holds it
+        if give_back_memory is not None:  # as the report job does when it is done
+            give_back_memory()
         times.append((built - start, done - built))
 print(json.dumps({"build": times[-1][0], "render": times[-1][1],
                   "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "reader_mib": peaks["reader"] / 1024,
-                  "together_mib": peaks["together"] / 1024}))
+                  "together_mib": peaks["together"] / 1024,
+                  "together_pss_mib": peaks["together_pss"] / 1024}))
 """
 
 
@@ -136,7 +153,8 @@ def main() -> None:
                 print(f"  {side} build {r['build']:7.2f} s  render {r['render']:6.2f} s  "
                       f"peak {r['rss_mib']:6.0f} MiB" + (
                           f" (its reader process: {r['reader_mib']:.0f} MiB; the two at "
-                          f"once: {r['together_mib']:.0f} MiB)"
+                          f"once: {r['together_mib']:.0f} MiB resident, "
+                          f"{r['together_pss_mib']:.0f} MiB proportional)"
                           if r["reader_mib"] else ""), flush=True)
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,

@@ -54,7 +54,14 @@ from clinic.models import (
     User,
 )
 from clinic.protocol.definition import REGISTRY, MatchingSpec
-from clinic.reports.arrow import arrow_frame, arrow_reads, is_text, number_kind, prefetch
+from clinic.reports.arrow import (
+    arrow_frame,
+    arrow_reads,
+    end_reads,
+    is_text,
+    number_kind,
+    prefetch,
+)
 from clinic.reports.copy import copied_frame
 from clinic.reports.filters import ReportFilters
 from clinic.scheduling.status import status_case
@@ -655,12 +662,15 @@ def _load_study_data(session: Session, study: Study, filters: ReportFilters,
     visits["visit_row"] = np.arange(len(visits))
     assessments, visit_patients = rekey(visits.drop(columns=["assessment_id"]), "timepoint")
     del visits  # (peak memory: the visits as read go before the scores are read)
-    scores, score_patients = rekey(_scores(session, sid, keys), "timepoint", "instrument")
+    read_scores, read_events = _scores(session, sid, keys), _events(session, sid)
+    end_reads(session)  # the last read: the reader process ends before the work below
+    scores, score_patients = rekey(read_scores, "timepoint", "instrument")
+    del read_scores  # (emptied by rekey)
     now_at = np.empty(len(keys["pid"]), dtype=np.int64)  # a visit's row before → after rekey
     now_at[assessments["visit_row"].to_numpy()] = np.arange(len(assessments))
     rows = {"assessments": visit_patients, "scores": score_patients,
             "score_visits": now_at[scores["visit_row"].to_numpy()]}
-    events, _ = rekey(_events(session, sid), "event_type")
+    events, _ = rekey(read_events, "event_type")
     return StudyData(
         study=info, filters=filters, timezone=timezone,
         patients=patients.drop(columns=["pid"]),

@@ -141,6 +141,7 @@ def run(app: Any, folder: Path, job: Job, filters: Any) -> Job:
     from clinic.db import session_scope
     from clinic.exceptions import NotFound
     from clinic.reports.builder import build_report
+    from clinic.reports.memory import give_back_memory
     from clinic.reports.render import download
 
     with ONE_AT_A_TIME:
@@ -157,6 +158,7 @@ def run(app: Any, folder: Path, job: Job, filters: Any) -> Job:
                                       timezone=app.config["TIMEZONE"], progress=progress)
                 progress(f"writing the {job.fmt.upper()} file")
                 name, content, media_type = download(report, job.fmt)
+                del report  # with its data: freed, then given back to the system
             _write_atomically(output_path(folder, job), content)
         except NotFound:
             return _failed(folder, current, f"There is no study {job.study}.")
@@ -164,6 +166,8 @@ def run(app: Any, folder: Path, job: Job, filters: Any) -> Job:
             log.exception("report job %s failed", job.token[:8])
             return _failed(folder, current, "The report could not be built. The error is "
                            "in the server log; try again, or tell the administrator.")
+        finally:
+            give_back_memory()
         now = time.time()
         return save(folder, replace(current, state="done", step="done", updated_at=now,
                                     finished_at=now, file_name=name, media_type=media_type))

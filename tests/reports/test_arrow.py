@@ -247,3 +247,45 @@ def test_queries_sent_ahead_are_answered_in_any_order_and_may_go_unasked(sqlite_
         assert list(second["text"]) == TEXTS and list(first["id"]) == list(range(len(TEXTS)))
         assert len(reads.sent) == 1 and not reads.ready  # days: its rows still unread
     assert reads.process.returncode is not None  # the reader ended, unasked rows and all
+
+
+def test_columns_of_null_only_read_as_the_cursor_reads_them(sqlite_app):
+    """The reader sends a column holding only NULL as Arrow's null type (no buffer); the
+    report process types it back as the driver did: every kind of column, cell for cell."""
+    empty = CELLS.to_metadata(MetaData(), name="arrow_null_cells")
+    empty.create(get_engine(sqlite_app))
+    with get_engine(sqlite_app).begin() as connection:
+        connection.execute(insert(empty), [{"id": i} for i in range(5)])
+    with Session(get_engine(sqlite_app)) as session:
+        read, fetched = _both(session, select(*empty.c).order_by(empty.c.id))
+    assert read is not None
+    pd.testing.assert_frame_equal(read, fetched)
+    for name in read.columns:
+        assert [type(v) for v in read[name]] == [type(v) for v in fetched[name]], name
+
+
+def test_the_reader_sends_text_encoded_and_null_only_columns_empty():
+    import pyarrow as pa
+
+    from clinic.reports.arrow_reader import _compact
+
+    table = pa.table({"id": [1, 2, 3], "state": ["done", None, "done"],
+                      "never": pa.array([None, None, None], pa.int64()),
+                      "sometimes": pa.array([None, 4, None], pa.int64())})
+    sent = _compact(table)
+    assert sent.column_names == table.column_names
+    assert pa.types.is_dictionary(sent["state"].type)
+    assert sent["state"].to_pylist() == ["done", None, "done"]
+    assert sent["never"].type == pa.null() and sent["never"].nbytes == 0
+    assert sent["id"].equals(table["id"]) and sent["sometimes"].equals(table["sometimes"])
+
+
+def test_the_reader_ends_when_the_last_read_is_done(sqlite_app):
+    with Session(get_engine(sqlite_app)) as session, arrow_reads(session):
+        reads = session.info[arrow.SESSION_KEY]
+        assert arrow_frame(session, select(CELLS.c.id)) is not None
+        arrow.end_reads(session)
+        assert reads.process.returncode is not None  # ended before arrow_reads closes
+        assert arrow.SESSION_KEY not in session.info
+        assert arrow_frame(session, select(CELLS.c.id)) is None  # the cursor's now
+        assert not reads.failed

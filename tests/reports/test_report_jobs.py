@@ -150,3 +150,20 @@ def test_jobs_older_than_a_day_are_removed_with_their_files(tmp_path: Path):
     assert sorted(p.name for p in folder.iterdir()) == [f"{new.token}.json"]
     assert jobs.load(folder, new.token, 1) is not None and jobs.load(folder, old.token, 1) is None
     assert jobs.load(folder, new.token, 2) is None  # someone else's
+
+
+def test_a_job_gives_back_the_memory_its_report_freed_whether_it_ends_well_or_not(
+        app, db, monkeypatch):
+    given_back: list[str] = []
+    monkeypatch.setattr("clinic.reports.memory.give_back_memory",
+                        lambda: given_back.append("after the job"))
+    populate(db, GAP_STUDY, 3)
+    physician = make_user(db, "physician")
+    db.commit()
+    folder = jobs.jobs_dir(app.config, app.instance_path)
+    filters = filters_from_mapping({"as_of": "2026-12-01"}, date(2026, 12, 1))
+    for study, state in (("GAP", "done"), ("NOPE", "failed")):
+        job = jobs.new_job(folder, user_id=physician.id, study=study, fmt="csv",
+                           filters=filters)
+        assert jobs.run(app, folder, job, filters).state == state
+    assert given_back == ["after the job"] * 2
