@@ -65,6 +65,8 @@ def _sqlite_begin(connection: Any) -> None:
     """
     from flask import has_request_context, request
 
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return  # no transaction: one statement, committed on its own
     if has_request_context() and request.method in UNSAFE_METHODS:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -86,6 +88,16 @@ def init_app(app: Flask) -> None:
 
 def get_engine(app: Flask | None = None) -> Engine:
     return (app or current_app).extensions["clinic.engine"]
+
+
+def autocommit_engine(app: Flask | None = None) -> Engine:
+    """The app's engine (its pool) with each statement committed on its own: for a
+    single read that needs no transaction (the logged-in user's session row)."""
+    app = app or current_app
+    if "clinic.autocommit_engine" not in app.extensions:
+        app.extensions["clinic.autocommit_engine"] = get_engine(app).execution_options(
+            isolation_level="AUTOCOMMIT")
+    return app.extensions["clinic.autocommit_engine"]  # type: ignore[no-any-return]
 
 
 def get_session() -> Session:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 
 from clinic.auth.events import record_event
 from clinic.auth.sessions import SESSION_KEY, find_session_user, is_idle, needs_touch
-from clinic.db import get_engine
+from clinic.db import autocommit_engine, get_engine
 from clinic.models import User, UserSession
 from clinic.models.base import utcnow
 
@@ -25,33 +25,37 @@ GATE_OPEN = frozenset({"auth.logout", "static", "account.password", "account.two
 def load_session_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the user of a live, not idle, session row.
 
-    It works in a short transaction of its own, before the request's: marking the
-    session seen (or ended) must stick even when the request rolls back, and on SQLite
-    it must not wait for the request's own write lock.
+    It works outside the request's transaction: marking the session seen (or ended)
+    must stick even when the request rolls back, and on SQLite it must not wait for the
+    request's own write lock. The row is read in autocommit (one statement, no
+    transaction to begin and roll back: on every request); the rare write, once a few
+    minutes or at the end, has a short transaction of its own.
     """
-    with Session(get_engine(), expire_on_commit=False) as db:
+    with Session(autocommit_engine(), expire_on_commit=False) as db:
         found = find_session_user(db, session.get(SESSION_KEY))
-        if found is None:
-            return None
-        row, user = found
-        if row.ended_at is not None or str(row.user_id) != str(user_id):
-            return None
-        now = utcnow()
-        config = current_app.config
-        idle = timedelta(minutes=float(config["SESSION_IDLE_MINUTES"]))
-        longest = timedelta(hours=float(config["SESSION_MAX_HOURS"]))
-        if is_idle(row, now, idle) or row.created_at < now - longest:
+    if found is None:
+        return None
+    row, user = found
+    if row.ended_at is not None or str(row.user_id) != str(user_id):
+        return None
+    now = utcnow()
+    config = current_app.config
+    idle = timedelta(minutes=float(config["SESSION_IDLE_MINUTES"]))
+    longest = timedelta(hours=float(config["SESSION_MAX_HOURS"]))
+    if is_idle(row, now, idle) or row.created_at < now - longest:
+        with Session(get_engine(), expire_on_commit=False) as db:
             _end(db, row, "idle" if is_idle(row, now, idle) else "too old")
-            g.expired_user_id = row.user_id
-            return None
-        if user is None or not user.is_active:
-            return None
-        g.user_session_id = row.id
-        if needs_touch(row, now):
+        g.expired_user_id = row.user_id
+        return None
+    if user is None or not user.is_active:
+        return None
+    g.user_session_id = row.id
+    if needs_touch(row, now):
+        with Session(get_engine(), expire_on_commit=False) as db:
             db.execute(update(UserSession).where(col(UserSession.id) == row.id)
                        .values(last_seen_at=now))
             db.commit()
-        return user
+    return user
 
 
 def _end(db: Session, row: UserSession, reason: str) -> None:

@@ -10,12 +10,15 @@ shared advisory locks on the visit, the patient and the study (so that no lock i
 while the save is under way) and its question whether any of them is locked
 (clinic.locks.guard); and the VAS-change rule's read of the patient's VAS
 (clinic.queries.rules: an ordinary visit, inside its window with every section
-answered, runs no other rule). SQLite 14: its BEGIN IMMEDIATE, and no advisory locks;
+answered, runs no other rule). The session is read in autocommit, outside the save's
+transaction (clinic.auth.current): one transaction per save, begun and committed once.
+SQLite 14: its BEGIN IMMEDIATE, and no advisory locks;
 its scores and sections too go as one INSERT each (clinic.models.inserts). The visit row
 is still updated twice: the version claim of clinic.edits, then the completion."""
 
 from __future__ import annotations
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from clinic.db import get_engine
@@ -29,10 +32,23 @@ def test_a_follow_up_save_runs_a_bounded_number_of_statements(client, clinic, ap
     login(client, clinic.users["nurse"])
     form = {"mode": "in_clinic", "vas": "4", "version": str(clinic.due.version),
             "satisfaction_results": "satisfied", **odi_form(ODI)}
-    with recorded(app) as rec:
-        response = client.post(f"/followup/{clinic.due.id}", data=form)
+    in_autocommit: list[str] = []
+
+    def note_autocommit(conn, _cursor, statement, _parameters, _context, _many):  # type: ignore[no-untyped-def]
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            in_autocommit.append(" ".join(statement.split()).split(" FROM ")[1].split()[0])
+
+    event.listen(get_engine(app), "before_cursor_execute", note_autocommit)
+    try:
+        with recorded(app) as rec:
+            response = client.post(f"/followup/{clinic.due.id}", data=form)
+    finally:
+        event.remove(get_engine(app), "before_cursor_execute", note_autocommit)
     assert response.status_code == 302
+    assert in_autocommit == ["user_session"]  # read outside any transaction; the save: one
     statements = [s for s, _ in rec.statements]
+    if get_engine(app).dialect.name == "sqlite":
+        assert statements.count("BEGIN IMMEDIATE") == 1  # the save's, not the log-in check's
     visit_updates = [s for s in statements if s.startswith("UPDATE assessment")]
     assert len(visit_updates) == 2, visit_updates  # claim + completion (see above)
     audit_writes = [s for s in statements if s.startswith("INSERT INTO audit_event")]
