@@ -13,6 +13,7 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: a SQLite file in the instance folder
     "DB_POOL_SIZE": 5,  # PostgreSQL connections kept per process (README "Deploying")
     "DB_MAX_OVERFLOW": 5,  # more under load, closed again afterwards
+    "DB_PING_AFTER_IDLE_SECONDS": 1.0,  # a pooled connection idle this long is tested first
     "TIMEZONE": "UTC",
     "SMTP_HOST": "127.0.0.1",
     "SMTP_PORT": 25,
@@ -68,6 +69,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CLINIC_DATABASE_URL": ("DATABASE_URL", str),
     "CLINIC_DB_POOL_SIZE": ("DB_POOL_SIZE", int),
     "CLINIC_DB_MAX_OVERFLOW": ("DB_MAX_OVERFLOW", int),
+    "CLINIC_DB_PING_AFTER_IDLE_SECONDS": ("DB_PING_AFTER_IDLE_SECONDS", float),
     "CLINIC_SECRET_KEY": ("SECRET_KEY", str),
     "CLINIC_TIMEZONE": ("TIMEZONE", str),
     "CLINIC_SMTP_HOST": ("SMTP_HOST", str),

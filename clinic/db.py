@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session
 
 from clinic.exceptions import SchemaOutOfDate
@@ -24,24 +26,56 @@ NO_DATABASE_SUBCOMMANDS = {("study", "validate")}
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def make_engine(url: str, pool_size: int = 5, max_overflow: int = 5) -> Engine:
+def make_engine(url: str, pool_size: int = 5, max_overflow: int = 5,
+                ping_after_idle: float = 1.0) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys, a busy timeout, and write
     requests that take the write lock first (see :func:`_sqlite_begin`). PostgreSQL gets
     a pool of ``pool_size`` connections per process, plus ``max_overflow`` under load
-    (DB_POOL_SIZE, DB_MAX_OVERFLOW; README "Deploying" sizes them)."""
+    (DB_POOL_SIZE, DB_MAX_OVERFLOW; README "Deploying" sizes them), each tested before
+    use if it sat idle ``ping_after_idle`` seconds or more (:func:`_ping_when_idle`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size,
-                           max_overflow=max_overflow)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+    _ping_when_idle(engine, ping_after_idle)
     # Many rows inserted without RETURNING (a save's audit events: one per changed field,
     # score and section) go as one multi-row INSERT, not one statement per row (the
     # driver's executemany): fewer statements for the server to run in each save.
     engine.dialect.use_insertmanyvalues_wo_returning = True
     return engine
+
+
+_IDLE_SINCE = "clinic.idle_since"
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Test a pooled connection before it is used, if it sat idle ``idle_seconds`` or more
+    (the server may have restarted, or dropped it, meanwhile). SQLAlchemy's
+    ``pool_pre_ping`` tests it at every checkout: a round trip each time, two in every
+    request (the session row's read, then the request's transaction), some 4 % of a
+    follow-up save; under load the connections are never idle and none is tested. One
+    found dead is replaced: a ``checkout`` listener raising ``DisconnectionError`` makes
+    the pool discard the connection and take another (SQLAlchemy, ``PoolEvents.checkout``).
+    A new connection has no idle time and is not tested."""
+    dialect = engine.dialect
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError("a pooled connection that sat idle is gone") from error
+
+    event.listen(engine, "checkin", checked_in)
+    event.listen(engine, "checkout", checked_out)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -77,9 +111,9 @@ def init_app(app: Flask) -> None:
     from clinic.locks.guard import install_lock_guard
     from clinic.models.values import install_value_guard
 
-    app.extensions["clinic.engine"] = make_engine(app.config["DATABASE_URL"],
-                                                  int(app.config["DB_POOL_SIZE"]),
-                                                  int(app.config["DB_MAX_OVERFLOW"]))
+    app.extensions["clinic.engine"] = make_engine(
+        app.config["DATABASE_URL"], int(app.config["DB_POOL_SIZE"]),
+        int(app.config["DB_MAX_OVERFLOW"]), float(app.config["DB_PING_AFTER_IDLE_SECONDS"]))
     install_value_guard()
     install_lock_guard()
     install_audit_listener()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import text
 
@@ -90,3 +92,45 @@ def test_forms_without_a_csrf_token_are_refused(test_database, tmp_path, session
     response = app.test_client().post("/login", data={"email": "a@b.c", "password": "x"})
     assert response.status_code == 400
     get_engine(app).dispose()
+
+
+def _postgres_url(app, engine_kind) -> str:  # type: ignore[no-untyped-def]
+    if engine_kind != "postgresql":
+        pytest.skip("the pool's connection test is PostgreSQL's (SQLite has no server)")
+    return get_engine(app).url.render_as_string(hide_password=False)
+
+
+def test_a_pooled_connection_that_sat_idle_is_tested_and_replaced_if_gone(app, engine_kind):
+    engine = make_engine(_postgres_url(app, engine_kind), pool_size=1, max_overflow=0,
+                         ping_after_idle=0.05)
+    try:
+        with engine.connect() as connection:
+            first = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        with get_engine(app).connect() as admin:  # the server drops the idle connection
+            assert admin.execute(text("SELECT pg_terminate_backend(:pid)"),
+                                 {"pid": first}).scalar()
+        time.sleep(0.1)
+        with engine.connect() as connection:  # tested, found gone, replaced: no error
+            second = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        assert second != first
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("idle", "tested"), [(0.0, 2), (60.0, 0)])
+def test_only_a_connection_that_sat_idle_is_tested(app, engine_kind, monkeypatch, idle,
+                                                   tested):
+    """A new connection is not tested, nor one used less than ``ping_after_idle`` ago
+    (under load none is: no round trip before each request's statements)."""
+    engine = make_engine(_postgres_url(app, engine_kind), pool_size=1, max_overflow=0,
+                         ping_after_idle=idle)
+    pings: list[bool] = []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(True) or ping(c))
+    try:
+        for _ in range(3):
+            with engine.connect() as connection:
+                assert connection.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
+    assert len(pings) == tested
