@@ -31,7 +31,7 @@ from clinic.models import (
     User,
 )
 from clinic.models.base import utcnow
-from clinic.reminders.rows import cancel_pending, change_state, insert_ignore
+from clinic.reminders.rows import cancel_pending, change_state, insert_ignore, insert_rows
 from clinic.reminders.settings import DEFAULT_DAYS_BEFORE
 from clinic.selfreport.planning import ladder_specs, reconcile_self_report
 
@@ -108,9 +108,11 @@ def reconcile_reminders(session: Session, assessment_ids: Iterable[int | None], 
             select(Reminder.id, Reminder.assessment_id, Reminder.state, Reminder.visit_date,
                    Reminder.send_on)
             .where(col(Reminder.assessment_id).in_(chunk), Reminder.kind == KIND)).all()}
+        new: list[dict[str, Any]] = []  # the missing rows: one multi-row INSERT
         for assessment_id in chunk:
             changed += _reconcile_one(session, assessment_id, facts.get(assessment_id),
-                                      rows.get(assessment_id), today, lead)
+                                      rows.get(assessment_id), today, lead, new)
+        changed += insert_rows(session, Reminder, new, ("assessment_id", "kind"))
     if not self_report:  # the daily run plans self-report on its own
         return changed
     return changed + reconcile_self_report(session, ids, today=today or utcnow().date(),
@@ -148,7 +150,9 @@ def reconcile_patient_reminders(session: Session, patient_id: int | None) -> int
 
 
 def _reconcile_one(session: Session, assessment_id: int, facts: _Facts | None,
-                   row: Any, today: date | None, lead: timedelta) -> int:
+                   row: Any, today: date | None, lead: timedelta,
+                   new: list[dict[str, Any]]) -> int:
+    """Cancels or re-plans the assessment's row; a missing row goes to ``new``."""
     reason = why_not(facts, today)
     if reason is not None:
         if row is not None and row.state == "pending":
@@ -157,10 +161,10 @@ def _reconcile_one(session: Session, assessment_id: int, facts: _Facts | None,
     assert facts is not None
     visit, send_on = facts.target_date, facts.target_date - lead
     if row is None:
-        return int(insert_ignore(session, Reminder, {
-            "kind": KIND, "assessment_id": assessment_id, "visit_date": visit,
-            "send_on": send_on, "state": "pending", "attempts": 0,
-            "created_at": utcnow()}, ("assessment_id", "kind")))
+        new.append({"kind": KIND, "assessment_id": assessment_id, "visit_date": visit,
+                    "send_on": send_on, "state": "pending", "attempts": 0,
+                    "created_at": utcnow()})
+        return 0
     if row.state == "cancelled":
         return _replan(session, row, visit, send_on, "cancelled",
                        state="pending", attempts=0, next_attempt_at=None, last_error=None,

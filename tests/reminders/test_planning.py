@@ -36,6 +36,28 @@ def test_recording_the_procedure_plans_one_reminder_per_follow_up(session, clini
     assert month_1.send_on == date(2026, 2, 11)
 
 
+def test_recording_the_procedure_inserts_its_reminders_in_one_statement(session, clinic):
+    study = session.get(Study, clinic.patient.study_id)
+    patient, _ = make_patient(session, study, site=session.get(Site, clinic.patient.site_id))
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _many) -> None:  # noqa: ANN001
+        seen.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        make_procedure(session, patient, when=datetime(2026, 1, 15, 9, 30, tzinfo=UTC))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert sum(s.startswith("INSERT INTO reminder") for s in seen) == 1, seen
+    planned = session.exec(select(Reminder).join(Assessment).where(
+        Assessment.patient_id == patient.id)).all()
+    assert sorted(r.visit_date for r in planned) == [
+        date(2026, 1, 16), date(2026, 1, 22), date(2026, 2, 14), date(2026, 4, 15),
+        date(2026, 7, 14)]
+
+
 def test_completing_the_assessment_cancels_its_reminder(session, clinic):
     assessment = assessment_at(session, clinic.patient, "month_1")
     record_follow_up(session, assessment=assessment, entries={"vas": 3}, mode="in_clinic",
