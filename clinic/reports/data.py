@@ -64,6 +64,7 @@ from clinic.reports.arrow import (
 )
 from clinic.reports.copy import copied_frame
 from clinic.reports.filters import ReportFilters
+from clinic.reports.snapshot import one_snapshot, snapshot_connection
 from clinic.scheduling.status import status_case
 from clinic.studies import setup
 
@@ -208,7 +209,7 @@ def _frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
     driver's cursor (no SQLAlchemy row objects: at 200,000 patients that is millions of
     rows), a batch at a time, turned into columns by :class:`_ColumnReader`. All give the
     same frame."""
-    connection = session.connection()
+    connection = snapshot_connection(session) or session.connection()
     if connection.dialect.name == "postgresql":
         copied = copied_frame(connection, stmt)
         if copied is not None:
@@ -603,7 +604,8 @@ def identities(values: np.ndarray) -> np.ndarray:
 def load_study_data(session: Session, study: Study, filters: ReportFilters,
                     timezone: str) -> StudyData:
     """Read one study's data, keep the patients the filters select, drop database ids."""
-    with arrow_reads(session, study.id):  # SQLite: the reads in one snapshot, as columns
+    # the reads in one snapshot: SQLite's as columns (arrow), PostgreSQL's (snapshot)
+    with arrow_reads(session, study.id), one_snapshot(session):
         prefetch(session, _reads(study.id, filters))  # type: ignore[arg-type]
         return _load_study_data(session, study, filters, timezone)
 
