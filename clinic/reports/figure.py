@@ -15,6 +15,8 @@ from reportlab.graphics.shapes import Drawing, Group, Line, Polygon, PolyLine, R
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from clinic.reports.render.fonts import font_for
+
 Point = tuple[float, float, float, int] | None  # median, q1, q3, n
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 DASHES: tuple[list[float] | None, ...] = (None, [4, 2], [1, 2], [6, 2, 1, 2])
@@ -66,16 +68,16 @@ def _axes(g: Group, panel: Panel, box: tuple[float, float, float, float], top: f
         g.add(Line(x0, y, x0 + w, y, strokeWidth=0.25, strokeColor=colors.HexColor("#DDDDDD")))
         g.add(String(x0 - 5, y - 2.5, f"{t:g}", fontName=font, fontSize=7, textAnchor="end"))
     k = len(panel.timepoints)
-    crowded = any(stringWidth(t, font, 7) > 0.9 * w / k for t in panel.timepoints)
+    crowded = any(stringWidth(t, font_for(t, font), 7) > 0.9 * w / k for t in panel.timepoints)
     for i, label in enumerate(panel.timepoints):
         x = _x(i, k, x0, w)
         g.add(Line(x, y0, x, y0 - 3, strokeWidth=0.5))
         lines = label.split(" ", 1) if crowded else [label]
         for j, text in enumerate(lines):
-            g.add(String(x, y0 - 12 - 8 * j, text, fontName=font, fontSize=7,
+            g.add(String(x, y0 - 12 - 8 * j, text, fontName=font_for(text, font), fontSize=7,
                          textAnchor="middle"))
-    g.add(String(x0 + w / 2, y0 + h + 8, panel.title, fontName=font, fontSize=8.5,
-                 textAnchor="middle"))
+    g.add(String(x0 + w / 2, y0 + h + 8, panel.title, fontName=font_for(panel.title, font),
+                 fontSize=8.5, textAnchor="middle"))
 
 
 def _x(i: int, k: int, x0: float, w: float) -> float:
@@ -131,8 +133,9 @@ def _legend(d: Drawing, panels: list[Panel], font: str) -> None:
                                                          alpha=0.16), strokeColor=None))
         d.add(Line(x, 13.5, x + 16, 13.5, strokeColor=color, strokeWidth=1.4,
                    strokeDashArray=DASHES[i % len(DASHES)]))
-        d.add(String(x + 20, 10.5, label, fontName=font, fontSize=7.5))
-        x += 28 + len(label) * 3.9
+        face = font_for(label, font)
+        d.add(String(x + 20, 10.5, label, fontName=face, fontSize=7.5))
+        x += 28 + (len(label) * 3.9 if face == font else stringWidth(label, face, 7.5))
     if x < WIDTH - MARGIN_R - 80:
         d.add(String(WIDTH - MARGIN_R, 10.5, "Median with IQR band", fontName=font,
                      fontSize=7, textAnchor="end", fillColor=colors.HexColor("#555555")))

@@ -10,6 +10,7 @@ from reportlab.graphics import renderSVG
 from reportlab.graphics.shapes import Circle, Drawing, Line, String
 from reportlab.lib import colors
 
+from clinic.reports.render.fonts import font_for
 from clinic.stats.matching import BALANCE_TARGET, BalanceRow
 
 WIDTH, ROW, TOP, LEFT, RIGHT, BOTTOM = 460, 18, 26, 170, 20, 34
@@ -35,7 +36,8 @@ def love_plot(rows: Sequence[BalanceRow], font: str = "Helvetica") -> Drawing:
                  fontSize=6.5, fillColor=colors.grey))
     for i, row in enumerate(rows):
         y = height - TOP - ROW * (i + 0.5)
-        d.add(String(LEFT - 6, y - 3, row.covariate[:32], fontName=font, fontSize=8,
+        d.add(String(LEFT - 6, y - 3, row.covariate[:32],
+                     fontName=font_for(row.covariate[:32], font), fontSize=8,
                      textAnchor="end"))
         if row.smd_before is not None:
             d.add(Circle(x(row.smd_before), y, 3.2, strokeColor=BEFORE, fillColor=None,

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from io import BytesIO
-from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from clinic.followup.worklist import WorklistRow
+from clinic.reports.render.fonts import markup
 from clinic.sheets.common import GRID, MARGIN, styles
 
 
@@ -22,7 +22,7 @@ def call_list_pdf(rows: Sequence[WorklistRow], *, day: date, site: str,
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=MARGIN,
                             rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
                             title=f"Call list {day.isoformat()}")
-    story = [Paragraph(f"Call list · {day.isoformat()} · {escape(site)}", st["title"]),
+    story = [Paragraph(f"Call list · {day.isoformat()} · {markup(site)}", st["title"]),
              Paragraph("Follow-ups due today, overdue, or whose window closes within three "
                        "days. Contains identifying data: keep it with the patient files and "
                        "shred it after use.", st["small"]), Spacer(1, 4)]
@@ -34,7 +34,7 @@ def call_list_pdf(rows: Sequence[WorklistRow], *, day: date, site: str,
         data = [[Paragraph(h, st["cellb"]) for h in header]]
         for r in rows:
             contact = [r.name or "", r.phone or ""] if with_contact else []
-            data.append([Paragraph(escape(text), st["cell"]) for text in (
+            data.append([Paragraph(markup(text), st["cell"]) for text in (
                 groups[r.group], r.study_code, *contact, r.timepoint,
                 r.target_date.isoformat(),
                 f"{r.window_open.isoformat()} – {r.window_close.isoformat()}")] + [""])

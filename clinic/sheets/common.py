@@ -7,7 +7,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 
-from clinic.reports.render.pdf import BOLD, FONT, _register_fonts
+from clinic.reports.render.fonts import BOLD, FONT, register_fonts
 
 MARGIN = 14 * mm
 WIDTH = A4[0] - 2 * MARGIN
@@ -15,7 +15,7 @@ GRID = colors.HexColor("#999999")
 
 
 def styles() -> dict[str, ParagraphStyle]:
-    _register_fonts()
+    register_fonts()
     base = ParagraphStyle("sheet", fontName=FONT, fontSize=9, leading=11.5)
     return {
         "base": base,

@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
 from reportlab.platypus import (
@@ -21,6 +20,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from clinic.reports.render.fonts import markup
 from clinic.scoring.instruments import Instrument, InstrumentKind
 from clinic.scoring.wording import ANCHORS, QUESTIONS, source_note, wording_of
 from clinic.sheets.common import GRID, MARGIN, WIDTH, styles
@@ -53,7 +53,7 @@ def followup_sheet_pdf(header: SheetHeader, instruments: Sequence[Instrument],
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
                             topMargin=MARGIN, bottomMargin=MARGIN,
                             title=f"Follow-up {header.study} {header.timepoint}")
-    story: list[Any] = [Paragraph(escape(f"Follow-up: {header.timepoint} · {header.study}"),
+    story: list[Any] = [Paragraph(markup(f"Follow-up: {header.timepoint} · {header.study}"),
                                   st["title"])]
     if header.synthetic:
         story.append(Paragraph("SYNTHETIC study: made-up patients only.", st["small"]))
@@ -65,9 +65,9 @@ def followup_sheet_pdf(header: SheetHeader, instruments: Sequence[Instrument],
     for inst in instruments:
         story += _instrument(inst, values.get(inst.code), st)
         if totals and inst.code in totals:
-            story.append(Paragraph(escape(f"Total: {totals[inst.code]}"), st["cellb"]))
+            story.append(Paragraph(markup(f"Total: {totals[inst.code]}"), st["cellb"]))
     if header.missing_reason:
-        story.append(Paragraph(escape(f"Not collected, because: {header.missing_reason}"),
+        story.append(Paragraph(markup(f"Not collected, because: {header.missing_reason}"),
                                st["base"]))
     story += [Spacer(1, 8), Paragraph("Adverse event since the last visit (type, onset, "
                                       "severity): ______________________________________",
@@ -79,7 +79,7 @@ def followup_sheet_pdf(header: SheetHeader, instruments: Sequence[Instrument],
 
 
 def _line(value: str) -> str:
-    return escape(value) if value else "_" * 22
+    return markup(value) if value else "_" * 22
 
 
 def _header_table(h: SheetHeader, st: Mapping[str, Any]) -> Table:
@@ -87,7 +87,7 @@ def _header_table(h: SheetHeader, st: Mapping[str, Any]) -> Table:
             ["Date of the visit", _line(h.visit_on), "How collected",
              _line(h.mode) if h.mode else "☐ in clinic  ☐ phone  ☐ self-report"]]
     if h.window:
-        rows.append(["Window", escape(h.window), "", ""])
+        rows.append(["Window", markup(h.window), "", ""])
     table = Table([[Paragraph(c, st["cell"]) for c in r] for r in rows],
                   colWidths=[WIDTH * 0.18, WIDTH * 0.32, WIDTH * 0.16, WIDTH * 0.34])
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID)]))
@@ -95,37 +95,37 @@ def _header_table(h: SheetHeader, st: Mapping[str, Any]) -> Table:
 
 
 def _instrument(inst: Instrument, value: Any, st: Mapping[str, Any]) -> list[Any]:
-    out: list[Any] = [Paragraph(escape(inst.label), st["h2"])]
+    out: list[Any] = [Paragraph(markup(inst.label), st["h2"])]
     question = QUESTIONS.get(inst.code)
     if question:
-        out.append(Paragraph(escape(question), st["base"]))
+        out.append(Paragraph(markup(question), st["base"]))
     if inst.kind is InstrumentKind.SECTIONS:
         answers = value if isinstance(value, Mapping) else {}
         for i, section in enumerate(inst.sections, start=1):
             words = wording_of(inst.code, section.code)
             chosen = answers.get(section.code)
-            lines = [Paragraph(escape(f"{i}. {section.label}"
+            lines = [Paragraph(markup(f"{i}. {section.label}"
                                       + (f": {words.asks}" if words and words.asks else "")),
                                 st["cellb"])]
             statements = words.statements if words else tuple(str(n) for n in range(6))
-            lines += [Paragraph(f"{TICKED if chosen == n else EMPTY} {n}  {escape(text)}",
+            lines += [Paragraph(f"{TICKED if chosen == n else EMPTY} {n}  {markup(text)}",
                                 st["cell"]) for n, text in enumerate(statements)]
             out.append(KeepTogether(lines + [Spacer(1, 3)]))
         note = source_note(inst.code)
         if note:
-            out.append(Paragraph(escape(note), st["small"]))
+            out.append(Paragraph(markup(note), st["small"]))
     elif inst.kind is InstrumentKind.SCALE:
         low, high = ANCHORS.get(inst.code, ("0", "10"))
         exact = None if value is None else float(value)
         chosen = None if exact is None or not exact.is_integer() else int(exact)
         marks = "   ".join(f"{TICKED if chosen == n else EMPTY} {n}" for n in range(11))
-        out.append(Paragraph(f"{escape(low)}  {marks}  {escape(high)}", st["base"]))
+        out.append(Paragraph(f"{markup(low)}  {marks}  {markup(high)}", st["base"]))
         if exact is not None and chosen is None:  # a box would show another value
             out.append(Paragraph(f"Recorded: {exact:g} (between the boxes)", st["base"]))
     elif inst.kind is InstrumentKind.LIKERT:
-        out.append(Paragraph("   ".join(f"{TICKED if value == code else EMPTY} {escape(label)}"
+        out.append(Paragraph("   ".join(f"{TICKED if value == code else EMPTY} {markup(label)}"
                                         for code, label in inst.choices), st["base"]))
     else:
         shown = "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
-        out.append(Paragraph(f"{escape(inst.unit)}: {_line(shown)}", st["base"]))
+        out.append(Paragraph(f"{markup(inst.unit)}: {_line(shown)}", st["base"]))
     return out

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from typing import Any
-from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from reportlab.lib.pagesizes import A4
@@ -18,6 +17,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from clinic import catalog
 from clinic.patients.overview import PatientRecord
+from clinic.reports.render.fonts import markup
 from clinic.scoring.instruments import INSTRUMENTS
 from clinic.sheets.common import GRID, MARGIN, WIDTH, styles
 
@@ -63,13 +63,13 @@ def patient_record_pdf(record: PatientRecord, *, study: str, zone: str, printed_
                             topMargin=MARGIN, bottomMargin=MARGIN,
                             title=f"Patient record {p.study_code}")
     story: list[Any] = [
-        Paragraph(f"Patient record · {escape(p.study_code)}", st["title"]),
-        Paragraph(escape(study) + (" · SYNTHETIC data" if synthetic else ""), st["base"]),
+        Paragraph(f"Patient record · {markup(p.study_code)}", st["title"]),
+        Paragraph(markup(study) + (" · SYNTHETIC data" if synthetic else ""), st["base"]),
         Paragraph(f"Printed {when(printed_at)}. Study code only: no identifying data.",
                   st["small"])]
     story += _section("Locks and signatures", st)
-    story += [Paragraph(escape(line), st["base"]) for line in _lock_lines(locks, when)]
-    story += [Paragraph(escape(line), st["base"]) for line in _signature_lines(signatures, when)]
+    story += [Paragraph(markup(line), st["base"]) for line in _lock_lines(locks, when)]
+    story += [Paragraph(markup(line), st["base"]) for line in _signature_lines(signatures, when)]
     story += _section("Baseline", st)
     arm = f"{record.arm.label}" if record.arm else "—"
     story.append(_table([["Site", "Group", "Sex", "Age", "BMI", "Symptoms (months)"],
@@ -90,10 +90,10 @@ def patient_record_pdf(record: PatientRecord, *, study: str, zone: str, printed_
     for row in record.procedures:
         pr, day = row.procedure, when(row.procedure.performed_at)[:10]
         if pr.deviation_reason:
-            story.append(Paragraph(escape(f"Procedure of {day}: protocol deviation: "
+            story.append(Paragraph(markup(f"Procedure of {day}: protocol deviation: "
                                           f"{pr.deviation_reason}"), st["base"]))
         for uid in (dose_reports or {}).get(pr.id, ()):  # type: ignore[call-overload]
-            story.append(Paragraph(escape(f"Procedure of {day}: dose from the dose report "
+            story.append(Paragraph(markup(f"Procedure of {day}: dose from the dose report "
                                           f"SOP Instance UID {uid}"), st["small"]))
     story += _section("Follow-up visits", st)
     rows = [["Visit", "Target", "Status", "Visit date", "Scores"]]
@@ -111,7 +111,7 @@ def patient_record_pdf(record: PatientRecord, *, study: str, zone: str, printed_
     story.append(_table([["Onset", "Event", "Severity", "Related"], *events], st) if events
                  else Paragraph("None recorded.", st["base"]))
     story += _section("Data queries not closed", st)
-    story += [Paragraph(escape(f"#{q.query_id} ({catalog.QUERY_STATES[q.status].lower()}) "
+    story += [Paragraph(markup(f"#{q.query_id} ({catalog.QUERY_STATES[q.status].lower()}) "
                                f"{q.label}: {q.text}"), st["base"]) for q in queries] or [
         Paragraph("None.", st["base"])]
     doc.build(story)
@@ -134,12 +134,12 @@ def _signature_lines(signatures: Sequence[SignatureLine], when: Any) -> list[str
 
 
 def _section(title: str, st: dict[str, Any]) -> list[Any]:
-    return [Spacer(1, 4), Paragraph(escape(title), st["h2"])]
+    return [Spacer(1, 4), Paragraph(markup(title), st["h2"])]
 
 
 def _table(rows: list[list[str]], st: dict[str, Any],
            widths: Sequence[float] | None = None) -> Table:
-    data = [[Paragraph(escape(str(c)), st["cellb" if i == 0 else "cell"]) for c in row]
+    data = [[Paragraph(markup(str(c)), st["cellb" if i == 0 else "cell"]) for c in row]
             for i, row in enumerate(rows)]
     shares = widths or [1 / len(rows[0])] * len(rows[0])
     table = Table(data, repeatRows=1, colWidths=[WIDTH * share for share in shares])

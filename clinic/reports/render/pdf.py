@@ -6,20 +6,15 @@ and filters (the document is written with reportlab's ``invariant`` mode).
 
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -36,26 +31,14 @@ from reportlab.platypus import (
 from clinic.reports.builder import Report, figure_title
 from clinic.reports.figure import figure_drawing
 from clinic.reports.loveplot import love_plot
+from clinic.reports.render.fonts import BOLD, FONT, markup, register_fonts
 from clinic.reports.tables import Cell, Row
 from clinic.reports.tables import Table as ReportTable
 
-FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 MARGIN = 16 * mm
 FRAME_W = A4[0] - 2 * MARGIN
 GREY = colors.HexColor("#666666")
 TABLE_START = 45 * mm  # room for a title and a few rows, else the table starts a page
-
-
-def _register_fonts() -> None:
-    """DejaVu Sans (shipped with matplotlib) covers χ², ±, ≥, – and · in every viewer."""
-    if FONT in pdfmetrics.getRegisteredFontNames():
-        return
-    spec = importlib.util.find_spec("matplotlib")
-    assert spec and spec.submodule_search_locations
-    ttf = Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
-    pdfmetrics.registerFont(TTFont(FONT, str(ttf / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(BOLD, str(ttf / "DejaVuSans-Bold.ttf")))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -124,7 +107,7 @@ class ValueCell(Flowable):
 
 def _row(row: Row, st: dict[str, ParagraphStyle]) -> list[Any]:
     label_style = st["cellb"] if row.level == 0 else st[f"lvl{min(row.level, 2)}"]
-    return [Paragraph(escape(row.label), label_style),
+    return [Paragraph(markup(row.label), label_style),
             *(ValueCell(c) for c in row.cells)]
 
 
@@ -155,8 +138,8 @@ def _breakable(label: str, width: float, style: ParagraphStyle) -> str:
 
 def _table_flowables(table: ReportTable, st: dict[str, ParagraphStyle]) -> list[Any]:
     widths = _widths(table)
-    header = [Paragraph(escape(table.stub), st["cellb"]),
-              *(Paragraph(escape(_breakable(c.label, w, st["head"]))
+    header = [Paragraph(markup(table.stub), st["cellb"]),
+              *(Paragraph(markup(_breakable(c.label, w, st["head"]))
                           + (f"<br/>(n = {c.n})" if c.n is not None else ""), st["head"])
                 for c, w in zip(table.columns, widths[1:], strict=True))]
     data = [header, *(_row(r, st) for r in table.rows)]
@@ -176,40 +159,40 @@ def _table_flowables(table: ReportTable, st: dict[str, ParagraphStyle]) -> list[
     # A table starts on the current page when there is room for its title and a few rows
     # (it then continues with its header repeated); keeping a long table with its title
     # would push it whole to the next page and leave most of this one empty.
-    out: list[Any] = [CondPageBreak(TABLE_START), Paragraph(escape(table.title), st["table"]),
+    out: list[Any] = [CondPageBreak(TABLE_START), Paragraph(markup(table.title), st["table"]),
                       grid, Spacer(1, 3)]
     out += [Paragraph(_footnote(f), st["note"]) for f in table.footnotes]
-    out += [Paragraph(escape(n), st["note"]) for n in table.notes]
+    out += [Paragraph(markup(n), st["note"]) for n in table.notes]
     return out
 
 
 def _footnote(text: str) -> str:
     symbol, _, rest = text.partition(" ")
     if len(symbol) == 1:
-        return f"<super>{symbol}</super> {escape(rest)}"
-    return escape(text)
+        return f"<super>{symbol}</super> {markup(rest)}"
+    return markup(text)
 
 
 def _title_page(report: Report, st: dict[str, ParagraphStyle]) -> list[Any]:
     s = report.study
-    out: list[Any] = [Paragraph(f"Study report: {escape(s.code)}", st["title"])]
+    out: list[Any] = [Paragraph(f"Study report: {markup(s.code)}", st["title"])]
     if s.is_synthetic:
         out.append(Paragraph("SYNTHETIC DATA — not real patients", st["banner"]))
     arms_heading = "Groups (by index modality, not randomized)" if s.is_registry else "Arms"
-    out += [Paragraph(escape(s.title), st["h2"]), Paragraph(escape(s.design), st["base"]),
+    out += [Paragraph(markup(s.title), st["h2"]), Paragraph(markup(s.design), st["base"]),
             Spacer(1, 6), Paragraph(arms_heading, st["h2"])]
-    out += [Paragraph(escape(f"{a.code}: {a.label}"), st["base"]) for a in s.arms]
+    out += [Paragraph(markup(f"{a.code}: {a.label}"), st["base"]) for a in s.arms]
     rows = [*report.filters.describe(),
             ("Patients included", str(report.stamp.patients)),
             ("Data version (SHA-256 of the rows used)", report.stamp.data_version),
             ("Generated", report.stamp.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC"))]
-    grid = Table([[Paragraph(escape(k), st["cellb"]), Paragraph(escape(v), st["cell"])]
+    grid = Table([[Paragraph(markup(k), st["cellb"]), Paragraph(markup(v), st["cell"])]
                   for k, v in rows], colWidths=[55 * mm, FRAME_W - 55 * mm])
     grid.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     out += [Paragraph("Filters and reproducibility", st["h2"]), grid,
             Paragraph("Statistical methods", st["h2"])]
-    out += [Paragraph(escape(p), st["base"]) for p in report.methods]
+    out += [Paragraph(markup(p), st["base"]) for p in report.methods]
     return [*out, PageBreak()]
 
 
@@ -220,7 +203,7 @@ def _figure(report: Report, st: dict[str, ParagraphStyle]) -> list[Any]:
     drawing.scale(scale, scale)
     scaled.add(drawing)
     return [KeepTogether([Paragraph(figure_title(report), st["h2"]), scaled, Spacer(1, 4),
-                          Paragraph(escape(report.figure_caption), st["note"])])]
+                          Paragraph(markup(report.figure_caption), st["note"])])]
 
 
 def _love_plot(report: Report, st: dict[str, ParagraphStyle]) -> list[Any]:
@@ -262,7 +245,7 @@ def _canvas_maker(code: str, version: str) -> type[Canvas]:
 
 
 def pdf_bytes(report: Report) -> bytes:
-    _register_fonts()
+    register_fonts()
     st = _styles()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
