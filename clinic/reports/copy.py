@@ -30,9 +30,6 @@ from clinic.models.base import UTCDateTime
 
 READ_BYTES = 1 << 20
 COPY_FORMAT = "(FORMAT text)"  # tab-separated, NULL as \\N, backslash escapes
-# the sorts and hashes of the report's joins in memory (at PostgreSQL's default 4 MB
-# those of 200,000 patients went to disk), for this transaction only
-WORK_MEM = "64MB"
 ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)", re.DOTALL)
 
@@ -48,10 +45,9 @@ def copied_frame(connection: Any, stmt: Select[Any]) -> pd.DataFrame | None:
         return None
     raw = connection.connection.dbapi_connection
     with raw.cursor() as cursor:
-        # the text form of dates and floats the parsing below expects, and WORK_MEM;
-        # this transaction only
+        # the text form of dates and floats the parsing below expects, this transaction only
         cursor.execute("SET LOCAL datestyle = 'ISO'; SET LOCAL extra_float_digits = 1; "
-                       f"SET LOCAL timezone = 'UTC'; SET LOCAL work_mem = '{WORK_MEM}'")
+                       "SET LOCAL timezone = 'UTC'")
     columns = [c.key for c in stmt.selected_columns]
     with CopyOut(raw.pgconn, f"COPY ({sql}) TO STDOUT {COPY_FORMAT}") as rows:
         try:
