@@ -42,6 +42,15 @@ def test_cjk_runs_go_to_the_font_of_their_script(text, font):
     assert font_for(text, "DejaVuSans") == font
 
 
+def test_a_character_the_scripts_font_lacks_goes_to_a_font_that_has_it():
+    name = "Tanaka 田中 (タナカ) 李小龙"  # Japanese, with a simplified Chinese 龙 (not in JIS)
+    out = markup(name)
+    assert f'<font name="{JAPANESE}">田中</font>' in out
+    assert f'<font name="{JAPANESE}">李小</font><font name="{CHINESE}">龙</font>' in out
+    assert font_for(name, "DejaVuSans") == CHINESE  # one font for all: the one with all
+    assert font_for("김민준 (金敏俊)", "DejaVuSans") == KOREAN
+
+
 def test_a_study_in_japanese_reads_back_from_its_pdf(db, tmp_path):
     populate(db, JAPANESE_STUDY, 6)
     [(_name, content)] = render(report_of(db, "JP"), "pdf")
@@ -54,13 +63,14 @@ def test_a_study_in_japanese_reads_back_from_its_pdf(db, tmp_path):
     assert JAPANESE in fonts and "DejaVuSans" in fonts
 
 
-def test_a_patient_named_in_korean_is_on_the_nurses_call_list(client, clinic, db):
+def test_a_name_in_several_scripts_is_whole_on_the_nurses_call_list(client, clinic, db):
     identity = db.exec(select(PatientIdentity).where(
         PatientIdentity.patient_id == clinic.patient.id)).one()
-    identity.name = "김민준"
+    identity.name = "김민준 · Tanaka 田中 (タナカ) 李小龙"
     db.add(identity)
     db.commit()
     login(client, clinic.users["nurse"])
     response = client.get(f"/worklist/calls.pdf?day={clinic.due.target_date.isoformat()}")
     assert response.status_code == 200
-    assert "김민준" in pdf_text(response.data)
+    text = pdf_text(response.data)  # (the name wraps in its cell)
+    assert all(part in text for part in ("김민준 · Tanaka 田中", "(タナカ) 李小龙"))

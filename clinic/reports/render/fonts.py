@@ -8,13 +8,15 @@ labels) came out as empty boxes, and as nothing when the text was copied or sear
 Runs of such text are set in one of ReportLab's CID fonts, the Adobe Asian fonts of the
 PDF standard: not embedded, the reader supplies the glyphs (Acrobat, Chrome, Firefox,
 Preview do; poppler with a CJK font installed), and the text stays text, selectable,
-searchable and extractable. The font follows the text's script: Korean where it holds
-Hangul, Japanese where it holds kana, else Simplified Chinese.
+searchable and extractable. The font follows the text's script (Korean where it holds
+Hangul, Japanese where it holds kana, else Simplified Chinese), and a character that
+font lacks goes to one that has it.
 """
 
 from __future__ import annotations
 
 import importlib.util
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -24,6 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 
 FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 JAPANESE, KOREAN, CHINESE = "HeiseiKakuGo-W5", "HYGothic-Medium", "STSong-Light"
+CODECS = {JAPANESE: "cp932", CHINESE: "gbk", KOREAN: "cp949"}  # see has_glyph
 HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7AF),
           (0xD7B0, 0xD7FF))
 KANA = ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))
@@ -52,40 +55,70 @@ def is_cjk(char: str) -> bool:
     return code >= 0x1100 and _within(code, HANGUL + KANA + OTHER_CJK)
 
 
-def asian_font(text: str) -> str:
-    """The CID font for the Chinese, Japanese or Korean runs of ``text`` (registered)."""
+@lru_cache(maxsize=8192)
+def has_glyph(font: str, char: str) -> bool:
+    """Whether the Asian font's character collection holds ``char``, by the legacy
+    encoding the collection covers (Adobe-Japan1 ⊇ Shift-JIS (cp932), Adobe-GB1 ⊇ GBK,
+    Adobe-Korea1 ⊇ cp949): a name mixing scripts, say Japanese with a simplified
+    Chinese 龙, needs two fonts."""
+    try:
+        char.encode(CODECS[font])
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _preferred(text: str) -> str:
     codes = [ord(c) for c in text]
     if any(_within(c, HANGUL) for c in codes):
-        name = KOREAN
-    elif any(_within(c, KANA) for c in codes):
-        name = JAPANESE
-    else:
-        name = CHINESE
+        return KOREAN
+    if any(_within(c, KANA) for c in codes):
+        return JAPANESE
+    return CHINESE
+
+
+def _font_of(char: str, preferred: str) -> str:
+    if has_glyph(preferred, char):
+        return preferred
+    return next((font for font in CODECS if has_glyph(font, char)), preferred)
+
+
+def _registered(name: str) -> str:
     if name not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(name))
     return name
 
 
+def _plain(text: str) -> bool:
+    return text.isascii() or not any(is_cjk(c) for c in text)
+
+
 def markup(text: str) -> str:
-    """``text`` as Paragraph markup: escaped, its CJK runs in the Asian font."""
-    if text.isascii() or not any(is_cjk(c) for c in text):
+    """``text`` as Paragraph markup: escaped, each CJK run in an Asian font that has it
+    (the text's own script's font first: Korean for Hangul, Japanese for kana, else
+    Simplified Chinese)."""
+    if _plain(text):
         return escape(text)
-    font = asian_font(text)
-    out, run, in_cjk = [], "", False
+    preferred = _preferred(text)
+    runs: list[tuple[str | None, str]] = []
     for char in text:
-        if is_cjk(char) != in_cjk and run:
-            out.append(f'<font name="{font}">{escape(run)}</font>' if in_cjk else escape(run))
-            run = ""
-        in_cjk = is_cjk(char)
-        run += char
-    if run:
-        out.append(f'<font name="{font}">{escape(run)}</font>' if in_cjk else escape(run))
-    return "".join(out)
+        font = _font_of(char, preferred) if is_cjk(char) else None
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, runs[-1][1] + char)
+        else:
+            runs.append((font, char))
+    return "".join(escape(run) if font is None
+                   else f'<font name="{_registered(font)}">{escape(run)}</font>'
+                   for font, run in runs)
 
 
 def font_for(text: str, font: str) -> str:
-    """The font to draw ``text`` in as one string (a figure's labels): ``font``, or the
-    Asian font if it holds Chinese, Japanese or Korean (whose Latin letters it also has)."""
-    if text.isascii() or not any(is_cjk(c) for c in text):
+    """The font to draw ``text`` in as one string (a figure's labels): ``font``, or an
+    Asian font that has every CJK character of it (and Latin letters too)."""
+    if _plain(text):
         return font
-    return asian_font(text)
+    preferred = _preferred(text)
+    chars = [c for c in text if is_cjk(c)]
+    whole = next((f for f in (preferred, *CODECS) if all(has_glyph(f, c) for c in chars)),
+                 preferred)
+    return _registered(whole)
