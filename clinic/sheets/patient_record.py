@@ -20,6 +20,7 @@ from clinic.patients.overview import PatientRecord
 from clinic.reports.render.fonts import markup
 from clinic.scoring.instruments import INSTRUMENTS
 from clinic.sheets.common import GRID, MARGIN, WIDTH, styles
+from clinic.web.filters import score_shown
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def patient_record_pdf(record: PatientRecord, *, study: str, zone: str, printed_
                      catalog.PROCEDURE_TYPES.get(pr.procedure_type, ""),
                      "; ".join(f"{t.level} {t.side}" for t in row.targets),
                      str(pr.punctures), _dose(pr), _n(pr.operative_time_min)])
-    story.append(_table(rows, st, widths=(0.11, 0.12, 0.17, 0.14, 0.12, 0.24, 0.1))
+    story.append(_table(rows, st, widths=(0.14, 0.12, 0.16, 0.14, 0.1, 0.24, 0.1))
                  if len(rows) > 1 else Paragraph("None.", st["base"]))
     for row in record.procedures:
         pr, day = row.procedure, when(row.procedure.performed_at)[:10]
@@ -99,11 +100,11 @@ def patient_record_pdf(record: PatientRecord, *, study: str, zone: str, printed_
     rows = [["Visit", "Target", "Status", "Visit date", "Scores"]]
     for v in record.visits:
         a = v.assessment
-        scores = "; ".join(f"{INSTRUMENTS[c].label} {_score(v.scores[c])}"
+        scores = "; ".join(f"{INSTRUMENTS[c].label} {score_shown(c, v.scores[c].value)}"
                            for c in record.measure_codes if c in v.scores)
         rows.append([v.timepoint.label, a.target_date.isoformat(), v.status.replace("_", " "),
                      a.visit_on.isoformat() if a.visit_on else "", scores])
-    story.append(_table(rows, st, widths=(0.12, 0.12, 0.12, 0.12, 0.52)))
+    story.append(_table(rows, st, widths=(0.12, 0.14, 0.11, 0.14, 0.49)))
     story += _section("Adverse events", st)
     events = [[e.onset_on.isoformat(), catalog.ADVERSE_EVENT_TYPES.get(e.event_type, ""),
                catalog.SEVERITIES.get(e.severity, ""), "yes" if e.is_related else "no"]
@@ -150,10 +151,6 @@ def _table(rows: list[list[str]], st: dict[str, Any],
 
 def _n(value: float | int | None) -> str:
     return "—" if value is None else f"{value:g}"
-
-
-def _score(score: Any) -> str:
-    return "n/c" if score.value is None else f"{score.value:g}"
 
 
 def _dose(pr: Any) -> str:

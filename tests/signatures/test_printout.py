@@ -63,3 +63,21 @@ def test_the_printout_shows_deviations_and_all_dose_fields(app, client, clinic):
     page = _printout(client, clinic)
     assert "protocol deviation: Repeat procedure" in page
     assert f"fluoroscopy {procedure.fluoroscopy_time_s:g} s" in page
+
+
+def test_the_printout_gives_scores_with_their_unit_and_dates_whole(app, client, clinic):
+    from clinic.followup.service import record_follow_up
+    from clinic.models import Assessment, Procedure
+
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        visit = db.get(Assessment, clinic.due.id)
+        record_follow_up(db, assessment=visit, entries={"vas": 4, "odi": [2] * 10},
+                         mode="phone", actor_id=None)
+        day = db.exec(select(Procedure.performed_at).where(
+            Procedure.patient_id == clinic.patient.id)).first()
+        db.commit()
+    login(client, clinic.users["physician"])
+    response = client.get(f"/patients/{clinic.patient.id}/record.pdf")
+    lines = pdf_text(response.data).splitlines()
+    assert any("Oswestry Disability Index 40 %" in " ".join(line.split()) for line in lines)
+    assert any(day.date().isoformat() in line for line in lines)  # not broken over two lines
