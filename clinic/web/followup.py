@@ -34,7 +34,15 @@ from clinic.followup.entry import (
 from clinic.followup.service import measures_at
 from clinic.locks.guard import LEVEL_WORDS
 from clinic.locks.service import lock_over_visit
-from clinic.models import Assessment, Enrollment, Patient, Procedure, StudyTimepoint, User
+from clinic.models import (
+    Assessment,
+    DataQuery,
+    Enrollment,
+    Patient,
+    Procedure,
+    StudyTimepoint,
+    User,
+)
 from clinic.queries.rules import raised_in
 from clinic.queries.service import answer_by_correction, markers, queries_of_patient
 from clinic.scheduling.windows import window_deviation
@@ -135,11 +143,16 @@ def _window_message(assessment: Assessment) -> None:
 
 
 def _raised_message(raised: list[int]) -> None:
-    if raised:
-        numbers = ", ".join(f"#{n}" for n in raised)
-        flash(f"Data quer{'ies' if len(raised) > 1 else 'y'} {numbers} raised automatically "
-              "on what was saved (a rule's check, such as a visit outside its window): "
-              "see the patient's page to answer it.", "info")
+    """Names each query the rules raised on the save: its value and its question."""
+    if not raised:
+        return
+    found = get_session().execute(select(DataQuery.id, DataQuery.label, DataQuery.text)
+                                  .where(DataQuery.id.in_(raised))  # type: ignore[union-attr]
+                                  .order_by(DataQuery.id)).all()
+    which = "; ".join(f"#{n} on {label}: {text}" for n, label, text in found)
+    flash(f"Raised automatically on what was saved: data quer"
+          f"{'ies' if len(found) > 1 else 'y'} {which} Answer it on the patient's page.",
+          "info")
 
 
 @bp.route("/<int:assessment_id>/reopen", methods=["POST"])

@@ -416,7 +416,8 @@ def test_a_visit_day_corrected_outside_its_window_is_said_with_its_new_query(cli
     assert "follow-up corrected" in page
     assert "The visit was 1 day early for its window" in page
     [query] = db.exec(select(DataQuery).where(DataQuery.assessment_id == clinic.due.id)).all()
-    assert f"Data query #{query.id} raised automatically" in page
+    assert f"Raised automatically on what was saved: data query #{query.id} on " \
+           f"{query.label}: {query.text}" in page  # which value, and why
     again = client.post(f"/followup/{clinic.due.id}/edit", follow_redirects=True, data={
         **base, "version": version + 1, "reason": "Scores re-read", "vas": "5",
         "visit_on": early.isoformat()})
