@@ -139,9 +139,11 @@ def _shuffle_pairs(rng: np.random.Generator, needles: list[tuple[str, str]],
 
 
 class BaselineDeck:
-    """Stratified baseline quantiles per arm: evenly spaced probabilities dealt in a
-    random order, so each arm's baseline sample follows the trial's median (IQR)
-    closely instead of drifting by sampling noise."""
+    """Stratified baseline quantiles per arm: one probability drawn in each of ``size``
+    equal strata, dealt in a random order, so each arm's baseline sample follows the
+    trial's median (IQR) closely instead of drifting by sampling noise. Drawn within
+    the strata, not at their middles: arms calibrated alike (the seed trial's baseline
+    VAS) would otherwise get the very same values, and the report a p of exactly 1."""
 
     def __init__(self, rng: np.random.Generator, size: int) -> None:
         self.rng, self.size = rng, max(size, 10)
@@ -150,7 +152,8 @@ class BaselineDeck:
     def deal(self, arm: str) -> float:
         deck = self.decks.get(arm)
         if not deck:
-            deck = list((self.rng.permutation(self.size) + 0.5) / self.size)
+            deck = list((self.rng.permutation(self.size) + self.rng.random(self.size))
+                        / self.size)
             self.decks[arm] = deck
         return deck.pop()
 
