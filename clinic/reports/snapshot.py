@@ -12,7 +12,8 @@ the first one found it:
   That snapshot holds the session's own data only if the session has written nothing
   uncommitted: nothing pending, and no transaction id assigned to its transaction
   (PostgreSQL assigns one at the first write); otherwise the reads stay on the
-  session's connection, as before.
+  session's connection, as before; and they stay there when the pool has no
+  connection to spare (it would wait for one).
 - SQLite: the session's connection, when it holds no transaction, begins one for the
   reads (deferred: a read transaction, which in WAL mode keeps the snapshot of its
   first read and blocks no writer) and ends it after them. (A large study's reads go
@@ -79,7 +80,19 @@ def _may_read_apart(session: Session) -> bool:
     connection = session.connection()
     if connection.dialect.name != "postgresql" or SESSION_KEY in session.info:
         return False
+    if not _spare_connection(connection.engine.pool):
+        return False  # every pooled connection in use: waiting for one could block
     if session.new or session.dirty or session.deleted:
         return False  # writes not flushed: another connection would not see them
     written: Any = connection.execute(text("SELECT txid_current_if_assigned()")).scalar()
     return written is None  # a transaction id: written, not committed
+
+
+def _spare_connection(pool: Any) -> bool:
+    """Whether the pool can give another connection without waiting (a pool of 1,
+    whose one connection this session holds, would make the report wait for itself)."""
+    size = getattr(pool, "size", None)
+    overflow = getattr(pool, "_max_overflow", 0)
+    if size is None or overflow < 0:  # not a QueuePool, or no limit
+        return True
+    return int(pool.checkedout()) < int(size()) + int(overflow)

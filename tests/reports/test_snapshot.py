@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import insert, select, text, update
 from sqlmodel import Session
 
+from clinic import create_app
 from clinic.db import get_engine
 from clinic.demo.bulk import bulk_seed
 from clinic.models import Assessment, Score
@@ -108,3 +109,25 @@ def test_sqlite_ends_the_read_transaction_it_began(app, engine_kind):
         with no_cyclic_gc():
             load_study_data(session, find_study(session, "BENCH"), filters, "UTC")
         assert not session.connection().connection.dbapi_connection.in_transaction
+
+
+def test_a_pool_with_no_connection_to_spare_reads_on_the_sessions_own(app, engine_kind,
+                                                                       test_database, tmp_path):
+    if engine_kind != "postgresql":
+        pytest.skip("PostgreSQL's reads apart")
+    with Session(get_engine(app)) as setup:
+        bulk_seed(setup, 10, seed=3, today=DAY)
+        setup.commit()
+    url = get_engine(app).url.render_as_string(hide_password=False)
+    small = create_app({"DATABASE_URL": url, "SECRET_KEY": "x", "CHECK_SCHEMA": False,
+                        "DB_POOL_SIZE": 1, "DB_MAX_OVERFLOW": 0})
+    try:
+        with small.app_context(), Session(get_engine(small)) as session:
+            with one_snapshot(session):
+                assert SESSION_KEY not in session.info  # it would wait for itself
+            filters = filters_from_mapping({"as_of": DAY.isoformat()}, DAY)
+            with no_cyclic_gc():
+                data = load_study_data(session, find_study(session, "BENCH"), filters, "UTC")
+            assert len(data.patients) == 10
+    finally:
+        get_engine(small).dispose()
