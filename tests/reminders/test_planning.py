@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -39,17 +40,8 @@ def test_recording_the_procedure_plans_one_reminder_per_follow_up(session, clini
 def test_recording_the_procedure_inserts_its_reminders_in_one_statement(session, clinic):
     study = session.get(Study, clinic.patient.study_id)
     patient, _ = make_patient(session, study, site=session.get(Site, clinic.patient.site_id))
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _many) -> None:  # noqa: ANN001
-        seen.append(statement)
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        make_procedure(session, patient, when=datetime(2026, 1, 15, 9, 30, tzinfo=UTC))
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    seen = _statements_of(session, lambda: make_procedure(
+        session, patient, when=datetime(2026, 1, 15, 9, 30, tzinfo=UTC)))
     assert sum(s.startswith("INSERT INTO reminder") for s in seen) == 1, seen
     planned = session.exec(select(Reminder).join(Assessment).where(
         Assessment.patient_id == patient.id)).all()
@@ -189,7 +181,8 @@ def test_next_reminder_skips_past_visits(session, clinic, clock):
     assert (upcoming.timepoint, upcoming.visit_date) == ("1 week", date(2026, 1, 22))
 
 
-def _statements_of_the_daily_pass(session: Session, today: date) -> list[str]:
+def _statements_of(session: Session, action: Callable[[], object]) -> list[str]:
+    """The SQL statements ``action`` runs."""
     seen: list[str] = []
 
     def record(_conn, _cursor, statement, _parameters, _context, _many) -> None:  # noqa: ANN001
@@ -198,10 +191,17 @@ def _statements_of_the_daily_pass(session: Session, today: date) -> list[str]:
     engine = session.get_bind()
     event.listen(engine, "before_cursor_execute", record)
     try:
-        assert plan_patient_reminders(session, today=today, days_before=3) == 0
+        action()
     finally:
         event.remove(engine, "before_cursor_execute", record)
     return seen
+
+
+def _statements_of_the_daily_pass(session: Session, today: date) -> list[str]:
+    def nothing_to_plan() -> None:
+        assert plan_patient_reminders(session, today=today, days_before=3) == 0
+
+    return _statements_of(session, nothing_to_plan)
 
 
 def test_the_daily_pass_reads_only_what_is_due_whatever_the_registry_size(session, clinic):

@@ -23,6 +23,13 @@ DAY = date(2026, 6, 1)
 SAVED = datetime(2026, 6, 1, 9, tzinfo=UTC)
 
 
+def _load(session: Session):  # type: ignore[no-untyped-def]
+    """The BENCH study's report data, as of DAY."""
+    filters = filters_from_mapping({"as_of": DAY.isoformat()}, DAY)
+    with no_cyclic_gc():
+        return load_study_data(session, find_study(session, "BENCH"), filters, "UTC")
+
+
 def _save_between_reads(app, monkeypatch) -> int:  # type: ignore[no-untyped-def]
     """Load the study's data while another connection completes a pending visit (its
     state and a score, committed) right after the report read the visits; returns the
@@ -54,12 +61,9 @@ def _save_between_reads(app, monkeypatch) -> int:  # type: ignore[no-untyped-def
 def test_a_save_committed_between_two_reads_is_not_half_in_the_report(app, monkeypatch):
     visit = _save_between_reads(app, monkeypatch)
     with Session(get_engine(app)) as session:
-        study = find_study(session, "BENCH")
         before = session.scalars(select(Score.id)).all()
         session.rollback()  # the report's session, as a job's: nothing read or written yet
-        filters = filters_from_mapping({"as_of": DAY.isoformat()}, DAY)
-        with no_cyclic_gc():
-            data = load_study_data(session, study, filters, "UTC")
+        data = _load(session)
     assert len(data.scores) == len(before)  # the score saved meanwhile is not there …
     with Session(get_engine(app)) as session:  # … although it was committed
         assert session.get(Assessment, visit).state == "completed"
@@ -92,9 +96,7 @@ def test_a_session_with_its_own_writes_reads_them(app):
             state="completed", completed_at=SAVED, mode="phone", visit_on=DAY))
         session.execute(insert(Score).values(assessment_id=visit, instrument="vas", value=7.0,
                                              mode="phone", collected_at=SAVED))
-        filters = filters_from_mapping({"as_of": DAY.isoformat()}, DAY)
-        with no_cyclic_gc():
-            data = load_study_data(session, find_study(session, "BENCH"), filters, "UTC")
+        data = _load(session)
         assert len(data.scores) == scores + 1  # written, not committed: still in the report
         session.rollback()
 
@@ -105,9 +107,7 @@ def test_sqlite_ends_the_read_transaction_it_began(app, engine_kind):
     with Session(get_engine(app)) as session:
         bulk_seed(session, 10, seed=3, today=DAY)
         session.commit()
-        filters = filters_from_mapping({"as_of": DAY.isoformat()}, DAY)
-        with no_cyclic_gc():
-            load_study_data(session, find_study(session, "BENCH"), filters, "UTC")
+        _load(session)
         assert not session.connection().connection.dbapi_connection.in_transaction
 
 
@@ -125,9 +125,6 @@ def test_a_pool_with_no_connection_to_spare_reads_on_the_sessions_own(app, engin
         with small.app_context(), Session(get_engine(small)) as session:
             with one_snapshot(session):
                 assert SESSION_KEY not in session.info  # it would wait for itself
-            filters = filters_from_mapping({"as_of": DAY.isoformat()}, DAY)
-            with no_cyclic_gc():
-                data = load_study_data(session, find_study(session, "BENCH"), filters, "UTC")
-            assert len(data.patients) == 10
+            assert len(_load(session).patients) == 10
     finally:
         get_engine(small).dispose()
