@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -103,6 +104,13 @@ def compute_report(data: StudyData, progress: Progress | None = None,
                    now: datetime | None = None) -> Report:
     """Everything after the database: pure computation on the study's frames."""
     say = progress or (lambda _message: None)
+    with ThreadPoolExecutor(1) as beside:  # the hash of the rows beside the tables
+        version = beside.submit(data_version, data)
+        return _compute(data, say, now, version)
+
+
+def _compute(data: StudyData, say: Progress, now: datetime | None,
+             version: Future[str]) -> Report:
     arms = Arms.of(data)
     say("baseline and procedure tables")
     tables = [flow_table(data, arms), table1(data, arms), table2(data, arms)]
@@ -130,7 +138,7 @@ def compute_report(data: StudyData, progress: Progress | None = None,
         methods=tuple(methods_text(tables, coefficients, data.study, missing,
                                    collection_sentence(data.assessments))),
         source=data,
-        stamp=Stamp(data_version(data), now or datetime.now(UTC), len(data.patients)),
+        stamp=Stamp(version.result(), now or datetime.now(UTC), len(data.patients)),
         balance=matched.balance if matched is not None and matched.match else (),
         missing=tuple(missing),
         effects=tuple(effect_rows(data, arms)),

@@ -198,16 +198,25 @@ def _long_order(data: StudyData, timepoint_order: pd.Series) -> np.ndarray:
                        timepoint_order.to_numpy(dtype=float), run))
 
 
+VERSION_CHUNK_ROWS = 200_000
+
+
 def data_version(data: StudyData) -> str:
     """SHA-256 over the rows the report uses (the frames of ``data``), in a fixed order:
-    each row's hash (pandas' ``hash_pandas_object``) over its cells written as text."""
+    each row's hash (pandas' ``hash_pandas_object``) over its cells written as text.
+    A row's hash depends on that row only, so the rows are hashed a chunk at a time
+    (the same digest as all at once): the report computes it beside its tables
+    (clinic.reports.builder), and all 2.25 million scores of 200,000 patients at once
+    took 118 MiB more at the report's peak."""
     digest = hashlib.sha256()
     known = TextHashes()  # the patients' codes recur in every frame: hashed once
     for name in ("patients", "procedures", "targets", "assessments", "scores", "events",
                  "screening", "randomized"):
         frame: pd.DataFrame = getattr(data, name)
         digest.update(f"{name}:{','.join(frame.columns)}:{len(frame)}".encode())
-        digest.update(_row_hashes(frame, known).astype("<u8", copy=False).tobytes())
+        for start in range(0, len(frame), VERSION_CHUNK_ROWS):
+            rows = frame.iloc[start:start + VERSION_CHUNK_ROWS]
+            digest.update(_row_hashes(rows, known).astype("<u8", copy=False).tobytes())
     return digest.hexdigest()
 
 

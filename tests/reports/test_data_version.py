@@ -108,3 +108,23 @@ def test_hashes_shared_between_frames_give_the_version_hashed_frame_by_frame(ses
         digest.update(f"{name}:{','.join(frame.columns)}:{len(frame)}".encode())
         digest.update(by_definition(frame).tobytes())
     assert data_version(data) == digest.hexdigest()
+
+
+def test_the_version_hashed_a_few_rows_at_a_time_is_the_same(session, monkeypatch):
+    """Rows hash on their own (the property test above holds any rows to the
+    definition): chunks of 3 rows and of 1, whose columns' distinct values differ from
+    chunk to chunk, give the digest of whole frames."""
+    from clinic.reports import dataset
+    from clinic.reports.data import load_study_data
+    from clinic.reports.filters import filters_from_mapping
+    from clinic.studies.setup import find_study
+    from tests.reports.helpers import AS_OF, GAP_STUDY, populate
+
+    populate(session, GAP_STUDY, 8)
+    data = load_study_data(session, find_study(session, "GAP"),
+                           filters_from_mapping({}, AS_OF), "Europe/Berlin")
+    whole = dataset.data_version(data)
+    monkeypatch.setattr(dataset, "VERSION_CHUNK_ROWS", 3)
+    assert dataset.data_version(data) == whole
+    monkeypatch.setattr(dataset, "VERSION_CHUNK_ROWS", 1)
+    assert dataset.data_version(data) == whole
