@@ -128,3 +128,20 @@ def test_the_version_hashed_a_few_rows_at_a_time_is_the_same(session, monkeypatc
     assert dataset.data_version(data) == whole
     monkeypatch.setattr(dataset, "VERSION_CHUNK_ROWS", 1)
     assert dataset.data_version(data) == whole
+
+
+def test_a_large_studys_version_hashed_beside_the_tables_is_the_same(session, monkeypatch):
+    from clinic.reports import builder
+    from clinic.reports.data import load_study_data
+    from clinic.reports.filters import filters_from_mapping
+    from clinic.studies.setup import find_study
+    from tests.reports.helpers import AS_OF, GAP_STUDY, populate
+
+    populate(session, GAP_STUDY, 8)
+    data = load_study_data(session, find_study(session, "GAP"),
+                           filters_from_mapping({}, AS_OF), "Europe/Berlin")
+    inline = builder.compute_report(data)
+    monkeypatch.setattr(builder, "VERSION_BESIDE_ROWS", 0)  # every study is "large"
+    beside = builder.compute_report(data)
+    assert beside.stamp.data_version == inline.stamp.data_version
+    assert beside.tables_csv() == inline.tables_csv()
