@@ -17,7 +17,9 @@ is refused at commit with "Nothing was changed" (see clinic.audit.versions).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
@@ -38,7 +40,8 @@ SECRET = "[secret]"
 _SKIPPED_FIELDS = frozenset({"id", "version"})
 REASON_COLUMN = 500  # services refuse longer reasons; this only keeps the insert valid
 
-__all__ = ["REDACTED", "audit_inserted", "insert_audited", "install_audit_listener", "set_actor"]
+__all__ = ["REDACTED", "audit_inserted", "audit_updated", "insert_audited",
+           "install_audit_listener", "set_actor"]
 
 
 def set_actor(session: Session, user_id: int | None, reason: str | None = None) -> None:
@@ -121,6 +124,23 @@ def insert_audited(session: Session, model: type[Audited], rows: list[dict[str, 
         audit_inserted(session, (model, rows))
 
 
+def audit_updated(session: Session, model: type[Audited],
+                  changes: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """The update events of rows a Core UPDATE changed, written now, the same as the
+    flush listener writes them for an object: one per changed field, the version and
+    the model's skipped fields aside. Each change: the row's values before (its ``id``
+    and parent column among them) and the new values."""
+    skipped = _SKIPPED_FIELDS | model.__audit_skip_fields__
+    rows = []
+    for before, new in changes:
+        record = _Record(model, {**before, **new})
+        rows += [_row(session, record, "update", key, _text(record, key, before.get(key)),
+                      _text(record, key, value))
+                 for key, value in new.items()
+                 if key not in skipped and before.get(key) != value]
+    _write(session, rows)
+
+
 def _inserted_rows(session: Session) -> list[dict[str, Any]]:
     records = session.info.pop(_INSERTED, [])
     inserted = {(r.__tablename__, r.id): r for r in records}
@@ -171,11 +191,12 @@ def _update_rows(session: Session, obj: Audited) -> list[dict[str, Any]]:
 
 def _row(session: Session, obj: Any, action: str, field: str | None,
          old: str | None, new: str | None) -> dict[str, Any]:
-    parent = obj.__audit_parent__
+    meta = _meta(_model_of(obj))
+    parent = meta.parent
     row = {
         "occurred_at": utcnow(),
         "user_id": session.info.get("actor_id"),
-        "entity": obj.__tablename__,
+        "entity": meta.table,
         "entity_id": obj.id,
         "action": action,
         "field": field,
@@ -185,7 +206,7 @@ def _row(session: Session, obj: Any, action: str, field: str | None,
         "parent_entity": parent[0] if parent else None,
         "parent_id": getattr(obj, parent[1]) if parent else None,
     }
-    if obj.__audit_redact__:
+    if meta.redact:
         row["_identity"] = {**{k: row[k] for k in ("occurred_at", "user_id", "entity",
                                                    "entity_id", "action", "field", "reason")},
                             "patient_id": getattr(obj, "patient_id", None),
@@ -198,22 +219,44 @@ def _row(session: Session, obj: Any, action: str, field: str | None,
     return row
 
 
+@dataclass(frozen=True)
+class _Meta:
+    """What the audit reads of a model for each of its rows, read once per model."""
+
+    table: str
+    parent: tuple[str, str] | None
+    redact: bool
+    secret: frozenset[str]
+    columns: tuple[str, ...]
+
+
+@cache
+def _meta(model: type[Audited]) -> _Meta:
+    return _Meta(model.__tablename__, model.__audit_parent__, model.__audit_redact__,  # type: ignore[arg-type]
+                 frozenset(model.__audit_secret_fields__),
+                 tuple(a.key for a in inspect(model).mapper.column_attrs))
+
+
+def _model_of(obj: Any) -> type[Audited]:
+    return obj._model if isinstance(obj, _Record) else type(obj)  # type: ignore[no-any-return]
+
+
 def _snapshot(obj: Any) -> str:
-    model = obj._model if isinstance(obj, _Record) else obj
-    values = {a.key: _plain(obj, a.key, getattr(obj, a.key))
-              for a in inspect(model).mapper.column_attrs}
+    secret = _meta(_model_of(obj)).secret
+    values = {key: _plain(secret, key, getattr(obj, key))
+              for key in _meta(_model_of(obj)).columns}
     return json.dumps(values, sort_keys=True, default=str)
 
 
 def _text(obj: Any, key: str, value: Any) -> str | None:
-    plain = _plain(obj, key, value)
+    plain = _plain(_meta(_model_of(obj)).secret, key, value)
     if isinstance(plain, list | dict):  # a JSON column: stored as JSON, not Python's repr
         return json.dumps(plain, sort_keys=True, ensure_ascii=False, default=str)
     return None if plain is None else str(plain)
 
 
-def _plain(obj: Any, key: str, value: Any) -> Any:
-    if key in obj.__audit_secret_fields__:
+def _plain(secret: frozenset[str], key: str, value: Any) -> Any:
+    if key in secret:
         return None if value is None else SECRET
     if isinstance(value, datetime | date):
         return value.isoformat()

@@ -1,8 +1,11 @@
-"""Seed the SYNTHETIC demo study through the same services a clinic uses.
+"""Seed the SYNTHETIC demo study as a clinic would have made it.
 
 Every candidate is screened against the checklist; eligible ones are enrolled with
 the next slot of the concealed sequence; procedures create the follow-up schedule;
-follow-ups in the past are completed, missed or not done at calibrated rates.
+follow-ups in the past are completed, missed or not done at calibrated rates. The
+generator decides and draws; a writer (clinic.demo.writers) stores: by default the
+batch writer (clinic.demo.batch), which stores what the services would, table by
+table (tested against them, tests/demo/test_batch.py).
 
 Recruitment planning: to end with exactly the requested number of patients and
 balanced arms, the generator (not any user) looks at the size of the next block in
@@ -32,12 +35,10 @@ from clinic.demo.generator import (
 )
 from clinic.demo.protocol import DEMO_STUDY
 from clinic.demo.staff import ensure_staff
+from clinic.demo.writers import DemoWriter, Enrolled, ServiceWriter, Visit
 from clinic.enrollment.randomization import generate_allocation_sequence
-from clinic.enrollment.service import enroll, screen, withdraw
-from clinic.followup.service import mark_not_done, measures_at, record_follow_up
 from clinic.models import (
     AllocationSlot,
-    Assessment,
     Site,
     Study,
     StudyArm,
@@ -45,10 +46,8 @@ from clinic.models import (
     StudyTimepoint,
     User,
 )
-from clinic.procedures.service import record_procedure
 from clinic.protocol.allocation import stratum_for
 from clinic.queries.rules import run_rules
-from clinic.safety.service import record_adverse_event
 from clinic.studies.setup import create_study
 
 _MAX_CANDIDATES_PER_PATIENT = 50  # about 1.1 are needed; beyond 50 the loop is stuck
@@ -76,17 +75,22 @@ class _Context:
     nurses: dict[int, User]  # site id -> nurse
     deck: BaselineDeck
     sequence: _Sequence
+    writer: DemoWriter
 
 
 def seed_demo(session: Session, *, patients: int, seed: int, today: date,
-              timezone: str) -> DemoResult:
+              timezone: str, through: str = "batch") -> DemoResult:
+    """``through``: "batch" (clinic.demo.batch, a few statements per table) or
+    "services" (each step through the services the screens call, one patient at a
+    time: the reference the batch writer is compared with, and some 10 times slower)."""
     sites, users = ensure_staff(session)
     set_actor(session, users["coordinator@demo.invalid"].id, "Synthetic demo data")
     study = create_study(session, DEMO_STUDY)
     session.add(StudyMonitor(user_id=users["monitor@demo.invalid"].id, study_id=study.id))
     generate_allocation_sequence(session, study, seed=seed,
                                  slots_per_stratum=max(60, patients + 12))
-    ctx = _context(session, study, seed, today, timezone, sites, users, patients)
+    ctx = _context(session, study, seed, today, timezone, sites, users, patients,
+                   _writer(through, session, study, timezone))
     criteria = [c.code for c in DEMO_STUDY.criteria]
     inclusion = {c.code for c in DEMO_STUDY.criteria if c.kind == "inclusion"}
     screened = enrolled = index = 0
@@ -100,13 +104,25 @@ def seed_demo(session: Session, *, patients: int, seed: int, today: date,
             continue
         screened += 1
         enrolled += _screen_and_treat(ctx, candidate, sites[index % len(sites)])
+    ctx.writer.finish()
     counts = {arm.code: n for arm, n in _arm_counts(session, study)}
     queries = run_rules(session, study_id=study.id)  # as the nightly job would
     return DemoResult(study, screened, enrolled, counts, queries)
 
 
+def _writer(through: str, session: Session, study: Study, timezone: str) -> DemoWriter:
+    if through == "services":
+        return ServiceWriter(session, study, timezone)
+    if through == "batch":
+        from clinic.demo.batch import BatchWriter
+
+        return BatchWriter(session, study, timezone)
+    raise ValueError(f"seed_demo through {through!r}: 'batch' or 'services'")
+
+
 def _context(session: Session, study: Study, seed: int, today: date, timezone: str,
-             sites: list[Site], users: dict[str, User], patients: int) -> _Context:
+             sites: list[Site], users: dict[str, User], patients: int,
+             writer: DemoWriter) -> _Context:
     arms = {a.id: a for a in session.exec(select(StudyArm).where(StudyArm.study_id == study.id))}
     tps = {t.id: t for t in session.exec(select(StudyTimepoint)
                                          .where(StudyTimepoint.study_id == study.id))}
@@ -114,7 +130,7 @@ def _context(session: Session, study: Study, seed: int, today: date, timezone: s
     rng = np.random.default_rng(seed)
     return _Context(session, study, rng, today, ZoneInfo(timezone), arms, tps,
                     nurses, BaselineDeck(rng, patients // len(arms)),  # type: ignore[arg-type]
-                    _Sequence.read(session, study.id))  # type: ignore[arg-type]
+                    _Sequence.read(session, study.id), writer)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -169,60 +185,44 @@ def _no_block_fits(ctx: _Context, remaining: int) -> bool:
 
 
 def _screen_and_treat(ctx: _Context, c: Candidate, site: Site) -> int:
-    nurse = ctx.nurses[site.id]  # type: ignore[index]
-    screening, problems = screen(ctx.session, study=ctx.study, site_id=site.id,  # type: ignore[arg-type]
-                                 answers=c.answers, actor_id=nurse.id)  # type: ignore[arg-type]
-    if problems:
+    nurse_id: int = ctx.nurses[site.id].id  # type: ignore[index,assignment]
+    screening = ctx.writer.screen(site.id, c.answers, nurse_id)  # type: ignore[arg-type]
+    if screening is None:
         return 0
-    enrollment = enroll(ctx.session, study=ctx.study, screening=screening, patient=c.patient,
-                        identity=c.identity, factors={"punctures": c.punctures},
-                        enrolled_on=c.enrolled_on, actor_id=nurse.id)
-    stratum = enrollment.stratum
-    slot = ctx.session.get(AllocationSlot, enrollment.allocation_slot_id)
-    assert slot is not None and slot.position == ctx.sequence.used[stratum] + 1, \
+    enrolled = ctx.writer.enroll(screening, c.patient, c.identity, {"punctures": c.punctures},
+                                 c.enrolled_on, nurse_id)
+    assert enrolled.slot_position == ctx.sequence.used[enrolled.stratum] + 1, \
         "enrollment did not take the stratum's first free slot"
-    ctx.sequence.used[stratum] += 1
-    arm = ctx.arms[enrollment.arm_id]
-    from clinic.models import Patient
-
-    patient = ctx.session.get(Patient, enrollment.patient_id)
-    assert patient is not None
+    ctx.sequence.used[enrolled.stratum] += 1
+    arm = ctx.arms[enrolled.arm_id]
     data = draw_procedure(ctx.rng, c, arm.code, arm.modality, ctx.zone)
-    procedure = record_procedure(ctx.session, patient=patient, data=data,
-                                 timezone=str(ctx.zone))
-    _follow_ups(ctx, patient.id, arm.code, nurse.id)  # type: ignore[arg-type]
+    procedure = ctx.writer.procedure(enrolled, data)
+    _follow_ups(ctx, enrolled, arm.code, nurse_id)
     complication = draw_complication(ctx.rng, arm.code)
     if complication:
-        record_adverse_event(ctx.session, patient=patient, event_type=complication,
-                             onset_on=min(c.procedure_day + timedelta(days=3), ctx.today),
-                             severity="moderate",
-                             procedure_id=procedure.id)
+        ctx.writer.adverse_event(enrolled, complication,
+                                 min(c.procedure_day + timedelta(days=3), ctx.today), procedure)
     if ctx.rng.random() < cal.WITHDRAWAL_RATE:
-        withdraw(ctx.session, enrollment=enrollment, reason="Withdrew consent",
-                 actor_id=nurse.id)
+        ctx.writer.withdraw(enrolled, "Withdrew consent", nurse_id)
     return 1
 
 
-def _follow_ups(ctx: _Context, patient_id: int, arm: str, nurse_id: int) -> None:
+def _follow_ups(ctx: _Context, enrolled: Enrolled, arm: str, nurse_id: int) -> None:
     outcomes = draw_outcomes(ctx.rng, arm, ctx.deck.deal(arm))
-    assessments = ctx.session.exec(select(Assessment).where(Assessment.patient_id == patient_id)
-                                   .order_by(Assessment.target_date)).all()
-    for a in assessments:
-        code = ctx.timepoints[a.timepoint_id].code
-        action = _behaviour(ctx, a, code)
+    for visit in ctx.writer.visits(enrolled):
+        code = ctx.timepoints[visit.timepoint_id].code
+        action = _behaviour(ctx, visit, code)
         if action == "complete":
-            entries = {k: v for k, v in outcomes.get(code, {}).items()
-                       if k in measures_at(ctx.session, a)}
+            measures = ctx.writer.measures(visit)
+            entries = {k: v for k, v in outcomes.get(code, {}).items() if k in measures}
             mode = "in_clinic" if code in ("baseline", "day_1") else str(
                 ctx.rng.choice(["in_clinic", "phone", "phone"]))
-            record_follow_up(ctx.session, assessment=a, entries=entries, mode=mode,
-                             actor_id=nurse_id, collected_at=_visit_time(ctx, a))
+            ctx.writer.complete(visit, entries, mode, nurse_id, _visit_time(ctx, visit))
         elif action == "not_done":
-            mark_not_done(ctx.session, assessment=a, reason="Patient could not be reached",
-                          actor_id=nurse_id)
+            ctx.writer.not_done(visit, "Patient could not be reached", nurse_id)
 
 
-def _behaviour(ctx: _Context, a: Assessment, code: str) -> str:
+def _behaviour(ctx: _Context, a: Visit, code: str) -> str:
     """complete / not_done / leave pending, given where today is relative to the window."""
     p = ctx.rng.random()
     if a.window_close < ctx.today:
@@ -234,7 +234,7 @@ def _behaviour(ctx: _Context, a: Assessment, code: str) -> str:
     return "pending"
 
 
-def _visit_time(ctx: _Context, a: Assessment) -> datetime:
+def _visit_time(ctx: _Context, a: Visit) -> datetime:
     day = min(a.target_date + timedelta(days=int(ctx.rng.integers(-1, 2))), ctx.today)
     day = min(max(day, a.window_open), a.window_close)  # a visit inside its window
     local = datetime.combine(day, time(9 + int(ctx.rng.integers(0, 8))), tzinfo=ctx.zone)

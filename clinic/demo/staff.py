@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from clinic.auth.passwords import hash_password
 from clinic.auth.service import create_user
 from clinic.models import Site, User
 
@@ -29,10 +30,15 @@ def ensure_staff(session: Session) -> tuple[list[Site], dict[str, User]]:
             session.flush()
         sites.append(site)
     users = {}
+    hashed = None  # one hash for the six logins: their password is the same, and public
     for email, name, role, site_code in USERS:
         user = session.exec(select(User).where(User.email == email)).first()
-        users[email] = user or create_user(session, email=email, name=name, role=role,
-                                           password=DEMO_PASSWORD, site_code=site_code)
+        if user is None:
+            hashed = hashed or hash_password(DEMO_PASSWORD)
+            user = create_user(session, email=email, name=name, role=role,
+                               password=DEMO_PASSWORD, site_code=site_code,
+                               password_hash=hashed)
+        users[email] = user
     return sites, users
 
 

@@ -100,7 +100,7 @@ def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[
         mode = parse_mode(mode)
     except ValidationError as error:
         errors |= error.errors
-    entries = {k: v for k, v in entries.items() if not _blank(v)}
+    entries = filled_entries(entries)
     scored: list[ScoredValue] = []
     if not entries:
         errors["entries"] = "Enter at least one score, or mark it not done."
@@ -113,16 +113,31 @@ def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[
         raise ValidationError(errors)
     now = collected_at or utcnow()
     rows = _store(session, assessment.id, scored, mode, actor_id, now)  # type: ignore[arg-type]
-    assessment.state = "completed"
-    assessment.completed_at = now
-    assessment.visit_on = visit_on or now.date()
-    assessment.completed_by_id = actor_id
-    assessment.mode = mode
+    for key, value in completed_values(now, visit_on, actor_id, mode).items():
+        setattr(assessment, key, value)
     assessment.version += 0 if claimed else 1
     session.add(assessment)
     session.flush()  # the lock guard; the audit events of the visit and of its scores
     cancel_for_recorded(session, assessment)  # its pending reminder and messages
     return rows
+
+
+def completed_values(now: datetime, visit_on: date | None, actor_id: int | None,
+                     mode: str) -> dict[str, Any]:
+    """The columns a recorded follow-up changes (its version aside)."""
+    return {"state": "completed", "completed_at": now, "visit_on": visit_on or now.date(),
+            "completed_by_id": actor_id, "mode": mode}
+
+
+def not_done_values(reason: str, actor_id: int | None) -> dict[str, Any]:
+    """The columns marking a follow-up not done changes (its version aside)."""
+    return {"state": "not_done", "not_done_reason": reason.strip(),
+            "completed_by_id": actor_id}
+
+
+def filled_entries(entries: dict[str, Any]) -> dict[str, Any]:
+    """The entries given a value (a blank field is not a score)."""
+    return {k: v for k, v in entries.items() if not _blank(v)}
 
 
 def _blank(value: Any) -> bool:
@@ -143,16 +158,28 @@ def _store(session: Session, assessment_id: int, scored: list[ScoredValue], mode
     rest of the save (its value and lock guards and audit listener each walk every new
     object); the rows and events written are the ones it wrote. A locked visit is
     refused by that flush, and the transaction with these rows rolled back."""
-    scores = [{"assessment_id": assessment_id, "instrument": s.instrument, "value": s.value,
-               "raw_sum": s.raw_sum, "answered": s.answered,
-               "not_computable_reason": s.reason, "mode": mode,
-               "collected_by_id": actor_id, "collected_at": now} for s in scored]
+    scores = score_rows(assessment_id, scored, mode, actor_id, now)
     insert_audited(session, Score, scores, key=("instrument",))
-    sections = [{"score_id": row["id"], "section": section, "value": value}
-                for row, s in zip(scores, scored, strict=True)
-                for section, value in sorted(s.sections.items())]
-    insert_audited(session, ScoreSection, sections, key=("score_id", "section"))
+    insert_audited(session, ScoreSection, section_rows(scores, scored),
+                   key=("score_id", "section"))
     return [StoredScore(**row) for row in scores]
+
+
+def score_rows(assessment_id: int, scored: list[ScoredValue], mode: str,
+               actor_id: int | None, now: Any) -> list[dict[str, Any]]:
+    """A follow-up's scores, an INSERT's rows."""
+    return [{"assessment_id": assessment_id, "instrument": s.instrument, "value": s.value,
+             "raw_sum": s.raw_sum, "answered": s.answered,
+             "not_computable_reason": s.reason, "mode": mode,
+             "collected_by_id": actor_id, "collected_at": now} for s in scored]
+
+
+def section_rows(scores: list[dict[str, Any]],
+                 scored: list[ScoredValue]) -> list[dict[str, Any]]:
+    """The sections (ODI, NDI items) of ``scores`` once inserted (each has its ``id``)."""
+    return [{"score_id": row["id"], "section": section, "value": value}
+            for row, s in zip(scores, scored, strict=True)
+            for section, value in sorted(s.sections.items())]
 
 
 def mark_not_done(session: Session, *, assessment: Assessment, reason: str,
@@ -163,9 +190,8 @@ def mark_not_done(session: Session, *, assessment: Assessment, reason: str,
         raise ValidationError({"not_done_reason": "Say why the follow-up was not done."})
     if len(reason.strip()) > REASON_MAX:
         raise ValidationError({"not_done_reason": f"Use at most {REASON_MAX} characters."})
-    assessment.state = "not_done"
-    assessment.not_done_reason = reason.strip()
-    assessment.completed_by_id = actor_id
+    for key, value in not_done_values(reason, actor_id).items():
+        setattr(assessment, key, value)
     assessment.version += 0 if claimed else 1
     session.add(assessment)
     session.flush()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, inspect
 
 
 def insert_with_ids(connection: Any, table: Table, rows: list[dict[str, Any]],
@@ -41,3 +42,27 @@ def _key_tells_apart(rows: list[dict[str, Any]], keys: list[tuple[Any, ...]]) ->
     """Whether rows with equal ``keys`` are equal in every column too."""
     first: dict[tuple[Any, ...], dict[str, Any]] = {}
     return all(first.setdefault(k, row) == row for k, row in zip(keys, rows, strict=True))
+
+
+def new_row(model: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """A new row of ``model`` for an INSERT: ``values``, and every other column (the id
+    aside) at its default, as ``model(**values)`` would hold them, without building the
+    object (a tenth of a millisecond each, for thousands of rows)."""
+    row = {}
+    for name, info in _fields(model):
+        if name in values:
+            row[name] = values[name]
+        elif info.is_required():
+            raise ValueError(f"{model.__tablename__}: {name} is required")
+        else:
+            row[name] = info.get_default(call_default_factory=True)
+    unknown = values.keys() - row.keys()
+    if unknown:
+        raise ValueError(f"{model.__tablename__}: no column {', '.join(sorted(unknown))}")
+    return row
+
+
+@cache
+def _fields(model: Any) -> tuple[tuple[str, Any], ...]:
+    columns = {a.key for a in inspect(model).column_attrs} - {"id"}
+    return tuple((name, info) for name, info in model.model_fields.items() if name in columns)

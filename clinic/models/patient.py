@@ -97,7 +97,7 @@ class RootLaterality(Audited, SQLModel, table=True):
 
 @event.listens_for(PatientIdentity, "before_insert")
 @event.listens_for(PatientIdentity, "before_update")
-def _keep_search_keys(_mapper: object, _connection: object, target: PatientIdentity) -> None:
+def keep_search_keys(_mapper: object, _connection: object, target: PatientIdentity) -> None:
     """Whatever path writes a name, a phone number or an MRN, its keys follow."""
     target.name_key = name_key(target.name)
     target.phone_key = phone_key(target.phone)

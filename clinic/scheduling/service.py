@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from clinic.audit import insert_audited
 from clinic.models import Assessment, Patient, Procedure, StudyTimepoint
+from clinic.models.inserts import new_row
 from clinic.reminders import reconcile_reminders
 from clinic.scheduling.windows import PlannedVisit, TimepointSpec, plan_one
 
@@ -33,22 +34,39 @@ def _apply(assessment: Assessment, visit: PlannedVisit) -> None:
 
 def create_baseline(session: Session, *, patient: Patient, anchor: date) -> int | None:
     """Enrollment plans the baseline on the enrollment date (re-anchored at the procedure);
-    returns its id.
+    returns its id (see :func:`baseline_row`)."""
+    baseline = next((t for t in _timepoints(session, patient.study_id) if t.is_baseline), None)
+    if baseline is None:
+        return None
+    row = baseline_row(patient.id, baseline, anchor)  # type: ignore[arg-type]
+    insert_audited(session, Assessment, [row], key=("timepoint_id",))
+    return row["id"]  # type: ignore[no-any-return]
+
+
+def baseline_row(patient_id: int, baseline: StudyTimepoint, anchor: date) -> dict[str, Any]:
+    """The baseline planned at enrollment, an INSERT's row.
 
     Until the procedure is recorded the baseline is due on the enrollment date and
     stays open (overdue, not missed) for as many days after it as the protocol allows
     before the procedure; recording the procedure re-plans it on the procedure date.
     """
-    baseline = next((t for t in _timepoints(session, patient.study_id) if t.is_baseline), None)
-    if baseline is None:
-        return None
-    assessment = Assessment(patient_id=patient.id, timepoint_id=baseline.id)  # type: ignore[arg-type]
-    visit = plan_one(anchor, _spec(baseline))
-    _apply(assessment, visit)
-    assessment.window_close = anchor + timedelta(days=max(baseline.window_before_days, 1))
-    row = _row(assessment)
-    insert_audited(session, Assessment, [row], key=("timepoint_id",))
-    return row["id"]  # type: ignore[no-any-return]
+    row = planned_row(patient_id, baseline, plan_one(anchor, _spec(baseline)))
+    row["window_close"] = anchor + timedelta(days=max(baseline.window_before_days, 1))
+    return row
+
+
+def planned_row(patient_id: int, timepoint: StudyTimepoint, visit: PlannedVisit,
+                procedure_id: int | None = None) -> dict[str, Any]:
+    """A new assessment planned for ``visit``, an INSERT's row."""
+    return new_row(Assessment, {"patient_id": patient_id, "timepoint_id": timepoint.id,
+                                "procedure_id": procedure_id, "target_date": visit.target_date,
+                                "window_open": visit.window_open,
+                                "window_close": visit.window_close})
+
+
+def plan_for(timepoint: StudyTimepoint, day: date) -> PlannedVisit:
+    """The timepoint's visit for a procedure on ``day``."""
+    return plan_one(day, _spec(timepoint))
 
 
 def procedure_day(procedure: Procedure, timezone: str) -> date:
@@ -77,7 +95,7 @@ def schedule_from_procedure(session: Session, *, patient: Patient, procedure: Pr
             assessment = Assessment(patient_id=patient.id, timepoint_id=timepoint.id)  # type: ignore[arg-type]
         elif assessment.state != "pending":
             continue
-        _apply(assessment, plan_one(day, _spec(timepoint)))
+        _apply(assessment, plan_for(timepoint, day))
         assessment.procedure_id = procedure.id
         if assessment.id is None:
             planned.append(_row(assessment))
