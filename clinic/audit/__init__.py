@@ -242,9 +242,14 @@ def _model_of(obj: Any) -> type[Audited]:
 
 
 def _snapshot(obj: Any) -> str:
-    secret = _meta(_model_of(obj)).secret
-    values = {key: _plain(secret, key, getattr(obj, key))
-              for key in _meta(_model_of(obj)).columns}
+    meta = _meta(_model_of(obj))
+    values = {key: getattr(obj, key) for key in meta.columns}
+    for key, value in values.items():
+        if isinstance(value, datetime | date):
+            values[key] = value.isoformat()
+    for key in meta.secret:
+        if values.get(key) is not None:
+            values[key] = SECRET
     return json.dumps(values, sort_keys=True, default=str)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice, takewhile
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -163,7 +164,8 @@ class _Sequence:
         at, layout = self.used[stratum], self.blocks[stratum]
         if at == 0 or at == len(layout) or layout[at][0] != layout[at - 1][0]:
             return 0
-        return sum(1 for block, _size in layout[at:] if block == layout[at][0])
+        begun = layout[at][0]  # a block's positions follow each other
+        return sum(1 for _ in takewhile(lambda slot: slot[0] == begun, islice(layout, at, None)))
 
 
 def _fits_target(ctx: _Context, c: Candidate, remaining: int) -> bool:
