@@ -41,7 +41,7 @@ _SKIPPED_FIELDS = frozenset({"id", "version"})
 REASON_COLUMN = 500  # services refuse longer reasons; this only keeps the insert valid
 
 __all__ = ["REDACTED", "audit_inserted", "audit_updated", "insert_audited",
-           "install_audit_listener", "set_actor"]
+           "install_audit_listener", "set_actor", "write_inserted_events"]
 
 
 def set_actor(session: Session, user_id: int | None, reason: str | None = None) -> None:
@@ -149,8 +149,14 @@ def _inserted_rows(session: Session) -> list[dict[str, Any]]:
     return [_row(session, r, "create", None, None, _snapshot(r)) for r in records]
 
 
-def _write_inserted_left(session: Session) -> None:
+def write_inserted_events(session: Session) -> None:
+    """Write now the create events :func:`audit_inserted` holds for the next flush
+    (a writer of many rows, that they are not all held at once)."""
     _write(session, _inserted_rows(session))
+
+
+def _write_inserted_left(session: Session) -> None:
+    write_inserted_events(session)
 
 
 def _forget_inserted(session: Session, transaction: Any) -> None:

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
-from clinic.audit import audit_updated, insert_audited
+from clinic.audit import audit_updated, insert_audited, write_inserted_events
 from clinic.demo.writers import Enrolled, Visit
 from clinic.enrollment.inputs import IdentityInput, PatientInput
 from clinic.enrollment.service import withdraw
@@ -73,6 +73,8 @@ from clinic.reminders import reconcile_reminders
 from clinic.reminders.planning import cancel_for_recorded_visits
 from clinic.safety.service import record_adverse_event
 from clinic.scheduling.service import baseline_row, plan_for, planned_row
+
+CHUNK = 1_000  # patients held at most: 2,000 held at once took 430 MB
 
 
 @dataclass
@@ -131,6 +133,8 @@ class BatchWriter:
     # the generator's steps: held -----------------------------------------------------
 
     def screen(self, site_id: int, answers: dict[str, bool], actor_id: int) -> Any | None:
+        if len(self.patients) >= CHUNK:
+            self._store()
         result = evaluate([c for _id, c in self.criteria],
                           {c.code: answers.get(c.code) for _id, c in self.criteria})
         row = new_row(Screening, {"study_id": self.study.id, "site_id": site_id,
@@ -224,6 +228,14 @@ class BatchWriter:
     # stored ------------------------------------------------------------------------
 
     def finish(self) -> None:
+        self._store()
+        run_rules(self.session, study_id=self.study.id, on="procedure")  # as each save
+
+    def _store(self) -> None:
+        """Everything held, then nothing: the patients so far are complete (the
+        generator finishes one before it screens the next candidate)."""
+        if not self.screenings:
+            return
         self._patients()
         self._screenings()
         self._enrollments()
@@ -232,7 +244,8 @@ class BatchWriter:
         reconcile_reminders(self.session, visit_ids)  # the services' planner, set-based
         self._recorded()
         self._events()
-        run_rules(self.session, study_id=self.study.id, on="procedure")  # as each save
+        write_inserted_events(self.session)
+        self.screenings, self.patients, self.recorded, self.events = [], [], [], []
 
     def _patients(self) -> None:
         held = self.patients

@@ -77,9 +77,12 @@ def _second_app(app: Flask, test_database: Any, tmp_path: Any) -> Flask:
     return create_app({**{k: app.config[k] for k in keep}, "DATABASE_URL": url})
 
 
-@pytest.mark.parametrize(("patients", "seed"), [(40, 2), (40, 10)])
+@pytest.mark.parametrize(("patients", "seed", "chunk"), [(40, 2, 1_000), (40, 10, 7)])
 def test_batch_writer_stores_what_the_services_store(app, test_database, tmp_path,
-                                                     patients, seed):
+                                                     monkeypatch, patients, seed, chunk):
+    """Seeds chosen for the rarer paths (a withdrawal, a complication); ``chunk``: the
+    patients the batch writer holds before it stores them (7: six times in 40)."""
+    monkeypatch.setattr("clinic.demo.batch.CHUNK", chunk)
     services = _seed(app, "services", patients, seed)
     other = _second_app(app, test_database, tmp_path)
     try:
@@ -88,7 +91,7 @@ def test_batch_writer_stores_what_the_services_store(app, test_database, tmp_pat
         get_engine(other).dispose()
     for name in services:
         assert batch[name] == services[name], _difference(name, services[name], batch[name])
-    # the cases the comparison covers (each writer's rarer paths): seeds chosen for them
+    # the cases the comparison covers (each writer's rarer paths)
     assert _count(services, "adverse_event") and _count(services, "reminder")
     assert _count(services, "self_report_message")
     enrollments = Counter(row[_index("enrollment", "status")] for row in services["enrollment"])
