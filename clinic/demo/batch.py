@@ -2,12 +2,13 @@
 write one patient at a time (clinic.demo.writers.ServiceWriter), in a few statements.
 
 Through the services, each patient costs some 70 statements and 23 ms, and the demo of
-200 patients 6 s. Here each step of the generator is held, and :meth:`finish` stores
-everything in the services' order of events: the patients, their screenings and
-enrollments as created, then what changed (a screening's patient, the baseline
-re-planned on the procedure day), the reminders planned by the services' own set-based
-planner, the follow-ups recorded, their pending reminders cancelled. Complications and
-withdrawals (a few per hundred) go through their services.
+200 patients 6 s. Here each step of the generator is held, and every 1,000 patients
+(:data:`CHUNK`) and at :meth:`finish` what is held is stored, in the services' order of
+events: the patients, their screenings and enrollments as created, then what changed
+(a screening's patient, the baseline re-planned on the procedure day), the reminders
+planned by the services' own set-based planner, the follow-ups recorded, their pending
+reminders cancelled. Complications and withdrawals (a few per hundred) go through their
+services.
 
 Rows are built by the services' own functions where they have one (the planned
 visits, the scores, the columns a recorded visit changes); the audit events by the
@@ -79,7 +80,7 @@ CHUNK = 1_000  # patients held at most: 2,000 held at once took 430 MB
 
 @dataclass
 class _Patient:
-    """One enrolled patient's rows, ids filled in as :meth:`BatchWriter.finish` inserts."""
+    """One enrolled patient's rows, ids filled in as they are inserted."""
 
     screening: dict[str, Any]
     row: dict[str, Any]
