@@ -50,6 +50,12 @@ def _write(files: list[tuple[str, bytes]], out: Path) -> list[Path]:
     return targets
 
 
+# the report's filters, named in an error by the option that gave them
+OPTIONS = {"date_from": "--from", "date_to": "--to", "sites": "--site",
+           "procedure_types": "--procedure-type", "levels": "--level", "arms": "--arm",
+           "as_of": "--as-of", "study": "--study"}
+
+
 @click.command("report")
 @click.option("--study", "study_code", required=True, help="Study code, e.g. DEMO.")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html", "xlsx", "sav", "csv"]),
@@ -84,7 +90,11 @@ def report_command(study_code: str, fmt: str, out: Path, quiet: bool, **options:
         with session_scope() as session:
             report = build_report(session, study_code, filters,
                                   timezone=current_app.config["TIMEZONE"], progress=progress)
-    except (ValidationError, NotFound) as error:
+    except ValidationError as error:
+        raise click.ClickException("; ".join(f"{OPTIONS.get(name, name)}: {message}"
+                                             for name, message in error.errors.items())
+                                   ) from error
+    except NotFound as error:
         raise click.ClickException(str(error)) from error
     progress(f"rendering {fmt}")
     written = _write(render(report, fmt), out)

@@ -133,13 +133,14 @@ class BatchWriter:
 
     # the generator's steps: held -----------------------------------------------------
 
-    def screen(self, site_id: int, answers: dict[str, bool], actor_id: int) -> Any | None:
+    def screen(self, site_id: int, answers: dict[str, bool], actor_id: int,
+               screened_at: datetime) -> Any | None:
         if len(self.patients) >= CHUNK:
             self._store()
         result = evaluate([c for _id, c in self.criteria],
                           {c.code: answers.get(c.code) for _id, c in self.criteria})
         row = new_row(Screening, {"study_id": self.study.id, "site_id": site_id,
-                                  "screened_by_id": actor_id,
+                                  "screened_by_id": actor_id, "screened_at": screened_at,
                                   "is_eligible": result.is_eligible})
         self.screenings.append((row, [{"screening_id": None, "criterion_id": criterion_id,
                                        "answer": answers.get(c.code)}
@@ -148,7 +149,8 @@ class BatchWriter:
         return row if eligible else None
 
     def enroll(self, screening: Any, patient: PatientInput, identity: IdentityInput,
-               factors: dict[str, int], enrolled_on: date, actor_id: int) -> Enrolled:
+               factors: dict[str, int], enrolled_on: date, actor_id: int,
+               randomized_at: datetime) -> Enrolled:
         stratum = stratum_for(factors, self.strata)
         slot = self.slots[stratum][self.used[stratum]]
         self.used[stratum] += 1
@@ -167,7 +169,7 @@ class BatchWriter:
             enrollment=new_row(Enrollment, {
                 "patient_id": None, "study_id": self.study.id, "arm_id": slot.arm_id,
                 "stratum": stratum, "allocation_slot_id": slot.id, "enrolled_on": enrolled_on,
-                "randomized_at": utcnow(), "randomized_by_id": actor_id,
+                "randomized_at": randomized_at, "randomized_by_id": actor_id,
                 "consent_on": enrolled_on,
                 "consent_version": (self.study.consent_version or "not recorded").strip(),
                 "consent_taken_by_id": actor_id}),

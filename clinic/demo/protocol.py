@@ -33,5 +33,6 @@ DEMO_STUDY = StudyDefinition(
     block_multipliers=(1, 2, 3),
     steroid_cap_mg=80.0,
     is_synthetic=True,
+    consent_version="ICF 1.0 (synthetic)",
     self_report=LadderSpec(reminder_days=(0, 3, 7), call_after_days=10),
 )

@@ -188,11 +188,12 @@ def _no_block_fits(ctx: _Context, remaining: int) -> bool:
 
 def _screen_and_treat(ctx: _Context, c: Candidate, site: Site) -> int:
     nurse_id: int = ctx.nurses[site.id].id  # type: ignore[index,assignment]
-    screening = ctx.writer.screen(site.id, c.answers, nurse_id)  # type: ignore[arg-type]
+    screened_at = _screening_time(ctx, c)
+    screening = ctx.writer.screen(site.id, c.answers, nurse_id, screened_at)  # type: ignore[arg-type]
     if screening is None:
         return 0
     enrolled = ctx.writer.enroll(screening, c.patient, c.identity, {"punctures": c.punctures},
-                                 c.enrolled_on, nurse_id)
+                                 c.enrolled_on, nurse_id, screened_at + timedelta(minutes=20))
     assert enrolled.slot_position == ctx.sequence.used[enrolled.stratum] + 1, \
         "enrollment did not take the stratum's first free slot"
     ctx.sequence.used[enrolled.stratum] += 1
@@ -234,6 +235,14 @@ def _behaviour(ctx: _Context, a: Visit, code: str) -> str:
     if a.window_open <= ctx.today:
         return "complete" if p < (0.5 if a.target_date < ctx.today else 0.2) else "pending"
     return "pending"
+
+
+def _screening_time(ctx: _Context, c: Candidate) -> datetime:
+    """The screening visit: on the enrollment day, in clinic hours (not drawn, so that
+    the draws stay as they were), 20 minutes before the allocation; never after now."""
+    local = datetime.combine(c.enrolled_on, time(8 + c.index % 8, 15 * (c.index % 4)),
+                             tzinfo=ctx.zone)
+    return min(local.astimezone(UTC), datetime.now(UTC) - timedelta(minutes=20))
 
 
 def _visit_time(ctx: _Context, a: Visit) -> datetime:

@@ -47,11 +47,13 @@ class Visit:
 
 
 class DemoWriter(Protocol):
-    def screen(self, site_id: int, answers: dict[str, bool], actor_id: int) -> Any | None:
+    def screen(self, site_id: int, answers: dict[str, bool], actor_id: int,
+               screened_at: datetime) -> Any | None:
         """The screening's handle when the candidate is eligible, else None."""
 
     def enroll(self, screening: Any, patient: PatientInput, identity: IdentityInput,
-               factors: dict[str, int], enrolled_on: date, actor_id: int) -> Enrolled: ...
+               factors: dict[str, int], enrolled_on: date, actor_id: int,
+               randomized_at: datetime) -> Enrolled: ...
 
     def procedure(self, enrolled: Enrolled, data: ProcedureInput) -> Any: ...
 
@@ -80,16 +82,20 @@ class ServiceWriter:
     def __init__(self, session: Session, study: Study, timezone: str) -> None:
         self.session, self.study, self.timezone = session, study, timezone
 
-    def screen(self, site_id: int, answers: dict[str, bool], actor_id: int) -> Any | None:
+    def screen(self, site_id: int, answers: dict[str, bool], actor_id: int,
+               screened_at: datetime) -> Any | None:
         screening, problems = screen(self.session, study=self.study, site_id=site_id,
-                                     answers=answers, actor_id=actor_id)  # type: ignore[arg-type]
+                                     answers=answers, actor_id=actor_id,  # type: ignore[arg-type]
+                                     screened_at=screened_at)
         return None if problems else screening
 
     def enroll(self, screening: Any, patient: PatientInput, identity: IdentityInput,
-               factors: dict[str, int], enrolled_on: date, actor_id: int) -> Enrolled:
+               factors: dict[str, int], enrolled_on: date, actor_id: int,
+               randomized_at: datetime) -> Enrolled:
         enrollment = enroll(self.session, study=self.study, screening=screening,
                             patient=patient, identity=identity, factors=factors,
-                            enrolled_on=enrolled_on, actor_id=actor_id)
+                            enrolled_on=enrolled_on, actor_id=actor_id,
+                            randomized_at=randomized_at)
         slot = self.session.get(AllocationSlot, enrollment.allocation_slot_id)
         assert slot is not None and enrollment.arm_id is not None
         return Enrolled(enrollment.arm_id, enrollment.stratum, slot.position, enrollment)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, func, select
@@ -50,8 +50,10 @@ from clinic.studies.setup import study_roots
 
 
 def screen(session: Session, *, study: Study, site_id: int, answers: dict[str, bool | None],
-           actor_id: int | None) -> tuple[Screening, list[str]]:
-    """Record a screening; returns it and the failing or unanswered criteria (text)."""
+           actor_id: int | None,
+           screened_at: datetime | None = None) -> tuple[Screening, list[str]]:
+    """Record a screening; returns it and the failing or unanswered criteria (text).
+    ``screened_at``: when it took place, if not now (the demo's past screenings)."""
     rows = session.exec(select(EligibilityCriterion)
                         .where(EligibilityCriterion.study_id == study.id)).all()
     unknown = set(answers) - {c.code for c in rows}
@@ -61,7 +63,8 @@ def screen(session: Session, *, study: Study, site_id: int, answers: dict[str, b
     criteria = [Criterion(c.code, CriterionKind(c.kind), c.text) for c in rows]
     result = evaluate(criteria, {c.code: answers.get(c.code) for c in rows})
     screening = Screening(study_id=study.id, site_id=site_id, screened_by_id=actor_id,
-                          is_eligible=result.is_eligible)  # type: ignore[arg-type]
+                          is_eligible=result.is_eligible,  # type: ignore[arg-type]
+                          screened_at=screened_at or utcnow())
     session.add(screening)
     session.flush()
     _store_answers(session, screening.id, [(c.id, answers.get(c.code)) for c in rows])  # type: ignore[misc]
@@ -125,9 +128,11 @@ def check_open(study: Study) -> None:
 
 def enroll(session: Session, *, study: Study, screening: Screening, patient: PatientInput,
            identity: IdentityInput | None, factors: dict[str, int], enrolled_on: date,
-           actor_id: int | None, consent: ConsentInput | None = None) -> Enrollment:
+           actor_id: int | None, consent: ConsentInput | None = None,
+           randomized_at: datetime | None = None) -> Enrollment:
     """Enroll an eligible screened candidate: allocate (randomized) or register (registry),
-    record the consent, plan the baseline.
+    record the consent, plan the baseline. ``randomized_at``: when, if not now (the
+    demo's past enrollments).
 
     ``consent`` None: consent signed on the enrollment day on the study's current form
     (the demo and the tests; the screens always ask).
@@ -151,7 +156,8 @@ def enroll(session: Session, *, study: Study, screening: Screening, patient: Pat
     enrollment = Enrollment(
         patient_id=record.id, study_id=study.id, arm_id=slot.arm_id if slot else None,  # type: ignore[arg-type]
         stratum=stratum, allocation_slot_id=slot.id if slot else None,
-        enrolled_on=enrolled_on, randomized_at=utcnow(), randomized_by_id=actor_id,
+        enrolled_on=enrolled_on, randomized_at=randomized_at or utcnow(),
+        randomized_by_id=actor_id,
         consent_on=consent.signed_on, consent_version=(consent.form_version or "").strip(),
         consent_taken_by_id=consent.taken_by_id or actor_id)
     session.add(enrollment)

@@ -76,10 +76,12 @@
     var next = fields[fields.indexOf(target) + 1];
     if (next) next.focus();
   });
-  // Focus: the first refused field after a refused save, else the first field; not
-  // when the nurse has already moved into the form (a slow page: the script ran late).
+  // Focus: the first refused field after a refused save (of the scores, or of "not
+  // done" further down: its reason), else the first field; not when the nurse has
+  // already moved into the form (a slow page: the script ran late).
   var busy = document.activeElement && document.activeElement !== document.body;
-  var refused = form.querySelector("[aria-invalid=true]");
+  var refused = form.querySelector("[aria-invalid=true]") ||
+    document.querySelector("form.not-done [aria-invalid=true]");
   var first = refused || form.querySelector("input:not([type=hidden]):not([disabled]), select");
   if (first && !busy) first.focus();
 })();

@@ -106,6 +106,21 @@ def test_enter_in_the_vas_box_does_not_save(page, live):
         assert session.get(Assessment, assessment_id).state == "pending"
 
 
+def test_not_done_without_a_reason_takes_the_nurse_to_the_reason(page, live):
+    """The reason box sits below the scores: after a refusal the page opens at the top
+    unless the refused field takes the focus (and is scrolled into view)."""
+    assessment_id, _code = _patient_due_today(live, "Not Done Reason", "NOTDONE-1")
+    log_in(page, live, "nurse")
+    page.goto(f"{live.url}/followup/{assessment_id}")
+    page.get_by_role("button", name="Mark not done").click()
+    page.wait_for_selector("#not_done_reason-error")
+    expect(page.locator("#not_done_reason")).to_be_focused()
+    box = page.locator("#not_done_reason").bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"], box
+    with Session(get_engine(live.app)) as session:
+        assert session.get(Assessment, assessment_id).state == "pending"
+
+
 def test_a_nurse_finds_her_patient_by_name_and_mrn_not_another_sites(browser, live):
     _id, code = _patient_due_today(live, "Marie-Hélène Dubois", "MRN-99213")
     north = browser.new_context().new_page()

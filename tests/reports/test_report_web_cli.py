@@ -76,6 +76,10 @@ def test_an_unknown_arm_or_site_is_refused_by_name_a_code_in_any_case_is_taken(a
         result = runner.invoke(args=["report", "--study", "GAP", "--out",
                                      str(tmp_path / "x.pdf"), option, value])
         assert result.exit_code == 1 and "Unknown" in result.output and value in result.output
+        assert f"Error: {option}: Unknown" in result.output  # named as the option is typed
+    bad_day = runner.invoke(args=["report", "--study", "GAP", "--out", str(tmp_path / "x.pdf"),
+                                  "--from", "2026-13-01"])
+    assert bad_day.exit_code == 1 and "Error: --from: Not a date" in bad_day.output
     taken = runner.invoke(args=["report", "--study", "GAP", "--out", str(tmp_path / "a.pdf"),
                                 "--arm", "a", "--quiet"])
     assert taken.exit_code == 0, taken.output
