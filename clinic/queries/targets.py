@@ -62,8 +62,7 @@ def resolve(session: Session, table: str, row_id: int, field: str) -> Target:
     patient, assessment, record = where
     label = record if table in ("score", "score_section") else f"{record}: {field_label(field)}"
     return Target(table, row_id, field, patient.study_id, patient.id,  # type: ignore[arg-type]
-                  assessment.id if assessment else None, label,
-                  shown(field, getattr(row, field)))
+                  assessment.id if assessment else None, label, _value_shown(table, field, row))
 
 
 def _place(session: Session, table: str,
@@ -89,6 +88,17 @@ def _place(session: Session, table: str,
     if table == "score_section":
         name = f"{name}, section {row.section}"
     return (patient, assessment, f"{name} at {at}") if patient else None
+
+
+def _value_shown(table: str, field: str, row: Any) -> str:
+    """The value as its scale reads it: an ODI or NDI score with its "%", as the rules
+    write it when they raise a query (a query page showed "40 %" raised, "40" now)."""
+    value = getattr(row, field)
+    if table == "score" and field == "value" and value is not None:
+        found = INSTRUMENTS.get(row.instrument)
+        if found is not None and found.unit == "%":
+            return f"{value:g} %"
+    return shown(field, value)
 
 
 def shown(field: str, value: Any) -> str:

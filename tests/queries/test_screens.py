@@ -279,3 +279,25 @@ def test_a_query_raised_by_hand_names_who_raised_it(client, clinic, app):
     login(client, clinic.users["nurse"])
     page = client.get(f"/queries/{query.id}").get_data(as_text=True)
     assert f"{clinic.users['monitor'].name} (raised by hand)" in page
+
+
+def test_an_odi_query_shows_its_value_with_the_percent_raised_and_now(app, client, clinic):
+    """Found trying the screens as a new user would: a rule's query on an ODI read
+    "When raised 40 %" and "Now 40"."""
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        due = db.get(Assessment, clinic.due.id)
+        set_actor(db, clinic.users["nurse"].id, None)
+        record_follow_up(db, assessment=due, entries={"odi": [2] * 10}, mode="phone",
+                         actor_id=clinic.users["nurse"].id)
+        db.commit()
+        score_id = db.exec(select(Score.id).where(Score.assessment_id == due.id,
+                                                  Score.instrument == "odi")).one()
+    login(client, clinic.users["monitor"])
+    raised = client.post("/queries/new", data={"target": f"score:{score_id}:value",
+                                               "text": "Source says 30 %?"})
+    assert raised.status_code == 302
+    with Session(get_engine(app)) as db:
+        number = max(db.exec(select(DataQuery.id).where(DataQuery.target_id == score_id,
+                                                        DataQuery.target_table == "score")))
+    page = client.get(f"/queries/{number}").get_data(as_text=True)
+    assert "<dd>40 %</dd>" in page and 'id="value-now">40 %<' in page
