@@ -73,7 +73,7 @@ from clinic.queries.rules import run_rules
 from clinic.reminders import reconcile_reminders
 from clinic.reminders.planning import cancel_for_recorded_visits
 from clinic.safety.service import record_adverse_event
-from clinic.scheduling.service import baseline_row, plan_for, planned_row
+from clinic.scheduling.service import baseline_row, local_day, plan_for, planned_row
 
 CHUNK = 1_000  # patients held at most: 2,000 held at once took 430 MB
 
@@ -185,7 +185,7 @@ class BatchWriter:
         held.injectates = [{"procedure_id": None, "target_id": None, "drug": i.drug,
                             "concentration_pct": i.concentration_pct, "volume_ml": i.volume_ml,
                             "dose_mg": i.dose_mg} for i in data.injectates]
-        day = data.performed_at.astimezone(self.zone).date()
+        day = local_day(data.performed_at, self.zone.key)
         for timepoint in self.timepoints:
             visit = plan_for(timepoint, day)
             if timepoint.is_baseline:

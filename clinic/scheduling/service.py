@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -71,7 +71,12 @@ def plan_for(timepoint: StudyTimepoint, day: date) -> PlannedVisit:
 
 def procedure_day(procedure: Procedure, timezone: str) -> date:
     """The procedure's calendar date in the clinic's time zone."""
-    return procedure.performed_at.astimezone(ZoneInfo(timezone)).date()
+    return local_day(procedure.performed_at, timezone)
+
+
+def local_day(moment: datetime, timezone: str) -> date:
+    """The calendar date of ``moment`` in the clinic's time zone."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
 
 
 def schedule_from_procedure(session: Session, *, patient: Patient, procedure: Procedure,
