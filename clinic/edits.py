@@ -20,7 +20,7 @@ from sqlmodel import Session
 from clinic.audit import set_actor
 from clinic.audit.versions import note_claim
 from clinic.catalog import INT_MAX
-from clinic.exceptions import BrokenVersion, ConflictError, ValidationError
+from clinic.exceptions import BrokenVersion, ClinicError, ConflictError, ValidationError
 
 MIN_REASON_LENGTH = 3
 REASON_MAX = 500  # audit_event.reason
@@ -37,32 +37,54 @@ def require_reason(reason: str | None) -> str:
     return text
 
 
-def claim(session: Session, obj: Any, read_version: int | None) -> None:
+def claim(session: Session, obj: Any, read_version: int | None,
+          values: dict[str, Any] | None = None) -> None:
     """Take the record at ``read_version`` or raise ConflictError (see module docstring).
 
-    The raised version must come with an audit event about the record in the same
-    transaction, or the commit is refused (clinic.audit.versions).
+    ``values``: columns changed by the same UPDATE (one statement for a change that is
+    known whole when it is claimed, such as a follow-up's completion); the object holds
+    them as stored, and the caller writes their audit events. The raised version must
+    come with an audit event about the record in the same transaction, or the commit is
+    refused (clinic.audit.versions).
     """
-    if read_version is None or not isinstance(read_version, int) or isinstance(
-            read_version, bool) or not 0 <= read_version < INT_MAX:
-        raise BrokenVersion("The change did not say which version of the record it was "
-                             "read at, so it cannot be told from a stale one; nothing was "
-                             "saved. Reload the page and enter the change again.")
+    _check_form_version(read_version)
     table = type(obj).__table__
     result = session.execute(
         update(table).where(table.c.id == obj.id, table.c.version == read_version)
-        .values(version=read_version + 1))
+        .values(version=read_version + 1, **(values or {})))  # type: ignore[operator]
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(obj)
-        if read_version > obj.version:
-            raise BrokenVersion(f"The change names version {read_version} of the record, "
-                                f"which is only at version {obj.version}: a broken form; "
-                                "nothing was saved. Reload the page and enter the change "
-                                "again.")
-        raise ConflictError(f"{type(obj).__name__} {obj.id} was changed by someone else "
-                            f"(version {read_version} → {obj.version}).")
-    set_committed_value(obj, "version", read_version + 1)
+        raise _stale(obj, read_version)  # type: ignore[arg-type]
+    for key, value in {"version": read_version + 1, **(values or {})}.items():  # type: ignore[operator]
+        set_committed_value(obj, key, value)
     note_claim(session, obj)
+
+
+def check_read_version(obj: Any, read_version: int | None) -> None:
+    """Refuse, before anything is written, a change read at another version than the
+    record has as loaded in this transaction; :func:`claim` still refuses one that
+    another transaction makes stale in between."""
+    _check_form_version(read_version)
+    if read_version != obj.version:
+        raise _stale(obj, read_version)  # type: ignore[arg-type]
+
+
+def _check_form_version(read_version: int | None) -> None:
+    if read_version is None or not isinstance(read_version, int) or isinstance(
+            read_version, bool) or not 0 <= read_version < INT_MAX:
+        raise BrokenVersion("The change did not say which version of the record it was "
+                            "read at, so it cannot be told from a stale one; nothing was "
+                            "saved. Reload the page and enter the change again.")
+
+
+def _stale(obj: Any, read_version: int) -> ClinicError:
+    if read_version > obj.version:
+        return BrokenVersion(f"The change names version {read_version} of the record, "
+                             f"which is only at version {obj.version}: a broken form; "
+                             "nothing was saved. Reload the page and enter the change "
+                             "again.")
+    return ConflictError(f"{type(obj).__name__} {obj.id} was changed by someone else "
+                         f"(version {read_version} → {obj.version}).")
 
 
 def edit_with_reason(session: Session, obj: Any, *, read_version: int | None,

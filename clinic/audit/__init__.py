@@ -32,7 +32,7 @@ from clinic.audit.versions import (
 )
 from clinic.models.audit import AuditEvent, IdentityAuditEvent
 from clinic.models.base import Audited, utcnow
-from clinic.models.inserts import insert_with_ids
+from clinic.models.inserts import insert_rows, insert_with_ids
 from clinic.models.values import check_rows
 
 REDACTED = "[identifying data]"
@@ -87,9 +87,11 @@ def _write(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     identity = [row.pop("_identity") for row in rows if "_identity" in row]
-    session.connection().execute(insert(AuditEvent.__table__), rows)
-    if identity:
-        session.connection().execute(insert(IdentityAuditEvent.__table__), identity)
+    connection = session.connection()
+    tables = (AuditEvent.__table__, IdentityAuditEvent.__table__)
+    for table, written in zip(tables, (rows, identity), strict=True):
+        if written and insert_rows(connection, table, written) is None:  # type: ignore[arg-type]
+            connection.execute(insert(table), written)  # another engine than PostgreSQL
 
 
 def audit_inserted(session: Session,
@@ -128,16 +130,21 @@ def audit_updated(session: Session, model: type[Audited],
                   changes: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
     """The update events of rows a Core UPDATE changed, written now, the same as the
     flush listener writes them for an object: one per changed field, the version and
-    the model's skipped fields aside. Each change: the row's values before (its ``id``
-    and parent column among them) and the new values."""
+    the model's skipped fields aside; in the same INSERT as the create events held for
+    the next flush (:func:`audit_inserted`), which come first, as in a flush. Each
+    change: the row's values before (its ``id`` and parent column among them) and the
+    new values."""
     skipped = _SKIPPED_FIELDS | model.__audit_skip_fields__
-    rows = []
+    rows = _inserted_rows(session)
     for before, new in changes:
         record = _Record(model, {**before, **new})
-        rows += [_row(session, record, "update", key, _text(record, key, before.get(key)),
-                      _text(record, key, value))
-                 for key, value in new.items()
-                 if key not in skipped and before.get(key) != value]
+        changed = [_row(session, record, "update", key, _text(record, key, before.get(key)),
+                        _text(record, key, value))
+                   for key, value in new.items()
+                   if key not in skipped and before.get(key) != value]
+        if changed:
+            note_audited(session, record)
+        rows += changed
     _write(session, rows)
 
 

@@ -13,7 +13,13 @@ from sqlmodel import Session
 
 from clinic.audit import set_actor
 from clinic.catalog import ADVERSE_EVENT_TYPES, MEDICATION_CLASSES, NUMBER_BOUNDS, SEVERITIES
-from clinic.edits import MIN_REASON_LENGTH, REASON_MAX, claim, require_reason
+from clinic.edits import (
+    MIN_REASON_LENGTH,
+    REASON_MAX,
+    check_read_version,
+    claim,
+    require_reason,
+)
 from clinic.enrollment.service import withdrawal_of
 from clinic.exceptions import ValidationError
 from clinic.followup.scores import StoredScore
@@ -113,10 +119,11 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
             and ae.onset_on > context.today):
         errors["ae.onset_on"] = "The onset cannot be in the future."
     set_actor(session, actor_id, None)
-    claim(session, assessment, entry.read_version)
+    check_read_version(assessment, entry.read_version)  # a stale form before its errors
     try:
         scores = record_follow_up(session, assessment=assessment, entries=entry.entries,
-                                  mode=entry.mode, actor_id=actor_id, claimed=True,
+                                  mode=entry.mode, actor_id=actor_id,
+                                  read_version=entry.read_version,
                                   visit_on=visit_on, collected_at=collected_at)
     except ValidationError as error:
         raise ValidationError({**error.errors, **errors}) from error
@@ -258,6 +265,6 @@ def skip_follow_up(session: Session, *, assessment: Assessment, read_version: in
     from clinic.followup.service import mark_not_done
 
     set_actor(session, actor_id, reason.strip() or None)
-    claim(session, assessment, read_version)
+    check_read_version(assessment, read_version)  # a stale form before a missing reason
     return mark_not_done(session, assessment=assessment, reason=reason, actor_id=actor_id,
-                         claimed=True)
+                         read_version=read_version)

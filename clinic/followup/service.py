@@ -9,10 +9,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
-from clinic.audit import insert_audited
-from clinic.edits import REASON_MAX
+from clinic.audit import audit_updated, insert_audited
+from clinic.edits import REASON_MAX, claim
 from clinic.exceptions import ValidationError
 from clinic.followup.scores import ScoredValue, StoredScore, parse_mode, score_entries
+from clinic.locks.guard import refuse_if_locked
 from clinic.models import (
     Assessment,
     Enrollment,
@@ -23,6 +24,7 @@ from clinic.models import (
     StudyTimepoint,
 )
 from clinic.models.base import utcnow
+from clinic.models.values import check_rows
 from clinic.protocol.measures import MeasureRule, instruments_at
 from clinic.reminders.planning import cancel_for_recorded
 
@@ -83,12 +85,12 @@ event.listen(OrmSession, "after_flush", _forget_changed_protocol)
 def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[str, Any],
                      mode: str, actor_id: int | None,
                      collected_at: datetime | None = None, visit_on: date | None = None,
-                     claimed: bool = False) -> list[StoredScore]:
+                     read_version: int | None = None) -> list[StoredScore]:
     """Validate everything first; then store scores and complete the assessment.
 
     ``collected_at`` is when the visit took place, if it is entered afterwards.
-    ``claimed``: the caller took the record with :func:`clinic.edits.claim`, which raised
-    its version already (once per change).
+    ``read_version``: the version the form was read at (a ConflictError if another
+    save came first); None: the version loaded.
     """
     if assessment.state == "not_done":
         raise ValidationError({"assessment": "This follow-up is marked not done: reopen it "
@@ -112,14 +114,35 @@ def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[
     if errors:
         raise ValidationError(errors)
     now = collected_at or utcnow()
+    values = completed_values(now, visit_on, actor_id, mode)
+    before = _take(session, assessment, values, read_version)
     rows = _store(session, assessment.id, scored, mode, actor_id, now)  # type: ignore[arg-type]
-    for key, value in completed_values(now, visit_on, actor_id, mode).items():
-        setattr(assessment, key, value)
-    assessment.version += 0 if claimed else 1
-    session.add(assessment)
-    session.flush()  # the lock guard; the audit events of the visit and of its scores
-    cancel_for_recorded(session, assessment)  # its pending reminder and messages
+    _closed(session, assessment, before, values)
     return rows
+
+
+def _take(session: Session, assessment: Assessment, values: dict[str, Any],
+          read_version: int | None) -> dict[str, Any]:
+    """Complete the visit, or mark it not done, before anything else is written: the
+    lock guard, then one UPDATE that checks and raises its version and sets ``values``
+    (a second save of the same visit waits for this one's row lock, then finds the
+    version changed: a conflict, not a duplicate score). Returns what the UPDATE
+    changed, as it was, for :func:`_closed`. (Through the unit of work it was a flush
+    and an UPDATE more, for the same rows and events.)"""
+    refuse_if_locked(session, [assessment])  # the visit, and the scores it will hold
+    check_rows(Assessment, [values])
+    before = {key: getattr(assessment, key) for key in ("id", "patient_id", *values)}
+    claim(session, assessment, assessment.version if read_version is None else read_version,
+          values)
+    return before
+
+
+def _closed(session: Session, assessment: Assessment, before: dict[str, Any],
+            values: dict[str, Any]) -> None:
+    """The visit's audit events, in one INSERT with its new scores', and its pending
+    reminder and messages cancelled."""
+    audit_updated(session, Assessment, [(before, values)])
+    cancel_for_recorded(session, assessment)
 
 
 def completed_values(now: datetime, visit_on: date | None, actor_id: int | None,
@@ -153,11 +176,11 @@ def _blank(value: Any) -> bool:
 def _store(session: Session, assessment_id: int, scored: list[ScoredValue], mode: str,
            actor_id: int | None, now: Any) -> list[StoredScore]:
     """The scores, then their sections, each as one INSERT (Core), their audit events
-    written by the caller's next flush; the scores are returned as they were stored.
+    written with the visit's (:func:`_closed`); the scores are returned as stored.
     A save writes a dozen new rows, for which the unit of work cost about as much as the
     rest of the save (its value and lock guards and audit listener each walk every new
     object); the rows and events written are the ones it wrote. A locked visit is
-    refused by that flush, and the transaction with these rows rolled back."""
+    refused before (:func:`_take`)."""
     scores = score_rows(assessment_id, scored, mode, actor_id, now)
     insert_audited(session, Score, scores, key=("instrument",))
     insert_audited(session, ScoreSection, section_rows(scores, scored),
@@ -183,19 +206,15 @@ def section_rows(scores: list[dict[str, Any]],
 
 
 def mark_not_done(session: Session, *, assessment: Assessment, reason: str,
-                  actor_id: int | None, claimed: bool = False) -> Assessment:
+                  actor_id: int | None, read_version: int | None = None) -> Assessment:
     if assessment.state != "pending":
         raise ValidationError({"assessment": "This follow-up is already recorded."})
     if not reason.strip():
         raise ValidationError({"not_done_reason": "Say why the follow-up was not done."})
     if len(reason.strip()) > REASON_MAX:
         raise ValidationError({"not_done_reason": f"Use at most {REASON_MAX} characters."})
-    for key, value in not_done_values(reason, actor_id).items():
-        setattr(assessment, key, value)
-    assessment.version += 0 if claimed else 1
-    session.add(assessment)
-    session.flush()
-    cancel_for_recorded(session, assessment)  # its pending reminder and messages
+    values = not_done_values(reason, actor_id)
+    _closed(session, assessment, _take(session, assessment, values, read_version), values)
     return assessment
 
 

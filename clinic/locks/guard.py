@@ -81,7 +81,13 @@ def install_lock_guard() -> None:
 def _refuse_locked(session: Session, _context: Any, _instances: Any) -> None:
     if any(isinstance(obj, RecordLock) for obj in session.new):
         _forget(session)  # a lock set in this transaction: ask again
-    places = [place for obj in _written(session) if (place := _place(session, obj))]
+    refuse_if_locked(session, _written(session))
+
+
+def refuse_if_locked(session: Session, objs: list[Any]) -> None:
+    """The guard's check for writes no flush sees: Core UPDATEs of ``objs`` (loaded
+    records), and rows inserted by Core that belong to them (a visit's scores)."""
+    places = [place for obj in objs if (place := _place(session, obj))]
     if not places:
         return
     targets = {f"study:{study}" for study, _p, _v in places}

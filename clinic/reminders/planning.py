@@ -123,9 +123,12 @@ def cancel_for_recorded(session: Session, assessment: Assessment) -> int:
     """A visit just completed or marked not done wants no reminder and no self-report
     message: its pending ones are cancelled with the note :func:`reconcile_reminders`
     would write, in two conditional UPDATEs instead of its five reads and writes (the
-    follow-up save's share). Flushes; returns the rows cancelled."""
+    follow-up save's share); on PostgreSQL, both in one statement. Flushes; returns
+    the rows cancelled."""
     session.flush()
     params = _cancel_params(assessment.id, assessment.state, assessment.target_date)  # type: ignore[arg-type]
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.execute(_CANCEL_BOTH, params).scalar_one())
     return sum(int(session.execute(statement, params).rowcount)  # type: ignore[attr-defined]
                for statement in _CANCEL_PENDING)
 
@@ -155,6 +158,12 @@ def _cancel_pending(table: Any, *extra: Any) -> Any:
 # built once: a save runs them, and building them cost more than running them
 _CANCEL_PENDING = (_cancel_pending(Reminder.__table__, Reminder.__table__.c.kind == KIND),
                    _cancel_pending(SelfReportMessage.__table__))
+# on PostgreSQL, both as data-modifying CTEs of one statement, which counts what each did
+_REMINDERS, _MESSAGES = (statement.returning(statement.table.c.id).cte(name)  # type: ignore[attr-defined]
+                         for statement, name in zip(_CANCEL_PENDING, ("reminders", "messages"),
+                                                    strict=True))
+_CANCEL_BOTH = select(select(func.count()).select_from(_REMINDERS).scalar_subquery()
+                      + select(func.count()).select_from(_MESSAGES).scalar_subquery())
 
 
 def reconcile_patient_reminders(session: Session, patient_id: int | None) -> int:

@@ -17,7 +17,6 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from clinic.audit import set_actor
-from clinic.edits import claim
 from clinic.exceptions import ValidationError
 from clinic.followup.entry import missing_outcomes
 from clinic.followup.service import record_follow_up
@@ -209,9 +208,8 @@ def submit(session: Session, link: Link, report: SelfReport, now: datetime,
         raise ValidationError({"answers": link.language.ui("nothing_answered")})
     assessment = link.assessment
     set_actor(session, None, "patient self-report by link")
-    claim(session, assessment, assessment.version)
     scores = record_follow_up(session, assessment=assessment, entries=found, mode=MODE,
-                              actor_id=None, visit_on=today, claimed=True)
+                              actor_id=None, visit_on=today)
     if missing_outcomes(session, assessment, scores):
         assessment.missing_reason = MISSING_REASON
         session.add(assessment)

@@ -87,3 +87,50 @@ def test_no_rows_is_no_statement(app, session):
     with recorded(app) as rec:
         insert_with_ids(session.connection(), ScoreSection.__table__, [], ("score_id",))
     assert rec.statements == []
+
+
+def test_postgresql_sends_any_number_of_rows_as_one_statement_text(app, session, clinic):
+    """On PostgreSQL, insert_rows sends each column as an array (``unnest``): the
+    statement's text is the same for 2 rows as for 3 (parsed once, prepared once), the
+    rows keep their order and their ids rise with it. Other engines: not handled
+    (None), nothing written."""
+    from clinic.models import Score
+    from clinic.models.inserts import insert_rows
+
+    rows = _score_rows(clinic.due.id)
+    few, more = rows[:2], rows[2:]
+    more[1]["value"] = 3  # an int among floats: one array of one type
+    with recorded(app) as rec:
+        ids = [insert_rows(session.connection(), Score.__table__, rows, returning_ids=True)
+               for rows in (few, more)]
+    if get_engine(app).dialect.name != "postgresql":
+        assert ids == [None, None] and rec.statements == []
+        return
+    first, second = (s for s, _ in rec.statements if s.startswith("INSERT"))
+    assert first == second and "unnest" in first
+    assert all(a < b for a, b in zip(ids[1], ids[1][1:], strict=False))
+    stored = _stored(session, "score", "instrument, value")
+    assert [stored[i] for i in ids[1]] == [(s["instrument"], float(s["value"])) for s in more]
+
+
+def test_postgresql_refuses_an_over_long_string_rather_than_cut_it(app, session, clinic):
+    """The arrays go as TEXT[]: the INSERT's own check refuses a value longer than its
+    column (a cast to VARCHAR(n)[] would cut it short silently)."""
+    import pytest
+    from sqlalchemy.exc import DataError
+
+    from clinic.models import Score
+    from clinic.models.inserts import insert_rows
+
+    if get_engine(app).dialect.name != "postgresql":
+        return  # the other engines do not take this path (test above)
+    before = _stored(session, "score", "instrument")
+    rows = _score_rows(clinic.due.id)[:1]
+    rows[0]["not_computable_reason"] = "x" * 301
+    with pytest.raises(DataError, match="too long"), session.begin_nested():
+        insert_rows(session.connection(), Score.__table__, rows)
+    naive = _score_rows(clinic.due.id)[:1]
+    naive[0]["collected_at"] = datetime(2026, 1, 1, 12)  # UTCDateTime's own check
+    with pytest.raises(Exception, match="naive datetime refused"), session.begin_nested():
+        insert_rows(session.connection(), Score.__table__, naive)
+    assert _stored(session, "score", "instrument") == before
