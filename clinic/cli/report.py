@@ -16,10 +16,12 @@ from clinic.exceptions import NotFound, ValidationError
 def _checked_out(out: Path, fmt: str) -> None:
     """Refuse, before the report is built, an --out it could not be written to: empty, a
     folder that does not exist (a mistyped path is not made up), or a file where csv
-    writes several files into a folder."""
+    writes several files into a folder (unless it is to be a .zip of them)."""
     if not str(out).strip() or str(out) == ".":
-        raise click.UsageError("Give --out a file name (or, for csv, a folder).")
-    several = fmt == "csv" or (fmt == "sav" and out.suffix != ".sav")
+        raise click.UsageError("Give --out a file name (or, for csv, a folder or a .zip).")
+    if out.suffix == ".zip" and out.is_dir():
+        raise click.UsageError(f"{out} is a folder: give the .zip file a name of its own.")
+    several = out.suffix != ".zip" and (fmt == "csv" or (fmt == "sav" and out.suffix != ".sav"))
     if several and out.exists() and not out.is_dir():
         raise click.UsageError(f"{out} is a file: {fmt} writes several files, into a folder "
                                "(give a folder's name).")
@@ -31,9 +33,14 @@ def _checked_out(out: Path, fmt: str) -> None:
 
 def _write(files: list[tuple[str, bytes]], out: Path) -> list[Path]:
     """One file → ``out`` (or, when ``out`` is a folder, a file in it under its own
-    name); several (csv, sav + dictionary) → files in the folder ``out``, made if need be
-    (for sav the .sav goes to ``out`` itself when it ends in .sav). :func:`_checked_out`
-    has refused what could not be written."""
+    name); several (csv, sav + dictionary) → one zip archive when ``out`` ends in .zip,
+    else files in the folder ``out``, made if need be (for sav the .sav goes to ``out``
+    itself when it ends in .sav). :func:`_checked_out` has refused what could not be
+    written."""
+    if len(files) > 1 and out.suffix == ".zip":
+        from clinic.reports.render import zipped
+
+        files = [(out.name, zipped(files))]
     if len(files) == 1:
         targets = [out / files[0][0] if out.is_dir() else out]
     elif out.suffix == ".sav":
@@ -61,7 +68,7 @@ OPTIONS = {"date_from": "--from", "date_to": "--to", "sites": "--site",
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html", "xlsx", "sav", "csv"]),
               default="pdf", show_default=True)
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="Output file (a directory for csv).")
+              help="Output file (for csv: a folder, or a .zip file).")
 @click.option("--from", "date_from", help="First procedure date (YYYY-MM-DD).")
 @click.option("--to", "date_to", help="Last procedure date (YYYY-MM-DD).")
 @click.option("--site", "sites", multiple=True, help="Site code (repeatable).")

@@ -83,6 +83,7 @@ def parse_mode(mode: str) -> str:
     try:
         return CollectionMode(mode).value
     except ValueError:
-        modes = ", ".join(f"{label.lower()} ({code})"
-                          for code, label in COLLECTION_MODES.items())
-        raise ValidationError({"mode": f"Choose how it was collected: {modes}."}) from None
+        *first, last = (label.lower() for label in COLLECTION_MODES.values())
+        # the words of the form's list (the API refuses an unknown code by its schema)
+        raise ValidationError({"mode": f"Choose how it was collected: {', '.join(first)} "
+                                       f"or {last}."}) from None

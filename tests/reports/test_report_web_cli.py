@@ -105,3 +105,30 @@ def test_report_out_a_folder_writes_in_it_a_missing_folder_is_refused(app, sessi
     assert csv.exit_code == 2 and "is a file: csv writes several files" in csv.output
     empty = runner.invoke(args=["report", "--study", "GAP", "--out", ""])
     assert empty.exit_code == 2 and "Give --out a file name" in empty.output
+
+
+def test_report_csv_out_a_zip_writes_one_archive(app, session, tmp_path):
+    """Found trying the CLI as a new user would: ``--format csv --out x.zip`` made a
+    folder named x.zip. It writes the archive the web download gives, byte for byte."""
+    import zipfile
+
+    populate(session, GAP_STUDY, 4)
+    runner = app.test_cli_runner()
+    out = tmp_path / "gap.zip"
+    result = runner.invoke(args=["report", "--study", "GAP", "--format", "csv", "--out",
+                                 str(out), "--as-of", "2026-12-01", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and result.output.strip() == str(out)
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == [
+            "analysis_long.csv", "analysis_wide.csv", "data_dictionary.csv",
+            "report_stamp.txt", "report_tables.csv"]
+    physician = make_user(session, "physician")
+    session.commit()
+    client = login(app.test_client(), physician)
+    web = client.get("/studies/GAP/report/download/csv?as_of=2026-12-01")
+    assert web.data == out.read_bytes()
+    (tmp_path / "a_folder.zip").mkdir()
+    refused = runner.invoke(args=["report", "--study", "GAP", "--format", "csv", "--out",
+                                  str(tmp_path / "a_folder.zip")])
+    assert refused.exit_code == 2 and "is a folder" in refused.output

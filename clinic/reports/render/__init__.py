@@ -58,8 +58,13 @@ def download(report: Report, fmt: str) -> tuple[str, bytes, str]:
     if len(files) == 1:
         name, content = files[0]
         return f"{stem}.{name.rsplit('.', 1)[1]}", content, MEDIA_TYPES[fmt]
+    return f"{stem}_{fmt}.zip", zipped(files), "application/zip"
+
+
+def zipped(files: list[tuple[str, bytes]]) -> bytes:
+    """The files as one zip archive (fixed timestamps: the same report, the same bytes)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in files:
             archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), content)
-    return f"{stem}_{fmt}.zip", buffer.getvalue(), "application/zip"
+    return buffer.getvalue()
