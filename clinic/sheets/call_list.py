@@ -16,7 +16,11 @@ from clinic.sheets.common import GRID, MARGIN, styles
 
 
 def call_list_pdf(rows: Sequence[WorklistRow], *, day: date, site: str,
-                  groups: Mapping[str, str], with_contact: bool) -> bytes:
+                  groups: Mapping[str, str], with_contact: bool,
+                  notes: Mapping[int, str] | None = None) -> bytes:
+    """``notes``: the worklist's word on a self-report visit (link sent, opened, not
+    answered: call), printed under the visit."""
+    notes = notes or {}
     st = styles()
     buffer = BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=MARGIN,
@@ -24,8 +28,9 @@ def call_list_pdf(rows: Sequence[WorklistRow], *, day: date, site: str,
                             title=f"Call list {day.isoformat()}")
     story = [Paragraph(f"Call list · {day.isoformat()} · {markup(site)}", st["title"]),
              Paragraph("Follow-ups due today, overdue, or whose window closes within three "
-                       "days. Contains identifying data: keep it with the patient files and "
-                       "shred it after use.", st["small"]), Spacer(1, 4)]
+                       "days, and self-report visits whose link was not delivered or not "
+                       "answered. Contains identifying data: keep it with the patient files "
+                       "and shred it after use.", st["small"]), Spacer(1, 4)]
     if not rows:
         story.append(Paragraph("Nobody to call.", st["base"]))
     else:
@@ -34,11 +39,15 @@ def call_list_pdf(rows: Sequence[WorklistRow], *, day: date, site: str,
         data = [[Paragraph(h, st["cellb"]) for h in header]]
         for r in rows:
             contact = [r.name or "", r.phone or ""] if with_contact else []
+            visit = markup(r.timepoint)
+            if r.assessment_id in notes:
+                visit += f"<br/><i>{markup(notes[r.assessment_id])}</i>"
             data.append([Paragraph(markup(text), st["cell"]) for text in (
-                groups[r.group], r.study_code, *contact, r.timepoint,
-                r.target_date.isoformat(),
-                f"{r.window_open.isoformat()} – {r.window_close.isoformat()}")] + [""])
-        widths = [95, 70, *([110, 90] if with_contact else []), 60, 60, 120, 0]
+                groups[r.group], r.study_code, *contact)] + [Paragraph(visit, st["cell"])] + [
+                Paragraph(markup(text), st["cell"]) for text in (
+                    r.target_date.isoformat(),
+                    f"{r.window_open.isoformat()} – {r.window_close.isoformat()}")] + [""])
+        widths = [95, 70, *([110, 90] if with_contact else []), 110, 60, 120, 0]
         widths[-1] = landscape(A4)[0] - 2 * MARGIN - sum(widths[:-1])
         table = Table(data, colWidths=widths, repeatRows=1)
         table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID),

@@ -139,12 +139,17 @@ def call_list() -> Response:
     f = _filter(errors)
     if errors:  # a list printed for another study, site or day than asked is worse than none
         abort(422, "The call list was not printed: " + " ".join(errors.values()))
-    rows = worklist(get_session(), f, with_identity=sees_identity(),
-                    groups=("today", "overdue", "closing"))
     session = get_session()
+    rows = worklist(session, f, with_identity=sees_identity(),
+                    groups=("today", "overdue", "closing", "open"))
+    notes = worklist_notes(session, [r.assessment_id for r in rows], f.today)
+    # an open window is on paper when the worklist says to call: a self-report link
+    # not delivered or not answered
+    rows = [r for r in rows if r.group != "open" or notes.get(r.assessment_id, ("", False))[1]]
     site = next((s.code for s in all_sites(session) if s.id == f.site_id), "all sites")
     content = call_list_pdf(rows, day=f.today, site=site, groups=CALL_GROUPS,
-                            with_contact=sees_identity())
+                            with_contact=sees_identity(),
+                            notes={i: note for i, (note, _call) in notes.items()})
     name = f"calls_{f.today.isoformat()}.pdf"
     return Response(content, mimetype="application/pdf",
                     headers={"Content-Disposition": attachment(name),

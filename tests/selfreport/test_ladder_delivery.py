@@ -188,6 +188,24 @@ def test_a_refused_address_is_not_retried_and_the_nurse_is_told_to_call(
     assert notes[month_1.id] == ("Link e-mail not delivered: call the patient", True)
 
 
+def test_the_paper_call_list_holds_the_visits_the_worklist_says_to_call(
+        mail_app, smtp, session, clinic, month_1, client):
+    """Found trying the screens as a new user would: a self-report visit whose link
+    was not delivered showed "call the patient" on the worklist, but its window was
+    simply open (not due, not closing), and the printed call list left it out."""
+    from tests.pdf import pdf_text
+    from tests.web.helpers import login
+
+    smtp.handler.refuse_rcpt[clinic.email] = "550 5.1.1 No such user"
+    run_on(mail_app, OPENS)
+    assert month_1.window_open == OPENS < month_1.target_date  # not due: "Window open"
+    login(client, clinic.nurse)
+    with at(OPENS, 9):
+        text = " ".join(pdf_text(client.get(f"/worklist/calls.pdf?day={OPENS}").data).split())
+    assert clinic.patient.study_code in text
+    assert "Window open" in text and "Link e-mail not delivered: call the patient" in text
+
+
 def test_the_worklist_says_waiting_then_call(mail_app, smtp, session, clinic, month_1):
     run_on(mail_app, OPENS)
     note, call = worklist_notes(session, [month_1.id], date(2026, 2, 8))[month_1.id]
