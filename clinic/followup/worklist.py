@@ -33,7 +33,7 @@ CALL_GROUPS = {
     "today": "Due today",
     "closing": f"Window closes within {CLOSING_DAYS} days",
     "overdue": "Overdue (window still open)",
-    "open": "Window open",
+    "open": "Due (window open)",  # the grid's "due": the target not reached
     "upcoming": "Upcoming",
 }
 SORT_KEYS = {

@@ -83,6 +83,21 @@ class VisitStatus(StrEnum):
     def label(self) -> str:
         return self.value.replace("_", " ").capitalize()
 
+    @property
+    def meaning(self) -> str:
+        """What the status says, in the worklist's words (its call groups split "due")."""
+        return _MEANINGS[self]
+
+
+_MEANINGS = {
+    VisitStatus.UPCOMING: "window not open yet",
+    VisitStatus.DUE: "window open, target date today or ahead",
+    VisitStatus.OVERDUE: "target date passed, window still open",
+    VisitStatus.MISSED: "window closed with nothing recorded",
+    VisitStatus.COMPLETED: "scores recorded",
+    VisitStatus.NOT_DONE: "marked not done, with the reason",
+}
+
 
 def validate_schedule(specs: Sequence[TimepointSpec]) -> None:
     """Unique codes, at most one baseline; ScheduleError otherwise."""

@@ -198,12 +198,12 @@ def test_the_paper_call_list_holds_the_visits_the_worklist_says_to_call(
 
     smtp.handler.refuse_rcpt[clinic.email] = "550 5.1.1 No such user"
     run_on(mail_app, OPENS)
-    assert month_1.window_open == OPENS < month_1.target_date  # not due: "Window open"
+    assert month_1.window_open == OPENS < month_1.target_date  # "Due (window open)"
     login(client, clinic.nurse)
     with at(OPENS, 9):
         text = " ".join(pdf_text(client.get(f"/worklist/calls.pdf?day={OPENS}").data).split())
     assert clinic.patient.study_code in text
-    assert "Window open" in text and "Link e-mail not delivered: call the patient" in text
+    assert "Due (window open)" in text and "Link e-mail not delivered: call the patient" in text
 
 
 def test_the_worklist_says_waiting_then_call(mail_app, smtp, session, clinic, month_1):

@@ -138,6 +138,16 @@ def test_the_grid_names_its_arms(client, clinic):
     assert '<abbr title="Group A: fluoroscopy-guided">A</abbr>' in page
 
 
+def test_the_grid_says_what_due_means_in_the_worklists_words(client, clinic):
+    """Found trying the screens as a new user would: a visit "due" in the grid was
+    "Window open" on the worklist, with nothing to say they were the same."""
+    login(client, clinic.users["nurse"])
+    grid = client.get(f"/grid?study={clinic.study.id}").get_data(as_text=True)
+    assert ('status-due">Due</span> window open, target date today or ahead' in grid)
+    worklist = client.get("/worklist").get_data(as_text=True)
+    assert "Due (window open)" in worklist and "Window open" not in worklist
+
+
 def test_the_grid_marks_a_visit_done_outside_its_window(client, clinic, db, app):
     """Found testing as a new user would: the grid showed a visit done 6 days late as
     'completed', like any other; the report and the patient page counted it a deviation."""
