@@ -73,6 +73,15 @@ def screen(session: Session, *, study: Study, site_id: int, answers: dict[str, b
     return screening, problems
 
 
+def fails_a_criterion(session: Session, study: Study, answers: dict[str, bool | None]) -> bool:
+    """Whether an answer already fails a criterion (an inclusion answered no, an
+    exclusion yes): the candidate is a screen failure whatever else the form holds."""
+    rows = session.exec(select(EligibilityCriterion)
+                        .where(EligibilityCriterion.study_id == study.id)).all()
+    criteria = [Criterion(c.code, CriterionKind(c.kind), c.text) for c in rows]
+    return bool(evaluate(criteria, {c.code: answers.get(c.code) for c in rows}).failing)
+
+
 def _store_answers(session: Session, screening_id: int,
                    answers: list[tuple[int, bool | None]]) -> None:
     """The checklist's answers (a dozen or more) as one audited INSERT."""

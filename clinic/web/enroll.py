@@ -13,7 +13,13 @@ from clinic.auth.roles import allow
 from clinic.db import get_session, retry_on_race
 from clinic.enrollment.exceptions import SequenceExhausted
 from clinic.enrollment.randomization import has_sequence
-from clinic.enrollment.service import check_open, check_screening_inputs, screen_and_enroll
+from clinic.enrollment.service import (
+    check_open,
+    check_screening_inputs,
+    fails_a_criterion,
+    screen,
+    screen_and_enroll,
+)
 from clinic.exceptions import ValidationError
 from clinic.models import StudyArm
 from clinic.protocol.definition import strata_from_json
@@ -85,6 +91,8 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
     consent = consent_from_form(form, errors, current_user.id, clinic_today())
     answers = answers_from_form(form, codes, errors)
     identity = identity_from_form(form)
+    if errors and _fails_anyway(study, site_id, answers, errors):
+        return _screen_failure(study, site_id, answers)  # type: ignore[arg-type]
     if errors:  # the form's own problems, and those the services find in what did read
         _also_service_problems(study, site_id, answers, patient, identity,
                                factors, enrolled_on, consent, errors)
@@ -119,6 +127,28 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
         flash(f"{patient.study_code} enrolled and allocated to {arm.label}.", "success")  # type: ignore[union-attr]
     warn_about_contact(study, identity)
     return redirect(url_for("patients.show", patient_id=enrollment.patient_id))  # type: ignore[union-attr]
+
+
+def _fails_anyway(study: Any, site_id: int | None, answers: dict[str, bool | None],
+                  errors: dict[str, str]) -> bool:
+    """The checklist, read without a problem, fails a criterion: a screen failure needs
+    no study code, consent or baseline data (a candidate not eligible is not enrolled,
+    and often never consents), so the rest of the form's problems do not hold it up."""
+    if site_id is None or any(name.startswith("criterion.") for name in errors):
+        return False
+    try:
+        return fails_a_criterion(get_session(), study, answers)
+    finally:
+        get_session().rollback()  # read only; end its transaction
+
+
+def _screen_failure(study: Any, site_id: int, answers: dict[str, bool | None]) -> list[str]:
+    session = get_session()
+    set_actor(session, current_user.id, "Screening")
+    _screening, problems = screen(session, study=study, site_id=site_id, answers=answers,
+                                  actor_id=current_user.id)
+    session.commit()
+    return problems
 
 
 def _check_sequence(session: Any, study: Any) -> None:

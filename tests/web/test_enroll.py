@@ -66,6 +66,25 @@ def test_an_ineligible_candidate_is_refused_and_counted_as_a_screen_failure(clie
     assert failure.is_eligible is False
 
 
+def test_a_screen_failure_needs_no_study_code_consent_or_baseline_data(client, clinic, db):
+    """Found trying the screens as a new user would: a candidate who failed a criterion
+    was named not eligible only once a study code, the consent and the baseline data
+    had been filled in, for a patient who is not enrolled (and may never consent)."""
+    login(client, clinic.users["nurse"])
+    screenings, patients = _count(db, Screening), _count(db, Patient)
+    form = {key: value for key, value in _form(**{"criterion.vas_5_plus": "no"}).items()
+            if key.startswith("criterion.")}
+    response = client.post(f"/studies/{clinic.study.code}/enroll", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Not eligible" in page
+    assert "VAS score of 5 or more" in page and 'id="study_code-error"' not in page
+    assert _count(db, Screening) == screenings + 1 and _count(db, Patient) == patients
+    garbled = form | {"criterion.vas_5_plus": "maybe"}  # a checklist that did not read
+    response = client.post(f"/studies/{clinic.study.code}/enroll", data=garbled)
+    assert response.status_code == 422 and "Not eligible" not in response.get_data(as_text=True)
+    assert _count(db, Screening) == screenings + 1
+
+
 def test_bad_input_is_refused_next_to_the_field_and_nothing_is_stored(client, clinic, db):
     login(client, clinic.users["nurse"])
     screenings = _count(db, Screening)
