@@ -91,8 +91,14 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
     consent = consent_from_form(form, errors, current_user.id, clinic_today())
     answers = answers_from_form(form, codes, errors)
     identity = identity_from_form(form)
-    if errors and _fails_anyway(study, site_id, answers, errors):
-        return _screen_failure(study, site_id, answers)  # type: ignore[arg-type]
+    if errors and _fails_anyway(study, answers, errors):
+        if site_id is not None:
+            return _screen_failure(study, site_id, answers)
+        errors.clear()  # the one thing a screen failure needs that the form lacks
+        errors["site_id"] = ("Not eligible: a criterion is not met. Choose the site, and the "
+                             "screen failure is recorded (no study code, consent or baseline "
+                             "data needed).")
+        return None
     if errors:  # the form's own problems, and those the services find in what did read
         _also_service_problems(study, site_id, answers, patient, identity,
                                factors, enrolled_on, consent, errors)
@@ -129,12 +135,12 @@ def _submit(study: Any, codes: list[str], factor_names: list[str],
     return redirect(url_for("patients.show", patient_id=enrollment.patient_id))  # type: ignore[union-attr]
 
 
-def _fails_anyway(study: Any, site_id: int | None, answers: dict[str, bool | None],
-                  errors: dict[str, str]) -> bool:
+def _fails_anyway(study: Any, answers: dict[str, bool | None], errors: dict[str, str]) -> bool:
     """The checklist, read without a problem, fails a criterion: a screen failure needs
-    no study code, consent or baseline data (a candidate not eligible is not enrolled,
-    and often never consents), so the rest of the form's problems do not hold it up."""
-    if site_id is None or any(name.startswith("criterion.") for name in errors):
+    the site only, no study code, consent or baseline data (a candidate not eligible is
+    not enrolled, and often never consents), so the rest of the form's problems do not
+    hold it up."""
+    if any(name.startswith("criterion.") for name in errors):
         return False
     try:
         return fails_a_criterion(get_session(), study, answers)

@@ -79,10 +79,20 @@ def test_a_screen_failure_needs_no_study_code_consent_or_baseline_data(client, c
     assert response.status_code == 422 and "Not eligible" in page
     assert "VAS score of 5 or more" in page and 'id="study_code-error"' not in page
     assert _count(db, Screening) == screenings + 1 and _count(db, Patient) == patients
+    login(client, clinic.users["coordinator"])  # no site of her own: the one thing asked
+    response = client.post(f"/studies/{clinic.study.code}/enroll", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "correct the 1 field" in page
+    assert "Not eligible: a criterion is not met. Choose the site" in page
+    assert _count(db, Screening) == screenings + 1
+    response = client.post(f"/studies/{clinic.study.code}/enroll",
+                           data=form | {"site_id": str(clinic.north.id)})
+    assert response.status_code == 422 and "Not eligible" in response.get_data(as_text=True)
+    assert _count(db, Screening) == screenings + 2
     garbled = form | {"criterion.vas_5_plus": "maybe"}  # a checklist that did not read
     response = client.post(f"/studies/{clinic.study.code}/enroll", data=garbled)
     assert response.status_code == 422 and "Not eligible" not in response.get_data(as_text=True)
-    assert _count(db, Screening) == screenings + 1
+    assert _count(db, Screening) == screenings + 2
 
 
 def test_bad_input_is_refused_next_to_the_field_and_nothing_is_stored(client, clinic, db):
