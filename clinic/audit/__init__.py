@@ -32,7 +32,7 @@ from clinic.audit.versions import (
 )
 from clinic.models.audit import AuditEvent, IdentityAuditEvent
 from clinic.models.base import Audited, utcnow
-from clinic.models.inserts import insert_rows, insert_with_ids
+from clinic.models.inserts import insert_unnested, insert_with_ids
 from clinic.models.values import check_rows
 
 REDACTED = "[identifying data]"
@@ -90,7 +90,7 @@ def _write(session: Session, rows: list[dict[str, Any]]) -> None:
     connection = session.connection()
     tables = (AuditEvent.__table__, IdentityAuditEvent.__table__)
     for table, written in zip(tables, (rows, identity), strict=True):
-        if written and insert_rows(connection, table, written) is None:  # type: ignore[arg-type]
+        if written and insert_unnested(connection, table, written) is None:  # type: ignore[arg-type]
             connection.execute(insert(table), written)  # another engine than PostgreSQL
 
 

@@ -27,7 +27,7 @@ def insert_with_ids(connection: Any, table: Table, rows: list[dict[str, Any]],
     """Insert ``rows`` into ``table`` and set each row's ``id`` to the one it was given.
 
     ``key`` names columns whose values tell the rows apart. PostgreSQL returns the ids
-    in the rows' order (:func:`insert_rows`; for a column type it does not take,
+    in the rows' order (:func:`insert_unnested`; for a column type it does not take,
     SQLAlchemy's "insertmanyvalues" with ``sort_by_parameter_order``). SQLite promises
     no order for RETURNING, and SQLAlchemy then sends one statement per row; here the
     rows go as one statement that returns each new id with the row's ``key`` values,
@@ -37,7 +37,7 @@ def insert_with_ids(connection: Any, table: Table, rows: list[dict[str, Any]],
     differ elsewhere go one statement per row, as SQLAlchemy sends them."""
     if not rows:
         return
-    if (ids := insert_rows(connection, table, rows, returning_ids=True)) is not None:
+    if (ids := insert_unnested(connection, table, rows, returning_ids=True)) is not None:
         for row, new_id in zip(rows, ids, strict=True):
             row["id"] = new_id
         return
@@ -56,7 +56,7 @@ def insert_with_ids(connection: Any, table: Table, rows: list[dict[str, Any]],
         row["id"] = new_id
 
 
-def insert_rows(connection: Any, table: Table, rows: list[dict[str, Any]], *,
+def insert_unnested(connection: Any, table: Table, rows: list[dict[str, Any]], *,
                 returning_ids: bool = False) -> list[int] | None:
     """Insert ``rows`` (each with the same columns) as one statement whose text depends
     only on the table and the columns, not on the number of rows: on PostgreSQL, each

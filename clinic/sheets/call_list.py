@@ -42,11 +42,10 @@ def call_list_pdf(rows: Sequence[WorklistRow], *, day: date, site: str,
             visit = markup(r.timepoint)
             if r.assessment_id in notes:
                 visit += f"<br/><i>{markup(notes[r.assessment_id])}</i>"
-            data.append([Paragraph(markup(text), st["cell"]) for text in (
-                groups[r.group], r.study_code, *contact)] + [Paragraph(visit, st["cell"])] + [
-                Paragraph(markup(text), st["cell"]) for text in (
-                    r.target_date.isoformat(),
-                    f"{r.window_open.isoformat()} – {r.window_close.isoformat()}")] + [""])
+            cells = [*(markup(text) for text in (groups[r.group], r.study_code, *contact)),
+                     visit, r.target_date.isoformat(),
+                     f"{r.window_open.isoformat()} – {r.window_close.isoformat()}"]
+            data.append([Paragraph(cell, st["cell"]) for cell in cells] + [""])
         widths = [95, 70, *([110, 90] if with_contact else []), 110, 60, 120, 0]
         widths[-1] = landscape(A4)[0] - 2 * MARGIN - sum(widths[:-1])
         table = Table(data, colWidths=widths, repeatRows=1)

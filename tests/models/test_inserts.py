@@ -90,18 +90,18 @@ def test_no_rows_is_no_statement(app, session):
 
 
 def test_postgresql_sends_any_number_of_rows_as_one_statement_text(app, session, clinic):
-    """On PostgreSQL, insert_rows sends each column as an array (``unnest``): the
+    """On PostgreSQL, insert_unnested sends each column as an array (``unnest``): the
     statement's text is the same for 2 rows as for 3 (parsed once, prepared once), the
     rows keep their order and their ids rise with it. Other engines: not handled
     (None), nothing written."""
     from clinic.models import Score
-    from clinic.models.inserts import insert_rows
+    from clinic.models.inserts import insert_unnested
 
     rows = _score_rows(clinic.due.id)
     few, more = rows[:2], rows[2:]
     more[1]["value"] = 3  # an int among floats: one array of one type
     with recorded(app) as rec:
-        ids = [insert_rows(session.connection(), Score.__table__, rows, returning_ids=True)
+        ids = [insert_unnested(session.connection(), Score.__table__, rows, returning_ids=True)
                for rows in (few, more)]
     if get_engine(app).dialect.name != "postgresql":
         assert ids == [None, None] and rec.statements == []
@@ -120,7 +120,7 @@ def test_postgresql_refuses_an_over_long_string_rather_than_cut_it(app, session,
     from sqlalchemy.exc import DataError
 
     from clinic.models import Score
-    from clinic.models.inserts import insert_rows
+    from clinic.models.inserts import insert_unnested
 
     if get_engine(app).dialect.name != "postgresql":
         return  # the other engines do not take this path (test above)
@@ -128,9 +128,9 @@ def test_postgresql_refuses_an_over_long_string_rather_than_cut_it(app, session,
     rows = _score_rows(clinic.due.id)[:1]
     rows[0]["not_computable_reason"] = "x" * 301
     with pytest.raises(DataError, match="too long"), session.begin_nested():
-        insert_rows(session.connection(), Score.__table__, rows)
+        insert_unnested(session.connection(), Score.__table__, rows)
     naive = _score_rows(clinic.due.id)[:1]
     naive[0]["collected_at"] = datetime(2026, 1, 1, 12)  # UTCDateTime's own check
     with pytest.raises(Exception, match="naive datetime refused"), session.begin_nested():
-        insert_rows(session.connection(), Score.__table__, naive)
+        insert_unnested(session.connection(), Score.__table__, naive)
     assert _stored(session, "score", "instrument") == before
