@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
@@ -51,15 +51,16 @@ def _protocol_at(session: Session,
     if timepoint_id not in cache:
         timepoint = session.get(StudyTimepoint, timepoint_id)
         assert timepoint is not None
-        rows = session.exec(select(StudyMeasure).where(
-            StudyMeasure.study_id == timepoint.study_id).order_by(StudyMeasure.position)).all()
-        cache[timepoint_id] = (timepoint.code, [
-            MeasureRule(m.instrument, m.timepoint_codes, m.strata, m.added_at) for m in rows],
-            timepoint)
+        rows = session.execute(_MEASURE_RULES, {"study_id": timepoint.study_id}).all()
+        cache[timepoint_id] = (timepoint.code, [MeasureRule(*row) for row in rows], timepoint)
     return cache[timepoint_id]
 
 
 _PROTOCOL_CACHE = "clinic.protocol_at"
+_MEASURE_RULES = (select(StudyMeasure.instrument, StudyMeasure.timepoint_codes,  # type: ignore[call-overload]
+                         StudyMeasure.strata, StudyMeasure.added_at)
+                  .where(StudyMeasure.study_id == bindparam("study_id"))
+                  .order_by(StudyMeasure.position))  # columns, not entities: a rule each
 
 
 def _forget_protocol(session: Session) -> None:

@@ -13,7 +13,8 @@ A lock set while a write is under way cannot let the write through:
   (:func:`clinic.locks.service.lock_study` and the others). Whichever comes second
   waits for the other's commit: a write that came first is committed before the lock
   is set; a lock that came first is seen by the guard's query, which starts after the
-  wait (each statement reads what is committed when it starts).
+  wait (each statement reads what is committed when it starts). The advisory locks and
+  the query go in one message, as two statements: one round trip, the same order.
 * On SQLite one transaction writes at a time: the guard takes the write lock before
   its query, and so does setting a lock.
 
@@ -26,6 +27,7 @@ else yet: they are not asked about at all.
 
 from __future__ import annotations
 
+import re
 import zlib
 from datetime import datetime
 from typing import Any
@@ -69,6 +71,7 @@ LEVEL_WORDS = {"visit": "This visit", "patient": "This patient's record",
 ADVISORY_SPACE = 0x6C6F636B  # "lock": the first key of the guard's advisory locks
 _UNLOCKED = "clinic.locks.unlocked"  # targets found unlocked in this transaction
 _CREATED = "clinic.locks.created"  # targets of rows created in this transaction
+_TARGET = re.compile(r"(study|patient|visit):[0-9]{1,19}")  # safe to write into SQL
 
 
 def install_lock_guard() -> None:
@@ -98,19 +101,49 @@ def refuse_if_locked(session: Session, objs: list[Any]) -> None:
     targets = {t for t in targets if t not in unlocked and t not in created}  # no union
     if not targets:
         return
-    hold_targets(session, targets, exclusive=False)
     with session.no_autoflush:
-        locks = session.execute(select(RecordLock.level, RecordLock.locked_at, User.name,
-                                       RecordLock.target)
-                                .outerjoin(User, User.id == RecordLock.locked_by_id)
-                                .where(RecordLock.target.in_(sorted(targets)))  # type: ignore[attr-defined]
-                                .order_by(RecordLock.id)).all()
-        if locks:
-            level, locked_at, name, target = locks[0]
-            raise LockedError(f"{LEVEL_WORDS[level]}{_named(session, target)} is locked (since "
-                              f"{_clinic_time(locked_at)}, by {name or 'the system'}): nothing "
-                              "was saved. Ask a coordinator to unlock it, with a reason.")
+        if not _held_and_unlocked(session, targets):
+            _refuse(session, targets)
     session.info[_UNLOCKED] |= targets
+
+
+def _held_and_unlocked(session: Session, targets: set[str]) -> bool:
+    """Hold ``targets`` (:func:`hold_targets`), then ask whether any is locked; on
+    PostgreSQL both in one round trip: two statements in one message (the simple query
+    protocol, so no parameters: the keys are numbers and the targets are checked to be
+    ``level:number``). Each statement reads what is committed when it starts, so the
+    question still comes after the wait."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or not all(map(_TARGET.fullmatch, targets)):
+        hold_targets(session, targets, exclusive=False)
+        found = connection.execute(select(RecordLock.id).where(
+            RecordLock.target.in_(sorted(targets))).limit(1)).first()  # type: ignore[attr-defined]
+        return found is None
+    keys = ",".join(map(str, _keys(targets)))
+    names = ", ".join(f"'{t}'" for t in sorted(targets))
+    result = connection.exec_driver_sql(
+        f"SELECT pg_advisory_xact_lock_shared({ADVISORY_SPACE}, k) "
+        f"FROM unnest('{{{keys}}}'::integer[]) AS k; "
+        f"SELECT 1 FROM record_lock WHERE target IN ({names}) LIMIT 1")
+    cursor = result.cursor
+    assert cursor is not None and cursor.nextset()
+    return not cursor.fetchall()
+
+
+def _refuse(session: Session, targets: set[str]) -> None:
+    """The lock found, named in the refusal (a statement more, for a refused write;
+    none if it was lifted since: unlocking waits for no write)."""
+    locks = session.execute(select(RecordLock.level, RecordLock.locked_at, User.name,
+                                   RecordLock.target)
+                            .outerjoin(User, User.id == RecordLock.locked_by_id)
+                            .where(RecordLock.target.in_(sorted(targets)))  # type: ignore[attr-defined]
+                            .order_by(RecordLock.id)).all()
+    if not locks:
+        return
+    level, locked_at, name, target = locks[0]
+    raise LockedError(f"{LEVEL_WORDS[level]}{_named(session, target)} is locked (since "
+                      f"{_clinic_time(locked_at)}, by {name or 'the system'}): nothing "
+                      "was saved. Ask a coordinator to unlock it, with a reason.")
 
 
 def hold_targets(session: Session, targets: set[str], *, exclusive: bool) -> None:
@@ -129,10 +162,16 @@ def hold_targets(session: Session, targets: set[str], *, exclusive: bool) -> Non
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         return
     function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    keys = sorted({zlib.crc32(t.encode()) - (1 << 31) for t in targets})  # signed int4
+    keys = _keys(targets)
     connection.execute(text(f"SELECT {function}(:space, k) "
                             "FROM unnest(CAST(:keys AS integer[])) AS k"),
                        {"space": ADVISORY_SPACE, "keys": keys})
+
+
+def _keys(targets: set[str]) -> list[int]:
+    """The targets' advisory lock keys (signed int4), sorted: two transactions never
+    wait for each other in a circle."""
+    return sorted({zlib.crc32(t.encode()) - (1 << 31) for t in targets})
 
 
 def _note_created(session: Session, _context: Any) -> None:
