@@ -32,6 +32,7 @@ class SearchHit:
     name: str | None  # None for roles that do not see identity
     next_visit: date | None
     next_timepoint: str | None
+    found_by: tuple[str, ...] = ()  # "study code", "name", "MRN", "phone", "date of birth"
 
 
 def parse_birth_date(text: str) -> date | None:
@@ -64,7 +65,9 @@ def search_patients(session: Session, query: str, *, sees_identity: bool,
     conditions = [contains_text(Patient.study_code, query)]
     if sees_identity:
         conditions += _identity_conditions(query)
-    statement = (select(Patient, Study.code, Site.code, PatientIdentity.name)
+    statement = (select(Patient, Study.code, Site.code, PatientIdentity.name,
+                        PatientIdentity.name_key, PatientIdentity.mrn,
+                        PatientIdentity.phone_key, PatientIdentity.birth_date)
                  .join(Study, Study.id == Patient.study_id)
                  .join(Site, Site.id == Patient.site_id)
                  .join(PatientIdentity, PatientIdentity.patient_id == Patient.id, isouter=True)
@@ -74,9 +77,27 @@ def search_patients(session: Session, query: str, *, sees_identity: bool,
         statement = statement.where(Patient.site_id == site_id)
     rows = session.exec(statement).all()
     visits = _next_visits(session, [p.id for p, *_ in rows], today)  # type: ignore[misc]
-    return [SearchHit(p.id, p.study_code, study, site,  # type: ignore[arg-type]
-                      name if sees_identity else None, *visits.get(p.id, (None, None)))
-            for p, study, site, name in rows]
+    hits = [SearchHit(p.id, p.study_code, study, site,  # type: ignore[arg-type]
+                      name if sees_identity else None, *visits.get(p.id, (None, None)),
+                      found_by=found_by(query, p.study_code, *keys) if sees_identity else ())
+            for p, study, site, name, *keys in rows]
+    return sorted(hits, key=lambda hit: "study code" not in hit.found_by)  # stable
+
+
+def found_by(query: str, study_code: str, name_key_: str | None, mrn: str | None,
+             phone_key_: str | None, born: date | None) -> tuple[str, ...]:
+    """What of a patient's record matched ``query``: a search for "0001" finds
+    DEMO-0001 and every phone number holding 0001, and says which is which (the study
+    code's match first, :func:`search_patients`)."""
+    text = query.lower()  # as the SQL: lower(column) LIKE
+    key, digits = name_key(query), phone_key(query)
+    matched = {"study code": text in study_code.lower(),
+               "name": bool(key and name_key_ and key in name_key_),
+               "MRN": bool(mrn and text in mrn.lower()),
+               "phone": bool(digits and len(digits) >= PHONE_DIGITS and phone_key_
+                             and digits in phone_key_),
+               "date of birth": born is not None and parse_birth_date(query) == born}
+    return tuple(label for label, hit in matched.items() if hit)
 
 
 def contains_text(column: object, text: str) -> object:

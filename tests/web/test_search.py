@@ -54,3 +54,18 @@ def test_wildcards_are_searched_as_text(client, clinic, db):
     login(client, clinic.users["coordinator"])
     assert 'id="no-hits"' in client.get("/search?q=%25%25").get_data(as_text=True)
     assert 'id="no-hits"' in client.get("/search?q=__").get_data(as_text=True)
+
+
+def test_a_number_search_puts_the_study_code_first_and_says_what_else_matched(client, clinic,
+                                                                              db):
+    """"0002" is a study code's number and part of many phone numbers: the patient with
+    that code comes first, the others say they were found by their phone."""
+    number = "".join(filter(str.isdigit, clinic.other.study_code))[-4:]
+    assert len(number) == 4 and number not in clinic.patient.study_code
+    assert clinic.patient.study_code < clinic.other.study_code  # by code, it came first
+    _name(db, clinic, "Ana Lima", phone=f"+351 21 55{number}9")
+    login(client, clinic.users["coordinator"])
+    page = client.get("/search", query_string={"q": number}).get_data(as_text=True)
+    rows = page.split('<tbody>')[1].split("</tr>")
+    assert clinic.other.study_code in rows[0] and "study code" in rows[0]
+    assert clinic.patient.study_code in rows[1] and ">phone<" in rows[1]
