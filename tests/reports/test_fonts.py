@@ -1,19 +1,33 @@
-"""Chinese, Japanese and Korean text in the PDFs is text in a font that has it, not boxes."""
+"""Chinese, Japanese and Korean text in the PDFs is text in a font that has it, not boxes;
+Thai, Devanagari and the other scripts DejaVu lacks too, in embedded fonts, shaped."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import subprocess
 
 import pytest
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Paragraph
 from sqlmodel import select
 
 from clinic.demo.protocol import DEMO_STUDY
 from clinic.models import PatientIdentity
 from clinic.protocol.definition import ArmDefinition
 from clinic.reports.render import render
-from clinic.reports.render.fonts import CHINESE, JAPANESE, KOREAN, font_for, markup
+from clinic.reports.render.fonts import (
+    CHINESE,
+    FONT,
+    JAPANESE,
+    KOREAN,
+    WORD_JOINER,
+    font_for,
+    markup,
+    register_fonts,
+    script_font,
+)
 from tests.pdf import pdf_text
 from tests.reports.helpers import populate, report_of
 from tests.web.helpers import login
@@ -74,3 +88,76 @@ def test_a_name_in_several_scripts_is_whole_on_the_nurses_call_list(client, clin
     assert response.status_code == 200
     text = pdf_text(response.data)  # (the name wraps in its cell)
     assert all(part in text for part in ("김민준 · Tanaka 田中", "(タナカ) 李小龙"))
+
+
+# --- scripts DejaVu lacks: Thai, Devanagari and the others of SCRIPT_RANGES -------------
+
+THAI_NAME, HINDI_NAME = "สมชาย ใจดี (ผู้ป่วย), ทดสอบ", "सिद्धार्थ शर्मा (क्षत्रिय)"
+
+
+def _script_fonts_installed() -> None:
+    """scripts/ensure-system-deps.sh installs them (fonts-noto-core,
+    fonts-tlwg-garuda-ttf); in CI their absence fails, elsewhere it skips."""
+    if script_font("Thai") is None or script_font("Devanagari") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI needs fonts-noto-core and fonts-tlwg-garuda-ttf")
+        pytest.skip("the Thai and Devanagari fonts are not installed")
+
+
+def test_a_thai_or_hindi_word_is_in_its_scripts_font_with_its_punctuation():
+    _script_fonts_installed()
+    assert markup(THAI_NAME) == (
+        '<font name="Script-Thai">สมชาย</font> <font name="Script-Thai">ใจดี</font> '
+        '<font name="Script-Thai">(ผู้ป่วย),</font> <font name="Script-Thai">ทดสอบ</font>')
+    assert markup(HINDI_NAME) == (
+        '<font name="Script-Devanagari">सिद्धार्थ</font> '
+        '<font name="Script-Devanagari">शर्मा</font> '
+        '<font name="Script-Devanagari">(क्षत्रिय)</font>')
+    # a word its script's font cannot hold whole is left unshaped, led by a word joiner
+    assert markup("डॉ.Sharma") == (
+        f'{WORD_JOINER}<font name="Script-Devanagari">डॉ.</font>Sharma')
+    assert markup("Sharma डॉ.") == 'Sharma <font name="Script-Devanagari">डॉ.</font>'
+
+
+def _paragraphs(*texts: str) -> list[Paragraph]:  # the report's base font, as pdf.py
+    register_fonts()
+    style = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=13)
+    return [Paragraph(markup(text), style) for text in texts]
+
+
+def _drawn(paragraph: Paragraph) -> list[str]:
+    """The text of each run as the paragraph draws it (a shaped run: its glyphs)."""
+    paragraph.wrap(400, 100)
+    return [frag.text for line in paragraph.blPara.lines for frag in line.words]
+
+
+def test_a_devanagari_word_is_shaped_and_a_latin_one_is_not():
+    """Shaped, सिद्धार्थ is drawn with its vowel sign before its consonant and its
+    conjuncts as single glyphs (not its characters one by one). DejaVu's own ligatures
+    (ffi, fl) would make a Latin word unsearchable, so Latin is never shaped."""
+    _script_fonts_installed()
+    hindi, latin, mixed = _paragraphs(HINDI_NAME, "office fluoroscopy", "डॉ.Sharma क्ष")
+    assert "सिद्धार्थ" not in "".join(_drawn(hindi))
+    assert _drawn(latin) == ["office fluoroscopy"]
+    drawn = _drawn(mixed)  # the mixed word as typed; the next word shaped
+    assert drawn[:3] == [WORD_JOINER, "डॉ.", "Sharma "] and drawn[3] != "क्ष"
+
+
+def test_thai_and_hindi_names_print_in_embedded_fonts_on_the_call_list(client, clinic, db,
+                                                                      tmp_path):
+    _script_fonts_installed()
+    identity = db.exec(select(PatientIdentity).where(
+        PatientIdentity.patient_id == clinic.patient.id)).one()
+    identity.name = f"{THAI_NAME} · {HINDI_NAME} · डॉ.Sharma"
+    db.add(identity)
+    db.commit()
+    login(client, clinic.users["nurse"])
+    response = client.get(f"/worklist/calls.pdf?day={clinic.due.target_date.isoformat()}")
+    assert response.status_code == 200
+    assert clinic.patient.study_code in pdf_text(response.data)
+    (tmp_path / "calls.pdf").write_bytes(response.data)
+    fonts = subprocess.run([shutil.which("pdffonts") or "pdffonts", str(tmp_path / "calls.pdf")],
+                           capture_output=True, check=True).stdout.decode()
+    embedded = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]
+                if line.split()[-5] == "yes"}
+    assert {"Garuda", "NotoSansDevanagari-Regular", "DejaVuSans"} <= embedded, fonts
