@@ -231,17 +231,17 @@ def _store_extras(session: Session, assessment: Assessment, patient: Patient,
 
 def reopen_follow_up(session: Session, *, assessment: Assessment, read_version: int | None,
                      reason: str | None, actor_id: int | None, today: date) -> Assessment:
-    """A follow-up marked not done becomes pending again (the patient called back), while
-    its window is open; the reason and the old state stay in the audit trail."""
+    """A follow-up marked not done becomes pending again (the patient called back, or it
+    was marked not done by mistake); the reason and the old state stay in the audit
+    trail. After its window closed too: a visit that took place (a paper sheet found
+    later) is entered with its own date, and one outside the window is confirmed and
+    counted as a deviation (``_far_outside``)."""
     if assessment.state != "not_done":
         raise ValidationError({"assessment": "This follow-up is open already (it was reopened "
                                              "since the page was loaded): enter it from the "
                                              "worklist." if assessment.state == "pending" else
                                              "This follow-up was recorded since the page was "
                                              "loaded: there is nothing to reopen."})
-    if assessment.window_close < today:
-        raise ValidationError({"reason": f"The window closed on {assessment.window_close:%Y-%m-%d}:"
-                                         " the visit can no longer be done in it."})
     withdrawn = withdrawal_of(session, assessment.patient_id)  # type: ignore[arg-type]
     if withdrawn is not None:
         raise ValidationError({"assessment": f"The patient withdrew from the study ({withdrawn})"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from clinic.audit import audit_updated, insert_audited
-from clinic.edits import REASON_MAX, claim
+from clinic.edits import MIN_REASON_LENGTH, REASON_MAX, claim
 from clinic.exceptions import ValidationError
 from clinic.followup.scores import ScoredValue, StoredScore, parse_mode, score_entries
 from clinic.locks.guard import refuse_if_locked
@@ -210,8 +210,9 @@ def mark_not_done(session: Session, *, assessment: Assessment, reason: str,
                   actor_id: int | None, read_version: int | None = None) -> Assessment:
     if assessment.state != "pending":
         raise ValidationError({"assessment": "This follow-up is already recorded."})
-    if not reason.strip():
-        raise ValidationError({"not_done_reason": "Say why the follow-up was not done."})
+    if len(" ".join(reason.split())) < MIN_REASON_LENGTH:  # as any other change's reason
+        raise ValidationError({"not_done_reason": "Say why the follow-up was not done, in at "
+                                                  f"least {MIN_REASON_LENGTH} characters."})
     if len(reason.strip()) > REASON_MAX:
         raise ValidationError({"not_done_reason": f"Use at most {REASON_MAX} characters."})
     values = not_done_values(reason, actor_id)

@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from clinic.models import Assessment, Study, StudyTimepoint
 from clinic.studies.protocols import create_from_document, document_of
-from tests.web.helpers import login, today_in
+from tests.web.helpers import login, odi_form, today_in
 
 
 def _visit(db, clinic, code: str) -> Assessment:
@@ -413,3 +413,42 @@ def test_the_worklists_visit_filter_is_in_the_order_of_the_schedule(client, clin
     select = select[:select.index("</select>")]
     labels = re.findall(r'<option value="\w+"[^>]*>([^<]+)</option>', select)
     assert labels == ["Baseline", "1 day", "1 week", "1 month", "3 months", "6 months"]
+
+
+def test_a_visit_marked_not_done_by_mistake_is_reopened_after_its_window_closed(client,
+                                                                              clinic, db):
+    """Found trying the screens as a new user would: a visit marked not done (a wrong
+    click, or a paper sheet that turned up later) could not be reopened once its window
+    had closed ("it stays not done"): the visit that took place could never be entered.
+    A reason of two letters was taken for "not done", where every other change asks for
+    three."""
+    login(client, clinic.users["nurse"])
+    visit = _visit(db, clinic, "week_1")  # its window closed weeks ago
+    assert visit.window_close < today_in(client.application)
+    short = client.post(f"/followup/{visit.id}/not-done", data={
+        "not_done_reason": "ab", "version": visit.version}, follow_redirects=True)
+    assert "in at least 3 characters" in short.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Assessment, visit.id).state == "pending"
+    client.post(f"/followup/{visit.id}/not-done", data={
+        "not_done_reason": "No answer", "version": visit.version})
+    db.expire_all()
+    visit = db.get(Assessment, visit.id)
+    assert visit.state == "not_done"
+    page = client.get(f"/followup/{visit.id}/edit").get_data(as_text=True)
+    assert f"Its window closed on {visit.window_close.isoformat()}" in page
+    assert f'action="/followup/{visit.id}/reopen"' in page
+    patient_page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    assert f'id="reopen-visit-{visit.id}"' in patient_page
+    reopened = client.post(f"/followup/{visit.id}/reopen", data={
+        "version": visit.version, "reason": "Paper sheet found in the chart"})
+    assert reopened.status_code == 302
+    db.expire_all()
+    visit = db.get(Assessment, visit.id)
+    saved = client.post(f"/followup/{visit.id}", data={
+        "mode": "in_clinic", "vas": "4", "version": str(visit.version),
+        "visit_on": visit.window_close.isoformat(), "satisfaction_procedure": "satisfied",
+        **odi_form([2, 1, 2, 1, 1, 2, 1, 1, 2, 3])})
+    assert saved.status_code == 302
+    db.expire_all()
+    assert db.get(Assessment, visit.id).state == "completed"
