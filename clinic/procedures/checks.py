@@ -95,16 +95,31 @@ def allocated_arm(session: Session, patient: Patient) -> StudyArm | None:
 def protocol_deviations(session: Session, patient: Patient, data: ProcedureInput,
                         timezone: str) -> list[str]:
     """What departs from the protocol: another guidance modality than the allocated
-    arm's (a randomized study), a dose not recorded. Saved only when confirmed, with a
-    reason; listed on the patient page and counted in the report."""
+    arm's, a procedure before the randomization (a randomized study: the arm was not
+    known yet), a dose not recorded. Saved only when confirmed, with a reason; listed on
+    the patient page and counted in the report."""
     found = []
     arm = allocated_arm(session, patient)
     study = session.get(Study, patient.study_id)
-    if (arm is not None and study is not None and study.design_type != "registry"
-            and data.modality != arm.modality):
-        found.append(f"Guidance {MODALITIES.get(data.modality, data.modality)} differs from "
-                     f"the allocated arm's ({arm.label}: {MODALITIES[arm.modality]}).")
+    if arm is not None and study is not None and study.design_type != "registry":
+        if data.modality != arm.modality:
+            found.append(f"Guidance {MODALITIES.get(data.modality, data.modality)} differs "
+                         f"from the allocated arm's ({arm.label}: {MODALITIES[arm.modality]}).")
+        found += _before_randomization(session, patient, data, ZoneInfo(timezone))
     return found + ([] if is_planned(data, timezone) else dose_deviations(data))
+
+
+def _before_randomization(session: Session, patient: Patient, data: ProcedureInput,
+                          zone: ZoneInfo) -> list[str]:
+    """A procedure dated before the patient was randomized (an enrollment entered after
+    the procedure, or a wrong date): its guidance could not follow the arm."""
+    randomized = session.exec(select(Enrollment.randomized_at).where(
+        Enrollment.patient_id == patient.id)).first()
+    if randomized is None or data.performed_at >= randomized:
+        return []
+    return [f"Dated {data.performed_at.astimezone(zone):%Y-%m-%d %H:%M}, before the "
+            f"patient's randomization ({randomized.astimezone(zone):%Y-%m-%d %H:%M}): the "
+            "arm was not known yet. Check the date."]
 
 
 def is_planned(data: ProcedureInput, timezone: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from itertools import count
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from clinic.enrollment.inputs import IdentityInput, PatientInput
 from clinic.enrollment.randomization import generate_allocation_sequence
 from clinic.enrollment.service import enroll, screen
 from clinic.models import Assessment, Enrollment, Patient, Procedure, Site, Study, User
+from clinic.models.base import utcnow
 from clinic.procedures.checks import KNOWN_ONCE_DONE
 from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput
 from clinic.procedures.service import record_procedure
@@ -71,8 +72,10 @@ def make_patient(session: Session, study: Study, *, site: Site | None = None,
                              birth_date=birth_date)
     enrollment = enroll(session, study=study, screening=screening,
                         patient=PatientInput(**values), identity=identity,
-                        factors={"punctures": punctures}, enrolled_on=enrolled_on, actor_id=None)
-    patient = session.get(Patient, enrollment.patient_id)
+                        factors={"punctures": punctures}, enrolled_on=enrolled_on, actor_id=None,
+                        randomized_at=min(utcnow(), datetime.combine(enrolled_on, time(7),
+                                                                     tzinfo=UTC)))
+    patient = session.get(Patient, enrollment.patient_id)  # randomized on its day
     assert patient is not None
     return patient, enrollment
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlmodel import select
 
-from clinic.models import AuditEvent, Patient, Procedure
+from clinic.models import AuditEvent, Enrollment, Patient, Procedure
+from clinic.models.base import utcnow
 from tests.web.helpers import RECENT, login
 
 BASE = {"performed_at": RECENT[:16], "procedure_type": "tfesi", "punctures": "2",
@@ -198,3 +201,29 @@ def test_a_second_procedure_on_one_day_and_implausible_doses_warn_before_saving(
                                                AuditEvent.action == "create")).one()
     assert created.reason.startswith("Confirmed before saving: ")  # what was confirmed
     assert "DLP 99,999 mGy·cm" in created.reason and "already has a procedure" in created.reason
+
+
+def test_a_procedure_dated_before_the_randomization_is_a_deviation(client, clinic, db):
+    """Found trying the screens as a new user would: an enrollment entered days after the
+    procedure (randomized today) took the procedure's earlier date without a word, though
+    the arm was not known when it was done. It is a protocol deviation now: confirmed,
+    with its reason, as another modality than the arm's is."""
+    enrollment = db.exec(select(Enrollment).where(
+        Enrollment.patient_id == clinic.patient.id)).one()
+    enrollment.randomized_at = utcnow() - timedelta(hours=1)  # randomized an hour ago
+    db.add(enrollment)
+    db.commit()
+    login(client, clinic.users["physician"])
+    url = f"/patients/{clinic.patient.id}/procedures/new"
+    form = {**BASE, "modality": "fluoroscopy", "dap_mgy_cm2": "250"}  # two days ago
+    warned = client.post(url, data=form).get_data(as_text=True)
+    assert "before the patient&#39;s randomization" in warned and "not known yet" in warned
+    no_reason = client.post(url, data={**form, "confirm_warnings": "yes"})
+    assert no_reason.status_code == 422 and len(_procedures(db, clinic.patient.id)) == 1
+    saved = client.post(url, data={**form, "confirm_warnings": "yes",
+                                   "deviation_reason": "Enrolled on paper, entered late"})
+    assert saved.status_code == 302
+    assert _procedures(db, clinic.patient.id)[-1].deviation_reason == \
+        "Enrolled on paper, entered late"
+    today = client.post(url, data={**form, "performed_at": f"{date.today()}T23:59"})
+    assert "randomization" not in today.get_data(as_text=True)
