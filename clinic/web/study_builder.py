@@ -19,7 +19,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlmodel import select
+from sqlmodel import col, func, select
 from werkzeug.datastructures import MultiDict
 
 from clinic import catalog
@@ -27,7 +27,7 @@ from clinic.audit.latest import last_change
 from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.exceptions import ValidationError
-from clinic.models import Study
+from clinic.models import Study, User
 from clinic.models.base import utcnow
 from clinic.protocol.definition import DESIGN_TYPES
 from clinic.protocol.document import (
@@ -228,6 +228,14 @@ def _validated(read: FormDocument) -> Any:
                                for p in reversed(error.problems)}) from error
 
 
+def _monitors_note(session: Any) -> str:
+    """A monitor sees only the studies assigned to her: a new study is seen by none."""
+    monitors = session.execute(select(func.count()).select_from(User).where(
+        User.role == "monitor", col(User.is_active))).scalar_one()
+    return (" Monitors see it once an administrator adds it to their studies monitored "
+            "(Administration › Users)." if monitors else "")
+
+
 @bp.route("/<int:study_id>/activate", methods=["POST"])
 @allow(*MANAGES_STUDY)
 def activate_study(study_id: int) -> Response:
@@ -238,9 +246,11 @@ def activate_study(study_id: int) -> Response:
         session.commit()
         if study.design_type == "randomized" and not study.sequence_generated_at:
             flash(f"{study.code} is active. Patients can be enrolled once an administrator "
-                  "has generated the concealed allocation sequence.", "success")
+                  "has generated the concealed allocation sequence (its study set-up)."
+                  + _monitors_note(session), "success")
         else:
-            flash(f"{study.code} is active: patients can be enrolled.", "success")
+            flash(f"{study.code} is active: patients can be enrolled."
+                  + _monitors_note(session), "success")
     except ValidationError as error:
         session.rollback()
         flash("; ".join(error.errors.values()), "error")

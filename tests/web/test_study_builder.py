@@ -57,6 +57,13 @@ def test_a_draft_is_built_previewed_activated_and_amended(client, clinic, db):
     banner = client.get(f"/admin/studies/{study.id}/builder").get_data(as_text=True)
     assert "The nerve roots asked at enrollment may change" in banner  # dropping one is allowed
     assert "can be enrolled once an administrator has generated" in banner
+    # found trying the screens as a new user would: the monitor did not see the new
+    # study, and nothing said why; the studies page said "Recruiting" for a study that
+    # could enrol nobody yet
+    assert "Monitors see it once an administrator adds it to their studies" in banner
+    home = client.get("/").get_data(as_text=True)
+    row = home.split("<strong>TRI3</strong>")[1].split("</tr>")[0]
+    assert "Waiting for its allocation sequence" in row and "Recruiting" not in row
     login(client, clinic.users["admin"])
     assert client.post(f"/admin/studies/{study.id}/sequence",  # no seed: a random one
                        data={"seed": " ", "slots": "20"}).status_code == 302
