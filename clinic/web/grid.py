@@ -34,7 +34,11 @@ def index() -> str:
     if study.status == "planning":
         abort(404, f"{study.code} is a draft: it has no patients yet.")
     site = request.args.get("site", type=form_int)
+    study_arms = arms(session, study.id)  # type: ignore[arg-type]
     arm = request.args.get("arm", type=form_int)
+    if arm is not None and arm not in {a.id for a in study_arms}:
+        flash(f"That arm is not one of {study.code}'s: showing all its arms.", "info")
+        arm = None  # an arm kept from the study chosen before (it showed nobody)
     cursor = request.args.get("cursor") or None
     try:
         grid = status_grid(session, study_id=study.id, today=clinic_today(),  # type: ignore[arg-type]
@@ -45,7 +49,7 @@ def index() -> str:
         grid = status_grid(session, study_id=study.id, today=clinic_today(),  # type: ignore[arg-type]
                            site_id=site_filter(site), arm_id=arm)
     return render_template("grid/index.html", grid=grid, study=study, studies=studies,
-                           sites=all_sites(session), arms=arms(session, study.id),  # type: ignore[arg-type]
+                           sites=all_sites(session), arms=study_arms,
                            site=site, arm=arm, fixed_site=own_site_id(),
                            statuses=list(VisitStatus), page=grid, first_page=cursor is None,
                            query={"study": study.id, "site": site, "arm": arm},

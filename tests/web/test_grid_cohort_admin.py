@@ -34,6 +34,16 @@ def test_the_grid_filters_by_site_and_arm(client, clinic):
     assert clinic.other.study_code in page and clinic.patient.study_code not in page
 
 
+def test_an_arm_of_another_study_is_not_kept_in_the_grids_filter(client, clinic):
+    """Found trying the screens as a new user would: an arm chosen for one study, then
+    another study chosen, kept the first study's arm in the address: "0 patients",
+    while the arm box said "All arms"."""
+    login(client, clinic.users["coordinator"])
+    page = client.get(f"/grid?study={clinic.study.id}&arm=987654").get_data(as_text=True)
+    assert "is not one of" in page and "showing all its arms" in page
+    assert clinic.patient.study_code in page and clinic.other.study_code in page
+
+
 def test_the_cohort_view_compares_arms_with_p_values(client, clinic):
     login(client, clinic.users["nurse"])
     client.post(f"/followup/{clinic.due.id}", data={"mode": "phone", "vas": "3",
