@@ -122,9 +122,11 @@ def calendar() -> tuple[str, int]:
     errors: dict[str, str] = {}
     f = _filter(errors)
     start = a_date(request.args.get("start"), "start", errors, required=False) or clinic_today()
-    start -= timedelta(days=start.weekday())  # the Monday of that week
+    # the seven days from that day: from the worklist, today and the six ahead (from a
+    # Monday, a calendar week's; from a Sunday it was the week before, all gone by)
     days = week(get_session(), f, start, with_identity=sees_identity())
     return render_template("worklist/week.html", days=days, f=f, start=start,
+                           end=start + timedelta(days=6),
                            previous=start - timedelta(days=7), following=start + timedelta(days=7),
                            show_contact=sees_identity(), errors=errors, **_choices()), \
         422 if errors else 200

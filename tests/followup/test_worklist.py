@@ -145,3 +145,14 @@ def test_a_visit_page_says_when_its_window_closes_soon(client, clinic, db):
     db.commit()
     page = client.get(f"/followup/{visit.id}").get_data(as_text=True)
     assert "the window closes in 2 days" in page
+
+
+def test_the_week_view_from_a_sunday_shows_the_days_ahead(client, clinic):
+    """Found trying the screens as a new user would: on a Sunday the worklist's "Week
+    view" showed the Monday-to-Sunday week just gone, nothing ahead. It shows the seven
+    days from the day asked for."""
+    login(client, clinic.users["nurse"])
+    sunday = date(2026, 12, 6)
+    page = client.get(f"/worklist/week?start={sunday.isoformat()}").get_data(as_text=True)
+    assert "Visits from Sunday 2026-12-06 to Saturday 2026-12-12" in page
+    assert 'id="day-2026-12-07"' in page and 'id="day-2026-11-30"' not in page
