@@ -241,8 +241,10 @@ def worklist_notes(session: Session, assessment_ids: Sequence[int],
 def _note(link: VisitLink, today: date) -> tuple[str, bool] | None:
     if link.undelivered:
         return "Link e-mail not delivered: call the patient", True
-    if link.needs_call(today) and (link.invited or not link.planned):
+    if link.needs_call(today) and link.invited:
         return "No answer to the link: call the patient", True
+    if link.needs_call(today) and not link.planned:  # no address, no consent, not sent
+        return "No link was e-mailed: call the patient", True
     if link.invited:
         sent = max(m.sent_at for m in link.messages if m.sent_at)
         seen = ("; started" if link.started_at else "; opened" if link.opened_at

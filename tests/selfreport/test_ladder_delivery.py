@@ -214,6 +214,15 @@ def test_the_worklist_says_waiting_then_call(mail_app, smtp, session, clinic, mo
         "No answer to the link: call the patient", True)
 
 
+def test_a_link_never_sent_is_not_called_unanswered(mail_app, smtp, session, clinic,
+                                                   month_1):
+    """Found trying the screens as a new user would: with no e-mail ever sent (the
+    sender not run, as in a fresh demo), the worklist said "No answer to the link"."""
+    assert not smtp.handler.messages  # nothing was sent for this visit
+    assert worklist_notes(session, [month_1.id], date(2026, 2, 17))[month_1.id] == (
+        "No link was e-mailed: call the patient", True)
+
+
 def test_the_token_is_stored_only_as_its_hash(mail_app, smtp, session, clinic, month_1,
                                               client):
     """No column of any table holds the token in clear, after sending and using it."""
