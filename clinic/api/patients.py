@@ -135,7 +135,7 @@ def _checked(session: Session, patient: Patient, data: ProcedureIn, proc_input: 
     warnings = patient_warnings(session, patient, proc_input, correcting=correcting,
                                 timezone=current_app.config["TIMEZONE"])
     deviations = protocol_deviations(session, patient, proc_input,
-                                     current_app.config["TIMEZONE"])
+                                     current_app.config["TIMEZONE"], correcting)
     problems = confirmation_errors(warnings, deviations, confirmed=data.confirm_warnings,
                                    reason=proc_input.deviation_reason)
     if "confirm_warnings" in problems:

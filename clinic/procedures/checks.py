@@ -24,6 +24,7 @@ from clinic.procedures.inputs import (
     InjectateInput,
     ProcedureInput,
     dose_deviations,
+    steroid_over_cap,
     steroid_warnings,
 )
 
@@ -46,12 +47,15 @@ def patient_warnings(session: Session, patient: Patient, data: ProcedureInput, *
     ``correcting`` names a recorded procedure that ``data`` replaces, so its own
     injectates are not counted twice.
     """
-    study = session.get(Study, patient.study_id)
-    cap = study.steroid_cap_mg if study else None
+    return steroid_warnings(_with_earlier(session, patient, data, correcting)) + _same_day(
+        session, patient, data, correcting, ZoneInfo(timezone))
+
+
+def _with_earlier(session: Session, patient: Patient, data: ProcedureInput,
+                  correcting: int | None) -> ProcedureInput:
+    """``data`` with the injectates of the patient's other procedures too."""
     earlier = previous_injectates(session, patient, correcting)
-    combined = replace(data, injectates=earlier + data.injectates)
-    return steroid_warnings(combined, cap) + _same_day(session, patient, data, correcting,
-                                                       ZoneInfo(timezone))
+    return replace(data, injectates=earlier + data.injectates)
 
 
 def _same_day(session: Session, patient: Patient, data: ProcedureInput,
@@ -93,14 +97,16 @@ def allocated_arm(session: Session, patient: Patient) -> StudyArm | None:
 
 
 def protocol_deviations(session: Session, patient: Patient, data: ProcedureInput,
-                        timezone: str) -> list[str]:
+                        timezone: str, correcting: int | None = None) -> list[str]:
     """What departs from the protocol: another guidance modality than the allocated
     arm's, a procedure before the randomization (a randomized study: the arm was not
-    known yet), a dose not recorded. Saved only when confirmed, with a reason; listed on
-    the patient page and counted in the report."""
-    found = []
-    arm = allocated_arm(session, patient)
+    known yet), the study's steroid cap per patient exceeded, a dose not recorded. Saved
+    only when confirmed, with a reason; listed on the patient page and counted in the
+    report."""
     study = session.get(Study, patient.study_id)
+    found = steroid_over_cap(_with_earlier(session, patient, data, correcting),
+                             study.steroid_cap_mg if study else None)
+    arm = allocated_arm(session, patient)
     if arm is not None and study is not None and study.design_type != "registry":
         if data.modality != arm.modality:
             found.append(f"Guidance {MODALITIES.get(data.modality, data.modality)} differs "

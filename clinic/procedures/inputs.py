@@ -190,14 +190,20 @@ PLAUSIBLE_MAX = {"dap_mgy_cm2": (50_000, "DAP", "mGy·cm²"),
 STEROID_PLAUSIBLE_MG = 120  # one injectate; more is a slip of the unit or the volume
 
 
-def steroid_warnings(p: ProcedureInput, cap_mg: float | None) -> list[str]:
-    """Plausibility warnings that do not block saving: steroid over the study's cap, a
-    dose or time beyond what a spinal injection gives."""
-    warnings = []
+def steroid_over_cap(p: ProcedureInput, cap_mg: float | None) -> list[str]:
+    """The protocol's steroid cap per patient exceeded by ``p``'s injectates (the
+    patient's earlier ones among them): a protocol deviation (pure)."""
     steroid = sum(i.dose_mg or 0 for i in p.injectates if i.drug in STEROIDS)
-    if cap_mg is not None and steroid > cap_mg:
-        warnings.append(f"Total steroid dose {steroid:g} mg exceeds the study's cap of "
-                        f"{cap_mg:g} mg per patient.")
+    if cap_mg is None or steroid <= cap_mg:
+        return []
+    return [f"Total steroid dose {steroid:g} mg exceeds the study's cap of {cap_mg:g} mg "
+            "per patient."]
+
+
+def steroid_warnings(p: ProcedureInput) -> list[str]:
+    """Plausibility warnings that do not block saving: a dose or time beyond what a
+    spinal injection gives."""
+    warnings = []
     for i in p.injectates:
         if i.drug in STEROIDS and (i.dose_mg or 0) > STEROID_PLAUSIBLE_MG:
             warnings.append(f"{DRUGS[i.drug]} {i.dose_mg:g} mg in one injection is more "

@@ -102,8 +102,9 @@ def _timepoint_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
 
 def _deviation_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
     """Protocol deviations: the index procedure under another modality than the arm's
-    (randomized studies), its dose not recorded, visits outside their window, outcomes
-    not collected at a completed visit."""
+    (randomized studies), its dose not recorded, another deviation confirmed with a
+    reason at its entry (the steroid cap exceeded, a date before the randomization),
+    visits outside their window, outcomes not collected at a completed visit."""
     b.heading("Protocol deviations")
     proc = data.procedures.assign(
         arm=data.procedures["subject"].map(data.patients.set_index("subject")["arm"]))
@@ -118,6 +119,12 @@ def _deviation_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
         dap & proc["dap_mgy_cm2"].isna())
     b.row("Index procedure without its radiation dose", _per_arm(arms, proc.loc[
         no_dose, "arm"].value_counts()))
+    counted = no_dose | (proc["modality"] != proc["arm"].map(
+        {a.code: a.modality for a in data.study.arms}) if not data.study.is_registry else False)
+    other = proc[proc["deviation_reason"].notna() & ~counted]
+    if len(other):  # (a row only where there is one: the steroid cap, the randomization)
+        b.row("Index procedure with another deviation confirmed at entry",
+              _per_arm(arms, other["arm"].value_counts()))
     a = data.assessments
     completed = a["state"] == "completed"
     done = a[completed].assign(arm=data.of_patient("assessments", "arm")[completed])

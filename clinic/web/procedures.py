@@ -144,7 +144,7 @@ def _confirmed(session: Session, patient: Patient, data: ProcedureInput,
     warnings = patient_warnings(session, patient, data, correcting=correcting,
                                 timezone=current_app.config["TIMEZONE"])
     deviations = protocol_deviations(session, patient, data,
-                                     current_app.config["TIMEZONE"])
+                                     current_app.config["TIMEZONE"], correcting)
     problems = confirmation_errors(
         warnings, deviations, confirmed=request.form.get("confirm_warnings") == "yes",
         reason=data.deviation_reason)

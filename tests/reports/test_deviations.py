@@ -56,6 +56,28 @@ def test_the_flow_table_counts_each_kind_of_deviation(session):
         assert _row(flow, label) == [str(expected["A"][kind]), str(expected["B"][kind]), "1"], label
 
 
+def test_another_deviation_confirmed_at_entry_has_a_row_where_there_is_one(session):
+    """Found trying the screens as a new user would: a procedure over the study's
+    steroid cap, confirmed, was found nowhere in the report. A deviation confirmed with
+    a reason at entry that no other row counts has its own row (none where none: the
+    reports of studies without one are as they were)."""
+    study = make_study(session, dataclasses.replace(DEMO_STUDY, code="DEV2"))
+    site = make_site(session)
+    (plain, _), (over, enrollment) = (make_patient(session, study, site=site, punctures=1)
+                                      for _ in range(2))
+    own = {"A": "fluoroscopy", "B": "ct"}[_arm_of(session, enrollment)]
+    make_procedure(session, plain, modality=own)
+    session.commit()
+    labels = [r.label for r in report_of(session, "DEV2").table("flow").rows]
+    assert "Index procedure with another deviation confirmed at entry" not in labels
+    make_procedure(session, over, modality=own,
+                   deviation_reason="Steroid cap exceeded: physician's decision")
+    session.commit()
+    flow = report_of(session, "DEV2").table("flow")
+    counts = _row(flow, "Index procedure with another deviation confirmed at entry")
+    assert counts[-1] == "1" and sorted(counts[:2]) == ["0", "1"]
+
+
 def test_table_4_names_the_dose_of_a_procedure_under_another_modality(session):
     """Found trying the report as a new user would: a CT-arm patient treated under
     fluoroscopy had a DAP that Table 4 did not show anywhere."""

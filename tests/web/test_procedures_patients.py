@@ -71,8 +71,14 @@ def test_steroid_over_the_study_cap_warns_before_saving(client, clinic, db):
     warned = client.post(url, data=form)
     assert warned.status_code == 200 and "exceeds the study" in warned.get_data(as_text=True)
     assert len(_procedures(db, clinic.patient.id)) == 1
-    saved = client.post(url, data={**form, "confirm_warnings": "yes"})
+    # a protocol deviation (found trying the screens as a new user would: confirmed as a
+    # mere warning, it was then found nowhere but in the injectate's line): its reason too
+    no_reason = client.post(url, data={**form, "confirm_warnings": "yes"})
+    assert no_reason.status_code == 422 and len(_procedures(db, clinic.patient.id)) == 1
+    saved = client.post(url, data={**form, "confirm_warnings": "yes",
+                                   "deviation_reason": "Severe pain, physician's decision"})
     assert saved.status_code == 302 and len(_procedures(db, clinic.patient.id)) == 2
+    assert _procedures(db, clinic.patient.id)[-1].deviation_reason.startswith("Severe pain")
 
 
 def test_text_in_a_number_field_is_refused(client, clinic):
