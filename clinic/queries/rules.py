@@ -177,7 +177,8 @@ def _modality_not_allocated(session: Session, scope: Scope, rule: QueryRule) -> 
         .join(StudyArm, col(StudyArm.id) == col(Enrollment.arm_id))
         .join(Study, col(Study.id) == col(Patient.study_id))
         .where(Study.design_type == "randomized",
-               col(Procedure.modality) != col(StudyArm.modality)))).all()
+               col(Procedure.modality) != col(StudyArm.modality),
+               col(Procedure.deviation_reason).is_(None)))).all()  # confirmed: no question
     return [Finding(f"Procedure of {when:%Y-%m-%d}: modality", "procedure", p, "modality",
                     study, patient, None, MODALITIES[done],
                     f"Done under {MODALITIES[done]}, but the patient was allocated to "

@@ -103,6 +103,20 @@ def test_modality_other_than_the_allocated_arm_and_missing_dose(db, clinic):
     assert dose.field == ("dlp_mgy_cm" if other == "ct" else "dap_mgy_cm2")
 
 
+def test_a_modality_deviation_confirmed_with_its_reason_raises_no_query(db, clinic):
+    """Found trying the screens as a new user would: a procedure saved under another
+    modality than the arm's, with the deviation's reason given at entry, raised a query
+    asking to "record the deviation's reason"."""
+    arm = db.exec(select(StudyArm).join(Enrollment, col(Enrollment.arm_id) == col(StudyArm.id))
+                  .where(Enrollment.patient_id == clinic.patient.id)).one()
+    other = "ct" if arm.modality != "ct" else "fluoroscopy"
+    make_procedure(db, clinic.patient, modality=other, when=datetime.now(UTC) - timedelta(days=1),
+                   deviation_reason="C-arm out of order: done under CT")
+    db.flush()
+    run_rules(db, patient_id=clinic.patient.id)
+    assert _raised(db, clinic, "modality_not_allocated") == []
+
+
 def test_run_twice_on_save_and_at_night_raises_each_query_once(db, clinic):
     _record(db, clinic, "baseline", {"vas": 9}, visit_on=_visit(db, clinic, "baseline").target_date)
     _record(db, clinic, "day_1", {"vas": 1}, visit_on=_visit(db, clinic, "day_1").target_date)
