@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import abort
 from flask_login import current_user
 from sqlmodel import Session, col, select
@@ -58,15 +60,25 @@ def site_asked(session: Session, value: str | None) -> int | None:
 def patient_or_404(session: Session, patient_id: int) -> Patient:
     patient = session.get(Patient, patient_id)
     if patient is None:
-        abort(404)
+        _not_found()
     return _at_own_site(patient)
 
 
 def _at_own_site(patient: Patient) -> Patient:
     """404 for a nurse asking for a patient of another site."""
     if current_user.role == "nurse" and patient.site_id != own_site_id():
-        abort(404)
+        _not_found()
     return patient
+
+
+def _not_found() -> NoReturn:
+    """A nurse is told where she may look, the same words whether the record is at
+    another site or nowhere (they tell her nothing of other sites)."""
+    abort(404, NOT_AT_YOUR_SITE if current_user.role == "nurse" else None)
+
+
+NOT_AT_YOUR_SITE = ("Not found at your site: a nurse sees the patients and visits of her "
+                    "own site. Find a patient with the search box above.")
 
 
 def assessment_or_404(session: Session, assessment_id: int) -> tuple[Assessment, Patient]:
@@ -80,7 +92,7 @@ def assessment_or_404(session: Session, assessment_id: int) -> tuple[Assessment,
                          .outerjoin(Procedure, col(Procedure.id) == col(Assessment.procedure_id))
                          .where(Assessment.id == assessment_id)).first()
     if found is None:
-        abort(404)
+        _not_found()
     assessment, patient, timepoint, procedure = found
     # the identity map holds unchanged rows weakly: keep these for the request
     session.info.setdefault("clinic.kept", []).extend((timepoint, procedure))
@@ -91,7 +103,7 @@ def query_or_404(session: Session, query_id: int) -> DataQuery:
     """A data query; 404 where the user's site may not see its patient."""
     query = session.get(DataQuery, query_id)
     if query is None:
-        abort(404)
+        _not_found()
     patient_or_404(session, query.patient_id)
     return query
 

@@ -452,3 +452,15 @@ def test_a_visit_marked_not_done_by_mistake_is_reopened_after_its_window_closed(
     assert saved.status_code == 302
     db.expire_all()
     assert db.get(Assessment, visit.id).state == "completed"
+
+
+def test_a_nurse_asking_for_another_sites_patient_is_told_where_she_may_look(client, clinic):
+    """Found trying the screens as a new user would: the 404 said "If you entered the
+    URL manually please check your spelling". It says a nurse sees her own site, in the
+    same words for a record of another site as for one that does not exist."""
+    login(client, clinic.users["nurse"])
+    other = client.get(f"/patients/{clinic.other.id}")
+    nowhere = client.get("/patients/987654")
+    assert other.status_code == nowhere.status_code == 404
+    assert "a nurse sees the patients and visits of her own site" in other.get_data(as_text=True)
+    assert other.get_data(as_text=True) == nowhere.get_data(as_text=True)
