@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from clinic.contact.keys import name_key, phone_key
@@ -36,9 +36,10 @@ class SearchHit:
 
 
 def parse_birth_date(text: str) -> date | None:
-    """2026-01-31, 31.01.2026 or 31/01/2026 (day first, as written in Europe)."""
+    """2026-01-31, 2026/01/31, 31.01.2026 or 31/01/2026 (day first, as written in
+    Europe)."""
     text = text.strip()
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"):
+    for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y", "%d/%m/%Y"):
         try:
             return datetime.strptime(text, pattern).date()
         except ValueError:
@@ -62,7 +63,7 @@ def search_patients(session: Session, query: str, *, sees_identity: bool,
     query = " ".join(query.split())[:100]
     if too_short(query):
         return []
-    conditions = [contains_text(Patient.study_code, query)]
+    conditions = [contains_text(Patient.study_code, code) for code in code_forms(query)]
     if sees_identity:
         conditions += _identity_conditions(query)
     statement = (select(Patient, Study.code, Site.code, PatientIdentity.name,
@@ -91,13 +92,21 @@ def found_by(query: str, study_code: str, name_key_: str | None, mrn: str | None
     code's match first, :func:`search_patients`)."""
     text = query.lower()  # as the SQL: lower(column) LIKE
     key, digits = name_key(query), phone_key(query)
-    matched = {"study code": text in study_code.lower(),
-               "name": bool(key and name_key_ and key in name_key_),
+    matched = {"study code": any(c.lower() in study_code.lower() for c in code_forms(query)),
+               "name": bool(key and name_key_ and all(w in name_key_ for w in key.split())),
                "MRN": bool(mrn and text in mrn.lower()),
                "phone": bool(digits and len(digits) >= PHONE_DIGITS and phone_key_
                              and digits in phone_key_),
                "date of birth": born is not None and parse_birth_date(query) == born}
     return tuple(label for label, hit in matched.items() if hit)
+
+
+def code_forms(query: str) -> list[str]:
+    """The query, and with its spaces as hyphens where it may be a code typed with a
+    space ("USFX 003" for USFX-003)."""
+    hyphened = query.replace(" ", "-")
+    return [query, hyphened] if hyphened != query and any(c.isdigit() for c in query) \
+        else [query]
 
 
 def contains_text(column: object, text: str) -> object:
@@ -110,8 +119,9 @@ def contains_text(column: object, text: str) -> object:
 def _identity_conditions(query: str) -> list[object]:
     found: list[object] = []
     key = name_key(query)
-    if key:
-        found.append(contains_text(PatientIdentity.name_key, key))
+    if key:  # every word, in any order ("Walkley Carmen" finds Carmen Walkley)
+        found.append(and_(*(contains_text(PatientIdentity.name_key, word)
+                            for word in key.split())))
     found.append(contains_text(PatientIdentity.mrn, query))
     digits = phone_key(query)
     if digits and len(digits) >= PHONE_DIGITS:

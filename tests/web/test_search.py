@@ -69,3 +69,17 @@ def test_a_number_search_puts_the_study_code_first_and_says_what_else_matched(cl
     rows = page.split('<tbody>')[1].split("</tr>")
     assert clinic.other.study_code in rows[0] and "study code" in rows[0]
     assert clinic.patient.study_code in rows[1] and ">phone<" in rows[1]
+
+
+def test_a_code_with_a_space_a_surname_first_and_a_date_with_slashes_are_found(client,
+                                                                               clinic, db):
+    """Found trying the screens as a new user would: "USFX 003", "Walkley Carmen" and
+    "1985/02/01" found nobody (while "usfx-003", "Carmen Walkley" and "01.02.1985" did)."""
+    _name(db, clinic, "Carmen Walkley", birth_date=date(1985, 2, 1))
+    login(client, clinic.users["coordinator"])
+    spaced = clinic.patient.study_code.replace("-", " ")
+    for query in (spaced, "Walkley Carmen", "walkley  CARMEN", "1985/02/01"):
+        page = client.get("/search", query_string={"q": query}).get_data(as_text=True)
+        assert f'/patients/{clinic.patient.id}"' in page, query
+    page = client.get("/search", query_string={"q": "Walkley Maria"}).get_data(as_text=True)
+    assert 'id="no-hits"' in page  # every word must match
