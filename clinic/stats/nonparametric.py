@@ -51,7 +51,7 @@ def mann_whitney(x: Any, y: Any) -> MannWhitney:
         "notes": _missing_notes({"x": mx, "y": my}),
     }
     if n1 == 0 or n2 == 0:
-        return MannWhitney(reason="a sample has no non-missing values", **base)
+        return MannWhitney(reason="one group has no values: nothing to compare", **base)
     ranks, tie_sum, n_distinct = rank_with_ties(np.concatenate([xv, yv]))
     rank_sum_x, rank_sum_y = float(ranks[:n1].sum()), float(ranks[n1:].sum())
     u1 = rank_sum_x - n1 * (n1 + 1) / 2.0

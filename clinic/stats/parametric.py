@@ -71,7 +71,7 @@ def t_test(x: Any, y: Any) -> TTest:
     )
     base: dict[str, Any] = {"n1": n1, "n2": n2, "missing_x": mx, "missing_y": my, "notes": notes}
     if n1 == 0 or n2 == 0:
-        return TTest(reason="a sample has no non-missing values", **base)
+        return TTest(reason="one group has no values: nothing to compare", **base)
     if n1 + n2 < 3:
         return TTest(reason="Student's t needs at least 3 values in total", **base)
     diff = float(np.mean(xv) - np.mean(yv))

@@ -93,3 +93,11 @@ def test_direction_of_effect_sizes() -> None:
     res = mann_whitney([6, 7, 8, 9], [1, 2, 3, 4.5])
     assert res.rank_biserial == 1.0 and res.u == 0.0 and res.u1 == 16.0
     assert res.r == pytest.approx(abs(res.z) / np.sqrt(8))
+
+
+def test_an_empty_group_says_so_in_plain_words():
+    """The reason is shown as it is in the cohort view and the report (it said "a sample
+    has no non-missing values", found trying the screens as a new user would)."""
+    result = mann_whitney([1.0, 2.0, 3.0], [math.nan, math.nan])
+    assert result.reason == "one group has no values: nothing to compare"
+    assert result.n2 == 0 and result.missing_y == 2
