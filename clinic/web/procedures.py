@@ -19,6 +19,7 @@ from clinic.exceptions import ConflictError, ValidationError
 from clinic.models import Patient, Procedure
 from clinic.procedures.checks import (
     allocated_arm,
+    check_procedure_day,
     confirmation_errors,
     confirmed_words,
     patient_warnings,
@@ -69,6 +70,9 @@ def new(patient_id: int) -> Any:
             data = procedure_from_form(request.form, current_app.config["TIMEZONE"],
                                        current_user.id)
             validate_procedure(data)
+            # a date refused outright comes before the warnings to confirm (it came after)
+            check_procedure_day(session, patient, data.performed_at,
+                                current_app.config["TIMEZONE"])
             warnings, data, blocked = _confirmed(session, patient, data, errors)
             if not blocked:
                 set_actor(session, current_user.id, confirmed_words(warnings))

@@ -233,3 +233,19 @@ def test_a_procedure_dated_before_the_randomization_is_a_deviation(client, clini
         "Enrolled on paper, entered late"
     today = client.post(url, data={**form, "performed_at": f"{date.today()}T23:59"})
     assert "randomization" not in today.get_data(as_text=True)
+
+
+def test_a_date_before_the_enrollment_is_refused_before_any_warning_is_confirmed(client,
+                                                                                 clinic, db):
+    """Found trying the screens as a new user would: the form asked to confirm its
+    warnings first, and only once they were confirmed, with a reason, said that the
+    date could not be saved at all."""
+    login(client, clinic.users["physician"])
+    url = f"/patients/{clinic.patient.id}/procedures/new"
+    early = (date.today() - timedelta(days=400)).isoformat()  # before the enrollment
+    form = {**BASE, "modality": "ct", "ctdivol_mgy": "9", "dlp_mgy_cm": "300",
+            "performed_at": f"{early}T10:00"}  # another modality than the arm's, too
+    first = client.post(url, data=form)
+    page = first.get_data(as_text=True)
+    assert first.status_code == 422 and "before the patient&#39;s enrollment" in page
+    assert len(_procedures(db, clinic.patient.id)) == 1
