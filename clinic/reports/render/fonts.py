@@ -231,7 +231,7 @@ def _one_font_a_word(word: list[tuple[str, str | None]]) -> list[tuple[str, str 
 def font_for(text: str, font: str) -> str:
     """The font to draw ``text`` in as one string (a figure's labels): ``font``, or an
     Asian font that has every CJK character of it (and Latin letters too), or for text
-    in a script of ``SCRIPT_FONTS`` the font, of that script's and ``font``, that has
+    in a script of ``SCRIPT_RANGES`` the font, of that script's and ``font``, that has
     more of its characters (a figure's string is one font, and not shaped)."""
     if _plain(text):
         return font
