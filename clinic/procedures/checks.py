@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from clinic.catalog import MODALITIES
 from clinic.exceptions import ValidationError
@@ -47,8 +47,10 @@ def patient_warnings(session: Session, patient: Patient, data: ProcedureInput, *
     ``correcting`` names a recorded procedure that ``data`` replaces, so its own
     injectates are not counted twice.
     """
-    return steroid_warnings(_with_earlier(session, patient, data, correcting)) + _same_day(
-        session, patient, data, correcting, ZoneInfo(timezone))
+    zone = ZoneInfo(timezone)
+    return (steroid_warnings(_with_earlier(session, patient, data, correcting))
+            + _same_day(session, patient, data, correcting, zone)
+            + _before_randomization(session, patient, data, zone))
 
 
 def _with_earlier(session: Session, patient: Patient, data: ProcedureInput,
@@ -99,29 +101,31 @@ def allocated_arm(session: Session, patient: Patient) -> StudyArm | None:
 def protocol_deviations(session: Session, patient: Patient, data: ProcedureInput,
                         timezone: str, correcting: int | None = None) -> list[str]:
     """What departs from the protocol: another guidance modality than the allocated
-    arm's, a procedure before the randomization (a randomized study: the arm was not
-    known yet), the study's steroid cap per patient exceeded, a dose not recorded. Saved
-    only when confirmed, with a reason; listed on the patient page and counted in the
+    arm's, the study's steroid cap per patient exceeded, a dose not recorded. Saved only
+    when confirmed, with a reason; listed on the patient page and counted in the
     report."""
     study = session.get(Study, patient.study_id)
     found = steroid_over_cap(_with_earlier(session, patient, data, correcting),
                              study.steroid_cap_mg if study else None)
     arm = allocated_arm(session, patient)
-    if arm is not None and study is not None and study.design_type != "registry":
-        if data.modality != arm.modality:
-            found.append(f"Guidance {MODALITIES.get(data.modality, data.modality)} differs "
-                         f"from the allocated arm's ({arm.label}: {MODALITIES[arm.modality]}).")
-        found += _before_randomization(session, patient, data, ZoneInfo(timezone))
+    if (arm is not None and study is not None and study.design_type != "registry"
+            and data.modality != arm.modality):
+        found.append(f"Guidance {MODALITIES.get(data.modality, data.modality)} differs from "
+                     f"the allocated arm's ({arm.label}: {MODALITIES[arm.modality]}).")
     return found + ([] if is_planned(data, timezone) else dose_deviations(data))
 
 
 def _before_randomization(session: Session, patient: Patient, data: ProcedureInput,
                           zone: ZoneInfo) -> list[str]:
-    """A procedure dated before the patient was randomized (an enrollment entered after
-    the procedure, or a wrong date): its guidance could not follow the arm."""
+    """A randomized patient's procedure dated before the randomization in the app: a
+    warning to confirm (kept in the audit trail), not a deviation: an enrollment entered
+    after the fact, dated back to the day it took place, is randomized when it is
+    entered; a wrong date is caught here."""
+    study = session.get(Study, patient.study_id)
     randomized = session.exec(select(Enrollment.randomized_at).where(
-        Enrollment.patient_id == patient.id)).first()
-    if randomized is None or data.performed_at >= randomized:
+        Enrollment.patient_id == patient.id, col(Enrollment.arm_id).is_not(None))).first()
+    if (study is None or study.design_type == "registry" or randomized is None
+            or data.performed_at >= randomized):
         return []
     return [f"Dated {data.performed_at.astimezone(zone):%Y-%m-%d %H:%M}, before the "
             f"patient's randomization ({randomized.astimezone(zone):%Y-%m-%d %H:%M}): the "

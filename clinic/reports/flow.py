@@ -103,7 +103,7 @@ def _timepoint_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
 def _deviation_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
     """Protocol deviations: the index procedure under another modality than the arm's
     (randomized studies), its dose not recorded, another deviation confirmed with a
-    reason at its entry (the steroid cap exceeded, a date before the randomization),
+    reason at its entry (the steroid cap exceeded),
     visits outside their window, outcomes not collected at a completed visit."""
     b.heading("Protocol deviations")
     proc = data.procedures.assign(
@@ -122,7 +122,7 @@ def _deviation_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
     counted = no_dose | (proc["modality"] != proc["arm"].map(
         {a.code: a.modality for a in data.study.arms}) if not data.study.is_registry else False)
     other = proc[proc["deviation_reason"].notna() & ~counted]
-    if len(other):  # (a row only where there is one: the steroid cap, the randomization)
+    if len(other):  # (a row only where there is one: the steroid cap)
         b.row("Index procedure with another deviation confirmed at entry",
               _per_arm(arms, other["arm"].value_counts()))
     a = data.assessments

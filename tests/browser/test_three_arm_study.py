@@ -111,8 +111,11 @@ def _record_procedure(page, live, patient_id: int, modality: str) -> None:
         page.fill("#dlp_mgy_cm", "320")
         page.fill("#ctdivol_mgy", "9")
     page.get_by_role("button", name=re.compile("^Save")).click()
-    if page.locator("text=Save anyway").count():
-        page.get_by_role("button", name=re.compile("Save anyway")).click()
+    # enrolled today, dated back to 30 days ago: the procedure, 28 days ago, comes before
+    # the randomization in the app, a warning to confirm
+    assert "before the patient's randomization" in page.inner_text("main")
+    page.check("#confirm_warnings")
+    page.get_by_role("button", name=re.compile("^Save")).click()
     page.wait_for_url(f"{live.url}/patients/{patient_id}")
 
 

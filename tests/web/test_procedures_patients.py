@@ -209,11 +209,12 @@ def test_a_second_procedure_on_one_day_and_implausible_doses_warn_before_saving(
     assert "DLP 99,999 mGy·cm" in created.reason and "already has a procedure" in created.reason
 
 
-def test_a_procedure_dated_before_the_randomization_is_a_deviation(client, clinic, db):
+def test_a_procedure_dated_before_the_randomization_is_confirmed(client, clinic, db):
     """Found trying the screens as a new user would: an enrollment entered days after the
     procedure (randomized today) took the procedure's earlier date without a word, though
-    the arm was not known when it was done. It is a protocol deviation now: confirmed,
-    with its reason, as another modality than the arm's is."""
+    the arm was not known from the app when it was done. It is a warning to confirm
+    (kept in the audit trail); an enrollment entered late and dated back to its day is
+    randomized when entered, so it is not a deviation of itself."""
     enrollment = db.exec(select(Enrollment).where(
         Enrollment.patient_id == clinic.patient.id)).one()
     enrollment.randomized_at = utcnow() - timedelta(hours=1)  # randomized an hour ago
@@ -224,13 +225,12 @@ def test_a_procedure_dated_before_the_randomization_is_a_deviation(client, clini
     form = {**BASE, "modality": "fluoroscopy", "dap_mgy_cm2": "250"}  # two days ago
     warned = client.post(url, data=form).get_data(as_text=True)
     assert "before the patient&#39;s randomization" in warned and "not known yet" in warned
-    no_reason = client.post(url, data={**form, "confirm_warnings": "yes"})
-    assert no_reason.status_code == 422 and len(_procedures(db, clinic.patient.id)) == 1
-    saved = client.post(url, data={**form, "confirm_warnings": "yes",
-                                   "deviation_reason": "Enrolled on paper, entered late"})
-    assert saved.status_code == 302
-    assert _procedures(db, clinic.patient.id)[-1].deviation_reason == \
-        "Enrolled on paper, entered late"
+    assert len(_procedures(db, clinic.patient.id)) == 1
+    saved = client.post(url, data={**form, "confirm_warnings": "yes"})
+    assert saved.status_code == 302 and len(_procedures(db, clinic.patient.id)) == 2
+    reasons = db.exec(select(AuditEvent.reason).where(
+        AuditEvent.entity == "procedure", AuditEvent.action == "create")).all()
+    assert any(r and "before the patient's randomization" in r for r in reasons)
     today = client.post(url, data={**form, "performed_at": f"{date.today()}T23:59"})
     assert "randomization" not in today.get_data(as_text=True)
 
