@@ -224,8 +224,19 @@ def _validated(read: FormDocument) -> Any:
     try:
         return validate_data(read.data)
     except ProtocolFileError as error:
-        raise ValidationError({read.field_of(p.path): p.message
+        raise ValidationError({read.field_of(p.path): _named(p.path, p.message)
                                for p in reversed(error.problems)}) from error
+
+
+SECTIONS = {"arms": "Arms", "timepoints": "Timepoints", "measures": "Measures",
+            "criteria": "Eligibility criteria"}
+
+
+def _named(path: str, message: str) -> str:
+    """A section's own problem names the section ("Arms: needs at least 1 (none given)"):
+    the summary at the top of the page showed three times "needs at least 1", not which
+    (found trying the screens as a new user would)."""
+    return f"{SECTIONS[path]}: {message}" if path in SECTIONS else message
 
 
 def _monitors_note(session: Any) -> str:

@@ -508,3 +508,14 @@ def test_self_report_settings_are_refused_in_words(client, clinic):
     assert early.status_code == 422
     assert "the call comes after the last reminder (day 7)" in html.unescape(
         early.get_data(as_text=True))
+
+
+def test_an_empty_section_is_named_in_the_builders_errors(client, clinic):
+    """Found trying the screens as a new user would: a form with no arms, no timepoints
+    and no measures said "needs at least 1 (none given)" three times, not of what."""
+    login(client, clinic.users["coordinator"])
+    form = {k: v for k, v in _basics().items()
+            if not k.startswith(("arm-", "tp-", "m-", "baseline"))}
+    page = client.post("/admin/studies/new", data=form).get_data(as_text=True)
+    assert "Arms: needs at least 1 (none given)" in page
+    assert "Timepoints: needs at least 1 (none given)" in page
