@@ -164,8 +164,8 @@ def new() -> Any:
     except ValidationError as error:
         session.rollback()
         return _page(None, request.form, error.errors), 422
-    flash(f"{study.code} saved as a draft. Tick the measures at each timepoint, then "
-          "activate it.", "success")
+    flash(f"{study.code} saved as a draft. Check the measures at each timepoint in the "
+          "grid below, then activate it.", "success")  # ("Tick" read as if none were)
     _flash_label_mismatches(doc)
     return redirect(url_for("study_builder.edit", study_id=study.id))
 
