@@ -23,8 +23,7 @@ from clinic.patients.listing import PatientFilter, patient_page
 from clinic.procedures.checks import (
     confirmation_errors,
     confirmed_words,
-    patient_warnings,
-    protocol_deviations,
+    procedure_checks,
 )
 from clinic.procedures.corrections import correct_procedure
 from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput, validate_procedure
@@ -132,10 +131,9 @@ def _checked(session: Session, patient: Patient, data: ProcedureIn, proc_input: 
     """Validation errors raise; plausibility warnings need ``confirm_warnings``, protocol
     deviations that and a ``deviation_reason`` (kept only when there is a deviation)."""
     validate_procedure(proc_input)
-    warnings = patient_warnings(session, patient, proc_input, correcting=correcting,
-                                timezone=current_app.config["TIMEZONE"])
-    deviations = protocol_deviations(session, patient, proc_input,
-                                     current_app.config["TIMEZONE"], correcting)
+    warnings, deviations = procedure_checks(session, patient, proc_input,
+                                            correcting=correcting,
+                                            timezone=current_app.config["TIMEZONE"])
     problems = confirmation_errors(warnings, deviations, confirmed=data.confirm_warnings,
                                    reason=proc_input.deviation_reason)
     if "confirm_warnings" in problems:

@@ -40,24 +40,25 @@ def previous_injectates(session: Session, patient: Patient,
                  for r in rows)
 
 
-def patient_warnings(session: Session, patient: Patient, data: ProcedureInput, *,
-                     timezone: str, correcting: int | None = None) -> list[str]:
-    """steroid_warnings over this patient's procedures so far plus the new one.
+def procedure_checks(session: Session, patient: Patient, data: ProcedureInput, *,
+                     timezone: str, correcting: int | None = None
+                     ) -> tuple[list[str], list[str]]:
+    """The plausibility warnings (confirmed before saving) and the protocol deviations
+    (confirmed, with a reason) of a new or corrected procedure, over this patient's
+    procedures so far plus this one (the earlier injectates read once).
 
     ``correcting`` names a recorded procedure that ``data`` replaces, so its own
     injectates are not counted twice.
     """
     zone = ZoneInfo(timezone)
-    return (steroid_warnings(_with_earlier(session, patient, data, correcting))
-            + _same_day(session, patient, data, correcting, zone)
-            + _before_randomization(session, patient, data, zone))
-
-
-def _with_earlier(session: Session, patient: Patient, data: ProcedureInput,
-                  correcting: int | None) -> ProcedureInput:
-    """``data`` with the injectates of the patient's other procedures too."""
-    earlier = previous_injectates(session, patient, correcting)
-    return replace(data, injectates=earlier + data.injectates)
+    study = session.get(Study, patient.study_id)
+    combined = replace(data, injectates=previous_injectates(session, patient, correcting)
+                       + data.injectates)
+    warnings = (steroid_warnings(combined) + _same_day(session, patient, data, correcting, zone)
+                + _before_randomization(session, patient, data, study, zone))
+    deviations = steroid_over_cap(combined, study.steroid_cap_mg if study else None)
+    deviations += _other_modality(session, patient, data, study)
+    return warnings, deviations + ([] if is_planned(data, timezone) else dose_deviations(data))
 
 
 def _same_day(session: Session, patient: Patient, data: ProcedureInput,
@@ -98,34 +99,28 @@ def allocated_arm(session: Session, patient: Patient) -> StudyArm | None:
                         .where(Enrollment.patient_id == patient.id)).first()
 
 
-def protocol_deviations(session: Session, patient: Patient, data: ProcedureInput,
-                        timezone: str, correcting: int | None = None) -> list[str]:
-    """What departs from the protocol: another guidance modality than the allocated
-    arm's, the study's steroid cap per patient exceeded, a dose not recorded. Saved only
-    when confirmed, with a reason; listed on the patient page and counted in the
-    report."""
-    study = session.get(Study, patient.study_id)
-    found = steroid_over_cap(_with_earlier(session, patient, data, correcting),
-                             study.steroid_cap_mg if study else None)
+def _other_modality(session: Session, patient: Patient, data: ProcedureInput,
+                    study: Study | None) -> list[str]:
+    """Another guidance modality than the allocated arm's (a randomized study)."""
     arm = allocated_arm(session, patient)
-    if (arm is not None and study is not None and study.design_type != "registry"
-            and data.modality != arm.modality):
-        found.append(f"Guidance {MODALITIES.get(data.modality, data.modality)} differs from "
-                     f"the allocated arm's ({arm.label}: {MODALITIES[arm.modality]}).")
-    return found + ([] if is_planned(data, timezone) else dose_deviations(data))
+    if (arm is None or study is None or study.design_type == "registry"
+            or data.modality == arm.modality):
+        return []
+    return [f"Guidance {MODALITIES.get(data.modality, data.modality)} differs from the "
+            f"allocated arm's ({arm.label}: {MODALITIES[arm.modality]})."]
 
 
 def _before_randomization(session: Session, patient: Patient, data: ProcedureInput,
-                          zone: ZoneInfo) -> list[str]:
+                          study: Study | None, zone: ZoneInfo) -> list[str]:
     """A randomized patient's procedure dated before the randomization in the app: a
     warning to confirm (kept in the audit trail), not a deviation: an enrollment entered
     after the fact, dated back to the day it took place, is randomized when it is
     entered; a wrong date is caught here."""
-    study = session.get(Study, patient.study_id)
+    if study is None or study.design_type == "registry":
+        return []
     randomized = session.exec(select(Enrollment.randomized_at).where(
         Enrollment.patient_id == patient.id, col(Enrollment.arm_id).is_not(None))).first()
-    if (study is None or study.design_type == "registry" or randomized is None
-            or data.performed_at >= randomized):
+    if randomized is None or data.performed_at >= randomized:
         return []
     return [f"Dated {data.performed_at.astimezone(zone):%Y-%m-%d %H:%M}, before the "
             f"patient's randomization ({randomized.astimezone(zone):%Y-%m-%d %H:%M}): the "

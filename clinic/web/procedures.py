@@ -22,8 +22,7 @@ from clinic.procedures.checks import (
     check_procedure_day,
     confirmation_errors,
     confirmed_words,
-    patient_warnings,
-    protocol_deviations,
+    procedure_checks,
 )
 from clinic.procedures.corrections import correct_procedure, recorded_input
 from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS, ProcedureInput, validate_procedure
@@ -145,10 +144,8 @@ def _confirmed(session: Session, patient: Patient, data: ProcedureInput,
     """Plausibility warnings and protocol deviations, the data to save (a deviation
     reason only when there is a deviation), and whether saving must wait: for the
     confirmation, or for a deviation's reason (added to ``errors``)."""
-    warnings = patient_warnings(session, patient, data, correcting=correcting,
-                                timezone=current_app.config["TIMEZONE"])
-    deviations = protocol_deviations(session, patient, data,
-                                     current_app.config["TIMEZONE"], correcting)
+    warnings, deviations = procedure_checks(session, patient, data, correcting=correcting,
+                                            timezone=current_app.config["TIMEZONE"])
     problems = confirmation_errors(
         warnings, deviations, confirmed=request.form.get("confirm_warnings") == "yes",
         reason=data.deviation_reason)
