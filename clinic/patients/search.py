@@ -9,6 +9,7 @@ same on SQLite and PostgreSQL and uses plain LIKE.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -82,7 +83,8 @@ def search_patients(session: Session, query: str, *, sees_identity: bool,
                       name if sees_identity else None, *visits.get(p.id, (None, None)),
                       found_by=found_by(query, p.study_code, *keys) if sees_identity else ())
             for p, study, site, name, *keys in rows]
-    return sorted(hits, key=lambda hit: "study code" not in hit.found_by)  # stable
+    return sorted(hits, key=lambda hit: (not exact_code(query, hit.study_code),
+                                         "study code" not in hit.found_by))  # stable
 
 
 def found_by(query: str, study_code: str, name_key_: str | None, mrn: str | None,
@@ -102,11 +104,27 @@ def found_by(query: str, study_code: str, name_key_: str | None, mrn: str | None
 
 
 def code_forms(query: str) -> list[str]:
-    """The query, and with its spaces as hyphens where it may be a code typed with a
-    space ("USFX 003" for USFX-003)."""
+    """The query, with its spaces as hyphens where it may be a code typed with a space
+    ("USFX 003" for USFX-003), and with its number zero-padded where it may be a code
+    typed without its leading zeros ("USFX-3" or "usfx 3" for USFX-003 or DEMO-0003)."""
     hyphened = query.replace(" ", "-")
-    return [query, hyphened] if hyphened != query and any(c.isdigit() for c in query) \
+    forms = [query, hyphened] if hyphened != query and any(c.isdigit() for c in query) \
         else [query]
+    short = _SHORT_CODE.fullmatch(query)
+    if short:
+        prefix, number = short.groups()
+        forms += [f"{prefix}-{number.zfill(width)}"
+                  for width in range(len(number) + 1, CODE_DIGITS_MAX + 1)]
+    return forms
+
+
+_SHORT_CODE = re.compile(r"([A-Za-z][A-Za-z0-9]*?)[- ]?(\d{1,5})")
+CODE_DIGITS_MAX = 6  # "USFX-3" looks for USFX-03 ... USFX-000003 too
+
+
+def exact_code(query: str, study_code: str) -> bool:
+    """``study_code`` is one of the forms of ``query`` (not only contains one)."""
+    return study_code.lower() in {form.lower() for form in code_forms(query)}
 
 
 def contains_text(column: object, text: str) -> object:

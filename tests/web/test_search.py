@@ -83,3 +83,19 @@ def test_a_code_with_a_space_a_surname_first_and_a_date_with_slashes_are_found(c
         assert f'/patients/{clinic.patient.id}"' in page, query
     page = client.get("/search", query_string={"q": "Walkley Maria"}).get_data(as_text=True)
     assert 'id="no-hits"' in page  # every word must match
+
+
+def test_a_code_typed_without_its_leading_zeros_is_found_first(client, clinic, db):
+    """Found trying the screens as a new user would: "USFX-3" found nothing (the code is
+    USFX-003). The padded code comes before a code that only contains the number."""
+    prefix, number = clinic.other.study_code.split("-")
+    short = int(number)
+    login(client, clinic.users["coordinator"])
+    for query in (f"{prefix}-{short}", f"{prefix.lower()} {short}", f"{prefix}{short}"):
+        page = client.get("/search", query_string={"q": query}).get_data(as_text=True)
+        assert '<tbody>' in page, query
+        rows = page.split('<tbody>')[1].split("</tr>")
+        assert clinic.other.study_code in rows[0], query
+    page = client.get("/search", query_string={"q": f"{prefix}-{short}9"}).get_data(
+        as_text=True)
+    assert clinic.other.study_code not in page  # another number, not a prefix of it
