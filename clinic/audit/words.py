@@ -21,6 +21,7 @@ USER_FIELDS = frozenset({"completed_by_id", "collected_by_id", "operator_id",
                          "randomized_by_id", "screened_by_id", "closed_by_id"})
 # a None that means "all" rather than "nothing"
 NONE_MEANS = {"timepoint_codes": "every timepoint", "strata": "every patient"}
+NOTHING = "none"  # a value not set (it read "∅", a sign staff do not read)
 CODES: Mapping[str, Mapping[str, str]] = {
     "modality": catalog.MODALITIES, "procedure_type": catalog.PROCEDURE_TYPES,
     "level": catalog.LEVELS, "side": catalog.SIDES, "laterality": catalog.LATERALITY,
@@ -77,7 +78,7 @@ def value_words(field: str | None, value: str | None, users: Mapping[int, str],
     "every timepoint" where it means all). ``ids``: field -> row id -> its name (an
     arm's code for ``arm_id``), for the rows a reader knows by name."""
     if value is None:
-        return NONE_MEANS.get(field or "", "∅")
+        return NONE_MEANS.get(field or "", NOTHING)
     if field in USER_FIELDS and value.isascii() and value.isdigit():
         return users.get(int(value), f"user {value}")
     if ids and field in ids and value.isascii() and value.isdigit():

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from clinic.audit.words import field_label, value_words
 from clinic.auth.roles import allow, any_user
-from clinic.catalog import LATERALITY, RAISES_QUERIES, SEXES, SIGNS_DATA
+from clinic.catalog import LATERALITY, MODALITIES, RAISES_QUERIES, SEXES, SIGNS_DATA
 from clinic.db import get_session
 from clinic.dose.service import dose_summaries
 from clinic.edits import NOTHING_CHANGED
@@ -113,6 +113,7 @@ def show(patient_id: int) -> str:
                            links=_links(session, record),
                            by_link=_answers_by_link(session, patient_id),
                            field_label=field_label, value_words=value_words, getattr_=getattr,
+                           named_ids=named_ids(record),
                            zone=current_app.config["TIMEZONE"],
                            locks=_with_names(session, locks_of_patient(session, patient)),
                            can_lock=current_user.role in REVIEWS_COHORT,
@@ -167,6 +168,16 @@ def trajectories(record: PatientRecord) -> list[Any]:
                                      y_label=f"{code.upper()} ({inst.unit})",
                                      title=f"{inst.label} over time"))
     return charts
+
+
+def named_ids(record: PatientRecord) -> dict[str, dict[int, str]]:
+    """The rows a history value may point to by id, by the name the page gives them: a
+    visit's index procedure reads "CT, 2026-12-01 09:30 CET", not 201."""
+    procedures = [row.procedure for row in record.procedures]
+    return {"procedure_id": {p.id: f"{MODALITIES.get(p.modality, p.modality)}, "  # type: ignore[misc]
+                             f"{local_time(p.performed_at)}" for p in procedures},
+            "arm_id": {record.arm.id: record.arm.code} if record.arm else {},  # type: ignore[dict-item]
+            "site_id": {record.site.id: record.site.code}}  # type: ignore[dict-item]
 
 
 def history_sections(record: PatientRecord) -> list[tuple[str, list[HistoryLine], int]]:

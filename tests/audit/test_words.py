@@ -22,7 +22,7 @@ def test_a_limit_left_empty_reads_as_all_not_as_none():
     month_1', as if it had been asked nowhere."""
     assert value_words("timepoint_codes", None, USERS, "UTC") == "every timepoint"
     assert value_words("strata", None, USERS, "UTC") == "every patient"
-    assert value_words("diagnosis", None, USERS, "UTC") == "∅"
+    assert value_words("diagnosis", None, USERS, "UTC") == "none"
 
 
 def test_a_satisfaction_reads_as_its_level_and_other_scores_as_stored():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from sqlmodel import select
@@ -107,6 +108,13 @@ def test_the_patient_page_shows_schedule_procedure_and_audit(client, clinic):
     assert "1 month" in page and "status-due" in page
     assert "TFESI with pulsed radiofrequency" in page and "350 mGy·cm²" in page
     assert "Record history" in page and "Patient (baseline data)" in page
+    history = page.split("Record history")[1]
+    # a visit anchored on its procedure names it (it read "procedure ∅ → 201", found
+    # trying the screens as a new user would)
+    anchored = re.search(r"<td>procedure</td><td class=\"audit-value\">(.*?)</td>"
+                         r"<td class=\"audit-value\">(.*?)</td>", history)
+    assert anchored and anchored.groups() == ("none", anchored[2])
+    assert re.fullmatch(r"Fluoroscopy, \d{4}-\d\d-\d\d \d\d:\d\d \w+", anchored[2]), anchored[2]
 
 
 def test_a_baseline_correction_needs_a_reason_and_the_version(client, clinic, db):
@@ -161,8 +169,6 @@ def test_an_answer_other_than_yes_or_no_is_refused_not_cleared(client, clinic, d
 def test_a_procedure_dated_ahead_is_said_to_be_planned(client, clinic, db):
     """Found attacking the forms: a date a month ahead was accepted (the form takes a
     planned procedure up to a year ahead) with 'procedure recorded', as if done."""
-    from datetime import date, timedelta
-
     login(client, clinic.users["physician"])
     ahead = date.today() + timedelta(days=30)
     planned = {**BASE, "performed_at": f"{ahead}T10:00", "modality": "fluoroscopy"}
