@@ -142,18 +142,24 @@ def _pairwise_rows(b: TableBuilder, prefix: str, frame: pd.DataFrame | None,
         b.row(f"{prefix}: {names.get(r.a, r.a)} – {names.get(r.b, r.b)}", cells)
 
 
+def _has_rows(frame: pd.DataFrame | None) -> bool:
+    return frame is not None and not frame.empty
+
+
 def posthoc_table(data: StudyData, arms: Arms, analyses: list[OutcomeAnalysis]) -> Table:
     cols = tuple(Column(t) for t in ("Mean-rank difference", "SE", "z", "p",
                                      "Adjusted p (Bonferroni)"))
     b = TableBuilder("appendix", "Appendix. Pairwise post hoc comparisons", "Comparison", cols)
     tps = {t.code: t.label for t in data.study.timepoints}
     for a in analyses:
-        b.heading(f"{a.label}: between timepoints (after Friedman)")
-        for c in arms.codes:
+        within = [c for c in arms.codes if _has_rows(a.friedman[c].pairwise)]
+        if within:  # a heading with no rows under it is left out
+            b.heading(f"{a.label}: between timepoints (after Friedman)")
+        for c in within:
             _pairwise_rows(b, arms.labels[c].split(":")[0], a.friedman[c].pairwise, tps)
         kw = [(tp, comp) for tp, comp in a.comparisons.items()
-              if comp.test == "kruskal_wallis" and getattr(comp.result, "pairwise", None)
-              is not None]
+              if comp.test == "kruskal_wallis"
+              and _has_rows(getattr(comp.result, "pairwise", None))]
         if kw:
             b.heading(f"{a.label}: between arms (Dunn, after Kruskal–Wallis)")
         for tp, comp in kw:

@@ -91,3 +91,14 @@ def test_the_sav_notes_keep_the_whole_data_hash(session):
         _frame, meta = pyreadstat.read_sav(os.path.join(folder, "analysis.sav"))
     notes = "\n".join(meta.notes) if isinstance(meta.notes, list) else str(meta.notes)
     assert report.stamp.data_version in notes
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_appendix_has_no_heading_without_rows(session, stage):
+    """Found trying the screens as a new user would: the appendix printed its headings
+    ("Pain (VAS): between timepoints (after Friedman)") with no comparison under them
+    while nobody had a value at two timepoints; with no comparison at all it is left
+    out."""
+    _stage(session, stage)
+    report = report_of(session, "NEW")
+    assert "appendix" not in [t.key for t in report.tables]
