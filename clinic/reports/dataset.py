@@ -19,6 +19,8 @@ from clinic.reports.radiation import effective_dose
 from clinic.scoring.instruments import INSTRUMENTS
 from clinic.scoring.likert import Satisfaction
 
+DOSE_DECIMALS = 6  # mSv, in the data set
+
 
 @dataclass(frozen=True)
 class Variable:
@@ -141,8 +143,10 @@ def _procedure_columns(data: StudyData) -> pd.DataFrame:
     for col in ("dap_mgy_cm2", "fluoroscopy_time_s", "ctdivol_mgy", "dlp_mgy_cm",
                 "operative_time_min"):
         out[col] = proc[col].astype(float)
+    # to the µSv's thousandth: the product DAP x k printed 0.11549999999999999 (Table 4
+    # computes on the unrounded values)
     out["effective_dose_msv"] = effective_dose(proc.reset_index(drop=True),
-                                               data.targets).to_numpy()
+                                               data.targets).round(DOSE_DECIMALS).to_numpy()
     out["time_per_puncture_min"] = proc["operative_time_min"].astype(float) / proc["punctures"]
     types = data.events.groupby("subject")["event_type"].agg(lambda s: sorted(set(s)))
     out["complication"] = proc["subject"].map(types).map(
