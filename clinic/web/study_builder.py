@@ -152,9 +152,11 @@ def _uploaded_protocol() -> tuple[Any, list[str]]:
 @allow(*MANAGES_STUDY)
 def new() -> Any:
     if request.method == "GET":
+        # no nerve roots: a new study asks none at enrollment until it names them (it
+        # started with the seed trial's L3-L5, which a facet study then asked)
         return _page(None, MultiDict({"design_type": request.args.get("design_type",
                                                                       "randomized"),
-                                      "roots": ", ".join(catalog.ROOTS)}), {})
+                                      "roots": ""}), {})
     read = FormDocument(request.form)
     session = get_session()
     try:
