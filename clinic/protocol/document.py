@@ -187,6 +187,44 @@ def check_raw_lists(data: dict[str, Any]) -> list[Problem]:
     roots = data.get("roots")
     if isinstance(roots, list) and all(isinstance(r, str) for r in roots):
         problems += _root_problems(roots)
+    arms, timepoints, measures = (data.get(k) for k in ("arms", "timepoints", "measures"))
+    if data.get("design_type", RANDOMIZED) == RANDOMIZED and isinstance(arms, list) and arms:
+        problems += _arm_count(len(arms))  # none at all: the field's own check says so
+    if _dicts(timepoints) and timepoints:
+        baselines = [t.get("code") for t in timepoints if t.get("baseline") is True]
+        if not baselines:
+            problems.append(NO_BASELINE)
+        elif _dicts(measures) and isinstance(baselines[0], str):
+            problems += _after_treatment(
+                baselines[0], [(m.get("instrument"), m.get("timepoints")) for m in measures])
+    return problems
+
+
+def _dicts(items: Any) -> bool:
+    return isinstance(items, list) and all(isinstance(i, dict) for i in items)
+
+
+def _arm_count(arms: int) -> list[Problem]:
+    return [(("arms",), "a randomized study needs at least 2 arms")] if arms < 2 else []
+
+
+NO_BASELINE: Problem = (("timepoints", 0, "baseline"),
+                        "mark one timepoint as the baseline (the visit before the procedure, "
+                        "from which the change is measured)")
+
+
+def _after_treatment(baseline: str, measures: list[tuple[Any, Any]]) -> list[Problem]:
+    """A measure about the treatment (satisfaction) asked at the baseline: ``measures``
+    is (instrument, timepoint codes or None for every timepoint) in the document's order."""
+    problems: list[Problem] = []
+    for i, (instrument, codes) in enumerate(measures):
+        if instrument in AFTER_TREATMENT and (codes is None or (isinstance(codes, list)
+                                                                and baseline in codes)):
+            label = INSTRUMENTS[instrument].label
+            problems.append((("measures", i, "timepoints"),
+                             f"{label} asks about the treatment: ask it at the follow-up "
+                             f"timepoints only, not at the baseline ({baseline}); asked at "
+                             "every timepoint, it is asked at the baseline too"))
     return problems
 
 
@@ -248,8 +286,7 @@ def _duplicates(prefix: tuple[Any, ...], items: list[Any], key: str) -> list[Pro
 def _design(doc: ProtocolDocument) -> list[Problem]:
     problems: list[Problem] = []
     if doc.design_type == RANDOMIZED:
-        if len(doc.arms) < 2:
-            problems.append((("arms",), "a randomized study needs at least 2 arms"))
+        problems += _arm_count(len(doc.arms))
         if doc.matching is not None:
             problems.append((("matching",), "matching is for registry studies; a randomized "
                                              "study compares its arms as randomized"))
@@ -297,9 +334,7 @@ def _schedule(doc: ProtocolDocument) -> list[Problem]:
     problems: list[Problem] = []
     baselines = [i for i, t in enumerate(doc.timepoints) if t.baseline]
     if not baselines:
-        problems.append((("timepoints", 0, "baseline"),
-                         "mark one timepoint as the baseline (the visit before the "
-                         "procedure, from which the change is measured)"))
+        problems.append(NO_BASELINE)
     for i in baselines[1:]:
         problems.append((("timepoints", i, "baseline"), "only one timepoint can be the baseline"))
     follow_ups = sorted((t.offset_days, i) for i, t in enumerate(doc.timepoints) if not t.baseline)
@@ -353,16 +388,12 @@ def _measures(doc: ProtocolDocument) -> list[Problem]:
             if code not in codes:
                 problems.append((("measures", i, "timepoints", j),
                                  f"{code!r} is not a timepoint of this study"))
-        if (measure.instrument in AFTER_TREATMENT and baseline is not None
-                and (measure.timepoints is None or baseline in measure.timepoints)):
-            label = INSTRUMENTS[measure.instrument].label
-            problems.append((("measures", i, "timepoints"),
-                             f"{label} asks about the treatment: ask it at the follow-up "
-                             f"timepoints only, not at the baseline ({baseline}); asked at "
-                             "every timepoint, it is asked at the baseline too"))
         if measure.timepoints is not None and not measure.timepoints:
             problems.append((("measures", i, "timepoints"),
                              "list at least one timepoint, or leave the list out for all"))
+    if baseline is not None:
+        problems += _after_treatment(baseline, [(m.instrument, m.timepoints)
+                                                for m in doc.measures])
     return problems + _unasked_timepoints(doc)
 
 

@@ -519,3 +519,23 @@ def test_an_empty_section_is_named_in_the_builders_errors(client, clinic):
     page = client.post("/admin/studies/new", data=form).get_data(as_text=True)
     assert "Arms: needs at least 1 (none given)" in page
     assert "Timepoints: needs at least 1 (none given)" in page
+
+
+def test_the_builder_names_every_problem_in_one_round(client, clinic):
+    """Found trying the screens as a new user would: a randomized study with one arm, no
+    baseline marked and a window that did not read was told of the window first; fixed,
+    of the second arm and the baseline then. Satisfaction asked at the baseline was said
+    at its row in the grid only, the top of the page saying "the fields marked below"."""
+    login(client, clinic.users["coordinator"])
+    form = {k: v for k, v in _basics(**{"tp-1-window_after_days": "a week",
+                                         "m-satisfaction_results-all": "on"}).items()
+            if not k.startswith(("arm-2-", "arm-3-", "baseline"))}
+    page = html.unescape(client.post("/admin/studies/new", data=form).get_data(as_text=True))
+    assert 'id="tp-1-window_after_days-error"' in page  # the field that did not read
+    top = page.split('id="builder-errors"')[1].split("</p>")[0]
+    assert "Arms: a randomized study needs at least 2 arms" in top
+    assert "mark one timepoint as the baseline" in page
+    marked = _basics(**{"tp-1-window_after_days": "a week", "m-satisfaction_results-all": "on"})
+    page = html.unescape(client.post("/admin/studies/new", data=marked).get_data(as_text=True))
+    top = page.split('id="builder-errors"')[1].split("</p>")[0]
+    assert "Satisfaction with the results asks about the treatment" in top
