@@ -105,7 +105,7 @@ class FormDocument:
         data["arms"] = [{**a, "ratio": number(a["ratio"]) if a["ratio"] else 1} for a in arms]
         tps = self._indexed("timepoints", _rows(f, "tp", TP_FIELDS, MAX_TIMEPOINTS))
         data["timepoints"] = [self._timepoint(i, t) for i, t in enumerate(tps)]
-        data["measures"] = self._measures([t["code"] for t in tps])
+        data["measures"] = self._measures(data["timepoints"])
         data["criteria"] = [_criterion(c) for c in self._indexed(
             "criteria", _rows(f, "criterion", CRITERION_FIELDS, MAX_CRITERIA))]
         if "sr-form" in f:
@@ -127,16 +127,24 @@ class FormDocument:
             values[key] = number(row[key]) if row[key] else (0 if blank_is_zero else None)
         return values
 
-    def _measures(self, timepoints: list[str]) -> list[dict[str, Any]]:
+    def _measures(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """A measure ticked at every column of the grid is asked at every timepoint, also
-        at one added in the same save (the grid has no column for it yet)."""
+        at one added in the same save (the grid has no column for it yet); one ticked at
+        every follow-up column (satisfaction: never at the baseline) is asked at a
+        follow-up added in the same save too."""
+        timepoints = [t["code"] for t in rows]
+        baseline = next((t["code"] for t in rows if t["baseline"]), None)
         grid = [tp for tp in _text(self.form, "grid_timepoints").split(",") if tp]
+        follow_ups = [tp for tp in grid if tp != baseline]
+        added = [tp for tp in timepoints if grid and tp not in grid and tp != baseline]
         measures = []
         for instrument in SCORE_RANGES:
-            every = self.form.get(f"m-{instrument}-all") == "on" or bool(grid) and all(
-                self.form.get(f"m-{instrument}-{tp}") == "on" for tp in grid)
-            ticked = [tp for tp in timepoints
-                      if every or self.form.get(f"m-{instrument}-{tp}") == "on"]
+            every = self._on(instrument, "all") or bool(grid) and all(
+                self._on(instrument, tp) for tp in grid)
+            every_follow_up = bool(follow_ups) and all(self._on(instrument, tp)
+                                                       for tp in follow_ups)
+            ticked = [tp for tp in timepoints if every or self._on(instrument, tp)
+                      or (every_follow_up and tp in added)]
             if not ticked:
                 continue
             measure: dict[str, Any] = {"instrument": instrument}
@@ -151,6 +159,11 @@ class FormDocument:
             self.instruments.append(instrument)
             measures.append(measure)
         return measures
+
+    def _on(self, instrument: str, column: str) -> bool:
+        """The grid's box of ``instrument`` at timepoint ``column`` ("all": the first
+        save's one box per instrument) is ticked."""
+        return self.form.get(f"m-{instrument}-{column}") == "on"
 
     def _randomization(self) -> dict[str, Any]:
         blocks = [number(b) for b in re.split(r"[,\s]+", _text(self.form, "block_multipliers"))

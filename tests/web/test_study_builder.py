@@ -240,6 +240,9 @@ def test_a_timepoint_added_by_amendment_gets_the_measures_asked_everywhere(clien
     form = form_values(doc).to_dict()
     for instrument in ("vas", "odi"):  # ticked in every column of the grid
         form |= {f"m-{instrument}-{code}": "on" for code in codes}
+    baseline = next(t.code for t in doc.timepoints if t.baseline)
+    form = {k: v for k, v in form.items() if not k.startswith("m-satisfaction_results-")}
+    form |= {f"m-satisfaction_results-{code}": "on" for code in codes if code != baseline}
     row = len(codes)
     form |= {"grid_timepoints": ",".join(codes), f"tp-{row}-code": "month_12",
              f"tp-{row}-label": "12 months", f"tp-{row}-offset_days": "365",
@@ -250,7 +253,9 @@ def test_a_timepoint_added_by_amendment_gets_the_measures_asked_everywhere(clien
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     visit = db.exec(select(Assessment).join(StudyTimepoint).where(
         Assessment.patient_id == clinic.patient.id, StudyTimepoint.code == "month_12")).one()
-    assert {"vas", "odi"} <= set(measures_at(db, visit))
+    # satisfaction, ticked at every follow-up, at the new follow-up too (it was not:
+    # found trying the screens as a new user would)
+    assert {"vas", "odi", "satisfaction_results"} <= set(measures_at(db, visit))
 
 
 def test_the_study_set_up_is_audited_like_clinical_data(client, clinic, db):
