@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Case, Integer, asc, case, desc, literal, null, tuple_
+from sqlalchemy import Case, Integer, asc, case, desc, literal, null, or_, tuple_
 from sqlmodel import Session, select
 
 from clinic.models import (
@@ -202,7 +203,7 @@ def group_counts(session: Session, f: WorklistFilter) -> dict[str, int]:
 
     timepoint_ids = None
     if f.timepoint:
-        query = select(StudyTimepoint.id).where(StudyTimepoint.code == f.timepoint)
+        query = select(StudyTimepoint.id).where(timepoint_named(f.timepoint))
         if f.study_id is not None:
             query = query.where(StudyTimepoint.study_id == f.study_id)
         timepoint_ids = list(session.exec(query))
@@ -260,8 +261,14 @@ def _query(session: Session, f: WorklistFilter, with_identity: bool):  # type: i
     if f.study_id is not None:
         query = query.where(Patient.study_id == f.study_id)
     if f.timepoint:
-        query = query.where(StudyTimepoint.code == f.timepoint)
+        query = query.where(timepoint_named(f.timepoint))
     return query
+
+
+def timepoint_named(value: str) -> Any:
+    """The worklist's visit filter: a timepoint's code, or its label (the choice for a
+    label two studies give timepoints of different codes)."""
+    return or_(StudyTimepoint.code == value, StudyTimepoint.label == value)
 
 
 def _row(r: tuple, today: date) -> WorklistRow:  # type: ignore[type-arg]

@@ -76,11 +76,14 @@ def _choices() -> dict[str, Any]:
         offsets[key] = min(offsets.get(key, t.offset_days), t.offset_days)
     pairs = sorted(offsets, key=lambda pair: (offsets[pair], pair[1], pair[0]))
     labels = Counter(label for _code, label in pairs)
-    timepoints = [(code, label if labels[label] == 1 else f"{label} ({code})")
-                  for code, label in pairs]  # one label, two codes: told apart
+    # one label, two codes (two studies' "Baseline", coded BL and baseline): one choice,
+    # the label, which the filter matches as it matches a code (it listed "Baseline (BL)"
+    # and "Baseline (baseline)", found trying the screens as a new user would)
+    timepoints = list(dict.fromkeys((code if labels[label] == 1 else label, label)
+                                    for code, label in pairs))
     return {"sites": all_sites(session), "fixed_site": own_site_id(),
-            "studies": studies,
-            "timepoints": timepoints}
+            "studies": studies, "timepoints": timepoints,
+            "timepoint_codes": {code for code, _label in pairs}}
 
 
 @bp.route("/worklist")
@@ -103,7 +106,8 @@ def index() -> tuple[str, int]:
                              with_identity=sees_identity())
     rows = page.rows
     choices = _choices()
-    if f.timepoint and f.timepoint not in {code for code, _label in choices["timepoints"]}:
+    if f.timepoint and f.timepoint not in {value for value, _label in choices["timepoints"]} \
+            | choices["timepoint_codes"]:
         errors["timepoint"] = f"No visit {f.timepoint!r} in the studies: choose one from the list."
     notes = worklist_notes(session, [r.assessment_id for r in rows], f.today)
     query = {"site": f.site_id, "study": f.study_id, "timepoint": f.timepoint,
