@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -27,4 +28,5 @@ def styles() -> dict[str, ParagraphStyle]:
                                 textColor=colors.HexColor("#555555")),
         "cell": ParagraphStyle("cell", base, fontSize=8, leading=10),
         "cellb": ParagraphStyle("cellb", base, fontName=BOLD, fontSize=8, leading=10),
+        "cellr": ParagraphStyle("cellr", base, fontSize=8, leading=10, alignment=TA_RIGHT),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from sqlmodel import select
 
@@ -16,6 +16,7 @@ from clinic.followup.service import measures_at
 from clinic.models import PatientIdentity, Study, StudyMeasure, StudyTimepoint, User
 from clinic.protocol.measures import MeasureRule, instruments_at
 from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
+from clinic.selfreport.wording import DEFAULT_LANGUAGE, wording
 from clinic.studies.setup import timepoints
 from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404, sees_identity, study_or_404
 from clinic.web.downloads import attachment
@@ -43,7 +44,15 @@ def _study(code: str) -> Study:
 def index(code: str) -> str:
     study = _study(code)
     return render_template("sheets/index.html", study=study,
-                           timepoints=timepoints(get_session(), study.id))  # type: ignore[arg-type]
+                           timepoints=timepoints(get_session(), study.id),  # type: ignore[arg-type]
+                           languages=catalog.LANGUAGES)
+
+
+def _words(language: str | None) -> Any:
+    """The patient's part of a sheet in ``language`` (English when unknown or None)."""
+    from clinic.sheets.followup_sheet import PatientWords  # ReportLab
+
+    return PatientWords(wording(language))
 
 
 @bp.route("/studies/<code>/sheets/<timepoint>.pdf")
@@ -63,8 +72,14 @@ def blank(code: str, timepoint: str) -> Response:
     codes = instruments_at(rules, tp.code, None, None)
     header = SheetHeader(study=f"{study.code} · {study.title}", timepoint=tp.label,
                          synthetic=study.is_synthetic, draft=study.status == "planning")
-    return _pdf(followup_sheet_pdf(header, [INSTRUMENTS[c] for c in codes]),
-                f"{study.code.lower()}_{tp.code}_sheet.pdf")
+    language = request.args.get("language")
+    if language is not None and language not in catalog.LANGUAGES:
+        abort(404, f"No sheets in {language[:10]!r}: "
+                   f"{', '.join(catalog.LANGUAGES.values())}.")
+    suffix = f"_{language}" if language and language != DEFAULT_LANGUAGE else ""
+    return _pdf(followup_sheet_pdf(header, [INSTRUMENTS[c] for c in codes],
+                                   words=_words(language)),
+                f"{study.code.lower()}_{tp.code}_sheet{suffix}.pdf")
 
 
 @bp.route("/followup/<int:assessment_id>/sheet.pdf")
@@ -97,7 +112,10 @@ def filled(assessment_id: int) -> Response:
         missing_reason=(assessment.missing_reason or "") if done else "")
     codes = measures_at(session, assessment)
     totals = _totals(session, assessment) if done else {}
-    return _pdf(followup_sheet_pdf(header, [INSTRUMENTS[c] for c in codes], recorded, totals),
+    language = session.exec(select(PatientIdentity.language).where(  # not an identifier
+        PatientIdentity.patient_id == patient.id)).first()
+    return _pdf(followup_sheet_pdf(header, [INSTRUMENTS[c] for c in codes], recorded, totals,
+                                   words=_words(language)),
                 f"{patient.study_code}_{tp.code}_sheet.pdf")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlmodel import select
 
 from clinic.followup.worklist import call_group
 from tests.pdf import pdf_text
@@ -103,16 +104,47 @@ def _filled_sheet(client, clinic, db, vas: float) -> str:
 def test_a_filled_sheet_marks_what_was_recorded(client, clinic, db):
     text = _filled_sheet(client, clinic, db, vas=6)
     assert clinic.patient.study_code in text and "Test Patient" in text
-    assert "☒ 6" in text and "☒ 3 The pain is fairly severe at the moment." in text
+    assert "Recorded: 6 (the mark at 60 mm)" in text  # the VAS: a 100 mm line, marked
+    assert "☒ 3 The pain is fairly severe at the moment." in text
     login(client, clinic.users["nurse_south"])
     assert client.get(f"/followup/{clinic.due.id}/sheet.pdf").status_code in (403, 404)
 
 
-def test_a_filled_sheet_ticks_no_box_for_a_value_between_two(client, clinic, db):
-    """Found testing as a new user would: VAS 5.5 was printed as the box 6 ticked."""
+def test_the_vas_is_a_line_to_mark_not_eleven_boxes(client, clinic, db):
+    """Found testing as a new user would: VAS 5.5 was printed as the box 6 ticked; then
+    that the sheet asked the VAS in eleven boxes while the screen takes 7.5. The VAS is
+    the 100 mm line the patient marks and the nurse measures."""
+    login(client, clinic.users["nurse"])
+    blank = pdf_text(client.get(f"/studies/{clinic.study.code}/sheets/month_1.pdf").data)
+    assert "Mark the line at the point that shows your pain now." in blank
+    assert "Measured by the nurse: ____ mm from the left end" in blank
+    assert "0 = no pain" in blank and "10 = worst pain imaginable" in blank
+    assert "☐ 0" not in blank.split("Oswestry")[0], "no boxes for the VAS"
     text = _filled_sheet(client, clinic, db, vas=5.5)
-    assert "Recorded: 5.5 (between the boxes)" in text
-    assert "☒ 5" not in text and "☒ 6" not in text
+    assert "Recorded: 5.5 (the mark at 55 mm)" in text
+
+
+def test_a_spanish_speaking_patients_sheet_asks_in_spanish(client, clinic, db):
+    """Found testing as a new user would: a Spanish-speaking patient's sheet was in
+    English. The patient's part is in the language of the record (the staff fields stay
+    in English); blank sheets come in each language."""
+    from clinic.models import PatientIdentity
+
+    identity = db.exec(select(PatientIdentity).where(
+        PatientIdentity.patient_id == clinic.patient.id)).one()
+    identity.language = "es"
+    db.add(identity)
+    text = _filled_sheet(client, clinic, db, vas=6)
+    assert "¿Cuánto le duele ahora mismo?" in text and "Haga una marca en la línea" in text
+    assert "Levantar cosas" in text and "Date of the visit" in text
+    index = client.get(f"/studies/{clinic.study.code}/sheets").get_data(as_text=True)
+    assert 'hreflang="es"' in index
+    blank = client.get(f"/studies/{clinic.study.code}/sheets/month_1.pdf?language=es")
+    assert blank.status_code == 200 and "sheet_es.pdf" in blank.headers["Content-Disposition"]
+    spanish = pdf_text(blank.data)
+    assert "Satisfecho/a" in spanish and "0 = ningún dolor" in spanish
+    assert client.get(f"/studies/{clinic.study.code}/sheets/month_1.pdf?language=xx"
+                      ).status_code == 404
 
 
 def test_a_filled_sheet_gives_the_total_the_reason_and_who_collected_it(client, clinic, db):
