@@ -11,9 +11,10 @@ changed field with its old value and the reason (see ``clinic.audit``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
@@ -49,15 +50,27 @@ def claim(session: Session, obj: Any, read_version: int | None,
     """
     _check_form_version(read_version)
     table = type(obj).__table__
-    result = session.execute(
-        update(table).where(table.c.id == obj.id, table.c.version == read_version)
-        .values(version=read_version + 1, **(values or {})))  # type: ignore[operator]
+    changed = values or {}
+    result = session.execute(_claim_statement(table, tuple(changed)), {
+        "claim_id": obj.id, "claim_read": read_version, "claim_new": read_version + 1,  # type: ignore[operator]
+        **{f"new_{key}": value for key, value in changed.items()}})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(obj)
         raise _stale(obj, read_version)  # type: ignore[arg-type]
     for key, value in {"version": read_version + 1, **(values or {})}.items():  # type: ignore[operator]
         set_committed_value(obj, key, value)
     note_claim(session, obj)
+
+
+@cache
+def _claim_statement(table: Any, columns: tuple[str, ...]) -> Any:
+    """The claim's UPDATE of ``table`` setting ``columns`` too, built once (building it
+    and its cache key cost more than a tenth of a millisecond a save)."""
+    return (update(table).where(table.c.id == bindparam("claim_id"),
+                                table.c.version == bindparam("claim_read"))
+            .values(version=bindparam("claim_new"),
+                    **{name: bindparam(f"new_{name}", type_=table.c[name].type)
+                       for name in columns}))
 
 
 def check_read_version(obj: Any, read_version: int | None) -> None:

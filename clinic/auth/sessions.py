@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from clinic.models import User, UserSession
@@ -48,10 +48,13 @@ def find_session_user(session: Session,
     """The session row and its user, in one query (every request asks for both)."""
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
-    found = session.exec(select(UserSession, User)
-                         .join(User, col(User.id) == col(UserSession.user_id), isouter=True)
-                         .where(UserSession.token_hash == _hash(token))).first()
+    found = session.exec(_SESSION_USER, params={"token_hash": _hash(token)}).first()
     return None if found is None else (found[0], found[1])
+
+
+_SESSION_USER = (select(UserSession, User)  # built once: every request reads it
+                 .join(User, col(User.id) == col(UserSession.user_id), isouter=True)
+                 .where(UserSession.token_hash == bindparam("token_hash")))
 
 
 def is_idle(row: UserSession, now: datetime, idle: timedelta) -> bool:
