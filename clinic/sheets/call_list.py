@@ -26,7 +26,7 @@ def call_list_pdf(rows: Sequence[WorklistRow], *, day: date, site: str,
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=MARGIN,
                             rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
                             title=f"Call list {day.isoformat()}")
-    story = [Paragraph(f"Call list · {day.isoformat()} · {markup(site)}", st["title"]),
+    story = [Paragraph(f"Call list · {day.isoformat()} · {markup(site, bold=True)}", st["title"]),
              Paragraph("Follow-ups due today, overdue, or whose window closes within three "
                        "days, and self-report visits whose link was not delivered or not "
                        "answered. Contains identifying data: keep it with the patient files "

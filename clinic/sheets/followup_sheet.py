@@ -109,8 +109,8 @@ def followup_sheet_pdf(header: SheetHeader, instruments: Sequence[Instrument],
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
                             topMargin=MARGIN, bottomMargin=MARGIN,
                             title=f"Follow-up {header.study} {header.timepoint}")
-    story: list[Any] = [Paragraph(markup(f"Follow-up: {header.timepoint} · {header.study}"),
-                                  st["title"])]
+    story: list[Any] = [Paragraph(markup(f"Follow-up: {header.timepoint} · {header.study}",
+                                         bold=True), st["title"])]
     if header.synthetic:
         story.append(Paragraph("SYNTHETIC study: made-up patients only.", st["small"]))
     if header.draft:
@@ -121,7 +121,8 @@ def followup_sheet_pdf(header: SheetHeader, instruments: Sequence[Instrument],
     for inst in instruments:
         story += _instrument(inst, values.get(inst.code), st, words or PatientWords())
         if totals and inst.code in totals:
-            story.append(Paragraph(markup(f"Total: {totals[inst.code]}"), st["cellb"]))
+            story.append(Paragraph(markup(f"Total: {totals[inst.code]}", bold=True),
+                                   st["cellb"]))
     if header.missing_reason:
         story.append(Paragraph(markup(f"Not collected, because: {header.missing_reason}"),
                                st["base"]))
@@ -152,7 +153,7 @@ def _header_table(h: SheetHeader, st: Mapping[str, Any]) -> Table:
 
 def _instrument(inst: Instrument, value: Any, st: Mapping[str, Any],
                 patient: PatientWords) -> list[Any]:
-    out: list[Any] = [Paragraph(markup(patient.title(inst)), st["h2"])]
+    out: list[Any] = [Paragraph(markup(patient.title(inst), bold=True), st["h2"])]
     question = patient.question(inst.code)
     if question:
         out.append(Paragraph(markup(question), st["base"]))
@@ -161,8 +162,8 @@ def _instrument(inst: Instrument, value: Any, st: Mapping[str, Any],
         for i, section in enumerate(inst.sections, start=1):
             words = patient.section(inst.code, section.code)
             chosen = answers.get(section.code)
-            lines = [Paragraph(markup(f"{i}. {patient.heading(section.label, words)}"),
-                               st["cellb"])]
+            lines = [Paragraph(markup(f"{i}. {patient.heading(section.label, words)}",
+                                      bold=True), st["cellb"])]
             statements = words.statements if words else tuple(str(n) for n in range(6))
             lines += [Paragraph(f"{TICKED if chosen == n else EMPTY} {n}  {markup(text)}",
                                 st["cell"]) for n, text in enumerate(statements)]

@@ -64,7 +64,7 @@ def patient_record_pdf(record: PatientRecord, *, study: str, zone: str, printed_
                             topMargin=MARGIN, bottomMargin=MARGIN,
                             title=f"Patient record {p.study_code}")
     story: list[Any] = [
-        Paragraph(f"Patient record · {markup(p.study_code)}", st["title"]),
+        Paragraph(f"Patient record · {markup(p.study_code, bold=True)}", st["title"]),
         Paragraph(markup(study) + (" · SYNTHETIC data" if synthetic else ""), st["base"]),
         Paragraph(f"Printed {when(printed_at)}. Study code only: no identifying data.",
                   st["small"])]
@@ -135,12 +135,13 @@ def _signature_lines(signatures: Sequence[SignatureLine], when: Any) -> list[str
 
 
 def _section(title: str, st: dict[str, Any]) -> list[Any]:
-    return [Spacer(1, 4), Paragraph(markup(title), st["h2"])]
+    return [Spacer(1, 4), Paragraph(markup(title, bold=True), st["h2"])]
 
 
 def _table(rows: list[list[str]], st: dict[str, Any],
            widths: Sequence[float] | None = None) -> Table:
-    data = [[Paragraph(markup(str(c)), st["cellb" if i == 0 else "cell"]) for c in row]
+    data = [[Paragraph(markup(str(c), bold=i == 0), st["cellb" if i == 0 else "cell"])
+             for c in row]
             for i, row in enumerate(rows)]
     shares = widths or [1 / len(rows[0])] * len(rows[0])
     table = Table(data, repeatRows=1, colWidths=[WIDTH * share for share in shares])

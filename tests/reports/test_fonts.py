@@ -161,3 +161,25 @@ def test_thai_and_hindi_names_print_in_embedded_fonts_on_the_call_list(client, c
     embedded = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]
                 if line.split()[-5] == "yes"}
     assert {"Garuda", "NotoSansDevanagari-Regular", "DejaVuSans"} <= embedded, fonts
+
+
+def test_a_bold_heading_in_thai_or_hindi_prints_bold(tmp_path):
+    """ReportLab's <font> tag resets the paragraph's weight: a report title or a table
+    head in Thai or Hindi printed in the regular face. Marked bold, a script's run is
+    set in its bold font."""
+    _script_fonts_installed()
+    from reportlab.platypus import SimpleDocTemplate
+
+    from clinic.reports.render.fonts import BOLD
+
+    register_fonts()
+    heading = ParagraphStyle("h", fontName=BOLD, fontSize=12)
+    path = tmp_path / "bold.pdf"
+    SimpleDocTemplate(str(path)).build([
+        Paragraph(markup(f"{THAI_NAME} {HINDI_NAME}", bold=True), heading)])
+    fonts = subprocess.run([shutil.which("pdffonts") or "pdffonts", str(path)],
+                           capture_output=True, check=True).stdout.decode()
+    names = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]}
+    assert {"Garuda-Bold", "NotoSansDevanagari-Bold"} <= names, fonts
+    assert "Garuda" not in names and "NotoSansDevanagari-Regular" not in names, fonts
+    assert markup(THAI_NAME) == markup(THAI_NAME, bold=False)  # regular text as before

@@ -169,11 +169,13 @@ def _plain(text: str) -> bool:
     return text.isascii() or not any(is_cjk(c) or _script_of(c) for c in text)
 
 
-def markup(text: str) -> str:
+def markup(text: str, *, bold: bool = False) -> str:
     """``text`` as Paragraph markup: escaped, each CJK run in an Asian font that has it
     (the text's own script's font first: Korean for Hangul, Japanese for kana, else
     Simplified Chinese), each run of another script DejaVu lacks in its script's font
-    where the system has one (:func:`_words_in_script_fonts`)."""
+    where the system has one (:func:`_words_in_script_fonts`). ``bold``: for a paragraph
+    in a bold style, whose weight ReportLab's ``<font>`` tag resets: a script's run is
+    set in its bold font (the Asian fonts have none)."""
     if _plain(text):
         return escape(text)
     preferred = _preferred(text)
@@ -185,9 +187,14 @@ def markup(text: str) -> str:
             runs[-1] = (font, runs[-1][1] + char)
         else:
             runs.append((font, char))
-    return "".join(escape(run) if font is None
-                   else f'<font name="{_registered(font)}">{escape(run)}</font>'
+    return "".join(escape(run) if font is None else _in_font(font, escape(run), bold)
                    for font, run in runs)
+
+
+def _in_font(font: str, run: str, bold: bool) -> str:
+    if bold and font.startswith("Script-"):  # <b> inside <font>: its family's bold face
+        return f'<font name="{font}"><b>{run}</b></font>'
+    return f'<font name="{_registered(font)}">{run}</font>'
 
 
 WORD_JOINER = "\u2060"  # zero width, in DejaVu, and no word break for ReportLab

@@ -107,7 +107,7 @@ class ValueCell(Flowable):
 
 def _row(row: Row, st: dict[str, ParagraphStyle]) -> list[Any]:
     label_style = st["cellb"] if row.level == 0 else st[f"lvl{min(row.level, 2)}"]
-    return [Paragraph(markup(row.label), label_style),
+    return [Paragraph(markup(row.label, bold=row.level == 0), label_style),
             *(ValueCell(c) for c in row.cells)]
 
 
@@ -138,8 +138,8 @@ def _breakable(label: str, width: float, style: ParagraphStyle) -> str:
 
 def _table_flowables(table: ReportTable, st: dict[str, ParagraphStyle]) -> list[Any]:
     widths = _widths(table)
-    header = [Paragraph(markup(table.stub), st["cellb"]),
-              *(Paragraph(markup(_breakable(c.label, w, st["head"]))
+    header = [Paragraph(markup(table.stub, bold=True), st["cellb"]),
+              *(Paragraph(markup(_breakable(c.label, w, st["head"]), bold=True)
                           + (f"<br/>(n = {c.n})" if c.n is not None else ""), st["head"])
                 for c, w in zip(table.columns, widths[1:], strict=True))]
     data = [header, *(_row(r, st) for r in table.rows)]
@@ -175,18 +175,19 @@ def _footnote(text: str) -> str:
 
 def _title_page(report: Report, st: dict[str, ParagraphStyle]) -> list[Any]:
     s = report.study
-    out: list[Any] = [Paragraph(f"Study report: {markup(s.code)}", st["title"])]
+    out: list[Any] = [Paragraph(f"Study report: {markup(s.code, bold=True)}", st["title"])]
     if s.is_synthetic:
         out.append(Paragraph("SYNTHETIC DATA — not real patients", st["banner"]))
     arms_heading = "Groups (by index modality, not randomized)" if s.is_registry else "Arms"
-    out += [Paragraph(markup(s.title), st["h2"]), Paragraph(markup(s.design), st["base"]),
-            Spacer(1, 6), Paragraph(arms_heading, st["h2"])]
+    out += [Paragraph(markup(s.title, bold=True), st["h2"]),
+            Paragraph(markup(s.design), st["base"]), Spacer(1, 6),
+            Paragraph(arms_heading, st["h2"])]
     out += [Paragraph(markup(f"{a.code}: {a.label}"), st["base"]) for a in s.arms]
     rows = [*report.filters.describe(),
             ("Patients included", str(report.stamp.patients)),
             ("Data version (SHA-256 of the rows used)", report.stamp.data_version),
             ("Generated", report.stamp.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC"))]
-    grid = Table([[Paragraph(markup(k), st["cellb"]), Paragraph(markup(v), st["cell"])]
+    grid = Table([[Paragraph(markup(k, bold=True), st["cellb"]), Paragraph(markup(v), st["cell"])]
                   for k, v in rows], colWidths=[55 * mm, FRAME_W - 55 * mm])
     grid.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
