@@ -36,16 +36,20 @@ class SearchHit:
     found_by: tuple[str, ...] = ()  # "study code", "name", "MRN", "phone", "date of birth"
 
 
-def parse_birth_date(text: str) -> date | None:
-    """2026-01-31, 2026/01/31, 31.01.2026 or 31/01/2026 (day first, as written in
-    Europe)."""
+def birth_dates(text: str) -> list[date]:
+    """The dates ``text`` may mean: 2026-01-31, 2026/01/31, 31.01.2026, 31/01/2026; for
+    03/07/1961 both the 3rd of July (day first, as written in Europe) and the 7th of
+    March (month first, as in the US)."""
     text = text.strip()
-    for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y", "%d/%m/%Y"):
+    found: list[date] = []
+    for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y"):
         try:
-            return datetime.strptime(text, pattern).date()
+            day = datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    return None
+        if day not in found:
+            found.append(day)
+    return found
 
 
 def too_short(query: str) -> bool:
@@ -93,13 +97,12 @@ def found_by(query: str, study_code: str, name_key_: str | None, mrn: str | None
     DEMO-0001 and every phone number holding 0001, and says which is which (the study
     code's match first, :func:`search_patients`)."""
     text = query.lower()  # as the SQL: lower(column) LIKE
-    key, digits = name_key(query), phone_key(query)
+    key, digits = name_words(query), phone_digits(query)
     matched = {"study code": any(c.lower() in study_code.lower() for c in code_forms(query)),
                "name": bool(key and name_key_ and all(w in name_key_ for w in key.split())),
                "MRN": bool(mrn and text in mrn.lower()),
-               "phone": bool(digits and len(digits) >= PHONE_DIGITS and phone_key_
-                             and digits in phone_key_),
-               "date of birth": born is not None and parse_birth_date(query) == born}
+               "phone": bool(digits and phone_key_ and digits in phone_key_),
+               "date of birth": born is not None and born in birth_dates(query)}
     return tuple(label for label, hit in matched.items() if hit)
 
 
@@ -113,8 +116,8 @@ def code_forms(query: str) -> list[str]:
     short = _SHORT_CODE.fullmatch(query)
     if short:
         prefix, number = short.groups()
-        forms += [f"{prefix}-{number.zfill(width)}"
-                  for width in range(len(number) + 1, CODE_DIGITS_MAX + 1)]
+        forms += [form for width in range(len(number), CODE_DIGITS_MAX + 1)
+                  if (form := f"{prefix}-{number.zfill(width)}") not in forms]
     return forms
 
 
@@ -134,19 +137,34 @@ def contains_text(column: object, text: str) -> object:
     return func.lower(column).like(f"%{escaped.lower()}%", escape="\\")
 
 
+def name_words(query: str) -> str | None:
+    """The query's words as the name key holds them, a comma apart ("García, José" is
+    the surname first: "garcia jose")."""
+    return name_key(query.replace(",", " "))
+
+
+def phone_digits(query: str) -> str | None:
+    """The digits of a query that may be a phone number: at least PHONE_DIGITS of them
+    and no letter ("DEMO-0002" is a study code, not every phone number holding 0002)."""
+    digits = phone_key(query)
+    if not digits or len(digits) < PHONE_DIGITS or any(c.isalpha() for c in query):
+        return None
+    return digits
+
+
 def _identity_conditions(query: str) -> list[object]:
     found: list[object] = []
-    key = name_key(query)
+    key = name_words(query)
     if key:  # every word, in any order ("Walkley Carmen" finds Carmen Walkley)
         found.append(and_(*(contains_text(PatientIdentity.name_key, word)
                             for word in key.split())))
     found.append(contains_text(PatientIdentity.mrn, query))
-    digits = phone_key(query)
-    if digits and len(digits) >= PHONE_DIGITS:
+    digits = phone_digits(query)
+    if digits:
         found.append(col(PatientIdentity.phone_key).like(f"%{digits}%"))
-    born = parse_birth_date(query)
+    born = birth_dates(query)
     if born:
-        found.append(PatientIdentity.birth_date == born)
+        found.append(col(PatientIdentity.birth_date).in_(born))
     return found
 
 

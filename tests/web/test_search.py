@@ -91,7 +91,8 @@ def test_a_code_typed_without_its_leading_zeros_is_found_first(client, clinic, d
     prefix, number = clinic.other.study_code.split("-")
     short = int(number)
     login(client, clinic.users["coordinator"])
-    for query in (f"{prefix}-{short}", f"{prefix.lower()} {short}", f"{prefix}{short}"):
+    for query in (f"{prefix}-{short}", f"{prefix.lower()} {short}", f"{prefix}{short}",
+                  f"{prefix}{number}"):  # T0056 and T2829 (no padding missing) alike
         page = client.get("/search", query_string={"q": query}).get_data(as_text=True)
         assert '<tbody>' in page, query
         rows = page.split('<tbody>')[1].split("</tr>")
@@ -99,3 +100,20 @@ def test_a_code_typed_without_its_leading_zeros_is_found_first(client, clinic, d
     page = client.get("/search", query_string={"q": f"{prefix}-{short}9"}).get_data(
         as_text=True)
     assert clinic.other.study_code not in page  # another number, not a prefix of it
+
+
+def test_a_slashed_date_a_comma_and_a_code_are_read_as_meant(client, clinic, db):
+    """Found trying the screens as a new user would: 03/07/1961 found the 3rd of July
+    only (a patient born on the 7th of March, written the US way, was not found);
+    "Walkley, Carmen" (surname first, with its comma) found nobody; and a full study
+    code listed every patient whose phone number held its digits."""
+    digits = "".join(filter(str.isdigit, clinic.other.study_code))
+    _name(db, clinic, "Carmen Walkley", birth_date=date(1961, 3, 7), phone=f"+1 555 {digits} 7")
+    login(client, clinic.users["coordinator"])
+    for query in ("07/03/1961", "03/07/1961", "Walkley, Carmen", "walkley,carmen"):
+        page = client.get("/search", query_string={"q": query}).get_data(as_text=True)
+        assert f'/patients/{clinic.patient.id}"' in page, query
+    code = clinic.other.study_code
+    page = client.get("/search", query_string={"q": code}).get_data(as_text=True)
+    assert f'/patients/{clinic.patient.id}"' not in page, "not by the code's digits in a phone"
+    assert f'/patients/{clinic.other.id}"' in page
