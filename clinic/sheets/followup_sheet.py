@@ -66,6 +66,10 @@ class PatientWords:
         return f"{inst.label}: {own}" if own else inst.label
 
     def question(self, code: str) -> str | None:
+        """The sheet's own question (the medication questions the patient pages do not
+        ask), or the patient pages' in another language, or the entry screen's."""
+        if code in self.language.data["sheet"]:
+            return self.language.text("sheet", code)
         if self._other is not None and code in self._other.data["questions"]:
             return self._other.question(code)
         return QUESTIONS.get(code)
@@ -147,7 +151,8 @@ def _header_table(h: SheetHeader, st: Mapping[str, Any]) -> Table:
         rows.append(["Window", markup(h.window), "", ""])
     table = Table([[Paragraph(c, st["cell"]) for c in r] for r in rows],
                   colWidths=[WIDTH * 0.18, WIDTH * 0.32, WIDTH * 0.16, WIDTH * 0.34])
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID)]))
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table
 
 

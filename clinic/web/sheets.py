@@ -120,8 +120,19 @@ def filled(assessment_id: int) -> Response:
 
 
 def _totals(session: Any, assessment: Any) -> dict[str, str]:
-    """The ODI's or NDI's total as recorded, or why it could not be computed."""
-    return {score.instrument: (f"{score.value:g} %" if score.value is not None
-                               else f"not computable ({score.not_computable_reason})")
-            for score in scores_of(session, assessment)
-            if INSTRUMENTS[score.instrument].kind is InstrumentKind.SECTIONS}
+    """The ODI's or NDI's total as recorded, with the sections it is computed from
+    where one was left unanswered, or why it could not be computed."""
+    totals = {}
+    for score in scores_of(session, assessment):
+        instrument = INSTRUMENTS[score.instrument]
+        if instrument.kind is not InstrumentKind.SECTIONS:
+            continue
+        if score.value is None:
+            totals[score.instrument] = f"not computable ({score.not_computable_reason})"
+            continue
+        sections = len(instrument.sections)
+        answered = score.answered if score.answered is not None else sections
+        totals[score.instrument] = f"{score.value:g} %" + (
+            f" (from {answered} of {sections} sections: {sections - answered} unanswered)"
+            if answered < sections else "")
+    return totals

@@ -143,6 +143,8 @@ def test_a_spanish_speaking_patients_sheet_asks_in_spanish(client, clinic, db):
     assert blank.status_code == 200 and "sheet_es.pdf" in blank.headers["Content-Disposition"]
     spanish = pdf_text(blank.data)
     assert "Satisfecho/a" in spanish and "0 = ningún dolor" in spanish
+    assert "¿Cuánto ha reducido sus antiinflamatorios" in spanish  # the sheet's own question
+    assert "By how much" not in spanish
     assert client.get(f"/studies/{clinic.study.code}/sheets/month_1.pdf?language=xx"
                       ).status_code == 404
 
@@ -161,6 +163,18 @@ def test_a_filled_sheet_gives_the_total_the_reason_and_who_collected_it(client, 
     assert "Total: not computable (2 of 10 sections unanswered" in text
     assert "Not collected, because: Patient stopped after eight sections" in text
     assert f"Collected by: {clinic.users['nurse'].name}" in text
+
+
+def test_a_filled_sheet_says_a_total_comes_from_fewer_sections(client, clinic):
+    """Found trying the screens as a new user would: an ODI with a section left blank
+    printed its total as if from all ten."""
+    login(client, clinic.users["nurse"])
+    saved = client.post(f"/followup/{clinic.due.id}", data={
+        "mode": "phone", "vas": "4", "version": clinic.due.version,
+        **odi_form([3, 3, 3, 3, 3, 3, 3, 3, 3, ""]), "satisfaction_results": "satisfied"})
+    assert saved.status_code == 302
+    text = pdf_text(client.get(f"/followup/{clinic.due.id}/sheet.pdf").data)
+    assert "Total: 60 % (from 9 of 10 sections: 1 unanswered)" in text
 
 
 def test_a_visit_page_says_when_its_window_closes_soon(client, clinic, db):

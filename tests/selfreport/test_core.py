@@ -103,7 +103,7 @@ def test_every_language_has_every_text_and_says_where_it_comes_from():
         data = tomllib.loads((FOLDER / f"{code}.toml").read_text(encoding="utf-8"))
         assert data["meta"]["source"].strip()
         for part in ("ui", "email", "questions", "anchors", "satisfaction", "instruments",
-                     "time"):
+                     "time", "sheet"):
             assert set(data[part]) == set(english[part]), (code, part)
         w = wording(code)
         for instrument in ("odi", "ndi"):  # every section in every language, six levels
