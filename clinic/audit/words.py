@@ -19,6 +19,8 @@ USER_FIELDS = frozenset({"completed_by_id", "collected_by_id", "operator_id",
                          "consent_taken_by_id", "made_by_id", "created_by_id",
                          "locked_by_id", "signer_id", "raised_by_id", "user_id",
                          "randomized_by_id", "screened_by_id", "closed_by_id"})
+# numbers stored as floats: "1.0" reads 1 (a score's value, a dose)
+NUMBER_FIELDS = frozenset({*catalog.NUMBER_BOUNDS, "value", "raw_sum", "value_when_raised"})
 # a None that means "all" rather than "nothing"
 NONE_MEANS = {"timepoint_codes": "every timepoint", "strata": "every patient"}
 NOTHING = "none"  # a value not set (it read "∅", a sign staff do not read)
@@ -55,7 +57,8 @@ LABELS: Mapping[str, str] = {
     "contrast_extravasation": "contrast extravasation", "deviation_reason": "deviation reason",
     "age_at_enrollment": "age", "birth_year": "birth year", "bmi": "BMI",
     "symptom_duration_months": "symptom duration (months)", "raw_sum": "raw sum",
-    "not_computable_reason": "why not computable", "daily_dose_mg": "daily dose (mg)",
+    "not_computable_reason": "why not computable", "answered": "sections answered",
+    "daily_dose_mg": "daily dose (mg)",
     "concentration_pct": "concentration (%)", "volume_ml": "volume (mL)", "dose_mg": "dose (mg)",
     "is_related": "related to the procedure", "is_resolved": "resolved",
     "resolved_on": "resolved on", "onset_on": "onset", "reminder_consent": "reminder consent",
@@ -87,6 +90,8 @@ def value_words(field: str | None, value: str | None, users: Mapping[int, str],
         return CODES[field].get(value, value)
     if value in ("True", "False"):
         return "yes" if value == "True" else "no"
+    if field in NUMBER_FIELDS and value.endswith(".0") and value[:-2].lstrip("-").isdigit():
+        return value[:-2]  # "28.0" as the form shows it, 28 (every other digit kept)
     if field == "query_id" and value.isdigit():
         return f"#{value}"  # a data query, as the queries screen numbers it
     if field == "strata_rules":

@@ -77,3 +77,12 @@ def test_a_data_querys_rule_key_is_not_spelt_out():
     words = _words(None, snapshot, USERS, "UTC", {})
     assert "rule key" not in words and "out_of_window:assessment" not in words
     assert "label: Date of the 1 month visit" in words
+
+
+def test_a_stored_float_reads_as_the_form_shows_it_with_every_digit():
+    """Found trying the screens as a new user would: the record history read "1.0 → 3.0"
+    and "28.0 → 24.44" for a VAS and an ODI total."""
+    assert value_words("value", "28.0", USERS, "UTC") == "28"
+    assert value_words("value", "24.444444444444443", USERS, "UTC") == "24.444444444444443"
+    assert value_words("dap_mgy_cm2", "-3.0", USERS, "UTC") == "-3"
+    assert value_words("consent_version", "1.0", USERS, "UTC") == "1.0", "a text field"
