@@ -71,6 +71,7 @@ from clinic.web.study_form import (
     TIMEPOINT_ROWS,
     TP_FIELDS,
     FormDocument,
+    field_title,
     form_values,
     rows_to_show,
 )
@@ -318,7 +319,7 @@ def _page(study: Study | None, values: Any, errors: dict[str, str]) -> str:
         bin_rows=range(BIN_ROWS), grid_timepoints=[(i, c) for i, c in timepoints if c],
         instruments=catalog.SCORE_RANGES, covariates=_covariates(values),
         instrument_labels={code: i.label for code, i in INSTRUMENTS.items()},
-        second_factors=SECOND_FACTORS)
+        second_factors=SECOND_FACTORS, field_title=field_title)
 
 
 def _with_every_tick(values: Any, codes: list[str]) -> Any:

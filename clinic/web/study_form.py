@@ -9,6 +9,7 @@ shown next to the form field it came from (``arm-3-label`` when rows 1 and 2 wer
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -283,3 +284,37 @@ def form_values(doc: ProtocolDocument) -> MultiDict[str, str]:
         v["matching-caliper_sd"] = "" if doc.matching.caliper_sd is None else str(
             doc.matching.caliper_sd)
     return v
+
+
+ROW_TITLES = {"arm": "Arm", "tp": "Timepoint", "criterion": "Criterion"}
+FIELD_WORDS = {"offset_days": "day", "window_before_days": "window before",
+               "window_after_days": "window after", "text": "wording",
+               "age_at_least": "age from", "age_at_most": "age up to", "low": "from",
+               "high": "to"}
+FORM_FIELDS = {"code": "Code", "title": "Title", "design": "Design, in words",
+               "design_type": "Design", "consent_version": "Consent form version",
+               "steroid_cap_mg": "Steroid cap", "roots": "Nerve roots",
+               "baseline": "Baseline", "block_multipliers": "Block sizes"}
+
+
+def field_title(name: str, instruments: Mapping[str, str]) -> str:
+    """A form field as the page names it, for the list of problems at its top:
+    "tp-1-window_after_days" is "Timepoint 2, window after", "m-vas" the VAS's row of
+    the grid (``instruments``: code -> label)."""
+    row = re.fullmatch(r"(arm|tp|criterion)-(\d+)-(\w+)", name)
+    if row:
+        kind, index, field = row.groups()
+        return f"{ROW_TITLES[kind]} {int(index) + 1}, {_words(field)}"
+    stratum = re.fullmatch(r"factor-(\d+)-(?:bin-(\d+)-)?(\w+)", name)
+    if stratum:
+        factor, bin_, field = stratum.groups()
+        where = f"Stratification factor {int(factor) + 1}"
+        return f"{where}, bin {int(bin_) + 1} {_words(field)}" if bin_ else \
+            f"{where}, {_words(field)}"
+    if name.startswith("m-") and name[2:] in instruments:
+        return f"Measures, {instruments[name[2:]]}"
+    return FORM_FIELDS.get(name, _words(name.removeprefix("sr-")).capitalize())
+
+
+def _words(field: str) -> str:
+    return FIELD_WORDS.get(field, field.replace("_", " "))

@@ -537,10 +537,12 @@ def test_the_builder_names_every_problem_in_one_round(client, clinic):
             if not k.startswith(("arm-2-", "arm-3-", "baseline"))}
     page = html.unescape(client.post("/admin/studies/new", data=form).get_data(as_text=True))
     assert 'id="tp-1-window_after_days-error"' in page  # the field that did not read
-    top = page.split('id="builder-errors"')[1].split("</p>")[0]
+    top = page.split('id="builder-errors"')[1].split("</div>")[0]
     assert "Arms: a randomized study needs at least 2 arms" in top
-    assert "mark one timepoint as the baseline" in page
+    # every problem at the top too, a field's named and linked to it
+    assert '<a href="#tp-1-window_after_days-error">Timepoint 2, window after</a>' in top
+    assert '<a href="#baseline-error">Baseline</a>: mark one timepoint as the baseline' in top
     marked = _basics(**{"tp-1-window_after_days": "a week", "m-satisfaction_results-all": "on"})
     page = html.unescape(client.post("/admin/studies/new", data=marked).get_data(as_text=True))
-    top = page.split('id="builder-errors"')[1].split("</p>")[0]
+    top = page.split('id="builder-errors"')[1].split("</div>")[0]
     assert "Satisfaction with the results asks about the treatment" in top
