@@ -109,7 +109,12 @@ def _friedman_rows(b: TableBuilder, arms: Arms, a: OutcomeAnalysis) -> None:
     b.row("n complete cases / timepoints", (*(Cell(f"{f.n} / {f.k}", f.n) for f in stats),
                                             Cell()))
     for c, f in zip(arms.codes, stats, strict=True):
-        if f.k < len(a.timepoints):
+        if f.k == 0:
+            b.note(f"{a.label}, {arms.labels[c]}: nothing recorded yet: no Friedman test.")
+        elif f.k == 1:
+            b.note(f"{a.label}, {arms.labels[c]}: values at one timepoint only: no Friedman "
+                   "test (it compares two timepoints or more).")
+        elif f.k < len(a.timepoints):
             b.note(f"{a.label}, {arms.labels[c]}: Friedman over the {f.k} timepoint(s) with "
                    "values; timepoints nobody recorded are left out.")
     excluded = sum(len(f.excluded) for f in stats)

@@ -102,3 +102,12 @@ def test_the_appendix_has_no_heading_without_rows(session, stage):
     _stage(session, stage)
     report = report_of(session, "NEW")
     assert "appendix" not in [t.key for t in report.tables]
+
+
+def test_an_arm_with_nothing_recorded_is_said_so_not_friedman_over_0_timepoints(session):
+    """Found trying the screens as a new user would: a new study's report read "Friedman
+    over the 0 timepoint(s) with values"."""
+    _stage(session, "procedures without follow-up")
+    notes = [n for n in report_of(session, "NEW").table("table3").notes]
+    assert not any("0 timepoint" in n or "1 timepoint(s)" in n for n in notes), notes
+    assert any("nothing recorded yet: no Friedman test" in n for n in notes), notes
