@@ -20,10 +20,10 @@ MEDIA_TYPES = {
 
 
 def _sav(report: Report) -> list[tuple[str, bytes]]:
-    from clinic.reports.render.data_files import sav_bytes
+    from clinic.reports.render.data_files import sav_bytes, spss_dictionary
     from clinic.reports.safe_cells import NOTE, neutralise_frame, with_note
 
-    dictionary = neutralise_frame(with_note(report.dataset.dictionary(), NOTE)).to_csv(
+    dictionary = neutralise_frame(with_note(spss_dictionary(report.dataset), NOTE)).to_csv(
         index=False, lineterminator="\n")
     return [("analysis.sav", sav_bytes(report)),
             ("data_dictionary.csv", dictionary.encode("utf-8"))]

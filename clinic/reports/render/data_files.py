@@ -68,6 +68,17 @@ def spss_frame(ds: AnalysisDataset) -> tuple[pd.DataFrame, dict[str, dict[float,
     return out, labels
 
 
+def spss_dictionary(ds: AnalysisDataset) -> pd.DataFrame:
+    """The data dictionary as the SAV file codes its values: "1=Group A: ... (A)", the
+    number the SAV holds, its label, and the code the CSV files hold (it listed the
+    CSV's codes only, which the SAV does not hold)."""
+    frame = ds.dictionary()
+    frame["values"] = ["; ".join(
+        f"{number}={v.values[code]}" + (f" ({code})" if str(number) != code else "")
+        for code, number in value_codes(v).items()) for v in ds.variables]
+    return frame
+
+
 SAV_LINE = 80  # an SPSS document line holds 80 bytes
 
 
