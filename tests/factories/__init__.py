@@ -20,7 +20,7 @@ from clinic.procedures.checks import KNOWN_ONCE_DONE
 from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput
 from clinic.procedures.service import record_procedure
 from clinic.protocol.definition import StudyDefinition
-from clinic.studies.setup import create_study, criteria
+from clinic.studies.setup import create_study, criteria, study_roots
 
 PASSWORD = "test-password-1"
 _sequence = count(1)
@@ -64,8 +64,10 @@ def make_patient(session: Session, study: Study, *, site: Site | None = None,
     screening, problems = screen(session, study=study, site_id=site.id,  # type: ignore[arg-type]
                                  answers=answers, actor_id=None)
     assert not problems
+    asked = "L4" in study_roots(study)  # a study asks its own roots, or none
     values = {"study_code": f"T-{n:04d}", "sex": "female", "age_at_enrollment": 50,
-              "bmi": 27.5, "root_laterality": {"L4": "unilateral"}, **overrides}
+              "bmi": 27.5, "root_laterality": {"L4": "unilateral"} if asked else {},
+              **overrides}
     identity = IdentityInput(name=f"Test Patient {n}", phone="+00 1",
                              email=f"patient{n}@example.invalid", reminder_consent=consent,
                              self_report_consent=self_report, language=language,
