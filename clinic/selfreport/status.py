@@ -116,8 +116,10 @@ def visit_links(session: Session, assessments: Sequence[Assessment],
         spec = specs[study_of[a.id]]  # type: ignore[index]
         have = {m.step for m in link.messages}
         last = max(have, default=-1)
-        link.planned = [(s, d) for s, d in ladder(a.window_open, a.window_close, spec)
-                        if s > last and d >= today]
+        waiting = sorted((m.step, max(m.send_on, today)) for m in link.messages
+                         if m.state == "pending")  # planned already: it goes on its day
+        link.planned = waiting + [(s, d) for s, d in ladder(a.window_open, a.window_close,
+                                                            spec) if s > last and d >= today]
         link.call_from = _call_from(a, spec, link)
     _label(out)
     return out

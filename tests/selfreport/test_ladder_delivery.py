@@ -289,6 +289,21 @@ def test_a_step_left_unsent_is_superseded_by_the_next_one(mail_app, smtp, sessio
         (1, "cancelled", "superseded by a later step"), (2, "sent", None)]
 
 
+def test_an_invitation_planned_and_not_sent_yet_is_the_link_planned(mail_app, session,
+                                                                   clinic, month_1):
+    """Found trying the screens as a new user would: with the invitation planned for the
+    day the window opens (not sent yet), the worklist said the link was planned for the
+    first reminder's day, after the visit's target."""
+    from clinic.selfreport.planning import plan_self_report
+
+    with at(OPENS, 6):
+        plan_self_report(session, today=OPENS)
+        session.commit()
+    assert [(m.step, m.state) for m in messages_of(session, month_1)] == [(0, "pending")]
+    assert worklist_notes(session, [month_1.id], OPENS)[month_1.id] == (
+        f"Link planned for {OPENS.isoformat()}", False)
+
+
 def test_no_note_for_a_patient_who_did_not_consent(mail_app, smtp, session, clinic):
     from tests.factories import make_patient, make_procedure
 
