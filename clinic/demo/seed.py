@@ -16,7 +16,7 @@ and 6), the last block stays incomplete and the arms may differ by up to half a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice, takewhile
 from zoneinfo import ZoneInfo
@@ -47,6 +47,7 @@ from clinic.models import (
     StudyTimepoint,
     User,
 )
+from clinic.procedures.inputs import ProcedureInput
 from clinic.protocol.allocation import stratum_for
 from clinic.queries.rules import run_rules
 from clinic.studies.setup import create_study
@@ -192,13 +193,14 @@ def _screen_and_treat(ctx: _Context, c: Candidate, site: Site) -> int:
     screening = ctx.writer.screen(site.id, c.answers, nurse_id, screened_at)  # type: ignore[arg-type]
     if screening is None:
         return 0
+    randomized_at = screened_at + timedelta(minutes=20)
     enrolled = ctx.writer.enroll(screening, c.patient, c.identity, {"punctures": c.punctures},
-                                 c.enrolled_on, nurse_id, screened_at + timedelta(minutes=20))
+                                 c.enrolled_on, nurse_id, randomized_at)
     assert enrolled.slot_position == ctx.sequence.used[enrolled.stratum] + 1, \
         "enrollment did not take the stratum's first free slot"
     ctx.sequence.used[enrolled.stratum] += 1
     arm = ctx.arms[enrolled.arm_id]
-    data = draw_procedure(ctx.rng, c, arm.code, arm.modality, ctx.zone)
+    data = _after(draw_procedure(ctx.rng, c, arm.code, arm.modality, ctx.zone), randomized_at)
     procedure = ctx.writer.procedure(enrolled, data)
     _follow_ups(ctx, enrolled, arm.code, nurse_id)
     complication = draw_complication(ctx.rng, arm.code)
@@ -235,6 +237,19 @@ def _behaviour(ctx: _Context, a: Visit, code: str) -> str:
     if a.window_open <= ctx.today:
         return "complete" if p < (0.5 if a.target_date < ctx.today else 0.2) else "pending"
     return "pending"
+
+
+def _after(data: ProcedureInput, randomized_at: datetime) -> ProcedureInput:
+    """A procedure on the day of the randomization comes after it (its drawn clock time
+    came before it for 8 of the 200 demo patients, so that each of their corrections
+    began with the warning "before the randomization"); never after now."""
+    if data.performed_at >= randomized_at:
+        return data
+    later = min(randomized_at + timedelta(minutes=PROCEDURE_AFTER_MINUTES), datetime.now(UTC))
+    return replace(data, performed_at=max(later, randomized_at))
+
+
+PROCEDURE_AFTER_MINUTES = 40
 
 
 def _screening_time(ctx: _Context, c: Candidate) -> datetime:

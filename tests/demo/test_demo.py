@@ -36,6 +36,11 @@ def test_seed_demo_builds_a_calibrated_balanced_study(app, session):
                              .group_by(StudyArm.code)).all())
     assert arms == {"A": 100, "B": 100}
     assert session.exec(select(func.count(Procedure.id))).one() == 200
+    # none before its patient's randomization (8 were: found trying the screens as a new
+    # user would, each correction of theirs starting with that warning)
+    assert session.exec(select(func.count(Procedure.id)).join(
+        Enrollment, Enrollment.patient_id == Procedure.patient_id).where(
+        Procedure.performed_at < Enrollment.randomized_at)).one() == 0
     assert session.exec(select(func.count(Screening.id))).one() > 200  # some screen failures
     assert session.exec(select(func.count(AuditEvent.id))).one() > 1000
     for (arm, instrument), expected in SEED_TRIAL_BASELINE.items():
