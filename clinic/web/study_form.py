@@ -294,7 +294,7 @@ FIELD_WORDS = {"offset_days": "day", "window_before_days": "window before",
 FORM_FIELDS = {"code": "Code", "title": "Title", "design": "Design, in words",
                "design_type": "Design", "consent_version": "Consent form version",
                "steroid_cap_mg": "Steroid cap", "roots": "Nerve roots",
-               "baseline": "Baseline", "block_multipliers": "Block sizes"}
+               "baseline": "Baseline", "block_multipliers": "Block multipliers"}
 
 
 def field_title(name: str, instruments: Mapping[str, str]) -> str:

@@ -41,10 +41,14 @@ bp = Blueprint("worklist", __name__)
 SORTS = ("group", *SORT_KEYS)
 
 
+TIMEPOINT_LABEL_MAX = 100  # StudyTimepoint.label's
+
+
 def _filter(errors: dict[str, str]) -> WorklistFilter:
     args = request.args
     day = a_date(args.get("day"), "day", errors, required=False) or clinic_today()
-    timepoint = (args.get("timepoint") or "").strip()[:20] or None
+    # a timepoint's code, or its label (up to 100 characters) where two studies code it apart
+    timepoint = (args.get("timepoint") or "").strip()[:TIMEPOINT_LABEL_MAX] or None
     return WorklistFilter(today=day, site_id=site_filter(site_asked(get_session(),
                                                                     args.get("site"))),
                           study_id=_study_id(args.get("study"), errors), timepoint=timepoint)
@@ -83,7 +87,7 @@ def _choices() -> dict[str, Any]:
                                     for code, label in pairs))
     return {"sites": all_sites(session), "fixed_site": own_site_id(),
             "studies": studies, "timepoints": timepoints,
-            "timepoint_codes": {code for code, _label in pairs}}
+            "timepoint_names": {name for pair in pairs for name in pair}}  # codes, labels
 
 
 @bp.route("/worklist")
@@ -106,8 +110,7 @@ def index() -> tuple[str, int]:
                              with_identity=sees_identity())
     rows = page.rows
     choices = _choices()
-    if f.timepoint and f.timepoint not in {value for value, _label in choices["timepoints"]} \
-            | choices["timepoint_codes"]:
+    if f.timepoint and f.timepoint not in choices["timepoint_names"]:
         errors["timepoint"] = f"No visit {f.timepoint!r} in the studies: choose one from the list."
     notes = worklist_notes(session, [r.assessment_id for r in rows], f.today)
     query = {"site": f.site_id, "study": f.study_id, "timepoint": f.timepoint,

@@ -143,6 +143,15 @@ def test_the_worklist_lists_a_label_once_and_takes_a_study_code(client, clinic, 
     assert 'value="1 month"' in select
     for value in ("1 month", "month_1", "m1"):
         assert client.get("/worklist", query_string={"timepoint": value}).status_code == 200
+    long_label = "Twelve months after the index procedure"  # longer than a code
+    assert len(long_label) > 20
+    doc = doc.model_copy(update={"code": "THIRD", "timepoints": [
+        t.model_copy(update={"label": long_label}) if t.code == "m1" else t
+        for t in doc.timepoints]})
+    create_from_document(db, doc, draft=False)
+    db.commit()
+    found = client.get("/worklist", query_string={"timepoint": long_label})
+    assert found.status_code == 200, "a label is the filter's value, uncut"
     by_code = client.get(f"/worklist?study={clinic.study.code}")
     assert by_code.status_code == 200
     assert f'value="{clinic.study.id}" selected' in by_code.get_data(as_text=True)
