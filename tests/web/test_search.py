@@ -68,6 +68,9 @@ def test_a_number_search_puts_the_study_code_first_and_says_what_else_matched(cl
     page = client.get("/search", query_string={"q": number}).get_data(as_text=True)
     rows = page.split('<tbody>')[1].split("</tr>")
     assert clinic.other.study_code in rows[0] and "study code" in rows[0]
+    # on a phone each hit is a card of labelled fields ("Found by" was off-screen, found
+    # trying the screens as a new user would)
+    assert 'class="grid cards"' in page and 'data-label="Found by"' in rows[0]
     assert clinic.patient.study_code in rows[1] and ">phone<" in rows[1]
 
 
