@@ -85,11 +85,9 @@ class Scope:
     patient_id: int | None = None
 
     def on(self, query):  # type: ignore[no-untyped-def]
-        if self.study_id is not None:
-            query = query.where(Patient.study_id == self.study_id)
-        if self.patient_id is not None:
-            query = query.where(Patient.id == self.patient_id)
-        return query
+        """``query`` limited to the scope, its study and patient as parameters: run it
+        with ``params=scope.params``."""
+        return _bound_to_scope(query, *self.shape)
 
     @property
     def shape(self) -> tuple[bool, bool]:
@@ -129,7 +127,8 @@ def _out_of_window(session: Session, scope: Scope, rule: QueryRule) -> list[Find
                 Assessment.window_open, Assessment.window_close, StudyTimepoint.label)
         .where(Assessment.state == "completed", col(Assessment.visit_on).is_not(None),
                or_(col(Assessment.visit_on) < col(Assessment.window_open),
-                   col(Assessment.visit_on) > col(Assessment.window_close))))).all()
+                   col(Assessment.visit_on) > col(Assessment.window_close)))),
+        params=scope.params).all()
     return [Finding(f"Visit at {label}: visit date", "assessment", a, "visit_on", study,
                     patient, a, day.isoformat(),
                     f"The {label} visit on {day.isoformat()} is outside its window "
@@ -189,7 +188,8 @@ def _section_missing(session: Session, scope: Scope, rule: QueryRule) -> list[Fi
         _visits(Score.id, Score.instrument, Score.value, Score.answered, Assessment.id,
                 Assessment.patient_id, Patient.study_id, StudyTimepoint.label, scores=True)
         .where(col(Score.instrument).in_(("odi", "ndi")),
-               or_(col(Score.answered).is_(None), col(Score.answered) < 10)))).all()
+               or_(col(Score.answered).is_(None), col(Score.answered) < 10))),
+        params=scope.params).all()
     return [Finding(f"{INSTRUMENTS[instrument].label} at {at}", "score", s, "value", study,
                     patient, a,
                     "not computable" if value is None else f"{value:g} %",
@@ -208,7 +208,8 @@ def _modality_not_allocated(session: Session, scope: Scope, rule: QueryRule) -> 
         .join(Study, col(Study.id) == col(Patient.study_id))
         .where(Study.design_type == "randomized",
                col(Procedure.modality) != col(StudyArm.modality),
-               col(Procedure.deviation_reason).is_(None)))).all()  # confirmed: no question
+               col(Procedure.deviation_reason).is_(None))),  # confirmed: no question
+        params=scope.params).all()
     return [Finding(f"Procedure of {when:%Y-%m-%d}: modality", "procedure", p, "modality",
                     study, patient, None, MODALITIES[done],
                     f"Done under {MODALITIES[done]}, but the patient was allocated to "
@@ -225,7 +226,8 @@ def _dose_missing(session: Session, scope: Scope, rule: QueryRule) -> list[Findi
         .where(or_(col(Procedure.modality).in_(sorted(MODALITIES_WITH_DAP))
                    & col(Procedure.dap_mgy_cm2).is_(None),
                    col(Procedure.modality).in_(sorted(MODALITIES_WITH_CT_DOSE))
-                   & col(Procedure.dlp_mgy_cm).is_(None))))).all()
+                   & col(Procedure.dlp_mgy_cm).is_(None)))),
+        params=scope.params).all()
     found = []
     for p, modality, when, patient, study in rows:
         column, name = (("dap_mgy_cm2", "dose-area product") if modality in MODALITIES_WITH_DAP
