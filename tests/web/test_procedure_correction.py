@@ -38,6 +38,23 @@ def test_the_form_shows_what_was_recorded(client, clinic, db):
     assert 'name="reason"' in page
 
 
+def test_the_form_hides_the_other_modalities_dose_before_any_script_runs(client, clinic, db):
+    """A fluoroscopic TFESI with pulsed RF opens with the CT dose hidden, its own dose and
+    RF settings shown, as procedure.js would set them (a page read before the script ran
+    showed every section); a plain TFESI hides the RF settings."""
+    login(client, clinic.users["physician"])
+    procedure = _procedure(db, clinic.patient.id)
+    page = client.get(f"/procedures/{procedure.id}/edit").get_data(as_text=True)
+    tags = dict(re.findall(r'<section class="card" [^>]*id="([a-z-]+)"([^>]*)>', page))
+    assert tags["radiation-ct"].strip() == "hidden"
+    assert tags["radiation-dap"].strip() == "" and tags["rf-settings"].strip() == ""
+    procedure.procedure_type = "tfesi"
+    db.add(procedure)
+    db.commit()
+    page = client.get(f"/procedures/{procedure.id}/edit").get_data(as_text=True)
+    assert re.search(r'id="rf-settings"\s+hidden>', page)
+
+
 def test_a_correction_saves_and_shows_in_the_record_history(client, clinic, db):
     login(client, clinic.users["physician"])
     procedure = _procedure(db, clinic.patient.id)
