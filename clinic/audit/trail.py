@@ -363,9 +363,12 @@ def _row(event: Any, users: dict[int, str], patient: str, zone: str,
         event_id=event["id"], seq=event["seq"], occurred_at=_aware(event["occurred_at"]),
         user=users.get(event["user_id"], "system") if event["user_id"] else "system",
         patient=patient, record=f"{entity} {_record_name(event, name, patient)}",
-        action=ACTIONS.get(event["action"], event["action"]), field=field_label(field),
-        old_value=_words(field, event["old_value"], users, zone, known, instrument),
-        new_value=_words(field, event["new_value"], users, zone, known, instrument),
+        action=ACTIONS.get(event["action"], event["action"]),
+        field=field_label(field, event["entity"]),
+        old_value=_words(field, event["old_value"], users, zone, known, instrument,
+                         event["entity"]),
+        new_value=_words(field, event["new_value"], users, zone, known, instrument,
+                         event["entity"]),
         reason=event["reason"] or "")
 
 
@@ -398,7 +401,8 @@ UNSHOWN = frozenset({"id", "version", "rule_key"})
 
 
 def _words(field: str | None, value: str | None, users: dict[int, str], zone: str,
-           ids: dict[str, dict[int, str]], instrument: str | None = None) -> str:
+           ids: dict[str, dict[int, str]], instrument: str | None = None,
+           entity: str | None = None) -> str:
     """A field's value in words; a whole row (created or deleted) as 'label: value; …'."""
     if value is None:
         return ""
@@ -406,7 +410,8 @@ def _words(field: str | None, value: str | None, users: dict[int, str], zone: st
         snapshot = _snapshot(value)
         scale = snapshot.get("instrument") if isinstance(snapshot.get("instrument"),
                                                          str) else instrument
-        return "; ".join(f"{field_label(k)}: {_snapshot_words(k, v, users, zone, ids, scale)}"
+        return "; ".join(f"{field_label(k, entity)}: "
+                         f"{_snapshot_words(k, v, users, zone, ids, scale)}"
                          for k, v in sorted(snapshot.items())
                          if k not in UNSHOWN and (v is not None or k in NONE_MEANS))
     if field == "value" and instrument:

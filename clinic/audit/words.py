@@ -69,9 +69,20 @@ LABELS: Mapping[str, str] = {
 }
 
 
-def field_label(field: str | None) -> str:
+# a field whose name says little without its record: a score's "value" is the score, a
+# questionnaire section's the answer ticked
+RECORD_LABELS: Mapping[str, Mapping[str, str]] = {
+    "score": {"value": "score", "raw_sum": "sum of the answers"},
+    "score_section": {"value": "answer"},
+}
+
+
+def field_label(field: str | None, entity: str | None = None) -> str:
+    """A field in words; ``entity`` (the record's table) where the name alone says little."""
     if not field:
         return ""
+    if entity is not None and field in RECORD_LABELS.get(entity, {}):
+        return RECORD_LABELS[entity][field]
     return LABELS.get(field, field.removesuffix("_id").replace("_", " "))
 
 

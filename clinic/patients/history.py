@@ -1,7 +1,7 @@
 """A patient's record history as lines a person can read.
 
 Audit events name tables and columns; staff need "removed: target L5–S1 left" or
-"section 3 (Lifting): value 2 → 3". A child row (a procedure's target, a score's section,
+"section 3 (Lifting): answer 2 → 3". A child row (a procedure's target, a score's section,
 a visit's medication, a root's laterality) is named from the snapshot its create or
 delete event holds, so it stays nameable after the row itself is gone.
 """

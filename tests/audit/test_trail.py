@@ -54,7 +54,7 @@ def test_the_correction_reads_with_names_local_time_and_the_patients_code(app, c
     login(client, recorded.users["coordinator"])
     code = recorded.patient.study_code
     rows = _csv(client, f"/studies/{recorded.study.code}/audit.csv?reason=typing")
-    vas = [r for r in rows if r["field"] == "value" and r["action"] == "changed"]
+    vas = [r for r in rows if r["field"] == "score" and r["action"] == "changed"]
     assert len(vas) == 1
     row = vas[0]
     assert (row["user"], row["patient"], row["old value"], row["new value"]) == (
@@ -90,7 +90,7 @@ def test_rows_and_ids_read_as_names_a_monitor_knows(client, recorded):
     assert f"study: {recorded.study.code}" in enrolment["new value"]
     visits = {r["record"] for r in rows if r["record"].startswith("visit ")}
     assert "visit 1 month" in visits and not any(v.split()[-1].isdigit() for v in visits)
-    vas = next(r for r in rows if r["field"] == "value" and r["action"] == "changed")
+    vas = next(r for r in rows if r["field"] == "score" and r["action"] == "changed")
     assert vas["record"] == "score Pain (VAS), 1 month"
     assert f"patient: {recorded.patient.study_code};" in enrolment["new value"]
     assert enrolment["record"] == f"enrollment {recorded.patient.study_code}"

@@ -17,6 +17,15 @@ def test_an_id_reads_as_the_name_of_its_row():
         "randomized by"
 
 
+def test_a_scores_value_reads_as_its_score_and_a_sections_as_the_answer():
+    """Found trying the screens as a new user would: 'value' and 'raw sum' in a score's
+    history said nothing a nurse would check against the sheet."""
+    assert field_label("value", "score") == "score"
+    assert field_label("raw_sum", "score") == "sum of the answers"
+    assert field_label("value", "score_section") == "answer"
+    assert field_label("value") == "value" and field_label("value", "procedure") == "value"
+
+
 def test_a_limit_left_empty_reads_as_all_not_as_none():
     """A measure asked at every timepoint, narrowed to two, read 'blank → baseline,
     month_1', as if it had been asked nowhere."""

@@ -84,7 +84,7 @@ def test_monitor_query_nurse_correction_monitor_close_audit_export(browser, live
     query_id = query_url.rsplit("/", 1)[1]
     steps = [r for r in rows if (r["record"].startswith("data query step")
                                  and r["action"] == "created")
-             or (r["record"].startswith("score") and r["field"] == "value"
+             or (r["record"].startswith("score") and r["field"] == "score"
                  and r["action"] == "changed")]
     steps.sort(key=lambda r: int(r["event"]))
     assert [(r["user"], r["reason"]) for r in steps] == [

@@ -192,7 +192,7 @@ def test_a_corrected_odi_section_shows_by_name_in_the_patient_history(client, cl
     assert fixed.status_code == 302
     assert _scores(db, clinic.due.id)["odi"].raw_sum == 17
     page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
-    assert "section 3 (Lifting): value" in page
+    assert "section 3 (Lifting): answer" in page
     # total, raw sum and the section: the score's history is open and counts them
     assert re.search(r"<details class=\"audit card\" open>\s*<summary>Oswestry Disability "
                      r"Index at [^<]*, 3 changes with a reason</summary>", page)
