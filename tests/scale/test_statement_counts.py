@@ -1,5 +1,6 @@
-"""Every page and API list runs the same number of SQL statements for a study of 10 and
-of 100 patients (no statement per row: issue "Registry scale")."""
+"""Every page and API list runs no more SQL statements for a study of 100 patients than
+for one of 10 (no statement per row: issue "Registry scale"). Fewer is allowed: the
+worklist stops reading call groups once its page is full."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ def test_statements_per_page_do_not_grow_with_the_patients(app, as_physician, as
     at_10 = _counts(app, clients, small, "BULK")
     seed(app, {"BULK": 90})  # the same study, now 100 patients
     at_100 = _counts(app, clients, small, "BULK")
-    print(at_10)
-    assert at_100 == at_10
+    print(at_10, at_100)
+    assert at_100.keys() == at_10.keys()
+    grew = {url: (at_10[url], n) for url, n in at_100.items() if n > at_10[url]}
+    assert not grew, grew
     assert max(at_10.values()) <= 40, at_10
