@@ -183,12 +183,18 @@ class _Vas:
     at: str
 
 
+# A section a patient skipped on the self-report link (each section offers "skip") is
+# the patient's answer: the site cannot check whether it was asked, so no query.
+SELF_REPORT = "self_report"
+
+
 def _section_missing(session: Session, scope: Scope, rule: QueryRule) -> list[Finding]:
     rows = session.exec(scope.on(
         _visits(Score.id, Score.instrument, Score.value, Score.answered, Assessment.id,
                 Assessment.patient_id, Patient.study_id, StudyTimepoint.label, scores=True)
         .where(col(Score.instrument).in_(("odi", "ndi")),
-               or_(col(Score.answered).is_(None), col(Score.answered) < 10))),
+               or_(col(Score.answered).is_(None), col(Score.answered) < 10),
+               col(Score.mode) != SELF_REPORT)),  # the patient chose to skip: no question
         params=scope.params).all()
     return [Finding(f"{INSTRUMENTS[instrument].label} at {at}", "score", s, "value", study,
                     patient, a,
@@ -322,7 +328,7 @@ def _has_vas(_visit: Assessment, scores: Sequence[Score | StoredScore]) -> bool:
 
 def _sections_unanswered(_visit: Assessment, scores: Sequence[Score | StoredScore]) -> bool:
     return any(s.instrument in ("odi", "ndi") and (s.answered is None or s.answered < 10)
-               for s in scores)
+               and s.mode != SELF_REPORT for s in scores)
 
 
 # Could a newly recorded visit, with these scores, be what the visit rule looks for?

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from clinic.audit import set_actor
 from clinic.exceptions import ValidationError
 from clinic.followup.entry import missing_outcomes
-from clinic.followup.service import record_follow_up
+from clinic.followup.service import measures_at, record_follow_up
 from clinic.models import (
     Assessment,
     Enrollment,
@@ -31,15 +31,17 @@ from clinic.models import (
 )
 from clinic.queries.rules import run_rules_on_new_visit
 from clinic.reminders.rows import insert_ignore
+from clinic.scoring.instruments import INSTRUMENTS
 from clinic.selfreport.ladder import LadderSpec
 from clinic.selfreport.planning import ladder_specs
-from clinic.selfreport.screens import Screen, entries, screens
+from clinic.selfreport.screens import Screen, entries, patient_measures, screens
 from clinic.selfreport.tokens import looks_like_token, token_hash
 from clinic.selfreport.visits import measures_for_patient
 from clinic.selfreport.wording import Wording, wording
 
 MODE = "self_report"
 MISSING_REASON = "not answered by the patient (self-report by link)"
+NOT_ASKED = "not asked by the self-report link"  # medication quantities: the nurse asks
 
 
 @dataclass
@@ -210,8 +212,13 @@ def submit(session: Session, link: Link, report: SelfReport, now: datetime,
     set_actor(session, None, "patient self-report by link")
     scores = record_follow_up(session, assessment=assessment, entries=found, mode=MODE,
                               actor_id=None, visit_on=today)
-    if missing_outcomes(session, assessment, scores):
-        assessment.missing_reason = MISSING_REASON
+    reasons = [MISSING_REASON] if missing_outcomes(session, assessment, scores) else []
+    not_asked = [INSTRUMENTS[code].label for code in measures_at(session, assessment)
+                 if code not in patient_measures([code])]
+    if not_asked:
+        reasons.append(f"{', '.join(not_asked)}: {NOT_ASKED}")
+    if reasons:  # why the visit lacks what the protocol asks, in the visit's own words
+        assessment.missing_reason = "; ".join(reasons)
         session.add(assessment)
     session.execute(update(SelfReport).where(col(SelfReport.id) == report.id)
                     .values(submitted_at=now, last_seen_at=now))

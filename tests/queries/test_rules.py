@@ -11,8 +11,8 @@ from sqlmodel import Session, col, func, select
 from clinic.audit import set_actor
 from clinic.db import get_engine
 from clinic.followup.service import record_follow_up
-from clinic.models import Assessment, DataQuery, Enrollment, StudyArm, StudyTimepoint
-from clinic.queries.rules import RULES, run_rules
+from clinic.models import Assessment, DataQuery, Enrollment, Score, StudyArm, StudyTimepoint
+from clinic.queries.rules import RULES, run_rules, run_rules_on_new_visit
 from clinic.queries.service import close_query
 from tests.factories import make_procedure
 
@@ -28,10 +28,10 @@ def _visit(db, clinic, code: str) -> Assessment:
         Assessment.patient_id == clinic.patient.id, StudyTimepoint.code == code)).one()
 
 
-def _record(db, clinic, code: str, entries: dict, **kw) -> Assessment:
+def _record(db, clinic, code: str, entries: dict, mode: str = "phone", **kw) -> Assessment:
     visit = _visit(db, clinic, code)
     set_actor(db, clinic.users["nurse"].id, None)
-    record_follow_up(db, assessment=visit, entries=entries, mode="phone",
+    record_follow_up(db, assessment=visit, entries=entries, mode=mode,
                      actor_id=clinic.users["nurse"].id, **kw)
     db.flush()
     return visit
@@ -88,6 +88,21 @@ def test_odi_section_not_answered(db, clinic):
     run_rules(db, patient_id=clinic.patient.id)
     [q] = _raised(db, clinic, "section_missing")
     assert "9 of 10 sections" in q.text and q.value_when_raised.endswith("%")
+
+
+def test_a_section_the_patient_skipped_on_the_link_is_no_query(db, clinic):
+    """Found trying the screens as a new user would: the self-report link offers to skip
+    each section ("Sex life, if it applies"); a skip raised a query asking the site
+    whether the section was asked, which it was."""
+    from clinic.scoring.disability import ODI_SECTIONS
+
+    answers = [2, 1, 2, 1, 1, 2, 1, None, 2, 3]
+    sections = {s.code: v for s, v in zip(ODI_SECTIONS, answers, strict=True)}
+    visit = _record(db, clinic, "month_1", {"vas": 3, "odi": sections}, mode="self_report")
+    run_rules_on_new_visit(db, visit, list(db.exec(select(Score).where(
+        Score.assessment_id == visit.id))))
+    run_rules(db, patient_id=clinic.patient.id)  # and the nightly pass
+    assert _raised(db, clinic, "section_missing") == []
 
 
 def test_modality_other_than_the_allocated_arm_and_missing_dose(db, clinic):

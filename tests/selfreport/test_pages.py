@@ -63,7 +63,9 @@ def test_the_patient_answers_reviews_and_sends(client, session, month_1, token):
     session.refresh(month_1)
     assert (month_1.state, month_1.mode, month_1.visit_on) == ("completed", "self_report",
                                                                OPENS)
-    assert month_1.completed_by_id is None and month_1.missing_reason is None
+    assert month_1.completed_by_id is None  # the link asks no medication: said why
+    assert month_1.missing_reason == ("NSAID reduction, Opioids (oral morphine equivalents): "
+                                      "not asked by the self-report link")
 
 
 def test_answers_are_kept_when_the_link_is_opened_again(client, session, month_1, token):
@@ -94,7 +96,9 @@ def test_back_and_skip_and_an_invalid_answer(client, session, month_1, token):
         client.post(f"/r/{token}/q/1", data={"answer": "3", "action": "next"})
         assert client.post(f"/r/{token}/review").status_code == 302
     session.refresh(month_1)
-    assert month_1.missing_reason == "not answered by the patient (self-report by link)"
+    assert month_1.missing_reason == (
+        "not answered by the patient (self-report by link); NSAID reduction, Opioids (oral "
+        "morphine equivalents): not asked by the self-report link")
 
 
 def test_a_refused_request_answers_the_patient_in_the_patients_words(client, month_1, token):
