@@ -23,7 +23,7 @@ def record_adverse_event(session: Session, *, patient: Patient, event_type: str,
     if event_type not in ADVERSE_EVENT_TYPES:
         errors["event_type"] = "Choose a complication type from the list."
     if severity not in SEVERITIES:
-        errors["severity"] = f"Choose one of: {', '.join(SEVERITIES)}."
+        errors["severity"] = "Choose the severity from the list."
     if resolved_on is not None and resolved_on < onset_on:
         errors["resolved_on"] = "Resolution cannot be before the onset."
     errors |= _future(onset_on=onset_on, resolved_on=resolved_on)
@@ -57,7 +57,7 @@ def correct_adverse_event(session: Session, *, event: AdverseEvent, read_version
     check; returns the fields that changed."""
     errors = {}
     if severity not in SEVERITIES:
-        errors["severity"] = f"Choose one of: {', '.join(SEVERITIES)}."
+        errors["severity"] = "Choose the severity from the list."
     if resolved_on is not None and resolved_on < event.onset_on:
         errors["resolved_on"] = "Resolution cannot be before the onset."
     errors |= _future(resolved_on=resolved_on)

@@ -12,7 +12,7 @@ from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.models import AdverseEvent
-from clinic.safety.service import correct_adverse_event
+from clinic.safety.service import NOTES_MAX, correct_adverse_event
 from clinic.web.access import EDITS_CLINICAL_DATA, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
 from clinic.web.drafts import with_draft
@@ -51,7 +51,7 @@ def edit(event_id: int) -> Any:
             reload_after_conflict(session, event, "adverse event")
             values, status = _current(event), 409
     body = render_template("patients/adverse_event.html", patient=patient, event=event,
-                           values=values, errors=errors, catalog=catalog)
+                           values=values, errors=errors, catalog=catalog, notes_max=NOTES_MAX)
     return body, status
 
 

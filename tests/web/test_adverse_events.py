@@ -103,3 +103,18 @@ def test_whether_the_procedure_caused_it_is_asked_not_assumed(client, clinic, db
     assert saved.status_code == 302
     assert db.exec(select(AdverseEvent).where(
         AdverseEvent.event_type == "vasovagal")).one().is_related is False
+
+
+def test_notes_too_long_are_named_next_to_the_field(client, clinic, db, event):
+    """Found trying the screens as a new user would: 2,001 characters of notes were
+    refused with 'correct the fields marked below' and no field marked."""
+    login(client, clinic.users["nurse"])
+    response = client.post(f"/adverse-events/{event.id}/edit", data={
+        "severity": "mild", "is_related": "yes", "resolved_on": "", "notes": "n" * 2001,
+        "version": str(event.version), "reason": "Phone follow-up"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="notes-error"' in page and "Keep the notes under 2000 characters" in page
+    assert 'maxlength="2000"' in page
+    db.expire_all()
+    assert db.get(AdverseEvent, event.id).notes is None
