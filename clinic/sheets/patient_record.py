@@ -77,6 +77,8 @@ def patient_record_pdf(record: PatientRecord, *, study: str, zone: str, printed_
                          [record.site.code, arm, catalog.SEXES.get(p.sex, p.sex),
                           _n(p.age_at_enrollment), _n(p.bmi), _n(p.symptom_duration_months)]],
                         st, widths=(0.1, 0.34, 0.12, 0.1, 0.1, 0.24)))
+    if p.diagnosis:
+        story.append(Paragraph(markup(f"Diagnosis: {p.diagnosis}"), st["base"]))
     story += _section("Procedures", st)
     rows = [["Date", "Modality", "Procedure", "Targets", "Punctures", "Dose",
              "Time (min)"]]
@@ -86,7 +88,7 @@ def patient_record_pdf(record: PatientRecord, *, study: str, zone: str, printed_
                      catalog.PROCEDURE_TYPES.get(pr.procedure_type, ""),
                      "; ".join(f"{t.level} {t.side}" for t in row.targets),
                      str(pr.punctures), _dose(pr), _n(pr.operative_time_min)])
-    story.append(_table(rows, st, widths=(0.14, 0.12, 0.16, 0.14, 0.1, 0.24, 0.1))
+    story.append(_table(rows, st, widths=(0.13, 0.12, 0.16, 0.13, 0.12, 0.24, 0.1))
                  if len(rows) > 1 else Paragraph("None.", st["base"]))
     for row in record.procedures:
         pr, day = row.procedure, when(row.procedure.performed_at)[:10]
@@ -102,21 +104,33 @@ def patient_record_pdf(record: PatientRecord, *, study: str, zone: str, printed_
         a = v.assessment
         scores = "; ".join(f"{INSTRUMENTS[c].label} {score_shown(c, v.scores[c].value)}"
                            for c in record.measure_codes if c in v.scores)
-        rows.append([v.timepoint.label, a.target_date.isoformat(), v.status.replace("_", " "),
+        rows.append([v.timepoint.label, a.target_date.isoformat(),
+                     v.status.replace("_", " ").capitalize(),  # as the patient page
                      a.visit_on.isoformat() if a.visit_on else "", scores])
     story.append(_table(rows, st, widths=(0.12, 0.14, 0.11, 0.14, 0.49)))
     story += _section("Adverse events", st)
     events = [[e.onset_on.isoformat(), catalog.ADVERSE_EVENT_TYPES.get(e.event_type, ""),
-               catalog.SEVERITIES.get(e.severity, ""), "yes" if e.is_related else "no"]
-              for e in record.adverse_events]
-    story.append(_table([["Onset", "Event", "Severity", "Related"], *events], st) if events
+               catalog.SEVERITIES.get(e.severity, ""), "Yes" if e.is_related else "No",
+               _resolution(e)] for e in record.adverse_events]
+    story.append(_table([["Onset", "Event", "Severity", "Related", "Resolved"], *events], st,
+                        widths=(0.13, 0.3, 0.14, 0.1, 0.33)) if events
                  else Paragraph("None recorded.", st["base"]))
+    story += [Paragraph(markup(f"{catalog.ADVERSE_EVENT_TYPES.get(e.event_type, '')} of "
+                               f"{e.onset_on.isoformat()}: {e.notes}"), st["base"])
+              for e in record.adverse_events if e.notes]
     story += _section("Data queries not closed", st)
     story += [Paragraph(markup(f"#{q.query_id} ({catalog.QUERY_STATES[q.status].lower()}) "
                                f"{q.label}: {q.text}"), st["base"]) for q in queries] or [
         Paragraph("None.", st["base"])]
     doc.build(story)
     return buffer.getvalue()
+
+
+def _resolution(event: Any) -> str:
+    """As the patient page says it: the day it resolved, else whether it did."""
+    if event.resolved_on is not None:
+        return event.resolved_on.isoformat()
+    return "Yes" if event.is_resolved else "No"
 
 
 def _lock_lines(locks: Sequence[LockLine], when: Any) -> list[str]:

@@ -81,3 +81,28 @@ def test_the_printout_gives_scores_with_their_unit_and_dates_whole(app, client, 
     lines = pdf_text(response.data).splitlines()
     assert any("Oswestry Disability Index 40 %" in " ".join(line.split()) for line in lines)
     assert any(day.date().isoformat() in line for line in lines)  # not broken over two lines
+
+
+def test_the_printout_says_how_an_adverse_event_ended_and_the_diagnosis(client, clinic, db):
+    """Found trying the screens as a new user would: a resolved headache printed as if
+    it lasted (no resolution column, no notes), the diagnosis was left out, and a column
+    heading broke inside its word ("Punctur es")."""
+    from datetime import timedelta
+
+    from clinic.safety.service import record_adverse_event
+
+    patient = db.get(Patient, clinic.patient.id)
+    patient.diagnosis = "Lumbar radiculopathy L5, right"
+    onset = clinic.due.target_date - timedelta(days=5)
+    event = record_adverse_event(db, patient=patient, event_type="transient_headache",
+                                 onset_on=onset, severity="mild")
+    event.resolved_on, event.is_resolved = onset + timedelta(days=2), True
+    event.notes = "Settled with paracetamol"
+    db.add_all([patient, event])
+    db.commit()
+    login(client, clinic.users["nurse"])
+    page = _printout(client, clinic)
+    assert "Diagnosis: Lumbar radiculopathy L5, right" in page
+    assert "Resolved" in page and (onset + timedelta(days=2)).isoformat() in page
+    assert "Settled with paracetamol" in page
+    assert "Punctures" in page and "Upcoming" in page  # the status as the patient page
