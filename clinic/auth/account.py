@@ -55,6 +55,10 @@ def password() -> Any:
         if not check_password_hash(user.password_hash,
                                    request.form.get("current_password", "")[:200]):
             errors["current_password"] = "That is not your current password."
+        elif check_password_hash(user.password_hash, request.form.get("password", "")[:200]):
+            errors["password"] = ("Choose a new password, not the current one" + (
+                ": the one set for you is known to whoever set it." if
+                user.must_change_password else "."))
         else:
             errors = _store_new_password(user, "password_changed", g.get("user_session_id"))
         if not errors:

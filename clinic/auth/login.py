@@ -29,6 +29,8 @@ from clinic.auth.totp import accepted_step
 from clinic.models import LoginThrottle, User
 
 NOT_RECOGNISED = "E-mail or password not recognised."
+DEACTIVATED = ("This account is deactivated, so it cannot log in. Ask an administrator of "
+               "the study to reactivate it if you still work on the study.")
 MAX_EMAIL, MAX_PASSWORD = 254, 200
 
 
@@ -51,7 +53,8 @@ def check_password(session: Session, *, email: str, password: str, address: str 
     password = (password or "")[:MAX_PASSWORD]
     user = session.exec(select(User).where(User.email == email)).first() if email else None
     known = user is not None and user.is_active
-    is_right = check_password_hash(user.password_hash if known else _dummy_hash(),  # type: ignore[union-attr]
+    # a deactivated account's own hash: told it is deactivated only with its password
+    is_right = check_password_hash(user.password_hash if user is not None else _dummy_hash(),
                                    password)
     blocked = address_blocked_until(session, address, now, settings)
     if blocked:
@@ -66,8 +69,11 @@ def check_password(session: Session, *, email: str, password: str, address: str 
                      detail="account locked")
         return LoginCheck(None, _locked_message(), locked)
     if not known:
-        return _failure(session, counters, None, email, address, now, settings,
-                        "unknown or inactive account")
+        check = _failure(session, counters, None, email, address, now, settings,
+                         "unknown or inactive account")
+        if user is not None and is_right and check.locked_until is None:
+            return LoginCheck(None, DEACTIVATED)  # not "password not recognised": it is right
+        return check
     if not is_right:
         return _failure(session, counters, user_id, email, address, now, settings,
                         "wrong password")

@@ -290,3 +290,38 @@ def test_the_app_hashes_passwords_with_scrypt(monkeypatch):
     monkeypatch.setattr(passwords, "HASH_METHOD", APP_HASH_METHOD)
     made = passwords.hash_password(PASSWORD)
     assert made.startswith("scrypt:32768:8:1$") and check_password_hash(made, PASSWORD)
+
+
+def test_the_first_password_change_refuses_the_password_set_by_the_admin(app, clinic, db):
+    """Found trying the screens as a new user would: the forced change took the same
+    password again, which the administrator still knew."""
+    admin = app.test_client()
+    login(admin, clinic.users["admin"])
+    admin.post("/admin/users", data={"email": "same@test.invalid", "name": "Same Nurse",
+                                     "role": "nurse", "site": "NORTH", "password": STRONG})
+    client = app.test_client()
+    assert client.post("/login", data={"email": "same@test.invalid",
+                                       "password": STRONG}).status_code == 302
+    same = client.post("/account/password?next=/worklist", data={
+        "current_password": STRONG, "password": STRONG, "password_again": STRONG})
+    assert same.status_code == 422
+    assert "known to whoever set it" in same.get_data(as_text=True)
+    assert _user(db, "same@test.invalid").must_change_password
+    assert client.get("/worklist").status_code == 302  # the gate is still closed
+
+
+def test_a_deactivated_user_with_the_right_password_is_told_so(app, clinic, db):
+    """Found trying the screens as a new user would: a deactivated nurse was told her
+    password was not recognised, and kept trying it. Only the right password learns
+    that the account is deactivated; a wrong one reads as any other."""
+    nurse = clinic.users["nurse"]
+    admin = app.test_client()
+    login(admin, clinic.users["admin"])
+    admin.post(f"/admin/users/{nurse.id}/active", data={"is_active": "no"})
+    client = app.test_client()
+    right = client.post("/login", data={"email": nurse.email, "password": PASSWORD})
+    assert right.status_code != 302 and "This account is deactivated" in right.get_data(
+        as_text=True)
+    wrong = client.post("/login", data={"email": nurse.email, "password": PASSWORD + "x"})
+    text = wrong.get_data(as_text=True)
+    assert "E-mail or password not recognised" in text and "deactivated" not in text
