@@ -1,0 +1,50 @@
+"""Typed text with no space to break at (a pasted code, a held-down key) wraps inside
+its cell: found trying the screens as a new user would, a 230-character run in a query
+made its page 2,264 px wide, a 300-character diagnosis the patient page 3,834 px."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+
+from clinic.db import get_engine
+from clinic.models import Patient
+from clinic.queries.service import raise_query
+from tests.browser.test_flows import log_in
+from tests.factories import make_patient, make_procedure
+
+RUN = "A" * 230
+
+
+@pytest.fixture(scope="module")
+def long_texts(live):
+    with Session(get_engine(live.app), expire_on_commit=False) as session:
+        patient, _ = make_patient(session, live.clinic.study, site=live.clinic.north,
+                                  study_code="LONG-001")
+        make_procedure(session, patient)
+        patient = session.get(Patient, patient.id)
+        patient.diagnosis = "D" * 300
+        session.add(patient)
+        query = raise_query(session, table="patient", row_id=patient.id, field="diagnosis",
+                            text=f"Please check {RUN}",
+                            actor_id=live.clinic.users["monitor"].id)
+        session.commit()
+        return patient.id, query.id
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_long_run_of_letters_does_not_widen_the_page(browser, live, long_texts, width):
+    patient_id, query_id = long_texts
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    log_in(page, live, "coordinator")
+    wide = {}
+    for path in (f"/patients/{patient_id}", f"/queries/{query_id}", "/queries"):
+        page.goto(f"{live.url}{path}")
+        page.wait_for_load_state("load")  # measured with the stylesheet applied
+        assert RUN[:40] in page.content() or path == "/queries"
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        if scroll > width:
+            wide[path] = scroll
+    context.close()
+    assert not wide, f"wider than {width} px: {wide}"
