@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # First command of the README: install, create the SQLite database with the SYNTHETIC
-# demo study, print the demo logins and serve the app on http://127.0.0.1:5000.
+# demo study, print the demo logins and serve the app on http://127.0.0.1:5000 (PORT=5055
+# serves it on another port).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
@@ -12,6 +13,7 @@ export FLASK_APP=clinic
 export CLINIC_COOKIE_SECURE="${CLINIC_COOKIE_SECURE:-false}"
 .venv/bin/flask --app clinic init-db
 .venv/bin/flask --app clinic seed-demo --patients 200 --seed 1 --if-missing
-echo "Serving on http://127.0.0.1:5000 with gunicorn, as in production (Ctrl-C to stop)"
-exec .venv/bin/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:5000 \
+PORT="${PORT:-5000}"
+echo "Serving on http://127.0.0.1:$PORT with gunicorn, as in production (Ctrl-C to stop)"
+exec .venv/bin/gunicorn --workers 2 --threads 4 --bind "127.0.0.1:$PORT" \
   --access-logfile - wsgi:app
