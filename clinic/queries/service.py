@@ -73,8 +73,9 @@ def add_query(session: Session, target: Target, *, text: str, actor_id: int | No
 
 def answer_query(session: Session, query: DataQuery, *, text: str | None,
                  actor_id: int | None) -> None:
-    _step(session, query, "answered", _text(text, "Write the answer (or correct the "
-                                                   "value with a reason)."), actor_id)
+    _step(session, query, "answered", _text(text, "Write the answer: why the value is "
+                                                   "right, or what was done about it."),
+          actor_id)
 
 
 def close_query(session: Session, query: DataQuery, *, text: str | None,

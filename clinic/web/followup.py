@@ -151,7 +151,9 @@ def _raised_message(raised: list[int]) -> None:
                                   .order_by(DataQuery.id)).all()
     which = "; ".join(f"#{n} on {label}: {text}" for n, label, text in found)
     flash(f"Raised automatically on what was saved: data quer"
-          f"{'ies' if len(found) > 1 else 'y'} {which} Answer it on the patient's page.",
+          f"{'ies' if len(found) > 1 else 'y'} {which} Answer "
+          f"{'them' if len(found) > 1 else 'it'} under Queries (or from the ⚑ flag on the "
+          "patient's page).",
           "info")
 
 

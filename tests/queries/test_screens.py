@@ -157,14 +157,18 @@ def test_the_correction_link_is_offered_only_to_who_may_use_it(app, clinic):
                        "dose": ("procedure", procedure.id, "dap_mgy_cm2"),
                        "date": ("assessment", clinic.due.id, "visit_on")}.items()}
         db.commit()
-    offered = {}
+    offered, alone = {}, {}
     for role in ("nurse", "physician"):
         client = app.test_client()
         login(client, clinic.users[role])
-        offered[role] = {kind: "Correct the value" in client.get(f"/queries/{q.id}")
-                         .get_data(as_text=True) for kind, q in queries.items()}
+        pages = {kind: client.get(f"/queries/{q.id}").get_data(as_text=True)
+                 for kind, q in queries.items()}
+        offered[role] = {kind: "Correct the value" in page for kind, page in pages.items()}
+        # no "Or explain" where there is nothing to be "or" to (a new user's finding)
+        alone[role] = {kind: "Or explain why" in page for kind, page in pages.items()}
     assert offered == {"nurse": {"score": True, "dose": False, "date": True},
                        "physician": {"score": False, "dose": True, "date": False}}
+    assert alone == offered
 
 
 def test_a_refused_answer_keeps_what_was_typed(app, client, clinic):
