@@ -42,7 +42,7 @@ def create_user(session: Session, *, email: str, name: str, role: str, password:
     email = _email(email, errors)
     name = _name(name, errors)
     if role not in ROLES:
-        errors["role"] = f"Role must be one of: {', '.join(ROLES)}."
+        errors["role"] = "Choose the role from the list."
     elif not can_manage(actor.role if actor else None, role):
         errors["role"] = f"A {ROLES[actor.role].lower()} cannot create a {role} login."  # type: ignore[union-attr]
     problem = password_problem(password, email=email, name=name)
@@ -75,7 +75,7 @@ def edit_user(session: Session, *, actor: User, user: User, name: str, role: str
     errors: dict[str, str] = {}
     name = _name(name, errors)
     if role not in ROLES:
-        errors["role"] = f"Role must be one of: {', '.join(ROLES)}."
+        errors["role"] = "Choose the role from the list."
     elif not (can_manage(actor.role, user.role) and can_manage(actor.role, role)):
         errors["role"] = "Only an administrator can change an administrator's login or make one."
     site = _site(session, site_code, errors)

@@ -48,14 +48,21 @@ def _lock(session: Session, lock: RecordLock) -> RecordLock:
     return lock
 
 
+NOTE_MAX = 300  # the unlock note, after the reason, in the audit trail's reason
+
+
 def unlock(session: Session, lock: RecordLock, *, reason_code: str, actor_id: int | None,
            note: str | None = None) -> None:
     """Remove a lock, for a coded reason (and an optional note), audited."""
     if reason_code not in UNLOCK_REASONS:
         raise ValidationError({"reason": "Choose why it is unlocked."})
     text = UNLOCK_REASONS[reason_code]
-    if note and note.strip():
-        text = f"{text}: {' '.join(note.split())[:300]}"
+    said = " ".join((note or "").split())
+    if len(said) > NOTE_MAX:  # refused, not cut: the audit keeps what was written whole
+        raise ValidationError({"note": f"Keep the note to {NOTE_MAX} characters (it has "
+                                       f"{len(said)}); nothing was unlocked."})
+    if said:
+        text = f"{text}: {said}"
     set_actor(session, actor_id, f"Unlocked: {text}")
     session.delete(lock)
     session.flush()

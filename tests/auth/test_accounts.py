@@ -325,3 +325,15 @@ def test_a_deactivated_user_with_the_right_password_is_told_so(app, clinic, db):
     wrong = client.post("/login", data={"email": nurse.email, "password": PASSWORD + "x"})
     text = wrong.get_data(as_text=True)
     assert "E-mail or password not recognised" in text and "deactivated" not in text
+
+
+def test_a_user_without_a_role_is_asked_for_one_in_words(client, clinic):
+    """Found trying the screens as a new user would: 'Role must be one of: nurse,
+    physician, coordinator, admin, monitor', codes the list does not show."""
+    login(client, clinic.users["admin"])
+    response = client.post("/admin/users", data={"email": "norole@test.invalid",
+                                                  "name": "No Role", "role": "",
+                                                  "password": STRONG})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Choose the role from the list." in text
+    assert "must be one of" not in text

@@ -152,6 +152,9 @@ def test_locking_and_unlocking_from_the_screens(app, client, clinic, db):
     no_reason = client.post(f"/locks/{lock.id}/unlock", data={"reason": ""},
                             follow_redirects=True)
     assert "Choose why it is unlocked" in no_reason.get_data(as_text=True)
+    long_note = client.post(f"/locks/{lock.id}/unlock", data={  # refused, not cut short
+        "reason": "query_correction", "note": "x" * 300 + "!"}, follow_redirects=True)
+    assert "Keep the note to 300 characters (it has 301)" in long_note.get_data(as_text=True)
     done = client.post(f"/locks/{lock.id}/unlock", data={"reason": "query_correction",
                                                           "note": "VAS misread"},
                        follow_redirects=True)
