@@ -242,3 +242,16 @@ def test_the_follow_up_form_says_it_is_locked_before_anything_is_typed(app, clie
     assert 'id="lock-notice"' in page and "nothing can be saved here" in page
     assert {"study": "The study's database", "patient": "This patient's record"}[level] \
         + " is locked" in page
+
+
+def test_the_correction_form_of_a_locked_visit_says_so_before_anything_is_typed(
+        app, client, clinic):
+    """Found trying the screens as a new user would: the correction form opened as usual
+    and told of the lock only after the save (the entry form said it at once)."""
+    _record_due(app, clinic)
+    login(client, clinic.users["nurse"])
+    edit = f"/followup/{clinic.due.id}/edit"
+    assert 'id="lock-notice"' not in client.get(edit).get_data(as_text=True)
+    _lock(app, clinic, "visit")
+    page = html.unescape(client.get(edit).get_data(as_text=True))
+    assert 'id="lock-notice"' in page and "nothing can be saved here" in page
