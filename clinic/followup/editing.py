@@ -68,10 +68,13 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
     baseline not after it); the visit's and its scores' moment move to that day. The
     open data queries on what the correction changed (the visit's date, a score's value)
     are answered by it (returned)."""
-    text = require_reason(reason)
     if assessment.state != "completed":
         raise ValidationError({"assessment": "Only a completed follow-up can be corrected."})
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = {}  # the reason's and the values' problems named together
+    try:
+        text = require_reason(reason)
+    except ValidationError as error:
+        errors |= error.errors
     moment = _corrected_day(assessment, visit_on, context, errors)
     try:
         mode = parse_mode(mode)

@@ -113,6 +113,19 @@ def _saved_by_the_nurse(client, clinic, db, form: dict[str, str]) -> int:
     return db.get(Assessment, clinic.due.id).version
 
 
+def test_a_correction_names_a_bad_value_and_a_missing_reason_together(client, clinic, db):
+    """Found trying the screens as a new user would: a VAS of an emoji with a one-letter
+    reason named only the reason; the VAS came after the next save."""
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    version = _saved_by_the_nurse(client, clinic, db, base)
+    response = client.post(f"/followup/{clinic.due.id}/edit",
+                           data={**base, "vas": "😀", "version": version, "reason": "x"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="vas-error"' in page and 'id="reason-error"' in page
+    assert _scores(db, clinic.due.id)["vas"].value == 4
+
+
 def test_a_correction_needs_a_reason_and_keeps_the_old_value(client, clinic, db):
     base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
     version = _saved_by_the_nurse(client, clinic, db, base)
