@@ -74,8 +74,10 @@ class ProcedureInput:
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
 
-def performed_at_problem(performed_at: datetime, today: date) -> str | None:
+def performed_at_problem(performed_at: datetime | None, today: date) -> str | None:
     """Why a procedure cannot have taken place then, or None."""
+    if performed_at is None:
+        return "Enter the date and time of the procedure."
     if performed_at.tzinfo is None:
         return "Give the date and time with its time zone."
     latest = today + timedelta(days=PROCEDURE_DAYS_AHEAD_MAX)

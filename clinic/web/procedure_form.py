@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 from werkzeug.datastructures import MultiDict
 
 from clinic.exceptions import ValidationError
-from clinic.procedures.inputs import MAX_ROWS, InjectateInput, ProcedureInput, TargetInput
+from clinic.procedures.inputs import (
+    MAX_ROWS,
+    InjectateInput,
+    ProcedureInput,
+    TargetInput,
+    validate_procedure,
+)
 from clinic.web.forms import (
     blank_to_none,
     local_datetime,
@@ -28,7 +34,9 @@ NUMBERS = ("contrast_volume_ml", "rf_temperature_c", "rf_frequency_hz", "rf_puls
 
 def procedure_from_form(form: MultiDict[str, str], timezone: str,
                         operator_id: int | None) -> ProcedureInput:
-    """ValidationError for values that are not numbers or dates; the rest is the service's."""
+    """The form's procedure, checked (:func:`validate_procedure`), or a ValidationError
+    naming every problem in one round: text that is no number or date, and the numbers
+    out of their range (a field that did not parse is checked as empty)."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {name: strict_number(form.get(name), name, errors)
                               for name in NUMBERS}
@@ -43,9 +51,7 @@ def procedure_from_form(form: MultiDict[str, str], timezone: str,
     injectates = _injectates(form, errors)
     answers = {name: tri_state(form.get(name), name, errors)
                for name in ("contrast_extravasation", "first_attempt_success")}
-    if errors:
-        raise ValidationError(errors)
-    return ProcedureInput(
+    data = ProcedureInput(
         performed_at=performed_at,  # type: ignore[arg-type]
         modality=form.get("modality", ""), procedure_type=form.get("procedure_type", ""),
         punctures=punctures or 0, targets=_targets(form), injectates=injectates,
@@ -55,6 +61,13 @@ def procedure_from_form(form: MultiDict[str, str], timezone: str,
         notes=blank_to_none(form.get("notes")),
         deviation_reason=" ".join((form.get("deviation_reason") or "").split())[:500] or None,
         **values)
+    try:
+        validate_procedure(data)
+    except ValidationError as error:
+        errors = {**error.errors, **errors}  # a field's own parse error first
+    if errors:
+        raise ValidationError(errors)
+    return data
 
 
 def row_count(form: Mapping[str, str], prefix: str, least: int) -> int:

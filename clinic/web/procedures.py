@@ -25,7 +25,7 @@ from clinic.procedures.checks import (
     procedure_checks,
 )
 from clinic.procedures.corrections import correct_procedure, recorded_input
-from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS, ProcedureInput, validate_procedure
+from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS, ProcedureInput
 from clinic.procedures.service import record_procedure
 from clinic.queries.service import answer_by_correction
 from clinic.web.access import RECORDS_PROCEDURES, patient_or_404
@@ -68,7 +68,6 @@ def new(patient_id: int) -> Any:
         try:
             data = procedure_from_form(request.form, current_app.config["TIMEZONE"],
                                        current_user.id)
-            validate_procedure(data)
             # a date refused outright comes before the warnings to confirm (it came after)
             check_procedure_day(session, patient, data.performed_at,
                                 current_app.config["TIMEZONE"])
@@ -113,7 +112,6 @@ def correct(procedure_id: int) -> Any:
         values = request.form
         try:
             data = procedure_from_form(request.form, zone, procedure.operator_id)
-            validate_procedure(data)
             warnings, data, blocked = _confirmed(session, patient, data, errors, procedure.id)
             if not blocked:
                 changed = correct_procedure(

@@ -105,3 +105,24 @@ def test_nurses_cannot_correct_procedures(client, clinic, db):
     login(client, clinic.users["nurse"])
     procedure = _procedure(db, clinic.patient.id)
     assert client.get(f"/procedures/{procedure.id}/edit").status_code == 403
+
+
+def test_every_problem_of_a_correction_is_named_in_one_round(client, clinic, db):
+    """Found trying the screens as a new user would: a date of 31/02, an emoji for the
+    time, a negative CTDIvol and punctures and 3,000 characters of notes named two
+    fields; the three others came after those were fixed."""
+    login(client, clinic.users["physician"])
+    procedure = _procedure(db, clinic.patient.id)
+    url = f"/procedures/{procedure.id}/edit"
+    form = _form(client.get(url).get_data(as_text=True))
+    response = client.post(url, data={
+        **form, "performed_at": "31/02/2026 10:00", "operative_time_min": "😀",
+        "modality": "ct", "dap_mgy_cm2": "", "fluoroscopy_time_s": "", "ctdivol_mgy": "-7",
+        "dlp_mgy_cm": "300", "punctures": "-1", "notes": "n" * 3000, "reason": "Typed again"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    named = set(re.findall(r'id="([a-z_]+)-error"', page))
+    assert {"performed_at", "operative_time_min", "ctdivol_mgy", "punctures",
+            "notes"} <= named, named
+    db.expire_all()
+    assert _procedure(db, clinic.patient.id).version == procedure.version
