@@ -167,7 +167,8 @@ def categorical_rows(b: TableBuilder, label: str, series: pd.DataFrame, arms: Ar
     """A block: heading with the test's p, then n (%) per level and arm.
 
     ``series`` has columns ``arm`` and ``value`` (one row per patient; missing
-    values are counted in a "Not recorded" row and left out of % and test).
+    values are counted in a "Not recorded" row and left out of % and test), and may
+    have ``pending``: a missing value whose visit is still open counts as "Visit pending".
     """
     counts = count_table(series, [code for code, _ in levels], arms.codes)
     shown = [(c, t) for c, t in levels if keep_empty or counts.loc[c].sum() > 0]
@@ -178,11 +179,17 @@ def categorical_rows(b: TableBuilder, label: str, series: pd.DataFrame, arms: Ar
     for code, text in shown:
         b.row(text, (*(Cell(format_count_pct(int(counts.loc[code, a]), int(totals[a])))
                        for a in arms.codes), Cell()))
-    missing = series[series["value"].isna()]["arm"].value_counts()
-    if missing.sum():
-        b.row("Not recorded", (*(Cell(str(int(missing.get(a, 0)))) for a in arms.codes),
-                               Cell()))
-        b.note(f"{label}: 'Not recorded' patients are left out of the percentages and the test.")
+    absent = series["value"].isna()
+    pending = series["pending"].astype(bool) if "pending" in series else absent & False
+    for words, rows in (("Visit pending", absent & pending), ("Not recorded", absent & ~pending)):
+        counts_absent = series[rows]["arm"].value_counts()
+        if counts_absent.sum():
+            b.row(words, (*(Cell(str(int(counts_absent.get(a, 0)))) for a in arms.codes),
+                          Cell()))
+    if absent.sum():
+        said = ("'Visit pending' (window not yet closed) and 'Not recorded'" if pending.any()
+                else "'Not recorded'")
+        b.note(f"{label}: {said} patients are left out of the percentages and the test.")
 
 
 def statistic_text(value: float | None, decimals: int = 3) -> str:

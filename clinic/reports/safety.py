@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from clinic import catalog
@@ -31,11 +32,21 @@ def _complication(data: StudyData, treated: pd.DataFrame) -> pd.Series:
                    (t[0] if len(t) == 1 else "multiple"))
 
 
+OPEN_VISIT = ("upcoming", "due", "overdue")  # its window not closed, nothing recorded
+
+
 def score_column(data: StudyData, code: str, tp: str) -> pd.DataFrame:
-    """arm and value of one instrument at one timepoint per patient (NaN: missing)."""
+    """arm and value of one instrument at one timepoint per patient (NaN: missing), and
+    whether the patient's visit there is still open (``pending``: not yet assessed, as
+    opposed to a value that was not recorded)."""
     value = data.per_patient("scores", data.score_rows_at(code, tp),
                              data.scores["value"].to_numpy(dtype=float))
-    return pd.DataFrame({"arm": data.patients["arm"], "value": value})
+    visits = data.assessments
+    at = np.flatnonzero((visits["timepoint"] == tp).to_numpy())
+    open_visit = visits["status"].isin(OPEN_VISIT).to_numpy(dtype=float)
+    pending = data.per_patient("assessments", at, open_visit) == 1.0
+    return pd.DataFrame({"arm": data.patients["arm"], "value": value,
+                         "pending": pending & np.isnan(value)})
 
 
 def _medication_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
