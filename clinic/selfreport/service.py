@@ -23,6 +23,7 @@ from clinic.followup.service import measures_at, record_follow_up
 from clinic.models import (
     Assessment,
     Enrollment,
+    Patient,
     PatientIdentity,
     SelfReport,
     SelfReportEvent,
@@ -97,7 +98,16 @@ def _state(session: Session, link: Link, today: date) -> str:
         return "closed"
     if today < a.window_open:
         return "not_yet"
+    if _locked(session, a):  # said when the link opens, not after every answer is typed
+        return "locked"
     return "ok"
+
+
+def _locked(session: Session, visit: Assessment) -> bool:
+    from clinic.locks.service import lock_over_visit
+
+    patient = session.get(Patient, visit.patient_id)
+    return patient is not None and lock_over_visit(session, patient, visit.id) is not None  # type: ignore[arg-type]
 
 
 def visit_screens(session: Session, link: Link) -> list[Screen]:

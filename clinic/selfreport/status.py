@@ -51,6 +51,7 @@ class VisitLink:
     submitted_at: datetime | None = None
     failed_checks: int = 0
     wrong_birth_dates: int = 0
+    refused_opens: int = 0  # the link opened when it could not be answered (locked, closed)
     locked_until: datetime | None = None
     planned: list[tuple[int, date]] = field(default_factory=list)  # steps still to come
     call_from: date | None = None
@@ -101,12 +102,16 @@ def visit_links(session: Session, assessments: Sequence[Assessment],
         link.opened_at, link.started_at, link.submitted_at = (r.opened_at, r.started_at,
                                                               r.submitted_at)
         link.failed_checks, link.locked_until = r.failed_checks, r.locked_until
-    for assessment_id, n in session.exec(
-            select(SelfReportEvent.assessment_id, func.count(col(SelfReportEvent.id)))
+    for assessment_id, kind, n in session.exec(
+            select(SelfReportEvent.assessment_id, SelfReportEvent.kind,
+                   func.count(col(SelfReportEvent.id)))
             .where(col(SelfReportEvent.assessment_id).in_(ids),
-                   SelfReportEvent.kind == "check_failed")
-            .group_by(SelfReportEvent.assessment_id)).all():
-        out[assessment_id].wrong_birth_dates = int(n)
+                   col(SelfReportEvent.kind).in_(("check_failed", "refused")))
+            .group_by(SelfReportEvent.assessment_id, SelfReportEvent.kind)).all():
+        if kind == "check_failed":
+            out[assessment_id].wrong_birth_dates = int(n)
+        else:
+            out[assessment_id].refused_opens = int(n)
     for a in assessments:
         link = out.get(a.id)  # type: ignore[arg-type]
         if (link is None or a.state != "pending" or a.patient_id not in consenting

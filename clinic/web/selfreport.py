@@ -34,7 +34,7 @@ bp = Blueprint("selfreport", __name__, url_prefix="/r")
 csrf.exempt(bp)
 CHECK_COOKIE = "clinic_self_report"
 CHECK_HOURS = 12
-STATUS = {"unknown": 404, "used": 410, "closed": 410, "not_yet": 403}
+STATUS = {"unknown": 404, "used": 410, "closed": 410, "not_yet": 403, "locked": 423}
 
 
 def _today() -> date:

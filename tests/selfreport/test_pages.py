@@ -311,17 +311,26 @@ def test_a_locked_record_answers_the_patient_in_the_patients_words(client, sessi
     423 page, in English, naming the study code and the coordinator who locked it."""
     from clinic.locks.service import lock_patient
     from tests.factories import make_user
+    from tests.web.helpers import login
 
     coordinator = make_user(session, "coordinator")
     lock_patient(session, clinic.patient, actor_id=coordinator.id)
     session.commit()
     with at(OPENS, 19):
+        opened = client.get(f"/r/{token}")  # said at once, not after every answer
         client.post(f"/r/{token}/q/1", data={"answer": "3", "action": "next"})
         refused = client.post(f"/r/{token}/review")
-    assert refused.status_code == 423
-    text = refused.get_data(as_text=True)
-    assert "Your answers cannot be sent just now" in text and "Please call the clinic" in text
-    assert clinic.patient.study_code not in text and coordinator.name not in text
-    assert "studies" not in text
+    for response in (opened, refused):
+        assert response.status_code == 423
+        text = response.get_data(as_text=True)
+        assert "Your answers cannot be taken just now" in text
+        assert "Please call the clinic" in text
+        assert clinic.patient.study_code not in text and coordinator.name not in text
+        assert "studies" not in text
     session.refresh(month_1)
     assert month_1.state == "pending"
+    login(client, clinic.nurse)  # and the staff see that the patient tried
+    with at(OPENS, 20):
+        page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    assert "The patient opened the link when it could not be answered" in page
+    assert "3 times" in page
