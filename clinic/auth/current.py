@@ -72,8 +72,14 @@ def gate_redirect() -> str | None:
     if request.endpoint in GATE_OPEN or request.path.startswith("/api/"):
         return None
     if current_user.must_change_password:
-        return url_for("account.password", next=request.full_path)
+        return url_for("account.password", next=_here())
     if (current_app.config["REQUIRE_TOTP_FOR_ADMINS"] and current_user.role == "admin"
             and not current_user.has_totp):
-        return url_for("account.two_step", next=request.full_path)
+        return url_for("account.two_step", next=_here())
     return None
+
+
+def _here() -> str:
+    """The page asked for, to come back to: its query string only if it has one
+    (``full_path`` reads "/?" for the home page)."""
+    return request.full_path.removesuffix("?")

@@ -35,6 +35,9 @@ def _filter() -> tuple[AuditFilter, dict[str, str]]:
             days[name] = parse_day(args.get(name), name)
         except ValidationError as error:
             errors |= error.errors
+    if days.get("from") and days.get("to") and days["from"] > days["to"]:  # type: ignore[operator]
+        errors["to"] = (f"'To' ({days['to']}) is before 'From' ({days['from']}): no day is "
+                        "in between. Swap them.")
     entity = args.get("entity") or None
     if entity is not None and entity not in ENTITIES:
         errors["entity"] = "Choose a kind of record from the list."

@@ -177,7 +177,9 @@ def test_the_screen_pages_back_through_older_events(client, recorded, monkeypatc
 @pytest.mark.parametrize("query, message", [("from=2026-13-01", "Not a date"),
                                             ("to=0001-01-01", "Enter a date from"),
                                             ("entity=app_user", "Choose a kind of record"),
-                                            ("user=abc", "Choose a user from the list")])
+                                            ("user=abc", "Choose a user from the list"),
+                                            ("from=2026-06-02&to=2026-06-01",
+                                             "no day is in between")])
 def test_bad_filters_get_a_clear_answer(client, recorded, query, message):
     login(client, recorded.users["coordinator"])
     page = client.get(f"/studies/{recorded.study.code}/audit?{query}")

@@ -308,6 +308,8 @@ def test_the_first_password_change_refuses_the_password_set_by_the_admin(app, cl
     assert "known to whoever set it" in same.get_data(as_text=True)
     assert _user(db, "same@test.invalid").must_change_password
     assert client.get("/worklist").status_code == 302  # the gate is still closed
+    home = client.get("/")  # comes back to "/", not "/?"
+    assert home.headers["Location"].endswith("/account/password?next=/"), home.headers["Location"]
 
 
 def test_a_deactivated_user_with_the_right_password_is_told_so(app, clinic, db):
