@@ -91,6 +91,8 @@ def check_extras(entry: FollowUpEntry) -> dict[str, str]:
             errors["ae.severity"] = "Choose the severity."
         if ae.is_related is None:
             errors["ae.is_related"] = "Say whether the procedure caused it: yes or no."
+        if ae.event_type == "other" and not (ae.notes or "").strip():
+            errors["ae.notes"] = "Say what happened: 'Other' is not in the list."
     for i, med in enumerate(entry.medications):
         if med.med_class not in MEDICATION_CLASSES:
             errors[f"med.{i}.med_class"] = "Choose the class: opioid, NSAID or gabapentinoid."

@@ -89,7 +89,7 @@ def entry(assessment_id: int) -> str | Response:
                 raise ValidationError(form_errors)
             raised = raised_in(session)
             session.commit()
-            _saved_message(patient, assessment, scores)
+            _saved_message(patient, assessment, scores, entry)
             _raised_message(raised)
             return redirect(url_for("worklist.index"))
         except ValidationError as error:
@@ -126,8 +126,18 @@ def visit_context(session: Any, assessment: Assessment,
                         consent_on=consent_on)
 
 
-def _saved_message(patient: Patient, assessment: Assessment, scores: list) -> None:  # type: ignore[type-arg]
-    flash(f"Saved {patient.study_code}: {_summary(scores)}.", "success")
+def _saved_message(patient: Patient, assessment: Assessment, scores: list,  # type: ignore[type-arg]
+                   entry: FollowUpEntry | None = None) -> None:
+    extras = []
+    if entry is not None and entry.adverse_event is not None:
+        ae = entry.adverse_event
+        extras.append(f"adverse event {ADVERSE_EVENT_TYPES.get(ae.event_type, ae.event_type)}"
+                      f" ({SEVERITIES.get(ae.severity or '', ae.severity)})")
+    if entry is not None and entry.medications:
+        extras.append(", ".join(f"{m.drug} {m.daily_dose_mg:g} mg/day"
+                                for m in entry.medications))
+    said = "; ".join([_summary(scores), *extras])
+    flash(f"Saved {patient.study_code}: {said}.", "success")
     _window_message(assessment)
     if assessment.missing_reason:
         flash(f"Recorded as not collected, with the reason: {assessment.missing_reason}",

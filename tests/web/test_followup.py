@@ -10,7 +10,15 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from clinic.models import Assessment, AuditEvent, DataQuery, Score, ScoreSection, StudyTimepoint
+from clinic.models import (
+    AdverseEvent,
+    Assessment,
+    AuditEvent,
+    DataQuery,
+    Score,
+    ScoreSection,
+    StudyTimepoint,
+)
 from clinic.scheduling.windows import FAR_OUTSIDE_DAYS
 from tests.factories import make_patient, make_procedure
 from tests.web.helpers import login, odi_form, today_in
@@ -64,6 +72,8 @@ def test_a_valid_entry_is_stored_with_the_server_computed_total(client, clinic, 
     assert db.get(Assessment, clinic.due.id).state == "completed"
     follow = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Oswestry Disability Index 32 %" in follow
+    # the adverse event and the medication are named too (a new user's finding)
+    assert "adverse event Transient headache (Mild); tramadol 100 mg/day" in follow
 
 
 def test_a_bad_adverse_event_keeps_the_valid_scores_from_being_stored(client, clinic, db):
@@ -74,6 +84,24 @@ def test_a_bad_adverse_event_keeps_the_valid_scores_from_being_stored(client, cl
     assert response.status_code == 422
     assert 'id="ae-onset_on-error"' in response.get_data(as_text=True)
     assert _scores(db, clinic.due.id) == {}
+
+
+def test_an_other_complication_is_described(client, clinic, db):
+    """Found trying the screens as a new user would: 'Other' had no field to say what
+    happened; the event was stored as 'Other' and nothing more."""
+    login(client, clinic.users["nurse"])
+    form = {"mode": "phone", "vas": "4", "version": str(clinic.due.version),
+            "missing_reason": "not asked in this test", "ae.event_type": "other",
+            "ae.onset_on": "2026-01-02", "ae.severity": "mild", "ae.is_related": "no"}
+    refused = client.post(f"/followup/{clinic.due.id}", data=form)
+    assert refused.status_code == 422
+    assert 'id="ae-notes-error"' in refused.get_data(as_text=True)
+    saved = client.post(f"/followup/{clinic.due.id}",
+                        data={**form, "ae.notes": "Itching at the puncture site"})
+    assert saved.status_code == 302
+    event = db.exec(select(AdverseEvent).where(
+        AdverseEvent.patient_id == clinic.patient.id)).one()
+    assert event.notes == "Itching at the puncture site"
 
 
 def test_not_done_asks_for_a_reason(client, clinic, db):
