@@ -8,7 +8,7 @@ from sqlmodel import Session, col, func, select
 
 from clinic.catalog import QUERY_STATES
 from clinic.exceptions import ValidationError
-from clinic.models import DataQuery, Patient, Site
+from clinic.models import DataQuery, Patient, Site, User
 from clinic.paging import DEFAULT_LIMIT, Page, cut, decode_cursor
 
 
@@ -29,6 +29,7 @@ class QueryRow:
     query: DataQuery
     study_code: str
     site_code: str
+    raised_by: str | None = None  # the person who raised it (None: a rule)
 
 
 def _filtered(query, f: QueryFilter):  # type: ignore[no-untyped-def]
@@ -46,13 +47,14 @@ def _filtered(query, f: QueryFilter):  # type: ignore[no-untyped-def]
 def query_page(session: Session, f: QueryFilter, *, cursor: str | None = None,
                limit: int = DEFAULT_LIMIT) -> Page[QueryRow]:
     """One page, newest first: two statements (rows, count)."""
-    query = _filtered(select(DataQuery, Patient.study_code, Site.code)
+    query = _filtered(select(DataQuery, Patient.study_code, Site.code, User.name)
                       .join(Patient, col(Patient.id) == col(DataQuery.patient_id))
-                      .join(Site, col(Site.id) == col(Patient.site_id)), f)
+                      .join(Site, col(Site.id) == col(Patient.site_id))
+                      .outerjoin(User, col(User.id) == col(DataQuery.raised_by_id)), f)
     after = decode_cursor(cursor, (int,))
     if after is not None:
         query = query.where(col(DataQuery.id) < after[0])
-    rows = [QueryRow(q, code, site) for q, code, site in
+    rows = [QueryRow(q, code, site, who) for q, code, site, who in
             session.exec(query.order_by(col(DataQuery.id).desc()).limit(limit + 1)).all()]
     shown, next_cursor = cut(rows, limit, lambda r: (r.query.id,))
     total = session.exec(_filtered(select(func.count(col(DataQuery.id)))

@@ -283,6 +283,8 @@ def test_a_query_raised_by_hand_names_who_raised_it(client, clinic, app):
     login(client, clinic.users["nurse"])
     page = client.get(f"/queries/{query.id}").get_data(as_text=True)
     assert f"{clinic.users['monitor'].name} (raised by hand)" in page
+    listed = client.get("/queries").get_data(as_text=True)  # the list names them too
+    assert f'<td data-label="From">{clinic.users["monitor"].name}</td>' in listed
 
 
 def test_an_odi_query_shows_its_value_with_the_percent_raised_and_now(app, client, clinic):
