@@ -62,7 +62,8 @@ NAME_COLUMN = {"study": "code", "study_arm": "code", "study_timepoint": "label",
                "root_laterality": "root", "injectate": "drug", "procedure_target": "level",
                "screening_answer": "criterion_id", "score_section": "section",
                "medication": "drug", "procedure": "performed_at",
-               "adverse_event": "event_type", "data_query_step": "step"}
+               "adverse_event": "event_type", "data_query_step": "step",
+               "record_lock": "level"}
 # rows one per patient are named by the patient's study code ("enrollment DEMO-0112")
 NAMED_BY_PATIENT = frozenset({"patient", "enrollment", "patient_identity"})
 # links to a parent row that read by the parent's name (see _record_names)
@@ -266,7 +267,8 @@ def _record_names(session: Session, batch: list[Any], ids: dict[str, dict[int, s
             column = NAME_COLUMN[table]
             for key, name in _column_of(session, table, column, keys):
                 if name is not None and name != "":
-                    names[(table, key)] = value_words(column, str(name), {}, zone, ids)
+                    names[(table, key)] = value_words(column, str(name), {}, zone, ids,
+                                                      table)
     visits = {k: ids["timepoint_id"].get(t, "") for k, t in _column_of(
         session, "assessment", "timepoint_id", by_table.get("assessment", set())) if t}
     for key, label in visits.items():
@@ -411,16 +413,17 @@ def _words(field: str | None, value: str | None, users: dict[int, str], zone: st
         scale = snapshot.get("instrument") if isinstance(snapshot.get("instrument"),
                                                          str) else instrument
         return "; ".join(f"{field_label(k, entity)}: "
-                         f"{_snapshot_words(k, v, users, zone, ids, scale)}"
+                         f"{_snapshot_words(k, v, users, zone, ids, scale, entity)}"
                          for k, v in sorted(snapshot.items())
                          if k not in UNSHOWN and (v is not None or k in NONE_MEANS))
     if field == "value" and instrument:
         return score_value_words(instrument, value)
-    return value_words(field, value, users, zone, ids)
+    return value_words(field, value, users, zone, ids, entity)
 
 
 def _snapshot_words(field: str, value: Any, users: dict[int, str], zone: str,
-                    ids: dict[str, dict[int, str]], instrument: str | None = None) -> str:
+                    ids: dict[str, dict[int, str]], instrument: str | None = None,
+                    entity: str | None = None) -> str:
     """A whole document in a row (an amendment's protocol before and after) is not
     spelled out in one cell: the row itself keeps it, and its summary says what changed."""
     if field == "added_at" and isinstance(value, dict):
@@ -429,7 +432,7 @@ def _snapshot_words(field: str, value: Any, users: dict[int, str], zone: str,
         return "(a document of the record, not shown here)" if value else "none"
     if field == "value" and instrument and value is not None:
         return score_value_words(instrument, str(value))
-    return value_words(field, _text(value), users, zone, ids)
+    return value_words(field, _text(value), users, zone, ids, entity)
 
 
 def _text(value: Any) -> str | None:

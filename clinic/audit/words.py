@@ -77,6 +77,15 @@ RECORD_LABELS: Mapping[str, Mapping[str, str]] = {
 }
 
 
+# codes whose words depend on the record: a data query's status is Open/Answered/Closed
+# (the study's "closed" is another word), a lock's level its scope
+RECORD_CODES: Mapping[str, Mapping[str, Mapping[str, str]]] = {
+    "data_query": {"status": catalog.QUERY_STATES},
+    "data_query_step": {"step": catalog.QUERY_STEPS},
+    "record_lock": {"level": catalog.LOCK_LEVELS},
+}
+
+
 def field_label(field: str | None, entity: str | None = None) -> str:
     """A field in words; ``entity`` (the record's table) where the name alone says little."""
     if not field:
@@ -87,12 +96,17 @@ def field_label(field: str | None, entity: str | None = None) -> str:
 
 
 def value_words(field: str | None, value: str | None, users: Mapping[int, str],
-                zone: str, ids: Mapping[str, Mapping[int, str]] | None = None) -> str:
+                zone: str, ids: Mapping[str, Mapping[int, str]] | None = None,
+                entity: str | None = None) -> str:
     """A stored audit value as a person reads it; None reads as an empty set (or as
     "every timepoint" where it means all). ``ids``: field -> row id -> its name (an
-    arm's code for ``arm_id``), for the rows a reader knows by name."""
+    arm's code for ``arm_id``), for the rows a reader knows by name; ``entity``: the
+    record's table, where a code's words depend on it (:data:`RECORD_CODES`)."""
     if value is None:
         return NONE_MEANS.get(field or "", NOTHING)
+    own = RECORD_CODES.get(entity or "", {}).get(field or "")
+    if own is not None:
+        return own.get(value, value)
     if field in USER_FIELDS and value.isascii() and value.isdigit():
         return users.get(int(value), f"user {value}")
     if ids and field in ids and value.isascii() and value.isdigit():

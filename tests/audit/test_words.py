@@ -95,3 +95,15 @@ def test_a_stored_float_reads_as_the_form_shows_it_with_every_digit():
     assert value_words("value", "24.444444444444443", USERS, "UTC") == "24.444444444444443"
     assert value_words("dap_mgy_cm2", "-3.0", USERS, "UTC") == "-3"
     assert value_words("consent_version", "1.0", USERS, "UTC") == "1.0", "a text field"
+
+
+def test_a_code_reads_by_its_records_words():
+    """Found trying the screens as a new user would: a data query went 'open → answered'
+    then 'answered → Closed' (the study's word for its own 'closed')."""
+    assert value_words("status", "answered", USERS, "UTC", entity="data_query") == "Answered"
+    assert value_words("status", "open", USERS, "UTC", entity="data_query") == "Open"
+    assert value_words("status", "closed", USERS, "UTC", entity="data_query") == "Closed"
+    assert value_words("step", "reopened", USERS, "UTC", entity="data_query_step") == \
+        "Re-opened"
+    assert value_words("level", "study", USERS, "UTC", entity="record_lock") == \
+        "Study (database lock)"
