@@ -118,3 +118,16 @@ def test_notes_too_long_are_named_next_to_the_field(client, clinic, db, event):
     assert 'maxlength="2000"' in page
     db.expire_all()
     assert db.get(AdverseEvent, event.id).notes is None
+
+
+def test_the_patient_page_says_at_which_visit_an_event_was_reported(client, clinic, db):
+    """Found trying the screens as a new user would: the table gave no visit."""
+    login(client, clinic.users["nurse"])
+    form = {"mode": "phone", "vas": "4", "version": str(clinic.due.version),
+            "missing_reason": "not asked in this test", "ae.event_type": "vasovagal",
+            "ae.onset_on": (clinic.due.target_date - timedelta(days=1)).isoformat(),
+            "ae.severity": "mild", "ae.is_related": "yes"}
+    assert client.post(f"/followup/{clinic.due.id}", data=form).status_code == 302
+    page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    row = page.split("<h2>Adverse events</h2>", 1)[1].split("</tr>", 2)[1]
+    assert "1 month visit" in row
