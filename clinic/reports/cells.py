@@ -127,8 +127,10 @@ def arm_values(frame: pd.DataFrame, column: str, arms: Arms) -> dict[str, np.nda
 
 
 def continuous_rows(b: TableBuilder, label: str, values: Mapping[str, Any], arms: Arms,
-                    *, mean_sd: bool = False, level: int = 1) -> GroupComparison:
-    """Median (IQR) row (and mean ± SD) per arm with the fitting test's p."""
+                    *, mean_sd: bool = False, level: int = 1,
+                    pending: Mapping[str, int] | None = None) -> GroupComparison:
+    """Median (IQR) row (and mean ± SD) per arm with the fitting test's p; ``pending``:
+    per arm, the patients without a value whose visit is still open (said apart)."""
     comp = compare_groups({code: values[code] for code in arms.codes})
     desc = comp.descriptives or {code: describe(values[code]) for code in arms.codes}
     p = compare_p_cell(comp, b, label)
@@ -138,12 +140,14 @@ def continuous_rows(b: TableBuilder, label: str, values: Mapping[str, Any], arms
         b.row("Median (IQR)", (*(summary_cell(desc[c]) for c in arms.codes), Cell()))
     else:
         b.rows.append(Row(label, (*(summary_cell(desc[c]) for c in arms.codes), p), level))
-    _note_missing(b, label, desc, arms)
+    _note_missing(b, label, desc, arms, pending or {})
     return comp
 
 
-def _note_missing(b: TableBuilder, label: str, desc: Mapping[str, Describe], arms: Arms) -> None:
+def _note_missing(b: TableBuilder, label: str, desc: Mapping[str, Describe], arms: Arms,
+                  pending: Mapping[str, int]) -> None:
     gaps = [f"{arms.labels[c].split(':')[0]} {arms.size[c] - desc[c].n}"
+            + (f" ({pending[c]} with the visit still pending)" if pending.get(c) else "")
             for c in arms.codes if desc[c].n < arms.size[c]]
     if gaps:
         b.note(f"{label}: value missing for {', '.join(gaps)} patient(s); "

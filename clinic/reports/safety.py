@@ -58,7 +58,9 @@ def _medication_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
             if code == "nsaid_reduction" or len(distinct) > MAX_DOSE_CATEGORIES:
                 values = {a: col.loc[col["arm"] == a, "value"].dropna().to_numpy()
                           for a in arms.codes}
-                continuous_rows(b, f"{name}, median (IQR)", values, arms, level=0)
+                waiting = col.loc[col["pending"], "arm"].value_counts()
+                continuous_rows(b, f"{name}, median (IQR)", values, arms, level=0,
+                                pending={a: int(waiting.get(a, 0)) for a in arms.codes})
             else:
                 levels = [(v, f"{fmt_number(v, 0)} mg/day") for v in distinct]
                 categorical_rows(b, name, col, arms, levels)

@@ -182,3 +182,19 @@ def test_a_value_whose_visit_is_still_open_is_counted_as_pending_not_missing():
     assert rows["Visit pending"] == ["1", "1"] and rows["Not recorded"] == ["1", "0"]
     assert rows["One"] == ["1 (50.0%)", "2 (100.0%)"]  # of the patients with a value
     assert any("'Visit pending' (window not yet closed)" in note for note in b.notes)
+
+
+def test_a_missing_dose_says_how_many_visits_are_still_pending():
+    import numpy as np
+
+    from clinic.reports.cells import Arms, continuous_rows
+    from clinic.reports.tables import Column, TableBuilder
+
+    arms = Arms(("A", "B"), {"A": "Group A: x", "B": "Group B: y"}, {}, {"A": 5, "B": 3})
+    b = TableBuilder("t", "T", "Variable", (Column("Group A"), Column("Group B"),
+                                             Column("p")))
+    continuous_rows(b, "NSAID reduction", {"A": np.array([1.0, 2.0]),
+                                           "B": np.array([1.0, 2.0, 3.0])}, arms,
+                    pending={"A": 2, "B": 0})
+    assert ("NSAID reduction: value missing for Group A 3 (2 with the visit still pending) "
+            "patient(s)") in " ".join(b.notes)
