@@ -83,7 +83,10 @@ def test_inactive_users_cannot_log_in(client, session):
     session.add(user)
     session.commit()
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 401 and b"not recognised" in response.data
+    assert response.status_code == 401 and b"This account is deactivated" in response.data
+    wrong = client.post("/login", data={"email": user.email, "password": PASSWORD + "?"})
+    assert wrong.status_code == 401 and b"not recognised" in wrong.data
+    assert client.get("/worklist").status_code == 302  # not logged in either way
 
 
 def test_forms_without_a_csrf_token_are_refused(test_database, tmp_path, session):
