@@ -60,6 +60,7 @@ def record_scores(assessment_id: int) -> Response:
         medications=tuple(MedicationInput(m.med_class, m.drug, m.daily_dose_mg)
                           for m in data.medications),
         visit_on=data.visit_on, missing_reason=data.missing_reason,
+        require_complete=True,  # as the form: a missing outcome needs its reason
         far_date_confirmed=data.date_confirmed)
     try:
         save_follow_up(session, assessment=assessment, patient=patient, entry=entry,
@@ -74,6 +75,9 @@ def record_scores(assessment_id: int) -> Response:
 def _api_errors(errors: dict[str, str]) -> dict[str, str]:
     """The entry form's errors as the API names the fields, and how to confirm a date."""
     out = {_api_field(k): v for k, v in errors.items()}
+    if "missing_reason" in out:
+        out["missing_reason"] = out["missing_reason"].replace(
+            "and save again", 'and send it again with "missing_reason"')
     if "date_confirmed" in out:
         out["date_confirmed"] = out["date_confirmed"].replace(
             CONFIRM_ON_FORM, 'send it again with "date_confirmed": true')

@@ -368,7 +368,8 @@ class ScoresIn(_Scores):
                           "after it.")
     missing_reason: text(500) | None = Field(
         None, description="Why an outcome the protocol asks for was not collected (kept "
-                          "with the visit)")
+                          "with the visit); needed when the entries leave one out, as on "
+                          "the form")
     date_confirmed: bool = Field(
         False, description="The visit day is right although it is before the visit's "
                            "window opens, or a month or more after it closes (the entry "

@@ -10,6 +10,7 @@ from sqlmodel import select
 from clinic.models import Assessment, AuditEvent, Score
 from tests.web.helpers import RECENT, login, today_in
 
+NOT_ASKED = "not asked in this test"  # the reason for the outcomes a test leaves out
 ODI = {"pain_intensity": 2, "personal_care": 1, "lifting": 3, "walking": 2, "sitting": 1,
        "standing": 2, "sleeping": 1, "sex_life": 0, "social_life": 2, "travelling": 2}
 
@@ -46,6 +47,7 @@ def test_scores_are_validated_like_the_form(client, clinic, bearer, db):
     headers = bearer("nurse")
     url = f"/api/v1/assessments/{clinic.due.id}/scores"
     bad = client.post(url, headers=headers, json={"version": clinic.due.version, "mode": "phone",
+                                                  "missing_reason": NOT_ASKED,
                                                   "entries": {"vas": 11, "odi": ODI}})
     assert bad.status_code == 422 and "vas" in bad.get_json()["errors"]
     typed = client.post(url, headers=headers, json={"version": "x", "mode": "phone",
@@ -53,6 +55,7 @@ def test_scores_are_validated_like_the_form(client, clinic, bearer, db):
     assert typed.status_code == 422 and "version" in typed.get_json()["errors"]
     assert db.exec(select(Score).where(Score.assessment_id == clinic.due.id)).all() == []
     good = client.post(url, headers=headers, json={"version": clinic.due.version,
+                                                   "missing_reason": NOT_ASKED,
                                                    "mode": "phone",
                                                    "entries": {"vas": 3, "odi": ODI}})
     assert good.status_code == 201, good.get_json()
@@ -60,6 +63,7 @@ def test_scores_are_validated_like_the_form(client, clinic, bearer, db):
     odi = next(s for s in body["scores"] if s["instrument"] == "odi")
     assert odi["value"] == 32.0 and odi["sections"]["lifting"] == 3
     stale = client.post(url, headers=headers, json={"version": clinic.due.version,
+                                                    "missing_reason": NOT_ASKED,
                                                     "mode": "phone", "entries": {"vas": 5}})
     assert stale.status_code == 409
 
@@ -68,6 +72,7 @@ def test_a_correction_through_the_api_is_audited_with_its_reason(client, clinic,
     headers = bearer("nurse")
     url = f"/api/v1/assessments/{clinic.due.id}/scores"
     first = client.post(url, headers=headers, json={"version": clinic.due.version,
+                                                    "missing_reason": NOT_ASKED,
                                                     "mode": "phone", "entries": {"vas": 3}})
     version = first.get_json()["version"]
     fixed = client.put(url, headers=headers, json={"version": version, "mode": "phone",
@@ -144,6 +149,7 @@ def test_a_follow_up_with_medication_and_an_adverse_event_is_stored_whole(
     headers = bearer("nurse")
     url = f"/api/v1/assessments/{clinic.due.id}/scores"
     follow_up = {"version": clinic.due.version, "mode": "phone", "entries": {"vas": 3, "odi": ODI},
+                 "missing_reason": NOT_ASKED,
                  "medications": [{"med_class": "opioid", "drug": "tramadol",
                                   "daily_dose_mg": 100}],
                  "adverse_event": {"event_type": "hematoma", "onset_on": "2026-02-20",
@@ -186,6 +192,7 @@ def test_an_adverse_event_is_followed_up_with_version_and_reason(client, clinic,
     headers = bearer("nurse")
     recorded = client.post(f"/api/v1/assessments/{clinic.due.id}/scores", headers=headers, json={
         "version": clinic.due.version, "mode": "phone", "entries": {"vas": 3},
+        "missing_reason": NOT_ASKED,
         "adverse_event": {"event_type": "hematoma", "onset_on": "2026-02-20",
                           "severity": "mild", "is_related": True}}).get_json()
     [event] = recorded["adverse_events"]
@@ -231,6 +238,7 @@ def test_the_api_corrects_a_visit_date_checked_as_at_entry(client, clinic, beare
     headers = bearer("nurse")
     url = f"/api/v1/assessments/{clinic.due.id}/scores"
     first = client.post(url, headers=headers, json={"version": clinic.due.version,
+                                                    "missing_reason": NOT_ASKED,
                                                     "mode": "phone", "entries": {"vas": 3}})
     version = first.get_json()["version"]
     today = today_in(app)
@@ -254,7 +262,8 @@ def test_no_visit_is_dated_before_the_patients_consent(client, clinic, bearer, d
     baseline = db.exec(select(Assessment).join(StudyTimepoint).where(
         Assessment.patient_id == clinic.patient.id, StudyTimepoint.is_baseline)).one()
     url = f"/api/v1/assessments/{baseline.id}/scores"
-    body = {"version": baseline.version, "mode": "in_clinic", "entries": {"vas": 6}}
+    body = {"version": baseline.version, "mode": "in_clinic", "entries": {"vas": 6},
+            "missing_reason": NOT_ASKED}
     early = client.post(url, headers=bearer("nurse"),
                         json={**body, "visit_on": (consent - timedelta(days=1)).isoformat()})
     assert early.status_code == 422
@@ -280,6 +289,7 @@ def test_a_satisfaction_read_from_the_api_is_sent_back_as_it_came(client, clinic
     assert asked
     first = client.post(url, headers=headers, json={
         "version": clinic.due.version, "mode": "phone",
+        "missing_reason": NOT_ASKED,
         "entries": {"vas": 3, **{m: "satisfied" for m in asked}}})
     assert first.status_code == 201, first.get_json()
     shown = {s["instrument"]: s["value"] for s in first.get_json()["scores"]}
@@ -364,7 +374,7 @@ def test_a_visit_before_its_window_or_far_after_it_is_confirmed_as_on_the_form(
     url = f"/api/v1/assessments/{week_1.id}/scores"
     early = week_1.window_open - timedelta(days=2)
     body = {"version": week_1.version, "mode": "phone", "entries": {"vas": 3},
-            "visit_on": str(early)}
+            "visit_on": str(early), "missing_reason": NOT_ASKED}
     headers = bearer("nurse")
     for asked in (body, body | {"visit_on": None}):  # 2 days early; today, months late
         refused = client.post(url, headers=headers, json=asked)
@@ -378,3 +388,22 @@ def test_a_visit_before_its_window_or_far_after_it_is_confirmed_as_on_the_form(
     assert kept.status_code == 201, kept.get_json()
     db.expire_all()
     assert db.get(Assessment, week_1.id).visit_on == early
+
+
+def test_a_follow_up_missing_an_outcome_needs_its_reason_as_on_the_form(client, clinic,
+                                                                        bearer, db):
+    """Found trying the API as a new user would: a VAS alone completed a visit that asks
+    for the ODI too, with no reason; the form refuses it."""
+    url = f"/api/v1/assessments/{clinic.due.id}/scores"
+    alone = client.post(url, headers=bearer("nurse"), json={
+        "version": clinic.due.version, "mode": "phone", "entries": {"vas": 3}})
+    assert alone.status_code == 422
+    said = alone.get_json()["errors"]["missing_reason"]
+    assert "Oswestry Disability Index" in said and '"missing_reason"' in said
+    db.expire_all()
+    assert db.get(Assessment, clinic.due.id).state == "pending"
+    given = client.post(url, headers=bearer("nurse"), json={
+        "version": clinic.due.version, "mode": "phone", "entries": {"vas": 3},
+        "missing_reason": "patient declined the questionnaire"})
+    assert given.status_code == 201
+    assert given.get_json()["missing_reason"] == "patient declined the questionnaire"

@@ -13,6 +13,8 @@ from clinic.json_provider import StrictJSONProvider
 from clinic.models import Assessment, Patient
 from tests.web.helpers import RECENT
 
+NOT_ASKED = "not asked in this test"  # the reason for the outcomes a test leaves out
+
 RAW = {"Content-Type": "application/json"}
 
 
@@ -132,6 +134,7 @@ def test_a_correction_that_changes_nothing_is_refused_and_the_version_stays(clie
     headers = bearer("nurse")
     url = f"/api/v1/assessments/{clinic.due.id}/scores"
     saved = client.post(url, headers=headers, json={"version": clinic.due.version,
+                                                    "missing_reason": NOT_ASKED,
                                                     "mode": "phone", "entries": {"vas": 3}})
     version = saved.get_json()["version"]
     assert version == clinic.due.version + 1, "one save, one version"
