@@ -25,13 +25,11 @@ if TYPE_CHECKING:
 def analyze_command(csv_path: str, subject: str, group: str, timepoint: str, value: str,
                     order: str | None, json_path: str | None) -> None:
     """Descriptives, between-group tests per timepoint and Friedman per group."""
-    import pandas as pd  # here, not at the top: ``flask --help`` must not load pandas
-
     from clinic.stats.analyze import analyze_frame, render_text, to_json_dict
 
     if json_path:
         writable_file(json_path, "--json")
-    frame = pd.read_csv(csv_path)
+    frame = _read(csv_path)
     missing = [c for c in (subject, group, timepoint, value) if c not in frame.columns]
     if missing:
         raise click.UsageError(f"Column(s) not in {csv_path}: {', '.join(missing)}. "
@@ -45,6 +43,29 @@ def analyze_command(csv_path: str, subject: str, group: str, timepoint: str, val
     if json_path:
         write_text(json_path, json.dumps(to_json_dict(report), indent=2) + "\n", "--json")
         click.echo(f"JSON written to {json_path}")
+
+
+def _read(csv_path: str) -> pd.DataFrame:
+    """The CSV as a table, or a one-line error: UTF-8 (with or without the BOM Excel
+    writes), else Windows-1252 (Excel's "CSV" on a Western-European Windows), said so."""
+    import pandas as pd  # here, not at the top: ``flask --help`` must not load pandas
+
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            frame = pd.read_csv(csv_path, encoding=encoding)
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.EmptyDataError:
+            raise click.ClickException(f"{csv_path} is empty: no header row.") from None
+        except pd.errors.ParserError as error:
+            raise click.ClickException(f"{csv_path} is not a readable CSV file "
+                                       f"({str(error).strip()}).") from None
+        if encoding != "utf-8-sig":
+            click.echo(f"Note: {csv_path} is not UTF-8; read as Windows-1252.", err=True)
+        if frame.empty:
+            raise click.ClickException(f"{csv_path} has a header row and no data rows.")
+        return frame
+    raise click.ClickException(f"{csv_path} is not a text file in UTF-8 or Windows-1252.")
 
 
 def _order(frame: pd.DataFrame, column: str, order: str | None) -> list[object] | None:

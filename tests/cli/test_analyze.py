@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from sqlmodel import select
 
 from clinic.models import Assessment, Enrollment, Patient, Score, StudyArm, StudyTimepoint
@@ -60,3 +61,33 @@ def test_analyze_names_missing_columns(app, tmp_path):
         "--timepoint", "time", "--value", "vas"])
     assert result.exit_code == 2
     assert "subject, vas" in result.output
+
+
+@pytest.mark.parametrize("content, said", [
+    (b"", "is empty: no header row"),
+    (b"subject,arm,time,vas\n", "has a header row and no data rows"),
+    (b'subject,arm,time,vas\n1,"A,baseline,3\n', "is not a readable CSV file"),
+])
+def test_a_file_that_is_no_table_gets_one_line_not_a_traceback(app, tmp_path, content, said):
+    """Found trying the command line as a new user would: an empty file, a header alone
+    and an unclosed quote each printed a pandas traceback (or an empty analysis)."""
+    csv = tmp_path / "in.csv"
+    csv.write_bytes(content)
+    result = app.test_cli_runner().invoke(args=[
+        "analyze", "--csv", str(csv), "--subject", "subject", "--group", "arm",
+        "--timepoint", "time", "--value", "vas"])
+    assert result.exit_code == 1 and said in result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(
+        result.exception, SystemExit)
+
+
+def test_an_excel_csv_in_windows_1252_is_read_and_said_so(app, tmp_path):
+    csv = tmp_path / "excel.csv"
+    rows = ["subject,arm,time,vas"] + [f"{i},Fluoroscopía,{t},{i % 5}" for i in range(1, 7)
+                                       for t in ("baseline", "1 month")]
+    csv.write_bytes("\n".join(rows).encode("cp1252"))
+    result = app.test_cli_runner().invoke(args=[
+        "analyze", "--csv", str(csv), "--subject", "subject", "--group", "arm",
+        "--timepoint", "time", "--value", "vas"])
+    assert result.exit_code == 0, result.output
+    assert "Fluoroscopía" in result.output and "read as Windows-1252" in result.stderr
