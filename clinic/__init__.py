@@ -27,11 +27,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     try:
         return build_app(test_config)
-    except SchemaOutOfDate as error:
+    except SchemaOutOfDate as error:  # and DatabaseUnavailable
         if os.environ.get("FLASK_RUN_FROM_CLI") == "true":
-            from flask.cli import NoAppException
+            import sys
 
-            raise NoAppException(str(error)) from error
+            # not Flask's NoAppException: the flask command would go on to say "No such
+            # command" after it, for a command that exists
+            print(f"Error: {error}", file=sys.stderr)
+            raise SystemExit(1) from None
         raise
 
 

@@ -12,10 +12,10 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlmodel import Session
 
-from clinic.exceptions import SchemaOutOfDate
+from clinic.exceptions import DatabaseUnavailable, SchemaOutOfDate
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Commands that run before the schema exists (init-db) or never touch the database.
@@ -111,9 +111,12 @@ def init_app(app: Flask) -> None:
     from clinic.locks.guard import install_lock_guard
     from clinic.models.values import install_value_guard
 
-    app.extensions["clinic.engine"] = make_engine(
-        app.config["DATABASE_URL"], int(app.config["DB_POOL_SIZE"]),
-        int(app.config["DB_MAX_OVERFLOW"]), float(app.config["DB_PING_AFTER_IDLE_SECONDS"]))
+    try:
+        app.extensions["clinic.engine"] = make_engine(
+            app.config["DATABASE_URL"], int(app.config["DB_POOL_SIZE"]),
+            int(app.config["DB_MAX_OVERFLOW"]), float(app.config["DB_PING_AFTER_IDLE_SECONDS"]))
+    except SQLAlchemyError as error:  # a URL that names no engine, or no URL at all
+        raise _unavailable(app.config["DATABASE_URL"], error) from None
     install_value_guard()
     install_lock_guard()
     install_audit_listener()
@@ -235,11 +238,33 @@ def upgrade_to_head(app: Flask) -> None:
         command.upgrade(cfg, "head")
 
 
+def opened_engine(app: Flask) -> Engine:
+    """The app's engine, connected once: DatabaseUnavailable, in one line naming the
+    database, when its URL names no engine or it cannot be opened."""
+    engine = get_engine(app)
+    try:
+        with engine.connect():
+            pass
+    except SQLAlchemyError as error:
+        raise _unavailable(app.config["DATABASE_URL"], error) from None
+    return engine
+
+
+def _unavailable(url: str, error: Exception) -> DatabaseUnavailable:
+    reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        shown = "(not a database URL)"
+    return DatabaseUnavailable(f"Cannot open the database {shown}: {reason}. Check "
+                               "CLINIC_DATABASE_URL (for SQLite, that its folder exists).")
+
+
 def check_schema_on_start(app: Flask) -> None:
     """Refuse to start on a schema that is behind (or ahead of) the code."""
     if not app.config["CHECK_SCHEMA"] or _running_schema_command():
         return
-    current, head = schema_revisions(get_engine(app))
+    current, head = schema_revisions(opened_engine(app))
     if current != head:
         raise SchemaOutOfDate(
             f"The database schema is at revision {current or 'none (empty database)'} but this "

@@ -9,6 +9,10 @@ class SchemaOutOfDate(ClinicError):
     """The database schema does not match the code's migrations."""
 
 
+class DatabaseUnavailable(SchemaOutOfDate):
+    """The database cannot be opened at all (a wrong URL, a folder that is not there)."""
+
+
 class ValidationError(ClinicError):
     """Input refused; ``errors`` maps each field to its message."""
 

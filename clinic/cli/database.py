@@ -8,15 +8,26 @@ from flask.cli import with_appcontext
 
 from clinic.auth.service import create_user, give_studies
 from clinic.catalog import ROLES
-from clinic.db import get_engine, schema_revisions, session_scope, upgrade_to_head
-from clinic.exceptions import ValidationError
+from clinic.db import (
+    get_engine,
+    opened_engine,
+    schema_revisions,
+    session_scope,
+    upgrade_to_head,
+)
+from clinic.exceptions import DatabaseUnavailable, ValidationError
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
     """Create or migrate the database schema to the newest revision."""
-    upgrade_to_head(current_app._get_current_object())  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        opened_engine(app)
+    except DatabaseUnavailable as error:
+        raise click.ClickException(str(error)) from None
+    upgrade_to_head(app)
     current, _head = schema_revisions(get_engine())
     click.echo(f"Database at schema revision {current}: {get_engine().url.render_as_string()}")
 
