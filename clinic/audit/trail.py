@@ -83,6 +83,14 @@ class AuditFilter:
     reason: str | None = None  # a part of the reason, any case
 
 
+def reversed_range(since: date | None, until: date | None) -> str | None:
+    """Why a 'to' day before the 'from' day selects nothing, or None."""
+    if since is not None and until is not None and since > until:
+        return (f"'To' ({until}) is before 'From' ({since}): no day is in between. "
+                "Swap them.")
+    return None
+
+
 @dataclass(frozen=True)
 class TrailRow:
     event_id: int

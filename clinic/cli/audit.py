@@ -69,7 +69,14 @@ def export_command(study_code: str, fmt: str, out_path: str, user_email: str | N
     from sqlmodel import select
 
     from clinic.audit.export import write_csv, write_json_lines, write_xlsx
-    from clinic.audit.trail import ENTITIES, AuditFilter, parse_day, patient_of_code, trail_rows
+    from clinic.audit.trail import (
+        ENTITIES,
+        AuditFilter,
+        parse_day,
+        patient_of_code,
+        reversed_range,
+        trail_rows,
+    )
     from clinic.db import session_scope
     from clinic.exceptions import NotFound, ValidationError
     from clinic.models import User
@@ -100,6 +107,8 @@ def export_command(study_code: str, fmt: str, out_path: str, user_email: str | N
         except ValidationError as error:
             raise click.UsageError(" ".join(f"{k}: {v}" for k, v in error.errors.items())
                                    ) from error
+        if reversed_ := reversed_range(chosen.since, chosen.until):
+            raise click.UsageError(reversed_.replace("'To'", "--to").replace("'From'", "--from"))
         rows = trail_rows(session, study.id, chosen, zone=zone)  # type: ignore[arg-type]
         if fmt == "xlsx":
             with open(out_path, "wb") as binary:

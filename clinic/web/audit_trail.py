@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from sqlmodel import select
 
 from clinic.audit.export import FORMATS, MEDIA_TYPES, write_csv, write_json_lines, write_xlsx
-from clinic.audit.trail import ENTITIES, AuditFilter, parse_day, trail_rows
+from clinic.audit.trail import ENTITIES, AuditFilter, parse_day, reversed_range, trail_rows
 from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.exceptions import ValidationError
@@ -35,9 +35,8 @@ def _filter() -> tuple[AuditFilter, dict[str, str]]:
             days[name] = parse_day(args.get(name), name)
         except ValidationError as error:
             errors |= error.errors
-    if days.get("from") and days.get("to") and days["from"] > days["to"]:  # type: ignore[operator]
-        errors["to"] = (f"'To' ({days['to']}) is before 'From' ({days['from']}): no day is "
-                        "in between. Swap them.")
+    if reversed_ := reversed_range(days.get("from"), days.get("to")):
+        errors["to"] = reversed_
     entity = args.get("entity") or None
     if entity is not None and entity not in ENTITIES:
         errors["entity"] = "Choose a kind of record from the list."

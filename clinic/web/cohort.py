@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from sqlmodel import Session
 
 from clinic import catalog
+from clinic.audit.trail import reversed_range
 from clinic.auth.roles import allow
 from clinic.cohort.cache import AnalysisCache, in_thread
 from clinic.cohort.filters import CohortFilters
@@ -97,6 +98,10 @@ def _filters(study_id: int, outcomes: list[str], errors: dict[str, str]) -> Coho
     instrument = args.get("instrument") or (outcomes[0] if outcomes else "vas")
     if instrument not in outcomes:  # e.g. kept from another study: show this study's first
         instrument = outcomes[0] if outcomes else "vas"
+    date_from = a_date(args.get("date_from"), "date_from", errors, required=False)
+    date_to = a_date(args.get("date_to"), "date_to", errors, required=False)
+    if reversed_ := reversed_range(date_from, date_to):  # said, not an empty cohort
+        errors["date_to"] = reversed_
     return CohortFilters(
         study_id=study_id, instrument=instrument,
         modality=_choice(args.get("modality"), catalog.MODALITIES, "modality", errors),
@@ -104,8 +109,7 @@ def _filters(study_id: int, outcomes: list[str], errors: dict[str, str]) -> Coho
                                "procedure_type", errors),
         level=_choice(args.get("level"), catalog.LEVELS, "level", errors),
         site=blank_to_none(args.get("site")),
-        date_from=a_date(args.get("date_from"), "date_from", errors, required=False),
-        date_to=a_date(args.get("date_to"), "date_to", errors, required=False))
+        date_from=date_from, date_to=date_to)
 
 
 def _choice(value: str | None, known: dict[str, str], field: str,

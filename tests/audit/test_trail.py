@@ -213,7 +213,9 @@ def test_the_cli_writes_each_format_and_refuses_bad_options(app, recorded, tmp_p
                              (["--entity", "app_user"], "one of adverse_event"),
                              (["--user", "nobody@x.invalid"], "no user"),
                              (["--study", "NOPE"], "No study with code"),
-                             (["--patient", "NOPE-9999"], "no patient 'NOPE-9999'")):
+                             (["--patient", "NOPE-9999"], "no patient 'NOPE-9999'"),
+                             (["--from", "2026-12-01", "--to", "2026-01-01"],
+                              "--to (2026-01-01) is before --from (2026-12-01)")):
         args = ["audit", "export", "--study", code, "--out", str(tmp_path / "x.csv"), *options]
         result = runner.invoke(args=args)
         assert result.exit_code != 0 and message in result.output, (options, result.output)

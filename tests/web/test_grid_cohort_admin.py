@@ -176,3 +176,13 @@ def test_the_grid_marks_a_visit_done_outside_its_window(client, clinic, db, app)
     login(client, clinic.users["physician"])
     page = client.get("/grid").get_data(as_text=True)
     assert '<strong class="deviation">(2 days early)</strong>' in page
+
+
+def test_a_date_range_given_backwards_is_said_not_an_empty_cohort(client, clinic):
+    """Found trying the screens as a new user would: from 12/01 to 01/01 showed '0 · 0'
+    and 'No Pain (VAS) values match these filters' with no reason."""
+    login(client, clinic.users["physician"])
+    page = client.get("/cohort?date_from=2026-12-01&date_to=2026-01-01")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422 and 'id="date_to-error"' in text
+    assert "no day is in between" in text
