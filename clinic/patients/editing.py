@@ -13,6 +13,7 @@ from clinic.edits import edit_with_reason, require_reason
 from clinic.enrollment.inputs import PatientInput, validate_patient
 from clinic.exceptions import ValidationError
 from clinic.models import Patient, RootLaterality, Study
+from clinic.queries.rules import run_rules_on_save
 from clinic.studies.setup import study_roots
 
 EDITABLE = ("sex", "age_at_enrollment", "birth_year", "bmi", "diagnosis",
@@ -40,10 +41,13 @@ def edit_patient(session: Session, *, patient: Patient, read_version: int | None
     errors |= _laterality_problems(wanted, laterality_roots(session, patient, recorded))
     if errors:
         raise ValidationError(errors)
-    return edit_with_reason(session, patient, read_version=read_version, changes=values,
-                            actor_id=actor_id, reason=reason,
-                            children=lambda: _set_laterality(session, patient, recorded,
-                                                             wanted))
+    changed = edit_with_reason(session, patient, read_version=read_version, changes=values,
+                               actor_id=actor_id, reason=reason,
+                               children=lambda: _set_laterality(session, patient, recorded,
+                                                                wanted))
+    if "age_at_enrollment" in changed:  # an age the screening's criteria exclude: asked
+        run_rules_on_save(session, patient.id, "patient")  # type: ignore[arg-type]
+    return changed
 
 
 def laterality_roots(session: Session, patient: Patient,

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, and_, col, or_, select
 
 from clinic.audit import set_actor
 from clinic.audit.words import field_label
@@ -32,14 +32,18 @@ from clinic.models import (
     Assessment,
     DataQuery,
     DataQueryStep,
+    EligibilityCriterion,
     Enrollment,
     Patient,
     Procedure,
     Score,
+    Screening,
+    ScreeningAnswer,
     Study,
     StudyArm,
     StudyTimepoint,
 )
+from clinic.protocol.eligibility_rules import Criterion, CriterionKind
 from clinic.scoring.instruments import INSTRUMENTS
 
 KEY_CHUNK = 500
@@ -50,7 +54,7 @@ VAS = INSTRUMENTS["vas"].label
 class QueryRule:
     code: str
     title: str
-    runs_on: frozenset[str]  # "visit", "procedure": the saves that run it
+    runs_on: frozenset[str]  # "visit", "procedure", "patient": the saves that run it
     params: Mapping[str, float] = field(default_factory=dict)
 
 
@@ -62,6 +66,8 @@ RULES = (
     QueryRule("modality_not_allocated", "Modality differs from the allocated arm",
               frozenset({"procedure"})),
     QueryRule("dose_missing", "Radiation dose not recorded", frozenset({"procedure"})),
+    QueryRule("age_outside_criterion", "Age outside an inclusion criterion met at screening",
+              frozenset({"patient"})),
 )
 RULE_TITLES = {r.code: r.title for r in RULES}
 
@@ -245,10 +251,40 @@ def _dose_missing(session: Session, scope: Scope, rule: QueryRule) -> list[Findi
     return found
 
 
+def _age_outside_criterion(session: Session, scope: Scope,
+                           rule: QueryRule) -> list[Finding]:
+    """An age at enrollment (as entered, or corrected since) outside the limits of an
+    inclusion criterion the screening answered yes: enrollment refuses it, a later
+    correction of the age can make it so (the correction stands; the monitor asks)."""
+    age, low, high = (col(Patient.age_at_enrollment), col(EligibilityCriterion.age_at_least),
+                      col(EligibilityCriterion.age_at_most))
+    rows = session.exec(scope.on(
+        select(Patient.id, Patient.study_id, age, EligibilityCriterion.text, low, high)
+        .join(Screening, col(Screening.patient_id) == col(Patient.id))
+        .join(ScreeningAnswer, col(ScreeningAnswer.screening_id) == col(Screening.id))
+        .join(EligibilityCriterion,
+              col(EligibilityCriterion.id) == col(ScreeningAnswer.criterion_id))
+        .where(EligibilityCriterion.kind == "inclusion", col(ScreeningAnswer.answer).is_(True),
+               age.is_not(None), or_(and_(low.is_not(None), age < low),
+                                     and_(high.is_not(None), age > high)))),
+        params=scope.params).all()
+    return [Finding("Baseline: age", "patient", patient, "age_at_enrollment", study,
+                    patient, None, f"{years:g}",
+                    f"Age {years:g} at enrollment, but the screening answered yes to "
+                    f"'{text}' ({_limits(at_least, at_most)}). Check the age against the "
+                    "source document; if it is right, the patient did not meet this "
+                    "criterion (an eligibility deviation).")
+            for patient, study, years, text, at_least, at_most in rows]
+
+
+def _limits(at_least: int | None, at_most: int | None) -> str:
+    return Criterion("", CriterionKind.INCLUSION, "", at_least, at_most).age_limits()
+
+
 FINDERS: dict[str, Callable[[Session, Scope, QueryRule], list[Finding]]] = {
     "out_of_window": _out_of_window, "vas_jump": _vas_jump,
     "section_missing": _section_missing, "modality_not_allocated": _modality_not_allocated,
-    "dose_missing": _dose_missing,
+    "dose_missing": _dose_missing, "age_outside_criterion": _age_outside_criterion,
 }
 
 

@@ -36,7 +36,6 @@ from clinic.locks.guard import LEVEL_WORDS
 from clinic.locks.service import lock_over_visit
 from clinic.models import (
     Assessment,
-    DataQuery,
     Enrollment,
     Patient,
     Procedure,
@@ -61,6 +60,7 @@ from clinic.web.followup_form import (
     typed_values,
 )
 from clinic.web.forms import a_date, form_int
+from clinic.web.queries import flash_raised
 
 bp = Blueprint("followup", __name__, url_prefix="/followup")
 
@@ -90,7 +90,7 @@ def entry(assessment_id: int) -> str | Response:
             raised = raised_in(session)
             session.commit()
             _saved_message(patient, assessment, scores, entry)
-            _raised_message(raised)
+            flash_raised(raised)
             return redirect(url_for("worklist.index"))
         except ValidationError as error:
             session.rollback()
@@ -150,21 +150,6 @@ def _window_message(assessment: Assessment) -> None:
         flash(f"The visit was {late} for its window ({assessment.window_open:%Y-%m-%d} – "
               f"{assessment.window_close:%Y-%m-%d}): it is kept and counted as a protocol "
               "deviation in the report.", "warning")
-
-
-def _raised_message(raised: list[int]) -> None:
-    """Names each query the rules raised on the save: its value and its question."""
-    if not raised:
-        return
-    found = get_session().execute(select(DataQuery.id, DataQuery.label, DataQuery.text)
-                                  .where(DataQuery.id.in_(raised))  # type: ignore[union-attr]
-                                  .order_by(DataQuery.id)).all()
-    which = "; ".join(f"#{n} on {label}: {text}" for n, label, text in found)
-    flash(f"Raised automatically on what was saved: data quer"
-          f"{'ies' if len(found) > 1 else 'y'} {which} Answer "
-          f"{'them' if len(found) > 1 else 'it'} under Queries (or from the ⚑ flag on the "
-          "patient's page).",
-          "info")
 
 
 @bp.route("/<int:assessment_id>/reopen", methods=["POST"])
@@ -272,7 +257,7 @@ def edit(assessment_id: int) -> str | Response:
                   + "".join(f" Query #{n} is answered." for n in numbers), "success")
             if moved:
                 _window_message(assessment)
-            _raised_message(raised)
+            flash_raised(raised)
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()

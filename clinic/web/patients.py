@@ -21,6 +21,7 @@ from clinic.patients.editing import EDITABLE, edit_patient, laterality_roots
 from clinic.patients.history import HistoryLine, corrections, history_lines
 from clinic.patients.listing import PatientFilter, patient_page
 from clinic.patients.overview import PatientRecord, patient_record
+from clinic.queries.rules import raised_in
 from clinic.queries.service import answer_by_correction, markers, queries_of_patient
 from clinic.reminders.queries import next_reminder_for_patient, told_an_old_date
 from clinic.scheduling.windows import window_deviation
@@ -47,6 +48,7 @@ from clinic.web.conflicts import reload_after_conflict
 from clinic.web.drafts import with_draft
 from clinic.web.filters import clinic_today, local_time
 from clinic.web.forms import blank_to_none, form_int, strict_int, strict_number
+from clinic.web.queries import flash_raised
 from clinic.web.signatures import needs_email
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
@@ -226,9 +228,11 @@ def edit(patient_id: int) -> Any:
             answered = answer_by_correction(
                 session, request.form.get("query", type=form_int), patient_id=patient.id,  # type: ignore[arg-type]
                 reason=request.form.get("reason"), actor_id=current_user.id)
+            raised = raised_in(session)
             session.commit()
             flash(f"{patient.study_code}: changed {', '.join(field_label(c) for c in changed)}."
                   + (f" Query #{answered.id} is answered." if answered else ""), "success")
+            flash_raised(raised)
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()

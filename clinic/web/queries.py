@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from clinic.auth.roles import allow, any_user
@@ -183,3 +184,18 @@ def _correction_url(query: DataQuery) -> str | None:
     if endpoint == "patients.edit":
         return url_for(endpoint, patient_id=query.patient_id, query=query.id)
     return url_for(endpoint, procedure_id=query.target_id, query=query.id)
+
+
+def flash_raised(raised: list[int]) -> None:
+    """Names each query the rules raised on the save: its value and its question."""
+    if not raised:
+        return
+    found = get_session().execute(select(DataQuery.id, DataQuery.label, DataQuery.text)
+                                  .where(DataQuery.id.in_(raised))  # type: ignore[union-attr]
+                                  .order_by(DataQuery.id)).all()
+    which = "; ".join(f"#{n} on {label}: {text}" for n, label, text in found)
+    flash(f"Raised automatically on what was saved: data quer"
+          f"{'ies' if len(found) > 1 else 'y'} {which} Answer "
+          f"{'them' if len(found) > 1 else 'it'} under Queries (or from the ⚑ flag on the "
+          "patient's page).",
+          "info")

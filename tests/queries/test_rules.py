@@ -46,7 +46,7 @@ def test_the_rules_are_data_with_one_finder_each():
     from clinic.queries.rules import FINDERS
 
     assert [r.code for r in RULES] == list(FINDERS)
-    assert {on for r in RULES for on in r.runs_on} == {"visit", "procedure"}
+    assert {on for r in RULES for on in r.runs_on} == {"visit", "procedure", "patient"}
 
 
 def test_out_of_window_visit(db, clinic):

@@ -136,6 +136,30 @@ def test_a_baseline_correction_needs_a_reason_and_the_version(client, clinic, db
     assert db.get(Patient, clinic.patient.id).age_at_enrollment == 51
 
 
+def test_an_age_corrected_below_the_studys_limit_raises_a_query(client, clinic, db):
+    """Found trying the API and screens as a new user would: an age corrected to 10 in a
+    study for adults 18 or older was saved without a word. The correction stands (it may
+    be the truth); the rules ask whether the patient was eligible."""
+    from clinic.models import DataQuery
+
+    login(client, clinic.users["coordinator"])
+    url = f"/patients/{clinic.patient.id}/edit"
+    form = {"sex": "female", "age_at_enrollment": "10", "bmi": "27.5", "reason": "ID card",
+            "version": str(clinic.patient.version)}
+    saved = client.post(url, data=form, follow_redirects=True)
+    assert saved.status_code == 200
+    [query] = db.exec(select(DataQuery).where(DataQuery.patient_id == clinic.patient.id,
+                                              DataQuery.rule == "age_outside_criterion")).all()
+    assert query.value_when_raised == "10" and "18 years or older" in query.text
+    assert f"#{query.id} on Baseline: age" in saved.get_data(as_text=True)
+    db.expire_all()
+    back = {**form, "age_at_enrollment": "50", "reason": "Typed over",
+            "version": str(db.get(Patient, clinic.patient.id).version)}
+    assert client.post(url, data=back).status_code == 302
+    assert len(db.exec(select(DataQuery).where(
+        DataQuery.rule == "age_outside_criterion")).all()) == 1, "an age inside: no new query"
+
+
 def test_the_patient_page_shows_the_next_reminder_due(client, clinic):
     login(client, clinic.users["nurse"])
     page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
