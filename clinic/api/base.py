@@ -138,7 +138,7 @@ def _json_body() -> tuple[Any, str | None]:
 def _loc(loc: tuple[Any, ...]) -> str:
     """The body's field path as the services name it: ``entries.vas`` is ``vas``."""
     parts = [str(p) for p in loc if not (isinstance(p, str) and (p in _UNION_TAGS or "[" in p))]
-    if parts and parts[0] == "entries":
+    if len(parts) > 1 and parts[0] == "entries":  # (entries itself missing: "entries")
         parts = parts[1:]
     return ".".join(parts) or "body"
 

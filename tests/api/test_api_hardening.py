@@ -226,3 +226,13 @@ def test_a_complication_says_whether_the_procedure_caused_it(client, bearer, cli
                                                    "onset_on": yesterday, "severity": "mild"}})
     assert response.status_code == 422
     assert [k for k in response.get_json()["errors"] if "is_related" in k]
+
+
+def test_a_missing_entries_field_is_named(client, bearer, clinic):
+    """Found trying the API as a new user would: a body without "entries" was answered
+    {"errors": {"body": "Field required"}}."""
+    response = client.post(f"/api/v1/assessments/{clinic.due.id}/scores",
+                           headers=bearer("nurse"),
+                           json={"version": clinic.due.version, "mode": "in_clinic"})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"entries": "Field required"}
