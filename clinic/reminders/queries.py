@@ -75,6 +75,7 @@ class LogLine:
     smtp_code: int | None
     error: str | None
     message_id: str | None
+    what: str = "Patient reminder"  # or "Self-report link", "Nurse digest"
 
     @property
     def failed(self) -> bool:
@@ -95,7 +96,9 @@ def delivery_log(session: Session, *, site_id: int | None = None,
         select(DeliveryAttempt, patient.study_code, StudyTimepoint.label,
                NurseDigest.digest_date)
         .outerjoin(Reminder, col(Reminder.id) == DeliveryAttempt.reminder_id)
-        .outerjoin(Assessment, col(Assessment.id) == Reminder.assessment_id)
+        .outerjoin(SelfReportMessage, col(SelfReportMessage.id) == DeliveryAttempt.invitation_id)
+        .outerjoin(Assessment, col(Assessment.id) == func.coalesce(
+            Reminder.assessment_id, SelfReportMessage.assessment_id))  # the visit e-mailed about
         .outerjoin(StudyTimepoint, col(StudyTimepoint.id) == Assessment.timepoint_id)
         .outerjoin(patient, patient.id == Assessment.patient_id)
         .outerjoin(NurseDigest, col(NurseDigest.id) == DeliveryAttempt.digest_id)
@@ -104,8 +107,14 @@ def delivery_log(session: Session, *, site_id: int | None = None,
         .order_by(col(DeliveryAttempt.at).desc(), col(DeliveryAttempt.id).desc())
         .limit(limit)).all()
     return [LogLine(a.at, a.channel, _about(code, label, day), a.recipient, a.subject,
-                    a.outcome, a.smtp_code, a.error, a.message_id)
+                    a.outcome, a.smtp_code, a.error, a.message_id, _what(a))
             for a, code, label, day in rows]
+
+
+def _what(attempt: DeliveryAttempt) -> str:
+    if attempt.digest_id is not None:
+        return "Nurse digest"
+    return "Self-report link" if attempt.invitation_id is not None else "Patient reminder"
 
 
 def _about(code: str | None, label: str | None, day: date | None) -> str:

@@ -289,6 +289,9 @@ def test_staff_see_what_was_sent_opened_and_started(client, session, clinic, mon
         assert board.status_code == 200
         text = board.get_data(as_text=True)
         assert "Completed by the patient" in text and "sent: 1" in text
+        log = staff.get("/reminders/").get_data(as_text=True)  # the link e-mail's visit
+        row = log.split('id="delivery-log"', 1)[1].split("</tr>", 2)[1]
+        assert "Self-report link" in row and f"{clinic.patient.study_code} · 1 month" in row
 
 
 def test_the_patient_page_says_a_link_patient_gets_no_visit_reminder(client, session,
