@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from clinic.catalog import STUDY_STATUSES
 from clinic.cli.files import writable_file, write_text
 from clinic.db import session_scope
 from clinic.exceptions import LockedError, NotFound, ValidationError
@@ -72,7 +73,8 @@ def create_command(file: str, draft: bool, seed: int | None, synthetic: bool) ->
                                          "line)")
                 slots = generate_allocation_sequence(session, study, seed=seed)
             kind = "SYNTHETIC study" if study.is_synthetic else "study"
-            click.echo(f"Created {kind} {study.code} ({study.status})"
+            status = STUDY_STATUSES.get(study.status, study.status).lower()  # "draft"
+            click.echo(f"Created {kind} {study.code} ({status})"
                        + (f" with {slots} allocation slots from seed {seed}." if slots else "."))
     except ValidationError as error:
         raise click.ClickException(str(error)) from error

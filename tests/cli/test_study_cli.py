@@ -42,6 +42,9 @@ def test_create_export_and_create_again_gives_the_same_study(app, db, tmp_path):
     copy = tmp_path / "copy.toml"
     copy.write_text(first.read_text().replace('code = "CTFL"', 'code = "CTFL2"', 1))
     assert _run(app, "create", str(copy)).exit_code == 0
+    draft = tmp_path / "draft.toml"  # said as the screens and --draft say it
+    draft.write_text(first.read_text().replace('code = "CTFL"', 'code = "CTFL3"', 1))
+    assert "Created study CTFL3 (draft)." in _run(app, "create", str(draft), "--draft").output
     second = tmp_path / "second.toml"
     assert _run(app, "export", "CTFL2", "--out", str(second)).exit_code == 0
     assert second.read_text() == copy.read_text(), "export of a created study re-creates it"
