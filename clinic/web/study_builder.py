@@ -73,6 +73,7 @@ from clinic.web.study_form import (
     FormDocument,
     field_title,
     form_values,
+    in_form_order,
     rows_to_show,
 )
 
@@ -227,8 +228,10 @@ def _validated(read: FormDocument) -> Any:
     try:
         return validate_data(read.data)
     except ProtocolFileError as error:
-        raise ValidationError({read.field_of(p.path): _named(p.path, p.message)
-                               for p in reversed(error.problems)}) from error
+        errors: dict[str, str] = {}  # in the form's order, each field's first problem
+        for p in error.problems:
+            errors.setdefault(read.field_of(p.path), _named(p.path, p.message))
+        raise ValidationError(errors) from error
 
 
 SECTIONS = {"arms": "Arms", "timepoints": "Timepoints", "measures": "Measures",
@@ -308,7 +311,7 @@ def _page(study: Study | None, values: Any, errors: dict[str, str]) -> str:
     timepoints = [(i, values.get(f"tp-{i}-code", "")) for i in timepoint_rows]
     values = _with_every_tick(values, [c for _i, c in timepoints if c])
     return render_template(
-        "admin/study_builder.html", study=study, values=values, errors=errors,
+        "admin/study_builder.html", study=study, values=values, errors=in_form_order(errors),
         designs=DESIGN_TYPES, catalog=catalog, preview=preview, preview_on=preview_on,
         preview_error=preview_error,
         amendments=amendments,

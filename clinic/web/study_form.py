@@ -318,3 +318,22 @@ def field_title(name: str, instruments: Mapping[str, str]) -> str:
 
 def _words(field: str) -> str:
     return FIELD_WORDS.get(field, field.replace("_", " "))
+
+
+# the builder's sections top to bottom, by the start of their fields' names
+FORM_ORDER = ("study", "code", "design_type", "consent_version", "steroid_cap_mg", "roots",
+              "title", "design", "arms", "arm-", "timepoints", "tp-", "baseline", "measures",
+              "m-", "criteria", "criterion-", "matching", "randomization", "block_multipliers",
+              "factor", "sr", "reason")
+
+
+def in_form_order(errors: Mapping[str, str]) -> dict[str, str]:
+    """``errors`` as the page lists them, top to bottom: by section, then by row (the
+    list began with the measures and ended with the code: it read backwards)."""
+    def rank(name: str) -> tuple[int, int]:
+        section = next((i for i, start in enumerate(FORM_ORDER) if name.startswith(start)),
+                       len(FORM_ORDER))
+        row = re.search(r"[-.](\d+)", name)
+        return section, int(row.group(1)) if row else -1
+
+    return dict(sorted(errors.items(), key=lambda item: rank(item[0])))

@@ -542,6 +542,8 @@ def test_the_builder_names_every_problem_in_one_round(client, clinic):
     # every problem at the top too, a field's named and linked to it
     assert '<a href="#tp-1-window_after_days-error">Timepoint 2, window after</a>' in top
     assert '<a href="#baseline-error">Baseline</a>: mark one timepoint as the baseline' in top
+    # in the form's order: the arms before the timepoints (it listed them backwards)
+    assert top.index("Arms: a randomized") < top.index("Timepoint 2, window after")
     marked = _basics(**{"tp-1-window_after_days": "a week", "m-satisfaction_results-all": "on"})
     page = html.unescape(client.post("/admin/studies/new", data=marked).get_data(as_text=True))
     top = page.split('id="builder-errors"')[1].split("</div>")[0]
