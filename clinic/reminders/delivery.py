@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import exists
+from sqlalchemy import exists, func
 from sqlmodel import Session, col, select
 
 from clinic.db import get_engine
@@ -61,10 +61,17 @@ class RunReport:
     claimed_elsewhere: int = 0
     deferred: int = 0  # not tried: the mail server was down (circuit breaker)
     server_problem: str | None = None  # why the run stopped sending, if it did
+    # pending e-mails a failed attempt put back until a later try (not due in this run)
+    waiting: int = 0
+    next_try: datetime | None = None
 
     def describe(self) -> str:
         counts = ", ".join(f"{f.name.replace('_', ' ')} {getattr(self, f.name)}"
-                           for f in fields(self) if f.name != "server_problem")
+                           for f in fields(self)
+                           if f.name not in ("server_problem", "waiting", "next_try"))
+        if self.waiting and self.next_try is not None:
+            counts += (f"; {self.waiting} waiting for their next try after a failed attempt "
+                       f"(the first at {self.next_try:%Y-%m-%d %H:%M} UTC)")
         if self.server_problem is None:
             return counts
         return (f"{counts}; stopped sending: {self.server_problem}; {self.deferred} not tried"
@@ -119,8 +126,27 @@ def deliver_due(app: Flask, report: RunReport | None = None) -> RunReport:
         for model in MODELS:
             for row_id in _candidates(session, model, settings):
                 _one(session, model, row_id, settings, report, breaker)
+        _count_waiting(session, report, settings)
     report.server_problem = breaker.reason
     return report
+
+
+def _count_waiting(session: Session, report: RunReport, settings: ReminderSettings) -> None:
+    """The pending e-mails held back for a later try: a run that sent nothing said
+    nothing of them (found trying the command line as a new user would). Among the rows
+    a run would send today (the candidates' own conditions and index), so that the daily
+    pass stays as small as what it sends."""
+    now = utcnow()
+    for model in MODELS:
+        n, first = session.exec(select(func.count(col(model.id)), func.min(model.next_attempt_at))
+                                .where(col(model.state) == "pending",
+                                       col(model.next_attempt_at) > now,
+                                       *_extra_conditions(model, settings))).one()
+        report.waiting += int(n)
+        if first is not None:
+            first = first if first.tzinfo else first.replace(tzinfo=UTC)
+            report.next_try = min(report.next_try or first, first)
+    session.commit()
 
 
 def _one(session: Session, model: Deliverable, row_id: int, settings: ReminderSettings,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import time_machine
 from sqlmodel import select
@@ -28,7 +28,11 @@ def test_temporary_refusal_is_retried_after_backoff(mail_app, smtp, session, cli
         wait = row.next_attempt_at - SEND_DAY  # 5 minutes after the attempt (time ticks)
         assert timedelta(minutes=5) <= wait < timedelta(minutes=5, seconds=30)
         smtp.handler.refuse = None
-        assert run_once(mail_app).sent == 0  # backing off: not yet
+        held = run_once(mail_app)
+        assert held.sent == 0  # backing off: not yet, and said so (a new user's finding)
+        assert held.waiting == 2 and held.next_try == row.next_attempt_at.replace(tzinfo=UTC)
+        assert "2 waiting for their next try after a failed attempt (the first at" in \
+            held.describe()
         traveller.shift(timedelta(minutes=6))
         assert run_once(mail_app).sent == 2
         assert run_once(mail_app).sent == 0
