@@ -70,3 +70,5 @@ def import_command(folder: Path, confirm: bool) -> None:
     click.echo(", ".join(f"{k} {v}" for k, v in counts.items() if v) or "no files")
     if counts["to confirm"]:
         click.echo("Check the list, then run again with --confirm to import.")
+    if confirm and (counts["refused"] or counts["unmatched"]):  # a script sees that not
+        raise SystemExit(1)                                      # every file went in

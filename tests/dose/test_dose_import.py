@@ -186,6 +186,7 @@ def test_the_folder_import_lists_matches_then_imports_on_confirm(app, empty, tmp
     assert _procedure(app, procedure.id).dap_mgy_cm2 is None  # nothing without --confirm
     done = runner.invoke(args=["dose", "import", str(tmp_path), "--confirm"])
     assert "a.dcm: ->" in done.output and "1 new event(s)" in done.output
+    assert done.exit_code == 1, "b and c did not go in: said by the exit code too"
     assert _procedure(app, procedure.id).dap_mgy_cm2 == 42.0
     again = runner.invoke(args=["dose", "import", str(tmp_path), "--confirm"])
     assert "0 new event(s), 1 known" in again.output
