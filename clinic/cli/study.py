@@ -119,7 +119,9 @@ def show_command(study: str, procedure_on: str | None) -> None:
     try:
         day = date.fromisoformat(procedure_on) if procedure_on else date.today()
     except ValueError as error:
-        raise click.BadParameter("use YYYY-MM-DD", param_hint="--procedure-date") from error
+        shaped = len(procedure_on or "") == 10 and procedure_on[4] == procedure_on[7] == "-"  # type: ignore[index]
+        raise click.BadParameter(f"{procedure_on} is no day of the calendar" if shaped
+                                 else "use YYYY-MM-DD", param_hint="--procedure-date") from error
     if not DATE_MIN <= day <= DATE_MAX:  # the calendar's edge: no 6-month visit after 9999
         raise click.BadParameter(f"a day from {DATE_MIN:%Y} to {DATE_MAX:%Y}",
                                  param_hint="--procedure-date")

@@ -80,6 +80,9 @@ def test_show_previews_the_schedule(app):
     assert "3 months       2027-03-10  2027-02-24..2027-03-24" in shown.output
     assert _run(app, "show", "NOPE").exit_code == 1
     assert _run(app, "show", "USMRI", "--procedure-date", "2026-13-01").exit_code == 2
+    february = _run(app, "show", "USMRI", "--procedure-date", "2026-02-31")
+    assert february.exit_code == 2 and "2026-02-31 is no day of the calendar" in february.output
+    assert "use YYYY-MM-DD" in _run(app, "show", "USMRI", "--procedure-date", "31/12").output
 
 
 def test_validate_needs_no_database(tmp_path):
