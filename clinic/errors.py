@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError, UnprocessableEntity
 
@@ -56,13 +56,33 @@ API_WORDS = {  # the API's own words where werkzeug's speak to a browser
 }
 
 
+def _api_words(code: int, stock: str) -> str:
+    if code == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return f"The request body is larger than the API takes ({limit} MB)."
+    return API_WORDS.get(code, stock)
+
+
+# the screens' words that speak of a page to a program (found trying the API as a new
+# user would: "Find a patient with the search box above" in a JSON 404)
+FOR_A_PROGRAM = ((" Find a patient with the search box above.", ""),
+                 ("This page is for", "This address is for"),
+                 ("cannot open it.", "cannot use it."))
+
+
+def _for_a_program(text: str) -> str:
+    for page_words, program_words in FOR_A_PROGRAM:
+        text = text.replace(page_words, program_words)
+    return text
+
+
 def _http_error(error: HTTPException) -> Response | tuple[str, int, list[tuple[str, str]]]:
     code = error.code or 500
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if is_api():
         stock = error.description == type(error).description  # werkzeug's browser wording
-        response = json_error(code, API_WORDS.get(code, error.description) if stock
-                              else error.description or error.name)
+        response = json_error(code, _api_words(code, error.description) if stock
+                              else _for_a_program(error.description or error.name))
         response.headers.extend(headers)
         if code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="clinic"'

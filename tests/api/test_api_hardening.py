@@ -236,3 +236,20 @@ def test_a_missing_entries_field_is_named(client, bearer, clinic):
                            json={"version": clinic.due.version, "mode": "in_clinic"})
     assert response.status_code == 422
     assert response.get_json()["errors"] == {"entries": "Field required"}
+
+
+def test_refusals_speak_to_a_program_not_of_a_page(client, bearer, clinic, app, monkeypatch):
+    """Found trying the API as a new user would: a JSON 404 said "Find a patient with
+    the search box above", a 403 "This page is for …", a 413 werkzeug's "capacity
+    limit" without the limit."""
+    nurse = bearer("nurse")
+    other = client.get(f"/api/v1/patients/{clinic.other.id}", headers=nurse).get_json()
+    assert "search box" not in other["message"] and "own site" in other["message"]
+    refused = client.post(f"/api/v1/patients/{clinic.patient.id}/procedures",
+                          headers=nurse, json={}).get_json()
+    assert refused["message"].startswith("This address is for") and "page" not in \
+        refused["message"]
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024 * 1024)
+    big = client.post(f"/api/v1/assessments/{clinic.due.id}/scores", headers=nurse,
+                      data=b"x" * (2 * 1024 * 1024), content_type="application/json")
+    assert big.status_code == 413 and "(1 MB)" in big.get_json()["message"]
