@@ -20,6 +20,7 @@ from clinic.audit import set_actor
 from clinic.exceptions import ValidationError
 from clinic.followup.entry import missing_outcomes
 from clinic.followup.service import measures_at, record_follow_up
+from clinic.locks.service import lock_over_visit
 from clinic.models import (
     Assessment,
     Enrollment,
@@ -104,8 +105,6 @@ def _state(session: Session, link: Link, today: date) -> str:
 
 
 def _locked(session: Session, visit: Assessment) -> bool:
-    from clinic.locks.service import lock_over_visit
-
     patient = session.get(Patient, visit.patient_id)
     return patient is not None and lock_over_visit(session, patient, visit.id) is not None  # type: ignore[arg-type]
 
