@@ -44,6 +44,7 @@ from clinic.models import (
     StudyTimepoint,
 )
 from clinic.protocol.eligibility_rules import Criterion, CriterionKind
+from clinic.scoring.collection import CollectionMode
 from clinic.scoring.instruments import INSTRUMENTS
 
 KEY_CHUNK = 500
@@ -191,7 +192,7 @@ class _Vas:
 
 # A section a patient skipped on the self-report link (each section offers "skip") is
 # the patient's answer: the site cannot check whether it was asked, so no query.
-SELF_REPORT = "self_report"
+SELF_REPORT = CollectionMode.SELF_REPORT.value
 
 
 def _section_missing(session: Session, scope: Scope, rule: QueryRule) -> list[Finding]:
