@@ -142,6 +142,8 @@ QUERY_TARGETS = {
     "assessment": ("visit_on", "mode"),
     "score": ("value",),
     "score_section": ("value",),
+    "adverse_event": ("event_type", "onset_on", "severity", "is_related", "resolved_on",
+                      "notes"),
 }
 RAISES_QUERIES = ("monitor", "physician", "coordinator", "admin")
 ANSWERS_QUERIES = ("nurse", "physician", "coordinator", "admin")

@@ -28,7 +28,7 @@ class ScreeningAnswer(Audited, SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     screening_id: int = Field(foreign_key="screening.id", index=True, ondelete="CASCADE")
-    criterion_id: int = Field(foreign_key="eligibility_criterion.id")
+    criterion_id: int = Field(foreign_key="eligibility_criterion.id", index=True)
     answer: bool | None = None  # None: not answered
 
 

@@ -10,16 +10,34 @@ from typing import Any
 from sqlmodel import Session
 
 from clinic.audit.words import field_label
-from clinic.catalog import COLLECTION_MODES, INT_MAX, MODALITIES, QUERY_TARGETS, SEXES
+from clinic.catalog import (
+    ADVERSE_EVENT_TYPES,
+    COLLECTION_MODES,
+    INT_MAX,
+    MODALITIES,
+    QUERY_TARGETS,
+    SEVERITIES,
+    SEXES,
+)
 from clinic.exceptions import ValidationError
-from clinic.models import Assessment, Patient, Procedure, Score, ScoreSection, StudyTimepoint
+from clinic.models import (
+    AdverseEvent,
+    Assessment,
+    Patient,
+    Procedure,
+    Score,
+    ScoreSection,
+    StudyTimepoint,
+)
 from clinic.scoring.instruments import INSTRUMENTS
 
 MODELS: dict[str, Any] = {"patient": Patient, "procedure": Procedure, "assessment": Assessment,
-                          "score": Score, "score_section": ScoreSection}
+                          "score": Score, "score_section": ScoreSection,
+                          "adverse_event": AdverseEvent}
 KEY = re.compile(r"(?P<table>[a-z_]{1,20}):(?P<row>[0-9]{1,10}):(?P<field>[a-z_0-9]{1,40})",
                  re.ASCII)
-CODED = {"modality": MODALITIES, "sex": SEXES, "mode": COLLECTION_MODES}
+CODED = {"modality": MODALITIES, "sex": SEXES, "mode": COLLECTION_MODES,
+         "event_type": ADVERSE_EVENT_TYPES, "severity": SEVERITIES}
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,12 @@ def _place(session: Session, table: str,
     if table == "procedure":
         patient = session.get(Patient, row.patient_id)
         return (patient, None, f"Procedure of {row.performed_at:%Y-%m-%d}") if patient else None
+    if table == "adverse_event":
+        patient = session.get(Patient, row.patient_id)
+        visit = session.get(Assessment, row.assessment_id) if row.assessment_id else None
+        name = ADVERSE_EVENT_TYPES.get(row.event_type, row.event_type)
+        return (patient, visit, f"Adverse event {name} of {row.onset_on:%Y-%m-%d}") \
+            if patient else None
     score = session.get(Score, row.score_id) if table == "score_section" else row
     assessment = row if table == "assessment" else (
         session.get(Assessment, score.assessment_id) if score else None)
@@ -110,6 +134,8 @@ def shown(field: str, value: Any) -> str:
         return f"{value:%Y-%m-%d %H:%M} UTC"
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)[:200]

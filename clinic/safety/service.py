@@ -51,21 +51,30 @@ def _future(**days: date | None) -> dict[str, str]:
 
 def correct_adverse_event(session: Session, *, event: AdverseEvent, read_version: int | None,
                           severity: str, is_related: bool, resolved_on: date | None,
-                          notes: str | None, reason: str | None,
-                          actor_id: int | None) -> list[str]:
-    """Follow an event up (severity, relatedness, resolution) with a reason and a version
-    check; returns the fields that changed."""
+                          notes: str | None, reason: str | None, actor_id: int | None,
+                          event_type: str | None = None,
+                          onset_on: date | None = None) -> list[str]:
+    """Follow an event up (severity, relatedness, resolution), or correct what was
+    recorded of it (its type and onset: ``None`` keeps them), with a reason and a
+    version check; returns the fields that changed."""
+    event_type = event.event_type if event_type is None else event_type
+    onset_on = event.onset_on if onset_on is None else onset_on
     errors = {}
+    if event_type not in ADVERSE_EVENT_TYPES:
+        errors["event_type"] = "Choose a complication type from the list."
+    elif event_type == "other" and not (notes or "").strip():
+        errors["notes"] = "Say what happened: 'Other' is not in the list."
     if severity not in SEVERITIES:
         errors["severity"] = "Choose the severity from the list."
-    if resolved_on is not None and resolved_on < event.onset_on:
+    if resolved_on is not None and resolved_on < onset_on:
         errors["resolved_on"] = "Resolution cannot be before the onset."
-    errors |= _future(resolved_on=resolved_on)
+    errors |= _future(onset_on=onset_on, resolved_on=resolved_on)
     if notes is not None and len(notes) > NOTES_MAX:
         errors["notes"] = f"Keep the notes under {NOTES_MAX} characters."
     if errors:
         raise ValidationError(errors)
-    changes = {"severity": severity, "is_related": is_related, "resolved_on": resolved_on,
+    changes = {"event_type": event_type, "onset_on": onset_on, "severity": severity,
+               "is_related": is_related, "resolved_on": resolved_on,
                "is_resolved": resolved_on is not None or event.is_resolved, "notes": notes}
     return edit_with_reason(session, event, read_version=read_version, changes=changes,
                             actor_id=actor_id, reason=reason)

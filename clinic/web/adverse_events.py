@@ -8,10 +8,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from clinic import catalog
+from clinic.audit.words import field_label
 from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.models import AdverseEvent
+from clinic.queries.service import answer_by_correction, answer_on_value
 from clinic.safety.service import NOTES_MAX, correct_adverse_event
 from clinic.web.access import EDITS_CLINICAL_DATA, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
@@ -33,16 +35,23 @@ def edit(event_id: int) -> Any:
     if request.method == "POST":
         values, form = request.form, request.form
         resolved_on = a_date(form.get("resolved_on"), "resolved_on", errors, required=False)
+        onset_on = a_date(form.get("onset_on"), "onset_on", errors, required=False)
         try:
             if errors:
                 raise ValidationError(errors)
-            correct_adverse_event(
+            reason = form.get("reason")
+            changed = correct_adverse_event(
                 session, event=event, read_version=form.get("version", type=form_int),
                 severity=form.get("severity", ""), is_related=form.get("is_related") == "yes",
                 resolved_on=resolved_on, notes=blank_to_none(form.get("notes")),
-                reason=form.get("reason"), actor_id=current_user.id)
+                reason=reason, actor_id=current_user.id,
+                event_type=form.get("event_type") or None, onset_on=onset_on)
+            answered = _answered(session, event, changed, form.get("query", type=form_int),
+                                 reason)
             session.commit()
-            flash(f"{patient.study_code}: adverse event updated.", "success")
+            flash(f"{patient.study_code}: adverse event updated "
+                  f"({', '.join(field_label(c) for c in changed)})."
+                  + "".join(f" Query #{q} is answered." for q in answered), "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()
@@ -55,7 +64,21 @@ def edit(event_id: int) -> Any:
     return body, status
 
 
+def _answered(session: Any, event: AdverseEvent, changed: list[str], query_id: int | None,
+              reason: str | None) -> list[int]:
+    """The data queries the correction answers: the one it was opened from, and the
+    open ones on each value it changed (as a visit's correction answers them)."""
+    answered = answer_by_correction(session, query_id, patient_id=event.patient_id,
+                                    reason=reason, actor_id=current_user.id)
+    found = [answered] if answered is not None else []
+    for name in changed:
+        found += answer_on_value(session, table="adverse_event", row_id=event.id,  # type: ignore[arg-type]
+                                 field=name, reason=reason, actor_id=current_user.id)
+    return sorted({q.id for q in found})  # type: ignore[misc]
+
+
 def _current(event: AdverseEvent) -> dict[str, str]:
-    return {"severity": event.severity, "is_related": "yes" if event.is_related else "no",
+    return {"event_type": event.event_type, "onset_on": event.onset_on.isoformat(),
+            "severity": event.severity, "is_related": "yes" if event.is_related else "no",
             "resolved_on": event.resolved_on.isoformat() if event.resolved_on else "",
             "notes": event.notes or "", "version": str(event.version)}

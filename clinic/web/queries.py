@@ -45,7 +45,8 @@ CORRECTION_PAGES = {"assessment": ("followup.edit", ENTERS_FOLLOW_UPS),
                     "score": ("followup.edit", ENTERS_FOLLOW_UPS),
                     "score_section": ("followup.edit", ENTERS_FOLLOW_UPS),
                     "patient": ("patients.edit", EDITS_CLINICAL_DATA),
-                    "procedure": ("procedures.correct", RECORDS_PROCEDURES)}
+                    "procedure": ("procedures.correct", RECORDS_PROCEDURES),
+                    "adverse_event": ("adverse_events.edit", EDITS_CLINICAL_DATA)}
 
 
 @bp.route("")
@@ -183,6 +184,8 @@ def _correction_url(query: DataQuery) -> str | None:
         return url_for(endpoint, assessment_id=visit, query=query.id)
     if endpoint == "patients.edit":
         return url_for(endpoint, patient_id=query.patient_id, query=query.id)
+    if endpoint == "adverse_events.edit":
+        return url_for(endpoint, event_id=query.target_id, query=query.id)
     return url_for(endpoint, procedure_id=query.target_id, query=query.id)
 
 

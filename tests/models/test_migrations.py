@@ -189,3 +189,44 @@ def test_0025_makes_the_audit_trail_append_only_and_its_downgrade_lifts_it(priva
     _migrate(private_engine, "head")
     with pytest.raises(Exception, match="append-only"):
         remove_one()
+
+
+def test_0026_admits_queries_on_adverse_events_and_keeps_every_step(private_engine):
+    """The target CHECK widened in place (a rebuild of data_query would have cascaded into
+    its steps); the downgrade removes the queries on adverse events only."""
+    from sqlalchemy import event as sa_event
+
+    from clinic.models import DataQuery, DataQueryStep
+
+    if private_engine.dialect.name == "sqlite":  # as the app's connections have it
+        sa_event.listen(private_engine, "connect",
+                        lambda dbapi, _record: dbapi.execute("PRAGMA foreign_keys=ON"))
+
+    def add(session: Session, table: str, patient: tuple[int, int]) -> None:
+        query = DataQuery(study_id=patient[0], patient_id=patient[1], target_table=table,
+                          target_id=1, field="severity", label="x", text="Check?")
+        session.add(query)
+        session.flush()
+        session.add(DataQueryStep(query_id=query.id, step="raised", text="Check?"))
+        session.commit()
+
+    _migrate(private_engine, "0025")
+    with Session(private_engine, expire_on_commit=False) as session:
+        made, _ = make_patient(session, make_study(session))
+        session.commit()
+        patient = (made.study_id, made.id)
+        add(session, "score", patient)
+        with pytest.raises(Exception, match="(?i)check"):
+            add(session, "adverse_event", patient)
+        session.rollback()
+    _migrate(private_engine, "head")
+    with Session(private_engine, expire_on_commit=False) as session:
+        assert len(session.exec(select(DataQueryStep)).all()) == 1  # kept
+        add(session, "adverse_event", patient)
+        with pytest.raises(Exception, match="(?i)check"):
+            add(session, "bogus", patient)
+        session.rollback()
+    _migrate(private_engine, "0025", down=True)
+    with Session(private_engine) as session:
+        assert [q.target_table for q in session.exec(select(DataQuery))] == ["score"]
+        assert len(session.exec(select(DataQueryStep)).all()) == 1
