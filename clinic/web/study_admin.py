@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from werkzeug.wrappers import Response
 
 from clinic.audit import set_actor
@@ -17,7 +17,7 @@ from clinic.db import get_session
 from clinic.enrollment.exceptions import SequenceError
 from clinic.enrollment.randomization import allocation_balance, generate_allocation_sequence
 from clinic.locks.service import find_lock
-from clinic.models import AllocationSlot, Enrollment, Study, StudyArm
+from clinic.models import AllocationSlot, Enrollment, Patient, Study, StudyArm
 from clinic.studies.setup import arms, criteria, load_definition, measures, timepoints
 from clinic.web.access import MANAGES_STUDY
 from clinic.web.forms import form_int
@@ -53,6 +53,8 @@ def _setup_page(study: Study, *, errors: dict[str, str], values: Any) -> str:
         slots=session.exec(select(func.count(AllocationSlot.id)).where(
             AllocationSlot.study_id == study_id)).one(),
         study_lock=find_lock(session, f"study:{study_id}"),
+        enrolled=session.exec(select(func.count(col(Patient.id))).where(
+            Patient.study_id == study_id)).one(),
         unlock_reasons=UNLOCK_REASONS)
 
 

@@ -258,6 +258,11 @@ def _monitors_note(session: Any) -> str:
 def activate_study(study_id: int) -> Response:
     session = get_session()
     study = session.get(Study, study_id) or abort(404)
+    if request.form.get("confirm") != "yes":
+        flash(f"{study.code} is still a draft: tick the box beside 'Activate' to say that "
+              "sites may enroll from now on (the protocol then changes only by a numbered "
+              "amendment).", "error")
+        return redirect(url_for("study_builder.edit", study_id=study_id))
     try:
         activate(session, study, actor_id=current_user.id)
         session.commit()

@@ -111,7 +111,7 @@ def test_the_builder_sets_the_roots_and_the_form_asks_them(client, clinic, db):
                                            roots="C5, L9"))
     assert wrong.status_code == 422 and "&#39;L9&#39; is not a nerve root" in \
         wrong.get_data(as_text=True)
-    client.post(f"/admin/studies/{study.id}/activate")
+    client.post(f"/admin/studies/{study.id}/activate", data={"confirm": "yes"})
     db.expire_all()
     generate_allocation_sequence(db, db.get(Study, study.id), seed=3, slots_per_stratum=12)
     db.commit()

@@ -51,12 +51,22 @@ def test_a_draft_is_built_previewed_activated_and_amended(client, clinic, db):
     preview = client.get(f"/admin/studies/{study.id}/builder?procedure_on=2026-12-10"
                          ).get_data(as_text=True)
     assert "2027-01-09" in preview and "2027-01-02 – 2027-01-16" in preview
-    assert client.post(f"/admin/studies/{study.id}/activate").status_code == 302
+    unticked = client.post(f"/admin/studies/{study.id}/activate")  # the box not ticked
+    assert unticked.status_code == 302
+    assert "TRI3 is still a draft: tick the box" in client.get(
+        unticked.headers["Location"]).get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Study, study.id).status == "planning"
+    assert client.post(f"/admin/studies/{study.id}/activate",
+                       data={"confirm": "yes"}).status_code == 302
     db.expire_all()
     assert db.get(Study, study.id).status == "recruiting"
     banner = client.get(f"/admin/studies/{study.id}/builder").get_data(as_text=True)
     assert "The nerve roots asked at enrollment may change" in banner  # dropping one is allowed
     assert "can be enrolled once an administrator has generated" in banner
+    setup = client.get(f"/admin/studies/{study.id}").get_data(as_text=True)
+    assert "No patient is enrolled in this study yet" in setup
+    assert "Lock the study's database</button>" not in setup
     # found trying the screens as a new user would: the monitor did not see the new
     # study, and nothing said why; the studies page said "Recruiting" for a study that
     # could enrol nobody yet
@@ -175,7 +185,7 @@ def test_a_draft_is_replaced_from_a_file_and_an_active_study_is_not(client, clin
                          data={"protocol": (BytesIO(b"code = "), "broken.toml")})
     page = client.get(broken.headers["Location"]).get_data(as_text=True)
     assert "The file was not accepted" in page
-    client.post(f"/admin/studies/{study.id}/activate")
+    client.post(f"/admin/studies/{study.id}/activate", data={"confirm": "yes"})
     active = client.post(f"/admin/studies/{study.id}/replace", content_type="multipart/form-data",
                          data={"protocol": (BytesIO(fixed), "again.toml")})
     assert "changes by amendment" in html.unescape(
@@ -266,7 +276,7 @@ def test_the_study_set_up_is_audited_like_clinical_data(client, clinic, db):
     created = client.post("/admin/studies/new", data=_basics())
     study = db.exec(select(Study).where(Study.code == "TRI3")).one()
     post_builder(client, created.headers["Location"], data=_basics(**{"arm-3-label": "CT-guided"}))
-    client.post(f"/admin/studies/{study.id}/activate")
+    client.post(f"/admin/studies/{study.id}/activate", data={"confirm": "yes"})
     post_builder(client, f"/admin/studies/{study.id}/builder",
                 data=_basics(**{"m-odi-all": "on", "reason": "ODI everywhere"}))
 
@@ -347,7 +357,7 @@ def test_a_criterion_carries_age_limits_through_the_builder_and_the_file(client,
     study = db.exec(select(Study).where(Study.code == "TRI3")).one()
     toml = client.get(f"/admin/studies/{study.id}/protocol.toml").get_data(as_text=True)
     assert "age_at_least = 18" in toml and "age_at_most = 80" in toml
-    client.post(f"/admin/studies/{study.id}/activate")
+    client.post(f"/admin/studies/{study.id}/activate", data={"confirm": "yes"})
     amended = post_builder(client, f"/admin/studies/{study.id}/builder", data=_basics(**{
         "criterion-0-age_at_least": "21", "criterion-0-age_at_most": "80",
         "reason": "Adults from 21 only"}))
@@ -488,7 +498,8 @@ def test_self_report_is_set_in_the_builder_and_changed_by_amendment(client, clin
     assert ladder.call_after_days is None and ladder.second_factor == "birth_year"
     shown = client.get(created.headers["Location"]).get_data(as_text=True)
     assert 'name="sr-on" checked' in shown and 'value="0, 5"' in shown
-    assert client.post(f"/admin/studies/{study.id}/activate").status_code == 302
+    assert client.post(f"/admin/studies/{study.id}/activate",
+                       data={"confirm": "yes"}).status_code == 302
     off = post_builder(client, f"/admin/studies/{study.id}/builder", data=_basics(**{
         "sr-form": "1", "reason": "Staff collect every visit"}))
     assert off.status_code == 302
