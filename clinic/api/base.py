@@ -16,7 +16,7 @@ from clinic.errors import json_error
 from clinic.exceptions import ConflictError, LockedError, NotFound, ValidationError
 from clinic.json_provider import NotJSON
 from clinic.studies.setup import find_study
-from clinic.web.access import unknown_study
+from clinic.web.access import printable, site_named, unknown_study
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 M = TypeVar("M", bound=BaseModel)
@@ -172,3 +172,46 @@ def study_filter(code: str | None, errors: dict[str, str]) -> int | None:
     except NotFound:
         errors["study"] = unknown_study(code.strip())
         return None
+
+
+def site_param(value: str | None, errors: dict[str, str]) -> int | None:
+    """The site a list's ``site=`` names, by its code (NORTH, any case) or its id; None
+    when not given. A site that does not exist is an error, not an empty list."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    found = site_named(get_session(), text)
+    if found is None:
+        errors["site"] = (f"No site '{printable(text, 20)}': give a site's code (e.g. NORTH) "
+                          "or its id.")
+    return found
+
+
+def patient_param(value: str | None, study_id: int | None,
+                  errors: dict[str, str]) -> int | None:
+    """The patient a list's ``patient=`` names, by its study code (DEMO-0001; within
+    ``study=`` when a code is used in two studies) or its id; None when not given."""
+    from sqlmodel import select
+
+    from clinic.catalog import INT_MAX
+    from clinic.models import Patient
+
+    text = (value or "").strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit():
+        if int(text) <= INT_MAX:
+            return int(text)
+        errors["patient"] = "That number is far too large."
+        return None
+    query = select(Patient.id, Patient.study_id).where(Patient.study_code == text[:30])
+    if study_id is not None:
+        query = query.where(Patient.study_id == study_id)
+    found = get_session().exec(query.limit(2)).all()
+    shown = printable(text, 30)
+    if len(found) == 1:
+        return int(found[0][0])
+    errors["patient"] = (f"No patient '{shown}': give a study code (e.g. DEMO-0001) or a "
+                         "patient id." if not found else
+                         f"Two studies have a patient '{shown}': add study=<code>.")
+    return None

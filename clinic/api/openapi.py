@@ -41,8 +41,9 @@ QUERY: dict[str, list[dict[str, Any]]] = {
     ],
     "get /patients": [
         {"name": "site", "in": "query", "required": False,
-         "description": "A site id (a nurse always sees her own site)",
-         "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX}},
+         "description": "A site's code (e.g. NORTH, any case) or id; a nurse always sees "
+                        "her own site",
+         "schema": {"type": "string", "maxLength": 40}},
         {"name": "code", "in": "query", "required": False,
          "description": "Part of the study code", "schema": {"type": "string", "maxLength": 30}},
         {"name": "study", "in": "query", "required": False,
@@ -62,8 +63,10 @@ QUERY["get /queries"] = [
     {"name": "status", "in": "query", "required": False, "description": "open, answered or "
      "closed (none: every status)", "schema": {"type": "string",
                                               "enum": ["open", "answered", "closed"]}},
-    {"name": "patient", "in": "query", "required": False, "description": "A patient id",
-     "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX}},
+    {"name": "patient", "in": "query", "required": False,
+     "description": "A patient's study code (e.g. DEMO-0001; with study= when two studies "
+                    "use it) or id",
+     "schema": {"type": "string", "maxLength": 30}},
     *QUERY["get /patients"][:1],
     {**QUERY["get /patients"][2], "description": "Only this study's queries (its code)"},
     {**QUERY["get /patients"][3], "description": "Queries per page (newest first)"},

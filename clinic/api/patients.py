@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
-from clinic.api.base import body, bp, ok, paged, study_filter
+from clinic.api.base import body, bp, ok, paged, site_param, study_filter
 from clinic.api.schemas import PatientPatch, ProcedureEdit, ProcedureIn
 from clinic.api.serialize import patient_out, patient_row_out, procedure_out
 from clinic.audit import set_actor
@@ -35,14 +35,13 @@ from clinic.web.access import (
     site_filter,
 )
 from clinic.web.filters import clinic_today
-from clinic.web.forms import strict_int
 
 
 @bp.get("/patients")
 @any_user
 def list_patients() -> Response:
     errors: dict[str, str] = {}
-    site = strict_int(request.args.get("site"), "site", errors)
+    site = site_param(request.args.get("site"), errors)
     study = study_filter(request.args.get("study"), errors)
     if errors:
         raise ValidationError(errors)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
-from clinic.api.base import body, bp, ok, paged, study_filter
+from clinic.api.base import body, bp, ok, paged, patient_param, site_param, study_filter
 from clinic.api.schemas import QueryIn, QueryOut, QueryStepIn, QueryStepOut
 from clinic.auth.roles import allow, any_user
 from clinic.catalog import ANSWERS_QUERIES, CLOSES_QUERIES, RAISES_QUERIES
@@ -21,7 +21,6 @@ from clinic.queries.listing import QueryFilter, query_page
 from clinic.queries.service import answer_query, close_query, raise_query, reopen_query
 from clinic.queries.targets import parse_key, resolve
 from clinic.web.access import patient_or_404, query_or_404, site_filter
-from clinic.web.forms import strict_int
 
 
 @bp.get("/queries")
@@ -30,9 +29,9 @@ def list_queries() -> Response:
     session = get_session()
     status = request.args.get("status") or None
     errors: dict[str, str] = {}
-    site = strict_int(request.args.get("site"), "site", errors)
-    patient = strict_int(request.args.get("patient"), "patient", errors)
+    site = site_param(request.args.get("site"), errors)
     study = study_filter(request.args.get("study"), errors)
+    patient = patient_param(request.args.get("patient"), study, errors)
     if errors:
         raise ValidationError(errors)
     f = QueryFilter(status=status, site_id=site_filter(site), study_id=study,

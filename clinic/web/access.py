@@ -51,11 +51,23 @@ def site_asked(session: Session, value: str | None) -> int | None:
     text = (value or "").strip()
     if not text:
         return None
+    found = site_named(session, text)
+    if found is None:
+        abort(404, f"No site '{printable(text, 20)}': choose one from the list.")
+    return found
+
+
+def site_named(session: Session, text: str) -> int | None:
+    """The id of the site ``text`` names, by its id or its code (any case), or None."""
     for site in all_sites(session):
         if str(site.id) == text or site.code.casefold() == text.casefold():
             return site.id
-    shown = "".join(c for c in text[:20] if c.isprintable())
-    abort(404, f"No site '{shown}': choose one from the list.")
+    return None
+
+
+def printable(text: str, most: int) -> str:
+    """Typed text shown back in a message: cut, without invisible characters."""
+    return "".join(c for c in text[:most] if c.isprintable())
 
 
 def patient_or_404(session: Session, patient_id: int) -> Patient:
@@ -120,8 +132,7 @@ def all_sites(session: Session) -> list[Site]:
 def unknown_study(code: str) -> str:
     """The 404's words for a study code that names no study (typed or mistyped in an
     address), the code shown as typed, without invisible characters."""
-    shown = "".join(c for c in code[:20] if c.isprintable())
-    return f"No study '{shown}': choose one from the list."
+    return f"No study '{printable(code, 20)}': choose one from the list."
 
 
 def study_or_404(session: Session, code: str) -> Study:

@@ -35,13 +35,34 @@ def test_integers_beyond_the_column_are_not_found(client, bearer, path):
     assert response.status_code == 404 and response.is_json
 
 
-@pytest.mark.parametrize("site", ["99999999999999999999999", "NORTH", "null", "1.5"])
-def test_a_site_filter_that_is_no_site_id_is_refused_not_a_500(client, bearer, clinic, site):
+@pytest.mark.parametrize("site", ["99999999999999999999999", "NOWHERE", "null", "1.5"])
+def test_a_site_filter_that_names_no_site_is_refused_not_a_500(client, bearer, clinic, site):
     """It was dropped: the list answered every site's patients as if filtered."""
     response = client.get(f"/api/v1/patients?site={site}", headers=bearer("coordinator"))
-    assert response.status_code == 422 and "site" in response.get_json()["errors"]
+    assert response.status_code == 422 and "No site" in response.get_json()["errors"]["site"]
     assert client.get(f"/api/v1/patients?site={clinic.north.id}",
                       headers=bearer("coordinator")).status_code == 200
+
+
+def test_the_list_filters_take_codes_as_the_screens_show_them(client, bearer, clinic, db):
+    """A program reads site and patient codes on the screens and in exports; ids are
+    kept too (found trying the API as a new user would)."""
+    from clinic.queries.service import raise_query
+
+    raise_query(db, table="patient", row_id=clinic.patient.id, field="bmi",
+                text="BMI from the referral letter?", actor_id=clinic.users["monitor"].id)
+    db.commit()
+    by_code = client.get("/api/v1/patients?site=north", headers=bearer("coordinator"))
+    by_id = client.get(f"/api/v1/patients?site={clinic.north.id}",
+                       headers=bearer("coordinator"))
+    assert by_code.status_code == 200 and by_code.get_json() == by_id.get_json()
+    code = clinic.patient.study_code
+    queries = client.get(f"/api/v1/queries?patient={code}", headers=bearer("coordinator"))
+    assert queries.status_code == 200, queries.get_json()
+    assert [q["patient_id"] for q in queries.get_json()] == [clinic.patient.id]
+    unknown = client.get("/api/v1/queries?patient=NOBODY-1", headers=bearer("coordinator"))
+    assert unknown.status_code == 422
+    assert "No patient 'NOBODY-1'" in unknown.get_json()["errors"]["patient"]
 
 
 @pytest.mark.parametrize("literal", ["Infinity", "-Infinity", "NaN", "1e309"])
