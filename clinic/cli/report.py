@@ -12,6 +12,27 @@ from flask.cli import with_appcontext
 from clinic.db import session_scope
 from clinic.exceptions import NotFound, ValidationError
 
+# the file endings of the formats that write one file
+SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".sav": "sav"}
+
+
+def _format_for(fmt: str | None, out: Path) -> str:
+    """The format asked for; none asked, the one --out's ending names (report.xlsx is a
+    workbook), else PDF. A format that --out's ending contradicts is refused: a PDF
+    written to report.xlsx opens as a broken workbook."""
+    named = SUFFIXES.get(out.suffix.lower())
+    if fmt is None:
+        return named or "pdf"
+    if named is not None and named != fmt and not (fmt == "csv" and out.suffix == ".zip"):
+        raise click.UsageError(f"--out {out.name} ends in {out.suffix} but --format is {fmt}: "
+                               f"name the file {out.stem}.{_suffix(fmt)}, or give "
+                               f"--format {named}.")
+    return fmt
+
+
+def _suffix(fmt: str) -> str:
+    return {"csv": "zip"}.get(fmt, fmt)
+
 
 def _checked_out(out: Path, fmt: str) -> None:
     """Refuse, before the report is built, an --out it could not be written to: empty, a
@@ -66,7 +87,7 @@ OPTIONS = {"date_from": "--from", "date_to": "--to", "sites": "--site",
 @click.command("report")
 @click.option("--study", "study_code", required=True, help="Study code, e.g. DEMO.")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html", "xlsx", "sav", "csv"]),
-              default="pdf", show_default=True)
+              default=None, help="Default: the one --out's ending names, else pdf.")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Output file (for csv: a folder, or a .zip file).")
 @click.option("--from", "date_from", help="First procedure date (YYYY-MM-DD).")
@@ -79,7 +100,8 @@ OPTIONS = {"date_from": "--from", "date_to": "--to", "sites": "--site",
 @click.option("--as-of", "as_of", help="Judge follow-up status on this day (default today).")
 @click.option("--quiet", is_flag=True, help="Do not print progress.")
 @with_appcontext
-def report_command(study_code: str, fmt: str, out: Path, quiet: bool, **options: object) -> None:
+def report_command(study_code: str, fmt: str | None, out: Path, quiet: bool,
+                   **options: object) -> None:
     """Build the study report (tables 1–6, flow, figure) in one format."""
     from clinic.reports import build_report, filters_from_mapping
     from clinic.reports.render import render
@@ -91,6 +113,7 @@ def report_command(study_code: str, fmt: str, out: Path, quiet: bool, **options:
         if not quiet:
             click.echo(f"[{time.perf_counter() - start:6.2f}s] {message}", err=True)
 
+    fmt = _format_for(fmt, out)
     _checked_out(out, fmt)
     try:
         filters = filters_from_mapping(options, clinic_today())

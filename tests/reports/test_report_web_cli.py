@@ -99,10 +99,14 @@ def test_report_out_a_folder_writes_in_it_a_missing_folder_is_refused(app, sessi
     assert refused.exit_code == 2 and "There is no folder" in refused.output
     assert "patients included" not in refused.output, "refused before the report is built"
     assert not (tmp_path / "no").exists()
-    a_file = tmp_path / "report.pdf"
+    a_file = tmp_path / "tables"
+    a_file.write_text("kept")
     csv = runner.invoke(args=["report", "--study", "GAP", "--format", "csv", "--out",
                               str(a_file)])
     assert csv.exit_code == 2 and "is a file: csv writes several files" in csv.output
+    named = runner.invoke(args=["report", "--study", "GAP", "--format", "csv", "--out",
+                                str(tmp_path / "report.pdf")])
+    assert named.exit_code == 2 and "name the file report.zip" in named.output
     empty = runner.invoke(args=["report", "--study", "GAP", "--out", ""])
     assert empty.exit_code == 2 and "Give --out a file name" in empty.output
 
@@ -132,3 +136,25 @@ def test_report_csv_out_a_zip_writes_one_archive(app, session, tmp_path):
     refused = runner.invoke(args=["report", "--study", "GAP", "--format", "csv", "--out",
                                   str(tmp_path / "a_folder.zip")])
     assert refused.exit_code == 2 and "is a folder" in refused.output
+
+
+def test_report_format_follows_the_file_name_and_a_contradiction_is_refused(app, session,
+                                                                            tmp_path):
+    """--out report.xlsx wrote a PDF under that name (found trying the command line as a
+    new user would): the ending now names the format, and one that contradicts --format
+    is refused before anything is built."""
+    populate(session, GAP_STUDY, 6)
+    runner = app.test_cli_runner()
+    taken = runner.invoke(args=["report", "--study", "GAP", "--out", str(tmp_path / "r.xlsx"),
+                                "--as-of", "2026-12-01", "--quiet"])
+    assert taken.exit_code == 0, taken.output
+    assert (tmp_path / "r.xlsx").read_bytes()[:2] == b"PK"  # a workbook, not a PDF
+    refused = runner.invoke(args=["report", "--study", "GAP", "--format", "pdf", "--out",
+                                  str(tmp_path / "x.xlsx")])
+    assert refused.exit_code == 2
+    assert ("--out x.xlsx ends in .xlsx but --format is pdf: name the file x.pdf, or give "
+            "--format xlsx.") in refused.output
+    assert not (tmp_path / "x.xlsx").exists()
+    plain = runner.invoke(args=["report", "--study", "GAP", "--out", str(tmp_path / "plain"),
+                                "--as-of", "2026-12-01", "--quiet"])
+    assert plain.exit_code == 0 and (tmp_path / "plain").read_bytes().startswith(b"%PDF")
