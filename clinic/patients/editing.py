@@ -35,6 +35,7 @@ def edit_patient(session: Session, *, patient: Patient, read_version: int | None
             check()
         except ValidationError as error:
             errors |= error.errors
+    _on_the_changed_field(errors, patient, values)
     recorded = {r.root: r for r in session.exec(select(RootLaterality).where(
         RootLaterality.patient_id == patient.id))}
     wanted = dict(laterality or {})
@@ -48,6 +49,20 @@ def edit_patient(session: Session, *, patient: Patient, read_version: int | None
     if "age_at_enrollment" in changed:  # an age the screening's criteria exclude: asked
         run_rules_on_save(session, patient.id, "patient")  # type: ignore[arg-type]
     return changed
+
+
+def _on_the_changed_field(errors: dict[str, str], patient: Patient,
+                          values: dict[str, Any]) -> None:
+    """An age and a birth year that disagree are named at the one that was changed: a
+    corrected birth year against the age kept was marked on the age, which nobody
+    touched."""
+    year_changed = values["birth_year"] != patient.birth_year
+    age_kept = values["age_at_enrollment"] == patient.age_at_enrollment
+    if "age_at_enrollment" in errors and year_changed and age_kept \
+            and values["birth_year"] is not None and "birth_year" not in errors:
+        errors["birth_year"] = (f"{errors.pop('age_at_enrollment')} The age recorded is "
+                                f"{patient.age_at_enrollment}: check the year, or correct "
+                                "the age too.")
 
 
 def laterality_roots(session: Session, patient: Patient,

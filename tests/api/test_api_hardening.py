@@ -274,3 +274,19 @@ def test_refusals_speak_to_a_program_not_of_a_page(client, bearer, clinic, app, 
     big = client.post(f"/api/v1/assessments/{clinic.due.id}/scores", headers=nurse,
                       data=b"x" * (2 * 1024 * 1024), content_type="application/json")
     assert big.status_code == 413 and "(1 MB)" in big.get_json()["message"]
+
+
+def test_a_birth_year_that_disagrees_with_the_age_is_named_at_the_birth_year(client, bearer,
+                                                                             clinic, db):
+    """Only the birth year was sent: the refusal was filed under age_at_enrollment, a
+    field the program never touched (found trying the API as a new user would)."""
+    age = clinic.patient.age_at_enrollment
+    assert age is not None
+    response = client.patch(f"/api/v1/patients/{clinic.patient.id}",
+                            headers=bearer("coordinator"),
+                            json={"version": clinic.patient.version, "reason": "Typo",
+                                  "birth_year": 1930})
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert list(errors) == ["birth_year"]
+    assert f"The age recorded is {age}" in errors["birth_year"]
