@@ -348,9 +348,20 @@ def _set_up_names(session: Session) -> dict[str, dict[int, str]]:
         return {int(i): str(n) for i, n in session.connection().execute(
             select(t.c.id, t.c[column]))}
 
+    # a criterion as the screening form asks it, not by its code ("inc_2")
+    criteria = {key: f"'{_shortened(text, CRITERION_WORDS)}'"
+                for key, text in names("eligibility_criterion", "text").items()}
     return {"arm_id": names("study_arm", "code"), "site_id": names("site", "code"),
             "study_id": names("study", "code"), "timepoint_id": names("study_timepoint", "label"),
-            "criterion_id": names("eligibility_criterion", "code")}
+            "criterion_id": criteria}
+
+
+CRITERION_WORDS = 60
+
+
+def _shortened(text: str, most: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[:most - 1].rstrip() + "…"
 
 
 def _snapshot(text: str | None) -> dict[str, Any]:

@@ -102,10 +102,12 @@ def test_rows_and_ids_read_as_names_a_monitor_knows(client, recorded):
     assert len(screenings) > 1, "the screening and its answers are in the trail"
     for row in screenings:  # named by site and time, as the screening log shows them
         assert not row["record"].split()[-1].isdigit(), row["record"]
-        assert re.search(r"^screening [A-Z]+ \d{4}-\d\d-\d\d|^screening answer \w+$",
+        assert re.search(r"^screening [A-Z]+ \d{4}-\d\d-\d\d|^screening answer '[^']+'$",
                          row["record"]), row["record"]
         if "screening: " in row["new value"]:
             assert re.search(r"screening: [A-Z]+ \d{4}-\d\d-\d\d", row["new value"])
+    asked = {f"screening answer '{c.text}'" for c in DEMO_STUDY.criteria if len(c.text) < 60}
+    assert asked & {r["record"] for r in screenings}, "an answer reads by its question"
     targets = [r["new value"] for r in rows if r["record"].startswith("target ")]
     assert targets and all("procedure: 20" in t for t in targets)  # not "procedure: 17"
     sections = {r["record"] for r in rows if r["record"].startswith("questionnaire")}
