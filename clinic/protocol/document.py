@@ -276,9 +276,11 @@ def _duplicates(prefix: tuple[Any, ...], items: list[Any], key: str) -> list[Pro
         if not isinstance(value, str) or not value:
             continue  # (a missing or odd code is named by the field's own check)
         if value in seen:
-            row = f"{ROW_WORDS.get(prefix[-1], prefix[-1])} {seen[value] + 1}"  # counted from 1
-            problems.append(((*prefix, i, key), f"duplicate {key} {value!r} ({row} has it "
-                                                "too)"))
+            # counted from 1, as an ordinal: the path beside it counts from 0 ("arms[1]"
+            # is the 2nd arm), and "arm 1" there read as arms[1]
+            row = f"{ordinal(seen[value] + 1)} {ROW_WORDS.get(prefix[-1], prefix[-1])}"
+            problems.append(((*prefix, i, key), f"duplicate {key} {value!r} (the {row} has "
+                                                "it too)"))
         seen.setdefault(value, i)
     return problems
 
@@ -454,6 +456,12 @@ def _strata(randomization: Randomization) -> list[Problem]:
 def _span(low: int, high: int) -> str:
     """'value 2' or 'values 2–4': the numbers a gap between two bins leaves out."""
     return f"value {low}" if low == high else f"values {low}–{high}"
+
+
+def ordinal(n: int) -> str:
+    """1 → "1st", 2 → "2nd", 11 → "11th", 23 → "23rd"."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def path_text(path: tuple[Any, ...]) -> str:

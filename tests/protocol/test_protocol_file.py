@@ -129,7 +129,7 @@ def test_a_duplicate_names_the_other_row_counted_from_one():
     file's syntax, on the builder's form."""
     with pytest.raises(ProtocolFileError) as refused:
         read_toml(_replace(BASE, 'code = "B"', 'code = "A"'))
-    assert "duplicate code 'A' (arm 1 has it too)" in str(refused.value)
+    assert "duplicate code 'A' (the 1st arm has it too)" in str(refused.value)
 
 
 def test_a_bad_format_and_a_duplicate_code_are_named_in_one_round():
@@ -141,7 +141,7 @@ def test_a_bad_format_and_a_duplicate_code_are_named_in_one_round():
         read_toml(text)
     problems = {p.path: p for p in refused.value.problems}
     assert "timepoints[3].window_before_days" in problems
-    assert problems["arms[1].code"].message == "duplicate code 'A' (arm 1 has it too)"
+    assert problems["arms[1].code"].message == "duplicate code 'A' (the 1st arm has it too)"
     assert problems["arms[1].code"].line == 19
 
 
@@ -217,3 +217,13 @@ def test_a_gap_of_one_value_between_bins_is_named_as_one():
         read_toml(_replace(BASE, "low = 3\nhigh = 4", "low = 4\nhigh = 4"))
     assert "value 3 would fit no stratum" in str(one.value)
     assert "values" not in str(one.value).split("would fit")[0].rsplit(":", 1)[-1]
+
+
+def test_rows_are_counted_as_ordinals_beside_a_path_counted_from_zero():
+    """'arms[1].code: … (arm 1 has it too)' read as the same row (found trying the
+    command line as a new user would): the other row is the '1st arm'."""
+    from clinic.protocol.document import ordinal
+
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111, 112)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st",
+        "111th", "112th"]
