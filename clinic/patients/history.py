@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from clinic import catalog
@@ -23,7 +23,7 @@ from clinic.scoring.disability import SECTIONS_BY_INSTRUMENT
 class HistoryLine:
     occurred_at: datetime
     user_id: int | None
-    action: str  # create, update, delete
+    action: str  # create, update, delete; replace: child rows removed and others added
     entity: str  # the table the event is about
     subject: str  # "" for the record itself, else the child row, e.g. "target L5 left"
     items: tuple[str, ...]  # created or deleted child rows, e.g. "section 3 (Lifting) = 1"
@@ -31,6 +31,7 @@ class HistoryLine:
     old_value: str | None
     new_value: str | None
     reason: str | None
+    removed: tuple[str, ...] = ()  # replace: the child rows the added ones took the place of
 
     @property
     def is_child(self) -> bool:
@@ -63,7 +64,36 @@ def history_lines(events: Iterable[AuditEvent], instrument: str | None = None) -
             lines[-1] = replace(lines[-1], items=lines[-1].items + line.items)
         else:
             lines.append(line)
-    return lines
+    return _replacements(lines)
+
+
+def _replacements(lines: list[HistoryLine]) -> list[HistoryLine]:
+    """Child rows removed and others added at once, by one person for one reason (a
+    correction of a procedure's targets or injectates), read as one change: "targets:
+    L4–L5 left → L5–S1 left", not as a removal and an unrelated addition."""
+    merged: list[HistoryLine] = []
+    for line in lines:
+        before = merged[-1] if merged else None
+        if (before is not None and before.action == "delete" and line.action == "create"
+                and before.is_child and line.is_child and before.entity == line.entity
+                and before.user_id == line.user_id and before.reason == line.reason
+                and line.reason is not None
+                and abs(line.occurred_at - before.occurred_at) <= SAME_CHANGE):
+            merged[-1] = replace(line, action="replace", removed=before.items)
+        else:
+            merged.append(line)
+    return merged
+
+
+SAME_CHANGE = timedelta(minutes=1)  # a removal and an addition this close: one correction
+# a child table's rows, named together in a replacement
+CHILD_ROWS = {"procedure_target": "targets", "injectate": "injectates",
+              "medication": "medications", "score_section": "sections",
+              "root_laterality": "laterality"}
+
+
+def child_rows(entity: str) -> str:
+    return CHILD_ROWS.get(entity, entity.replace("_", " "))
 
 
 def corrections(lines: list[HistoryLine]) -> int:
@@ -71,7 +101,7 @@ def corrections(lines: list[HistoryLine]) -> int:
     done), not the updates that came with recording the data (a follow-up completed, a
     visit re-anchored when the procedure was recorded)."""
     recorded_for = next((line.reason for line in lines if line.action == "create"), None)
-    return sum(1 for line in lines if line.action in ("update", "delete")
+    return sum(1 for line in lines if line.action in ("update", "delete", "replace")
                and line.reason is not None and line.reason != recorded_for)
 
 

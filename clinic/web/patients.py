@@ -18,7 +18,7 @@ from clinic.exceptions import ConflictError, ValidationError
 from clinic.locks.service import locks_of_patient
 from clinic.models import RootLaterality, Study, StudyArm
 from clinic.patients.editing import EDITABLE, edit_patient, laterality_roots
-from clinic.patients.history import HistoryLine, corrections, history_lines
+from clinic.patients.history import HistoryLine, child_rows, corrections, history_lines
 from clinic.patients.listing import PatientFilter, patient_page
 from clinic.patients.overview import PatientRecord, patient_record
 from clinic.queries.rules import raised_in
@@ -115,6 +115,7 @@ def show(patient_id: int) -> str:
                            links=_links(session, record),
                            by_link=_answers_by_link(session, patient_id),
                            field_label=field_label, value_words=value_words, getattr_=getattr,
+                           child_rows=child_rows,
                            named_ids=named_ids(record),
                            zone=current_app.config["TIMEZONE"],
                            locks=_with_names(session, locks_of_patient(session, patient)),

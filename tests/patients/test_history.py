@@ -101,3 +101,30 @@ def test_a_created_or_removed_roots_laterality_reads_as_on_the_patient_page():
                parent=("patient", 1)),
     ])
     assert [line.items for line in lines] == [("root L3 = Bilateral",), ("root L3 = No",)]
+
+
+def test_targets_a_correction_replaced_read_as_one_change():
+    """A corrected level read as "removed: target L4–L5" and, apart, "added: target L5–S1"
+    (found trying the screens as a new user would); a removal and an addition for two
+    different reasons stay two lines."""
+    target = ("procedure", 3)
+    events = [
+        _event("procedure", 3, "create", new={"modality": "ct"}, reason=None),
+        _event("procedure_target", 10, "create", new={"level": "L4-L5", "side": "left"},
+               parent=target),
+        _event("procedure_target", 10, "delete", old={"level": "L4-L5", "side": "left"},
+               parent=target, reason="Level misread"),
+        _event("procedure_target", 11, "create", new={"level": "L5-S1", "side": "left"},
+               parent=target, reason="Level misread"),
+        _event("procedure_target", 11, "delete", old={"level": "L5-S1", "side": "left"},
+               parent=target, reason="Wrong patient"),
+        _event("procedure_target", 12, "create", new={"level": "L3-L4", "side": "right"},
+               parent=target, reason="Added later"),
+    ]
+    lines = history_lines(events)
+    assert [line.action for line in lines] == ["create", "create", "replace", "delete",
+                                               "create"]
+    replaced = lines[2]
+    assert replaced.removed == ("target L4–L5 left",) and replaced.items == ("target L5–S1 left",)
+    assert replaced.reason == "Level misread"
+    assert corrections(lines) == 2  # the replacement and the removal, each with its reason

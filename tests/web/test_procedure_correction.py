@@ -70,9 +70,12 @@ def test_a_correction_saves_and_shows_in_the_record_history(client, clinic, db):
                     .order_by(Injectate.id)).all()
     assert doses == [None, 4.0]
     page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
-    # both old injectates went in one correction: one line names them both
-    assert re.search(r"removed: injectate Lidocaine[^<]* · injectate Dexamethasone 8 mg<", page)
-    assert re.search(r"added: injectate Lidocaine[^<]* · injectate Dexamethasone 4 mg<", page)
+    # the injectates the correction replaced read as one change, old and new side by side
+    # (they read as "removed: …" and, on a line of its own, "added: …")
+    assert re.search(r"<td>injectates</td><td class=\"audit-value\">injectate Lidocaine[^<]* · "
+                     r"injectate Dexamethasone 8 mg</td><td class=\"audit-value\">injectate "
+                     r"Lidocaine[^<]* · injectate Dexamethasone 4 mg</td>", page)
+    assert "removed: injectate" not in page
     assert "Dose sheet read wrongly" in page
 
 
