@@ -16,7 +16,7 @@ from clinic.errors import json_error
 from clinic.exceptions import ConflictError, LockedError, NotFound, ValidationError
 from clinic.json_provider import NotJSON
 from clinic.studies.setup import find_study
-from clinic.web.access import printable, site_named, unknown_study
+from clinic.web.access import own_site_id, printable, site_named, unknown_study
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 M = TypeVar("M", bound=BaseModel)
@@ -189,9 +189,10 @@ def site_param(value: str | None, errors: dict[str, str]) -> int | None:
 
 def patient_param(value: str | None, study_id: int | None,
                   errors: dict[str, str]) -> int | None:
-    """The patient a list's ``patient=`` names, by its study code (DEMO-0001; within
-    ``study=`` when a code is used in two studies) or its id; None when not given."""
-    from sqlmodel import select
+    """The patient a list's ``patient=`` names, by its study code (DEMO-0001, any case;
+    within ``study=`` when a code is used in two studies) or its id; None when not
+    given. A patient that does not exist, or is not in ``study=``, is an error."""
+    from sqlmodel import func, select
 
     from clinic.catalog import INT_MAX
     from clinic.models import Patient
@@ -199,19 +200,26 @@ def patient_param(value: str | None, study_id: int | None,
     text = (value or "").strip()
     if not text:
         return None
-    if text.isascii() and text.isdigit():
-        if int(text) <= INT_MAX:
-            return int(text)
-        errors["patient"] = "That number is far too large."
-        return None
-    query = select(Patient.id, Patient.study_id).where(Patient.study_code == text[:30])
-    if study_id is not None:
-        query = query.where(Patient.study_id == study_id)
-    found = get_session().exec(query.limit(2)).all()
     shown = printable(text, 30)
-    if len(found) == 1:
-        return int(found[0][0])
-    errors["patient"] = (f"No patient '{shown}': give a study code (e.g. DEMO-0001) or a "
-                         "patient id." if not found else
-                         f"Two studies have a patient '{shown}': add study=<code>.")
+    by_id = text.isascii() and text.isdigit()
+    if by_id and int(text) > INT_MAX:
+        errors["patient"] = f"No patient {shown}: that number is far too large."
+        return None
+    query = select(Patient.id, Patient.study_id).where(
+        Patient.id == int(text) if by_id else
+        func.upper(Patient.study_code) == text[:30].upper())
+    own = own_site_id()  # a nurse: another site's patient is no patient of hers
+    if own is not None:
+        query = query.where(Patient.site_id == own)
+    found = get_session().exec(query.limit(3)).all()
+    inside = [row for row in found if study_id is None or row[1] == study_id]
+    if len(inside) == 1:
+        return int(inside[0][0])
+    if len(inside) > 1:
+        errors["patient"] = f"Two studies have a patient '{shown}': add study=<code>."
+    elif found:
+        errors["patient"] = f"Patient '{shown}' is not in the study asked (study=)."
+    else:
+        errors["patient"] = (f"No patient '{shown}': give a study code (e.g. DEMO-0001) or a "
+                             "patient id.")
     return None

@@ -260,6 +260,9 @@ def create_site(session: Session, *, code: str, name: str) -> Site:
     if not code or len(code) > 20 or not code.replace("_", "").replace("-", "").isalnum() \
             or not code.isascii():
         errors["code"] = "Use 1–20 letters, digits, - or _."
+    elif code.isdigit():  # lists and the API take a site's code or its id: "3" is an id
+        errors["code"] = "Start the code with a letter (e.g. SITE3): a number alone reads as " \
+                         "a site's id."
     elif session.exec(select(Site).where(Site.code == code)).first():
         errors["code"] = "A site with this code exists."
     if not name.strip() or len(name.strip()) > 200:

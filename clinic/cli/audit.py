@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
-from clinic.cli.files import writable_file
+from clinic.cli.files import format_of, writable_file
+
+# each format's file endings, the first proposed (json: one event per line)
+AUDIT_ENDINGS = {"csv": (".csv",), "xlsx": (".xlsx",), "json": (".jsonl", ".json", ".ndjson")}
 
 
 @click.group("audit")
@@ -50,8 +54,9 @@ def verify_command(no_seal: bool) -> None:
 
 @audit_group.command("export")
 @click.option("--study", "study_code", required=True, help="Study code.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"],
+                                                  case_sensitive=False),
+              default=None, help="Default: the one --out's ending names, else csv.")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
               help="File to write.")
 @click.option("--user", "user_email", default=None, help="Only this user's changes (e-mail).")
@@ -61,7 +66,7 @@ def verify_command(no_seal: bool) -> None:
 @click.option("--patient", "patient_code", default=None, help="Only this patient (study code).")
 @click.option("--reason", default=None, help="Only changes whose reason contains this text.")
 @with_appcontext
-def export_command(study_code: str, fmt: str, out_path: str, user_email: str | None,
+def export_command(study_code: str, fmt: str | None, out_path: str, user_email: str | None,
                    since: str | None, until: str | None, entity: str | None,
                    patient_code: str | None, reason: str | None) -> None:
     """Write a study's audit trail, newest first, de-identified (study codes only)."""
@@ -85,6 +90,7 @@ def export_command(study_code: str, fmt: str, out_path: str, user_email: str | N
     if entity is not None and entity not in ENTITIES:
         raise click.BadParameter(f"one of {', '.join(sorted(ENTITIES))}", param_hint="--entity")
     writable_file(out_path, "--out")
+    fmt = format_of(fmt, Path(out_path), AUDIT_ENDINGS, "csv")
     zone = current_app.config["TIMEZONE"]
     with session_scope() as session:
         try:

@@ -24,3 +24,30 @@ def write_text(path: str | Path, text: str, param_hint: str) -> None:
     except OSError as error:
         raise click.ClickException(f"Could not write {target}: "
                                    f"{error.strerror or error}.") from error
+
+
+def format_of(fmt: str | None, out: Path, endings: dict[str, tuple[str, ...]], default: str,
+              *, several: frozenset[str] = frozenset()) -> str:
+    """The format a command writes ``out`` in: the one asked for, or, none asked, the one
+    its ending names (report.xlsx is a workbook), else ``default``. An ending that names
+    no format of the command, or another format than the one asked for, is refused
+    before anything is written: a PDF saved as report.zip, or CSV as audit.xlsx, opens
+    as a broken file. A folder (existing, or ``out`` without an ending) takes any format.
+    ``endings``: each format's file endings, the first the one proposed; ``several``:
+    formats that may write a folder of files instead."""
+    suffix = out.suffix.lower()
+    named = next((name for name, ends in endings.items() if suffix in ends), None)
+    if not suffix or out.is_dir():
+        return fmt or default
+    if fmt is None and named is not None:
+        return named
+    if fmt is not None and suffix in endings[fmt]:
+        return fmt
+    known = ", ".join(dict.fromkeys(end for ends in endings.values() for end in ends))
+    if fmt is None:
+        raise click.UsageError(f"--out {out.name}: {suffix} is not an ending this command "
+                               f"writes ({known}); rename the file, or give --format.")
+    folder = " (or a folder's name, without an ending)" if fmt in several else ""
+    other = f", or give --format {named}" if named is not None else ""
+    raise click.UsageError(f"--out {out.name} ends in {suffix} but --format is {fmt}: name "
+                           f"the file {out.stem}{endings[fmt][0]}{folder}{other}.")

@@ -9,29 +9,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from clinic.cli.files import format_of
 from clinic.db import session_scope
 from clinic.exceptions import NotFound, ValidationError
 
-# the file endings of the formats that write one file
-SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".sav": "sav"}
-
-
-def _format_for(fmt: str | None, out: Path) -> str:
-    """The format asked for; none asked, the one --out's ending names (report.xlsx is a
-    workbook), else PDF. A format that --out's ending contradicts is refused: a PDF
-    written to report.xlsx opens as a broken workbook."""
-    named = SUFFIXES.get(out.suffix.lower())
-    if fmt is None:
-        return named or "pdf"
-    if named is not None and named != fmt and not (fmt == "csv" and out.suffix == ".zip"):
-        raise click.UsageError(f"--out {out.name} ends in {out.suffix} but --format is {fmt}: "
-                               f"name the file {out.stem}.{_suffix(fmt)}, or give "
-                               f"--format {named}.")
-    return fmt
-
-
-def _suffix(fmt: str) -> str:
-    return {"csv": "zip"}.get(fmt, fmt)
+# each format's file endings (the first proposed); csv: a .zip of its files, or a folder
+ENDINGS = {"pdf": (".pdf",), "html": (".html", ".htm"), "xlsx": (".xlsx",), "sav": (".sav",),
+           "csv": (".zip",)}
 
 
 def _checked_out(out: Path, fmt: str) -> None:
@@ -86,7 +70,8 @@ OPTIONS = {"date_from": "--from", "date_to": "--to", "sites": "--site",
 
 @click.command("report")
 @click.option("--study", "study_code", required=True, help="Study code, e.g. DEMO.")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "html", "xlsx", "sav", "csv"]),
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html", "xlsx", "sav", "csv"],
+                                                  case_sensitive=False),
               default=None, help="Default: the one --out's ending names, else pdf.")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Output file (for csv: a folder, or a .zip file).")
@@ -113,7 +98,7 @@ def report_command(study_code: str, fmt: str | None, out: Path, quiet: bool,
         if not quiet:
             click.echo(f"[{time.perf_counter() - start:6.2f}s] {message}", err=True)
 
-    fmt = _format_for(fmt, out)
+    fmt = format_of(fmt, out, ENDINGS, "pdf", several=frozenset({"csv", "sav"}))
     _checked_out(out, fmt)
     try:
         filters = filters_from_mapping(options, clinic_today())

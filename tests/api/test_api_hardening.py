@@ -63,6 +63,46 @@ def test_the_list_filters_take_codes_as_the_screens_show_them(client, bearer, cl
     unknown = client.get("/api/v1/queries?patient=NOBODY-1", headers=bearer("coordinator"))
     assert unknown.status_code == 422
     assert "No patient 'NOBODY-1'" in unknown.get_json()["errors"]["patient"]
+    lower = client.get(f"/api/v1/queries?patient={code.lower()}", headers=bearer("coordinator"))
+    assert lower.status_code == 200 and len(lower.get_json()) == 1  # any case, as study=
+
+
+@pytest.mark.parametrize("patient", ["1000000", "0", "NOBODY-1"])
+def test_a_patient_filter_naming_no_patient_is_a_422_naming_the_field(client, bearer, clinic,
+                                                                     patient):
+    """An id that names no patient was a 404 that read like a wrong address."""
+    response = client.get(f"/api/v1/queries?patient={patient}", headers=bearer("coordinator"))
+    assert response.status_code == 422
+    assert f"No patient '{patient}'" in response.get_json()["errors"]["patient"]
+
+
+def test_a_patient_of_another_study_or_site_is_not_found_there(client, bearer, clinic, db):
+    from dataclasses import replace
+
+    from tests.factories import DEMO_STUDY, make_study
+
+    other = make_study(db, replace(DEMO_STUDY, code="OTHER"))
+    db.commit()
+    for patient in (clinic.patient.study_code, str(clinic.patient.id)):
+        response = client.get(f"/api/v1/queries?patient={patient}&study=OTHER",
+                              headers=bearer("coordinator"))
+        assert response.status_code == 422, patient
+        assert "is not in the study asked" in response.get_json()["errors"]["patient"]
+    assert other.id
+    south = client.get(f"/api/v1/queries?patient={clinic.other.study_code}",  # a north nurse
+                       headers=bearer("nurse"))
+    assert south.status_code == 422
+    assert "No patient" in south.get_json()["errors"]["patient"]
+
+
+def test_a_site_code_of_digits_alone_is_refused_it_would_read_as_an_id(db):
+    from clinic.auth.service import create_site
+    from clinic.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        create_site(db, code="3", name="Third")
+    assert "Start the code with a letter" in refused.value.errors["code"]
+    assert create_site(db, code="SITE3", name="Third").code == "SITE3"
 
 
 @pytest.mark.parametrize("literal", ["Infinity", "-Infinity", "NaN", "1e309"])

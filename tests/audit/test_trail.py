@@ -229,6 +229,18 @@ def test_the_cli_writes_each_format_and_refuses_bad_options(app, recorded, tmp_p
                                 str(tmp_path / "y.csv"), "--patient",
                                 recorded.patient.study_code.lower()])
     assert lower.exit_code == 0, lower.output
+    # the ending names the format; one that contradicts --format, or names none, is
+    # refused (CSV was written as a.xlsx; found trying the command line as a new user would)
+    named = runner.invoke(args=["audit", "export", "--study", code, "--out",
+                                str(tmp_path / "named.xlsx")])
+    assert named.exit_code == 0 and (tmp_path / "named.xlsx").read_bytes()[:2] == b"PK"
+    for args, said in ((["--format", "csv", "--out", "a.xlsx"],
+                        "name the file a.csv, or give --format xlsx"),
+                       (["--out", "a.pdf"], ".pdf is not an ending this command writes")):
+        refused = runner.invoke(args=["audit", "export", "--study", code, *args[:-1],
+                                      str(tmp_path / args[-1])])
+        assert refused.exit_code == 2 and said in refused.output, refused.output
+        assert not (tmp_path / args[-1]).exists()
 
 
 def test_codes_and_lists_read_as_words():

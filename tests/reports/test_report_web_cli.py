@@ -158,3 +158,19 @@ def test_report_format_follows_the_file_name_and_a_contradiction_is_refused(app,
     plain = runner.invoke(args=["report", "--study", "GAP", "--out", str(tmp_path / "plain"),
                                 "--as-of", "2026-12-01", "--quiet"])
     assert plain.exit_code == 0 and (tmp_path / "plain").read_bytes().startswith(b"%PDF")
+    zipped = runner.invoke(args=["report", "--study", "GAP", "--out", str(tmp_path / "t.zip"),
+                                 "--as-of", "2026-12-01", "--quiet"])
+    assert zipped.exit_code == 0 and (tmp_path / "t.zip").read_bytes()[:2] == b"PK"
+    for args, said in (
+            (["--out", "r.docx"], ".docx is not an ending this command writes"),
+            (["--format", "html", "--out", "c.zip"], "name the file c.html, or give "
+                                                     "--format csv"),
+            (["--format", "csv", "--out", "t.csv"], "name the file t.zip (or a folder's name, "
+                                                    "without an ending)")):
+        refused = runner.invoke(args=["report", "--study", "GAP", *args[:-1],
+                                      str(tmp_path / args[-1])])
+        assert refused.exit_code == 2 and said in refused.output, refused.output
+        assert not (tmp_path / args[-1]).exists()
+    upper = runner.invoke(args=["report", "--study", "GAP", "--format", "PDF", "--out",
+                                str(tmp_path / "u.pdf"), "--as-of", "2026-12-01", "--quiet"])
+    assert upper.exit_code == 0 and (tmp_path / "u.pdf").read_bytes().startswith(b"%PDF")
