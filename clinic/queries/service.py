@@ -8,6 +8,7 @@ whose reason names the query, so the audit trail lists every step.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
@@ -150,14 +151,19 @@ def open_count(session: Session, *, site_id: int | None) -> int:
 
 
 def answer_by_correction(session: Session, query_id: int | None, *, patient_id: int,
-                         reason: str | None, actor_id: int | None) -> DataQuery | None:
+                         reason: str | None, actor_id: int | None,
+                         changed: Collection[str] | None = None) -> DataQuery | None:
     """After a correction saved from a query's page: the query is answered with the
-    correction's reason. Nothing happens for a query of another patient, or one already
-    answered or closed (the correction itself stands)."""
+    correction's reason. Nothing happens for a query of another patient, one already
+    answered or closed, or, given the fields the correction ``changed``, one on a field
+    it left as it was (the monitor would read "Corrected" beside the same value); the
+    correction itself stands."""
     if query_id is None:
         return None
     query = session.get(DataQuery, query_id)
     if query is None or query.patient_id != patient_id or query.status != "open":
+        return None
+    if changed is not None and query.field not in changed:
         return None
     why = " ".join((reason or "").split())[:TEXT_MAX - 40]
     _step(session, query, "answered", f"Corrected, with the reason: {why}", actor_id)

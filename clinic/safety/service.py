@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from clinic.catalog import ADVERSE_EVENT_TYPES, SEVERITIES
 from clinic.edits import edit_with_reason
 from clinic.exceptions import ValidationError
-from clinic.models import AdverseEvent, Patient
+from clinic.models import AdverseEvent, Enrollment, Patient, Procedure
 
 NOTES_MAX = 2000
 
@@ -27,6 +27,7 @@ def record_adverse_event(session: Session, *, patient: Patient, event_type: str,
     if resolved_on is not None and resolved_on < onset_on:
         errors["resolved_on"] = "Resolution cannot be before the onset."
     errors |= _future(onset_on=onset_on, resolved_on=resolved_on)
+    errors |= _too_early(session, patient.id, procedure_id, onset_on, is_related)  # type: ignore[arg-type]
     if notes is not None and len(notes) > NOTES_MAX:
         errors["notes"] = f"Keep the notes under {NOTES_MAX} characters."
     if errors:
@@ -39,6 +40,27 @@ def record_adverse_event(session: Session, *, patient: Patient, event_type: str,
     session.add(event)
     session.flush()
     return event
+
+
+def _too_early(session: Session, patient_id: int, procedure_id: int | None, onset_on: date,
+               is_related: bool) -> dict[str, str]:
+    """An onset before the patient's consent (the study collects adverse events from
+    then on; before, it is medical history), or, for a complication related to the
+    procedure, before the procedure (a day of grace: the procedure's day is taken in
+    UTC)."""
+    consent = session.exec(select(Enrollment.consent_on, Enrollment.enrolled_on).where(
+        Enrollment.patient_id == patient_id)).first()
+    since = (consent[0] or consent[1]) if consent else None
+    if since is not None and onset_on < since:
+        return {"onset_on": f"The onset is before the patient's consent ({since:%Y-%m-%d}): "
+                            "the study records adverse events from the consent on (earlier "
+                            "ones are medical history). Check the date."}
+    procedure = session.get(Procedure, procedure_id) if procedure_id and is_related else None
+    if procedure is not None and onset_on < procedure.performed_at.date() - timedelta(days=1):
+        return {"onset_on": f"A complication related to the procedure cannot start before it "
+                            f"(performed {procedure.performed_at:%Y-%m-%d}): check the onset, "
+                            "or mark it not related."}
+    return {}
 
 
 def _future(**days: date | None) -> dict[str, str]:
@@ -69,6 +91,8 @@ def correct_adverse_event(session: Session, *, event: AdverseEvent, read_version
     if resolved_on is not None and resolved_on < onset_on:
         errors["resolved_on"] = "Resolution cannot be before the onset."
     errors |= _future(onset_on=onset_on, resolved_on=resolved_on)
+    if "onset_on" not in errors:
+        errors |= _too_early(session, event.patient_id, event.procedure_id, onset_on, is_related)
     if notes is not None and len(notes) > NOTES_MAX:
         errors["notes"] = f"Keep the notes under {NOTES_MAX} characters."
     if errors:

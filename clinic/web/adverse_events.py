@@ -19,6 +19,7 @@ from clinic.web.access import EDITS_CLINICAL_DATA, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
 from clinic.web.drafts import with_draft
 from clinic.web.forms import a_date, blank_to_none, form_int
+from clinic.web.queries import flash_left_open
 
 bp = Blueprint("adverse_events", __name__)
 
@@ -46,12 +47,13 @@ def edit(event_id: int) -> Any:
                 resolved_on=resolved_on, notes=blank_to_none(form.get("notes")),
                 reason=reason, actor_id=current_user.id,
                 event_type=form.get("event_type") or None, onset_on=onset_on)
-            answered = _answered(session, event, changed, form.get("query", type=form_int),
-                                 reason)
+            asked = form.get("query", type=form_int)
+            answered = _answered(session, event, changed, asked, reason)
             session.commit()
             flash(f"{patient.study_code}: adverse event updated "
                   f"({', '.join(field_label(c) for c in changed)})."
                   + "".join(f" Query #{q} is answered." for q in answered), "success")
+            flash_left_open(asked, changed)
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()
@@ -69,7 +71,7 @@ def _answered(session: Any, event: AdverseEvent, changed: list[str], query_id: i
     """The data queries the correction answers: the one it was opened from, and the
     open ones on each value it changed (as a visit's correction answers them)."""
     answered = answer_by_correction(session, query_id, patient_id=event.patient_id,
-                                    reason=reason, actor_id=current_user.id)
+                                    reason=reason, actor_id=current_user.id, changed=changed)
     found = [answered] if answered is not None else []
     for name in changed:
         found += answer_on_value(session, table="adverse_event", row_id=event.id,  # type: ignore[arg-type]

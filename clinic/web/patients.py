@@ -48,7 +48,7 @@ from clinic.web.conflicts import reload_after_conflict
 from clinic.web.drafts import with_draft
 from clinic.web.filters import clinic_today, local_time
 from clinic.web.forms import blank_to_none, form_int, strict_int, strict_number
-from clinic.web.queries import flash_raised
+from clinic.web.queries import flash_left_open, flash_raised
 from clinic.web.signatures import needs_email
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
@@ -226,13 +226,15 @@ def edit(patient_id: int) -> Any:
                                                if f"laterality_{root}" in request.form})
             if form_errors:
                 raise ValidationError(form_errors)
+            asked = request.form.get("query", type=form_int)
             answered = answer_by_correction(
-                session, request.form.get("query", type=form_int), patient_id=patient.id,  # type: ignore[arg-type]
-                reason=request.form.get("reason"), actor_id=current_user.id)
+                session, asked, patient_id=patient.id,  # type: ignore[arg-type]
+                reason=request.form.get("reason"), actor_id=current_user.id, changed=changed)
             raised = raised_in(session)
             session.commit()
             flash(f"{patient.study_code}: changed {', '.join(field_label(c) for c in changed)}."
                   + (f" Query #{answered.id} is answered." if answered else ""), "success")
+            flash_left_open(asked, changed)
             flash_raised(raised)
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:

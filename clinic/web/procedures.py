@@ -39,6 +39,7 @@ from clinic.web.procedure_form import (
     procedure_from_form,
     row_count,
 )
+from clinic.web.queries import flash_left_open
 
 bp = Blueprint("procedures", __name__)
 
@@ -119,13 +120,16 @@ def correct(procedure_id: int) -> Any:
                     read_version=request.form.get("version", type=form_int),
                     reason=request.form.get("reason"), actor_id=current_user.id,
                     timezone=zone)
+                asked = request.form.get("query", type=form_int)
                 answered = answer_by_correction(
-                    session, request.form.get("query", type=form_int), patient_id=patient.id,  # type: ignore[arg-type]
-                    reason=request.form.get("reason"), actor_id=current_user.id)
+                    session, asked, patient_id=patient.id,  # type: ignore[arg-type]
+                    reason=request.form.get("reason"), actor_id=current_user.id,
+                    changed=changed)
                 session.commit()
                 flash(f"{patient.study_code}: procedure corrected "
                       f"({', '.join(field_label(c) for c in changed)})."
                       + (f" Query #{answered.id} is answered." if answered else ""), "success")
+                flash_left_open(asked, changed)
                 return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()

@@ -202,3 +202,17 @@ def flash_raised(raised: list[int]) -> None:
           f"{'them' if len(found) > 1 else 'it'} under Queries (or from the ⚑ flag on the "
           "patient's page).",
           "info")
+
+
+def flash_left_open(query_id: int | None, changed: list[str]) -> None:
+    """A correction saved from a query's page that did not change the value the query
+    asks about: the query stays open, and the page says so (and where to explain that
+    the value is right)."""
+    if query_id is None:
+        return
+    query = get_session().get(DataQuery, query_id)
+    if query is None or query.status != "open" or query.field in changed:
+        return
+    flash(f"Query #{query.id} asks about {query.label}, which this correction did not "
+          "change: it stays open. If the value is right, explain why on the query's page.",
+          "info")

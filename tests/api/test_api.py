@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from openapi_spec_validator import validate
 from sqlmodel import select
@@ -11,6 +11,8 @@ from clinic.models import Assessment, AuditEvent, Score
 from tests.web.helpers import RECENT, login, today_in
 
 NOT_ASKED = "not asked in this test"  # the reason for the outcomes a test leaves out
+# an onset after the consent and the procedure of the clinic fixture, which are relative to today
+ONSET = (date.today() - timedelta(days=2)).isoformat()
 ODI = {"pain_intensity": 2, "personal_care": 1, "lifting": 3, "walking": 2, "sitting": 1,
        "standing": 2, "sleeping": 1, "sex_life": 0, "social_life": 2, "travelling": 2}
 
@@ -152,7 +154,7 @@ def test_a_follow_up_with_medication_and_an_adverse_event_is_stored_whole(
                  "missing_reason": NOT_ASKED,
                  "medications": [{"med_class": "opioid", "drug": "tramadol",
                                   "daily_dose_mg": 100}],
-                 "adverse_event": {"event_type": "hematoma", "onset_on": "2026-02-20",
+                 "adverse_event": {"event_type": "hematoma", "onset_on": ONSET,
                                    "severity": "bogus", "is_related": True}}
     bad = client.post(url, headers=headers, json=follow_up)
     assert bad.status_code == 422
@@ -166,7 +168,7 @@ def test_a_follow_up_with_medication_and_an_adverse_event_is_stored_whole(
                                      "daily_dose_mg": 100.0}]
     [event] = saved["adverse_events"]
     assert (event["event_type"], event["severity"], event["onset_on"]) == (
-        "hematoma", "mild", "2026-02-20")
+        "hematoma", "mild", ONSET)
     listed = client.get(f"/api/v1/patients/{clinic.patient.id}/adverse-events",
                         headers=headers).get_json()
     assert [e["id"] for e in listed] == [event["id"]]
@@ -193,15 +195,16 @@ def test_an_adverse_event_is_followed_up_with_version_and_reason(client, clinic,
     recorded = client.post(f"/api/v1/assessments/{clinic.due.id}/scores", headers=headers, json={
         "version": clinic.due.version, "mode": "phone", "entries": {"vas": 3},
         "missing_reason": NOT_ASKED,
-        "adverse_event": {"event_type": "hematoma", "onset_on": "2026-02-20",
+        "adverse_event": {"event_type": "hematoma", "onset_on": ONSET,
                           "severity": "mild", "is_related": True}}).get_json()
     [event] = recorded["adverse_events"]
     url = f"/api/v1/adverse-events/{event['id']}"
     follow_up = {"version": event["version"], "severity": "moderate", "is_related": True,
-                 "resolved_on": "2026-02-10", "reason": "Seen again at 1 month"}
+                 "resolved_on": (date.fromisoformat(ONSET) - timedelta(days=1)).isoformat(),
+                 "reason": "Seen again at 1 month"}
     early = client.put(url, headers=headers, json=follow_up)
     assert early.status_code == 422 and "resolved_on" in early.get_json()["errors"]
-    follow_up["resolved_on"] = "2026-03-01"
+    follow_up["resolved_on"] = (date.fromisoformat(ONSET) + timedelta(days=1)).isoformat()
     done = client.put(url, headers=headers, json=follow_up)
     assert done.status_code == 200, done.get_json()
     assert (done.get_json()["severity"], done.get_json()["is_resolved"]) == ("moderate", True)

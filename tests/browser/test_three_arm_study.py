@@ -58,6 +58,7 @@ def _build_study(page, live) -> int:
     assert page.is_checked("input[name=m-vas-month_1]")
     preview = page.text_content("#schedule-preview")
     assert "1 month" in preview
+    page.locator("input[name=confirm]").check()  # activation says what it does
     page.get_by_role("button", name="Activate: open enrollment").click()
     page.wait_for_load_state()
     assert "Recruiting" in page.text_content("main") or "recruiting" in page.text_content("main")

@@ -111,3 +111,25 @@ def test_the_query_reads_yes_and_no_for_relatedness(app, clinic, db, event):
     query = db.exec(select(DataQuery).where(DataQuery.target_table == "adverse_event")).one()
     assert query.value_when_raised == "Yes"
     assert "related to the procedure" in query.label
+
+
+def test_a_correction_of_another_field_leaves_the_query_open_and_says_so(app, clinic, db,
+                                                                       event):
+    """Opened from a query on the type, a change of the onset alone marked it answered
+    ('Corrected') beside the same type (found trying the screens as a new user would)."""
+    monitor, nurse = app.test_client(), app.test_client()
+    login(monitor, clinic.users["monitor"])
+    assert monitor.post("/queries/new", data={
+        "target": f"adverse_event:{event.id}:event_type",
+        "text": "Was it a hematoma?"}).status_code == 302
+    query = db.exec(select(DataQuery).where(DataQuery.target_table == "adverse_event")).one()
+    login(nurse, clinic.users["nurse"])
+    saved = nurse.post(f"/adverse-events/{event.id}/edit", data={
+        "event_type": "transient_headache", "onset_on": event.onset_on.isoformat(),
+        "severity": "moderate", "is_related": "yes", "resolved_on": "", "notes": "",
+        "version": str(event.version), "query": str(query.id), "reason": "Regraded"})
+    assert saved.status_code == 302
+    home = nurse.get("/").get_data(as_text=True)
+    assert f"Query #{query.id} asks about" in home and "it stays open" in home
+    db.expire_all()
+    assert db.get(DataQuery, query.id).status == "open"

@@ -92,7 +92,11 @@ def test_a_nurse_gets_her_sites_queries_only(client, clinic, app, bearer):
         sites = {db.get(Patient, q["patient_id"]).site_id for q in found}
     assert sites == {clinic.north.id}
     other = client.get(f"/api/v1/queries?patient={clinic.other.id}", headers=bearer("nurse"))
-    assert other.status_code == 404
+    nobody = client.get("/api/v1/queries?patient=999999", headers=bearer("nurse"))
+    # another site's patient reads as no patient at all: the same answer, nothing disclosed
+    assert other.status_code == nobody.status_code == 422
+    assert other.get_json()["errors"]["patient"].replace(str(clinic.other.id), "N") == \
+        nobody.get_json()["errors"]["patient"].replace("999999", "N")
 
 
 def test_pages_cover_every_query_once_in_a_constant_number_of_statements(

@@ -131,3 +131,31 @@ def test_the_patient_page_says_at_which_visit_an_event_was_reported(client, clin
     page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
     row = page.split("<h2>Adverse events</h2>", 1)[1].split("</tr>", 2)[1]
     assert "1 month visit" in row
+
+
+def test_an_onset_before_the_consent_or_a_related_one_before_the_procedure_is_refused(
+        clinic, db):
+    """A hematoma 'related to the procedure' was saved with an onset a year before it
+    (found trying the screens as a new user would)."""
+    from clinic.models import Enrollment, Procedure
+
+    patient = db.get(Patient, clinic.patient.id)
+    enrollment = db.exec(select(Enrollment).where(Enrollment.patient_id == patient.id)).one()
+    since = enrollment.consent_on or enrollment.enrolled_on
+    procedure = db.exec(select(Procedure).where(Procedure.patient_id == patient.id)).first()
+    with pytest.raises(ValidationError) as before_consent:
+        record_adverse_event(db, patient=patient, event_type="hematoma",
+                             onset_on=since - timedelta(days=1), severity="mild",
+                             is_related=False)
+    assert "before the patient's consent" in before_consent.value.errors["onset_on"]
+    day = procedure.performed_at.date()
+    assert day - timedelta(days=2) >= since, "the fixture leaves days before the procedure"
+    with pytest.raises(ValidationError) as before_procedure:
+        record_adverse_event(db, patient=patient, event_type="hematoma",
+                             onset_on=day - timedelta(days=2), severity="mild",
+                             is_related=True, procedure_id=procedure.id)
+    assert "cannot start before it" in before_procedure.value.errors["onset_on"]
+    unrelated = record_adverse_event(db, patient=patient, event_type="vasovagal",
+                                     onset_on=day - timedelta(days=2), severity="mild",
+                                     is_related=False, procedure_id=procedure.id)
+    assert unrelated.id is not None

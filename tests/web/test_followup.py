@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
@@ -24,6 +24,8 @@ from tests.factories import make_patient, make_procedure
 from tests.web.helpers import login, odi_form, today_in
 
 GOOD_ODI = [2, 1, 3, 2, 1, 2, 1, 0, 2, 2]  # sum 16 → 32 %
+# after the consent and the procedure of the clinic fixture (both relative to today)
+ONSET = (date.today() - timedelta(days=2)).isoformat()
 
 
 def _scores(db, assessment_id):
@@ -60,7 +62,7 @@ def test_a_valid_entry_is_stored_with_the_server_computed_total(client, clinic, 
     form = {"mode": "in_clinic", "vas": "4", "version": str(clinic.due.version),
             "satisfaction_results": "satisfied", **odi_form(GOOD_ODI),
             "med.0.med_class": "opioid", "med.0.drug": "tramadol", "med.0.daily_dose_mg": "100",
-            "ae.event_type": "transient_headache", "ae.onset_on": "2026-01-02",
+            "ae.event_type": "transient_headache", "ae.onset_on": ONSET,
             "ae.severity": "mild", "ae.is_related": "yes"}
     response = client.post(f"/followup/{clinic.due.id}", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -92,7 +94,7 @@ def test_an_other_complication_is_described(client, clinic, db):
     login(client, clinic.users["nurse"])
     form = {"mode": "phone", "vas": "4", "version": str(clinic.due.version),
             "missing_reason": "not asked in this test", "ae.event_type": "other",
-            "ae.onset_on": "2026-01-02", "ae.severity": "mild", "ae.is_related": "no"}
+            "ae.onset_on": ONSET, "ae.severity": "mild", "ae.is_related": "no"}
     refused = client.post(f"/followup/{clinic.due.id}", data=form)
     assert refused.status_code == 422
     assert 'id="ae-notes-error"' in refused.get_data(as_text=True)
