@@ -150,7 +150,7 @@ def _keep_typed() -> str | None:
 
 class Locked(HTTPException):
     code = 423
-    name = "Locked"
+    name = "Locked: nothing was saved"
 
 
 def _roll_back() -> None:

@@ -18,6 +18,8 @@ export CLINIC_COOKIE_SECURE="${CLINIC_COOKIE_SECURE:-false}"
 PORT="${PORT:-5000}"
 MAIL_PORT="${MAIL_PORT:-8025}"
 export CLINIC_SMTP_HOST=127.0.0.1 CLINIC_SMTP_PORT="$MAIL_PORT"
+# the links the e-mails carry (self-report forms) lead to this server, on its port
+export CLINIC_PUBLIC_URL="${CLINIC_PUBLIC_URL:-http://127.0.0.1:$PORT}"
 mkdir -p instance
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 .venv/bin/python -m aiosmtpd -n -l "127.0.0.1:$MAIL_PORT" -c aiosmtpd.handlers.Debugging \

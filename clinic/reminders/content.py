@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from flask import render_template
+from flask import current_app, render_template
 from sqlmodel import Session, col, select
 
 from clinic.auth.roles import role_can_see_identity
@@ -55,7 +55,8 @@ def patient_email(session: Session, reminder: Reminder, domain: str) -> Outgoing
         return "no consent to e-mail reminders"
     if not (identity.email or "").strip():
         return "no e-mail address"
-    body = render_template("reminders/patient_visit.txt", visit_date=reminder.visit_date)
+    body = render_template("reminders/patient_visit.txt", visit_date=reminder.visit_date,
+                           contact=current_app.config.get("CLINIC_CONTACT"))
     return Outgoing(to=identity.email.strip(),  # type: ignore[union-attr]
                     subject=f"Reminder: your follow-up visit on {reminder.visit_date.isoformat()}",
                     body=body, message_id=message_id("reminder", reminder.id, domain))  # type: ignore[arg-type]

@@ -90,7 +90,7 @@ def _not_found() -> NoReturn:
     abort(404, NOT_AT_YOUR_SITE if current_user.role == "nurse" else None)
 
 
-NOT_AT_YOUR_SITE = ("Not found at your site: a nurse sees the patients and visits of her "
+NOT_AT_YOUR_SITE = ("Not found at your site: a nurse sees the patients and visits of their "
                     "own site. Find a patient with the search box above.")
 
 

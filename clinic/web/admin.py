@@ -52,6 +52,13 @@ def _grantable() -> dict[str, str]:
     return {code: label for code, label in ROLES.items() if code in allowed}
 
 
+@bp.route("")
+@allow(*MANAGES_STUDY)
+def index() -> Any:
+    """/admin, typed by hand: the administration's first tab (it was a bare 404)."""
+    return redirect(url_for("admin.users"))
+
+
 @bp.route("/users", methods=["GET", "POST"])
 @allow(*MANAGES_STUDY)
 def users() -> Any:

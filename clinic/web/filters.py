@@ -80,16 +80,19 @@ def score_shown(instrument: str, value: float | None) -> str:
     return f"{value:g}{' %' if found is not None and found.unit == '%' else ''}"
 
 
-def open_query(number: str) -> bool:
-    """Whether the data query a correction form was opened from (``?query=7``) is still
-    open: saving answers only an open one, so the form says so only then."""
+def open_query(number: str, patient_id: int | None) -> Any:
+    """The data query a correction form was opened from (``?query=7``), if it is still
+    open and about this form's patient: saving answers only an open one, so the form
+    says so (and shows its question) only then. None otherwise."""
     from clinic.db import get_session
     from clinic.models import DataQuery
 
     if not (number.isascii() and number.isdigit() and len(number) < 10):
-        return False
+        return None
     query = get_session().get(DataQuery, int(number))
-    return query is not None and query.status == "open"
+    if query is None or query.status != "open" or query.patient_id != patient_id:
+        return None
+    return query
 
 
 def register_filters(app: Flask) -> None:

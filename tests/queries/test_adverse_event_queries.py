@@ -133,3 +133,18 @@ def test_a_correction_of_another_field_leaves_the_query_open_and_says_so(app, cl
     assert f"Query #{query.id} asks about" in home and "it stays open" in home
     db.expire_all()
     assert db.get(DataQuery, query.id).status == "open"
+
+
+def test_a_correction_form_shows_only_its_own_patients_question(app, clinic, db, event):
+    from clinic.queries.service import raise_query
+
+    elsewhere = raise_query(db, table="patient", row_id=clinic.other.id, field="bmi",
+                            text="South site: BMI from the referral?",
+                            actor_id=clinic.users["monitor"].id)
+    db.commit()
+    nurse = app.test_client()
+    login(nurse, clinic.users["nurse"])
+    page = nurse.get(f"/adverse-events/{event.id}/edit?query={elsewhere.id}")
+    assert page.status_code == 200
+    assert "South site" not in page.get_data(as_text=True)
+    assert 'name="query"' not in page.get_data(as_text=True)

@@ -4,6 +4,7 @@ it. A monitor reads but never writes clinical data, and never sees identity."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -240,12 +241,14 @@ def test_a_correction_form_says_it_answers_a_query_only_while_it_is_open(app, cl
 
     query, _version, _day, nurse = _date_query(app, clinic)
     url = f"/followup/{clinic.due.id}/edit?query={query.id}"
-    assert "answers data query" in nurse.get(url).get_data(as_text=True)
+    page = nurse.get(url).get_data(as_text=True)
+    assert "Saving a correction of that value answers it" in page
+    assert html.escape(query.text) in page, "the question is on the form it is answered from"
     with Session(get_engine(app)) as db:
         close_query(db, db.get(DataQuery, query.id), text="fine",
                     actor_id=clinic.users["monitor"].id)
         db.commit()
-    assert "answers data query" not in nurse.get(url).get_data(as_text=True)
+    assert "answers it" not in nurse.get(url).get_data(as_text=True)
     assert nurse.get(f"/followup/{clinic.due.id}/edit?query=%C2%B3").status_code == 200
 
 

@@ -43,6 +43,18 @@ def test_patient_email_names_only_the_visit_date(mail_app, smtp, session, clinic
     assert "2026-02-14" in body
     for clinical in ("DEMO", clinic.patient.study_code, "1 month", "VAS", "ODI", "fluoro"):
         assert clinical not in body
+    assert "arrange another date." in body  # no contact configured: no empty one
+
+
+def test_patient_email_gives_the_clinics_contact_when_configured(mail_app, smtp, session,
+                                                                 clinic):
+    """Found trying the demo as a new user would: the e-mail named no way to reach the
+    clinic, which the patient's web page does (CLINIC_CONTACT)."""
+    mail_app.config["CLINIC_CONTACT"] = "+44 20 7946 0000"
+    with time_machine.travel(SEND_DAY):
+        run_once(mail_app)
+    [message] = smtp.handler.to(clinic.email)
+    assert "arrange another date: +44 20 7946 0000." in message.get_content()
 
 
 def test_nurse_digest_lists_study_codes_not_identities(mail_app, smtp, session, clinic):
@@ -55,6 +67,9 @@ def test_nurse_digest_lists_study_codes_not_identities(mail_app, smtp, session, 
     assert clinic.patient.study_code in body and clinic.other.study_code in body
     assert "window 2026-02-07 to 2026-02-21 (target 2026-02-14) | due" in body
     assert "contact: phone, e-mail" in body
+    assert "their contact details are on their pages in the app" in body
+    # a code that does not start with the study's keeps the study beside it
+    assert f"DEMO {clinic.patient.study_code} | 1 month" in body
     for identifying in (clinic.email, "Test Patient", "+00 1"):
         assert identifying not in body
 

@@ -479,5 +479,5 @@ def test_a_nurse_asking_for_another_sites_patient_is_told_where_she_may_look(cli
     other = client.get(f"/patients/{clinic.other.id}")
     nowhere = client.get("/patients/987654")
     assert other.status_code == nowhere.status_code == 404
-    assert "a nurse sees the patients and visits of her own site" in other.get_data(as_text=True)
+    assert "a nurse sees the patients and visits of their own site" in other.get_data(as_text=True)
     assert other.get_data(as_text=True) == nowhere.get_data(as_text=True)
