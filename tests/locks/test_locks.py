@@ -177,6 +177,24 @@ def test_a_study_is_locked_once_and_only_a_recorded_visit_can_be(app, client, cl
     assert "Only a recorded visit can be locked" in pending.get_data(as_text=True)
 
 
+def test_the_study_lock_is_undone_on_the_set_up_page_where_it_was_set(app, client, clinic,
+                                                                      db):
+    """The page said to unlock it 'from any patient's page' (found trying the screens as
+    a new user would): the set-up page that locks it unlocks it, with a reason."""
+    from clinic.models import RecordLock
+
+    login(client, clinic.users["coordinator"])
+    setup = f"/admin/studies/{clinic.study.id}"
+    client.post(f"/studies/{clinic.study.code}/lock", headers={"Referer": setup})
+    lock = db.exec(select(RecordLock).where(RecordLock.level == "study")).one()
+    page = client.get(setup).get_data(as_text=True)
+    assert f'action="/locks/{lock.id}/unlock"' in page
+    undone = client.post(f"/locks/{lock.id}/unlock", data={"reason": "locked_in_error"},
+                         headers={"Referer": setup})
+    assert undone.status_code == 302 and undone.headers["Location"].endswith(setup)
+    assert "Lock the study's database</button>" in client.get(setup).get_data(as_text=True)
+
+
 def test_the_reports_methods_say_when_and_by_whom_the_database_was_locked(app, clinic):
     from clinic.reports.data import study_info
     from clinic.reports.methods import methods_text
