@@ -32,6 +32,7 @@ def edit(event_id: int) -> Any:
     patient = patient_or_404(session, event.patient_id)
     errors: dict[str, str] = {}
     values: Any = with_draft(_current(event))
+    typed: list[tuple[str, str]] = []  # after a conflict: what was typed and not saved
     status = 200
     if request.method == "POST":
         values, form = request.form, request.form
@@ -59,10 +60,12 @@ def edit(event_id: int) -> Any:
             session.rollback()
             errors, status = error.errors, 422
         except ConflictError:
+            typed = _typed(request.form, _current(event))
             reload_after_conflict(session, event, "adverse event")
             values, status = _current(event), 409
     body = render_template("patients/adverse_event.html", patient=patient, event=event,
-                           values=values, errors=errors, catalog=catalog, notes_max=NOTES_MAX)
+                           values=values, errors=errors, catalog=catalog, notes_max=NOTES_MAX,
+                           typed=typed)
     return body, status
 
 
@@ -77,6 +80,21 @@ def _answered(session: Any, event: AdverseEvent, changed: list[str], query_id: i
         found += answer_on_value(session, table="adverse_event", row_id=event.id,  # type: ignore[arg-type]
                                  field=name, reason=reason, actor_id=current_user.id)
     return sorted({q.id for q in found})  # type: ignore[misc]
+
+
+TYPED_FIELDS = (("event_type", "Complication"), ("onset_on", "Onset"), ("severity", "Severity"),
+                ("is_related", "Related to the procedure"), ("resolved_on", "Resolved on"),
+                ("notes", "Notes"), ("reason", "Reason for the change"))
+
+
+def _typed(form: Any, stored: dict[str, str]) -> list[tuple[str, str]]:
+    """What a form that lost the race held, field by field, where it differs from what
+    was recorded before the reload (the reason always): shown beside the form, to copy."""
+    words = {"event_type": catalog.ADVERSE_EVENT_TYPES, "severity": catalog.SEVERITIES,
+             "is_related": {"yes": "Yes", "no": "No"}}
+    return [(label, words.get(name, {}).get(form.get(name, ""), form.get(name, "")))
+            for name, label in TYPED_FIELDS
+            if (form.get(name) or "") != (stored.get(name) or "") and (form.get(name) or "")]
 
 
 def _current(event: AdverseEvent) -> dict[str, str]:

@@ -55,6 +55,14 @@ def test_resolution_before_onset_and_stale_versions_are_refused(client, clinic, 
         "severity": "severe", "is_related": "no", "resolved_on": "",
         "version": read_at, "reason": "Check"})  # a page read before that save
     assert response.status_code == 409
+    # who saved first is named, and what this form held is kept beside the recorded one
+    # (it was thrown away; found trying the screens as a new user would)
+    page = response.get_data(as_text=True)
+    assert f"{clinic.users['coordinator'].name} changed this adverse event (" in page
+    typed = page[page.index('id="typed"'):page.index("</section>", page.index('id="typed"'))]
+    assert "<dt>Severity</dt><dd class=\"free-text\">Severe</dd>" in typed
+    assert "<dt>Reason for the change</dt><dd class=\"free-text\">Check</dd>" in typed
+    assert "Related" not in typed  # the same as recorded: nothing to copy
     future = client.post(f"/adverse-events/{event.id}/edit", data={
         "severity": "severe", "is_related": "no", "resolved_on": "",
         "version": str(event.version + 5), "reason": "Check"})
