@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from clinic.auth.events import record_event
 from clinic.exceptions import NotFound, ValidationError
@@ -35,6 +35,9 @@ def create_token(session: Session, *, user: User, name: str, days: int | None = 
     errors = {}
     if not name or len(name) > NAME_MAX:
         errors["name"] = f"Name the token (1–{NAME_MAX} characters), e.g. 'data import'."
+    elif _in_use(session, user, name):  # a page reloaded would make a second one
+        errors["name"] = (f"You have a live token named '{name}': revoke it first, or give "
+                          "this one another name (a name tells the programs' tokens apart).")
     days = default_days if days is None else days
     if not 1 <= days <= max_days:
         errors["days"] = f"A token lives 1 to {max_days} days."
@@ -48,6 +51,14 @@ def create_token(session: Session, *, user: User, name: str, days: int | None = 
     record_event(session, "token_created", user_id=user.id, actor_id=user.id,
                  detail=f"{row.prefix}… '{name}', {days} days")
     return row, plain
+
+
+def _in_use(session: Session, user: User, name: str) -> bool:
+    """Whether ``user`` has a token of this name (any case) that is neither revoked nor
+    expired."""
+    return session.exec(select(ApiToken.id).where(
+        ApiToken.user_id == user.id, func.lower(ApiToken.name) == name.lower(),
+        col(ApiToken.revoked_at).is_(None), ApiToken.expires_at > utcnow())).first() is not None
 
 
 def user_for_token(session: Session, plain: str, now: datetime | None = None) -> User | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import count
+
 import pytest
 from sqlmodel import Session
 
@@ -11,9 +13,12 @@ from clinic.db import get_engine
 
 @pytest.fixture
 def bearer(app, clinic):
+    numbers = count(1)  # a live token's name is one of its user's: each call its own
+
     def make(role: str, days: int = 30) -> dict[str, str]:
         with Session(get_engine(app)) as session:
-            _row, plain = create_token(session, user=clinic.users[role], name="test", days=days)
+            _row, plain = create_token(session, user=clinic.users[role],
+                                       name=f"test {next(numbers)}", days=days)
             session.commit()
         return {"Authorization": f"Bearer {plain}"}
     return make

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from sqlmodel import select
@@ -117,6 +118,12 @@ def test_a_user_creates_an_api_token_stored_only_as_a_hash(client, clinic, db):
     token = re.search(r'id="new-token">([^<]+)<', page).group(1)
     row = db.exec(select(ApiToken)).one()
     assert token not in row.token_hash and len(row.token_hash) == 64
+    # the page reloaded (the form sent again) made a second token of the same name: the
+    # name of a live token is refused (found trying the screens as a new user would)
+    again = client.post("/account/tokens", data={"name": " Import "})
+    assert again.status_code == 422
+    assert "You have a live token named 'Import'" in html.unescape(again.get_data(as_text=True))
+    assert len(db.exec(select(ApiToken)).all()) == 1
 
 
 def test_the_cohort_view_shows_the_chosen_study(client, clinic, db):
