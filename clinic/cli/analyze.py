@@ -35,6 +35,7 @@ def analyze_command(csv_path: str, subject: str, group: str, timepoint: str, val
         raise click.UsageError(f"Column(s) not in {csv_path}: {', '.join(missing)}. "
                                f"Columns are: {', '.join(map(str, frame.columns))}")
     timepoint_order = _order(frame, timepoint, order)
+    frame[value] = _numbers(frame[value], value, csv_path)
     try:
         report = analyze_frame(frame, subject, group, timepoint, value, timepoint_order)
     except ValueError as error:
@@ -66,6 +67,26 @@ def _read(csv_path: str) -> pd.DataFrame:
             raise click.ClickException(f"{csv_path} has a header row and no data rows.")
         return frame
     raise click.ClickException(f"{csv_path} is not a text file in UTF-8 or Windows-1252.")
+
+
+def _numbers(column: pd.Series, name: str, csv_path: str) -> pd.Series:
+    """The value column as numbers (an empty cell is a missing value), or an error that
+    names the first cell that is no number, by its line in the file (a column with one
+    such cell is read as text, and the error quoted its first cell, a good one)."""
+    import pandas as pd
+
+    if column.dtype == bool:  # true/false: no measurement, refused by the engine itself
+        return column
+    numbers = pd.to_numeric(column, errors="coerce")
+    text = column.astype("string").str.strip()
+    bad = numbers.isna() & column.notna() & (text != "")
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0])
+        raise click.ClickException(
+            f"{csv_path}, line {row + 2} (column {name}): {column.iloc[row]!r} is not a "
+            f"number; leave the cell empty for a missing value."
+            + (f" ({int(bad.sum())} such cells in all.)" if bad.sum() > 1 else ""))
+    return numbers
 
 
 def _order(frame: pd.DataFrame, column: str, order: str | None) -> list[object] | None:

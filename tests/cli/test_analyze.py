@@ -91,3 +91,17 @@ def test_an_excel_csv_in_windows_1252_is_read_and_said_so(app, tmp_path):
         "--timepoint", "time", "--value", "vas"])
     assert result.exit_code == 0, result.output
     assert "Fluoroscopía" in result.output and "read as Windows-1252" in result.stderr
+
+
+def test_a_value_that_is_no_number_is_named_by_its_line(app, tmp_path):
+    """'x7' on line 5 was reported as "non-numeric value '5'", the column's first, good,
+    cell (found trying the command line as a new user would)."""
+    csv = tmp_path / "in.csv"
+    csv.write_text("subject,arm,time,vas\n1,A,baseline,5\n1,A,day_1,4\n2,B,baseline,7\n"
+                   "2,B,day_1,x7\n3,B,day_1,\n3,B,baseline,abc\n4,A,day_1,n/a\n")
+    result = app.test_cli_runner().invoke(args=[
+        "analyze", "--csv", str(csv), "--subject", "subject", "--group", "arm",
+        "--timepoint", "time", "--value", "vas"])
+    assert result.exit_code == 1
+    assert "line 5 (column vas): 'x7' is not a number" in result.output
+    assert "(2 such cells in all.)" in result.output  # abc too; empty and n/a are missing
