@@ -37,6 +37,7 @@ def export_command(code: str, out: Path) -> None:
             counts = export_study(session, study, out)
         except OSError as error:
             raise click.ClickException(f"Cannot write to {out}: {error.strerror}") from error
-    listing = ", ".join(f"{kind} {n:,}" for kind, n in sorted(counts.items()))
+    listing = ", ".join(f"{kind} {n:,}" for kind, n in sorted(counts.items()) if n) \
+        or "nothing: the study has no patients yet"
     click.echo(f"FHIR export of {study.code} to {out}: {listing} "
                f"({time.perf_counter() - started:.2f} s)")

@@ -76,6 +76,8 @@ def create_command(file: str, draft: bool, seed: int | None, synthetic: bool) ->
             status = STUDY_STATUSES.get(study.status, study.status).lower()  # "draft"
             click.echo(f"Created {kind} {study.code} ({status})"
                        + (f" with {slots} allocation slots from seed {seed}." if slots else "."))
+        for text in label_mismatches(doc.timepoints):  # type: ignore[attr-defined]
+            click.echo(f"{file}: note: {text}")  # as validate says them: created all the same
     except ValidationError as error:
         raise click.ClickException(str(error)) from error
 

@@ -25,6 +25,9 @@ def test_validate_a_shipped_file_and_a_broken_one(app, tmp_path):
     noted = _run(app, "validate", str(moved))
     assert noted.exit_code == 0 and "valid protocol for study USFL" in noted.output
     assert "note: '3 months' is scheduled on day 120" in noted.output
+    created = _run(app, "create", str(moved), "--draft")  # said on create too
+    assert created.exit_code == 0 and "Created study USFL (draft)" in created.output
+    assert "note: '3 months' is scheduled on day 120" in created.output
     broken = tmp_path / "broken.toml"
     broken.write_text((PROTOCOLS / "us-vs-fluoroscopy.toml").read_text().replace(
         'instrument = "nrs"', 'instrument = "nrss"'))

@@ -176,3 +176,18 @@ def test_the_bulk_export_writes_ndjson_that_parses(app, recorded, tmp_path):
     bad = app.test_cli_runner().invoke(args=["fhir", "export", "--study", "NOPE", "--out",
                                              str(tmp_path / "x")])
     assert bad.exit_code != 0 and "NOPE" in bad.output
+
+
+def test_the_export_of_a_study_without_patients_says_so(app, session, tmp_path):
+    """It printed 'FHIR export of APIOK to …:  (0.13 s)', nothing after the colon
+    (found trying the command line as a new user would)."""
+    from dataclasses import replace
+
+    from tests.factories import DEMO_STUDY, make_study
+
+    make_study(session, replace(DEMO_STUDY, code="EMPTY"))
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["fhir", "export", "--study", "EMPTY",
+                                                "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "nothing: the study has no patients yet" in result.output
