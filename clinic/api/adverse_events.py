@@ -14,6 +14,7 @@ from clinic.api.serialize import adverse_event_out
 from clinic.auth.roles import allow, any_user
 from clinic.db import get_session
 from clinic.models import AdverseEvent
+from clinic.queries.service import answer_on_values
 from clinic.safety.service import correct_adverse_event
 from clinic.web.access import EDITS_CLINICAL_DATA, patient_or_404
 
@@ -35,9 +36,12 @@ def follow_up_adverse_event(event_id: int) -> Response:
     event = session.get(AdverseEvent, event_id) or abort(404)
     patient_or_404(session, event.patient_id)
     data = body(AdverseEventEdit)
-    correct_adverse_event(session, event=event, read_version=data.version,
-                          severity=data.severity, is_related=data.is_related,
-                          resolved_on=data.resolved_on, notes=data.notes, reason=data.reason,
-                          actor_id=current_user.id)
+    changed = correct_adverse_event(
+        session, event=event, read_version=data.version, severity=data.severity,
+        is_related=data.is_related, resolved_on=data.resolved_on, notes=data.notes,
+        reason=data.reason, actor_id=current_user.id, event_type=data.event_type,
+        onset_on=data.onset_on)
+    answer_on_values(session, table="adverse_event", row_id=event.id, fields=changed,  # type: ignore[arg-type]
+                     reason=data.reason, actor_id=current_user.id)
     session.commit()
     return ok(adverse_event_out(event))

@@ -28,6 +28,7 @@ from clinic.procedures.checks import (
 from clinic.procedures.corrections import correct_procedure
 from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput, validate_procedure
 from clinic.procedures.service import record_procedure
+from clinic.queries.service import answer_on_values
 from clinic.web.access import (
     EDITS_CLINICAL_DATA,
     RECORDS_PROCEDURES,
@@ -67,9 +68,11 @@ def patch_patient(patient_id: int) -> Response:
     data = body(PatientPatch)
     changes = data.model_dump(include=data.model_fields_set - {"version", "reason",
                                                                "root_laterality"})
-    edit_patient(session, patient=patient, read_version=data.version, changes=changes,
-                 reason=data.reason, actor_id=current_user.id, today=clinic_today(),
-                 laterality=data.root_laterality)
+    changed = edit_patient(session, patient=patient, read_version=data.version,
+                           changes=changes, reason=data.reason, actor_id=current_user.id,
+                           today=clinic_today(), laterality=data.root_laterality)
+    answer_on_values(session, table="patient", row_id=patient.id, fields=changed,  # type: ignore[arg-type]
+                     reason=data.reason, actor_id=current_user.id)
     session.commit()
     return ok(patient_out(session, patient))
 
@@ -109,9 +112,12 @@ def correct_procedure_record(procedure_id: int) -> Response:
     proc_input = _procedure_input(data, operator_id=procedure.operator_id)
     warnings, proc_input = _checked(session, patient, data, proc_input,
                                     correcting=procedure.id)
-    correct_procedure(session, patient=patient, procedure=procedure, data=proc_input,
-                      read_version=data.version, reason=data.reason, actor_id=current_user.id,
-                      timezone=current_app.config["TIMEZONE"])
+    changed = correct_procedure(session, patient=patient, procedure=procedure, data=proc_input,
+                                read_version=data.version, reason=data.reason,
+                                actor_id=current_user.id,
+                                timezone=current_app.config["TIMEZONE"])
+    answer_on_values(session, table="procedure", row_id=procedure.id, fields=changed,  # type: ignore[arg-type]
+                     reason=data.reason, actor_id=current_user.id)
     session.commit()
     return ok(procedure_out(session, procedure, warnings))
 

@@ -257,10 +257,13 @@ class AdverseEventOut(BaseModel):
 
 
 class AdverseEventEdit(Strict):
-    """The event's follow-up as it should read; the type and onset stay as recorded."""
+    """The event's follow-up as it should read; the type and onset, left out, stay as
+    recorded. A value changed answers the open data queries on it, with the reason."""
 
     version: Version
     reason: Reason
+    event_type: AdverseEventType | None = Field(None, description="Left out: as recorded")
+    onset_on: IsoDate | None = Field(None, description="Left out: as recorded")
     severity: Severity
     is_related: StrictBool
     resolved_on: IsoDate | None = Field(None, description="Empty: not resolved (yet)")

@@ -170,6 +170,31 @@ def answer_by_correction(session: Session, query_id: int | None, *, patient_id: 
     return query
 
 
+def answer_by_correcting(session: Session, *, query_id: int | None, patient_id: int,
+                         table: str, row_id: int, changed: Collection[str],
+                         reason: str | None, actor_id: int | None) -> list[int]:
+    """The numbers of the queries a correction of ``table`` ``row_id`` answers: the one
+    its form was opened from (if it changed that value), and the open ones on each value
+    it changed, wherever the correction was made."""
+    asked = answer_by_correction(session, query_id, patient_id=patient_id, reason=reason,
+                                 actor_id=actor_id, changed=changed)
+    found = [asked] if asked is not None else []
+    found += answer_on_values(session, table=table, row_id=row_id, fields=changed,
+                              reason=reason, actor_id=actor_id)
+    return sorted({q.id for q in found})  # type: ignore[misc]
+
+
+def answer_on_values(session: Session, *, table: str, row_id: int, fields: Collection[str],
+                     reason: str | None, actor_id: int | None) -> list[DataQuery]:
+    """:func:`answer_on_value` for each field a correction changed (those that can be
+    queried; the others have no queries)."""
+    found: list[DataQuery] = []
+    for field in fields:
+        found += answer_on_value(session, table=table, row_id=row_id, field=field,
+                                 reason=reason, actor_id=actor_id)
+    return found
+
+
 def answer_on_value(session: Session, *, table: str, row_id: int, field: str,
                     reason: str | None, actor_id: int | None) -> list[DataQuery]:
     """A value corrected with a reason answers the open queries on it, wherever the

@@ -13,7 +13,7 @@ from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.models import AdverseEvent
-from clinic.queries.service import answer_by_correction, answer_on_value
+from clinic.queries.service import answer_by_correcting
 from clinic.safety.service import NOTES_MAX, correct_adverse_event
 from clinic.web.access import EDITS_CLINICAL_DATA, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
@@ -49,7 +49,9 @@ def edit(event_id: int) -> Any:
                 reason=reason, actor_id=current_user.id,
                 event_type=form.get("event_type") or None, onset_on=onset_on)
             asked = form.get("query", type=form_int)
-            answered = _answered(session, event, changed, asked, reason)
+            answered = answer_by_correcting(
+                session, query_id=asked, patient_id=event.patient_id, table="adverse_event",
+                row_id=event.id, changed=changed, reason=reason, actor_id=current_user.id)  # type: ignore[arg-type]
             session.commit()
             flash(f"{patient.study_code}: adverse event updated "
                   f"({', '.join(field_label(c) for c in changed)})."
@@ -67,19 +69,6 @@ def edit(event_id: int) -> Any:
                            values=values, errors=errors, catalog=catalog, notes_max=NOTES_MAX,
                            typed=typed)
     return body, status
-
-
-def _answered(session: Any, event: AdverseEvent, changed: list[str], query_id: int | None,
-              reason: str | None) -> list[int]:
-    """The data queries the correction answers: the one it was opened from, and the
-    open ones on each value it changed (as a visit's correction answers them)."""
-    answered = answer_by_correction(session, query_id, patient_id=event.patient_id,
-                                    reason=reason, actor_id=current_user.id, changed=changed)
-    found = [answered] if answered is not None else []
-    for name in changed:
-        found += answer_on_value(session, table="adverse_event", row_id=event.id,  # type: ignore[arg-type]
-                                 field=name, reason=reason, actor_id=current_user.id)
-    return sorted({q.id for q in found})  # type: ignore[misc]
 
 
 TYPED_FIELDS = (("event_type", "Complication"), ("onset_on", "Onset"), ("severity", "Severity"),

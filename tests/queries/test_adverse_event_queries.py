@@ -148,3 +148,26 @@ def test_a_correction_form_shows_only_its_own_patients_question(app, clinic, db,
     assert page.status_code == 200
     assert "South site" not in page.get_data(as_text=True)
     assert 'name="query"' not in page.get_data(as_text=True)
+
+
+def test_the_api_corrects_type_and_onset_and_answers_the_queries_on_them(app, clinic, db,
+                                                                          event, bearer):
+    """The API changed only the follow-up fields and left the query on a corrected value
+    open (found trying the API as a new user would)."""
+    client = app.test_client()
+    monitor = app.test_client()
+    login(monitor, clinic.users["monitor"])
+    assert monitor.post("/queries/new", data={
+        "target": f"adverse_event:{event.id}:event_type",
+        "text": "A headache, or dizziness?"}).status_code == 302
+    response = client.put(f"/api/v1/adverse-events/{event.id}", headers=bearer("nurse"), json={
+        "version": event.version, "reason": "Chart says dizziness",
+        "event_type": "transient_dizziness", "severity": "mild", "is_related": True})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["event_type"] == "transient_dizziness"
+    db.expire_all()
+    query = db.exec(select(DataQuery).where(DataQuery.target_table == "adverse_event")).one()
+    assert query.status == "answered"
+    step = db.exec(select(DataQueryStep).where(DataQueryStep.query_id == query.id,
+                                               DataQueryStep.step == "answered")).one()
+    assert "Chart says dizziness" in step.text

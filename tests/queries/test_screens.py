@@ -310,3 +310,28 @@ def test_an_odi_query_shows_its_value_with_the_percent_raised_and_now(app, clien
                                                         DataQuery.target_table == "score")))
     page = client.get(f"/queries/{number}").get_data(as_text=True)
     assert "<dd>40 %</dd>" in page and 'id="value-now">40 %<' in page
+
+
+def test_a_baseline_correction_answers_the_open_query_on_the_value_it_changes(app, clinic):
+    """As a visit's correction does: wherever the value is corrected, not only from the
+    query's own page."""
+    from clinic.queries.service import raise_query
+
+    with Session(get_engine(app)) as db:
+        query = raise_query(db, table="patient", row_id=clinic.patient.id, field="bmi",
+                            text="BMI from the referral letter?",
+                            actor_id=clinic.users["monitor"].id)
+        db.commit()
+        number = query.id
+    nurse = app.test_client()
+    login(nurse, clinic.users["nurse"])
+    url = f"/patients/{clinic.patient.id}/edit"
+    form = dict(re.findall(r'name="([a-z_A-Z0-9]+)" value="([^"]*)"',
+                           nurse.get(url).get_data(as_text=True)))
+    form |= {"sex": clinic.patient.sex, "bmi": "31.5", "reason": "Referral letter: 31.5"}
+    form.pop("csrf_token", None)
+    saved = nurse.post(url, data=form)
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:3000]
+    assert f"Query #{number} is answered" in nurse.get("/").get_data(as_text=True)
+    with Session(get_engine(app)) as db:
+        assert db.get(DataQuery, number).status == "answered"
