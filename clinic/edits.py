@@ -96,7 +96,8 @@ def _stale(obj: Any, read_version: int) -> ClinicError:
                              f"which is only at version {obj.version}: a broken form; "
                              "nothing was saved. Reload the page and enter the change "
                              "again.")
-    return ConflictError(f"{type(obj).__name__} {obj.id} was changed by someone else "
+    what = obj.__tablename__.replace("_", " ").capitalize()  # "Adverse event", not a class
+    return ConflictError(f"{what} {obj.id} was changed by someone else "
                          f"(version {read_version} → {obj.version}).")
 
 

@@ -15,6 +15,7 @@ from clinic.db import get_session
 from clinic.errors import json_error
 from clinic.exceptions import ConflictError, LockedError, NotFound, ValidationError
 from clinic.json_provider import NotJSON
+from clinic.schema_words import schema_message
 from clinic.studies.setup import find_study
 from clinic.web.access import own_site_id, printable, site_named, unknown_study
 
@@ -104,8 +105,9 @@ def body(model: type[M]) -> M:
         return model.model_validate(data)
     except SchemaError as exc:
         errors: dict[str, str] = {}
-        for e in exc.errors():
-            errors.setdefault(_loc(e["loc"]), e["msg"])
+        for e in exc.errors():  # in the product's words; a pattern's own says what it wants
+            said = e["msg"] if e["type"] == "string_pattern_mismatch" else schema_message(e)
+            errors.setdefault(_loc(e["loc"]), said)
         raise ValidationError(errors) from exc
 
 
@@ -184,6 +186,8 @@ def site_param(value: str | None, errors: dict[str, str]) -> int | None:
     if found is None:
         errors["site"] = (f"No site '{printable(text, 20)}': give a site's code (e.g. NORTH) "
                           "or its id.")
+    elif own_site_id() not in (None, found):  # it answered her own site's, as if asked
+        errors["site"] = "A nurse sees the patients of their own site only: leave site= out."
     return found
 
 

@@ -43,6 +43,7 @@ from clinic.protocol.document import (
 )
 from clinic.protocol.eligibility_rules import Criterion, CriterionKind
 from clinic.scheduling.windows import TimepointSpec
+from clinic.schema_words import schema_message
 from clinic.selfreport.ladder import LadderSpec
 
 MAX_FILE = 200_000  # characters
@@ -115,7 +116,7 @@ def validate_data(data: Any, lines: TomlLines | None = None) -> ProtocolDocument
     try:
         doc = ProtocolDocument.model_validate(data)
     except SchemaError as error:
-        problems = [_problem(tuple(e["loc"]), _message(e), lines) for e in error.errors()]
+        problems = [_problem(tuple(e["loc"]), schema_message(e), lines) for e in error.errors()]
         named = {p.path for p in problems}
         problems += [problem for problem in (_problem(path, message, lines)
                                              for path, message in check_raw_lists(data))
@@ -125,45 +126,6 @@ def validate_data(data: Any, lines: TomlLines | None = None) -> ProtocolDocument
     if problems:
         raise ProtocolFileError([_problem(path, message, lines) for path, message in problems])
     return doc
-
-
-def _message(error: Any) -> str:
-    message = str(error["msg"])
-    if error["type"] == "greater_than_equal":
-        return f"must be ≥ {error['ctx']['ge']}"
-    if error["type"] == "less_than_equal":
-        return f"must be ≤ {error['ctx']['le']}"
-    if error["type"] == "extra_forbidden":
-        return "unknown field (a typo?)"
-    if error["type"] == "missing":
-        return "required"
-    if error["type"] == "string_too_short":
-        return "required" if error["ctx"].get("min_length") == 1 else message
-    if error["type"] == "too_short":
-        low = error["ctx"].get("min_length", 1)
-        return f"needs at least {low} (none given)" if not error["ctx"].get(
-            "actual_length") else f"needs at least {low}"
-    if error["type"] == "string_too_long":
-        return f"at most {error['ctx']['max_length']} characters"
-    if error["type"] == "too_long":
-        return (f"at most {error['ctx']['max_length']} of them "
-                f"({error['ctx'].get('actual_length', 'more')} given)")
-    if error["type"] in _PLAIN:
-        return _PLAIN[error["type"]]
-    if error["type"] in ("literal_error", "enum"):
-        expected = str(error.get("ctx", {}).get("expected", "")).replace("'", "")
-        return f"choose one of: {expected.replace(' or ', ', ')}" if expected else message
-    if error["type"] == "string_pattern_mismatch":
-        capitals = "A-Z0-9" in str(error["ctx"].get("pattern", ""))[:8]
-        return ("use capital letters, digits, - and _ only (e.g. USFL)" if capitals
-                else "use letters, digits, - and _ only (no spaces)")
-    return message[0].lower() + message[1:] if message else message
-
-
-_PLAIN = {"int_parsing": "a whole number, please", "int_type": "a whole number, please",
-          "int_from_float": "a whole number, please", "float_parsing": "a number, please",
-          "float_type": "a number, please", "bool_parsing": "true or false, please",
-          "bool_type": "true or false, please"}
 
 
 def _problem(path: tuple[Any, ...], message: str, lines: TomlLines | None) -> ProtocolProblem:

@@ -34,7 +34,7 @@ from clinic.scoring.instruments import INSTRUMENTS
 MODELS: dict[str, Any] = {"patient": Patient, "procedure": Procedure, "assessment": Assessment,
                           "score": Score, "score_section": ScoreSection,
                           "adverse_event": AdverseEvent}
-KEY = re.compile(r"(?P<table>[a-z_]{1,20}):(?P<row>[0-9]{1,10}):(?P<field>[a-z_0-9]{1,40})",
+KEY = re.compile(r"(?P<table>[a-z_]{1,20}):(?P<row>[0-9]{1,20}):(?P<field>[a-z_0-9]{1,40})",
                  re.ASCII)
 CODED = {"modality": MODALITIES, "sex": SEXES, "mode": COLLECTION_MODES,
          "event_type": ADVERSE_EVENT_TYPES, "severity": SEVERITIES}
@@ -59,9 +59,11 @@ class Target:
 def parse_key(key: str) -> tuple[str, int, str]:
     """``score:812:value`` -> ("score", 812, "value"), or a clear error."""
     found = KEY.fullmatch(key or "")
-    if found is None or int(found["row"]) > INT_MAX:
+    if found is None:
         raise ValidationError({"target": "Name the value as record:id:field, "
                                          "e.g. score:812:value."})
+    if int(found["row"]) > INT_MAX:
+        raise ValidationError({"target": f"There is no {found['table']} {found['row']}."})
     return found["table"], int(found["row"]), found["field"]
 
 

@@ -66,8 +66,10 @@ def site_named(session: Session, text: str) -> int | None:
 
 
 def printable(text: str, most: int) -> str:
-    """Typed text shown back in a message: cut, without invisible characters."""
-    return "".join(c for c in text[:most] if c.isprintable())
+    """Typed text shown back in a message: without invisible characters, and cut, with
+    an ellipsis that says so."""
+    shown = "".join(c for c in text[:most] if c.isprintable())
+    return shown + "…" if len(text) > most else shown
 
 
 def patient_or_404(session: Session, patient_id: int) -> Patient:

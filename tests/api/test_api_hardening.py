@@ -296,7 +296,7 @@ def test_a_missing_entries_field_is_named(client, bearer, clinic):
                            headers=bearer("nurse"),
                            json={"version": clinic.due.version, "mode": "in_clinic"})
     assert response.status_code == 422
-    assert response.get_json()["errors"] == {"entries": "Field required"}
+    assert response.get_json()["errors"] == {"entries": "required"}
 
 
 def test_refusals_speak_to_a_program_not_of_a_page(client, bearer, clinic, app, monkeypatch):
@@ -330,3 +330,19 @@ def test_a_birth_year_that_disagrees_with_the_age_is_named_at_the_birth_year(cli
     errors = response.get_json()["errors"]
     assert list(errors) == ["birth_year"]
     assert f"The age recorded is {age}" in errors["birth_year"]
+
+
+def test_a_nurse_asking_for_another_site_is_told_not_answered_her_own(client, bearer, clinic):
+    """site=SOUTH answered a north nurse with north's patients, as if filtered (found
+    trying the API as a new user would); her own site, or none, is answered."""
+    refused = client.get("/api/v1/patients?site=SOUTH", headers=bearer("nurse"))
+    assert refused.status_code == 422
+    assert "their own site only" in refused.get_json()["errors"]["site"]
+    assert client.get("/api/v1/patients?site=NORTH", headers=bearer("nurse")).status_code == 200
+    assert client.get("/api/v1/queries?site=SOUTH", headers=bearer("nurse")).status_code == 422
+
+
+def test_a_long_value_shown_back_says_it_was_cut(client, bearer, clinic):
+    response = client.get(f"/api/v1/patients?site={'A' * 41}", headers=bearer("coordinator"))
+    assert response.status_code == 422
+    assert f"No site '{'A' * 20}…'" in response.get_json()["errors"]["site"]

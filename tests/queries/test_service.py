@@ -106,11 +106,19 @@ def test_a_query_needs_a_question_of_sensible_length(db, clinic, text):
 
 @pytest.mark.parametrize("key", ["", "score", "score:x:value", "score:1", "a:1:b:c",
                                  "score:²:value", "score:٣:value", "score:-1:value",
-                                 "score:99999999999999999999999:value", "score:2147483648:value",
-                                 "score:1:value\n"])
+                                 "score:99999999999999999999999:value", "score:1:value\n"])
 def test_a_malformed_target_is_refused(key):
     with pytest.raises(ValidationError, match="record:id:field"):
         parse_key(key)
+
+
+def test_a_well_formed_target_beyond_any_row_is_no_row():
+    """'adverse_event:99999999999:severity' was told to name the value as record:id:field,
+    which it did (found trying the API as a new user would)."""
+    with pytest.raises(ValidationError, match="There is no score 2147483648"):
+        parse_key("score:2147483648:value")
+    with pytest.raises(ValidationError, match="There is no adverse_event 99999999999"):
+        parse_key("adverse_event:99999999999:severity")
 
 
 def test_every_step_is_in_the_audit_trail_with_names(db, clinic):
