@@ -6,22 +6,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from sqlmodel import select
 
-from clinic.models import AdverseEvent, AuditEvent, DataQuery, DataQueryStep, Patient
-from clinic.safety.service import record_adverse_event
+from clinic.models import AdverseEvent, AuditEvent, DataQuery, DataQueryStep
 from tests.web.helpers import login
-
-
-@pytest.fixture
-def event(clinic, db) -> AdverseEvent:
-    patient = db.get(Patient, clinic.patient.id)
-    recorded = record_adverse_event(db, patient=patient, event_type="transient_headache",
-                                    onset_on=clinic.due.target_date - timedelta(days=5),
-                                    severity="mild")
-    db.commit()
-    return recorded
 
 
 def test_monitor_queries_the_onset_and_the_nurse_corrects_it(app, clinic, db, event):

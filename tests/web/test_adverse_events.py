@@ -13,16 +13,6 @@ from clinic.safety.service import record_adverse_event
 from tests.web.helpers import login
 
 
-@pytest.fixture
-def event(clinic, db) -> AdverseEvent:
-    patient = db.get(Patient, clinic.patient.id)
-    recorded = record_adverse_event(db, patient=patient, event_type="transient_headache",
-                                    onset_on=clinic.due.target_date - timedelta(days=5),
-                                    severity="mild")
-    db.commit()
-    return recorded
-
-
 def test_resolving_an_event_keeps_the_old_values_and_the_reason(client, clinic, db, event):
     login(client, clinic.users["nurse"])
     resolved = (event.onset_on + timedelta(days=2)).isoformat()
