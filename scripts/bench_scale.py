@@ -105,7 +105,8 @@ def _prepare(url: str, patients: int, seeded: bool) -> tuple[Flask, dict[str, An
         patient = session.scalars(select(Patient).where(
             Patient.study_id == study.id, Patient.site_id == nurse.site_id)
             .order_by(Patient.id).limit(1)).one()
-        _row, token = create_token(session, user=physician, name="bench", days=1)
+        _row, token = create_token(session, user=physician, days=1,  # (a kept database
+                                   name=f"bench {time.time_ns()}")  # holds earlier ones)
         session.commit()
     return app, {"study": study.id, "patient": patient.id, "token": token}
 

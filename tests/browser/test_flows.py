@@ -74,7 +74,8 @@ def test_a_nurse_cannot_reach_admin_pages(page, live):
     assert page.locator("nav a", has_text="Admin").count() == 0
     response = page.goto(f"{live.url}/admin/users")
     assert response.status == 403
-    assert "403" in page.text_content("h1")
+    assert page.text_content("h1") == "Forbidden"  # in words; the code beneath it
+    assert "Error 403" in page.text_content("main")
 
 
 def test_physician_corrects_the_modality_of_a_recorded_procedure(page, live):

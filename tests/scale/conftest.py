@@ -60,7 +60,9 @@ def seed(app: Any, studies: dict[str, int]) -> Registry:
             Patient.study_id == ids[first], Patient.site_id == nurse.site_id)
             .order_by(Patient.id)).first()
         physician = session.scalars(select(User).where(User.email == PHYSICIAN)).one()
-        _row, plain = create_token(session, user=physician, name="scale", days=30)
+        # a live token's name is its user's own: one per seeding (two sizes in one test)
+        _row, plain = create_token(session, user=physician, days=30,
+                                   name="scale " + " ".join(f"{c}:{n}" for c, n in studies.items()))
         session.commit()
         return Registry(ids, patient.id, {"Authorization": f"Bearer {plain}"})  # type: ignore[union-attr,arg-type]
 
