@@ -170,7 +170,7 @@ def answer_by_correction(session: Session, query_id: int | None, *, patient_id: 
     return query
 
 
-def answer_by_correcting(session: Session, *, query_id: int | None, patient_id: int,
+def answer_queries_on_changes(session: Session, *, query_id: int | None, patient_id: int,
                          table: str, row_id: int, changed: Collection[str],
                          reason: str | None, actor_id: int | None) -> list[int]:
     """The numbers of the queries a correction of ``table`` ``row_id`` answers: the one

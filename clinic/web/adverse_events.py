@@ -13,7 +13,7 @@ from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.models import AdverseEvent
-from clinic.queries.service import answer_by_correcting
+from clinic.queries.service import answer_queries_on_changes
 from clinic.safety.service import NOTES_MAX, correct_adverse_event
 from clinic.web.access import EDITS_CLINICAL_DATA, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
@@ -49,13 +49,13 @@ def edit(event_id: int) -> Any:
                 reason=reason, actor_id=current_user.id,
                 event_type=form.get("event_type") or None, onset_on=onset_on)
             asked = form.get("query", type=form_int)
-            answered = answer_by_correcting(
+            numbers = answer_queries_on_changes(
                 session, query_id=asked, patient_id=event.patient_id, table="adverse_event",
                 row_id=event.id, changed=changed, reason=reason, actor_id=current_user.id)  # type: ignore[arg-type]
             session.commit()
             flash(f"{patient.study_code}: adverse event updated "
                   f"({', '.join(field_label(c) for c in changed)})."
-                  + "".join(f" Query #{q} is answered." for q in answered), "success")
+                  + "".join(f" Query #{n} is answered." for n in numbers), "success")
             flash_left_open(asked, changed)
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:

@@ -22,7 +22,7 @@ from clinic.patients.history import HistoryLine, child_rows, corrections, histor
 from clinic.patients.listing import PatientFilter, patient_page
 from clinic.patients.overview import PatientRecord, patient_record
 from clinic.queries.rules import raised_in
-from clinic.queries.service import answer_by_correcting, markers, queries_of_patient
+from clinic.queries.service import answer_queries_on_changes, markers, queries_of_patient
 from clinic.reminders.queries import next_reminder_for_patient, told_an_old_date
 from clinic.scheduling.windows import window_deviation
 from clinic.scoring.instruments import INSTRUMENTS
@@ -227,7 +227,7 @@ def edit(patient_id: int) -> Any:
             if form_errors:
                 raise ValidationError(form_errors)
             asked = request.form.get("query", type=form_int)
-            numbers = answer_by_correcting(
+            numbers = answer_queries_on_changes(
                 session, query_id=asked, patient_id=patient.id, table="patient",  # type: ignore[arg-type]
                 row_id=patient.id, changed=changed, reason=request.form.get("reason"),  # type: ignore[arg-type]
                 actor_id=current_user.id)

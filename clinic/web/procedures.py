@@ -27,7 +27,7 @@ from clinic.procedures.checks import (
 from clinic.procedures.corrections import correct_procedure, recorded_input
 from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS, ProcedureInput
 from clinic.procedures.service import record_procedure
-from clinic.queries.service import answer_by_correcting
+from clinic.queries.service import answer_queries_on_changes
 from clinic.web.access import RECORDS_PROCEDURES, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
 from clinic.web.drafts import with_draft
@@ -121,7 +121,7 @@ def correct(procedure_id: int) -> Any:
                     reason=request.form.get("reason"), actor_id=current_user.id,
                     timezone=zone)
                 asked = request.form.get("query", type=form_int)
-                numbers = answer_by_correcting(
+                numbers = answer_queries_on_changes(
                     session, query_id=asked, patient_id=patient.id, table="procedure",  # type: ignore[arg-type]
                     row_id=procedure.id, changed=changed, reason=request.form.get("reason"),  # type: ignore[arg-type]
                     actor_id=current_user.id)
