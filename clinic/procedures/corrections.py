@@ -26,6 +26,7 @@ from clinic.procedures.inputs import (
 )
 from clinic.procedures.service import add_injectates, add_targets
 from clinic.queries.rules import run_rules_on_save
+from clinic.queries.service import relabel_queries
 from clinic.scheduling.service import schedule_from_procedure
 
 KEPT_ON_CORRECTION = frozenset({"operator_id"})
@@ -78,6 +79,7 @@ def correct_procedure(session: Session, *, patient: Patient, procedure: Procedur
         add_injectates(session, procedure, data.injectates)
     session.flush()
     if "performed_at" in changed:
+        relabel_queries(session, "procedure", procedure.id)  # type: ignore[arg-type]
         schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
     if {"performed_at", "modality"} & set(changed):
         assign_registry_group(session, patient)

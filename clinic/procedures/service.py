@@ -20,6 +20,7 @@ from clinic.procedures.inputs import (
     validate_procedure,
 )
 from clinic.queries.rules import run_rules_on_save
+from clinic.queries.service import relabel_queries
 from clinic.scheduling.service import schedule_from_procedure
 
 
@@ -53,6 +54,7 @@ def move_procedure(session: Session, *, patient: Patient, procedure: Procedure,
     procedure.version += 1
     session.add(procedure)
     session.flush()
+    relabel_queries(session, "procedure", procedure.id)  # type: ignore[arg-type]
     schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
     return procedure
 
@@ -81,6 +83,7 @@ def reschedule_procedure(session: Session, *, patient: Patient, procedure: Proce
     procedure.performed_at = performed_at
     session.add(procedure)
     session.flush()
+    relabel_queries(session, "procedure", procedure.id)  # type: ignore[arg-type]
     schedule_from_procedure(session, patient=patient, procedure=procedure, timezone=timezone)
     assign_registry_group(session, patient)
     run_rules_on_save(session, patient.id, "procedure")  # type: ignore[arg-type]

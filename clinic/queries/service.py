@@ -50,6 +50,21 @@ def raise_query(session: Session, *, table: str, row_id: int, field: str, text: 
     return add_query(session, target, text=question, actor_id=actor_id)
 
 
+def relabel_queries(session: Session, table: str, row_id: int) -> None:
+    """The queries on a record name it as it now reads: a corrected adverse event's type
+    or onset, a procedure's new day (its queries named the record as it was when
+    raised). The value each was raised on is kept as it was."""
+    asked = session.exec(select(DataQuery).where(DataQuery.target_table == table,
+                                                 DataQuery.target_id == row_id)).all()
+    for query in asked:
+        label = resolve(session, table, row_id, query.field).label[:200]
+        if query.label != label:
+            query.label = label
+            session.add(query)
+    if asked:
+        session.flush()
+
+
 def _gist(text: str | None) -> str:
     """A question as compared for a repeat: case, spacing and the closing mark aside."""
     return " ".join((text or "").split()).casefold().rstrip(".?! ")
@@ -81,7 +96,13 @@ def answer_query(session: Session, query: DataQuery, *, text: str | None,
 
 def close_query(session: Session, query: DataQuery, *, text: str | None,
                 actor_id: int | None) -> None:
-    _step(session, query, "closed", _text(text, "", required=False), actor_id)
+    """Close a query; one that was never answered (raised in error, or settled some
+    other way) needs a note saying why, so that the trail explains it."""
+    _hold(session, query)
+    _step(session, query, "closed", _text(
+        text, "Say why it is closed without an answer (raised in error, say); the note "
+              "is kept with the query.", required=query.status == "open"), actor_id,
+        held=True)
 
 
 def reopen_query(session: Session, query: DataQuery, *, text: str | None,
@@ -89,10 +110,16 @@ def reopen_query(session: Session, query: DataQuery, *, text: str | None,
     _step(session, query, "reopened", _text(text, "Say why it is re-opened."), actor_id)
 
 
-def _step(session: Session, query: DataQuery, step: str, text: str | None,
-          actor_id: int | None) -> None:
+def _hold(session: Session, query: DataQuery) -> None:
+    """The query as it stands, its row locked (two closings at once: one wins)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.refresh(query, with_for_update=True)  # two closings at once: one wins
+        session.refresh(query, with_for_update=True)
+
+
+def _step(session: Session, query: DataQuery, step: str, text: str | None,
+          actor_id: int | None, *, held: bool = False) -> None:
+    if not held:
+        _hold(session, query)
     allowed, after = TRANSITIONS[step]
     if query.status not in allowed:
         raise ValidationError({"status": f"This query is {query.status}: it cannot be "
@@ -168,6 +195,19 @@ def answer_by_correction(session: Session, query_id: int | None, *, patient_id: 
     why = " ".join((reason or "").split())[:TEXT_MAX - 40]
     _step(session, query, "answered", f"Corrected, with the reason: {why}", actor_id)
     return query
+
+
+def queried_value(session: Session, query_id: int | None) -> str | None:
+    """The value a query asks about as it reads now ("(removed)" once its row is gone),
+    or None for no query: compared before and after a correction that names no fields
+    (a follow-up's), it tells whether the correction changed that value."""
+    query = session.get(DataQuery, query_id) if query_id is not None else None
+    if query is None:
+        return None
+    try:
+        return resolve(session, query.target_table, query.target_id, query.field).value
+    except ValidationError:
+        return "(removed)"
 
 
 def answer_queries_on_changes(session: Session, *, query_id: int | None, patient_id: int,

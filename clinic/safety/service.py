@@ -10,6 +10,7 @@ from clinic.catalog import ADVERSE_EVENT_TYPES, SEVERITIES
 from clinic.edits import edit_with_reason
 from clinic.exceptions import ValidationError
 from clinic.models import AdverseEvent, Enrollment, Patient, Procedure
+from clinic.queries.service import relabel_queries
 
 NOTES_MAX = 2000
 
@@ -67,8 +68,11 @@ def _future(**days: date | None) -> dict[str, str]:
     """Dates after today (one day of grace: the clinic's day may be ahead of the
     server's) are refused: a complication is recorded once it happened."""
     latest = date.today() + timedelta(days=1)
-    return {name: "That date is in the future: record what has happened."
-            for name, day in days.items() if day is not None and day > latest}
+    return {name: FUTURE_DATE for name, day in days.items()
+            if day is not None and day > latest}
+
+
+FUTURE_DATE = "That date is in the future: record what has happened."
 
 
 def correct_adverse_event(session: Session, *, event: AdverseEvent, read_version: int | None,
@@ -100,5 +104,8 @@ def correct_adverse_event(session: Session, *, event: AdverseEvent, read_version
     changes = {"event_type": event_type, "onset_on": onset_on, "severity": severity,
                "is_related": is_related, "resolved_on": resolved_on,
                "is_resolved": resolved_on is not None or event.is_resolved, "notes": notes}
-    return edit_with_reason(session, event, read_version=read_version, changes=changes,
-                            actor_id=actor_id, reason=reason)
+    changed = edit_with_reason(session, event, read_version=read_version, changes=changes,
+                               actor_id=actor_id, reason=reason)
+    if {"event_type", "onset_on"} & set(changed):  # the queries' names of the event
+        relabel_queries(session, "adverse_event", event.id)  # type: ignore[arg-type]
+    return changed

@@ -43,7 +43,12 @@ from clinic.models import (
     User,
 )
 from clinic.queries.rules import raised_in
-from clinic.queries.service import answer_by_correction, markers, queries_of_patient
+from clinic.queries.service import (
+    answer_by_correction,
+    markers,
+    queried_value,
+    queries_of_patient,
+)
 from clinic.scheduling.windows import window_deviation
 from clinic.scoring.instruments import INSTRUMENTS, Instrument
 from clinic.scoring.wording import QUESTIONS, source_note, wording_of
@@ -60,7 +65,7 @@ from clinic.web.followup_form import (
     typed_values,
 )
 from clinic.web.forms import a_date, form_int
-from clinic.web.queries import flash_raised
+from clinic.web.queries import flash_left_open, flash_raised
 
 bp = Blueprint("followup", __name__, url_prefix="/followup")
 
@@ -236,6 +241,8 @@ def edit(assessment_id: int) -> str | Response:
         unread: dict[str, str] = {}  # named with the service's errors, in one round
         visit_on = a_date(request.form.get("visit_on"), "visit_on", unread, required=False)
         moved = visit_on is not None and visit_on != assessment.visit_on
+        query_id = request.form.get("query", type=form_int)
+        asked_about = queried_value(session, query_id)  # as it read before the correction
         try:
             answered = edit_follow_up(
                 session, assessment=assessment,
@@ -246,10 +253,13 @@ def edit(assessment_id: int) -> str | Response:
                 visit_on=visit_on, context=visit_context(session, assessment, visit_on))
             if unread:
                 raise ValidationError(unread)
-            asked = answer_by_correction(session, request.form.get("query", type=form_int),
+            session.flush()
+            changed = ["value", "visit_on", "mode"] if queried_value(  # the query's own
+                session, query_id) != asked_about else []  # value, or nothing it asks
+            asked = answer_by_correction(session, query_id,
                                          patient_id=patient.id,  # type: ignore[arg-type]
                                          reason=request.form.get("reason"),
-                                         actor_id=current_user.id)
+                                         actor_id=current_user.id, changed=changed)
             numbers = sorted({q.id for q in [*answered, *([asked] if asked else [])]})
             raised = raised_in(session)
             session.commit()
@@ -257,6 +267,7 @@ def edit(assessment_id: int) -> str | Response:
                   + "".join(f" Query #{n} is answered." for n in numbers), "success")
             if moved:
                 _window_message(assessment)
+            flash_left_open(query_id, changed)
             flash_raised(raised)
             return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:

@@ -21,6 +21,8 @@ from clinic.queries.rules import RULE_TITLES
 from clinic.queries.service import (
     answer_query,
     close_query,
+    markers,
+    queries_of_patient,
     raise_query,
     reopen_query,
     steps_of,
@@ -121,8 +123,9 @@ def new() -> tuple[str, int] | Response:
         except ValidationError as error:
             session.rollback()
             errors = error.errors
+    asked = markers(queries_of_patient(session, target.patient_id, not_closed_only=True))
     return render_template("queries/new.html", target=target, key=key, errors=errors,
-                           text=request.form.get("text", ""),
+                           text=request.form.get("text", ""), asked=asked.get(target.key, []),
                            study_code=session.get(Patient, target.patient_id).study_code),  \
         422 if errors else 200  # type: ignore[union-attr]
 

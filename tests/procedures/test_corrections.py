@@ -176,3 +176,26 @@ def test_a_level_and_side_entered_twice_is_refused_naming_the_first(session, rec
     make_procedure(session, patient, targets=(TargetInput("L4-L5", "bilateral"),
                                               TargetInput("L5-S1", "left"),
                                               TargetInput("L4-L5", "midline")))
+
+
+@pytest.mark.parametrize("how", ["correction", "reschedule"])
+def test_the_queries_on_a_moved_procedure_name_its_new_day(session, recorded, how):
+    from clinic.procedures.service import reschedule_procedure
+    from clinic.queries.service import raise_query
+
+    patient, procedure = recorded
+    q = raise_query(session, table="procedure", row_id=procedure.id, field="dap_mgy_cm2",
+                    text="DAP from the dose report?", actor_id=None)
+    session.commit()
+    assert q.label == "Procedure of 2026-01-15: DAP (mGy·cm²)"
+    day = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
+    if how == "correction":
+        _correct(session, patient, procedure,
+                 replace(recorded_input(session, procedure), performed_at=day))
+    else:
+        reschedule_procedure(session, patient=patient, procedure=procedure, performed_at=day,
+                             read_version=procedure.version, reason="Wrong day",
+                             actor_id=None, timezone=ZONE)
+    session.commit()
+    session.refresh(q)
+    assert q.label == "Procedure of 2026-01-14: DAP (mGy·cm²)"

@@ -44,6 +44,12 @@ def test_monitor_raises_nurse_corrects_monitor_closes(app, clinic):
     with Session(get_engine(app)) as db:
         query = db.exec(select(DataQuery).where(DataQuery.target_id == score_id,
                                                 DataQuery.target_table == "score")).one()
+    again = monitor.get(f"/queries/new?target={key}").get_data(as_text=True)
+    assert 'id="asked-already"' in again  # the open one is shown before a second is raised
+    assert f'href="/queries/{query.id}">Query #{query.id}</a> (open): Source document' in again
+    unanswered = monitor.post(f"/queries/{query.id}/close", data={"text": ""})
+    assert unanswered.status_code == 422
+    assert "Say why it is closed without an answer" in unanswered.get_data(as_text=True)
 
     login(nurse, clinic.users["nurse"])
     worklist = nurse.get("/worklist").get_data(as_text=True)
@@ -178,7 +184,7 @@ def test_a_refused_answer_keeps_what_was_typed(app, client, clinic):
     with Session(get_engine(app), expire_on_commit=False) as db:
         q = raise_query(db, table="patient", row_id=clinic.patient.id, field="bmi",
                         text="BMI?", actor_id=clinic.users["monitor"].id)
-        close_query(db, q, text=None, actor_id=clinic.users["monitor"].id)  # meanwhile
+        close_query(db, q, text="Raised in error", actor_id=clinic.users["monitor"].id)  # meanwhile
         db.commit()
     login(client, clinic.users["coordinator"])
     response = client.post(f"/queries/{q.id}/reopen", data={"text": ""})
@@ -190,7 +196,7 @@ def test_a_refused_answer_keeps_what_was_typed(app, client, clinic):
         from clinic.queries.service import reopen_query
         reopen_query(db, db.get(DataQuery, q.id), text="again", actor_id=None)
         db.commit()
-        close_query(db, db.get(DataQuery, q.id), text=None, actor_id=None)
+        close_query(db, db.get(DataQuery, q.id), text="Raised in error", actor_id=None)
         db.commit()
     refused = nurse.post(f"/queries/{q.id}/answer", data={"text": "Measured twice, 31.2"})
     page = refused.get_data(as_text=True)
@@ -234,6 +240,21 @@ def test_a_query_on_a_visit_date_is_answered_by_correcting_the_date(app, clinic)
     with Session(get_engine(app)) as db:
         assert db.get(Assessment, clinic.due.id).visit_on == day
         assert db.get(DataQuery, query.id).status == "answered"
+
+
+def test_a_correction_from_a_query_that_leaves_its_value_answers_it_not(app, clinic):
+    """Found trying the screens as a new user would: a follow-up's correction opened from
+    a query on its date, changing only the VAS, answered the query with "Corrected"
+    beside the same date."""
+    query, version, visit_on, nurse = _date_query(app, clinic)
+    corrected = nurse.post(f"/followup/{clinic.due.id}/edit", follow_redirects=True, data={
+        "mode": "phone", "vas": "6", "version": str(version), "query": str(query.id),
+        "visit_on": visit_on.isoformat(), "reason": "VAS retyped from the sheet"})
+    page = html.unescape(corrected.get_data(as_text=True))
+    assert "follow-up corrected" in page and f"Query #{query.id} is answered" not in page
+    assert f"Query #{query.id} asks about" in page and "it stays open" in page
+    with Session(get_engine(app)) as db:
+        assert db.get(DataQuery, query.id).status == "open"
 
 
 def test_a_correction_form_says_it_answers_a_query_only_while_it_is_open(app, clinic):

@@ -188,8 +188,54 @@ def test_the_same_question_twice_on_a_value_is_refused_while_the_first_is_not_cl
         db.rollback()
     other = raise_query(db, table="score", row_id=score.id, field="value",
                         text="Was the VAS read from the paper sheet?", actor_id=monitor.id)
-    close_query(db, first, text=None, actor_id=monitor.id)
+    close_query(db, first, text="Asked twice", actor_id=monitor.id)
     again = raise_query(db, table="score", row_id=score.id, field="value",
                         text="VAS 7 but the note says 3?", actor_id=monitor.id)
     db.commit()
     assert len({first.id, other.id, again.id}) == 3
+
+
+def test_an_unanswered_query_is_closed_only_with_a_note_saying_why(db, clinic):
+    """A query closed before any answer (raised in error, settled by telephone) says why
+    in the trail; an answered one may be closed without a word."""
+    score = _vas(db, clinic)
+    monitor = clinic.users["monitor"]
+    q = raise_query(db, table="score", row_id=score.id, field="value", text="Why 7?",
+                    actor_id=monitor.id)
+    db.commit()
+    for note in (None, "  "):
+        with pytest.raises(ValidationError, match="Say why it is closed without an answer"):
+            close_query(db, q, text=note, actor_id=monitor.id)
+        db.rollback()
+    assert db.get(DataQuery, q.id).status == "open"
+    close_query(db, q, text="Raised on the wrong visit", actor_id=monitor.id)
+    db.commit()
+    steps = db.exec(select(DataQueryStep.step, DataQueryStep.text)
+                    .where(DataQueryStep.query_id == q.id).order_by(DataQueryStep.id)).all()
+    assert steps[-1] == ("closed", "Raised on the wrong visit")
+
+
+def test_the_queries_on_an_event_are_named_as_it_reads_after_a_correction(db, clinic, event):
+    """Found trying the screens as a new user would: a query raised on 'Transient headache
+    of …' kept that name after the event was corrected to a hematoma a day earlier."""
+    from datetime import timedelta
+
+    from clinic.safety.service import correct_adverse_event
+
+    monitor = clinic.users["monitor"]
+    q = raise_query(db, table="adverse_event", row_id=event.id, field="severity",
+                    text="Mild, with a hospital stay?", actor_id=monitor.id)
+    db.commit()
+    assert q.label.startswith("Adverse event Transient headache of ")
+    onset = event.onset_on - timedelta(days=1)
+    correct_adverse_event(db, event=event, read_version=event.version, severity="mild",
+                          is_related=False, resolved_on=None, notes=None,
+                          reason="Wrong type entered", actor_id=clinic.users["nurse"].id,
+                          event_type="hematoma", onset_on=onset)
+    db.commit()
+    db.refresh(q)
+    assert q.label == f"Adverse event Hematoma of {onset:%Y-%m-%d}: severity"
+    assert q.value_when_raised == "Mild"  # what was asked about stays as it was
+    events = db.exec(select(AuditEvent).where(AuditEvent.entity == "data_query",
+                                              AuditEvent.field == "label")).all()
+    assert [e.reason for e in events] == ["Wrong type entered"]  # audited with its reason
