@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -63,7 +64,8 @@ def verify_command(no_seal: bool) -> None:
 @click.option("--from", "since", default=None, help="From this day (YYYY-MM-DD, clinic time).")
 @click.option("--to", "until", default=None, help="Up to this day, inclusive.")
 @click.option("--entity", default=None, help="Only this kind of record, e.g. score, procedure.")
-@click.option("--patient", "patient_code", default=None, help="Only this patient (study code).")
+@click.option("--patient", "patient_code", default=None,
+              help="Only this patient (study code, or the id the API gives).")
 @click.option("--reason", default=None, help="Only changes whose reason contains this text.")
 @with_appcontext
 def export_command(study_code: str, fmt: str | None, out_path: str, user_email: str | None,
@@ -78,7 +80,6 @@ def export_command(study_code: str, fmt: str | None, out_path: str, user_email: 
         ENTITIES,
         AuditFilter,
         parse_day,
-        patient_of_code,
         reversed_range,
         trail_rows,
     )
@@ -103,9 +104,8 @@ def export_command(study_code: str, fmt: str | None, out_path: str, user_email: 
                                                          .lower())).first()
             if user_id is None:
                 raise click.BadParameter(f"no user {user_email!r}", param_hint="--user")
-        if patient_code and patient_of_code(session, study.id, patient_code) is None:  # type: ignore[arg-type]
-            raise click.BadParameter(f"no patient {patient_code!r} in {study.code}",
-                                     param_hint="--patient")
+        if patient_code:
+            patient_code = _patient_code(session, study, patient_code)
         try:
             chosen = AuditFilter(user_id=user_id, since=parse_day(since, "--from"),
                                  until=parse_day(until, "--to"), entity=entity,
@@ -124,3 +124,20 @@ def export_command(study_code: str, fmt: str | None, out_path: str, user_email: 
                 count = (write_csv(rows, zone, text) if fmt == "csv"
                          else write_json_lines(rows, text))
     click.echo(f"audit: {count:,} events of {study.code} written to {out_path}")
+
+
+def _patient_code(session: Any, study: Any, given: str) -> str:
+    """The study code of the patient named by ``given``: its code in any case, or its id
+    (as the API and the screens' addresses show it); a usage error if neither."""
+    from clinic.audit.trail import patient_of_code
+    from clinic.models import Patient
+
+    if patient_of_code(session, study.id, given) is not None:
+        return given
+    text = given.strip()
+    if text.isascii() and text.isdigit() and len(text) < 10:
+        patient = session.get(Patient, int(text))
+        if patient is not None and patient.study_id == study.id:
+            return str(patient.study_code)
+    raise click.BadParameter(f"no patient {given!r} in {study.code} (give its study code "
+                             "or its id)", param_hint="--patient")

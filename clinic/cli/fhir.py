@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+FILE_ENDINGS = {".ndjson", ".json", ".jsonl", ".zip", ".txt", ".csv"}
+
 
 @click.group("fhir")
 def fhir_group() -> None:
@@ -27,6 +29,11 @@ def export_command(code: str, out: Path) -> None:
     from clinic.fhir.export import export_study
     from clinic.studies.setup import find_study
 
+    if out.suffix.lower() in FILE_ENDINGS and not out.is_dir():
+        raise click.BadParameter(
+            f"{out} reads as a file name, but the export is a folder of files (one "
+            f"Patient.ndjson, Procedure.ndjson… per resource type): name a folder, such as "
+            f"{out.with_suffix('')}", param_hint="--out")
     started = time.perf_counter()
     with session_scope() as session:
         try:

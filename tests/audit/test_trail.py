@@ -229,6 +229,10 @@ def test_the_cli_writes_each_format_and_refuses_bad_options(app, recorded, tmp_p
                                 str(tmp_path / "y.csv"), "--patient",
                                 recorded.patient.study_code.lower()])
     assert lower.exit_code == 0, lower.output
+    by_id = runner.invoke(args=["audit", "export", "--study", code, "--out",
+                                str(tmp_path / "z.csv"), "--patient", str(recorded.patient.id)])
+    assert by_id.exit_code == 0, by_id.output  # the id the API gives names it too
+    assert (tmp_path / "z.csv").read_text("utf-8") == (tmp_path / "y.csv").read_text("utf-8")
     # the ending names the format; one that contradicts --format, or names none, is
     # refused (CSV was written as a.xlsx; found trying the command line as a new user would)
     named = runner.invoke(args=["audit", "export", "--study", code, "--out",

@@ -191,3 +191,12 @@ def test_the_export_of_a_study_without_patients_says_so(app, session, tmp_path):
                                                 "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "nothing: the study has no patients yet" in result.output
+
+
+def test_an_out_that_reads_as_a_file_name_is_refused(app, session, tmp_path):
+    """`--out fhir.ndjson` made a folder of that name (found trying the command line as a
+    new user would); a folder is named as one."""
+    result = app.test_cli_runner().invoke(args=["fhir", "export", "--study", "ANY",
+                                                "--out", str(tmp_path / "fhir.ndjson")])
+    assert result.exit_code == 2 and "reads as a file name" in result.output
+    assert "name a folder, such as" in result.output and not (tmp_path / "fhir.ndjson").exists()
