@@ -27,7 +27,7 @@ from clinic.followup.service import measures_at, record_follow_up
 from clinic.models import Assessment, Medication, Patient, Score
 from clinic.queries.rules import run_rules_on_new_visit
 from clinic.reminders import reconcile_reminders
-from clinic.safety.service import record_adverse_event
+from clinic.safety.service import FUTURE_DATE, record_adverse_event
 from clinic.scheduling.windows import FAR_OUTSIDE_DAYS, days_outside
 from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
 
@@ -119,7 +119,7 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
     ae = entry.adverse_event
     if (ae is not None and ae.onset_on is not None and context is not None
             and ae.onset_on > context.today):
-        errors["ae.onset_on"] = "The onset cannot be in the future."
+        errors["ae.onset_on"] = FUTURE_DATE  # the adverse event's own form's words
     set_actor(session, actor_id, None)
     check_read_version(assessment, entry.read_version)  # a stale form before its errors
     try:

@@ -1,6 +1,7 @@
 """What the e-mails say.
 
-The patient's e-mail names only the visit date: no study, no procedure, no scores.
+The patient's e-mail names only the visit date and the clinic (the site's name, so that
+it is not a message from nobody): no study, no procedure, no scores.
 The nurse digest names patients by study code only; the contact route says which
 channels exist (phone, e-mail), never the numbers or addresses, and only for a role
 that may see contact data. It also lists the site's patients whose reminder failed or
@@ -47,16 +48,19 @@ class DigestItem:
 
 def patient_email(session: Session, reminder: Reminder, domain: str) -> Outgoing | str:
     """The reminder e-mail, or the reason it must not go out any more."""
-    identity = session.exec(
-        select(PatientIdentity).join(Assessment, col(Assessment.patient_id)
-                                     == PatientIdentity.patient_id)
+    found = session.exec(
+        select(PatientIdentity, Site.name)
+        .join(Assessment, col(Assessment.patient_id) == PatientIdentity.patient_id)
+        .join(Patient, col(Patient.id) == Assessment.patient_id)
+        .join(Site, col(Site.id) == Patient.site_id)
         .where(Assessment.id == reminder.assessment_id)).first()
+    identity, clinic_name = found if found is not None else (None, "")
     if identity is None or not identity.reminder_consent:
         return "no consent to e-mail reminders"
     if not (identity.email or "").strip():
         return "no e-mail address"
     body = render_template("reminders/patient_visit.txt", visit_date=reminder.visit_date,
-                           contact=current_app.config.get("CLINIC_CONTACT"))
+                           clinic=clinic_name, contact=current_app.config.get("CLINIC_CONTACT"))
     return Outgoing(to=identity.email.strip(),  # type: ignore[union-attr]
                     subject=f"Reminder: your follow-up visit on {reminder.visit_date.isoformat()}",
                     body=body, message_id=message_id("reminder", reminder.id, domain))  # type: ignore[arg-type]

@@ -89,8 +89,9 @@ def _site_filter(site_id: int | None, patient: Any, nurse: Any) -> list[ColumnEl
 
 
 def delivery_log(session: Session, *, site_id: int | None = None,
-                 limit: int = 200) -> list[LogLine]:
-    """Newest attempts first; ``site_id`` limits it to one site (nurses see their own)."""
+                 patient_code: str | None = None, limit: int = 200) -> list[LogLine]:
+    """Newest attempts first; ``site_id`` limits it to one site (nurses see their own),
+    ``patient_code`` to the e-mails about one patient (its study code, any case)."""
     patient, nurse = aliased(Patient), aliased(User)
     rows = session.exec(
         select(DeliveryAttempt, patient.study_code, StudyTimepoint.label,
@@ -103,7 +104,8 @@ def delivery_log(session: Session, *, site_id: int | None = None,
         .outerjoin(patient, patient.id == Assessment.patient_id)
         .outerjoin(NurseDigest, col(NurseDigest.id) == DeliveryAttempt.digest_id)
         .outerjoin(nurse, nurse.id == NurseDigest.user_id)
-        .where(*_site_filter(site_id, patient, nurse))
+        .where(*_site_filter(site_id, patient, nurse),
+               *([patient.study_code == patient_code.strip().upper()] if patient_code else []))
         .order_by(col(DeliveryAttempt.at).desc(), col(DeliveryAttempt.id).desc())
         .limit(limit)).all()
     return [LogLine(a.at, a.channel, _about(code, label, day), a.recipient, a.subject,

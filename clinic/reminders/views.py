@@ -35,10 +35,12 @@ def log() -> str:
     session = get_session()
     scope = _site_scope()
     domain = reminder_settings(current_app.config).smtp.domain
-    return render_template("reminders/log.html", kind_words=KIND_WORDS,
+    patient = " ".join(request.args.get("patient", "").split())[:40]
+    return render_template("reminders/log.html", kind_words=KIND_WORDS, patient=patient,
                            attention=needing_attention(session, site_id=scope, domain=domain),
                            old_dates=told_an_old_date(session, site_id=scope),
-                           lines=delivery_log(session, site_id=scope),
+                           lines=delivery_log(session, site_id=scope,
+                                              patient_code=patient or None),
                            can_requeue=current_user.role in {"coordinator", "admin"})
 
 

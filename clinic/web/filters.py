@@ -95,6 +95,15 @@ def open_query(number: str, patient_id: int | None) -> Any:
     return query
 
 
+def nothing_changed(errors: dict[str, str]) -> bool:
+    """The form's only complaint: its values are the ones stored (no field to correct)."""
+    from clinic.audit.versions import NOTHING_CHANGED as UNCHANGED_RECORD
+    from clinic.edits import NOTHING_CHANGED
+
+    return list(errors) == ["reason"] and errors["reason"] in (NOTHING_CHANGED,
+                                                                UNCHANGED_RECORD)
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["collected_time"] = collected_time
@@ -103,6 +112,7 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["visit_status"] = visit_status
     app.jinja_env.filters["instrument_label"] = instrument_label
     app.jinja_env.globals["catalog"] = catalog
+    app.jinja_env.tests["nothing_changed"] = nothing_changed
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from clinic.followup.service import record_follow_up
-from clinic.models import Assessment, DeliveryAttempt, NurseDigest, Reminder
+from clinic.models import Assessment, DeliveryAttempt, NurseDigest, Reminder, Site
 from clinic.procedures.service import move_procedure
 from clinic.reminders.delivery import deliver_due, recover_abandoned, run_once
 from clinic.reminders.planning import plan_digests, plan_patient_reminders
@@ -44,6 +44,9 @@ def test_patient_email_names_only_the_visit_date(mail_app, smtp, session, clinic
     for clinical in ("DEMO", clinic.patient.study_code, "1 month", "VAS", "ODI", "fluoro"):
         assert clinical not in body
     assert "arrange another date." in body  # no contact configured: no empty one
+    site = session.get(Site, clinic.patient.site_id)
+    assert f"visit with {site.name} on" in body  # from someone: the patient's clinic
+    assert "cannot come" not in body  # a visit may be a telephone call
 
 
 def test_patient_email_gives_the_clinics_contact_when_configured(mail_app, smtp, session,

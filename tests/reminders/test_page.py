@@ -50,3 +50,20 @@ def test_unknown_outcome_is_shown_for_review(mail_app, smtp, client, session, cl
     assert page.count("Unknown: the mail server may or may not have received it") == 2
     assert "check the mail server&#39;s log for Message-ID &lt;digest-1@clinic.test&gt;" in page
     assert "(Message-ID &lt;digest-1@clinic.test&gt;)" in page  # on the log line too
+
+
+def test_the_log_shows_one_patients_e_mails_and_no_server_code_on_success(
+        mail_app, smtp, client, session, clinic):
+    """Found trying the screens as a new user would: a coordinator looking for why one
+    patient did not come scrolled the whole log; "sent (250)" named a code nobody reads."""
+    with time_machine.travel(SEND_DAY):
+        run_once(mail_app)
+    login(client, session, "coordinator")
+    code = clinic.patient.study_code
+    page = client.get("/reminders/").get_data(as_text=True)
+    assert page.count("data-outcome") == 2 and "(250)" not in page
+    one = client.get(f"/reminders/?patient={code.lower()}").get_data(as_text=True)
+    assert one.count("data-outcome") == 1 and f"{code} · 1 month" in one
+    assert "Nurse digest" not in one.split('id="delivery-log"')[1]
+    none = client.get("/reminders/?patient=NOBODY-1").get_data(as_text=True)
+    assert "data-outcome" not in none and "No e-mail about NOBODY-1." in none

@@ -527,3 +527,18 @@ def test_the_baseline_is_called_a_visit_not_a_follow_up(client, clinic, db):
     assert "· Baseline visit</h1>" in page and "Baseline follow-up" not in page
     due = client.get(f"/followup/{clinic.due.id}").get_data(as_text=True)
     assert " follow-up</h1>" in due
+
+
+def test_an_onset_in_the_future_reads_as_on_the_adverse_events_own_form(client, clinic, app):
+    """Found trying the screens as a new user would: the visit form's onset was a text box
+    saying 'cannot be in the future', the event's own form a date picker saying 'That
+    date is in the future'; both are date pickers with the same words now."""
+    login(client, clinic.users["nurse"])
+    tomorrow = today_in(app) + timedelta(days=1)
+    form = {"mode": "phone", "vas": "4", "version": str(clinic.due.version),
+            "ae.event_type": "vasovagal", "ae.severity": "mild", "ae.is_related": "no",
+            "ae.onset_on": tomorrow.isoformat()}
+    page = client.post(f"/followup/{clinic.due.id}", data=form).get_data(as_text=True)
+    assert "That date is in the future: record what has happened." in page
+    assert re.search(r'<input type="date" id="ae-onset_on" name="ae.onset_on" value="'
+                     + tomorrow.isoformat() + r'" max="' + today_in(app).isoformat(), page)

@@ -98,6 +98,24 @@ def test_an_admin_sees_the_sequence_and_the_balance(client, clinic):
     assert "no longer be regenerated" in refused.get_data(as_text=True)
 
 
+def test_the_set_up_page_shows_criteria_age_limits_and_asks_before_a_new_sequence(
+        client, clinic, db):
+    from clinic.models import EligibilityCriterion
+
+    first = db.exec(select(EligibilityCriterion).where(
+        EligibilityCriterion.study_id == clinic.study.id,
+        EligibilityCriterion.kind == "inclusion").order_by(EligibilityCriterion.id)).first()
+    first.age_at_least, first.age_at_most = 18, 80
+    db.add(first)
+    db.commit()
+    login(client, clinic.users["admin"])
+    page = client.get(f"/admin/studies/{clinic.study.id}").get_data(as_text=True)
+    assert '<td class="age-limits">18 to 80 years</td>' in page
+    assert page.count('<td class="age-limits">—</td>') >= 1  # criteria without limits
+    form = re.search(r'<form[^>]*sequence[^>]*>', page).group(0)
+    assert 'data-confirm="Replace the sequence of' in form
+
+
 def test_only_an_admin_is_shown_the_seed_of_the_sequence(client, clinic):
     """The concealed sequence is the seed's: with it and the protocol (which any user
     can read) the list of upcoming arms can be generated again."""

@@ -104,8 +104,10 @@ def test_a_baseline_edit_that_changes_nothing_is_refused_without_a_version_bump(
     response = client.post(f"/patients/{patient.id}/edit", data={
         "sex": patient.sex, "age_at_enrollment": str(patient.age_at_enrollment),
         "bmi": str(patient.bmi), "version": str(patient.version), "reason": "Checked"})
-    assert response.status_code == 422 and "Nothing was changed" in response.get_data(
-        as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Nothing was changed" in page
+    assert "the values entered are the ones already recorded" in page  # no field to mark
+    assert "fields marked below" not in page
     db.expire_all()
     assert db.get(Patient, patient.id).version == patient.version
     assert _count(db, AuditEvent) == events
