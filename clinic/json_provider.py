@@ -22,7 +22,12 @@ SURROGATES = re.compile("[\ud800-\udfff]")  # JSON may escape them; text cannot 
 
 
 class NotJSON(ValueError):
-    pass
+    """JSON the API does not read; ``field``: the key whose text is at fault, if one is
+    (an API error is then filed under that field, not under the body)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _no_constants(name: str) -> Any:
@@ -49,13 +54,13 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         texts = [key, *(v for v in (value if isinstance(value, list) else [value])
                         if isinstance(v, str))]
         if any("\x00" in t for t in texts):
-            raise NotJSON("a text holds a NUL character")
+            raise NotJSON("a text holds a NUL character", field=key[:40])
         if any(SURROGATES.search(t) for t in texts):
             raise NotJSON(f"the text of {key[:40]!r} holds a lone surrogate (\\ud800-\\udfff "
-                          "without its pair), which is no character")
+                          "without its pair), which is no character", field=key[:40])
         if any(HIDDEN_CHARACTERS.search(t) for t in texts):
             raise NotJSON(f"the text of {key[:40]!r} holds an invisible control or "
-                          "text-direction character")
+                          "text-direction character", field=key[:40])
         result[key] = value
     return result
 

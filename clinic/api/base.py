@@ -114,6 +114,9 @@ def body(model: type[M]) -> M:
 def json_object() -> dict[str, Any]:
     """The JSON body, an object; 422 saying why otherwise."""
     data, problem = _json_body()
+    if isinstance(problem, NotJSON) and problem.field:  # one field's text: named by it
+        raise ValidationError({problem.field: f"Nothing was saved: {problem}; type it "
+                                              "again rather than paste it."})
     if not isinstance(data, dict):
         raise ValidationError({"body": "Send a JSON object (Content-Type: application/json) "
                                        "with each field once and finite numbers only"
@@ -121,14 +124,14 @@ def json_object() -> dict[str, Any]:
     return data
 
 
-def _json_body() -> tuple[Any, str | None]:
+def _json_body() -> tuple[Any, str | NotJSON | None]:
     """The parsed body, or None and why it is not JSON the API reads."""
     if not request.is_json:
         return None, "the Content-Type is not application/json"
     try:
         return current_app.json.loads(request.get_data(cache=True)), None
     except NotJSON as exc:
-        return None, str(exc)
+        return None, exc
     except UnicodeDecodeError:
         return None, "the body is not UTF-8"
     except ValueError as exc:  # json.JSONDecodeError

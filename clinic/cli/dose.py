@@ -30,8 +30,11 @@ def import_command(folder: Path, confirm: bool) -> None:
     from clinic.exceptions import LockedError, ValidationError
 
     zone = current_app.config["TIMEZONE"]
-    files = sorted(p for p in folder.iterdir() if p.is_file())
-    counts = {"imported": 0, "to confirm": 0, "unmatched": 0, "refused": 0}
+    files, skipped = _files_of(folder)
+    for line in skipped:
+        click.echo(line)
+    counts = {"imported": 0, "already imported": 0, "to confirm": 0, "unmatched": 0,
+              "refused": 0, "skipped": len(skipped)}
     for path in files:
         try:
             report = read_rdsr(path.read_bytes())
@@ -66,9 +69,25 @@ def import_command(folder: Path, confirm: bool) -> None:
                        + "".join(f"; {field_label(k)} typed {t:g}, report {r:g} "
                                  "(not overwritten)"
                                  for k, (t, r) in result.differing.items()))
-            counts["imported"] += 1
+            counts["imported" if result.new_events else "already imported"] += 1
     click.echo(", ".join(f"{k} {v}" for k, v in counts.items() if v) or "no files")
     if counts["to confirm"]:
         click.echo("Check the list, then run again with --confirm to import.")
     if confirm and (counts["refused"] or counts["unmatched"]):  # a script sees that not
         raise SystemExit(1)                                      # every file went in
+
+
+def _files_of(folder: Path) -> tuple[list[Path], list[str]]:
+    """The folder's files, sorted, and a line for each entry that is not read: a
+    sub-folder (not searched: name it to import it) or a link to nothing."""
+    files, skipped = [], []
+    for path in sorted(folder.iterdir()):
+        if path.is_file():
+            files.append(path)
+        elif path.is_dir():
+            skipped.append(f"{path.name}/: a folder, not searched (import it by its own name)")
+        elif path.is_symlink():
+            skipped.append(f"{path.name}: a link to nothing, skipped")
+        else:
+            skipped.append(f"{path.name}: not a file, skipped")
+    return files, skipped

@@ -272,7 +272,9 @@ def test_control_and_direction_characters_are_refused_in_json(client, bearer, cl
     response = client.patch(f"/api/v1/patients/{clinic.patient.id}", headers=bearer("nurse"),
                             json={"version": clinic.patient.version, "reason": "typo",
                                   "diagnosis": text})
-    assert response.status_code == 422 and "body" in response.get_json()["errors"]
+    errors = response.get_json()["errors"]
+    assert response.status_code == 422 and list(errors) == ["diagnosis"], errors  # not "body"
+    assert "invisible control or text-direction character" in errors["diagnosis"]
 
 
 def test_a_complication_says_whether_the_procedure_caused_it(client, bearer, clinic):

@@ -195,3 +195,25 @@ def test_no_main_page_scrolls_sideways(browser, live, device, role):
             wide[url] = scroll
     context.close()
     assert not wide, f"wider than {width} px: {wide}"
+
+
+@pytest.mark.parametrize("device", ["phone", "tablet"])
+def test_the_patient_pages_visits_are_cards_with_their_actions_in_view(browser, live, device):
+    """Found trying the screens as a new user would: on a phone the patient page's visit
+    table scrolled sideways inside its box, with Enter and Correct at its far right."""
+    width, height = VIEWPORTS[device]
+    _assessment_id, code = _patient_due_today(live, "Cards", f"CARDS-{device}")
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    log_in(page, live, "nurse")
+    page.goto(f"{live.url}/search?q={code}")
+    page.wait_for_load_state("load")
+    if "/patients/" not in page.url:
+        page.get_by_role("link", name=code).first.click()
+    page.wait_for_load_state("load")
+    _no_sideways_scroll(page)
+    inner = page.evaluate("(() => { const t = document.querySelector('table.schedule');"
+                          " return [t.scrollWidth, t.clientWidth]; })()")
+    assert inner[0] <= inner[1] + 1, f"the visit table scrolls inside its box: {inner}"
+    _in_view(page, "table.schedule td.action a:text('Enter')")
+    context.close()

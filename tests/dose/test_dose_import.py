@@ -190,6 +190,20 @@ def test_the_folder_import_lists_matches_then_imports_on_confirm(app, empty, tmp
     assert _procedure(app, procedure.id).dap_mgy_cm2 == 42.0
     again = runner.invoke(args=["dose", "import", str(tmp_path), "--confirm"])
     assert "0 new event(s), 1 known" in again.output
+    assert "already imported 1" in again.output and "imported 1" not in again.output.replace(
+        "already imported 1", "")  # a file imported before is not counted as imported
+
+
+def test_a_sub_folder_and_a_link_to_nothing_are_named_not_passed_over(app, empty, tmp_path):
+    """Found trying the command line as a new user would: a sub-folder of reports and a
+    dangling link were skipped without a word."""
+    (tmp_path / "ct-room").mkdir()
+    (tmp_path / "ct-room" / "x.dcm").write_bytes(b"corrupt")
+    (tmp_path / "gone.dcm").symlink_to(tmp_path / "nowhere.dcm")
+    listed = app.test_cli_runner().invoke(args=["dose", "import", str(tmp_path)])
+    assert "ct-room/: a folder, not searched (import it by its own name)" in listed.output
+    assert "gone.dcm: a link to nothing, skipped" in listed.output
+    assert "skipped 2" in listed.output and "no files" not in listed.output
 
 
 def test_table_4_shows_the_dose_of_the_file(app, client, empty, bearer):
