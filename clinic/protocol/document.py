@@ -176,8 +176,9 @@ def hidden_characters(data: Any) -> list[Problem]:
 
 def check_raw_lists(data: dict[str, Any]) -> list[Problem]:
     """The cross-field rules that need only the document's lists as given (duplicate
-    codes, the nerve roots): checked also when a field did not read, so that a form's
-    problems come in one round, not formats first and duplicates after."""
+    codes, the nerve roots, windows that overlap): checked also when a field did not
+    read, so that a form's problems come in one round, not formats first and duplicates
+    after."""
     problems: list[Problem] = []
     for name, key in (("arms", "code"), ("timepoints", "code"), ("measures", "instrument"),
                       ("criteria", "code")):
@@ -191,6 +192,7 @@ def check_raw_lists(data: dict[str, Any]) -> list[Problem]:
     if data.get("design_type", RANDOMIZED) == RANDOMIZED and isinstance(arms, list) and arms:
         problems += _arm_count(len(arms))  # none at all: the field's own check says so
     if _dicts(timepoints) and timepoints:
+        problems += _overlaps(_raw_windows(timepoints))  # type: ignore[arg-type]
         baselines = [t.get("code") for t in timepoints if t.get("baseline") is True]
         if not baselines:
             problems.append(NO_BASELINE)
@@ -332,6 +334,33 @@ def covariate_names(doc: ProtocolDocument) -> list[str]:
     return [*BASE_COVARIATES, *scores]
 
 
+Window = tuple[int, Any, int, int, int]  # position, code, offset, days before, days after
+
+
+def _overlaps(follow_ups: list[Window]) -> list[Problem]:
+    """Follow-up windows that overlap, named at the later one's opening."""
+    problems: list[Problem] = []
+    ordered = sorted(follow_ups, key=lambda w: (w[2], w[0]))
+    for first, second in zip(ordered, ordered[1:], strict=False):
+        if first[2] + first[4] >= second[2] - second[3]:
+            problems.append((("timepoints", second[0], "window_before_days"),
+                             f"the window of {second[1]!r} overlaps the window of "
+                             f"{first[1]!r}: a visit could count for both"))
+    return problems
+
+
+def _raw_windows(timepoints: list[dict[str, Any]]) -> list[Window]:
+    """The follow-ups of a document that did not read whole, those whose days read."""
+    found: list[Window] = []
+    for i, t in enumerate(timepoints):
+        days = [t.get("offset_days"), t.get("window_before_days", 0),
+                t.get("window_after_days", 0)]
+        if t.get("baseline") is not True and all(
+                isinstance(d, int) and not isinstance(d, bool) for d in days):
+            found.append((i, t.get("code"), *days))  # type: ignore[arg-type]
+    return found
+
+
 def _schedule(doc: ProtocolDocument) -> list[Problem]:
     problems: list[Problem] = []
     baselines = [i for i, t in enumerate(doc.timepoints) if t.baseline]
@@ -339,14 +368,9 @@ def _schedule(doc: ProtocolDocument) -> list[Problem]:
         problems.append(NO_BASELINE)
     for i in baselines[1:]:
         problems.append((("timepoints", i, "baseline"), "only one timepoint can be the baseline"))
-    follow_ups = sorted((t.offset_days, i) for i, t in enumerate(doc.timepoints) if not t.baseline)
-    for (_, a), (_, b) in zip(follow_ups, follow_ups[1:], strict=False):
-        first, second = doc.timepoints[a], doc.timepoints[b]
-        first_closes = first.offset_days + first.window_after_days
-        if first_closes >= second.offset_days - second.window_before_days:
-            problems.append((("timepoints", b, "window_before_days"),
-                             f"the window of {second.code!r} overlaps the window of "
-                             f"{first.code!r}: a visit could count for both"))
+    problems += _overlaps([(i, t.code, t.offset_days, t.window_before_days,
+                            t.window_after_days) for i, t in enumerate(doc.timepoints)
+                           if not t.baseline])
     if baselines:
         base = doc.timepoints[baselines[0]]
         closes = base.offset_days + base.window_after_days

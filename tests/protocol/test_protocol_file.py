@@ -145,6 +145,19 @@ def test_a_bad_format_and_a_duplicate_code_are_named_in_one_round():
     assert problems["arms[1].code"].line == 19
 
 
+def test_a_bad_field_and_overlapping_windows_are_named_in_one_round():
+    """Found trying `study validate` as a new user would: the overlap of two windows was
+    named only once the field errors were mended, a second round for one file."""
+    text = _replace(_replace(BASE, 'title = "CT- vs', 'titel = "CT- vs'),
+                    "window_before_days = 14\nwindow_after_days = 14",
+                    "window_before_days = 70\nwindow_after_days = 14")
+    with pytest.raises(ProtocolFileError) as refused:
+        read_toml(text)
+    problems = {p.path: p for p in refused.value.problems}
+    assert "title" in problems and "titel" in problems
+    assert "overlaps the window of" in problems["timepoints[4].window_before_days"].message
+
+
 def test_a_backwards_bin_is_named_once_not_also_as_an_overlap():
     text = _replace(BASE, "low = 5\nhigh = 6", "low = 6\nhigh = 5")
     with pytest.raises(ProtocolFileError) as refused:
