@@ -97,7 +97,7 @@ def export_command(study_code: str, fmt: str | None, out_path: str, user_email: 
         try:
             study = find_study(session, study_code)
         except NotFound as error:
-            raise click.ClickException(str(error)) from error
+            raise click.BadParameter(str(error), param_hint="--study") from error
         user_id = None
         if user_email:
             user_id = session.exec(select(User.id).where(User.email == user_email.strip()

@@ -39,7 +39,7 @@ def export_command(code: str, out: Path) -> None:
         try:
             study = find_study(session, code[:40])
         except NotFound as error:
-            raise click.ClickException(str(error)) from error
+            raise click.BadParameter(str(error), param_hint="--study") from error
         try:
             counts = export_study(session, study, out)
         except OSError as error:

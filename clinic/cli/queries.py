@@ -30,7 +30,7 @@ def run_command(code: str | None) -> None:
             try:
                 study_id = find_study(session, code[:40]).id
             except NotFound as error:
-                raise click.ClickException(str(error)) from error
+                raise click.BadParameter(str(error), param_hint="--study") from error
         created = run_rules(session, study_id=study_id)
     click.echo(f"data queries: {created:,} raised by the rules "
                f"({time.perf_counter() - started:.2f} s)")

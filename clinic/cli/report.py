@@ -110,7 +110,7 @@ def report_command(study_code: str, fmt: str | None, out: Path, quiet: bool,
                                              for name, message in error.errors.items())
                                    ) from error
     except NotFound as error:
-        raise click.ClickException(str(error)) from error
+        raise click.BadParameter(str(error), param_hint="--study") from error
     progress(f"rendering {fmt}")
     written = _write(render(report, fmt), out)
     progress(f"done: data version {report.stamp.data_version[:12]}")

@@ -99,7 +99,7 @@ def export_command(study: str, out: str | None) -> None:
         with session_scope() as session:
             text = write_toml(document_of(session, find_study(session, study)))
     except NotFound as error:
-        raise click.ClickException(str(error)) from error
+        raise click.BadParameter(str(error), param_hint="STUDY") from error
     if out:
         write_text(out, text, "--out")
         click.echo(f"Wrote {out}")
@@ -133,7 +133,7 @@ def show_command(study: str, procedure_on: str | None) -> None:
             definition = load_definition(session, found)
             status = found.status
     except NotFound as error:
-        raise click.ClickException(str(error)) from error
+        raise click.BadParameter(str(error), param_hint="STUDY") from error
     click.echo(f"{definition.code}: {definition.title}")
     click.echo(f"{definition.design_type}, {status}; procedure on {day.isoformat()}")
     click.echo(f"{'timepoint':<14} {'target':<11} {'window':<23} measures")

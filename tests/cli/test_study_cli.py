@@ -81,7 +81,8 @@ def test_show_previews_the_schedule(app):
     assert "registry, planning" in shown.output
     assert "1 hour         2026-12-10" in shown.output
     assert "3 months       2027-03-10  2027-02-24..2027-03-24" in shown.output
-    assert _run(app, "show", "NOPE").exit_code == 1
+    unknown = _run(app, "show", "NOPE")  # a study named wrong is a usage error, as a bad
+    assert unknown.exit_code == 2 and "No study with code" in unknown.output  # date is
     assert _run(app, "show", "USMRI", "--procedure-date", "2026-13-01").exit_code == 2
     february = _run(app, "show", "USMRI", "--procedure-date", "2026-02-31")
     assert february.exit_code == 2 and "2026-02-31 is no day of the calendar" in february.output

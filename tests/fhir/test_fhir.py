@@ -175,7 +175,7 @@ def test_the_bulk_export_writes_ndjson_that_parses(app, recorded, tmp_path):
     assert f"Patient {2}" in result.output and lines > 5
     bad = app.test_cli_runner().invoke(args=["fhir", "export", "--study", "NOPE", "--out",
                                              str(tmp_path / "x")])
-    assert bad.exit_code != 0 and "NOPE" in bad.output
+    assert bad.exit_code == 2 and "NOPE" in bad.output and "--study" in bad.output
 
 
 def test_the_export_of_a_study_without_patients_says_so(app, session, tmp_path):
