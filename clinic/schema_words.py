@@ -35,7 +35,12 @@ def schema_message(error: Any) -> str:
         return _PLAIN[error["type"]]
     if error["type"] in ("literal_error", "enum"):
         expected = str(error.get("ctx", {}).get("expected", "")).replace("'", "")
-        return f"choose one of: {expected.replace(' or ', ', ')}" if expected else message
+        choices = [c for c in expected.replace(" or ", ", ").split(", ") if c]
+        if "''" in str(error.get("ctx", {}).get("expected", "")):  # the empty choice, named
+            choices.append('"" (not given)')
+        return f"choose one of: {', '.join(choices)}" if choices else message
+    if error["type"] == "value_error" and message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")  # our own validator's words
     if error["type"] == "string_pattern_mismatch":
         capitals = "A-Z0-9" in str(error["ctx"].get("pattern", ""))[:8]
         return ("use capital letters, digits, - and _ only (e.g. USFL)" if capitals

@@ -38,7 +38,10 @@ def follow_up_adverse_event(event_id: int) -> Response:
     data = body(AdverseEventEdit)
     changed = correct_adverse_event(
         session, event=event, read_version=data.version, severity=data.severity,
-        is_related=data.is_related, resolved_on=data.resolved_on, notes=data.notes,
+        is_related=data.is_related,
+        resolved_on=data.resolved_on if "resolved_on" in data.model_fields_set
+        else event.resolved_on,  # left out: as recorded (it was cleared)
+        notes=data.notes if "notes" in data.model_fields_set else event.notes,
         reason=data.reason, actor_id=current_user.id, event_type=data.event_type,
         onset_on=data.onset_on)
     answer_on_values(session, table="adverse_event", row_id=event.id, fields=changed,  # type: ignore[arg-type]

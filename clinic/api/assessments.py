@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_login import current_user
 from sqlmodel import select
 from werkzeug.wrappers import Response
@@ -12,7 +14,7 @@ from clinic.api.serialize import assessment_out, assessments_out
 from clinic.auth.roles import allow, any_user
 from clinic.db import get_session
 from clinic.exceptions import ValidationError
-from clinic.followup.editing import edit_follow_up
+from clinic.followup.editing import edit_follow_up, scores_of
 from clinic.followup.entry import (
     CONFIRM_ON_FORM,
     AdverseEventInput,
@@ -99,6 +101,7 @@ def correct_scores(assessment_id: int) -> Response:
     session = get_session()
     assessment, _patient = assessment_or_404(session, assessment_id)
     data = body(ScoresEdit)
+    _refuse_left_out(session, assessment, data.entries.model_fields_set)
     edit_follow_up(session, assessment=assessment, read_version=data.version,
                    entries=data.entry_values(), mode=data.mode, reason=data.reason,
                    actor_id=current_user.id, missing_reason=data.missing_reason,
@@ -106,6 +109,20 @@ def correct_scores(assessment_id: int) -> Response:
                    context=visit_context(session, assessment, data.visit_on))
     session.commit()
     return ok(assessment_out(session, assessment, clinic_today()))
+
+
+def _refuse_left_out(session: Any, assessment: Any, given: set[str]) -> None:
+    """A correction sends the visit as it should read: an instrument recorded at the visit
+    and left out of ``entries`` would be removed without a word (found trying the API as
+    a new user would: a PUT of the VAS and ODI erased the NSAID reduction and the OME),
+    so it is refused; sent as null, it is removed."""
+    left_out = [score.instrument for score in scores_of(session, assessment)
+                if score.instrument not in given]
+    if left_out:
+        names = ", ".join(left_out)
+        raise ValidationError({"entries": f"leaves out {names}, recorded at this visit: send "
+                                          "every value as it should read (as recorded, to "
+                                          "keep it; null, to remove it)"})
 
 
 @bp.post("/assessments/<int:assessment_id>/not-done")

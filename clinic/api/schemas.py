@@ -77,6 +77,10 @@ def _iso_text(value: Any) -> Any:
 ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|T\d)")
 
 
+def _empty_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 def _in_calendar(value: Any) -> Any:
     day = value.date() if isinstance(value, datetime) else value
     if not DATE_MIN <= day <= DATE_MAX:
@@ -257,8 +261,9 @@ class AdverseEventOut(BaseModel):
 
 
 class AdverseEventEdit(Strict):
-    """The event's follow-up as it should read; the type and onset, left out, stay as
-    recorded. A value changed answers the open data queries on it, with the reason."""
+    """The event's follow-up as it should read; a field left out stays as recorded (the
+    resolution and the notes too: send null to clear them). A value changed answers
+    the open data queries on it, with the reason."""
 
     version: Version
     reason: Reason
@@ -266,8 +271,9 @@ class AdverseEventEdit(Strict):
     onset_on: IsoDate | None = Field(None, description="Left out: as recorded")
     severity: Severity
     is_related: StrictBool
-    resolved_on: IsoDate | None = Field(None, description="Empty: not resolved (yet)")
-    notes: text(2000) | None = None
+    resolved_on: Annotated[IsoDate | None, BeforeValidator(_empty_is_none)] = Field(
+        None, description="Left out: as recorded; null or empty: not resolved (yet)")
+    notes: text(2000) | None = Field(None, description="Left out: as recorded; null: none")
 
 
 class SelfReportMessageOut(BaseModel):
@@ -383,6 +389,10 @@ class ScoresIn(_Scores):
 
 
 class ScoresEdit(_Scores):
+    """The visit's scores as they should read: every instrument recorded at the visit is
+    sent, as recorded to keep it or null to remove it (one left out is refused, not
+    removed); those not sent stay unrecorded."""
+
     reason: Reason
     visit_on: IsoDate | None = Field(
         None, description="The corrected day of the visit (clinic time zone); empty: as "

@@ -239,10 +239,15 @@ def answer_on_value(session: Session, *, table: str, row_id: int, field: str,
                     reason: str | None, actor_id: int | None) -> list[DataQuery]:
     """A value corrected with a reason answers the open queries on it, wherever the
     correction was made (a visit's date from the visit's own form, not only from the
-    query's page); the monitor then closes them or re-opens them."""
+    query's page); the monitor then closes them or re-opens them. A query raised on the
+    value as it now reads is not answered: it asks about that value (the rules raise
+    one on an age outside the criteria in the same save that typed it)."""
     found = list(session.exec(select(DataQuery).where(
         DataQuery.target_table == table, DataQuery.target_id == row_id,
         DataQuery.field == field, DataQuery.status == "open")))
+    if found:
+        now = queried_value(session, found[0].id)
+        found = [q for q in found if q.value_when_raised != (now or "")[:200]]
     why = " ".join((reason or "").split())[:TEXT_MAX - 40]
     for query in found:
         _step(session, query, "answered", f"Corrected, with the reason: {why}", actor_id)

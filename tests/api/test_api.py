@@ -190,6 +190,32 @@ def test_another_sites_adverse_events_are_not_found_for_a_nurse(client, clinic, 
     assert response.status_code == 404
 
 
+def test_a_score_correction_that_leaves_out_a_recorded_value_is_refused(client, clinic,
+                                                                        bearer, db):
+    """Found trying the API as a new user would: a PUT of the VAS alone erased the OME
+    recorded with it, without a word; left out is refused, null removes it."""
+    headers = bearer("nurse")
+    url = f"/api/v1/assessments/{clinic.due.id}/scores"
+    saved = client.post(url, headers=headers, json={
+        "version": clinic.due.version, "mode": "phone", "entries": {"vas": 3, "ome": 10},
+        "missing_reason": NOT_ASKED})
+    assert saved.status_code == 201, saved.get_json()
+    version = saved.get_json()["version"]
+    left_out = client.put(url, headers=headers, json={
+        "version": version, "mode": "phone", "entries": {"vas": 4}, "reason": "retyped"})
+    assert left_out.status_code == 422
+    assert "leaves out ome, recorded at this visit" in left_out.get_json()["errors"]["entries"]
+    assert sorted(s.instrument for s in db.exec(select(Score).where(
+        Score.assessment_id == clinic.due.id))) == ["ome", "vas"]
+    removed = client.put(url, headers=headers, json={
+        "version": version, "mode": "phone", "entries": {"vas": 4, "ome": None},
+        "reason": "OME was not asked"})
+    assert removed.status_code == 200, removed.get_json()
+    db.expire_all()
+    assert [s.instrument for s in db.exec(select(Score).where(
+        Score.assessment_id == clinic.due.id))] == ["vas"]
+
+
 def test_an_adverse_event_is_followed_up_with_version_and_reason(client, clinic, bearer, db):
     headers = bearer("nurse")
     recorded = client.post(f"/api/v1/assessments/{clinic.due.id}/scores", headers=headers, json={
@@ -218,6 +244,36 @@ def test_an_adverse_event_is_followed_up_with_version_and_reason(client, clinic,
     assert unchanged.status_code == 422 and "reason" in unchanged.get_json()["errors"]
 
 
+def test_an_adverse_events_notes_and_resolution_left_out_stay_as_recorded(client, clinic,
+                                                                          bearer, db):
+    """Found trying the API as a new user would: a follow-up that left out the notes
+    erased them, while the schema said a field left out stays as recorded."""
+    headers = bearer("nurse")
+    recorded = client.post(f"/api/v1/assessments/{clinic.due.id}/scores", headers=headers, json={
+        "version": clinic.due.version, "mode": "phone", "entries": {"vas": 3},
+        "missing_reason": NOT_ASKED,
+        "adverse_event": {"event_type": "hematoma", "onset_on": ONSET, "severity": "mild",
+                          "is_related": True, "notes": "Bruise at the entry point"}}).get_json()
+    [event] = recorded["adverse_events"]
+    url = f"/api/v1/adverse-events/{event['id']}"
+    resolved = (date.fromisoformat(ONSET) + timedelta(days=2)).isoformat()
+    first = client.put(url, headers=headers, json={
+        "version": event["version"], "severity": "moderate", "is_related": True,
+        "resolved_on": resolved, "reason": "Seen again"})
+    assert first.status_code == 200, first.get_json()
+    assert (first.get_json()["notes"], first.get_json()["resolved_on"]) == (
+        "Bruise at the entry point", resolved)
+    second = client.put(url, headers=headers, json={
+        "version": first.get_json()["version"], "severity": "moderate", "is_related": True,
+        "reason": "Typed as mild by mistake", "resolved_on": "", "notes": None})
+    assert second.status_code == 200, second.get_json()  # "" and null clear them
+    assert (second.get_json()["notes"], second.get_json()["resolved_on"]) == (None, None)
+    soon = client.put(url, headers=headers, json={
+        "version": second.get_json()["version"], "severity": "mild", "is_related": True,
+        "reason": "again", "resolved_on": "soon"}).get_json()["errors"]["resolved_on"]
+    assert soon.startswith("send the date as ISO 8601 text"), soon  # no "value error, "
+
+
 def test_a_patients_laterality_is_shown_and_corrected(client, clinic, bearer, db):
     headers = bearer("coordinator")
     url = f"/api/v1/patients/{clinic.patient.id}"
@@ -229,6 +285,8 @@ def test_a_patients_laterality_is_shown_and_corrected(client, clinic, bearer, db
         "version": shown["version"], "reason": "MRI re-read",
         "root_laterality": {"L4": "sideways", "C5": "unilateral"}})
     assert wrong.status_code == 422 and "root_laterality" in str(wrong.get_json()["errors"])
+    said = " ".join(wrong.get_json()["errors"].values())
+    assert 'bilateral, "" (not given)' in said and "bilateral, ," not in said, said
     done = client.patch(url, headers=headers, json={
         "version": shown["version"], "reason": "MRI re-read",
         "root_laterality": {"L4": "", "L5": "bilateral"}})

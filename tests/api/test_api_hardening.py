@@ -348,3 +348,18 @@ def test_a_long_value_shown_back_says_it_was_cut(client, bearer, clinic):
     response = client.get(f"/api/v1/patients?site={'A' * 41}", headers=bearer("coordinator"))
     assert response.status_code == 422
     assert f"No site '{'A' * 20}…'" in response.get_json()["errors"]["site"]
+
+
+def test_a_query_the_rules_raise_on_a_corrected_value_stays_open(client, bearer, clinic, db):
+    """Found trying the API as a new user would: an age corrected to 17 raised the
+    'age outside the criteria' query and answered it in the same save, "Corrected, with
+    the reason: typo fix"; nobody ever saw it open."""
+    from clinic.models import DataQuery
+
+    response = client.patch(f"/api/v1/patients/{clinic.patient.id}", headers=bearer("nurse"),
+                            json={"version": clinic.patient.version, "reason": "typo fix",
+                                  "age_at_enrollment": 10})
+    assert response.status_code == 200, response.get_json()
+    [query] = db.exec(select(DataQuery).where(DataQuery.patient_id == clinic.patient.id,
+                                              DataQuery.rule == "age_outside_criterion")).all()
+    assert query.status == "open"

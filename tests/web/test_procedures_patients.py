@@ -151,6 +151,7 @@ def test_an_age_corrected_below_the_studys_limit_raises_a_query(client, clinic, 
     [query] = db.exec(select(DataQuery).where(DataQuery.patient_id == clinic.patient.id,
                                               DataQuery.rule == "age_outside_criterion")).all()
     assert query.value_when_raised == "10" and "18 years or older" in query.text
+    assert query.status == "open", "not answered by the correction that raised it"
     assert f"#{query.id} on Baseline: age" in saved.get_data(as_text=True)
     db.expire_all()
     back = {**form, "age_at_enrollment": "50", "reason": "Typed over",
