@@ -20,6 +20,7 @@ from clinic.auth.throttle import unlock
 from clinic.auth.tokens import revoke_all_tokens
 from clinic.catalog import ROLES, ROLES_GRANTABLE_BY
 from clinic.contact.addresses import normalize_email
+from clinic.edits import check_read_version, claim
 from clinic.exceptions import ValidationError
 from clinic.models import Site, Study, StudyMonitor, User
 from clinic.models.base import utcnow
@@ -68,10 +69,13 @@ def create_user(session: Session, *, email: str, name: str, role: str, password:
 
 
 def edit_user(session: Session, *, actor: User, user: User, name: str, role: str,
-              site_code: str | None, study_codes: list[str] | None = None) -> list[str]:
+              site_code: str | None, study_codes: list[str] | None = None,
+              read_version: int | None = None) -> list[str]:
     """Change name, role, site and (monitors) the studies monitored; returns what changed.
     ``study_codes`` None leaves a monitor's studies as they are; a user who is no longer a
-    monitor keeps none."""
+    monitor keeps none. ``read_version``: the version the form was read at; a
+    ConflictError if the login changed since (two tabs: the second silently undid the
+    first's role and site)."""
     errors: dict[str, str] = {}
     name = _name(name, errors)
     if role not in ROLES:
@@ -90,6 +94,8 @@ def edit_user(session: Session, *, actor: User, user: User, name: str, role: str
         wanted = monitored if study_codes is None else _studies(session, study_codes, errors)
     if errors:
         raise ValidationError(errors)
+    if read_version is not None:
+        check_read_version(user, read_version)
     changes = {"name": name, "role": role, "site_id": site.id if site else None}
     changed = [k for k, v in changes.items() if getattr(user, k) != v]
     if set(wanted) != set(monitored):
@@ -97,13 +103,17 @@ def edit_user(session: Session, *, actor: User, user: User, name: str, role: str
     if not changed:
         raise ValidationError({"name": "Nothing was changed."})
     set_actor(session, actor.id, "Login changed by " + actor.email)
+    if read_version is not None:
+        claim(session, user, read_version)  # raises the version, or a ConflictError
+    else:
+        user.version += 1
     for key in changed:
         if key in changes:
             setattr(user, key, changes[key])
-    user.version += 1
     session.add(user)
     _set_monitored(session, user.id, wanted, monitored)  # type: ignore[arg-type]
     cancel_resets(session, user.id)  # type: ignore[arg-type]
+    changed = ["site" if key == "site_id" else key for key in changed]
     detail = ", ".join(changed)
     if "studies monitored" in changed:
         detail += ": " + (", ".join(sorted(wanted.values())) or "none")

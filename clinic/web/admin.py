@@ -31,11 +31,11 @@ from clinic.auth.sessions import end_all_sessions, open_sessions
 from clinic.auth.tokens import revoke_all_tokens, revoke_token, tokens_of
 from clinic.catalog import ROLES, ROLES_GRANTABLE_BY, SECURITY_EVENTS
 from clinic.db import get_session
-from clinic.exceptions import NotFound, ValidationError
+from clinic.exceptions import BrokenVersion, ConflictError, NotFound, ValidationError
 from clinic.models import SecurityEvent, Site, Study, User
 from clinic.models.base import utcnow
 from clinic.web.access import MANAGES_STUDY, all_sites
-from clinic.web.forms import blank_to_none
+from clinic.web.forms import blank_to_none, form_int
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 EVENTS_SHOWN = 50
@@ -118,13 +118,25 @@ def user(user_id: int) -> Any:
                                 role=form.get("role", ""),
                                 site_code=blank_to_none(form.get("site")),
                                 study_codes=values["studies"]
-                                if form.get("studies_shown") else None)
+                                if form.get("studies_shown") else None,
+                                read_version=form_int(form["version"])
+                                if "version" in form else None)
             session.commit()
             flash(f"{target.email}: changed {', '.join(changed)}.", "success")
             return redirect(url_for("admin.user", user_id=user_id))
         except ValidationError as error:
             session.rollback()
             errors = error.errors
+        except BrokenVersion as error:
+            session.rollback()
+            abort(422, str(error))
+        except ConflictError:
+            session.rollback()
+            session.refresh(target)
+            flash(f"Not saved: {target.email} was changed by someone else since this page "
+                  "was opened (another tab?). The form now shows the login as it is: make "
+                  "your change again.", "error")
+            return redirect(url_for("admin.user", user_id=user_id), code=303)
     return _user_page(target, values=values, errors=errors), 422 if errors else 200
 
 

@@ -39,11 +39,14 @@ def _hash(key: str) -> str:
 
 
 def keep_draft(session: Session, *, user_id: int | None,
-               clean: Callable[[str], str] | None = None) -> str | None:
+               clean: Callable[[str], str] | None = None,
+               page: str | None = None) -> str | None:
     """Store the request's form for ``user_id`` (each value through ``clean`` if given);
-    returns the URL (this path) that shows it again, or None when nothing can be kept."""
+    returns the URL (this path with its query, or ``page``, the page a form answering
+    only POST was on) that shows it again, or None when nothing can be kept."""
     rule = request.url_rule
-    if user_id is None or rule is None or "GET" not in (rule.methods or ()):
+    if user_id is None or rule is None or (page is None
+                                           and "GET" not in (rule.methods or ())):
         return None
     fields: dict[str, str] = {}
     size = 0
@@ -58,10 +61,13 @@ def keep_draft(session: Session, *, user_id: int | None,
         return None
     _forget_old(session, user_id)
     key = secrets.token_urlsafe(32)
-    session.add(FormDraft(key_hash=_hash(key), user_id=user_id, path=request.path[:300],
+    path = page or request.path
+    session.add(FormDraft(key_hash=_hash(key), user_id=user_id, path=path[:300],
                           fields=fields))
     session.commit()
-    return f"{request.path}?{urlencode({DRAFT_PARAM: key})}"
+    kept = [] if page else [(k, v) for k, v in request.args.items(multi=True)
+                            if k != DRAFT_PARAM]  # e.g. the query's target
+    return f"{path}?{urlencode([*kept, (DRAFT_PARAM, key)])}"
 
 
 def _forget_old(session: Session, user_id: int) -> None:

@@ -66,6 +66,9 @@ def refuse_control_characters() -> Response | None:
         values += list(request.form.items(multi=True))
     outcome = "nothing was saved" if request.method not in SAFE_METHODS else \
         "nothing was searched or shown"
+    if request.method == "GET" and not request.path.startswith(API_PREFIX) and any(
+            "\x00" in k + v or HIDDEN_CHARACTERS.search(k + v) for k, v in values):
+        return _search_without_hidden_characters(values)
     for key, value in values:
         if "\x00" in key or "\x00" in value:
             abort(422, f"The request holds an invisible NUL character; {outcome}.")
@@ -82,6 +85,21 @@ def refuse_control_characters() -> Response | None:
     return None
 
 
+def _search_without_hidden_characters(values: list[tuple[str, str]]) -> Response:
+    """A search or filter holding an invisible character (a code copied from an e-mail
+    or a spreadsheet): the same page without it, and a note saying so (it was a bare
+    error page)."""
+    from urllib.parse import urlencode
+
+    def clean(text: str) -> str:
+        return HIDDEN_CHARACTERS.sub("", text.replace("\x00", ""))
+
+    flash("The search held an invisible character (copied with the text?); it was "
+          "removed.", "info")
+    query = urlencode([(clean(k), clean(v)) for k, v in values])
+    return redirect(f"{request.path}?{query}" if query else request.path, code=303)
+
+
 def _keep_without_hidden_characters() -> str | None:
     """A logged-in user's refused form, kept as a draft with the invisible characters
     taken out: the page shows it again instead of losing everything typed."""
@@ -95,7 +113,28 @@ def _keep_without_hidden_characters() -> str | None:
     from clinic.web.drafts import keep_draft
 
     return keep_draft(get_session(), user_id=current_user.id,
-                      clean=lambda value: HIDDEN_CHARACTERS.sub("", value))
+                      clean=lambda value: HIDDEN_CHARACTERS.sub("", value),
+                      page=_form_page())
+
+
+def _form_page() -> str | None:
+    """The page a form answering only POST was sent from (its Referer, on this site and a
+    page answering GET), where its draft is shown again; None to keep it under the
+    form's own address."""
+    from urllib.parse import urlsplit
+
+    rule = request.url_rule
+    if rule is None or "GET" in (rule.methods or ()):
+        return None
+    referer = urlsplit(request.referrer or "")
+    if referer.netloc != request.host or not referer.path.startswith("/"):
+        return None
+    adapter = request.url_rule.map.bind(request.host)  # type: ignore[union-attr]
+    try:
+        adapter.match(referer.path, method="GET")
+    except Exception:  # noqa: BLE001  (no page there: nothing to show the draft on)
+        return None
+    return referer.path
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -38,6 +38,7 @@ from clinic.web.access import (
     query_or_404,
     site_filter,
 )
+from clinic.web.drafts import with_draft
 from clinic.web.forms import strict_int
 
 bp = Blueprint("queries", __name__, url_prefix="/queries")
@@ -124,8 +125,9 @@ def new() -> tuple[str, int] | Response:
             session.rollback()
             errors = error.errors
     asked = markers(queries_of_patient(session, target.patient_id, not_closed_only=True))
+    typed = request.form if request.method == "POST" else with_draft(request.form)
     return render_template("queries/new.html", target=target, key=key, errors=errors,
-                           text=request.form.get("text", ""), asked=asked.get(target.key, []),
+                           text=typed.get("text", ""), asked=asked.get(target.key, []),
                            study_code=session.get(Patient, target.patient_id).study_code),  \
         422 if errors else 200  # type: ignore[union-attr]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -70,6 +72,28 @@ def test_a_coordinator_manages_nurses(client, clinic, db):
     moved = client.post(f"/admin/users/{new.id}", data={
         "name": "New Nurse", "role": "nurse", "site": "NORTH"})
     assert moved.status_code == 302 and _user(db, new.email).site_id == clinic.north.id
+
+
+def test_a_second_tab_does_not_undo_the_first_tabs_change(client, clinic, db):
+    """Found trying the screens as a new user would: tab A made a physician a nurse at
+    SOUTH; tab B, opened before, changed the name only and silently put back the role and
+    site it had read."""
+    login(client, clinic.users["coordinator"])
+    target = clinic.users["physician"]
+    page = client.get(f"/admin/users/{target.id}").get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    first = client.post(f"/admin/users/{target.id}", data={
+        "name": target.name, "role": "nurse", "site": "SOUTH", "version": version})
+    assert first.status_code == 302
+    second = client.post(f"/admin/users/{target.id}", follow_redirects=True, data={
+        "name": "Renamed", "role": "physician", "site": "", "version": version})
+    assert "was changed by someone else since this page was opened" in second.get_data(
+        as_text=True)
+    db.expire_all()
+    user = db.get(User, target.id)
+    assert (user.name, user.role, user.site_id) == (target.name, "nurse", clinic.south.id)
+    said = client.get(f"/admin/users/{target.id}")  # the success message names the site
+    assert "site_id" not in said.get_data(as_text=True)
 
 
 def test_nobody_removes_the_last_active_administrator(client, clinic, db):

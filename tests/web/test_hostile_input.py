@@ -158,3 +158,45 @@ def test_a_reschedule_off_the_calendar_is_refused(client, clinic, db, when):
     assert response.status_code == 422
     db.expire_all()
     assert db.get(Procedure, procedure.id).version == procedure.version
+
+
+def test_a_search_holding_an_invisible_character_is_run_without_it(client, clinic):
+    """Found trying the screens as a new user would: a study code copied from an e-mail
+    with a zero-width space gave a bare 422 page in the search and the delivery log's
+    filter."""
+    login(client, clinic.users["nurse"])
+    code = clinic.patient.study_code
+    for path in ("/search?q=", "/reminders/?patient="):
+        response = client.get(f"{path}{code[:2]}\u200b{code[2:]}")
+        assert response.status_code == 303
+        assert response.headers["Location"].endswith(f"{path}{code}")
+        page = client.get(response.headers["Location"], follow_redirects=True)
+        assert page.status_code == 200
+        assert "held an invisible character" in page.get_data(as_text=True)
+
+
+def test_a_not_done_reason_with_an_invisible_character_comes_back_on_its_page(client, clinic):
+    """The not-done form answers only POST: its draft is shown on the visit's page it was
+    sent from (it was a bare 422 page, the reason lost)."""
+    login(client, clinic.users["nurse"])
+    page = f"http://localhost/followup/{clinic.due.id}"
+    response = client.post(f"/followup/{clinic.due.id}/not-done", headers={"Referer": page},
+                           data={"version": str(clinic.due.version),
+                                 "not_done_reason": "Patient\u200b in hospital"})
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(f"/followup/{clinic.due.id}?draft=")
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert ">Patient in hospital</textarea>" in shown
+
+
+def test_a_query_with_an_invisible_character_comes_back_on_its_form(client, clinic, db):
+    """Found trying the screens as a new user would: the question came back as a 404
+    'Name the value as record:id:field' (its target was dropped from the address)."""
+    login(client, clinic.users["monitor"])
+    key = f"patient:{clinic.patient.id}:bmi"
+    response = client.post(f"/queries/new?target={key}",
+                           data={"target": key, "text": "BMI \u202egnp.exe?"})
+    assert response.status_code == 303
+    shown = client.get(response.headers["Location"])
+    assert shown.status_code == 200, response.headers["Location"]
+    assert "BMI gnp.exe?</textarea>" in shown.get_data(as_text=True)
