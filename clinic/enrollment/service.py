@@ -111,7 +111,7 @@ def check_screening_inputs(session: Session, study: Study, site_id: int,
 
     patient_ok = passes(validate_patient, patient, enrolled_on, study_roots(study))
     if identity is not None and passes(validate_identity, identity) and patient_ok:
-        passes(_check_birth_agrees, patient, identity)
+        passes(_check_birth_agrees, patient, identity, enrolled_on)
     if consent is not None:
         passes(validate_consent, consent, None, enrolled_on=enrolled_on)
     if session.get(Site, site_id) is None:
@@ -154,6 +154,7 @@ def enroll(session: Session, *, study: Study, screening: Screening, patient: Pat
     validate_patient(patient, enrolled_on, study_roots(study))
     if identity is not None:
         validate_identity(identity)
+        _check_birth_agrees(patient, identity, enrolled_on)
     consent = consent or ConsentInput(enrolled_on, study.consent_version or "not recorded",
                                       actor_id)
     validate_consent(consent, None, enrolled_on=enrolled_on)
@@ -251,13 +252,23 @@ def _check_mrn_free(session: Session, study: Study, site_id: int, mrn: str) -> N
                                   "a person is enrolled once per study."})
 
 
-def _check_birth_agrees(patient: PatientInput, identity: IdentityInput) -> None:
+def _check_birth_agrees(patient: PatientInput, identity: IdentityInput,
+                        enrolled_on: date | None = None) -> None:
+    """The date of birth, the birth year and the age at enrollment tell one story (an age
+    of 45 beside a date of birth that makes 76 was kept, found trying the screens as a
+    new user would)."""
     born = identity.birth_date
-    if born is None or patient.birth_year is None or born == date.min:
+    if born is None or born == date.min:
         return
-    if born.year != patient.birth_year:
+    if patient.birth_year is not None and born.year != patient.birth_year:
         raise ValidationError({"birth_year": f"The birth year differs from the date of "
                                              f"birth ({born.isoformat()})."})
+    on = enrolled_on or date.today()
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    if patient.age_at_enrollment is not None and patient.age_at_enrollment != age:
+        raise ValidationError({"age_at_enrollment": (
+            f"Born on {born.isoformat()}, the patient is {age} on {on.isoformat()}: "
+            "correct the age or the date of birth.")})
 
 
 def _register(session: Session, study: Study, site_id: int, p: PatientInput,

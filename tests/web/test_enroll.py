@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date, timedelta
 
 import pytest
@@ -29,6 +30,19 @@ def _form(**overrides: str) -> dict[str, str]:
              "reminder_consent": "yes", "consent_on": "2026-11-20",
              "consent_version": "DEMO consent v2"}
     return form | overrides
+
+
+def test_an_age_that_disagrees_with_the_date_of_birth_is_refused(client, clinic, db):
+    """Found trying the screens as a new user would: age 45 beside a date of birth that
+    makes 76 was enrolled; the patient page then showed both."""
+    login(client, clinic.users["nurse"])
+    patients = _count(db, Patient)
+    response = client.post(f"/studies/{clinic.study.code}/enroll",
+                           data=_form(age_at_enrollment="45", birth_date="1950-01-01"))
+    assert response.status_code == 422
+    assert "Born on 1950-01-01, the patient is 76 on 2026-11-20" in html.unescape(
+        response.get_data(as_text=True))
+    assert _count(db, Patient) == patients
 
 
 def _count(db, model) -> int:
@@ -437,7 +451,7 @@ def test_contact_data_that_will_not_work_is_enrolled_with_a_warning(client, clin
     assert "No date of birth is recorded: the study&#39;s self-report link asks" in page
     quiet = client.post(f"/studies/{clinic.study.code}/enroll", follow_redirects=True,
                         data=_form(study_code="NEW-002", mrn="MRN-2", self_report_consent="yes",
-                                   birth_date="1970-05-04"))
+                                   birth_date="1978-05-04"))  # 48 on 2026-11-20
     page = quiet.get_data(as_text=True)
     assert "enrolled and allocated" in page and "No date of birth" not in page
     assert "beyond plain ASCII" not in page
