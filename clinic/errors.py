@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError, UnprocessableEntity
 
@@ -95,7 +95,23 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int, list[tuple[s
         from clinic.web.selfreport import request_refused
 
         return request_refused("request_refused"), code, headers
+    if code == 405 and request.method == "GET" and (page := _page_of_form()) is not None:
+        return redirect(page, code=303)
     return render_template("error.html", error=error), code, headers
+
+
+def _page_of_form() -> str | None:
+    """A form's address opened as a page (reloaded after its form was refused, a tab
+    restored): the page it belongs to, one level up, where it answers GET (it was
+    "405 Method Not Allowed", found trying the screens as a new user would)."""
+    parent = request.path.rstrip("/").rsplit("/", 1)[0]
+    if not parent:
+        return None
+    try:
+        current_app.url_map.bind(request.host).match(parent, method="GET")
+    except HTTPException:
+        return None
+    return parent
 
 
 def _server_error(error: InternalServerError) -> Response | tuple[str, int]:

@@ -132,6 +132,6 @@ def not_done(assessment_id: int) -> Response:
     assessment, _patient = assessment_or_404(session, assessment_id)
     data = body(NotDoneIn)
     skip_follow_up(session, assessment=assessment, read_version=data.version,
-                   reason=data.reason, actor_id=current_user.id)
+                   reason=data.reason, actor_id=current_user.id, today=clinic_today())
     session.commit()
     return ok(assessment_out(session, assessment, clinic_today()))

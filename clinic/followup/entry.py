@@ -262,11 +262,19 @@ def reopen_follow_up(session: Session, *, assessment: Assessment, read_version: 
 
 
 def skip_follow_up(session: Session, *, assessment: Assessment, read_version: int | None,
-                   reason: str, actor_id: int | None) -> Assessment:
-    """Mark a follow-up not done, with its reason (kept in the audit trail too)."""
+                   reason: str, actor_id: int | None,
+                   today: date | None = None) -> Assessment:
+    """Mark a follow-up not done, with its reason (kept in the audit trail too); given the
+    clinic's ``today``, not before its window opens (a 6-month visit was marked not done
+    five months early, found trying the screens as a new user would)."""
     from clinic.followup.service import mark_not_done
 
     set_actor(session, actor_id, reason.strip() or None)
     check_read_version(assessment, read_version)  # a stale form before a missing reason
+    if today is not None and assessment.state == "pending" and today < assessment.window_open:
+        raise ValidationError({"not_done_reason": (
+            f"This visit's window opens on {assessment.window_open.isoformat()}: mark it not "
+            "done once it is due. A patient who leaves the study is withdrawn on the "
+            "patient's page.")})
     return mark_not_done(session, assessment=assessment, reason=reason, actor_id=actor_id,
                          read_version=read_version)

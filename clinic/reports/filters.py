@@ -100,8 +100,13 @@ def filters_from_mapping(values: Mapping[str, object], today: date) -> ReportFil
         items = [raw] if isinstance(raw, str) else list(raw)  # type: ignore[call-overload]
         return [part for item in items for part in str(item).split(",")]
 
+    as_of = _date(values.get("as_of"), "as_of") or today  # type: ignore[arg-type]
+    if as_of > today:  # every visit not due yet would count as missed
+        raise ValidationError({"as_of": f"The follow-up status is counted as of a day that "
+                                        f"has come: today ({today.isoformat()}) at the "
+                                        "latest."})
     return ReportFilters(
-        as_of=_date(values.get("as_of"), "as_of") or today,  # type: ignore[arg-type]
+        as_of=as_of,
         date_from=_date(values.get("date_from"), "date_from"),  # type: ignore[arg-type]
         date_to=_date(values.get("date_to"), "date_to"),  # type: ignore[arg-type]
         sites=many("sites"), procedure_types=many("procedure_types"),

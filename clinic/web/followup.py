@@ -206,7 +206,8 @@ def not_done(assessment_id: int) -> str | Response:
     try:
         skip_follow_up(session, assessment=assessment,
                        read_version=request.form.get("version", type=form_int),
-                       reason=request.form.get("not_done_reason", ""), actor_id=current_user.id)
+                       reason=request.form.get("not_done_reason", ""), actor_id=current_user.id,
+                       today=clinic_today())
         session.commit()
     except ValidationError as error:
         session.rollback()

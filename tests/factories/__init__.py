@@ -65,7 +65,9 @@ def make_patient(session: Session, study: Study, *, site: Site | None = None,
                                  answers=answers, actor_id=None)
     assert not problems
     asked = "L4" in study_roots(study)  # a study asks its own roots, or none
-    values = {"study_code": f"T-{n:04d}", "sex": "female", "age_at_enrollment": 50,
+    age = 50 if birth_date is None else enrolled_on.year - birth_date.year - (
+        (enrolled_on.month, enrolled_on.day) < (birth_date.month, birth_date.day))
+    values = {"study_code": f"T-{n:04d}", "sex": "female", "age_at_enrollment": age,
               "bmi": 27.5, "root_laterality": {"L4": "unilateral"} if asked else {},
               **overrides}
     identity = IdentityInput(name=f"Test Patient {n}", phone="+00 1",

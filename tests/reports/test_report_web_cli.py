@@ -28,6 +28,9 @@ def test_physician_sees_the_report_page_and_downloads_it(app, session):
     assert zipped.status_code == 200 and zipped.data[:2] == b"PK"
     assert client.get("/studies/GAP/report?date_from=2026-02-01&date_to=2026-01-01"
                       ).status_code == 422
+    future = client.get("/studies/GAP/report?as_of=2099-01-01")  # every visit not due yet
+    assert future.status_code == 422  # would have counted as missed (a new-user walk)
+    assert b"counted as of a day that has come" in future.data
     assert client.get("/studies/NOPE/report").status_code == 404
     nurse_client = login(app.test_client(), nurse)
     assert nurse_client.get("/studies/GAP/report").status_code == 403

@@ -200,3 +200,14 @@ def test_a_query_with_an_invisible_character_comes_back_on_its_form(client, clin
     shown = client.get(response.headers["Location"])
     assert shown.status_code == 200, response.headers["Location"]
     assert "BMI gnp.exe?</textarea>" in shown.get_data(as_text=True)
+
+
+def test_a_forms_address_opened_as_a_page_leads_to_its_page(client, clinic):
+    """Found trying the screens as a new user would: after a refused form the browser
+    stays on its address (/followup/7/not-done); reloading it gave '405 Method Not
+    Allowed'."""
+    login(client, clinic.users["nurse"])
+    response = client.get(f"/followup/{clinic.due.id}/not-done")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/followup/{clinic.due.id}"
+    assert client.get("/api/v1/assessments/1/not-done").status_code == 405  # a program: 405
