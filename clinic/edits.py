@@ -97,8 +97,9 @@ def _stale(obj: Any, read_version: int) -> ClinicError:
                              "nothing was saved. Reload the page and enter the change "
                              "again.")
     what = obj.__tablename__.replace("_", " ").capitalize()  # "Adverse event", not a class
-    return ConflictError(f"{what} {obj.id} was changed by someone else "
-                         f"(version {read_version} → {obj.version}).")
+    return ConflictError(f"{what} {obj.id} was changed since it was read (version "
+                         f"{read_version} → {obj.version}): another save came first, or "
+                         "this one was sent twice.")
 
 
 def edit_with_reason(session: Session, obj: Any, *, read_version: int | None,

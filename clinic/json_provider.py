@@ -75,15 +75,21 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def strict_loads(s: str | bytes, **kwargs: Any) -> Any:
+    """JSON as the API reads it: each key once, finite numbers of sane length, no NUL or
+    invisible characters in texts (NotJSON otherwise); for files too (a protocol)."""
+    kwargs.setdefault("parse_constant", _no_constants)
+    kwargs.setdefault("object_pairs_hook", _unique_keys)
+    kwargs.setdefault("parse_int", _bounded_int)
+    try:
+        return json.loads(s, **kwargs)
+    except RecursionError:
+        raise NotJSON("the body is nested too deeply") from None
+
+
 class StrictJSONProvider(DefaultJSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        kwargs.setdefault("parse_constant", _no_constants)
-        kwargs.setdefault("object_pairs_hook", _unique_keys)
-        kwargs.setdefault("parse_int", _bounded_int)
-        try:
-            return json.loads(s, **kwargs)
-        except RecursionError:
-            raise NotJSON("the body is nested too deeply") from None
+        return strict_loads(s, **kwargs)
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         kwargs.setdefault("default", self.default)

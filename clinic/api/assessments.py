@@ -79,7 +79,7 @@ def _api_errors(errors: dict[str, str]) -> dict[str, str]:
     out = {_api_field(k): v for k, v in errors.items()}
     if "missing_reason" in out:
         out["missing_reason"] = out["missing_reason"].replace(
-            "and save again", 'and send it again with "missing_reason"')
+            "and save again", 'and send it again with "missing_reason"', 1)
     if "date_confirmed" in out:
         out["date_confirmed"] = out["date_confirmed"].replace(
             CONFIRM_ON_FORM, 'send it again with "date_confirmed": true')

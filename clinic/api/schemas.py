@@ -14,6 +14,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+from annotated_types import Interval
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -24,6 +25,7 @@ from pydantic import (
     StrictBool,
     create_model,
 )
+from pydantic import Strict as StrictValue
 
 from clinic import catalog
 from clinic.catalog import DATE_MAX, DATE_MIN, INT_MAX, NUMBER_BOUNDS
@@ -215,6 +217,8 @@ class ProcedureOut(BaseModel):
 
 
 class ScoreOut(BaseModel):
+    id: int = Field(description="The score's own id: a data query names its value as "
+                                "score:{id}:value")
     instrument: str
     value: float | None
     raw_sum: int | None = None
@@ -340,8 +344,8 @@ def _entry_type(instrument: Any) -> Any:
                             **fields)  # type: ignore[call-overload]
     if instrument.kind is InstrumentKind.LIKERT:  # a code, or its score as the API shows it
         return Literal[tuple(code for code, _label in instrument.choices)] | Annotated[
-            int, BeforeValidator(_whole_number),
-            Field(ge=instrument.min_value, le=instrument.max_value, strict=True)]
+            int, StrictValue(), Interval(ge=instrument.min_value, le=instrument.max_value),
+            BeforeValidator(_whole_number)]  # (the range after it was written "ge", "le")
     return Annotated[float, Field(ge=instrument.min_value, le=instrument.max_value,
                                   allow_inf_nan=False, strict=True)]
 
@@ -379,7 +383,7 @@ class ScoresIn(_Scores):
         None, description="Why an outcome the protocol asks for was not collected (kept "
                           "with the visit); needed when the entries leave one out, as on "
                           "the form")
-    date_confirmed: bool = Field(
+    date_confirmed: StrictBool = Field(
         False, description="The visit day is right although it is before the visit's "
                            "window opens, or a month or more after it closes (the entry "
                            "form's \"The date is right\"). Without it such a visit is "

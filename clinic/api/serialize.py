@@ -175,6 +175,6 @@ def adverse_event_out(e: AdverseEvent) -> AdverseEventOut:
 def _score(s: Score, rows: list[ScoreSection]) -> ScoreOut:
     codes = [sec.code for sec in INSTRUMENTS[s.instrument].sections]
     sections = {codes[row.section - 1]: row.value for row in rows}
-    return ScoreOut(instrument=s.instrument, value=s.value, raw_sum=s.raw_sum,  # type: ignore[attr-defined]
+    return ScoreOut(id=s.id, instrument=s.instrument, value=s.value, raw_sum=s.raw_sum,  # type: ignore[attr-defined]
                     answered=s.answered, not_computable_reason=s.not_computable_reason,  # type: ignore[attr-defined]
                     sections=sections, mode=s.mode)  # type: ignore[attr-defined]

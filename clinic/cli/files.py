@@ -48,6 +48,10 @@ def format_of(fmt: str | None, out: Path, endings: dict[str, tuple[str, ...]], d
         raise click.UsageError(f"--out {out.name}: {suffix} is not an ending this command "
                                f"writes ({known}); rename the file, or give --format.")
     folder = " (or a folder's name, without an ending)" if fmt in several else ""
+    if suffix == f".{fmt}" and fmt in several:  # "ends in .csv but --format is csv"
+        raise click.UsageError(f"--out {out.name}: --format {fmt} writes several files, not "
+                               f"one {suffix} file: name a {endings[fmt][0]} file "
+                               f"({out.stem}{endings[fmt][0]}) or a folder ({out.stem}).")
     other = f", or give --format {named}" if named is not None else ""
     raise click.UsageError(f"--out {out.name} ends in {suffix} but --format is {fmt}: name "
                            f"the file {out.stem}{endings[fmt][0]}{folder}{other}.")

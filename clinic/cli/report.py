@@ -105,10 +105,10 @@ def report_command(study_code: str, fmt: str | None, out: Path, quiet: bool,
         with session_scope() as session:
             report = build_report(session, study_code, filters,
                                   timezone=current_app.config["TIMEZONE"], progress=progress)
-    except ValidationError as error:
-        raise click.ClickException("; ".join(f"{OPTIONS.get(name, name)}: {message}"
-                                             for name, message in error.errors.items())
-                                   ) from error
+    except ValidationError as error:  # an option that does not read: a usage error (2)
+        raise click.UsageError("; ".join(f"{OPTIONS.get(name, name)}: {message}"
+                                          for name, message in error.errors.items())
+                               ) from error
     except NotFound as error:
         raise click.BadParameter(str(error), param_hint="--study") from error
     progress(f"rendering {fmt}")

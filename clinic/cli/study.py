@@ -17,10 +17,15 @@ from clinic.protocol.labels import label_mismatches
 
 
 def _read(path: str, refused: str = "nothing was created") -> object:
-    from clinic.protocol.protocol_file import ProtocolFileError, read_toml
+    """A protocol file: JSON (as the API gives and takes it) when it ends in .json,
+    else TOML."""
+    from clinic.protocol.protocol_file import ProtocolFileError, read_toml, validate_data
 
     try:
-        return read_toml(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
+        if Path(path).suffix.lower() == ".json":
+            return validate_data(_json(path, text))
+        return read_toml(text)
     except UnicodeDecodeError as error:
         raise click.ClickException(f"{path}: not a UTF-8 text file ({error.reason}).") from error
     except ProtocolFileError as error:
@@ -28,6 +33,15 @@ def _read(path: str, refused: str = "nothing was created") -> object:
             click.echo(f"{path}: {problem}", err=True)
         raise click.ClickException(f"{path}: {len(error.problems)} problem(s); "
                                    f"{refused}.") from error
+
+
+def _json(path: str, text: str) -> object:
+    from clinic.json_provider import strict_loads
+
+    try:
+        return strict_loads(text)
+    except ValueError as error:  # json's own, and the API's rules (NotJSON)
+        raise click.ClickException(f"{path}: not valid JSON: {error}.") from error
 
 
 @click.group("study")
@@ -38,8 +52,8 @@ def study_group() -> None:
 @study_group.command("validate")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def validate_command(file: str) -> None:
-    """Check a protocol file: its problems are printed with their line (a problem that
-    depends on a field in error shows once that field is mended)."""
+    """Check a protocol file (TOML, or JSON as the API gives it when it ends in .json):
+    its problems are printed with their line (TOML) or path."""
     doc = _read(file, refused="the file is not a valid protocol")
     click.echo(f"{file}: valid protocol for study {doc.code} ({doc.design_type}, "  # type: ignore[attr-defined]
                f"{len(doc.arms)} arms, {len(doc.timepoints)} timepoints).")  # type: ignore[attr-defined]

@@ -48,7 +48,8 @@ def match(session: Session, report: DoseReport, timezone: str) -> Match:
     if len(found) == 1:
         return Match(found[0][0], found[0][1], "patient and day")
     if not found:
-        return Match(None, patients[0], f"no {report.kind} procedure of this patient on "
+        kinds = "CT" if report.kind == "ct" else "fluoroscopy, DSA or cone-beam CT"
+        return Match(None, patients[0], f"no {kinds} procedure of this patient on "
                                         f"{report.study_date.isoformat()}")
     return Match(None, patients[0], f"{len(found)} procedures that day: import it on the "
                                     "right one from the patient page")

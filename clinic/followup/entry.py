@@ -205,9 +205,11 @@ def _missing(session: Session, assessment: Assessment, scores: Sequence[StoredSc
     reason = " ".join((entry.missing_reason or "").split())
     if missing and entry.require_complete and len(reason) < MIN_REASON_LENGTH:
         names = ", ".join(INSTRUMENTS[c].label for c in missing)
+        short = f" (the reason given is shorter than {MIN_REASON_LENGTH} characters)" \
+            if reason else ""
         return {"missing_reason": f"Not collected: {names}. Enter it, or say why it was not "
                                   "collected (e.g. 'patient declined the questionnaire') "
-                                  "and save again."}
+                                  f"and save again{short}."}
     if len(reason) > REASON_MAX:
         return {"missing_reason": f"Use at most {REASON_MAX} characters."}
     if missing and reason:

@@ -208,6 +208,8 @@ def section_rows(scores: list[dict[str, Any]],
 
 def mark_not_done(session: Session, *, assessment: Assessment, reason: str,
                   actor_id: int | None, read_version: int | None = None) -> Assessment:
+    if assessment.state == "not_done":
+        raise ValidationError({"assessment": "This follow-up is marked not done already."})
     if assessment.state != "pending":
         raise ValidationError({"assessment": "This follow-up is already recorded."})
     if len(" ".join(reason.split())) < MIN_REASON_LENGTH:  # as any other change's reason

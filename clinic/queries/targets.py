@@ -15,6 +15,8 @@ from clinic.catalog import (
     COLLECTION_MODES,
     INT_MAX,
     MODALITIES,
+    MODALITIES_WITH_CT_DOSE,
+    MODALITIES_WITH_DAP,
     QUERY_TARGETS,
     SEVERITIES,
     SEXES,
@@ -76,6 +78,10 @@ def resolve(session: Session, table: str, row_id: int, field: str) -> Target:
     row = session.get(MODELS[table], row_id)
     if row is None:
         raise ValidationError({"target": f"There is no {table} {row_id}."})
+    if table == "procedure" and not _dose_applies(row.modality, field):
+        raise ValidationError({"target": f"{MODALITIES.get(row.modality, row.modality)} "
+                                         f"records no {field_label(field)}: there is no "
+                                         "value to query."})
     where = _place(session, table, row)
     if where is None:
         raise ValidationError({"target": f"{table} {row_id} belongs to no patient."})
@@ -83,6 +89,16 @@ def resolve(session: Session, table: str, row_id: int, field: str) -> Target:
     label = record if table in ("score", "score_section") else f"{record}: {field_label(field)}"
     return Target(table, row_id, field, patient.study_id, patient.id,  # type: ignore[arg-type]
                   assessment.id if assessment else None, label, _value_shown(table, field, row))
+
+
+def _dose_applies(modality: str, field: str) -> bool:
+    """Whether a procedure of ``modality`` records ``field`` (a CT records no dose-area
+    product, an ultrasound no dose at all): a query on it would ask about nothing."""
+    if field in ("dap_mgy_cm2", "fluoroscopy_time_s"):
+        return modality in MODALITIES_WITH_DAP
+    if field in ("ctdivol_mgy", "dlp_mgy_cm"):
+        return modality in MODALITIES_WITH_CT_DOSE
+    return True
 
 
 def _place(session: Session, table: str,

@@ -201,6 +201,9 @@ def test_a_score_correction_that_leaves_out_a_recorded_value_is_refused(client, 
         "missing_reason": NOT_ASKED})
     assert saved.status_code == 201, saved.get_json()
     version = saved.get_json()["version"]
+    ids = {s["instrument"]: s["id"] for s in saved.get_json()["scores"]}  # what a query names
+    assert ids["ome"] == db.exec(select(Score.id).where(
+        Score.assessment_id == clinic.due.id, Score.instrument == "ome")).one()
     left_out = client.put(url, headers=headers, json={
         "version": version, "mode": "phone", "entries": {"vas": 4}, "reason": "retyped"})
     assert left_out.status_code == 422

@@ -363,3 +363,20 @@ def test_a_query_the_rules_raise_on_a_corrected_value_stays_open(client, bearer,
     [query] = db.exec(select(DataQuery).where(DataQuery.patient_id == clinic.patient.id,
                                               DataQuery.rule == "age_outside_criterion")).all()
     assert query.status == "open"
+
+
+def test_a_satisfaction_number_out_of_range_is_named_by_its_range(client, bearer, clinic):
+    """Found trying the API as a new user would: satisfaction 0 was told to choose among
+    the level codes, never that the number goes from 1 to 4; the schema wrote its range
+    as "ge"/"le", which no validator reads."""
+    response = client.post(f"/api/v1/assessments/{clinic.due.id}/scores",
+                           headers=bearer("nurse"),
+                           json={"version": clinic.due.version, "mode": "phone",
+                                 "entries": {"vas": 3, "satisfaction_results": 0}})
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["satisfaction_results"] == "must be ≥ 1"
+    schema = client.get("/api/v1/openapi.json").get_json()
+    branches = schema["components"]["schemas"]["Entries"]["properties"][
+        "satisfaction_results"]["anyOf"]
+    assert {"type": "integer", "minimum": 1, "maximum": 4} in branches
+    assert '"ge"' not in str(schema).replace("'", '"')

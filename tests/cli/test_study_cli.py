@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlmodel import func, select
 
 from clinic.models import AllocationSlot, Study, StudyArm, StudyMeasure, StudyTimepoint
+from tests.api.conftest import bearer  # noqa: F401  (a bearer token for any role)
 
 PROTOCOLS = Path(__file__).resolve().parents[2] / "docs" / "protocols"
 
@@ -115,3 +116,22 @@ def test_bad_paths_and_days_are_one_line_errors_not_tracebacks(app, tmp_path):
     edge = _run(app, "show", "USMRI", "--procedure-date", "9999-12-31")
     assert edge.exit_code == 2 and "a day from 1900 to 2100" in edge.output
     assert isinstance(edge.exception, SystemExit)
+
+
+def test_the_protocol_json_the_api_gives_validates_on_the_command_line(app, client, clinic,
+                                                                       bearer, tmp_path):  # noqa: F811
+    """Found trying the API and the command line as a new user would: the protocol saved
+    from GET /studies/DEMO/protocol as real.json was read as TOML ("Invalid statement")."""
+    given = client.get(f"/api/v1/studies/{clinic.study.code}/protocol",
+                       headers=bearer("coordinator"))
+    assert given.status_code == 200
+    saved = tmp_path / "real.json"
+    saved.write_bytes(given.data)
+    checked = _run(app, "validate", str(saved))
+    assert checked.exit_code == 0, checked.output
+    assert f"valid protocol for study {clinic.study.code}" in checked.output
+    twice = tmp_path / "twice.json"
+    twice.write_text('{"code": "A", "code": "B"}')
+    refused = _run(app, "validate", str(twice))
+    assert refused.exit_code == 1 and "not valid JSON: the key 'code' appears twice" in \
+        refused.output

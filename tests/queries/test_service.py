@@ -23,7 +23,7 @@ from clinic.queries.service import (
     raise_query,
     reopen_query,
 )
-from clinic.queries.targets import parse_key
+from clinic.queries.targets import parse_key, resolve
 
 
 @pytest.fixture
@@ -239,3 +239,16 @@ def test_the_queries_on_an_event_are_named_as_it_reads_after_a_correction(db, cl
     events = db.exec(select(AuditEvent).where(AuditEvent.entity == "data_query",
                                               AuditEvent.field == "label")).all()
     assert [e.reason for e in events] == ["Wrong type entered"]  # audited with its reason
+
+
+def test_a_dose_a_modality_does_not_record_cannot_be_queried(db, clinic):
+    """Found trying the API as a new user would: a query on the DAP of a CT procedure was
+    raised on "(blank)", a value that procedure can never hold."""
+    from clinic.models import Procedure
+
+    procedure = db.exec(select(Procedure).where(
+        Procedure.patient_id == clinic.patient.id)).first()
+    assert procedure.modality == "fluoroscopy"
+    with pytest.raises(ValidationError, match="records no CTDIvol"):
+        resolve(db, "procedure", procedure.id, "ctdivol_mgy")
+    assert resolve(db, "procedure", procedure.id, "dap_mgy_cm2").value != "(blank)"

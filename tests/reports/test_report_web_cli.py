@@ -78,11 +78,11 @@ def test_an_unknown_arm_or_site_is_refused_by_name_a_code_in_any_case_is_taken(a
     for option, value in (("--arm", "ZZ"), ("--site", "MARS")):
         result = runner.invoke(args=["report", "--study", "GAP", "--out",
                                      str(tmp_path / "x.pdf"), option, value])
-        assert result.exit_code == 1 and "Unknown" in result.output and value in result.output
+        assert result.exit_code == 2 and "Unknown" in result.output and value in result.output
         assert f"Error: {option}: Unknown" in result.output  # named as the option is typed
     bad_day = runner.invoke(args=["report", "--study", "GAP", "--out", str(tmp_path / "x.pdf"),
                                   "--from", "2026-13-01"])
-    assert bad_day.exit_code == 1 and "Error: --from: Not a date" in bad_day.output
+    assert bad_day.exit_code == 2 and "Error: --from: Not a date" in bad_day.output
     taken = runner.invoke(args=["report", "--study", "GAP", "--out", str(tmp_path / "a.pdf"),
                                 "--arm", "a", "--quiet"])
     assert taken.exit_code == 0, taken.output
@@ -168,8 +168,9 @@ def test_report_format_follows_the_file_name_and_a_contradiction_is_refused(app,
             (["--out", "r.docx"], ".docx is not an ending this command writes"),
             (["--format", "html", "--out", "c.zip"], "name the file c.html, or give "
                                                      "--format csv"),
-            (["--format", "csv", "--out", "t.csv"], "name the file t.zip (or a folder's name, "
-                                                    "without an ending)")):
+            (["--format", "csv", "--out", "t.csv"], "--format csv writes several files, not "
+                                                    "one .csv file: name a .zip file (t.zip) "
+                                                    "or a folder (t)")):
         refused = runner.invoke(args=["report", "--study", "GAP", *args[:-1],
                                       str(tmp_path / args[-1])])
         assert refused.exit_code == 2 and said in refused.output, refused.output
