@@ -88,7 +88,8 @@ def _not_for_role(rule: frozenset[str]) -> str:
     """Who may open the page, in words, for the 403 a user of another role gets."""
     allowed = [ROLES[r].lower() for r in ROLES if r in rule]
     who = ", ".join(allowed[:-1]) + f" or {allowed[-1]}" if len(allowed) > 1 else allowed[0]
-    return (f"This page is for a {who}; your role ({ROLES[current_user.role].lower()}) "
+    article = "an" if who[:1] in "aeiou" else "a"
+    return (f"This page is for {article} {who}; your role ({ROLES[current_user.role].lower()}) "
             "cannot open it. Nothing was shown or changed.")
 
 

@@ -98,7 +98,7 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
     if moment is not None:
         assessment.visit_on, assessment.completed_at = visit_on, moment
     existing = {s.instrument: s for s in scores_of(session, assessment)}
-    values_before = {code: score.value for code, score in existing.items()}
+    values_before = {code: (score.value, score.answered) for code, score in existing.items()}
     missing_before = set(_missing_outcomes(session, assessment, list(existing.values())))
     for code, score in existing.items():
         if code not in scored:
@@ -115,8 +115,10 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
     answered = [] if moment is None else answer_on_value(  # the queries asked before it:
         session, table="assessment", row_id=assessment.id,  # type: ignore[arg-type]
         field="visit_on", reason=text, actor_id=actor_id)  # then the rules ask the new day
-    for code, score in existing.items():  # a score corrected answers the queries on it
-        if code in scored and score.value != values_before[code]:
+    for code, score in existing.items():  # a score corrected answers the queries on it,
+        # its sections too (a section added to an incomplete ODI, the same total: the
+        # query on its missing sections was left open)
+        if code in scored and (score.value, score.answered) != values_before[code]:
             answered += answer_on_value(session, table="score", row_id=score.id,  # type: ignore[arg-type]
                                         field="value", reason=text, actor_id=actor_id)
     run_rules_on_save(session, assessment.patient_id, "visit")

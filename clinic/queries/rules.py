@@ -20,8 +20,9 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, event
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, and_, col, or_, select
 
 from clinic.audit import set_actor
@@ -409,7 +410,16 @@ def _raise_all(session: Session, new: list[tuple[str, QueryRule, Finding]]) -> N
         set_actor(session, *before)
 
 
-RAISED = "clinic.queries_raised"  # ids of the queries the rules raised in this session
+RAISED = "clinic.queries_raised"  # ids of the queries the rules raised in this transaction
+
+
+def _forget_raised(session: Any, transaction: Any) -> None:
+    """The ids are the transaction's own: a correction in a later one answers them."""
+    if transaction.parent is None:  # not a savepoint's end
+        session.info.pop(RAISED, None)
+
+
+event.listen(OrmSession, "after_transaction_end", _forget_raised)
 
 
 def raised_in(session: Session) -> list[int]:

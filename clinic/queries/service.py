@@ -239,15 +239,19 @@ def answer_on_value(session: Session, *, table: str, row_id: int, field: str,
                     reason: str | None, actor_id: int | None) -> list[DataQuery]:
     """A value corrected with a reason answers the open queries on it, wherever the
     correction was made (a visit's date from the visit's own form, not only from the
-    query's page); the monitor then closes them or re-opens them. A query raised on the
-    value as it now reads is not answered: it asks about that value (the rules raise
-    one on an age outside the criteria in the same save that typed it)."""
+    query's page); the monitor then closes them or re-opens them. A query the rules
+    raised in this same save on the value as it now reads is not answered: it asks about
+    that value (an age outside the criteria, typed as a correction)."""
+    from clinic.queries.rules import RAISED
+
     found = list(session.exec(select(DataQuery).where(
         DataQuery.target_table == table, DataQuery.target_id == row_id,
         DataQuery.field == field, DataQuery.status == "open")))
-    if found:
-        now = queried_value(session, found[0].id)
-        found = [q for q in found if q.value_when_raised != (now or "")[:200]]
+    just_raised = set(session.info.get(RAISED, []))
+    if just_raised & {q.id for q in found}:
+        now = (queried_value(session, found[0].id) or "")[:200]
+        found = [q for q in found
+                 if not (q.id in just_raised and q.value_when_raised == now)]
     why = " ".join((reason or "").split())[:TEXT_MAX - 40]
     for query in found:
         _step(session, query, "answered", f"Corrected, with the reason: {why}", actor_id)

@@ -42,6 +42,7 @@ from clinic.models import (
     StudyTimepoint,
     User,
 )
+from clinic.patients.identity import identity_of
 from clinic.queries.rules import raised_in
 from clinic.queries.service import (
     answer_by_correction,
@@ -52,7 +53,7 @@ from clinic.queries.service import (
 from clinic.scheduling.windows import window_deviation
 from clinic.scoring.instruments import INSTRUMENTS, Instrument
 from clinic.scoring.wording import QUESTIONS, source_note, wording_of
-from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404
+from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404, sees_identity
 from clinic.web.drafts import with_draft
 from clinic.web.filters import clinic_today, local_time, score_shown
 from clinic.web.followup_form import (
@@ -354,9 +355,19 @@ def _render(template: str, assessment: Assessment, patient: Patient,
         window_note=window_deviation(assessment.visit_on, assessment.window_open,
                                      assessment.window_close),
         lock=_lock_words(assessment, patient),
-        withdrawn=withdrawal_of(get_session(), patient.id))  # type: ignore[arg-type]
+        withdrawn=withdrawal_of(get_session(), patient.id),  # type: ignore[arg-type]
+        patient_name=_name_shown(patient))
     status = 409 if status_conflict else (422 if errors else 200)
     return body, status
+
+
+def _name_shown(patient: Patient) -> str | None:
+    """The patient's name, for a role that sees identities (the nurse on the phone checks
+    who answers; the worklist she came from showed it)."""
+    if not sees_identity():
+        return None
+    identity = identity_of(get_session(), patient)
+    return identity.name if identity is not None else None
 
 
 def _summary(scores: list) -> str:  # type: ignore[type-arg]

@@ -73,7 +73,7 @@ def refuse_control_characters() -> Response | None:
         if "\x00" in key or "\x00" in value:
             abort(422, f"The request holds an invisible NUL character; {outcome}.")
         if HIDDEN_CHARACTERS.search(key) or HIDDEN_CHARACTERS.search(value):
-            name = field_label(HIDDEN_CHARACTERS.sub("", key)[:60].replace(".", " "))
+            name = _form_field_words(HIDDEN_CHARACTERS.sub("", key)[:60])
             said = (f"The field '{name}' held an invisible control or text-direction "
                     f"character; {outcome}.")
             kept = _keep_without_hidden_characters()
@@ -83,6 +83,25 @@ def refuse_control_characters() -> Response | None:
                   "check it and save again.", "error")
             return redirect(kept, code=303)
     return None
+
+
+# form fields named in words where the stored field's name says little
+FORM_FIELDS = {"not_done_reason": "reason the follow-up was not done", "text": "question or answer",
+               "q": "search", "reason": "reason for the change",
+               "missing_reason": "reason an outcome was not collected"}
+_ROWS = {"med": "medication", "target": "target", "injectate": "injectate"}
+
+
+def _form_field_words(key: str) -> str:
+    """'med.0.drug' -> 'drug of the 1st medication'; 'ae.notes' -> 'notes'."""
+    from clinic.protocol.document import ordinal
+
+    parts = key.split(".")
+    if len(parts) == 3 and parts[1].isdigit() and parts[0] in _ROWS:
+        return (f"{field_label(parts[2])} of the {ordinal(int(parts[1]) + 1)} "
+                f"{_ROWS[parts[0]]}")
+    last = parts[-1]
+    return FORM_FIELDS.get(last) or field_label(last)
 
 
 def _search_without_hidden_characters(values: list[tuple[str, str]]) -> Response:

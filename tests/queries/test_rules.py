@@ -90,6 +90,28 @@ def test_odi_section_not_answered(db, clinic):
     assert "9 of 10 sections" in q.text and q.value_when_raised.endswith("%")
 
 
+def test_a_section_added_answers_the_query_on_it_though_the_total_stays(db, clinic):
+    """Found trying the screens as a new user would: the missing section added from the
+    correction form left the query open, "Value when raised 40 % / Now 40 %" (the same
+    percentage over ten sections as over nine)."""
+    from clinic.followup.editing import edit_follow_up
+    from clinic.scoring.disability import ODI_SECTIONS
+
+    codes = [s.code for s in ODI_SECTIONS]
+    partial = dict(zip(codes, [2, 2, 2, 2, 2, 2, 2, None, 2, 2], strict=True))
+    _record(db, clinic, "month_1", {"vas": 3, "odi": partial})
+    run_rules(db, patient_id=clinic.patient.id)
+    db.commit()  # the nightly run; the correction comes later
+    [q] = _raised(db, clinic, "section_missing")
+    assert q.value_when_raised == "40 %"
+    visit = _visit(db, clinic, "month_1")
+    answered = edit_follow_up(db, assessment=visit, read_version=visit.version,
+                              entries={"vas": 3, "odi": {**partial, codes[7]: 2}},
+                              mode="phone", reason="Section 8 found on the paper sheet",
+                              actor_id=clinic.users["nurse"].id)
+    assert [a.id for a in answered] == [q.id] and q.status == "answered"
+
+
 def test_a_section_the_patient_skipped_on_the_link_is_no_query(db, clinic):
     """Found trying the screens as a new user would: the self-report link offers to skip
     each section ("Sex life, if it applies"); a skip raised a query asking the site

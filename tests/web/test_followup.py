@@ -542,3 +542,15 @@ def test_an_onset_in_the_future_reads_as_on_the_adverse_events_own_form(client, 
     assert "That date is in the future: record what has happened." in page
     assert re.search(r'<input type="date" id="ae-onset_on" name="ae.onset_on" value="'
                      + tomorrow.isoformat() + r'" max="' + today_in(app).isoformat(), page)
+
+
+def test_the_visit_form_names_the_patient_to_a_role_that_sees_identities(client, clinic, db):
+    """Found trying the screens as a new user would: the entry page named only the study
+    code; the nurse on the phone checks who answers against the name."""
+    from clinic.models import PatientIdentity
+
+    name = db.exec(select(PatientIdentity.name).where(
+        PatientIdentity.patient_id == clinic.patient.id)).one()
+    login(client, clinic.users["nurse"])
+    page = client.get(f"/followup/{clinic.due.id}").get_data(as_text=True)
+    assert f'<p class="patient-name">Patient: <strong>{html.escape(name)}</strong></p>' in page

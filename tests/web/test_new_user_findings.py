@@ -320,7 +320,7 @@ def test_a_visit_marked_not_done_twice_says_why_nothing_was_saved(client, clinic
                         data=form | {"version": db.get(Assessment, clinic.due.id).version})
     page = again.get_data(as_text=True)
     assert again.status_code == 422
-    assert "already recorded" in page and "field marked below" not in page
+    assert "marked not done already" in page and "field marked below" not in page
 
 
 def test_a_refused_reopen_from_the_patient_page_opens_that_visits_reopen_form(client, clinic,
