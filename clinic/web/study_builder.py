@@ -27,6 +27,7 @@ from clinic.audit.latest import last_change
 from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.exceptions import ValidationError
+from clinic.json_provider import strict_loads
 from clinic.models import Study, User
 from clinic.models.base import utcnow
 from clinic.protocol.definition import DESIGN_TYPES
@@ -137,17 +138,21 @@ def _uploaded_protocol() -> tuple[Any, list[str]]:
     """The protocol document of the uploaded file, or None and what is wrong with it."""
     upload = request.files.get("protocol")
     if upload is None or not upload.filename:
-        return None, ["Choose a protocol file (.toml)."]
+        return None, ["Choose a protocol file (.toml, or .json as the API gives it)."]
     raw = upload.read(MAX_UPLOAD + 1)
     try:
         text = raw[:MAX_UPLOAD + 1].decode("utf-8-sig")  # a byte-order mark is no content
         if not text.strip():
             return None, [f"{upload.filename} is empty."]
+        if upload.filename.lower().endswith(".json"):  # as the API gives it
+            return validate_data(strict_loads(text)), []
         return read_toml(text), []
-    except UnicodeDecodeError:
-        return None, ["The file is not UTF-8 text."]
     except ProtocolFileError as error:
         return None, [str(p) for p in error.problems]
+    except UnicodeDecodeError:
+        return None, ["The file is not UTF-8 text."]
+    except ValueError as error:  # JSON that does not read (NotJSON too)
+        return None, [f"{upload.filename} is not valid JSON: {error}."]
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from clinic.models import AuditEvent, ProtocolAmendment, Study, StudyMeasure
+from tests.api.conftest import bearer  # noqa: F401  (a bearer token for any role)
 from tests.web.helpers import login, post_builder
 
 PROTOCOLS = Path(__file__).resolve().parents[2] / "docs" / "protocols"
@@ -140,6 +141,27 @@ def test_a_protocol_file_is_uploaded_as_a_draft(client, clinic, db):
         as_text=True)
     download = client.get(f"/admin/studies/{study.id}/protocol.toml")
     assert download.status_code == 200 and b'code = "USMRI"' in download.data
+
+
+def test_the_protocol_json_the_api_gives_is_uploaded_too(client, clinic, db, bearer):  # noqa: F811
+    """The set-up page said to check a file with a command the coordinator may not run;
+    uploading checks it, TOML or the JSON the API gives (found trying the screens as a new
+    user would)."""
+    from io import BytesIO
+
+    given = client.get(f"/api/v1/studies/{clinic.study.code}/protocol",
+                       headers=bearer("coordinator")).get_data()
+    copied = given.replace(clinic.study.code.encode(), b"COPY", 1)
+    login(client, clinic.users["admin"])
+    response = client.post("/admin/studies/upload", data={
+        "protocol": (BytesIO(copied), "copy.json")}, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert db.exec(select(Study).where(Study.code == "COPY")).one().status == "planning"
+    twice = client.post("/admin/studies/upload", data={
+        "protocol": (BytesIO(b'{"code": "A", "code": "B"}'), "t.json")},
+        content_type="multipart/form-data")
+    assert twice.status_code == 422
+    assert "t.json is not valid JSON: the key" in html.unescape(twice.get_data(as_text=True))
 
 
 def test_a_file_nested_thousands_deep_is_refused_in_words(client, clinic):
