@@ -66,8 +66,9 @@ def refuse_control_characters() -> Response | None:
         values += list(request.form.items(multi=True))
     outcome = "nothing was saved" if request.method not in SAFE_METHODS else \
         "nothing was searched or shown"
-    if request.method == "GET" and not request.path.startswith(API_PREFIX) and any(
-            "\x00" in k + v or HIDDEN_CHARACTERS.search(k + v) for k, v in values):
+    if (request.method == "GET" and request.url_rule is not None  # a page of this app
+            and not request.path.startswith(API_PREFIX) and any(
+                "\x00" in k + v or HIDDEN_CHARACTERS.search(k + v) for k, v in values)):
         return _search_without_hidden_characters(values)
     for key, value in values:
         if "\x00" in key or "\x00" in value:
@@ -146,7 +147,8 @@ def _form_page() -> str | None:
     if rule is None or "GET" in (rule.methods or ()):
         return None
     referer = urlsplit(request.referrer or "")
-    if referer.netloc != request.host or not referer.path.startswith("/"):
+    if (referer.netloc != request.host or not referer.path.startswith("/")
+            or referer.path.startswith("//")):
         return None
     adapter = request.url_rule.map.bind(request.host)  # type: ignore[union-attr]
     try:

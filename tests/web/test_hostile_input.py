@@ -211,3 +211,4 @@ def test_a_forms_address_opened_as_a_page_leads_to_its_page(client, clinic):
     assert response.status_code == 303
     assert response.headers["Location"] == f"/followup/{clinic.due.id}"
     assert client.get("/api/v1/assessments/1/not-done").status_code == 405  # a program: 405
+
