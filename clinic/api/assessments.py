@@ -20,6 +20,7 @@ from clinic.followup.entry import (
     AdverseEventInput,
     FollowUpEntry,
     MedicationInput,
+    reopen_follow_up,
     save_follow_up,
     skip_follow_up,
 )
@@ -76,7 +77,9 @@ def record_scores(assessment_id: int) -> Response:
 
 def _api_errors(errors: dict[str, str]) -> dict[str, str]:
     """The entry form's errors as the API names the fields, and how to confirm a date."""
-    out = {_api_field(k): v for k, v in errors.items()}
+    out = {_api_field(k): v.replace("reopen it first (on its page)", "reopen it first "
+                                    "(POST /assessments/{id}/reopen)")
+           for k, v in errors.items()}
     if "missing_reason" in out:
         out["missing_reason"] = out["missing_reason"].replace(
             "and save again", 'and send it again with "missing_reason"', 1)
@@ -123,6 +126,20 @@ def _refuse_left_out(session: Any, assessment: Any, given: set[str]) -> None:
         raise ValidationError({"entries": f"leaves out {names}, recorded at this visit: send "
                                           "every value as it should read (as recorded, to "
                                           "keep it; null, to remove it)"})
+
+
+@bp.post("/assessments/<int:assessment_id>/reopen")
+@allow(*ENTERS_FOLLOW_UPS)
+def reopen(assessment_id: int) -> Response:
+    """A follow-up marked not done made pending again (the patient called back), with the
+    reason; then its scores are recorded as any other's."""
+    session = get_session()
+    assessment, _patient = assessment_or_404(session, assessment_id)
+    data = body(NotDoneIn)
+    reopen_follow_up(session, assessment=assessment, read_version=data.version,
+                     reason=data.reason, actor_id=current_user.id, today=clinic_today())
+    session.commit()
+    return ok(assessment_out(session, assessment, clinic_today()))
 
 
 @bp.post("/assessments/<int:assessment_id>/not-done")

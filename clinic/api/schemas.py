@@ -408,6 +408,8 @@ class ScoresEdit(_Scores):
 
 
 class NotDoneIn(Strict):
+    """Marking a follow-up not done, or reopening one: the version read and the reason."""
+
     version: Version
     reason: Reason
 

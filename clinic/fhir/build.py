@@ -71,10 +71,13 @@ def procedure(key: int, patient_key: int, *, procedure_type: str, modality: str,
 
 
 def score_observation(key: str, patient_key: int, *, instrument: str, value: float,
-                      at: datetime, derived_from: str | None = None) -> dict[str, Any]:
+                      at: datetime, derived_from: str | None = None,
+                      amended: bool = False) -> dict[str, Any]:
+    """``amended``: corrected since it was recorded (FHIR's status for a final result
+    changed afterwards, so that a receiving system can tell)."""
     loinc, display, unit, unit_display = SCORE_CODES[instrument]
     resource: dict[str, Any] = {
-        "resourceType": "Observation", "id": key, "status": "final",
+        "resourceType": "Observation", "id": key, "status": "amended" if amended else "final",
         "category": [_category("survey")],
         "code": {"coding": [{"system": LOINC, "code": loinc, "display": display}],
                  "text": INSTRUMENTS[instrument].label},

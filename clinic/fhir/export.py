@@ -15,6 +15,7 @@ from clinic.fhir import build
 from clinic.fhir.codes import DOSE_COMPONENTS, SCORE_CODES
 from clinic.models import (
     Assessment,
+    AuditEvent,
     Patient,
     PatientIdentity,
     Procedure,
@@ -114,6 +115,22 @@ def _procedures(session: Session, ids: list[int | None]) -> Iterator[dict[str, A
             yield dose
 
 
+def _corrected(session: Session, score_ids: list[int]) -> set[int]:
+    """The scores changed since they were recorded: their value, or a section of theirs
+    changed or removed (audited corrections; a batch of ids per query, by the record
+    index)."""
+    found: set[int] = set()
+    for start in range(0, len(score_ids), BATCH):
+        batch = score_ids[start:start + BATCH]
+        found.update(session.exec(select(AuditEvent.entity_id).where(
+            AuditEvent.entity == "score", AuditEvent.action == "update",
+            col(AuditEvent.entity_id).in_(batch))).all())
+        found.update(session.exec(select(AuditEvent.parent_id).where(  # type: ignore[call-overload]
+            AuditEvent.parent_entity == "score", col(AuditEvent.action).in_(
+                ("update", "delete")), col(AuditEvent.parent_id).in_(batch))).all())
+    return found
+
+
 def _scores(session: Session, ids: list[int | None]) -> Iterator[dict[str, Any]]:
     rows = session.exec(select(Score, Assessment.patient_id)
                         .join(Assessment, col(Assessment.id) == col(Score.assessment_id))
@@ -127,6 +144,7 @@ def _scores(session: Session, ids: list[int | None]) -> Iterator[dict[str, Any]]
         for section in session.exec(select(ScoreSection).where(
                 col(ScoreSection.score_id).in_(sectioned[start:start + BATCH]))):
             sections[section.score_id][section.section] = section.value
+    amended = _corrected(session, [s.id for s, _p in rows])  # type: ignore[misc]
     for score, patient_id in rows:
         response = None
         if score.id in sections or score.instrument in ("odi", "ndi"):
@@ -138,4 +156,5 @@ def _scores(session: Session, ids: list[int | None]) -> Iterator[dict[str, Any]]
         if score.value is not None:
             yield build.score_observation(f"score-{score.id}", patient_id,
                                           instrument=score.instrument, value=score.value,
-                                          at=score.collected_at, derived_from=response)
+                                          at=score.collected_at, derived_from=response,
+                                          amended=score.id in amended)

@@ -471,3 +471,26 @@ def test_a_follow_up_missing_an_outcome_needs_its_reason_as_on_the_form(client, 
         "missing_reason": "patient declined the questionnaire"})
     assert given.status_code == 201
     assert given.get_json()["missing_reason"] == "patient declined the questionnaire"
+
+
+def test_a_visit_marked_not_done_is_reopened_by_api_then_recorded(client, clinic, bearer, app):
+    """Found trying the API as a new user would: a visit marked not done answered 'reopen
+    it first (on its page)', a page the integrator has not; the API reopens it now."""
+    headers = bearer("nurse")
+    url = f"/api/v1/assessments/{clinic.due.id}"
+    skipped = client.post(f"{url}/not-done", headers=headers,
+                          json={"version": clinic.due.version, "reason": "Patient in hospital"})
+    assert skipped.status_code == 200, skipped.get_json()
+    version = skipped.get_json()["version"]
+    refused = client.post(f"{url}/scores", headers=headers, json={
+        "version": version, "mode": "phone", "entries": {"vas": 3},
+        "missing_reason": NOT_ASKED})
+    assert refused.status_code == 422
+    assert "POST /assessments/{id}/reopen" in str(refused.get_json()["errors"])
+    reopened = client.post(f"{url}/reopen", headers=headers,
+                           json={"version": version, "reason": "Patient called back"})
+    assert reopened.status_code == 200, reopened.get_json()
+    saved = client.post(f"{url}/scores", headers=headers, json={
+        "version": reopened.get_json()["version"], "mode": "phone", "entries": {"vas": 3},
+        "missing_reason": NOT_ASKED})
+    assert saved.status_code == 201, saved.get_json()

@@ -73,6 +73,7 @@ EXPECTED.update({
     "api.correct_procedure_record": _PROCEDURES,
     "api.list_assessments": "any_user", "api.get_assessment": "any_user",
     "api.record_scores": STAFF, "api.correct_scores": STAFF, "api.not_done": STAFF,
+    "api.reopen": STAFF,
     "api.list_adverse_events": "any_user", "api.follow_up_adverse_event": ALL,
     "screening_log.index": "any_user", "screening_log.export": "any_user",
     "audit_trail.index": _MANAGE | {"monitor"}, "audit_trail.download": _MANAGE | {"monitor"},

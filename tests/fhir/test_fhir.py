@@ -136,6 +136,30 @@ def test_the_odi_of_the_questionnaire_response_equals_the_apps(client, recorded,
     assert observation["valueQuantity"]["value"] == odi.value
 
 
+def test_a_corrected_score_reads_amended_the_others_final(app, client, recorded,
+                                                          bearer):  # noqa: F811
+    """Found trying the API as a new user would: a VAS corrected twice still read "final";
+    a receiving system could not tell it had changed."""
+    from clinic.followup.editing import edit_follow_up
+
+    clinic, odi = recorded
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        visit = db.get(Assessment, odi.assessment_id)
+        odi_entry = {s.code: v for s, v in zip(ODI_SECTIONS, ODI, strict=True)}
+        edit_follow_up(db, assessment=visit, read_version=visit.version,
+                       entries={"vas": 6, "odi": odi_entry}, mode="phone",
+                       reason="VAS misread", actor_id=clinic.users["nurse"].id)
+        db.commit()
+        vas = db.exec(select(Score).where(Score.assessment_id == visit.id,
+                                          Score.instrument == "vas")).one()
+    bundle = _bundle(client, bearer("nurse"), clinic.patient.id)
+    status = {e["resource"]["id"]: e["resource"]["status"] for e in bundle["entry"]
+              if e["resource"]["resourceType"] == "Observation"}
+    assert (status[f"score-{vas.id}"], status[f"score-{odi.id}"]) == ("amended", "final")
+    _parse(next(e["resource"] for e in bundle["entry"]
+                if e["resource"]["id"] == f"score-{vas.id}"))  # a valid R4B Observation
+
+
 def test_identity_only_on_request_and_only_for_roles_that_see_it(app, client, recorded,
                                                                  bearer):  # noqa: F811
     clinic, _ = recorded
