@@ -43,10 +43,13 @@ class ReportFilters:
             errors["date_to"] = "The end of the date range is before its start."
         unknown = set(self.procedure_types) - set(catalog.PROCEDURE_TYPES)
         if unknown:
-            errors["procedure_types"] = f"Unknown procedure type(s): {', '.join(sorted(unknown))}."
+            errors["procedure_types"] = (f"Unknown procedure type(s): "
+                                         f"{', '.join(sorted(unknown))}. Choose from: "
+                                         f"{', '.join(catalog.PROCEDURE_TYPES)}.")
         unknown = set(self.levels) - set(catalog.LEVELS)
         if unknown:
-            errors["levels"] = f"Unknown level(s): {', '.join(sorted(unknown))}."
+            errors["levels"] = (f"Unknown level(s): {', '.join(sorted(unknown))}. Choose "
+                                f"from: {', '.join(catalog.LEVELS)}.")
         if errors:
             raise ValidationError(errors)
 

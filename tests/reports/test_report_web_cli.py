@@ -80,6 +80,9 @@ def test_an_unknown_arm_or_site_is_refused_by_name_a_code_in_any_case_is_taken(a
                                      str(tmp_path / "x.pdf"), option, value])
         assert result.exit_code == 2 and "Unknown" in result.output and value in result.output
         assert f"Error: {option}: Unknown" in result.output  # named as the option is typed
+    level = runner.invoke(args=["report", "--study", "GAP", "--out", str(tmp_path / "x.pdf"),
+                                "--level", "L9-L10"])  # the choices, as --arm gives them
+    assert level.exit_code == 2 and "Unknown level(s): L9-L10. Choose from: " in level.output
     bad_day = runner.invoke(args=["report", "--study", "GAP", "--out", str(tmp_path / "x.pdf"),
                                   "--from", "2026-13-01"])
     assert bad_day.exit_code == 2 and "Error: --from: Not a date" in bad_day.output
