@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_login import current_user
@@ -133,22 +134,21 @@ def _refuse_left_out(session: Any, assessment: Any, given: set[str]) -> None:
 def reopen(assessment_id: int) -> Response:
     """A follow-up marked not done made pending again (the patient called back), with the
     reason; then its scores are recorded as any other's."""
-    session = get_session()
-    assessment, _patient = assessment_or_404(session, assessment_id)
-    data = body(NotDoneIn)
-    reopen_follow_up(session, assessment=assessment, read_version=data.version,
-                     reason=data.reason, actor_id=current_user.id, today=clinic_today())
-    session.commit()
-    return ok(assessment_out(session, assessment, clinic_today()))
+    return _with_reason(assessment_id, reopen_follow_up)
 
 
 @bp.post("/assessments/<int:assessment_id>/not-done")
 @allow(*ENTERS_FOLLOW_UPS)
 def not_done(assessment_id: int) -> Response:
+    return _with_reason(assessment_id, skip_follow_up)
+
+
+def _with_reason(assessment_id: int, change: Callable[..., Any]) -> Response:
+    """A change of a visit's state with the version read and a reason (not done, reopen)."""
     session = get_session()
     assessment, _patient = assessment_or_404(session, assessment_id)
     data = body(NotDoneIn)
-    skip_follow_up(session, assessment=assessment, read_version=data.version,
-                   reason=data.reason, actor_id=current_user.id, today=clinic_today())
+    change(session, assessment=assessment, read_version=data.version, reason=data.reason,
+           actor_id=current_user.id, today=clinic_today())
     session.commit()
     return ok(assessment_out(session, assessment, clinic_today()))
