@@ -31,6 +31,7 @@ from clinic.models import (
     ScoreSection,
     StudyTimepoint,
 )
+from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS
 from clinic.scoring.instruments import INSTRUMENTS
 
 MODELS: dict[str, Any] = {"patient": Patient, "procedure": Procedure, "assessment": Assessment,
@@ -94,9 +95,9 @@ def resolve(session: Session, table: str, row_id: int, field: str) -> Target:
 def _dose_applies(modality: str, field: str) -> bool:
     """Whether a procedure of ``modality`` records ``field`` (a CT records no dose-area
     product, an ultrasound no dose at all): a query on it would ask about nothing."""
-    if field in ("dap_mgy_cm2", "fluoroscopy_time_s"):
+    if field in DAP_FIELDS:
         return modality in MODALITIES_WITH_DAP
-    if field in ("ctdivol_mgy", "dlp_mgy_cm"):
+    if field in CT_FIELDS:
         return modality in MODALITIES_WITH_CT_DOSE
     return True
 
