@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from clinic.cli.files import format_of
+from clinic.cli.files import format_of, not_written
 from clinic.db import session_scope
 from clinic.exceptions import NotFound, ValidationError
 
@@ -57,8 +57,7 @@ def _write(files: list[tuple[str, bytes]], out: Path) -> list[Path]:
         try:
             target.write_bytes(content)
         except OSError as error:
-            raise click.ClickException(f"Could not write {target}: "
-                                       f"{error.strerror or error}.") from error
+            raise not_written(target, error) from error
     return targets
 
 
@@ -82,7 +81,9 @@ OPTIONS = {"date_from": "--from", "date_to": "--to", "sites": "--site",
               help="Procedure type code, e.g. tfesi_prf (repeatable).")
 @click.option("--level", "levels", multiple=True, help="Level code, e.g. L4-L5 (repeatable).")
 @click.option("--arm", "arms", multiple=True, help="Arm code (repeatable).")
-@click.option("--as-of", "as_of", help="Judge follow-up status on this day (default today).")
+@click.option("--as-of", "as_of",
+              help="The data cut-off: follow-up as it stood on this day (default today); "
+                   "a visit recorded after it counts as not recorded yet.")
 @click.option("--quiet", is_flag=True, help="Do not print progress.")
 @with_appcontext
 def report_command(study_code: str, fmt: str | None, out: Path, quiet: bool,

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlmodel import Session
 
 import clinic.stats.pandas_setup  # noqa: F401  (texts in Python strings)
@@ -65,7 +65,7 @@ from clinic.reports.arrow import (
 from clinic.reports.copy import copied_frame
 from clinic.reports.filters import ReportFilters
 from clinic.reports.snapshot import one_snapshot, snapshot_connection
-from clinic.scheduling.status import status_case
+from clinic.scheduling.status import status_case_on
 from clinic.studies import setup
 
 FETCH_ROWS = 50_000  # rows turned into columns at a time (the peak memory of a read)
@@ -393,13 +393,20 @@ def _target_rows(sid: int) -> Select[Any]:
 
 
 def _visit_rows(sid: int, filters: ReportFilters) -> Select[Any]:
-    return (select(Assessment.id.label("assessment_id"), Assessment.patient_id.label("pid"),
-                   StudyTimepoint.code.label("timepoint"), Assessment.state,
-                   status_case(filters.as_of).label("status"),
-                   Assessment.not_done_reason, Assessment.window_open,
-                   Assessment.window_close, Assessment.visit_on,
-                   Assessment.missing_reason, Assessment.mode)
-            .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)
+    """The visits as they stood on ``filters.as_of``: one recorded on a later day reads
+    as pending then (its state, day and mode), with ``late`` 1 so that its scores are
+    left out (a report as of a past day is the data cut-off of that day)."""
+    a = Assessment
+    late = and_(a.state == "completed", a.visit_on > filters.as_of)
+    return (select(a.id.label("assessment_id"), a.patient_id.label("pid"),
+                   StudyTimepoint.code.label("timepoint"),
+                   case((late, "pending"), else_=a.state).label("state"),
+                   status_case_on(filters.as_of).label("status"),
+                   a.not_done_reason, a.window_open, a.window_close,
+                   case((late, None), else_=a.visit_on).label("visit_on"),
+                   a.missing_reason, case((late, None), else_=a.mode).label("mode"),
+                   case((late, 1), else_=0).label("late"))
+            .join(StudyTimepoint, StudyTimepoint.id == a.timepoint_id)
             .where(StudyTimepoint.study_id == sid))
 
 
@@ -479,7 +486,8 @@ def _assessments(session: Session, sid: int, filters: ReportFilters) -> pd.DataF
 def _scores(session: Session, sid: int, visits: dict[str, np.ndarray]) -> pd.DataFrame:
     """The recorded values of the study's visits, each with its visit's row
     (``visit_row``); ``visits`` holds the columns ``assessment_id``, ``pid`` and
-    ``timepoint`` of :func:`_assessments`, row for row.
+    ``timepoint`` of :func:`_assessments`, row for row, and ``late``: the visits
+    recorded after the report's "as of" day, whose scores are left out.
 
     The scores are read on their own, by the range of the visits' ids, and given their
     visit's patient and timepoint here: joining score → assessment → timepoint in the
@@ -494,7 +502,7 @@ def _scores(session: Session, sid: int, visits: dict[str, np.ndarray]) -> pd.Dat
     wanted = df["assessment_id"].to_numpy(dtype="int64")
     at = np.minimum(np.searchsorted(ids, wanted, sorter=order), len(ids) - 1)
     row = order[at]
-    found = ids[row] == wanted
+    found = (ids[row] == wanted) & ~visits["late"][row]  # (late: recorded after as_of)
     if not found.all():  # (a copy of every score: only when there is one to drop)
         row = row[found]
         df = df[found].reset_index(drop=True)
@@ -660,7 +668,13 @@ def _load_study_data(session: Session, study: Study, filters: ReportFilters,
         ["subject", "level", "side"]]
     visits = _assessments(session, sid, filters)
     keys = {"assessment_id": visits["assessment_id"].to_numpy(dtype="int64"),
-            "pid": visits["pid"].to_numpy(), "timepoint": visits["timepoint"].to_numpy()}
+            "pid": visits["pid"].to_numpy(), "timepoint": visits["timepoint"].to_numpy(),
+            "late": visits.pop("late").to_numpy(dtype="int64") == 1}
+    late = int(keys["late"][np.isin(keys["pid"], patients["pid"].to_numpy())].sum())
+    if late:
+        exclusions += (f"{late} visits recorded after {filters.as_of.isoformat()} are "
+                       "counted as they stood on that day (not recorded yet); their "
+                       "scores are left out.",)
     visits["visit_row"] = np.arange(len(visits))
     assessments, visit_patients = rekey(visits.drop(columns=["assessment_id"]), "timepoint")
     del visits  # (peak memory: the visits as read go before the scores are read)

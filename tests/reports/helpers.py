@@ -65,7 +65,8 @@ def populate(session: Session, definition: StudyDefinition, patients: int, *, se
                        if (code, tp.code) not in skip}
             if entries:
                 record_follow_up(session, assessment=assessment, entries=entries,
-                                 mode="in_clinic", actor_id=None)
+                                 mode="in_clinic", actor_id=None,  # on its day: before
+                                 visit_on=assessment.target_date)  # AS_OF (a data cut)
     session.commit()
 
 

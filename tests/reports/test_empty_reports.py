@@ -30,9 +30,10 @@ def _stage(session, stage: str):
             make_procedure(session, second, modality="ct")
         if stage == "one patient per group":
             for patient in (first, second):
-                record_follow_up(session, assessment=assessments_of(session, patient)[0],
-                                 entries={"vas": 6, "odi": [2] * 10}, mode="phone",
-                                 actor_id=None)
+                baseline = assessments_of(session, patient)[0]
+                record_follow_up(session, assessment=baseline, mode="phone", actor_id=None,
+                                 entries={"vas": 6, "odi": [2] * 10},
+                                 visit_on=baseline.target_date)  # (before AS_OF)
     session.commit()
     return study
 

@@ -50,7 +50,7 @@ def _registry(session, patients: int = 60, seed: int = 5):
             if code in ("baseline", "week_1", "month_1"):
                 entries["gabapentin"] = float(rng.integers(0, 13) * 100)
             record_follow_up(session, assessment=visit, entries=entries, mode="in_clinic",
-                             actor_id=None)
+                             actor_id=None, visit_on=visit.target_date)  # (before AS_OF)
     session.commit()
     return study
 

@@ -59,12 +59,49 @@ def test_a_disability_score_not_computable_has_no_value_in_the_report(session):
     make_procedure(session, patient)
     visits = [v for v in assessments_of(session, patient) if "odi" in measures_at(session, v)]
     record_follow_up(session, assessment=visits[0], mode="phone", actor_id=None,
-                     entries={"odi": [3, 3, 3, 3, 3, 3, 3, 3, None, None]})
+                     entries={"odi": [3, 3, 3, 3, 3, 3, 3, 3, None, None]},
+                     visit_on=visits[0].target_date)  # (before the report's DAY)
     record_follow_up(session, assessment=visits[1], mode="phone", actor_id=None,
-                     entries={"odi": [3, 3, 3, 3, 3, 3, 3, 3, 2, None]})
+                     entries={"odi": [3, 3, 3, 3, 3, 3, 3, 3, 2, None]},
+                     visit_on=visits[1].target_date)
     session.commit()
     data = load_study_data(session, study, filters_from_mapping({}, DAY), "Europe/Berlin")
     odi = data.scores[data.scores["instrument"] == "odi"].reset_index(drop=True)
     assert len(odi) == 2 and odi["raw_sum"].tolist() == [24, 26]
     assert odi["value"].isna().tolist() == [True, False]
     assert odi["value"][1] == 26 * 20.0 / 9  # the exact value the ranks use
+
+
+def test_a_report_as_of_a_past_day_reads_the_visits_as_they_stood_then(app):
+    """Found trying the report as a new user would: a report "as of" a past day counted
+    as completed (and tabulated the scores of) visits recorded after that day."""
+    from sqlmodel import select
+
+    from clinic.demo.protocol import DEMO_STUDY
+    from clinic.models import Assessment
+    from tests.reports.helpers import AS_OF, populate
+
+    with Session(get_engine(app)) as session:
+        populate(session, DEMO_STUDY, 12)  # visits recorded on their target days
+        days = sorted(d for d in session.exec(select(Assessment.visit_on)) if d)
+        cut = days[len(days) // 2]  # half of the recorded visits came after it
+        later = {(a.patient_id, a.id) for a in session.exec(
+            select(Assessment).where(Assessment.visit_on > cut))}
+        study = find_study(session, DEMO_STUDY.code)
+        now = load_study_data(session, study, filters_from_mapping({}, AS_OF), "UTC")
+        then = load_study_data(session, study,
+                               filters_from_mapping({"as_of": cut.isoformat()}, AS_OF), "UTC")
+    assert later
+    done_now = (now.assessments["state"] == "completed").sum()
+    done_then = (then.assessments["state"] == "completed").sum()
+    assert done_then == done_now - len(later)
+    assert (then.assessments["status"] == "completed").sum() == done_then
+    assert then.assessments["visit_on"].dropna().max() <= cut
+    assert len(then.scores) < len(now.scores)
+    recorded = then.assessments.loc[then.assessments["state"] == "completed",
+                                    ["subject", "timepoint"]]
+    keys = set(map(tuple, recorded.to_numpy()))
+    assert set(map(tuple, then.scores[["subject", "timepoint"]].to_numpy())) <= keys
+    assert any(f"{len(later)} visits recorded after {cut.isoformat()}" in note
+               for note in then.exclusions)
+    assert not any("recorded after" in note for note in now.exclusions)

@@ -115,6 +115,10 @@ def test_report_out_a_folder_writes_in_it_a_missing_folder_is_refused(app, sessi
     assert named.exit_code == 2 and "name the file report.zip" in named.output
     empty = runner.invoke(args=["report", "--study", "GAP", "--out", ""])
     assert empty.exit_code == 2 and "Give --out a file name" in empty.output
+    # found trying the command line as a new user would: a folder that takes no file
+    # answered "No such file or directory", which read as a typo
+    proc = runner.invoke(args=["report", "--study", "GAP", "--out", "/proc/r.pdf", "--quiet"])
+    assert proc.exit_code == 1 and "the folder /proc does not take new files" in proc.output
 
 
 def test_report_csv_out_a_zip_writes_one_archive(app, session, tmp_path):
