@@ -106,11 +106,16 @@ def correct_scores(assessment_id: int) -> Response:
     assessment, _patient = assessment_or_404(session, assessment_id)
     data = body(ScoresEdit)
     _refuse_left_out(session, assessment, data.entries.model_fields_set)
-    edit_follow_up(session, assessment=assessment, read_version=data.version,
-                   entries=data.entry_values(), mode=data.mode, reason=data.reason,
-                   actor_id=current_user.id, missing_reason=data.missing_reason,
-                   visit_on=data.visit_on,
-                   context=visit_context(session, assessment, data.visit_on))
+    medications = None if data.medications is None else tuple(
+        MedicationInput(m.med_class, m.drug, m.daily_dose_mg) for m in data.medications)
+    try:
+        edit_follow_up(session, assessment=assessment, read_version=data.version,
+                       entries=data.entry_values(), mode=data.mode, reason=data.reason,
+                       actor_id=current_user.id, missing_reason=data.missing_reason,
+                       visit_on=data.visit_on, medications=medications,
+                       context=visit_context(session, assessment, data.visit_on))
+    except ValidationError as error:
+        raise ValidationError(_api_errors(error.errors)) from error
     session.commit()
     return ok(assessment_out(session, assessment, clinic_today()))
 

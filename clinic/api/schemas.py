@@ -405,6 +405,10 @@ class ScoresEdit(_Scores):
     missing_reason: text(500) | None = Field(
         None, description="Why an outcome the protocol asks for is not there (needed when "
                           "the correction leaves one out and the visit has no reason yet)")
+    medications: list[MedicationIn] | None = Field(
+        None, max_length=MAX_ROWS,
+        description="The analgesics taken at the visit as they should read (each row as "
+                    "recorded, to keep it; [] removes them all); left out: as recorded")
 
 
 class NotDoneIn(Strict):

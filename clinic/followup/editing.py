@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,11 @@ from sqlmodel import Session, select
 from clinic.audit import set_actor
 from clinic.edits import MIN_REASON_LENGTH, REASON_MAX, claim, require_reason
 from clinic.exceptions import ValidationError
+from clinic.followup.medications import (
+    MedicationInput,
+    medication_errors,
+    replace_medications,
+)
 from clinic.followup.scores import ScoredValue, parse_mode, score_entries
 from clinic.followup.service import _blank, measures_at
 from clinic.models import Assessment, DataQuery, Score, ScoreSection
@@ -56,8 +62,10 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
                    entries: dict[str, Any], mode: str, reason: str | None,
                    actor_id: int | None, missing_reason: str | None = None,
                    visit_on: date | None = None,
-                   context: VisitContext | None = None) -> list[DataQuery]:
+                   context: VisitContext | None = None,
+                   medications: Sequence[MedicationInput] | None = None) -> list[DataQuery]:
     """Replace the recorded scores with ``entries``; blank instruments are removed.
+    ``medications`` (None: as recorded) replace the analgesics recorded at the visit.
 
     An outcome the correction removes needs the reason it was not collected, as at entry
     (``missing_reason``, or the one kept with the visit); a given reason is kept while an
@@ -80,6 +88,7 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
         mode = parse_mode(mode)
     except ValidationError as error:
         errors |= error.errors
+    errors |= medication_errors(medications or ())
     entries = {k: v for k, v in entries.items() if not _blank(v)}
     scored: dict[str, ScoredValue] = {}
     if not entries:
@@ -108,6 +117,8 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
         if moment is not None and code in existing:  # (a new one took the visit's moment)
             existing[code].collected_at = moment
     assessment.mode = mode
+    if medications is not None:
+        replace_medications(session, assessment, medications)
     session.flush()
     _missing_reason(session, assessment, missing_reason, missing_before)
     session.add(assessment)

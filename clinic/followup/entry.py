@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from clinic.audit import set_actor
-from clinic.catalog import ADVERSE_EVENT_TYPES, MEDICATION_CLASSES, NUMBER_BOUNDS, SEVERITIES
+from clinic.catalog import ADVERSE_EVENT_TYPES, SEVERITIES
 from clinic.edits import (
     MIN_REASON_LENGTH,
     REASON_MAX,
@@ -22,18 +22,18 @@ from clinic.edits import (
 )
 from clinic.enrollment.service import withdrawal_of
 from clinic.exceptions import ValidationError
+from clinic.followup.medications import MedicationInput, add_medications, medication_errors
 from clinic.followup.scores import StoredScore
 from clinic.followup.service import measures_at, record_follow_up
-from clinic.models import Assessment, Medication, Patient, Score
+from clinic.models import Assessment, Patient, Score
 from clinic.queries.rules import run_rules_on_new_visit
 from clinic.reminders import reconcile_reminders
 from clinic.safety.service import FUTURE_DATE, record_adverse_event
 from clinic.scheduling.windows import FAR_OUTSIDE_DAYS, days_outside
 from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
 
-DOSE_MAX = int(NUMBER_BOUNDS["daily_dose_mg"][1])
 OUTCOME_KINDS = frozenset({InstrumentKind.SCALE, InstrumentKind.SECTIONS, InstrumentKind.LIKERT})
-DRUG_MAX, NOTES_MAX = 60, 2000
+NOTES_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -43,13 +43,6 @@ class AdverseEventInput:
     severity: str | None
     is_related: bool | None = True  # None: not said (the form has no default)
     notes: str | None = None
-
-
-@dataclass(frozen=True)
-class MedicationInput:
-    med_class: str | None
-    drug: str | None
-    daily_dose_mg: float | None
 
 
 @dataclass(frozen=True)
@@ -93,16 +86,7 @@ def check_extras(entry: FollowUpEntry) -> dict[str, str]:
             errors["ae.is_related"] = "Say whether the procedure caused it: yes or no."
         if ae.event_type == "other" and not (ae.notes or "").strip():
             errors["ae.notes"] = "Say what happened: 'Other' is not in the list."
-    for i, med in enumerate(entry.medications):
-        if med.med_class not in MEDICATION_CLASSES:
-            errors[f"med.{i}.med_class"] = "Choose the class: opioid, NSAID or gabapentinoid."
-        if not (med.drug or "").strip():
-            errors[f"med.{i}.drug"] = "Name the drug."
-        if med.daily_dose_mg is None or not 0 <= med.daily_dose_mg <= DOSE_MAX:
-            errors[f"med.{i}.daily_dose_mg"] = (f"Enter the daily dose in mg (0 to "
-                                                f"{DOSE_MAX:g}), digits only.")
-        if len((med.drug or "").strip()) > DRUG_MAX:
-            errors[f"med.{i}.drug"] = f"Use at most {DRUG_MAX} characters."
+    errors |= medication_errors(entry.medications)
     if ae is not None and ae.notes is not None and len(ae.notes) > NOTES_MAX:
         errors["ae.notes"] = f"Keep the notes under {NOTES_MAX} characters."
     return errors
@@ -226,10 +210,7 @@ def _store_extras(session: Session, assessment: Assessment, patient: Patient,
                              onset_on=ae.onset_on, severity=ae.severity,
                              is_related=bool(ae.is_related), assessment_id=assessment.id,
                              procedure_id=assessment.procedure_id, notes=ae.notes)
-    for med in entry.medications:
-        session.add(Medication(assessment_id=assessment.id, med_class=med.med_class or "",  # type: ignore[arg-type]
-                               drug=(med.drug or "").strip(),
-                               daily_dose_mg=med.daily_dose_mg or 0.0))
+    add_medications(session, assessment, entry.medications)
     session.flush()
 
 

@@ -31,6 +31,7 @@ from clinic.followup.entry import (
     save_follow_up,
     skip_follow_up,
 )
+from clinic.followup.medications import medications_of
 from clinic.followup.service import measures_at
 from clinic.locks.guard import LEVEL_WORDS
 from clinic.locks.service import lock_over_visit
@@ -62,6 +63,8 @@ from clinic.web.followup_form import (
     entry_from_form,
     form_values,
     grouped,
+    medication_values,
+    medications_from_form,
     same_entries,
     typed_values,
 )
@@ -234,7 +237,10 @@ def edit(assessment_id: int) -> str | Response:
         return redirect(url_for("followup.entry", assessment_id=assessment_id))  # enter it
     instruments = _instruments(assessment)
     errors: dict[str, str] = {}
+    recorded_meds = medications_of(session, assessment)
+    med_rows = max(MEDICATION_ROWS, len(recorded_meds) + 1)
     values: Any = with_draft({**form_values(recorded_entries(session, assessment)),
+                              **medication_values(recorded_meds),
                               "mode": assessment.mode or "", "version": str(assessment.version),
                               "missing_reason": assessment.missing_reason or "",
                               "visit_on": assessment.visit_on.isoformat()
@@ -252,7 +258,9 @@ def edit(assessment_id: int) -> str | Response:
                 entries=entries_from_form(request.form, instruments),
                 mode=request.form.get("mode", ""), reason=request.form.get("reason"),
                 actor_id=current_user.id, missing_reason=request.form.get("missing_reason"),
-                visit_on=visit_on, context=visit_context(session, assessment, visit_on))
+                visit_on=visit_on, context=visit_context(session, assessment, visit_on),
+                medications=medications_from_form(request.form)
+                if request.form.get("med_rows") else None)  # (None: no rows on the page)
             if unread:
                 raise ValidationError(unread)
             session.flush()
@@ -282,7 +290,8 @@ def edit(assessment_id: int) -> str | Response:
                                   visit_on=visit_on,
                                   missing_reason=request.form.get("missing_reason"))
             return _conflict(assessment, typed, instruments)
-    return _render("followup/edit.html", assessment, patient, instruments, values, errors)
+    return _render("followup/edit.html", assessment, patient, instruments, values, errors,
+                   med_rows=med_rows, medications=recorded_meds)
 
 
 _CHANGED = {  # what the change that came first did, by the visit's state now
@@ -339,13 +348,15 @@ def _lock_words(assessment: Assessment, patient: Patient) -> str | None:
 
 def _render(template: str, assessment: Assessment, patient: Patient,
             instruments: list[Instrument], values: Any, errors: dict[str, str],
-            status_conflict: bool = False, typed: list[tuple[str, str]] | None = None) -> Any:
+            status_conflict: bool = False, typed: list[tuple[str, str]] | None = None,
+            med_rows: int = MEDICATION_ROWS, medications: list[Any] | None = None) -> Any:
     timepoint = get_session().get(StudyTimepoint, assessment.timepoint_id)
     body = render_template(
         template, assessment=assessment, patient=patient, timepoint=timepoint,
         groups=grouped(instruments), values=values, errors=errors,
         modes=COLLECTION_MODES, ae_types=ADVERSE_EVENT_TYPES, severities=SEVERITIES,
-        med_classes=MEDICATION_CLASSES, med_rows=range(MEDICATION_ROWS),
+        med_classes=MEDICATION_CLASSES, med_rows=range(med_rows),
+        medications=medications or [],
         scores=scores_of(get_session(), assessment), typed=typed or [],
         today=clinic_today(), wording=wording_of, questions=QUESTIONS,
         source_note=source_note,

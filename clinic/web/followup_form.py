@@ -10,7 +10,8 @@ from clinic.followup.entry import AdverseEventInput, FollowUpEntry, MedicationIn
 from clinic.scoring.instruments import Instrument, InstrumentKind
 from clinic.web.forms import a_date, blank_to_none, form_int, number
 
-MEDICATION_ROWS = 2
+MEDICATION_ROWS = 2  # on the entry page
+MAX_ROWS = 20  # as the API takes
 GROUPS = (
     ("Pain", (InstrumentKind.SCALE,)),
     ("Disability", (InstrumentKind.SECTIONS,)),
@@ -48,7 +49,7 @@ def entry_from_form(form: MultiDict[str, str], instruments: list[Instrument],
         mode=form.get("mode", ""),
         read_version=form.get("version", type=form_int),
         adverse_event=_adverse_event(form, found),
-        medications=_medications(form),
+        medications=medications_from_form(form),
         visit_on=a_date(form.get("visit_on"), "visit_on", found, required=False),
         missing_reason=blank_to_none(form.get("missing_reason")),
         require_complete=True,
@@ -70,9 +71,11 @@ def _adverse_event(form: MultiDict[str, str], errors: dict[str, str]) -> Adverse
         notes=blank_to_none(form.get("ae.notes")))
 
 
-def _medications(form: MultiDict[str, str]) -> tuple[MedicationInput, ...]:
+def medications_from_form(form: MultiDict[str, str]) -> tuple[MedicationInput, ...]:
+    """The filled medication rows (the correction page shows a row per medication
+    recorded and one more; the entry page, two)."""
     meds = []
-    for i in range(MEDICATION_ROWS):
+    for i in range(MAX_ROWS):
         values = [blank_to_none(form.get(f"med.{i}.{n}"))
                   for n in ("med_class", "drug", "daily_dose_mg")]
         if not any(values):
@@ -81,6 +84,15 @@ def _medications(form: MultiDict[str, str]) -> tuple[MedicationInput, ...]:
         meds.append(MedicationInput(values[0], values[1],
                                     float(dose) if isinstance(dose, int | float) else -1.0))
     return tuple(meds)
+
+
+def medication_values(medications: list[Any]) -> dict[str, str]:
+    """Stored medications as the form's rows."""
+    flat: dict[str, str] = {}
+    for i, med in enumerate(medications):
+        flat |= {f"med.{i}.med_class": med.med_class, f"med.{i}.drug": med.drug,
+                 f"med.{i}.daily_dose_mg": f"{med.daily_dose_mg:g}"}
+    return flat
 
 
 def form_values(entries: dict[str, Any]) -> dict[str, str]:

@@ -180,8 +180,37 @@ def test_a_score_correction_refuses_fields_it_would_ignore(client, clinic, beare
     headers = bearer("nurse")
     edit = client.put(f"/api/v1/assessments/{clinic.due.id}/scores", headers=headers,
                       json={"version": 1, "mode": "phone", "entries": {"vas": 4},
-                            "reason": "x", "medications": []})
-    assert edit.status_code == 422 and "medications" in edit.get_json()["errors"]
+                            "reason": "x", "adverse_event": None})
+    assert edit.status_code == 422 and "adverse_event" in edit.get_json()["errors"]
+
+
+def test_a_score_correction_corrects_the_medications_or_keeps_them(client, clinic, bearer):
+    """Found trying the API as a new user would: the analgesics recorded at a visit could
+    not be corrected; left out they stay, sent they read as sent, [] removes them."""
+    headers = bearer("nurse")
+    url = f"/api/v1/assessments/{clinic.due.id}/scores"
+    tramadol = {"med_class": "opioid", "drug": "tramadol", "daily_dose_mg": 1000}
+    saved = client.post(url, headers=headers, json={
+        "version": clinic.due.version, "mode": "phone", "entries": {"vas": 3, "odi": ODI},
+        "missing_reason": NOT_ASKED, "medications": [tramadol]}).get_json()
+    edit = {"mode": "phone", "entries": {"vas": 4, "odi": ODI}, "reason": "VAS misread"}
+    kept = client.put(url, headers=headers, json={**edit, "version": saved["version"]})
+    assert kept.status_code == 200 and kept.get_json()["medications"] == [
+        {**tramadol, "daily_dose_mg": 1000.0}]
+    bad = client.put(url, headers=headers, json={
+        **edit, "version": kept.get_json()["version"], "reason": "dose",
+        "medications": [{**tramadol, "drug": " "}]})
+    assert bad.status_code == 422 and "medications.0.drug" in bad.get_json()["errors"]
+    fixed = client.put(url, headers=headers, json={
+        **edit, "version": kept.get_json()["version"], "reason": "dose typed wrong",
+        "medications": [{**tramadol, "daily_dose_mg": 100},
+                        {"med_class": "nsaid", "drug": "ibuprofen", "daily_dose_mg": 1200}]})
+    assert fixed.status_code == 200, fixed.get_json()
+    assert [m["daily_dose_mg"] for m in fixed.get_json()["medications"]] == [100.0, 1200.0]
+    emptied = client.put(url, headers=headers, json={
+        **edit, "version": fixed.get_json()["version"], "reason": "none taken",
+        "medications": []})
+    assert emptied.status_code == 200 and emptied.get_json()["medications"] == []
 
 
 def test_another_sites_adverse_events_are_not_found_for_a_nurse(client, clinic, bearer):

@@ -177,6 +177,42 @@ def test_a_correction_needs_a_reason_and_keeps_the_old_value(client, clinic, db)
     assert stale.status_code == 409 and _scores(db, clinic.due.id)["vas"].value == 5
 
 
+def test_a_medication_recorded_at_the_visit_is_corrected_with_a_reason(client, clinic, db):
+    """Found trying the screens as a new user would: a wrong analgesic dose typed at a
+    visit could not be corrected, on any page or through the API."""
+    from clinic.models import Medication
+
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    version = _saved_by_the_nurse(client, clinic, db, {
+        **base, "med.0.med_class": "opioid", "med.0.drug": "tramadol",
+        "med.0.daily_dose_mg": "1000"})
+    url = f"/followup/{clinic.due.id}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="med.0.drug"' in page and 'value="tramadol"' in page and 'value="1000"' in page
+    assert 'name="med.1.drug"' in page  # room for one more
+    row = {"med.0.med_class": "opioid", "med.0.drug": "tramadol", "med_rows": "2"}
+    bad = client.post(url, data={**base, **row, "med.0.daily_dose_mg": "lots",
+                                 "version": version, "reason": "Dose typed wrong"})
+    assert bad.status_code == 422 and "Enter the daily dose in mg" in bad.get_data(as_text=True)
+    fixed = client.post(url, data={**base, **row, "med.0.daily_dose_mg": "100",
+                                   "version": version, "reason": "Dose typed wrong"})
+    assert fixed.status_code == 302, fixed.get_data(as_text=True)[:2000]
+    [med] = db.exec(select(Medication).where(Medication.assessment_id == clinic.due.id)).all()
+    assert med.daily_dose_mg == 100
+    change = db.exec(select(AuditEvent).where(AuditEvent.entity == "medication",
+                                              AuditEvent.field == "daily_dose_mg")).one()
+    assert (change.old_value, change.new_value, change.reason) == ("1000.0", "100.0",
+                                                                   "Dose typed wrong")
+    version = db.get(Assessment, clinic.due.id).version
+    removed = client.post(url, data={**base, "med_rows": "2", "version": version,
+                                     "reason": "Not an analgesic of the patient"})
+    assert removed.status_code == 302
+    db.expire_all()
+    assert db.exec(select(Medication).where(Medication.assessment_id == clinic.due.id)).all() == []
+    assert db.exec(select(AuditEvent).where(AuditEvent.entity == "medication",
+                                            AuditEvent.action == "delete")).one()
+
+
 def test_an_edit_conflict_names_who_changed_the_visit_last(client, clinic, db):
     """Found testing as a new user would: the conflict named the nurse who first saved
     the visit, at noon of the visit's day, not the coordinator who had just corrected it."""
