@@ -7,28 +7,38 @@ passes identity (name, MRN) for a role that may see it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from clinic import catalog
 from clinic.fhir.codes import (
+    ANALGESIC_CLASS_SYSTEM,
     DICOM,
     DOSE_COMPONENTS,
     DOSE_PANEL,
+    EVENT_TYPE_SYSTEM,
+    HL7_SEVERITIES,
+    INSTRUMENT_SYSTEM,
     LEVEL_SYSTEM,
+    LIKERT_SYSTEM,
     LOINC,
     MODALITY_CODES,
     MODALITY_EXTENSION,
     MRN_SYSTEM,
     OBSERVATION_CATEGORY,
+    OUTCOME_SYSTEM,
+    OWN_SEVERITY_SYSTEM,
     PANEL_CODES,
     PROCEDURE_TYPE_SYSTEM,
     QUESTIONNAIRE_URL,
+    RELATEDNESS_SYSTEM,
     SCORE_CODES,
+    SEVERITY_SYSTEM,
     STUDY_CODE_SYSTEM,
     UCUM,
 )
-from clinic.scoring.instruments import INSTRUMENTS
+from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
+from clinic.scoring.likert import Satisfaction
 
 GENDERS = {"male": "male", "female": "female"}
 
@@ -90,6 +100,72 @@ def score_observation(key: str, patient_key: int, *, instrument: str, value: flo
         code, name = PANEL_CODES[instrument]
         resource["code"]["coding"].append({"system": LOINC, "code": code, "display": name})
     return resource
+
+
+def other_observation(key: str, patient_key: int, *, instrument: str, value: float,
+                      at: datetime, amended: bool = False) -> dict[str, Any]:
+    """An outcome with no LOINC code (satisfaction, analgesic quantities), coded in the
+    app's instrument system: a satisfaction level as a coded value, the others as a
+    quantity in the instrument's unit."""
+    inst = INSTRUMENTS[instrument]
+    resource: dict[str, Any] = {
+        "resourceType": "Observation", "id": key, "status": "amended" if amended else "final",
+        "category": [_category("survey")],
+        "code": {"coding": [{"system": INSTRUMENT_SYSTEM, "code": instrument,
+                             "display": inst.label}], "text": inst.label},
+        "subject": ref("Patient", patient_key), "effectiveDateTime": at.isoformat()}
+    if inst.kind is InstrumentKind.LIKERT:
+        level = Satisfaction.from_score(int(value))
+        resource["valueCodeableConcept"] = {
+            "coding": [{"system": LIKERT_SYSTEM, "code": level.value, "display": level.label}],
+            "text": level.label}
+    else:
+        unit = {"mg/day": "mg/d"}.get(inst.unit, inst.unit or "1")
+        resource["valueQuantity"] = {"value": _number(value), "unit": inst.unit or "1",
+                                     "system": UCUM, "code": unit}
+    return resource
+
+
+def adverse_event(key: str, patient_key: int, *, event_type: str, onset_on: date,
+                  severity: str, is_related: bool, is_resolved: bool,
+                  recorded_at: datetime, procedure_key: int | None) -> dict[str, Any]:
+    """A complication, coded (its free-text notes are left out: they may name people)."""
+    label = catalog.SEVERITIES[severity]
+    system = SEVERITY_SYSTEM if severity in HL7_SEVERITIES else OWN_SEVERITY_SYSTEM
+    resource: dict[str, Any] = {
+        "resourceType": "AdverseEvent", "id": key, "actuality": "actual",
+        "event": {"coding": [{"system": EVENT_TYPE_SYSTEM, "code": event_type,
+                              "display": catalog.ADVERSE_EVENT_TYPES[event_type]}],
+                  "text": catalog.ADVERSE_EVENT_TYPES[event_type]},
+        "subject": ref("Patient", patient_key), "date": onset_on.isoformat(),
+        "recordedDate": recorded_at.isoformat(),
+        "severity": {"coding": [{"system": system, "code": severity, "display": label}],
+                     "text": label},
+        "outcome": {"coding": [{"system": OUTCOME_SYSTEM,
+                                "code": "resolved" if is_resolved else "ongoing"}]}}
+    if procedure_key is not None:
+        related = "related" if is_related else "not-related"
+        resource["suspectEntity"] = [{
+            "instance": ref("Procedure", procedure_key),
+            "causality": [{"assessment": {
+                "coding": [{"system": RELATEDNESS_SYSTEM, "code": related}],
+                "text": "Caused by the procedure" if is_related
+                else "Not caused by the procedure"}}]}]
+    return resource
+
+
+def medication_statement(key: str, patient_key: int, *, med_class: str, drug: str,
+                         daily_dose_mg: float, at: datetime) -> dict[str, Any]:
+    """An analgesic the patient took at a visit, with its daily dose."""
+    return {
+        "resourceType": "MedicationStatement", "id": key, "status": "active",
+        "category": {"coding": [{"system": ANALGESIC_CLASS_SYSTEM, "code": med_class,
+                                 "display": catalog.MEDICATION_CLASSES[med_class]}]},
+        "medicationCodeableConcept": {"text": drug},
+        "subject": ref("Patient", patient_key), "effectiveDateTime": at.isoformat(),
+        "dosage": [{"text": f"{daily_dose_mg:g} mg a day", "doseAndRate": [{
+            "rateQuantity": {"value": _number(daily_dose_mg), "unit": "mg/day",
+                             "system": UCUM, "code": "mg/d"}}]}]}
 
 
 def dose_observation(key: str, patient_key: int, procedure_key: int, *, at: datetime,

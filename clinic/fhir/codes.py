@@ -19,6 +19,15 @@ PROCEDURE_TYPE_SYSTEM = f"{BASE}/CodeSystem/procedure-type"
 LEVEL_SYSTEM = f"{BASE}/CodeSystem/spinal-level"
 MODALITY_EXTENSION = f"{BASE}/StructureDefinition/guidance-modality"
 QUESTIONNAIRE_URL = f"{BASE}/Questionnaire/{{instrument}}"
+INSTRUMENT_SYSTEM = f"{BASE}/CodeSystem/instrument"  # those with no LOINC code
+LIKERT_SYSTEM = f"{BASE}/CodeSystem/satisfaction"
+EVENT_TYPE_SYSTEM = f"{BASE}/CodeSystem/adverse-event-type"
+SEVERITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
+OWN_SEVERITY_SYSTEM = f"{BASE}/CodeSystem/adverse-event-severity"  # life-threatening
+OUTCOME_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
+RELATEDNESS_SYSTEM = f"{BASE}/CodeSystem/related-to-procedure"
+ANALGESIC_CLASS_SYSTEM = f"{BASE}/CodeSystem/analgesic-class"
+HL7_SEVERITIES = frozenset({"mild", "moderate", "severe"})
 
 # instrument -> (LOINC code, display, UCUM code, UCUM display)
 SCORE_CODES = {

@@ -14,8 +14,10 @@ from sqlmodel import Session, col, select
 from clinic.fhir import build
 from clinic.fhir.codes import DOSE_COMPONENTS, SCORE_CODES
 from clinic.models import (
+    AdverseEvent,
     Assessment,
     AuditEvent,
+    Medication,
     Patient,
     PatientIdentity,
     Procedure,
@@ -91,6 +93,8 @@ def _resources(session: Session, study: Study, patients: Sequence[Patient], *,
                             sex=p.sex, identity=identities.get(p.id))  # type: ignore[arg-type]
     yield from _procedures(session, ids)
     yield from _scores(session, ids)
+    yield from _adverse_events(session, ids)
+    yield from _medications(session, ids)
 
 
 def _identities(session: Session, ids: list[int | None]) -> dict[int, dict[str, str | None]]:
@@ -131,11 +135,29 @@ def _corrected(session: Session, score_ids: list[int]) -> set[int]:
     return found
 
 
+def _adverse_events(session: Session, ids: list[int | None]) -> Iterator[dict[str, Any]]:
+    for e in session.exec(select(AdverseEvent).where(col(AdverseEvent.patient_id).in_(ids))
+                          .order_by(col(AdverseEvent.id))):
+        yield build.adverse_event(f"ae-{e.id}", e.patient_id, event_type=e.event_type,
+                                  onset_on=e.onset_on, severity=e.severity,
+                                  is_related=e.is_related, is_resolved=e.is_resolved,
+                                  recorded_at=e.recorded_at, procedure_key=e.procedure_id)
+
+
+def _medications(session: Session, ids: list[int | None]) -> Iterator[dict[str, Any]]:
+    rows = session.exec(select(Medication, Assessment.patient_id, Assessment.completed_at)
+                        .join(Assessment, col(Assessment.id) == col(Medication.assessment_id))
+                        .where(col(Assessment.patient_id).in_(ids))
+                        .order_by(col(Medication.id))).all()
+    for m, patient_id, at in rows:
+        yield build.medication_statement(f"med-{m.id}", patient_id, med_class=m.med_class,
+                                         drug=m.drug, daily_dose_mg=m.daily_dose_mg, at=at)
+
+
 def _scores(session: Session, ids: list[int | None]) -> Iterator[dict[str, Any]]:
     rows = session.exec(select(Score, Assessment.patient_id)
                         .join(Assessment, col(Assessment.id) == col(Score.assessment_id))
-                        .where(col(Assessment.patient_id).in_(ids),
-                               col(Score.instrument).in_(sorted(FHIR_SCORES)))
+                        .where(col(Assessment.patient_id).in_(ids))
                         .order_by(col(Score.id))).all()
     sectioned = [s.id for s, _p in rows
                  if INSTRUMENTS[s.instrument].kind == InstrumentKind.SECTIONS]
@@ -153,7 +175,11 @@ def _scores(session: Session, ids: list[int | None]) -> Iterator[dict[str, Any]]
                                                at=score.collected_at,
                                                sections=sections.get(score.id, {}),  # type: ignore[arg-type]
                                                total=score.value)
-        if score.value is not None:
+        if score.value is not None and score.instrument not in FHIR_SCORES:
+            yield build.other_observation(f"score-{score.id}", patient_id,
+                                          instrument=score.instrument, value=score.value,
+                                          at=score.collected_at, amended=score.id in amended)
+        elif score.value is not None:
             yield build.score_observation(f"score-{score.id}", patient_id,
                                           instrument=score.instrument, value=score.value,
                                           at=score.collected_at, derived_from=response,

@@ -13,8 +13,10 @@ from sqlmodel import Session, select
 
 from clinic.audit import set_actor
 from clinic.db import get_engine
+from clinic.followup.medications import MedicationInput, add_medications
 from clinic.followup.service import record_follow_up
-from clinic.models import Assessment, PatientIdentity, Score, StudyTimepoint
+from clinic.models import Assessment, Patient, PatientIdentity, Score, StudyTimepoint
+from clinic.safety.service import record_adverse_event
 from clinic.scoring.disability import ODI_SECTIONS
 from tests.api.conftest import bearer  # noqa: F401  (fixture)
 
@@ -34,8 +36,17 @@ EXPECTED_CODES = {
     ("http://terminology.hl7.org/CodeSystem/observation-category", "procedure"),
     ("https://clinic.invalid/fhir/CodeSystem/procedure-type", "tfesi_prf"),
     ("https://clinic.invalid/fhir/CodeSystem/spinal-level", "L4-L5"),
+    ("https://clinic.invalid/fhir/CodeSystem/instrument", "satisfaction_results"),
+    ("https://clinic.invalid/fhir/CodeSystem/instrument", "ome"),
+    ("https://clinic.invalid/fhir/CodeSystem/satisfaction", "satisfied"),
+    ("https://clinic.invalid/fhir/CodeSystem/adverse-event-type", "hematoma"),
+    ("https://clinic.invalid/fhir/CodeSystem/adverse-event-severity", "life_threatening"),
+    ("http://terminology.hl7.org/CodeSystem/adverse-event-outcome", "ongoing"),
+    ("https://clinic.invalid/fhir/CodeSystem/related-to-procedure", "not-related"),
+    ("https://clinic.invalid/fhir/CodeSystem/analgesic-class", "opioid"),
 }
 EXPECTED_UNITS = {("http://unitsofmeasure.org", "{score}"), ("http://unitsofmeasure.org", "%"),
+                  ("http://unitsofmeasure.org", "mg/d"),
                   ("http://unitsofmeasure.org", "mGy.cm2"), ("http://unitsofmeasure.org", "s"),
                   ("http://unitsofmeasure.org", "mGy.cm"), ("http://unitsofmeasure.org", "mGy")}
 
@@ -50,7 +61,13 @@ def recorded(app, clinic):
         set_actor(db, clinic.users["nurse"].id, None)
         record_follow_up(db, assessment=visit, mode="phone", actor_id=clinic.users["nurse"].id,
                          entries={"vas": 4, "odi": {s.code: v for s, v in
-                                                    zip(ODI_SECTIONS, ODI, strict=True)}})
+                                                    zip(ODI_SECTIONS, ODI, strict=True)},
+                                  "satisfaction_results": "satisfied", "ome": 15})
+        add_medications(db, visit, [MedicationInput("opioid", "tramadol", 150.0)])
+        record_adverse_event(db, patient=db.get(Patient, clinic.patient.id),
+                             event_type="hematoma", onset_on=visit.window_open,
+                             severity="life_threatening", is_related=False,
+                             procedure_id=visit.procedure_id, notes="told by Ms X")
         db.commit()
         odi = db.exec(select(Score).where(Score.assessment_id == visit.id,
                                           Score.instrument == "odi")).one()
@@ -96,8 +113,11 @@ def test_every_resource_parses_and_every_code_is_known(client, recorded, bearer)
             kinds.add(entry["resource"]["resourceType"])
         _walk(bundle, codes, units)
     assert kinds == {"Patient", "Procedure", "Observation", "Questionnaire",
-                     "QuestionnaireResponse"}
+                     "QuestionnaireResponse", "AdverseEvent", "MedicationStatement"}
     assert codes <= EXPECTED_CODES, codes - EXPECTED_CODES
+    assert EXPECTED_CODES - codes <= {  # (of other modalities)
+        ("http://dicom.nema.org/resources/ontology/DCM", c) for c in ("CT", "113813", "113830")}
+    assert "Ms X" not in json.dumps(bundle)  # an adverse event's notes are not exported
     assert {("http://loinc.org", "72514-3"), ("http://loinc.org", "97909-6"),
             ("http://loinc.org", "73569-6")} <= codes
     assert units <= EXPECTED_UNITS and ("http://unitsofmeasure.org", "%") in units
@@ -147,7 +167,8 @@ def test_a_corrected_score_reads_amended_the_others_final(app, client, recorded,
         visit = db.get(Assessment, odi.assessment_id)
         odi_entry = {s.code: v for s, v in zip(ODI_SECTIONS, ODI, strict=True)}
         edit_follow_up(db, assessment=visit, read_version=visit.version,
-                       entries={"vas": 6, "odi": odi_entry}, mode="phone",
+                       entries={"vas": 6, "odi": odi_entry, "ome": 15,
+                                "satisfaction_results": "satisfied"}, mode="phone",
                        reason="VAS misread", actor_id=clinic.users["nurse"].id)
         db.commit()
         vas = db.exec(select(Score).where(Score.assessment_id == visit.id,
@@ -189,8 +210,9 @@ def test_the_bulk_export_writes_ndjson_that_parses(app, recorded, tmp_path):
                                                 "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert files == ["Observation.ndjson", "Patient.ndjson", "Procedure.ndjson",
-                     "Questionnaire.ndjson", "QuestionnaireResponse.ndjson"]
+    assert files == ["AdverseEvent.ndjson", "MedicationStatement.ndjson", "Observation.ndjson",
+                     "Patient.ndjson", "Procedure.ndjson", "Questionnaire.ndjson",
+                     "QuestionnaireResponse.ndjson"]
     lines = 0
     for path in (tmp_path / "out").iterdir():
         for line in path.read_text().splitlines():
