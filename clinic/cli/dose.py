@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -18,10 +19,14 @@ def dose_group() -> None:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--confirm", is_flag=True,
               help="Import the matched reports (without it: only list what would happen).")
+@click.option("--by", "by_email", metavar="EMAIL",
+              help="With --confirm: the login of the person who checked the matches "
+                   "(physician, coordinator or admin); the audit trail names them.")
 @with_appcontext
-def import_command(folder: Path, confirm: bool) -> None:
+def import_command(folder: Path, confirm: bool, by_email: str | None) -> None:
     """Match each report to a procedure (same DICOM study, else patient MRN and day) and
-    list the matches for a person to check; --confirm imports the matched ones."""
+    list the matches for a person to check; --confirm --by EMAIL imports the matched
+    ones in that person's name."""
     from clinic.audit.words import field_label
     from clinic.db import session_scope
     from clinic.dose.matching import match
@@ -30,6 +35,7 @@ def import_command(folder: Path, confirm: bool) -> None:
     from clinic.exceptions import LockedError, ValidationError
 
     zone = current_app.config["TIMEZONE"]
+    checker = _checker(by_email) if confirm else None
     files, skipped = _files_of(folder)
     for line in skipped:
         click.echo(line)
@@ -48,6 +54,12 @@ def import_command(folder: Path, confirm: bool) -> None:
                 click.echo(f"{path.name}: no procedure: {found.why}")
                 counts["unmatched"] += 1
                 continue
+            site = found.patient.site_id if found.patient else None
+            if checker is not None and checker.site_id not in (None, site):
+                click.echo(f"{path.name}: refused: the patient is not at the site of "
+                           f"{checker.email}")
+                counts["refused"] += 1
+                continue
             where = (f"{found.patient.study_code if found.patient else '?'}, procedure of "
                      f"{found.procedure.performed_at:%Y-%m-%d} ({found.why})")
             if not confirm:
@@ -56,7 +68,8 @@ def import_command(folder: Path, confirm: bool) -> None:
                 continue
             try:
                 result = import_report(session, procedure=found.procedure, report=report,
-                                       actor_id=None, timezone=zone)
+                                       actor_id=checker.id if checker else None,
+                                       timezone=zone)
             except (ValidationError, LockedError) as error:
                 message = "; ".join(error.errors.values()) if isinstance(
                     error, ValidationError) else str(error)
@@ -75,6 +88,30 @@ def import_command(folder: Path, confirm: bool) -> None:
         click.echo("Check the list, then run again with --confirm to import.")
     if confirm and (counts["refused"] or counts["unmatched"]):  # a script sees that not
         raise SystemExit(1)                                      # every file went in
+
+
+def _checker(by_email: str | None) -> Any:
+    """The active login that confirms the import, allowed to record procedures."""
+    from sqlmodel import func, select
+
+    from clinic.db import session_scope
+    from clinic.models import User
+    from clinic.web.access import RECORDS_PROCEDURES
+
+    if not by_email:
+        raise click.UsageError("--confirm needs --by EMAIL: the login of the person who "
+                               "checked the matches, named in the audit trail.")
+    with session_scope() as session:
+        user = session.exec(select(User).where(
+            func.lower(User.email) == by_email.strip().lower())).first()
+        if user is None or not user.is_active:
+            raise click.BadParameter(f"no active login {by_email!r}", param_hint="--by")
+        if user.role not in RECORDS_PROCEDURES:
+            raise click.BadParameter(
+                f"{user.email} is a {user.role}: a dose report is imported by a "
+                f"{', '.join(RECORDS_PROCEDURES)}", param_hint="--by")
+        session.expunge(user)
+        return user
 
 
 def _files_of(folder: Path) -> tuple[list[Path], list[str]]:

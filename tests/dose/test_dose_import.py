@@ -184,14 +184,46 @@ def test_the_folder_import_lists_matches_then_imports_on_confirm(app, empty, tmp
     assert "b.dcm: no procedure: no patient has this MRN" in listed.output
     assert "c.dcm: not read" in listed.output and "--confirm" in listed.output
     assert _procedure(app, procedure.id).dap_mgy_cm2 is None  # nothing without --confirm
-    done = runner.invoke(args=["dose", "import", str(tmp_path), "--confirm"])
+    physician = clinic.users["physician"].email
+    done = runner.invoke(args=["dose", "import", str(tmp_path), "--confirm", "--by", physician])
     assert "a.dcm: ->" in done.output and "1 new event(s)" in done.output
     assert done.exit_code == 1, "b and c did not go in: said by the exit code too"
     assert _procedure(app, procedure.id).dap_mgy_cm2 == 42.0
-    again = runner.invoke(args=["dose", "import", str(tmp_path), "--confirm"])
+    again = runner.invoke(args=["dose", "import", str(tmp_path), "--confirm", "--by", physician])
     assert "0 new event(s), 1 known" in again.output
     assert "already imported 1" in again.output and "imported 1" not in again.output.replace(
         "already imported 1", "")  # a file imported before is not counted as imported
+
+
+def test_the_folder_import_names_who_confirmed_it_in_the_audit_trail(app, empty, tmp_path):
+    """Found trying the command line as a new user would: the import confirmed on the
+    command line was audited as done by "system"."""
+    from clinic.models import AuditEvent
+
+    clinic, procedure = empty
+    (tmp_path / "rdsr").mkdir()  # (tmp_path holds the SQLite database)
+    (tmp_path / "rdsr" / "a.dcm").write_bytes(xray_rdsr(events=[("1.2.826.8.7", 12.0)],
+                                                        fluoro_time_s=3, patient_id=MRN,
+                                                        day=WHEN.date()))
+    runner = app.test_cli_runner()
+    folder = str(tmp_path / "rdsr")
+    nobody = runner.invoke(args=["dose", "import", folder, "--confirm"])
+    assert nobody.exit_code == 2 and "--confirm needs --by EMAIL" in nobody.output
+    unknown = runner.invoke(args=["dose", "import", folder, "--confirm", "--by", "x@y.invalid"])
+    assert unknown.exit_code == 2 and "no active login 'x@y.invalid'" in unknown.output
+    nurse = clinic.users["nurse"].email
+    refused = runner.invoke(args=["dose", "import", folder, "--confirm", "--by", nurse])
+    assert refused.exit_code == 2 and "is a nurse" in refused.output
+    assert _procedure(app, procedure.id).dap_mgy_cm2 is None
+    coordinator = clinic.users["coordinator"]
+    done = runner.invoke(args=["dose", "import", folder, "--confirm", "--by",
+                               coordinator.email.upper()])
+    assert done.exit_code == 0, done.output
+    with Session(get_engine(app)) as session:
+        actors = set(session.exec(select(AuditEvent.user_id).where(
+            AuditEvent.entity == "procedure", AuditEvent.entity_id == procedure.id,
+            AuditEvent.field == "dap_mgy_cm2")))
+    assert actors == {coordinator.id}
 
 
 def test_a_sub_folder_and_a_link_to_nothing_are_named_not_passed_over(app, empty, tmp_path):
