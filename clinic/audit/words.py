@@ -40,7 +40,8 @@ LABELS: Mapping[str, str] = {
     "locked_by_id": "locked by", "locked_at": "locked at", "signer_id": "signed by",
     "signed_at": "signed at", "printed_name": "printed name",
     "raised_by_id": "raised by", "raised_at": "raised at", "user_id": "by",
-    "value_when_raised": "value when raised", "target_table": "record", "target_id": "row",
+    "value_when_raised": "value when raised", "target_table": "record",
+    "target_id": "record number",
     "rule_key": "rule key", "step": "step",
     "content_hash": "SHA-256 of the signed data",
     "completed_at": "completed at", "collected_at": "collected at", "visit_on": "visit date",
@@ -107,6 +108,8 @@ def value_words(field: str | None, value: str | None, users: Mapping[int, str],
     own = RECORD_CODES.get(entity or "", {}).get(field or "")
     if own is not None:
         return own.get(value, value)
+    if entity == "data_query" and field in ("field", "target_table"):  # what it asks about,
+        return _query_target_words(field, value)  # in words ("CTDIvol (mGy)", "visit")
     if field in USER_FIELDS and value.isascii() and value.isdigit():
         return users.get(int(value), f"user {value}")
     if ids and field in ids and value.isascii() and value.isdigit():
@@ -135,6 +138,17 @@ def value_words(field: str | None, value: str | None, users: Mapping[int, str],
             return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
         return moment.strftime("%Y-%m-%d %H:%M")
     return value
+
+
+TABLE_WORDS = {"assessment": "visit", "score": "score", "procedure": "procedure",
+               "adverse_event": "adverse event", "patient": "patient",
+               "enrollment": "enrollment", "score_section": "questionnaire answer"}
+
+
+def _query_target_words(field: str, value: str) -> str:
+    if field == "target_table":
+        return TABLE_WORDS.get(value, value.replace("_", " "))
+    return field_label(value)
 
 
 def score_value_words(instrument: str | None, value: str) -> str:

@@ -7,8 +7,11 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from clinic import catalog
 from clinic.models import AllocationSlot, Study, StudyArm
 from clinic.scheduling.tally import enrolled_by_arm, status_counts
+
+WAITING = "Waiting for its allocation sequence"
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,22 @@ def _summary(session: Session, study: Study, today: date, site_id: int | None) -
     by_arm = {label: enrolled.get(arm_id, 0) for arm_id, label in arms}
     if enrolled.get(None):
         by_arm["no group yet"] = enrolled[None]
-    needs_sequence = study.design_type != "registry" and study.status == "recruiting" and \
+    return StudySummary(study=study, enrolled_by_arm=by_arm,
+                        needs_sequence=needs_sequence(session, study),
+                        **counts)
+
+
+def needs_sequence(session: Session, study: Study) -> bool:
+    """Randomized, recruiting, and no allocation list yet: nobody can be enrolled."""
+    return study.design_type != "registry" and study.status == "recruiting" and \
         session.exec(select(AllocationSlot.id).where(
             AllocationSlot.study_id == study.id)).first() is None
-    return StudySummary(study=study, enrolled_by_arm=by_arm, needs_sequence=needs_sequence,
-                        **counts)
+
+
+def status_words(session: Session, study: Study) -> str:
+    """The study's status as every page names it: not "Recruiting" while nobody can be
+    enrolled (the home page and the builder said two things)."""
+    return WAITING if needs_sequence(session, study) else catalog.STUDY_STATUSES[study.status]
 
 
 def assessment_status_counts(session: Session, study_id: int, today: date,

@@ -57,6 +57,7 @@ from clinic.studies.protocols import (
     document_of,
     replace_draft,
 )
+from clinic.studies.summary import status_words
 from clinic.web.access import MANAGES_STUDY
 from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today, local_time
@@ -85,9 +86,13 @@ MAX_UPLOAD = 200_000
 @bp.route("/list")
 @allow(*MANAGES_STUDY)
 def studies() -> str:
-    rows = get_session().exec(select(Study).order_by(Study.code)).all()
-    return render_template("admin/studies.html", studies=rows, designs=DESIGN_TYPES,
-                           errors={})
+    return render_template("admin/studies.html", **_study_list(get_session()), errors={})
+
+
+def _study_list(session: Any) -> dict[str, Any]:
+    rows = session.exec(select(Study).order_by(Study.code)).all()
+    return {"studies": rows, "designs": DESIGN_TYPES,
+            "statuses": {s.id: status_words(session, s) for s in rows}}
 
 
 @bp.route("/upload", methods=["POST"])
@@ -105,8 +110,7 @@ def upload() -> Any:
         except ValidationError as error:
             session.rollback()
             errors = list(error.errors.values())
-    rows = session.exec(select(Study).order_by(Study.code)).all()
-    return render_template("admin/studies.html", studies=rows, designs=DESIGN_TYPES,
+    return render_template("admin/studies.html", **_study_list(session),
                            upload_errors=errors), 422
 
 
@@ -324,7 +328,7 @@ def _page(study: Study | None, values: Any, errors: dict[str, str]) -> str:
         "admin/study_builder.html", study=study, values=values, errors=in_form_order(errors),
         designs=DESIGN_TYPES, catalog=catalog, preview=preview, preview_on=preview_on,
         preview_error=preview_error,
-        amendments=amendments,
+        amendments=amendments, status_text=status_words(session, study) if study else "",
         arm_rows=rows_to_show(values, "arm", ARM_FIELDS, ARM_ROWS, MAX_ARMS),
         criterion_rows=rows_to_show(values, "criterion", CRITERION_FIELDS, CRITERION_ROWS,
                                     MAX_CRITERIA),

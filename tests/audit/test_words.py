@@ -107,3 +107,14 @@ def test_a_code_reads_by_its_records_words():
         "Re-opened"
     assert value_words("level", "study", USERS, "UTC", entity="record_lock") == \
         "Study (database lock)"
+
+
+def test_what_a_data_query_asks_about_reads_in_words():
+    """Found trying the screens as a new user would: a query's creation in the audit trail
+    read 'field: ctdivol_mgy; record: procedure; row: 62'."""
+    assert value_words("field", "ctdivol_mgy", USERS, "UTC", entity="data_query") == \
+        "CTDIvol (mGy)"
+    assert value_words("target_table", "assessment", USERS, "UTC", entity="data_query") == \
+        "visit"
+    assert value_words("field", "ctdivol_mgy", USERS, "UTC") == "ctdivol_mgy"  # elsewhere
+    assert field_label("target_id") == "record number"

@@ -75,6 +75,9 @@ def test_a_draft_is_built_previewed_activated_and_amended(client, clinic, db):
     home = client.get("/").get_data(as_text=True)
     row = home.split("<strong>TRI3</strong>")[1].split("</tr>")[0]
     assert "Waiting for its allocation sequence" in row and "Recruiting" not in row
+    assert "TRI3 · Waiting for its allocation sequence" in banner  # the builder says the same
+    listed = client.get("/admin/studies/list").get_data(as_text=True)
+    assert "Waiting for its allocation sequence" in listed.split("TRI3")[1].split("</tr>")[0]
     login(client, clinic.users["admin"])
     assert client.post(f"/admin/studies/{study.id}/sequence",  # no seed: a random one
                        data={"seed": " ", "slots": "20"}).status_code == 302
