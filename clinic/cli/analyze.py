@@ -29,11 +29,20 @@ def analyze_command(csv_path: str, subject: str, group: str, timepoint: str, val
 
     if json_path:
         writable_file(json_path, "--json")
+        if not json_path.lower().endswith(".json"):
+            raise click.BadParameter(f"{json_path}: name a .json file (the results are "
+                                     "written as JSON)", param_hint="--json")
+    if group == subject:
+        raise click.BadParameter(f"{group!r} is also the --subject column: name the column "
+                                 "with the arm or modality", param_hint="--group")
     frame = _read(csv_path)
     missing = [c for c in (subject, group, timepoint, value) if c not in frame.columns]
     if missing:
         raise click.UsageError(f"Column(s) not in {csv_path}: {', '.join(missing)}. "
                                f"Columns are: {', '.join(map(str, frame.columns))}")
+    if frame[group].nunique() == frame[subject].nunique() > 2:
+        click.echo(f"Note: each value of --group {group!r} holds one subject: is it the "
+                   "column with the arm or modality?", err=True)
     timepoint_order = _order(frame, timepoint, order)
     frame[value] = _numbers(frame[value], value, csv_path)
     try:

@@ -22,8 +22,18 @@ def write_text(path: str | Path, text: str, param_hint: str) -> None:
     try:
         target.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise click.ClickException(f"Could not write {target}: "
-                                   f"{error.strerror or error}.") from error
+        raise not_written(target, error) from error
+
+
+def not_written(target: Path, error: OSError) -> click.ClickException:
+    """A refused write in words: a folder that exists but takes no new file (/proc, a
+    read-only mount) answered "No such file or directory", which read as a typo."""
+    why = error.strerror or str(error)
+    if isinstance(error, FileNotFoundError) and target.parent.is_dir():
+        why = f"the folder {target.parent} does not take new files"
+    elif isinstance(error, PermissionError):
+        why = f"no permission to write in {target.parent}"
+    return click.ClickException(f"Could not write {target}: {why}.")
 
 
 def format_of(fmt: str | None, out: Path, endings: dict[str, tuple[str, ...]], default: str,

@@ -87,13 +87,15 @@ def _check_structure(
     counts = np.bincount(s_codes.astype(np.int64) * k + t_codes, minlength=len(s_labels) * k)
     if (counts > 1).any():
         dup = np.flatnonzero(counts > 1)[:5]
-        subjects = list(s_labels[dup // k])
-        raise ValueError(f"duplicate subject × timepoint rows for subject(s) {subjects}")
+        subjects = ", ".join(str(s) for s in s_labels[dup // k])
+        raise ValueError(f"duplicate subject × timepoint rows: subject(s) {subjects} have "
+                         "more than one row at a timepoint; keep one row per subject and "
+                         "timepoint")
     group_of = np.empty(len(s_labels), dtype=np.int64)
     group_of[s_codes] = g_codes
     moved = group_of[s_codes] != g_codes
     if moved.any():
-        subjects = list(pd.unique(s_labels[s_codes[moved]]))[:5]
+        subjects = ", ".join(str(s) for s in list(pd.unique(s_labels[s_codes[moved]]))[:5])
         raise ValueError(f"subject(s) in more than one group: {subjects}")
     return len(s_labels)
 

@@ -105,3 +105,24 @@ def test_a_value_that_is_no_number_is_named_by_its_line(app, tmp_path):
     assert result.exit_code == 1
     assert "line 5 (column vas): 'x7' is not a number" in result.output
     assert "(2 such cells in all.)" in result.output  # abc too; empty and n/a are missing
+
+
+def test_analyze_refuses_a_group_that_is_the_subject_and_a_json_not_named_so(app, tmp_path):
+    """Found trying the command line as a new user would: --group naming the subject
+    column ran one group per subject without a word, --json res.txt wrote JSON into a .txt
+    file, and a duplicate row was named as a Python list ("[1]")."""
+    csv = tmp_path / "vas.csv"
+    rows = [(s, "AB"[s % 2], tp, v) for s in range(1, 7) for tp, v in (("b", 6), ("m1", 3))]
+    pd.DataFrame(rows, columns=["id", "arm", "tp", "vas"]).to_csv(csv, index=False)
+    runner = app.test_cli_runner()
+    base = ["analyze", "--csv", str(csv), "--subject", "id", "--timepoint", "tp",
+            "--value", "vas"]
+    same = runner.invoke(args=[*base, "--group", "id"])
+    assert same.exit_code == 2 and "'id' is also the --subject column" in same.output
+    txt = runner.invoke(args=[*base, "--group", "arm", "--json", str(tmp_path / "r.txt")])
+    assert txt.exit_code == 2 and "name a .json file" in txt.output
+    assert not (tmp_path / "r.txt").exists()
+    pd.DataFrame([*rows, rows[0]], columns=["id", "arm", "tp", "vas"]).to_csv(csv, index=False)
+    dup = runner.invoke(args=[*base, "--group", "arm"])
+    assert dup.exit_code == 1 and "subject(s) 1 have more than one row" in dup.output
+    assert "[" not in dup.output
