@@ -92,6 +92,23 @@ def check_extras(entry: FollowUpEntry) -> dict[str, str]:
     return errors
 
 
+def entry_errors(entry: FollowUpEntry, measured: set[str]) -> dict[str, str]:
+    """What a save of ``entry`` would refuse in its values alone (pure: the scores, the
+    mode, the adverse event and medication parts), for a form shown again before it is
+    sent (a draft kept when another field was refused)."""
+    from clinic.followup.scores import parse_mode, score_entries
+    from clinic.followup.service import filled_entries
+
+    errors = check_extras(entry)
+    for check in (lambda: parse_mode(entry.mode),
+                  lambda: score_entries(filled_entries(entry.entries), measured)):
+        try:
+            check()
+        except ValidationError as error:
+            errors |= error.errors
+    return errors
+
+
 def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient,
                    entry: FollowUpEntry, actor_id: int | None,
                    context: VisitContext | None = None) -> list[StoredScore]:

@@ -27,6 +27,7 @@ from clinic.followup.editing import edit_follow_up, recorded_entries, scores_of
 from clinic.followup.entry import (
     FollowUpEntry,
     VisitContext,
+    entry_errors,
     reopen_follow_up,
     save_follow_up,
     skip_follow_up,
@@ -108,6 +109,14 @@ def entry(assessment_id: int) -> str | Response:
             session.rollback()
             return _conflict(assessment, entry, instruments)
     values = request.form if request.method == "POST" else with_draft(request.form)
+    if values is not request.form and "mode" in values:  # this form's draft, kept when one
+        # field was refused (an invisible character): what else the save would refuse is
+        # said now, not after the next save (the not-done form's draft has no mode)
+        unread: dict[str, str] = {}
+        errors = {**entry_errors(entry_from_form(values, instruments, unread),
+                                 {i.code for i in instruments}), **unread}
+        return _render("followup/entry.html", assessment, patient, instruments, values,
+                       errors, status=200)
     return _render("followup/entry.html", assessment, patient, instruments, values, errors)
 
 
@@ -349,7 +358,8 @@ def _lock_words(assessment: Assessment, patient: Patient) -> str | None:
 def _render(template: str, assessment: Assessment, patient: Patient,
             instruments: list[Instrument], values: Any, errors: dict[str, str],
             status_conflict: bool = False, typed: list[tuple[str, str]] | None = None,
-            med_rows: int = MEDICATION_ROWS, medications: list[Any] | None = None) -> Any:
+            med_rows: int = MEDICATION_ROWS, medications: list[Any] | None = None,
+            status: int | None = None) -> Any:
     timepoint = get_session().get(StudyTimepoint, assessment.timepoint_id)
     body = render_template(
         template, assessment=assessment, patient=patient, timepoint=timepoint,
@@ -368,7 +378,8 @@ def _render(template: str, assessment: Assessment, patient: Patient,
         lock=_lock_words(assessment, patient),
         withdrawn=withdrawal_of(get_session(), patient.id),  # type: ignore[arg-type]
         patient_name=_name_shown(patient))
-    status = 409 if status_conflict else (422 if errors else 200)
+    if status is None:
+        status = 409 if status_conflict else (422 if errors else 200)
     return body, status
 
 

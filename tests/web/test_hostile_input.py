@@ -212,3 +212,20 @@ def test_a_forms_address_opened_as_a_page_leads_to_its_page(client, clinic):
     assert response.headers["Location"] == f"/followup/{clinic.due.id}"
     assert client.get("/api/v1/assessments/1/not-done").status_code == 405  # a program: 405
 
+
+
+def test_a_follow_up_with_an_invisible_character_names_its_other_errors_at_once(client,
+                                                                               clinic):
+    """Found trying the screens as a new user would: a VAS of 15 beside a reason holding
+    an invisible character was named only after the next save."""
+    login(client, clinic.users["nurse"])
+    response = client.post(f"/followup/{clinic.due.id}", data={
+        "version": str(clinic.due.version), "mode": "phone", "vas": "15",
+        "missing_reason": "ODI not\u200b asked"})
+    assert response.status_code == 303 and "draft=" in response.headers["Location"]
+    shown = client.get(response.headers["Location"])
+    page = shown.get_data(as_text=True)
+    assert shown.status_code == 200
+    assert "held an invisible control or text-direction character" in page
+    assert 'value="ODI not asked"' in page
+    assert 'id="vas-error"' in page and "0 to 10" in page
