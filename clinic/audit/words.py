@@ -59,7 +59,7 @@ LABELS: Mapping[str, str] = {
     "age_at_enrollment": "age", "birth_year": "birth year", "bmi": "BMI",
     "symptom_duration_months": "symptom duration (months)", "raw_sum": "raw sum",
     "not_computable_reason": "why not computable", "answered": "sections answered",
-    "daily_dose_mg": "daily dose (mg)",
+    "daily_dose_mg": "daily dose (mg)", "med_class": "class",
     "concentration_pct": "concentration (%)", "volume_ml": "volume (mL)", "dose_mg": "dose (mg)",
     "is_related": "related to the procedure", "is_resolved": "resolved",
     "resolved_on": "resolved on", "onset_on": "onset", "reminder_consent": "reminder consent",

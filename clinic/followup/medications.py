@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import zip_longest
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -20,12 +20,14 @@ class MedicationInput:
     med_class: str | None
     drug: str | None
     daily_dose_mg: float | None
+    row: int | None = None  # its row on the form (errors are named by it); None: its place
 
 
 def medication_errors(medications: Sequence[MedicationInput]) -> dict[str, str]:
     """Each row's problems, named ``med.{row}.{field}`` (pure)."""
     errors: dict[str, str] = {}
-    for i, med in enumerate(medications):
+    for place, med in enumerate(medications):
+        i = place if med.row is None else med.row
         if med.med_class not in MEDICATION_CLASSES:
             errors[f"med.{i}.med_class"] = "Choose the class: opioid, NSAID or gabapentinoid."
         if not (med.drug or "").strip():
@@ -50,24 +52,44 @@ def add_medications(session: Session, assessment: Assessment,
 
 def replace_medications(session: Session, assessment: Assessment,
                         medications: Sequence[MedicationInput]) -> bool:
-    """The visit's medications as ``medications`` lists them, row for row: a row that
-    differs is changed in place (its audit shows the old and new dose), rows beyond the
-    list are deleted, new ones added. True when anything changed."""
+    """The visit's medications as ``medications`` lists them. Rows are matched by what
+    they are, not by their place in the list: a row typed as recorded stays; the same
+    drug of the same class with another dose is that row, its dose changed (the audit
+    shows old and new); a recorded row left unmatched is deleted, a typed one added
+    (removing the first of three read as "tramadol became ibuprofen, ibuprofen became
+    pregabalin, pregabalin deleted"). True when anything changed."""
+    left = medications_of(session, assessment)
+    wanted = [_row(assessment, med) for med in medications]
     changed = False
-    for row, med in zip_longest(medications_of(session, assessment), medications):
-        if med is None:
-            session.delete(row)
-            changed = True
-        elif row is None:
-            session.add(_row(assessment, med))
-            changed = True
-        else:
-            new = _row(assessment, med)
-            for name in ("med_class", "drug", "daily_dose_mg"):
-                if getattr(row, name) != getattr(new, name):
-                    setattr(row, name, getattr(new, name))
-                    changed = True
-    return changed
+    for same in (_identical, _same_drug):
+        for new in list(wanted):
+            row = next((r for r in left if same(r, new)), None)
+            if row is not None:
+                left.remove(row)
+                wanted.remove(new)
+                changed |= row.daily_dose_mg != new.daily_dose_mg
+                row.daily_dose_mg = new.daily_dose_mg
+    for row in left:
+        session.delete(row)
+    session.add_all(wanted)
+    return changed or bool(left or wanted)
+
+
+def same_medications(recorded: Sequence[Medication],
+                     typed: Sequence[MedicationInput]) -> bool:
+    """Do the rows typed say what is recorded (in any order)?"""
+    def key(m: Any) -> tuple[str, str, float]:
+        return (m.med_class or "", (m.drug or "").strip().casefold(),
+                float(m.daily_dose_mg or 0.0))
+    return sorted(map(key, recorded)) == sorted(map(key, typed))
+
+
+def _identical(row: Medication, new: Medication) -> bool:
+    return _same_drug(row, new) and row.daily_dose_mg == new.daily_dose_mg
+
+
+def _same_drug(row: Medication, new: Medication) -> bool:
+    return row.med_class == new.med_class and row.drug.casefold() == new.drug.casefold()
 
 
 def _row(assessment: Assessment, med: MedicationInput) -> Medication:

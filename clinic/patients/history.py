@@ -57,7 +57,8 @@ def history_lines(events: Iterable[AuditEvent], instrument: str | None = None) -
                                 f"{e.entity.replace('_', ' ')} #{e.entity_id}")
             if e.action != "update":
                 detail = _detail(e.entity, row or {})
-                items = (f"{subject} = {detail}" if detail else subject,)
+                joint = " " if e.entity == "medication" else " = "  # "tramadol 100 mg/day"
+                items = (f"{subject}{joint}{detail}" if detail else subject,)
         line = HistoryLine(e.occurred_at, e.user_id, e.action, e.entity, subject, items,
                            e.field, e.old_value, e.new_value, e.reason)
         if lines and _same_batch(lines[-1], line):
@@ -125,6 +126,9 @@ def _detail(entity: str, row: dict[str, Any]) -> str:
     """The value of a created or deleted section or root, from its snapshot."""
     if entity == "score_section":
         return str(row.get("value", ""))
+    if entity == "medication":  # its dose as added or removed (its name is the drug)
+        dose = row.get("daily_dose_mg")
+        return f"{dose:g} mg/day" if isinstance(dose, int | float) else ""
     if entity == "root_laterality":
         code = str(row.get("laterality", ""))  # as the patient page reads it: "Bilateral"
         return catalog.LATERALITY.get(code, code)
@@ -162,9 +166,9 @@ def _section(row: dict[str, Any], instrument: str | None) -> str:
 
 
 def _medication(row: dict[str, Any], _instrument: str | None) -> str:
-    dose = row.get("daily_dose_mg")
-    dose_text = f" {dose:g} mg/day" if isinstance(dose, int | float) else ""
-    return f"medication {row.get('drug')}{dose_text}"
+    """By its drug only: a correction changes a row's dose, never its drug (another drug
+    is another row), so the name stays true after the change."""
+    return f"medication {row.get('drug')}"
 
 
 def _root(row: dict[str, Any], _instrument: str | None) -> str:

@@ -104,10 +104,13 @@ VAS_LENGTH = 100 * mm
 def followup_sheet_pdf(header: SheetHeader, instruments: Sequence[Instrument],
                        recorded: Mapping[str, Any] | None = None,
                        totals: Mapping[str, str] | None = None,
-                       words: PatientWords | None = None) -> bytes:
+                       words: PatientWords | None = None,
+                       medications: Sequence[str] = ()) -> bytes:
     """``recorded``: instrument -> value (sections as code -> 0–5), as the forms read it;
     ``totals``: instrument -> its total as recorded, in words (ODI, NDI); ``words``: the
-    patient's language (English when None)."""
+    patient's language (English when None); ``medications``: the analgesics recorded
+    ("tramadol 100 mg/day (Opioid)"; none: a line to fill where the visit asks for
+    medication quantities)."""
     st = styles()
     buffer = BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
@@ -127,6 +130,12 @@ def followup_sheet_pdf(header: SheetHeader, instruments: Sequence[Instrument],
         if totals and inst.code in totals:
             story.append(Paragraph(markup(f"Total: {totals[inst.code]}", bold=True),
                                    st["cellb"]))
+    if medications:
+        story.append(Paragraph(markup("Analgesics taken: " + "; ".join(medications)),
+                               st["base"]))
+    elif any(inst.kind is InstrumentKind.QUANTITY for inst in instruments) and not values:
+        story.append(Paragraph("Analgesics taken (drug, daily dose): "
+                               "______________________________________", st["base"]))
     if header.missing_reason:
         story.append(Paragraph(markup(f"Not collected, because: {header.missing_reason}"),
                                st["base"]))

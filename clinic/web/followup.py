@@ -32,7 +32,7 @@ from clinic.followup.entry import (
     save_follow_up,
     skip_follow_up,
 )
-from clinic.followup.medications import medications_of
+from clinic.followup.medications import medications_of, same_medications
 from clinic.followup.service import measures_at
 from clinic.locks.guard import LEVEL_WORDS
 from clinic.locks.service import lock_over_visit
@@ -297,6 +297,8 @@ def edit(assessment_id: int) -> str | Response:
             typed = FollowUpEntry(entries=entries_from_form(request.form, instruments),
                                   mode=request.form.get("mode", ""), read_version=None,
                                   visit_on=visit_on,
+                                  medications=medications_from_form(request.form)
+                                  if request.form.get("med_rows") else tuple(recorded_meds),
                                   missing_reason=request.form.get("missing_reason"))
             return _conflict(assessment, typed, instruments)
     return _render("followup/edit.html", assessment, patient, instruments, values, errors,
@@ -319,15 +321,17 @@ def _conflict(assessment: Assessment, entry: FollowUpEntry | None = None,
     session.refresh(assessment)
     patient = session.get(Patient, assessment.patient_id)
     recorded = recorded_entries(session, assessment)
+    recorded_meds = medications_of(session, assessment)
     latest = last_change_by(session, "assessment", assessment.id)  # type: ignore[arg-type]
     if (entry is not None and assessment.state == "completed" and latest is not None
             and latest[0] == current_user.id and same_entries(recorded, entry.entries)
+            and same_medications(recorded_meds, entry.medications)
             and entry.visit_on in (None, assessment.visit_on)):
         flash(f"Saved {patient.study_code}: this follow-up was already saved with these "  # type: ignore[union-attr]
               "values (the form was sent twice).", "success")
         return redirect(url_for("worklist.index"))
-    values = {**form_values(recorded), "mode": assessment.mode or "",
-              "version": str(assessment.version),
+    values = {**form_values(recorded), **medication_values(recorded_meds),
+              "mode": assessment.mode or "", "version": str(assessment.version),
               "visit_on": assessment.visit_on.isoformat() if assessment.visit_on else "",
               "missing_reason": assessment.missing_reason or ""}
     who, when = (latest[1], local_time(latest[2])) if latest else ("Someone else", "just now")
@@ -341,7 +345,9 @@ def _conflict(assessment: Assessment, entry: FollowUpEntry | None = None,
         typed.append(("Not collected, because", entry.missing_reason.strip()))  # type: ignore[union-attr]
     template = "followup/edit.html" if assessment.state == "completed" else "followup/entry.html"
     return _render(template, assessment, patient, _instruments(assessment),  # type: ignore[arg-type]
-                   values, {}, status_conflict=True, typed=typed)
+                   values, {}, status_conflict=True, typed=typed,
+                   med_rows=max(MEDICATION_ROWS, len(recorded_meds) + 1),
+                   medications=recorded_meds)
 
 
 def _lock_words(assessment: Assessment, patient: Patient) -> str | None:

@@ -82,7 +82,8 @@ def medications_from_form(form: MultiDict[str, str]) -> tuple[MedicationInput, .
             continue
         dose = number(values[2])
         meds.append(MedicationInput(values[0], values[1],
-                                    float(dose) if isinstance(dose, int | float) else -1.0))
+                                    float(dose) if isinstance(dose, int | float) else -1.0,
+                                    row=i))
     return tuple(meds)
 
 
@@ -122,6 +123,10 @@ def same_entries(recorded: dict[str, Any], typed: dict[str, Any]) -> bool:
 def typed_values(entry: Any, instruments: list[Instrument]) -> list[tuple[str, str]]:
     """What the nurse typed, as label and text, to show beside what is recorded."""
     shown = []
+    if entry.medications:
+        shown.append(("Analgesics", "; ".join(
+            f"{m.drug} {m.daily_dose_mg:g} mg/day" if (m.daily_dose_mg or 0) >= 0
+            else f"{m.drug} (no dose)" for m in entry.medications)))
     for inst in instruments:
         value = entry.entries.get(inst.code)
         if isinstance(value, dict):

@@ -12,6 +12,7 @@ from clinic import catalog
 from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.followup.editing import recorded_entries, scores_of
+from clinic.followup.medications import medications_of
 from clinic.followup.service import measures_at
 from clinic.models import PatientIdentity, Study, StudyMeasure, StudyTimepoint, User
 from clinic.protocol.measures import MeasureRule, instruments_at
@@ -114,8 +115,11 @@ def filled(assessment_id: int) -> Response:
     totals = _totals(session, assessment) if done else {}
     language = session.exec(select(PatientIdentity.language).where(  # not an identifier
         PatientIdentity.patient_id == patient.id)).first()
+    medications = [f"{m.drug} {m.daily_dose_mg:g} mg/day "
+                   f"({catalog.MEDICATION_CLASSES.get(m.med_class, m.med_class)})"
+                   for m in medications_of(session, assessment)] if done else []
     return _pdf(followup_sheet_pdf(header, [INSTRUMENTS[c] for c in codes], recorded, totals,
-                                   words=_words(language)),
+                                   words=_words(language), medications=medications),
                 f"{patient.study_code}_{tp.code}_sheet.pdf")
 
 

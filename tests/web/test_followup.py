@@ -213,6 +213,93 @@ def test_a_medication_recorded_at_the_visit_is_corrected_with_a_reason(client, c
                                             AuditEvent.action == "delete")).one()
 
 
+MEDS = {"med.0.med_class": "opioid", "med.0.drug": "tramadol", "med.0.daily_dose_mg": "150",
+        "med.1.med_class": "nsaid", "med.1.drug": "ibuprofen", "med.1.daily_dose_mg": "1200",
+        "med.2.med_class": "gabapentinoid", "med.2.drug": "pregabalin",
+        "med.2.daily_dose_mg": "150"}
+
+
+def _medication_rows(db, assessment_id):
+    from clinic.models import Medication
+
+    db.expire_all()
+    return {m.drug: m for m in db.exec(select(Medication).where(
+        Medication.assessment_id == assessment_id))}
+
+
+def test_removing_one_medication_of_three_is_audited_as_that_one_removed(client, clinic,
+                                                                         db):
+    """Found trying the correction as a new user would: rows were matched by their place,
+    so removing the first of three was audited as 'tramadol became ibuprofen, ibuprofen
+    became pregabalin, pregabalin deleted'."""
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    version = _saved_by_the_nurse(client, clinic, db, {**base, **MEDS})
+    before = _medication_rows(db, clinic.due.id)
+    assert set(before) == {"tramadol", "ibuprofen", "pregabalin"}
+    ids = {drug: m.id for drug, m in before.items()}
+    url = f"/followup/{clinic.due.id}/edit"
+    kept = {k: v for k, v in MEDS.items() if not k.startswith("med.0.")}  # row 0 emptied
+    kept["med.2.daily_dose_mg"] = "300"  # and pregabalin's dose changed
+    done = client.post(url, data={**base, **kept, "med_rows": "4", "version": version,
+                                  "reason": "Tramadol stopped before the visit"})
+    assert done.status_code == 302
+    after = _medication_rows(db, clinic.due.id)
+    assert {d: m.id for d, m in after.items()} == {"ibuprofen": ids["ibuprofen"],
+                                                   "pregabalin": ids["pregabalin"]}
+    assert after["pregabalin"].daily_dose_mg == 300
+    events = db.exec(select(AuditEvent).where(AuditEvent.entity == "medication",
+                                              AuditEvent.action != "create")).all()
+    assert sorted((e.action, e.entity_id, e.field) for e in events) == sorted([
+        ("delete", ids["tramadol"], None), ("update", ids["pregabalin"], "daily_dose_mg")])
+    history = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    assert "medication tramadol 150 mg/day" in html.unescape(history)
+
+
+def test_a_medication_error_is_named_on_its_row_of_the_form(client, clinic, db):
+    """Found trying the screens as a new user would: with the first row left empty, a bad
+    dose in the second was marked under the first."""
+    login(client, clinic.users["nurse"])
+    page = client.post(f"/followup/{clinic.due.id}", data={
+        "version": str(clinic.due.version), "mode": "phone", "vas": "4",
+        "missing_reason": "not asked in this test", "med.1.med_class": "nsaid",
+        "med.1.drug": "ibuprofen", "med.1.daily_dose_mg": "5OO"}).get_data(as_text=True)
+    assert 'id="med-1-daily_dose_mg-error"' in page
+    assert 'id="med-0-daily_dose_mg-error"' not in page
+
+
+def test_a_second_tab_changing_a_medication_is_a_conflict_that_keeps_the_rows(client,
+                                                                              clinic, db):
+    """Found trying the correction as a new user would: the same nurse's second tab,
+    changing another dose, was told "already saved with these values" (only the scores
+    were compared) and lost; another user's conflict page showed the rows empty, and
+    saving it deleted every medication."""
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    version = _saved_by_the_nurse(client, clinic, db, {**base, **MEDS})
+    url = f"/followup/{clinic.due.id}/edit"
+    first = client.post(url, data={**base, **MEDS, "med.1.daily_dose_mg": "1000",
+                                   "med_rows": "4", "version": version, "reason": "tab A"})
+    assert first.status_code == 302
+    second = client.post(url, data={**base, **MEDS, "med.2.daily_dose_mg": "300",
+                                    "med_rows": "4", "version": version, "reason": "tab B"})
+    page = html.unescape(second.get_data(as_text=True))
+    assert second.status_code == 409 and "already saved" not in page
+    assert "pregabalin 300 mg/day" in page  # what was typed, beside what is recorded
+    assert 'name="med.1.daily_dose_mg"' in page and 'value="1000"' in page  # as recorded
+    assert _medication_rows(db, clinic.due.id)["ibuprofen"].daily_dose_mg == 1000
+    resent = client.post(url, data={**base, **MEDS, "med.1.daily_dose_mg": "1000",
+                                    "med_rows": "4", "version": version, "reason": "tab A"})
+    assert resent.status_code == 302  # the same values again: told it is saved
+
+
+def test_the_filled_sheet_lists_the_analgesics(client, clinic, db):
+    from tests.pdf import pdf_text
+
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    _saved_by_the_nurse(client, clinic, db, {**base, **MEDS})
+    text = pdf_text(client.get(f"/followup/{clinic.due.id}/sheet.pdf").data)
+    assert "tramadol 150 mg/day (Opioid)" in " ".join(text.split())
+
+
 def test_an_edit_conflict_names_who_changed_the_visit_last(client, clinic, db):
     """Found testing as a new user would: the conflict named the nurse who first saved
     the visit, at noon of the visit's day, not the coordinator who had just corrected it."""
