@@ -82,8 +82,9 @@ OPTIONS = {"date_from": "--from", "date_to": "--to", "sites": "--site",
 @click.option("--level", "levels", multiple=True, help="Level code, e.g. L4-L5 (repeatable).")
 @click.option("--arm", "arms", multiple=True, help="Arm code (repeatable).")
 @click.option("--as-of", "as_of",
-              help="The data cut-off: follow-up as it stood on this day (default today); "
-                   "a visit recorded after it counts as not recorded yet.")
+              help="The data cut-off (default today): patients enrolled, procedures "
+                   "done, visits held, complications begun and screenings after this day "
+                   "are left out; corrections made since are kept.")
 @click.option("--quiet", is_flag=True, help="Do not print progress.")
 @with_appcontext
 def report_command(study_code: str, fmt: str | None, out: Path, quiet: bool,

@@ -62,14 +62,12 @@ def _patients(session: Session, rng: np.random.Generator, n: int, study_id: int,
                  "laterality": ("none", "unilateral", "bilateral")[k]}
                 for pid, k in zip(ids, picks, strict=True)]
     _insert(session, "root_laterality", lat)
-    _insert(session, "screening", [{"study_id": study_id, "site_id": site_ids[i % len(site_ids)],
-                                    "is_eligible": True, "patient_id": pid}
-                                   for i, pid in enumerate(ids)])
     return ids
 
 
 def _procedures(session: Session, rng: np.random.Generator, ids: list[int], arm_rows: list[Any],
-                today: date, study_id: int) -> tuple[list[int], list[date], list[str]]:
+                today: date, study_id: int,
+                site_ids: list[int]) -> tuple[list[int], list[date], list[str]]:
     n = len(ids)
     arm_of = rng.permutation(np.arange(n) % len(arm_rows))
     days = [today - timedelta(days=int(d)) for d in rng.integers(0, cal.PROCEDURE_SPREAD_DAYS, n)]
@@ -79,6 +77,11 @@ def _procedures(session: Session, rng: np.random.Generator, ids: list[int], arm_
          "stratum": f"punctures_{(p - 1) // 2 * 2 + 1}_{(p - 1) // 2 * 2 + 2}",
          "enrolled_on": d - timedelta(days=3)}
         for pid, a, p, d in zip(ids, arm_of, punctures, days, strict=True)])
+    _insert(session, "screening", [  # screened the day of the enrollment
+        {"study_id": study_id, "site_id": site_ids[i % len(site_ids)], "is_eligible": True,
+         "patient_id": pid,
+         "screened_at": datetime.combine(d - timedelta(days=3), time(8), tzinfo=UTC)}
+        for i, (pid, d) in enumerate(zip(ids, days, strict=True))])
     proc0 = _next_id(session, Procedure)
     codes = [arm_rows[a].code for a in arm_of]
     u = rng.random((4, n))
@@ -171,7 +174,8 @@ def bulk_seed(session: Session, patients: int, *, seed: int = 1, code: str = "BE
                                 .where(Patient.study_id == sid)).scalar_one())
     ids = _patients(session, rng, patients, sid, [s.id for s in sites], code,  # type: ignore[misc]
                     first=first)
-    procs, days, codes = _procedures(session, rng, ids, arms(session, sid), today, sid)
+    procs, days, codes = _procedures(session, rng, ids, arms(session, sid), today, sid,
+                                     [s.id for s in sites])  # type: ignore[misc]
     n_scores = _follow_ups(session, rng, ids, procs, days, codes, sid, today)
     compact_tallies(session)  # one tally row per key, as after the nightly job
     count = session.execute(select(func.count(Enrollment.id))

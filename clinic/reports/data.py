@@ -23,7 +23,7 @@ import platform
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -349,22 +349,25 @@ def _database_lock(session: Session, sid: int) -> tuple[datetime, str] | None:
 def _reads(sid: int, filters: ReportFilters) -> list[Select[Any]]:
     """Every query of :func:`load_study_data`, in the order it reads them (the SQLite
     reader process runs each next one while this process works on the last)."""
-    return [_patient_rows(sid), _laterality_rows(sid), _procedure_rows(sid),
+    return [_patient_rows(sid, filters.as_of), _laterality_rows(sid), _procedure_rows(sid),
             _target_rows(sid), _screening_rows(sid), _answer_rows(sid),
-            _visit_rows(sid, filters), _score_rows(sid), _event_rows(sid)]
+            _visit_rows(sid, filters), _score_rows(sid), _event_rows(sid, filters.as_of)]
 
 
-def _patient_rows(sid: int) -> Select[Any]:
+def _patient_rows(sid: int, as_of: date) -> Select[Any]:
+    """The patients enrolled by ``as_of`` (a report as of a past day is that day's data
+    cut-off: see :func:`_load_study_data`)."""
     return (select(Patient.id.label("pid"), Patient.study_code.label("subject"),  # type: ignore[union-attr]
                    StudyArm.code.label("arm"), Site.code.label("site"), Patient.sex,
                    Patient.age_at_enrollment, Patient.birth_year, Patient.bmi,
                    Patient.symptom_duration_months,
                    Enrollment.enrolled_on, Enrollment.status, Enrollment.withdrawal_reason,
-                   Enrollment.stratum)
+                   Enrollment.withdrawn_at, Enrollment.stratum)
             .join(Patient, Patient.id == Enrollment.patient_id)
             .join(StudyArm, StudyArm.id == Enrollment.arm_id, isouter=True)
             .join(Site, Site.id == Patient.site_id)
-            .where(Enrollment.study_id == sid).order_by(Patient.study_code))
+            .where(Enrollment.study_id == sid, Enrollment.enrolled_on <= as_of)
+            .order_by(Patient.study_code))
 
 
 def _laterality_rows(sid: int) -> Select[Any]:
@@ -428,16 +431,17 @@ def _score_rows(sid: int, ids: tuple[int, int] | None = None) -> Select[Any]:
             .where(Score.assessment_id.between(*ids)))  # type: ignore[attr-defined,misc]
 
 
-def _event_rows(sid: int) -> Select[Any]:
+def _event_rows(sid: int, as_of: date) -> Select[Any]:
     return (select(AdverseEvent.patient_id.label("pid"), AdverseEvent.event_type,
                    AdverseEvent.severity, AdverseEvent.is_related)
             .join(Patient, Patient.id == AdverseEvent.patient_id)
-            .where(Patient.study_id == sid).order_by(AdverseEvent.id))
+            .where(Patient.study_id == sid, AdverseEvent.onset_on <= as_of)
+            .order_by(AdverseEvent.id))
 
 
 def _screening_rows(sid: int) -> Select[Any]:
     return (select(Screening.id.label("screening_id"), Site.code.label("site"),
-                   Screening.is_eligible)
+                   Screening.is_eligible, Screening.screened_at)
             .join(Site, Site.id == Screening.site_id)
             .where(Screening.study_id == sid).order_by(Screening.id))
 
@@ -450,11 +454,15 @@ def _answer_rows(sid: int) -> Select[Any]:
             .where(Screening.study_id == sid, Screening.is_eligible.is_(False)))  # type: ignore[attr-defined]
 
 
-def _patients(session: Session, sid: int, roots: tuple[str, ...]) -> pd.DataFrame:
+def _patients(session: Session, sid: int, roots: tuple[str, ...], as_of: date,
+              timezone: str) -> pd.DataFrame:
     """The included patients, with a laterality column per root the study asks (and
     any other root recorded, say before an amendment stopped asking it), in anatomical
-    order."""
-    df = _frame(session, _patient_rows(sid))
+    order; one withdrawn after ``as_of`` still in the study then."""
+    df = _frame(session, _patient_rows(sid, as_of))
+    later = _after_day(df.pop("withdrawn_at"), as_of, timezone)
+    if later.any():
+        df.loc[later, "status"], df.loc[later, "withdrawal_reason"] = "enrolled", None
     year = pd.to_datetime(df["enrolled_on"]).dt.year
     born = pd.to_numeric(df["birth_year"], errors="coerce")
     df["age"] = pd.to_numeric(df["age_at_enrollment"], errors="coerce").fillna(year - born)
@@ -467,11 +475,24 @@ def _patients(session: Session, sid: int, roots: tuple[str, ...]) -> pd.DataFram
     return df.drop(columns=["age_at_enrollment", "birth_year"])
 
 
-def _procedures(session: Session, sid: int, timezone: str) -> pd.DataFrame:
-    df = _frame(session, _procedure_rows(sid)).drop_duplicates("pid", keep="first")
-    when = pd.to_datetime(df["performed_at"], utc=True).dt.tz_convert(timezone)
-    df["performed_on"] = when.dt.date
-    return df.drop(columns=["performed_at"])
+def _procedures(session: Session, sid: int, timezone: str, as_of: date) -> pd.DataFrame:
+    """Each patient's index (first) procedure done by ``as_of``."""
+    df = _frame(session, _procedure_rows(sid))
+    df["performed_on"] = _local_days(df.pop("performed_at"), timezone)
+    later = df["performed_on"] > as_of
+    return (df[~later] if later.any() else df).drop_duplicates("pid", keep="first")
+
+
+def _local_days(moments: pd.Series, timezone: str) -> pd.Series:
+    """UTC moments as days in the clinic's time zone."""
+    when = pd.to_datetime(moments, utc=True).dt.tz_convert(timezone)
+    return when.dt.date
+
+
+def _after_day(moments: pd.Series, day: date, timezone: str) -> pd.Series:
+    """Which UTC moments fall after ``day`` in the clinic's time zone (None: no)."""
+    end = pd.Timestamp(day + timedelta(days=1)).tz_localize(timezone)
+    return pd.to_datetime(moments, utc=True) >= end
 
 
 def _targets(session: Session, sid: int) -> pd.DataFrame:
@@ -521,12 +542,15 @@ def _scores(session: Session, sid: int, visits: dict[str, np.ndarray]) -> pd.Dat
     return df.drop(columns=["assessment_id"])
 
 
-def _events(session: Session, sid: int) -> pd.DataFrame:
-    return _frame(session, _event_rows(sid))
+def _events(session: Session, sid: int, as_of: date) -> pd.DataFrame:
+    return _frame(session, _event_rows(sid, as_of))
 
 
-def _screening(session: Session, sid: int) -> pd.DataFrame:
+def _screening(session: Session, sid: int, as_of: date, timezone: str) -> pd.DataFrame:
     screens = _frame(session, _screening_rows(sid))
+    later = _after_day(screens.pop("screened_at"), as_of, timezone)
+    if later.any():
+        screens = screens[~later].reset_index(drop=True)
     answers = _frame(session, _answer_rows(sid))
     wanted = answers["kind"] == "inclusion"
     failed = answers[answers["answer"].isna() | (answers["answer"].astype("boolean") != wanted)]
@@ -622,8 +646,8 @@ def _load_study_data(session: Session, study: Study, filters: ReportFilters,
                      timezone: str) -> StudyData:
     sid: int = study.id  # type: ignore[assignment]
     info = study_info(session, study)
-    patients = _patients(session, sid, info.roots)
-    procedures = _procedures(session, sid, timezone)
+    patients = _patients(session, sid, info.roots, filters.as_of, timezone)
+    procedures = _procedures(session, sid, timezone, filters.as_of)
     targets = _targets(session, sid)
     keep, why = _keep(patients, procedures, targets, filters)
     excluded = int((~keep).sum())
@@ -659,7 +683,7 @@ def _load_study_data(session: Session, study: Study, filters: ReportFilters,
         return out, rows
 
     procedures, _ = rekey(procedures)
-    screening = _screening(session, sid)
+    screening = _screening(session, sid, filters.as_of, timezone)
     if filters.sites:
         screening = screening[screening["site"].isin(filters.sites)].reset_index(drop=True)
     targets = targets[targets["procedure_id"].isin(procedures["procedure_id"])]
@@ -672,13 +696,12 @@ def _load_study_data(session: Session, study: Study, filters: ReportFilters,
             "late": visits.pop("late").to_numpy(dtype="int64") == 1}
     late = int(keys["late"][np.isin(keys["pid"], patients["pid"].to_numpy())].sum())
     if late:
-        exclusions += (f"{late} visits recorded after {filters.as_of.isoformat()} are "
-                       "counted as they stood on that day (not recorded yet); their "
-                       "scores are left out.",)
+        exclusions += (f"Data cut-off {filters.as_of.isoformat()}: {late} visits held "
+                       "after it count as not held yet, their scores left out.",)
     visits["visit_row"] = np.arange(len(visits))
     assessments, visit_patients = rekey(visits.drop(columns=["assessment_id"]), "timepoint")
     del visits  # (peak memory: the visits as read go before the scores are read)
-    read_scores, read_events = _scores(session, sid, keys), _events(session, sid)
+    read_scores, read_events = _scores(session, sid, keys), _events(session, sid, filters.as_of)
     end_reads(session)  # the last read: the reader process ends before the work below
     scores, score_patients = rekey(read_scores, "timepoint", "instrument")
     del read_scores  # (emptied by rekey)

@@ -73,7 +73,7 @@ class ReportFilters:
                                           self.procedure_types) or "all"),
             ("Levels", ", ".join(catalog.LEVELS[v] for v in self.levels) or "all"),
             ("Arms", ", ".join(self.arms) or "all"),
-            ("Follow-up status as of", self.as_of.isoformat()),
+            ("Data cut-off (as of)", self.as_of.isoformat()),
         ]
 
     def as_query(self) -> list[tuple[str, str]]:

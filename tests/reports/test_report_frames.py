@@ -7,7 +7,7 @@ slower (at 200,000 patients a ``set()`` of the scores' timepoints took over a se
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlmodel import Session
 
@@ -102,6 +102,48 @@ def test_a_report_as_of_a_past_day_reads_the_visits_as_they_stood_then(app):
                                     ["subject", "timepoint"]]
     keys = set(map(tuple, recorded.to_numpy()))
     assert set(map(tuple, then.scores[["subject", "timepoint"]].to_numpy())) <= keys
-    assert any(f"{len(later)} visits recorded after {cut.isoformat()}" in note
+    assert any(f"Data cut-off {cut.isoformat()}: {len(later)} visits held after it" in note
                for note in then.exclusions)
-    assert not any("recorded after" in note for note in now.exclusions)
+    assert not any("Data cut-off" in note for note in now.exclusions)
+
+
+def test_a_report_as_of_a_past_day_leaves_out_what_came_after_it(app):
+    """Found trying the report as a new user would: as of a day before most enrollments,
+    the report still counted every patient randomized, every procedure done, every
+    complication and screening, and a later withdrawal."""
+    from datetime import timedelta
+
+    from clinic.demo.protocol import DEMO_STUDY
+    from sqlmodel import col, select
+
+    from clinic.models import AdverseEvent, Enrollment, Procedure, Screening
+    from tests.reports.helpers import AS_OF, populate
+
+    with Session(get_engine(app)) as session:
+        populate(session, DEMO_STUDY, 8)
+        enrolled = list(session.exec(select(Enrollment).order_by(col(Enrollment.id))))
+        first, *rest = [e.patient_id for e in enrolled]
+        cut = enrolled[0].enrolled_on + timedelta(days=1)
+        for e in session.exec(select(Enrollment).where(col(Enrollment.patient_id).in_(rest))):
+            e.enrolled_on = cut + timedelta(days=1)  # the others enrolled after the cut
+        withdrawn = enrolled[0]
+        withdrawn.status, withdrawn.withdrawal_reason = "withdrawn", "moved away"
+        withdrawn.withdrawn_at = datetime.combine(cut + timedelta(days=3), time(12), UTC)
+        proc = session.exec(select(Procedure).where(Procedure.patient_id == first)).one()
+        proc.performed_at = datetime.combine(cut + timedelta(days=2), time(10), UTC)
+        session.add(AdverseEvent(patient_id=first, event_type="hematoma", severity="mild",
+                                 onset_on=cut + timedelta(days=2)))
+        session.add(Screening(study_id=withdrawn.study_id, site_id=1, is_eligible=False,
+                              screened_at=datetime.combine(cut + timedelta(days=1), time(9),
+                                                           UTC)))
+        session.commit()
+        study = find_study(session, DEMO_STUDY.code)
+        now = load_study_data(session, study, filters_from_mapping({}, AS_OF), "UTC")
+        then = load_study_data(session, study,
+                               filters_from_mapping({"as_of": cut.isoformat()}, AS_OF), "UTC")
+    assert len(now.patients) == 8 and len(then.patients) == 1 == len(then.randomized)
+    assert then.patients["status"].tolist() == ["enrolled"]  # withdrawn after the cut
+    assert now.patients["status"].tolist().count("withdrawn") == 1
+    assert len(then.procedures) == 0 and len(now.procedures) == 8
+    assert len(then.events) == 0 and len(now.events) == 1
+    assert len(then.screening) == len(now.screening) - 1
