@@ -18,7 +18,8 @@ from clinic.scoring.likert import Satisfaction
 USER_FIELDS = frozenset({"completed_by_id", "collected_by_id", "operator_id",
                          "consent_taken_by_id", "made_by_id", "created_by_id",
                          "locked_by_id", "signer_id", "raised_by_id", "user_id",
-                         "randomized_by_id", "screened_by_id", "closed_by_id"})
+                         "randomized_by_id", "screened_by_id", "closed_by_id",
+                         "imported_by_id"})
 # numbers stored as floats: "1.0" reads 1 (a score's value, a dose)
 NUMBER_FIELDS = frozenset({*catalog.NUMBER_BOUNDS, "value", "raw_sum", "value_when_raised"})
 # a None that means "all" rather than "nothing"

@@ -35,6 +35,12 @@ def analyze_command(csv_path: str, subject: str, group: str, timepoint: str, val
     if group == subject:
         raise click.BadParameter(f"{group!r} is also the --subject column: name the column "
                                  "with the arm or modality", param_hint="--group")
+    named = {"--subject": subject, "--group": group, "--timepoint": timepoint, "--value": value}
+    for option, column in named.items():
+        others = [o for o, c in named.items() if c == column and o != option]
+        if others:
+            raise click.UsageError(f"{option} and {others[0]} both name the column "
+                                   f"{column!r}: each names a column of its own.")
     frame = _read(csv_path)
     missing = [c for c in (subject, group, timepoint, value) if c not in frame.columns]
     if missing:
@@ -102,6 +108,9 @@ def _order(frame: pd.DataFrame, column: str, order: str | None) -> list[object] 
     if not order:
         return None
     wanted = [item.strip() for item in order.split(",") if item.strip()]
+    twice = sorted({w for w in wanted if wanted.count(w) > 1})
+    if twice:
+        raise click.UsageError(f"--order names {', '.join(twice)} more than once.")
     present = {str(v) for v in frame[column].dropna().unique()}
     unknown = [w for w in wanted if w not in present]
     if unknown:

@@ -35,6 +35,9 @@ def import_command(folder: Path, confirm: bool, by_email: str | None) -> None:
     from clinic.exceptions import LockedError, ValidationError
 
     zone = current_app.config["TIMEZONE"]
+    if by_email and not confirm:
+        raise click.UsageError("--by names who confirms the import: add --confirm (without "
+                               "it the command only lists the matches).")
     checker = _checker(by_email) if confirm else None
     files, skipped = _files_of(folder)
     for line in skipped:
@@ -85,7 +88,8 @@ def import_command(folder: Path, confirm: bool, by_email: str | None) -> None:
             counts["imported" if result.new_events else "already imported"] += 1
     click.echo(", ".join(f"{k} {v}" for k, v in counts.items() if v) or "no files")
     if counts["to confirm"]:
-        click.echo("Check the list, then run again with --confirm to import.")
+        click.echo("Check the list, then run again with --confirm --by EMAIL (your login) "
+                   "to import.")
     if confirm and (counts["refused"] or counts["unmatched"]):  # a script sees that not
         raise SystemExit(1)                                      # every file went in
 
@@ -109,7 +113,8 @@ def _checker(by_email: str | None) -> Any:
         if user.role not in RECORDS_PROCEDURES:
             raise click.BadParameter(
                 f"{user.email} is a {user.role}: a dose report is imported by a "
-                f"{', '.join(RECORDS_PROCEDURES)}", param_hint="--by")
+                f"{', '.join(RECORDS_PROCEDURES[:-1])} or {RECORDS_PROCEDURES[-1]}",
+                param_hint="--by")
         session.expunge(user)
         return user
 

@@ -22,8 +22,8 @@ def fhir_group() -> None:
               help="A folder for the NDJSON files (made if missing).")
 @with_appcontext
 def export_command(code: str, out: Path) -> None:
-    """Write Patient, Procedure, Observation, Questionnaire and QuestionnaireResponse as
-    NDJSON; patients by study code only."""
+    """Write Patient, Procedure, Observation, Questionnaire, QuestionnaireResponse,
+    AdverseEvent and MedicationStatement as NDJSON; patients by study code only."""
     from clinic.db import session_scope
     from clinic.exceptions import NotFound
     from clinic.fhir.export import export_study

@@ -51,7 +51,10 @@ def _write(files: list[tuple[str, bytes]], out: Path) -> list[Path]:
     elif out.suffix == ".sav":
         targets = [out, out.with_name(out.stem + "_dictionary.csv")]
     else:
-        out.mkdir(exist_ok=True)
+        try:
+            out.mkdir(exist_ok=True)
+        except OSError as error:  # a folder that takes no new one (/proc, read-only)
+            raise not_written(out, error) from error
         targets = [out / name for name, _ in files]
     for target, (_, content) in zip(targets, files, strict=True):
         try:

@@ -118,3 +118,4 @@ def test_what_a_data_query_asks_about_reads_in_words():
         "visit"
     assert value_words("field", "ctdivol_mgy", USERS, "UTC") == "ctdivol_mgy"  # elsewhere
     assert field_label("target_id") == "record number"
+    assert value_words("imported_by_id", "4", USERS, "UTC") == "Demo Coordinator"

@@ -119,6 +119,11 @@ def test_analyze_refuses_a_group_that_is_the_subject_and_a_json_not_named_so(app
             "--value", "vas"]
     same = runner.invoke(args=[*base, "--group", "id"])
     assert same.exit_code == 2 and "'id' is also the --subject column" in same.output
+    same_tp = runner.invoke(args=[*base, "--group", "tp"])
+    assert same_tp.exit_code == 2 and "--group and --timepoint both name the column 'tp'" \
+        in same_tp.output
+    twice = runner.invoke(args=[*base, "--group", "arm", "--order", "b,m1,b"])
+    assert twice.exit_code == 2 and "--order names b more than once" in twice.output
     txt = runner.invoke(args=[*base, "--group", "arm", "--json", str(tmp_path / "r.txt")])
     assert txt.exit_code == 2 and "name a .json file" in txt.output
     assert not (tmp_path / "r.txt").exists()

@@ -214,6 +214,9 @@ def test_the_folder_import_names_who_confirmed_it_in_the_audit_trail(app, empty,
     nurse = clinic.users["nurse"].email
     refused = runner.invoke(args=["dose", "import", folder, "--confirm", "--by", nurse])
     assert refused.exit_code == 2 and "is a nurse" in refused.output
+    assert "physician, coordinator or admin" in refused.output
+    alone = runner.invoke(args=["dose", "import", folder, "--by", nurse])  # no --confirm
+    assert alone.exit_code == 2 and "add --confirm" in alone.output
     assert _procedure(app, procedure.id).dap_mgy_cm2 is None
     coordinator = clinic.users["coordinator"]
     done = runner.invoke(args=["dose", "import", folder, "--confirm", "--by",

@@ -113,9 +113,9 @@ def test_a_report_as_of_a_past_day_leaves_out_what_came_after_it(app):
     complication and screening, and a later withdrawal."""
     from datetime import timedelta
 
-    from clinic.demo.protocol import DEMO_STUDY
     from sqlmodel import col, select
 
+    from clinic.demo.protocol import DEMO_STUDY
     from clinic.models import AdverseEvent, Enrollment, Procedure, Screening
     from tests.reports.helpers import AS_OF, populate
 

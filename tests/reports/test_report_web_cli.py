@@ -119,6 +119,10 @@ def test_report_out_a_folder_writes_in_it_a_missing_folder_is_refused(app, sessi
     # answered "No such file or directory", which read as a typo
     proc = runner.invoke(args=["report", "--study", "GAP", "--out", "/proc/r.pdf", "--quiet"])
     assert proc.exit_code == 1 and "the folder /proc does not take new files" in proc.output
+    tables = runner.invoke(args=["report", "--study", "GAP", "--format", "csv", "--out",
+                                 "/proc/tables", "--quiet"])  # a folder it cannot make
+    assert tables.exit_code == 1 and "Could not write /proc/tables" in tables.output
+    assert "Traceback" not in tables.output
 
 
 def test_report_csv_out_a_zip_writes_one_archive(app, session, tmp_path):
