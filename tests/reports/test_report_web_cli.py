@@ -31,6 +31,7 @@ def test_physician_sees_the_report_page_and_downloads_it(app, session):
     future = client.get("/studies/GAP/report?as_of=2099-01-01")  # every visit not due yet
     assert future.status_code == 422  # would have counted as missed (a new-user walk)
     assert b"counted as of a day that has come" in future.data
+    assert b'name="as_of" aria-describedby="as_of-help" value="2099-01-01"' in future.data
     assert client.get("/studies/NOPE/report").status_code == 404
     nurse_client = login(app.test_client(), nurse)
     assert nurse_client.get("/studies/GAP/report").status_code == 403
