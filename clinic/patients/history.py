@@ -50,11 +50,10 @@ def history_lines(events: Iterable[AuditEvent], instrument: str | None = None) -
             for e in events]
     names = _child_names(rows, instrument)
     lines: list[HistoryLine] = []
-    for e, row in rows:
+    for (e, row), name in zip(rows, names, strict=True):
         subject, items = "", ()
         if e.parent_entity is not None:
-            subject = names.get((e.entity, e.entity_id),
-                                f"{e.entity.replace('_', ' ')} #{e.entity_id}")
+            subject = name or f"{e.entity.replace('_', ' ')} #{e.entity_id}"
             if e.action != "update":
                 detail = _detail(e.entity, row or {})
                 joint = " " if e.entity == "medication" else " = "  # "tramadol 100 mg/day"
@@ -113,12 +112,28 @@ def _same_batch(before: HistoryLine, line: HistoryLine) -> bool:
 
 
 def _child_names(rows: list[tuple[AuditEvent, dict[str, Any] | None]],
-                 instrument: str | None) -> dict[tuple[str, int], str]:
-    names: dict[tuple[str, int], str] = {}
-    for e, row in rows:
-        namer = _NAMERS.get(e.entity)
-        if row is not None and namer is not None:
-            names.setdefault((e.entity, e.entity_id), namer(row, instrument))
+                 instrument: str | None) -> list[str | None]:
+    """Each event's child row by name, from the snapshot of the row as it was then: the
+    create before the event, else (its create not among the events) the delete after
+    it. SQLite gives a deleted row's id to the next row added to the table, so one id
+    may name two rows, one after the other (a medication removed, another added)."""
+    names: list[str | None] = [None] * len(rows)
+    since: dict[tuple[str, int], str] = {}
+    for i, (e, row) in enumerate(rows):
+        namer, key = _NAMERS.get(e.entity), (e.entity, e.entity_id)
+        if namer is not None and row is not None and e.action == "create":
+            since[key] = namer(row, instrument)
+        names[i] = since.get(key)
+    until: dict[tuple[str, int], str] = {}
+    for i in range(len(rows) - 1, -1, -1):
+        e, row = rows[i]
+        namer, key = _NAMERS.get(e.entity), (e.entity, e.entity_id)
+        if namer is not None and row is not None and e.action == "delete":
+            until[key] = namer(row, instrument)
+        if names[i] is None:
+            names[i] = until.get(key)
+        if e.action == "create":  # the events before it are of the row the id named before
+            until.pop(key, None)
     return names
 
 

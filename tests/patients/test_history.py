@@ -128,3 +128,21 @@ def test_targets_a_correction_replaced_read_as_one_change():
     assert replaced.removed == ("target L4–L5 left",) and replaced.items == ("target L5–S1 left",)
     assert replaced.reason == "Level misread"
     assert corrections(lines) == 2  # the replacement and the removal, each with its reason
+
+
+def test_an_id_given_again_to_another_row_names_each_row_by_its_own_snapshot():
+    """Found trying the audit as a new user would: SQLite gives a deleted row's id to the
+    next row added, and the history named the second medication by the first's drug."""
+    lines = history_lines([
+        _event("medication", 7, "create", new={"drug": "tramadol", "daily_dose_mg": 100.0},
+               parent=("assessment", 4)),
+        _event("medication", 7, "delete", old={"drug": "tramadol", "daily_dose_mg": 100.0},
+               parent=("assessment", 4)),
+        _event("medication", 7, "create", new={"drug": "pregabalin", "daily_dose_mg": 150.0},
+               parent=("assessment", 4)),
+        _event("medication", 7, "update", field="daily_dose_mg", old="150.0", new="300.0",
+               parent=("assessment", 4)),
+    ])
+    subjects = [line.subject for line in lines]
+    assert subjects == ["medication tramadol", "medication tramadol", "medication pregabalin",
+                        "medication pregabalin"]
