@@ -61,7 +61,8 @@ def _build_study(page, live) -> int:
     page.locator("input[name=confirm]").check()  # activation says what it does
     page.get_by_role("button", name="Activate: open enrollment").click()
     page.wait_for_load_state()
-    assert "Recruiting" in page.text_content("main") or "recruiting" in page.text_content("main")
+    assert "Waiting for its allocation sequence" in page.text_content("main")  # not yet
+    # "Recruiting": nobody can be enrolled before the sequence is generated
     study_id = int(re.search(r"/admin/studies/(\d+)/", page.url).group(1))
     page.goto(f"{live.url}/admin/studies/{study_id}")
     page.fill("#seed", "20261203")
