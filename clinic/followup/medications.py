@@ -51,28 +51,25 @@ def add_medications(session: Session, assessment: Assessment,
 
 
 def replace_medications(session: Session, assessment: Assessment,
-                        medications: Sequence[MedicationInput]) -> bool:
+                        medications: Sequence[MedicationInput]) -> None:
     """The visit's medications as ``medications`` lists them. Rows are matched by what
     they are, not by their place in the list: a row typed as recorded stays; the same
     drug of the same class with another dose is that row, its dose changed (the audit
     shows old and new); a recorded row left unmatched is deleted, a typed one added
     (removing the first of three read as "tramadol became ibuprofen, ibuprofen became
-    pregabalin, pregabalin deleted"). True when anything changed."""
+    pregabalin, pregabalin deleted")."""
     left = medications_of(session, assessment)
     wanted = [_row(assessment, med) for med in medications]
-    changed = False
     for same in (_identical, _same_drug):
         for new in list(wanted):
             row = next((r for r in left if same(r, new)), None)
             if row is not None:
                 left.remove(row)
                 wanted.remove(new)
-                changed |= row.daily_dose_mg != new.daily_dose_mg
                 row.daily_dose_mg = new.daily_dose_mg
     for row in left:
         session.delete(row)
     session.add_all(wanted)
-    return changed or bool(left or wanted)
 
 
 def same_medications(recorded: Sequence[Medication],

@@ -258,6 +258,8 @@ def edit(assessment_id: int) -> str | Response:
         unread: dict[str, str] = {}  # named with the service's errors, in one round
         visit_on = a_date(request.form.get("visit_on"), "visit_on", unread, required=False)
         moved = visit_on is not None and visit_on != assessment.visit_on
+        typed_meds = medications_from_form(request.form) if request.form.get(
+            "med_rows") else None  # (None: no rows on the page: as recorded)
         query_id = request.form.get("query", type=form_int)
         asked_about = queried_value(session, query_id)  # as it read before the correction
         try:
@@ -268,8 +270,7 @@ def edit(assessment_id: int) -> str | Response:
                 mode=request.form.get("mode", ""), reason=request.form.get("reason"),
                 actor_id=current_user.id, missing_reason=request.form.get("missing_reason"),
                 visit_on=visit_on, context=visit_context(session, assessment, visit_on),
-                medications=medications_from_form(request.form)
-                if request.form.get("med_rows") else None)  # (None: no rows on the page)
+                medications=typed_meds)
             if unread:
                 raise ValidationError(unread)
             session.flush()
@@ -297,8 +298,8 @@ def edit(assessment_id: int) -> str | Response:
             typed = FollowUpEntry(entries=entries_from_form(request.form, instruments),
                                   mode=request.form.get("mode", ""), read_version=None,
                                   visit_on=visit_on,
-                                  medications=medications_from_form(request.form)
-                                  if request.form.get("med_rows") else tuple(recorded_meds),
+                                  medications=tuple(recorded_meds) if typed_meds is None
+                                  else typed_meds,
                                   missing_reason=request.form.get("missing_reason"))
             return _conflict(assessment, typed, instruments)
     return _render("followup/edit.html", assessment, patient, instruments, values, errors,
