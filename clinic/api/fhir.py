@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, request
+from flask import Response, abort, request, url_for
 from flask_login import current_user
 
 from clinic.api.base import bp
@@ -27,6 +27,8 @@ def fhir_everything(patient_id: int) -> Response:
     with_identity = request.args.get("identity") == "true"
     if with_identity and not role_can_see_identity(current_user.role):
         abort(403, "Your role does not see identity: ask without identity=true.")
-    bundle = patient_bundle(session, patient, with_identity=with_identity)
+    base = url_for("api.fhir_everything", patient_id=patient.id, _external=True)
+    base = base.rsplit("/Patient/", 1)[0]  # the FHIR base: …/api/v1/fhir
+    bundle = patient_bundle(session, patient, with_identity=with_identity, base=base)
     return Response(json.dumps(bundle, ensure_ascii=False), mimetype=FHIR_JSON,
                     headers={"Cache-Control": "no-store"})

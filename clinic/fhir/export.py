@@ -33,8 +33,12 @@ FHIR_SCORES = frozenset(SCORE_CODES)  # VAS, NRS, ODI, NDI
 DOSE_COLUMNS = tuple(DOSE_COMPONENTS)
 
 
-def patient_bundle(session: Session, patient: Patient, *, with_identity: bool) -> dict[str, Any]:
-    """``Patient/{id}/$everything``: a searchset Bundle of the patient's resources."""
+def patient_bundle(session: Session, patient: Patient, *, with_identity: bool,
+                   base: str) -> dict[str, Any]:
+    """``Patient/{id}/$everything``: a searchset Bundle of the patient's resources.
+    ``base``: the server's FHIR base URL; each entry's ``fullUrl`` is absolute (FHIR R4
+    Bundle: an entry of a resource on a RESTful server is its absolute URL there), and the
+    resources' relative references (``Patient/12``) resolve against it."""
     study = session.get(Study, patient.study_id)
     assert study is not None
     resources = list(_resources(session, study, [patient], with_identity=with_identity))
@@ -42,7 +46,8 @@ def patient_bundle(session: Session, patient: Patient, *, with_identity: bool) -
                       if r["resourceType"] == "QuestionnaireResponse"}
     resources += [build.questionnaire(code) for code in sorted(questionnaires)]
     return {"resourceType": "Bundle", "type": "searchset", "total": len(resources),
-            "entry": [{"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r,
+            "entry": [{"fullUrl": f"{base.rstrip('/')}/{r['resourceType']}/{r['id']}",
+                       "resource": r,
                        "search": {"mode": "match" if r["resourceType"] == "Patient"
                                   else "include"}} for r in resources]}
 

@@ -111,6 +111,9 @@ def test_every_resource_parses_and_every_code_is_known(client, recorded, bearer)
         for entry in bundle["entry"]:
             _parse(entry["resource"])
             kinds.add(entry["resource"]["resourceType"])
+            resource = entry["resource"]  # an absolute URL on this server (FHIR R4 Bundle)
+            assert entry["fullUrl"] == ("http://localhost/api/v1/fhir/"
+                                        f"{resource['resourceType']}/{resource['id']}")
         _walk(bundle, codes, units)
     assert kinds == {"Patient", "Procedure", "Observation", "Questionnaire",
                      "QuestionnaireResponse", "AdverseEvent", "MedicationStatement"}
