@@ -190,3 +190,16 @@ def test_report_format_follows_the_file_name_and_a_contradiction_is_refused(app,
     upper = runner.invoke(args=["report", "--study", "GAP", "--format", "PDF", "--out",
                                 str(tmp_path / "u.pdf"), "--as-of", "2026-12-01", "--quiet"])
     assert upper.exit_code == 0 and (tmp_path / "u.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_an_option_given_an_empty_value_is_refused(app, session, tmp_path):
+    """``--as-of ""`` made a report as of today (found trying the command line as a new
+    user would): a report for another day than the one asked for."""
+    populate(session, GAP_STUDY, 6)
+    runner = app.test_cli_runner()
+    for option in ("--as-of", "--from", "--to", "--site"):
+        refused = runner.invoke(args=["report", "--study", "GAP", "--out",
+                                      str(tmp_path / "r.pdf"), option, " ", "--quiet"])
+        assert refused.exit_code == 2, refused.output
+        assert f"{option} was given an empty value" in refused.output
+        assert not (tmp_path / "r.pdf").exists()
