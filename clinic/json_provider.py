@@ -51,18 +51,37 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for key, value in pairs:
         if key in result:
             raise NotJSON(f"the key {key[:40]!r} appears twice")
-        texts = [key, *(v for v in (value if isinstance(value, list) else [value])
-                        if isinstance(v, str))]
-        if any("\x00" in t for t in texts):
-            raise NotJSON("a text holds a NUL character", field=key[:40])
-        if any(SURROGATES.search(t) for t in texts):
-            raise NotJSON(f"the text of {key[:40]!r} holds a lone surrogate (\\ud800-\\udfff "
-                          "without its pair), which is no character", field=key[:40])
-        if any(HIDDEN_CHARACTERS.search(t) for t in texts):
-            raise NotJSON(f"the text of {key[:40]!r} holds an invisible control or "
-                          "text-direction character", field=key[:40])
         result[key] = value
     return result
+
+
+def _check_texts(value: Any, path: str = "") -> None:
+    """No key or text holds NUL, a lone surrogate or an invisible character; the error
+    names the field by its whole path (``medications.0.drug``, not ``drug``: the hook
+    that reads an object sees only its own keys)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            _check_text(key, where)
+            _check_texts(item, where)
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            _check_texts(item, f"{path}.{number}" if path else str(number))
+    elif isinstance(value, str):
+        _check_text(value, path)
+
+
+def _check_text(text: str, path: str) -> None:
+    field = path[:60] or None
+    what = f"the text of {field!r}" if field else "the text"
+    if "\x00" in text:
+        raise NotJSON(f"{what} holds a NUL character", field=field)
+    if SURROGATES.search(text):
+        raise NotJSON(f"{what} holds a lone surrogate (\\ud800-\\udfff without its pair), "
+                      "which is no character", field=field)
+    if HIDDEN_CHARACTERS.search(text):
+        raise NotJSON(f"{what} holds an invisible control or text-direction character",
+                      field=field)
 
 
 def _finite(value: Any) -> Any:
@@ -82,9 +101,11 @@ def strict_loads(s: str | bytes, **kwargs: Any) -> Any:
     kwargs.setdefault("object_pairs_hook", _unique_keys)
     kwargs.setdefault("parse_int", _bounded_int)
     try:
-        return json.loads(s, **kwargs)
+        value = json.loads(s, **kwargs)
+        _check_texts(value)
     except RecursionError:
         raise NotJSON("the body is nested too deeply") from None
+    return value
 
 
 class StrictJSONProvider(DefaultJSONProvider):

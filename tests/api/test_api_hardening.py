@@ -277,6 +277,24 @@ def test_control_and_direction_characters_are_refused_in_json(client, bearer, cl
     assert "invisible control or text-direction character" in errors["diagnosis"]
 
 
+@pytest.mark.parametrize("text", ["tram\x00adol", "tram\u202eadol"])
+def test_a_nested_text_is_named_by_its_whole_path(client, bearer, clinic, text):
+    """A NUL in a medication's drug was filed under "drug" (found trying the API as a new
+    user would): which of the body's drugs, and under which field, did not say."""
+    response = client.post(f"/api/v1/assessments/{clinic.due.id}/scores",
+                           headers=bearer("nurse"),
+                           json={"version": clinic.due.version, "mode": "phone",
+                                 "entries": {"vas": 3},
+                                 "medications": [{"med_class": "nsaid", "drug": "ibuprofen",
+                                                  "daily_dose_mg": 400},
+                                                 {"med_class": "opioid", "drug": text,
+                                                  "daily_dose_mg": 100}]})
+    errors = response.get_json()["errors"]
+    assert response.status_code == 422 and list(errors) == ["medications.1.drug"], errors
+    assert errors["medications.1.drug"].startswith("Nothing was saved: the text of "
+                                                   "'medications.1.drug' holds ")
+
+
 def test_a_complication_says_whether_the_procedure_caused_it(client, bearer, clinic):
     """Found re-testing as a new user would: the API stored 'related' when it was left
     out; the form asks it."""
