@@ -42,6 +42,7 @@ def analyze_command(csv_path: str, subject: str, group: str, timepoint: str, val
             raise click.UsageError(f"{option} and {others[0]} both name the column "
                                    f"{column!r}: each names a column of its own.")
     frame = _read(csv_path)
+    _refuse_repeated(frame, (subject, group, timepoint, value), csv_path)
     missing = [c for c in (subject, group, timepoint, value) if c not in frame.columns]
     if missing:
         raise click.UsageError(f"Column(s) not in {csv_path}: {', '.join(missing)}. "
@@ -61,14 +62,21 @@ def analyze_command(csv_path: str, subject: str, group: str, timepoint: str, val
         click.echo(f"JSON written to {json_path}")
 
 
+MISSING_MARKS = (".",)  # SPSS's system-missing, beside pandas' own (empty, NA, n/a, NaN…)
+
+
 def _read(csv_path: str) -> pd.DataFrame:
     """The CSV as a table, or a one-line error: UTF-8 (with or without the BOM Excel
-    writes), else Windows-1252 (Excel's "CSV" on a Western-European Windows), said so."""
+    writes), else Windows-1252 (Excel's "CSV" on a Western-European Windows), said so; a
+    file whose header is separated by semicolons (Excel's "CSV" where the comma is the
+    decimal mark) is read so, with decimal commas, said so too."""
     import pandas as pd  # here, not at the top: ``flask --help`` must not load pandas
 
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            frame = pd.read_csv(csv_path, encoding=encoding)
+            semicolons = _semicolon_header(csv_path, encoding)
+            frame = pd.read_csv(csv_path, encoding=encoding, na_values=list(MISSING_MARKS),
+                                **({"sep": ";", "decimal": ","} if semicolons else {}))
         except UnicodeDecodeError:
             continue
         except pd.errors.EmptyDataError:
@@ -78,10 +86,33 @@ def _read(csv_path: str) -> pd.DataFrame:
                                        f"({str(error).strip()}).") from None
         if encoding != "utf-8-sig":
             click.echo(f"Note: {csv_path} is not UTF-8; read as Windows-1252.", err=True)
+        if semicolons:
+            click.echo(f"Note: {csv_path} is separated by semicolons; read so, with "
+                       "decimal commas (4,5 is four and a half).", err=True)
         if frame.empty:
             raise click.ClickException(f"{csv_path} has a header row and no data rows.")
         return frame
     raise click.ClickException(f"{csv_path} is not a text file in UTF-8 or Windows-1252.")
+
+
+def _semicolon_header(csv_path: str, encoding: str) -> bool:
+    with open(csv_path, encoding=encoding, newline="") as handle:
+        header = handle.readline()
+    return ";" in header and "," not in header
+
+
+def _refuse_repeated(frame: pd.DataFrame, named: tuple[str, ...], csv_path: str) -> None:
+    """A column named twice in the header (pandas reads the second as 'vas.1'): which of
+    the two an option means cannot be told, and the first was taken without a word."""
+    for column in named:
+        again = [c for c in frame.columns if isinstance(c, str) and c.startswith(f"{column}.")
+                 and c[len(column) + 1:].isdigit() and c not in named]
+        if column in frame.columns and again:
+            positions = [list(frame.columns).index(c) + 1 for c in (column, *again)]
+            raise click.UsageError(
+                f"{csv_path} has {len(positions)} columns named {column!r} (columns "
+                f"{', '.join(map(str, positions))}): rename all but one, so that each "
+                "option names one column.")
 
 
 def _numbers(column: pd.Series, name: str, csv_path: str) -> pd.Series:
@@ -99,7 +130,7 @@ def _numbers(column: pd.Series, name: str, csv_path: str) -> pd.Series:
         row = int(bad.to_numpy().nonzero()[0][0])
         raise click.ClickException(
             f"{csv_path}, line {row + 2} (column {name}): {column.iloc[row]!r} is not a "
-            f"number; leave the cell empty for a missing value."
+            f"number; leave the cell empty (or '.') for a missing value."
             + (f" ({int(bad.sum())} such cells in all.)" if bad.sum() > 1 else ""))
     return numbers
 

@@ -131,3 +131,47 @@ def test_analyze_refuses_a_group_that_is_the_subject_and_a_json_not_named_so(app
     dup = runner.invoke(args=[*base, "--group", "arm"])
     assert dup.exit_code == 1 and "subject(s) 1 have more than one row" in dup.output
     assert "[" not in dup.output
+
+
+def _analyze(app, csv, *extra: str):
+    return app.test_cli_runner().invoke(args=[
+        "analyze", "--csv", str(csv), "--subject", "subject", "--group", "arm",
+        "--timepoint", "time", "--value", "vas", *extra])
+
+
+def test_a_column_named_twice_is_refused_not_the_first_taken(app, tmp_path):
+    """Found trying the command line as a new user would: a file with two 'vas' columns
+    was analysed on the first without a word (pandas names the second 'vas.1')."""
+    csv = tmp_path / "twice.csv"
+    csv.write_text("subject,arm,time,vas,vas\n1,A,b,5,1\n1,A,m1,4,2\n2,B,b,7,3\n2,B,m1,3,4\n")
+    result = _analyze(app, csv)
+    assert result.exit_code == 2
+    assert "has 2 columns named 'vas' (columns 4, 5): rename all but one" in result.output
+
+
+def test_a_semicolon_file_with_decimal_commas_reads_as_the_comma_file(app, tmp_path):
+    """Excel's "CSV" where the comma is the decimal mark is separated by semicolons: it
+    was read as one column and refused with "Column(s) not in …"."""
+    rows = [(s, "AB"[s % 2], tp, v + s / 2) for s in range(1, 9)
+            for tp, v in (("b", 6), ("m1", 3))]
+    comma, semicolon = tmp_path / "comma.csv", tmp_path / "semicolon.csv"
+    comma.write_text("subject,arm,time,vas\n" + "".join(
+        f"{s},{a},{t},{v}\n" for s, a, t, v in rows))
+    semicolon.write_text("subject;arm;time;vas\n" + "".join(
+        f"{s};{a};{t};{str(v).replace('.', ',')}\n" for s, a, t, v in rows))
+    plain, european = _analyze(app, comma), _analyze(app, semicolon)
+    assert plain.exit_code == 0 and european.exit_code == 0, european.output
+    assert european.stdout == plain.stdout
+    assert "separated by semicolons; read so, with decimal commas" in european.stderr
+
+
+def test_spss_missing_mark_is_a_missing_value_as_n_a_is(app, tmp_path):
+    """'n/a' read as missing and '.' (SPSS's missing mark) as "not a number"."""
+    rows = "".join(f"{s},{'AB'[s % 2]},{t},{v}\n" for s in range(1, 9)
+                   for t, v in (("b", 6), ("m1", 3)))
+    dotted, na = tmp_path / "dot.csv", tmp_path / "na.csv"
+    dotted.write_text("subject,arm,time,vas\n" + rows + "9,A,b,.\n")
+    na.write_text("subject,arm,time,vas\n" + rows + "9,A,b,n/a\n")
+    with_dot, with_na = _analyze(app, dotted), _analyze(app, na)
+    assert with_dot.exit_code == 0, with_dot.output
+    assert with_dot.stdout == with_na.stdout
