@@ -217,3 +217,17 @@ def test_the_patient_pages_visits_are_cards_with_their_actions_in_view(browser, 
     assert inner[0] <= inner[1] + 1, f"the visit table scrolls inside its box: {inner}"
     _in_view(page, "table.schedule td.action a:text('Enter')")
     context.close()
+
+
+def test_the_admin_studies_list_is_cards_on_a_phone(browser, live):
+    """Found trying the screens as a new user would: at 390 px the studies table scrolled
+    sideways inside its box, its links to the set-up and the protocol at its far right."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    log_in(page, live, "admin")
+    page.goto(f"{live.url}/admin/studies/list")
+    inner = page.evaluate("(() => { const t = document.querySelector('table#studies');"
+                          " return [t.scrollWidth, t.clientWidth]; })()")
+    assert inner[0] <= inner[1] + 1, f"the studies table scrolls inside its box: {inner}"
+    _in_view(page, "table#studies td.action a:text('Protocol file')")
+    context.close()
