@@ -25,6 +25,7 @@ from clinic.followup.entry import (
     save_follow_up,
     skip_follow_up,
 )
+from clinic.followup.medications import CONFIRM_DOSES
 from clinic.models import Assessment, StudyTimepoint
 from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404, patient_or_404
 from clinic.web.filters import clinic_today
@@ -65,7 +66,7 @@ def record_scores(assessment_id: int) -> Response:
                           for m in data.medications),
         visit_on=data.visit_on, missing_reason=data.missing_reason,
         require_complete=True,  # as the form: a missing outcome needs its reason
-        far_date_confirmed=data.date_confirmed)
+        far_date_confirmed=data.date_confirmed, doses_confirmed=data.doses_confirmed)
     try:
         save_follow_up(session, assessment=assessment, patient=patient, entry=entry,
                        actor_id=current_user.id,
@@ -87,6 +88,9 @@ def _api_errors(errors: dict[str, str]) -> dict[str, str]:
     if "date_confirmed" in out:
         out["date_confirmed"] = out["date_confirmed"].replace(
             CONFIRM_ON_FORM, 'send it again with "date_confirmed": true')
+    if "doses_confirmed" in out:
+        out["doses_confirmed"] = out["doses_confirmed"].replace(
+            CONFIRM_DOSES, 'send it again with "doses_confirmed": true')
     return out
 
 
@@ -113,6 +117,7 @@ def correct_scores(assessment_id: int) -> Response:
                        entries=data.entry_values(), mode=data.mode, reason=data.reason,
                        actor_id=current_user.id, missing_reason=data.missing_reason,
                        visit_on=data.visit_on, medications=medications,
+                       doses_confirmed=data.doses_confirmed,
                        context=visit_context(session, assessment, data.visit_on))
     except ValidationError as error:
         raise ValidationError(_api_errors(error.errors)) from error

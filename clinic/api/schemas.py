@@ -364,6 +364,13 @@ class _Scores(Strict):
     entries: Entries = Field(  # type: ignore[valid-type]
         description="instrument → value: a number (VAS, NRS, quantities), a level code "
                     "(satisfaction), or section code → 0-5 (ODI, NDI)")
+    doses_confirmed: StrictBool = Field(
+        False, description="The medications' daily doses are right although one is above "
+                           "its drug's labelled maximum (e.g. tramadol 400 mg/day, "
+                           "pregabalin 600 mg/day; the form's \"The doses are right\"). "
+                           "Without it such a dose, new or changed, is refused (422, "
+                           "errors on the dose and on doses_confirmed): it is more often a "
+                           "week's total or micrograms than a dose taken.")
 
     def entry_values(self) -> dict[str, Any]:
         """The entries as the services take them (sections as code → value)."""

@@ -13,7 +13,9 @@ from clinic.edits import MIN_REASON_LENGTH, REASON_MAX, claim, require_reason
 from clinic.exceptions import ValidationError
 from clinic.followup.medications import (
     MedicationInput,
+    dose_warnings,
     medication_errors,
+    medications_of,
     replace_medications,
 )
 from clinic.followup.scores import ScoredValue, parse_mode, score_entries
@@ -63,9 +65,12 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
                    actor_id: int | None, missing_reason: str | None = None,
                    visit_on: date | None = None,
                    context: VisitContext | None = None,
-                   medications: Sequence[MedicationInput] | None = None) -> list[DataQuery]:
+                   medications: Sequence[MedicationInput] | None = None,
+                   doses_confirmed: bool = True) -> list[DataQuery]:
     """Replace the recorded scores with ``entries``; blank instruments are removed.
-    ``medications`` (None: as recorded) replace the analgesics recorded at the visit.
+    ``medications`` (None: as recorded) replace the analgesics recorded at the visit; a
+    dose above its drug's labelled maximum, new or changed, is confirmed first
+    (``doses_confirmed``), as at entry.
 
     An outcome the correction removes needs the reason it was not collected, as at entry
     (``missing_reason``, or the one kept with the visit); a given reason is kept while an
@@ -89,6 +94,8 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
     except ValidationError as error:
         errors |= error.errors
     errors |= medication_errors(medications or ())
+    if medications is not None and not doses_confirmed:
+        errors |= dose_warnings(medications, medications_of(session, assessment))
     entries = {k: v for k, v in entries.items() if not _blank(v)}
     scored: dict[str, ScoredValue] = {}
     if not entries:

@@ -22,7 +22,12 @@ from clinic.edits import (
 )
 from clinic.enrollment.service import withdrawal_of
 from clinic.exceptions import ValidationError
-from clinic.followup.medications import MedicationInput, add_medications, medication_errors
+from clinic.followup.medications import (
+    MedicationInput,
+    add_medications,
+    dose_warnings,
+    medication_errors,
+)
 from clinic.followup.scores import StoredScore
 from clinic.followup.service import measures_at, record_follow_up
 from clinic.models import Assessment, Patient, Score
@@ -57,6 +62,8 @@ class FollowUpEntry:
     require_complete: bool = False  # the screens: a missing outcome needs its reason
     # a date before the window or far outside it is confirmed first (screens and API)
     far_date_confirmed: bool = True
+    # a dose above its drug's labelled maximum too (clinic.scoring.analgesics)
+    doses_confirmed: bool = True
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,8 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
                    context: VisitContext | None = None) -> list[StoredScore]:
     """Everything is checked before anything is kept; the caller commits once."""
     errors = check_extras(entry)
+    if not entry.doses_confirmed:
+        errors |= dose_warnings(entry.medications)
     visit_on, collected_at = visit_time(entry, context, errors)
     if context is not None and "visit_on" not in errors and not entry.far_date_confirmed:
         errors |= _far_outside(assessment, visit_on)  # type: ignore[arg-type]

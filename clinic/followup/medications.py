@@ -10,9 +10,11 @@ from sqlmodel import Session, select
 
 from clinic.catalog import MEDICATION_CLASSES, NUMBER_BOUNDS
 from clinic.models import Assessment, Medication
+from clinic.scoring.analgesics import above_label
 
 DOSE_MAX = int(NUMBER_BOUNDS["daily_dose_mg"][1])
 DRUG_MAX = 60
+CONFIRM_DOSES = 'tick "The doses are right" and save again'
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,28 @@ def medication_errors(medications: Sequence[MedicationInput]) -> dict[str, str]:
                                                 f"{DOSE_MAX:g}), digits only.")
         if len((med.drug or "").strip()) > DRUG_MAX:
             errors[f"med.{i}.drug"] = f"Use at most {DRUG_MAX} characters."
+    return errors
+
+
+def dose_warnings(medications: Sequence[MedicationInput],
+                  recorded: Sequence[Medication] = ()) -> dict[str, str]:
+    """Each row whose daily dose is above its drug's labelled maximum, named on its dose
+    (``med.{row}.daily_dose_mg``), and ``doses_confirmed`` saying how to keep it; a row as
+    ``recorded`` (a correction that keeps it) was confirmed when it was entered (pure)."""
+    kept = {_key(m) for m in recorded}
+    errors: dict[str, str] = {}
+    for place, med in enumerate(medications):
+        maximum = above_label(med.drug, med.daily_dose_mg)
+        if maximum is None or _key(med) in kept or med.daily_dose_mg > DOSE_MAX:  # type: ignore[operator]
+            continue  # (a dose out of bounds is refused as such: medication_errors)
+        i = place if med.row is None else med.row
+        errors[f"med.{i}.daily_dose_mg"] = (
+            f"{med.daily_dose_mg:g} mg/day is above the labelled maximum of "
+            f"{(med.drug or '').strip()} ({maximum:g} mg/day): check it is the day's "
+            "total in mg (not a week's, not in micrograms).")
+    if errors:
+        errors["doses_confirmed"] = (f"A dose is above its labelled maximum (marked above). "
+                                     f"If the patient takes it, {CONFIRM_DOSES}.")
     return errors
 
 
@@ -75,10 +99,11 @@ def replace_medications(session: Session, assessment: Assessment,
 def same_medications(recorded: Sequence[Medication],
                      typed: Sequence[MedicationInput]) -> bool:
     """Do the rows typed say what is recorded (in any order)?"""
-    def key(m: Any) -> tuple[str, str, float]:
-        return (m.med_class or "", (m.drug or "").strip().casefold(),
-                float(m.daily_dose_mg or 0.0))
-    return sorted(map(key, recorded)) == sorted(map(key, typed))
+    return sorted(map(_key, recorded)) == sorted(map(_key, typed))
+
+
+def _key(m: Any) -> tuple[str, str, float]:
+    return (m.med_class or "", (m.drug or "").strip().casefold(), float(m.daily_dose_mg or 0.0))
 
 
 def _identical(row: Medication, new: Medication) -> bool:

@@ -270,7 +270,8 @@ def edit(assessment_id: int) -> str | Response:
                 mode=request.form.get("mode", ""), reason=request.form.get("reason"),
                 actor_id=current_user.id, missing_reason=request.form.get("missing_reason"),
                 visit_on=visit_on, context=visit_context(session, assessment, visit_on),
-                medications=typed_meds)
+                medications=typed_meds,
+                doses_confirmed=request.form.get("doses_confirmed") == "yes")
             if unread:
                 raise ValidationError(unread)
             session.flush()

@@ -54,6 +54,7 @@ def entry_from_form(form: MultiDict[str, str], instruments: list[Instrument],
         missing_reason=blank_to_none(form.get("missing_reason")),
         require_complete=True,
         far_date_confirmed=form.get("date_confirmed") == "yes",
+        doses_confirmed=form.get("doses_confirmed") == "yes",
     )
 
 

@@ -190,9 +190,18 @@ def test_a_score_correction_corrects_the_medications_or_keeps_them(client, clini
     headers = bearer("nurse")
     url = f"/api/v1/assessments/{clinic.due.id}/scores"
     tramadol = {"med_class": "opioid", "drug": "tramadol", "daily_dose_mg": 1000}
-    saved = client.post(url, headers=headers, json={
-        "version": clinic.due.version, "mode": "phone", "entries": {"vas": 3, "odi": ODI},
-        "missing_reason": NOT_ASKED, "medications": [tramadol]}).get_json()
+    first = {"version": clinic.due.version, "mode": "phone",
+             "entries": {"vas": 3, "odi": ODI}, "missing_reason": NOT_ASKED,
+             "medications": [tramadol]}
+    refused = client.post(url, headers=headers, json=first)  # 1000 mg: the label says 400
+    errors = refused.get_json()["errors"]
+    assert refused.status_code == 422 and set(errors) == {"medications.0.daily_dose_mg",
+                                                          "doses_confirmed"}, errors
+    assert "above the labelled maximum of tramadol (400 mg/day)" in \
+        errors["medications.0.daily_dose_mg"]
+    assert 'send it again with "doses_confirmed": true' in errors["doses_confirmed"]
+    saved = client.post(url, headers=headers, json={**first, "doses_confirmed": True}
+                        ).get_json()
     edit = {"mode": "phone", "entries": {"vas": 4, "odi": ODI}, "reason": "VAS misread"}
     kept = client.put(url, headers=headers, json={**edit, "version": saved["version"]})
     assert kept.status_code == 200 and kept.get_json()["medications"] == [

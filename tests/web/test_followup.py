@@ -185,7 +185,7 @@ def test_a_medication_recorded_at_the_visit_is_corrected_with_a_reason(client, c
     base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
     version = _saved_by_the_nurse(client, clinic, db, {
         **base, "med.0.med_class": "opioid", "med.0.drug": "tramadol",
-        "med.0.daily_dose_mg": "1000"})
+        "med.0.daily_dose_mg": "1000", "doses_confirmed": "yes"})  # above the label: kept
     url = f"/followup/{clinic.due.id}/edit"
     page = client.get(url).get_data(as_text=True)
     assert 'name="med.0.drug"' in page and 'value="tramadol"' in page and 'value="1000"' in page
@@ -677,3 +677,37 @@ def test_the_visit_form_names_the_patient_to_a_role_that_sees_identities(client,
     login(client, clinic.users["nurse"])
     page = client.get(f"/followup/{clinic.due.id}").get_data(as_text=True)
     assert f'<p class="patient-name">Patient: <strong>{html.escape(name)}</strong></p>' in page
+
+
+def test_a_dose_above_the_labelled_maximum_is_confirmed_before_it_is_kept(client, clinic, db):
+    """Found trying the screens as a new user would: tramadol 4000 mg/day (a zero too
+    many: the label's maximum is 400) was stored without a word."""
+    login(client, clinic.users["nurse"])
+    form = {"version": str(clinic.due.version), "mode": "phone", "vas": "4",
+            **odi_form(GOOD_ODI), "missing_reason": "not asked in this test",
+            **MEDS, "med.0.daily_dose_mg": "4000"}
+    refused = client.post(f"/followup/{clinic.due.id}", data=form)
+    page = html.unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 422
+    assert ("4000 mg/day is above the labelled maximum of tramadol (400 mg/day)" in page)
+    assert 'id="med-0-daily_dose_mg-error"' in page and 'id="med-1-daily_dose_mg-error"' \
+        not in page  # ibuprofen 1200 is within its label
+    assert 'name="doses_confirmed"' in page and 'tick "The doses are right"' in page
+    assert _medication_rows(db, clinic.due.id) == {} and not _scores(db, clinic.due.id)
+    kept = client.post(f"/followup/{clinic.due.id}", data={**form, "doses_confirmed": "yes"})
+    assert kept.status_code == 302
+    assert _medication_rows(db, clinic.due.id)["tramadol"].daily_dose_mg == 4000
+    version = db.get(Assessment, clinic.due.id).version
+    base = {"mode": "phone", "vas": "5", **odi_form(GOOD_ODI), "med_rows": "4",
+            "version": version}
+    again = client.post(f"/followup/{clinic.due.id}/edit", data={
+        **base, **MEDS, "med.0.daily_dose_mg": "4000", "reason": "VAS misread"})
+    assert again.status_code == 302  # kept as confirmed at entry: not asked again
+    version = db.get(Assessment, clinic.due.id).version
+    changed = client.post(f"/followup/{clinic.due.id}/edit", data={
+        **base, "version": version, **MEDS, "med.2.daily_dose_mg": "6000",
+        "reason": "pregabalin dose"})
+    assert changed.status_code == 422
+    assert "6000 mg/day is above the labelled maximum of pregabalin (600 mg/day)" in \
+        html.unescape(changed.get_data(as_text=True))
+    assert _medication_rows(db, clinic.due.id)["pregabalin"].daily_dose_mg == 150

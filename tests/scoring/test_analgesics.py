@@ -1,0 +1,32 @@
+"""Labelled maximum daily doses: the drug known by its first word, a dose above the
+maximum named with it, one at the maximum and an unknown drug left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from clinic.scoring.analgesics import above_label, drug_key, label_maximum
+
+
+@pytest.mark.parametrize("typed, key", [("Tramadol retard", "tramadol"),
+                                        ("  PREGABALIN 75mg", "pregabalin"),
+                                        ("ibuprofène", "ibuprofène"), ("", ""), (None, ""),
+                                        ("100 mg", "mg")])
+def test_a_drug_is_known_by_the_first_word_of_its_name(typed, key):
+    assert drug_key(typed) == key
+
+
+def test_the_maxima_are_the_labels():
+    assert [label_maximum(d) for d in ("tramadol", "tapentadol", "codeine", "ibuprofen",
+                                       "naproxen", "diclofenac", "celecoxib", "meloxicam",
+                                       "ketorolac", "etoricoxib", "gabapentin",
+                                       "pregabalin")] == [
+        400, 600, 360, 3200, 1500, 200, 400, 15, 40, 120, 3600, 600]
+
+
+@pytest.mark.parametrize("drug, dose, said", [
+    ("tramadol", 400, None), ("tramadol", 400.5, 400), ("Tramadol", 4000, 400),
+    ("pregabalin", 6000, 600), ("meloxicam", 150, 15), ("morphine", 4000, None),
+    ("oxycodone", 999, None), ("aspirin", 99999, None), ("gabapentin", None, None)])
+def test_a_dose_above_the_label_is_named_with_its_maximum(drug, dose, said):
+    assert above_label(drug, dose) == said
