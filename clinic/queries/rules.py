@@ -35,6 +35,7 @@ from clinic.models import (
     DataQueryStep,
     EligibilityCriterion,
     Enrollment,
+    Medication,
     Patient,
     Procedure,
     Score,
@@ -47,6 +48,7 @@ from clinic.models import (
 from clinic.protocol.eligibility_rules import Criterion, CriterionKind
 from clinic.scoring.collection import CollectionMode
 from clinic.scoring.instruments import INSTRUMENTS
+from clinic.scoring.opioids import listed_ome, ome_disagrees
 
 KEY_CHUNK = 500
 VAS = INSTRUMENTS["vas"].label
@@ -65,6 +67,7 @@ RULES = (
     QueryRule("vas_jump", "VAS changed by 6 points or more within a week",
               frozenset({"visit"}), {"points": 6, "days": 7}),
     QueryRule("section_missing", "ODI/NDI section not answered", frozenset({"visit"})),
+    QueryRule("ome_mismatch", "OME differs from the opioids listed", frozenset({"visit"})),
     QueryRule("modality_not_allocated", "Modality differs from the allocated arm",
               frozenset({"procedure"})),
     QueryRule("dose_missing", "Radiation dose not recorded", frozenset({"procedure"})),
@@ -212,6 +215,36 @@ def _section_missing(session: Session, scope: Scope, rule: QueryRule) -> list[Fi
             for s, instrument, value, answered, a, patient, study, at in rows]
 
 
+def _ome_mismatch(session: Session, scope: Scope, rule: QueryRule) -> list[Finding]:
+    """A visit's recorded OME against the OME of the opioids it lists (CDC 2022 factors,
+    clinic.scoring.opioids), where each listed opioid has an oral factor: a sum typed
+    wrong, or an opioid left off the list."""
+    rows = session.exec(scope.on(
+        _visits(Score.id, Score.value, Assessment.id, Assessment.patient_id, Patient.study_id,
+                StudyTimepoint.label, Medication.drug, Medication.daily_dose_mg, scores=True)
+        .join(Medication, col(Medication.assessment_id) == col(Assessment.id))
+        .where(Score.instrument == "ome", col(Score.value).is_not(None),
+               Medication.med_class == "opioid")
+        .order_by(col(Score.id), col(Medication.id))),
+        params=scope.params).all()
+    visits: dict[int, tuple[tuple[Any, ...], list[tuple[str, float]]]] = {}
+    for score_id, value, a, patient, study, at, drug, dose in rows:
+        visits.setdefault(score_id, ((value, a, patient, study, at), []))[1].append((drug, dose))
+    found = []
+    for score_id, ((value, a, patient, study, at), opioids) in visits.items():
+        listed = listed_ome(opioids)
+        if listed is None or not ome_disagrees(value, listed):
+            continue
+        named = ", ".join(f"{drug} {dose:g} mg" for drug, dose in opioids)
+        found.append(Finding(
+            f"{INSTRUMENTS['ome'].label} at {at}", "score", score_id, "value", study, patient,
+            a, f"{value:g}",
+            f"OME recorded: {value:g} mg/day; the opioids listed at this visit ({named}) "
+            f"give {listed:g} mg/day (CDC 2022 factors). Please check the OME and the "
+            "medications."))
+    return found
+
+
 def _modality_not_allocated(session: Session, scope: Scope, rule: QueryRule) -> list[Finding]:
     rows = session.exec(scope.on(
         select(Procedure.id, Procedure.modality, StudyArm.modality, StudyArm.label,
@@ -285,7 +318,8 @@ def _limits(at_least: int | None, at_most: int | None) -> str:
 
 FINDERS: dict[str, Callable[[Session, Scope, QueryRule], list[Finding]]] = {
     "out_of_window": _out_of_window, "vas_jump": _vas_jump,
-    "section_missing": _section_missing, "modality_not_allocated": _modality_not_allocated,
+    "section_missing": _section_missing, "ome_mismatch": _ome_mismatch,
+    "modality_not_allocated": _modality_not_allocated,
     "dose_missing": _dose_missing, "age_outside_criterion": _age_outside_criterion,
 }
 
@@ -369,10 +403,14 @@ def _sections_unanswered(_visit: Assessment, scores: Sequence[Score | StoredScor
                and s.mode != SELF_REPORT for s in scores)
 
 
+def _has_ome(_visit: Assessment, scores: Sequence[Score | StoredScore]) -> bool:
+    return any(s.instrument == "ome" and s.value is not None for s in scores)
+
+
 # Could a newly recorded visit, with these scores, be what the visit rule looks for?
 NEW_VISIT_TRIGGERS: dict[str, Callable[[Assessment, Sequence[Score | StoredScore]], bool]] = {
     "out_of_window": _outside_window, "vas_jump": _has_vas,
-    "section_missing": _sections_unanswered,
+    "section_missing": _sections_unanswered, "ome_mismatch": _has_ome,
 }
 
 

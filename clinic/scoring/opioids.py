@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from clinic.scoring._numbers import Number, check_range, to_decimal
+from clinic.scoring.analgesics import drug_key
 from clinic.scoring.exceptions import ScoreError
 
 SOURCE = "CDC Clinical Practice Guideline for Prescribing Opioids for Pain, 2022 (MMWR RR-3)"
@@ -118,3 +119,24 @@ def total_ome(doses: Iterable[OpioidDose]) -> float:
         check_range(amount, "daily_dose", 0, None)
         total += amount * conversion.factor
     return float(total)
+
+
+def listed_ome(opioids: Iterable[tuple[str, Number]]) -> float | None:
+    """The OME of the opioids a visit lists, as (drug name as typed, mg/day), each by
+    mouth; None when one of them has no oral factor (fentanyl is a patch in mcg/h,
+    buprenorphine has none, a name not in the table cannot be converted): the recorded
+    OME may then count what this cannot."""
+    doses = []
+    for drug, daily in opioids:
+        key = drug_key(drug)
+        if (key, "oral") not in CONVERSIONS:
+            return None
+        doses.append(OpioidDose(key, "oral", daily))
+    return total_ome(doses) if doses else None
+
+
+def ome_disagrees(recorded: float, listed: float) -> bool:
+    """A recorded OME further from the listed opioids' than rounding explains: more than
+    1 mg/day and more than 5 % apart."""
+    gap = abs(recorded - listed)
+    return gap > 1.0 and gap > 0.05 * max(recorded, listed)

@@ -227,6 +227,49 @@ def test_a_save_raises_what_its_own_visit_shows_and_the_night_finds_nothing_more
     assert run_rules(db) == 0
 
 
+def _save_with_opioids(db, clinic, ome: float, opioids: list[tuple[str, float]]) -> int:
+    from clinic.followup.entry import FollowUpEntry, save_follow_up
+    from clinic.followup.medications import MedicationInput
+
+    visit = _visit(db, clinic, "month_1")
+    before = db.exec(select(func.count(DataQuery.id))).one()
+    save_follow_up(db, assessment=visit, patient=clinic.patient, actor_id=clinic.users["nurse"].id,
+                   entry=FollowUpEntry(entries={"vas": 3, "ome": ome}, mode="phone",
+                                       read_version=visit.version, visit_on=visit.target_date,
+                                       medications=tuple(MedicationInput("opioid", d, mg)
+                                                         for d, mg in opioids)))
+    db.flush()
+    return db.exec(select(func.count(DataQuery.id))).one() - before
+
+
+def test_an_ome_that_differs_from_the_opioids_listed_is_queried(db, clinic):
+    """Found trying the screens as a new user would: an OME of 40 mg/day was kept beside
+    tramadol 300 mg and oxycodone 20 mg a day (60 + 30 = 90 mg/day by the CDC 2022 factors
+    the app's own calculator uses)."""
+    assert _save_with_opioids(db, clinic, 40, [("Tramadol", 300), ("oxycodone", 20)]) == 1
+    [q] = _raised(db, clinic, "ome_mismatch")
+    score = db.exec(select(Score).where(Score.assessment_id == q.assessment_id,
+                                        Score.instrument == "ome")).one()
+    assert (q.target_table, q.target_id, q.field, q.value_when_raised) == (
+        "score", score.id, "value", "40")
+    assert ("OME recorded: 40 mg/day; the opioids listed at this visit (Tramadol 300 mg, "
+            "oxycodone 20 mg) give 90 mg/day") in q.text
+    assert run_rules(db) == 0  # the night finds it raised
+
+
+@pytest.mark.parametrize("ome, opioids", [
+    (90, [("tramadol", 300), ("oxycodone", 20)]),  # as listed
+    (91, [("tramadol", 300), ("oxycodone", 20)]),  # rounding: 1 mg/day
+    (40, [("tramadol", 300), ("fentanyl", 25)]),  # a patch: mcg/h, not converted here
+    (40, [("tramadol", 300), ("buprenorphine", 10)]),  # no factor
+    (40, [("tramadol", 300), ("opium tincture", 10)]),  # a name the table does not know
+])
+def test_an_ome_that_the_listed_opioids_explain_or_cannot_check_is_no_query(db, clinic, ome,
+                                                                            opioids):
+    assert _save_with_opioids(db, clinic, ome, opioids) == 0
+    assert run_rules(db, study_id=clinic.study.id, only=frozenset({"ome_mismatch"})) == 0
+
+
 def test_the_triggers_cover_every_visit_rule():
     from clinic.queries.rules import NEW_VISIT_TRIGGERS
 

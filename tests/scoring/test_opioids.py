@@ -85,3 +85,17 @@ def test_total_ome():
     assert total_ome([]) == 0.0
     with pytest.raises(ScoreError):
         total_ome([OpioidDose("tramadol", "oral", -5)])
+
+
+def test_the_ome_of_the_opioids_a_visit_lists():
+    """By the names as typed (first word, case aside), by mouth; None when one cannot be
+    converted (a patch, buprenorphine, a name not in the table) or none is listed."""
+    from clinic.scoring.opioids import listed_ome, ome_disagrees
+
+    assert listed_ome([("Tramadol retard", 300), ("oxycodone", 20)]) == 90.0
+    assert listed_ome([("hydromorphone", 8), ("codeine", 120)]) == 58.0  # 40 + 18
+    assert listed_ome([("fentanyl", 25)]) is None
+    assert listed_ome([("tramadol", 100), ("buprenorphine", 10)]) is None
+    assert listed_ome([]) is None
+    assert not ome_disagrees(91, 90) and not ome_disagrees(94, 90)  # 1 mg, under 5 %
+    assert ome_disagrees(95, 90) and ome_disagrees(2.5, 0.5)
