@@ -419,6 +419,9 @@ def _own_patient_ids(event: Any) -> set[str]:
 # a row's own id and version, and a data query's rule key (its rule, record and field
 # again, kept to raise it once): not said in a created or deleted row's words
 UNSHOWN = frozenset({"id", "version", "rule_key"})
+# a data query's record, row number and field: its label names the value in words
+# ("VAS at 1 month"), where these read "record: score; record number: 812; field: value"
+UNSHOWN_OF = {"data_query": frozenset({"target_table", "target_id", "field"})}
 
 
 def _words(field: str | None, value: str | None, users: dict[int, str], zone: str,
@@ -434,7 +437,8 @@ def _words(field: str | None, value: str | None, users: dict[int, str], zone: st
         return "; ".join(f"{field_label(k, entity)}: "
                          f"{_snapshot_words(k, v, users, zone, ids, scale, entity)}"
                          for k, v in sorted(snapshot.items())
-                         if k not in UNSHOWN and (v is not None or k in NONE_MEANS))
+                         if k not in UNSHOWN and k not in UNSHOWN_OF.get(entity or "", ())
+                         and (v is not None or k in NONE_MEANS))
     if field == "value" and instrument:
         return score_value_words(instrument, value)
     return value_words(field, value, users, zone, ids, entity)

@@ -76,6 +76,7 @@ LABELS: Mapping[str, str] = {
 RECORD_LABELS: Mapping[str, Mapping[str, str]] = {
     "score": {"value": "score", "raw_sum": "sum of the answers"},
     "score_section": {"value": "answer"},
+    "data_query": {"label": "about"},
 }
 
 

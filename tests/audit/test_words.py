@@ -88,6 +88,20 @@ def test_a_data_querys_rule_key_is_not_spelt_out():
     assert "label: Date of the 1 month visit" in words
 
 
+def test_a_data_query_is_named_by_what_it_asks_about_not_its_record_number():
+    """Found trying the screens as a new user would: a raised query read "field: value;
+    record: score; record number: 812", beside its label "VAS at 1 month"."""
+    import json
+
+    from clinic.audit.trail import _words
+
+    snapshot = json.dumps({"id": 7, "rule": None, "field": "value", "target_table": "score",
+                           "target_id": 812, "label": "VAS at 1 month",
+                           "value_when_raised": "4", "text": "Is 4 right?"})
+    words = _words(None, snapshot, USERS, "UTC", {}, entity="data_query")
+    assert words == "about: VAS at 1 month; text: Is 4 right?; value when raised: 4", words
+
+
 def test_a_stored_float_reads_as_the_form_shows_it_with_every_digit():
     """Found trying the screens as a new user would: the record history read "1.0 → 3.0"
     and "28.0 → 24.44" for a VAS and an ODI total."""
