@@ -398,3 +398,15 @@ def test_a_satisfaction_number_out_of_range_is_named_by_its_range(client, bearer
         "satisfaction_results"]["anyOf"]
     assert {"type": "integer", "minimum": 1, "maximum": 4} in branches
     assert '"ge"' not in str(schema).replace("'", '"')
+
+
+def test_a_version_ahead_of_the_record_is_told_in_the_apis_words(client, bearer, clinic):
+    """Found trying the API as a new user would: a version ahead of the record's was
+    answered "a broken form; … Reload the page and enter the change again."."""
+    response = client.patch(f"/api/v1/patients/{clinic.patient.id}", headers=bearer("nurse"),
+                            json={"version": clinic.patient.version + 5, "reason": "typo",
+                                  "diagnosis": "lumbar radiculopathy"})
+    message = response.get_json()["message"]
+    assert response.status_code == 422 and "page" not in message and "form" not in message
+    assert message.endswith("a broken request; nothing was saved. Read the record again "
+                            "(GET) and send the change with the version it returns."), message
