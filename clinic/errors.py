@@ -144,16 +144,16 @@ def _broken_version(error: BrokenVersion) -> Response | tuple[str, int]:
     """A change without the version it was read at: 422, nothing saved (not a 409)."""
     _roll_back()
     if is_api():  # a program has no page to reload: it reads the record again
-        message = str(error).replace(PAGE_WORDS, API_WORDS).replace("a broken form",
+        message = str(error).replace(RELOAD_THE_PAGE, READ_IT_AGAIN).replace("a broken form",
                                                                     "a broken request")
         return json_error(422, message, {"version": "Required: the version you read."})
     return render_template("error.html", error=UnprocessableEntity(str(error)),
                            kept=_keep_typed()), 422
 
 
-PAGE_WORDS = "Reload the page and enter the change again."
-API_WORDS = ("Read the record again (GET) and send the change with the version it "
-             "returns.")
+RELOAD_THE_PAGE = "Reload the page and enter the change again."
+READ_IT_AGAIN = ("Read the record again (GET) and send the change with the version it "
+                 "returns.")
 
 
 def _keep_typed() -> str | None:

@@ -66,7 +66,8 @@ def record_scores(assessment_id: int) -> Response:
                           for m in data.medications),
         visit_on=data.visit_on, missing_reason=data.missing_reason,
         require_complete=True,  # as the form: a missing outcome needs its reason
-        far_date_confirmed=data.date_confirmed, doses_confirmed=data.doses_confirmed)
+        far_date_confirmed=data.date_confirmed,
+        doses_confirmed=None if data.doses_confirmed else frozenset())
     try:
         save_follow_up(session, assessment=assessment, patient=patient, entry=entry,
                        actor_id=current_user.id,
@@ -117,7 +118,7 @@ def correct_scores(assessment_id: int) -> Response:
                        entries=data.entry_values(), mode=data.mode, reason=data.reason,
                        actor_id=current_user.id, missing_reason=data.missing_reason,
                        visit_on=data.visit_on, medications=medications,
-                       doses_confirmed=data.doses_confirmed,
+                       doses_confirmed=None if data.doses_confirmed else frozenset(),
                        context=visit_context(session, assessment, data.visit_on))
     except ValidationError as error:
         raise ValidationError(_api_errors(error.errors)) from error

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -13,10 +13,13 @@ from clinic.edits import MIN_REASON_LENGTH, REASON_MAX, claim, require_reason
 from clinic.exceptions import ValidationError
 from clinic.followup.medications import (
     MedicationInput,
+    confirmed_words,
     dose_warnings,
     medication_errors,
     medications_of,
     replace_medications,
+    same_medications,
+    unconfirmed,
 )
 from clinic.followup.scores import ScoredValue, parse_mode, score_entries
 from clinic.followup.service import _blank, measures_at
@@ -66,11 +69,13 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
                    visit_on: date | None = None,
                    context: VisitContext | None = None,
                    medications: Sequence[MedicationInput] | None = None,
-                   doses_confirmed: bool = True) -> list[DataQuery]:
+                   doses_confirmed: Collection[str] | None = None) -> list[DataQuery]:
     """Replace the recorded scores with ``entries``; blank instruments are removed.
     ``medications`` (None: as recorded) replace the analgesics recorded at the visit; a
     dose above its drug's labelled maximum, new or changed, is confirmed first
-    (``doses_confirmed``), as at entry.
+    (``doses_confirmed``: the "drug:total" keys confirmed; None: every one), as at entry.
+    Medications changed answer the open query of the OME rule on the visit's OME (the
+    monitor sees the answer, and re-opens it if the two still disagree).
 
     An outcome the correction removes needs the reason it was not collected, as at entry
     (``missing_reason``, or the one kept with the visit); a given reason is kept while an
@@ -94,8 +99,9 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
     except ValidationError as error:
         errors |= error.errors
     errors |= medication_errors(medications or ())
-    if medications is not None and not doses_confirmed:
-        errors |= dose_warnings(medications, medications_of(session, assessment))
+    meds_before = medications_of(session, assessment) if medications is not None else []
+    warnings = dose_warnings(medications, meds_before) if medications is not None else []
+    errors |= unconfirmed(warnings, doses_confirmed)
     entries = {k: v for k, v in entries.items() if not _blank(v)}
     scored: dict[str, ScoredValue] = {}
     if not entries:
@@ -109,7 +115,7 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
             errors |= error.errors
     if errors:
         raise ValidationError(errors)
-    set_actor(session, actor_id, text)
+    set_actor(session, actor_id, _with_confirmation(text, confirmed_words(warnings)))
     claim(session, assessment, read_version)
     if moment is not None:
         assessment.visit_on, assessment.completed_at = visit_on, moment
@@ -124,7 +130,8 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
         if moment is not None and code in existing:  # (a new one took the visit's moment)
             existing[code].collected_at = moment
     assessment.mode = mode
-    if medications is not None:
+    meds_changed = medications is not None and not same_medications(meds_before, medications)
+    if medications is not None:  # (it changes the rows of meds_before in place)
         replace_medications(session, assessment, medications)
     session.flush()
     _missing_reason(session, assessment, missing_reason, missing_before)
@@ -139,8 +146,17 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
         if code in scored and (score.value, score.answered) != values_before[code]:
             answered += answer_on_value(session, table="score", row_id=score.id,  # type: ignore[arg-type]
                                         field="value", reason=text, actor_id=actor_id)
+    if meds_changed and "ome" in scored and "ome" in existing:  # the OME rule's question
+        answered += answer_on_value(session, table="score", row_id=existing["ome"].id,  # type: ignore[arg-type]
+                                    field="value", reason=text, actor_id=actor_id,
+                                    rule="ome_mismatch")
     run_rules_on_save(session, assessment.patient_id, "visit")
     return answered
+
+
+def _with_confirmation(reason: str, confirmed: str | None) -> str:
+    """The correction's reason, and what was confirmed with it, in the audit's column."""
+    return reason if confirmed is None else f"{reason}. {confirmed}"[:REASON_MAX]
 
 
 def _corrected_day(assessment: Assessment, visit_on: date | None,

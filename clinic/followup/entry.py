@@ -25,8 +25,10 @@ from clinic.exceptions import ValidationError
 from clinic.followup.medications import (
     MedicationInput,
     add_medications,
+    confirmed_words,
     dose_warnings,
     medication_errors,
+    unconfirmed,
 )
 from clinic.followup.scores import StoredScore
 from clinic.followup.service import measures_at, record_follow_up
@@ -62,8 +64,9 @@ class FollowUpEntry:
     require_complete: bool = False  # the screens: a missing outcome needs its reason
     # a date before the window or far outside it is confirmed first (screens and API)
     far_date_confirmed: bool = True
-    # a dose above its drug's labelled maximum too (clinic.scoring.analgesics)
-    doses_confirmed: bool = True
+    # so is a dose above its drug's labelled maximum (clinic.scoring.analgesics): the
+    # doses confirmed, as "drug:total" keys (None: every dose, as the API's flag says)
+    doses_confirmed: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -121,8 +124,8 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
                    context: VisitContext | None = None) -> list[StoredScore]:
     """Everything is checked before anything is kept; the caller commits once."""
     errors = check_extras(entry)
-    if not entry.doses_confirmed:
-        errors |= dose_warnings(entry.medications)
+    warnings = dose_warnings(entry.medications)
+    errors |= unconfirmed(warnings, entry.doses_confirmed)
     visit_on, collected_at = visit_time(entry, context, errors)
     if context is not None and "visit_on" not in errors and not entry.far_date_confirmed:
         errors |= _far_outside(assessment, visit_on)  # type: ignore[arg-type]
@@ -130,7 +133,7 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
     if (ae is not None and ae.onset_on is not None and context is not None
             and ae.onset_on > context.today):
         errors["ae.onset_on"] = FUTURE_DATE  # the adverse event's own form's words
-    set_actor(session, actor_id, None)
+    set_actor(session, actor_id, confirmed_words(warnings))  # the audit says what was
     check_read_version(assessment, entry.read_version)  # a stale form before its errors
     try:
         scores = record_follow_up(session, assessment=assessment, entries=entry.entries,

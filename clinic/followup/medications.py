@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from clinic.catalog import MEDICATION_CLASSES, NUMBER_BOUNDS
 from clinic.models import Assessment, Medication
-from clinic.scoring.analgesics import above_label
+from clinic.scoring.analgesics import drug_key, label_maximum, mg
 
 DOSE_MAX = int(NUMBER_BOUNDS["daily_dose_mg"][1])
 DRUG_MAX = 60
@@ -42,26 +42,74 @@ def medication_errors(medications: Sequence[MedicationInput]) -> dict[str, str]:
     return errors
 
 
+@dataclass(frozen=True)
+class DoseWarning:
+    """A drug whose day's total at the visit is above its labelled maximum."""
+
+    key: str  # "tramadol:800": what a confirmation confirms (another dose is asked again)
+    rows: tuple[int, ...]  # its rows on the form
+    words: str  # "tramadol 800 mg/day, above its labelled maximum (400 mg/day)"
+
+
 def dose_warnings(medications: Sequence[MedicationInput],
-                  recorded: Sequence[Medication] = ()) -> dict[str, str]:
-    """Each row whose daily dose is above its drug's labelled maximum, named on its dose
-    (``med.{row}.daily_dose_mg``), and ``doses_confirmed`` saying how to keep it; a row as
-    ``recorded`` (a correction that keeps it) was confirmed when it was entered (pure)."""
-    kept = {_key(m) for m in recorded}
-    errors: dict[str, str] = {}
+                  recorded: Sequence[Medication] = ()) -> list[DoseWarning]:
+    """Each drug whose daily doses at the visit add up to more than its label's maximum
+    (two rows of tramadol 300 are 600 mg/day); a drug whose rows are all as ``recorded``
+    (a correction that keeps them) was confirmed when it was entered (pure)."""
+    kept = [_key(m) for m in recorded]
+    drugs: dict[str, list[tuple[int, MedicationInput]]] = {}
     for place, med in enumerate(medications):
-        maximum = above_label(med.drug, med.daily_dose_mg)
-        if maximum is None or _key(med) in kept or med.daily_dose_mg > DOSE_MAX:  # type: ignore[operator]
+        dose = med.daily_dose_mg
+        if label_maximum(med.drug) is None or dose is None or not 0 <= dose <= DOSE_MAX:
             continue  # (a dose out of bounds is refused as such: medication_errors)
-        i = place if med.row is None else med.row
-        errors[f"med.{i}.daily_dose_mg"] = (
-            f"{med.daily_dose_mg:g} mg/day is above the labelled maximum of "
-            f"{(med.drug or '').strip()} ({maximum:g} mg/day): check it is the day's "
-            "total in mg (not a week's, not in micrograms).")
+        drugs.setdefault(drug_key(med.drug), []).append(
+            (place if med.row is None else med.row, med))
+    found = []
+    for drug, rows in drugs.items():
+        total = sum(med.daily_dose_mg for _row, med in rows)  # type: ignore[misc]
+        maximum = label_maximum(drug)
+        if total <= maximum or _all_kept([med for _row, med in rows], kept):  # type: ignore[operator]
+            continue
+        several = f" in {len(rows)} rows" if len(rows) > 1 else ""
+        found.append(DoseWarning(f"{drug}:{mg(total)}", tuple(row for row, _med in rows),
+                                 f"{drug} {mg(total)} mg/day{several}, above its labelled "
+                                 f"maximum ({mg(maximum)} mg/day)"))  # type: ignore[arg-type]
+    return found
+
+
+def _all_kept(rows: list[MedicationInput], kept: list[tuple[str, str, float]]) -> bool:
+    left = list(kept)
+    for med in rows:
+        if _key(med) not in left:
+            return False
+        left.remove(_key(med))
+    return True
+
+
+def unconfirmed(warnings: Sequence[DoseWarning],
+                confirmed: Collection[str] | None) -> dict[str, str]:
+    """The warnings ``confirmed`` does not name (None: every dose confirmed, as the API's
+    ``doses_confirmed``), each on its rows' doses, and ``doses_confirmed`` saying how to
+    keep them: a confirmation names the doses it was given for, so a dose changed after
+    the box was ticked is asked about again."""
+    errors: dict[str, str] = {}
+    for warning in warnings:
+        if confirmed is not None and warning.key not in confirmed:
+            for row in warning.rows:
+                errors[f"med.{row}.daily_dose_mg"] = (
+                    f"{warning.words.capitalize()}: check it is the day's total in mg (not "
+                    "a week's, not in micrograms).")
     if errors:
-        errors["doses_confirmed"] = (f"A dose is above its labelled maximum (marked above). "
-                                     f"If the patient takes it, {CONFIRM_DOSES}.")
+        errors["doses_confirmed"] = (f"A daily dose is above its drug's labelled maximum. If "
+                                     f"the patient takes it, {CONFIRM_DOSES}.")
     return errors
+
+
+def confirmed_words(warnings: Sequence[DoseWarning]) -> str | None:
+    """The audit reason of a save over confirmed doses: what was confirmed."""
+    if not warnings:
+        return None
+    return "Confirmed before saving: " + "; ".join(w.words for w in warnings)
 
 
 def medications_of(session: Session, assessment: Assessment) -> list[Medication]:

@@ -217,25 +217,28 @@ def _section_missing(session: Session, scope: Scope, rule: QueryRule) -> list[Fi
 
 def _ome_mismatch(session: Session, scope: Scope, rule: QueryRule) -> list[Finding]:
     """A visit's recorded OME against the OME of the opioids it lists (CDC 2022 factors,
-    clinic.scoring.opioids), where each listed opioid has an oral factor: a sum typed
-    wrong, or an opioid left off the list."""
+    clinic.scoring.opioids), where it lists its analgesics (an opioid left off a list of
+    NSAIDs counts as none) and each listed opioid has an oral factor: a sum typed wrong,
+    or an opioid left off the list."""
     rows = session.exec(scope.on(
         _visits(Score.id, Score.value, Assessment.id, Assessment.patient_id, Patient.study_id,
-                StudyTimepoint.label, Medication.drug, Medication.daily_dose_mg, scores=True)
+                StudyTimepoint.label, Medication.med_class, Medication.drug,
+                Medication.daily_dose_mg, scores=True)
         .join(Medication, col(Medication.assessment_id) == col(Assessment.id))
-        .where(Score.instrument == "ome", col(Score.value).is_not(None),
-               Medication.med_class == "opioid")
+        .where(Score.instrument == "ome", col(Score.value).is_not(None))
         .order_by(col(Score.id), col(Medication.id))),
         params=scope.params).all()
     visits: dict[int, tuple[tuple[Any, ...], list[tuple[str, float]]]] = {}
-    for score_id, value, a, patient, study, at, drug, dose in rows:
-        visits.setdefault(score_id, ((value, a, patient, study, at), []))[1].append((drug, dose))
+    for score_id, value, a, patient, study, at, med_class, drug, dose in rows:
+        opioids = visits.setdefault(score_id, ((value, a, patient, study, at), []))[1]
+        if med_class == "opioid":
+            opioids.append((drug, dose))
     found = []
     for score_id, ((value, a, patient, study, at), opioids) in visits.items():
-        listed = listed_ome(opioids)
+        listed = listed_ome(opioids) if opioids else 0.0
         if listed is None or not ome_disagrees(value, listed):
             continue
-        named = ", ".join(f"{drug} {dose:g} mg" for drug, dose in opioids)
+        named = ", ".join(f"{drug} {dose:g} mg" for drug, dose in opioids) or "none"
         found.append(Finding(
             f"{INSTRUMENTS['ome'].label} at {at}", "score", score_id, "value", study, patient,
             a, f"{value:g}",

@@ -236,17 +236,20 @@ def answer_on_values(session: Session, *, table: str, row_id: int, fields: Colle
 
 
 def answer_on_value(session: Session, *, table: str, row_id: int, field: str,
-                    reason: str | None, actor_id: int | None) -> list[DataQuery]:
+                    reason: str | None, actor_id: int | None,
+                    rule: str | None = None) -> list[DataQuery]:
     """A value corrected with a reason answers the open queries on it, wherever the
     correction was made (a visit's date from the visit's own form, not only from the
     query's page); the monitor then closes them or re-opens them. A query the rules
     raised in this same save on the value as it now reads is not answered: it asks about
-    that value (an age outside the criteria, typed as a correction)."""
+    that value (an age outside the criteria, typed as a correction). ``rule``: only that
+    rule's queries (the OME rule's, answered by the medications it compares with)."""
     from clinic.queries.rules import RAISED
 
     found = list(session.exec(select(DataQuery).where(
         DataQuery.target_table == table, DataQuery.target_id == row_id,
-        DataQuery.field == field, DataQuery.status == "open")))
+        DataQuery.field == field, DataQuery.status == "open",
+        *([DataQuery.rule == rule] if rule else []))))
     just_raised = set(session.info.get(RAISED, []))
     if just_raised & {q.id for q in found}:
         now = (queried_value(session, found[0].id) or "")[:200]

@@ -14,13 +14,15 @@ DailyMed; etoricoxib from the EU SmPC, it is not marketed in the US):
 
 The full agonists (morphine, oxycodone, hydromorphone, methadone, fentanyl…) have no
 ceiling dose and are not checked here; their total is an OME (clinic.scoring.opioids).
-A drug is known by the first word of its name, case aside ("Tramadol retard" is
-tramadol); a name not in the table is not checked.
+A drug is known by the first word of its name that names one, case aside, a brand name
+read as its drug ("Tramadol retard", "ER tramadol" and "Ultram" are tramadol, "Lyrica" is
+pregabalin); a name with no word the table knows is not checked.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 LABEL_MAXIMA_MG_PER_DAY: dict[str, float] = {
     "tramadol": 400, "tapentadol": 600, "codeine": 360,
@@ -28,18 +30,37 @@ LABEL_MAXIMA_MG_PER_DAY: dict[str, float] = {
     "meloxicam": 15, "ketorolac": 40, "etoricoxib": 120,
     "gabapentin": 3600, "pregabalin": 600,
 }
-_FIRST_WORD = re.compile(r"[^\W\d_]+")
+# brand names (US and European) of the drugs above and of the opioids OME converts
+BRANDS = {
+    "ultram": "tramadol", "tramal": "tramadol", "contramal": "tramadol",
+    "nucynta": "tapentadol", "palexia": "tapentadol",
+    "motrin": "ibuprofen", "advil": "ibuprofen", "nurofen": "ibuprofen", "brufen": "ibuprofen",
+    "naprosyn": "naproxen", "aleve": "naproxen", "anaprox": "naproxen",
+    "voltaren": "diclofenac", "cataflam": "diclofenac", "celebrex": "celecoxib",
+    "mobic": "meloxicam", "toradol": "ketorolac", "arcoxia": "etoricoxib",
+    "neurontin": "gabapentin", "gralise": "gabapentin", "lyrica": "pregabalin",
+    "oxycontin": "oxycodone", "roxicodone": "oxycodone", "dilaudid": "hydromorphone",
+    "kadian": "morphine", "duragesic": "fentanyl",
+}
+_WORDS = re.compile(r"[^\W\d_]+")
 
 
-def drug_key(drug: str | None) -> str:
-    """The drug's name as the table knows it: its first word, case aside."""
-    found = _FIRST_WORD.search(drug or "")
-    return found.group(0).casefold() if found else ""
+def drug_key(drug: str | None,
+             known: Collection[str] = LABEL_MAXIMA_MG_PER_DAY.keys()) -> str:
+    """The drug's name as a table knows it: the first word of the name (a brand read as
+    its drug) that is in ``known``, else its first word, case aside."""
+    words = [BRANDS.get(w, w) for w in (m.group(0).casefold() for m in _WORDS.finditer(drug or ""))]
+    return next((w for w in words if w in known), words[0] if words else "")
 
 
 def label_maximum(drug: str | None) -> float | None:
     """The labelled maximum daily dose in mg, or None for a drug not in the table."""
     return LABEL_MAXIMA_MG_PER_DAY.get(drug_key(drug))
+
+
+def mg(dose: float) -> str:
+    """A dose as typed, every digit it has (3200.0001 is not "3200")."""
+    return f"{dose:.4f}".rstrip("0").rstrip(".")
 
 
 def above_label(drug: str | None, daily_dose_mg: float | None) -> float | None:

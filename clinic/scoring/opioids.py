@@ -128,7 +128,7 @@ def listed_ome(opioids: Iterable[tuple[str, Number]]) -> float | None:
     OME may then count what this cannot."""
     doses = []
     for drug, daily in opioids:
-        key = drug_key(drug)
+        key = drug_key(drug, OPIOIDS)
         if (key, "oral") not in CONVERSIONS:
             return None
         doses.append(OpioidDose(key, "oral", daily))

@@ -60,6 +60,8 @@ from clinic.web.drafts import with_draft
 from clinic.web.filters import clinic_today, local_time, score_shown
 from clinic.web.followup_form import (
     MEDICATION_ROWS,
+    confirmed_doses,
+    dose_keys,
     entries_from_form,
     entry_from_form,
     form_values,
@@ -271,7 +273,7 @@ def edit(assessment_id: int) -> str | Response:
                 actor_id=current_user.id, missing_reason=request.form.get("missing_reason"),
                 visit_on=visit_on, context=visit_context(session, assessment, visit_on),
                 medications=typed_meds,
-                doses_confirmed=request.form.get("doses_confirmed") == "yes")
+                doses_confirmed=confirmed_doses(request.form))
             if unread:
                 raise ValidationError(unread)
             session.flush()
@@ -369,12 +371,15 @@ def _render(template: str, assessment: Assessment, patient: Patient,
             med_rows: int = MEDICATION_ROWS, medications: list[Any] | None = None,
             status: int | None = None) -> Any:
     timepoint = get_session().get(StudyTimepoint, assessment.timepoint_id)
+    typed_rows = [m.row for m in medications_from_form(values) if m.row is not None]
+    med_rows = max(med_rows, max(typed_rows, default=-1) + 1)  # every typed row shown again
     body = render_template(
         template, assessment=assessment, patient=patient, timepoint=timepoint,
         groups=grouped(instruments), values=values, errors=errors,
         modes=COLLECTION_MODES, ae_types=ADVERSE_EVENT_TYPES, severities=SEVERITIES,
         med_classes=MEDICATION_CLASSES, med_rows=range(med_rows),
         medications=medications or [],
+        dose_keys=dose_keys(values, medications or []),
         scores=scores_of(get_session(), assessment), typed=typed or [],
         today=clinic_today(), wording=wording_of, questions=QUESTIONS,
         source_note=source_note,

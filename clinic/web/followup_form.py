@@ -7,6 +7,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from clinic.followup.entry import AdverseEventInput, FollowUpEntry, MedicationInput
+from clinic.followup.medications import dose_warnings
 from clinic.scoring.instruments import Instrument, InstrumentKind
 from clinic.web.forms import a_date, blank_to_none, form_int, number
 
@@ -54,7 +55,7 @@ def entry_from_form(form: MultiDict[str, str], instruments: list[Instrument],
         missing_reason=blank_to_none(form.get("missing_reason")),
         require_complete=True,
         far_date_confirmed=form.get("date_confirmed") == "yes",
-        doses_confirmed=form.get("doses_confirmed") == "yes",
+        doses_confirmed=confirmed_doses(form),
     )
 
 
@@ -70,6 +71,18 @@ def _adverse_event(form: MultiDict[str, str], errors: dict[str, str]) -> Adverse
         severity=blank_to_none(form.get("ae.severity")),
         is_related={"yes": True, "no": False}.get(form.get("ae.is_related") or ""),
         notes=blank_to_none(form.get("ae.notes")))
+
+
+def confirmed_doses(form: Any) -> frozenset[str]:
+    """The doses the ticked "The doses are right" was shown for ("tramadol:800 …", see
+    clinic.followup.medications.DoseWarning): a dose changed since is not confirmed."""
+    return frozenset((form.get("doses_confirmed") or "").split())
+
+
+def dose_keys(form: Any, recorded: Any = ()) -> str:
+    """The value of the form's "The doses are right": the doses above their labels as
+    the form now reads them."""
+    return " ".join(w.key for w in dose_warnings(medications_from_form(form), recorded))
 
 
 def medications_from_form(form: MultiDict[str, str]) -> tuple[MedicationInput, ...]:

@@ -197,8 +197,9 @@ def test_a_score_correction_corrects_the_medications_or_keeps_them(client, clini
     errors = refused.get_json()["errors"]
     assert refused.status_code == 422 and set(errors) == {"medications.0.daily_dose_mg",
                                                           "doses_confirmed"}, errors
-    assert "above the labelled maximum of tramadol (400 mg/day)" in \
+    assert "Tramadol 1000 mg/day, above its labelled maximum (400 mg/day)" in \
         errors["medications.0.daily_dose_mg"]
+    assert "marked above" not in errors["doses_confirmed"]
     assert 'send it again with "doses_confirmed": true' in errors["doses_confirmed"]
     saved = client.post(url, headers=headers, json={**first, "doses_confirmed": True}
                         ).get_json()

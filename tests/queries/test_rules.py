@@ -270,6 +270,43 @@ def test_an_ome_that_the_listed_opioids_explain_or_cannot_check_is_no_query(db, 
     assert run_rules(db, study_id=clinic.study.id, only=frozenset({"ome_mismatch"})) == 0
 
 
+def test_an_ome_with_only_other_analgesics_listed_is_queried(db, clinic):
+    """Found trying the API as a new user would: an OME of 60 beside ibuprofen alone (no
+    opioid listed: 0 mg/day) raised nothing, though an opioid was left off the list."""
+    from clinic.followup.entry import FollowUpEntry, save_follow_up
+    from clinic.followup.medications import MedicationInput
+
+    visit = _visit(db, clinic, "month_1")
+    save_follow_up(db, assessment=visit, patient=clinic.patient, actor_id=clinic.users["nurse"].id,
+                   entry=FollowUpEntry(entries={"vas": 3, "ome": 60}, mode="phone",
+                                       read_version=visit.version, visit_on=visit.target_date,
+                                       medications=(MedicationInput("nsaid", "ibuprofen",
+                                                                    1200),)))
+    db.flush()
+    [q] = _raised(db, clinic, "ome_mismatch")
+    assert "the opioids listed at this visit (none) give 0 mg/day" in q.text
+
+
+def test_medications_corrected_answer_the_ome_query(db, clinic):
+    """Found trying the screens as a new user would: the OME query asks to check the OME
+    and the medications, and a correction of the medications left it open."""
+    from clinic.followup.editing import edit_follow_up
+    from clinic.followup.medications import MedicationInput
+
+    _save_with_opioids(db, clinic, 30, [("oxycodone", 40), ("tramadol", 100)])
+    db.commit()  # the save, then the correction
+    [q] = _raised(db, clinic, "ome_mismatch")
+    visit = _visit(db, clinic, "month_1")
+    answered = edit_follow_up(db, assessment=visit, read_version=visit.version,
+                              entries={"vas": 3, "ome": 30}, mode="phone",
+                              reason="oxycodone is 20 mg", actor_id=clinic.users["nurse"].id,
+                              medications=(MedicationInput("opioid", "oxycodone", 20),))
+    db.flush()
+    assert [a.id for a in answered] == [q.id]
+    db.refresh(q)
+    assert q.status == "answered" and _raised(db, clinic, "ome_mismatch") == [q]
+
+
 def test_the_triggers_cover_every_visit_rule():
     from clinic.queries.rules import NEW_VISIT_TRIGGERS
 

@@ -10,6 +10,9 @@ from clinic.scoring.analgesics import above_label, drug_key, label_maximum
 
 @pytest.mark.parametrize("typed, key", [("Tramadol retard", "tramadol"),
                                         ("  PREGABALIN 75mg", "pregabalin"),
+                                        ("ER tramadol", "tramadol"),
+                                        ("Extended-release tramadol", "tramadol"),
+                                        ("Lyrica", "pregabalin"), ("Advil", "ibuprofen"),
                                         ("ibuprofène", "ibuprofène"), ("", ""), (None, ""),
                                         ("100 mg", "mg")])
 def test_a_drug_is_known_by_the_first_word_of_its_name(typed, key):
@@ -30,3 +33,11 @@ def test_the_maxima_are_the_labels():
     ("oxycodone", 999, None), ("aspirin", 99999, None), ("gabapentin", None, None)])
 def test_a_dose_above_the_label_is_named_with_its_maximum(drug, dose, said):
     assert above_label(drug, dose) == said
+
+
+def test_a_dose_reads_with_every_digit_it_has():
+    """3200.0001 mg/day read "3200 mg/day is above … (3200 mg/day)"."""
+    from clinic.scoring.analgesics import mg
+
+    assert (mg(3200.0001), mg(3200.0), mg(37.5), mg(0.25)) == ("3200.0001", "3200", "37.5",
+                                                               "0.25")

@@ -185,7 +185,7 @@ def test_a_medication_recorded_at_the_visit_is_corrected_with_a_reason(client, c
     base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
     version = _saved_by_the_nurse(client, clinic, db, {
         **base, "med.0.med_class": "opioid", "med.0.drug": "tramadol",
-        "med.0.daily_dose_mg": "1000", "doses_confirmed": "yes"})  # above the label: kept
+        "med.0.daily_dose_mg": "1000", "doses_confirmed": "tramadol:1000"})  # confirmed
     url = f"/followup/{clinic.due.id}/edit"
     page = client.get(url).get_data(as_text=True)
     assert 'name="med.0.drug"' in page and 'value="tramadol"' in page and 'value="1000"' in page
@@ -679,6 +679,12 @@ def test_the_visit_form_names_the_patient_to_a_role_that_sees_identities(client,
     assert f'<p class="patient-name">Patient: <strong>{html.escape(name)}</strong></p>' in page
 
 
+def _confirm_box(page: str) -> str | None:
+    """The value of "The doses are right" as the page offers it (what a tick sends)."""
+    found = re.search(r'name="doses_confirmed" value="([^"]*)"', page)
+    return found.group(1) if found else None
+
+
 def test_a_dose_above_the_labelled_maximum_is_confirmed_before_it_is_kept(client, clinic, db):
     """Found trying the screens as a new user would: tramadol 4000 mg/day (a zero too
     many: the label's maximum is 400) was stored without a word."""
@@ -689,14 +695,18 @@ def test_a_dose_above_the_labelled_maximum_is_confirmed_before_it_is_kept(client
     refused = client.post(f"/followup/{clinic.due.id}", data=form)
     page = html.unescape(refused.get_data(as_text=True))
     assert refused.status_code == 422
-    assert ("4000 mg/day is above the labelled maximum of tramadol (400 mg/day)" in page)
+    assert "Tramadol 4000 mg/day, above its labelled maximum (400 mg/day)" in page
     assert 'id="med-0-daily_dose_mg-error"' in page and 'id="med-1-daily_dose_mg-error"' \
         not in page  # ibuprofen 1200 is within its label
-    assert 'name="doses_confirmed"' in page and 'tick "The doses are right"' in page
+    assert _confirm_box(page) == "tramadol:4000" and 'tick "The doses are right"' in page
     assert _medication_rows(db, clinic.due.id) == {} and not _scores(db, clinic.due.id)
-    kept = client.post(f"/followup/{clinic.due.id}", data={**form, "doses_confirmed": "yes"})
+    kept = client.post(f"/followup/{clinic.due.id}",
+                       data={**form, "doses_confirmed": "tramadol:4000"})
     assert kept.status_code == 302
     assert _medication_rows(db, clinic.due.id)["tramadol"].daily_dose_mg == 4000
+    event = db.exec(select(AuditEvent).where(AuditEvent.entity == "medication")).first()
+    assert event.reason == ("Confirmed before saving: tramadol 4000 mg/day, above its "
+                            "labelled maximum (400 mg/day)")  # the audit says what was
     version = db.get(Assessment, clinic.due.id).version
     base = {"mode": "phone", "vas": "5", **odi_form(GOOD_ODI), "med_rows": "4",
             "version": version}
@@ -708,6 +718,49 @@ def test_a_dose_above_the_labelled_maximum_is_confirmed_before_it_is_kept(client
         **base, "version": version, **MEDS, "med.2.daily_dose_mg": "6000",
         "reason": "pregabalin dose"})
     assert changed.status_code == 422
-    assert "6000 mg/day is above the labelled maximum of pregabalin (600 mg/day)" in \
+    assert "Pregabalin 6000 mg/day, above its labelled maximum (600 mg/day)" in \
         html.unescape(changed.get_data(as_text=True))
     assert _medication_rows(db, clinic.due.id)["pregabalin"].daily_dose_mg == 150
+
+
+def test_a_tick_confirms_the_doses_it_was_shown_for_not_a_dose_changed_after(client,
+                                                                            clinic, db):
+    """Found trying the screens as a new user would: ticked for tramadol 500, the box
+    stayed ticked while another field was refused, and tramadol changed to 800 was saved
+    without ever being shown as above the label."""
+    login(client, clinic.users["nurse"])
+    form = {"version": str(clinic.due.version), "mode": "phone", "vas": "11",
+            **odi_form(GOOD_ODI), "missing_reason": "not asked in this test",
+            "med.0.med_class": "opioid", "med.0.drug": "tramadol",
+            "med.0.daily_dose_mg": "500"}
+    first = html.unescape(client.post(f"/followup/{clinic.due.id}", data=form)
+                          .get_data(as_text=True))
+    ticked = {**form, "doses_confirmed": _confirm_box(first)}
+    second = client.post(f"/followup/{clinic.due.id}", data=ticked)  # the VAS still 11
+    page = html.unescape(second.get_data(as_text=True))
+    assert second.status_code == 422 and "Tramadol 500 mg/day" not in page
+    assert re.search(r'value="tramadol:500" class="checkbox" checked', page)  # still ticked
+    third = client.post(f"/followup/{clinic.due.id}", data={
+        **ticked, "vas": "4", "med.0.daily_dose_mg": "800"})
+    page = html.unescape(third.get_data(as_text=True))
+    assert third.status_code == 422 and "Tramadol 800 mg/day, above its labelled" in page
+    assert _confirm_box(page) == "tramadol:800" and not re.search(
+        r'value="tramadol:800" class="checkbox" checked', page)  # to be ticked again
+    assert _medication_rows(db, clinic.due.id) == {}
+
+
+def test_doses_of_one_drug_in_several_rows_or_by_its_brand_are_added_up(client, clinic, db):
+    """Found trying the screens as a new user would: tramadol 300 in two rows (600 a day)
+    and Lyrica 900 were kept without a word."""
+    login(client, clinic.users["nurse"])
+    page = html.unescape(client.post(f"/followup/{clinic.due.id}", data={
+        "version": str(clinic.due.version), "mode": "phone", "vas": "4",
+        "missing_reason": "not asked in this test",
+        "med.0.med_class": "opioid", "med.0.drug": "tramadol", "med.0.daily_dose_mg": "300",
+        "med.1.med_class": "opioid", "med.1.drug": "ER Tramadol", "med.1.daily_dose_mg": "300",
+        "med.2.med_class": "gabapentinoid", "med.2.drug": "Lyrica",
+        "med.2.daily_dose_mg": "900"}).get_data(as_text=True))
+    assert "Tramadol 600 mg/day in 2 rows, above its labelled maximum (400 mg/day)" in page
+    assert 'id="med-0-daily_dose_mg-error"' in page and 'id="med-1-daily_dose_mg-error"' in page
+    assert "Pregabalin 900 mg/day, above its labelled maximum (600 mg/day)" in page
+    assert _confirm_box(page) == "tramadol:600 pregabalin:900"
