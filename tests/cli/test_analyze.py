@@ -175,3 +175,64 @@ def test_spss_missing_mark_is_a_missing_value_as_n_a_is(app, tmp_path):
     with_dot, with_na = _analyze(app, dotted), _analyze(app, na)
     assert with_dot.exit_code == 0, with_dot.output
     assert with_dot.stdout == with_na.stdout
+
+
+ROWS = [(s, "AB"[s % 2], t, v + s % 3) for s in range(1, 9) for t, v in (("b", 6), ("m1", 3))]
+
+
+def _semicolon(path, header: str, rows=ROWS, before: str = "", after: str = "") -> None:
+    path.write_text(before + header + "\n" + "".join(f"{s};{a};{t};{v}\n"
+                                                     for s, a, t, v in rows) + after)
+
+
+def test_excels_other_csvs_read_as_the_comma_file(app, tmp_path):
+    """Found trying the command line as a new user would: a quoted name holding a comma
+    ("VAS, 0-10"), Excel's "sep=;" first line and its empty ";;;" rows were each refused
+    with a puzzling message."""
+    comma = tmp_path / "comma.csv"
+    comma.write_text("subject,arm,time,VAS 0-10\n" + "".join(
+        f"{s},{a},{t},{v}\n" for s, a, t, v in ROWS))
+    runner = app.test_cli_runner()
+
+    def run(path, column):
+        return runner.invoke(args=["analyze", "--csv", str(path), "--subject", "subject",
+                                   "--group", "arm", "--timepoint", "time", "--value",
+                                   column])
+    plain = run(comma, "VAS 0-10")
+    assert plain.exit_code == 0, plain.output
+    quoted, hinted, emptied = (tmp_path / n for n in ("q.csv", "s.csv", "e.csv"))
+    _semicolon(quoted, 'subject;arm;time;"VAS, 0-10"')
+    _semicolon(hinted, "subject;arm;time;VAS 0-10", before="sep=;\n")
+    _semicolon(emptied, "subject;arm;time;VAS 0-10", after=";;;\n;;;\n")
+    for path, column in ((quoted, "VAS, 0-10"), (hinted, "VAS 0-10"), (emptied, "VAS 0-10")):
+        result = run(path, column)
+        assert result.exit_code == 0, (path.name, result.output)
+        assert result.stdout.replace(column, "VAS 0-10") == plain.stdout, path.name
+
+
+def test_a_point_in_a_file_read_with_decimal_commas_is_refused(app, tmp_path):
+    """Found trying the command line as a new user would: in a German export '1.200' is
+    twelve hundred, and it was read as 1.2 beside 900 without a word."""
+    path = tmp_path / "thousands.csv"
+    _semicolon(path, "subject;arm;time;vas", rows=[*ROWS[:3], (9, "A", "b", "1.200")])
+    result = _analyze(app, path)
+    assert result.exit_code == 1
+    assert ("line 5 (column vas): '1.200' has a point, in a file read with decimal commas"
+            in result.output)
+
+
+def test_a_real_column_named_like_a_repeat_is_not_refused(app, tmp_path):
+    """The repeat check read pandas' names: a header 'vas,vas.1' was refused as 'vas'
+    written twice."""
+    path = tmp_path / "named.csv"
+    path.write_text("subject,arm,time,vas,vas.1\n" + "".join(
+        f"{s},{a},{t},{v},0\n" for s, a, t, v in ROWS))
+    result = _analyze(app, path)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_utf16_file_is_named_so(app, tmp_path):
+    path = tmp_path / "unicode.txt"
+    path.write_bytes("subject\tarm\ttime\tvas\n1\tA\tb\t3\n".encode("utf-16"))
+    result = _analyze(app, path)
+    assert result.exit_code == 1 and "is UTF-16 (Excel's \"Unicode Text\")" in result.output
