@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+import click
 from flask import Flask
 
 from clinic.cli.analyze import analyze_command
@@ -28,7 +29,36 @@ _VALUED_OPTIONS = ("--app", "-A", "--env-file", "-e")
 
 def init_app(app: Flask) -> None:
     for command in COMMANDS:
+        refuse_blank_values(command)
         app.cli.add_command(command)
+
+
+def refuse_blank_values(command: click.Command) -> None:
+    """Every option or argument of ``command`` (and of its subcommands) given an empty
+    value (``--as-of ""``, ``--out=``, a shell variable left unset) is a usage error: the
+    report was made as of today, the audit export of a whole study for ``--patient ""``,
+    the FHIR export written into the current folder for ``--out ""``."""
+    if getattr(command, "_blank_refused", False):
+        return
+    parse = command.parse_args
+
+    def parse_args(ctx: click.Context, args: list[str]) -> list[str]:
+        for i, arg in enumerate(args):
+            name, equals, value = arg.partition("=")
+            if equals and name.startswith("--") and not value.strip():
+                blank = name
+            elif not arg.strip():
+                blank = args[i - 1] if i and args[i - 1].startswith("-") else "An argument"
+            else:
+                continue
+            raise click.UsageError(f"{blank} was given an empty value: give one, or leave "
+                                   "the option out.", ctx=ctx)
+        return parse(ctx, args)
+
+    command.parse_args = parse_args  # type: ignore[method-assign]
+    command._blank_refused = True  # type: ignore[attr-defined]
+    for sub in getattr(command, "commands", {}).values():
+        refuse_blank_values(sub)
 
 
 def runs_without_pages(argv: Sequence[str] | None = None) -> bool:

@@ -70,18 +70,6 @@ OPTIONS = {"date_from": "--from", "date_to": "--to", "sites": "--site",
            "as_of": "--as-of", "study": "--study"}
 
 
-def _refuse_blank(options: dict[str, object]) -> None:
-    """An option given an empty value (``--as-of ""``, a shell variable left unset) is a
-    usage error: the web form's empty field means "not filtered", but a command line that
-    names an option meant to give it, and a report as of today would pass for the one
-    asked for."""
-    for name, value in options.items():
-        values = value if isinstance(value, tuple) else (value,)
-        if any(isinstance(v, str) and not v.strip() for v in values):
-            raise click.UsageError(f"{OPTIONS.get(name, name)} was given an empty value: "
-                                   "give one, or leave the option out.")
-
-
 @click.command("report")
 @click.option("--study", "study_code", required=True, help="Study code, e.g. DEMO.")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html", "xlsx", "sav", "csv"],
@@ -115,7 +103,6 @@ def report_command(study_code: str, fmt: str | None, out: Path, quiet: bool,
         if not quiet:
             click.echo(f"[{time.perf_counter() - start:6.2f}s] {message}", err=True)
 
-    _refuse_blank(options)
     fmt = format_of(fmt, out, ENDINGS, "pdf", several=frozenset({"csv", "sav"}))
     _checked_out(out, fmt)
     try:

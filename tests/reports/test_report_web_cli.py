@@ -115,7 +115,9 @@ def test_report_out_a_folder_writes_in_it_a_missing_folder_is_refused(app, sessi
                                 str(tmp_path / "report.pdf")])
     assert named.exit_code == 2 and "name the file report.zip" in named.output
     empty = runner.invoke(args=["report", "--study", "GAP", "--out", ""])
-    assert empty.exit_code == 2 and "Give --out a file name" in empty.output
+    assert empty.exit_code == 2 and "--out was given an empty value" in empty.output
+    dot = runner.invoke(args=["report", "--study", "GAP", "--out", "."])
+    assert dot.exit_code == 2 and "Give --out a file name" in dot.output
     # found trying the command line as a new user would: a folder that takes no file
     # answered "No such file or directory", which read as a typo
     proc = runner.invoke(args=["report", "--study", "GAP", "--out", "/proc/r.pdf", "--quiet"])
@@ -203,3 +205,21 @@ def test_an_option_given_an_empty_value_is_refused(app, session, tmp_path):
         assert refused.exit_code == 2, refused.output
         assert f"{option} was given an empty value" in refused.output
         assert not (tmp_path / "r.pdf").exists()
+
+
+def test_every_command_refuses_an_empty_value(app, session, tmp_path, monkeypatch):
+    """Found trying the command line as a new user would: `audit export --patient ""`
+    exported the whole study, `fhir export --out ""` wrote into the current folder."""
+    populate(session, GAP_STUDY, 6)
+    monkeypatch.chdir(tmp_path)
+    runner = app.test_cli_runner()
+    for args, blank in (
+            (["audit", "export", "--study", "GAP", "--format", "csv", "--out", "a.csv",
+              "--patient", ""], "--patient"),
+            (["fhir", "export", "--study", "GAP", "--out", ""], "--out"),
+            (["fhir", "export", "--study", "GAP", "--out="], "--out"),
+            (["report", "--study", "GAP", "--out", "r.pdf", "--arm", "\t"], "--arm")):
+        refused = runner.invoke(args=args)
+        assert refused.exit_code == 2, (args, refused.output)
+        assert f"{blank} was given an empty value" in refused.output
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("clinic.db")] == []
