@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, request, url_for
+from flask import Response, abort, current_app, request, url_for
 from flask_login import current_user
 
 from clinic.api.base import bp
@@ -19,7 +19,9 @@ FHIR_JSON = "application/fhir+json"
 @any_user
 def fhir_everything(patient_id: int) -> Response:
     """Pseudonymised (the study code only); ``?identity=true`` adds name and MRN for a
-    role that may see identity (nurses, coordinators, administrators)."""
+    role that may see identity (nurses, coordinators, administrators). Each entry's
+    ``fullUrl`` is absolute, on the configured PUBLIC_URL (not the request's Host header,
+    which the client chooses)."""
     from clinic.fhir.export import patient_bundle  # on first use
 
     session = get_session()
@@ -27,8 +29,8 @@ def fhir_everything(patient_id: int) -> Response:
     with_identity = request.args.get("identity") == "true"
     if with_identity and not role_can_see_identity(current_user.role):
         abort(403, "Your role does not see identity: ask without identity=true.")
-    base = url_for("api.fhir_everything", patient_id=patient.id, _external=True)
-    base = base.rsplit("/Patient/", 1)[0]  # the FHIR base: …/api/v1/fhir
+    base = current_app.config["PUBLIC_URL"].rstrip("/") + url_for(  # the FHIR base, as
+        "api.fhir_everything", patient_id=patient.id).rsplit("/Patient/", 1)[0]  # configured
     bundle = patient_bundle(session, patient, with_identity=with_identity, base=base)
     return Response(json.dumps(bundle, ensure_ascii=False), mimetype=FHIR_JSON,
                     headers={"Cache-Control": "no-store"})

@@ -100,7 +100,7 @@ def _bundle(client, headers, patient_id: int, query: str = "") -> dict:
     return json.loads(response.data)
 
 
-def test_every_resource_parses_and_every_code_is_known(client, recorded, bearer):  # noqa: F811
+def test_every_resource_parses_and_every_code_is_known(app, client, recorded, bearer):  # noqa: F811
     clinic, _odi = recorded
     codes: set = set()
     units: set = set()
@@ -112,7 +112,7 @@ def test_every_resource_parses_and_every_code_is_known(client, recorded, bearer)
             _parse(entry["resource"])
             kinds.add(entry["resource"]["resourceType"])
             resource = entry["resource"]  # an absolute URL on this server (FHIR R4 Bundle)
-            assert entry["fullUrl"] == ("http://localhost/api/v1/fhir/"
+            assert entry["fullUrl"] == (f"{app.config['PUBLIC_URL'].rstrip('/')}/api/v1/fhir/"
                                         f"{resource['resourceType']}/{resource['id']}")
         _walk(bundle, codes, units)
     assert kinds == {"Patient", "Procedure", "Observation", "Questionnaire",
@@ -249,3 +249,15 @@ def test_an_out_that_reads_as_a_file_name_is_refused(app, session, tmp_path):
                                                 "--out", str(tmp_path / "fhir.ndjson")])
     assert result.exit_code == 2 and "reads as a file name" in result.output
     assert "name a folder, such as" in result.output and not (tmp_path / "fhir.ndjson").exists()
+
+
+def test_the_full_urls_do_not_follow_the_host_header(app, client, recorded, bearer):  # noqa: F811
+    """Found trying the API as a new user would: a request with "Host: evil.example" got
+    fullUrls on evil.example, and the same resources read through another host name got
+    other URLs."""
+    clinic, _ = recorded
+    bundle = json.loads(client.get(f"/api/v1/fhir/Patient/{clinic.patient.id}/$everything",
+                                   headers={**bearer("nurse"), "Host": "evil.example"}).data)
+    assert "evil.example" not in json.dumps(bundle)
+    assert all(e["fullUrl"].startswith(app.config["PUBLIC_URL"].rstrip("/") + "/api/v1/fhir/")
+               for e in bundle["entry"])
