@@ -31,8 +31,10 @@ def number(value: str | None) -> int | float | str | None:
     """"6" -> 6, "6.5" and "6,5" -> 6.5, "" -> None, "six" -> "six" (refused downstream).
 
     Only plain decimals written with the digits 0-9 are numbers: Python's own syntax
-    ("1_0", "1e1", "inf", full-width or other scripts' digits) stays text. So does "1,000":
-    a thousands separator or a decimal comma, it cannot be told (it was read as 1).
+    ("1_0", "1e1", "inf", full-width or other scripts' digits) stays text. So do "1,000"
+    and "1.200": a thousands separator or a decimal mark (the form takes both marks), it
+    cannot be told ("1,000" was read as 1, "1.200" as 1.2 where a German export means
+    twelve hundred); "0.125" or "0,125" can only be a decimal.
     """
     text = blank_to_none(value)
     if text is None or len(text) > MAX_NUMBER_TEXT:
@@ -47,7 +49,7 @@ def number(value: str | None) -> int | float | str | None:
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
-_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+")
+_THOUSANDS = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:[.,][0-9]{3})+")
 
 
 def not_a_number(text: str) -> str:
