@@ -72,7 +72,8 @@ def _check_texts(value: Any, path: str = "") -> None:
 
 
 def _check_text(text: str, path: str) -> None:
-    field = path[:60] or None
+    field = HIDDEN_CHARACTERS.sub("", SURROGATES.sub("", path.replace("\x00", "")))[:60] \
+        or None  # a key at fault is named without what is wrong in it
     what = f"the text of {field!r}" if field else "the text"
     if "\x00" in text:
         raise NotJSON(f"{what} holds a NUL character", field=field)

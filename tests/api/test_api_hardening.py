@@ -295,6 +295,17 @@ def test_a_nested_text_is_named_by_its_whole_path(client, bearer, clinic, text):
                                                    "'medications.1.drug' holds ")
 
 
+def test_a_key_holding_an_invisible_character_is_named_without_it(client, bearer, clinic):
+    response = client.post(f"/api/v1/assessments/{clinic.due.id}/scores",
+                           headers=bearer("nurse"),
+                           json={"version": clinic.due.version, "mode": "phone",
+                                 "entries": {"vas": 3},
+                                 "medications": [{"med_class": "nsaid", "dr\u202eug": "x",
+                                                  "daily_dose_mg": 400}]})
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["medications.0.drug"]
+
+
 def test_a_complication_says_whether_the_procedure_caused_it(client, bearer, clinic):
     """Found re-testing as a new user would: the API stored 'related' when it was left
     out; the form asks it."""
