@@ -116,17 +116,23 @@ def _sort_key(sort: str, today: date) -> list[tuple[object, type]]:
     return [*key, (Assessment.id, int)]
 
 
-def _listed(session: Session, f: WorklistFilter, with_identity: bool):  # type: ignore[no-untyped-def]
+def _listed(session: Session, f: WorklistFilter, with_identity: bool,  # type: ignore[no-untyped-def]
+            ranged: bool = True):
     """The worklist's visits; the target-date range read from the visit tallies lets
-    the database read an index range instead of every pending visit of the registry."""
+    the database read an index range instead of every pending visit of the registry.
+    ``ranged=False``: without that range, for a query that names its target day (today's
+    visits): beside the range, SQLite's planner read the range and not the day (240 ms
+    at 200,000 patients instead of 25)."""
     from clinic.scheduling.tally import listed_target_range
 
-    found = listed_target_range(session, f.today, f.upcoming_days)
-    low, high = found or (f.today, f.today - timedelta(days=1))  # none: an empty range
-    return _query(session, f, with_identity).where(
-        Assessment.target_date >= low, Assessment.target_date <= high,
+    query = _query(session, f, with_identity).where(
         Assessment.window_close >= f.today,
         Assessment.window_open <= f.today + timedelta(days=f.upcoming_days))
+    if not ranged:
+        return query
+    found = listed_target_range(session, f.today, f.upcoming_days)
+    low, high = found or (f.today, f.today - timedelta(days=1))  # none: an empty range
+    return query.where(Assessment.target_date >= low, Assessment.target_date <= high)
 
 
 def _group_conditions(today: date) -> dict[str, list[object]]:
@@ -183,12 +189,16 @@ def _rows_by_group(session: Session, f: WorklistFilter, after: tuple[object, ...
                    with_identity: bool, limit: int) -> list[tuple[WorklistRow, tuple[object, ...]]]:
     found: list[tuple[WorklistRow, tuple[object, ...]]] = []
     conditions = _group_conditions(f.today)
-    listed = _listed(session, f, with_identity)  # its target range read once, not per group
+    listed = None  # its target range read once, not per group
     for rank, group in enumerate(CALL_GROUPS):  # a statement per group until the page is
         wanted = limit + 1 - len(found)          # full: at most five, whatever the registry
         if wanted <= 0 or (after is not None and rank < after[0]):  # type: ignore[operator]
             continue  # (a LIMIT 0 statement still costs its planning: 2-5 ms on PostgreSQL)
-        query = listed.where(*conditions[group])
+        if group == "today":  # its day named: no range beside it
+            query = _listed(session, f, with_identity, ranged=False).where(*conditions[group])
+        else:
+            listed = listed if listed is not None else _listed(session, f, with_identity)
+            query = listed.where(*conditions[group])
         if after is not None and rank == after[0]:
             query = query.where(tuple_(Assessment.target_date, Assessment.id)
                                 > tuple_(after[1], after[2]))
