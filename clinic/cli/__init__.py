@@ -40,6 +40,10 @@ def refuse_blank_values(command: click.Command) -> None:
     the FHIR export written into the current folder for ``--out ""``."""
     if getattr(command, "_blank_refused", False):
         return
+    for sub in getattr(command, "commands", {}).values():  # a group: each command checks
+        refuse_blank_values(sub)  # its own (its usage line is the one to show)
+    if isinstance(command, click.Group):
+        return
     parse = command.parse_args
 
     def parse_args(ctx: click.Context, args: list[str]) -> list[str]:
@@ -47,8 +51,11 @@ def refuse_blank_values(command: click.Command) -> None:
             name, equals, value = arg.partition("=")
             if equals and name.startswith("--") and not value.strip():
                 blank = name
+            elif not arg.strip() and i and args[i - 1].startswith("-"):
+                blank = args[i - 1]
             elif not arg.strip():
-                blank = args[i - 1] if i and args[i - 1].startswith("-") else "An argument"
+                raise click.UsageError(f"Argument {_argument_named(command, args, i)} is "
+                                       "empty: give it a value.", ctx=ctx)
             else:
                 continue
             raise click.UsageError(f"{blank} was given an empty value: give one, or leave "
@@ -57,8 +64,22 @@ def refuse_blank_values(command: click.Command) -> None:
 
     command.parse_args = parse_args  # type: ignore[method-assign]
     command._blank_refused = True  # type: ignore[attr-defined]
-    for sub in getattr(command, "commands", {}).values():
-        refuse_blank_values(sub)
+
+
+def _argument_named(command: click.Command, args: list[str], at: int) -> str:
+    """The name of the positional argument at ``args[at]`` (as the usage line spells it),
+    counting the words before it that are neither options nor their values."""
+    flags = {name for p in command.params if isinstance(p, click.Option) and p.is_flag
+             for name in (*p.opts, *p.secondary_opts)}
+    place, i = 0, 0
+    while i < at:
+        word = args[i]
+        if word.startswith("-"):
+            i += 1 if word in flags or "=" in word else 2
+            continue
+        place, i = place + 1, i + 1
+    arguments = [p for p in command.params if isinstance(p, click.Argument)]
+    return arguments[place].human_readable_name if place < len(arguments) else "?"
 
 
 def runs_without_pages(argv: Sequence[str] | None = None) -> bool:

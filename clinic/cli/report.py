@@ -22,7 +22,8 @@ def _checked_out(out: Path, fmt: str) -> None:
     """Refuse, before the report is built, an --out it could not be written to: empty, a
     folder that does not exist (a mistyped path is not made up), or a file where csv
     writes several files into a folder (unless it is to be a .zip of them)."""
-    if not str(out).strip() or str(out) == ".":
+    if not str(out).strip():  # (an empty --out is refused as any empty value is; "." is
+        # the current folder, where the report goes under its own name)
         raise click.UsageError("Give --out a file name (or, for csv, a folder or a .zip).")
     if out.suffix == ".zip" and out.is_dir():
         raise click.UsageError(f"{out} is a folder: give the .zip file a name of its own.")

@@ -28,6 +28,7 @@ from clinic.models.base import utcnow
 from clinic.queries.rules import run_rules_on_save
 from clinic.queries.service import answer_on_value
 from clinic.scoring.instruments import INSTRUMENTS
+from clinic.scoring.opioids import listed_ome, ome_disagrees
 
 if TYPE_CHECKING:
     from clinic.followup.entry import VisitContext
@@ -74,8 +75,8 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
     ``medications`` (None: as recorded) replace the analgesics recorded at the visit; a
     dose above its drug's labelled maximum, new or changed, is confirmed first
     (``doses_confirmed``: the "drug:total" keys confirmed; None: every one), as at entry.
-    Medications changed answer the open query of the OME rule on the visit's OME (the
-    monitor sees the answer, and re-opens it if the two still disagree).
+    Medications changed so that the OME and the listed opioids agree answer the open
+    query of the OME rule on the visit's OME.
 
     An outcome the correction removes needs the reason it was not collected, as at entry
     (``missing_reason``, or the one kept with the visit); a given reason is kept while an
@@ -146,12 +147,22 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
         if code in scored and (score.value, score.answered) != values_before[code]:
             answered += answer_on_value(session, table="score", row_id=score.id,  # type: ignore[arg-type]
                                         field="value", reason=text, actor_id=actor_id)
-    if meds_changed and "ome" in scored and "ome" in existing:  # the OME rule's question
+    if (meds_changed and "ome" in scored and "ome" in existing  # the OME rule's question,
+            and _ome_agrees(existing["ome"].value, medications)):  # once they agree
         answered += answer_on_value(session, table="score", row_id=existing["ome"].id,  # type: ignore[arg-type]
                                     field="value", reason=text, actor_id=actor_id,
                                     rule="ome_mismatch")
     run_rules_on_save(session, assessment.patient_id, "visit")
     return answered
+
+
+def _ome_agrees(recorded: float | None, medications: Sequence[MedicationInput] | None) -> bool:
+    """The OME now read as the listed opioids give it (a correction that leaves the two
+    apart, or further apart, does not answer the query that asks about them)."""
+    opioids = [(m.drug or "", m.daily_dose_mg or 0.0) for m in medications or ()
+               if m.med_class == "opioid"]
+    listed = listed_ome(opioids) if opioids else 0.0
+    return recorded is not None and listed is not None and not ome_disagrees(recorded, listed)
 
 
 def _with_confirmation(reason: str, confirmed: str | None) -> str:

@@ -35,8 +35,9 @@ def medication_errors(medications: Sequence[MedicationInput]) -> dict[str, str]:
         if not (med.drug or "").strip():
             errors[f"med.{i}.drug"] = "Name the drug."
         if med.daily_dose_mg is None or not 0 <= med.daily_dose_mg <= DOSE_MAX:
-            errors[f"med.{i}.daily_dose_mg"] = (f"Enter the daily dose in mg (0 to "
-                                                f"{DOSE_MAX:g}), digits only.")
+            errors[f"med.{i}.daily_dose_mg"] = (
+                f"Enter the daily dose in mg (0 to {DOSE_MAX:g}): a number, with a point or a "
+                "comma for decimals and no thousands separator (1200, not 1.200 or 1,200).")
         if len((med.drug or "").strip()) > DRUG_MAX:
             errors[f"med.{i}.drug"] = f"Use at most {DRUG_MAX} characters."
     return errors

@@ -238,7 +238,7 @@ def _ome_mismatch(session: Session, scope: Scope, rule: QueryRule) -> list[Findi
         listed = listed_ome(opioids) if opioids else 0.0
         if listed is None or not ome_disagrees(value, listed):
             continue
-        named = ", ".join(f"{drug} {dose:g} mg" for drug, dose in opioids) or "none"
+        named = ", ".join(f"{drug} {dose:g} mg/day" for drug, dose in opioids) or "none"
         found.append(Finding(
             f"{INSTRUMENTS['ome'].label} at {at}", "score", score_id, "value", study, patient,
             a, f"{value:g}",

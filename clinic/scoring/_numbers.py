@@ -17,7 +17,9 @@ Number = int | float | Decimal
 def to_decimal(value: object, field: str) -> Decimal:
     """Return ``value`` as a finite Decimal; ScoreError naming ``field`` otherwise."""
     if isinstance(value, str):
-        raise ScoreError(field, f"Enter a number (got {value[:40]!r}).")
+        raise ScoreError(field, f"Enter a number (got {value[:40]!r}): digits, with a point "
+                                "or a comma for decimals and no thousands separator (1200, "
+                                "not 1.200 or 1,200).")
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ScoreError(field, f"must be a number, got {type(value).__name__}")
     try:

@@ -11,7 +11,7 @@ from clinic.followup.medications import dose_warnings
 from clinic.scoring.instruments import Instrument, InstrumentKind
 from clinic.web.forms import a_date, blank_to_none, form_int, number
 
-MEDICATION_ROWS = 2  # on the entry page
+MEDICATION_ROWS = 4  # on the entry page (two took no third analgesic)
 MAX_ROWS = 20  # as the API takes
 GROUPS = (
     ("Pain", (InstrumentKind.SCALE,)),

@@ -42,8 +42,15 @@ def _text(form: MultiDict[str, str], name: str) -> str:
 
 
 def _number(form: MultiDict[str, str], name: str) -> Any:
-    value = number(form.get(name))
-    return value if value is not None else None
+    return _typed_number(form.get(name))
+
+
+def _typed_number(text: str | None) -> Any:
+    """A typed number as the forms read one (clinic.web.forms.number); a text they refuse
+    ("1.200", "1,000", "1e1") reaches the document's check as no number at all: its lax
+    parsing read "1.200" as 1.2, where a German keyboard writes twelve hundred so."""
+    value = number(text)
+    return f"not a number: {value}" if isinstance(value, str) else value
 
 
 def _rows(form: MultiDict[str, str], prefix: str, fields: tuple[str, ...], count: int,
@@ -68,7 +75,7 @@ def rows_to_show(values: Any, prefix: str, fields: tuple[str, ...], shown: int,
 
 def _criterion(row: dict[str, str]) -> dict[str, Any]:
     """A criterion's row; its age limits are numbers, left out when blank."""
-    ages = {k: number(row[k]) for k in CRITERION_FIELDS[3:] if row[k]}
+    ages = {k: _typed_number(row[k]) for k in CRITERION_FIELDS[3:] if row[k]}
     return {k: row[k] for k in CRITERION_FIELDS[:3]} | ages
 
 
@@ -103,7 +110,8 @@ class FormDocument:
         if "roots" in f:  # a form without the field keeps the document's default
             data["roots"] = [r.upper() for r in re.split(r"[,;\s]+", _text(f, "roots")) if r]
         arms = self._indexed("arms", _rows(f, "arm", ARM_FIELDS, MAX_ARMS))
-        data["arms"] = [{**a, "ratio": number(a["ratio"]) if a["ratio"] else 1} for a in arms]
+        data["arms"] = [{**a, "ratio": _typed_number(a["ratio"]) if a["ratio"] else 1}
+                        for a in arms]
         tps = self._indexed("timepoints", _rows(f, "tp", TP_FIELDS, MAX_TIMEPOINTS))
         data["timepoints"] = [self._timepoint(i, t) for i, t in enumerate(tps)]
         data["measures"] = self._measures(data["timepoints"])
@@ -125,7 +133,7 @@ class FormDocument:
         values: dict[str, Any] = {**row, "baseline": baseline}
         for key in TP_FIELDS[2:]:
             blank_is_zero = key != "offset_days" or baseline
-            values[key] = number(row[key]) if row[key] else (0 if blank_is_zero else None)
+            values[key] = _typed_number(row[key]) if row[key] else (0 if blank_is_zero else None)
         return values
 
     def _measures(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -167,8 +175,8 @@ class FormDocument:
         return self.form.get(f"m-{instrument}-{column}") == "on"
 
     def _randomization(self) -> dict[str, Any]:
-        blocks = [number(b) for b in re.split(r"[,\s]+", _text(self.form, "block_multipliers"))
-                  if b]
+        typed = re.split(r"[,\s]+", _text(self.form, "block_multipliers"))
+        blocks = [_typed_number(b) for b in typed if b]
         strata = []
         for factor in range(FACTOR_ROWS):
             name = _text(self.form, f"factor-{factor}-name")
@@ -179,7 +187,8 @@ class FormDocument:
                 self.origin[(f"bins{len(strata)}", doc_index)] = form_row
             self.origin[("strata", len(strata))] = factor
             strata.append({"name": name, "bins": [
-                {"code": b["code"], "low": number(b["low"]), "high": number(b["high"])}
+                {"code": b["code"], "low": _typed_number(b["low"]),
+                 "high": _typed_number(b["high"])}
                 for _row, b in bins][:MAX_BINS]})
         return {"block_multipliers": blocks or [1, 2, 3], "strata": strata}
 

@@ -252,8 +252,8 @@ def test_an_ome_that_differs_from_the_opioids_listed_is_queried(db, clinic):
                                         Score.instrument == "ome")).one()
     assert (q.target_table, q.target_id, q.field, q.value_when_raised) == (
         "score", score.id, "value", "40")
-    assert ("OME recorded: 40 mg/day; the opioids listed at this visit (Tramadol 300 mg, "
-            "oxycodone 20 mg) give 90 mg/day") in q.text
+    assert ("OME recorded: 40 mg/day; the opioids listed at this visit (Tramadol 300 mg/day, "
+            "oxycodone 20 mg/day) give 90 mg/day") in q.text
     assert run_rules(db) == 0  # the night finds it raised
 
 
@@ -297,6 +297,13 @@ def test_medications_corrected_answer_the_ome_query(db, clinic):
     db.commit()  # the save, then the correction
     [q] = _raised(db, clinic, "ome_mismatch")
     visit = _visit(db, clinic, "month_1")
+    # found re-testing as a new user would: a correction leaving them apart answered it
+    still_apart = edit_follow_up(db, assessment=visit, read_version=visit.version,
+                                 entries={"vas": 3, "ome": 30}, mode="phone",
+                                 reason="oxycodone is 30 mg", actor_id=clinic.users["nurse"].id,
+                                 medications=(MedicationInput("opioid", "oxycodone", 30),))
+    db.commit()
+    assert still_apart == [] and db.get(DataQuery, q.id).status == "open"  # 45 vs 30
     answered = edit_follow_up(db, assessment=visit, read_version=visit.version,
                               entries={"vas": 3, "ome": 30}, mode="phone",
                               reason="oxycodone is 20 mg", actor_id=clinic.users["nurse"].id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.factories import make_user
 from tests.reports.helpers import GAP_STUDY, populate
 from tests.web.helpers import login
@@ -116,8 +118,14 @@ def test_report_out_a_folder_writes_in_it_a_missing_folder_is_refused(app, sessi
     assert named.exit_code == 2 and "name the file report.zip" in named.output
     empty = runner.invoke(args=["report", "--study", "GAP", "--out", ""])
     assert empty.exit_code == 2 and "--out was given an empty value" in empty.output
-    dot = runner.invoke(args=["report", "--study", "GAP", "--out", "."])
-    assert dot.exit_code == 2 and "Give --out a file name" in dot.output
+    here = tmp_path / "here"
+    here.mkdir()
+    with pytest.MonkeyPatch.context() as patch:  # found re-testing as a new user would:
+        patch.chdir(here)  # "--out ." (the current folder) was refused as empty
+        dot = runner.invoke(args=["report", "--study", "GAP", "--format", "csv", "--out",
+                                  ".", "--as-of", "2026-12-01", "--quiet"])
+    assert dot.exit_code == 0, dot.output
+    assert ".csv" in {p.suffix for p in here.iterdir()}
     # found trying the command line as a new user would: a folder that takes no file
     # answered "No such file or directory", which read as a typo
     proc = runner.invoke(args=["report", "--study", "GAP", "--out", "/proc/r.pdf", "--quiet"])
@@ -223,3 +231,12 @@ def test_every_command_refuses_an_empty_value(app, session, tmp_path, monkeypatc
         assert refused.exit_code == 2, (args, refused.output)
         assert f"{blank} was given an empty value" in refused.output
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("clinic.db")] == []
+
+
+def test_an_empty_argument_is_named_and_the_usage_is_the_commands(app):
+    """Found re-testing as a new user would: `study show ""` said "An argument was given
+    an empty value: … leave the option out", and pointed to the group's help."""
+    refused = app.test_cli_runner().invoke(args=["study", "show", ""])
+    assert refused.exit_code == 2
+    assert "Argument STUDY is empty: give it a value." in refused.output
+    assert "study show --help" in refused.output

@@ -764,3 +764,15 @@ def test_doses_of_one_drug_in_several_rows_or_by_its_brand_are_added_up(client, 
     assert 'id="med-0-daily_dose_mg-error"' in page and 'id="med-1-daily_dose_mg-error"' in page
     assert "Pregabalin 900 mg/day, above its labelled maximum (600 mg/day)" in page
     assert _confirm_box(page) == "tramadol:600 pregabalin:900"
+
+
+def test_an_ambiguous_number_on_the_follow_up_says_why(client, clinic, db):
+    """Found trying the screens as a new user would: "1.200" read "Enter a number (got
+    '1.200')" and a dose "1,000" "digits only", though decimal commas are taken."""
+    login(client, clinic.users["nurse"])
+    page = html.unescape(client.post(f"/followup/{clinic.due.id}", data={
+        "version": str(clinic.due.version), "mode": "phone", "vas": "4", "ome": "1.200",
+        "missing_reason": "not asked in this test", "med.0.med_class": "nsaid",
+        "med.0.drug": "ibuprofen", "med.0.daily_dose_mg": "1,000"}).get_data(as_text=True))
+    assert page.count("no thousands separator (1200, not 1.200 or 1,200)") == 2
+    assert "digits only" not in page and not _scores(db, clinic.due.id)

@@ -584,3 +584,18 @@ def test_the_builder_names_every_problem_in_one_round(client, clinic):
     page = html.unescape(client.post("/admin/studies/new", data=marked).get_data(as_text=True))
     top = page.split('id="builder-errors"')[1].split("</div>")[0]
     assert "Satisfaction with the results asks about the treatment" in top
+
+
+def test_an_ambiguous_number_is_refused_not_read_as_a_decimal(client, clinic, db):
+    """Found trying the builder as a new user would: a steroid cap of "1.200" was saved
+    as 1.2 mg (the document's own check read the text the form had refused)."""
+    login(client, clinic.users["coordinator"])
+    for field, typed in (("steroid_cap_mg", "1.200"), ("steroid_cap_mg", "1e1"),
+                         ("arm-0-ratio", "1.000")):
+        response = client.post("/admin/studies/new", data=_basics(**{field: typed}))
+        assert response.status_code == 422, (field, typed)
+        assert f'id="{field}-error"' in response.get_data(as_text=True)
+        assert db.exec(select(Study).where(Study.code == "TRI3")).first() is None
+    kept = client.post("/admin/studies/new", data=_basics(steroid_cap_mg="12,5"))
+    assert kept.status_code == 302
+    assert db.exec(select(Study).where(Study.code == "TRI3")).one().steroid_cap_mg == 12.5
