@@ -28,7 +28,7 @@ from clinic.models.base import utcnow
 from clinic.queries.rules import run_rules_on_save
 from clinic.queries.service import answer_on_value
 from clinic.scoring.instruments import INSTRUMENTS
-from clinic.scoring.opioids import listed_ome, ome_disagrees
+from clinic.scoring.opioids import ome_disagrees, ome_of_visit_list
 
 if TYPE_CHECKING:
     from clinic.followup.entry import VisitContext
@@ -159,9 +159,8 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
 def _ome_agrees(recorded: float | None, medications: Sequence[MedicationInput] | None) -> bool:
     """The OME now read as the listed opioids give it (a correction that leaves the two
     apart, or further apart, does not answer the query that asks about them)."""
-    opioids = [(m.drug or "", m.daily_dose_mg or 0.0) for m in medications or ()
-               if m.med_class == "opioid"]
-    listed = listed_ome(opioids) if opioids else 0.0
+    listed = ome_of_visit_list([(m.drug or "", m.daily_dose_mg or 0.0)
+                                for m in medications or () if m.med_class == "opioid"])
     return recorded is not None and listed is not None and not ome_disagrees(recorded, listed)
 
 

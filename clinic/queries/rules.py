@@ -48,7 +48,7 @@ from clinic.models import (
 from clinic.protocol.eligibility_rules import Criterion, CriterionKind
 from clinic.scoring.collection import CollectionMode
 from clinic.scoring.instruments import INSTRUMENTS
-from clinic.scoring.opioids import listed_ome, ome_disagrees
+from clinic.scoring.opioids import ome_disagrees, ome_of_visit_list
 
 KEY_CHUNK = 500
 VAS = INSTRUMENTS["vas"].label
@@ -235,7 +235,7 @@ def _ome_mismatch(session: Session, scope: Scope, rule: QueryRule) -> list[Findi
             opioids.append((drug, dose))
     found = []
     for score_id, ((value, a, patient, study, at), opioids) in visits.items():
-        listed = listed_ome(opioids) if opioids else 0.0
+        listed = ome_of_visit_list(opioids)
         if listed is None or not ome_disagrees(value, listed):
             continue
         named = ", ".join(f"{drug} {dose:g} mg/day" for drug, dose in opioids) or "none"

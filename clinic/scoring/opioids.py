@@ -22,7 +22,7 @@ other drug/route combination is refused rather than guessed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -133,6 +133,12 @@ def listed_ome(opioids: Iterable[tuple[str, Number]]) -> float | None:
             return None
         doses.append(OpioidDose(key, "oral", daily))
     return total_ome(doses) if doses else None
+
+
+def ome_of_visit_list(opioids: Sequence[tuple[str, Number]]) -> float | None:
+    """The OME a visit's list of analgesics gives: its opioids' (:func:`listed_ome`), 0
+    when it lists none; None when one of them cannot be converted."""
+    return listed_ome(opioids) if opioids else 0.0
 
 
 def ome_disagrees(recorded: float, listed: float) -> bool:

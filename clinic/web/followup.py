@@ -371,7 +371,8 @@ def _render(template: str, assessment: Assessment, patient: Patient,
             med_rows: int = MEDICATION_ROWS, medications: list[Any] | None = None,
             status: int | None = None) -> Any:
     timepoint = get_session().get(StudyTimepoint, assessment.timepoint_id)
-    typed_rows = [m.row for m in medications_from_form(values) if m.row is not None]
+    typed_meds = medications_from_form(values)
+    typed_rows = [m.row for m in typed_meds if m.row is not None]
     med_rows = max(med_rows, max(typed_rows, default=-1) + 1)  # every typed row shown again
     body = render_template(
         template, assessment=assessment, patient=patient, timepoint=timepoint,
@@ -379,7 +380,7 @@ def _render(template: str, assessment: Assessment, patient: Patient,
         modes=COLLECTION_MODES, ae_types=ADVERSE_EVENT_TYPES, severities=SEVERITIES,
         med_classes=MEDICATION_CLASSES, med_rows=range(med_rows),
         medications=medications or [],
-        dose_keys=dose_keys(values, medications or []),
+        dose_keys=dose_keys(typed_meds, medications or []),
         scores=scores_of(get_session(), assessment), typed=typed or [],
         today=clinic_today(), wording=wording_of, questions=QUESTIONS,
         source_note=source_note,

@@ -79,10 +79,10 @@ def confirmed_doses(form: Any) -> frozenset[str]:
     return frozenset((form.get("doses_confirmed") or "").split())
 
 
-def dose_keys(form: Any, recorded: Any = ()) -> str:
+def dose_keys(typed: tuple[MedicationInput, ...], recorded: Any = ()) -> str:
     """The value of the form's "The doses are right": the doses above their labels as
-    the form now reads them."""
-    return " ".join(w.key for w in dose_warnings(medications_from_form(form), recorded))
+    the form now reads them (``typed``, from :func:`medications_from_form`)."""
+    return " ".join(w.key for w in dose_warnings(typed, recorded))
 
 
 def medications_from_form(form: MultiDict[str, str]) -> tuple[MedicationInput, ...]:
