@@ -99,7 +99,7 @@ def create_command(file: str, draft: bool, seed: int | None, synthetic: bool) ->
 @study_group.command("export")
 @click.argument("study")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="File to write (default: standard output).")
+              help="File to write (default, or '-': standard output).")
 @with_appcontext
 def export_command(study: str, out: str | None) -> None:
     """Write a study's protocol as a file (creating from it gives the same study)."""
@@ -107,6 +107,8 @@ def export_command(study: str, out: str | None) -> None:
     from clinic.studies.protocols import document_of
     from clinic.studies.setup import find_study
 
+    if out == "-":  # the usual name of standard output (it wrote a file called "-")
+        out = None
     if out:
         writable_file(out, "--out")
     try:

@@ -37,7 +37,7 @@ def test_validate_a_shipped_file_and_a_broken_one(app, tmp_path):
     assert "measures[0].instrument" in refused.output and "line " in refused.output
 
 
-def test_create_export_and_create_again_gives_the_same_study(app, db, tmp_path):
+def test_create_export_and_create_again_gives_the_same_study(app, db, tmp_path, monkeypatch):
     created = _run(app, "create", str(PROTOCOLS / "ct-vs-fluoroscopy.toml"), "--seed", "5")
     assert created.exit_code == 0, created.output
     assert "allocation slots from seed 5" in created.output
@@ -52,6 +52,10 @@ def test_create_export_and_create_again_gives_the_same_study(app, db, tmp_path):
     second = tmp_path / "second.toml"
     assert _run(app, "export", "CTFL2", "--out", str(second)).exit_code == 0
     assert second.read_text() == copy.read_text(), "export of a created study re-creates it"
+    monkeypatch.chdir(tmp_path)  # '-' is standard output, not a file named so
+    piped = _run(app, "export", "CTFL2", "--out", "-")
+    assert piped.exit_code == 0 and piped.output == copy.read_text()
+    assert not (tmp_path / "-").exists()
     studies = {s.code: s for s in db.exec(select(Study))}
     for model in (StudyArm, StudyTimepoint, StudyMeasure):
         counts = [db.exec(select(func.count()).select_from(model).where(
