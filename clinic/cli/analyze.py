@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from clinic.cli.files import writable_file, write_text
-from clinic.cli.spreadsheet import read_table, refuse_points, refuse_repeated
+from clinic.cli.spreadsheet import Dialect, read_table, refuse_points, refuse_repeated
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +53,7 @@ def analyze_command(csv_path: str, subject: str, group: str, timepoint: str, val
                    "column with the arm or modality?", err=True)
     timepoint_order = _order(frame, timepoint, order)
     refuse_points(csv_path, dialect, value)
-    frame[value] = _numbers(frame[value], value, csv_path, dialect.first_line)
+    frame[value] = _numbers(frame[value], value, csv_path, dialect)
     try:
         report = analyze_frame(frame, subject, group, timepoint, value, timepoint_order)
     except ValueError as error:
@@ -64,7 +64,7 @@ def analyze_command(csv_path: str, subject: str, group: str, timepoint: str, val
         click.echo(f"JSON written to {json_path}")
 
 
-def _numbers(column: pd.Series, name: str, csv_path: str, first_line: int) -> pd.Series:
+def _numbers(column: pd.Series, name: str, csv_path: str, dialect: Dialect) -> pd.Series:
     """The value column as numbers (an empty cell is a missing value), or an error that
     names the first cell that is no number, by its line in the file (a column with one
     such cell is read as text, and the error quoted its first cell, a good one)."""
@@ -78,7 +78,7 @@ def _numbers(column: pd.Series, name: str, csv_path: str, first_line: int) -> pd
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0])
         raise click.ClickException(
-            f"{csv_path}, line {column.index[row] + first_line} (column {name}): "
+            f"{csv_path}, line {dialect.line_of(csv_path, column.index[row])} (column {name}): "
             f"{column.iloc[row]!r} is not a "
             f"number; leave the cell empty (or '.') for a missing value."
             + (f" ({int(bad.sum())} such cells in all.)" if bad.sum() > 1 else ""))

@@ -7,7 +7,9 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING
 
 import click
@@ -32,10 +34,24 @@ class Dialect:
         """Where the separator is a semicolon, the comma is the decimal mark."""
         return "," if self.sep == ";" else "."
 
-    @property
-    def first_line(self) -> int:
-        """The file's line number of the first data row."""
-        return self.skip + 2
+    def line_of(self, csv_path: str, row: int) -> int:
+        """The file's line number of data row ``row`` (pandas' row label, counted from 0
+        after the header): pandas skips blank and blank-looking lines and reads a quoted
+        cell over several lines as one row, so the label alone is no line number. Read
+        again only for an error message."""
+        with open(csv_path, encoding=self.encoding, newline="") as handle:
+            raw: list[str] = []
+            reader = csv.reader(_kept(handle, raw), delimiter=self.sep)
+            for _ in range(self.skip + 1):  # "sep=;" and the header
+                next(reader, None)
+            label = -1
+            while label < row:
+                start = reader.line_num + 1
+                if next(reader, None) is None:
+                    break
+                if reader.line_num > start or raw[-1].strip():
+                    label += 1
+        return start
 
 
 def read_table(csv_path: str) -> tuple[pd.DataFrame, Dialect]:
@@ -86,11 +102,21 @@ def _dialect(csv_path: str, encoding: str) -> Dialect:
         first = handle.readline()
         said = _SEP_LINE.match(first.strip("\ufeff"))
         line = handle.readline() if said else first
+        rows = [row for row in islice(handle, 5) if row.strip()]
     if said:
         sep = said.group(1)
-    else:  # the separator the header holds most of, quotes aside ("VAS, 0-10")
-        sep = max(SEPARATORS, key=lambda s: (len(_fields(line, s)), s == ","))
+    else:  # the separator the header holds most of, quotes aside ("VAS, 0-10"); a tie
+        # ("VAS, 0-10;arm") goes to the one the first rows hold as many of as the header
+        sep = max(SEPARATORS, key=lambda s: (
+            len(_fields(line, s)),
+            sum(len(_fields(row, s)) == len(_fields(line, s)) for row in rows), s == ","))
     return Dialect(encoding, sep, 1 if said else 0, tuple(_fields(line, sep)))
+
+
+def _kept(lines: Iterable[str], raw: list[str]) -> Iterator[str]:
+    for line in lines:
+        raw.append(line)
+        yield line
 
 
 def _fields(line: str, sep: str) -> list[str]:
@@ -124,7 +150,8 @@ def refuse_points(csv_path: str, dialect: Dialect, column: str) -> None:
     if pointed.any():
         row = int(pointed.to_numpy().nonzero()[0][0])
         raise click.ClickException(
-            f"{csv_path}, line {cells.index[row] + dialect.first_line} (column {column}): "
+            f"{csv_path}, line {dialect.line_of(csv_path, cells.index[row])} "
+            f"(column {column}): "
             f"{cells.iloc[row]!r} has a point, in a file read with decimal commas: a point "
             "is a thousands separator in some exports and a decimal point in others. "
             "Write the number without thousands separators and with a decimal comma "

@@ -236,3 +236,37 @@ def test_a_utf16_file_is_named_so(app, tmp_path):
     path.write_bytes("subject\tarm\ttime\tvas\n1\tA\tb\t3\n".encode("utf-16"))
     result = _analyze(app, path)
     assert result.exit_code == 1 and "is UTF-16 (Excel's \"Unicode Text\")" in result.output
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("subject,arm,time,vas\n1,A,b,5\n\n   \n2,B,b,x7\n", 5),  # blank lines, one of spaces
+    ('subject,arm,time,vas\n1,"A\nstill A",b,5\n2,B,b,x7\n', 4),  # a cell over two lines
+    ("sep=,\nsubject,arm,time,vas\n1,A,b,5\n,,,\n\n2,B,b,x7\n", 6),  # an empty row kept
+])
+def test_a_bad_cell_is_named_by_its_line_in_the_file(app, tmp_path, text, line):
+    """Found trying the command line as a new user would: with blank lines in the file
+    the line named was the row's count, not its line (pandas skips blank lines)."""
+    path = tmp_path / "gaps.csv"
+    path.write_text(text)
+    result = _analyze(app, path)
+    assert result.exit_code == 1
+    assert f"line {line} (column vas): 'x7' is not a number" in result.output
+
+
+def test_a_point_after_a_blank_line_is_named_by_its_line(app, tmp_path):
+    path = tmp_path / "gaps.csv"
+    path.write_text("subject;arm;time;vas\n1;A;b;5\n\n2;B;b;1.200\n")
+    result = _analyze(app, path)
+    assert result.exit_code == 1 and "line 4 (column vas): '1.200' has a point" in result.output
+
+
+def test_a_header_as_many_commas_as_semicolons_is_told_by_its_rows(app, tmp_path):
+    """Found trying the command line as a new user would: a header with as many commas
+    as semicolons was read by commas."""
+    path = tmp_path / "tie.csv"
+    _semicolon(path, "subject;arm, side;time, label;vas, mm")
+    result = app.test_cli_runner().invoke(args=[
+        "analyze", "--csv", str(path), "--subject", "subject", "--group", "arm, side",
+        "--timepoint", "time, label", "--value", "vas, mm"])
+    assert result.exit_code == 0, result.output
+    assert "separated by semicolons" in result.stderr
