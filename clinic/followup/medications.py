@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from clinic.catalog import MEDICATION_CLASSES, NUMBER_BOUNDS
 from clinic.models import Assessment, Medication
-from clinic.scoring.analgesics import drug_key, label_maximum, mg
+from clinic.scoring.analgesics import above_label, drug_key, label_maximum, mg
 
 DOSE_MAX = int(NUMBER_BOUNDS["daily_dose_mg"][1])
 DRUG_MAX = 60
@@ -68,8 +68,8 @@ def dose_warnings(medications: Sequence[MedicationInput],
     found = []
     for drug, rows in drugs.items():
         total = sum(med.daily_dose_mg for _row, med in rows)  # type: ignore[misc]
-        maximum = label_maximum(drug)
-        if total <= maximum or _all_kept([med for _row, med in rows], kept):  # type: ignore[operator]
+        maximum = above_label(drug, total)
+        if maximum is None or _all_kept([med for _row, med in rows], kept):
             continue
         several = f" in {len(rows)} rows" if len(rows) > 1 else ""
         found.append(DoseWarning(f"{drug}:{mg(total)}", tuple(row for row, _med in rows),
@@ -128,9 +128,9 @@ def replace_medications(session: Session, assessment: Assessment,
     """The visit's medications as ``medications`` lists them. Rows are matched by what
     they are, not by their place in the list: a row typed as recorded stays; the same
     drug of the same class with another dose is that row, its dose changed (the audit
-    shows old and new); a recorded row left unmatched is deleted, a typed one added
-    (removing the first of three read as "tramadol became ibuprofen, ibuprofen became
-    pregabalin, pregabalin deleted")."""
+    shows old and new), its name too when only its case differs ("Tramadol"); a recorded
+    row left unmatched is deleted, a typed one added (removing the first of three read as
+    "tramadol became ibuprofen, ibuprofen became pregabalin, pregabalin deleted")."""
     left = medications_of(session, assessment)
     wanted = [_row(assessment, med) for med in medications]
     for same in (_identical, _same_drug):
@@ -139,7 +139,7 @@ def replace_medications(session: Session, assessment: Assessment,
             if row is not None:
                 left.remove(row)
                 wanted.remove(new)
-                row.daily_dose_mg = new.daily_dose_mg
+                row.daily_dose_mg, row.drug = new.daily_dose_mg, new.drug
     for row in left:
         session.delete(row)
     session.add_all(wanted)
@@ -147,16 +147,21 @@ def replace_medications(session: Session, assessment: Assessment,
 
 def same_medications(recorded: Sequence[Medication],
                      typed: Sequence[MedicationInput]) -> bool:
-    """Do the rows typed say what is recorded (in any order)?"""
-    return sorted(map(_key, recorded)) == sorted(map(_key, typed))
+    """Do the rows typed say what is recorded (in any order), to the case of a letter (a
+    name's case corrected is a correction)?"""
+    return sorted(map(_written, recorded)) == sorted(map(_written, typed))
 
 
 def _key(m: Any) -> tuple[str, str, float]:
     return (m.med_class or "", (m.drug or "").strip().casefold(), float(m.daily_dose_mg or 0.0))
 
 
+def _written(m: Any) -> tuple[str, str, float]:
+    return (m.med_class or "", (m.drug or "").strip(), float(m.daily_dose_mg or 0.0))
+
+
 def _identical(row: Medication, new: Medication) -> bool:
-    return _same_drug(row, new) and row.daily_dose_mg == new.daily_dose_mg
+    return _written(row) == _written(new)
 
 
 def _same_drug(row: Medication, new: Medication) -> bool:

@@ -776,3 +776,20 @@ def test_an_ambiguous_number_on_the_follow_up_says_why(client, clinic, db):
         "med.0.drug": "ibuprofen", "med.0.daily_dose_mg": "1,000"}).get_data(as_text=True))
     assert page.count("no thousands separator (1200, not 1.200 or 1,200)") == 2
     assert "digits only" not in page and not _scores(db, clinic.due.id)
+
+
+def test_a_drug_names_case_corrected_is_kept_and_audited(client, clinic, db):
+    """Found trying the correction as a new user would: 'tramadol' corrected to
+    'Tramadol' was saved as no change, the old name kept."""
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    version = _saved_by_the_nurse(client, clinic, db, {**base, **MEDS})
+    ids = {drug: m.id for drug, m in _medication_rows(db, clinic.due.id).items()}
+    done = client.post(f"/followup/{clinic.due.id}/edit", data={
+        **base, **MEDS, "med.0.drug": "Tramadol", "med_rows": "4", "version": version,
+        "reason": "Name as on the box"})
+    assert done.status_code == 302, done.get_data(as_text=True)[:2000]
+    after = _medication_rows(db, clinic.due.id)
+    assert after["Tramadol"].id == ids["tramadol"] and "tramadol" not in after
+    change = db.exec(select(AuditEvent).where(AuditEvent.entity == "medication",
+                                              AuditEvent.field == "drug")).one()
+    assert (change.old_value, change.new_value) == ("tramadol", "Tramadol")
