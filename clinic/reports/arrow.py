@@ -294,6 +294,11 @@ def prefetch(session: Session, stmts: list[Select[Any]]) -> None:
         reads.send(stmt)  # type: ignore[union-attr]
 
 
+def reads_in_bulk(session: Session) -> bool:
+    """Does a reader process read the session's report (a large study on SQLite)?"""
+    return SESSION_KEY in session.info
+
+
 def arrow_frame(session: Session, stmt: Select[Any]) -> pd.DataFrame | None:
     reads: ArrowReads | None = session.info.get(SESSION_KEY)
     return None if reads is None else reads.frame(stmt)

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select, true
 from sqlmodel import Session
 
 import clinic.stats.pandas_setup  # noqa: F401  (texts in Python strings)
@@ -61,6 +61,7 @@ from clinic.reports.arrow import (
     is_text,
     number_kind,
     prefetch,
+    reads_in_bulk,
 )
 from clinic.reports.copy import copied_frame
 from clinic.reports.filters import ReportFilters
@@ -147,6 +148,8 @@ class StudyData:
     rows: dict[str, np.ndarray] = field(repr=False, compare=False)
     _score_cells: dict[tuple[str, str], Any] | None = field(
         default=None, init=False, repr=False, compare=False)
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False,
+                                  compare=False)  # columns derived once (visit_rows_at…)
 
     @property
     def laterality_roots(self) -> list[str]:
@@ -173,6 +176,26 @@ class StudyData:
             object.__setattr__(self, "_score_cells", _cells(self.scores, "instrument",
                                                             "timepoint"))
         return self._score_cells.get((instrument, timepoint))  # type: ignore[union-attr]
+
+    def visit_rows_at(self, timepoint: str) -> np.ndarray:
+        """The positions in ``assessments`` of the visits at one timepoint, grouped once
+        as the scores are (a report asks for each measure at each timepoint: at 200,000
+        patients each comparison of 1.2 million texts took 30 ms)."""
+        if "visit_cells" not in self._memo:
+            codes, values = factorized(self.assessments["timepoint"].to_numpy())
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(len(values) + 1))
+            self._memo["visit_cells"] = {value: order[bounds[i]:bounds[i + 1]]
+                                         for i, value in enumerate(values)}
+        return self._memo["visit_cells"].get(timepoint, np.array([], dtype=np.intp))
+
+    def visits_in(self, statuses: tuple[str, ...]) -> np.ndarray:
+        """For each row of ``assessments``: 1.0 if its status is one of ``statuses``, else
+        0.0 (read once per set of statuses)."""
+        key = f"status:{'|'.join(statuses)}"
+        if key not in self._memo:
+            self._memo[key] = self.assessments["status"].isin(statuses).to_numpy(dtype=float)
+        return self._memo[key]
 
     def per_patient(self, frame: str, positions: np.ndarray | None,
                     values: np.ndarray) -> np.ndarray:
@@ -346,12 +369,13 @@ def _database_lock(session: Session, sid: int) -> tuple[datetime, str] | None:
     return None if found is None else (found[0], found[1] or "the system")
 
 
-def _reads(sid: int, filters: ReportFilters) -> list[Select[Any]]:
+def _reads(sid: int, filters: ReportFilters, in_bulk: bool) -> list[Select[Any]]:
     """Every query of :func:`load_study_data`, in the order it reads them (the SQLite
     reader process runs each next one while this process works on the last)."""
     return [_patient_rows(sid, filters.as_of), _laterality_rows(sid), _procedure_rows(sid),
             _target_rows(sid), _screening_rows(sid), _answer_rows(sid),
-            _visit_rows(sid, filters), _score_rows(sid), _event_rows(sid, filters.as_of)]
+            _visit_rows(sid, filters, in_bulk), _score_rows(sid),
+            _event_rows(sid, filters.as_of)]
 
 
 def _patient_rows(sid: int, as_of: date) -> Select[Any]:
@@ -395,12 +419,20 @@ def _target_rows(sid: int) -> Select[Any]:
             .where(Patient.study_id == sid).order_by(ProcedureTarget.id))
 
 
-def _visit_rows(sid: int, filters: ReportFilters) -> Select[Any]:
+def _visit_rows(sid: int, filters: ReportFilters, by_id_range: bool) -> Select[Any]:
     """The visits as they stood on ``filters.as_of``: one recorded on a later day reads
     as pending then (its state, day and mode), with ``late`` 1 so that its scores are
-    left out (a report as of a past day is the data cut-off of that day)."""
+    left out (a report as of a past day is the data cut-off of that day). In no
+    particular order (a patient has one visit per timepoint: they are sorted by both).
+
+    ``by_id_range`` (a large study on SQLite, read by the reader process): the visits are
+    read as a walk of the table over the range of the study's visit ids, each checked
+    for its study on the way, not through the index on the timepoint, which looks each
+    of them up in the table (200,000 patients: 1.1 s against 1.5 s for 1.2 million
+    visits). A small study's visits are few among others' in that range: the index."""
     a = Assessment
     late = and_(a.state == "completed", a.visit_on > filters.as_of)
+    within = a.id.between(*_visit_id_range(sid)) if by_id_range else true()  # type: ignore[union-attr]
     return (select(a.id.label("assessment_id"), a.patient_id.label("pid"),
                    StudyTimepoint.code.label("timepoint"),
                    case((late, "pending"), else_=a.state).label("state"),
@@ -409,8 +441,20 @@ def _visit_rows(sid: int, filters: ReportFilters) -> Select[Any]:
                    case((late, None), else_=a.visit_on).label("visit_on"),
                    a.missing_reason, case((late, None), else_=a.mode).label("mode"),
                    case((late, 1), else_=0).label("late"))
-            .join(StudyTimepoint, StudyTimepoint.id == a.timepoint_id)
-            .where(StudyTimepoint.study_id == sid))
+            .join(StudyTimepoint, StudyTimepoint.id == (
+                a.timepoint_id + 0 if by_id_range else a.timepoint_id))  # (+ 0: no index)
+            .where(StudyTimepoint.study_id == sid, within))
+
+
+def _visit_id_range(sid: int) -> tuple[Any, Any]:
+    """The lowest and highest id of the study's visits, as two scalar subqueries: each
+    timepoint's first and last visit id, from the index on the visit's timepoint."""
+    tp = StudyTimepoint
+    first = select(func.min(Assessment.id)).where(Assessment.timepoint_id == tp.id)
+    last = select(func.max(Assessment.id)).where(Assessment.timepoint_id == tp.id)
+    low = select(func.min(first.scalar_subquery())).where(tp.study_id == sid)
+    high = select(func.max(last.scalar_subquery())).where(tp.study_id == sid)
+    return low.scalar_subquery(), high.scalar_subquery()
 
 
 def _score_rows(sid: int, ids: tuple[int, int] | None = None) -> Select[Any]:
@@ -420,12 +464,7 @@ def _score_rows(sid: int, ids: tuple[int, int] | None = None) -> Select[Any]:
     timepoint. (PostgreSQL, not knowing that range when it plans, would walk the index
     instead of reading the table: 0.6 s against 0.4 s for 2.25 million scores.)"""
     if ids is None:
-        tp = StudyTimepoint
-        first = select(func.min(Assessment.id)).where(Assessment.timepoint_id == tp.id)
-        last = select(func.max(Assessment.id)).where(Assessment.timepoint_id == tp.id)
-        low: Any = select(func.min(first.scalar_subquery())).where(tp.study_id == sid)
-        high: Any = select(func.max(last.scalar_subquery())).where(tp.study_id == sid)
-        ids = (low.scalar_subquery(), high.scalar_subquery())  # type: ignore[assignment]
+        ids = _visit_id_range(sid)
     return (select(Score.assessment_id, Score.instrument, Score.value, Score.raw_sum,
                    Score.answered, Score.not_computable_reason.label("reason"))
             .where(Score.assessment_id.between(*ids)))  # type: ignore[attr-defined,misc]
@@ -501,7 +540,11 @@ def _targets(session: Session, sid: int) -> pd.DataFrame:
 
 def _assessments(session: Session, sid: int, filters: ReportFilters) -> pd.DataFrame:
     """The study's scheduled visits, with their ``assessment_id`` (for :func:`_scores`)."""
-    return _frame(session, _visit_rows(sid, filters))
+    return _frame(session, _visit_rows(sid, filters, reads_in_bulk(session)))
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.connection().dialect.name == "sqlite"
 
 
 def _scores(session: Session, sid: int, visits: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -517,8 +560,8 @@ def _scores(session: Session, sid: int, visits: dict[str, np.ndarray]) -> pd.Dat
     ids = visits["assessment_id"]
     if not len(ids):
         ids = np.array([0], dtype="int64")
-    sqlite = session.connection().dialect.name == "sqlite"
-    df = _frame(session, _score_rows(sid, None if sqlite else (int(ids.min()), int(ids.max()))))
+    df = _frame(session, _score_rows(sid, None if _is_sqlite(session)
+                                     else (int(ids.min()), int(ids.max()))))
     order = np.argsort(ids, kind="stable")
     wanted = df["assessment_id"].to_numpy(dtype="int64")
     at = np.minimum(np.searchsorted(ids, wanted, sorter=order), len(ids) - 1)
@@ -638,7 +681,7 @@ def load_study_data(session: Session, study: Study, filters: ReportFilters,
     """Read one study's data, keep the patients the filters select, drop database ids."""
     # the reads in one snapshot: SQLite's as columns (arrow), PostgreSQL's (snapshot)
     with arrow_reads(session, study.id), one_snapshot(session):
-        prefetch(session, _reads(study.id, filters))  # type: ignore[arg-type]
+        prefetch(session, _reads(study.id, filters, reads_in_bulk(session)))  # type: ignore[arg-type]
         return _load_study_data(session, study, filters, timezone)
 
 

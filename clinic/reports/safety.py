@@ -41,10 +41,8 @@ def score_column(data: StudyData, code: str, tp: str) -> pd.DataFrame:
     opposed to a value that was not recorded)."""
     value = data.per_patient("scores", data.score_rows_at(code, tp),
                              data.scores["value"].to_numpy(dtype=float))
-    visits = data.assessments
-    at = np.flatnonzero((visits["timepoint"] == tp).to_numpy())
-    open_visit = visits["status"].isin(OPEN_VISIT).to_numpy(dtype=float)
-    pending = data.per_patient("assessments", at, open_visit) == 1.0
+    pending = data.per_patient("assessments", data.visit_rows_at(tp),
+                               data.visits_in(OPEN_VISIT)) == 1.0
     return pd.DataFrame({"arm": data.patients["arm"], "value": value,
                          "pending": pending & np.isnan(value)})
 

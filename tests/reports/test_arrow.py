@@ -166,7 +166,9 @@ def test_a_study_reads_the_same_through_arrow_and_the_cursor(app, engine_kind, m
     monkeypatch.setattr(ArrowReads, "frame", counted)
     monkeypatch.setattr(arrow, "MIN_PATIENTS", 0)  # 80 patients: read by the process too
     with Session(get_engine(app)) as session:
-        bulk_seed(session, 80, seed=5, today=DAY)
+        bulk_seed(session, 40, seed=5, today=DAY)  # another study's visits between its own:
+        bulk_seed(session, 30, seed=6, today=DAY, code="OTHER")  # in the range read
+        bulk_seed(session, 40, seed=7, today=DAY)
         session.commit()
         study = find_study(session, "BENCH")
         filters = filters_from_mapping({"as_of": DAY.isoformat()}, DAY)
