@@ -3,10 +3,10 @@
 Run by :class:`clinic.reports.arrow.ArrowReads` as ``python -I arrow_reader.py FILE
 BATCH_ROWS``; it imports nothing of the app, nor pandas. It opens FILE with the ADBC
 SQLite driver in one read transaction (autocommit off: one snapshot for every query),
-then answers
-each line of its input, a JSON ``[sql, parameters]``, with ``OK`` and the rows as an
-Arrow IPC stream, or with ``ERR`` and the driver's message as JSON, on one line. It
-ends, rolling back, when its input closes.
+says ``READY`` on
+a line of its own, then answers each line of its input, a JSON ``[sql, parameters]``,
+with ``OK`` and the rows as an Arrow IPC stream, or with ``ERR`` and the driver's
+message as JSON, on one line. It ends, rolling back, when its input closes.
 
 Why a process: the ADBC driver links its own copy of SQLite. Two copies of SQLite in
 one process do not see each other's file locks (POSIX locks belong to the process), so
@@ -22,6 +22,8 @@ import json
 import sys
 from typing import Any
 
+READY = b"READY\n"
+
 
 def main() -> None:
     import adbc_driver_manager as adbc
@@ -32,7 +34,9 @@ def main() -> None:
     out = sys.stdout.buffer
     database = adbc_driver_sqlite.connect(path)
     connection = adbc.AdbcConnection(database)
-    connection.set_autocommit(False)  # one read transaction: one snapshot
+    connection.set_autocommit(False)  # one read transaction: one snapshot, from its first read
+    out.write(READY)  # (its imports took most of its start: the report may now time its reads)
+    out.flush()
     try:
         for line in sys.stdin.buffer:
             sql, parameters = json.loads(line)

@@ -155,12 +155,12 @@ def test_a_session_with_its_own_writes_reads_through_its_own_connection(sqlite_a
 def test_a_study_reads_the_same_through_arrow_and_the_cursor(app, engine_kind, monkeypatch):
     if engine_kind != "sqlite":
         pytest.skip("SQLite only")
-    read: list[int] = []
+    read: list[tuple[int, bool]] = []
     frame = ArrowReads.frame
 
     def counted(self, stmt):  # type: ignore[no-untyped-def]
         out = frame(self, stmt)
-        read.append(out is not None)
+        read.append((self.process.pid, out is not None))
         return out
 
     monkeypatch.setattr(ArrowReads, "frame", counted)
@@ -177,7 +177,8 @@ def test_a_study_reads_the_same_through_arrow_and_the_cursor(app, engine_kind, m
             monkeypatch.setattr("clinic.reports.data.arrow_reads",
                                 lambda _session, _study=None: _nothing())
             rows = load_study_data(session, study, filters, "Europe/Berlin")
-    assert sum(read) >= 7  # the large reads went through Arrow
+    assert sum(ok for _pid, ok in read) >= 7  # the large reads went through Arrow,
+    assert len({pid for pid, ok in read if ok}) == 2  # in two reader processes
     for name in ("patients", "procedures", "targets", "assessments", "scores", "events",
                  "screening", "randomized"):
         pd.testing.assert_frame_equal(getattr(columns, name), getattr(rows, name))
@@ -291,3 +292,64 @@ def test_the_reader_ends_when_the_last_read_is_done(sqlite_app):
         assert arrow.SESSION_KEY not in session.info
         assert arrow_frame(session, select(CELLS.c.id)) is None  # the cursor's now
         assert not reads.failed
+
+
+def _paired(session: Session) -> arrow.PairedReads:
+    reads = arrow.PairedReads(session.connection(), get_engine().url.database)
+    session.info[arrow.SESSION_KEY] = reads
+    return reads
+
+
+def test_two_readers_read_side_by_side_in_one_snapshot(sqlite_app):
+    """A study's largest reads go to a second reader process, on the other core; a save
+    committed after both took their snapshot is in neither reader's rows."""
+    ids, texts = select(CELLS.c.id).order_by(CELLS.c.id), select(CELLS.c.text)
+    with sqlite_app.app_context(), Session(get_engine()) as session:
+        reads = _paired(session)
+        try:
+            prefetch(session, [ids, texts], beside=[1])
+            assert reads.second is not None, "nothing was committed: both read"
+            assert reads.first.process.pid != reads.second.process.pid
+            one, two = reads.first, reads.second
+            assert len(one.sent) == 1 and len(two.sent) == 1
+            with get_engine().begin() as other:
+                other.execute(insert(CELLS), [_row(0) | {"id": 99}])
+            first = arrow_frame(session, ids)
+            assert one.process.returncode is not None  # its last answer taken: it ended
+            assert reads.first is two and reads.second is None and len(two.sent) == 1
+            second = arrow_frame(session, texts)
+            assert two.sent == []
+        finally:
+            arrow.end_reads(session)
+    assert first is not None and second is not None
+    assert len(first) == len(second) == len(TEXTS)  # the save: in neither
+
+
+def test_a_save_between_the_two_snapshots_leaves_every_read_to_one_reader(sqlite_app,
+                                                                         monkeypatch):
+    """A save committed after the first reader took its snapshot and before the second
+    did: the two would read two states of the database, so the second is closed and the
+    first reads everything (the save is in none of its rows)."""
+    begin = ArrowReads.begin
+
+    def save_then_begin(self):  # type: ignore[no-untyped-def]
+        began = begin(self)
+        if self is reads.first:  # a nurse's save, right after the first reader's snapshot
+            with get_engine().begin() as other:
+                other.execute(insert(CELLS), [_row(0) | {"id": 99}])
+        return began
+
+    monkeypatch.setattr(ArrowReads, "begin", save_then_begin)
+    ids, texts = select(CELLS.c.id).order_by(CELLS.c.id), select(CELLS.c.text)
+    with sqlite_app.app_context(), Session(get_engine()) as session:
+        reads = _paired(session)
+        try:
+            second = reads.second
+            prefetch(session, [ids, texts], beside=[1])
+            assert reads.second is None and second.process.returncode is not None
+            assert len(reads.first.sent) == 2
+            first, beside = arrow_frame(session, ids), arrow_frame(session, texts)
+        finally:
+            arrow.end_reads(session)
+    assert first is not None and beside is not None
+    assert len(first) == len(beside) == len(TEXTS)  # one snapshot: before the save
