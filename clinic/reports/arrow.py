@@ -72,12 +72,15 @@ class ArrowReads:
             [sys.executable, "-I", str(READER), path, self.batch_rows],  # -I: not its folder
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         """End the reader: its input closes (it rolls back and exits), and so does its
-        output, should it be writing the rows of a query read ahead and not asked for."""
+        output, should it be writing the rows of a query read ahead and not asked for.
+        ``wait=False``: it is left to exit (call ``close()`` again to wait for it)."""
         for pipe in (self.process.stdin, self.process.stdout):
             with suppress(OSError):  # a reader that stopped: its input is a broken pipe
                 pipe.close()  # type: ignore[union-attr]
+        if not wait:
+            return
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -219,6 +222,7 @@ class PairedReads:
         self.path = path
         self.first = ArrowReads(connection, path)
         self.second: ArrowReads | None = ArrowReads(connection, path)
+        self.ended: list[ArrowReads] = []  # closed, their exit not waited for yet
         self.checked = False
 
     @property
@@ -246,7 +250,8 @@ class PairedReads:
             else self.first
         out = reader.frame(stmt)
         if second is not None and not reader.sent and not reader.ready:
-            reader.close()
+            reader.close(wait=False)  # (its exit is waited for at the end: 0.1 s)
+            self.ended.append(reader)
             self.first, self.second = (second if reader is self.first else self.first), None
         return out
 
@@ -271,8 +276,9 @@ class PairedReads:
         return False
 
     def close(self) -> None:
-        for reads in self.readers:
+        for reads in [*self.readers, *self.ended]:
             reads.close()
+        self.ended = []
 
 
 def _data_version(connection: sqlite3.Connection) -> int:

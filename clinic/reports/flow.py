@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from clinic.catalog import MODALITIES_WITH_CT_DOSE, MODALITIES_WITH_DAP
 from clinic.reports.cells import Arms
-from clinic.reports.data import StudyData
+from clinic.reports.data import StudyData, factorized
 from clinic.reports.tables import Cell, Column, Row, Table, TableBuilder
 
 FOLLOW_UP_STATES = (
@@ -20,13 +21,17 @@ FOLLOW_UP_STATES = (
 
 
 def _follow_up_state(data: StudyData) -> pd.Series:
-    assessments = data.assessments
-    withdrawn = data.of_patient("assessments", "status") == "withdrawn"
+    """Each visit's row of the flow: its status named (completed: assessed; upcoming,
+    due, overdue: pending), withdrawn when its patient is and it was not assessed. Each
+    distinct status is named once (1.2 million visits at 200,000 patients)."""
+    codes, statuses = factorized(data.assessments["status"].to_numpy())
     named = {"completed": "assessed", "not_done": "not_done", "missed": "missed"}
-    state = assessments["status"].map(named).astype(object)
-    state[state.isna()] = "pending"
-    state[withdrawn & (state != "assessed")] = "withdrawn"
-    return state
+    state = np.array([*(named.get(s, "pending") for s in statuses), "pending"],
+                     dtype=object)[codes]  # (code -1, no status: the last, pending)
+    assessed = np.array([*(s == "completed" for s in statuses), False])[codes]
+    withdrawn = (data.patients["status"] == "withdrawn").to_numpy()[data.rows["assessments"]]
+    state[withdrawn & ~assessed] = "withdrawn"
+    return pd.Series(state, index=data.assessments.index, dtype=object)
 
 
 def _per_arm(arms: Arms, counts: pd.Series) -> tuple[Cell, ...]:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from clinic.reports.cells import Arms, compare_p_cell, p_cell, statistic_text, summary_cell
-from clinic.reports.data import StudyData
+from clinic.reports.data import StudyData, taken
 from clinic.reports.tables import Cell, Column, Table, TableBuilder
 from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
 from clinic.stats import compare_groups, friedman
@@ -46,10 +46,11 @@ def long_scores(data: StudyData, code: str) -> pd.DataFrame:
     cells = [data.score_rows_at(code, tp) for tp in data.study.timepoints_of(code)]
     rows = np.sort(np.concatenate([c for c in cells if c is not None] or [[]])).astype(
         np.intp)  # the rows of the scores in their order, as a boolean mask picks them
-    s = data.scores.take(rows)
-    arm = data.of_patient("scores", "arm").take(rows)
-    return pd.DataFrame({"subject": s["subject"], "arm": arm, "timepoint": s["timepoint"],
-                         "value": s["value"].astype(float)}).reset_index(drop=True)
+    s = data.scores  # (only the columns used, and the arm of only the rows taken)
+    return pd.DataFrame({"subject": taken(s["subject"], rows),
+                         "arm": data.patients["arm"].to_numpy()[data.rows["scores"][rows]],
+                         "timepoint": taken(s["timepoint"], rows),
+                         "value": s["value"].to_numpy(dtype=float)[rows]})
 
 
 def _friedman(df: pd.DataFrame, order: tuple[str, ...]) -> Friedman:

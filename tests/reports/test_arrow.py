@@ -315,12 +315,13 @@ def test_two_readers_read_side_by_side_in_one_snapshot(sqlite_app):
             with get_engine().begin() as other:
                 other.execute(insert(CELLS), [_row(0) | {"id": 99}])
             first = arrow_frame(session, ids)
-            assert one.process.returncode is not None  # its last answer taken: it ended
+            assert one.process.stdin.closed  # its last answer taken: it was ended
             assert reads.first is two and reads.second is None and len(two.sent) == 1
             second = arrow_frame(session, texts)
             assert two.sent == []
         finally:
             arrow.end_reads(session)
+    assert one.process.returncode is not None and two.process.returncode is not None
     assert first is not None and second is not None
     assert len(first) == len(second) == len(TEXTS)  # the save: in neither
 

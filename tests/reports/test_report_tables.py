@@ -198,3 +198,32 @@ def test_a_missing_dose_says_how_many_visits_are_still_pending():
                     pending={"A": 2, "B": 0})
     assert ("NSAID reduction: value missing for Group A 3 (2 with the visit still pending) "
             "patient(s)") in " ".join(b.notes)
+
+
+def _rows_under(report, key, heading):
+    rows = report.table(key).rows
+    start = next(i for i, r in enumerate(rows) if r.label == heading and r.level == 0)
+    end = next((i for i in range(start + 1, len(rows)) if rows[i].level == 0), len(rows))
+    return {r.label: [c.text for c in r.cells] for r in rows[start + 1:end]}
+
+
+def test_a_withdrawn_patients_visits_not_assessed_count_as_withdrawn_in_the_flow(session):
+    """The flow's rows of each timepoint: a withdrawn patient's visit recorded before the
+    withdrawal stays assessed; one never recorded counts as withdrawn, not missed."""
+    from sqlmodel import select
+
+    from clinic.models import Enrollment
+
+    never = frozenset((m.instrument, "month_6") for m in GAP_STUDY.measures)
+    populate(session, GAP_STUDY, 4, skip=never)
+    enrollment = session.exec(select(Enrollment).order_by(Enrollment.id)).first()
+    enrollment.status, enrollment.withdrawal_reason = "withdrawn", "moved away"
+    session.add(enrollment)
+    session.commit()
+    report = report_of(session, "GAP")
+    month_1 = _rows_under(report, "flow", "Follow-up: 1 month")
+    month_6 = _rows_under(report, "flow", "Follow-up: 6 months")
+    assert month_1["Assessed"][-1] == "4" and "Withdrawn before this visit" not in month_1
+    assert month_6["Assessed"][-1] == "0"
+    assert month_6["Withdrawn before this visit"][-1] == "1"
+    assert month_6["Missed (window closed, nothing recorded)"][-1] == "3"
