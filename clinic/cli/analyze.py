@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 @click.option("--group", required=True, help="Column with the arm or modality.")
 @click.option("--timepoint", required=True, help="Column with the timepoint.")
 @click.option("--value", required=True, help="Column with the outcome value.")
-@click.option("--order", default=None, help="Timepoints in order, comma-separated.")
+@click.option("--order", default=None, help="Timepoints in order, comma-separated (default: "
+              "in the order they first appear in the file).")
 @click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False),
               help="Also write the results as JSON to this file.")
 def analyze_command(csv_path: str, subject: str, group: str, timepoint: str, value: str,
@@ -72,8 +73,14 @@ def _numbers(column: pd.Series, name: str, csv_path: str, dialect: Dialect) -> p
 
     if column.dtype == bool:  # true/false: no measurement, refused by the engine itself
         return column
-    numbers = pd.to_numeric(column, errors="coerce")
     text = column.astype("string").str.strip()
+    # a column with one cell that is no number is read as text, its decimal commas too
+    # ('7,5' was named as the bad cell in a file read with decimal commas)
+    if dialect.decimal == "," and not pd.api.types.is_numeric_dtype(column):
+        numbers = pd.to_numeric(text.str.replace(",", ".", regex=False),
+                                errors="coerce").astype("float64")
+    else:
+        numbers = pd.to_numeric(column, errors="coerce")
     bad = numbers.isna() & column.notna() & (text != "")
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0])
@@ -95,6 +102,7 @@ def _order(frame: pd.DataFrame, column: str, order: str | None) -> list[object] 
     present = {str(v) for v in frame[column].dropna().unique()}
     unknown = [w for w in wanted if w not in present]
     if unknown:
-        raise click.UsageError(f"--order names timepoints not in the data: {', '.join(unknown)}")
+        raise click.UsageError(f"--order names timepoints not in the data: {', '.join(unknown)}"
+                               f" (the data's are: {', '.join(sorted(present))}).")
     by_text = {str(v): v for v in frame[column].dropna().unique()}
     return [by_text[w] for w in wanted]

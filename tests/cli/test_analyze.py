@@ -270,3 +270,23 @@ def test_a_header_as_many_commas_as_semicolons_is_told_by_its_rows(app, tmp_path
         "--timepoint", "time, label", "--value", "vas, mm"])
     assert result.exit_code == 0, result.output
     assert "separated by semicolons" in result.stderr
+
+
+def test_a_bad_cell_among_decimal_commas_is_the_one_named(app, tmp_path):
+    """Found trying the command line as a new user would: with one cell no number in a
+    file read with decimal commas, '7,5' on line 2 was named and counted as bad."""
+    path = tmp_path / "commas.csv"
+    _semicolon(path, "subject;arm;time;vas",
+               rows=[(1, "A", "b", "7,5"), (1, "A", "m1", "abc"), *ROWS[2:]])
+    result = _analyze(app, path)
+    assert result.exit_code == 1
+    assert "line 3 (column vas): 'abc' is not a number" in result.output
+    assert "such cells" not in result.output  # the one bad cell
+
+
+def test_an_unknown_timepoint_in_order_is_told_with_the_datas(app, tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("subject,arm,time,vas\n" + "".join(f"{s},{a},{t},{v}\n" for s, a, t, v in ROWS))
+    result = _analyze(app, path, "--order", "b,m3")
+    assert result.exit_code == 2
+    assert "--order names timepoints not in the data: m3 (the data's are: b, m1)." in result.output
