@@ -98,11 +98,11 @@ def child_rows(entity: str) -> str:
 
 def corrections(lines: list[HistoryLine]) -> int:
     """Changes made later for a reason of their own (a correction, a visit marked not
-    done), not the updates that came with recording the data (a follow-up completed, a
-    visit re-anchored when the procedure was recorded)."""
+    done, a medication added by a correction), not the ones that came with recording
+    the data (a follow-up completed, a visit re-anchored when the procedure was
+    recorded)."""
     recorded_for = next((line.reason for line in lines if line.action == "create"), None)
-    return sum(1 for line in lines if line.action in ("update", "delete", "replace")
-               and line.reason is not None and line.reason != recorded_for)
+    return sum(1 for line in lines if line.reason is not None and line.reason != recorded_for)
 
 
 def _same_batch(before: HistoryLine, line: HistoryLine) -> bool:
@@ -119,11 +119,18 @@ def _child_names(rows: list[tuple[AuditEvent, dict[str, Any] | None]],
     may name two rows, one after the other (a medication removed, another added)."""
     names: list[str | None] = [None] * len(rows)
     since: dict[tuple[str, int], str] = {}
+    current: dict[tuple[str, int], dict[str, Any]] = {}  # the row as its events left it
     for i, (e, row) in enumerate(rows):
         namer, key = _NAMERS.get(e.entity), (e.entity, e.entity_id)
-        if namer is not None and row is not None and e.action == "create":
-            since[key] = namer(row, instrument)
+        if namer is not None and row is not None and e.action in ("create", "delete"):
+            names[i] = namer(row, instrument)  # its own snapshot: the row as it was then
+            if e.action == "create":
+                since[key], current[key] = names[i], dict(row)  # type: ignore[assignment]
+            continue
         names[i] = since.get(key)
+        if namer is not None and e.action == "update" and key in current and e.field:
+            current[key][e.field] = e.new_value  # a drug renamed: named so from then on
+            since[key] = namer(current[key], instrument)
     until: dict[tuple[str, int], str] = {}
     for i in range(len(rows) - 1, -1, -1):
         e, row = rows[i]

@@ -127,7 +127,8 @@ def test_targets_a_correction_replaced_read_as_one_change():
     replaced = lines[2]
     assert replaced.removed == ("target L4–L5 left",) and replaced.items == ("target L5–S1 left",)
     assert replaced.reason == "Level misread"
-    assert corrections(lines) == 2  # the replacement and the removal, each with its reason
+    assert corrections(lines) == 3  # the replacement, the removal and the addition, each
+    # with its reason (a row added later for a reason is a correction too)
 
 
 def test_an_id_given_again_to_another_row_names_each_row_by_its_own_snapshot():
@@ -146,3 +147,37 @@ def test_an_id_given_again_to_another_row_names_each_row_by_its_own_snapshot():
     subjects = [line.subject for line in lines]
     assert subjects == ["medication tramadol", "medication tramadol", "medication pregabalin",
                         "medication pregabalin"]
+
+
+def test_a_row_added_by_a_correction_counts_as_a_correction():
+    """Found trying the history as a new user would: 'a medication removed, another
+    added' for one reason counted 2 changes of 3 (the added row left out)."""
+    lines = history_lines([
+        _event("assessment", 3, "create", new={}),
+        _event("medication", 2, "create", new={"drug": "morphine", "daily_dose_mg": 5.0},
+               parent=("assessment", 3)),
+        _event("medication", 2, "delete", old={"drug": "morphine", "daily_dose_mg": 5.0},
+               parent=("assessment", 3), reason="Stopped"),
+        _event("medication", 4, "create", new={"drug": "naproxen", "daily_dose_mg": 500.0},
+               parent=("assessment", 3), reason="Taken instead"),
+    ])
+    assert corrections(lines) == 2
+
+
+def test_a_renamed_drug_is_named_as_it_was_when_removed():
+    """Found trying the history as a new user would: 'pregabalin' corrected to
+    'Pregabalin', then removed, read 'removed: medication pregabalin 150 mg/day'."""
+    lines = history_lines([
+        _event("medication", 2, "create", new={"drug": "pregabalin", "daily_dose_mg": 150.0},
+               parent=("assessment", 3)),
+        _event("medication", 2, "update", field="drug", old="pregabalin", new="Pregabalin",
+               parent=("assessment", 3), reason="Name as on the box"),
+        _event("medication", 2, "update", field="daily_dose_mg", old="150.0", new="300.0",
+               parent=("assessment", 3), reason="Dose"),
+        _event("medication", 2, "delete", old={"drug": "Pregabalin", "daily_dose_mg": 300.0},
+               parent=("assessment", 3), reason="Stopped"),
+    ])
+    assert [line.subject for line in lines] == [
+        "medication pregabalin", "medication pregabalin", "medication Pregabalin",
+        "medication Pregabalin"]
+    assert lines[-1].items == ("medication Pregabalin 300 mg/day",)
