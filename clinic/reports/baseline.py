@@ -31,9 +31,11 @@ def _by_arm(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return pd.DataFrame({"arm": frame["arm"], "value": frame[column]})
 
 
-def _abbreviations(arms: Arms) -> str:
+def _abbreviations(arms: Arms, summaries: bool = True) -> str:
+    """The arms' labels and, for a table with medians and means, IQR and SD."""
     groups = ", ".join(arms.labels[c] for c in arms.codes)
-    return f"{groups}. IQR interquartile range; SD standard deviation."
+    return f"{groups}." + (" IQR interquartile range; SD standard deviation." if summaries
+                           else "")
 
 
 def table1(data: StudyData, arms: Arms) -> Table:
@@ -43,9 +45,9 @@ def table1(data: StudyData, arms: Arms) -> Table:
     continuous_rows(b, "Age (years)", arm_values(p, "age", arms), arms, mean_sd=True)
     categorical_rows(b, "Sex", _by_arm(p, "sex"), arms, list(catalog.SEXES.items()))
     continuous_rows(b, "BMI (kg/m²)", arm_values(p, "bmi", arms), arms, mean_sd=True)
-    if p["symptom_duration_months"].notna().any():
-        continuous_rows(b, "Symptom duration (months)",
-                        arm_values(p, "symptom_duration_months", arms), arms)
+    if p["symptom_duration_months"].notna().any():  # a row of its own (level 0), not
+        continuous_rows(b, "Symptom duration (months), median (IQR)",  # one of BMI's
+                        arm_values(p, "symptom_duration_months", arms), arms, level=0)
     strata = sorted(v for v in p["stratum"].dropna().unique() if v != "all")
     if len(strata) > 1:
         categorical_rows(b, "Stratum (randomization)", _by_arm(p, "stratum"), arms,
@@ -58,7 +60,6 @@ def table1(data: StudyData, arms: Arms) -> Table:
     if len(p) and recorded and len(recorded) < len(asked):  # none: not collected
         b.note("Root laterality is shown for the roots recorded at enrollment: "
                + (", ".join(recorded) if recorded else "none were") + ".")
-    b.note("Levels with no patient in any arm are not shown.")
     b.abbreviations.append(_abbreviations(arms))
     return b.build()
 
@@ -114,7 +115,7 @@ def table2(data: StudyData, arms: Arms) -> Table:
         b.note(f"{len(data.patients) - treated} included patient(s) have no procedure recorded "
                "and are not counted in this table.")
     b.note("Each patient's first (index) procedure is described.")
-    b.abbreviations.append(_abbreviations(arms))
+    b.abbreviations.append(_abbreviations(arms, summaries=False))
     return b.build()
 
 
@@ -139,4 +140,5 @@ def _level_rows(b: TableBuilder, data: StudyData, proc: pd.DataFrame, arms: Arms
         b.row(catalog.LEVELS[level], (*cells, compare_p_cell(compare_categorical(table), b,
                                                               label)))
     b.note("Levels treated: a patient treated at several levels counts under each; each "
-           "level's p compares treated vs not treated at that level between arms.")
+           "level's p compares treated vs not treated at that level between arms. Levels "
+           "with no patient in any arm are not shown.")

@@ -69,6 +69,13 @@ def test_the_registry_report_shows_the_matched_comparison(session):
                                                "Baseline Pain (NRS)"]
     assert any("matched pairs" in n for n in balance.notes)
     assert report.balance and len(report.balance) == 5
+    # found trying the report as a new user would: symptom duration read as a row of BMI,
+    # Table 1 spoke of levels it does not show, Table 2 of IQR and SD it does not use
+    table1 = report.table("table1")
+    duration = next(r for r in table1.rows if r.label.startswith("Symptom duration"))
+    assert duration.level == 0 and duration.label.endswith("median (IQR)")
+    assert not any("Levels" in n for n in table1.notes)
+    assert "IQR" not in " ".join(report.table("table2").footnotes)
     assert any("not randomized" in m for m in report.methods)
     smd = report.table("table1b").rows[0].cells[-1].text
     assert smd not in ("", "—")
