@@ -67,8 +67,9 @@ def instrument_label(code: str) -> str:
 
 
 def score_shown(instrument: str, value: float | None) -> str:
-    """A recorded value as its scale reads: "32 %" for the ODI, "4 (Very satisfied)" for
-    a satisfaction (not a bare 4), "not computable" for a questionnaire without one."""
+    """A recorded value as its scale reads: "32 %" for the ODI, "160 mg/day" for an OME,
+    "4 (Very satisfied)" for a satisfaction (not a bare 4), "not computable" for a
+    questionnaire without one."""
     from clinic.audit.words import score_value_words
     from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
 
@@ -77,7 +78,9 @@ def score_shown(instrument: str, value: float | None) -> str:
     found = INSTRUMENTS.get(instrument)
     if found is not None and found.kind is InstrumentKind.LIKERT:
         return score_value_words(instrument, str(value))
-    return f"{value:g}{' %' if found is not None and found.unit == '%' else ''}"
+    unit = found.unit if found is not None and found.kind is InstrumentKind.QUANTITY else (
+        "%" if found is not None and found.unit == "%" else "")
+    return f"{value:g} {unit}" if unit else f"{value:g}"
 
 
 def open_query(number: str, patient_id: int | None) -> Any:

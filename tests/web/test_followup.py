@@ -793,3 +793,14 @@ def test_a_drug_names_case_corrected_is_kept_and_audited(client, clinic, db):
     change = db.exec(select(AuditEvent).where(AuditEvent.entity == "medication",
                                               AuditEvent.field == "drug")).one()
     assert (change.old_value, change.new_value) == ("tramadol", "Tramadol")
+
+
+def test_a_quantity_reads_with_its_unit():
+    """Found trying the entry as a new user would: the saved message read 'Opioids (oral
+    morphine equivalents) 160', with no unit."""
+    from clinic.web.filters import score_shown
+
+    assert score_shown("ome", 160.0) == "160 mg/day"
+    assert score_shown("gabapentin", 900.0) == "900 mg/day"
+    assert score_shown("nsaid_reduction", 50.0) == "50 %"
+    assert score_shown("odi", 32.0) == "32 %" and score_shown("vas", 4.0) == "4"
