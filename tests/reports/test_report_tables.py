@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 import pandas as pd
 import pytest
@@ -227,3 +227,14 @@ def test_a_withdrawn_patients_visits_not_assessed_count_as_withdrawn_in_the_flow
     assert month_6["Assessed"][-1] == "0"
     assert month_6["Withdrawn before this visit"][-1] == "1"
     assert month_6["Missed (window closed, nothing recorded)"][-1] == "3"
+
+
+def test_the_pdf_is_dated_when_its_report_was_generated(session):
+    """Found trying the report as a new user would: the PDF's creation date read
+    2000-01-01 (reportlab's invariant mode), which a document system files under."""
+    populate(session, GAP_STUDY, 4)
+    report = report_of(session, "GAP")
+    made = report.stamp.generated_at.astimezone(UTC)
+    [(_name, pdf)] = render(report, "pdf")
+    assert f"/CreationDate (D:{made:%Y%m%d%H%M%S}+00'00')".encode() in pdf
+    assert b"D:20000101" not in pdf

@@ -1,12 +1,14 @@
 """The report as a journal-style PDF (reportlab): title page, tables, vector figure.
 
-Only the title page's generation time differs between two runs on the same data
-and filters (the document is written with reportlab's ``invariant`` mode).
+Only the generation time (on the title page and as the file's date) differs between two
+runs on the same data and filters (the document is written with reportlab's
+``invariant`` mode).
 """
 
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from typing import Any
 
 from reportlab.graphics.shapes import Drawing
@@ -14,6 +16,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import TimeStamp
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -219,13 +222,15 @@ def _love_plot(report: Report, st: dict[str, ParagraphStyle]) -> list[Any]:
         "circles) and after (filled) matching; dashed line at 0.1.", st["note"])])]
 
 
-def _canvas_maker(code: str, version: str) -> type[Canvas]:
-    """A canvas that writes "Page x of y" once the number of pages is known."""
+def _canvas_maker(code: str, version: str, made: datetime) -> type[Canvas]:
+    """A canvas that writes "Page x of y" once the number of pages is known, and dates
+    the file when its report was generated (``invariant`` mode dated it 2000-01-01)."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._saved: list[dict[str, Any]] = []
+            self._doc._timeStamp = _time_stamp(made)
 
         def showPage(self) -> None:  # noqa: N802 (reportlab's name)
             self._saved.append(dict(self.__dict__))
@@ -245,6 +250,15 @@ def _canvas_maker(code: str, version: str) -> type[Canvas]:
     return NumberedCanvas
 
 
+def _time_stamp(made: datetime) -> TimeStamp:
+    """reportlab's time stamp of the file's CreationDate and ModDate, at ``made`` (UTC)."""
+    stamp = TimeStamp(invariant=True)  # (UTC, no offset)
+    moment = made.astimezone(UTC)
+    stamp.t, stamp.lt = moment.timestamp(), moment.timetuple()
+    stamp.YMDhms = tuple(moment.timetuple())[:6]
+    return stamp
+
+
 def pdf_bytes(report: Report) -> bytes:
     register_fonts()
     st = _styles()
@@ -259,5 +273,6 @@ def pdf_bytes(report: Report) -> bytes:
         story += _table_flowables(table, st)
         if table.key == "matching" and report.balance:
             story += _love_plot(report, st)
-    doc.build(story, canvasmaker=_canvas_maker(report.study.code, report.stamp.data_version))
+    doc.build(story, canvasmaker=_canvas_maker(report.study.code, report.stamp.data_version,
+                                               report.stamp.generated_at))
     return buffer.getvalue()
