@@ -67,10 +67,10 @@ try:  # the SQLite report's reader process, in the commits that have one
     def started(self, *args, **kwargs):
         start_reader(self, *args, **kwargs)
         readers.add(self.process.pid)
-    def peak_then_close(self):
+    def peak_then_close(self, *args, **kwargs):  # (a report's readers: one, or two)
         peaks["reader"] = max(peaks["reader"], _rss(self.process.pid, "VmHWM:"))
         readers.discard(self.process.pid)
-        close(self)
+        close(self, *args, **kwargs)
     arrow.ArrowReads.__init__, arrow.ArrowReads.close = started, peak_then_close
 except (ImportError, AttributeError):
     pass

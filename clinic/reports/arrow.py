@@ -33,7 +33,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -392,14 +392,13 @@ def _patients(session: Session, study_id: int) -> int:
         Enrollment.study_id == study_id)).scalar_one()
 
 
-def prefetch(session: Session, stmts: list[Select[Any]],
-             beside: Collection[int] = ()) -> None:
+def prefetch(session: Session, stmts: list[Select[Any]], beside: bool = False) -> None:
     """Send the queries the session will read, in the order it will read them, to its
     reader process (if it has one): each runs while this process works on the last.
-    ``beside``: the positions in ``stmts`` of the large ones, for a second reader."""
+    ``beside``: large ones, for a second reader (:class:`PairedReads`)."""
     reads: ArrowReads | PairedReads | None = session.info.get(SESSION_KEY)
-    for i, stmt in enumerate(stmts if reads is not None else ()):
-        reads.send(stmt, beside=i in beside)  # type: ignore[union-attr]
+    for stmt in stmts if reads is not None else ():
+        reads.send(stmt, beside=beside)
 
 
 def reads_in_bulk(session: Session) -> bool:

@@ -369,16 +369,16 @@ def _database_lock(session: Session, sid: int) -> tuple[datetime, str] | None:
     return None if found is None else (found[0], found[1] or "the system")
 
 
-def _reads(sid: int, filters: ReportFilters, in_bulk: bool) -> list[Select[Any]]:
+def _reads(sid: int, filters: ReportFilters,
+           in_bulk: bool) -> tuple[list[Select[Any]], list[Select[Any]]]:
     """Every query of :func:`load_study_data`, in the order it reads them (the SQLite
-    reader process runs each next one while this process works on the last)."""
-    return [_patient_rows(sid, filters.as_of), _laterality_rows(sid), _procedure_rows(sid),
-            _target_rows(sid), _screening_rows(sid), _answer_rows(sid),
-            _event_rows(sid, filters.as_of), _visit_rows(sid, filters, in_bulk),
-            _score_rows(sid)]
-
-
-BESIDE = (7, 8)  # the visits and their scores: 2 of the 3 s of reads at 200,000 patients
+    reader process runs each next one while this process works on the last): the small
+    ones, and the two large ones (the visits and their scores, 2 of the 3 s of reads at
+    200,000 patients), which a second reader may run beside them."""
+    return ([_patient_rows(sid, filters.as_of), _laterality_rows(sid), _procedure_rows(sid),
+             _target_rows(sid), _screening_rows(sid), _answer_rows(sid),
+             _event_rows(sid, filters.as_of)],
+            [_visit_rows(sid, filters, in_bulk), _score_rows(sid)])
 
 
 def _patient_rows(sid: int, as_of: date) -> Select[Any]:
@@ -684,8 +684,9 @@ def load_study_data(session: Session, study: Study, filters: ReportFilters,
     """Read one study's data, keep the patients the filters select, drop database ids."""
     # the reads in one snapshot: SQLite's as columns (arrow), PostgreSQL's (snapshot)
     with arrow_reads(session, study.id), one_snapshot(session):
-        prefetch(session, _reads(study.id, filters, reads_in_bulk(session)),  # type: ignore[arg-type]
-                 beside=BESIDE)
+        small, large = _reads(study.id, filters, reads_in_bulk(session))  # type: ignore[arg-type]
+        prefetch(session, small)
+        prefetch(session, large, beside=True)
         return _load_study_data(session, study, filters, timezone)
 
 

@@ -307,7 +307,8 @@ def test_two_readers_read_side_by_side_in_one_snapshot(sqlite_app):
     with sqlite_app.app_context(), Session(get_engine()) as session:
         reads = _paired(session)
         try:
-            prefetch(session, [ids, texts], beside=[1])
+            prefetch(session, [ids])
+            prefetch(session, [texts], beside=True)
             assert reads.second is not None, "nothing was committed: both read"
             assert reads.first.process.pid != reads.second.process.pid
             one, two = reads.first, reads.second
@@ -346,7 +347,8 @@ def test_a_save_between_the_two_snapshots_leaves_every_read_to_one_reader(sqlite
         reads = _paired(session)
         try:
             second = reads.second
-            prefetch(session, [ids, texts], beside=[1])
+            prefetch(session, [ids])
+            prefetch(session, [texts], beside=True)
             assert reads.second is None and second.process.returncode is not None
             assert len(reads.first.sent) == 2
             first, beside = arrow_frame(session, ids), arrow_frame(session, texts)
