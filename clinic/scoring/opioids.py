@@ -62,6 +62,19 @@ CONVERSIONS: dict[tuple[str, str], Conversion] = {
     )
 }
 OPIOIDS: frozenset[str] = frozenset(drug for drug, _route in CONVERSIONS)
+# the class of each analgesic the app knows by name (its label maxima and the OME table)
+DRUG_CLASSES: dict[str, str] = {
+    **dict.fromkeys(("tramadol", "tapentadol", "codeine", *OPIOIDS), "opioid"),
+    **dict.fromkeys(("ibuprofen", "naproxen", "diclofenac", "celecoxib", "meloxicam",
+                     "ketorolac", "etoricoxib"), "nsaid"),
+    **dict.fromkeys(("gabapentin", "pregabalin"), "gabapentinoid"),
+}
+
+
+def class_of(drug: str | None) -> str | None:
+    """The analgesic class of a drug the app knows by name (a brand read as its drug:
+    "Lyrica" is a gabapentinoid), else None."""
+    return DRUG_CLASSES.get(drug_key(drug, DRUG_CLASSES.keys()))
 
 
 @dataclass(frozen=True)

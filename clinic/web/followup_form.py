@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 from clinic.followup.entry import AdverseEventInput, FollowUpEntry, MedicationInput
 from clinic.followup.medications import dose_warnings
 from clinic.scoring.instruments import Instrument, InstrumentKind
+from clinic.scoring.opioids import class_of
 from clinic.web.forms import a_date, blank_to_none, form_int, number
 
 MEDICATION_ROWS = 4  # on the entry page (two took no third analgesic)
@@ -95,6 +96,8 @@ def medications_from_form(form: MultiDict[str, str]) -> tuple[MedicationInput, .
         if not any(values):
             continue
         dose = number(values[2])
+        if values[0] is None and values[1]:  # the class left empty, the drug known
+            values[0] = class_of(values[1])  # ("pregabalin" was refused for its class)
         meds.append(MedicationInput(values[0], values[1],
                                     float(dose) if isinstance(dose, int | float) else -1.0,
                                     row=i))

@@ -41,3 +41,13 @@ def test_a_dose_reads_with_every_digit_it_has():
 
     assert (mg(3200.0001), mg(3200.0), mg(37.5), mg(0.25)) == ("3200.0001", "3200", "37.5",
                                                                "0.25")
+
+
+def test_every_drug_with_a_label_maximum_and_every_opioid_has_its_class():
+    from clinic.scoring.analgesics import LABEL_MAXIMA_MG_PER_DAY
+    from clinic.scoring.opioids import OPIOIDS, class_of
+
+    assert all(class_of(drug) is not None for drug in LABEL_MAXIMA_MG_PER_DAY)
+    assert {class_of(d) for d in OPIOIDS} == {"opioid"}
+    assert [class_of(d) for d in ("Lyrica", "ER tramadol", "Ibuprofen 400", "aspirin", "")] \
+        == ["gabapentinoid", "opioid", "nsaid", None, None]

@@ -804,3 +804,15 @@ def test_a_quantity_reads_with_its_unit():
     assert score_shown("gabapentin", 900.0) == "900 mg/day"
     assert score_shown("nsaid_reduction", 50.0) == "50 %"
     assert score_shown("odi", 32.0) == "32 %" and score_shown("vas", 4.0) == "4"
+
+
+def test_a_known_drug_without_its_class_is_saved_in_its_class(client, clinic, db):
+    """Found trying the entry as a new user would: 'pregabalin' with no class chosen was
+    refused with "Choose the class", for a drug whose class the app knows."""
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    _saved_by_the_nurse(client, clinic, db, {
+        **base, "med.0.drug": "pregabalin", "med.0.daily_dose_mg": "150",
+        "med.1.drug": "Kadian", "med.1.daily_dose_mg": "30"})
+    rows = _medication_rows(db, clinic.due.id)
+    assert (rows["pregabalin"].med_class, rows["Kadian"].med_class) == ("gabapentinoid",
+                                                                        "opioid")
