@@ -78,9 +78,8 @@ def score_shown(instrument: str, value: float | None) -> str:
     found = INSTRUMENTS.get(instrument)
     if found is not None and found.kind is InstrumentKind.LIKERT:
         return score_value_words(instrument, str(value))
-    unit = found.unit if found is not None and found.kind is InstrumentKind.QUANTITY else (
-        "%" if found is not None and found.unit == "%" else "")
-    return f"{value:g} {unit}" if unit else f"{value:g}"
+    shown = found is not None and (found.kind is InstrumentKind.QUANTITY or found.unit == "%")
+    return f"{value:g} {found.unit}" if shown and found.unit else f"{value:g}"  # type: ignore[union-attr]
 
 
 def open_query(number: str, patient_id: int | None) -> Any:
