@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import select
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -83,9 +84,12 @@ class CopyOut(io.RawIOBase):
         self.sql = sql
         self.pending = b""
         self.ended = False
+        self.poll: select.poll | None = None
 
     def __enter__(self) -> CopyOut:
         self.pgconn.send_query(self.sql.encode())
+        while self.pgconn.is_busy():  # (waiting here, not in libpq: see _wait)
+            self._wait()
         result = self.pgconn.get_result()
         if result is None or result.status != pq.ExecStatus.COPY_OUT:
             self._drain()
@@ -102,8 +106,10 @@ class CopyOut(io.RawIOBase):
         want = len(buffer)
         parts, size = [self.pending], len(self.pending)
         while size < want and not self.ended:
-            count, row = self.pgconn.get_copy_data(0)
-            if count == -1:
+            count, row = self.pgconn.get_copy_data(1)  # (1: without waiting)
+            if count == 0:
+                self._wait()
+            elif count == -1:
                 self.ended = True
             elif count < 0:
                 raise psycopg.OperationalError(self.pgconn.error_message.decode(
@@ -116,11 +122,26 @@ class CopyOut(io.RawIOBase):
         self.pending = chunk[want:]
         return min(size, want)
 
+    def _wait(self) -> None:
+        """Wait for the server's next rows in ``poll``, which lets go of the GIL. libpq's
+        own wait holds it: a report job is a thread of a web worker, whose other threads
+        stood still while the server worked on the report's rows (``poll``, not
+        ``select``: a busy worker's sockets may be numbered past 1024)."""
+        if self.poll is None:
+            self.poll = select.poll()
+            self.poll.register(self.pgconn.socket, select.POLLIN)
+        self.poll.poll()
+        self.pgconn.consume_input()
+
     def _drain(self) -> None:
         failure = None
         while not self.ended:
-            count, _row = self.pgconn.get_copy_data(0)
+            count, _row = self.pgconn.get_copy_data(1)
+            if count == 0:
+                self._wait()
             self.ended = count < 0
+        while self.pgconn.is_busy():
+            self._wait()
         while (result := self.pgconn.get_result()) is not None:
             if result.status == pq.ExecStatus.FATAL_ERROR:
                 failure = _message(result, self.pgconn)

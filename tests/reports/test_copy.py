@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
 from datetime import UTC, date, datetime
 
 import pandas as pd
+import psycopg
 import pytest
 from sqlalchemy import Boolean, Date, Float, Integer, String, Text, column, select, values
 from sqlmodel import Session
 
 from clinic.db import get_engine
 from clinic.models.base import UTCDateTime
-from clinic.reports.copy import _unescape, copied_frame
+from clinic.reports.copy import CopyOut, _unescape, copied_frame
 from clinic.reports.data import cursor_frame
 
 TEXTS = ["plain", "", "tab\there", "new\nline", "carriage\rreturn", "back\\slash", "\\N",
@@ -103,3 +106,34 @@ def test_a_copy_that_fails_midway_raises_and_leaves_the_connection_usable(app, e
             copied_frame(session.connection(), failing)
         session.rollback()
         assert session.execute(text("SELECT 41 + 1")).scalar_one() == 42
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT pg_sleep(2), 1",  # no rows for 2 s
+    "SELECT i, CASE WHEN i = 1 THEN repeat('x', 100000) ELSE pg_sleep(2)::text END "
+    "FROM generate_series(1, 2) i",  # a first row (sent: it fills the server's buffer),
+])                                   # then none for 2 s
+def test_waiting_for_copy_rows_lets_another_thread_run(app, engine_kind, query):
+    """A report read waits on the server in ``select``, not in libpq holding the GIL: a
+    report job is a thread of a web worker, whose other threads answer requests
+    meanwhile. While one thread waits two seconds for its rows, the other goes on
+    (libpq's own wait stopped it for the two seconds)."""
+    if engine_kind != "postgresql":
+        pytest.skip("PostgreSQL's COPY")
+    url = get_engine(app).url.set(drivername="postgresql").render_as_string(
+        hide_password=False)
+    rows: list[bytes] = []
+
+    def copy() -> None:
+        with psycopg.connect(url) as connection, CopyOut(
+                connection.pgconn, f"COPY ({query}) TO STDOUT") as out:
+            rows.append(out.read().splitlines()[-1])
+
+    thread = threading.Thread(target=copy)
+    last, longest = time.monotonic(), 0.0
+    thread.start()
+    while thread.is_alive():  # Python work: each step needs the GIL
+        now = time.monotonic()
+        longest, last = max(longest, now - last), now
+    assert rows in ([b"\t1"], [b"2\t"])
+    assert longest < 1.0
