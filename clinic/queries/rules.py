@@ -339,7 +339,34 @@ def run_rules(session: Session, *, study_id: int | None = None, patient_id: int 
     new = _not_yet_queried(session, findings)
     if new:
         _raise_all(session, new)
+    _reword_open(session, findings)
     return len(new)
+
+
+def _reword_open(session: Session, findings: dict[str, tuple[QueryRule, Finding]]) -> None:
+    """An open query on a value the rule still finds wrong, for another reason than it
+    gave, says the reason now (an OME still apart from the opioids listed, after the list
+    was corrected: the query named the list as it was). The change is audited."""
+    keys = {key: base for base, (_rule, f) in findings.items()
+            for key in (base, value_key(base, f.value))}
+    stale, listed = [], list(keys)
+    for start in range(0, len(listed), KEY_CHUNK):
+        chunk = listed[start:start + KEY_CHUNK]
+        for query in session.exec(select(DataQuery).where(
+                col(DataQuery.rule_key).in_(chunk), DataQuery.status == "open")):
+            f = findings[keys[query.rule_key]][1]  # type: ignore[index]
+            if query.value_when_raised == f.value[:200] and query.text != f.text[:1000]:
+                stale.append((query, f.text[:1000]))
+    if not stale:
+        return
+    before = session.info.get("actor_id"), session.info.get("reason")
+    set_actor(session, None, "Automatic data query: the finding's reason changed")
+    try:
+        for query, text in stale:
+            query.text = text
+        session.flush()
+    finally:
+        set_actor(session, *before)
 
 
 def value_key(base: str, value: str) -> str:

@@ -11,7 +11,16 @@ from sqlmodel import Session, col, func, select
 from clinic.audit import set_actor
 from clinic.db import get_engine
 from clinic.followup.service import record_follow_up
-from clinic.models import Assessment, DataQuery, Enrollment, Score, StudyArm, StudyTimepoint
+from clinic.models import (
+    Assessment,
+    AuditEvent,
+    DataQuery,
+    DataQueryStep,
+    Enrollment,
+    Score,
+    StudyArm,
+    StudyTimepoint,
+)
 from clinic.queries.rules import RULES, run_rules, run_rules_on_new_visit
 from clinic.queries.service import close_query
 from tests.factories import make_procedure
@@ -304,6 +313,15 @@ def test_medications_corrected_answer_the_ome_query(db, clinic):
                                  medications=(MedicationInput("opioid", "oxycodone", 30),))
     db.commit()
     assert still_apart == [] and db.get(DataQuery, q.id).status == "open"  # 45 vs 30
+    db.refresh(q)  # found trying the screens as a new user would: it named the old list
+    assert "the opioids listed at this visit (oxycodone 30 mg/day) give 45 mg/day" in q.text
+    [asked] = db.exec(select(DataQueryStep).where(DataQueryStep.query_id == q.id)).all()
+    assert "(oxycodone 40 mg/day, tramadol 100 mg/day) give 80 mg/day" in asked.text
+    reworded = db.exec(select(AuditEvent).where(
+        AuditEvent.entity == "data_query", AuditEvent.entity_id == q.id,
+        AuditEvent.field == "text")).one()
+    assert "give 80 mg/day" in reworded.old_value and "give 45" in reworded.new_value
+    assert reworded.reason == "Automatic data query: the finding's reason changed"
     answered = edit_follow_up(db, assessment=visit, read_version=visit.version,
                               entries={"vas": 3, "ome": 30}, mode="phone",
                               reason="oxycodone is 20 mg", actor_id=clinic.users["nurse"].id,

@@ -356,3 +356,35 @@ def test_a_baseline_correction_answers_the_open_query_on_the_value_it_changes(ap
     assert f"Query #{number} is answered" in nurse.get("/").get_data(as_text=True)
     with Session(get_engine(app)) as db:
         assert db.get(DataQuery, number).status == "answered"
+
+
+def test_a_rule_query_whose_reason_changed_shows_the_question_now(app, clinic):
+    """Found trying the screens as a new user would: an OME query kept naming the opioid
+    list it was raised on after the list was corrected (still apart from the OME)."""
+    from clinic.followup.editing import edit_follow_up
+    from clinic.followup.entry import FollowUpEntry, save_follow_up
+    from clinic.followup.medications import MedicationInput
+
+    nurse_id = clinic.users["nurse"].id
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        due = db.get(Assessment, clinic.due.id)
+        save_follow_up(db, assessment=due, patient=clinic.patient, actor_id=nurse_id,
+                       entry=FollowUpEntry(entries={"vas": 3, "ome": 30}, mode="phone",
+                                           read_version=due.version, visit_on=due.target_date,
+                                           medications=(MedicationInput("opioid", "oxycodone",
+                                                                        40),)))
+        db.commit()
+        query = db.exec(select(DataQuery).where(DataQuery.rule == "ome_mismatch")).one()
+        monitor = app.test_client()
+        login(monitor, clinic.users["monitor"])
+        before = monitor.get(f"/queries/{query.id}").get_data(as_text=True)
+        edit_follow_up(db, assessment=due, read_version=due.version,
+                       entries={"vas": 3, "ome": 30}, mode="phone", reason="oxycodone is 30",
+                       actor_id=nurse_id,
+                       medications=(MedicationInput("opioid", "oxycodone", 30),))
+        db.commit()
+    after = html.unescape(monitor.get(f"/queries/{query.id}").get_data(as_text=True))
+    assert 'id="question-now"' not in before
+    now = after[after.index('id="question-now"'):]
+    assert "(oxycodone 30 mg/day) give 45 mg/day" in now[:400]
+    assert "(oxycodone 40 mg/day) give 60 mg/day" in after  # the step as it was raised
