@@ -74,3 +74,25 @@ def test_a_date_in_the_right_shape_but_not_in_the_calendar_says_so(typed):
     assert errors == {"visit_on": f"{typed} is no day of the calendar (check the day and "
                                   "the month)."}
     assert a_date("2028-02-29", "visit_on", {}) is not None, "a leap day is one"
+
+
+def test_a_number_longer_than_anyone_types_is_still_a_number():
+    """Found trying the screens as a new user would: 300 digits pasted in the VAS box
+    were refused as "Enter a number", where the field takes 0 to 10."""
+    assert number("1" * 300) == float("1" * 300)
+    assert number("0" * 50 + "5") == 5.0
+    assert number("1" * 400) == "1" * 400  # past the float's range: text
+    assert number("1" * 50 + "x") == "1" * 50 + "x"
+    assert number("1,000" * 20) == "1,000" * 20
+
+
+def test_a_vas_of_300_digits_says_the_range(client, clinic, db):
+    from tests.web.helpers import login
+
+    login(client, clinic.users["nurse"])
+    response = client.post(f"/followup/{clinic.due.id}", data={
+        "mode": "phone", "version": str(clinic.due.version), "vas": "9" * 300})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = page[page.index('id="vas-error"'):][:300]
+    assert "from 0 to 10" in error and "Enter a number" not in error
