@@ -76,6 +76,7 @@ from clinic.web.study_form import (
     field_title,
     form_values,
     in_form_order,
+    input_limit,
     rows_to_show,
 )
 
@@ -327,6 +328,7 @@ def _page(study: Study | None, values: Any, errors: dict[str, str]) -> str:
     return render_template(
         "admin/study_builder.html", study=study, values=values, errors=in_form_order(errors),
         designs=DESIGN_TYPES, catalog=catalog, preview=preview, preview_on=preview_on,
+        input_limit=input_limit,
         preview_error=preview_error,
         amendments=amendments, status_text=status_words(session, study) if study else "",
         arm_rows=rows_to_show(values, "arm", ARM_FIELDS, ARM_ROWS, MAX_ARMS),

@@ -22,7 +22,7 @@ from clinic.protocol.document import (
     MAX_TIMEPOINTS,
     ProtocolDocument,
 )
-from clinic.web.forms import number
+from clinic.web.forms import MAX_NUMBER_TEXT, number
 
 ARM_ROWS, TIMEPOINT_ROWS, CRITERION_ROWS, FACTOR_ROWS, BIN_ROWS = 6, 14, 16, 2, 6  # at least
 SPARE_ROWS = 2  # empty rows after the last one filled in, up to the protocol's most
@@ -35,6 +35,28 @@ CRITERION_FIELDS = ("code", "kind", "text", "age_at_least", "age_at_most")
 NOT_ON_FORM = ("synthetic", "self_report")
 SECOND_FACTORS = {"none": "nothing more (the link alone)", "birth_year": "the year of birth",
                   "birth_date": "the date of birth"}
+
+
+# The longest text each field's column stores (clinic.models.study), as the inputs'
+# maxlength: a longer one is refused on saving, the typed text kept on the form.
+INPUT_LIMITS = {"code": 20, "title": 300, "design": 300, "consent_version": 40,
+                "arm-code": 20, "arm-label": 200, "tp-code": 20, "tp-label": 100,
+                "criterion-code": 40, "criterion-text": 500}
+NUMBER_FIELDS = ("ratio", "offset_days", "window_before_days", "window_after_days",
+                 "age_at_least", "age_at_most", "low", "high", "steroid_cap_mg",
+                 "matching-caliper_sd", "sr-call_after_days")
+
+
+def input_limit(name: str) -> int | None:
+    """The ``maxlength`` of the builder's input ``name`` (``None``: a list or a name,
+    checked on saving only)."""
+    row = re.fullmatch(r"(arm|tp|criterion)-\d+-(\w+)", name)
+    key = f"{row.group(1)}-{row.group(2)}" if row else name
+    if key in INPUT_LIMITS:
+        return INPUT_LIMITS[key]
+    if name.endswith(NUMBER_FIELDS):
+        return MAX_NUMBER_TEXT
+    return None
 
 
 def _text(form: MultiDict[str, str], name: str) -> str:

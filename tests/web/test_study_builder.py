@@ -599,3 +599,24 @@ def test_an_ambiguous_number_is_refused_not_read_as_a_decimal(client, clinic, db
     kept = client.post("/admin/studies/new", data=_basics(steroid_cap_mg="12,5"))
     assert kept.status_code == 302
     assert db.exec(select(Study).where(Study.code == "TRI3")).one().steroid_cap_mg == 12.5
+
+
+def test_the_builders_inputs_hold_what_their_columns_store(client, clinic):
+    """Found trying the screens as a new user would: a 400-character arm label could be
+    typed, then was refused on saving; the inputs now stop at what the column stores."""
+    from clinic.models import EligibilityCriterion, StudyArm, StudyTimepoint
+    from clinic.web.study_form import INPUT_LIMITS
+
+    columns = {"code": Study.code, "title": Study.title, "design": Study.design,
+               "consent_version": Study.consent_version, "arm-code": StudyArm.code,
+               "arm-label": StudyArm.label, "tp-code": StudyTimepoint.code,
+               "tp-label": StudyTimepoint.label, "criterion-code": EligibilityCriterion.code,
+               "criterion-text": EligibilityCriterion.text}
+    assert {k: c.type.length for k, c in columns.items()} == INPUT_LIMITS  # type: ignore[attr-defined]
+    login(client, clinic.users["admin"])
+    page = client.get("/admin/studies/new").get_data(as_text=True)
+    for name, limit in (("code", 20), ("title", 300), ("arm-0-label", 200),
+                        ("tp-3-label", 100), ("criterion-0-text", 500),
+                        ("tp-1-offset_days", 40), ("arm-1-ratio", 40)):
+        assert re.search(rf'<input[^>]* id="{name}"[^>]* maxlength="{limit}"', page), name
+    assert not re.search(r'id="roots"[^>]* maxlength=', page)  # a list: checked on saving
