@@ -91,7 +91,10 @@ def _write(session: Session, rows: list[dict[str, Any]]) -> None:
     tables = (AuditEvent.__table__, IdentityAuditEvent.__table__)
     for table, written in zip(tables, (rows, identity), strict=True):
         if written and insert_unnested(connection, table, written) is None:  # type: ignore[arg-type]
-            connection.execute(insert(table), written)  # another engine than PostgreSQL
+            # another engine than PostgreSQL (SQLite): RETURNING makes SQLAlchemy send the
+            # rows as multi-row INSERTs ("insertmanyvalues"), not one INSERT per row, which
+            # SQLite's triggers on the audit tables made four times slower
+            connection.execute(insert(table).returning(table.c.id), written)  # type: ignore[attr-defined]
 
 
 def audit_inserted(session: Session,
