@@ -95,8 +95,7 @@ def lower_back(data: StudyData) -> bool:
 
 def table2(data: StudyData, arms: Arms) -> Table:
     b = TableBuilder("table2", "Table 2. Procedure characteristics", "Variable", arms.columns())
-    proc = data.procedures.assign(
-        arm=data.procedures["subject"].map(data.patients.set_index("subject")["arm"]))
+    proc = data.procedures.assign(arm=data.procedure_arms())
     categorical_rows(b, _punctures_label(proc),
                      pd.DataFrame({"arm": proc["arm"], "value": _punctures(proc)}), arms,
                      [(label, label) for *_, label in PUNCTURE_BINS])

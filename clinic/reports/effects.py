@@ -114,7 +114,7 @@ def _responders(label: str, at: str, pairs: list[tuple[str, str]], after: np.nda
 
 def _complications(data: StudyData, pairs: list[tuple[str, str]]) -> list[EffectRow]:
     treated = data.procedures["subject"].drop_duplicates()
-    arm = treated.map(data.patients.set_index("subject")["arm"]).to_numpy(dtype=object)
+    arm = data.procedure_arms()[treated.index].to_numpy(dtype=object)
     had_event = treated.isin(data.events["subject"]).to_numpy(dtype=bool)
     rows = []
     for one, two in pairs:

@@ -111,8 +111,7 @@ def _deviation_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
     reason at its entry (the steroid cap exceeded),
     visits outside their window, outcomes not collected at a completed visit."""
     b.heading("Protocol deviations")
-    proc = data.procedures.assign(
-        arm=data.procedures["subject"].map(data.patients.set_index("subject")["arm"]))
+    proc = data.procedures.assign(arm=data.procedure_arms())
     if not data.study.is_registry:
         modality = {a.code: a.modality for a in data.study.arms}
         other = proc[proc["modality"] != proc["arm"].map(modality)]

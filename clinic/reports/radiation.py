@@ -41,8 +41,7 @@ LUMBAR_LEVELS = frozenset({"L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1", "SIJ"})
 
 
 def _with_arm(data: StudyData) -> pd.DataFrame:
-    arm = data.procedures["subject"].map(data.patients.set_index("subject")["arm"])
-    return data.procedures.assign(arm=arm)
+    return data.procedures.assign(arm=data.procedure_arms())
 
 
 def effective_dose(proc: pd.DataFrame, targets: pd.DataFrame) -> pd.Series:

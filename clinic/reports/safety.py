@@ -21,8 +21,7 @@ SATISFACTION = (("satisfaction_procedure", "Satisfaction with the procedure"),
 
 
 def _treated(data: StudyData) -> pd.DataFrame:
-    arm = data.procedures["subject"].map(data.patients.set_index("subject")["arm"])
-    return pd.DataFrame({"subject": data.procedures["subject"], "arm": arm})
+    return pd.DataFrame({"subject": data.procedures["subject"], "arm": data.procedure_arms()})
 
 
 def _complication(data: StudyData, treated: pd.DataFrame) -> pd.Series:

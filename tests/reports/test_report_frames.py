@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
+import pandas as pd
+import pytest
 from sqlmodel import Session
 
 from clinic.db import get_engine
@@ -39,6 +41,8 @@ def test_no_frame_holds_a_pandas_string_column(app):
     arm = data.of_patient("scores", "arm")
     by_code = data.scores["subject"].map(data.patients.set_index("subject")["arm"])
     assert arm.equals(by_code)
+    by_subject = data.procedures["subject"].map(data.patients.set_index("subject")["arm"])
+    pd.testing.assert_series_equal(data.procedure_arms(), by_subject)
     modes = data.assessments.set_index(["subject", "timepoint"])["mode"]
     visit = data.rows["score_visits"]
     assert list(data.assessments["subject"].to_numpy()[visit]) == list(data.scores["subject"])
@@ -147,3 +151,53 @@ def test_a_report_as_of_a_past_day_leaves_out_what_came_after_it(app):
     assert len(then.procedures) == 0 and len(now.procedures) == 8
     assert len(then.events) == 0 and len(now.events) == 1
     assert len(then.screening) == len(now.screening) - 1
+
+
+@pytest.mark.parametrize("column, keys", [
+    (pd.Series(["a", "b", None, "c", "a"], dtype=object), ["a", "b"]),
+    (pd.Series(["a", "b", None, "c", "a"], dtype="str"), ["b", "c", "a"]),
+    (pd.Series([True, False, True]), [True, False]),
+    (pd.Series([1.0, 2.0, float("nan"), 3.0]), [1, 2]),  # floats found by equal integers
+    (pd.Series([1, True, 0, 2], dtype=object), [True, 0]),  # 1 == True, as a dict has it
+    (pd.Series(["x", "y", "x"], dtype="category"), ["y"]),
+    (pd.Series([None, "a"], dtype=object), [None, "a"]),  # a missing value as a key
+    (pd.Series([], dtype=object), ["a"]),
+])
+def test_positions_in_are_what_the_map_gave(column, keys):
+    """count_table's lookup, once per distinct value, against the Series.map it replaced."""
+    from clinic.reports.cells import positions_in
+
+    expected = column.map({k: i for i, k in enumerate(keys)}).fillna(-1).to_numpy(
+        dtype="int64")
+    assert positions_in(column, keys).tolist() == expected.tolist()
+
+
+def test_friedman_in_the_report_equals_the_test_on_subject_codes(app):
+    """The report's Friedman tests tell subjects apart by their row (integers); the
+    result, the subjects excluded by their code included, is the one on the codes."""
+    from clinic.reports.cells import Arms
+    from clinic.reports.outcomes import analyse_outcome, long_scores
+    from clinic.stats import friedman
+
+    with Session(get_engine(app)) as session:
+        bulk_seed(session, 80, seed=4, today=DAY)
+        session.commit()
+        with no_cyclic_gc():
+            data = load_study_data(session, find_study(session, "BENCH"),
+                                   filters_from_mapping({"as_of": DAY.isoformat()}, DAY),
+                                   "Europe/Berlin")
+    arms = Arms.of(data)
+    analysis = analyse_outcome(data, arms, "vas")
+    scores = long_scores(data, "vas")
+    known = scores[scores["value"].notna()]
+    for arm in arms.codes:
+        mine = known[known["arm"] == arm]
+        present = [t for t in analysis.timepoints if t in set(mine["timepoint"])]
+        expected = friedman(mine, subject="subject", timepoint="timepoint", value="value",
+                            order=present)
+        got = analysis.friedman[arm]
+        for name in ("statistic", "df", "p", "n", "k", "excluded", "missing_values",
+                     "kendall_w", "timepoints", "mean_ranks"):
+            assert getattr(got, name) == getattr(expected, name), name
+        pd.testing.assert_frame_equal(got.pairwise, expected.pairwise)
+        assert expected.excluded and all(isinstance(s, str) for s in expected.excluded)
