@@ -83,26 +83,40 @@ def _randomized_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
 
 
 def _timepoint_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
-    a = data.assessments
-    keys = pd.DataFrame({"timepoint": a["timepoint"], "flow": _follow_up_state(data),
-                         "arm": data.of_patient("assessments", "arm")})
-    counts = keys.groupby(["timepoint", "flow", "arm"], sort=False).size()  # no NaN arm,
-    none = pd.Series(dtype="int64")                                         # as value_counts
-    present = set(counts.index.get_level_values("timepoint"))
+    counts = _visit_counts(data)
+    none = pd.Series(dtype="int64")
     for tp in data.study.timepoints:
-        at = counts.xs(tp.code, level="timepoint") if tp.code in present else None
+        at = counts.get(tp.code)
         b.heading(f"Follow-up: {tp.label}")
-        scheduled = none if at is None else at.groupby(level="arm", sort=False).sum()
+        scheduled = none if at is None else at.sum(axis=0)
         unscheduled = data.patients["arm"].value_counts().sub(scheduled, fill_value=0)
         for code, label in FOLLOW_UP_STATES:
             if code == "not_scheduled":
                 per_arm = unscheduled
-            elif at is not None and code in at.index.get_level_values("flow"):
-                per_arm = at.xs(code, level="flow")
+            elif at is not None and code in at.index:
+                per_arm = at.loc[code]
             else:
                 per_arm = none
             if code in ("assessed", "pending", "missed") or per_arm.sum():
                 b.row(label, _per_arm(arms, per_arm))
+
+
+def _visit_counts(data: StudyData) -> dict[str, pd.DataFrame]:
+    """For each timepoint, its visits counted by flow state (rows) and arm (columns): a
+    ``groupby(["timepoint", "flow", "arm"]).size()`` on codes, each distinct text coded
+    once (grouping 1.2 million visits by three texts took a third of a second). Visits
+    whose patient has no arm are left out, as the groupby leaves them out."""
+    tp_codes, tps = factorized(data.assessments["timepoint"].to_numpy())
+    flow_codes, flows = factorized(_follow_up_state(data).to_numpy())
+    patient_arms, arm_codes = pd.factorize(data.patients["arm"])
+    arm_at = patient_arms[data.rows["assessments"]]
+    keep = (tp_codes >= 0) & (flow_codes >= 0) & (arm_at >= 0)
+    shape = (len(tps), len(flows), len(arm_codes))
+    grid = np.bincount(np.ravel_multi_index(
+        (tp_codes[keep], flow_codes[keep], arm_at[keep]), shape),
+        minlength=int(np.prod(shape))).reshape(shape)
+    return {tp: pd.DataFrame(grid[i], index=list(flows), columns=list(arm_codes))
+            for i, tp in enumerate(tps)}
 
 
 def _deviation_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
