@@ -1,8 +1,11 @@
-"""API: a patient's record as a FHIR Bundle (``Patient/{id}/$everything``)."""
+"""API: a patient's record as a FHIR Bundle (``Patient/{id}/$everything``), and each of
+its resources read on its own (``{type}/{id}``: the ``fullUrl`` of each entry of the
+Bundle, and the target of the references between them, resolve)."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Response, abort, current_app, request, url_for
 from flask_login import current_user
@@ -10,6 +13,7 @@ from flask_login import current_user
 from clinic.api.base import bp
 from clinic.auth.roles import any_user, role_can_see_identity
 from clinic.db import get_session
+from clinic.fhir.codes import READABLE
 from clinic.web.access import patient_or_404
 
 FHIR_JSON = "application/fhir+json"
@@ -26,11 +30,49 @@ def fhir_everything(patient_id: int) -> Response:
 
     session = get_session()
     patient = patient_or_404(session, patient_id)
-    with_identity = request.args.get("identity") == "true"
-    if with_identity and not role_can_see_identity(current_user.role):
-        abort(403, "Your role does not see identity: ask without identity=true.")
+    with_identity = _with_identity()
     base = current_app.config["PUBLIC_URL"].rstrip("/") + url_for(  # the FHIR base, as
         "api.fhir_everything", patient_id=patient.id).rsplit("/Patient/", 1)[0]  # configured
     bundle = patient_bundle(session, patient, with_identity=with_identity, base=base)
-    return Response(json.dumps(bundle, ensure_ascii=False), mimetype=FHIR_JSON,
+    return _fhir(bundle)
+
+
+@bp.get("/fhir/<resource_type>/<resource_id>")
+@any_user
+def fhir_read(resource_type: str, resource_id: str) -> Response:
+    """One resource of a patient's record, as ``$everything`` holds it (the patient's
+    site and identity rules alike), or an instrument's Questionnaire."""
+    from clinic.fhir.export import owner_of, patient_resource, questionnaire
+
+    kind, key = resource_type, resource_id
+    if kind not in READABLE:
+        abort(404, f"{kind} is not a resource type served here: "
+                   f"{', '.join(READABLE)}.")
+    if kind == "Questionnaire":
+        found = questionnaire(key)
+        if found is None:
+            abort(404, f"No Questionnaire {key}: there is one for odi and ndi.")
+        return _fhir(found)
+    session = get_session()
+    owner = owner_of(session, kind, key)
+    if owner is None:
+        abort(404, f"No {kind} {key}.")
+    patient = patient_or_404(session, owner)  # (a nurse: her site's patients only)
+    found = patient_resource(session, patient, kind, key,
+                             with_identity=_with_identity(kind))
+    if found is None:
+        abort(404, f"No {kind} {key}.")
+    return _fhir(found)
+
+
+def _with_identity(kind: str = "Patient") -> bool:
+    """``?identity=true``: name and MRN on the Patient, for a role that may see them."""
+    wanted = request.args.get("identity") == "true"
+    if wanted and not role_can_see_identity(current_user.role):
+        abort(403, "Your role does not see identity: ask without identity=true.")
+    return wanted and kind == "Patient"
+
+
+def _fhir(resource: dict[str, Any]) -> Response:
+    return Response(json.dumps(resource, ensure_ascii=False), mimetype=FHIR_JSON,
                     headers={"Cache-Control": "no-store"})

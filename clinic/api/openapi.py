@@ -15,6 +15,7 @@ from clinic.api.schemas import (
     EffectSizeOut,
     ErrorOut,
     FhirBundle,
+    FhirResource,
     NotDoneIn,
     PatientOut,
     PatientPatch,
@@ -29,6 +30,7 @@ from clinic.api.schemas import (
     StudyOut,
 )
 from clinic.catalog import INT_MAX
+from clinic.fhir.codes import READABLE as FHIR_READABLE
 from clinic.paging import DEFAULT_LIMIT, MAX_LIMIT
 from clinic.protocol.document import ProtocolDocument
 
@@ -75,12 +77,17 @@ QUERY["get /fhir/Patient/{patient_id}/$everything"] = [
     {"name": "identity", "in": "query", "required": False,
      "description": "true: add name and MRN (roles that may see identity only)",
      "schema": {"type": "string", "enum": ["true", "false"]}}]
+QUERY["get /fhir/{resource_type}/{resource_id}"] = [
+    {**QUERY["get /fhir/Patient/{patient_id}/$everything"][0],
+     "description": "true: add name and MRN to a Patient (roles that may see identity "
+                    "only)"}]
 # bodies that are files, not JSON
 BINARY_BODIES = {"post /procedures/{procedure_id}/dose-report": {"required": True, "content": {
     "application/dicom": {"schema": {"type": "string", "format": "binary"}},
     "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary"}}}}}}}
-FHIR_PATHS = {"get /fhir/Patient/{patient_id}/$everything"}
+FHIR_PATHS = {"get /fhir/Patient/{patient_id}/$everything",
+              "get /fhir/{resource_type}/{resource_id}"}
 # lists served a page at a time: their 200 response carries the Link header
 PAGED = {"get /patients", "get /queries"}
 LINK_HEADER = {"Link": {"description": "RFC 8288 link to the next page "
@@ -137,6 +144,9 @@ OPERATIONS: tuple[tuple[str, str, str, type[BaseModel] | None, type[BaseModel], 
     ("get", "/fhir/Patient/{patient_id}/$everything", "The patient's record as a FHIR R4B "
      "Bundle (application/fhir+json; ?identity=true adds name and MRN for roles that see "
      "identity)", None, FhirBundle, False, 200),
+    ("get", "/fhir/{resource_type}/{resource_id}", "One resource of a patient's FHIR record "
+     "(each Bundle entry's fullUrl), or an instrument's Questionnaire (odi, ndi)", None,
+     FhirResource, False, 200),
     ("get", "/studies/{code}/effect-sizes", "Effect sizes for meta-analysis per outcome, "
      "timepoint and comparison of arms (physicians, coordinators, administrators)", None,
      EffectSizeOut, True, 200),
@@ -155,6 +165,10 @@ def _schemas() -> dict[str, Any]:
 def _param(name: str) -> dict[str, Any]:
     if name == "code":
         return {"type": "string", "maxLength": 20, "pattern": "^[A-Z0-9][A-Z0-9_-]*$"}
+    if name == "resource_type":
+        return {"type": "string", "enum": list(FHIR_READABLE)}
+    if name == "resource_id":  # a number, a prefix and a number (score-12), or odi/ndi
+        return {"type": "string", "maxLength": 20, "pattern": "^[a-z0-9-]+$"}
     return {"type": "integer", "minimum": 0, "maximum": INT_MAX}
 
 

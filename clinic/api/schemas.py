@@ -474,6 +474,15 @@ class FhirBundle(BaseModel):
     entry: list[dict[str, Any]]
 
 
+class FhirResource(BaseModel):
+    """One FHIR resource (R4B): a Patient, Procedure, Observation, QuestionnaireResponse,
+    AdverseEvent, MedicationStatement or Questionnaire."""
+
+    model_config = ConfigDict(extra="allow")
+    resourceType: str
+    id: str
+
+
 class DoseImportOut(BaseModel):
     sop_instance_uid: str = Field(description="the report's SOP Instance UID (provenance)")
     new_events: int = Field(description="irradiation events added (0: all known already)")

@@ -57,3 +57,7 @@ MODALITY_CODES = {
     "cbct": (DICOM, "XA", "X-Ray Angiography"),
     "landmark": (f"{BASE}/CodeSystem/guidance", "landmark", "Landmark (no imaging)"),
 }
+
+# the resource types served one at a time (``GET [base]/{type}/{id}``)
+READABLE = ("Patient", "Procedure", "Observation", "QuestionnaireResponse", "AdverseEvent",
+            "MedicationStatement", "Questionnaire")

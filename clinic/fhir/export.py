@@ -4,6 +4,7 @@ per batch of patients, whatever their number)."""
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from clinic.catalog import INT_MAX
 from clinic.fhir import build
 from clinic.fhir.codes import DOSE_COMPONENTS, SCORE_CODES
 from clinic.models import (
@@ -50,6 +52,66 @@ def patient_bundle(session: Session, patient: Patient, *, with_identity: bool,
                        "resource": r,
                        "search": {"mode": "match" if r["resourceType"] == "Patient"
                                   else "include"}} for r in resources]}
+
+
+# how the ids of the resources read one at a time (codes.READABLE) are written: a number
+# (Patient, Procedure) or a prefix and the row's number
+QUESTIONNAIRES = ("odi", "ndi")  # the instruments answered section by section
+_KEY = re.compile(r"(?:(score|dose|qr|ae|med)-)?([0-9]{1,10})")
+_PREFIXES = {"Patient": (None,), "Procedure": (None,), "Observation": ("score", "dose"),
+             "QuestionnaireResponse": ("qr",), "AdverseEvent": ("ae",),
+             "MedicationStatement": ("med",)}
+
+
+def owner_of(session: Session, kind: str, key: str) -> int | None:
+    """The id of the patient whose record holds the resource ``kind/key`` (as
+    :func:`patient_bundle` names it), or None: no such resource."""
+    match = _KEY.fullmatch(key)
+    if match is None or match.group(1) not in _PREFIXES.get(kind, ()):
+        return None
+    prefix, number = match.group(1), int(match.group(2))
+    if number > INT_MAX:
+        return None
+    if kind == "Patient":
+        return number
+    if kind == "Procedure" or prefix == "dose":
+        query: Any = select(Procedure.patient_id).where(Procedure.id == number)
+    elif prefix in ("score", "qr"):
+        query = select(Assessment.patient_id).join(
+            Score, col(Score.assessment_id) == col(Assessment.id)).where(Score.id == number)
+    elif prefix == "ae":
+        query = select(AdverseEvent.patient_id).where(AdverseEvent.id == number)
+    else:
+        query = select(Assessment.patient_id).join(
+            Medication, col(Medication.assessment_id) == col(Assessment.id)).where(
+            Medication.id == number)
+    return session.exec(query).first()
+
+
+def patient_resource(session: Session, patient: Patient, kind: str, key: str, *,
+                     with_identity: bool) -> dict[str, Any] | None:
+    """The resource ``kind/key`` of the patient's record, as :func:`patient_bundle`
+    holds it (None: the record has no such resource, e.g. a score with no value). Only
+    the rows of that kind are read."""
+    study = session.get(Study, patient.study_id)
+    assert study is not None
+    ids = [patient.id]
+    if kind == "Patient":  # (the first resource: nothing else is read)
+        found = _resources(session, study, [patient], with_identity=with_identity)
+    elif kind == "Procedure" or key.startswith("dose-"):
+        found = _procedures(session, ids)
+    elif kind in ("Observation", "QuestionnaireResponse"):
+        found = _scores(session, ids)
+    elif kind == "AdverseEvent":
+        found = _adverse_events(session, ids)
+    else:
+        found = _medications(session, ids)
+    return next((r for r in found if r["resourceType"] == kind and r["id"] == key), None)
+
+
+def questionnaire(code: str) -> dict[str, Any] | None:
+    """The Questionnaire of an instrument answered section by section (``odi``, ``ndi``)."""
+    return build.questionnaire(code) if code in QUESTIONNAIRES else None
 
 
 def export_study(session: Session, study: Study, out: Path) -> dict[str, int]:

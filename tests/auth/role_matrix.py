@@ -87,6 +87,6 @@ EXPECTED.update({
     "api.answer_query_api": _ANSWER, "api.close_query_api": _CLOSE,
     "api.reopen_query_api": _CLOSE,
     "api.get_effect_sizes": REVIEW, "api.import_dose_report": REVIEW,
-    "dose.upload": REVIEW, "api.fhir_everything": "any_user",
+    "dose.upload": REVIEW, "api.fhir_everything": "any_user", "api.fhir_read": "any_user",
     "api.list_studies": "any_user", "api.create_study": _MANAGE, "api.get_protocol": "any_user",
 })

@@ -261,3 +261,68 @@ def test_the_full_urls_do_not_follow_the_host_header(app, client, recorded, bear
     assert "evil.example" not in json.dumps(bundle)
     assert all(e["fullUrl"].startswith(app.config["PUBLIC_URL"].rstrip("/") + "/api/v1/fhir/")
                for e in bundle["entry"])
+
+
+def _references(value, found: set) -> None:
+    if isinstance(value, dict):
+        if isinstance(value.get("reference"), str):
+            found.add(value["reference"])
+        for item in value.values():
+            _references(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _references(item, found)
+
+
+def test_every_full_url_and_reference_of_the_bundle_resolves(app, client, recorded,
+                                                             bearer):  # noqa: F811
+    """Found trying the API as a new user would: each entry's fullUrl (an absolute URL on
+    this server) and each reference between the resources (Patient/12) answered 404."""
+    clinic, _ = recorded
+    headers = bearer("physician")
+    bundle = _bundle(client, headers, clinic.patient.id)
+    public = app.config["PUBLIC_URL"].rstrip("/")
+    kinds, references = set(), set()
+    for entry in bundle["entry"]:
+        read = client.get(entry["fullUrl"].removeprefix(public), headers=headers)
+        assert read.status_code == 200, entry["fullUrl"]
+        assert read.mimetype == "application/fhir+json"
+        assert json.loads(read.data) == entry["resource"]
+        _parse(json.loads(read.data))
+        kinds.add(entry["resource"]["resourceType"])
+        _references(entry["resource"], references)
+    assert kinds == {"Patient", "Procedure", "Observation", "Questionnaire",
+                     "QuestionnaireResponse", "AdverseEvent", "MedicationStatement"}
+    assert any(r.startswith("Patient/") for r in references)
+    for reference in references:
+        assert client.get(f"/api/v1/fhir/{reference}", headers=headers).status_code == 200
+
+
+def test_a_resource_read_on_its_own_keeps_the_records_rules(app, client, recorded,
+                                                            bearer):  # noqa: F811
+    clinic, odi = recorded
+    nurse = bearer("nurse")
+    other = _bundle(client, bearer("physician"), clinic.other.id)  # at another site
+    for entry in other["entry"]:
+        if entry["resource"]["resourceType"] != "Questionnaire":
+            kind, key = entry["resource"]["resourceType"], entry["resource"]["id"]
+            assert client.get(f"/api/v1/fhir/{kind}/{key}", headers=nurse).status_code == 404
+    with Session(get_engine(app)) as db:
+        name = db.exec(select(PatientIdentity.name).where(
+            PatientIdentity.patient_id == clinic.patient.id)).one()
+    patient = f"/api/v1/fhir/Patient/{clinic.patient.id}"
+    assert "name" not in client.get(patient, headers=nurse).json
+    assert client.get(f"{patient}?identity=true", headers=nurse).json["name"] == [
+        {"text": name}]
+    refused = client.get(f"{patient}?identity=true", headers=bearer("physician"))
+    assert refused.status_code == 403 and name not in refused.get_data(as_text=True)
+    for path in ("Encounter/1", "Observation/ae-1", "Observation/score-x",
+                 "Observation/score-99999999999", "Observation/score-99999",
+                 f"Observation/qr-{odi.id}", f"QuestionnaireResponse/score-{odi.id}",
+                 "Procedure/dose-1", "Questionnaire/vas", "Patient/-1", "Patient/1.0"):
+        answer = client.get(f"/api/v1/fhir/{path}", headers=nurse)
+        assert answer.status_code == 404, path
+        assert answer.json["message"]
+    assert client.get(f"/api/v1/fhir/QuestionnaireResponse/qr-{odi.id}",
+                      headers=nurse).json["questionnaire"].endswith("odi")
+    assert client.get("/api/v1/fhir/Patient/1").status_code == 401  # no token
