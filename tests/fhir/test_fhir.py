@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -130,15 +131,19 @@ def test_every_resource_parses_and_every_code_is_known(app, client, recorded, be
                               for q in quantities)
 
 
-def _collect_quantities(value, found: list) -> None:
+def _dicts(value) -> Iterator[dict]:
+    """Every JSON object in ``value``, nested ones included."""
     if isinstance(value, dict):
-        if "valueQuantity" in value:
-            found.append(value["valueQuantity"])
+        yield value
         for item in value.values():
-            _collect_quantities(item, found)
+            yield from _dicts(item)
     elif isinstance(value, list):
         for item in value:
-            _collect_quantities(item, found)
+            yield from _dicts(item)
+
+
+def _collect_quantities(value, found: list) -> None:
+    found += [d["valueQuantity"] for d in _dicts(value) if "valueQuantity" in d]
 
 
 def test_the_odi_of_the_questionnaire_response_equals_the_apps(client, recorded,
@@ -264,14 +269,7 @@ def test_the_full_urls_do_not_follow_the_host_header(app, client, recorded, bear
 
 
 def _references(value, found: set) -> None:
-    if isinstance(value, dict):
-        if isinstance(value.get("reference"), str):
-            found.add(value["reference"])
-        for item in value.values():
-            _references(item, found)
-    elif isinstance(value, list):
-        for item in value:
-            _references(item, found)
+    found |= {d["reference"] for d in _dicts(value) if isinstance(d.get("reference"), str)}
 
 
 def test_every_full_url_and_reference_of_the_bundle_resolves(app, client, recorded,

@@ -24,14 +24,19 @@ FRAMES = ("patients", "procedures", "targets", "assessments", "scores", "events"
           "screening", "randomized")
 
 
-def test_no_frame_holds_a_pandas_string_column(app):
+def _seeded(app, patients: int, seed: int):  # type: ignore[no-untyped-def]
+    """The report data of a SYNTHETIC BENCH study of ``patients``, as of DAY."""
     with Session(get_engine(app)) as session:
-        bulk_seed(session, 60, seed=3, today=DAY)
+        bulk_seed(session, patients, seed=seed, today=DAY)
         session.commit()
         with no_cyclic_gc():
-            data = load_study_data(session, find_study(session, "BENCH"),
+            return load_study_data(session, find_study(session, "BENCH"),
                                    filters_from_mapping({"as_of": DAY.isoformat()}, DAY),
                                    "Europe/Berlin")
+
+
+def test_no_frame_holds_a_pandas_string_column(app):
+    data = _seeded(app, 60, 3)
     assert len(data.scores) > 100 and len(data.assessments) > 100
     for name in FRAMES:
         frame = getattr(data, name)
@@ -179,13 +184,7 @@ def test_friedman_in_the_report_equals_the_test_on_subject_codes(app):
     from clinic.reports.outcomes import analyse_outcome, long_scores
     from clinic.stats import friedman
 
-    with Session(get_engine(app)) as session:
-        bulk_seed(session, 80, seed=4, today=DAY)
-        session.commit()
-        with no_cyclic_gc():
-            data = load_study_data(session, find_study(session, "BENCH"),
-                                   filters_from_mapping({"as_of": DAY.isoformat()}, DAY),
-                                   "Europe/Berlin")
+    data = _seeded(app, 80, 4)
     arms = Arms.of(data)
     analysis = analyse_outcome(data, arms, "vas")
     scores = long_scores(data, "vas")
