@@ -14,7 +14,7 @@ from clinic.api.base import bp
 from clinic.auth.roles import any_user, role_can_see_identity
 from clinic.db import get_session
 from clinic.fhir.codes import READABLE
-from clinic.web.access import patient_or_404
+from clinic.web.access import not_found, patient_or_404
 
 FHIR_JSON = "application/fhir+json"
 
@@ -56,12 +56,12 @@ def fhir_read(resource_type: str, resource_id: str) -> Response:
     session = get_session()
     owner = owner_of(session, kind, key)
     if owner is None:
-        abort(404, f"No {kind} {key}.")
+        not_found()  # (the words of a record at another site: they tell nothing of it)
     patient = patient_or_404(session, owner)  # (a nurse: her site's patients only)
     found = patient_resource(session, patient, kind, key,
                              with_identity=_with_identity(kind))
     if found is None:
-        abort(404, f"No {kind} {key}.")
+        not_found()
     return _fhir(found)
 
 

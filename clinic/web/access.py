@@ -75,18 +75,18 @@ def printable(text: str, most: int) -> str:
 def patient_or_404(session: Session, patient_id: int) -> Patient:
     patient = session.get(Patient, patient_id)
     if patient is None:
-        _not_found()
+        not_found()
     return _at_own_site(patient)
 
 
 def _at_own_site(patient: Patient) -> Patient:
     """404 for a nurse asking for a patient of another site."""
     if current_user.role == "nurse" and patient.site_id != own_site_id():
-        _not_found()
+        not_found()
     return patient
 
 
-def _not_found() -> NoReturn:
+def not_found() -> NoReturn:
     """A nurse is told where she may look, the same words whether the record is at
     another site or nowhere (they tell her nothing of other sites)."""
     abort(404, NOT_AT_YOUR_SITE if current_user.role == "nurse" else None)
@@ -102,7 +102,7 @@ def assessment_or_404(session: Session, assessment_id: int) -> tuple[Assessment,
     session for the protocol and visit-date checks that ask for them next."""
     found = session.exec(_ASSESSMENT_WITH, params={"assessment_id": assessment_id}).first()
     if found is None:
-        _not_found()
+        not_found()
     assessment, patient, timepoint, procedure = found
     # the identity map holds unchanged rows weakly: keep these for the request
     session.info.setdefault("clinic.kept", []).extend((timepoint, procedure))
@@ -122,7 +122,7 @@ def query_or_404(session: Session, query_id: int) -> DataQuery:
     """A data query; 404 where the user's site may not see its patient."""
     query = session.get(DataQuery, query_id)
     if query is None:
-        _not_found()
+        not_found()
     patient_or_404(session, query.patient_id)
     return query
 

@@ -339,6 +339,8 @@ def _conflict(assessment: Assessment, entry: FollowUpEntry | None = None,
               "visit_on": assessment.visit_on.isoformat() if assessment.visit_on else "",
               "missing_reason": assessment.missing_reason or ""}
     who, when = (latest[1], local_time(latest[2])) if latest else ("Someone else", "just now")
+    if latest and latest[0] == current_user.id:  # (the same user, in two windows)
+        who = "You, in another window or tab,"
     flash(f"{who} {_CHANGED[assessment.state]} ({when}) while you were working on it. Your "
           "entry was NOT saved. Below is what is now recorded, "
           "with what you typed beside it; check it before changing anything.", "error")

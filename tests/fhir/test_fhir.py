@@ -301,10 +301,19 @@ def test_a_resource_read_on_its_own_keeps_the_records_rules(app, client, recorde
     clinic, odi = recorded
     nurse = bearer("nurse")
     other = _bundle(client, bearer("physician"), clinic.other.id)  # at another site
-    for entry in other["entry"]:
+    messages = set()  # found trying the API as a new user would: "No Observation score-99999"
+    for entry in other["entry"]:  # beside "Not found at your site" told what exists there
         if entry["resource"]["resourceType"] != "Questionnaire":
             kind, key = entry["resource"]["resourceType"], entry["resource"]["id"]
-            assert client.get(f"/api/v1/fhir/{kind}/{key}", headers=nurse).status_code == 404
+            answer = client.get(f"/api/v1/fhir/{kind}/{key}", headers=nurse)
+            assert answer.status_code == 404
+            messages.add(answer.json["message"])
+            number = int(key.rsplit("-", 1)[-1]) + 100_000
+            nowhere = client.get(f"/api/v1/fhir/{kind}/{key[:-len(str(number - 100_000))]}"
+                                 f"{number}", headers=nurse)
+            assert nowhere.status_code == 404
+            messages.add(nowhere.json["message"])
+    assert len(messages) == 1 and "your site" in messages.pop()
     with Session(get_engine(app)) as db:
         name = db.exec(select(PatientIdentity.name).where(
             PatientIdentity.patient_id == clinic.patient.id)).one()

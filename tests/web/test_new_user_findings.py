@@ -6,6 +6,7 @@ preview says when it cannot read its date."""
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 from datetime import timedelta
@@ -485,3 +486,17 @@ def test_a_nurse_asking_for_another_sites_patient_is_told_where_she_may_look(cli
     assert token.search(other.get_data(as_text=True))
     assert (token.sub(r"\1…", other.get_data(as_text=True))
             == token.sub(r"\1…", nowhere.get_data(as_text=True)))
+
+
+def test_a_conflict_with_ones_own_other_window_says_so(client, clinic, db):
+    """Found trying the screens as a new user would: the same nurse saving in two windows
+    was told 'Demo Nurse (North) saved this follow-up … while you were working on it'."""
+    login(client, clinic.users["nurse"])
+    form = {"mode": "phone", "version": str(clinic.due.version), "vas": "4",
+            "missing_reason": "Patient declined the questionnaires"}
+    assert client.post(f"/followup/{clinic.due.id}", data=form).status_code == 302
+    stale = client.post(f"/followup/{clinic.due.id}", data=form | {"vas": "6"})
+    page = html.unescape(stale.get_data(as_text=True))
+    assert stale.status_code == 409
+    assert "You, in another window or tab, saved this follow-up" in page
+    assert clinic.users["nurse"].name not in page.split("while you were working")[0][-120:]
