@@ -369,6 +369,18 @@ def _reword_open(session: Session, findings: dict[str, tuple[QueryRule, Finding]
         set_actor(session, *before)
 
 
+def finding_now(session: Session, query: DataQuery) -> Finding | None:
+    """What the query's rule finds on its value now (it reads the patient's rows, as a
+    save's run does): None when it finds nothing there any more (the values agree, or
+    can no longer be checked). For a query a rule raised."""
+    rule = next((r for r in RULES if r.code == query.rule), None)
+    if rule is None:
+        return None
+    target = (query.target_table, query.target_id, query.field)
+    return next((f for f in FINDERS[rule.code](session, Scope(None, query.patient_id), rule)
+                 if (f.table, f.row_id, f.field) == target), None)
+
+
 def value_key(base: str, value: str) -> str:
     """The key of a query on a later value of the field ``base`` names."""
     return f"{base}@{hashlib.sha256(value[:200].encode()).hexdigest()[:24]}"

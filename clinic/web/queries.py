@@ -4,10 +4,12 @@ and answering, closing or re-opening it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from clinic.auth.roles import allow, any_user
@@ -17,7 +19,7 @@ from clinic.exceptions import ValidationError
 from clinic.models import DataQuery, Patient
 from clinic.paging import page_limit
 from clinic.queries.listing import QueryFilter, query_page
-from clinic.queries.rules import RULE_TITLES
+from clinic.queries.rules import RULE_TITLES, finding_now
 from clinic.queries.service import (
     answer_query,
     close_query,
@@ -93,13 +95,29 @@ def _page(query: DataQuery, typed: dict[str, str] | None = None,
           errors: dict[str, str] | None = None) -> str:
     """The query, its steps and the forms (``typed``: what a refused form held)."""
     session = get_session()
+    steps = steps_of(session, query)
     return render_template("queries/show.html", q=query, target=_target(query),
-                           steps=steps_of(session, query), rule_titles=RULE_TITLES,
+                           steps=steps, rule_now=_rule_now(session, query, steps),
+                           rule_titles=RULE_TITLES,
                            correction=_correction_url(query), typed=typed or {},
                            errors=errors or {},
                            study_code=session.get(Patient, query.patient_id).study_code,  # type: ignore[union-attr]
                            can_answer=current_user.role in ANSWERS_QUERIES,
                            can_close=current_user.role in CLOSES_QUERIES)
+
+
+def _rule_now(session: Session, query: DataQuery, steps: list[Any]) -> str | None:
+    """For a query a rule raised: what the rule finds now, where it differs from what it
+    asked (the values corrected since, whatever the query's state), or that it finds
+    nothing any more; None where it asks the same, or for a query raised by hand."""
+    if not query.rule:
+        return None
+    now = finding_now(session, query)
+    if now is None:
+        return ("The rule does not find this any more: the values agree now, or can no "
+                "longer be checked.")
+    asked = steps[0].step.text if steps and steps[0].step.step == "raised" else query.text
+    return None if now.text == asked else now.text
 
 
 @bp.route("/new", methods=["GET", "POST"])

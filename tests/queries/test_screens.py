@@ -388,3 +388,16 @@ def test_a_rule_query_whose_reason_changed_shows_the_question_now(app, clinic):
     now = after[after.index('id="question-now"'):]
     assert "(oxycodone 30 mg/day) give 45 mg/day" in now[:400]
     assert "(oxycodone 40 mg/day) give 60 mg/day" in after  # the step as it was raised
+    # found re-testing as a new user would: once the list agreed (the query answered by
+    # the correction), the page still showed the last disagreement as the question now
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        due = db.get(Assessment, clinic.due.id)
+        edit_follow_up(db, assessment=due, read_version=due.version,
+                       entries={"vas": 3, "ome": 30}, mode="phone", reason="oxycodone is 20",
+                       actor_id=nurse_id,
+                       medications=(MedicationInput("opioid", "oxycodone", 20),))
+        db.commit()
+        assert db.get(DataQuery, query.id).status == "answered"
+    agreed = html.unescape(monitor.get(f"/queries/{query.id}").get_data(as_text=True))
+    now = agreed[agreed.index('id="question-now"'):][:300]
+    assert "does not find this any more" in now and "give 45" not in now
