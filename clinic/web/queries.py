@@ -233,8 +233,15 @@ def flash_left_open(query_id: int | None, changed: list[str]) -> None:
     the value is right)."""
     if query_id is None:
         return
-    query = get_session().get(DataQuery, query_id)
+    session = get_session()
+    query = session.get(DataQuery, query_id)
     if query is None or query.status != "open" or query.field in changed:
+        return
+    now = finding_now(session, query) if query.rule else None
+    if now is not None:  # (a rule's question may be about other values too: the OME's
+        # about the opioids listed, which the correction may have changed)
+        flash(f"Query #{query.id} stays open: its rule still finds this. {now.text} If "
+              "the values are right, explain why on the query's page.", "info")
         return
     flash(f"Query #{query.id} asks about {query.label}, which this correction did not "
           "change: it stays open. If the value is right, explain why on the query's page.",

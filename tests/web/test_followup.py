@@ -816,3 +816,23 @@ def test_a_known_drug_without_its_class_is_saved_in_its_class(client, clinic, db
     rows = _medication_rows(db, clinic.due.id)
     assert (rows["pregabalin"].med_class, rows["Kadian"].med_class) == ("gabapentinoid",
                                                                         "opioid")
+
+
+def test_a_correction_from_an_ome_query_says_what_its_rule_still_finds(client, clinic, db):
+    """Found trying the screens as a new user would: the opioids corrected from the OME
+    query's page (still apart from the OME) answered 'Query #5 asks about Opioids (oral
+    morphine equivalents), which this correction did not change', though the list it
+    asks about had changed."""
+    from clinic.models import DataQuery
+
+    base = {"mode": "phone", "vas": "4", "ome": "30", **odi_form(GOOD_ODI),
+            "med.0.med_class": "opioid", "med.0.drug": "oxycodone", "med_rows": "2"}
+    version = _saved_by_the_nurse(client, clinic, db, {**base, "med.0.daily_dose_mg": "40"})
+    query = db.exec(select(DataQuery).where(DataQuery.rule == "ome_mismatch")).one()
+    corrected = client.post(f"/followup/{clinic.due.id}/edit", data={
+        **base, "med.0.daily_dose_mg": "30", "version": version, "query": str(query.id),
+        "reason": "oxycodone is 30 mg"}, follow_redirects=True)
+    page = html.unescape(corrected.get_data(as_text=True))
+    assert f"Query #{query.id} stays open: its rule still finds this." in page
+    assert "(oxycodone 30 mg/day) give 45 mg/day" in page
+    assert "which this correction did not change" not in page
