@@ -20,6 +20,8 @@ from clinic.protocol.document import (
     MAX_BINS,
     MAX_CRITERIA,
     MAX_TIMEPOINTS,
+    BinPart,
+    Factor,
     ProtocolDocument,
 )
 from clinic.web.forms import MAX_NUMBER_TEXT, number
@@ -47,13 +49,27 @@ NUMBER_FIELDS = ("ratio", "offset_days", "window_before_days", "window_after_day
                  "matching-caliper_sd", "sr-call_after_days")
 
 
+def _longest(model: type[Any], field: str) -> int:
+    """The ``max_length`` of a field of the protocol document."""
+    return next(m.max_length for m in model.model_fields[field].metadata
+                if getattr(m, "max_length", None) is not None)
+
+
+# the stratification factors' names and their bins' codes: the protocol's own limits
+FACTOR_LIMITS = {"factor-name": _longest(Factor, "name"), "bin-code": _longest(BinPart, "code")}
+
+
 def input_limit(name: str) -> int | None:
-    """The ``maxlength`` of the builder's input ``name`` (``None``: a list or a name,
-    checked on saving only)."""
+    """The ``maxlength`` of the builder's input ``name`` (``None``: a list, checked on
+    saving only)."""
     row = re.fullmatch(r"(arm|tp|criterion)-\d+-(\w+)", name)
     key = f"{row.group(1)}-{row.group(2)}" if row else name
     if key in INPUT_LIMITS:
         return INPUT_LIMITS[key]
+    if re.fullmatch(r"factor-\d+-name", name):
+        return FACTOR_LIMITS["factor-name"]
+    if re.fullmatch(r"factor-\d+-bin-\d+-code", name):
+        return FACTOR_LIMITS["bin-code"]
     if name.endswith(NUMBER_FIELDS):
         return MAX_NUMBER_TEXT
     return None

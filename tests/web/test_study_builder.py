@@ -617,6 +617,7 @@ def test_the_builders_inputs_hold_what_their_columns_store(client, clinic):
     page = client.get("/admin/studies/new").get_data(as_text=True)
     for name, limit in (("code", 20), ("title", 300), ("arm-0-label", 200),
                         ("tp-3-label", 100), ("criterion-0-text", 500),
-                        ("tp-1-offset_days", 40), ("arm-1-ratio", 40)):
+                        ("tp-1-offset_days", 40), ("arm-1-ratio", 40),
+                        ("factor-0-name", 30), ("factor-1-bin-2-code", 20)):
         assert re.search(rf'<input[^>]* id="{name}"[^>]* maxlength="{limit}"', page), name
     assert not re.search(r'id="roots"[^>]* maxlength=', page)  # a list: checked on saving
