@@ -35,7 +35,19 @@ def check_range(value: Decimal, field: str, low: Decimal | int, high: Decimal | 
     """Raise ScoreError unless ``low <= value <= high`` (``high=None``: no upper bound)."""
     if value < low or (high is not None and value > high):
         allowed = f"of {low} or more" if high is None else f"from {low} to {high}"
-        raise ScoreError(field, f"Enter a value {allowed} (got {value}).")
+        raise ScoreError(field, f"Enter a value {allowed} (got {shown(value)}).")
+
+
+def shown(value: Decimal) -> str:
+    """A number as a message names it: as written where that is short, else by its size
+    (300 digits pasted in a box read "1E+300", a 0.000…1 read "1E-301")."""
+    if value.is_finite() and -20 < value.adjusted() < 20:
+        text = format(value, "f")
+        if len(text) <= 20:
+            return text
+    if not value.is_finite() or value.adjusted() >= 0:
+        return f"a number of {value.adjusted() + 1} digits" if value.is_finite() else str(value)
+    return f"a number with {-value.normalize().as_tuple().exponent} decimal places"
 
 
 def plain(value: Decimal) -> int | float:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from clinic.scoring._numbers import check_range, plain, to_decimal
+from clinic.scoring._numbers import check_range, plain, shown, to_decimal
 from clinic.scoring.exceptions import ScoreError
 
 PAIN_MIN = 0
@@ -29,7 +29,8 @@ def validate_pain_score(value: object, field: str = "vas") -> int | float:
     check_range(number, field, PAIN_MIN, PAIN_MAX)
     exponent = number.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
-        raise ScoreError(field, f"Use at most {MAX_DECIMALS} decimal place (got {value!r}).")
+        raise ScoreError(field, f"Use at most {MAX_DECIMALS} decimal place "
+                                f"(got {shown(number)}).")
     return plain(number)
 
 
