@@ -38,6 +38,7 @@ from clinic.locks.guard import LEVEL_WORDS
 from clinic.locks.service import lock_over_visit
 from clinic.models import (
     Assessment,
+    DataQuery,
     Enrollment,
     Patient,
     Procedure,
@@ -292,7 +293,9 @@ def edit(assessment_id: int) -> str | Response:
                 _window_message(assessment)
             flash_left_open(query_id, changed)
             flash_raised(raised)
-            return redirect(url_for("patients.show", patient_id=patient.id))
+            if query_id is not None and session.get(DataQuery, query_id) is not None:
+                return redirect(url_for("queries.show", query_id=query_id))  # back where
+            return redirect(url_for("patients.show", patient_id=patient.id))  # it began
         except ValidationError as error:
             session.rollback()
             errors, values = {**error.errors, **unread}, request.form

@@ -833,6 +833,7 @@ def test_a_correction_from_an_ome_query_says_what_its_rule_still_finds(client, c
         **base, "med.0.daily_dose_mg": "30", "version": version, "query": str(query.id),
         "reason": "oxycodone is 30 mg"}, follow_redirects=True)
     page = html.unescape(corrected.get_data(as_text=True))
+    assert corrected.request.path == f"/queries/{query.id}"  # back on the query's page
     assert f"Query #{query.id} stays open: its rule still finds this." in page
     assert "(oxycodone 30 mg/day) give 45 mg/day" in page
     assert "which this correction did not change" not in page
