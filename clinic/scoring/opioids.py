@@ -148,6 +148,13 @@ def listed_ome(opioids: Iterable[tuple[str, Number]]) -> float | None:
     return total_ome(doses) if doses else None
 
 
+def unconverted(opioids: Iterable[tuple[str, Number]]) -> list[str]:
+    """The drugs of a visit's list whose OME this table cannot give by mouth (a name it
+    does not know, a patch, buprenorphine): the reason :func:`listed_ome` is None."""
+    return [drug for drug, _daily in opioids
+            if (drug_key(drug, OPIOIDS), "oral") not in CONVERSIONS]
+
+
 def ome_of_visit_list(opioids: Sequence[tuple[str, Number]]) -> float | None:
     """The OME a visit's list of analgesics gives: its opioids' (:func:`listed_ome`), 0
     when it lists none; None when one of them cannot be converted."""

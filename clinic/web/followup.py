@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,6 +56,7 @@ from clinic.queries.service import (
 )
 from clinic.scheduling.windows import window_deviation
 from clinic.scoring.instruments import INSTRUMENTS, Instrument
+from clinic.scoring.opioids import unconverted
 from clinic.scoring.wording import QUESTIONS, source_note, wording_of
 from clinic.web.access import ENTERS_FOLLOW_UPS, assessment_or_404, sees_identity
 from clinic.web.drafts import with_draft
@@ -163,6 +165,21 @@ def _saved_message(patient: Patient, assessment: Assessment, scores: list,  # ty
     if assessment.missing_reason:
         flash(f"Recorded as not collected, with the reason: {assessment.missing_reason}",
               "info")
+    _ome_not_checked(scores, entry.medications if entry is not None else None)
+
+
+def _ome_not_checked(scores: Sequence[Any], medications: Sequence[Any] | None) -> None:
+    """An OME saved beside an opioid the OME table cannot convert is not checked against
+    the list (the automatic query would not know what to compare): the nurse is told
+    which drug, rather than nothing."""
+    if not any(s.instrument == "ome" and s.value is not None for s in scores):
+        return
+    drugs = unconverted([(m.drug or "", m.daily_dose_mg or 0.0)
+                         for m in medications or () if m.med_class == "opioid"])
+    if drugs:
+        flash(f"The OME was not checked against the opioids listed: no oral morphine "
+              f"factor for {', '.join(drugs)} (CDC 2022 table; a fentanyl patch and "
+              "buprenorphine have none). Check the OME by hand.", "info")
 
 
 def _window_message(assessment: Assessment) -> None:
@@ -291,6 +308,8 @@ def edit(assessment_id: int) -> str | Response:
                   + "".join(f" Query #{n} is answered." for n in numbers), "success")
             if moved:
                 _window_message(assessment)
+            _ome_not_checked(scores_of(session, assessment),
+                             medications_of(session, assessment))
             flash_left_open(query_id, changed)
             flash_raised(raised)
             if query_id is not None and session.get(DataQuery, query_id) is not None:

@@ -8,6 +8,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import select
 
 from clinic.models import (
@@ -837,3 +838,22 @@ def test_a_correction_from_an_ome_query_says_what_its_rule_still_finds(client, c
     assert f"Query #{query.id} stays open: its rule still finds this." in page
     assert "(oxycodone 30 mg/day) give 45 mg/day" in page
     assert "which this correction did not change" not in page
+
+
+@pytest.mark.parametrize(("drug", "told"), [("kratom", True), ("buprenorphine", True),
+                                            ("oxycodone", False)])
+def test_an_ome_beside_an_opioid_without_a_factor_says_it_was_not_checked(
+        client, clinic, db, drug, told):
+    """An OME beside an opioid the OME table cannot convert was left unchecked without a
+    word (the automatic query cannot compare them)."""
+    login(client, clinic.users["nurse"])
+    saved = client.post(f"/followup/{clinic.due.id}", follow_redirects=True, data={
+        "mode": "phone", "vas": "4", "ome": "30", **odi_form(GOOD_ODI),
+        "version": str(clinic.due.version), "med_rows": "2", "med.0.med_class": "opioid",
+        "med.0.drug": drug, "med.0.daily_dose_mg": "20",
+        "missing_reason": "not asked in this test"})
+    page = html.unescape(saved.get_data(as_text=True))
+    assert f"Saved {clinic.patient.study_code}" in page
+    notice = f"The OME was not checked against the opioids listed: no oral morphine factor " \
+             f"for {drug}"
+    assert (notice in page) is told
