@@ -68,7 +68,7 @@ def test_monitor_query_nurse_correction_monitor_close_audit_export(browser, live
     nurse.fill("#vas", "4")
     nurse.fill("#reason", "Transcription error: the source says 4")
     nurse.get_by_role("button", name="Save correction").click()
-    nurse.wait_for_url(f"{live.url}/patients/{live.clinic.patient.id}")
+    nurse.wait_for_url(f"{live.url}{query_url}")  # back on the query's page
     assert "is answered" in nurse.text_content("main")
 
     monitor.goto(f"{live.url}{query_url}")
