@@ -139,12 +139,10 @@ def listed_ome(opioids: Iterable[tuple[str, Number]]) -> float | None:
     mouth; None when one of them has no oral factor (fentanyl is a patch in mcg/h,
     buprenorphine has none, a name not in the table cannot be converted): the recorded
     OME may then count what this cannot."""
-    doses = []
-    for drug, daily in opioids:
-        key = drug_key(drug, OPIOIDS)
-        if (key, "oral") not in CONVERSIONS:
-            return None
-        doses.append(OpioidDose(key, "oral", daily))
+    listed = list(opioids)
+    if unconverted(listed):
+        return None
+    doses = [OpioidDose(drug_key(drug, OPIOIDS), "oral", daily) for drug, daily in listed]
     return total_ome(doses) if doses else None
 
 

@@ -39,21 +39,17 @@ def number(value: str | None) -> int | float | str | None:
     text = blank_to_none(value)
     if text is None:
         return None
-    if len(text) > MAX_NUMBER_TEXT:
-        return _long_number(text)
-    if _INTEGER.fullmatch(text):
+    if len(text) <= MAX_NUMBER_TEXT and _INTEGER.fullmatch(text):
         return int(text)
-    if not _DECIMAL.fullmatch(text) or _THOUSANDS.fullmatch(text):
-        return text
-    parsed = float(text.replace(",", "."))
-    return parsed if math.isfinite(parsed) else text
+    return _decimal(text)
 
 
-def _long_number(text: str) -> float | str:
-    """A number longer than anyone types (300 digits pasted in a VAS box) is read as the
-    float it is, so that the field says the range it takes ("Enter a value from 0 to 10")
-    rather than that it is no number; one past the float's range, or not a plain
-    decimal, stays text. (Never ``int()``: its time grows with the square of the length.)"""
+def _decimal(text: str) -> float | str:
+    """A plain decimal as a float; any other text, or one past the float's range, as
+    itself. A number longer than anyone types (300 digits pasted in a VAS box) is read
+    so too, as a float, so that the field says the range it takes ("Enter a value from
+    0 to 10") rather than that it is no number (never ``int()`` for it: its time grows
+    with the square of the length)."""
     if not _DECIMAL.fullmatch(text) or _THOUSANDS.fullmatch(text):
         return text
     parsed = float(text.replace(",", "."))
