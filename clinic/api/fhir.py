@@ -1,6 +1,7 @@
 """API: a patient's record as a FHIR Bundle (``Patient/{id}/$everything``), and each of
 its resources read on its own (``{type}/{id}``: the ``fullUrl`` of each entry of the
-Bundle, and the target of the references between them, resolve)."""
+Bundle, and the target of the references between them, resolve). Their errors are FHIR
+OperationOutcomes, as a FHIR client reads them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from clinic.api.base import bp
 from clinic.auth.roles import any_user, role_can_see_identity
 from clinic.db import get_session
 from clinic.fhir.codes import READABLE
+from clinic.fhir.outcome import operation_outcome
 from clinic.web.access import not_found, patient_or_404
 
 FHIR_JSON = "application/fhir+json"
@@ -76,3 +78,22 @@ def _with_identity(kind: str = "Patient") -> bool:
 def _fhir(resource: dict[str, Any]) -> Response:
     return Response(json.dumps(resource, ensure_ascii=False), mimetype=FHIR_JSON,
                     headers={"Cache-Control": "no-store"})
+
+
+@bp.after_app_request  # (app-wide: a 405 or 404 of routing belongs to no blueprint)
+def _errors_as_operation_outcomes(response: Response) -> Response:
+    """An error of a FHIR address (no token, another site's record, a parameter refused,
+    405, 500 ...) as an OperationOutcome: the API's ``message`` the first issue's
+    diagnostics, each field's error an issue naming the field in ``expression``. The
+    status and headers (WWW-Authenticate, Allow) stay."""
+    if (response.status_code < 400 or not response.is_json
+            or not request.path.startswith(f"{bp.url_prefix}/fhir/")):
+        return response
+    said = response.get_json(silent=True)
+    if not isinstance(said, dict):
+        return response
+    outcome = operation_outcome(response.status_code, str(said.get("message") or ""),
+                                said.get("errors") or {})
+    response.set_data(json.dumps(outcome, ensure_ascii=False))
+    response.mimetype = FHIR_JSON
+    return response

@@ -15,6 +15,7 @@ from clinic.api.schemas import (
     EffectSizeOut,
     ErrorOut,
     FhirBundle,
+    FhirOperationOutcome,
     FhirResource,
     NotDoneIn,
     PatientOut,
@@ -156,7 +157,8 @@ OPERATIONS: tuple[tuple[str, str, str, type[BaseModel] | None, type[BaseModel], 
 
 
 def _schemas() -> dict[str, Any]:
-    models = {op[3] for op in OPERATIONS if op[3]} | {op[4] for op in OPERATIONS} | {ErrorOut}
+    models = ({op[3] for op in OPERATIONS if op[3]} | {op[4] for op in OPERATIONS}
+              | {ErrorOut, FhirOperationOutcome})
     pairs = [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)]
     _keys, top = models_json_schema(pairs, ref_template=REF)  # type: ignore[arg-type]
     return top.get("$defs", {})
@@ -206,6 +208,10 @@ def _operation(summary: str, request: type[BaseModel] | None, response: type[Bas
     if f"{method} {path}" in FHIR_PATHS:
         op["responses"][str(status)]["content"] = {"application/fhir+json": {
             "schema": _ref(response)}}
+        outcome = {"application/fhir+json": {"schema": _ref(FhirOperationOutcome)}}
+        for code, answer in op["responses"].items():
+            if code != str(status):
+                answer["content"] = outcome
     if request is not None:
         op["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": _ref(request)}}}

@@ -483,6 +483,20 @@ class FhirResource(BaseModel):
     id: str
 
 
+class FhirIssue(BaseModel):
+    severity: Literal["fatal", "error"]
+    code: str = Field(description="the FHIR issue type (not-found, forbidden, login, invalid …)")
+    diagnostics: str
+    expression: list[str] | None = Field(None, description="the field the issue is about")
+
+
+class FhirOperationOutcome(BaseModel):
+    """A FHIR address's error: the message first, then an issue per field refused."""
+
+    resourceType: Literal["OperationOutcome"]
+    issue: list[FhirIssue]
+
+
 class DoseImportOut(BaseModel):
     sop_instance_uid: str = Field(description="the report's SOP Instance UID (provenance)")
     new_events: int = Field(description="irradiation events added (0: all known already)")

@@ -94,6 +94,15 @@ def _walk(value, codes: set, units: set) -> None:
             _walk(item, codes, units)
 
 
+def _diagnostics(response) -> str:
+    """The message of a FHIR error, an OperationOutcome (checked with fhir.resources)."""
+    assert response.mimetype == "application/fhir+json"
+    outcome = _parse(response.json)
+    assert outcome.issue[0].code == {401: "login", 403: "forbidden", 404: "not-found",
+                                     422: "invalid"}[response.status_code]
+    return outcome.issue[0].diagnostics
+
+
 def _bundle(client, headers, patient_id: int, query: str = "") -> dict:
     response = client.get(f"/api/v1/fhir/Patient/{patient_id}/$everything{query}",
                           headers=headers)
@@ -205,7 +214,7 @@ def test_identity_only_on_request_and_only_for_roles_that_see_it(app, client, re
     refused = client.get(f"/api/v1/fhir/Patient/{clinic.patient.id}/$everything"
                          "?identity=true", headers=bearer("physician"))
     assert refused.status_code == 403 and name not in refused.get_data(as_text=True)
-    assert "does not see identity" in refused.json["message"]
+    assert "does not see identity" in _diagnostics(refused)
     named = patient_of(_bundle(client, bearer("nurse"), clinic.patient.id, "?identity=true"))
     assert named["name"] == [{"text": name}]
     assert client.get(f"/api/v1/fhir/Patient/{clinic.other.id}/$everything",
@@ -307,12 +316,12 @@ def test_a_resource_read_on_its_own_keeps_the_records_rules(app, client, recorde
             kind, key = entry["resource"]["resourceType"], entry["resource"]["id"]
             answer = client.get(f"/api/v1/fhir/{kind}/{key}", headers=nurse)
             assert answer.status_code == 404
-            messages.add(answer.json["message"])
+            messages.add(_diagnostics(answer))
             number = int(key.rsplit("-", 1)[-1]) + 100_000
             nowhere = client.get(f"/api/v1/fhir/{kind}/{key[:-len(str(number - 100_000))]}"
                                  f"{number}", headers=nurse)
             assert nowhere.status_code == 404
-            messages.add(nowhere.json["message"])
+            messages.add(_diagnostics(nowhere))
     assert len(messages) == 1 and "your site" in messages.pop()
     with Session(get_engine(app)) as db:
         name = db.exec(select(PatientIdentity.name).where(
@@ -329,7 +338,47 @@ def test_a_resource_read_on_its_own_keeps_the_records_rules(app, client, recorde
                  "Procedure/dose-1", "Questionnaire/vas", "Patient/-1", "Patient/1.0"):
         answer = client.get(f"/api/v1/fhir/{path}", headers=nurse)
         assert answer.status_code == 404, path
-        assert answer.json["message"]
+        assert _diagnostics(answer)
     assert client.get(f"/api/v1/fhir/QuestionnaireResponse/qr-{odi.id}",
                       headers=nurse).json["questionnaire"].endswith("odi")
     assert client.get("/api/v1/fhir/Patient/1").status_code == 401  # no token
+
+
+def test_every_fhir_error_is_an_operation_outcome(app, client, recorded, bearer):  # noqa: F811
+    """Found trying the API as a FHIR client would: its errors were the API's own JSON
+    ({"message", "errors"}), which a FHIR client does not read; they are OperationOutcomes,
+    with the status, the headers and the words as before."""
+    clinic, _odi = recorded
+    patient = f"/api/v1/fhir/Patient/{clinic.patient.id}"
+    anonymous = client.get(patient)
+    assert anonymous.status_code == 401 and "Bearer" in anonymous.headers["WWW-Authenticate"]
+    assert "API token" in _diagnostics(anonymous)
+    elsewhere = client.get(f"/api/v1/fhir/Patient/{clinic.other.id}", headers=bearer("nurse"))
+    assert "your site" in _diagnostics(elsewhere)
+    unknown = client.get("/api/v1/fhir/Encounter/1", headers=bearer("nurse"))
+    assert "not a resource type served here" in _diagnostics(unknown)
+    refused = client.get(f"{patient}/$everything?identity=yes&colour=red",
+                         headers=bearer("nurse"))
+    assert "refused" in _diagnostics(refused)
+    fields = {issue["expression"][0]: issue["diagnostics"]
+              for issue in refused.json["issue"][1:]}
+    assert fields == {"colour": "Unknown query parameter: this address takes identity.",
+                      "identity": "Choose true or false."}
+    posted = client.post(patient, headers=bearer("nurse"))
+    assert posted.status_code == 405 and "GET" in posted.headers["Allow"]
+    assert posted.mimetype == "application/fhir+json"
+    assert _parse(posted.json).issue[0].code == "not-supported"
+    other = client.get("/api/v1/patients/999999", headers=bearer("nurse"))  # not FHIR
+    assert other.mimetype == "application/json" and other.json["message"]
+
+
+def test_an_operation_outcome_names_each_field_and_the_status_kind():
+    from clinic.fhir.outcome import issue_type, operation_outcome
+
+    outcome = operation_outcome(500, "", {"x": "bad"})
+    assert outcome["issue"] == [
+        {"severity": "fatal", "code": "exception", "diagnostics": "HTTP 500"},
+        {"severity": "fatal", "code": "exception", "diagnostics": "bad", "expression": ["x"]}]
+    assert _parse(outcome)
+    assert [issue_type(s) for s in (404, 409, 423, 418, 503)] == [
+        "not-found", "conflict", "lock-error", "processing", "exception"]
