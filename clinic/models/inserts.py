@@ -17,9 +17,7 @@ from sqlalchemy import (
     Table,
     insert,
     inspect,
-    text,
 )
-from sqlalchemy.sql.elements import TextClause
 
 
 def insert_with_ids(connection: Any, table: Table, rows: list[dict[str, Any]],
@@ -66,6 +64,9 @@ def insert_unnested(connection: Any, table: Table, rows: list[dict[str, Any]], *
     planned each time: for the audit rows of a save, a fifth of its time). The rows keep
     their order, and so do their ids: the ``ORDER BY`` hands the rows to the sequence in
     that order. Returns the new ids in the rows' order with ``returning_ids``, else [].
+    The arrays go in PostgreSQL's binary format (``%(c0)b``, straight to the driver): in
+    text, psycopg quotes each element in Python, a regular expression apiece (0.5 ms for
+    the audit rows of a save, against 0.1 ms in binary; the rows stored are the same).
 
     Returns None without writing anything on another engine, or for a column type not
     mapped here (JSON: the caller inserts the rows the ordinary way)."""
@@ -79,7 +80,7 @@ def insert_unnested(connection: Any, table: Table, rows: list[dict[str, Any]], *
     params = {f"c{i}": [row[name] for row in rows] if process is None
               else [process(row[name]) for row in rows]
               for i, (name, process) in enumerate(zip(names, processors, strict=True))}
-    result = connection.execute(statement, params)
+    result = connection.exec_driver_sql(statement, params)
     return sorted(result.scalars()) if returning_ids else []
 
 
@@ -91,7 +92,7 @@ _ARRAYS = ((Boolean, "BOOLEAN"), (Integer, "BIGINT"), (Float, "FLOAT8"), (Numeri
 
 @cache
 def _unnest_plan(table: Table, names: tuple[str, ...], returning_ids: bool,
-                 dialect: Any) -> tuple[TextClause, list[Any]] | None:
+                 dialect: Any) -> tuple[str, list[Any]] | None:
     quote = dialect.identifier_preparer.quote
     arrays, processors = [], []
     for i, name in enumerate(names):
@@ -102,7 +103,7 @@ def _unnest_plan(table: Table, names: tuple[str, ...], returning_ids: bool,
             return None
         if array == "TIMESTAMP" and getattr(base, "timezone", False):
             array = "TIMESTAMPTZ"
-        arrays.append(f"CAST(:c{i} AS {array}[])")
+        arrays.append(f"CAST(%(c{i})b AS {array}[])")  # (b: the binary format)
         process = column_type.bind_processor(dialect)  # e.g. UTCDateTime's own check
         if isinstance(base, Float):  # one array of one type: 2 and 2.5 both as floats
             process = _float if process is None else _then_float(process)
@@ -112,7 +113,7 @@ def _unnest_plan(table: Table, names: tuple[str, ...], returning_ids: bool,
            f"SELECT {aliases} FROM unnest({', '.join(arrays)}) "
            f"WITH ORDINALITY AS u({aliases}, n) ORDER BY n"
            + (" RETURNING id" if returning_ids else ""))
-    return text(sql), processors
+    return sql, processors
 
 
 def _float(value: Any) -> float | None:

@@ -134,3 +134,27 @@ def test_postgresql_refuses_an_over_long_string_rather_than_cut_it(app, session,
     with pytest.raises(Exception, match="naive datetime refused"), session.begin_nested():
         insert_unnested(session.connection(), Score.__table__, naive)
     assert _stored(session, "score", "instrument") == before
+
+
+def test_postgresql_stores_every_text_as_given_with_the_binary_arrays(app, session):
+    """The arrays go in the binary format (no element quoted in Python): the texts an
+    array's text form must quote or escape (NULL as a word, braces, commas, quotes,
+    backslashes, spaces, accents) and None are stored as given."""
+    from clinic.models import AuditEvent
+    from clinic.models.inserts import insert_unnested, new_row
+
+    if get_engine(app).dialect.name != "postgresql":
+        return  # the other engines do not take this path
+    said = ["NULL", "{a,b}", 'say "x"', "back\\slash", "  ", "é ü 𝛼", None, "", "null"]
+    now = datetime.now(UTC)
+    rows = [new_row(AuditEvent, {"occurred_at": now, "entity": "score", "entity_id": i,
+                                 "action": "update", "field": "value", "new_value": reason,
+                                 "reason": reason}) for i, reason in enumerate(said)]
+    with recorded(app) as rec:
+        insert_unnested(session.connection(), AuditEvent.__table__, rows)
+    statement = next(s for s, _ in rec.statements if s.startswith("INSERT"))
+    assert "%(c0)b" in statement
+    stored = session.connection().execute(text(
+        "SELECT entity_id, new_value, reason FROM audit_event WHERE occurred_at = :now "
+        "ORDER BY id"), {"now": now}).all()
+    assert [tuple(row) for row in stored] == [(i, r, r) for i, r in enumerate(said)]
