@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, event
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from clinic.audit import audit_updated, insert_audited
 from clinic.edits import MIN_REASON_LENGTH, REASON_MAX, claim
@@ -20,6 +20,7 @@ from clinic.models import (
     Patient,
     Score,
     ScoreSection,
+    Study,
     StudyMeasure,
     StudyTimepoint,
 )
@@ -51,20 +52,50 @@ def _protocol_at(session: Session,
     if timepoint_id not in cache:
         timepoint = session.get(StudyTimepoint, timepoint_id)
         assert timepoint is not None
-        rows = session.execute(_MEASURE_RULES, {"study_id": timepoint.study_id}).all()
-        cache[timepoint_id] = (timepoint.code, [MeasureRule(*row) for row in rows], timepoint)
+        cache[timepoint_id] = (timepoint.code, _measure_rules(session, timepoint.study_id),
+                               timepoint)
     return cache[timepoint_id]
 
 
+def note_measures_revision(session: Session, study_id: int, revision: int) -> None:
+    """The study's ``measures_revision`` as this transaction read it (with the visit, in
+    the follow-up's first query): the rules this process keeps under that revision are
+    the study's rules, without asking the database again."""
+    session.info.setdefault(_REVISIONS, {})[study_id] = revision
+
+
+def _measure_rules(session: Session, study_id: int) -> list[MeasureRule]:
+    """The study's measure rules: this process's copy, where the transaction read the
+    revision it was kept under (in the same database); else from the database, with
+    their revision, in one query (kept for the next request)."""
+    key = (session.get_bind().url, study_id)
+    kept = _KEPT_RULES.get(key)
+    if kept is not None and session.info.get(_REVISIONS, {}).get(study_id) == kept[0]:
+        return kept[1]
+    rows = session.execute(_MEASURE_RULES, {"study_id": study_id}).all()
+    rules = [MeasureRule(*row[1:]) for row in rows if row[1] is not None]
+    if rows:
+        _KEPT_RULES[key] = (rows[0][0], rules)
+    return rules
+
+
 _PROTOCOL_CACHE = "clinic.protocol_at"
-_MEASURE_RULES = (select(StudyMeasure.instrument, StudyMeasure.timepoint_codes,  # type: ignore[call-overload]
-                         StudyMeasure.strata, StudyMeasure.added_at)
-                  .where(StudyMeasure.study_id == bindparam("study_id"))
+_REVISIONS = "clinic.measures_revision"
+# (database, study id) -> (its measures_revision, its rules): this process's, for every
+# request (a revision is drawn at random by the database at each change of the measures)
+_KEPT_RULES: dict[tuple[Any, int], tuple[int, list[MeasureRule]]] = {}
+_MEASURE_RULES = (select(Study.measures_revision, StudyMeasure.instrument,  # type: ignore[call-overload]
+                         StudyMeasure.timepoint_codes, StudyMeasure.strata,
+                         StudyMeasure.added_at)
+                  .select_from(Study)
+                  .outerjoin(StudyMeasure, col(StudyMeasure.study_id) == col(Study.id))
+                  .where(Study.id == bindparam("study_id"))
                   .order_by(StudyMeasure.position))  # columns, not entities: a rule each
 
 
 def _forget_protocol(session: Session) -> None:
     session.info.pop(_PROTOCOL_CACHE, None)
+    session.info.pop(_REVISIONS, None)
 
 
 def _forget_at_the_end(session: Session, transaction: Any) -> None:
@@ -73,7 +104,10 @@ def _forget_at_the_end(session: Session, transaction: Any) -> None:
 
 
 def _forget_changed_protocol(session: Session, _context: Any) -> None:
-    if _PROTOCOL_CACHE in session.info and any(
+    """A flush that writes a measure or a timepoint: the transaction's copy and the
+    revisions it read are forgotten (its own change raised the revision in the
+    database, not the one it read)."""
+    if (_PROTOCOL_CACHE in session.info or _REVISIONS in session.info) and any(
             isinstance(obj, StudyMeasure | StudyTimepoint)
             for obj in (*session.new, *session.dirty, *session.deleted)):
         _forget_protocol(session)

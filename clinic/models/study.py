@@ -7,7 +7,7 @@ keep the whole protocol before and after."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from clinic.catalog import (
@@ -23,6 +23,7 @@ from clinic.protocol.definition import DESIGN_TYPES
 class Study(Audited, SQLModel, table=True):
     # the allocation sequence is concealed: its seed never enters an audit row
     __audit_secret_fields__ = frozenset({"randomization_seed"})
+    __audit_skip_fields__ = frozenset({"measures_revision"})  # (a counter, not the protocol)
     __table_args__ = (
         check_in("status", STUDY_STATUSES, "status_known"),
         check_in("design_type", DESIGN_TYPES, "design_type_known"),
@@ -49,6 +50,11 @@ class Study(Audited, SQLModel, table=True):
     # registry: {"treated": arm code, "covariates": [...], "caliper_sd": 0.2 | null}
     matching: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     protocol_version: int = Field(default=1)  # 1 + the number of amendments
+    # drawn anew (a random number) by the database, a trigger, at every change of the
+    # study's measures: the key under which a process keeps its measure rules
+    # (clinic.followup.service); 0: never any measure
+    measures_revision: int = Field(default=0, sa_type=BigInteger,
+                                   sa_column_kwargs={"server_default": "0"})
     # patients answer follow-ups by link: {"reminder_days": [0, 3, 7], "call_after_days":
     # 10, "second_factor": "none"} (clinic.selfreport.ladder.LadderSpec); None: off
     self_report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

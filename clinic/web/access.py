@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from clinic.auth.roles import role_can_see_identity
 from clinic.exceptions import NotFound
+from clinic.followup.service import note_measures_revision
 from clinic.models import (
     Assessment,
     DataQuery,
@@ -99,11 +100,13 @@ NOT_AT_YOUR_SITE = ("Not found at your site: a nurse sees the patients and visit
 def assessment_or_404(session: Session, assessment_id: int) -> tuple[Assessment, Patient]:
     """The assessment and its patient, in one query; 404 where the user's site may not
     see them. Its timepoint and index procedure come in the same query, kept in the
-    session for the protocol and visit-date checks that ask for them next."""
+    session for the protocol and visit-date checks that ask for them next, and its
+    study's measures revision, under which this process keeps the measure rules."""
     found = session.exec(_ASSESSMENT_WITH, params={"assessment_id": assessment_id}).first()
     if found is None:
         not_found()
-    assessment, patient, timepoint, procedure = found
+    assessment, patient, timepoint, procedure, measures_revision = found
+    note_measures_revision(session, patient.study_id, measures_revision)
     # the identity map holds unchanged rows weakly: keep these for the request
     session.info.setdefault("clinic.kept", []).extend((timepoint, procedure))
     return assessment, _at_own_site(patient)
@@ -111,8 +114,10 @@ def assessment_or_404(session: Session, assessment_id: int) -> tuple[Assessment,
 
 # built once: building the statement and its cache key cost a quarter of a millisecond
 # a request (every follow-up save and page)
-_ASSESSMENT_WITH = (select(Assessment, Patient, StudyTimepoint, Procedure)
+_ASSESSMENT_WITH = (select(Assessment, Patient, StudyTimepoint, Procedure,
+                           Study.measures_revision)
                     .join(Patient, col(Patient.id) == col(Assessment.patient_id))
+                    .join(Study, col(Study.id) == col(Patient.study_id))
                     .join(StudyTimepoint, col(StudyTimepoint.id) == col(Assessment.timepoint_id))
                     .outerjoin(Procedure, col(Procedure.id) == col(Assessment.procedure_id))
                     .where(Assessment.id == bindparam("assessment_id")))

@@ -2,10 +2,14 @@
 scores and their sections in one INSERT each (clinic.followup.service._store), the audit
 rows of the save in one INSERT, the session
 with its user and the visit with its patient read in one query each, the study's
-protocol (timepoint and measures) read once although three steps ask for it.
+protocol (timepoint and measures) read at most once although three steps ask for it,
+and not at all where the process keeps the study's measures under the revision read
+with the visit (clinic.followup.service._measure_rules).
 
-PostgreSQL runs 10 statements, five of them reads: the session with its user; the visit
-with its patient, timepoint and index procedure; the study's measures; the lock guard's
+PostgreSQL runs 9 statements, four of them reads: the session with its user; the visit
+with its patient, timepoint, index procedure and its study's measures revision (the
+study's measures too, a statement more, on the first save of a process or after a
+change of them); the lock guard's
 shared advisory locks on the visit, the patient and the study (so that no lock is set
 while the save is under way) and, in the same message, its question whether any of them
 is locked (clinic.locks.guard); and the VAS-change rule's read of the patient's VAS
@@ -15,7 +19,7 @@ transaction (clinic.auth.current): one transaction per save, begun and committed
 The writes: the scores, their sections, the visit (completed, its version checked and
 raised, in one UPDATE: clinic.followup.service._take), the audit rows, and the visit's
 pending reminders and self-report messages cancelled (one statement with two
-data-modifying CTEs). SQLite 13: its BEGIN IMMEDIATE, no advisory locks, the two
+data-modifying CTEs). SQLite 12: its BEGIN IMMEDIATE, no advisory locks, the two
 cancellations as two UPDATEs, the lock question a statement of its own; its scores and
 sections too go as one INSERT each (clinic.models.inserts)."""
 
@@ -32,7 +36,10 @@ ODI = [2, 1, 2, 1, 1, 2, 1, 1, 2, 3]
 
 
 def test_a_follow_up_save_runs_a_bounded_number_of_statements(client, clinic, app):
+    from clinic.followup import service
+
     login(client, clinic.users["nurse"])
+    client.get(f"/followup/{clinic.due.id}")  # the form: the process keeps the measures
     form = {"mode": "in_clinic", "vas": "4", "version": str(clinic.due.version),
             "satisfaction_results": "satisfied", **odi_form(ODI)}
     in_autocommit: list[str] = []
@@ -57,18 +64,18 @@ def test_a_follow_up_save_runs_a_bounded_number_of_statements(client, clinic, ap
     assert "version" in visit_updates[0].split(" WHERE ")[1], "the version is checked"
     audit_writes = [s for s in statements if s.startswith("INSERT INTO audit_event")]
     assert len(audit_writes) == 1, "the scores' and the visit's events in one INSERT"
-    protocol_reads = [s for s in statements if "FROM study_measure" in s]
-    assert len(protocol_reads) == 1, protocol_reads
+    assert service._KEPT_RULES, "the measures kept"
+    assert not [s for s in statements if "study_measure" in s], "the measures not read"
     reads = [" ".join(s.split()).split(" FROM ")[1].split()[0]
              for s in statements if s.startswith("SELECT")]
     engine = get_engine(app).dialect.name
     guard = "unnest('{" if engine == "postgresql" else "record_lock"
     assert [r.split("'{")[0] + "'{" if r.startswith("unnest('{") else r for r in reads] == [
-        "user_session", "assessment", "study_measure", guard, "score"], reads
+        "user_session", "assessment", guard, "score"], reads
     if engine == "postgresql":  # the advisory locks, then the question, in one message
         held = next(s for s in statements if "pg_advisory_xact_lock_shared" in s)
         assert "; SELECT 1 FROM record_lock WHERE target IN (" in held, held
-    assert len(statements) <= {"postgresql": 10, "sqlite": 13}[engine], len(statements)
+    assert len(statements) <= {"postgresql": 9, "sqlite": 12}[engine], len(statements)
     assert not [s for s in statements if s.startswith("INSERT INTO data_query")]
     assert sum("FROM record_lock" in s for s in statements) == 1, "one lock check"
 
@@ -85,3 +92,63 @@ def test_a_protocol_change_in_the_same_transaction_is_seen(session, clinic):
     session.delete(measure)
     session.flush()
     assert measures_at(session, clinic.due) == before[1:]
+
+
+def test_the_measures_kept_by_a_process_follow_a_change_made_elsewhere(client, clinic, app):
+    """A process keeps a study's measures under its measures_revision, read with the
+    visit; a change of the measures by any writer (here another connection, as another
+    process would) raises the revision in the database, and the next save reads the
+    measures again: an instrument taken out of the protocol is no longer asked for."""
+    from sqlalchemy import text
+
+    from clinic.followup import service
+
+    login(client, clinic.users["nurse"])
+    service._KEPT_RULES.clear()
+    form = {"mode": "in_clinic", "version": str(clinic.due.version), "vas": "4",
+            "satisfaction_results": "satisfied"}
+
+    def measure_reads(response_status: int, method: str) -> int:
+        with recorded(app) as rec:
+            response = (client.get(f"/followup/{clinic.due.id}") if method == "GET"
+                        else client.post(f"/followup/{clinic.due.id}", data=form))
+        assert response.status_code == response_status, response.get_data(as_text=True)
+        if response_status == 422:
+            assert "Not collected: Oswestry Disability Index" in response.get_data(
+                as_text=True)
+        return sum("study_measure" in s for s, _ in rec.statements)
+
+    assert measure_reads(200, "GET") == 1, "read once"
+    assert measure_reads(422, "POST") == 0, "then kept: the ODI is still asked for"
+    with get_engine(app).begin() as other:  # another process's change
+        other.execute(text("DELETE FROM study_measure WHERE study_id = :s AND "
+                           "instrument = 'odi'"), {"s": clinic.patient.study_id})
+    assert measure_reads(302, "POST") == 1, "read again: the ODI no longer asked for"
+
+
+def test_the_database_draws_a_new_measures_revision_at_every_change(app, clinic):
+    """The trigger of migration 0027, on each engine: INSERT, UPDATE and DELETE of a
+    measure give its study a new revision (a random number, so that a database restored
+    from an older copy cannot bring back one a process keeps other rules under); a
+    change rolled back leaves it."""
+    from sqlalchemy import text
+
+    study = {"s": clinic.patient.study_id}
+    revision = text("SELECT measures_revision FROM study WHERE id = :s")
+    changes = ("UPDATE study_measure SET position = position + 1 WHERE study_id = :s",
+               "DELETE FROM study_measure WHERE study_id = :s AND instrument = "
+               "'satisfaction_results'",
+               "INSERT INTO study_measure (study_id, instrument, position, "
+               "response_categories) VALUES (:s, 'satisfaction_results', 9, false)")
+    with get_engine(app).begin() as db:
+        seen = [db.execute(revision, study).scalar_one()]
+        assert seen[0] != 0, "the study's measures were inserted"
+        for change in changes:
+            db.execute(text(change), study)
+            seen.append(db.execute(revision, study).scalar_one())
+    assert len(set(seen)) == len(seen), seen
+    with get_engine(app).connect() as db:
+        db.execute(text("DELETE FROM study_measure WHERE study_id = :s"), study)
+        assert db.execute(revision, study).scalar_one() not in seen
+        db.rollback()
+        assert db.execute(revision, study).scalar_one() == seen[-1]

@@ -210,11 +210,13 @@ def test_0026_admits_queries_on_adverse_events_and_keeps_every_step(private_engi
         session.add(DataQueryStep(query_id=query.id, step="raised", text="Check?"))
         session.commit()
 
-    _migrate(private_engine, "0025")
+    _migrate(private_engine, "head")  # the patient made with today's models, then back
     with Session(private_engine, expire_on_commit=False) as session:
         made, _ = make_patient(session, make_study(session))
         session.commit()
         patient = (made.study_id, made.id)
+    _migrate(private_engine, "0025", down=True)
+    with Session(private_engine, expire_on_commit=False) as session:
         add(session, "score", patient)
         with pytest.raises(Exception, match="(?i)check"):
             add(session, "adverse_event", patient)
@@ -230,3 +232,33 @@ def test_0026_admits_queries_on_adverse_events_and_keeps_every_step(private_engi
     with Session(private_engine) as session:
         assert [q.target_table for q in session.exec(select(DataQuery))] == ["score"]
         assert len(session.exec(select(DataQueryStep)).all()) == 1
+
+
+def test_0027_draws_a_measures_revision_for_every_change_and_goes_back(private_engine):
+    """The upgrade draws a revision for every study with measures (0: never any); the
+    triggers draw a new one at each change; the downgrade drops them and the column."""
+    from sqlalchemy import inspect as sa_inspect
+
+    _migrate(private_engine, "head")
+    with Session(private_engine, expire_on_commit=False) as session:
+        study = make_study(session)
+        session.commit()
+    _migrate(private_engine, "0026", down=True)
+    assert "measures_revision" not in {c["name"] for c in sa_inspect(
+        private_engine).get_columns("study")}
+    with private_engine.begin() as connection:  # a measure written without the triggers
+        connection.execute(text("UPDATE study_measure SET position = position + 1"))
+        connection.execute(text("INSERT INTO study (code, title, design, status, "
+                                "is_synthetic, strata_rules, block_multipliers, created_at, "
+                                "design_type, protocol_version) VALUES ('EMPTY', 'x', 'x', "
+                                "'recruiting', false, '[]', '[1]', '2026-01-01', 'registry', 1)"))
+    _migrate(private_engine, "head")
+    revision = text("SELECT measures_revision FROM study WHERE id = :s")
+    with private_engine.begin() as connection:
+        drawn = connection.execute(revision, {"s": study.id}).scalar_one()
+        assert drawn != 0
+        assert connection.execute(text("SELECT measures_revision FROM study WHERE code = "
+                                       "'EMPTY'")).scalar_one() == 0
+        connection.execute(text("UPDATE study_measure SET position = position + 1 "
+                                "WHERE study_id = :s"), {"s": study.id})
+        assert connection.execute(revision, {"s": study.id}).scalar_one() not in (0, drawn)
