@@ -16,7 +16,7 @@ from clinic.auth.roles import any_user, role_can_see_identity
 from clinic.db import get_session
 from clinic.fhir.codes import READABLE
 from clinic.fhir.outcome import operation_outcome
-from clinic.web.access import not_found, patient_or_404
+from clinic.web.access import not_found, patient_or_404, printable
 
 FHIR_JSON = "application/fhir+json"
 
@@ -48,12 +48,13 @@ def fhir_read(resource_type: str, resource_id: str) -> Response:
 
     kind, key = resource_type, resource_id
     if kind not in READABLE:
-        abort(404, f"{kind} is not a resource type served here: "
+        abort(404, f"{printable(kind, 40)} is not a resource type served here: "
                    f"{', '.join(READABLE)}.")
     if kind == "Questionnaire":
         found = questionnaire(key)
         if found is None:
-            abort(404, f"No Questionnaire {key}: there is one for odi and ndi.")
+            abort(404, f"No Questionnaire {printable(key, 40)}: there is one for odi and "
+                       "ndi.")
         return _fhir(found)
     session = get_session()
     owner = owner_of(session, kind, key)
@@ -89,7 +90,10 @@ def _errors_as_operation_outcomes(response: Response) -> Response:
     if (response.status_code < 400 or not response.is_json
             or not request.path.startswith(f"{bp.url_prefix}/fhir/")):
         return response
-    said = response.get_json(silent=True)
+    try:  # (not the app's strict reader: a message may quote a NUL the request sent)
+        said = json.loads(response.get_data())
+    except ValueError:
+        return response
     if not isinstance(said, dict):
         return response
     outcome = operation_outcome(response.status_code, str(said.get("message") or ""),

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from clinic.followup.entry import AdverseEventInput, FollowUpEntry, MedicationInput
 from clinic.followup.medications import dose_warnings
-from clinic.scoring.instruments import Instrument, InstrumentKind
+from clinic.scoring.instruments import INSTRUMENTS, Instrument, InstrumentKind
 from clinic.scoring.opioids import class_of
 from clinic.web.forms import a_date, blank_to_none, form_int, number
 
@@ -41,11 +41,30 @@ def entries_from_form(form: MultiDict[str, str], instruments: list[Instrument]) 
     return entries
 
 
+def no_longer_asked(form: MultiDict[str, str],
+                    instruments: list[Instrument]) -> dict[str, str]:
+    """A value typed for an outcome the visit no longer collects (its protocol amended
+    after the form was opened) is named, so that the save is refused rather than drop
+    it without a word (found trying a protocol change as a new user would)."""
+    asked = {i.code for i in instruments}
+    dropped = [inst.label for code, inst in INSTRUMENTS.items() if code not in asked and any(
+        (name == code or name.startswith(f"{code}.")) and value.strip()
+        for name, value in form.items(multi=True))]
+    if not dropped:
+        return {}
+    these = ", ".join(dropped)
+    return {"entries": f"The study's protocol changed since this form was opened: {these} "
+                       f"{'is' if len(dropped) == 1 else 'are'} no longer collected at this "
+                       "visit, so what was typed for it cannot be kept. The form below is "
+                       "as the protocol now asks: check it and save again."}
+
+
 def entry_from_form(form: MultiDict[str, str], instruments: list[Instrument],
                     errors: dict[str, str] | None = None) -> FollowUpEntry:
     """The screens' entry: a visit date (blank: today) and, when an outcome the protocol
     asks for is not collected, the reason (required)."""
     found: dict[str, str] = {} if errors is None else errors
+    found |= no_longer_asked(form, instruments)
     return FollowUpEntry(
         entries=entries_from_form(form, instruments),
         mode=form.get("mode", ""),

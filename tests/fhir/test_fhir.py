@@ -382,3 +382,21 @@ def test_an_operation_outcome_names_each_field_and_the_status_kind():
     assert _parse(outcome)
     assert [issue_type(s) for s in (404, 409, 423, 418, 503)] == [
         "not-found", "conflict", "lock-error", "processing", "exception"]
+
+
+def test_an_error_quoting_what_the_request_sent_is_an_operation_outcome_too(
+        client, recorded, bearer):  # noqa: F811
+    """Found trying the API as a FHIR client would: a NUL or an invisible character in
+    the address made the error's own JSON unreadable to the app's strict reader, and it
+    went out as the API's JSON; and the type or id asked for was said back whole (3,000
+    characters). Now an OperationOutcome every time, the request's text cut at 40
+    characters and without invisible characters."""
+    nurse = bearer("nurse")
+    for path in ("Questionnaire/a%00", "Questionnaire/a%E2%80%AE", "Foo%00/1",
+                 "Fo%0Ao%E2%80%AE%00/1", f"Questionnaire/{'x' * 3000}", f"{'Z' * 3000}/1"):
+        answer = client.get(f"/api/v1/fhir/{path}", headers=nurse)
+        assert answer.status_code == 404, path
+        said = _diagnostics(answer)
+        assert len(said) < 200 and "\x00" not in said and "\u202e" not in said, said
+    assert _diagnostics(client.get(f"/api/v1/fhir/Questionnaire/{'x' * 3000}",
+                                   headers=nurse)).startswith(f"No Questionnaire {'x' * 40}…")

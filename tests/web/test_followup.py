@@ -857,3 +857,27 @@ def test_an_ome_beside_an_opioid_without_a_factor_says_it_was_not_checked(
     notice = f"The OME was not checked against the opioids listed: no oral morphine factor " \
              f"for {drug}"
     assert (notice in page) is told
+
+
+def test_a_value_typed_for_an_outcome_no_longer_collected_is_not_dropped_silently(
+        client, clinic, db):
+    """Found trying a protocol amendment as a new user would: a form opened before the
+    amendment that took an outcome out of this visit still carried what was typed for
+    it, and the save dropped it without a word. The save is refused, naming the outcome,
+    and the form comes back as the protocol now asks; saved again, it is stored."""
+    login(client, clinic.users["nurse"])
+    form = {"mode": "in_clinic", "vas": "4", "version": str(clinic.due.version),
+            "satisfaction_results": "satisfied", **odi_form(GOOD_ODI),
+            "satisfaction_procedure": "satisfied", "nrs": "7", "ndi.sleeping": " "}
+    response = client.post(f"/followup/{clinic.due.id}", data=form)
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert ("Pain (NRS), Satisfaction with the procedure are no longer collected at this "
+            "visit") in page  # (an NDI section left blank is nothing typed)
+    assert 'name="nrs"' not in page and 'value="4"' in page  # the form as it is asked now
+    assert _scores(db, clinic.due.id) == {}
+    assert db.get(Assessment, clinic.due.id).state == "pending"
+    for dropped in ("satisfaction_procedure", "nrs", "ndi.sleeping"):
+        del form[dropped]
+    assert client.post(f"/followup/{clinic.due.id}", data=form).status_code == 302
+    assert set(_scores(db, clinic.due.id)) >= {"vas", "odi", "satisfaction_results"}
