@@ -400,3 +400,17 @@ def test_an_error_quoting_what_the_request_sent_is_an_operation_outcome_too(
         assert len(said) < 200 and "\x00" not in said and "\u202e" not in said, said
     assert _diagnostics(client.get(f"/api/v1/fhir/Questionnaire/{'x' * 3000}",
                                    headers=nurse)).startswith(f"No Questionnaire {'x' * 40}…")
+
+
+def test_the_outcome_hook_reads_an_error_whatever_its_message_holds(app):
+    """The hook reads the error back with the plain JSON reader: the app's strict one
+    refuses a NUL or an invisible character, which a message may quote."""
+    from clinic.api.fhir import _errors_as_operation_outcomes
+    from clinic.errors import json_error
+
+    with app.test_request_context("/api/v1/fhir/Patient/1"):
+        answer = _errors_as_operation_outcomes(json_error(404, "No x\x00\u202e", {"a": "b"}))
+    assert answer.mimetype == "application/fhir+json"
+    outcome = json.loads(answer.get_data())
+    assert _parse(outcome) and [i["diagnostics"] for i in outcome["issue"]] == [
+        "No x\x00\u202e", "b"]
