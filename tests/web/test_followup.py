@@ -425,7 +425,9 @@ def _week_1_long_ago(db, clinic, app) -> Assessment:
 
 
 def _week_1_form(visit: Assessment) -> dict[str, str]:
-    return {"mode": "phone", "vas": "3", "version": str(visit.version), **odi_form(GOOD_ODI),
+    """The 1-week visit's form: VAS and satisfaction with the procedure (the ODI is not
+    asked then: a value typed for it would be refused, not dropped)."""
+    return {"mode": "phone", "vas": "3", "version": str(visit.version),
             "satisfaction_procedure": "satisfied"}
 
 
