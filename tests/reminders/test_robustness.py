@@ -233,7 +233,10 @@ def test_no_answer_after_the_final_dot_is_unknown_and_stops_the_run(mail_app, sm
     with time_machine.travel(SEND_DAY):
         started = time.monotonic()
         report = run_once(mail_app)
-        assert time.monotonic() - started < 1.5
+        # the run does not hang on a silent server (a wide bound: once, under a loaded
+        # full run on 2 cores, 1.5 s was not enough); that it gave up before the server's
+        # answer is told by 'unknown', not 'sent'
+        assert time.monotonic() - started < 10
     assert (report.unknown, report.deferred, report.sent) == (1, 1, 0)
     assert month_1(session, clinic.patient).state == "unknown"
     assert smtp.handler.recipients() == [clinic.email]  # taken: 'unknown' was honest
