@@ -57,7 +57,7 @@ NURSE = "nurse.north@demo.invalid"
 SECRET = "bench-save-load"
 ODI_ANSWERS = (1, 2, 3, 0, 1, 2, 3, 0, 1, 2)  # ten sections: raw 15, ODI 30 %
 Pending = tuple[int, int, date]  # assessment id, version, the visit's day
-WARM_UP_SAVES = 1500  # at most, for the 2 s of each route's warm-up
+WARM_UP_SAVES = 3000  # at most, for the 2 s of each route's warm-up (the anchor: ~700 a second)
 
 WRK_SCRIPT = r"""
 local queue = {}

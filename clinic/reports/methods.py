@@ -51,11 +51,13 @@ def _sentences(used: set[str], coefficients: bool) -> list[str]:
     if "kruskal_wallis" in used:
         out.append("Three or more arms were compared with the Kruskal–Wallis H test, followed "
                    "by Dunn's pairwise test with Bonferroni adjustment.")
-    if used & {"pearson_chi_square", "fisher_exact"}:
+    if used & {"pearson_chi_square", "fisher_exact", "fisher_freeman_halton"}:
         out.append("Categorical variables were compared with Pearson's χ² test without "
-                   "continuity correction; for 2×2 tables with an expected count below 5, "
-                   "Fisher's exact test was used. Categories with no patient in any arm were "
-                   "left out of the test.")
+                   "continuity correction; for tables with an expected count below 5, "
+                   "Fisher's exact test was used (for tables larger than 2×2 its "
+                   "Fisher–Freeman–Halton extension, the p-value summing the probabilities of "
+                   "the tables no more probable than the one observed). Categories with no "
+                   "patient in any arm were left out of the test.")
     if "friedman" in used:
         out.append("Change across timepoints within each arm was tested with the Friedman "
                    "test on complete cases (patients with a value at every timepoint "

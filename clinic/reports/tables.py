@@ -20,6 +20,8 @@ TEST_NAMES = {
     "kruskal_wallis": "Kruskal–Wallis H test",
     "pearson_chi_square": "Pearson χ² test",
     "fisher_exact": "Fisher's exact test (2×2 table with an expected count < 5)",
+    "fisher_freeman_halton": "Fisher–Freeman–Halton exact test (table larger than 2×2 with "
+                             "an expected count < 5)",
     "friedman": "Friedman test across timepoints within each arm (complete cases)",
 }
 SYMBOLS = "abcdefghij"

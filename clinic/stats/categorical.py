@@ -1,9 +1,12 @@
-"""Pearson's χ² (no Yates correction) with Fisher's exact test for sparse 2×2 tables.
+"""Pearson's χ² (no Yates correction) with Fisher's exact test for sparse tables.
 
 SPSS 20's CROSSTABS prints Pearson Chi-Square (uncorrected), Fisher's Exact
 Test for 2×2 tables, and the footnote "n cells (x%) have expected count less
-than 5. The minimum expected count is m." An exact R×C test is not offered
-(scipy's R×C alternative is a Monte Carlo approximation, not exact).
+than 5. The minimum expected count is m." For a larger table with an expected count
+below 5 the exact test is Fisher–Freeman–Halton's (SPSS Exact Tests' "Fisher's Exact
+Test", R's ``fisher.test``), computed in :mod:`clinic.stats.exact` (scipy's R×C
+alternative is a Monte Carlo approximation, not exact); a table too large for it to
+enumerate in a few seconds keeps the χ² p, and says why (``exact_too_large``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from clinic.stats._values import plural
+from clinic.stats.exact import fisher_freeman_halton
 from clinic.stats.results import ChiSquare
 
 
@@ -74,11 +78,14 @@ def chi_square(table: Any) -> ChiSquare:
     fisher_p = None
     if arr.shape == (2, 2) and below:
         fisher_p = float(stats.fisher_exact(arr.astype(np.int64)).pvalue)
+    elif below:
+        fisher_p = fisher_freeman_halton(arr)
     return ChiSquare(
         statistic=float(res.statistic),
         df=int(res.dof),
         p=float(res.pvalue),
         fisher_p=fisher_p,
+        exact_too_large=bool(below) and fisher_p is None,
         min_expected=float(expected.min()),
         cells_below_5=below,
         pct_cells_below_5=100.0 * below / expected.size,

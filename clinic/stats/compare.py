@@ -7,8 +7,9 @@ cannot be assessed in a group (n < 4, all values identical) the rank test is
 used. Three or more groups: Kruskal-Wallis H (the paper describes no
 parametric alternative, so no ANOVA is chosen).
 
-Categorical outcomes (``compare_categorical``): Pearson's χ²; for a 2×2 table
-with an expected count below 5, Fisher's exact test.
+Categorical outcomes (``compare_categorical``): Pearson's χ²; for a table with an
+expected count below 5, Fisher's exact test (Fisher–Freeman–Halton's for a table larger
+than 2×2), unless that table is too large to enumerate: then χ², and the reason says so.
 """
 
 from __future__ import annotations
@@ -89,13 +90,16 @@ def compare_categorical(table: Any) -> CategoricalComparison:
         f"minimum expected count {res.min_expected:.2f}"
     )
     if res.fisher_p is not None:
+        two_by_two = len(res.rows) == 2 and len(res.cols) == 2
         return CategoricalComparison(
-            test="fisher_exact", reason_for_test=f"2×2 table and {footnote}",
+            test="fisher_exact" if two_by_two else "fisher_freeman_halton",
+            reason_for_test=f"{len(res.rows)}×{len(res.cols)} table and {footnote}",
             statistic=None, p=res.fisher_p, result=res,
         )
     why = "Pearson χ² (no continuity correction)"
-    if res.cells_below_5:
-        why += f"; {footnote} (no exact test for tables larger than 2×2)"
+    if res.exact_too_large:
+        why += (f"; {footnote} (the exact test was too large to compute for this table: "
+                "the χ² p is an approximation)")
     return CategoricalComparison(
         test="pearson_chi_square", reason_for_test=why, statistic=res.statistic, p=res.p,
         result=res,

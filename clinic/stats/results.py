@@ -142,9 +142,11 @@ class TTest(Result):
 
 @dataclass(frozen=True, kw_only=True)
 class ChiSquare(Result):
-    """Pearson χ² without Yates, Fisher's exact p for sparse 2×2, SPSS footnote fields.
+    """Pearson χ² without Yates, Fisher's exact p for sparse tables, SPSS footnote fields.
 
-    ``fisher_p`` is set only for a 2×2 table with any expected count < 5.
+    ``fisher_p`` is set only for a table with any expected count < 5: Fisher's exact
+    test for a 2×2 table, Fisher–Freeman–Halton's for a larger one, unless it was too
+    large to enumerate (``exact_too_large``).
     ``expected`` is the expected-count table (rows × columns, after dropping
     all-zero rows/columns, which are listed in ``dropped_rows`` / ``dropped_cols``).
     """
@@ -153,6 +155,7 @@ class ChiSquare(Result):
     df: int | None = None
     p: float | None = None
     fisher_p: float | None = None
+    exact_too_large: bool = False
     min_expected: float | None = None
     cells_below_5: int | None = None
     pct_cells_below_5: float | None = None
@@ -223,7 +226,8 @@ class GroupComparison(Result):
 class CategoricalComparison(Result):
     """Outcome of :func:`clinic.stats.compare_categorical`.
 
-    ``test`` is "pearson_chi_square" or "fisher_exact"; ``p`` is that test's p.
+    ``test`` is "pearson_chi_square", "fisher_exact" (2×2) or "fisher_freeman_halton"
+    (larger); ``p`` is that test's p.
     """
 
     test: str | None = None

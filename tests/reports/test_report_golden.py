@@ -5,6 +5,10 @@ day) was reported by the code before the report was made faster, and its output 
 in tests/reports/golden/: every table cell (the tables' CSV), the data version, the
 methods text and the analysis data set (long and wide) with its dictionary. The report
 must reproduce each of them byte for byte, on both engines.
+
+Re-saved once on purpose since: when a sparse table larger than 2×2 went from the χ² p
+to Fisher–Freeman–Halton's exact p (clinic.stats.exact), which moved one p-value of
+Table 6 (0.030 → 0.025), a test mark and the methods sentence; nothing else changed.
 """
 
 from __future__ import annotations

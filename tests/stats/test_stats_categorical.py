@@ -1,4 +1,5 @@
-"""chi_square() / compare_categorical(): Pearson without Yates, Fisher for sparse 2×2."""
+"""chi_square() / compare_categorical(): Pearson without Yates, Fisher for sparse tables
+(2×2; R×C: Fisher–Freeman–Halton, tests/stats/test_stats_exact.py)."""
 
 import math
 
@@ -88,7 +89,7 @@ def test_footnote_fields() -> None:
     res = chi_square([[1, 6, 2], [4, 1, 9]])
     assert res.n_cells == 6 and res.cells_below_5 == 5
     assert res.pct_cells_below_5 == pytest.approx(100 * 5 / 6)
-    assert res.fisher_p is None  # no exact test for R×C
+    assert res.fisher_p == pytest.approx(0.0136626733, abs=1e-10)  # R×C: R's fisher.test
 
 
 def test_compare_categorical_choice() -> None:
@@ -98,7 +99,10 @@ def test_compare_categorical_choice() -> None:
     big = compare_categorical([[46, 44], [54, 56]])
     assert big.test == "pearson_chi_square" and big.p == big.result.p
     rxc = compare_categorical([[1, 6, 2], [4, 1, 9]])
-    assert rxc.test == "pearson_chi_square" and "no exact test" in rxc.reason_for_test
+    assert rxc.test == "fisher_freeman_halton" and rxc.p == rxc.result.fisher_p
+    assert rxc.reason_for_test.startswith("2×3 table and 5 cells")
+    plenty = compare_categorical([[21, 20], [43, 38], [36, 42]])  # no expected count < 5
+    assert plenty.test == "pearson_chi_square" and plenty.result.fisher_p is None
     empty = compare_categorical([[0, 0], [0, 3]])
     assert empty.reason and empty.test is None and empty.p is None
 

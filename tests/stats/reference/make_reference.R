@@ -163,7 +163,9 @@ chi_case <- function(name, m) {
   m <- m[rowSums(m) > 0, colSums(m) > 0, drop = FALSE]
   ch <- suppressWarnings(chisq.test(m, correct = FALSE))
   e <- ch$expected
-  fisher_p <- if (all(dim(m) == 2) && any(e < 5)) fisher.test(m)$p.value else NA
+  # the exact test wherever an expected count is below 5: Fisher's for a 2x2 table,
+  # Fisher-Freeman-Halton's (network algorithm) for a larger one
+  fisher_p <- if (any(e < 5)) fisher.test(m, workspace = 2e8)$p.value else NA
   list(name = name, table = lapply(seq_len(nrow(full)), function(i) arr(full[i, ])),
        statistic = unname(ch$statistic), df = as.integer(ch$parameter), p = ch$p.value,
        fisher_p = fisher_p, min_expected = min(e), cells_below_5 = sum(e < 5),
@@ -176,7 +178,18 @@ write_ref("chi_square", list(
   chi_case("tea_tasting_r_doc", rbind(c(3, 1), c(1, 3))),
   chi_case("zero_row_dropped", rbind(c(12, 5), c(0, 0), c(7, 14))),
   chi_case("sparse_2x3", rbind(c(1, 6, 2), c(4, 1, 9))),
-  chi_case("r_doc_party", rbind(c(762, 327, 468), c(484, 239, 477)))
+  chi_case("r_doc_party", rbind(c(762, 327, 468), c(484, 239, 477))),
+  chi_case("r_doc_job_satisfaction_4x4", t(matrix(c(1, 2, 1, 0, 3, 3, 6, 1, 10, 10, 14, 9,
+                                                    6, 7, 12, 11), 4, 4))),
+  chi_case("paper_complications_4x2", rbind(c(99, 96), c(1, 1), c(0, 1), c(0, 2))),
+  chi_case("paper_satisfaction_results_4x2", rbind(c(1, 1), c(5, 6), c(49, 58), c(45, 35))),
+  chi_case("dose_levels_6x2", rbind(c(60, 55), c(20, 25), c(8, 3), c(2, 6), c(1, 0),
+                                    c(0, 2))),
+  chi_case("dose_levels_6x2_n392", rbind(c(140, 135), c(40, 55), c(8, 3), c(2, 6), c(1, 0),
+                                         c(0, 2))),
+  chi_case("three_arms_4x3", rbind(c(20, 18, 25), c(22, 19, 17), c(15, 21, 20), c(4, 1, 3))),
+  chi_case("three_arms_5x3", rbind(c(40, 35, 38), c(12, 15, 10), c(4, 1, 3), c(1, 3, 0),
+                                   c(0, 1, 2)))
 ))
 
 # ---------------------------------------------------------------- Friedman
