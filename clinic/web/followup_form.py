@@ -47,9 +47,10 @@ def no_longer_asked(form: MultiDict[str, str],
     after the form was opened) is named, so that the save is refused rather than drop
     it without a word (found trying a protocol change as a new user would)."""
     asked = {i.code for i in instruments}
-    dropped = [inst.label for code, inst in INSTRUMENTS.items() if code not in asked and any(
-        (name == code or name.startswith(f"{code}.")) and value.strip()
-        for name, value in form.items(multi=True))]
+    typed = {name.split(".", 1)[0] for name, value in form.items(multi=True)
+             if value.strip()}  # "odi.walking" → "odi" (no instrument's code has a dot)
+    dropped = [inst.label for code, inst in INSTRUMENTS.items()
+               if code not in asked and code in typed]
     if not dropped:
         return {}
     these = ", ".join(dropped)
@@ -108,6 +109,8 @@ def dose_keys(typed: tuple[MedicationInput, ...], recorded: Any = ()) -> str:
 def medications_from_form(form: MultiDict[str, str]) -> tuple[MedicationInput, ...]:
     """The filled medication rows (the correction page shows a row per medication
     recorded and one more; the entry page, two)."""
+    if not any(name.startswith("med.") for name in form):
+        return ()  # (a form without them asks for none of the 60 fields below)
     meds = []
     for i in range(MAX_ROWS):
         values = [blank_to_none(form.get(f"med.{i}.{n}"))
