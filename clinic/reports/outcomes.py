@@ -165,6 +165,7 @@ def posthoc_table(data: StudyData, arms: Arms, analyses: list[OutcomeAnalysis]) 
                                      "Adjusted p (Bonferroni)"))
     b = TableBuilder("appendix", "Appendix. Pairwise post hoc comparisons", "Comparison", cols)
     tps = {t.code: t.label for t in data.study.timepoints}
+    kw_any = False  # Dunn between arms shown (three arms or more): its note too
     for a in analyses:
         within = [c for c in arms.codes if _has_rows(a.friedman[c].pairwise)]
         if within:  # a heading with no rows under it is left out
@@ -175,15 +176,16 @@ def posthoc_table(data: StudyData, arms: Arms, analyses: list[OutcomeAnalysis]) 
               if comp.test == "kruskal_wallis"
               and _has_rows(getattr(comp.result, "pairwise", None))]
         if kw:
+            kw_any = True
             b.heading(f"{a.label}: between arms (Dunn, after Kruskal–Wallis)")
         for tp, comp in kw:
             _pairwise_rows(b, tps[tp], comp.result.pairwise,  # type: ignore[union-attr]
                            {c: arms.labels[c].split(":")[0] for c in arms.codes})
+    arms_note = " Arms: Dunn's test with tie-corrected SE." if kw_any else ""
     b.abbreviations.append(
         "Timepoints: z = (mean rank a − mean rank b) / √(k(k+1)/(6n)) on the Friedman ranks "
-        "(Dunn / SPSS related-samples pairwise comparisons). Arms: Dunn's test with "
-        "tie-corrected SE. p two-sided; adjusted p = p × number of pairs (Bonferroni), "
-        "capped at 1.")
+        f"(Dunn / SPSS related-samples pairwise comparisons).{arms_note} p two-sided; "
+        "adjusted p = p × number of pairs (Bonferroni), capped at 1.")
     return b.build()
 
 

@@ -70,7 +70,7 @@ def chi_square(table: Any) -> ChiSquare:
     base: dict[str, Any] = {"n": int(arr.sum()), "notes": notes, **labels}
     if arr.shape[0] < 2 or arr.shape[1] < 2:
         return ChiSquare(
-            reason="χ² needs at least two non-empty rows and two non-empty columns", **base
+            reason="a test needs at least two non-empty rows and two non-empty columns", **base
         )
     res = stats.chi2_contingency(arr, correction=False)
     expected = np.asarray(res.expected_freq, dtype=float)

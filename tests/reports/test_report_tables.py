@@ -34,6 +34,7 @@ def test_three_arm_study_uses_kruskal_wallis_with_dunn_post_hoc(session):
     appendix = report.table("appendix")
     assert any("Dunn, after Kruskal–Wallis" in r.label for r in appendix.rows)
     assert any(r.label.startswith("Baseline: Group A – Group C") for r in appendix.rows)
+    assert any("Arms: Dunn's test with tie-corrected SE." in f for f in appendix.footnotes)
     t4 = report.table("table4")
     dap = _row(report, "table4", "Dose–area product, DAP (mGy·cm²)")
     assert [c.text for c in dap.cells][1:] == ["—", "—", "—"]  # CT, US, and no p
@@ -57,6 +58,9 @@ def test_outcome_nobody_recorded_at_a_timepoint_gives_an_explained_empty_row(ses
     assert all(c.text.endswith("/ 3") for c in friedman_n.cells[:-1])
     panel = next(p for p in report.panels if p.title.startswith("Oswestry"))
     assert all(s.points[2] is None for s in panel.series)
+    appendix = report.table("appendix")  # two arms: no Dunn between arms, nor its note
+    assert not any("Kruskal" in r.label for r in appendix.rows)
+    assert not any("Arms: Dunn" in f for f in appendix.footnotes)  # (found by a new user)
     assert "<svg" in figure_svg(list(report.panels))
     for fmt in ("pdf", "html", "xlsx"):
         assert render(report, fmt)[0][1]
