@@ -33,8 +33,8 @@ def analyses() -> AnalysisCache:
 CHARTABLE = (InstrumentKind.SCALE, InstrumentKind.SECTIONS)
 REPORT_FORMATS = (("pdf", "Study report (PDF)"), ("xlsx", "Tables (Excel)"),
                   ("csv", "Analysis dataset (CSV, zipped)"), ("sav", "SPSS (.sav)"))
-TEST_NAMES = {"student_t": "Student's t-test", "mann_whitney": "Mann-Whitney U test",
-              "kruskal_wallis": "Kruskal-Wallis H test"}
+TEST_NAMES = {"student_t": "Student's t-test", "mann_whitney": "Mann–Whitney U test",
+              "kruskal_wallis": "Kruskal–Wallis H test"}  # (spelt as the report spells them)
 
 
 @bp.route("/cohort")

@@ -56,6 +56,7 @@ def test_the_cohort_view_compares_arms_with_p_values(client, clinic):
     assert "<svg" in page and "Median Pain (VAS) by arm over time" in page
     assert "Group A: fluoroscopy-guided" in page and "Friedman" in page
     assert "This view counts the treated patients" in page and "(intention to treat)" in page
+    assert "Mann-Whitney" not in page and "Mann–Whitney U test" in page  # as the report
     filtered = client.get("/cohort?instrument=vas&modality=ct").get_data(as_text=True)
     assert "No Pain (VAS) values match" in filtered
     bad = client.get("/cohort?level=L9-L10")
