@@ -36,6 +36,7 @@ from scipy.special import gammaln
 
 RELATIVE_TOLERANCE = 1e-7  # as R's fisher.test and scipy.stats.fisher_exact
 MAX_WORK = 30_000_000  # node × split pairs over the whole test (1.5 s at most here)
+MAX_STATES = 2.0 ** 62  # nodes numbered in int64
 CHUNK = 1 << 20  # node × split pairs worked on at once (memory)
 
 
@@ -55,6 +56,8 @@ def fisher_freeman_halton(table: object, max_work: int = MAX_WORK) -> float | No
     if _states(counts.sum(axis=0)) > _states(counts.sum(axis=1)):
         counts = counts.T  # the side with fewer states is the node's
     counts = counts[np.argsort(-counts.sum(axis=1), kind="stable")]  # large rows first
+    if _states(counts.sum(axis=0)) > MAX_STATES:
+        return None  # (a node's code would not fit in 64 bits; far beyond the work bound)
     try:
         return _Network(counts, max_work).p_value()
     except TooLarge:

@@ -107,6 +107,11 @@ def test_a_table_too_large_for_the_bound_is_none_and_the_report_says_so() -> Non
     assert "too large to compute" in comp.reason_for_test
 
 
+def test_a_table_whose_nodes_would_not_fit_64_bits_is_none() -> None:
+    huge = np.full((4, 4), 30_000) + np.eye(4, dtype=int)  # margins ~120,000 both ways
+    assert fisher_freeman_halton(huge, max_work=10**18) is None
+
+
 def test_the_bound_is_what_stops_it() -> None:
     """The same table, a budget too small for it: None; the default: R's p. A 4×4 table
     of 175 patients takes more than the default (54 million node-split pairs)."""
