@@ -442,6 +442,7 @@ def test_a_date_far_outside_the_window_is_confirmed_before_it_is_kept(client, cl
     assert slipped.status_code == 422, page[:1500]
     assert f"{today_in(app)} is " in page and "days after the visit's window" in page
     assert 'name="date_confirmed"' in page and _scores(db, week_1.id) == {}
+    assert "correct what is wrong, or confirm what is right where asked" in page
     near = week_1.window_close + timedelta(days=FAR_OUTSIDE_DAYS - 1)
     assert client.post(f"/followup/{week_1.id}", data=_week_1_form(week_1) | {
         "visit_on": str(near)}).status_code == 302, "under a month late: kept, flagged"
@@ -702,6 +703,8 @@ def test_a_dose_above_the_labelled_maximum_is_confirmed_before_it_is_kept(client
     assert 'id="med-0-daily_dose_mg-error"' in page and 'id="med-1-daily_dose_mg-error"' \
         not in page  # ibuprofen 1200 is within its label
     assert _confirm_box(page) == "tramadol:4000" and 'tick "The doses are right"' in page
+    assert ("Nothing was saved: please check the 2 fields marked below: correct what is "
+            "wrong, or confirm what is right where asked.") in page  # not "correct" alone
     assert _medication_rows(db, clinic.due.id) == {} and not _scores(db, clinic.due.id)
     kept = client.post(f"/followup/{clinic.due.id}",
                        data={**form, "doses_confirmed": "tramadol:4000"})
