@@ -48,22 +48,29 @@ def claim(session: Session, obj: Any, read_version: int | None,
     come with an audit event about the record in the same transaction, or the commit is
     refused (clinic.audit.versions).
     """
-    _check_form_version(read_version)
+    check_form_version(read_version)
     table = type(obj).__table__
     changed = values or {}
-    result = session.execute(_claim_statement(table, tuple(changed)), {
+    result = session.execute(claim_statement(table, tuple(changed)), {
         "claim_id": obj.id, "claim_read": read_version, "claim_new": read_version + 1,  # type: ignore[operator]
         **{f"new_{key}": value for key, value in changed.items()}})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(obj)
         raise _stale(obj, read_version)  # type: ignore[arg-type]
-    for key, value in {"version": read_version + 1, **(values or {})}.items():  # type: ignore[operator]
+    taken(session, obj, read_version, values)  # type: ignore[arg-type]
+
+
+def taken(session: Session, obj: Any, read_version: int,
+          values: dict[str, Any] | None = None) -> None:
+    """``obj`` as the claim's UPDATE left it (its version raised, ``values`` set), held
+    as stored; noted for the version rule."""
+    for key, value in {"version": read_version + 1, **(values or {})}.items():
         set_committed_value(obj, key, value)
     note_claim(session, obj)
 
 
 @cache
-def _claim_statement(table: Any, columns: tuple[str, ...]) -> Any:
+def claim_statement(table: Any, columns: tuple[str, ...]) -> Any:
     """The claim's UPDATE of ``table`` setting ``columns`` too, built once (building it
     and its cache key cost more than a tenth of a millisecond a save)."""
     return (update(table).where(table.c.id == bindparam("claim_id"),
@@ -77,12 +84,12 @@ def check_read_version(obj: Any, read_version: int | None) -> None:
     """Refuse, before anything is written, a change read at another version than the
     record has as loaded in this transaction; :func:`claim` still refuses one that
     another transaction makes stale in between."""
-    _check_form_version(read_version)
+    check_form_version(read_version)
     if read_version != obj.version:
         raise _stale(obj, read_version)  # type: ignore[arg-type]
 
 
-def _check_form_version(read_version: int | None) -> None:
+def check_form_version(read_version: int | None) -> None:
     if read_version is None or not isinstance(read_version, int) or isinstance(
             read_version, bool) or not 0 <= read_version < INT_MAX:
         raise BrokenVersion("The change did not say which version of the record it was "

@@ -32,7 +32,7 @@ from clinic.audit.versions import (
 )
 from clinic.models.audit import AuditEvent, IdentityAuditEvent
 from clinic.models.base import Audited, utcnow
-from clinic.models.inserts import insert_unnested, insert_with_ids
+from clinic.models.inserts import insert_family, insert_unnested, insert_with_ids
 from clinic.models.values import check_rows
 
 REDACTED = "[identifying data]"
@@ -41,6 +41,7 @@ _SKIPPED_FIELDS = frozenset({"id", "version"})
 REASON_COLUMN = 500  # services refuse longer reasons; this only keeps the insert valid
 
 __all__ = ["REDACTED", "audit_inserted", "audit_updated", "insert_audited",
+           "insert_audited_family",
            "install_audit_listener", "set_actor", "write_inserted_events"]
 
 
@@ -120,13 +121,44 @@ def insert_audited(session: Session, model: type[Audited], rows: list[dict[str, 
     the many small rows a form writes at once (checklist answers, scores, targets):
     the unit of work costs more than the INSERT for each of them."""
     if rows:
-        missing = {a.key for a in inspect(model).column_attrs} - {"id"} - rows[0].keys()
-        if missing:  # the audit's snapshot would show them empty, not at their default
-            raise ValueError(f"{model.__tablename__}: every column is given to "
-                             f"insert_audited ({', '.join(sorted(missing))} missing)")
-        check_rows(model, rows)
+        _checked(model, rows)
         insert_with_ids(session.connection(), model.__table__, rows, key)  # type: ignore[attr-defined]
         audit_inserted(session, (model, rows))
+
+
+def insert_audited_family(session: Session, parent: tuple[type[Audited], list[dict[str, Any]],
+                                                          tuple[str, ...]],
+                          child: tuple[type[Audited], list[dict[str, Any]], tuple[str, ...]],
+                          link: str) -> None:
+    """:func:`insert_audited` of rows (a model, its rows, their ``key``) and of their
+    children, each child naming its parent by its position among the parents in its
+    ``link`` column, which then takes the parent's id: on PostgreSQL one statement
+    (clinic.models.inserts.insert_family), elsewhere one per table. Every value is
+    checked before anything is written."""
+    (parent_model, parents, parent_key), (child_model, children, child_key) = parent, child
+    if not children:
+        insert_audited(session, parent_model, parents, parent_key)
+        return
+    _checked(parent_model, parents)
+    _checked(child_model, children)
+    connection = session.connection()
+    tables = parent_model.__table__, child_model.__table__  # type: ignore[attr-defined]
+    if not insert_family(connection, tables[0], parents, tables[1], children, link):
+        insert_with_ids(connection, tables[0], parents, parent_key)
+        for row in children:
+            row[link] = parents[row[link]]["id"]
+        insert_with_ids(connection, tables[1], children, child_key)
+    audit_inserted(session, (parent_model, parents), (child_model, children))
+
+
+def _checked(model: type[Audited], rows: list[dict[str, Any]]) -> None:
+    """Every column given (the audit's snapshot would show a missing one empty, not at
+    its default), every value one the database takes."""
+    missing = {a.key for a in inspect(model).column_attrs} - {"id"} - rows[0].keys()
+    if missing:
+        raise ValueError(f"{model.__tablename__}: every column is given to "
+                         f"insert_audited ({', '.join(sorted(missing))} missing)")
+    check_rows(model, rows)
 
 
 def audit_updated(session: Session, model: type[Audited],

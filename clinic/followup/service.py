@@ -9,9 +9,10 @@ from sqlalchemy import bindparam, event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
-from clinic.audit import audit_updated, insert_audited
+from clinic.audit import audit_updated, insert_audited_family
 from clinic.edits import MIN_REASON_LENGTH, REASON_MAX, claim
 from clinic.exceptions import ValidationError
+from clinic.followup.completion import take_at_once
 from clinic.followup.scores import ScoredValue, StoredScore, parse_mode, score_entries
 from clinic.locks.guard import refuse_if_locked
 from clinic.models import (
@@ -150,34 +151,43 @@ def record_follow_up(session: Session, *, assessment: Assessment, entries: dict[
         raise ValidationError(errors)
     now = collected_at or utcnow()
     values = completed_values(now, visit_on, actor_id, mode)
-    before = _take(session, assessment, values, read_version)
+    taken = _take(session, assessment, values, read_version)
     rows = _store(session, assessment.id, scored, mode, actor_id, now)  # type: ignore[arg-type]
-    _closed(session, assessment, before, values)
+    _closed(session, assessment, taken, values)
     return rows
 
 
 def _take(session: Session, assessment: Assessment, values: dict[str, Any],
-          read_version: int | None) -> dict[str, Any]:
+          read_version: int | None) -> tuple[dict[str, Any], bool]:
     """Complete the visit, or mark it not done, before anything else is written: the
     lock guard, then one UPDATE that checks and raises its version and sets ``values``
     (a second save of the same visit waits for this one's row lock, then finds the
     version changed: a conflict, not a duplicate score). Returns what the UPDATE
-    changed, as it was, for :func:`_closed`. (Through the unit of work it was a flush
-    and an UPDATE more, for the same rows and events.)"""
+    changed, as it was, for :func:`_closed`, and whether the visit's reminders were
+    cancelled with it: on PostgreSQL the guard, the UPDATE and the cancellation take one
+    round trip (clinic.followup.completion); elsewhere, or where that path declines,
+    one after the other. (Through the unit of work it was a flush and an UPDATE more,
+    for the same rows and events.)"""
+    before = {key: getattr(assessment, key) for key in ("id", "patient_id", *values)}
+    version = assessment.version if read_version is None else read_version
+    if take_at_once(session, assessment, version, values):
+        return before, True
     refuse_if_locked(session, [assessment])  # the visit, and the scores it will hold
     check_rows(Assessment, [values])
-    before = {key: getattr(assessment, key) for key in ("id", "patient_id", *values)}
-    claim(session, assessment, assessment.version if read_version is None else read_version,
-          values)
-    return before
+    claim(session, assessment, version, values)
+    return before, False
 
 
-def _closed(session: Session, assessment: Assessment, before: dict[str, Any],
+def _closed(session: Session, assessment: Assessment, taken: tuple[dict[str, Any], bool],
             values: dict[str, Any]) -> None:
     """The visit's audit events, in one INSERT with its new scores', and its pending
-    reminder and messages cancelled."""
+    reminder and messages cancelled (unless they were with the visit's UPDATE)."""
+    before, cancelled = taken
     audit_updated(session, Assessment, [(before, values)])
-    cancel_for_recorded(session, assessment)
+    if cancelled:
+        session.flush()  # as the cancellation does
+    else:
+        cancel_for_recorded(session, assessment)
 
 
 def completed_values(now: datetime, visit_on: date | None, actor_id: int | None,
@@ -210,16 +220,18 @@ def _blank(value: Any) -> bool:
 
 def _store(session: Session, assessment_id: int, scored: list[ScoredValue], mode: str,
            actor_id: int | None, now: Any) -> list[StoredScore]:
-    """The scores, then their sections, each as one INSERT (Core), their audit events
-    written with the visit's (:func:`_closed`); the scores are returned as stored.
-    A save writes a dozen new rows, for which the unit of work cost about as much as the
-    rest of the save (its value and lock guards and audit listener each walk every new
-    object); the rows and events written are the ones it wrote. A locked visit is
-    refused before (:func:`_take`)."""
+    """The scores and their sections, on PostgreSQL in one INSERT (Core), elsewhere one
+    each, their audit events written with the visit's (:func:`_closed`); the scores are
+    returned as stored. A save writes a dozen new rows, for which the unit of work cost
+    about as much as the rest of the save (its value and lock guards and audit listener
+    each walk every new object); the rows and events written are the ones it wrote. A
+    locked visit is refused before (:func:`_take`)."""
     scores = score_rows(assessment_id, scored, mode, actor_id, now)
-    insert_audited(session, Score, scores, key=("instrument",))
-    insert_audited(session, ScoreSection, section_rows(scores, scored),
-                   key=("score_id", "section"))
+    sections = [{"score_id": position, "section": section, "value": value}
+                for position, s in enumerate(scored)
+                for section, value in sorted(s.sections.items())]
+    insert_audited_family(session, (Score, scores, ("instrument",)),
+                          (ScoreSection, sections, ("score_id", "section")), link="score_id")
     return [StoredScore(**row) for row in scores]
 
 

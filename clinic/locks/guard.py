@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, select, text
+from sqlalchemy import any_, event, exists, select, text
 from sqlalchemy.orm import Session
 
 from clinic.exceptions import LockedError
@@ -90,21 +90,48 @@ def _refuse_locked(session: Session, _context: Any, _instances: Any) -> None:
 def refuse_if_locked(session: Session, objs: list[Any]) -> None:
     """The guard's check for writes no flush sees: Core UPDATEs of ``objs`` (loaded
     records), and rows inserted by Core that belong to them (a visit's scores)."""
-    places = [place for obj in objs if (place := _place(session, obj))]
-    if not places:
-        return
-    targets = {f"study:{study}" for study, _p, _v in places}
-    targets |= {f"patient:{patient}" for _s, patient, _v in places if patient}
-    targets |= {f"visit:{visit}" for _s, _p, visit in places if visit}
-    unlocked = session.info.setdefault(_UNLOCKED, set())
-    created = session.info.get(_CREATED, set())  # both grow with a long transaction:
-    targets = {t for t in targets if t not in unlocked and t not in created}  # no union
+    targets = targets_to_ask(session, objs)
     if not targets:
         return
     with session.no_autoflush:
         if not _held_and_unlocked(session, targets):
             _refuse(session, targets)
-    session.info[_UNLOCKED] |= targets
+    note_unlocked(session, targets)
+
+
+def targets_to_ask(session: Session, objs: list[Any]) -> set[str]:
+    """The study, patient and visit of ``objs`` that this transaction has not found
+    unlocked yet and did not create (``level:number``)."""
+    places = [place for obj in objs if (place := _place(session, obj))]
+    if not places:
+        return set()
+    targets = {f"study:{study}" for study, _p, _v in places}
+    targets |= {f"patient:{patient}" for _s, patient, _v in places if patient}
+    targets |= {f"visit:{visit}" for _s, _p, visit in places if visit}
+    unlocked = session.info.get(_UNLOCKED, set())
+    created = session.info.get(_CREATED, set())  # both grow with a long transaction:
+    return {t for t in targets if t not in unlocked and t not in created}  # no union
+
+
+def note_unlocked(session: Session, targets: set[str]) -> None:
+    """``targets`` were found unlocked, their advisory locks held: not asked again in
+    this transaction."""
+    session.info.setdefault(_UNLOCKED, set()).update(targets)
+
+
+def shared_hold(targets: set[str]) -> tuple[str, dict[str, Any]]:
+    """PostgreSQL's statement holding the shared advisory locks of ``targets``, in the
+    driver's own form (SQL and parameters), for a pipeline of statements
+    (clinic.pipeline) whose next ones must come after the wait."""
+    return (f"SELECT pg_advisory_xact_lock_shared({ADVISORY_SPACE}, k) "
+            "FROM unnest(%(keys)s::integer[]) AS k", {"keys": _keys(targets)})
+
+
+def unlocked_condition(targets: Any) -> Any:
+    """A WHERE condition true when none of ``targets`` (a bound array) is locked: for
+    a statement that comes after the targets' advisory locks are held (it reads what
+    is committed when it starts, after the wait)."""
+    return ~exists().where(RecordLock.target == any_(targets))  # type: ignore[arg-type]
 
 
 def _held_and_unlocked(session: Session, targets: set[str]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -77,11 +78,67 @@ def insert_unnested(connection: Any, table: Table, rows: list[dict[str, Any]], *
     if plan is None:
         return None
     statement, processors = plan
-    params = {f"c{i}": [row[name] for row in rows] if process is None
-              else [process(row[name]) for row in rows]
-              for i, (name, process) in enumerate(zip(names, processors, strict=True))}
-    result = connection.exec_driver_sql(statement, params)
+    result = connection.exec_driver_sql(statement, _arrays(rows, names, processors, "c"))
     return sorted(result.scalars()) if returning_ids else []
+
+
+def insert_family(connection: Any, parent: Table, parents: list[dict[str, Any]],
+                  child: Table, children: list[dict[str, Any]], link: str) -> bool:
+    """Insert ``parents`` and their ``children`` as one statement, on PostgreSQL, each
+    row given its ``id``: each child names its parent by its position in ``parents``
+    (0, 1, ...) in its ``link`` column, replaced by the parent's new id. The children
+    are inserted by a data-modifying CTE that reads the parents' ids from the other
+    (one round trip instead of two; each part is :func:`insert_unnested`'s, its ids in
+    the rows' order). Returns False without writing anything on another engine, or for
+    a column type not mapped here: the caller inserts them one table after the other."""
+    if connection.dialect.name != "postgresql" or not parents or not children:
+        return False
+    plan = _family_plan(parent, tuple(parents[0]), child, tuple(children[0]), link,
+                        connection.dialect)
+    if plan is None:
+        return False
+    statement, parent_processors, child_processors = plan
+    params = {**_arrays(parents, tuple(parents[0]), parent_processors, "c"),
+              **_arrays(children, tuple(children[0]), child_processors, "d")}
+    found = connection.exec_driver_sql(statement, params).all()
+    parent_ids = sorted(new_id for is_child, new_id in found if not is_child)
+    child_ids = sorted(new_id for is_child, new_id in found if is_child)
+    for row, new_id in zip(parents, parent_ids, strict=True):
+        row["id"] = new_id
+    for row, new_id in zip(children, child_ids, strict=True):
+        row["id"] = new_id
+        row[link] = parents[row[link]]["id"]
+    return True
+
+
+@cache
+def _family_plan(parent: Table, parent_names: tuple[str, ...], child: Table,
+                 child_names: tuple[str, ...], link: str,
+                 dialect: Any) -> tuple[str, list[Any], list[Any]] | None:
+    """The parents' INSERT as a CTE; the children's reads the parents' ids, in the
+    parents' order, at the position each child names (counted from 0; PostgreSQL's
+    arrays count from 1)."""
+    parents = _unnest_parts(parent, parent_names, dialect, "c")
+    children = _unnest_parts(child, child_names, dialect, "d")
+    if parents is None or children is None:
+        return None
+    position = f"d{child_names.index(link)}"
+    selected = ", ".join(f"p.ids[{alias}::integer + 1]" if alias == position else alias
+                         for alias in (f"d{i}" for i in range(len(child_names))))
+    statement = (
+        f"WITH parents AS ({parents.into} SELECT {parents.aliases} FROM {parents.rows} "
+        "ORDER BY n RETURNING id), "
+        f"children AS ({children.into} SELECT {selected} FROM (SELECT array_agg(id "
+        f"ORDER BY id) AS ids FROM parents) AS p, {children.rows} ORDER BY n RETURNING id) "
+        "SELECT false, id FROM parents UNION ALL SELECT true, id FROM children")
+    return statement, parents.processors, children.processors
+
+
+def _arrays(rows: list[dict[str, Any]], names: tuple[str, ...], processors: list[Any],
+            prefix: str) -> dict[str, list[Any]]:
+    return {f"{prefix}{i}": [row[name] for row in rows] if process is None
+            else [process(row[name]) for row in rows]
+            for i, (name, process) in enumerate(zip(names, processors, strict=True))}
 
 
 # strings go as TEXT: the INSERT refuses an over-long one, where a cast to VARCHAR(n)
@@ -93,6 +150,24 @@ _ARRAYS = ((Boolean, "BOOLEAN"), (Integer, "BIGINT"), (Float, "FLOAT8"), (Numeri
 @cache
 def _unnest_plan(table: Table, names: tuple[str, ...], returning_ids: bool,
                  dialect: Any) -> tuple[str, list[Any]] | None:
+    parts = _unnest_parts(table, names, dialect, "c")
+    if parts is None:
+        return None
+    sql = (f"{parts.into} SELECT {parts.aliases} FROM {parts.rows} ORDER BY n"
+           + (" RETURNING id" if returning_ids else ""))
+    return sql, parts.processors
+
+
+@dataclass(frozen=True)
+class _Unnested:
+    into: str  # INSERT INTO table (columns)
+    aliases: str  # the columns as the rows name them: c0, c1, ...
+    rows: str  # unnest(arrays) WITH ORDINALITY AS u(c0, c1, ..., n)
+    processors: list[Any]  # each column's bind processor, or None
+
+
+def _unnest_parts(table: Table, names: tuple[str, ...], dialect: Any,
+                  prefix: str) -> _Unnested | None:
     quote = dialect.identifier_preparer.quote
     arrays, processors = [], []
     for i, name in enumerate(names):
@@ -103,17 +178,17 @@ def _unnest_plan(table: Table, names: tuple[str, ...], returning_ids: bool,
             return None
         if array == "TIMESTAMP" and getattr(base, "timezone", False):
             array = "TIMESTAMPTZ"
-        arrays.append(f"CAST(%(c{i})b AS {array}[])")  # (b: the binary format)
+        arrays.append(f"CAST(%({prefix}{i})b AS {array}[])")  # (b: the binary format)
         process = column_type.bind_processor(dialect)  # e.g. UTCDateTime's own check
         if isinstance(base, Float):  # one array of one type: 2 and 2.5 both as floats
             process = _float if process is None else _then_float(process)
         processors.append(process)
-    aliases = ", ".join(f"c{i}" for i in range(len(names)))
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-           f"SELECT {aliases} FROM unnest({', '.join(arrays)}) "
-           f"WITH ORDINALITY AS u({aliases}, n) ORDER BY n"
-           + (" RETURNING id" if returning_ids else ""))
-    return sql, processors
+    aliases = ", ".join(f"{prefix}{i}" for i in range(len(names)))
+    return _Unnested(
+        into=f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)})",
+        aliases=aliases,
+        rows=f"unnest({', '.join(arrays)}) WITH ORDINALITY AS u({aliases}, n)",
+        processors=processors)
 
 
 def _float(value: Any) -> float | None:

@@ -126,7 +126,7 @@ def cancel_for_recorded(session: Session, assessment: Assessment) -> int:
     follow-up save's share); on PostgreSQL, both in one statement. Flushes; returns
     the rows cancelled."""
     session.flush()
-    params = _cancel_params(assessment.id, assessment.state, assessment.target_date)  # type: ignore[arg-type]
+    params = cancel_params(assessment.id, assessment.state, assessment.target_date)  # type: ignore[arg-type]
     if session.get_bind().dialect.name == "postgresql":
         return int(session.execute(_CANCEL_BOTH, params).scalar_one())
     return sum(int(session.execute(statement, params).rowcount)  # type: ignore[attr-defined]
@@ -138,12 +138,12 @@ def cancel_for_recorded_visits(session: Session,
     """:func:`cancel_for_recorded` for many visits (each: its id, state and target date)
     that Core UPDATEs recorded: the same two UPDATEs, each sent once for all of them."""
     if visits:
-        params = [_cancel_params(*visit) for visit in visits]
+        params = [cancel_params(*visit) for visit in visits]
         for statement in _CANCEL_PENDING:
             session.execute(statement, params)
 
 
-def _cancel_params(visit_id: int, state: str, target_date: date) -> dict[str, Any]:
+def cancel_params(visit_id: int, state: str, target_date: date) -> dict[str, Any]:
     assert state in ("completed", "not_done"), state
     return {"visit": visit_id,
             "why": why_not(_Facts(state, target_date, False, None, None, None), None)}
@@ -164,6 +164,21 @@ _REMINDERS, _MESSAGES = (statement.returning(statement.table.c.id).cte(name)  # 
                                                     strict=True))
 _CANCEL_BOTH = select(select(func.count()).select_from(_REMINDERS).scalar_subquery()
                       + select(func.count()).select_from(_MESSAGES).scalar_subquery())
+
+
+def cancelled_once_claimed(claimed: Any) -> Any:
+    """The count of the visit's pending reminders and self-report messages cancelled
+    (:func:`cancel_for_recorded`), as a scalar subquery over two data-modifying CTEs
+    that change nothing unless the CTE ``claimed`` (an UPDATE of the visit, returning
+    its ``id``) changed the visit: for a statement that claims and cancels at once.
+    Parameters as :func:`cancel_params` names them."""
+    counts = []
+    for statement, name in zip(_CANCEL_PENDING, ("reminders", "messages"), strict=True):
+        table = statement.table  # type: ignore[attr-defined]
+        cancelled = (statement.where(table.c.assessment_id.in_(select(claimed.c.id)))
+                     .returning(table.c.id).cte(name))
+        counts.append(select(func.count()).select_from(cancelled).scalar_subquery())
+    return counts[0] + counts[1]
 
 
 def reconcile_patient_reminders(session: Session, patient_id: int | None) -> int:

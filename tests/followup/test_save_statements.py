@@ -1,30 +1,34 @@
 """A follow-up save is a short transaction with a bounded number of SQL statements: the
-scores and their sections in one INSERT each (clinic.followup.service._store), the audit
+scores and their sections in one INSERT (clinic.followup.service._store), the audit
 rows of the save in one INSERT, the session
 with its user and the visit with its patient read in one query each, the study's
 protocol (timepoint and measures) read at most once although three steps ask for it,
 and not at all where the process keeps the study's measures under the revision read
 with the visit (clinic.followup.service._measure_rules).
 
-PostgreSQL runs 9 statements, four of them reads: the session with its user; the visit
-with its patient, timepoint, index procedure and its study's measures revision (the
-study's measures too, a statement more, on the first save of a process or after a
-change of them); the lock guard's
-shared advisory locks on the visit, the patient and the study (so that no lock is set
-while the save is under way) and, in the same message, its question whether any of them
-is locked (clinic.locks.guard); and the VAS-change rule's read of the patient's VAS
-(clinic.queries.rules: an ordinary visit, inside its window with every section
-answered, runs no other rule). The session is read in autocommit, outside the save's
-transaction (clinic.auth.current): one transaction per save, begun and committed once.
-The writes: the scores, their sections, the visit (completed, its version checked and
-raised, in one UPDATE: clinic.followup.service._take), the audit rows, and the visit's
-pending reminders and self-report messages cancelled (one statement with two
-data-modifying CTEs). SQLite 12: its BEGIN IMMEDIATE, no advisory locks, the two
-cancellations as two UPDATEs, the lock question a statement of its own; its scores and
-sections too go as one INSERT each (clinic.models.inserts)."""
+PostgreSQL runs 7 statements in 8 round trips (BEGIN and COMMIT are one each): the
+session with its user (in autocommit, outside the save's transaction:
+clinic.auth.current); the visit with its patient, timepoint, index procedure and its
+study's measures revision (the study's measures too, a statement more, on the first
+save of a process or after a change of them); the lock guard's shared advisory locks on
+the visit, the patient and the study (so that no lock is set while the save is under
+way) and, in the same round trip (a pipeline: clinic.followup.completion), one
+statement that completes the visit (its version checked and raised) unless one of them
+is locked and cancels the visit's pending reminders and self-report messages; the
+scores and their sections (one statement, clinic.models.inserts.insert_family); the
+audit rows; and the VAS-change rule's read of the patient's VAS (clinic.queries.rules:
+an ordinary visit, inside its window with every section answered, runs no other rule).
+SQLite 12: its BEGIN IMMEDIATE, no advisory locks, the lock question, the visit's
+UPDATE, the two cancellations and the scores and the sections each a statement of their
+own."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
@@ -59,7 +63,8 @@ def test_a_follow_up_save_runs_a_bounded_number_of_statements(client, clinic, ap
     statements = [s for s, _ in rec.statements]
     if get_engine(app).dialect.name == "sqlite":
         assert statements.count("BEGIN IMMEDIATE") == 1  # the save's, not the log-in check's
-    visit_updates = [s for s in statements if s.startswith("UPDATE assessment")]
+    engine = get_engine(app).dialect.name
+    visit_updates = [s for s in statements if "UPDATE assessment" in s]
     assert len(visit_updates) == 1, visit_updates  # completion and version at once
     assert "version" in visit_updates[0].split(" WHERE ")[1], "the version is checked"
     audit_writes = [s for s in statements if s.startswith("INSERT INTO audit_event")]
@@ -68,16 +73,71 @@ def test_a_follow_up_save_runs_a_bounded_number_of_statements(client, clinic, ap
     assert not [s for s in statements if "study_measure" in s], "the measures not read"
     reads = [" ".join(s.split()).split(" FROM ")[1].split()[0]
              for s in statements if s.startswith("SELECT")]
-    engine = get_engine(app).dialect.name
-    guard = "unnest('{" if engine == "postgresql" else "record_lock"
-    assert [r.split("'{")[0] + "'{" if r.startswith("unnest('{") else r for r in reads] == [
-        "user_session", "assessment", guard, "score"], reads
-    if engine == "postgresql":  # the advisory locks, then the question, in one message
-        held = next(s for s in statements if "pg_advisory_xact_lock_shared" in s)
-        assert "; SELECT 1 FROM record_lock WHERE target IN (" in held, held
-    assert len(statements) <= {"postgresql": 9, "sqlite": 12}[engine], len(statements)
+    guard = "unnest(%(keys)s::integer[])" if engine == "postgresql" else "record_lock"
+    assert reads == ["user_session", "assessment", guard, "score"], reads
+    if engine == "postgresql":  # the visit completed unless locked, its reminders cancelled
+        taken = visit_updates[0]
+        assert taken.startswith("WITH claimed AS") and "FROM record_lock" in taken, taken
+        assert "UPDATE reminder" in taken and "UPDATE self_report_message" in taken
+        assert [s.split(" (")[0] for s in statements if "INSERT INTO score" in s] == [
+            "WITH parents AS"], "the scores and their sections in one statement"
+    assert len(statements) <= {"postgresql": 7, "sqlite": 12}[engine], len(statements)
     assert not [s for s in statements if s.startswith("INSERT INTO data_query")]
     assert sum("FROM record_lock" in s for s in statements) == 1, "one lock check"
+
+
+def test_a_save_waits_for_the_database_eight_times_on_postgresql(client, clinic, app,
+                                                                   tmp_path):
+    """The round trips themselves, from libpq's own trace of the messages: a save is
+    answered by the server 8 times (ReadyForQuery), the advisory locks and the visit's
+    completion in one of them."""
+    if get_engine(app).dialect.name != "postgresql":
+        pytest.skip("a libpq trace: PostgreSQL only")
+    login(client, clinic.users["nurse"])
+    client.get(f"/followup/{clinic.due.id}")
+    form = {"mode": "in_clinic", "vas": "4", "version": str(clinic.due.version),
+            "satisfaction_results": "satisfied", **odi_form(ODI)}
+    trace = tmp_path / "libpq.trace"
+    with trace.open("w") as out, traced(get_engine(app), out.fileno()):
+        response = client.post(f"/followup/{clinic.due.id}", data=form)
+    assert response.status_code == 302
+    messages = [fields for line in trace.read_text().splitlines()  # (an SQL text's next
+                if len(fields := line.split("\t")) >= 4]  # lines aside)
+    flights = _flights(messages)  # each line: time, F(rontend) or B(ackend), length, message
+    assert len(flights) == 8, flights
+    together = next(f for f in flights if any("pg_advisory_xact_lock_shared" in m for m in f))
+    assert any("WITH claimed AS" in m for m in together), together
+
+
+def _flights(messages: list[list[str]]) -> list[list[str]]:
+    """What the client sent before each answer of the server (ReadyForQuery)."""
+    flights: list[list[str]] = []
+    sent: list[str] = []
+    for _time, side, _length, message, *_rest in messages:
+        if side == "F":
+            sent.append(message + " ".join(_rest))
+        elif message == "ReadyForQuery":
+            flights.append(sent)
+            sent = []
+    return flights
+
+
+@contextmanager
+def traced(engine: Any, fileno: int) -> Iterator[None]:
+    """libpq's trace of every connection checked out meanwhile, into ``fileno``."""
+    traced_now: list[Any] = []
+
+    def trace(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        dbapi_connection.pgconn.trace(fileno)
+        traced_now.append(dbapi_connection.pgconn)
+
+    event.listen(engine, "checkout", trace)
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", trace)
+        for pgconn in traced_now:
+            pgconn.untrace()
 
 
 def test_a_protocol_change_in_the_same_transaction_is_seen(session, clinic):

@@ -158,3 +158,33 @@ def test_postgresql_stores_every_text_as_given_with_the_binary_arrays(app, sessi
         "SELECT entity_id, new_value, reason FROM audit_event WHERE occurred_at = :now "
         "ORDER BY id"), {"now": now}).all()
     assert [tuple(row) for row in stored] == [(i, r, r) for i, r in enumerate(said)]
+
+
+def test_parents_and_children_in_one_statement_each_child_under_its_own_parent(
+        app, session, clinic):
+    """insert_family: on PostgreSQL one statement; each child takes the id of the parent
+    at the position it named, every row its own id, as stored; elsewhere it declines and
+    writes nothing."""
+    from clinic.models import Score
+    from clinic.models.inserts import insert_family
+
+    scores = _score_rows(clinic.due.id)
+    sections = [{"score_id": position, "section": n, "value": (position + n) % 6}
+                for position in (3, 0, 4) for n in range(10, 0, -1)]  # not in order
+    named = [s["score_id"] for s in sections]
+    with recorded(app) as rec:
+        done = insert_family(session.connection(), Score.__table__, scores,
+                             ScoreSection.__table__, sections, "score_id")
+    if get_engine(app).dialect.name != "postgresql":
+        assert done is False and not rec.statements
+        return
+    assert done is True
+    assert len(rec.statements) == 1
+    assert [s["score_id"] for s in sections] == [scores[p]["id"] for p in named]
+    stored = _stored(session, "score", "instrument, value")
+    assert [stored[s["id"]] for s in scores] == [(s["instrument"], s["value"])
+                                                 for s in scores]
+    stored = _stored(session, "score_section", "score_id, section, value")
+    assert len({s["id"] for s in sections}) == 30
+    assert [stored[s["id"]] for s in sections] == [(s["score_id"], s["section"], s["value"])
+                                                   for s in sections]
