@@ -13,9 +13,9 @@ count or log statements), and a database error is raised as SQLAlchemy raises it
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-import psycopg
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -25,6 +25,8 @@ Statement = tuple[str, dict[str, Any]]  # psycopg's SQL (%(name)s) and its param
 def pipelined(connection: Connection, statements: Sequence[Statement]) -> list[list[Any]]:
     """Run ``statements`` in order on ``connection`` (PostgreSQL, in its transaction) in
     one round trip; the rows each returned (an empty list for one that returns none)."""
+    import psycopg  # (here: a command on SQLite never needs it)
+
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection), "PostgreSQL only"
     cursors = [driver.cursor() for _ in statements]
@@ -47,3 +49,24 @@ def pipelined(connection: Connection, statements: Sequence[Statement]) -> list[l
         connection.dispatch.after_cursor_execute(connection, cursor, sql, params, None,
                                                  False)
     return rows
+
+
+def driver_form(statement: Any, params: dict[str, Any], dialect: Any) -> Statement:
+    """A Core statement and its parameters as the driver takes them (for
+    :func:`pipelined`): its SQL, compiled once per statement, and its parameters with
+    the constants it was built with and each one's bind processor applied (a time
+    zone's check), as SQLAlchemy sends them."""
+    sql, constants, binds = _compiled(statement, dialect)
+    given = {**constants, **params}
+    return sql, {name: binds[name](value) if name in binds else value
+                 for name, value in given.items()}
+
+
+@lru_cache(maxsize=64)
+def _compiled(statement: Any, dialect: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    compiled = statement.compile(dialect=dialect)
+    constants = {name: bind.effective_value for name, bind in compiled.binds.items()
+                 if not bind.required}
+    binds = {name: process for name, bind in compiled.binds.items()
+             if (process := bind.type.bind_processor(dialect)) is not None}
+    return compiled.string, constants, binds

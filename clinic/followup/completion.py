@@ -33,7 +33,7 @@ from clinic.exceptions import ClinicError
 from clinic.locks.guard import note_unlocked, shared_hold, targets_to_ask, unlocked_condition
 from clinic.models import Assessment
 from clinic.models.values import check_rows
-from clinic.pipeline import pipelined
+from clinic.pipeline import driver_form, pipelined
 from clinic.reminders.planning import cancel_params, cancelled_once_claimed
 
 
@@ -48,15 +48,13 @@ def take_at_once(session: Session, visit: Assessment, read_version: int,
         return False
     session.flush()  # what the session holds is written first, as the ordinary path does
     targets = targets_to_ask(session, [visit])
-    sql, constants, processors = _compiled(connection.dialect, tuple(values))
-    params = {**constants, "claim_id": visit.id, "claim_read": read_version,
+    params = {"claim_id": visit.id, "claim_read": read_version,
               "claim_new": read_version + 1, "lock_targets": sorted(targets),
               **{f"new_{key}": value for key, value in values.items()},
               **cancel_params(visit.id, values["state"], visit.target_date)}  # type: ignore[arg-type]
-    params = {name: processors[name](value) if name in processors else value
-              for name, value in params.items()}
+    taking = driver_form(_statement(tuple(values)), params, connection.dialect)
     statements = [shared_hold(targets)] if targets else []
-    *_held, rows = pipelined(connection, [*statements, (sql, params)])
+    *_held, rows = pipelined(connection, [*statements, taking])
     if rows[0][0] != 1:
         return False
     taken(session, visit, read_version, values)
@@ -75,20 +73,11 @@ def _values_fit(read_version: int, values: dict[str, Any]) -> bool:
 
 
 @cache
-def _compiled(dialect: Any, columns: tuple[str, ...]) -> tuple[str, dict[str, Any],
-                                                               dict[str, Any]]:
-    """The claim-and-cancel statement in the driver's form (``%(name)s``), the values
-    its constants were bound with, and the bind processors of its parameters (a time
-    zone's check)."""
+def _statement(columns: tuple[str, ...]) -> Any:
+    """The claim-and-cancel statement for a visit's new ``columns``, built once."""
     table = Assessment.__table__  # type: ignore[attr-defined]
     targets = cast(bindparam("lock_targets"), ARRAY(String))
     claimed = (claim_statement(table, columns).where(unlocked_condition(targets))
                .returning(table.c.id).cte("claimed"))
-    statement = select(select(func.count()).select_from(claimed).scalar_subquery(),
-                       cancelled_once_claimed(claimed))
-    compiled = statement.compile(dialect=dialect)
-    constants = {name: bind.effective_value for name, bind in compiled.binds.items()
-                 if not bind.required}
-    processors = {name: process for name, bind in compiled.binds.items()
-                  if (process := bind.type.bind_processor(dialect)) is not None}
-    return compiled.string, constants, processors
+    return select(select(func.count()).select_from(claimed).scalar_subquery(),
+                  cancelled_once_claimed(claimed))
