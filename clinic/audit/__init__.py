@@ -54,6 +54,8 @@ def set_actor(session: Session, user_id: int | None, reason: str | None = None) 
 def install_audit_listener() -> None:
     for name, listener in (("after_flush", _write_audit_events),
                            ("before_commit", _write_inserted_left),
+                           ("after_transaction_create", _mark_savepoint),
+                           ("after_soft_rollback", _forget_rolled_back),
                            ("after_transaction_end", _forget_inserted)):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
@@ -61,6 +63,7 @@ def install_audit_listener() -> None:
 
 
 _INSERTED = "clinic.audit.inserted"  # rows a Core INSERT wrote, audited with the next flush
+_SAVEPOINTS = "clinic.audit.savepoints"  # savepoint -> the rows held when it began
 
 
 def _write_audit_events(session: Session, _context: Any) -> None:
@@ -202,10 +205,36 @@ def _write_inserted_left(session: Session) -> None:
 
 
 def _forget_inserted(session: Session, transaction: Any) -> None:
-    """A transaction or savepoint ended (not a flush's own): rows inserted in it and not
-    yet audited were rolled back with it."""
-    if transaction.parent is None or transaction.nested:
+    """The transaction ended (not a flush's own): the rows inserted in it and not yet
+    audited were rolled back with it (a commit writes their events first). A savepoint
+    ended: the rows held before it wait again, with those inserted in it, until
+    :func:`_forget_rolled_back` hears that it was rolled back (SQLAlchemy ends a
+    transaction first, then says it rolled back)."""
+    if transaction.parent is None:
         session.info.pop(_INSERTED, None)
+        session.info.pop(_SAVEPOINTS, None)
+    elif transaction.nested:
+        before = session.info.get(_SAVEPOINTS, {}).get(transaction)
+        if before is not None:
+            session.info[_INSERTED] = before + session.info.get(_INSERTED, [])
+
+
+def _mark_savepoint(session: Session, transaction: Any) -> None:
+    """A savepoint begins: the rows held now are set aside until it ends, so that no
+    flush inside it writes their events there (rolled back with it, they were lost
+    once: the automatic queries' savepoint, rolled back when the nightly job raised the
+    same query at the same instant, took the events of a save's rows with it)."""
+    if transaction.nested:
+        session.info.setdefault(_SAVEPOINTS, {})[transaction] = session.info.pop(
+            _INSERTED, [])
+
+
+def _forget_rolled_back(session: Session, transaction: Any) -> None:
+    """A savepoint rolled back: the rows inserted in it are gone, and their events with
+    them; those held before it wait on."""
+    before = session.info.get(_SAVEPOINTS, {}).pop(transaction, None)
+    if before is not None:
+        session.info[_INSERTED] = before
 
 
 class _Record:
