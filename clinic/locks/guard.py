@@ -14,7 +14,7 @@ A lock set while a write is under way cannot let the write through:
   waits for the other's commit: a write that came first is committed before the lock
   is set; a lock that came first is seen by the guard's query, which starts after the
   wait (each statement reads what is committed when it starts). The advisory locks and
-  the query go in one message, as two statements: one round trip, the same order.
+  the query go in one pipeline, as two statements: one round trip, the same order.
 * On SQLite one transaction writes at a time: the guard takes the write lock before
   its query, and so does setting a lock.
 
@@ -27,7 +27,6 @@ else yet: they are not asked about at all.
 
 from __future__ import annotations
 
-import re
 import zlib
 from datetime import datetime
 from typing import Any
@@ -59,6 +58,7 @@ from clinic.models import (
     User,
 )
 from clinic.models.base import Audited
+from clinic.pipeline import pipelined
 
 # locks themselves, staff accounts, signatures (signing locked data is the point), data
 # queries (a monitor questions locked data; answering it by a correction is refused),
@@ -71,7 +71,6 @@ LEVEL_WORDS = {"visit": "This visit", "patient": "This patient's record",
 ADVISORY_SPACE = 0x6C6F636B  # "lock": the first key of the guard's advisory locks
 _UNLOCKED = "clinic.locks.unlocked"  # targets found unlocked in this transaction
 _CREATED = "clinic.locks.created"  # targets of rows created in this transaction
-_TARGET = re.compile(r"(study|patient|visit):[0-9]{1,19}")  # safe to write into SQL
 
 
 def install_lock_guard() -> None:
@@ -136,25 +135,20 @@ def unlocked_condition(targets: Any) -> Any:
 
 def _held_and_unlocked(session: Session, targets: set[str]) -> bool:
     """Hold ``targets`` (:func:`hold_targets`), then ask whether any is locked; on
-    PostgreSQL both in one round trip: two statements in one message (the simple query
-    protocol, so no parameters: the keys are numbers and the targets are checked to be
-    ``level:number``). Each statement reads what is committed when it starts, so the
-    question still comes after the wait."""
+    PostgreSQL both in one round trip (a pipeline: clinic.pipeline). Each statement
+    reads what is committed when it starts, so the question still comes after the
+    wait."""
     connection = session.connection()
-    if connection.dialect.name != "postgresql" or not all(map(_TARGET.fullmatch, targets)):
+    if connection.dialect.name != "postgresql":
         hold_targets(session, targets, exclusive=False)
         found = connection.execute(select(RecordLock.id).where(
             RecordLock.target.in_(sorted(targets))).limit(1)).first()  # type: ignore[attr-defined]
         return found is None
-    keys = ",".join(map(str, _keys(targets)))
-    names = ", ".join(f"'{t}'" for t in sorted(targets))
-    result = connection.exec_driver_sql(
-        f"SELECT pg_advisory_xact_lock_shared({ADVISORY_SPACE}, k) "
-        f"FROM unnest('{{{keys}}}'::integer[]) AS k; "
-        f"SELECT 1 FROM record_lock WHERE target IN ({names}) LIMIT 1")
-    cursor = result.cursor
-    assert cursor is not None and cursor.nextset()
-    return not cursor.fetchall()
+    _held, found = pipelined(connection, [
+        shared_hold(targets),
+        ("SELECT 1 FROM record_lock WHERE target = ANY(%(targets)s) LIMIT 1",
+         {"targets": sorted(targets)})])
+    return not found
 
 
 def _refuse(session: Session, targets: set[str]) -> None:
