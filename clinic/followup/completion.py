@@ -30,7 +30,7 @@ from sqlmodel import Session
 
 from clinic.edits import check_form_version, claim_statement, taken
 from clinic.exceptions import ClinicError
-from clinic.locks.guard import note_unlocked, shared_hold, targets_to_ask, unlocked_condition
+from clinic.locks.guard import advisory_hold, note_unlocked, targets_to_ask, unlocked_condition
 from clinic.models import Assessment
 from clinic.models.values import check_rows
 from clinic.pipeline import driver_form, pipelined
@@ -53,7 +53,7 @@ def take_at_once(session: Session, visit: Assessment, read_version: int,
               **{f"new_{key}": value for key, value in values.items()},
               **cancel_params(visit.id, values["state"], visit.target_date)}  # type: ignore[arg-type]
     taking = driver_form(_statement(tuple(values)), params, connection.dialect)
-    statements = [shared_hold(targets)] if targets else []
+    statements = [advisory_hold(targets)] if targets else []
     *_held, rows = pipelined(connection, [*statements, taking])
     if rows[0][0] != 1:
         return False

@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import any_, event, exists, select, text
+from sqlalchemy import any_, event, exists, select
 from sqlalchemy.orm import Session
 
 from clinic.exceptions import LockedError
@@ -118,11 +118,13 @@ def note_unlocked(session: Session, targets: set[str]) -> None:
     session.info.setdefault(_UNLOCKED, set()).update(targets)
 
 
-def shared_hold(targets: set[str]) -> tuple[str, dict[str, Any]]:
-    """PostgreSQL's statement holding the shared advisory locks of ``targets``, in the
-    driver's own form (SQL and parameters), for a pipeline of statements
-    (clinic.pipeline) whose next ones must come after the wait."""
-    return (f"SELECT pg_advisory_xact_lock_shared({ADVISORY_SPACE}, k) "
+def advisory_hold(targets: set[str], *, exclusive: bool = False) -> tuple[str, dict[str, Any]]:
+    """PostgreSQL's statement holding the advisory locks of ``targets`` (shared, or
+    ``exclusive``), in the driver's own form (SQL and parameters): for
+    :func:`hold_targets`, and for a pipeline of statements (clinic.pipeline) whose next
+    ones must come after the wait."""
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    return (f"SELECT {function}({ADVISORY_SPACE}, k) "
             "FROM unnest(%(keys)s::integer[]) AS k", {"keys": _keys(targets)})
 
 
@@ -145,7 +147,7 @@ def _held_and_unlocked(session: Session, targets: set[str]) -> bool:
             RecordLock.target.in_(sorted(targets))).limit(1)).first()  # type: ignore[attr-defined]
         return found is None
     _held, found = pipelined(connection, [
-        shared_hold(targets),
+        advisory_hold(targets),
         ("SELECT 1 FROM record_lock WHERE target = ANY(%(targets)s) LIMIT 1",
          {"targets": sorted(targets)})])
     return not found
@@ -182,11 +184,7 @@ def hold_targets(session: Session, targets: set[str], *, exclusive: bool) -> Non
         if not connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         return
-    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    keys = _keys(targets)
-    connection.execute(text(f"SELECT {function}(:space, k) "
-                            "FROM unnest(CAST(:keys AS integer[])) AS k"),
-                       {"space": ADVISORY_SPACE, "keys": keys})
+    connection.exec_driver_sql(*advisory_hold(targets, exclusive=exclusive))
 
 
 def _keys(targets: set[str]) -> list[int]:
