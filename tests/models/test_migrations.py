@@ -262,3 +262,51 @@ def test_0027_draws_a_measures_revision_for_every_change_and_goes_back(private_e
         connection.execute(text("UPDATE study_measure SET position = position + 1 "
                                 "WHERE study_id = :s"), {"s": study.id})
         assert connection.execute(revision, {"s": study.id}).scalar_one() not in (0, drawn)
+
+
+def test_0028_gives_no_id_again_that_a_row_or_its_audit_trail_had(private_engine):
+    """Rows deleted before the upgrade (their ids named only by the audit trail) and after
+    it leave their ids unused on both engines; on SQLite the rows, their checks and
+    foreign keys stay, and the downgrade goes back to the largest id + 1."""
+    _migrate(private_engine, "head")
+    with Session(private_engine, expire_on_commit=False) as session:
+        patient, _ = make_patient(session, make_study(session))
+        make_procedure(session, patient)
+        session.commit()
+    _migrate(private_engine, "0027", down=True)
+    newest = select(ProcedureTarget).order_by(ProcedureTarget.id.desc())  # type: ignore[union-attr]
+    with Session(private_engine, expire_on_commit=False) as session:
+        gone = session.exec(newest).first()
+        session.delete(gone)  # audited: its id is in the trail only
+        session.commit()
+    before = _counts(private_engine)
+    _migrate(private_engine, "head")
+    assert _counts(private_engine) == before
+    with Session(private_engine, expire_on_commit=False) as session:
+        procedure_id = gone.procedure_id
+        session.add(ProcedureTarget(procedure_id=procedure_id, level="L5-S1", side="left"))
+        session.commit()
+        assert session.exec(newest).first().id == gone.id + 1
+        with pytest.raises(Exception, match="(?i)check|constraint"):  # its checks hold
+            session.add(ProcedureTarget(procedure_id=procedure_id, level="L9", side="left"))
+            session.commit()
+        session.rollback()
+    if private_engine.dialect.name != "sqlite":
+        return
+    with private_engine.begin() as connection:
+        connection.execute(text("PRAGMA foreign_keys=ON"))
+        assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
+        with pytest.raises(Exception, match="(?i)foreign key"):
+            connection.execute(text("INSERT INTO procedure_target (procedure_id, level, side) "
+                                    "VALUES (999999, 'L4-L5', 'left')"))
+    _migrate(private_engine, "0027", down=True)
+    with private_engine.begin() as connection:
+        assert "AUTOINCREMENT" not in connection.execute(text(
+            "SELECT sql FROM sqlite_master WHERE name = 'procedure_target'")).scalar_one()
+    _migrate(private_engine, "head")
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {t: connection.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one()
+                for t in ("procedure_target", "injectate", "score", "patient", "audit_event")}
