@@ -86,3 +86,32 @@ def test_the_cohort_chart_keeps_readable_labels_on_a_phone(browser, live):
     context.close()
     assert box is not None and box["width"] >= 640, box
     assert width <= 390, width
+
+
+DRUG = "oxycodone/naloxone prolonged-release tablets 20 mg/10 mg, twice daily"
+
+
+@pytest.mark.parametrize("pasted, cut", [(DRUG, True), (DRUG[:40], False)])
+def test_a_pasted_drug_name_longer_than_its_field_is_said_to_be_cut(browser, live, pasted,
+                                                                    cut):
+    """Found trying the screens as a new user would: a drug's name pasted into its field
+    (60 characters) lost its end without a word. The browser still cuts it; a note under
+    the field now says so, and a paste that fits says nothing."""
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    log_in(page, live, "nurse")
+    page.goto(f"{live.url}/followup/{live.clinic.due.id}")
+    page.wait_for_load_state("load")
+    page.evaluate("text => navigator.clipboard.writeText(text)", pasted)
+    page.focus("#med-0-drug")
+    page.keyboard.press("Control+V")
+    assert page.input_value("#med-0-drug") == pasted[:60]
+    note = page.locator("#med-0-drug-cut")
+    if cut:
+        assert note.inner_text() == (f"The pasted text has {len(DRUG)} characters; this field "
+                                     "keeps 60, and the rest was cut. Check what is left, or "
+                                     "shorten it.")
+        assert note.get_attribute("role") == "alert"
+    else:
+        assert note.count() == 0
+    context.close()
