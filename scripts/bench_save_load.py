@@ -23,6 +23,11 @@ Goal (issue 15): save >= 50 % of the anchor's throughput, p99 <= 50 ms. The two 
 tied: with each connection waiting for its answer, a p99 of 50 ms at 16 connections
 needs more than 320 saves a second, so the line "bound" prints what the anchor itself
 reached beside it.
+
+With ``--pace MS`` each route also runs paced, as people use it: each of the 16
+connections pauses MS milliseconds after each answer before its next request (wrk's
+``delay``), so the server is asked for less than it can do and the latency printed is
+the save's own, with little queueing (alternated as above, one run each per round).
 """
 
 from __future__ import annotations
@@ -325,17 +330,22 @@ def _body(version: int, visit_on: date) -> str:
     return urllib.parse.urlencode(form)
 
 
+# a paced run: wrk calls delay() before each request of a connection (milliseconds)
+PACED = "\nlocal pause = tonumber(os.getenv('BENCH_PACE_MS'))\nfunction delay() return pause end\n"
+
+
 def run_wrk(lines: list[str] | None, path: str, seconds: int, connections: int,
-            cookie: str, workdir: Path) -> dict[str, float]:
+            cookie: str, workdir: Path, pace_ms: int = 0) -> dict[str, float]:
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
     if lines is not None:
         (workdir / "queue.txt").write_text("\n".join(lines) + "\n")
-        (workdir / "load.lua").write_text(WRK_SCRIPT)
+        (workdir / "load.lua").write_text(WRK_SCRIPT + (PACED if pace_ms else ""))
         command += ["-s", str(workdir / "load.lua"), f"http://127.0.0.1:{PORT}", "--",
                     str(workdir / "queue.txt"), "2", cookie]
     else:
         command.append(f"http://127.0.0.1:{PORT}{path}")
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    done = subprocess.run(command, capture_output=True, text=True, check=True,
+                          env={**os.environ, "BENCH_PACE_MS": str(pace_ms)})
     return _parse_wrk(done.stdout + done.stderr)
 
 
@@ -389,6 +399,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--keep", action="store_true", help="keep and reuse the database")
+    parser.add_argument("--pace", type=int, default=0, metavar="MS",
+                        help="also run each route paced: MS ms between a connection's requests")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -396,6 +408,7 @@ def main() -> None:
     nurse_id, mine, others = pending_saves(url)
     queues = {"save": mine, "anchor": others}
     print(f"pending VAS + ODI follow-ups: {len(mine)} for the app, {len(others)} for the anchor")
+    paced = _set_aside(queues, args) if args.pace else {}
     server = serve(url, nurse_id)
     workdir = Path(tempfile.mkdtemp())
     try:
@@ -420,9 +433,42 @@ def main() -> None:
             results["bare"].append(run_wrk(None, "/bench/hello", args.seconds,
                                            args.connections, "", workdir))
         _report(results, args)
+        if args.pace:
+            _report_paced(_run_paced(paced, args, cookie, workdir), args)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def _set_aside(queues: dict[str, list[Pending]], args: Any) -> dict[str, list[list[Pending]]]:
+    """The follow-ups of the paced runs, taken before the others: as many as the paced
+    connections can ask for in a run (each at most one request per pause), and a fifth
+    more."""
+    most = int(args.connections * 1000 / args.pace * args.seconds * 1.2) + args.connections
+    return {name: [[queue.pop() for _ in range(min(most, len(queue)))]
+                   for _round in range(args.rounds)] for name, queue in queues.items()}
+
+
+def _run_paced(paced: dict[str, list[list[Pending]]], args: Any, cookie: str,
+               workdir: Path) -> dict[str, list[dict[str, float]]]:
+    results: dict[str, list[dict[str, float]]] = {"anchor": [], "save": []}
+    for round_ in range(args.rounds):
+        for name, path in (("anchor", "/bench/anchor/{id}"), ("save", "/followup/{id}")):
+            lines = _take(paced[name][round_], len(paced[name][round_]), path)
+            results[name].append(run_wrk(lines, "", args.seconds, args.connections, cookie,
+                                         workdir, pace_ms=args.pace))
+    return results
+
+
+def _report_paced(results: dict[str, list[dict[str, float]]], args: Any) -> None:
+    print(f"\npaced: {args.connections} connections, each pausing {args.pace} ms between "
+          "an answer and its next request")
+    for name, runs in results.items():
+        print(f"  {name:<7} req/s " + " ".join(f"{r['rate']:7.0f}" for r in runs)
+              + "   p50 ms " + " ".join(f"{r['p50']:6.1f}" for r in runs)
+              + "   p99 ms " + " ".join(f"{r['p99']:6.1f}" for r in runs))
+    print(f"  save p99: median {statistics.median(r['p99'] for r in results['save']):.1f} ms,"
+          f" max {max(r['p99'] for r in results['save']):.1f} ms (goal <= 50 ms)")
 
 
 def _report(results: dict[str, list[dict[str, float]]], args: Any) -> None:
