@@ -235,10 +235,14 @@ def _store_extras(session: Session, assessment: Assessment, patient: Patient,
                   entry: FollowUpEntry) -> None:
     ae = entry.adverse_event
     if ae is not None and ae.onset_on is not None and ae.severity is not None:
-        record_adverse_event(session, patient=patient, event_type=ae.event_type,
-                             onset_on=ae.onset_on, severity=ae.severity,
-                             is_related=bool(ae.is_related), assessment_id=assessment.id,
-                             procedure_id=assessment.procedure_id, notes=ae.notes)
+        try:
+            record_adverse_event(session, patient=patient, event_type=ae.event_type,
+                                 onset_on=ae.onset_on, severity=ae.severity,
+                                 is_related=bool(ae.is_related), assessment_id=assessment.id,
+                                 procedure_id=assessment.procedure_id, notes=ae.notes)
+        except ValidationError as error:  # named as the form names them, to be shown there
+            raise ValidationError({f"ae.{field}": message
+                                   for field, message in error.errors.items()}) from error
     add_medications(session, assessment, entry.medications)
     session.flush()
 

@@ -89,6 +89,23 @@ def test_a_bad_adverse_event_keeps_the_valid_scores_from_being_stored(client, cl
     assert _scores(db, clinic.due.id) == {}
 
 
+def test_an_onset_the_adverse_event_service_refuses_is_shown_at_its_field(client, clinic,
+                                                                          db):
+    """Found trying the screens as a new user would: an onset before the consent (or,
+    related, before the procedure) was refused under the service's own name for it,
+    which the form has no field for: "please correct the 1 field marked below", and
+    nothing was marked."""
+    login(client, clinic.users["nurse"])
+    form = {"mode": "phone", "vas": "4", "version": str(clinic.due.version),
+            "missing_reason": "not asked in this test", "ae.event_type": "hematoma",
+            "ae.onset_on": "2025-06-01", "ae.severity": "mild", "ae.is_related": "yes"}
+    refused = client.post(f"/followup/{clinic.due.id}", data=form)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert 'id="ae-onset_on-error"' in page and "The onset is before the patient" in page
+    assert _scores(db, clinic.due.id) == {}
+
+
 def test_an_other_complication_is_described(client, clinic, db):
     """Found trying the screens as a new user would: 'Other' had no field to say what
     happened; the event was stored as 'Other' and nothing more."""
