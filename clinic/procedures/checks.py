@@ -54,7 +54,8 @@ def procedure_checks(session: Session, patient: Patient, data: ProcedureInput, *
     study = session.get(Study, patient.study_id)
     combined = replace(data, injectates=previous_injectates(session, patient, correcting)
                        + data.injectates)
-    warnings = (steroid_warnings(combined) + _same_day(session, patient, data, correcting, zone)
+    # each injection's plausibility: this procedure's own; the cap: the patient's total
+    warnings = (steroid_warnings(data) + _same_day(session, patient, data, correcting, zone)
                 + _before_randomization(session, patient, data, study, zone))
     deviations = steroid_over_cap(combined, study.steroid_cap_mg if study else None)
     deviations += _other_modality(session, patient, data, study)

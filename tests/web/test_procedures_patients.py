@@ -238,6 +238,14 @@ def test_a_second_procedure_on_one_day_and_implausible_doses_warn_before_saving(
                                                AuditEvent.action == "create")).one()
     assert created.reason.startswith("Confirmed before saving: ")  # what was confirmed
     assert "DLP 99,999 mGy·cm" in created.reason and "already has a procedure" in created.reason
+    # found trying the screens as a new user would: the next procedure, 8 mg, was warned
+    # about (and its audit reason confirmed) the earlier procedure's 400 mg "in one
+    # injection"; the patient's total still counts it, for the study's cap
+    client.get(saved.headers["Location"])  # (its page shows the saved one's warnings)
+    later = client.post(url, data={**form, "performed_at": f"{day}T18:00", "dlp_mgy_cm": "300",
+                                   "injectate-0-dose_mg": "8"}).get_data(as_text=True)
+    assert "already has a procedure" in later and "in one injection" not in later
+    assert "Total steroid dose" in later
 
 
 def test_a_procedure_dated_before_the_randomization_is_confirmed(client, clinic, db):
