@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -139,11 +141,27 @@ def confirmed_words(warnings: list[str]) -> str | None:
     return f"Confirmed before saving: {'; '.join(warnings)}" if warnings else None
 
 
+def warning_key(warning: str) -> str:
+    """A warning's short name, which the form sends back with the confirmation: a
+    confirmation holds for the warnings it was given for (pure)."""
+    return hashlib.sha256(warning.encode()).hexdigest()[:16]
+
+
+CHANGED_SINCE = ("A value changed after the box was ticked, and the points above changed "
+                 "with it: check them, then confirm again.")
+
+
 def confirmation_errors(warnings: list[str], deviations: list[str], *, confirmed: bool,
-                        reason: str | None) -> dict[str, str]:
-    """Warnings need a confirmation; deviations need it and a reason (pure)."""
+                        reason: str | None, shown: Collection[str] | None = None
+                        ) -> dict[str, str]:
+    """Warnings need a confirmation; deviations need it and a reason (pure). ``shown``:
+    the keys of the warnings the confirmation was given for, as the form sends them back
+    (None: whatever is found, as the API's ``confirm_warnings``, or a script posting the
+    form without them); one not among them is asked about again, the box unticked."""
     if (warnings or deviations) and not confirmed:
         return {"confirm_warnings": "Check the points above, then confirm to save anyway."}
+    if shown is not None and any(warning_key(w) not in shown for w in (*deviations, *warnings)):
+        return {"confirm_warnings": CHANGED_SINCE}
     if deviations and len(" ".join((reason or "").split())) < 3:
         return {"deviation_reason": "Say why the procedure departs from the protocol."}
     return {}

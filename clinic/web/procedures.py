@@ -18,11 +18,13 @@ from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
 from clinic.models import Patient, Procedure
 from clinic.procedures.checks import (
+    CHANGED_SINCE,
     allocated_arm,
     check_procedure_day,
     confirmation_errors,
     confirmed_words,
     procedure_checks,
+    warning_key,
 )
 from clinic.procedures.corrections import correct_procedure, recorded_input
 from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS, ProcedureInput
@@ -150,8 +152,9 @@ def _confirmed(session: Session, patient: Patient, data: ProcedureInput,
                                             timezone=current_app.config["TIMEZONE"])
     problems = confirmation_errors(
         warnings, deviations, confirmed=request.form.get("confirm_warnings") == "yes",
-        reason=data.deviation_reason)
-    errors |= {k: v for k, v in problems.items() if k != "confirm_warnings"}
+        reason=data.deviation_reason, shown=(request.form.get("warned") or "").split() or None)
+    errors |= {k: v for k, v in problems.items()
+               if k != "confirm_warnings" or v == CHANGED_SINCE}
     if not deviations:
         data = replace(data, deviation_reason=None)
     return [*deviations, *warnings], data, bool(problems)
@@ -166,7 +169,8 @@ def _form_page(patient: Patient, values: Any, errors: dict[str, str], warnings: 
                procedure: Procedure | None = None, status: int | None = None) -> Any:
     body = render_template(
         "procedures/new.html", patient=patient, procedure=procedure, values=values,
-        errors=errors, warnings=warnings, catalog=catalog,
+        errors=errors, warnings=warnings, warned=[warning_key(w) for w in warnings],
+        catalog=catalog,
         target_rows=range(row_count(values, "target", TARGET_ROWS)),
         injectate_rows=range(row_count(values, "injectate", INJECTATE_ROWS)),
         dap_modalities=" ".join(sorted(catalog.MODALITIES_WITH_DAP)),

@@ -248,6 +248,34 @@ def test_a_second_procedure_on_one_day_and_implausible_doses_warn_before_saving(
     assert "Total steroid dose" in later
 
 
+def _warned(page: str) -> str:
+    return re.search(r'name="warned" value="([0-9a-f ]+)"', page).group(1)
+
+
+def test_a_value_changed_after_the_warning_is_asked_about_again(client, clinic, db):
+    """Found trying the screens as a new user would: warned about dexamethasone 130 mg,
+    the physician typed 1300, ticked the box and the procedure was saved at 1300 mg,
+    its warning seen only after. A confirmation holds for the warnings it was given for."""
+    login(client, clinic.users["physician"])
+    url = f"/patients/{clinic.patient.id}/procedures/new"
+    form = {**BASE, "performed_at": f"{date.today() - timedelta(days=1)}T11:00",
+            "modality": "fluoroscopy", "dap_mgy_cm2": "250", "injectate-0-dose_mg": "130",
+            "deviation_reason": "as planned by the team"}
+    warned = client.post(url, data=form).get_data(as_text=True)
+    assert "130 mg in one injection" in warned and len(_procedures(db, clinic.patient.id)) == 1
+    changed = client.post(url, data={**form, "injectate-0-dose_mg": "1300",
+                                     "confirm_warnings": "yes", "warned": _warned(warned)})
+    page = changed.get_data(as_text=True)
+    assert changed.status_code == 422 and len(_procedures(db, clinic.patient.id)) == 1
+    assert "1300 mg in one injection" in page and 'id="confirm_warnings-error"' in page
+    assert "A value changed after the box was ticked" in page
+    box = re.search(r'<input type="checkbox" id="confirm_warnings"[^>]*>', page).group(0)
+    assert "checked" not in box and 'aria-invalid="true"' in box
+    saved = client.post(url, data={**form, "injectate-0-dose_mg": "1300",
+                                   "confirm_warnings": "yes", "warned": _warned(page)})
+    assert saved.status_code == 302 and len(_procedures(db, clinic.patient.id)) == 2
+
+
 def test_a_procedure_dated_before_the_randomization_is_confirmed(client, clinic, db):
     """Found trying the screens as a new user would: an enrollment entered days after the
     procedure (randomized today) took the procedure's earlier date without a word, though
