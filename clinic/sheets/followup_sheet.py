@@ -105,12 +105,15 @@ def followup_sheet_pdf(header: SheetHeader, instruments: Sequence[Instrument],
                        recorded: Mapping[str, Any] | None = None,
                        totals: Mapping[str, str] | None = None,
                        words: PatientWords | None = None,
-                       medications: Sequence[str] = ()) -> bytes:
+                       medications: Sequence[str] = (),
+                       adverse_events: Sequence[str] | None = None) -> bytes:
     """``recorded``: instrument -> value (sections as code -> 0–5), as the forms read it;
     ``totals``: instrument -> its total as recorded, in words (ODI, NDI); ``words``: the
     patient's language (English when None); ``medications``: the analgesics recorded
     ("tramadol 100 mg/day (Opioid)"; none: a line to fill where the visit asks for
-    medication quantities)."""
+    medication quantities); ``adverse_events``: those recorded at the visit ("Hematoma,
+    onset 2026-12-06, Mild, related to the procedure"), None while it is pending (a line
+    to fill)."""
     st = styles()
     buffer = BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
@@ -139,13 +142,22 @@ def followup_sheet_pdf(header: SheetHeader, instruments: Sequence[Instrument],
     if header.missing_reason:
         story.append(Paragraph(markup(f"Not collected, because: {header.missing_reason}"),
                                st["base"]))
-    story += [Spacer(1, 8), Paragraph("Adverse event since the last visit (type, onset, "
-                                      "severity): ______________________________________",
-                                      st["base"]),
+    story += [Spacer(1, 8), Paragraph(_adverse_events(adverse_events), st["base"]),
               Spacer(1, 6), Paragraph(f"Collected by: {_line(header.collected_by)}   "
                                       "Signature: ______________________", st["base"])]
     doc.build(story)
     return buffer.getvalue()
+
+
+def _adverse_events(recorded: Sequence[str] | None) -> str:
+    """The sheet's adverse-event line: a line to fill, or what the visit recorded (a
+    recorded visit's blank line read as "none" when one was recorded)."""
+    if recorded is None:
+        return ("Adverse event since the last visit (type, onset, severity): "
+                "______________________________________")
+    if not recorded:
+        return "Adverse event since the last visit: none recorded at this visit."
+    return markup("Adverse event since the last visit: " + "; ".join(recorded) + ".")
 
 
 def _line(value: str) -> str:

@@ -14,7 +14,14 @@ from clinic.db import get_session
 from clinic.followup.editing import recorded_entries, scores_of
 from clinic.followup.medications import medications_of
 from clinic.followup.service import measures_at
-from clinic.models import PatientIdentity, Study, StudyMeasure, StudyTimepoint, User
+from clinic.models import (
+    AdverseEvent,
+    PatientIdentity,
+    Study,
+    StudyMeasure,
+    StudyTimepoint,
+    User,
+)
 from clinic.protocol.measures import MeasureRule, instruments_at
 from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
 from clinic.selfreport.wording import DEFAULT_LANGUAGE, wording
@@ -118,9 +125,23 @@ def filled(assessment_id: int) -> Response:
     medications = [f"{m.drug} {m.daily_dose_mg:g} mg/day "
                    f"({catalog.MEDICATION_CLASSES.get(m.med_class, m.med_class)})"
                    for m in medications_of(session, assessment)] if done else []
+    events = _adverse_events(session, assessment) if done else None
     return _pdf(followup_sheet_pdf(header, [INSTRUMENTS[c] for c in codes], recorded, totals,
-                                   words=_words(language), medications=medications),
+                                   words=_words(language), medications=medications,
+                                   adverse_events=events),
                 f"{patient.study_code}_{tp.code}_sheet.pdf")
+
+
+def _adverse_events(session: Any, assessment: Any) -> list[str]:
+    """The adverse events recorded at the visit, in words, oldest first."""
+    rows = session.exec(select(AdverseEvent).where(AdverseEvent.assessment_id == assessment.id)
+                        .order_by(AdverseEvent.id)).all()
+    return [", ".join(filter(None, (
+        catalog.ADVERSE_EVENT_TYPES.get(e.event_type, e.event_type)
+        + (f" ({e.notes})" if e.notes else ""), f"onset {e.onset_on.isoformat()}",
+        catalog.SEVERITIES.get(e.severity, e.severity),
+        "related to the procedure" if e.is_related else "not related to the procedure")))
+        for e in rows]
 
 
 def _totals(session: Any, assessment: Any) -> dict[str, str]:

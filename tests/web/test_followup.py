@@ -316,6 +316,30 @@ def test_the_filled_sheet_lists_the_analgesics(client, clinic, db):
     _saved_by_the_nurse(client, clinic, db, {**base, **MEDS})
     text = pdf_text(client.get(f"/followup/{clinic.due.id}/sheet.pdf").data)
     assert "tramadol 150 mg/day (Opioid)" in " ".join(text.split())
+    assert "Adverse event since the last visit: none recorded at this visit." in " ".join(
+        text.split())
+
+
+def test_the_filled_sheet_names_the_adverse_event_recorded_at_the_visit(client, clinic, db):
+    """Found trying the screens as a new user would: the sheet of a visit that recorded
+    a hematoma printed the blank line "Adverse event since the last visit: ____", read
+    on the chart as none. A visit without one says so; a pending one keeps the line."""
+    from tests.pdf import pdf_text
+
+    def sheet() -> str:
+        return " ".join(pdf_text(client.get(f"/followup/{clinic.due.id}/sheet.pdf").data)
+                        .split())
+
+    login(client, clinic.users["nurse"])
+    assert "(type, onset, severity): ____" in sheet()
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI),
+            "ae.event_type": "hematoma", "ae.onset_on": ONSET, "ae.severity": "mild",
+            "ae.is_related": "yes"}
+    _saved_by_the_nurse(client, clinic, db, base)
+    text = sheet()
+    assert (f"Adverse event since the last visit: Hematoma, onset {ONSET}, Mild, related to "
+            "the procedure." in text)
+    assert "(type, onset, severity)" not in text
 
 
 def test_an_edit_conflict_names_who_changed_the_visit_last(client, clinic, db):
