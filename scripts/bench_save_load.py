@@ -179,7 +179,7 @@ def anchor_save(pg: Any, assessment_id: int, version: int, vas: int,
         {"answered": answered, "assessment_id": assessment_id, "collected_at": now.isoformat(),
          "collected_by_id": user_id, "id": score_id, "instrument": code, "mode": mode,
          "not_computable_reason": None, "raw_sum": raw_sum, "value": value},
-        sort_keys=True), None, None)
+        sort_keys=True), "assessment", assessment_id)
         for score_id, code, value, raw_sum, answered in (
             (vas_id, "vas", float(vas), None, None), (odi_id, "odi", raw * 2.0, raw, 10))]
     audit += [("score_section", section_id, "create", None, None, json.dumps(

@@ -79,7 +79,9 @@ class Assessment(Audited, SQLModel, table=True):
 class Score(Audited, SQLModel, table=True):
     """The value of one instrument at one assessment, and how it was collected."""
 
-    __audit_owner__ = ("assessment", "assessment_id")
+    # its events name the visit, so that a score removed by a correction stays in the
+    # patient's record history (found by the visit); it keeps a history section of its own
+    __audit_parent__ = ("assessment", "assessment_id")
 
     __table_args__ = (
         UniqueConstraint("assessment_id", "instrument"),

@@ -83,5 +83,5 @@ class Audited:
     # history shows them, also after the row itself was deleted.
     __audit_parent__: tuple[str, str] | None = None
     # (table, foreign-key attribute) of the record whose version covers this row, when
-    # it is not the parent: a score belongs to its assessment (clinic.audit.versions).
+    # it is not the parent: a study monitor's row belongs to its user (clinic.audit.versions).
     __audit_owner__: tuple[str, str] | None = None

@@ -18,6 +18,33 @@ from clinic import catalog
 from clinic.models import AuditEvent
 from clinic.scoring.disability import SECTIONS_BY_INSTRUMENT
 
+# rows whose events name a parent but that have a history section of their own (a
+# score: its events name its visit, so that a removed score is found by it)
+OWN_SECTION = frozenset({"score"})
+
+
+def is_child_event(e: AuditEvent) -> bool:
+    """An event about a child row, read in its parent's section."""
+    return e.parent_entity is not None and e.entity not in OWN_SECTION
+
+
+def removed_scores(audit: dict[tuple[str, int], list[AuditEvent]], visit_id: int,
+                   kept: Iterable[int]) -> list[tuple[int, str]]:
+    """(id, instrument) of the scores of visit ``visit_id`` that a correction removed,
+    found by their events (which name the visit) and named from their snapshot."""
+    kept = set(kept)
+    found = []
+    for (table, key), events in audit.items():
+        if table != "score" or key in kept or not any(
+                e.parent_entity == "assessment" and e.parent_id == visit_id for e in events):
+            continue
+        snapshots = [_snapshot(e.new_value if e.action == "create" else e.old_value)
+                     for e in events if e.action in ("create", "delete")]
+        instrument = next((str(row["instrument"]) for row in snapshots
+                           if row and row.get("instrument")), "")
+        found.append((key, instrument))
+    return sorted(found)
+
 
 @dataclass(frozen=True)
 class HistoryLine:
@@ -46,18 +73,20 @@ def history_lines(events: Iterable[AuditEvent], instrument: str | None = None) -
     """
     # a child row's snapshot, parsed once: from its create event, or its delete event
     rows = [(e, _snapshot(e.new_value if e.action == "create" else e.old_value)
-             if e.parent_entity is not None and e.action != "update" else None)
+             if is_child_event(e) and e.action != "update" else None)
             for e in events]
     names = _child_names(rows, instrument)
     lines: list[HistoryLine] = []
     for (e, row), name in zip(rows, names, strict=True):
         subject, items = "", ()
-        if e.parent_entity is not None:
+        if is_child_event(e):
             subject = name or f"{e.entity.replace('_', ' ')} #{e.entity_id}"
             if e.action != "update":
                 detail = _detail(e.entity, row or {})
                 joint = " " if e.entity == "medication" else " = "  # "tramadol 100 mg/day"
                 items = (f"{subject}{joint}{detail}" if detail else subject,)
+        elif e.entity in OWN_SECTION and e.action in ("create", "delete"):
+            items = _value_of(_own_snapshot(e))
         line = HistoryLine(e.occurred_at, e.user_id, e.action, e.entity, subject, items,
                            e.field, e.old_value, e.new_value, e.reason)
         if lines and _same_batch(lines[-1], line):
@@ -115,8 +144,9 @@ def _child_names(rows: list[tuple[AuditEvent, dict[str, Any] | None]],
                  instrument: str | None) -> list[str | None]:
     """Each event's child row by name, from the snapshot of the row as it was then: the
     create before the event, else (its create not among the events) the delete after
-    it. SQLite gives a deleted row's id to the next row added to the table, so one id
-    may name two rows, one after the other (a medication removed, another added)."""
+    it. SQLite gave a deleted row's id to the next row added to the table, until
+    migration 0028: in a trail written before, one id may name two rows, one after the
+    other (a medication removed, another added)."""
     names: list[str | None] = [None] * len(rows)
     since: dict[tuple[str, int], str] = {}
     current: dict[tuple[str, int], dict[str, Any]] = {}  # the row as its events left it
@@ -142,6 +172,22 @@ def _child_names(rows: list[tuple[AuditEvent, dict[str, Any] | None]],
         if e.action == "create":  # the events before it are of the row the id named before
             until.pop(key, None)
     return names
+
+
+def _own_snapshot(e: AuditEvent) -> dict[str, Any] | None:
+    """The snapshot a record's create (or delete) event holds."""
+    return _snapshot(e.new_value if e.action == "create" else e.old_value)
+
+
+def _value_of(score: dict[str, Any] | None) -> tuple[str, ...]:
+    """A score's value as created or deleted, from its snapshot: "value 4"."""
+    if not score:
+        return ()
+    value = score.get("value")
+    if isinstance(value, int | float):
+        return (f"value {value:g}",)
+    reason = score.get("not_computable_reason")
+    return (f"no value ({reason})" if reason else "no value",)
 
 
 def _detail(entity: str, row: dict[str, Any]) -> str:

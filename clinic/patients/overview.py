@@ -30,6 +30,7 @@ from clinic.models import (
     StudyTimepoint,
     User,
 )
+from clinic.patients.history import is_child_event
 from clinic.protocol.allocation import stratum_words
 from clinic.protocol.definition import REGISTRY
 from clinic.scheduling.windows import PlannedVisit, status_on
@@ -151,7 +152,10 @@ def audit_history(session: Session, record: PatientRecord) -> AuditIndex:
 
     A child row's events (a procedure's targets, a score's sections, a visit's
     medications, the patient's root laterality) are filed under the record they belong
-    to, found through the event's parent columns, so they show also once deleted.
+    to, found through the event's parent columns, so they show also once deleted. A
+    score's events name its visit too, and are filed under the score: a score removed
+    by a correction keeps its section (its events written before they named the visit
+    are found by the score's id, as long as it exists).
     """
     ids: dict[str, list[int]] = defaultdict(list)
     ids["patient"].append(record.patient.id)  # type: ignore[arg-type]
@@ -173,8 +177,8 @@ def audit_history(session: Session, record: PatientRecord) -> AuditIndex:
                           .order_by(AuditEvent.occurred_at, AuditEvent.id))
     grouped: dict[tuple[str, int], list[AuditEvent]] = defaultdict(list)
     for event in events:
-        if event.parent_entity is not None and event.parent_id is not None:
-            grouped[(event.parent_entity, event.parent_id)].append(event)
+        if is_child_event(event) and event.parent_id is not None:
+            grouped[(event.parent_entity, event.parent_id)].append(event)  # type: ignore[index]
         else:
             grouped[(event.entity, event.entity_id)].append(event)
     return dict(grouped)

@@ -18,7 +18,13 @@ from clinic.exceptions import ConflictError, ValidationError
 from clinic.locks.service import locks_of_patient
 from clinic.models import RootLaterality, Study, StudyArm
 from clinic.patients.editing import EDITABLE, edit_patient, laterality_roots
-from clinic.patients.history import HistoryLine, child_rows, corrections, history_lines
+from clinic.patients.history import (
+    HistoryLine,
+    child_rows,
+    corrections,
+    history_lines,
+    removed_scores,
+)
 from clinic.patients.listing import PatientFilter, patient_page
 from clinic.patients.overview import PatientRecord, patient_record
 from clinic.queries.rules import raised_in
@@ -198,11 +204,19 @@ def history_sections(record: PatientRecord) -> list[tuple[str, list[HistoryLine]
         keys.append((f"Follow-up {v.timepoint.label}", ("assessment", v.assessment.id), None))  # type: ignore[arg-type]
         keys += [(f"{INSTRUMENTS[c].label} at {v.timepoint.label}", ("score", s.id), c)  # type: ignore[misc]
                  for c, s in v.scores.items()]
+        keys += [(f"{_instrument_label(c)} at {v.timepoint.label} (removed)", ("score", key),
+                  c or None)
+                 for key, c in removed_scores(record.audit, v.assessment.id,  # type: ignore[arg-type]
+                                              (s.id for s in v.scores.values()))]  # type: ignore[misc]
     keys += [(f"Adverse event {e.onset_on.isoformat()}", ("adverse_event", e.id), None)  # type: ignore[misc]
              for e in record.adverse_events]
     sections = [(title, history_lines(record.audit[key], instrument))
                 for title, key, instrument in keys if key in record.audit]
     return [(title, lines, corrections(lines)) for title, lines in sections]
+
+
+def _instrument_label(code: str) -> str:
+    return INSTRUMENTS[code].label if code in INSTRUMENTS else f"A score ({code or 'unknown'})"
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])

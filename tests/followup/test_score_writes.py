@@ -50,7 +50,8 @@ def test_every_score_and_section_has_one_create_event_holding_the_row_as_stored(
         assert set(snapshot) == set(row), "every column, as the flush listener wrote"
         assert _instant(snapshot.pop("collected_at")) == _instant(row.pop("collected_at"))
         assert snapshot == row
-        assert events[key].parent_entity is None
+        assert (events[key].parent_entity, events[key].parent_id) == (  # found by the visit
+            "assessment", visits[0].id)
     odi = next(s for s in scores if s.instrument == "odi")
     section_ids = list(session.exec(select(ScoreSection.id).where(
         ScoreSection.score_id == odi.id)))

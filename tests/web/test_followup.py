@@ -407,6 +407,25 @@ def test_a_corrected_odi_section_shows_by_name_in_the_patient_history(client, cl
     assert "Lifting read as 3, sheet says 4" in page
 
 
+def test_a_score_removed_by_a_correction_stays_in_the_patient_history(client, clinic, db):
+    """Found trying the screens as a new user would: a VAS removed by a correction (with
+    its reason) vanished from the patient's record history, its creation, old value and
+    reason with it; only the coordinator's audit trail still had it."""
+    base = {"mode": "in_clinic", "vas": "4", **odi_form(GOOD_ODI)}
+    version = _saved_by_the_nurse(client, clinic, db, base)
+    removed = client.post(f"/followup/{clinic.due.id}/edit", data={
+        **base, "vas": "", "version": version, "reason": "patient did not answer it",
+        "missing_reason": "patient declined the pain scale"})
+    assert removed.status_code == 302, removed.get_data(as_text=True)[:3000]
+    assert "vas" not in _scores(db, clinic.due.id)
+    page = html.unescape(client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True))
+    section = page.split("Pain (VAS) at 1 month (removed)", 1)
+    assert len(section) == 2, "no section for the removed score"
+    shown = section[1].split("</details>", 1)[0]
+    assert "patient did not answer it" in shown, shown[:2000]
+    assert "whole record created: value 4" in shown and "whole record deleted: value 4" in shown
+
+
 def test_a_number_typed_with_a_thousands_separator_is_refused_not_cut(client, clinic, db):
     """Found by fuzzing: "1,000" mg was stored as 1 and "1_0" as a VAS of 10."""
     login(client, clinic.users["nurse"])
