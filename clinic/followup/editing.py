@@ -70,7 +70,8 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
                    visit_on: date | None = None,
                    context: VisitContext | None = None,
                    medications: Sequence[MedicationInput] | None = None,
-                   doses_confirmed: Collection[str] | None = None) -> list[DataQuery]:
+                   doses_confirmed: Collection[str] | None = None,
+                   date_confirmed: bool = True) -> list[DataQuery]:
     """Replace the recorded scores with ``entries``; blank instruments are removed.
     ``medications`` (None: as recorded) replace the analgesics recorded at the visit; a
     dose above its drug's labelled maximum, new or changed, is confirmed first
@@ -84,7 +85,9 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
 
     ``visit_on`` (None: as recorded) corrects the day of the visit, checked as at entry
     against ``context`` (not in the future, a follow-up not before the procedure, a
-    baseline not after it); the visit's and its scores' moment move to that day. The
+    baseline not after it); a day before the window opens, or a month or more after it
+    closes, is confirmed first (``date_confirmed``), as at entry. The visit's and its
+    scores' moment move to that day. The
     open data queries on what the correction changed (the visit's date, a score's value)
     are answered by it (returned)."""
     if assessment.state != "completed":
@@ -94,7 +97,7 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
         text = require_reason(reason)
     except ValidationError as error:
         errors |= error.errors
-    moment = _corrected_day(assessment, visit_on, context, errors)
+    moment = _corrected_day(assessment, visit_on, context, errors, date_confirmed)
     try:
         mode = parse_mode(mode)
     except ValidationError as error:
@@ -170,18 +173,22 @@ def _with_confirmation(reason: str, confirmed: str | None) -> str:
 
 
 def _corrected_day(assessment: Assessment, visit_on: date | None,
-                   context: VisitContext | None, errors: dict[str, str]) -> datetime | None:
+                   context: VisitContext | None, errors: dict[str, str],
+                   confirmed: bool = True) -> datetime | None:
     """The moment the visit moves to (as at entry: noon of an earlier day in the clinic's
     time zone, now for today), or None when its day stays as recorded. A day that would
-    not do at entry is an error on ``visit_on``."""
+    not do at entry is an error on ``visit_on``; one entry asks to confirm (far outside
+    the window, or before it opens), unless ``confirmed``, on ``date_confirmed``."""
     if visit_on is None or visit_on == assessment.visit_on:
         return None
     if context is None:  # no clinic calendar to check against (a script)
         return datetime.combine(visit_on, time(12), tzinfo=UTC)
-    from clinic.followup.entry import FollowUpEntry, visit_time
+    from clinic.followup.entry import FollowUpEntry, far_outside, visit_time
 
     asked = FollowUpEntry(entries={}, mode="", read_version=None, visit_on=visit_on)
     _, moment = visit_time(asked, context, errors)
+    if "visit_on" not in errors and not confirmed:
+        errors |= far_outside(assessment, visit_on)
     return moment or utcnow()
 
 

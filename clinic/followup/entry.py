@@ -128,7 +128,7 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
     errors |= unconfirmed(warnings, entry.doses_confirmed)
     visit_on, collected_at = visit_time(entry, context, errors)
     if context is not None and "visit_on" not in errors and not entry.far_date_confirmed:
-        errors |= _far_outside(assessment, visit_on)  # type: ignore[arg-type]
+        errors |= far_outside(assessment, visit_on)  # type: ignore[arg-type]
     ae = entry.adverse_event
     if (ae is not None and ae.onset_on is not None and context is not None
             and ae.onset_on > context.today):
@@ -153,7 +153,7 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
 CONFIRM_ON_FORM = 'tick "The date is right" and save again'
 
 
-def _far_outside(assessment: Assessment, visit_on: date) -> dict[str, str]:
+def far_outside(assessment: Assessment, visit_on: date) -> dict[str, str]:
     """A date a month or more outside the window is more often a slip (the form starts
     on today's date; a paper sheet typed in weeks later) than a visit that late, and a
     visit before its window opened is more often entered on the wrong visit (a 2-week
@@ -253,7 +253,7 @@ def reopen_follow_up(session: Session, *, assessment: Assessment, read_version: 
     was marked not done by mistake); the reason and the old state stay in the audit
     trail. After its window closed too: a visit that took place (a paper sheet found
     later) is entered with its own date, and one outside the window is confirmed and
-    counted as a deviation (``_far_outside``)."""
+    counted as a deviation (``far_outside``)."""
     if assessment.state != "not_done":
         raise ValidationError({"assessment": "This follow-up is open already (it was reopened "
                                              "since the page was loaded): enter it from the "

@@ -291,7 +291,8 @@ def edit(assessment_id: int) -> str | Response:
                 actor_id=current_user.id, missing_reason=request.form.get("missing_reason"),
                 visit_on=visit_on, context=visit_context(session, assessment, visit_on),
                 medications=typed_meds,
-                doses_confirmed=confirmed_doses(request.form))
+                doses_confirmed=confirmed_doses(request.form),
+                date_confirmed=request.form.get("date_confirmed") == "yes")
             if unread:
                 raise ValidationError(unread)
             session.flush()

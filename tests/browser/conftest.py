@@ -71,3 +71,27 @@ def page(browser: object) -> Iterator[object]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def a_pain_score(live: LiveClinic) -> None:
+    """A VAS on record (a fluoroscopy patient's), so that the cohort view draws its chart
+    whichever tests ran before, in this worker or another."""
+    from sqlmodel import select
+
+    from clinic.audit import set_actor
+    from clinic.followup.service import record_follow_up
+    from clinic.models import Assessment
+    from tests.factories import make_patient, make_procedure
+
+    with Session(get_engine(live.app), expire_on_commit=False) as session:
+        patient, _ = make_patient(session, live.clinic.study, site=live.clinic.north,
+                                  study_code="CHART-001")
+        make_procedure(session, patient)
+        visit = session.exec(select(Assessment).where(Assessment.patient_id == patient.id,
+                                                      Assessment.state == "pending")
+                             .order_by(Assessment.target_date)).first()
+        set_actor(session, live.clinic.users["nurse"].id, None)
+        record_follow_up(session, assessment=visit, entries={"vas": 5}, mode="phone",
+                         actor_id=live.clinic.users["nurse"].id)
+        session.commit()

@@ -54,7 +54,7 @@ def test_nurse_enters_a_due_follow_up_with_the_keyboard(page, live):
     assert row.locator("td.cell").nth(3).get_attribute("class") == "cell status-completed"
 
 
-def test_physician_filters_the_cohort_and_downloads_the_pdf(page, live):
+def test_physician_filters_the_cohort_and_downloads_the_pdf(page, live, a_pain_score):
     log_in(page, live, "physician")
     page.goto(f"{live.url}/cohort")
     page.select_option("#modality", "fluoroscopy")

@@ -50,32 +50,10 @@ def test_a_long_run_of_letters_does_not_widen_the_page(browser, live, long_texts
     assert not wide, f"wider than {width} px: {wide}"
 
 
-def _a_recorded_pain_score(live) -> None:
-    """A VAS on record, so that the cohort view draws its chart whatever ran before."""
-    from sqlmodel import select
-
-    from clinic.audit import set_actor
-    from clinic.followup.service import record_follow_up
-    from clinic.models import Assessment
-
-    with Session(get_engine(live.app), expire_on_commit=False) as session:
-        patient, _ = make_patient(session, live.clinic.study, site=live.clinic.north,
-                                  study_code="CHART-001")
-        make_procedure(session, patient)
-        visit = session.exec(select(Assessment).where(Assessment.patient_id == patient.id,
-                                                      Assessment.state == "pending")
-                             .order_by(Assessment.target_date)).first()
-        set_actor(session, live.clinic.users["nurse"].id, None)
-        record_follow_up(session, assessment=visit, entries={"vas": 5}, mode="phone",
-                         actor_id=live.clinic.users["nurse"].id)
-        session.commit()
-
-
-def test_the_cohort_chart_keeps_readable_labels_on_a_phone(browser, live):
+def test_the_cohort_chart_keeps_readable_labels_on_a_phone(browser, live, a_pain_score):
     """Found trying the screens as a new user would: shrunk to 390 px the chart's axis
     labels were about 5 px. It keeps 640 px (labels about 9 px) and scrolls inside its
     card; the page itself does not scroll sideways."""
-    _a_recorded_pain_score(live)
     context = browser.new_context(viewport={"width": 390, "height": 900})
     page = context.new_page()
     log_in(page, live, "physician")

@@ -639,9 +639,18 @@ def test_a_visit_day_corrected_outside_its_window_is_said_with_its_new_query(cli
     base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
     version = _saved_by_the_nurse(client, clinic, db, base)
     early = clinic.due.window_open - timedelta(days=1)
-    response = client.post(f"/followup/{clinic.due.id}/edit", follow_redirects=True, data={
-        **base, "version": version, "reason": "Typed the wrong day",
-        "visit_on": early.isoformat()})
+    form = {**base, "version": version, "reason": "Typed the wrong day",
+            "visit_on": early.isoformat()}
+    # found trying the screens as a new user would: a correction to a day before the
+    # window was kept at once, where entry asks to confirm that day first
+    asked = client.post(f"/followup/{clinic.due.id}/edit", data=form)
+    page = html.unescape(asked.get_data(as_text=True))
+    assert asked.status_code == 422 and 'id="date_confirmed-error"' in page
+    assert "1 day before this visit's window opens" in page and 'name="date_confirmed"' in page
+    db.expire_all()
+    assert db.get(Assessment, clinic.due.id).version == version
+    response = client.post(f"/followup/{clinic.due.id}/edit", follow_redirects=True,
+                           data={**form, "date_confirmed": "yes"})
     page = html.unescape(response.get_data(as_text=True))
     assert "follow-up corrected" in page
     assert "The visit was 1 day early for its window" in page
