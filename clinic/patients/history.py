@@ -38,8 +38,7 @@ def removed_scores(audit: dict[tuple[str, int], list[AuditEvent]], visit_id: int
         if table != "score" or key in kept or not any(
                 e.parent_entity == "assessment" and e.parent_id == visit_id for e in events):
             continue
-        snapshots = [_snapshot(e.new_value if e.action == "create" else e.old_value)
-                     for e in events if e.action in ("create", "delete")]
+        snapshots = [_own_snapshot(e) for e in events if e.action in ("create", "delete")]
         instrument = next((str(row["instrument"]) for row in snapshots
                            if row and row.get("instrument")), "")
         found.append((key, instrument))
@@ -72,8 +71,7 @@ def history_lines(events: Iterable[AuditEvent], instrument: str | None = None) -
     line: the ten sections of an ODI entry, the targets a correction replaced.
     """
     # a child row's snapshot, parsed once: from its create event, or its delete event
-    rows = [(e, _snapshot(e.new_value if e.action == "create" else e.old_value)
-             if is_child_event(e) and e.action != "update" else None)
+    rows = [(e, _own_snapshot(e) if is_child_event(e) and e.action != "update" else None)
             for e in events]
     names = _child_names(rows, instrument)
     lines: list[HistoryLine] = []
@@ -175,7 +173,7 @@ def _child_names(rows: list[tuple[AuditEvent, dict[str, Any] | None]],
 
 
 def _own_snapshot(e: AuditEvent) -> dict[str, Any] | None:
-    """The snapshot a record's create (or delete) event holds."""
+    """The snapshot a row's create (or delete) event holds."""
     return _snapshot(e.new_value if e.action == "create" else e.old_value)
 
 
