@@ -42,13 +42,7 @@ def test_each_row_gets_the_id_of_the_row_stored_with_its_values(app, session, cl
     inserts = [s for s, _ in rec.statements if s.startswith("INSERT")]
     if get_engine(app).dialect.name == "sqlite":
         assert len(inserts) == 2, "one statement per table, not one per row"
-    stored = _stored(session, "score", "instrument, value")
-    assert [stored[s["id"]] for s in scores] == [(s["instrument"], s["value"])
-                                                 for s in scores]
-    stored = _stored(session, "score_section", "score_id, section, value")
-    assert len({s["id"] for s in sections}) == 50
-    assert [stored[s["id"]] for s in sections] == [(s["score_id"], s["section"], s["value"])
-                                                   for s in sections]
+    _stored_as_given(session, scores, sections, 50)
 
 
 def test_rows_the_key_does_not_tell_apart_still_get_their_own_ids(app, session, clinic):
@@ -181,10 +175,15 @@ def test_parents_and_children_in_one_statement_each_child_under_its_own_parent(
     assert done is True
     assert len(rec.statements) == 1
     assert [s["score_id"] for s in sections] == [scores[p]["id"] for p in named]
+    _stored_as_given(session, scores, sections, 30)
+
+
+def _stored_as_given(session, scores, sections, count: int) -> None:
+    """Every score and section stored with the id it was given, ``count`` sections."""
     stored = _stored(session, "score", "instrument, value")
     assert [stored[s["id"]] for s in scores] == [(s["instrument"], s["value"])
                                                  for s in scores]
     stored = _stored(session, "score_section", "score_id, section, value")
-    assert len({s["id"] for s in sections}) == 30
+    assert len({s["id"] for s in sections}) == count
     assert [stored[s["id"]] for s in sections] == [(s["score_id"], s["section"], s["value"])
                                                    for s in sections]
