@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 def recorded_entries(session: Session, assessment: Assessment) -> dict[str, Any]:
     """The stored scores as form values: numbers, Likert codes, section dicts."""
-    from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
+    from clinic.scoring.instruments import InstrumentKind
     from clinic.scoring.likert import Satisfaction
 
     values: dict[str, Any] = {}
@@ -200,7 +200,10 @@ def _missing_outcomes(session: Session, assessment: Assessment, scores: list[Sco
 
 def _missing_reason(session: Session, assessment: Assessment, given: str | None,
                     missing_before: set[str]) -> None:
-    missing = _missing_outcomes(session, assessment, scores_of(session, assessment))
+    from clinic.followup.entry import missing_words
+
+    scores = scores_of(session, assessment)
+    missing = _missing_outcomes(session, assessment, scores)
     text = " ".join((given or "").split()) or assessment.missing_reason
     removed = [code for code in missing if code not in missing_before]
     if not missing:
@@ -208,9 +211,9 @@ def _missing_reason(session: Session, assessment: Assessment, given: str | None,
     elif not text and not removed:
         return  # missing before this correction, with no reason then either
     elif len(text or "") < MIN_REASON_LENGTH:
-        names = ", ".join(INSTRUMENTS[c].label for c in removed or missing)
-        raise ValidationError({"missing_reason": f"Not collected: {names}. Say why it was not "
-                                                 "collected, or enter it."})
+        words = missing_words(removed or missing, scores)
+        raise ValidationError({"missing_reason": f"{words}. Say why it was not collected, "
+                                                 "or enter it."})
     elif len(text) > REASON_MAX:  # type: ignore[arg-type]
         raise ValidationError({"missing_reason": f"Use at most {REASON_MAX} characters."})
     else:

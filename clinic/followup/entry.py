@@ -217,18 +217,30 @@ def _missing(session: Session, assessment: Assessment, scores: Sequence[StoredSc
     missing = missing_outcomes(session, assessment, scores)
     reason = " ".join((entry.missing_reason or "").split())
     if missing and entry.require_complete and len(reason) < MIN_REASON_LENGTH:
-        names = ", ".join(INSTRUMENTS[c].label for c in missing)
         short = f" (the reason given is shorter than {MIN_REASON_LENGTH} characters)" \
             if reason else ""
-        return {"missing_reason": f"Not collected: {names}. Enter it, or say why it was not "
-                                  "collected (e.g. 'patient declined the questionnaire') "
-                                  f"and save again{short}."}
+        return {"missing_reason": f"{missing_words(missing, scores)}. Enter it, or say why "
+                                  "it was not collected (e.g. 'patient declined the "
+                                  f"questionnaire') and save again{short}."}
     if len(reason) > REASON_MAX:
         return {"missing_reason": f"Use at most {REASON_MAX} characters."}
     if missing and reason:
         assessment.missing_reason = reason
         session.add(assessment)
     return {}
+
+
+def missing_words(missing: Sequence[str], scores: Sequence[Score | StoredScore]) -> str:
+    """'Not collected: Pain (VAS)', or, for a questionnaire answered in part, what keeps
+    it from a score ('Not complete: Oswestry Disability Index, 2 of 10 sections
+    unanswered …'), so that a nurse who typed eight sections is not told it is missing."""
+    partial = {s.instrument: s.not_computable_reason for s in scores
+               if s.value is None and s.not_computable_reason}
+    absent = [INSTRUMENTS[c].label for c in missing if c not in partial]
+    parts = [f"Not collected: {', '.join(absent)}"] if absent else []
+    parts += [f"Not complete: {INSTRUMENTS[c].label}, {partial[c]}"
+              for c in missing if c in partial]
+    return ". ".join(parts)
 
 
 def _store_extras(session: Session, assessment: Assessment, patient: Patient,

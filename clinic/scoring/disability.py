@@ -189,7 +189,7 @@ def score_disability(instrument: str, responses: Responses) -> DisabilityScore:
     values = _ordered_values(instrument, sections, responses)
     answered = [v for v in values if v is not None]
     raw_sum = sum(answered)
-    missing = [s.code for s, v in zip(sections, values, strict=True) if v is None]
+    missing = [s.label.lower() for s, v in zip(sections, values, strict=True) if v is None]
     if len(missing) > MAX_MISSING_SECTIONS:
         reason = (
             f"{len(missing)} of {len(sections)} sections unanswered "

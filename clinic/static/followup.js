@@ -20,7 +20,7 @@
       if (v !== null) { sum += v; answered += 1; }
     });
     var missing = inputs.length - answered - bad;
-    if (bad) { out.textContent = "— (" + bad + " section" + (bad > 1 ? "s" : "") + " outside 0–5)"; }
+    if (bad) { out.textContent = "— (" + bad + " section" + (bad > 1 ? "s" : "") + " not a whole number from 0 to 5)"; }
     else if (answered === 0) { out.textContent = "—"; }
     else if (missing > 1) { out.textContent = "not computable (" + missing + " sections blank; at most 1 may be)"; }
     else {

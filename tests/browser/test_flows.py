@@ -99,3 +99,16 @@ def test_physician_corrects_the_modality_of_a_recorded_procedure(page, live):
     history = page.locator("details.audit", has_text="Procedure of")
     assert history.locator("tr", has_text="DLP (mGy·cm)").count() == 1, "the field in words"
     assert "Done under the C-arm" in history.text_content()
+
+
+def test_the_live_odi_total_names_what_keeps_it_from_a_score(page, live):
+    """Found trying the screens as a new user would: a section typed as 2.5 was called
+    'outside 0–5', which it is not; the total now says what a section must be."""
+    log_in(page, live, "nurse")
+    page.goto(f"{live.url}/followup/{live.clinic.due.id}")
+    page.wait_for_load_state("load")  # its script listens for typing
+    for section, value in zip(("pain_intensity", "personal_care"), ("2.5", "3"), strict=True):
+        page.fill(f"input[name='odi.{section}']", value)
+    assert page.text_content("#odi-total") == "— (1 section not a whole number from 0 to 5)", page.text_content("#odi-total")
+    page.fill("input[name='odi.pain_intensity']", "2")
+    assert page.text_content("#odi-total").startswith("not computable (8 sections blank")

@@ -42,7 +42,7 @@ def test_two_missing_sections_give_no_total_and_a_reason():
     assert result.answered == 8
     assert result.raw_sum == 8
     assert "2 of 10 sections unanswered" in result.reason
-    assert "personal_care" in result.reason and "concentration" in result.reason
+    assert "(personal care, concentration)" in result.reason and "concentration" in result.reason
 
 
 def test_nothing_answered():

@@ -955,3 +955,36 @@ def test_a_value_typed_for_an_outcome_no_longer_collected_is_not_dropped_silentl
         del form[dropped]
     assert client.post(f"/followup/{clinic.due.id}", data=form).status_code == 302
     assert set(_scores(db, clinic.due.id)) >= {"vas", "odi", "satisfaction_results"}
+
+
+def test_a_questionnaire_answered_in_part_is_called_not_complete_not_missing(client, clinic, db):
+    """Found trying the screens as a new user would: eight of ten ODI sections typed, the
+    save said 'Not collected: Oswestry Disability Index'. It now says what keeps the
+    questionnaire from a score, at entry and in a correction."""
+    login(client, clinic.users["nurse"])
+    eight = odi_form([2, 1, 3, 2, 1, 2, 1, 0, "", ""])
+    entry = {"mode": "phone", "vas": "4", "satisfaction_results": "satisfied", **eight,
+             "version": clinic.due.version}
+    refused = client.post(f"/followup/{clinic.due.id}", data=entry)
+    assert refused.status_code == 422
+    text = html.unescape(refused.get_data(as_text=True))
+    assert ("Not complete: Oswestry Disability Index, 2 of 10 sections unanswered "
+            "(social life, travelling); at most 1 may be missing") in text
+    assert "Not collected" not in text
+    kept = client.post(f"/followup/{clinic.due.id}",
+                       data=entry | {"missing_reason": "Patient stopped after eight sections"})
+    assert kept.status_code == 302
+    db.expire_all()
+    visit = db.get(Assessment, clinic.due.id)
+    fixed = client.post(f"/followup/{clinic.due.id}/edit", data={
+        "mode": "phone", "vas": "4", "satisfaction_results": "satisfied",
+        **odi_form(GOOD_ODI), "reason": "Sheet found", "version": visit.version})
+    assert fixed.status_code == 302
+    db.expire_all()
+    visit = db.get(Assessment, clinic.due.id)
+    corrected = client.post(f"/followup/{clinic.due.id}/edit", data={
+        "mode": "phone", "vas": "4", "satisfaction_results": "satisfied", **eight,
+        "reason": "Two sections were misread", "version": visit.version})
+    assert corrected.status_code == 422
+    assert ("Not complete: Oswestry Disability Index, 2 of 10 sections unanswered"
+            in html.unescape(corrected.get_data(as_text=True)))
