@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from clinic.catalog import MEDICATION_CLASSES, NUMBER_BOUNDS
 from clinic.models import Assessment, Medication
 from clinic.scoring.analgesics import above_label, drug_key, label_maximum, mg
+from clinic.scoring.opioids import classes_of
 
 DOSE_MAX = int(NUMBER_BOUNDS["daily_dose_mg"][1])
 DRUG_MAX = 60
@@ -34,6 +35,8 @@ def medication_errors(medications: Sequence[MedicationInput]) -> dict[str, str]:
             errors[f"med.{i}.med_class"] = "Choose the class: opioid, NSAID or gabapentinoid."
         if not (med.drug or "").strip():
             errors[f"med.{i}.drug"] = "Name the drug."
+        elif med.med_class in MEDICATION_CLASSES and (wrong := _class_error(med)):
+            errors[f"med.{i}.med_class"] = wrong
         if med.daily_dose_mg is None or not 0 <= med.daily_dose_mg <= DOSE_MAX:
             errors[f"med.{i}.daily_dose_mg"] = (
                 f"Enter the daily dose in mg (0 to {DOSE_MAX:g}): a number, with a point or a "
@@ -41,6 +44,25 @@ def medication_errors(medications: Sequence[MedicationInput]) -> dict[str, str]:
         if len((med.drug or "").strip()) > DRUG_MAX:
             errors[f"med.{i}.drug"] = f"Use at most {DRUG_MAX} characters."
     return errors
+
+
+def _class_error(med: MedicationInput) -> str | None:
+    """A class the drug's name contradicts ("pregabalin" recorded as an NSAID would be
+    counted with the NSAIDs in the report's analgesic use), else None."""
+    classes = classes_of(med.drug)
+    if not classes or med.med_class in classes:
+        return None
+    named = " or ".join(_with_article(c) for c in sorted(classes))
+    return (f"{(med.drug or '').strip()} is {named}, not "
+            f"{_with_article(med.med_class)}: choose its class, or check the drug's "  # type: ignore[arg-type]
+            "name.")
+
+
+def _with_article(med_class: str) -> str:
+    """'an opioid', 'an NSAID', 'a gabapentinoid'."""
+    label = MEDICATION_CLASSES[med_class]
+    word = label if label.isupper() else label.lower()
+    return f"{'an' if word[0] in 'aeiouN' else 'a'} {word}"
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,20 @@ def test_a_follow_up_with_medication_and_an_adverse_event_is_stored_whole(
                                             AuditEvent.action == "create")).all()
 
 
+def test_a_medication_class_its_drug_contradicts_is_named(client, clinic, bearer, db):
+    follow_up = {"version": clinic.due.version, "mode": "phone", "entries": {"vas": 3},
+                 "missing_reason": NOT_ASKED,
+                 "medications": [{"med_class": "opioid", "drug": "Lyrica",
+                                  "daily_dose_mg": 150}]}
+    bad = client.post(f"/api/v1/assessments/{clinic.due.id}/scores",
+                      headers=bearer("nurse"), json=follow_up)
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"] == {
+        "medications.0.med_class": "Lyrica is a gabapentinoid, not an opioid: choose its "
+                                   "class, or check the drug's name."}
+    assert db.exec(select(Score).where(Score.assessment_id == clinic.due.id)).all() == []
+
+
 def test_a_score_correction_refuses_fields_it_would_ignore(client, clinic, bearer):
     headers = bearer("nurse")
     edit = client.put(f"/api/v1/assessments/{clinic.due.id}/scores", headers=headers,

@@ -51,3 +51,13 @@ def test_every_drug_with_a_label_maximum_and_every_opioid_has_its_class():
     assert {class_of(d) for d in OPIOIDS} == {"opioid"}
     assert [class_of(d) for d in ("Lyrica", "ER tramadol", "Ibuprofen 400", "aspirin", "")] \
         == ["gabapentinoid", "opioid", "nsaid", None, None]
+
+
+@pytest.mark.parametrize(("name", "classes"), [
+    ("Lyrica 75 mg", {"gabapentinoid"}), ("ibuprofen/codeine", {"nsaid", "opioid"}),
+    ("Tramadol retard", {"opioid"}), ("kratom", set()), ("", set()), (None, set()),
+    ("paracetamol + tramadol", {"opioid"}), ("DURAGESIC patch", {"opioid"})])
+def test_the_classes_a_drugs_name_names(name, classes):
+    from clinic.scoring.opioids import classes_of
+
+    assert classes_of(name) == classes

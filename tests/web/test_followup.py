@@ -988,3 +988,25 @@ def test_a_questionnaire_answered_in_part_is_called_not_complete_not_missing(cli
     assert corrected.status_code == 422
     assert ("Not complete: Oswestry Disability Index, 2 of 10 sections unanswered"
             in html.unescape(corrected.get_data(as_text=True)))
+
+
+def test_a_class_the_drugs_name_contradicts_is_refused_on_its_row(client, clinic, db):
+    """Found trying the screens as a new user would: pregabalin was kept as an NSAID (the
+    report counts analgesic use by class). A combination is either of its classes."""
+    login(client, clinic.users["nurse"])
+    form = {"version": str(clinic.due.version), "mode": "phone", "vas": "4",
+            "missing_reason": "not asked in this test", "med_rows": "2",
+            "med.0.med_class": "opioid", "med.0.drug": "ibuprofen/codeine",
+            "med.0.daily_dose_mg": "60", "med.1.med_class": "nsaid",
+            "med.1.drug": "Pregabalin", "med.1.daily_dose_mg": "150"}
+    refused = client.post(f"/followup/{clinic.due.id}", data=form)
+    assert refused.status_code == 422
+    page = html.unescape(refused.get_data(as_text=True))
+    assert 'id="med-1-med_class-error"' in page and 'id="med-0-med_class-error"' not in page
+    assert "Pregabalin is a gabapentinoid, not an NSAID: choose its class" in page
+    assert _scores(db, clinic.due.id) == {}
+    kept = client.post(f"/followup/{clinic.due.id}", data=form | {
+        "med.1.med_class": "gabapentinoid"})
+    assert kept.status_code == 302
+    assert {r.drug: r.med_class for r in _medication_rows(db, clinic.due.id).values()} == {
+        "ibuprofen/codeine": "opioid", "Pregabalin": "gabapentinoid"}
