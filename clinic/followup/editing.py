@@ -135,6 +135,8 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
             existing[code].collected_at = moment
     assessment.mode = mode
     meds_changed = medications is not None and not same_medications(meds_before, medications)
+    if meds_changed or ("ome" in existing and "ome" not in scored):
+        _check_ome_given(session, assessment, list(scored.values()), medications)
     if medications is not None:  # (it changes the rows of meds_before in place)
         replace_medications(session, assessment, medications)
     session.flush()
@@ -157,6 +159,19 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
                                     rule="ome_mismatch")
     run_rules_on_save(session, assessment.patient_id, "visit")
     return answered
+
+
+def _check_ome_given(session: Session, assessment: Assessment, scored: list[ScoredValue],
+                     medications: Sequence[MedicationInput] | None) -> None:
+    """As at entry: an OME the visit asks for is not left blank beside the opioids it
+    lists (checked when the correction changes the list or removes the OME; a visit
+    recorded so before is not refused a correction of its other values)."""
+    from clinic.followup.entry import ome_left_blank
+
+    listed = medications if medications is not None else medications_of(session, assessment)
+    blank = ome_left_blank(session, assessment, scored, listed)  # type: ignore[arg-type]
+    if blank:
+        raise ValidationError(blank)
 
 
 def _ome_agrees(recorded: float | None, medications: Sequence[MedicationInput] | None) -> bool:

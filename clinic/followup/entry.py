@@ -23,6 +23,7 @@ from clinic.edits import (
 from clinic.enrollment.service import withdrawal_of
 from clinic.exceptions import ValidationError
 from clinic.followup.medications import (
+    DOSE_MAX,
     MedicationInput,
     add_medications,
     confirmed_words,
@@ -38,6 +39,7 @@ from clinic.reminders import reconcile_reminders
 from clinic.safety.service import FUTURE_DATE, record_adverse_event
 from clinic.scheduling.windows import FAR_OUTSIDE_DAYS, days_outside
 from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
+from clinic.scoring.opioids import ome_of_visit_list
 
 OUTCOME_KINDS = frozenset({InstrumentKind.SCALE, InstrumentKind.SECTIONS, InstrumentKind.LIKERT})
 NOTES_MAX = 2000
@@ -143,6 +145,7 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
     except ValidationError as error:
         raise ValidationError({**error.errors, **errors}) from error
     errors |= _missing(session, assessment, scores, entry)
+    errors |= ome_left_blank(session, assessment, scores, entry.medications)
     if errors:
         raise ValidationError(errors)
     _store_extras(session, assessment, patient, entry)
@@ -241,6 +244,24 @@ def missing_words(missing: Sequence[str], scores: Sequence[Score | StoredScore])
     parts += [f"Not complete: {INSTRUMENTS[c].label}, {partial[c]}"
               for c in missing if c in partial]
     return ". ".join(parts)
+
+
+def ome_left_blank(session: Session, assessment: Assessment,
+                   scores: Sequence[Score | StoredScore],
+                   medications: Sequence[MedicationInput]) -> dict[str, str]:
+    """A visit that asks for the OME, left blank (which reads as no opioid) beside the
+    opioids it lists: the nurse is given their OME by the CDC 2022 factors to enter
+    (nothing is said where the list has an opioid without an oral factor)."""
+    if any(s.instrument == "ome" and s.value is not None for s in scores):
+        return {}
+    opioids = [((m.drug or "").strip(), m.daily_dose_mg) for m in medications
+               if m.med_class == "opioid" and 0 < (m.daily_dose_mg or 0) <= DOSE_MAX]
+    listed = ome_of_visit_list(opioids) if opioids else None  # type: ignore[arg-type]
+    if not listed or "ome" not in measures_at(session, assessment):
+        return {}
+    named = ", ".join(f"{drug} {dose:g} mg/day" for drug, dose in opioids)
+    return {"ome": f"Left blank, but the opioids listed ({named}) give {listed:g} mg/day "
+                   "(CDC 2022 factors). Enter the OME, or correct the medications."}
 
 
 def _store_extras(session: Session, assessment: Assessment, patient: Patient,

@@ -150,8 +150,8 @@ def test_a_follow_up_with_medication_and_an_adverse_event_is_stored_whole(
         client, clinic, bearer, db):
     headers = bearer("nurse")
     url = f"/api/v1/assessments/{clinic.due.id}/scores"
-    follow_up = {"version": clinic.due.version, "mode": "phone", "entries": {"vas": 3, "odi": ODI},
-                 "missing_reason": NOT_ASKED,
+    follow_up = {"version": clinic.due.version, "mode": "phone",
+                 "entries": {"vas": 3, "odi": ODI, "ome": 20}, "missing_reason": NOT_ASKED,
                  "medications": [{"med_class": "opioid", "drug": "tramadol",
                                   "daily_dose_mg": 100}],
                  "adverse_event": {"event_type": "hematoma", "onset_on": ONSET,
@@ -174,6 +174,22 @@ def test_a_follow_up_with_medication_and_an_adverse_event_is_stored_whole(
     assert [e["id"] for e in listed] == [event["id"]]
     assert db.exec(select(AuditEvent).where(AuditEvent.entity == "adverse_event",
                                             AuditEvent.action == "create")).all()
+
+
+def test_an_ome_left_blank_beside_an_opioid_is_named(client, clinic, bearer, db):
+    follow_up = {"version": clinic.due.version, "mode": "phone", "entries": {"vas": 3},
+                 "missing_reason": NOT_ASKED,
+                 "medications": [{"med_class": "opioid", "drug": "tramadol",
+                                  "daily_dose_mg": 100}]}
+    url = f"/api/v1/assessments/{clinic.due.id}/scores"
+    bad = client.post(url, headers=bearer("nurse"), json=follow_up)
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"] == {"ome": (
+        "Left blank, but the opioids listed (tramadol 100 mg/day) give 20 mg/day (CDC 2022 "
+        "factors). Enter the OME, or correct the medications.")}
+    assert db.exec(select(Score).where(Score.assessment_id == clinic.due.id)).all() == []
+    follow_up["entries"]["ome"] = 20
+    assert client.post(url, headers=bearer("nurse"), json=follow_up).status_code == 201
 
 
 def test_a_medication_class_its_drug_contradicts_is_named(client, clinic, bearer, db):
@@ -205,7 +221,7 @@ def test_a_score_correction_corrects_the_medications_or_keeps_them(client, clini
     url = f"/api/v1/assessments/{clinic.due.id}/scores"
     tramadol = {"med_class": "opioid", "drug": "tramadol", "daily_dose_mg": 1000}
     first = {"version": clinic.due.version, "mode": "phone",
-             "entries": {"vas": 3, "odi": ODI}, "missing_reason": NOT_ASKED,
+             "entries": {"vas": 3, "odi": ODI, "ome": 200}, "missing_reason": NOT_ASKED,
              "medications": [tramadol]}
     refused = client.post(url, headers=headers, json=first)  # 1000 mg: the label says 400
     errors = refused.get_json()["errors"]
@@ -217,7 +233,8 @@ def test_a_score_correction_corrects_the_medications_or_keeps_them(client, clini
     assert 'send it again with "doses_confirmed": true' in errors["doses_confirmed"]
     saved = client.post(url, headers=headers, json={**first, "doses_confirmed": True}
                         ).get_json()
-    edit = {"mode": "phone", "entries": {"vas": 4, "odi": ODI}, "reason": "VAS misread"}
+    edit = {"mode": "phone", "entries": {"vas": 4, "odi": ODI, "ome": 200},
+            "reason": "VAS misread"}
     kept = client.put(url, headers=headers, json={**edit, "version": saved["version"]})
     assert kept.status_code == 200 and kept.get_json()["medications"] == [
         {**tramadol, "daily_dose_mg": 1000.0}]
@@ -226,7 +243,8 @@ def test_a_score_correction_corrects_the_medications_or_keeps_them(client, clini
         "medications": [{**tramadol, "drug": " "}]})
     assert bad.status_code == 422 and "medications.0.drug" in bad.get_json()["errors"]
     fixed = client.put(url, headers=headers, json={
-        **edit, "version": kept.get_json()["version"], "reason": "dose typed wrong",
+        **edit, "entries": {"vas": 4, "odi": ODI, "ome": 20},
+        "version": kept.get_json()["version"], "reason": "dose typed wrong",
         "medications": [{**tramadol, "daily_dose_mg": 100},
                         {"med_class": "nsaid", "drug": "ibuprofen", "daily_dose_mg": 1200}]})
     assert fixed.status_code == 200, fixed.get_json()

@@ -63,7 +63,7 @@ def test_a_valid_entry_is_stored_with_the_server_computed_total(client, clinic, 
     form = {"mode": "in_clinic", "vas": "4", "version": str(clinic.due.version),
             "satisfaction_results": "satisfied", **odi_form(GOOD_ODI),
             "med.0.med_class": "opioid", "med.0.drug": "tramadol", "med.0.daily_dose_mg": "100",
-            "ae.event_type": "transient_headache", "ae.onset_on": ONSET,
+            "ome": "20", "ae.event_type": "transient_headache", "ae.onset_on": ONSET,
             "ae.severity": "mild", "ae.is_related": "yes"}
     response = client.post(f"/followup/{clinic.due.id}", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -203,7 +203,8 @@ def test_a_medication_recorded_at_the_visit_is_corrected_with_a_reason(client, c
     base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
     version = _saved_by_the_nurse(client, clinic, db, {
         **base, "med.0.med_class": "opioid", "med.0.drug": "tramadol",
-        "med.0.daily_dose_mg": "1000", "doses_confirmed": "tramadol:1000"})  # confirmed
+        "med.0.daily_dose_mg": "1000", "ome": "200",
+        "doses_confirmed": "tramadol:1000"})  # confirmed
     url = f"/followup/{clinic.due.id}/edit"
     page = client.get(url).get_data(as_text=True)
     assert 'name="med.0.drug"' in page and 'value="tramadol"' in page and 'value="1000"' in page
@@ -212,7 +213,7 @@ def test_a_medication_recorded_at_the_visit_is_corrected_with_a_reason(client, c
     bad = client.post(url, data={**base, **row, "med.0.daily_dose_mg": "lots",
                                  "version": version, "reason": "Dose typed wrong"})
     assert bad.status_code == 422 and "Enter the daily dose in mg" in bad.get_data(as_text=True)
-    fixed = client.post(url, data={**base, **row, "med.0.daily_dose_mg": "100",
+    fixed = client.post(url, data={**base, **row, "med.0.daily_dose_mg": "100", "ome": "20",
                                    "version": version, "reason": "Dose typed wrong"})
     assert fixed.status_code == 302, fixed.get_data(as_text=True)[:2000]
     [med] = db.exec(select(Medication).where(Medication.assessment_id == clinic.due.id)).all()
@@ -231,7 +232,8 @@ def test_a_medication_recorded_at_the_visit_is_corrected_with_a_reason(client, c
                                             AuditEvent.action == "delete")).one()
 
 
-MEDS = {"med.0.med_class": "opioid", "med.0.drug": "tramadol", "med.0.daily_dose_mg": "150",
+MEDS = {"ome": "30",  # the OME the tramadol gives (CDC 2022: 0.2 × 150)
+        "med.0.med_class": "opioid", "med.0.drug": "tramadol", "med.0.daily_dose_mg": "150",
         "med.1.med_class": "nsaid", "med.1.drug": "ibuprofen", "med.1.daily_dose_mg": "1200",
         "med.2.med_class": "gabapentinoid", "med.2.drug": "pregabalin",
         "med.2.daily_dose_mg": "150"}
@@ -256,7 +258,8 @@ def test_removing_one_medication_of_three_is_audited_as_that_one_removed(client,
     assert set(before) == {"tramadol", "ibuprofen", "pregabalin"}
     ids = {drug: m.id for drug, m in before.items()}
     url = f"/followup/{clinic.due.id}/edit"
-    kept = {k: v for k, v in MEDS.items() if not k.startswith("med.0.")}  # row 0 emptied
+    kept = {k: v for k, v in MEDS.items()
+            if not k.startswith("med.0.") and k != "ome"}  # row 0 emptied
     kept["med.2.daily_dose_mg"] = "300"  # and pregabalin's dose changed
     done = client.post(url, data={**base, **kept, "med_rows": "4", "version": version,
                                   "reason": "Tramadol stopped before the visit"})
@@ -807,7 +810,7 @@ def test_a_tick_confirms_the_doses_it_was_shown_for_not_a_dose_changed_after(cli
     form = {"version": str(clinic.due.version), "mode": "phone", "vas": "11",
             **odi_form(GOOD_ODI), "missing_reason": "not asked in this test",
             "med.0.med_class": "opioid", "med.0.drug": "tramadol",
-            "med.0.daily_dose_mg": "500"}
+            "med.0.daily_dose_mg": "500", "ome": "100"}
     first = html.unescape(client.post(f"/followup/{clinic.due.id}", data=form)
                           .get_data(as_text=True))
     ticked = {**form, "doses_confirmed": _confirm_box(first)}
@@ -816,7 +819,7 @@ def test_a_tick_confirms_the_doses_it_was_shown_for_not_a_dose_changed_after(cli
     assert second.status_code == 422 and "Tramadol 500 mg/day" not in page
     assert re.search(r'value="tramadol:500" class="checkbox" checked', page)  # still ticked
     third = client.post(f"/followup/{clinic.due.id}", data={
-        **ticked, "vas": "4", "med.0.daily_dose_mg": "800"})
+        **ticked, "vas": "4", "med.0.daily_dose_mg": "800", "ome": "160"})
     page = html.unescape(third.get_data(as_text=True))
     assert third.status_code == 422 and "Tramadol 800 mg/day, above its labelled" in page
     assert _confirm_box(page) == "tramadol:800" and not re.search(
@@ -887,7 +890,7 @@ def test_a_known_drug_without_its_class_is_saved_in_its_class(client, clinic, db
     base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
     _saved_by_the_nurse(client, clinic, db, {
         **base, "med.0.drug": "pregabalin", "med.0.daily_dose_mg": "150",
-        "med.1.drug": "Kadian", "med.1.daily_dose_mg": "30"})
+        "med.1.drug": "Kadian", "med.1.daily_dose_mg": "30", "ome": "30"})
     rows = _medication_rows(db, clinic.due.id)
     assert (rows["pregabalin"].med_class, rows["Kadian"].med_class) == ("gabapentinoid",
                                                                         "opioid")
@@ -997,7 +1000,7 @@ def test_a_class_the_drugs_name_contradicts_is_refused_on_its_row(client, clinic
     form = {"version": str(clinic.due.version), "mode": "phone", "vas": "4",
             "missing_reason": "not asked in this test", "med_rows": "2",
             "med.0.med_class": "opioid", "med.0.drug": "ibuprofen/codeine",
-            "med.0.daily_dose_mg": "60", "med.1.med_class": "nsaid",
+            "med.0.daily_dose_mg": "60", "ome": "9", "med.1.med_class": "nsaid",
             "med.1.drug": "Pregabalin", "med.1.daily_dose_mg": "150"}
     refused = client.post(f"/followup/{clinic.due.id}", data=form)
     assert refused.status_code == 422
@@ -1010,3 +1013,32 @@ def test_a_class_the_drugs_name_contradicts_is_refused_on_its_row(client, clinic
     assert kept.status_code == 302
     assert {r.drug: r.med_class for r in _medication_rows(db, clinic.due.id).values()} == {
         "ibuprofen/codeine": "opioid", "Pregabalin": "gabapentinoid"}
+
+
+def test_an_ome_left_blank_beside_the_opioids_listed_is_asked_for(client, clinic, db):
+    """Found trying the screens as a new user would: oxycodone 40 mg/day listed and the
+    OME left blank (which reads as no opioid) was kept without a word. The save now gives
+    the OME the list makes; an opioid with no oral factor is not counted on."""
+    login(client, clinic.users["nurse"])
+    form = {"version": str(clinic.due.version), "mode": "phone", "vas": "4",
+            **odi_form(GOOD_ODI), "missing_reason": "not asked in this test",
+            "med_rows": "2", "med.0.med_class": "opioid", "med.0.drug": "oxycodone",
+            "med.0.daily_dose_mg": "40"}
+    refused = client.post(f"/followup/{clinic.due.id}", data=form)
+    assert refused.status_code == 422
+    page = html.unescape(refused.get_data(as_text=True))
+    assert 'id="ome-error"' in page
+    assert ("Left blank, but the opioids listed (oxycodone 40 mg/day) give 60 mg/day (CDC "
+            "2022 factors). Enter the OME, or correct the medications.") in page
+    assert _scores(db, clinic.due.id) == {}
+    patch = client.post(f"/followup/{clinic.due.id}", data=form | {
+        "med.0.drug": "fentanyl patch", "med.0.daily_dose_mg": "25"})
+    assert patch.status_code == 302, "no oral factor: nothing to give"
+    db.expire_all()
+    version = db.get(Assessment, clinic.due.id).version
+    corrected = client.post(f"/followup/{clinic.due.id}/edit", data=form | {
+        "version": version, "reason": "The drug was oxycodone"})
+    assert corrected.status_code == 422
+    assert "give 60 mg/day" in html.unescape(corrected.get_data(as_text=True))
+    assert client.post(f"/followup/{clinic.due.id}/edit", data=form | {
+        "version": version, "reason": "The drug was oxycodone", "ome": "60"}).status_code == 302
