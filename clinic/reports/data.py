@@ -143,6 +143,8 @@ class StudyData:
     screening: pd.DataFrame
     randomized: pd.DataFrame  # every enrolled patient before filters: subject, arm
     exclusions: tuple[str, ...]
+    # on the rows of "procedures": the patient's later procedures confirmed as deviations
+    repeat_deviations: pd.Series
     # for the rows of "procedures", "assessments" and "scores": their patient's position
     # in ``patients``;
     # for "score_visits": each score's visit, its row in ``assessments``
@@ -528,11 +530,18 @@ def _patients(session: Session, sid: int, roots: tuple[str, ...], as_of: date,
 
 
 def _procedures(session: Session, sid: int, timezone: str, as_of: date) -> pd.DataFrame:
-    """Each patient's index (first) procedure done by ``as_of``."""
+    """Each patient's index (first) procedure done by ``as_of``, with
+    ``repeat_deviations``: how many of the patient's later procedures by then were
+    confirmed as a deviation at their entry (a repeat injection over the steroid cap)."""
     df = _frame(session, _procedure_rows(sid))
     df["performed_on"] = _local_days(df.pop("performed_at"), timezone)
     later = df["performed_on"] > as_of
-    return (df[~later] if later.any() else df).drop_duplicates("pid", keep="first")
+    done = df[~later] if later.any() else df
+    first = ~done.duplicated("pid", keep="first")
+    repeats = done.loc[~first & done["deviation_reason"].notna(), "pid"].value_counts()
+    index = done[first].copy()
+    index["repeat_deviations"] = index["pid"].map(repeats).fillna(0).astype("int64")
+    return index
 
 
 def _local_days(moments: pd.Series, timezone: str) -> pd.Series:
@@ -773,7 +782,8 @@ def _load_study_data(session: Session, study: Study, filters: ReportFilters,
     return StudyData(
         study=info, filters=filters, timezone=timezone,
         patients=patients.drop(columns=["pid"]),
-        procedures=procedures.drop(columns=["procedure_id"]),
+        procedures=procedures.drop(columns=["procedure_id", "repeat_deviations"]),
+        repeat_deviations=procedures["repeat_deviations"],
         targets=targets.sort_values(["subject", "level"], kind="stable").reset_index(drop=True),
         assessments=assessments.drop(columns=["visit_row"]),
         scores=scores.drop(columns=["visit_row"]), events=events,

@@ -122,7 +122,7 @@ def _visit_counts(data: StudyData) -> dict[str, pd.DataFrame]:
 def _deviation_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
     """Protocol deviations: the index procedure under another modality than the arm's
     (randomized studies), its dose not recorded, another deviation confirmed with a
-    reason at its entry (the steroid cap exceeded),
+    reason at its entry (the steroid cap exceeded), at the index procedure or a repeat one,
     visits outside their window, outcomes not collected at a completed visit."""
     b.heading("Protocol deviations")
     proc = data.procedures.assign(arm=data.procedure_arms())
@@ -143,6 +143,9 @@ def _deviation_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
     if len(other):  # (a row only where there is one: the steroid cap)
         b.row("Index procedure with another deviation confirmed at entry",
               _per_arm(arms, other["arm"].value_counts()))
+    repeats = data.repeat_deviations.groupby(proc["arm"]).sum()
+    if repeats.sum():  # (counted as procedures: a patient may have several)
+        b.row("Repeat procedures with a deviation confirmed at entry", _per_arm(arms, repeats))
     a = data.assessments
     completed = a["state"] == "completed"
     done = a[completed].assign(arm=data.of_patient("assessments", "arm")[completed])

@@ -5,11 +5,12 @@ collected. Known counts, built through the services."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from clinic.demo.protocol import DEMO_STUDY
 from clinic.followup.service import record_follow_up
 from clinic.models import StudyArm
+from clinic.reports import ReportFilters, build_report
 from tests.factories import assessments_of, make_patient, make_procedure, make_site, make_study
 from tests.reports.helpers import report_of
 
@@ -76,6 +77,34 @@ def test_another_deviation_confirmed_at_entry_has_a_row_where_there_is_one(sessi
     flow = report_of(session, "DEV2").table("flow")
     counts = _row(flow, "Index procedure with another deviation confirmed at entry")
     assert counts[-1] == "1" and sorted(counts[:2]) == ["0", "1"]
+
+
+def test_repeat_procedures_confirmed_as_deviations_are_counted(session):
+    """Found trying the screens as a new user would: a repeat injection over the steroid
+    cap, confirmed with a reason, was counted nowhere (the rows count index procedures).
+    Each such repeat procedure is counted in its own row; a report as of a day before it
+    does not count it."""
+    study = make_study(session, dataclasses.replace(DEMO_STUDY, code="DEV3"))
+    site = make_site(session)
+    patient, enrollment = make_patient(session, study, site=site, punctures=1)
+    arm = _arm_of(session, enrollment)
+    own = {"A": "fluoroscopy", "B": "ct"}[arm]
+    make_procedure(session, patient, modality=own)
+    session.commit()
+    label = "Repeat procedures with a deviation confirmed at entry"
+    assert label not in [r.label for r in report_of(session, "DEV3").table("flow").rows]
+    for day in (2, 3):
+        make_procedure(session, patient, modality=own,
+                       when=datetime(2026, day, 15, 9, 30, tzinfo=UTC),
+                       deviation_reason="Steroid cap exceeded: physician's decision")
+    session.commit()
+    counts = _row(report_of(session, "DEV3").table("flow"), label)
+    assert counts == (["2", "0", "2"] if arm == "A" else ["0", "2", "2"])
+    earlier = build_report(session, "DEV3", ReportFilters(as_of=date(2026, 2, 20)),
+                           timezone="Europe/Berlin").table("flow")
+    assert _row(earlier, label) == (["1", "0", "1"] if arm == "A" else ["0", "1", "1"])
+    assert "Index procedure with another deviation confirmed at entry" not in [
+        r.label for r in earlier.rows]
 
 
 def test_table_4_names_the_dose_of_a_procedure_under_another_modality(session):
