@@ -101,8 +101,22 @@ def validate_procedure(p: ProcedureInput, today: date | None = None) -> None:
     _check_numbers(p, errors)
     _check_radiation(p, errors)
     _check_children(p, errors)
+    if "notes" not in errors and (other := _others_unnamed(p)):
+        errors["notes"] = (f"Say in the notes which {other} 'Other' is: it is not in the "
+                           "list, and the record would not say what was done.")
     if errors:
         raise ValidationError(errors)
+
+
+def _others_unnamed(p: ProcedureInput) -> str | None:
+    """'level', 'drug' or 'level and drug' chosen as Other with no notes to name them (as
+    an adverse event 'Other' asks what happened), else None."""
+    if (p.notes or "").strip():
+        return None
+    other = [word for word, rows, field in (("level", p.targets, "level"),
+                                            ("drug", p.injectates, "drug"))
+             if any(getattr(row, field) == "other" for row in rows)]
+    return " and ".join(other) or None
 
 
 def _check_numbers(p: ProcedureInput, errors: dict[str, str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, timedelta
 
@@ -316,3 +317,26 @@ def test_a_date_before_the_enrollment_is_refused_before_any_warning_is_confirmed
     page = first.get_data(as_text=True)
     assert first.status_code == 422 and "before the patient&#39;s enrollment" in page
     assert len(_procedures(db, clinic.patient.id)) == 1
+
+
+def test_a_level_or_drug_chosen_as_other_is_named_in_the_notes(client, clinic, db):
+    """Found trying the screens as a new user would: a target level and an injectate
+    'Other' were kept with nothing to say what they were, and the procedure's notes were
+    shown nowhere on the patient's page."""
+    login(client, clinic.users["physician"])
+    url = f"/patients/{clinic.patient.id}/procedures/new"
+    other = {**BASE, "modality": "fluoroscopy", "dap_mgy_cm2": "300",
+             "target-0-level": "other", "injectate-0-drug": "other",
+             "injectate-0-dose_mg": "", "injectate-0-volume_ml": "2"}
+    refused = client.post(url, data=other)
+    page = html.unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 422 and 'id="notes-error"' in page
+    assert "Say in the notes which level and drug 'Other' is" in page
+    assert len(_procedures(db, clinic.patient.id)) == 1
+    named = {**other, "notes": "Coccygeal level; hyaluronidase 1500 IU"}
+    saved = client.post(url, data=named)
+    if saved.status_code == 200:  # a warning to confirm first (a second procedure)
+        saved = client.post(url, data={**named, "confirm_warnings": "yes"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:3000]
+    shown = html.unescape(client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True))
+    assert "<dt>Notes</dt>" in shown and "Coccygeal level; hyaluronidase 1500 IU" in shown
