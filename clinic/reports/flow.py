@@ -52,12 +52,12 @@ def _screening_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
         if code in counts:
             b.rows.append(Row(text, (*blank, Cell(str(int(counts[code])))), level=2))
     if len(ineligible):
-        b.note("A candidate can fail more than one criterion; unanswered criteria count as "
+        b.note("Screening: a candidate can fail more than one criterion; unanswered criteria count as "
                "failed.")
     if data.filters.sites:
-        b.note("Screening counts are limited to the selected sites.")
+        b.note("Screening: counts are limited to the selected sites.")
     if data.filters.uses_procedure or data.filters.arms:
-        b.note("Screening counts are not limited by arm or procedure filters (screening "
+        b.note("Screening: counts are not limited by arm or procedure filters (screening "
                "comes before randomization and procedure).")
 
 
@@ -155,9 +155,10 @@ def _deviation_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
     missing = done[done["missing_reason"].notna()]
     b.row("Visits with an outcome not collected (reason recorded)",
           _per_arm(arms, missing["arm"].value_counts()))
-    b.note("Protocol deviations count index procedures and completed visits. A procedure's "
-           "deviation is confirmed with a reason at entry; a visit outside its window is "
-           "kept and flagged (each is listed on the patient's page).")
+    b.note("Protocol deviations: index procedures, repeat procedures confirmed as deviations, "
+           "and completed visits are counted. A procedure's deviation is confirmed with a "
+           "reason at entry; a visit outside its window is kept and flagged (each is listed "
+           "on the patient's page).")
 
 
 def _days(dates: pd.Series) -> pd.Series:
