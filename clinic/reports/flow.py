@@ -52,8 +52,8 @@ def _screening_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
         if code in counts:
             b.rows.append(Row(text, (*blank, Cell(str(int(counts[code])))), level=2))
     if len(ineligible):
-        b.note("Screening: a candidate can fail more than one criterion; unanswered criteria count as "
-               "failed.")
+        b.note("Screening: a candidate can fail more than one criterion; unanswered "
+               "criteria count as failed.")
     if data.filters.sites:
         b.note("Screening: counts are limited to the selected sites.")
     if data.filters.uses_procedure or data.filters.arms:

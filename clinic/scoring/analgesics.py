@@ -45,11 +45,17 @@ BRANDS = {
 _WORDS = re.compile(r"[^\W\d_]+")
 
 
+def drug_words(drug: str | None) -> list[str]:
+    """The words of a drug's name, case aside, each brand read as its drug
+    ("Lyrica 75 mg" → ["pregabalin", "mg"])."""
+    return [BRANDS.get(w, w) for w in (m.group(0).casefold() for m in _WORDS.finditer(drug or ""))]
+
+
 def drug_key(drug: str | None,
              known: Collection[str] = LABEL_MAXIMA_MG_PER_DAY.keys()) -> str:
     """The drug's name as a table knows it: the first word of the name (a brand read as
     its drug) that is in ``known``, else its first word, case aside."""
-    words = [BRANDS.get(w, w) for w in (m.group(0).casefold() for m in _WORDS.finditer(drug or ""))]
+    words = drug_words(drug)
     return next((w for w in words if w in known), words[0] if words else "")
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from clinic.scoring._numbers import Number, check_range, to_decimal
-from clinic.scoring.analgesics import _WORDS, BRANDS, drug_key
+from clinic.scoring.analgesics import drug_key, drug_words
 from clinic.scoring.exceptions import ScoreError
 
 SOURCE = "CDC Clinical Practice Guideline for Prescribing Opioids for Pain, 2022 (MMWR RR-3)"
@@ -75,9 +75,7 @@ def classes_of(drug: str | None) -> frozenset[str]:
     """The analgesic classes of the drugs a name names, brands read as their drugs: one
     for "Lyrica", two for a combination ("ibuprofen/codeine"), none for a name the app
     does not know."""
-    words = (m.group(0).casefold() for m in _WORDS.finditer(drug or ""))
-    return frozenset(DRUG_CLASSES[w] for w in (BRANDS.get(w, w) for w in words)
-                     if w in DRUG_CLASSES)
+    return frozenset(DRUG_CLASSES[w] for w in drug_words(drug) if w in DRUG_CLASSES)
 
 
 def class_of(drug: str | None) -> str | None:
