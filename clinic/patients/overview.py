@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import and_, union_all
 from sqlmodel import Session, col, select
 
 from clinic.audit.words import USER_FIELDS
+from clinic.catalog import MODALITIES, STEROIDS
 from clinic.models import (
     AdverseEvent,
     Assessment,
@@ -31,6 +32,7 @@ from clinic.models import (
     User,
 )
 from clinic.patients.history import is_child_event
+from clinic.procedures.inputs import ProcedureInput, dose_deviations
 from clinic.protocol.allocation import stratum_words
 from clinic.protocol.definition import REGISTRY
 from clinic.scheduling.windows import PlannedVisit, status_on
@@ -50,6 +52,8 @@ class ProcedureRow:
     procedure: Procedure
     targets: list[ProcedureTarget]
     injectates: list[Injectate]
+    # what its deviation reason was given for, as the record now reads (deviations_of)
+    deviations: tuple[str, ...] = ()
 
 
 @dataclass
@@ -94,6 +98,9 @@ def patient_record(session: Session, patient: Patient, *, today: date,
             PatientIdentity.patient_id == patient.id)).first()
     study = session.get(Study, patient.study_id)
     record.is_registry = study is not None and study.design_type == REGISTRY
+    record.procedures = deviations_of(record.procedures, None if record.is_registry
+                                      else record.arm, study.steroid_cap_mg if study else None,
+                                      today)
     if enrollment is not None and enrollment.stratum:
         record.stratum = stratum_words(study.strata_rules or [] if study else [],
                                        enrollment.stratum)
@@ -119,6 +126,36 @@ def _procedures(session: Session, patient_id: int) -> list[ProcedureRow]:
             Injectate.procedure_id == p.id).order_by(Injectate.id)).all()
         rows.append(ProcedureRow(p, list(targets), list(injectates)))
     return rows
+
+
+def deviations_of(rows: list[ProcedureRow], arm: StudyArm | None,
+                  steroid_cap_mg: float | None, today: date) -> list[ProcedureRow]:
+    """Each procedure with the protocol deviations its record shows, so that the patient
+    page says what a deviation's reason was given for: another modality than the
+    allocated arm's (``arm``: None in a registry), the steroid cap per patient exceeded by
+    this procedure (the patient's total so far, as at entry), the radiation dose not
+    recorded (not asked of a procedure planned after ``today``) (pure)."""
+    out, steroid = [], 0.0
+    for row in rows:
+        p, found = row.procedure, []
+        if arm is not None and p.modality != arm.modality:
+            found.append(f"another modality than the arm's ({arm.label}: "
+                         f"{MODALITIES[arm.modality]})")
+        steroid += sum(i.dose_mg or 0 for i in row.injectates if i.drug in STEROIDS)
+        if steroid_cap_mg is not None and steroid > steroid_cap_mg:
+            found.append(f"the steroid cap exceeded ({steroid:g} mg in all, the study's cap "
+                         f"{steroid_cap_mg:g} mg per patient)")
+        if p.performed_at.date() <= today and dose_deviations(_dose_fields(p)):
+            found.append("no radiation dose recorded")
+        out.append(replace(row, deviations=tuple(found)))
+    return out
+
+
+def _dose_fields(p: Procedure) -> ProcedureInput:
+    return ProcedureInput(performed_at=p.performed_at, modality=p.modality,
+                          procedure_type=p.procedure_type, punctures=p.punctures,
+                          dap_mgy_cm2=p.dap_mgy_cm2, ctdivol_mgy=p.ctdivol_mgy,
+                          dlp_mgy_cm=p.dlp_mgy_cm)
 
 
 def _visits(session: Session, patient_id: int, today: date) -> list[VisitRow]:

@@ -52,8 +52,12 @@ def test_ultrasound_records_no_radiation_and_saves(client, clinic, db):
     saved = _procedures(db, clinic.patient.id)[-1]
     assert saved.modality == "ultrasound" and saved.dap_mgy_cm2 is None
     assert saved.deviation_reason == "C-arm out of order"
-    shown = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    shown = html.unescape(client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True))
     assert "Protocol deviation" in shown and "C-arm out of order" in shown
+    # which deviation the reason was given for (found trying the screens as a new user
+    # would: the page did not say)
+    assert re.search(r"Protocol deviation</strong> \(another modality than the arm's "
+                     r"\([^)]*: Fluoroscopy\)\): C-arm out of order", shown), shown
 
 
 def test_a_fluoroscopy_without_its_dose_is_a_deviation(client, clinic, db):

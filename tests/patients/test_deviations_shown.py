@@ -1,0 +1,42 @@
+"""What the patient page says a procedure's deviation reason was given for
+(clinic.patients.overview.deviations_of, pure: built from rows, no database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from clinic.models import Injectate, Procedure, StudyArm
+from clinic.patients.overview import ProcedureRow, deviations_of
+
+TODAY = date(2026, 6, 1)
+FLUORO = StudyArm(code="A", label="Group A", modality="fluoroscopy", study_id=1)
+
+
+def _row(day: date, modality: str = "fluoroscopy", steroid_mg: float = 0,
+         dap: float | None = 250.0) -> ProcedureRow:
+    p = Procedure(patient_id=1, performed_at=datetime(day.year, day.month, day.day, 9,
+                                                      tzinfo=UTC),
+                  modality=modality, procedure_type="tfesi", punctures=1,
+                  dap_mgy_cm2=dap if modality == "fluoroscopy" else None)
+    shots = [Injectate(procedure_id=0, drug="triamcinolone", dose_mg=steroid_mg)]
+    return ProcedureRow(p, [], shots)
+
+
+def test_each_deviation_is_named_on_the_procedure_that_makes_it():
+    rows = [_row(date(2026, 1, 10), steroid_mg=80),
+            _row(date(2026, 2, 10), modality="ultrasound", steroid_mg=40),
+            _row(date(2026, 3, 10), steroid_mg=40, dap=None)]
+    said = [r.deviations for r in deviations_of(rows, FLUORO, 100, TODAY)]
+    assert said == [
+        (),
+        ("another modality than the arm's (Group A: Fluoroscopy)",
+         "the steroid cap exceeded (120 mg in all, the study's cap 100 mg per patient)"),
+        ("the steroid cap exceeded (160 mg in all, the study's cap 100 mg per patient)",
+         "no radiation dose recorded")]
+
+
+def test_a_registry_a_planned_procedure_and_no_cap_name_none():
+    rows = [_row(date(2026, 1, 10), modality="ct", steroid_mg=500),
+            _row(date(2026, 7, 10), dap=None)]  # planned after today: no dose yet
+    said = [r.deviations for r in deviations_of(rows, None, None, TODAY)]
+    assert said == [("no radiation dose recorded",), ()]
