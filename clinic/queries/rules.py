@@ -205,7 +205,9 @@ def _section_missing(session: Session, scope: Scope, rule: QueryRule) -> list[Fi
                 Assessment.patient_id, Patient.study_id, StudyTimepoint.label, scores=True)
         .where(col(Score.instrument).in_(("odi", "ndi")),
                or_(col(Score.answered).is_(None), col(Score.answered) < 10),
-               col(Score.mode) != SELF_REPORT)),  # the patient chose to skip: no question
+               col(Score.mode) != SELF_REPORT,  # the patient chose to skip: no question
+               # not computable, and the nurse said why at the save: asked already
+               or_(col(Score.value).is_not(None), col(Assessment.missing_reason).is_(None)))),
         params=scope.params).all()
     return [Finding(f"{INSTRUMENTS[instrument].label} at {at}", "score", s, "value", study,
                     patient, a,

@@ -432,3 +432,26 @@ def test_a_score_corrected_on_its_visit_answers_the_queries_on_it(db, clinic):
                               entries={"vas": 8}, mode="in_clinic", reason="Misread the sheet",
                               actor_id=clinic.users["nurse"].id)
     assert answered == [query] and query.status == "answered"
+
+
+def test_a_questionnaire_not_computable_with_the_reason_given_is_no_query(db, clinic):
+    """Found trying the screens as a new user would: eight ODI sections saved with the
+    reason the nurse was asked for ('patient stopped after eight sections') raised a
+    query asking whether the missing sections were asked. One section missing (the total
+    is computed, no reason asked) is still queried."""
+    from clinic.scoring.disability import ODI_SECTIONS
+
+    codes = [s.code for s in ODI_SECTIONS]
+    eight = dict(zip(codes, [2, 1, 2, 1, 1, 2, 1, None, 2, None], strict=True))
+    visit = _record(db, clinic, "month_1", {"vas": 3, "odi": eight})
+    visit.missing_reason = "Patient stopped after eight sections"
+    db.add(visit)
+    db.flush()
+    run_rules(db, patient_id=clinic.patient.id)
+    assert _raised(db, clinic, "section_missing") == []
+    visit.missing_reason = None  # the same without the reason: asked
+    db.add(visit)
+    db.flush()
+    run_rules(db, patient_id=clinic.patient.id)
+    [q] = _raised(db, clinic, "section_missing")
+    assert "8 of 10 sections" in q.text
