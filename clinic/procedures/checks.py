@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection
-from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -54,12 +53,11 @@ def procedure_checks(session: Session, patient: Patient, data: ProcedureInput, *
     """
     zone = ZoneInfo(timezone)
     study = session.get(Study, patient.study_id)
-    combined = replace(data, injectates=previous_injectates(session, patient, correcting)
-                       + data.injectates)
     # each injection's plausibility: this procedure's own; the cap: the patient's total
     warnings = (steroid_warnings(data) + _same_day(session, patient, data, correcting, zone)
                 + _before_randomization(session, patient, data, study, zone))
-    deviations = steroid_over_cap(combined, study.steroid_cap_mg if study else None)
+    deviations = steroid_over_cap(data, previous_injectates(session, patient, correcting),
+                                  study.steroid_cap_mg if study else None)
     deviations += _other_modality(session, patient, data, study)
     return warnings, deviations + ([] if is_planned(data, timezone) else dose_deviations(data))
 

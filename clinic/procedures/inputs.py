@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 
 from clinic.catalog import (
     DRUGS,
@@ -20,6 +22,7 @@ from clinic.catalog import (
     STEROIDS,
 )
 from clinic.exceptions import ValidationError
+from clinic.scoring.steroids import methylprednisolone_mg, mg_text
 
 NOTES_MAX = 2000
 MAX_ROWS = 20  # targets or injectates in one procedure
@@ -206,14 +209,19 @@ PLAUSIBLE_MAX = {"dap_mgy_cm2": (50_000, "DAP", "mGy·cm²"),
 STEROID_PLAUSIBLE_MG = 120  # one injectate; more is a slip of the unit or the volume
 
 
-def steroid_over_cap(p: ProcedureInput, cap_mg: float | None) -> list[str]:
-    """The protocol's steroid cap per patient exceeded by ``p``'s injectates (the
-    patient's earlier ones among them): a protocol deviation (pure)."""
-    steroid = sum(i.dose_mg or 0 for i in p.injectates if i.drug in STEROIDS)
-    if cap_mg is None or steroid <= cap_mg:
+def steroid_over_cap(p: ProcedureInput, earlier: Sequence[InjectateInput],
+                     cap_mg: float | None) -> list[str]:
+    """The protocol's steroid cap per patient (methylprednisolone-equivalent:
+    clinic.scoring.steroids) exceeded by ``p``'s steroid on top of the patient's
+    ``earlier`` injectates: a protocol deviation. A procedure that gives no steroid
+    exceeds no cap, whatever the patient had before (pure)."""
+    here = sum((methylprednisolone_mg(i.drug, i.dose_mg) for i in p.injectates), Fraction(0))
+    before = sum((methylprednisolone_mg(i.drug, i.dose_mg) for i in earlier), Fraction(0))
+    if cap_mg is None or not here or here + before <= Fraction(cap_mg):
         return []
-    return [f"Total steroid dose {steroid:g} mg exceeds the study's cap of {cap_mg:g} mg "
-            "per patient."]
+    parts = f"{mg_text(here)} here" + (f", {mg_text(before)} before" if before else "")
+    return [f"Steroid over the study's cap of {cap_mg:g} mg per patient: "
+            f"{mg_text(here + before)} mg in methylprednisolone equivalents ({parts})."]
 
 
 def steroid_warnings(p: ProcedureInput) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from clinic import catalog
 from clinic.audit import set_actor
@@ -16,7 +16,7 @@ from clinic.audit.words import field_label
 from clinic.auth.roles import allow
 from clinic.db import get_session
 from clinic.exceptions import ConflictError, ValidationError
-from clinic.models import Patient, Procedure
+from clinic.models import Assessment, Patient, Procedure
 from clinic.procedures.checks import (
     CHANGED_SINCE,
     allocated_arm,
@@ -46,14 +46,25 @@ from clinic.web.queries import flash_left_open
 bp = Blueprint("procedures", __name__)
 
 
-def _recorded_words(patient: Patient, data: ProcedureInput) -> str:
+def _recorded_words(session: Session, patient: Patient, procedure: Procedure) -> str:
     """A procedure dated after today is a planned one (the form takes up to a year
-    ahead): its follow-ups are scheduled from that day."""
+    ahead): its follow-ups are scheduled from that day. A repeat procedure leaves the
+    follow-ups where the index procedure put them, and says so."""
     from zoneinfo import ZoneInfo
 
     from clinic.web.filters import clinic_today
 
-    day = data.performed_at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    day = procedure.performed_at.astimezone(zone).date()
+    anchor = session.exec(select(Assessment.procedure_id).where(
+        Assessment.patient_id == patient.id, col(Assessment.procedure_id).is_not(None))
+        .limit(1)).first()
+    if anchor is not None and anchor != procedure.id:
+        first = session.get(Procedure, anchor)
+        since = f" of {first.performed_at.astimezone(zone):%Y-%m-%d}" if first else ""
+        done = "planned for" if day > clinic_today() else "recorded on"
+        return (f"{patient.study_code}: repeat procedure {done} {day:%Y-%m-%d}; the "
+                f"follow-ups stay scheduled from the index procedure{since}.")
     if day > clinic_today():
         return (f"{patient.study_code}: procedure planned for {day:%Y-%m-%d}; follow-ups "
                 "scheduled from that day (correct its date if it takes place on another).")
@@ -77,12 +88,13 @@ def new(patient_id: int) -> Any:
             warnings, data, blocked = _confirmed(session, patient, data, errors)
             if not blocked:
                 set_actor(session, current_user.id, confirmed_words(warnings))
-                record_procedure(session, patient=patient, data=data,
-                                 timezone=current_app.config["TIMEZONE"])
+                procedure = record_procedure(session, patient=patient, data=data,
+                                             timezone=current_app.config["TIMEZONE"])
+                said = _recorded_words(session, patient, procedure)
                 session.commit()
                 for warning in warnings:
                     flash(f"Saved with a warning: {warning}", "warning")
-                flash(_recorded_words(patient, data), "success")
+                flash(said, "success")
                 return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()

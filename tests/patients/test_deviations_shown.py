@@ -13,12 +13,12 @@ FLUORO = StudyArm(code="A", label="Group A", modality="fluoroscopy", study_id=1)
 
 
 def _row(day: date, modality: str = "fluoroscopy", steroid_mg: float = 0,
-         dap: float | None = 250.0) -> ProcedureRow:
+         dap: float | None = 250.0, drug: str = "triamcinolone") -> ProcedureRow:
     p = Procedure(patient_id=1, performed_at=datetime(day.year, day.month, day.day, 9,
                                                       tzinfo=UTC),
                   modality=modality, procedure_type="tfesi", punctures=1,
                   dap_mgy_cm2=dap if modality == "fluoroscopy" else None)
-    shots = [Injectate(procedure_id=0, drug="triamcinolone", dose_mg=steroid_mg)]
+    shots = [Injectate(procedure_id=0, drug=drug, dose_mg=steroid_mg)]
     return ProcedureRow(p, [], shots)
 
 
@@ -30,9 +30,10 @@ def test_each_deviation_is_named_on_the_procedure_that_makes_it():
     assert said == [
         (),
         ("another modality than the arm's (Group A: Fluoroscopy)",
-         "the steroid cap exceeded (120 mg in all, the study's cap 100 mg per patient)"),
-        ("the steroid cap exceeded (160 mg in all, the study's cap 100 mg per patient)",
-         "no radiation dose recorded")]
+         "the steroid cap exceeded (120 mg methylprednisolone-equivalent in all, the study's "
+         "cap 100 mg per patient)"),
+        ("the steroid cap exceeded (160 mg methylprednisolone-equivalent in all, the "
+         "study's cap 100 mg per patient)", "no radiation dose recorded")]
 
 
 def test_a_registry_a_planned_procedure_and_no_cap_name_none():
@@ -40,3 +41,15 @@ def test_a_registry_a_planned_procedure_and_no_cap_name_none():
             _row(date(2026, 7, 10), dap=None)]  # planned after today: no dose yet
     said = [r.deviations for r in deviations_of(rows, None, None, TODAY)]
     assert said == [("no radiation dose recorded",), ()]
+
+
+def test_the_cap_counts_potency_and_only_a_procedure_that_adds_steroid():
+    """Found trying the screens as a new user would: three 8 mg dexamethasone injections
+    (128 mg methylprednisolone-equivalent) read as 24 mg, under an 80 mg cap; and a
+    lidocaine-only procedure after the cap was passed was called a deviation too."""
+    rows = [_row(date(2026, 1, 10), steroid_mg=8, drug="dexamethasone"),
+            _row(date(2026, 2, 10), steroid_mg=8, drug="dexamethasone"),
+            _row(date(2026, 3, 10), steroid_mg=5, drug="lidocaine")]
+    said = [r.deviations for r in deviations_of(rows, FLUORO, 80, TODAY)]
+    assert said == [(), ("the steroid cap exceeded (85.3 mg methylprednisolone-equivalent "
+                         "in all, the study's cap 80 mg per patient)",), ()]

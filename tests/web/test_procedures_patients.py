@@ -14,7 +14,7 @@ from tests.web.helpers import RECENT, login
 
 BASE = {"performed_at": RECENT[:16], "procedure_type": "tfesi", "punctures": "2",
         "target-0-level": "L4-L5", "target-0-side": "left",
-        "injectate-0-drug": "dexamethasone", "injectate-0-dose_mg": "8",
+        "injectate-0-drug": "dexamethasone", "injectate-0-dose_mg": "4",
         "operative_time_min": "20"}
 
 
@@ -75,7 +75,7 @@ def test_steroid_over_the_study_cap_warns_before_saving(client, clinic, db):
     form = {**BASE, "modality": "fluoroscopy", "dap_mgy_cm2": "250",
             "injectate-0-drug": "methylprednisolone_acetate", "injectate-0-dose_mg": "80"}
     warned = client.post(url, data=form)
-    assert warned.status_code == 200 and "exceeds the study" in warned.get_data(as_text=True)
+    assert warned.status_code == 200 and "over the study&#39;s cap" in warned.get_data(as_text=True)
     assert len(_procedures(db, clinic.patient.id)) == 1
     # a protocol deviation (found trying the screens as a new user would: confirmed as a
     # mere warning, it was then found nowhere but in the injectate's line): its reason too
@@ -250,7 +250,7 @@ def test_a_second_procedure_on_one_day_and_implausible_doses_warn_before_saving(
     later = client.post(url, data={**form, "performed_at": f"{day}T18:00", "dlp_mgy_cm": "300",
                                    "injectate-0-dose_mg": "8"}).get_data(as_text=True)
     assert "already has a procedure" in later and "in one injection" not in later
-    assert "Total steroid dose" in later
+    assert "Steroid over the study's cap of 80 mg per patient" in html.unescape(later)
 
 
 def _warned(page: str) -> str:
@@ -294,7 +294,8 @@ def test_a_procedure_dated_before_the_randomization_is_confirmed(client, clinic,
     db.commit()
     login(client, clinic.users["physician"])
     url = f"/patients/{clinic.patient.id}/procedures/new"
-    form = {**BASE, "modality": "fluoroscopy", "dap_mgy_cm2": "250"}  # two days ago
+    form = {**BASE, "modality": "fluoroscopy", "dap_mgy_cm2": "250",  # two days ago
+            "injectate-0-dose_mg": "2"}  # (three procedures: under the steroid cap)
     warned = client.post(url, data=form).get_data(as_text=True)
     assert "before the patient&#39;s randomization" in warned and "not known yet" in warned
     assert len(_procedures(db, clinic.patient.id)) == 1
@@ -344,3 +345,20 @@ def test_a_level_or_drug_chosen_as_other_is_named_in_the_notes(client, clinic, d
     assert saved.status_code == 302, saved.get_data(as_text=True)[:3000]
     shown = html.unescape(client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True))
     assert "<dt>Notes</dt>" in shown and "Coccygeal level; hyaluronidase 1500 IU" in shown
+
+
+def test_a_repeat_procedure_says_the_follow_ups_stay_where_they_are(client, clinic, db):
+    """Found trying the screens as a new user would: a repeat procedure said 'follow-ups
+    scheduled', though the schedule stays on the index procedure."""
+    from zoneinfo import ZoneInfo
+
+    login(client, clinic.users["physician"])
+    first = _procedures(db, clinic.patient.id)[0]
+    since = first.performed_at.astimezone(ZoneInfo("Europe/Berlin")).date()
+    saved = client.post(f"/patients/{clinic.patient.id}/procedures/new", follow_redirects=True,
+                        data={**BASE, "modality": "fluoroscopy", "dap_mgy_cm2": "250",
+                              "injectate-0-dose_mg": "2"})
+    page = html.unescape(saved.get_data(as_text=True))
+    assert (f"{clinic.patient.study_code}: repeat procedure recorded on {RECENT[:10]}; the "
+            f"follow-ups stay scheduled from the index procedure of {since}.") in page, page
+    assert "follow-ups scheduled" not in page
