@@ -212,7 +212,9 @@ def test_a_procedure_dated_ahead_is_said_to_be_planned(client, clinic, db):
     response = client.post(f"/patients/{clinic.patient.id}/procedures/new", data=planned,
                            follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert f"procedure planned for {ahead}; follow-ups scheduled from that day" in page
+    # (the patient has an index procedure: the schedule stays on it; it said "follow-ups
+    # scheduled from that day")
+    assert f"repeat procedure planned for {ahead}; the follow-ups stay scheduled" in page
     assert len(_procedures(db, clinic.patient.id)) == 2
 
 
