@@ -370,6 +370,9 @@ def _conflict(assessment: Assessment, entry: FollowUpEntry | None = None,
     typed = typed_values(entry, instruments or []) if entry is not None else []
     if entry is not None and entry.visit_on is not None:
         typed.insert(0, ("Date of the visit", entry.visit_on.isoformat()))
+    if entry is not None and entry.mode in COLLECTION_MODES:
+        typed.insert(1 if entry.visit_on is not None else 0,
+                     ("How it was collected", COLLECTION_MODES[entry.mode]))
     if entry is not None and (entry.missing_reason or "").strip():
         typed.append(("Not collected, because", entry.missing_reason.strip()))  # type: ignore[union-attr]
     template = "followup/edit.html" if assessment.state == "completed" else "followup/entry.html"

@@ -144,11 +144,14 @@ def test_a_second_entry_from_a_stale_form_gets_a_conflict(client, clinic, db):
     stale = str(clinic.due.version)
     first = {"mode": "phone", "vas": "4", "version": stale, "missing_reason": "ODI declined"}
     assert client.post(f"/followup/{clinic.due.id}", data=first).status_code == 302
-    second = client.post(f"/followup/{clinic.due.id}", data={**first, "vas": "9"})
+    second = client.post(f"/followup/{clinic.due.id}", data={**first, "vas": "9",
+                                                              "mode": "in_clinic"})
     assert second.status_code == 409
     page = second.get_data(as_text=True)
     assert "saved this follow-up" in page and 'value="4"' in page
     assert 'id="typed-values"' in page and "<dd>9</dd>" in page, "what was typed, beside"
+    # found trying the screens as a new user would: the mode typed was not among them
+    assert "<dt>How it was collected</dt><dd>In clinic</dd>" in page
     assert _scores(db, clinic.due.id)["vas"].value == 4
 
 
