@@ -1045,3 +1045,17 @@ def test_an_ome_left_blank_beside_the_opioids_listed_is_asked_for(client, clinic
     assert "give 60 mg/day" in html.unescape(corrected.get_data(as_text=True))
     assert client.post(f"/followup/{clinic.due.id}/edit", data=form | {
         "version": version, "reason": "The drug was oxycodone", "ome": "60"}).status_code == 302
+
+
+def test_a_correction_that_changes_nothing_says_so_once(client, clinic, db):
+    """Found trying the screens as a new user would: the banner said 'Nothing was changed:
+    the values entered are the ones already recorded' and the reason field said it again
+    ('Nothing was changed: the record was left as it was'), marking a field as wrong."""
+    form = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    version = _saved_by_the_nurse(client, clinic, db, form)
+    same = client.post(f"/followup/{clinic.due.id}/edit", data={
+        **form, "missing_reason": "not asked in this test", "version": version,
+        "reason": "Checked against the sheet"})
+    page = html.unescape(same.get_data(as_text=True))
+    assert "the values entered are the ones already recorded" in page
+    assert page.count("Nothing was changed") == 1 and 'id="reason-error"' not in page
