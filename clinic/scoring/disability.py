@@ -230,6 +230,7 @@ def _ordered_values(
         values = list(responses)
     else:
         raise ScoreError(instrument, "responses must be a sequence or a mapping of section scores")
+    values = [_whole(v) for v in values]
     problems: dict[str, str] = {}
     for section, value in zip(sections, values, strict=True):
         try:
@@ -240,6 +241,14 @@ def _ordered_values(
         first = next(iter(problems))
         raise ScoreError(first, problems.pop(first), others=problems)
     return values
+
+
+def _whole(value: object) -> object:
+    """A section typed "3.0" (or 3.0 in JSON) is the whole number 3; 2.5 stays 2.5 and is
+    refused by :func:`_check_section`."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _check_section(field: str, value: object) -> None:

@@ -5,7 +5,7 @@
   function parse(text) {
     var t = text.trim();
     if (t === "") return null;
-    if (!/^[0-9]+$/.test(t)) return NaN;
+    if (!/^[0-9]+([.,]0+)?$/.test(t)) return NaN;  // "3.0" is 3, as the server reads it
     return parseInt(t, 10);
   }
   function update(fieldset) {

@@ -87,7 +87,7 @@ def test_mapping_input_unknown_section_is_refused():
     assert info.value.field == "odi.reading"
 
 
-@pytest.mark.parametrize("bad", [6, -1, 2.0, True, "3"])
+@pytest.mark.parametrize("bad", [6, -1, 2.5, 5.0001, True, "3", float("nan")])
 def test_bad_section_value_names_the_section(bad):
     values = [0, 0, bad, 0, 0, 0, 0, 0, 0, 0]
     with pytest.raises(ScoreError) as info:
@@ -205,3 +205,10 @@ def test_band_labels():
         "No disability", "Mild disability", "Moderate disability", "Severe disability",
         "Complete disability",
     ]  # fmt: skip
+
+
+def test_a_section_typed_as_a_whole_decimal_is_that_whole_number():
+    """Found trying the screens as a new user would: "3.0" was refused as "not a whole
+    number"; it is 3 (2.5 is still refused)."""
+    result = score_disability("odi", [3.0, 2, 2, 2, 2, 2, 2, 2, 2, 2])
+    assert (result.raw_sum, result.total_percent) == (21, 42.0)

@@ -1059,3 +1059,14 @@ def test_a_correction_that_changes_nothing_says_so_once(client, clinic, db):
     page = html.unescape(same.get_data(as_text=True))
     assert "the values entered are the ones already recorded" in page
     assert page.count("Nothing was changed") == 1 and 'id="reason-error"' not in page
+
+
+def test_a_section_typed_as_3_0_is_saved_as_3(client, clinic, db):
+    login(client, clinic.users["nurse"])
+    typed = odi_form(["3.0", "1", "3", "2", "1", "2", "1", "0", "2", "2,0"])
+    saved = client.post(f"/followup/{clinic.due.id}", data={
+        "mode": "phone", "vas": "4", **typed, "version": clinic.due.version,
+        "missing_reason": "not asked in this test"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    odi = _scores(db, clinic.due.id)["odi"]
+    assert (odi.raw_sum, odi.value) == (17, 34.0)
