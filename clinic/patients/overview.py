@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
-from fractions import Fraction
 
 from sqlalchemy import and_, union_all
 from sqlmodel import Session, col, select
 
 from clinic.audit.words import USER_FIELDS
-from clinic.catalog import MODALITIES
+from clinic.catalog import CAPPED_STEROID, DRUGS, MODALITIES
 from clinic.models import (
     AdverseEvent,
     Assessment,
@@ -37,7 +36,6 @@ from clinic.procedures.inputs import ProcedureInput, dose_deviations
 from clinic.protocol.allocation import stratum_words
 from clinic.protocol.definition import REGISTRY
 from clinic.scheduling.windows import PlannedVisit, status_on
-from clinic.scoring.steroids import methylprednisolone_mg, mg_text
 
 
 @dataclass(frozen=True)
@@ -135,22 +133,20 @@ def deviations_of(rows: list[ProcedureRow], arm: StudyArm | None,
     """Each procedure with the protocol deviations its record shows, so that the patient
     page says what a deviation's reason was given for: another modality than the
     allocated arm's (``arm``: None in a registry), the steroid cap per patient exceeded by
-    this procedure's steroid (methylprednisolone-equivalent, the patient's total so far,
-    as at entry), the radiation dose not recorded (not asked of a procedure planned after
-    ``today``) (pure)."""
-    out, steroid = [], Fraction(0)
+    this procedure's dose of the capped steroid (the patient's total so far, as at entry),
+    the radiation dose not recorded (not asked of a procedure planned after ``today``)
+    (pure)."""
+    out, steroid = [], 0.0
     for row in rows:
         p, found = row.procedure, []
         if arm is not None and p.modality != arm.modality:
             found.append(f"another modality than the arm's ({arm.label}: "
                          f"{MODALITIES[arm.modality]})")
-        here = sum((methylprednisolone_mg(i.drug, i.dose_mg) for i in row.injectates),
-                   Fraction(0))
+        here = sum(i.dose_mg or 0 for i in row.injectates if i.drug == CAPPED_STEROID)
         steroid += here
-        if steroid_cap_mg is not None and here and steroid > Fraction(steroid_cap_mg):
-            found.append(f"the steroid cap exceeded ({mg_text(steroid)} mg "
-                         f"methylprednisolone-equivalent in all, the study's cap "
-                         f"{steroid_cap_mg:g} mg per patient)")
+        if steroid_cap_mg is not None and here and steroid > steroid_cap_mg:
+            found.append(f"{DRUGS[CAPPED_STEROID].lower()} over the study's cap "
+                         f"({steroid:g} mg in all, the cap {steroid_cap_mg:g} mg per patient)")
         if p.performed_at.date() <= today and dose_deviations(_dose_fields(p)):
             found.append("no radiation dose recorded")
         out.append(replace(row, deviations=tuple(found)))

@@ -6,9 +6,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from fractions import Fraction
 
 from clinic.catalog import (
+    CAPPED_STEROID,
     DRUGS,
     LEVELS,
     MODALITIES,
@@ -22,7 +22,6 @@ from clinic.catalog import (
     STEROIDS,
 )
 from clinic.exceptions import ValidationError
-from clinic.scoring.steroids import methylprednisolone_mg, mg_text
 
 NOTES_MAX = 2000
 MAX_ROWS = 20  # targets or injectates in one procedure
@@ -211,17 +210,17 @@ STEROID_PLAUSIBLE_MG = 120  # one injectate; more is a slip of the unit or the v
 
 def steroid_over_cap(p: ProcedureInput, earlier: Sequence[InjectateInput],
                      cap_mg: float | None) -> list[str]:
-    """The protocol's steroid cap per patient (methylprednisolone-equivalent:
-    clinic.scoring.steroids) exceeded by ``p``'s steroid on top of the patient's
-    ``earlier`` injectates: a protocol deviation. A procedure that gives no steroid
-    exceeds no cap, whatever the patient had before (pure)."""
-    here = sum((methylprednisolone_mg(i.drug, i.dose_mg) for i in p.injectates), Fraction(0))
-    before = sum((methylprednisolone_mg(i.drug, i.dose_mg) for i in earlier), Fraction(0))
-    if cap_mg is None or not here or here + before <= Fraction(cap_mg):
+    """The protocol's cap per patient of its capped steroid (catalog.CAPPED_STEROID)
+    exceeded by ``p``'s dose of it on top of the patient's ``earlier`` injectates: a
+    protocol deviation. A procedure that gives none of it exceeds no cap, whatever the
+    patient had before (pure)."""
+    here = sum(i.dose_mg or 0 for i in p.injectates if i.drug == CAPPED_STEROID)
+    before = sum(i.dose_mg or 0 for i in earlier if i.drug == CAPPED_STEROID)
+    if cap_mg is None or not here or here + before <= cap_mg:
         return []
-    parts = f"{mg_text(here)} here" + (f", {mg_text(before)} before" if before else "")
-    return [f"Steroid over the study's cap of {cap_mg:g} mg per patient: "
-            f"{mg_text(here + before)} mg in methylprednisolone equivalents ({parts})."]
+    parts = f"{here:g} here" + (f", {before:g} before" if before else "")
+    return [f"{DRUGS[CAPPED_STEROID]} over the study's cap of {cap_mg:g} mg per patient: "
+            f"{here + before:g} mg in all ({parts})."]
 
 
 def steroid_warnings(p: ProcedureInput) -> list[str]:

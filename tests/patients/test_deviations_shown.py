@@ -13,7 +13,7 @@ FLUORO = StudyArm(code="A", label="Group A", modality="fluoroscopy", study_id=1)
 
 
 def _row(day: date, modality: str = "fluoroscopy", steroid_mg: float = 0,
-         dap: float | None = 250.0, drug: str = "triamcinolone") -> ProcedureRow:
+         dap: float | None = 250.0, drug: str = "methylprednisolone_acetate") -> ProcedureRow:
     p = Procedure(patient_id=1, performed_at=datetime(day.year, day.month, day.day, 9,
                                                       tzinfo=UTC),
                   modality=modality, procedure_type="tfesi", punctures=1,
@@ -30,10 +30,10 @@ def test_each_deviation_is_named_on_the_procedure_that_makes_it():
     assert said == [
         (),
         ("another modality than the arm's (Group A: Fluoroscopy)",
-         "the steroid cap exceeded (120 mg methylprednisolone-equivalent in all, the study's "
-         "cap 100 mg per patient)"),
-        ("the steroid cap exceeded (160 mg methylprednisolone-equivalent in all, the "
-         "study's cap 100 mg per patient)", "no radiation dose recorded")]
+         "methylprednisolone acetate over the study's cap (120 mg in all, the cap 100 mg "
+         "per patient)"),
+        ("methylprednisolone acetate over the study's cap (160 mg in all, the cap 100 mg "
+         "per patient)", "no radiation dose recorded")]
 
 
 def test_a_registry_a_planned_procedure_and_no_cap_name_none():
@@ -43,13 +43,14 @@ def test_a_registry_a_planned_procedure_and_no_cap_name_none():
     assert said == [("no radiation dose recorded",), ()]
 
 
-def test_the_cap_counts_potency_and_only_a_procedure_that_adds_steroid():
-    """Found trying the screens as a new user would: three 8 mg dexamethasone injections
-    (128 mg methylprednisolone-equivalent) read as 24 mg, under an 80 mg cap; and a
-    lidocaine-only procedure after the cap was passed was called a deviation too."""
-    rows = [_row(date(2026, 1, 10), steroid_mg=8, drug="dexamethasone"),
-            _row(date(2026, 2, 10), steroid_mg=8, drug="dexamethasone"),
-            _row(date(2026, 3, 10), steroid_mg=5, drug="lidocaine")]
+def test_the_cap_counts_its_steroid_and_only_a_procedure_that_gives_it():
+    """Found trying the screens as a new user would: a lidocaine-only procedure after the
+    cap was passed was called a deviation too; and the regimen's dexamethasone (8 mg per
+    level, not capped in the seed trial) counted against the cap."""
+    rows = [_row(date(2026, 1, 10), steroid_mg=60),
+            _row(date(2026, 2, 10), steroid_mg=40),
+            _row(date(2026, 3, 10), steroid_mg=5, drug="lidocaine"),
+            _row(date(2026, 4, 10), steroid_mg=24, drug="dexamethasone")]
     said = [r.deviations for r in deviations_of(rows, FLUORO, 80, TODAY)]
-    assert said == [(), ("the steroid cap exceeded (85.3 mg methylprednisolone-equivalent "
-                         "in all, the study's cap 80 mg per patient)",), ()]
+    assert said == [(), ("methylprednisolone acetate over the study's cap (100 mg in all, "
+                         "the cap 80 mg per patient)",), (), ()]

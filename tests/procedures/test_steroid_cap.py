@@ -1,5 +1,6 @@
 """The study's steroid cap per patient at entry (clinic.procedures.inputs.steroid_over_cap,
-pure): methylprednisolone-equivalent, this procedure's steroid on top of the others'."""
+pure): methylprednisolone acetate, as the seed trial caps it ("added as needed, not
+exceeding 80 mg per patient", beside 8 mg dexamethasone per level, not capped)."""
 
 from __future__ import annotations
 
@@ -16,19 +17,29 @@ def _procedure(*injectates: InjectateInput) -> ProcedureInput:
 
 DEX_8 = InjectateInput("dexamethasone", None, 2.0, 8.0)
 MP_40 = InjectateInput("methylprednisolone_acetate", None, 1.0, 40.0)
+MP_60 = InjectateInput("methylprednisolone_acetate", None, 1.5, 60.0)
 LIDOCAINE = InjectateInput("lidocaine", 1.0, 2.0, None)
 
 
 def test_the_message_gives_this_procedures_share_and_the_others():
-    assert steroid_over_cap(_procedure(MP_40), (DEX_8,), 80) == [
-        "Steroid over the study's cap of 80 mg per patient: 82.7 mg in methylprednisolone "
-        "equivalents (40 here, 42.7 before)."]
-    assert steroid_over_cap(_procedure(DEX_8, MP_40), (), 80)[0].endswith(
-        ": 82.7 mg in methylprednisolone equivalents (82.7 here).")
+    assert steroid_over_cap(_procedure(MP_60), (MP_40, DEX_8), 80) == [
+        "Methylprednisolone acetate over the study's cap of 80 mg per patient: 100 mg in all "
+        "(60 here, 40 before)."]
+    assert steroid_over_cap(_procedure(MP_60, MP_40), (), 80) == [
+        "Methylprednisolone acetate over the study's cap of 80 mg per patient: 100 mg in all "
+        "(100 here)."]
 
 
-def test_no_deviation_at_or_under_the_cap_without_a_cap_or_without_steroid():
+def test_the_regimens_dexamethasone_is_not_capped_nor_added_to_the_cap():
+    """Found trying the screens as a new user would: the milligrams of different
+    steroids were added up (dexamethasone 8 mg per level counted against the cap of
+    methylprednisolone acetate)."""
+    assert steroid_over_cap(_procedure(DEX_8, DEX_8, DEX_8, MP_40), (DEX_8,) * 4, 80) == []
+    assert steroid_over_cap(_procedure(DEX_8), (MP_40, MP_40, MP_40), 80) == []
+
+
+def test_no_deviation_at_the_cap_without_a_cap_or_without_the_capped_steroid():
     assert steroid_over_cap(_procedure(MP_40), (MP_40,), 80) == []  # 80: at the cap
-    assert steroid_over_cap(_procedure(MP_40), (DEX_8,) * 9, None) == []
-    assert steroid_over_cap(_procedure(LIDOCAINE), (DEX_8,) * 9, 80) == [], \
-        "a procedure that gives no steroid does not exceed the cap"
+    assert steroid_over_cap(_procedure(MP_40), (MP_40,) * 9, None) == []
+    assert steroid_over_cap(_procedure(LIDOCAINE), (MP_60, MP_60), 80) == [], \
+        "a procedure that gives none of it does not exceed the cap"
