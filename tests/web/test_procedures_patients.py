@@ -56,8 +56,8 @@ def test_ultrasound_records_no_radiation_and_saves(client, clinic, db):
     assert "Protocol deviation" in shown and "C-arm out of order" in shown
     # which deviation the reason was given for (found trying the screens as a new user
     # would: the page did not say)
-    assert re.search(r"Protocol deviation</strong> \(another modality than the arm's "
-                     r"\([^)]*: Fluoroscopy\)\): C-arm out of order", shown), shown
+    assert re.search(r"Protocol deviation</strong>: another modality than the arm's "
+                     r"\([^)]*: Fluoroscopy\)\. Reason: C-arm out of order", shown), shown
 
 
 def test_a_fluoroscopy_without_its_dose_is_a_deviation(client, clinic, db):
