@@ -150,7 +150,37 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
         raise ValidationError(errors)
     _store_extras(session, assessment, patient, entry)
     run_rules_on_new_visit(session, assessment, scores)
+    if context is not None and entry.far_date_confirmed and far_outside(assessment, visit_on):  # type: ignore[arg-type]
+        answer_with_confirmation(session, assessment, actor_id)
     return scores
+
+
+CONFIRMED_AT_ENTRY = ("Confirmed at entry: 'The date is right' was ticked for this date, "
+                      "which the save had asked about.")
+
+
+def answer_with_confirmation(session: Session, assessment: Assessment,
+                             actor_id: int | None) -> None:
+    """A visit date the nurse confirmed at entry, far outside its window: the query the
+    rules raised on it in this save (asking her to confirm the date) is answered at once
+    with her confirmation, for the monitor to close; it asked again what she had just
+    confirmed. The audit's actor and reason stay the save's."""
+    from sqlmodel import col, select
+
+    from clinic.models import DataQuery
+    from clinic.queries.rules import RAISED
+    from clinic.queries.service import answer_query
+
+    raised = session.info.get(RAISED, [])
+    queries = session.exec(select(DataQuery).where(
+        col(DataQuery.id).in_(raised), DataQuery.rule == "out_of_window",
+        DataQuery.assessment_id == assessment.id)).all() if raised else []
+    before = session.info.get("actor_id"), session.info.get("reason")
+    try:
+        for query in queries:
+            answer_query(session, query, text=CONFIRMED_AT_ENTRY, actor_id=actor_id)
+    finally:
+        set_actor(session, *before)
 
 
 CONFIRM_ON_FORM = 'tick "The date is right" and save again'

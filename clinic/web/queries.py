@@ -217,8 +217,11 @@ def flash_raised(raised: list[int]) -> None:
     if not raised:
         return
     found = get_session().execute(select(DataQuery.id, DataQuery.label, DataQuery.text)
-                                  .where(DataQuery.id.in_(raised))  # type: ignore[union-attr]
-                                  .order_by(DataQuery.id)).all()
+                                  .where(DataQuery.id.in_(raised),  # type: ignore[union-attr]
+                                         DataQuery.status == "open")  # (not one answered
+                                  .order_by(DataQuery.id)).all()  # with the save's confirmation)
+    if not found:
+        return
     which = "; ".join(f"#{n} on {label}: {text}" for n, label, text in found)
     flash(f"Raised automatically on what was saved: data quer"
           f"{'ies' if len(found) > 1 else 'y'} {which} Answer "

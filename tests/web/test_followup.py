@@ -514,16 +514,38 @@ def test_a_date_far_outside_the_window_is_confirmed_before_it_is_kept(client, cl
         "visit_on": str(near)}).status_code == 302, "under a month late: kept, flagged"
     db.expire_all()
     assert db.get(Assessment, week_1.id).visit_on == near
+    from clinic.models import DataQuery
+    query = db.exec(select(DataQuery).where(DataQuery.assessment_id == week_1.id)).one()
+    assert (query.rule, query.status) == ("out_of_window", "open"), "not confirmed: asked"
 
 
 def test_a_confirmed_far_date_is_kept(client, clinic, db, app):
+    """Found trying the screens as a new user would: the date the nurse had just
+    confirmed ('The date is right') was queried at once, 'please confirm the date'. The
+    query is raised, for the monitor, and answered with her confirmation; a date kept
+    without being asked about (under a month late) is queried, open, as before."""
+    from clinic.models import DataQuery, DataQueryStep
+
     week_1 = _week_1_long_ago(db, clinic, app)
     login(client, clinic.users["nurse"])
-    confirmed = client.post(f"/followup/{week_1.id}",
+    confirmed = client.post(f"/followup/{week_1.id}", follow_redirects=True,
                             data=_week_1_form(week_1) | {"date_confirmed": "yes"})
-    assert confirmed.status_code == 302
+    assert confirmed.status_code == 200
+    assert "Raised automatically" not in confirmed.get_data(as_text=True), "nothing to answer"
     db.expire_all()
     assert db.get(Assessment, week_1.id).visit_on == today_in(app)
+    query = db.exec(select(DataQuery).where(DataQuery.assessment_id == week_1.id)).one()
+    assert (query.rule, query.status) == ("out_of_window", "answered")
+    steps = db.exec(select(DataQueryStep).where(DataQueryStep.query_id == query.id)
+                    .order_by(DataQueryStep.id)).all()
+    assert [(s.step, s.user_id) for s in steps] == [
+        ("raised", None), ("answered", clinic.users["nurse"].id)]
+    assert steps[1].text.startswith("Confirmed at entry: 'The date is right' was ticked")
+    saved = db.exec(select(AuditEvent).where(AuditEvent.entity == "assessment",
+                                             AuditEvent.entity_id == week_1.id,
+                                             AuditEvent.action == "update")).first()
+    assert saved is not None and "Data query" not in (saved.reason or ""), \
+        "the save's own audit keeps its reason"
 
 
 def test_a_visit_before_its_window_opens_is_confirmed_before_it_is_kept(client, clinic, db,
