@@ -85,6 +85,8 @@ def test_physician_corrects_the_modality_of_a_recorded_procedure(page, live):
     page.goto(f"{live.url}/patients/{live.clinic.other.id}")
     page.get_by_role("link", name="Correct the record").first.click()
     page.wait_for_selector("#procedure-form")
+    page.wait_for_load_state("load")  # procedure.js listens for the modality's change (a
+    # CI run under load chose fluoroscopy before it did: the CT fields stayed)
     assert page.input_value("#dlp_mgy_cm") == "340" and page.is_hidden("#radiation-dap")
     page.select_option("#modality", "fluoroscopy")
     assert page.is_hidden("#radiation-ct") and page.is_visible("#radiation-dap")
