@@ -32,7 +32,7 @@ from clinic.models import (
     User,
 )
 from clinic.patients.history import is_child_event
-from clinic.procedures.inputs import ProcedureInput, dose_deviations
+from clinic.procedures.inputs import ProcedureInput, capped_steroid_mg, dose_deviations
 from clinic.protocol.allocation import stratum_words
 from clinic.protocol.definition import REGISTRY
 from clinic.scheduling.windows import PlannedVisit, status_on
@@ -142,7 +142,7 @@ def deviations_of(rows: list[ProcedureRow], arm: StudyArm | None,
         if arm is not None and p.modality != arm.modality:
             found.append(f"another modality than the arm's ({arm.label}: "
                          f"{MODALITIES[arm.modality]})")
-        here = sum(i.dose_mg or 0 for i in row.injectates if i.drug == CAPPED_STEROID)
+        here = capped_steroid_mg(row.injectates)
         steroid += here
         if steroid_cap_mg is not None and here and steroid > steroid_cap_mg:
             found.append(f"{DRUGS[CAPPED_STEROID].lower()} over the study's cap "

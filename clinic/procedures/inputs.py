@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from clinic.catalog import (
     CAPPED_STEROID,
@@ -208,14 +209,19 @@ PLAUSIBLE_MAX = {"dap_mgy_cm2": (50_000, "DAP", "mGy·cm²"),
 STEROID_PLAUSIBLE_MG = 120  # one injectate; more is a slip of the unit or the volume
 
 
+def capped_steroid_mg(injectates: Iterable[Any]) -> float:
+    """The mg of the study's capped steroid (catalog.CAPPED_STEROID) among ``injectates``
+    (inputs or stored rows: anything with ``drug`` and ``dose_mg``)."""
+    return sum(i.dose_mg or 0 for i in injectates if i.drug == CAPPED_STEROID)
+
+
 def steroid_over_cap(p: ProcedureInput, earlier: Sequence[InjectateInput],
                      cap_mg: float | None) -> list[str]:
     """The protocol's cap per patient of its capped steroid (catalog.CAPPED_STEROID)
     exceeded by ``p``'s dose of it on top of the patient's ``earlier`` injectates: a
     protocol deviation. A procedure that gives none of it exceeds no cap, whatever the
     patient had before (pure)."""
-    here = sum(i.dose_mg or 0 for i in p.injectates if i.drug == CAPPED_STEROID)
-    before = sum(i.dose_mg or 0 for i in earlier if i.drug == CAPPED_STEROID)
+    here, before = capped_steroid_mg(p.injectates), capped_steroid_mg(earlier)
     if cap_mg is None or not here or here + before <= cap_mg:
         return []
     parts = f"{here:g} here" + (f", {before:g} before" if before else "")
