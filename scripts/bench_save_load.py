@@ -6,7 +6,9 @@
 Needs PostgreSQL (CLINIC_BENCH_ADMIN_URL, default the local server) and ``wrk``
 (``apt-get install wrk``). It bulk-seeds a SYNTHETIC study of ``--patients`` into the
 database ``bench_save`` (kept with --keep, reused when it holds that many), serves the
-app with gunicorn as in production (2 workers x 4 threads) and drives it with wrk at
+app with gunicorn as in production (2 workers x 4 threads, each built as ``wsgi.py``
+builds it, ``warm_up`` included; ``--unfrozen`` undoes its ``gc.freeze``, and each worker's
+full collections and their longest pause are printed at the end) and drives it with wrk at
 16 connections, each request saving a different pending follow-up (VAS + ODI):
 
 * ``save``: the nurse's form POST through the whole app (session login, role check,
@@ -104,15 +106,46 @@ end
 # --- the app gunicorn serves: clinic plus the two anchor routes ----------------------
 
 def make_app() -> Any:
-    """gunicorn --chdir scripts 'bench_save_load:make_app()'"""
+    """gunicorn --chdir scripts 'bench_save_load:make_app()': built as ``wsgi.py`` builds
+    the app (``warm_up`` included: pandas and SciPy loaded, start-up objects frozen), with
+    the collector's pauses recorded."""
+    import gc
+
     from flask import Flask
 
-    from clinic import create_app
+    from clinic import create_app, warm_up
 
     app: Flask = create_app({"DATABASE_URL": os.environ["BENCH_SAVE_URL"],
                              "WTF_CSRF_ENABLED": False, "SECRET_KEY": SECRET})
     _add_anchor_routes(app)
+    warm_up()
+    if os.environ.get("BENCH_UNFROZEN"):
+        gc.unfreeze()  # --unfrozen: as before warm_up froze them
+    _record_collector_pauses(Path(os.environ["BENCH_GC_DIR"]))
     return app
+
+
+def _record_collector_pauses(folder: Path) -> None:
+    """Each worker writes, as it exits, its full collections and their longest pause."""
+    import atexit
+    import gc
+
+    began, pauses = [0.0], []
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        elif info["generation"] == 2:
+            pauses.append(time.perf_counter() - began[0])
+
+    gc.callbacks.append(timed)
+    atexit.register(lambda: (folder / str(os.getpid())).write_text(
+        f"{len(pauses)} {max(pauses, default=0.0) * 1000:.1f}"))
+
+
+def collector_pauses(folder: Path) -> str:
+    workers = [f.read_text().split() for f in folder.iterdir()]
+    return ", ".join(f"{n} full collections, longest {ms} ms" for n, ms in workers)
 
 
 def _add_anchor_routes(app: Any) -> None:
@@ -288,9 +321,11 @@ def pending_saves(url: str) -> tuple[int, list[Pending], list[Pending]]:
 
 # --- serving and loading ---------------------------------------------------------------
 
-def serve(url: str, nurse_id: int) -> subprocess.Popen[bytes]:
+def serve(url: str, nurse_id: int, gc_dir: Path, unfrozen: bool) -> subprocess.Popen[bytes]:
     env = {**os.environ, "BENCH_SAVE_URL": url, "CLINIC_DATABASE_URL": url,
-           "BENCH_NURSE_ID": str(nurse_id)}
+           "BENCH_NURSE_ID": str(nurse_id), "BENCH_GC_DIR": str(gc_dir)}
+    if unfrozen:
+        env["BENCH_UNFROZEN"] = "1"
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--workers", "2", "--threads", "4",
          "--bind", f"127.0.0.1:{PORT}", "--chdir", str(ROOT / "scripts"),
@@ -401,6 +436,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep and reuse the database")
     parser.add_argument("--pace", type=int, default=0, metavar="MS",
                         help="also run each route paced: MS ms between a connection's requests")
+    parser.add_argument("--unfrozen", action="store_true",
+                        help="undo warm_up's gc.freeze in the workers (to see what it changes)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -409,8 +446,9 @@ def main() -> None:
     queues = {"save": mine, "anchor": others}
     print(f"pending VAS + ODI follow-ups: {len(mine)} for the app, {len(others)} for the anchor")
     paced = _set_aside(queues, args) if args.pace else {}
-    server = serve(url, nurse_id)
     workdir = Path(tempfile.mkdtemp())
+    (workdir / "gc").mkdir()
+    server = serve(url, nurse_id, workdir / "gc", args.unfrozen)
     try:
         cookie = login_cookie()
         run_wrk(None, "/bench/hello", 2, args.connections, "", workdir)  # warm up
@@ -438,6 +476,8 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    print(f"  collector, per worker{' (unfrozen)' if args.unfrozen else ''}: "
+          f"{collector_pauses(workdir / 'gc')}")
 
 
 def _set_aside(queues: dict[str, list[Pending]], args: Any) -> dict[str, list[list[Pending]]]:
