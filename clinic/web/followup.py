@@ -190,6 +190,9 @@ def _window_message(assessment: Assessment) -> None:
               "deviation in the report.", "warning")
 
 
+FIELD_ERROR_REOPEN = "field-reopen"  # a flash category base.html leaves to the form
+
+
 @bp.route("/<int:assessment_id>/reopen", methods=["POST"])
 @allow(*ENTERS_FOLLOW_UPS)
 def reopen(assessment_id: int) -> str | Response:
@@ -203,7 +206,10 @@ def reopen(assessment_id: int) -> str | Response:
         session.commit()
     except ValidationError as error:
         session.rollback()
-        flash("Not reopened: " + "; ".join(error.errors.values()), "error")
+        if set(error.errors) == {"reason"}:  # said at the reason field, not in a banner
+            flash(error.errors["reason"], FIELD_ERROR_REOPEN)
+        else:
+            flash("Not reopened: " + "; ".join(error.errors.values()), "error")
         return _back_from_reopen(patient, assessment_id)
     except ConflictError:
         session.rollback()

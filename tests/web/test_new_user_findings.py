@@ -47,7 +47,10 @@ def test_a_visit_marked_not_done_is_reopened_from_its_own_page(client, clinic, d
     no_reason = client.post(f"/followup/{visit.id}/reopen", data={
         "version": visit.version, "reason": "", "from": "edit"}, follow_redirects=True)
     assert no_reason.request.path == f"/followup/{visit.id}/edit"  # stays on the visit
-    assert "Not reopened: Give the reason" in no_reason.get_data(as_text=True)
+    refused = no_reason.get_data(as_text=True)  # said at the reason field, not in a banner
+    assert ('<p class="error" id="reopen-reason-error" role="alert">Give the reason'
+            in refused and 'aria-describedby="reopen-reason-error"' in refused)
+    assert "Not reopened" not in refused
     reopened = client.post(f"/followup/{visit.id}/reopen",
                            data={"version": visit.version, "reason": "Patient called back"})
     assert reopened.status_code == 302
@@ -338,7 +341,10 @@ def test_a_refused_reopen_from_the_patient_page_opens_that_visits_reopen_form(cl
     assert refused.status_code == 302
     assert refused.headers["Location"].endswith(f"reopen={visit.id}#reopen-visit-{visit.id}")
     page = client.get(refused.headers["Location"]).get_data(as_text=True)
-    assert f'id="reopen-visit-{visit.id}" open' in page and "Not reopened: Give the reason" in page
+    assert f'id="reopen-visit-{visit.id}" open' in page
+    assert (f'<p class="error" id="reopen-{visit.id}-error" role="alert">Give the reason' in page
+            and f'aria-describedby="reopen-{visit.id}-error"' in page)
+    assert "Not reopened" not in page and page.count("Give the reason") == 1
 
 
 def test_a_withdrawn_patients_visit_is_not_reopened(client, clinic, db):
