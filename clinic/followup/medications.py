@@ -148,23 +148,34 @@ def add_medications(session: Session, assessment: Assessment,
 def replace_medications(session: Session, assessment: Assessment,
                         medications: Sequence[MedicationInput]) -> None:
     """The visit's medications as ``medications`` lists them. Rows are matched by what
-    they are, not by their place in the list: a row typed as recorded stays; the same
-    drug of the same class with another dose is that row, its dose changed (the audit
-    shows old and new), its name too when only its case differs ("Tramadol"); a recorded
-    row left unmatched is deleted, a typed one added (removing the first of three read as
-    "tramadol became ibuprofen, ibuprofen became pregabalin, pregabalin deleted")."""
-    left = medications_of(session, assessment)
-    wanted = [_row(assessment, med) for med in medications]
+    they are first, then by their place: a row typed as recorded stays; the same drug of
+    the same class with another dose is that row, its dose changed (the audit shows old
+    and new), its name too when only its case differs ("Tramadol"); a row left unmatched
+    whose line on the form is a recorded row's is that row retyped (a name's spelling
+    corrected, a class changed: updated in place, not deleted and added at the end); a
+    recorded row left over is deleted, a typed one added (removing the first of three
+    read as "tramadol became ibuprofen, ibuprofen became pregabalin, pregabalin
+    deleted")."""
+    recorded = medications_of(session, assessment)
+    left = list(recorded)
+    wanted = [(place if med.row is None else med.row, _row(assessment, med))
+              for place, med in enumerate(medications)]
     for same in (_identical, _same_drug):
-        for new in list(wanted):
+        for place, new in list(wanted):
             row = next((r for r in left if same(r, new)), None)
             if row is not None:
                 left.remove(row)
-                wanted.remove(new)
+                wanted.remove((place, new))
                 row.daily_dose_mg, row.drug = new.daily_dose_mg, new.drug
+    for place, new in list(wanted):  # the same line of the form, retyped
+        row = recorded[place] if place < len(recorded) else None
+        if row is not None and row in left:
+            left.remove(row)
+            wanted.remove((place, new))
+            row.med_class, row.drug, row.daily_dose_mg = new.med_class, new.drug, new.daily_dose_mg
     for row in left:
         session.delete(row)
-    session.add_all(wanted)
+    session.add_all([new for _place, new in wanted])
 
 
 def same_medications(recorded: Sequence[Medication],

@@ -279,6 +279,29 @@ def test_removing_one_medication_of_three_is_audited_as_that_one_removed(client,
     assert "medication tramadol 150 mg/day" in html.unescape(history)
 
 
+def test_a_drug_renamed_on_its_line_is_that_row_changed_not_deleted_and_added(client, clinic,
+                                                                               db):
+    """Found trying the correction as a new user would: a drug's name corrected on its
+    line was audited as that row deleted and a new one created, and the row moved to the
+    end of the list."""
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    version = _saved_by_the_nurse(client, clinic, db, {**base, **MEDS})
+    ids = {drug: m.id for drug, m in _medication_rows(db, clinic.due.id).items()}
+    renamed = {**MEDS, "med.1.drug": "naproxen", "med.1.daily_dose_mg": "1000"}
+    done = client.post(f"/followup/{clinic.due.id}/edit", data={
+        **base, **renamed, "med_rows": "4", "version": version,
+        "reason": "Naproxen, not ibuprofen (checked with the patient)"})
+    assert done.status_code == 302
+    after = _medication_rows(db, clinic.due.id)
+    assert {d: m.id for d, m in after.items()} == {
+        "tramadol": ids["tramadol"], "naproxen": ids["ibuprofen"], "pregabalin": ids["pregabalin"]}
+    events = db.exec(select(AuditEvent).where(AuditEvent.entity == "medication",
+                                              AuditEvent.action != "create")).all()
+    assert sorted((e.action, e.entity_id, e.field, e.old_value, e.new_value) for e in events) == [
+        ("update", ids["ibuprofen"], "daily_dose_mg", "1200.0", "1000.0"),
+        ("update", ids["ibuprofen"], "drug", "ibuprofen", "naproxen")]
+
+
 def test_a_medication_error_is_named_on_its_row_of_the_form(client, clinic, db):
     """Found trying the screens as a new user would: with the first row left empty, a bad
     dose in the second was marked under the first."""
