@@ -90,12 +90,13 @@ DRUGS = {
 STEROIDS = frozenset(
     {"dexamethasone", "methylprednisolone_acetate", "triamcinolone", "betamethasone"}
 )
-# The steroid a study's cap per patient (Study.steroid_cap_mg) counts: the seed trial gives
-# "8 mg dexamethasone at each target level" and adds "methylprednisolone acetate ... as
-# needed, not exceeding 80 mg per patient" (Methods). The dexamethasone of the regimen is
-# not capped; different steroids' milligrams are never added up. (A study that caps
-# another steroid cannot say so yet: the capped drug is not a protocol field.)
-CAPPED_STEROID = "methylprednisolone_acetate"
+# The steroid a study's cap per patient (Study.steroid_cap_mg) counts is the protocol's
+# ``capped_steroid``, one of STEROIDS; different steroids' milligrams are never added up.
+# Its default is the seed trial's: it gives "8 mg dexamethasone at each target level" and
+# adds "methylprednisolone acetate ... as needed, not exceeding 80 mg per patient"
+# (Methods), so the regimen's dexamethasone is not capped. Studies made before the field
+# existed keep that meaning.
+DEFAULT_CAPPED_STEROID = "methylprednisolone_acetate"
 
 SEXES = {"female": "Female", "male": "Male", "other": "Other"}
 

@@ -33,7 +33,7 @@ CODES: Mapping[str, Mapping[str, str]] = {
     "mode": catalog.COLLECTION_MODES, "med_class": catalog.MEDICATION_CLASSES,
     "status": {**catalog.ENROLLMENT_STATUSES, **catalog.STUDY_STATUSES},
     "instrument": {code: i.label for code, i in INSTRUMENTS.items()},
-    "design_type": DESIGN_TYPES,
+    "design_type": DESIGN_TYPES, "capped_steroid": catalog.DRUGS,
 }
 LABELS: Mapping[str, str] = {
     "completed_by_id": "completed by", "collected_by_id": "collected by",
@@ -67,7 +67,8 @@ LABELS: Mapping[str, str] = {
     "self_report_consent": "self-report consent", "language": "language",
     "birth_date": "date of birth", "mrn": "MRN", "assessment_id": "visit",
     "is_eligible": "eligible", "is_baseline": "baseline visit", "is_synthetic": "synthetic",
-    "steroid_cap_mg": "steroid cap (mg)", "response_categories": "response categories asked",
+    "steroid_cap_mg": "steroid cap (mg)", "capped_steroid": "capped steroid",
+    "response_categories": "response categories asked",
 }
 
 

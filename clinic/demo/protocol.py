@@ -31,7 +31,10 @@ DEMO_STUDY = StudyDefinition(
     criteria=SEED_TRIAL_CRITERIA,
     strata=SEED_TRIAL_STRATIFICATION,
     block_multipliers=(1, 2, 3),
+    # the seed trial's cap: methylprednisolone acetate "as needed, not exceeding 80 mg per
+    # patient"; its 8 mg of dexamethasone per level is not capped
     steroid_cap_mg=80.0,
+    capped_steroid="methylprednisolone_acetate",
     is_synthetic=True,
     consent_version="ICF 1.0 (synthetic)",
     self_report=LadderSpec(reminder_days=(0, 3, 7), call_after_days=10),

@@ -12,8 +12,10 @@ from sqlmodel import Field, SQLModel
 
 from clinic.catalog import (
     CRITERION_KINDS,
+    DEFAULT_CAPPED_STEROID,
     MODALITIES,
     SCORE_RANGES,
+    STEROIDS,
     STUDY_STATUSES,
 )
 from clinic.models.base import Audited, UTCDateTime, check_in, in_bounds, utcnow
@@ -29,6 +31,7 @@ class Study(Audited, SQLModel, table=True):
         check_in("design_type", DESIGN_TYPES, "design_type_known"),
         CheckConstraint("steroid_cap_mg IS NULL OR steroid_cap_mg >= 0", name="cap_non_negative"),
         *in_bounds("steroid_cap_mg"),
+        check_in("capped_steroid", STEROIDS, "capped_steroid_known"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -38,6 +41,9 @@ class Study(Audited, SQLModel, table=True):
     status: str = Field(default="recruiting", max_length=20)
     is_synthetic: bool = Field(default=False)
     steroid_cap_mg: float | None = None  # per-patient steroid cap (seed trial: 80 mg)
+    # the steroid the cap counts (catalog.STEROIDS; seed trial: methylprednisolone acetate)
+    capped_steroid: str = Field(default=DEFAULT_CAPPED_STEROID, max_length=40,
+                                sa_column_kwargs={"server_default": DEFAULT_CAPPED_STEROID})
     # Stratification factors as data: [{"factor": "punctures", "bins": [[1, 2], ...]}]
     strata_rules: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     randomization_seed: int | None = None

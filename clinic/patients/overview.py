@@ -10,7 +10,7 @@ from sqlalchemy import and_, union_all
 from sqlmodel import Session, col, select
 
 from clinic.audit.words import USER_FIELDS
-from clinic.catalog import CAPPED_STEROID, DRUGS, MODALITIES
+from clinic.catalog import DRUGS, MODALITIES
 from clinic.models import (
     AdverseEvent,
     Assessment,
@@ -32,7 +32,13 @@ from clinic.models import (
     User,
 )
 from clinic.patients.history import is_child_event
-from clinic.procedures.inputs import ProcedureInput, capped_steroid_mg, dose_deviations
+from clinic.procedures.inputs import (
+    ProcedureInput,
+    SteroidCap,
+    capped_steroid_mg,
+    dose_deviations,
+    steroid_cap_of,
+)
 from clinic.protocol.allocation import stratum_words
 from clinic.protocol.definition import REGISTRY
 from clinic.scheduling.windows import PlannedVisit, status_on
@@ -99,8 +105,7 @@ def patient_record(session: Session, patient: Patient, *, today: date,
     study = session.get(Study, patient.study_id)
     record.is_registry = study is not None and study.design_type == REGISTRY
     record.procedures = deviations_of(record.procedures, None if record.is_registry
-                                      else record.arm, study.steroid_cap_mg if study else None,
-                                      today)
+                                      else record.arm, steroid_cap_of(study), today)
     if enrollment is not None and enrollment.stratum:
         record.stratum = stratum_words(study.strata_rules or [] if study else [],
                                        enrollment.stratum)
@@ -129,7 +134,7 @@ def _procedures(session: Session, patient_id: int) -> list[ProcedureRow]:
 
 
 def deviations_of(rows: list[ProcedureRow], arm: StudyArm | None,
-                  steroid_cap_mg: float | None, today: date) -> list[ProcedureRow]:
+                  cap: SteroidCap | None, today: date) -> list[ProcedureRow]:
     """Each procedure with the protocol deviations its record shows, so that the patient
     page says what a deviation's reason was given for: another modality than the
     allocated arm's (``arm``: None in a registry), the steroid cap per patient exceeded by
@@ -142,11 +147,11 @@ def deviations_of(rows: list[ProcedureRow], arm: StudyArm | None,
         if arm is not None and p.modality != arm.modality:
             found.append(f"another modality than the arm's ({arm.label}: "
                          f"{MODALITIES[arm.modality]})")
-        here = capped_steroid_mg(row.injectates)
+        here = capped_steroid_mg(row.injectates, cap.steroid) if cap else 0.0
         steroid += here
-        if steroid_cap_mg is not None and here and steroid > steroid_cap_mg:
-            found.append(f"{DRUGS[CAPPED_STEROID].lower()} over the study's cap "
-                         f"({steroid:g} mg in all, the cap {steroid_cap_mg:g} mg per patient)")
+        if cap is not None and here and steroid > cap.mg:
+            found.append(f"{DRUGS[cap.steroid].lower()} over the study's cap "
+                         f"({steroid:g} mg in all, the cap {cap.mg:g} mg per patient)")
         if p.performed_at.date() <= today and dose_deviations(_dose_fields(p)):
             found.append("no radiation dose recorded")
         out.append(replace(row, deviations=tuple(found)))

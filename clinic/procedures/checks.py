@@ -25,6 +25,7 @@ from clinic.procedures.inputs import (
     InjectateInput,
     ProcedureInput,
     dose_deviations,
+    steroid_cap_of,
     steroid_over_cap,
     steroid_warnings,
 )
@@ -57,7 +58,7 @@ def procedure_checks(session: Session, patient: Patient, data: ProcedureInput, *
     warnings = (steroid_warnings(data) + _same_day(session, patient, data, correcting, zone)
                 + _before_randomization(session, patient, data, study, zone))
     deviations = steroid_over_cap(data, previous_injectates(session, patient, correcting),
-                                  study.steroid_cap_mg if study else None)
+                                  steroid_cap_of(study))
     deviations += _other_modality(session, patient, data, study)
     return warnings, deviations + ([] if is_planned(data, timezone) else dose_deviations(data))
 

@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from clinic.catalog import (
-    CAPPED_STEROID,
     DRUGS,
     LEVELS,
     MODALITIES,
@@ -209,23 +208,42 @@ PLAUSIBLE_MAX = {"dap_mgy_cm2": (50_000, "DAP", "mGy·cm²"),
 STEROID_PLAUSIBLE_MG = 120  # one injectate; more is a slip of the unit or the volume
 
 
-def capped_steroid_mg(injectates: Iterable[Any]) -> float:
-    """The mg of the study's capped steroid (catalog.CAPPED_STEROID) among ``injectates``
-    (inputs or stored rows: anything with ``drug`` and ``dose_mg``)."""
-    return sum(i.dose_mg or 0 for i in injectates if i.drug == CAPPED_STEROID)
+@dataclass(frozen=True)
+class SteroidCap:
+    """A study's cap per patient of one steroid (the seed trial's: 80 mg of
+    methylprednisolone acetate); other steroids are not counted against it."""
+
+    mg: float
+    steroid: str  # a code of catalog.STEROIDS
+
+
+def steroid_cap_of(study: Any) -> SteroidCap | None:
+    """The cap of ``study`` (anything with ``steroid_cap_mg`` and ``capped_steroid``, a
+    stored study or a protocol definition); None: no study, or a study without a cap."""
+    if study is None or study.steroid_cap_mg is None:
+        return None
+    return SteroidCap(study.steroid_cap_mg, study.capped_steroid)
+
+
+def capped_steroid_mg(injectates: Iterable[Any], steroid: str) -> float:
+    """The mg of ``steroid`` (the study's capped one) among ``injectates`` (inputs or
+    stored rows: anything with ``drug`` and ``dose_mg``)."""
+    return sum(i.dose_mg or 0 for i in injectates if i.drug == steroid)
 
 
 def steroid_over_cap(p: ProcedureInput, earlier: Sequence[InjectateInput],
-                     cap_mg: float | None) -> list[str]:
-    """The protocol's cap per patient of its capped steroid (catalog.CAPPED_STEROID)
-    exceeded by ``p``'s dose of it on top of the patient's ``earlier`` injectates: a
-    protocol deviation. A procedure that gives none of it exceeds no cap, whatever the
-    patient had before (pure)."""
-    here, before = capped_steroid_mg(p.injectates), capped_steroid_mg(earlier)
-    if cap_mg is None or not here or here + before <= cap_mg:
+                     cap: SteroidCap | None) -> list[str]:
+    """The protocol's cap per patient of its capped steroid exceeded by ``p``'s dose of
+    it on top of the patient's ``earlier`` injectates: a protocol deviation. A procedure
+    that gives none of it exceeds no cap, whatever the patient had before (pure)."""
+    if cap is None:
+        return []
+    here = capped_steroid_mg(p.injectates, cap.steroid)
+    before = capped_steroid_mg(earlier, cap.steroid)
+    if not here or here + before <= cap.mg:
         return []
     parts = f"{here:g} here" + (f", {before:g} before" if before else "")
-    return [f"{DRUGS[CAPPED_STEROID]} over the study's cap of {cap_mg:g} mg per patient: "
+    return [f"{DRUGS[cap.steroid]} over the study's cap of {cap.mg:g} mg per patient: "
             f"{here + before:g} mg in all ({parts})."]
 
 

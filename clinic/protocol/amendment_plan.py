@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from clinic.catalog import DRUGS
 from clinic.protocol.definition import MeasureDefinition, StudyDefinition
 from clinic.scoring.instruments import INSTRUMENTS
 
@@ -193,18 +194,25 @@ def _criteria(old: StudyDefinition, new: StudyDefinition, usage: Usage,
 def _wording(old: StudyDefinition, new: StudyDefinition, plan: AmendmentPlan) -> None:
     for name, label in (("title", "title"), ("design", "design description"),
                         ("consent_version", "consent form version"),
-                        ("steroid_cap_mg", "steroid cap"), ("matching", "matching"),
+                        ("steroid_cap_mg", "steroid cap"),
+                        ("capped_steroid", "capped steroid"), ("matching", "matching"),
                         ("self_report", "patient self-report"),
                         ("roots", "nerve roots asked at enrollment")):
         if getattr(old, name) != getattr(new, name):
-            plan.changes.append(f"{label}: {_words(getattr(old, name))} → "
-                                f"{_words(getattr(new, name))}")
+            plan.changes.append(f"{label}: {_words(getattr(old, name), name)} → "
+                                f"{_words(getattr(new, name), name)}")
 
 
-def _words(value: Any) -> str:
+# settings stored as a catalog's codes, said by the code's label
+CODE_WORDS = {"capped_steroid": DRUGS}
+
+
+def _words(value: Any, name: str) -> str:
     """A protocol setting as the amendment's summary says it (not Python's repr)."""
     if value is None:
         return "none"
+    if name in CODE_WORDS:
+        return CODE_WORDS[name].get(value, str(value))
     if isinstance(value, tuple):
         return ", ".join(str(v) for v in value) if value else "none"
     describe = getattr(value, "describe", None)

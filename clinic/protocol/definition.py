@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from clinic.catalog import ROOTS
+from clinic.catalog import DEFAULT_CAPPED_STEROID, ROOTS
 from clinic.protocol.allocation import Bin, StratificationFactor
 from clinic.protocol.eligibility_rules import Criterion
 from clinic.scheduling.windows import TimepointSpec
@@ -63,6 +63,7 @@ class StudyDefinition:
     strata: tuple[StratificationFactor, ...] = ()
     block_multipliers: tuple[int, ...] = (1, 2, 3)
     steroid_cap_mg: float | None = None
+    capped_steroid: str = DEFAULT_CAPPED_STEROID  # the steroid the cap counts
     is_synthetic: bool = False
     notes: dict[str, str] = field(default_factory=dict)
     design_type: str = RANDOMIZED

@@ -29,6 +29,9 @@ BASE_COVARIATES = {"age": "Age", "sex": "Sex (female)", "bmi": "BMI",
                    "symptom_duration_months": "Symptom duration (months)"}
 BASELINE_SCORE = "baseline_"  # baseline_<instrument>: the score at the baseline timepoint
 
+# the steroids a study may cap, in the catalog's order of drugs
+CAPPED_STEROIDS = tuple(code for code in catalog.DRUGS if code in catalog.STEROIDS)
+
 Code = Annotated[str, Field(min_length=1, max_length=20, pattern=CODE)]
 Label = Annotated[str, Field(min_length=1, max_length=100)]
 
@@ -120,6 +123,10 @@ class ProtocolDocument(Part):
     synthetic: bool = False
     consent_version: Annotated[str, Field(max_length=40)] | None = None
     steroid_cap_mg: Annotated[float, Field(ge=0, le=10_000)] | None = None
+    capped_steroid: Literal[CAPPED_STEROIDS] = Field(  # type: ignore[valid-type]
+        catalog.DEFAULT_CAPPED_STEROID,
+        description="The steroid whose mg per patient steroid_cap_mg caps (other steroids "
+                    "are not added in)")
     arms: list[Arm] = Field(min_length=1, max_length=MAX_ARMS)
     timepoints: list[Timepoint] = Field(min_length=1, max_length=MAX_TIMEPOINTS)
     measures: list[Measure] = Field(min_length=1, max_length=len(catalog.SCORE_RANGES))

@@ -187,9 +187,12 @@ def fingerprint(doc: ProtocolDocument) -> str:
 
 def write_toml(doc: ProtocolDocument) -> str:
     """The document as a TOML file, in a fixed order (export, round-trips)."""
-    data = doc.model_dump(exclude_none=True, exclude_defaults=True)
-    data = {"format": doc.format, "code": doc.code, "title": doc.title, "design": doc.design,
-            "design_type": doc.design_type, **data}
+    trimmed = doc.model_dump(exclude_none=True, exclude_defaults=True)
+    stated = {"format", "code", "title", "design", "design_type"}
+    if doc.steroid_cap_mg is not None:
+        stated.add("capped_steroid")  # a cap names its steroid, the default one too
+    data = {name: trimmed[name] if name in trimmed else getattr(doc, name)
+            for name in ProtocolDocument.model_fields if name in trimmed or name in stated}
     header = ("# clinic study protocol (format 1). Validate with:\n"
               "#   flask --app clinic study validate FILE\n")
     return header + tomli_w.dumps(data, multiline_strings=False)
@@ -212,6 +215,7 @@ def to_definition(doc: ProtocolDocument) -> StudyDefinition:
         strata=tuple(StratificationFactor(f.name, tuple(Bin(b.code, b.low, b.high)
                                                         for b in f.bins)) for f in r.strata),
         block_multipliers=tuple(r.block_multipliers), steroid_cap_mg=doc.steroid_cap_mg,
+        capped_steroid=doc.capped_steroid,
         is_synthetic=doc.synthetic, consent_version=doc.consent_version,
         matching=MatchingSpec(doc.matching.treated, tuple(doc.matching.covariates),
                               doc.matching.caliper_sd) if doc.matching else None,
@@ -227,7 +231,8 @@ def from_definition(d: StudyDefinition) -> ProtocolDocument:
     return ProtocolDocument(
         code=d.code, title=d.title, design=d.design, design_type=d.design_type,  # type: ignore[arg-type]
         synthetic=d.is_synthetic, consent_version=d.consent_version,
-        steroid_cap_mg=d.steroid_cap_mg, roots=list(d.roots),
+        steroid_cap_mg=d.steroid_cap_mg, capped_steroid=d.capped_steroid,  # type: ignore[arg-type]
+        roots=list(d.roots),
         arms=[Arm(code=a.code, label=a.label, modality=a.modality, ratio=a.ratio)
               for a in d.arms],
         timepoints=[Timepoint(code=t.code, label=t.label, offset_days=t.offset_days,

@@ -121,6 +121,7 @@ def _apply(session: Session, study: Study, new: StudyDefinition, plan: Amendment
            now: datetime) -> None:
     study.title, study.design = new.title, new.design
     study.consent_version, study.steroid_cap_mg = new.consent_version, new.steroid_cap_mg
+    study.capped_steroid = new.capped_steroid
     study.matching = matching_to_json(new.matching)
     study.self_report = new.self_report.to_json() if new.self_report else None
     study.roots = list(new.roots)

@@ -59,6 +59,7 @@ def replace_draft(session: Session, study: Study, doc: ProtocolDocument,
     study.code, study.title, study.design = d.code, d.title, d.design
     study.design_type, study.consent_version = d.design_type, d.consent_version
     study.steroid_cap_mg, study.is_synthetic = d.steroid_cap_mg, d.is_synthetic
+    study.capped_steroid = d.capped_steroid
     study.strata_rules = strata_to_json(d.strata)
     study.block_multipliers = list(d.block_multipliers)
     study.matching = matching_to_json(d.matching)

@@ -30,7 +30,7 @@ def create_study(session: Session, definition: StudyDefinition,
     study = Study(
         code=definition.code, title=definition.title, design=definition.design,
         status=status, is_synthetic=definition.is_synthetic,
-        steroid_cap_mg=definition.steroid_cap_mg,
+        steroid_cap_mg=definition.steroid_cap_mg, capped_steroid=definition.capped_steroid,
         strata_rules=strata_to_json(definition.strata),
         block_multipliers=list(definition.block_multipliers),
         design_type=definition.design_type, consent_version=definition.consent_version,
@@ -114,7 +114,8 @@ def load_definition(session: Session, study: Study) -> StudyDefinition:
                        for c in criteria(session, sid)),  # type: ignore[arg-type]
         strata=strata_from_json(study.strata_rules or []),
         block_multipliers=tuple(study.block_multipliers or (1, 2, 3)),
-        steroid_cap_mg=study.steroid_cap_mg, is_synthetic=study.is_synthetic,
+        steroid_cap_mg=study.steroid_cap_mg, capped_steroid=study.capped_steroid,
+        is_synthetic=study.is_synthetic,
         design_type=study.design_type, consent_version=study.consent_version,
         matching=matching_from_json(study.matching),
         self_report=LadderSpec.from_json(study.self_report),

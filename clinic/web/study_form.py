@@ -144,6 +144,7 @@ class FormDocument:
             "design": _text(f, "design"), "design_type": _text(f, "design_type") or "randomized",
             "consent_version": _text(f, "consent_version") or None,
             "steroid_cap_mg": _number(f, "steroid_cap_mg"),
+            "capped_steroid": _text(f, "capped_steroid") or None,  # blank: the default
         }
         if "roots" in f:  # a form without the field keeps the document's default
             data["roots"] = [r.upper() for r in re.split(r"[,;\s]+", _text(f, "roots")) if r]
@@ -290,6 +291,7 @@ def form_values(doc: ProtocolDocument) -> MultiDict[str, str]:
         v[name] = str(getattr(doc, name))
     v["consent_version"] = doc.consent_version or ""
     v["steroid_cap_mg"] = "" if doc.steroid_cap_mg is None else f"{doc.steroid_cap_mg:g}"
+    v["capped_steroid"] = doc.capped_steroid
     v["roots"] = ", ".join(doc.roots)
     for i, arm in enumerate(doc.arms):
         for name in ARM_FIELDS:
@@ -340,7 +342,8 @@ FIELD_WORDS = {"offset_days": "day", "window_before_days": "window before",
                "high": "to"}
 FORM_FIELDS = {"code": "Code", "title": "Title", "design": "Design, in words",
                "design_type": "Design", "consent_version": "Consent form version",
-               "steroid_cap_mg": "Steroid cap", "roots": "Nerve roots",
+               "steroid_cap_mg": "Steroid cap", "capped_steroid": "Capped steroid",
+               "roots": "Nerve roots",
                "baseline": "Baseline", "block_multipliers": "Block multipliers"}
 
 
@@ -368,10 +371,10 @@ def _words(field: str) -> str:
 
 
 # the builder's sections top to bottom, by the start of their fields' names
-FORM_ORDER = ("study", "code", "design_type", "consent_version", "steroid_cap_mg", "roots",
-              "title", "design", "arms", "arm-", "timepoints", "tp-", "baseline", "measures",
-              "m-", "criteria", "criterion-", "matching", "randomization", "block_multipliers",
-              "factor", "sr", "reason")
+FORM_ORDER = ("study", "code", "design_type", "consent_version", "steroid_cap_mg",
+              "capped_steroid", "roots", "title", "design", "arms", "arm-", "timepoints",
+              "tp-", "baseline", "measures", "m-", "criteria", "criterion-", "matching",
+              "randomization", "block_multipliers", "factor", "sr", "reason")
 
 
 def in_form_order(errors: Mapping[str, str]) -> dict[str, str]:

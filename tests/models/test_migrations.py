@@ -13,6 +13,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, text, update
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, SQLModel, select
 
 from clinic.db import alembic_config, get_engine
@@ -310,3 +311,35 @@ def _counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as connection:
         return {t: connection.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one()
                 for t in ("procedure_target", "injectate", "score", "patient", "audit_event")}
+
+
+def test_0029_gives_existing_studies_methylprednisolone_acetate_as_their_capped_steroid(
+        private_engine):
+    """A study made before 0029 keeps the meaning of its cap (the seed trial's capped
+    steroid); the database refuses a capped steroid that is not a steroid; the downgrade
+    drops the column and its guards, on SQLite in place."""
+    _migrate(private_engine, "head")
+    with Session(private_engine, expire_on_commit=False) as session:
+        study = make_study(session)
+        session.commit()
+    _migrate(private_engine, "0028", down=True)
+    with private_engine.connect() as connection:
+        assert "capped_steroid" not in {c["name"] for c in sa_inspect(connection)
+                                        .get_columns("study")}
+    before = _counts(private_engine)
+    _migrate(private_engine, "head")
+    assert _counts(private_engine) == before
+    read = text("SELECT capped_steroid FROM study WHERE id = :s")
+    with private_engine.begin() as connection:
+        assert connection.execute(read, {"s": study.id}).scalar_one() == \
+            "methylprednisolone_acetate"
+        connection.execute(text("UPDATE study SET capped_steroid = 'triamcinolone' "
+                                "WHERE id = :s"), {"s": study.id})
+        assert connection.execute(read, {"s": study.id}).scalar_one() == "triamcinolone"
+    for wrong in ("'lidocaine'", "NULL"):
+        with pytest.raises(Exception, match="(?i)check|constraint|null"), \
+                private_engine.begin() as connection:
+            connection.execute(text(f"UPDATE study SET capped_steroid = {wrong} "
+                                    "WHERE id = :s"), {"s": study.id})
+    _migrate(private_engine, "0028", down=True)
+    _migrate(private_engine, "head")

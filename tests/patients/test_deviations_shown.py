@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime
 
 from clinic.models import Injectate, Procedure, StudyArm
 from clinic.patients.overview import ProcedureRow, deviations_of
+from clinic.procedures.inputs import SteroidCap
 
 TODAY = date(2026, 6, 1)
 FLUORO = StudyArm(code="A", label="Group A", modality="fluoroscopy", study_id=1)
+MP = "methylprednisolone_acetate"  # the seed trial's capped steroid
 
 
 def _row(day: date, modality: str = "fluoroscopy", steroid_mg: float = 0,
@@ -26,7 +28,7 @@ def test_each_deviation_is_named_on_the_procedure_that_makes_it():
     rows = [_row(date(2026, 1, 10), steroid_mg=80),
             _row(date(2026, 2, 10), modality="ultrasound", steroid_mg=40),
             _row(date(2026, 3, 10), steroid_mg=40, dap=None)]
-    said = [r.deviations for r in deviations_of(rows, FLUORO, 100, TODAY)]
+    said = [r.deviations for r in deviations_of(rows, FLUORO, SteroidCap(100, MP), TODAY)]
     assert said == [
         (),
         ("another modality than the arm's (Group A: Fluoroscopy)",
@@ -51,6 +53,18 @@ def test_the_cap_counts_its_steroid_and_only_a_procedure_that_gives_it():
             _row(date(2026, 2, 10), steroid_mg=40),
             _row(date(2026, 3, 10), steroid_mg=5, drug="lidocaine"),
             _row(date(2026, 4, 10), steroid_mg=24, drug="dexamethasone")]
-    said = [r.deviations for r in deviations_of(rows, FLUORO, 80, TODAY)]
+    said = [r.deviations for r in deviations_of(rows, FLUORO, SteroidCap(80, MP), TODAY)]
     assert said == [(), ("methylprednisolone acetate over the study's cap (100 mg in all, "
                          "the cap 80 mg per patient)",), (), ()]
+
+
+def test_the_cap_counts_the_steroid_the_study_caps():
+    """A study capping triamcinolone: its triamcinolone over the cap is named, the
+    methylprednisolone acetate (the seed trial's capped steroid) is not counted."""
+    rows = [_row(date(2026, 1, 10), steroid_mg=60, drug="triamcinolone"),
+            _row(date(2026, 2, 10), steroid_mg=200),
+            _row(date(2026, 3, 10), steroid_mg=40, drug="triamcinolone")]
+    said = [r.deviations for r in deviations_of(rows, FLUORO, SteroidCap(80, "triamcinolone"),
+                                                TODAY)]
+    assert said == [(), (), ("triamcinolone over the study's cap (100 mg in all, the cap 80 mg "
+                             "per patient)",)]

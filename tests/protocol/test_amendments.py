@@ -203,6 +203,27 @@ def test_a_changed_self_report_is_summarised_in_words(session, running):
         "birth asked first")
 
 
+def test_an_amendment_changes_the_capped_steroid_and_names_it_in_words(session, running):
+    study, _done, _pending = running
+    doc = document_of(session, study)
+    assert doc.capped_steroid == "methylprednisolone_acetate"  # the seed trial's
+    doc.capped_steroid = "triamcinolone"
+    amendment = amend(session, study=study, doc=doc, reason="Triamcinolone replaces "
+                      "methylprednisolone acetate", actor_id=None, timezone="Europe/Berlin",
+                      now=NOW)
+    session.commit()
+    assert amendment.summary == ("capped steroid: Methylprednisolone acetate → "
+                                 "Triamcinolone")
+    assert amendment.before["capped_steroid"] == "methylprednisolone_acetate"
+    assert amendment.after["capped_steroid"] == "triamcinolone"
+    assert session.get(Study, study.id).capped_steroid == "triamcinolone"
+    assert document_of(session, study).capped_steroid == "triamcinolone"
+    changed = session.exec(select(AuditEvent).where(AuditEvent.entity == "study",
+                                                    AuditEvent.field == "capped_steroid")).one()
+    assert (changed.old_value, changed.new_value) == ("methylprednisolone_acetate",
+                                                      "triamcinolone")
+
+
 def test_what_has_data_is_named_in_words_when_its_removal_is_refused(session, running):
     """Found testing as a new user would: "Timepoint month_3 has recorded visits",
     "has values recorded at month_3": codes where the builder shows labels."""

@@ -45,43 +45,43 @@ BROKEN = [  # (name, variant text, field path in the message, line the problem i
     ("missing title", _replace(BASE, 'title = "CT- vs', 'titel = "CT- vs'), "title", None),
     ("unknown field", _replace(BASE, 'title = "CT- vs', 'titel = "CT- vs'), "titel", 7),
     ("negative window", _replace(BASE, "window_before_days = 7\n", "window_before_days = -7\n"),
-     "timepoints[3].window_before_days", 49),
+     "timepoints[3].window_before_days", 50),
     ("overlapping windows", _replace(BASE, "window_before_days = 14\nwindow_after_days = 14",
                                      "window_before_days = 70\nwindow_after_days = 14"),
-     "timepoints[4].window_before_days", 56),
+     "timepoints[4].window_before_days", 57),
     ("unknown instrument", _replace(BASE, 'instrument = "vas"', 'instrument = "vas_pain"'),
-     "measures[0].instrument", 67),
+     "measures[0].instrument", 68),
     ("duplicate timepoint code", _replace(BASE, 'code = "day_1"', 'code = "week_1"'),
-     "timepoints[2].code", 39),
-    ("duplicate arm code", _replace(BASE, 'code = "B"', 'code = "A"'), "arms[1].code", 19),
+     "timepoints[2].code", 40),
+    ("duplicate arm code", _replace(BASE, 'code = "B"', 'code = "A"'), "arms[1].code", 20),
     ("duplicate criterion code", _replace(BASE, 'code = "vas_5_plus"', 'code = "age_18_plus"'),
-     "criteria[2].code", 101),
+     "criteria[2].code", 102),
     ("unknown modality", _replace(BASE, 'modality = "ct"', 'modality = "mri"'),
-     "arms[1].modality", 21),
+     "arms[1].modality", 22),
     ("measure at an unknown timepoint", _replace(BASE, '"month_1", "month_3", "month_6"]',
                                                  '"month_1", "month_9"]'),
-     "measures[1].timepoints[2]", 71),
+     "measures[1].timepoints[2]", 72),
     ("strata bins with a gap", _replace(BASE, "low = 3\nhigh = 4", "low = 4\nhigh = 4"),
-     "randomization.strata[0].bins[1].low", 148),
+     "randomization.strata[0].bins[1].low", 149),
     ("strata bins overlapping", _replace(BASE, "low = 3\nhigh = 4", "low = 2\nhigh = 4"),
-     "randomization.strata[0].bins[1].low", 148),
+     "randomization.strata[0].bins[1].low", 149),
     ("bin high below low", _replace(BASE, "low = 5\nhigh = 6", "low = 6\nhigh = 5"),
-     "randomization.strata[0].bins[2].high", 154),
+     "randomization.strata[0].bins[2].high", 155),
     ("baseline window after the procedure", _replace(
         BASE, "window_before_days = 30\nbaseline = true",
         "window_before_days = 30\nwindow_after_days = 10\nbaseline = true"),
-     "timepoints[0].window_after_days", 30),
+     "timepoints[0].window_after_days", 31),
     ("two baselines", _replace(BASE, 'offset_days = 1\nwindow_after_days = 1',
                                'offset_days = 1\nwindow_after_days = 1\nbaseline = true'),
-     "timepoints[1].baseline", 37),
+     "timepoints[1].baseline", 38),
     ("one arm in a randomized study", _replace(
         BASE, '[[arms]]\ncode = "B"\nlabel = "Group B: CT-guided"\nmodality = "ct"\n', ""),
      "arms", None),
     ("study code with spaces", _replace(BASE, 'code = "CTFL"', 'code = "CT FL"'), "code", 6),
     ("offset not a whole number", _replace(BASE, "offset_days = 7\n", "offset_days = 7.5\n"),
-     "timepoints[2].offset_days", 41),
+     "timepoints[2].offset_days", 42),
     ("ratio out of range", _replace(BASE, 'modality = "ct"', 'modality = "ct"\nratio = 0'),
-     "arms[1].ratio", 22),
+     "arms[1].ratio", 23),
     ("matching in a randomized study", BASE + '\n[matching]\ntreated = "A"\n'
                                               'covariates = ["age"]\n', "matching",
      BASE.count("\n") + 2),
@@ -142,7 +142,7 @@ def test_a_bad_format_and_a_duplicate_code_are_named_in_one_round():
     problems = {p.path: p for p in refused.value.problems}
     assert "timepoints[3].window_before_days" in problems
     assert problems["arms[1].code"].message == "duplicate code 'A' (the 1st arm has it too)"
-    assert problems["arms[1].code"].line == 19
+    assert problems["arms[1].code"].line == 20
 
 
 def test_a_bad_field_and_overlapping_windows_are_named_in_one_round():
@@ -206,7 +206,7 @@ def test_a_text_with_an_invisible_character_is_named_with_its_line(hidden):
     with pytest.raises(ProtocolFileError) as refused:
         read_toml(text)
     [problem] = refused.value.problems
-    assert problem.path == "timepoints[1].label" and problem.line == 34
+    assert problem.path == "timepoints[1].label" and problem.line == 35
     assert "invisible control or text-direction character" in problem.message
 
 
@@ -240,3 +240,24 @@ def test_rows_are_counted_as_ordinals_beside_a_path_counted_from_zero():
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111, 112)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st",
         "111th", "112th"]
+
+
+def test_the_capped_steroid_round_trips_and_anything_but_a_steroid_is_refused():
+    """The steroid the cap counts is the protocol's (it was fixed in the code: a study
+    capping triamcinolone could not say so)."""
+    doc = read_toml(_replace(BASE, 'capped_steroid = "methylprednisolone_acetate"',
+                             'capped_steroid = "triamcinolone"'))
+    assert doc.capped_steroid == to_definition(doc).capped_steroid == "triamcinolone"
+    assert from_definition(to_definition(doc)) == doc
+    written = write_toml(doc)
+    assert 'capped_steroid = "triamcinolone"' in written and read_toml(written) == doc
+    seed = read_toml(_replace(BASE, 'capped_steroid = "methylprednisolone_acetate"', ""))
+    assert seed.capped_steroid == "methylprednisolone_acetate", "left out: the seed trial's"
+    assert 'capped_steroid = "methylprednisolone_acetate"' in write_toml(seed), \
+        "a cap is written with the steroid it counts"
+    for typed in ("lidocaine", "Triamcinolone", ""):
+        with pytest.raises(ProtocolFileError) as refused:
+            read_toml(_replace(BASE, '"methylprednisolone_acetate"', f'"{typed}"'))
+        assert [str(p) for p in refused.value.problems] == [
+            "line 12, capped_steroid: choose one of: dexamethasone, "
+            "methylprednisolone_acetate, triamcinolone, betamethasone"]

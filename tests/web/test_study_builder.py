@@ -621,3 +621,42 @@ def test_the_builders_inputs_hold_what_their_columns_store(client, clinic):
                         ("factor-0-name", 30), ("factor-1-bin-2-code", 20)):
         assert re.search(rf'<input[^>]* id="{name}"[^>]* maxlength="{limit}"', page), name
     assert not re.search(r'id="roots"[^>]* maxlength=', page)  # a list: checked on saving
+
+
+def test_the_capped_steroid_is_chosen_beside_the_cap_and_changed_by_amendment(client, clinic,
+                                                                              db):
+    """The cap's steroid was fixed (methylprednisolone acetate, the seed trial's): a study
+    capping triamcinolone chooses it in the builder, and the study page names it."""
+    login(client, clinic.users["coordinator"])
+    blank = client.get("/admin/studies/new").get_data(as_text=True)
+    assert "Steroid cap (mg per patient)" in blank
+    assert "Methylprednisolone acetate cap" not in blank
+    assert re.search(r'<option value="methylprednisolone_acetate"\s+selected>'
+                     r'Methylprednisolone acetate</option>', blank), "the seed trial's first"
+    choices = re.search(r'<select id="capped_steroid".*?</select>', blank, re.S).group(0)
+    assert re.findall(r'value="(\w+)"', choices) == [
+        "dexamethasone", "methylprednisolone_acetate", "triamcinolone", "betamethasone"]
+    refused = client.post("/admin/studies/new", data=_basics(steroid_cap_mg="60",
+                                                             capped_steroid="lidocaine"))
+    assert refused.status_code == 422
+    assert 'id="capped_steroid-error"' in refused.get_data(as_text=True)
+    created = client.post("/admin/studies/new", data=_basics(steroid_cap_mg="60",
+                                                             capped_steroid="triamcinolone"))
+    assert created.status_code == 302, created.get_data(as_text=True)[:2000]
+    study = db.exec(select(Study).where(Study.code == "TRI3")).one()
+    assert (study.steroid_cap_mg, study.capped_steroid) == (60.0, "triamcinolone")
+    page = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'<option value="triamcinolone"\s+selected>Triamcinolone</option>', page)
+    toml = client.get(f"/admin/studies/{study.id}/protocol.toml").get_data(as_text=True)
+    assert 'steroid_cap_mg = 60.0\ncapped_steroid = "triamcinolone"\n' in toml
+    setup = client.get(f"/admin/studies/{study.id}").get_data(as_text=True)
+    assert "Steroid cap: 60 mg of triamcinolone per patient" in setup
+    client.post(f"/admin/studies/{study.id}/activate", data={"confirm": "yes"})
+    amended = post_builder(client, f"/admin/studies/{study.id}/builder", data=_basics(
+        steroid_cap_mg="80", capped_steroid="methylprednisolone_acetate",
+        reason="The seed trial's regimen adopted"))
+    assert amended.status_code == 302, amended.get_data(as_text=True)[:2000]
+    amendment = db.exec(select(ProtocolAmendment)).one()
+    assert "capped steroid: Triamcinolone → Methylprednisolone acetate" in amendment.summary
+    db.expire_all()
+    assert db.get(Study, study.id).capped_steroid == "methylprednisolone_acetate"
