@@ -30,7 +30,7 @@ from clinic.audit.versions import (
     note_audited,
     note_version_bumps,
 )
-from clinic.models.audit import AuditEvent, IdentityAuditEvent
+from clinic.models.audit import AUDIT_REASON_LENGTH, AuditEvent, IdentityAuditEvent
 from clinic.models.base import Audited, utcnow
 from clinic.models.inserts import insert_family, insert_unnested, insert_with_ids
 from clinic.models.values import check_rows
@@ -38,7 +38,8 @@ from clinic.models.values import check_rows
 REDACTED = "[identifying data]"
 SECRET = "[secret]"
 _SKIPPED_FIELDS = frozenset({"id", "version"})
-REASON_COLUMN = 500  # services refuse longer reasons; this only keeps the insert valid
+REASON_COLUMN = AUDIT_REASON_LENGTH  # services refuse longer typed reasons, and the longest
+# list of warnings confirmed with one stays far below it: this only keeps the insert valid
 
 __all__ = ["REDACTED", "audit_inserted", "audit_updated", "insert_audited",
            "insert_audited_family",

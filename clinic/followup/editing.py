@@ -184,7 +184,7 @@ def _ome_agrees(recorded: float | None, medications: Sequence[MedicationInput] |
 
 def _with_confirmation(reason: str, confirmed: str | None) -> str:
     """The correction's reason, and what was confirmed with it, in the audit's column."""
-    return reason if confirmed is None else f"{reason}. {confirmed}"[:REASON_MAX]
+    return reason if confirmed is None else f"{reason}. {confirmed}"
 
 
 def _corrected_day(assessment: Assessment, visit_on: date | None,

@@ -8,6 +8,10 @@ from sqlmodel import Field, SQLModel
 from clinic.catalog import AUDIT_ACTIONS
 from clinic.models.base import UTCDateTime, check_in, utcnow
 
+# a reason typed by a user is refused past 500 characters (clinic.edits.REASON_MAX); the
+# column holds the warnings a save was confirmed over besides (migration 0030)
+AUDIT_REASON_LENGTH = 4000
+
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
@@ -30,7 +34,7 @@ class AuditEvent(SQLModel, table=True):
     field: str | None = Field(default=None, max_length=60)
     old_value: str | None = None
     new_value: str | None = None
-    reason: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, max_length=AUDIT_REASON_LENGTH)
     # The record a child row belongs to (a procedure for its targets), see Audited.
     parent_entity: str | None = Field(default=None, max_length=40)
     parent_id: int | None = None
@@ -77,7 +81,7 @@ class IdentityAuditEvent(SQLModel, table=True):
     field: str | None = Field(default=None, max_length=60)
     old_value: str | None = None
     new_value: str | None = None
-    reason: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, max_length=AUDIT_REASON_LENGTH)
     seq: int | None = None
     prev_hash: str | None = Field(default=None, max_length=64)
     row_hash: str | None = Field(default=None, max_length=64)

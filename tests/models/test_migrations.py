@@ -343,3 +343,26 @@ def test_0029_gives_existing_studies_methylprednisolone_acetate_as_their_capped_
                                     "WHERE id = :s"), {"s": study.id})
     _migrate(private_engine, "0028", down=True)
     _migrate(private_engine, "head")
+
+
+def test_0030_keeps_audit_reasons_up_to_4000_characters_and_goes_back_only_without_longer(
+        private_engine):
+    """After 0030 a reason of 4,000 characters is kept whole and one longer refused (on
+    SQLite by its guard); the downgrade refuses while a reason is longer than 500 (it would
+    be cut), and goes back once none is."""
+    _migrate(private_engine, "head")
+    insert = text("INSERT INTO audit_event (occurred_at, entity, entity_id, action, reason) "
+                  "VALUES (CURRENT_TIMESTAMP, 'study', 1, 'update', :reason)")
+    with private_engine.begin() as connection:
+        connection.execute(insert, {"reason": "r" * 4000})
+        assert connection.execute(text("SELECT max(length(reason)) FROM audit_event")
+                                  ).scalar_one() == 4000
+    with pytest.raises(Exception, match="(?i)length|too long|value too long|constraint"), \
+            private_engine.begin() as connection:
+        connection.execute(insert, {"reason": "r" * 4001})
+    with pytest.raises(Exception, match="longer than 500 characters: not narrowed"):
+        _migrate(private_engine, "0029", down=True)
+    with private_engine.connect() as connection:  # the refused downgrade changed nothing
+        assert connection.execute(text("SELECT max(length(reason)) FROM audit_event")
+                                  ).scalar_one() == 4000
+    _migrate(private_engine, "head")

@@ -849,6 +849,24 @@ def test_a_dose_above_the_labelled_maximum_is_confirmed_before_it_is_kept(client
     assert _medication_rows(db, clinic.due.id)["pregabalin"].daily_dose_mg == 150
 
 
+def test_a_long_reason_and_the_doses_confirmed_with_it_are_kept_whole_in_the_audit(client,
+                                                                                    clinic, db):
+    """The audit's reason column held 500 characters: a correction's reason near that
+    length, with the doses confirmed beside it, lost the confirmation's words."""
+    base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
+    version = _saved_by_the_nurse(client, clinic, db, {**base, **MEDS})
+    reason = ("The patient read the doses from the boxes on a second call: " * 8).strip()
+    assert 450 < len(reason) <= 500
+    done = client.post(f"/followup/{clinic.due.id}/edit", data={
+        **base, **MEDS, "med.0.daily_dose_mg": "4000", "ome": "800", "med_rows": "4",
+        "version": version, "doses_confirmed": "tramadol:4000", "reason": reason})
+    assert done.status_code == 302, done.get_data(as_text=True)[:2000]
+    change = db.exec(select(AuditEvent).where(AuditEvent.entity == "medication",
+                                              AuditEvent.action == "update")).one()
+    assert change.reason == (f"{reason}. Confirmed before saving: tramadol 4000 mg/day, above "
+                             "its labelled maximum (400 mg/day)")
+
+
 def test_a_tick_confirms_the_doses_it_was_shown_for_not_a_dose_changed_after(client,
                                                                             clinic, db):
     """Found trying the screens as a new user would: ticked for tramadol 500, the box
