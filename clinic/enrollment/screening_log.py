@@ -67,6 +67,9 @@ def _outcome(s: Screening) -> str:
     return "eligible" if s.is_eligible else "not_eligible"
 
 
+CHECKLIST_NOT_COMPLETED = "checklist not completed"
+
+
 def _failing(session: Session, ids: list[int]) -> dict[int, list[str]]:
     if not ids:
         return {}
@@ -77,8 +80,10 @@ def _failing(session: Session, ids: list[int]) -> dict[int, list[str]]:
                         .where(col(ScreeningAnswer.screening_id).in_(ids))
                         .order_by(col(EligibilityCriterion.position))).all()
     out: dict[int, list[str]] = {}
-    for screening_id, text, kind, answer in rows:
-        if answer is None or answer != (kind == "inclusion"):
-            out.setdefault(screening_id, []).append(text + (" (not answered)" if answer is None
-                                                            else ""))
+    for screening_id, text, kind, answer in rows:  # left unanswered: not asked once
+        if answer is not None and answer != (kind == "inclusion"):  # another had failed
+            out.setdefault(screening_id, []).append(text)
+    unanswered = {screening_id for screening_id, _t, _k, answer in rows if answer is None}
+    for screening_id in unanswered - out.keys():  # none failed, some left unanswered
+        out[screening_id] = [CHECKLIST_NOT_COMPLETED]
     return out

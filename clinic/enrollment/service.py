@@ -48,11 +48,14 @@ from clinic.reminders import reconcile_patient_reminders
 from clinic.scheduling.service import create_baseline
 from clinic.studies.setup import study_roots
 
+NOT_ASKED = " (not asked)"  # the mark of a criterion left unanswered among the problems
+
 
 def screen(session: Session, *, study: Study, site_id: int, answers: dict[str, bool | None],
            actor_id: int | None,
            screened_at: datetime | None = None) -> tuple[Screening, list[str]]:
-    """Record a screening; returns it and the failing or unanswered criteria (text).
+    """Record a screening; returns it and the failing criteria (text), then those left
+    unanswered (marked NOT_ASKED: a checklist stops being asked once one fails).
     ``screened_at``: when it took place, if not now (the demo's past screenings)."""
     rows = session.exec(select(EligibilityCriterion)
                         .where(EligibilityCriterion.study_id == study.id)).all()
@@ -68,8 +71,8 @@ def screen(session: Session, *, study: Study, site_id: int, answers: dict[str, b
     session.add(screening)
     session.flush()
     _store_answers(session, screening.id, [(c.id, answers.get(c.code)) for c in rows])  # type: ignore[misc]
-    problems = [f"{c.text} (not answered)" for c in result.unanswered]
-    problems += [c.text for c in result.failing if c not in result.unanswered]
+    problems = [c.text for c in result.failing]
+    problems += [c.text + NOT_ASKED for c in result.unanswered]
     return screening, problems
 
 
@@ -297,12 +300,9 @@ def _failing_criteria(session: Session, screening: Screening) -> list[str]:
         select(EligibilityCriterion, ScreeningAnswer.answer)
         .join(ScreeningAnswer, ScreeningAnswer.criterion_id == EligibilityCriterion.id)
         .where(ScreeningAnswer.screening_id == screening.id)).all()
-    failing = []
-    for criterion, answer in rows:
-        wanted = criterion.kind == "inclusion"
-        if answer is None or answer != wanted:
-            failing.append(criterion.text + (" (not answered)" if answer is None else ""))
-    return failing
+    failing = [c.text for c, answer in rows
+               if answer is not None and answer != (c.kind == "inclusion")]
+    return failing + [c.text + NOT_ASKED for c, answer in rows if answer is None]
 
 
 def withdraw(session: Session, *, enrollment: Enrollment, reason: str,

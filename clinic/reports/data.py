@@ -618,7 +618,8 @@ def _screening(session: Session, sid: int, as_of: date, timezone: str) -> pd.Dat
         screens = screens[~later].reset_index(drop=True)
     answers = _frame(session, _answer_rows(sid))
     wanted = answers["kind"] == "inclusion"
-    failed = answers[answers["answer"].isna() | (answers["answer"].astype("boolean") != wanted)]
+    # a criterion left unanswered (not asked once another had failed) is no reason
+    failed = answers[answers["answer"].notna() & (answers["answer"].astype("boolean") != wanted)]
     joined = failed.groupby("screening_id")["code"].agg("|".join)
     lookup = joined.to_dict()
     screens["failing"] = pd.Series([lookup.get(i, "") for i in screens["screening_id"]],

@@ -51,9 +51,12 @@ def _screening_rows(b: TableBuilder, data: StudyData, arms: Arms) -> None:
     for code, _kind, text in data.study.criteria:
         if code in counts:
             b.rows.append(Row(text, (*blank, Cell(str(int(counts[code])))), level=2))
+    incomplete = int((ineligible["failing"] == "").sum())
+    if incomplete:  # none failed, some left unanswered (a checklist saved unfinished)
+        b.rows.append(Row("Checklist not completed", (*blank, Cell(str(incomplete))), level=2))
     if len(ineligible):
-        b.note("Screening: a candidate can fail more than one criterion; unanswered "
-               "criteria count as failed.")
+        b.note("Screening: a candidate can fail more than one criterion; a criterion left "
+               "unanswered (not asked once another had failed) is not counted.")
     if data.filters.sites:
         b.note("Screening: counts are limited to the selected sites.")
     if data.filters.uses_procedure or data.filters.arms:

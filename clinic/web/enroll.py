@@ -14,6 +14,7 @@ from clinic.db import get_session, retry_on_race
 from clinic.enrollment.exceptions import SequenceExhausted
 from clinic.enrollment.randomization import has_sequence
 from clinic.enrollment.service import (
+    NOT_ASKED,
     check_open,
     check_screening_inputs,
     fails_a_criterion,
@@ -61,20 +62,32 @@ def new(code: str) -> Any:
                       for f in rules if all(b.low == b.high for b in f.bins)}
     factor_hints = {f.name: ", ".join(_bin_words(f.name, b) for b in f.bins) for f in rules}
     errors: dict[str, str] = {}
-    refused: list[str] = []
     if request.method == "POST":
         outcome = _submit(study, [c.code for c in checklist], factors, errors)
         if outcome is not None and not isinstance(outcome, list):
             return outcome
-        refused = outcome or []
+        if outcome:  # a screen failure, recorded: said on an empty form, which a reload
+            flash(screen_failure_words(outcome), "error")  # or a second click does not
+            return redirect(url_for("enroll.new", code=study.code), code=303)  # record again
     body = render_template("enroll/new.html", study=study, checklist=checklist,
                            roots=study_roots(study),
                            factors=factors, factor_choices=factor_choices,
                            factor_hints=factor_hints,
                            values=with_draft(request.form), errors=errors,
-                           refused=refused, sites=all_sites(session), own_site=own_site_id(),
+                           sites=all_sites(session), own_site=own_site_id(),
                            today=clinic_today(), catalog=catalog)
-    return body, 422 if errors or refused else 200
+    return body, 422 if errors else 200
+
+
+def screen_failure_words(problems: list[str]) -> str:
+    """What the coordinator is told once a screen failure is recorded (pure)."""
+    failing = [p for p in problems if not p.endswith(NOT_ASKED)]
+    not_asked = [p.removesuffix(NOT_ASKED) for p in problems if p.endswith(NOT_ASKED)]
+    words = ("Not eligible: the candidate was not enrolled, and the screening is recorded as "
+             "a screen failure. Failing criteria: " + "; ".join(failing) + ".")
+    if not_asked:
+        words += " Not asked, once another had failed: " + "; ".join(not_asked) + "."
+    return words
 
 
 def _submit(study: Any, codes: list[str], factor_names: list[str],

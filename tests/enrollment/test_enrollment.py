@@ -50,7 +50,7 @@ def test_unanswered_criteria_make_the_candidate_ineligible(session):
     _, problems = screen(session, study=study, site_id=make_site(session).id, answers=answers,
                          actor_id=None)
     assert problems == [
-        "Red-flag symptoms such as cauda equina syndrome or persistent fever (not answered)"]
+        "Red-flag symptoms such as cauda equina syndrome or persistent fever (not asked)"]
 
 
 def test_the_sequence_is_reproducible_from_its_seed(session):

@@ -11,7 +11,14 @@ from clinic.demo.protocol import DEMO_STUDY
 from clinic.followup.service import record_follow_up
 from clinic.models import StudyArm
 from clinic.reports import ReportFilters, build_report
-from tests.factories import assessments_of, make_patient, make_procedure, make_site, make_study
+from tests.factories import (
+    assessments_of,
+    eligible_answers,
+    make_patient,
+    make_procedure,
+    make_site,
+    make_study,
+)
 from tests.reports.helpers import report_of
 
 
@@ -122,3 +129,30 @@ def test_table_4_names_the_dose_of_a_procedure_under_another_modality(session):
     expected = {"A": "recorded Dose–length product, DLP (mGy·cm): 412.5",
                 "B": "recorded Dose–area product, DAP (mGy·cm²): 250.0"}[arm]
     assert "1 procedure(s) under another modality than the arm's" in notes and expected in notes
+
+
+def test_a_criterion_left_unanswered_is_no_reason_for_a_screen_failure(session):
+    """Found trying the screens as a new user would: a criterion left unanswered (not
+    asked once another had failed) was counted in the flow table as a reason the
+    candidate was not eligible."""
+    from clinic.enrollment.service import screen
+
+    study = make_study(session, dataclasses.replace(DEMO_STUDY, code="SCR"))
+    site = make_site(session)
+    when = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    not_asked = {c.code: None for c in DEMO_STUDY.criteria}
+    screen(session, study=study, site_id=site.id, actor_id=None, screened_at=when,
+           answers=not_asked | {"vas_5_plus": False})  # the rest not asked
+    screen(session, study=study, site_id=site.id, actor_id=None, screened_at=when,
+           answers=eligible_answers() | {"pregnancy": True, "red_flags": None})
+    screen(session, study=study, site_id=site.id, actor_id=None, screened_at=when,
+           answers=eligible_answers() | {"red_flags": None})  # none failed: not completed
+    session.commit()
+    flow = report_of(session, "SCR").table("flow")
+    labels = [r.label for r in flow.rows]
+    assert _row(flow, "Not eligible")[-1] == "3"
+    assert _row(flow, "VAS score of 5 or more")[-1] == "1"
+    assert _row(flow, "Pregnancy")[-1] == "1"
+    assert _row(flow, "Checklist not completed")[-1] == "1"
+    assert "Red-flag symptoms such as cauda equina syndrome or persistent fever" not in labels
+    assert "Adult aged 18 years or older" not in labels
