@@ -198,6 +198,13 @@ def write_toml(doc: ProtocolDocument) -> str:
     return header + tomli_w.dumps(data, multiline_strings=False)
 
 
+def in_time_order(timepoints: list[Timepoint]) -> list[Timepoint]:
+    """The timepoints by their day after the procedure, the baseline first among those of
+    its day, in the order given where days are equal: the order every list, schedule and
+    table of the study shows them in, whatever order they were typed in."""
+    return sorted(timepoints, key=lambda t: (t.offset_days, not t.baseline))
+
+
 def to_definition(doc: ProtocolDocument) -> StudyDefinition:
     r = doc.randomization or Randomization()
     return StudyDefinition(
@@ -205,7 +212,7 @@ def to_definition(doc: ProtocolDocument) -> StudyDefinition:
         arms=tuple(ArmDefinition(a.code, a.label, a.modality, a.ratio) for a in doc.arms),
         timepoints=tuple(TimepointSpec(t.code, t.label, t.offset_days, t.window_before_days,
                                        t.window_after_days, is_baseline=t.baseline)
-                         for t in doc.timepoints),
+                         for t in in_time_order(doc.timepoints)),
         measures=tuple(MeasureDefinition(
             m.instrument, tuple(m.timepoints) if m.timepoints is not None else None,
             tuple(m.strata) if m.strata is not None else None, m.response_categories)

@@ -261,3 +261,17 @@ def test_the_capped_steroid_round_trips_and_anything_but_a_steroid_is_refused():
         assert [str(p) for p in refused.value.problems] == [
             "line 12, capped_steroid: choose one of: dexamethasone, "
             "methylprednisolone_acetate, triamcinolone, betamethasone"]
+
+
+def test_timepoints_typed_out_of_order_are_kept_in_the_order_of_their_days():
+    """Found trying the study builder as a new user would: timepoints typed baseline,
+    1 month, 3 months, 1 week kept that order in every list, schedule and report table."""
+    week = 'code = "week_1"\nlabel = "1 week"\noffset_days = 7\nwindow_before_days = 2\n' \
+           'window_after_days = 2\n'
+    block = "[[timepoints]]\n" + week + "\n"
+    moved = _replace(BASE, block, "")
+    moved = _replace(moved, "[[measures]]", block + "[[measures]]")
+    doc = read_toml(moved)
+    assert [t.code for t in doc.timepoints][-1] == "week_1"  # as typed
+    assert [t.code for t in to_definition(doc).timepoints] == [
+        "baseline", "day_1", "week_1", "month_1", "month_3", "month_6"]
