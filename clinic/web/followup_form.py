@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 from clinic.followup.entry import AdverseEventInput, FollowUpEntry, MedicationInput
 from clinic.followup.medications import dose_warnings
 from clinic.scoring.instruments import INSTRUMENTS, Instrument, InstrumentKind
+from clinic.scoring.likert import Satisfaction
 from clinic.scoring.opioids import class_of
 from clinic.web.forms import a_date, blank_to_none, form_int, number
 
@@ -168,10 +169,25 @@ def typed_values(entry: Any, instruments: list[Instrument]) -> list[tuple[str, s
             else f"{m.drug} (no dose)" for m in entry.medications)))
     for inst in instruments:
         value = entry.entries.get(inst.code)
-        if isinstance(value, dict):
-            text = ", ".join("–" if v is None else str(v) for v in value.values())
+        if isinstance(value, dict):  # an ODI/NDI: each section by its name
+            names = {s.code: s.label for s in inst.sections}
+            text = "; ".join(f"{names.get(k, k).lower()} {'–' if v is None else v}"
+                             for k, v in value.items())
+            if all(v is None for v in value.values()):
+                text = ""
         else:
-            text = "" if value is None else str(value)
-        if text.strip(", –"):
+            text = _level_words(value)
+        if text.strip():
             shown.append((inst.label, text))
     return shown
+
+
+def _level_words(value: Any) -> str:
+    """A value as typed, a satisfaction level by its name ("Very satisfied", not its
+    code)."""
+    if value is None:
+        return ""
+    try:
+        return Satisfaction(value).label if isinstance(value, str) else str(value)
+    except ValueError:
+        return str(value)

@@ -662,11 +662,15 @@ def test_a_stale_correction_shows_what_was_typed_and_a_resent_one_is_saved(clien
     coordinator = app.test_client()
     login(coordinator, clinic.users["coordinator"])
     stale = coordinator.post(url, data={**form, "vas": "6", "visit_on": today_in(app)
-                                        .isoformat(), "missing_reason": "no time"})
+                                        .isoformat(), "missing_reason": "no time",
+                                        "satisfaction_results": "very_satisfied"})
     page = stale.get_data(as_text=True)
     assert stale.status_code == 409 and 'id="typed-values"' in page
     assert f"<dt>Date of the visit</dt><dd>{today_in(app).isoformat()}</dd>" in page
     assert "<dd>6</dd>" in page and "<dd>no time</dd>" in page
+    # in words, not codes: found trying the screens as a new user would
+    assert "<dd>Very satisfied</dd>" in page and "very_satisfied</dd>" not in page
+    assert "<dd>pain intensity 2; personal care 1; lifting 3;" in page
     assert f'name="visit_on" value="{day}"' in page, "the form shows what is recorded"
 
 
