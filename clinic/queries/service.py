@@ -133,7 +133,10 @@ def _step(session: Session, query: DataQuery, step: str, text: str | None,
 
 
 def _text(text: str | None, message: str, *, required: bool = True) -> str | None:
-    cleaned = " ".join((text or "").split())
+    """The text as written, its spacing tidied within each line and its line breaks kept
+    (a question listing several values reads as a list); blank lines dropped."""
+    cleaned = "\n".join(" ".join(line.split()) for line in (text or "").splitlines()
+                         if line.strip())
     if not cleaned:
         if required:
             raise ValidationError({"text": message})

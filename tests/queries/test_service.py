@@ -252,3 +252,18 @@ def test_a_dose_a_modality_does_not_record_cannot_be_queried(db, clinic):
     with pytest.raises(ValidationError, match="records no CTDIvol"):
         resolve(db, "procedure", procedure.id, "ctdivol_mgy")
     assert resolve(db, "procedure", procedure.id, "dap_mgy_cm2").value != "(blank)"
+
+
+def test_a_querys_line_breaks_are_kept_and_its_spacing_tidied(db, clinic):
+    """Found trying the screens as a new user would: a question written on two lines was
+    shown on one."""
+    score = _vas(db, clinic)
+    monitor = clinic.users["monitor"]
+    q = raise_query(db, table="score", row_id=score.id, field="value", actor_id=monitor.id,
+                    text="VAS 7 on the sheet?\r\n\r\n  The   note says 3.  \n")
+    db.commit()
+    assert db.get(DataQuery, q.id).text == "VAS 7 on the sheet?\nThe note says 3."
+    with pytest.raises(ValidationError, match="asks this already"):
+        raise_query(db, table="score", row_id=score.id, field="value", actor_id=monitor.id,
+                    text="VAS 7 on the sheet? The note says 3.")
+    db.rollback()
