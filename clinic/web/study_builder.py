@@ -199,8 +199,13 @@ def edit(study_id: int) -> Any:
         abort(422, "The form does not say which version of the protocol it was opened on "
                    "(a broken or hand-made form); nothing was saved. Reload the page and "
                    "make the change again.")
-    if based_on != fingerprint(stored):
-        return _page(study, request.form, {"study": _saved_since(session, study)}), 409
+    if based_on != fingerprint(stored):  # the form as typed, now based on the saved version
+        values = MultiDict(request.form)
+        values.setlist("based_on", [fingerprint(stored)])
+        saved = _as_shown(form_values(stored))  # as the page showed it (its grid ticked)
+        differs = {name: ", ".join(saved.getlist(name)) for name in
+                   differing_fields(saved, request.form)}
+        return _page(study, values, {"study": _saved_since(session, study, differs)}), 409
     read = FormDocument(request.form)
     read.keep_what_the_form_cannot_show(stored)
     try:
@@ -227,11 +232,38 @@ def _flash_label_mismatches(doc: Any) -> None:
         flash(text, "warning")
 
 
-def _saved_since(session: Any, study: Study) -> str:
+def _saved_since(session: Any, study: Study, differs: dict[str, str]) -> str:
+    """The refusal of a save from a page opened before another save: what the form still
+    holds, where it differs from the version saved now (and what is saved there), and
+    the two ways on."""
     who = last_change(session, "study", study.id)  # type: ignore[arg-type]
     by = f" by {who[0]} ({local_time(who[1])})" if who else ""
-    return (f"Not saved: {study.code} was changed{by} after you opened this page. Reload "
-            "it to see that change, then make yours again.")
+    labels = {code: i.label for code, i in INSTRUMENTS.items()}
+    where = "; ".join(f"{field_title(name, labels)} (saved: “{_short(saved) or 'blank'}”)"
+                      for name, saved in differs.items())
+    return (f"Not saved: {study.code} was changed{by} after you opened this page. Your form "
+            "is below as you left it" + (f"; it differs from the version saved now in: "
+                                        f"{where}" if where else "") + ". Check those "
+            "fields, then save again to make your changes over the saved version, or "
+            "reload the page to start again from it.")
+
+
+def _short(text: str, most: int = 60) -> str:
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
+IGNORED_IN_DIFF = frozenset({"based_on", "csrf_token", "reason", "confirm_activate"})
+
+
+def differing_fields(saved: MultiDict[str, str], typed: MultiDict[str, str]) -> list[str]:
+    """The form's fields whose value differs from the saved version's, in the form's
+    order; a blank field and one left out are the same (pure)."""
+    def read(values: MultiDict[str, str], name: str) -> list[str]:
+        return [v.strip() for v in values.getlist(name) if v.strip()]
+
+    names = [n for n in dict.fromkeys([*typed.keys(), *saved.keys()])
+             if n not in IGNORED_IN_DIFF]
+    return list(in_form_order({n: "" for n in names if read(saved, n) != read(typed, n)}))
 
 
 def _validated(read: FormDocument) -> Any:
@@ -324,7 +356,7 @@ def _page(study: Study | None, values: Any, errors: dict[str, str]) -> str:
         amendments = amendments_of(session, study.id)  # type: ignore[arg-type]
     timepoint_rows = rows_to_show(values, "tp", TP_FIELDS, TIMEPOINT_ROWS, MAX_TIMEPOINTS)
     timepoints = [(i, values.get(f"tp-{i}-code", "")) for i in timepoint_rows]
-    values = _with_every_tick(values, [c for _i, c in timepoints if c])
+    values = _as_shown(values)
     return render_template(
         "admin/study_builder.html", study=study, values=values, errors=in_form_order(errors),
         designs=DESIGN_TYPES, catalog=catalog, preview=preview, preview_on=preview_on,
@@ -339,6 +371,14 @@ def _page(study: Study | None, values: Any, errors: dict[str, str]) -> str:
         instruments=catalog.SCORE_RANGES, covariates=_covariates(values),
         instrument_labels={code: i.label for code, i in INSTRUMENTS.items()},
         second_factors=SECOND_FACTORS, field_title=field_title)
+
+
+def _as_shown(values: Any) -> Any:
+    """The values as the page shows them: a measure asked at every timepoint ticked in
+    each of the grid's columns."""
+    rows = rows_to_show(values, "tp", TP_FIELDS, TIMEPOINT_ROWS, MAX_TIMEPOINTS)
+    codes = [values.get(f"tp-{i}-code", "") for i in rows]
+    return _with_every_tick(values, [c for c in codes if c])
 
 
 def _with_every_tick(values: Any, codes: list[str]) -> Any:

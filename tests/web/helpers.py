@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from html.parser import HTMLParser
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
+from werkzeug.datastructures import MultiDict
 
 from clinic.models import Assessment, Patient, Site, Study, StudyMonitor, StudyTimepoint, User
 from clinic.web.filters import clinic_today
@@ -77,3 +80,59 @@ def post_builder(client, url: str, data: dict[str, str]):
     found = re.search(r'name="based_on" value="([0-9a-f]*)"', page)
     assert found, "the builder page carries the version it shows"
     return client.post(url, data={**data, "based_on": found.group(1)})
+
+
+class _Submitted(HTMLParser):
+    """The fields a browser sends for each form of a page: text and hidden inputs, ticked
+    boxes and chosen radios, each select's chosen (else first) option, text areas."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[MultiDict[str, str]] = []
+        self.select: list[Any] | None = None  # name, first value, chosen value
+        self.textarea: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append(MultiDict())
+        elif not self.forms or "disabled" in a or not (a.get("name") or tag == "option"):
+            return
+        elif tag == "input":
+            kind = a.get("type", "text").lower()
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.forms[-1].add(a["name"], a.get("value", "on"))
+            elif kind not in ("submit", "button", "reset", "file", "image"):
+                self.forms[-1].add(a["name"], a.get("value", ""))
+        elif tag == "select":
+            self.select = [a["name"], None, None]
+        elif tag == "option" and self.select is not None:
+            value = a.get("value", "")
+            if self.select[1] is None:
+                self.select[1] = value
+            if "selected" in a:
+                self.select[2] = value
+        elif tag == "textarea":
+            self.textarea = [a["name"], ""]
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea is not None:
+            self.textarea[1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select" and self.select is not None:
+            name, first, chosen = self.select
+            if chosen is not None or first is not None:
+                self.forms[-1].add(name, chosen if chosen is not None else first)
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None:
+            self.forms[-1].add(self.textarea[0], self.textarea[1].removeprefix("\n"))
+            self.textarea = None
+
+
+def submitted_form(page: str, holding: str) -> MultiDict[str, str]:
+    """What a browser would send for the page's form that holds the field ``holding``."""
+    parser = _Submitted()
+    parser.feed(page)
+    return next(f for f in parser.forms if holding in f)

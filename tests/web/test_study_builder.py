@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from clinic.models import AuditEvent, ProtocolAmendment, Study, StudyMeasure
 from tests.api.conftest import bearer  # noqa: F401  (a bearer token for any role)
-from tests.web.helpers import login, post_builder
+from tests.web.helpers import login, post_builder, submitted_form
 
 PROTOCOLS = Path(__file__).resolve().parents[2] / "docs" / "protocols"
 
@@ -406,12 +406,32 @@ def test_a_save_from_a_stale_tab_is_refused_not_undoing_the_save_since(client, c
     from_b = client.post(url, data=_basics(design="Design from tab B") | {"based_on": stale})
     text = from_b.get_data(as_text=True)
     assert from_b.status_code == 409
-    assert f"TRI3 was changed by {coordinator.name}" in text and "Reload it" in text
+    assert f"TRI3 was changed by {coordinator.name}" in text
     assert "correct the fields marked below" not in text, "no field is marked"
     db.expire_all()
     kept = db.get(Study, study.id)
     assert kept.title == "Title from tab A" and kept.design != "Design from tab B"
     assert client.post(url, data=_basics()).status_code == 422, "a form without a version"
+    # found trying the builder as a new user would: tab B's changes were lost. Tab B as
+    # a browser sends it (every field of its page), its design changed, after A's title:
+    tab_b = submitted_form(client.get(url).get_data(as_text=True), holding="based_on")
+    tab_b.setlist("based_on", [stale])
+    tab_b.setlist("title", [_basics()["title"]])  # as tab B showed it, before A's save
+    tab_b.setlist("design", ["Design from tab B"])
+    tab_b.setlist("reason", ["Design reworded"])
+    refused = client.post(url, data=tab_b)
+    shown = html.unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 409
+    assert ("Your form is below as you left it; it differs from the version saved now in: "
+            "Title (saved: “Title from tab A”); Design, in words (saved: “") in shown
+    assert "Arm" not in shown[shown.index("Your form is below"):shown.index("Check those")]
+    again = submitted_form(refused.get_data(as_text=True), holding="based_on")
+    assert again["design"] == "Design from tab B" and again["based_on"] != stale
+    again.setlist("title", ["Title from tab A"])  # B takes A's title, keeps its design
+    assert client.post(url, data=again).status_code == 302
+    db.expire_all()
+    kept = db.get(Study, study.id)
+    assert (kept.title, kept.design) == ("Title from tab A", "Design from tab B")
 
 
 def test_a_study_using_every_criterion_row_gets_room_for_one_more(client, clinic, db):
