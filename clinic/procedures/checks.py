@@ -25,6 +25,8 @@ from clinic.procedures.inputs import (
     InjectateInput,
     ProcedureInput,
     dose_deviations,
+    low_radiation_warnings,
+    mismatched_dose_warnings,
     steroid_cap_of,
     steroid_over_cap,
     steroid_warnings,
@@ -55,7 +57,9 @@ def procedure_checks(session: Session, patient: Patient, data: ProcedureInput, *
     zone = ZoneInfo(timezone)
     study = session.get(Study, patient.study_id)
     # each injection's plausibility: this procedure's own; the cap: the patient's total
-    warnings = (steroid_warnings(data) + _same_day(session, patient, data, correcting, zone)
+    warnings = (steroid_warnings(data) + mismatched_dose_warnings(data)
+                + low_radiation_warnings(data)
+                + _same_day(session, patient, data, correcting, zone)
                 + _before_randomization(session, patient, data, study, zone))
     deviations = steroid_over_cap(data, previous_injectates(session, patient, correcting),
                                   steroid_cap_of(study))

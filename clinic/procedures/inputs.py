@@ -19,7 +19,6 @@ from clinic.catalog import (
     PROCEDURE_DAYS_AHEAD_MAX,
     PROCEDURE_TYPES,
     SIDES,
-    STEROIDS,
 )
 from clinic.exceptions import ValidationError
 
@@ -205,7 +204,42 @@ PLAUSIBLE_MAX = {"dap_mgy_cm2": (50_000, "DAP", "mGy·cm²"),
                  "fluoroscopy_time_s": (1_800, "Fluoroscopy time", "s"),
                  "ctdivol_mgy": (100, "CTDIvol", "mGy"), "dlp_mgy_cm": (2_000, "DLP", "mGy·cm"),
                  "operative_time_min": (240, "Operative time", "min")}
-STEROID_PLAUSIBLE_MG = 120  # one injectate; more is a slip of the unit or the volume
+
+# The most of each steroid one injectate usually holds; more is more likely a slip of the
+# unit, the volume or the drug than a dose, and is saved only when confirmed. Steroids
+# differ some fivefold in potency (0.75 mg of dexamethasone or betamethasone does what
+# 4 mg of methylprednisolone or triamcinolone does), so one limit for all (120 mg) let
+# dexamethasone 80 mg pass. The doses used in the seeds: the seed trial gives 8 mg dexamethasone per
+# level and methylprednisolone acetate up to 80 mg per patient; the trials of the
+# ultrasound-vs-fluoroscopy meta-analysis give dexamethasone 8 and 10 mg and
+# methylprednisolone acetate 40 and 80 mg in one injection; the US-MRI fusion study
+# triamcinolone 20 mg. Dexamethasone: 20 mg, twice the largest of those. Methylpred-
+# nisolone acetate and triamcinolone: the 120 mg every steroid had before, half again the
+# largest, 80 mg. Betamethasone: the seeds and references give no dose; 24 mg is kept
+# conservative, four times the 6 mg of a lumbar transforaminal injection in a study
+# comparing 3 and 6 mg (Wong et al.; not in the shared references: revisit with one).
+STEROID_MG_PER_INJECTION_MAX = {"dexamethasone": 20, "methylprednisolone_acetate": 120,
+                                "triamcinolone": 120, "betamethasone": 24}
+
+# Below these a fluoroscopy dose or time is more likely read in another unit than
+# measured, and is saved only when confirmed. DAP: the seed trial's fluoroscopy arm gave
+# 352.0 (270.5-415.0) mGy·cm² (Table 4, median (IQR)); the lowest of 228 fluoroscopy-
+# guided lumbar epidural injections in Kim et al. (PubMed 24441060) was 3.02 μGy·m²,
+# 30.2 mGy·cm². 5 mGy·cm² is a sixth of that, and a value of the trial's range read in
+# Gy·cm² (0.27-0.42) or dGy·cm² (2.7-4.2) falls below it (one read in μGy·m², a tenth,
+# does not). Fluoroscopy time: the seed trial does not report it; in Kim et al. 11-161 s
+# (median 29 s) for a transforaminal and 4-78 s for a caudal injection. 2 s is half the
+# shortest, and a time under 2 min read in minutes falls below it. CT (CTDIvol, DLP): no
+# lower limit, the same reasoning does not hold: an ultra-low-dose protocol's
+# interventional scans give a median DLP of 2.26 mGy·cm (periradicular infiltration, Acta
+# Radiologica 2017, doi 10.1177/0284185117694508), as small as a slip would be.
+DAP_PLAUSIBLE_MIN_MGY_CM2 = 5
+FLUOROSCOPY_TIME_PLAUSIBLE_MIN_S = 2
+
+MG_PER_ML_PER_PERCENT = 10  # 1 % is 1 g in 100 mL
+# An injectate's dose and its concentration × volume further apart than this share of
+# the larger is no rounding: one of the three is mistyped.
+DOSE_MISMATCH_SHARE = 0.10
 
 
 @dataclass(frozen=True)
@@ -252,14 +286,63 @@ def steroid_warnings(p: ProcedureInput) -> list[str]:
     spinal injection gives."""
     warnings = []
     for i in p.injectates:
-        if i.drug in STEROIDS and (i.dose_mg or 0) > STEROID_PLAUSIBLE_MG:
+        most = STEROID_MG_PER_INJECTION_MAX.get(i.drug)
+        if most is not None and (i.dose_mg or 0) > most:
             warnings.append(f"{DRUGS[i.drug]} {i.dose_mg:g} mg in one injection is more "
-                            f"than {STEROID_PLAUSIBLE_MG} mg: check the dose and its unit.")
+                            f"than {most:g} mg: check the dose and its unit.")
     for name, (most, label, unit) in PLAUSIBLE_MAX.items():
         value = getattr(p, name)
         if value is not None and value > most:
             warnings.append(f"{label} {value:,g} {unit} is more than {most:,} {unit}, beyond "
                             "what a spinal injection gives: check the value and its unit.")
+    return warnings
+
+
+def low_radiation_warnings(p: ProcedureInput) -> list[str]:
+    """Plausibility warnings that do not block saving: a fluoroscopy dose or time below
+    what the guidance gives, naming the unit it was likely read in (pure)."""
+    guided = _guided_injection(p.modality)
+    warnings = []
+    dap, seconds = p.dap_mgy_cm2, p.fluoroscopy_time_s
+    if dap is not None and dap < DAP_PLAUSIBLE_MIN_MGY_CM2:
+        warnings.append(f"DAP {dap:,g} mGy·cm²: lower than {guided} gives "
+                        + (f"(check the unit: {dap:,g} Gy·cm² is {dap * 1000:,g} mGy·cm²)."
+                           if dap else "(leave it empty if the dose was not recorded)."))
+    if seconds is not None and seconds < FLUOROSCOPY_TIME_PLAUSIBLE_MIN_S:
+        warnings.append(f"Fluoroscopy time {seconds:,g} s: shorter than {guided} takes "
+                        + (f"(check the unit: {seconds:,g} min is {seconds * 60:,g} s)."
+                           if seconds else "(leave it empty if it was not recorded)."))
+    return warnings
+
+
+def _guided_injection(modality: str) -> str:
+    """'a fluoroscopy-guided injection', 'a DSA-guided injection' (pure)."""
+    label = MODALITIES.get(modality, modality)
+    name = label if label[:2].isupper() else label[:1].lower() + label[1:]
+    return f"a {name}-guided injection"
+
+
+def injectate_dose(i: InjectateInput) -> float | None:
+    """The mg that ``i``'s concentration (%) and volume (mL) make, or None without
+    both (pure)."""
+    if i.concentration_pct is None or i.volume_ml is None:
+        return None
+    return i.concentration_pct * MG_PER_ML_PER_PERCENT * i.volume_ml
+
+
+def mismatched_dose_warnings(p: ProcedureInput) -> list[str]:
+    """Plausibility warnings that do not block saving: an injectate whose dose and
+    concentration × volume disagree beyond rounding (pure)."""
+    warnings = []
+    for i in p.injectates:
+        made = injectate_dose(i)
+        if made is None or i.dose_mg is None:
+            continue
+        if abs(made - i.dose_mg) <= DOSE_MISMATCH_SHARE * max(made, i.dose_mg):
+            continue
+        warnings.append(f"{DRUGS.get(i.drug, i.drug)} {i.dose_mg:,g} mg, but "
+                        f"{i.concentration_pct:g} % × {i.volume_ml:g} mL is {made:,g} mg: "
+                        "check the dose, the concentration or the volume.")
     return warnings
 
 

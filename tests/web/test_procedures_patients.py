@@ -235,7 +235,7 @@ def test_a_second_procedure_on_one_day_and_implausible_doses_warn_before_saving(
     assert warned.status_code == 200 and len(_procedures(db, clinic.patient.id)) == 1
     assert f"already has a procedure on {day}" in page
     assert "DLP 99,999 mGy·cm is more than 2,000 mGy·cm" in page
-    assert "Dexamethasone 400 mg in one injection is more than 120 mg" in page
+    assert "Dexamethasone 400 mg in one injection is more than 20 mg" in page  # its limit
     saved = client.post(url, data={**form, "confirm_warnings": "yes",
                                    "deviation_reason": "CT room free"})  # if not its arm's
     assert saved.status_code == 302 and len(_procedures(db, clinic.patient.id)) == 2
