@@ -79,6 +79,13 @@ def lock_over_visit(session: Session, patient: Patient, visit_id: int) -> Record
                  if lock.target in covering), None)
 
 
+def lock_over_patient(session: Session, patient: Patient) -> RecordLock | None:
+    """The oldest lock that holds the patient's whole record: the study's or the
+    patient's (a visit's lock holds that visit only)."""
+    return next((lock for lock in locks_of_patient(session, patient)
+                 if lock.level != "visit"), None)
+
+
 def locks_of_patient(session: Session, patient: Patient) -> list[RecordLock]:
     """The study's lock, the patient's and their visits', oldest first."""
     return list(session.exec(select(RecordLock).where(

@@ -19,6 +19,7 @@ from clinic.web.access import EDITS_CLINICAL_DATA, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
 from clinic.web.drafts import with_draft
 from clinic.web.forms import a_date, blank_to_none, form_int
+from clinic.web.locks import record_lock_notice
 from clinic.web.queries import flash_left_open
 
 bp = Blueprint("adverse_events", __name__)
@@ -67,7 +68,7 @@ def edit(event_id: int) -> Any:
             values, status = _current(event), 409
     body = render_template("patients/adverse_event.html", patient=patient, event=event,
                            values=values, errors=errors, catalog=catalog, notes_max=NOTES_MAX,
-                           typed=typed)
+                           typed=typed, lock=record_lock_notice(session, patient))
     return body, status
 
 

@@ -35,8 +35,6 @@ from clinic.followup.entry import (
 )
 from clinic.followup.medications import medications_of, same_medications
 from clinic.followup.service import measures_at
-from clinic.locks.guard import LEVEL_WORDS
-from clinic.locks.service import lock_over_visit
 from clinic.models import (
     Assessment,
     DataQuery,
@@ -44,7 +42,6 @@ from clinic.models import (
     Patient,
     Procedure,
     StudyTimepoint,
-    User,
 )
 from clinic.patients.identity import identity_of
 from clinic.queries.rules import raised_in
@@ -75,6 +72,7 @@ from clinic.web.followup_form import (
     typed_values,
 )
 from clinic.web.forms import a_date, form_int
+from clinic.web.locks import visit_lock_notice
 from clinic.web.queries import flash_left_open, flash_raised
 
 bp = Blueprint("followup", __name__, url_prefix="/followup")
@@ -388,17 +386,6 @@ def _conflict(assessment: Assessment, entry: FollowUpEntry | None = None,
                    medications=recorded_meds)
 
 
-def _lock_words(assessment: Assessment, patient: Patient) -> str | None:
-    """Said before the nurse types anything: a locked visit cannot be saved."""
-    lock = lock_over_visit(get_session(), patient, assessment.id)  # type: ignore[arg-type]
-    if lock is None:
-        return None
-    who = get_session().get(User, lock.locked_by_id) if lock.locked_by_id else None
-    return (f"{LEVEL_WORDS[lock.level]} is locked (since {local_time(lock.locked_at)}, by "
-            f"{who.name if who else 'the system'}): nothing can be saved here. Ask a "
-            "coordinator to unlock it, with a reason.")
-
-
 def _render(template: str, assessment: Assessment, patient: Patient,
             instruments: list[Instrument], values: Any, errors: dict[str, str],
             status_conflict: bool = False, typed: list[tuple[str, str]] | None = None,
@@ -423,7 +410,7 @@ def _render(template: str, assessment: Assessment, patient: Patient,
         can_raise=current_user.role in RAISES_QUERIES,
         window_note=window_deviation(assessment.visit_on, assessment.window_open,
                                      assessment.window_close),
-        lock=_lock_words(assessment, patient),
+        lock=visit_lock_notice(get_session(), patient, assessment.id),  # type: ignore[arg-type]
         withdrawn=withdrawal_of(get_session(), patient.id),  # type: ignore[arg-type]
         patient_name=_name_shown(patient))
     if status is None:

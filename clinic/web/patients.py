@@ -54,6 +54,7 @@ from clinic.web.conflicts import reload_after_conflict
 from clinic.web.drafts import with_draft
 from clinic.web.filters import clinic_today, local_time
 from clinic.web.forms import blank_to_none, form_int, strict_int, strict_number
+from clinic.web.locks import record_lock_notice
 from clinic.web.queries import flash_left_open, flash_raised
 from clinic.web.signatures import needs_email
 
@@ -259,9 +260,11 @@ def edit(patient_id: int) -> Any:
             reload_after_conflict(session, patient, "patient")
             return render_template("patients/edit.html", patient=patient,
                                    values=_stored_values(session, patient), errors={},
-                                   sexes=SEXES, roots=roots, laterality=LATERALITY), 409
+                                   sexes=SEXES, roots=roots, laterality=LATERALITY,
+                                   lock=record_lock_notice(session, patient)), 409
     return render_template("patients/edit.html", patient=patient, values=values, errors=errors,
-                           sexes=SEXES, roots=roots, laterality=LATERALITY), \
+                           sexes=SEXES, roots=roots, laterality=LATERALITY,
+                           lock=record_lock_notice(session, patient)), \
         422 if errors else 200
 
 

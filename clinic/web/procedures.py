@@ -34,6 +34,7 @@ from clinic.web.access import RECORDS_PROCEDURES, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
 from clinic.web.drafts import with_draft
 from clinic.web.forms import form_int
+from clinic.web.locks import record_lock_notice
 from clinic.web.procedure_form import (
     INJECTATE_ROWS,
     TARGET_ROWS,
@@ -187,5 +188,6 @@ def _form_page(patient: Patient, values: Any, errors: dict[str, str], warnings: 
         injectate_rows=range(row_count(values, "injectate", INJECTATE_ROWS)),
         dap_modalities=" ".join(sorted(catalog.MODALITIES_WITH_DAP)),
         ct_modalities=" ".join(sorted(catalog.MODALITIES_WITH_CT_DOSE)),
-        dap_fields=DAP_FIELDS, ct_fields=CT_FIELDS)
+        dap_fields=DAP_FIELDS, ct_fields=CT_FIELDS,
+        lock=record_lock_notice(get_session(), patient))
     return body, status or (422 if errors else 200)

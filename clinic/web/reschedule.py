@@ -16,6 +16,7 @@ from clinic.web.access import RECORDS_PROCEDURES, patient_or_404
 from clinic.web.conflicts import reload_after_conflict
 from clinic.web.drafts import with_draft
 from clinic.web.forms import form_int, local_datetime
+from clinic.web.locks import record_lock_notice
 
 bp = Blueprint("reschedule", __name__)
 
@@ -52,7 +53,8 @@ def edit(procedure_id: int) -> Any:
             reload_after_conflict(session, procedure, "procedure")
             values, status = _current(procedure, zone), 409
     body = render_template("procedures/reschedule.html", patient=patient, procedure=procedure,
-                           values=values, errors=errors)
+                           values=values, errors=errors,
+                           lock=record_lock_notice(session, patient))
     return body, status
 
 

@@ -273,3 +273,19 @@ def test_the_correction_form_of_a_locked_visit_says_so_before_anything_is_typed(
     _lock(app, clinic, "visit")
     page = html.unescape(client.get(edit).get_data(as_text=True))
     assert 'id="lock-notice"' in page and "nothing can be saved here" in page
+
+
+def test_the_lock_over_a_patient_s_record_is_the_study_s_or_the_patient_s(app, clinic):
+    """A form that changes the whole record (baseline data, a procedure) is held by the
+    study's lock or the patient's, the oldest first; a visit's lock holds that visit."""
+    from clinic.locks.service import lock_over_patient
+
+    _record_due(app, clinic)
+    _lock(app, clinic, "visit")
+    with Session(get_engine(app)) as session:
+        assert lock_over_patient(session, session.get(Patient, clinic.patient.id)) is None
+    _lock(app, clinic, "patient")
+    _lock(app, clinic, "study")
+    with Session(get_engine(app)) as session:
+        found = lock_over_patient(session, session.get(Patient, clinic.patient.id))
+        assert found is not None and found.level == "patient"
