@@ -115,7 +115,8 @@ def correct_procedure_record(procedure_id: int) -> Response:
     changed = correct_procedure(session, patient=patient, procedure=procedure, data=proc_input,
                                 read_version=data.version, reason=data.reason,
                                 actor_id=current_user.id,
-                                timezone=current_app.config["TIMEZONE"])
+                                timezone=current_app.config["TIMEZONE"],
+                                confirmed=confirmed_words(warnings))
     answer_on_values(session, table="procedure", row_id=procedure.id, fields=changed,  # type: ignore[arg-type]
                      reason=data.reason, actor_id=current_user.id)
     session.commit()

@@ -47,15 +47,18 @@ def recorded_input(session: Session, procedure: Procedure) -> ProcedureInput:
 
 def correct_procedure(session: Session, *, patient: Patient, procedure: Procedure,
                       data: ProcedureInput, read_version: int | None, reason: str | None,
-                      actor_id: int | None, timezone: str) -> list[str]:
-    """Apply ``data`` to ``procedure``; returns the names of what changed.
+                      actor_id: int | None, timezone: str,
+                      confirmed: str | None = None) -> list[str]:
+    """Apply ``data`` to ``procedure``; returns the names of what changed. ``confirmed``:
+    the warnings the correction was confirmed over (``checks.confirmed_words``), kept in
+    the audit with its reason.
 
     ValidationError (nothing changed, no reason, invalid values) and ConflictError
     (someone else saved since ``read_version``) leave the database untouched.
     """
     text = require_reason(reason)
     validate_procedure(data)
-    set_actor(session, actor_id, text)
+    set_actor(session, actor_id, text if confirmed is None else f"{text}. {confirmed}")
     claim(session, procedure, read_version)  # a stale form is a conflict first
     before = recorded_input(session, procedure)
     new_columns = {k: v for k, v in data.column_values().items() if k not in KEPT_ON_CORRECTION}

@@ -134,7 +134,7 @@ def correct(procedure_id: int) -> Any:
                     session, patient=patient, procedure=procedure, data=data,
                     read_version=request.form.get("version", type=form_int),
                     reason=request.form.get("reason"), actor_id=current_user.id,
-                    timezone=zone)
+                    timezone=zone, confirmed=confirmed_words(warnings))
                 asked = request.form.get("query", type=form_int)
                 numbers = answer_queries_on_changes(
                     session, query_id=asked, patient_id=patient.id, table="procedure",  # type: ignore[arg-type]

@@ -64,7 +64,7 @@ def test_a_new_procedure_with_a_likely_slip_needs_confirm_warnings(
 
 @pytest.mark.parametrize("usual, slip, warning", SLIPS)
 def test_a_correction_to_a_likely_slip_needs_confirm_warnings(
-        client, clinic, bearer, usual, slip, warning):
+        client, clinic, bearer, db, usual, slip, warning):
     headers = bearer("physician")
     listed = client.get(f"/api/v1/patients/{clinic.patient.id}/procedures",
                         headers=headers).get_json()[0]
@@ -83,3 +83,7 @@ def test_a_correction_to_a_likely_slip_needs_confirm_warnings(
     done = client.put(url, headers=headers, json={**edit, "confirm_warnings": True})
     assert done.status_code == 200 and warning in done.get_json()["warnings"]
     assert done.get_json()["version"] == listed["version"] + 2
+    reasons = db.exec(select(AuditEvent.reason).where(  # the procedure's, its injectates'
+        AuditEvent.reason.startswith("Read again"))).all()  # what was confirmed, with it
+    assert reasons and all(r.startswith("Read again. Confirmed before saving: ") and warning in r
+                           for r in reasons)

@@ -128,3 +128,7 @@ def test_a_correction_saves_a_likely_slip_only_when_confirmed(client, clinic, db
     assert _stored(db, corrected) == (float(form["dap_mgy_cm2"]),
                                       float(form["fluoroscopy_time_s"]),
                                       (None, float(form["injectate-1-dose_mg"])))
+    event = db.exec(select(AuditEvent).where(AuditEvent.reason.startswith("Read again"))
+                    .order_by(AuditEvent.id.desc())).first()  # what was confirmed, with it
+    assert event.reason.startswith("Read again. Confirmed before saving: ")
+    assert warning in event.reason
