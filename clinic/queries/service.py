@@ -171,6 +171,14 @@ def markers(queries: list[DataQuery]) -> dict[str, list[DataQuery]]:
     return found
 
 
+def not_closed_words(queries: list[DataQuery]) -> str:
+    """'1 data query on this patient is not closed (#5)', for the forms that sign or
+    lock what the queries ask about (pure)."""
+    numbers = ", ".join(f"#{q.id}" for q in queries)
+    return (f"{len(queries)} data quer{'y' if len(queries) == 1 else 'ies'} on this patient "
+            f"{'is' if len(queries) == 1 else 'are'} not closed ({numbers})")
+
+
 def open_count(session: Session, *, site_id: int | None) -> int:
     """Open queries (waiting for the site's answer), at one site or everywhere."""
     query = select(func.count(col(DataQuery.id))).where(DataQuery.status == "open")

@@ -28,7 +28,12 @@ from clinic.patients.history import (
 from clinic.patients.listing import PatientFilter, patient_page
 from clinic.patients.overview import PatientRecord, patient_record
 from clinic.queries.rules import raised_in
-from clinic.queries.service import answer_queries_on_changes, markers, queries_of_patient
+from clinic.queries.service import (
+    answer_queries_on_changes,
+    markers,
+    not_closed_words,
+    queries_of_patient,
+)
 from clinic.reminders.queries import next_reminder_for_patient, told_an_old_date
 from clinic.scheduling.windows import window_deviation
 from clinic.scoring.instruments import INSTRUMENTS
@@ -132,6 +137,7 @@ def show(patient_id: int) -> str:
                            can_sign=current_user.role in SIGNS_DATA,
                            sign_needs_email=needs_email(),
                            patient_queries=queries, query_marks=markers(queries),
+                           open_queries_words=not_closed_words(queries),
                            doses=dose_summaries(session, [row.procedure.id
                                                           for row in record.procedures]),
                            can_raise=current_user.role in RAISES_QUERIES)

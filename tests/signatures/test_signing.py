@@ -123,3 +123,26 @@ def test_only_physicians_and_admins_sign_and_a_locked_record_can_be_signed(app, 
         "meaning": "approved", "password": PASSWORD, "email": signed.users["physician"].email},
         follow_redirects=True).get_data(as_text=True)
     assert "signed as “Approved”" in done
+
+
+def test_the_sign_and_lock_forms_say_which_queries_are_not_closed(app, client, clinic, db):
+    """Found trying the screens as a new user would: a physician signed, and a
+    coordinator locked, a record while a data query on it was open, without a word."""
+    from clinic.queries.service import raise_query
+
+    login(client, clinic.users["physician"])
+    page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    assert 'id="sign-password"' in page and 'id="sign-open-queries"' not in page
+    with Session(get_engine(app), expire_on_commit=False) as session:
+        patient = session.exec(select(Patient).where(
+            Patient.id == clinic.patient.id)).one()
+        query = raise_query(session, table="patient", row_id=patient.id, field="bmi",
+                            text="BMI 55?", actor_id=clinic.users["monitor"].id)
+        session.commit()
+    page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    assert (f'id="sign-open-queries">1 data query on this patient is not closed '
+            f'(#{query.id}): the signature covers the values as they read now') in page
+    login(client, clinic.users["coordinator"])
+    page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
+    assert (f'id="lock-open-queries">1 data query on this patient is not closed '
+            f'(#{query.id}): once locked') in page
