@@ -25,6 +25,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from clinic.migrations.sqlite_schema import rewrite_schemas, table_schemas
+
 revision: str = '0028'
 down_revision: str | None = '0027'
 branch_labels: str | Sequence[str] | None = None
@@ -66,14 +68,13 @@ def upgrade() -> None:
         else:
             raise RuntimeError(f"{table}'s primary key is not as the migrations wrote it: "
                                "not changed.")
-    _rewrite(bind, changed)
+    rewrite_schemas(bind, changed)
     for table in AUDITED:
         bind.execute(sa.text(
             'INSERT INTO sqlite_sequence (name, seq) SELECT :t, max(coalesce(max(id), 0), '
             f'(SELECT coalesce(max(entity_id), 0) FROM audit_event WHERE entity = :t), '
             f'(SELECT coalesce(max(entity_id), 0) FROM identity_audit_event WHERE entity = :t))'
             f' FROM "{table}"'), {'t': table})
-    _check(bind)
 
 
 def downgrade() -> None:
@@ -87,36 +88,10 @@ def downgrade() -> None:
         if sql.count(column_key) != 1:
             raise RuntimeError(f"{table}'s primary key is not as 0028 wrote it: not changed.")
         changed[table] = sql.replace(column_key, column_key.replace(' AUTOINCREMENT', ''))
-    _rewrite(bind, changed)
+    rewrite_schemas(bind, changed)
     bind.execute(sa.text('DELETE FROM sqlite_sequence WHERE name IN ({})'.format(
         ', '.join(f"'{t}'" for t in AUDITED))))
-    _check(bind)
 
 
 def _schema(bind: sa.Connection) -> dict[str, str]:
-    rows = bind.execute(sa.text(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN ({})".format(
-            ', '.join(f"'{t}'" for t in AUDITED)))).all()
-    found = {name: sql for name, sql in rows}
-    missing = set(AUDITED) - set(found)
-    if missing:
-        raise RuntimeError(f"tables missing: {', '.join(sorted(missing))}")
-    return found
-
-
-def _rewrite(bind: sa.Connection, changed: dict[str, str]) -> None:
-    version = bind.execute(sa.text('PRAGMA schema_version')).scalar()
-    bind.execute(sa.text('PRAGMA writable_schema=ON'))
-    for table, sql in changed.items():
-        bind.execute(sa.text("UPDATE sqlite_master SET sql = :sql "
-                             "WHERE type = 'table' AND name = :name"),
-                     {'sql': sql, 'name': table})
-    bind.execute(sa.text(f'PRAGMA schema_version={int(version) + 1}'))
-    bind.execute(sa.text('PRAGMA writable_schema=OFF'))
-
-
-def _check(bind: sa.Connection) -> None:
-    problems = bind.execute(sa.text('PRAGMA integrity_check')).scalars().all()
-    if problems != ['ok']:
-        raise RuntimeError('the schema change left the database damaged: '
-                           + '; '.join(problems[:5]))
+    return table_schemas(bind, AUDITED)

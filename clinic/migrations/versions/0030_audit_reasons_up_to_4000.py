@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from clinic.migrations.sqlite_guards import add_length_guard, drop_guard
+from clinic.migrations.sqlite_schema import rewrite_schemas, table_schemas
 
 revision: str = '0030'
 down_revision: str | None = '0029'
@@ -55,28 +56,14 @@ def _widen(old: int, new: int) -> None:
         for table in TABLES:
             op.execute(f'ALTER TABLE {table} ALTER COLUMN reason TYPE VARCHAR({new})')
         return
-    rows = bind.execute(sa.text(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN "
-        "('audit_event', 'identity_audit_event')")).all()
     declared, wanted = f'reason VARCHAR({old}),', f'reason VARCHAR({new}),'
     changed = {}
-    for table, sql in rows:
+    for table, sql in table_schemas(bind, TABLES).items():
         if sql.count(declared) != 1:
             raise RuntimeError(f"{table}.reason is not declared as the migrations wrote it: "
                                "not changed.")
         changed[table] = sql.replace(declared, wanted)
-    version = bind.execute(sa.text('PRAGMA schema_version')).scalar()
-    bind.execute(sa.text('PRAGMA writable_schema=ON'))
-    for table, sql in changed.items():
-        bind.execute(sa.text("UPDATE sqlite_master SET sql = :sql "
-                             "WHERE type = 'table' AND name = :name"),
-                     {'sql': sql, 'name': table})
-    bind.execute(sa.text(f'PRAGMA schema_version={int(version) + 1}'))
-    bind.execute(sa.text('PRAGMA writable_schema=OFF'))
-    problems = bind.execute(sa.text('PRAGMA integrity_check')).scalars().all()
-    if problems != ['ok']:
-        raise RuntimeError('the schema change left the database damaged: '
-                           + '; '.join(problems[:5]))
+    rewrite_schemas(bind, changed)
     for table in TABLES:
         drop_guard(f'ck_{table}_reason_length')
         add_length_guard(table, 'reason', new)
