@@ -239,7 +239,8 @@ def _saved_since(session: Any, study: Study, differs: dict[str, str]) -> str:
     who = last_change(session, "study", study.id)  # type: ignore[arg-type]
     by = f" by {who[0]} ({local_time(who[1])})" if who else ""
     labels = {code: i.label for code, i in INSTRUMENTS.items()}
-    where = "; ".join(f"{field_title(name, labels)} (saved: “{_short(saved) or 'blank'}”)"
+    where = "; ".join(f"{field_title(name, labels)} (saved: “{_short(saved)}”)" if saved else
+                      f"{field_title(name, labels)} (saved empty)"
                       for name, saved in differs.items())
     return (f"Not saved: {study.code} was changed{by} after you opened this page. Your form "
             "is below as you left it" + (f"; it differs from the version saved now in: "
@@ -252,14 +253,17 @@ def _short(text: str, most: int = 60) -> str:
     return text if len(text) <= most else text[:most - 1] + "…"
 
 
-IGNORED_IN_DIFF = frozenset({"based_on", "csrf_token", "reason", "confirm_activate"})
+IGNORED_IN_DIFF = frozenset({"based_on", "csrf_token", "reason", "confirm_activate",
+                             "grid_timepoints"})  # (the grid's columns, a hidden field)
+SHOWN_WHEN_ABSENT = {"sr-second_factor": "none"}  # what the page shows for a value not saved
 
 
 def differing_fields(saved: MultiDict[str, str], typed: MultiDict[str, str]) -> list[str]:
     """The form's fields whose value differs from the saved version's, in the form's
     order; a blank field and one left out are the same (pure)."""
     def read(values: MultiDict[str, str], name: str) -> list[str]:
-        return [v.strip() for v in values.getlist(name) if v.strip()]
+        found = [v.strip() for v in values.getlist(name) if v.strip()]
+        return found or ([SHOWN_WHEN_ABSENT[name]] if name in SHOWN_WHEN_ABSENT else [])
 
     names = [n for n in dict.fromkeys([*typed.keys(), *saved.keys()])
              if n not in IGNORED_IN_DIFF]
