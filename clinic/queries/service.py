@@ -172,11 +172,11 @@ def markers(queries: list[DataQuery]) -> dict[str, list[DataQuery]]:
 
 
 def not_closed_words(queries: list[DataQuery]) -> str:
-    """'1 data query on this patient is not closed (#5)', for the forms that sign or
-    lock what the queries ask about (pure)."""
-    numbers = ", ".join(f"#{q.id}" for q in queries)
-    return (f"{len(queries)} data quer{'y' if len(queries) == 1 else 'ies'} on this patient "
-            f"{'is' if len(queries) == 1 else 'are'} not closed ({numbers})")
+    """'1 data query on this patient is not closed', for the forms that sign or lock what
+    the queries ask about (pure; the page links each query after it)."""
+    one = len(queries) == 1
+    return (f"{len(queries)} data quer{'y' if one else 'ies'} on this patient "
+            f"{'is' if one else 'are'} not closed")
 
 
 def open_count(session: Session, *, site_id: int | None) -> int:

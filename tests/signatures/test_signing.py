@@ -140,9 +140,11 @@ def test_the_sign_and_lock_forms_say_which_queries_are_not_closed(app, client, c
                             text="BMI 55?", actor_id=clinic.users["monitor"].id)
         session.commit()
     page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
-    assert (f'id="sign-open-queries">1 data query on this patient is not closed '
-            f'(#{query.id}): the signature covers the values as they read now') in page
+    link = f'<a href="/queries/{query.id}">#{query.id}</a>'
+    assert (f'id="sign-open-queries">1 data query on this patient is not closed ({link}): '
+            "the signature covers the values as they read now, queried or not, and a "
+            "correction made to answer it voids the signature.") in page
     login(client, clinic.users["coordinator"])
     page = client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
-    assert (f'id="lock-open-queries">1 data query on this patient is not closed '
-            f'(#{query.id}): once locked') in page
+    assert (f'id="lock-open-queries">1 data query on this patient is not closed ({link}): '
+            "once locked") in page
