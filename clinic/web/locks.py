@@ -79,10 +79,17 @@ def release(lock_id: int) -> Response:
         flash("Unlocked. The change is in the audit trail with its reason.", "success")
     except ValidationError as error:
         session.rollback()
+        if lock.patient_id is not None and set(error.errors) == {"reason"}:
+            flash(error.errors["reason"], FIELD_ERROR_UNLOCK)  # at its field, the form open
+            return redirect(url_for("patients.show", patient_id=lock.patient_id,
+                                    unlock=lock.id, _anchor=f"unlock-{lock.id}"))
         flash("Not unlocked: " + "; ".join(error.errors.values()), "error")
     if lock.patient_id is not None:
         return redirect(url_for("patients.show", patient_id=lock.patient_id))
     return redirect(request.referrer or url_for("web.home"))
+
+
+FIELD_ERROR_UNLOCK = "field-unlock"  # a flash category base.html leaves to the form
 
 
 def _done(action: Callable[[], object], message: str, patient_id: int) -> Response:

@@ -151,7 +151,10 @@ def test_locking_and_unlocking_from_the_screens(app, client, clinic, db):
     assert "Patient</strong> locked" in shown and "Test physician" in shown
     no_reason = client.post(f"/locks/{lock.id}/unlock", data={"reason": ""},
                             follow_redirects=True)
-    assert "Choose why it is unlocked" in no_reason.get_data(as_text=True)
+    page = no_reason.get_data(as_text=True)  # at the field, its form open (not a banner)
+    assert f'<details class="unlock" id="unlock-{lock.id}" open>' in page
+    assert (f'<p class="error" id="unlock-reason-{lock.id}-error" role="alert">Choose why it '
+            "is unlocked") in page and "Not unlocked" not in page
     long_note = client.post(f"/locks/{lock.id}/unlock", data={  # refused, not cut short
         "reason": "query_correction", "note": "x" * 300 + "!"}, follow_redirects=True)
     assert "Keep the note to 300 characters (it has 301)" in long_note.get_data(as_text=True)
