@@ -12,10 +12,9 @@ from sqlmodel import Session, func, select
 
 from clinic.audit import set_actor
 from clinic.db import get_engine
-from clinic.followup.service import record_follow_up
 from clinic.locks.service import lock_patient, lock_study, lock_visit
 from clinic.models import Assessment, AuditEvent, Patient, RecordLock, Study
-from tests.web.helpers import RECENT, login, odi_form
+from tests.web.helpers import RECENT, login, odi_form, record_due
 
 ODI = [1] * 10
 LOCKED = "is locked (since"
@@ -30,16 +29,6 @@ def _lock(app, clinic, level: str) -> None:
         else:
             lock_visit(session, session.get(Assessment, clinic.due.id), actor_id=None)
         session.commit()
-
-
-def _record_due(app, clinic) -> int:
-    with Session(get_engine(app), expire_on_commit=False) as session:
-        due = session.get(Assessment, clinic.due.id)
-        set_actor(session, clinic.users["nurse"].id, None)
-        record_follow_up(session, assessment=due, entries={"vas": 3}, mode="phone",
-                         actor_id=clinic.users["nurse"].id)
-        session.commit()
-        return due.version
 
 
 def _events(app) -> int:
@@ -98,7 +87,7 @@ CASES = ([(level, name, call, False) for level in ("study", "patient")
                          ids=[f"{c[0]}-{c[1]}" for c in CASES])
 def test_a_locked_record_refuses_the_write(app, client, clinic, bearer, level, path, call,
                                           recorded):
-    version = _record_due(app, clinic) if recorded else clinic.due.version
+    version = record_due(app, clinic) if recorded else clinic.due.version
     _lock(app, clinic, level)
     login(client, clinic.users["nurse"])
     before = _events(app)
@@ -114,7 +103,7 @@ def test_a_locked_record_refuses_the_write(app, client, clinic, bearer, level, p
 
 
 def test_a_visit_lock_leaves_the_rest_of_the_patient_open(app, client, clinic, bearer):
-    version = _record_due(app, clinic)
+    version = record_due(app, clinic)
     _lock(app, clinic, "visit")
     patch = client.patch(f"/api/v1/patients/{clinic.patient.id}", headers=bearer("coordinator"),
                          json={"version": clinic.patient.version, "reason": "typo", "bmi": 28.1})
@@ -134,7 +123,7 @@ def test_the_cli_refuses_synthetic_patients_for_a_locked_study(app, clinic):
 
 
 def test_locking_and_unlocking_from_the_screens(app, client, clinic, db):
-    _record_due(app, clinic)
+    record_due(app, clinic)
     login(client, clinic.users["nurse"])
     assert client.post(f"/patients/{clinic.patient.id}/lock").status_code == 403
     client.get("/logout")
@@ -241,7 +230,7 @@ def test_what_the_nurse_typed_is_kept_when_a_lock_refuses_it(app, client, clinic
 
 
 def test_a_locked_visit_offers_no_correction_link(app, client, clinic):
-    _record_due(app, clinic)
+    record_due(app, clinic)
     login(client, clinic.users["nurse"])
     edit_link = f'href="/followup/{clinic.due.id}/edit"'
     assert edit_link in client.get(f"/patients/{clinic.patient.id}").get_data(as_text=True)
@@ -269,7 +258,7 @@ def test_the_correction_form_of_a_locked_visit_says_so_before_anything_is_typed(
         app, client, clinic):
     """Found trying the screens as a new user would: the correction form opened as usual
     and told of the lock only after the save (the entry form said it at once)."""
-    _record_due(app, clinic)
+    record_due(app, clinic)
     login(client, clinic.users["nurse"])
     edit = f"/followup/{clinic.due.id}/edit"
     assert 'id="lock-notice"' not in client.get(edit).get_data(as_text=True)
@@ -283,7 +272,7 @@ def test_the_lock_over_a_patient_s_record_is_the_study_s_or_the_patient_s(app, c
     study's lock or the patient's, the oldest first; a visit's lock holds that visit."""
     from clinic.locks.service import lock_over_patient
 
-    _record_due(app, clinic)
+    record_due(app, clinic)
     _lock(app, clinic, "visit")
     with Session(get_engine(app)) as session:
         assert lock_over_patient(session, session.get(Patient, clinic.patient.id)) is None

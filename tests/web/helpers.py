@@ -67,6 +67,21 @@ def login(client: FlaskClient, user: User) -> FlaskClient:
     return client
 
 
+def record_due(app: Flask, clinic: Clinic) -> int:
+    """The clinic's due visit recorded by its nurse (VAS 3); its version after the save."""
+    from clinic.audit import set_actor
+    from clinic.db import get_engine
+    from clinic.followup.service import record_follow_up
+
+    with Session(get_engine(app), expire_on_commit=False) as session:
+        due = session.get(Assessment, clinic.due.id)
+        set_actor(session, clinic.users["nurse"].id, None)
+        record_follow_up(session, assessment=due, entries={"vas": 3}, mode="phone",  # type: ignore[arg-type]
+                         actor_id=clinic.users["nurse"].id)
+        session.commit()
+        return due.version  # type: ignore[union-attr]
+
+
 def odi_form(values: list[int | str], prefix: str = "odi") -> dict[str, str]:
     from clinic.scoring.disability import ODI_SECTIONS
 

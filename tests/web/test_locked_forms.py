@@ -15,11 +15,9 @@ from typing import Any
 import pytest
 from sqlmodel import Session, func, select
 
-from clinic.audit import set_actor
 from clinic.db import get_engine
-from clinic.followup.service import record_follow_up
-from clinic.models import Assessment, AuditEvent, Procedure
-from tests.web.helpers import RECENT, login, odi_form
+from clinic.models import AuditEvent, Procedure
+from tests.web.helpers import RECENT, login, odi_form, record_due
 from tests.web.read_only import page_form, set_lock
 
 LEVEL_WORDS = {"study": "The study's database is locked",
@@ -99,20 +97,11 @@ def test_a_form_the_lock_refuses_opens_read_only_with_the_notice(
     assert (_events(app), _procedures(app)) == (events, procedures), "nothing changed"
 
 
-def _record_due(app, clinic) -> None:
-    with Session(get_engine(app), expire_on_commit=False) as session:
-        due = session.get(Assessment, clinic.due.id)
-        set_actor(session, clinic.users["nurse"].id, None)
-        record_follow_up(session, assessment=due, entries={"vas": 3}, mode="phone",
-                         actor_id=clinic.users["nurse"].id)
-        session.commit()
-
-
 @pytest.mark.parametrize("level", ["visit", "patient", "study"])
 def test_the_correction_of_a_locked_visit_is_read_only(app, client, clinic, level):
     """The lock banner showed, but the VAS field and "Save correction" stayed enabled and
     the save ended in Error 423."""
-    _record_due(app, clinic)
+    record_due(app, clinic)
     path = f"/followup/{clinic.due.id}/edit"
     login(client, clinic.users["nurse"])
     before_lock = page_form(client.get(path).get_data(as_text=True), path)
