@@ -22,3 +22,16 @@ def bearer(app, clinic):
             session.commit()
         return {"Authorization": f"Bearer {plain}"}
     return make
+
+
+@pytest.fixture
+def listed_procedure(client, clinic):
+    """The clinic patient's first procedure as the API lists it: its JSON, its address,
+    and its fields as a correction sends them back."""
+    def read(headers: dict[str, str]) -> tuple[dict, str, dict]:
+        listed = client.get(f"/api/v1/patients/{clinic.patient.id}/procedures",
+                            headers=headers).get_json()[0]
+        return listed, f"/api/v1/procedures/{listed['id']}", {
+            k: v for k, v in listed.items() if k not in {"id", "patient_id", "warnings",
+                                                          "version"}}
+    return read

@@ -123,13 +123,10 @@ def test_not_done_and_patient_correction(client, clinic, bearer, db):
     assert db.get(Assessment, clinic.due.id).not_done_reason == "moved away"
 
 
-def test_a_procedure_is_corrected_with_version_and_reason(client, clinic, bearer, db):
+def test_a_procedure_is_corrected_with_version_and_reason(client, clinic, bearer, db,
+                                                         listed_procedure):
     headers = bearer("physician")
-    listed = client.get(f"/api/v1/patients/{clinic.patient.id}/procedures",
-                        headers=headers).get_json()[0]
-    url = f"/api/v1/procedures/{listed['id']}"
-    recorded = {k: v for k, v in listed.items()
-                if k not in {"id", "patient_id", "warnings", "version"}}
+    listed, url, recorded = listed_procedure(headers)
     edit = {**recorded, "dap_mgy_cm2": 280.0, "version": listed["version"]}
     refused = client.put(url, headers=headers, json={**edit, "reason": ""})
     assert refused.status_code == 422 and "reason" in refused.get_json()["errors"]

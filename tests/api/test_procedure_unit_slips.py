@@ -64,13 +64,9 @@ def test_a_new_procedure_with_a_likely_slip_needs_confirm_warnings(
 
 @pytest.mark.parametrize("usual, slip, warning", SLIPS)
 def test_a_correction_to_a_likely_slip_needs_confirm_warnings(
-        client, clinic, bearer, db, usual, slip, warning):
+        client, clinic, bearer, db, listed_procedure, usual, slip, warning):
     headers = bearer("physician")
-    listed = client.get(f"/api/v1/patients/{clinic.patient.id}/procedures",
-                        headers=headers).get_json()[0]
-    url = f"/api/v1/procedures/{listed['id']}"
-    recorded = {k: v for k, v in listed.items()
-                if k not in {"id", "patient_id", "warnings", "version"}}
+    listed, url, recorded = listed_procedure(headers)
     ordinary = {**recorded, "injectates": [DEXAMETHASONE_8], "dap_mgy_cm2": 300,
                 "fluoroscopy_time_s": 45, **usual, "reason": "Read from the dose sheet"}
     done = client.put(url, headers=headers, json={**ordinary, "version": listed["version"]})
