@@ -24,8 +24,9 @@ from clinic.procedures.checks import (
     confirmation_errors,
     confirmed_words,
     procedure_checks,
+    to_confirm,
 )
-from clinic.procedures.corrections import correct_procedure
+from clinic.procedures.corrections import correct_procedure, settled_checks
 from clinic.procedures.inputs import InjectateInput, ProcedureInput, TargetInput, validate_procedure
 from clinic.procedures.service import record_procedure
 from clinic.queries.service import answer_on_values
@@ -110,8 +111,7 @@ def correct_procedure_record(procedure_id: int) -> Response:
     patient = patient_or_404(session, procedure.patient_id)
     data = body(ProcedureEdit)
     proc_input = _procedure_input(data, operator_id=procedure.operator_id)
-    warnings, proc_input = _checked(session, patient, data, proc_input,
-                                    correcting=procedure.id)
+    warnings, proc_input = _checked(session, patient, data, proc_input, correcting=procedure)
     changed = correct_procedure(session, patient=patient, procedure=procedure, data=proc_input,
                                 read_version=data.version, reason=data.reason,
                                 actor_id=current_user.id,
@@ -133,22 +133,28 @@ def _procedure_input(data: ProcedureIn, operator_id: int | None) -> ProcedureInp
 
 
 def _checked(session: Session, patient: Patient, data: ProcedureIn, proc_input: ProcedureInput,
-             correcting: int | None) -> tuple[list[str], ProcedureInput]:
+             correcting: Procedure | None) -> tuple[list[str], ProcedureInput]:
     """Validation errors raise; plausibility warnings need ``confirm_warnings``, protocol
-    deviations that and a ``deviation_reason`` (kept only when there is a deviation)."""
+    deviations that and a ``deviation_reason`` (kept only when there is a deviation). A
+    correction is asked only about those its recorded values did not raise already (see
+    ``settled_checks``), as the form does; they are what it returns."""
     validate_procedure(proc_input)
-    warnings, deviations = procedure_checks(session, patient, proc_input,
-                                            correcting=correcting,
-                                            timezone=current_app.config["TIMEZONE"])
+    zone = current_app.config["TIMEZONE"]
+    warnings, deviations = procedure_checks(
+        session, patient, proc_input, timezone=zone,
+        correcting=correcting.id if correcting is not None else None)
+    settled = settled_checks(session, patient, correcting, timezone=zone)
+    asked = to_confirm(warnings, deviations, settled)
     problems = confirmation_errors(warnings, deviations, confirmed=data.confirm_warnings,
-                                   reason=proc_input.deviation_reason)
+                                   reason=proc_input.deviation_reason, settled=settled)
     if "confirm_warnings" in problems:
+        new_deviation = any(d in asked for d in deviations)
         raise ValidationError({"confirm_warnings": "Check, then resend with confirm_warnings: "
                                                    "true" + (" and a deviation_reason"
-                                                             if deviations else "")
-                                                   + ". " + " ".join([*deviations, *warnings])})
+                                                             if new_deviation else "")
+                                                   + ". " + " ".join(asked)})
     if problems:
         raise ValidationError(problems)
     if not deviations:
         proc_input = replace(proc_input, deviation_reason=None)
-    return [*deviations, *warnings], proc_input
+    return asked, proc_input

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from collections import Counter
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -154,16 +155,35 @@ CHANGED_SINCE = ("A value changed after the box was ticked, and the points above
                  "with it: check them, then confirm again.")
 
 
+def to_confirm(warnings: list[str], deviations: list[str],
+               settled: Sequence[str] = ()) -> list[str]:
+    """The deviations, then the warnings, that a save must confirm: all but those in
+    ``settled`` (already confirmed), each of those settling one of its kind: a warning
+    found twice and settled once is asked once (pure)."""
+    left = Counter(settled)
+    asked = []
+    for point in (*deviations, *warnings):
+        if left[point]:
+            left[point] -= 1
+        else:
+            asked.append(point)
+    return asked
+
+
 def confirmation_errors(warnings: list[str], deviations: list[str], *, confirmed: bool,
-                        reason: str | None, shown: Collection[str] | None = None
-                        ) -> dict[str, str]:
+                        reason: str | None, shown: Collection[str] | None = None,
+                        settled: Sequence[str] = ()) -> dict[str, str]:
     """Warnings need a confirmation; deviations need it and a reason (pure). ``shown``:
     the keys of the warnings the confirmation was given for, as the form sends them back
     (None: whatever is found, as the API's ``confirm_warnings``, or a script posting the
-    form without them); one not among them is asked about again, the box unticked."""
-    if (warnings or deviations) and not confirmed:
+    form without them); one not among them is asked about again, the box unticked.
+    ``settled``: those confirmed before (a correction's recorded values raised them,
+    :func:`clinic.procedures.corrections.settled_checks`), not asked again; a deviation
+    among them still needs its reason."""
+    asked = to_confirm(warnings, deviations, settled)
+    if asked and not confirmed:
         return {"confirm_warnings": "Check the points above, then confirm to save anyway."}
-    if shown is not None and any(warning_key(w) not in shown for w in (*deviations, *warnings)):
+    if shown is not None and any(warning_key(w) not in shown for w in asked):
         return {"confirm_warnings": CHANGED_SINCE}
     if deviations and len(" ".join((reason or "").split())) < 3:
         return {"deviation_reason": "Say why the procedure departs from the protocol."}

@@ -17,7 +17,11 @@ from clinic.edits import claim, require_reason
 from clinic.enrollment.groups import assign_registry_group
 from clinic.exceptions import ValidationError
 from clinic.models import Injectate, Patient, Procedure, ProcedureTarget
-from clinic.procedures.checks import check_planned_values, check_procedure_day
+from clinic.procedures.checks import (
+    check_planned_values,
+    check_procedure_day,
+    procedure_checks,
+)
 from clinic.procedures.inputs import (
     InjectateInput,
     ProcedureInput,
@@ -43,6 +47,22 @@ def recorded_input(session: Session, procedure: Procedure) -> ProcedureInput:
                           injectates=tuple(InjectateInput(i.drug, i.concentration_pct,
                                                           i.volume_ml, i.dose_mg)
                                            for i in injectates))
+
+
+def settled_checks(session: Session, patient: Patient, procedure: Procedure | None, *,
+                   timezone: str) -> list[str]:
+    """What the procedure's recorded values raise: its warnings, and its deviations when
+    a reason was given for them. They were confirmed when those values were saved, so a
+    correction that leaves their cause as it was does not ask about them again; one that
+    changes it raises a warning worded otherwise (the values are in its words), asked
+    anew (see :func:`clinic.procedures.checks.confirmation_errors`). None (a procedure
+    being entered): nothing."""
+    if procedure is None:
+        return []
+    recorded = recorded_input(session, procedure)
+    warnings, deviations = procedure_checks(session, patient, recorded, timezone=timezone,
+                                            correcting=procedure.id)
+    return [*(deviations if recorded.deviation_reason else []), *warnings]
 
 
 def correct_procedure(session: Session, *, patient: Patient, procedure: Procedure,

@@ -24,9 +24,10 @@ from clinic.procedures.checks import (
     confirmation_errors,
     confirmed_words,
     procedure_checks,
+    to_confirm,
     warning_key,
 )
-from clinic.procedures.corrections import correct_procedure, recorded_input
+from clinic.procedures.corrections import correct_procedure, recorded_input, settled_checks
 from clinic.procedures.inputs import CT_FIELDS, DAP_FIELDS, ProcedureInput
 from clinic.procedures.service import record_procedure
 from clinic.queries.service import answer_queries_on_changes
@@ -93,9 +94,7 @@ def new(patient_id: int) -> Any:
                                              timezone=current_app.config["TIMEZONE"])
                 said = _recorded_words(session, patient, procedure)
                 session.commit()
-                for warning in warnings:
-                    flash(f"Saved with a warning: {warning}", "warning")
-                flash(said, "success")
+                _flash_saved(warnings, said)
                 return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
             session.rollback()
@@ -128,7 +127,7 @@ def correct(procedure_id: int) -> Any:
         values = request.form
         try:
             data = procedure_from_form(request.form, zone, procedure.operator_id)
-            warnings, data, blocked = _confirmed(session, patient, data, errors, procedure.id)
+            warnings, data, blocked = _confirmed(session, patient, data, errors, procedure)
             if not blocked:
                 changed = correct_procedure(
                     session, patient=patient, procedure=procedure, data=data,
@@ -141,9 +140,9 @@ def correct(procedure_id: int) -> Any:
                     row_id=procedure.id, changed=changed, reason=request.form.get("reason"),  # type: ignore[arg-type]
                     actor_id=current_user.id)
                 session.commit()
-                flash(f"{patient.study_code}: procedure corrected "
-                      f"({', '.join(field_label(c) for c in changed)})."
-                      + "".join(f" Query #{n} is answered." for n in numbers), "success")
+                _flash_saved(warnings, f"{patient.study_code}: procedure corrected "
+                             f"({', '.join(field_label(c) for c in changed)})."
+                             + "".join(f" Query #{n} is answered." for n in numbers))
                 flash_left_open(asked, changed)
                 return redirect(url_for("patients.show", patient_id=patient.id))
         except ValidationError as error:
@@ -156,21 +155,34 @@ def correct(procedure_id: int) -> Any:
 
 
 def _confirmed(session: Session, patient: Patient, data: ProcedureInput,
-               errors: dict[str, str], correcting: int | None = None,
+               errors: dict[str, str], correcting: Procedure | None = None,
                ) -> tuple[list[str], ProcedureInput, bool]:
-    """Plausibility warnings and protocol deviations, the data to save (a deviation
-    reason only when there is a deviation), and whether saving must wait: for the
-    confirmation, or for a deviation's reason (added to ``errors``)."""
-    warnings, deviations = procedure_checks(session, patient, data, correcting=correcting,
-                                            timezone=current_app.config["TIMEZONE"])
+    """The plausibility warnings and protocol deviations to confirm (a correction's:
+    those its recorded values did not raise already, see ``settled_checks``), the data
+    to save (a deviation reason only when there is a deviation), and whether saving must
+    wait: for the confirmation, or for a deviation's reason (added to ``errors``)."""
+    zone = current_app.config["TIMEZONE"]
+    warnings, deviations = procedure_checks(
+        session, patient, data, timezone=zone,
+        correcting=correcting.id if correcting is not None else None)
+    settled = settled_checks(session, patient, correcting, timezone=zone)
     problems = confirmation_errors(
         warnings, deviations, confirmed=request.form.get("confirm_warnings") == "yes",
-        reason=data.deviation_reason, shown=(request.form.get("warned") or "").split() or None)
+        reason=data.deviation_reason, shown=(request.form.get("warned") or "").split() or None,
+        settled=settled)
     errors |= {k: v for k, v in problems.items()
                if k != "confirm_warnings" or v == CHANGED_SINCE}
     if not deviations:
         data = replace(data, deviation_reason=None)
-    return [*deviations, *warnings], data, bool(problems)
+    return to_confirm(warnings, deviations, settled), data, bool(problems)
+
+
+def _flash_saved(confirmed: list[str], said: str) -> None:
+    """Each warning the save was confirmed over, then what was saved: at entry and in a
+    correction alike."""
+    for warning in confirmed:
+        flash(f"Saved with a warning: {warning}", "warning")
+    flash(said, "success")
 
 
 def _recorded(session: Session, procedure: Procedure, zone: str) -> dict[str, str]:
