@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from collections.abc import Collection
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
 
 from clinic.audit import set_actor
 from clinic.catalog import LOCK_LEVELS, UNLOCK_REASONS
 from clinic.exceptions import ValidationError
 from clinic.locks.guard import hold_targets
-from clinic.models import Assessment, Patient, RecordLock, Study
+from clinic.models import Assessment, Patient, RecordLock, Study, User
 
 LOCK_REASON = "Locked"
 
@@ -91,3 +94,25 @@ def locks_of_patient(session: Session, patient: Patient) -> list[RecordLock]:
     return list(session.exec(select(RecordLock).where(
         (RecordLock.target == f"study:{patient.study_id}")
         | (RecordLock.patient_id == patient.id)).order_by(RecordLock.id)).all())
+
+
+def locks_over_visits(session: Session,
+                      visit_ids: Collection[int]) -> dict[int, tuple[RecordLock, str | None]]:
+    """The oldest lock that holds each of ``visit_ids`` (the study's, its patient's or
+    its own), with the name of who set it (None: the system); visits not locked are
+    left out. One statement for the whole list (a worklist page), not one per visit."""
+    if not visit_ids:
+        return {}
+    covers = or_(and_(RecordLock.level == "study", RecordLock.study_id == Patient.study_id),
+                 and_(RecordLock.level == "patient", RecordLock.patient_id == Patient.id),
+                 RecordLock.assessment_id == Assessment.id)
+    rows = session.exec(select(Assessment.id, RecordLock, User.name)
+                        .join(Patient, col(Patient.id) == Assessment.patient_id)
+                        .join(RecordLock, covers)
+                        .outerjoin(User, col(User.id) == RecordLock.locked_by_id)
+                        .where(col(Assessment.id).in_(sorted(visit_ids)))
+                        .order_by(col(RecordLock.id)))
+    found: dict[int, tuple[RecordLock, str | None]] = {}
+    for visit_id, lock, name in rows:
+        found.setdefault(visit_id, (lock, name))  # type: ignore[arg-type]
+    return found

@@ -1,9 +1,11 @@
 """Locking a visit, a patient or the whole study, and unlocking with a coded reason; the
-notice a form for a change that a lock refuses shows instead of its save."""
+notice a screen shows where a lock refuses a change (a form's save, the worklist's entry
+link, a data query's correction link, the enrolment form, the study builder), in one
+wording (:func:`lock_notice`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
@@ -16,14 +18,16 @@ from clinic.db import get_session
 from clinic.exceptions import NotFound, ValidationError
 from clinic.locks.guard import LEVEL_WORDS
 from clinic.locks.service import (
+    find_lock,
     lock_over_patient,
     lock_over_visit,
     lock_patient,
     lock_study,
     lock_visit,
+    locks_over_visits,
     unlock,
 )
-from clinic.models import Patient, RecordLock, User
+from clinic.models import Patient, RecordLock, Study, User
 from clinic.studies.setup import find_study
 from clinic.web.access import MANAGES_STUDY, REVIEWS_COHORT, assessment_or_404, patient_or_404
 from clinic.web.filters import local_time
@@ -110,38 +114,92 @@ def _attempt(action: Callable[[], object], message: str) -> None:
 
 
 UNLOCKED_BY = "a study coordinator or an administrator"  # the roles of MANAGES_STUDY
+ON_PATIENT_PAGE = "Unlock it on the patient page"  # its Locks list the study's lock too
+ON_STUDY_SET_UP = "Unlock it on the study's set-up page"
 
 
 @dataclass(frozen=True)
 class LockNotice:
-    """Said at the top of a form whose change a lock refuses (the form is shown read-only,
-    without its save): what is locked, since when and by whom, and who unlocks it; for a
-    role that may, where (the patient page's Locks, which lists the study's lock too)."""
+    """Said where a lock refuses a change (a form shown read-only, without its save; a
+    link left out): what is locked, since when and by whom, and who unlocks it; for a
+    role that may, where (``unlock_url``, named by ``unlock_link``)."""
 
     locked: str
     unlock: str
     unlock_url: str | None = None
+    unlock_link: str = ON_PATIENT_PAGE
 
 
-def record_lock_notice(session: Session, patient: Patient) -> LockNotice | None:
+@dataclass(frozen=True)
+class Refused:
+    """What a lock refuses on a screen, in its notice's words: ``what`` ends the
+    sentence saying what is locked, ``to`` names the change for the sentence saying who
+    unlocks it ("To {to}, ask ...")."""
+
+    what: str
+    to: str
+
+
+SAVE = Refused("nothing can be saved here", "change it")  # a form opened by its address
+VISIT_ENTRY = Refused("the visit cannot be entered", "enter the visit")  # the worklist
+CORRECTION = Refused("the value cannot be corrected", "correct the value")  # a data query
+ENROLMENT = Refused("no patient can be screened or enrolled", "screen or enrol a patient")
+SET_UP = Refused("the study's set-up cannot be changed", "change the set-up")
+
+
+def lock_notice(lock: RecordLock, locked_by: str | None, refused: Refused, *,
+                unlock_url: str, unlock_link: str = ON_PATIENT_PAGE) -> LockNotice:
+    """The one wording of every lock notice: ``lock`` set by ``locked_by`` (None: the
+    system) refuses ``refused``; a role that unlocks is pointed to ``unlock_url``."""
+    locked = (f"{LEVEL_WORDS[lock.level]} is locked (since {local_time(lock.locked_at)}, "
+              f"by {locked_by or 'the system'}): {refused.what}.")
+    if current_user.role in MANAGES_STUDY:
+        return LockNotice(locked, f"You may unlock it, with a reason, and then {refused.to} "
+                                  "here.", unlock_url, unlock_link)
+    return LockNotice(locked, f"To {refused.to}, ask {UNLOCKED_BY} to unlock it, with a reason.")
+
+
+def record_lock_notice(session: Session, patient: Patient,
+                       refused: Refused = SAVE) -> LockNotice | None:
     """The notice of a form that changes the patient's record (baseline data, a procedure,
     an adverse event): held by the study's lock or the patient's."""
-    return _notice(session, patient, lock_over_patient(session, patient))
+    return _notice(session, patient, lock_over_patient(session, patient), refused)
 
 
-def visit_lock_notice(session: Session, patient: Patient, visit_id: int) -> LockNotice | None:
+def visit_lock_notice(session: Session, patient: Patient, visit_id: int,
+                      refused: Refused = SAVE) -> LockNotice | None:
     """The notice of a form that changes one visit: held by the study's lock, the
     patient's or the visit's own."""
-    return _notice(session, patient, lock_over_visit(session, patient, visit_id))
+    return _notice(session, patient, lock_over_visit(session, patient, visit_id), refused)
 
 
-def _notice(session: Session, patient: Patient, lock: RecordLock | None) -> LockNotice | None:
+def visit_entry_notices(session: Session, visits: Mapping[int, int]) -> dict[int, LockNotice]:
+    """The notice of each visit of ``visits`` (visit id -> patient id) that a lock holds,
+    in place of its entry link (the worklist): one statement for all of them."""
+    return {visit_id: lock_notice(lock, name, VISIT_ENTRY, unlock_url=url_for(
+                "patients.show", patient_id=visits[visit_id], _anchor="locks"))
+            for visit_id, (lock, name) in locks_over_visits(session, visits).items()}
+
+
+def study_lock_notice(session: Session, study: Study, refused: Refused) -> LockNotice | None:
+    """The notice of a screen that changes the whole study (screening and enrolment, the
+    study builder) while its database is locked; unlocked on its set-up page."""
+    lock = find_lock(session, f"study:{study.id}")
     if lock is None:
         return None
+    return lock_notice(lock, _locked_by(session, lock), refused,
+                       unlock_url=url_for("study_admin.setup", study_id=study.id),
+                       unlock_link=ON_STUDY_SET_UP)
+
+
+def _notice(session: Session, patient: Patient, lock: RecordLock | None,
+            refused: Refused) -> LockNotice | None:
+    if lock is None:
+        return None
+    return lock_notice(lock, _locked_by(session, lock), refused, unlock_url=url_for(
+        "patients.show", patient_id=patient.id, _anchor="locks"))
+
+
+def _locked_by(session: Session, lock: RecordLock) -> str | None:
     who = session.get(User, lock.locked_by_id) if lock.locked_by_id else None
-    locked = (f"{LEVEL_WORDS[lock.level]} is locked (since {local_time(lock.locked_at)}, by "
-              f"{who.name if who else 'the system'}): nothing can be saved here.")
-    if current_user.role in MANAGES_STUDY:
-        return LockNotice(locked, "You may unlock it, with a reason, and then change it here.",
-                          url_for("patients.show", patient_id=patient.id, _anchor="locks"))
-    return LockNotice(locked, f"To change it, ask {UNLOCKED_BY} to unlock it, with a reason.")
+    return who.name if who else None

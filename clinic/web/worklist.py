@@ -36,6 +36,7 @@ from clinic.web.access import (
 from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today
 from clinic.web.forms import a_date, form_int
+from clinic.web.locks import visit_entry_notices
 
 bp = Blueprint("worklist", __name__)
 SORTS = ("group", *SORT_KEYS)
@@ -113,9 +114,11 @@ def index() -> tuple[str, int]:
     if f.timepoint and f.timepoint not in choices["timepoint_names"]:
         errors["timepoint"] = f"No visit {f.timepoint!r} in the studies: choose one from the list."
     notes = worklist_notes(session, [r.assessment_id for r in rows], f.today)
+    locked = visit_entry_notices(session, {r.assessment_id: r.patient_id for r in rows})
     query = {"site": f.site_id, "study": f.study_id, "timepoint": f.timepoint,
              "day": f.today.isoformat(), "sort": sort, "dir": "desc" if descending else None}
     return render_template("worklist/index.html", rows=rows, f=f, sort=sort, notes=notes,
+                           locked=locked,
                            page=page, first_page=cursor is None, query=query,
                            descending=descending, show_contact=sees_identity(),
                            groups=CALL_GROUPS, errors=errors, is_today=f.today == clinic_today(),
@@ -132,7 +135,9 @@ def calendar() -> tuple[str, int]:
     # the seven days from that day: from the worklist, today and the six ahead (from a
     # Monday, a calendar week's; from a Sunday it was the week before, all gone by)
     days = week(get_session(), f, start, with_identity=sees_identity())
-    return render_template("worklist/week.html", days=days, f=f, start=start,
+    locked = visit_entry_notices(get_session(), {r.assessment_id: r.patient_id
+                                                 for rows in days.values() for r in rows})
+    return render_template("worklist/week.html", days=days, f=f, start=start, locked=locked,
                            end=start + timedelta(days=6),
                            previous=start - timedelta(days=7), following=start + timedelta(days=7),
                            show_contact=sees_identity(), errors=errors, **_choices()), \
