@@ -42,6 +42,7 @@ from clinic.web.access import (
 )
 from clinic.web.drafts import with_draft
 from clinic.web.forms import strict_int
+from clinic.web.locks import CORRECTION, LockNotice, record_lock_notice, visit_lock_notice
 
 bp = Blueprint("queries", __name__, url_prefix="/queries")
 # where each kind of value is corrected, and who may (a visit's date: on the visit's
@@ -96,12 +97,17 @@ def _page(query: DataQuery, typed: dict[str, str] | None = None,
     """The query, its steps and the forms (``typed``: what a refused form held)."""
     session = get_session()
     steps = steps_of(session, query)
+    patient = session.get(Patient, query.patient_id)
+    assert patient is not None  # (a query's patient is kept: a foreign key)
+    correction = _correction_url(query)
     return render_template("queries/show.html", q=query, target=_target(query),
                            steps=steps, rule_now=_rule_now(session, query, steps),
                            rule_titles=RULE_TITLES,
-                           correction=_correction_url(query), typed=typed or {},
+                           correction=correction, typed=typed or {},
+                           correction_lock=_correction_lock(session, query, patient)
+                           if correction else None,
                            errors=errors or {},
-                           study_code=session.get(Patient, query.patient_id).study_code,  # type: ignore[union-attr]
+                           study_code=patient.study_code,
                            can_answer=current_user.role in ANSWERS_QUERIES,
                            can_close=current_user.role in CLOSES_QUERIES)
 
@@ -201,7 +207,7 @@ def _correction_url(query: DataQuery) -> str | None:
     if current_user.role not in roles:
         return None
     if endpoint == "followup.edit":
-        visit = query.target_id if query.target_table == "assessment" else query.assessment_id
+        visit = _visit_of(query)
         if visit is None:
             return None
         return url_for(endpoint, assessment_id=visit, query=query.id)
@@ -210,6 +216,23 @@ def _correction_url(query: DataQuery) -> str | None:
     if endpoint == "adverse_events.edit":
         return url_for(endpoint, event_id=query.target_id, query=query.id)
     return url_for(endpoint, procedure_id=query.target_id, query=query.id)
+
+
+def _visit_of(query: DataQuery) -> int | None:
+    """The visit whose correction form corrects the value (a visit's date or scores)."""
+    if CORRECTION_PAGES[query.target_table][0] != "followup.edit":
+        return None
+    return query.target_id if query.target_table == "assessment" else query.assessment_id
+
+
+def _correction_lock(session: Session, query: DataQuery, patient: Patient) -> LockNotice | None:
+    """The lock that holds the value the query asks about, said in place of the link to
+    its correction (whose form would open read-only): a visit's value is held by the
+    visit's lock too, the rest of the record by the patient's or the study's."""
+    visit = _visit_of(query)
+    if visit is not None:
+        return visit_lock_notice(session, patient, visit, CORRECTION)
+    return record_lock_notice(session, patient, CORRECTION)
 
 
 def flash_raised(raised: list[int]) -> None:
