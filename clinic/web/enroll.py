@@ -38,6 +38,7 @@ from clinic.web.enroll_form import (
 from clinic.web.filters import clinic_today
 from clinic.web.forms import form_int
 from clinic.web.identity import warn_about_contact
+from clinic.web.locks import ENROLMENT, study_lock_notice
 
 bp = Blueprint("enroll", __name__)
 
@@ -62,7 +63,7 @@ def new(code: str) -> Any:
                       for f in rules if all(b.low == b.high for b in f.bins)}
     factor_hints = {f.name: ", ".join(_bin_words(f.name, b) for b in f.bins) for f in rules}
     errors: dict[str, str] = {}
-    if request.method == "POST":
+    if request.method == "POST":  # while the study is locked, refused by the guard (423)
         outcome = _submit(study, [c.code for c in checklist], factors, errors)
         if outcome is not None and not isinstance(outcome, list):
             return outcome
@@ -74,6 +75,7 @@ def new(code: str) -> Any:
                            factors=factors, factor_choices=factor_choices,
                            factor_hints=factor_hints,
                            values=with_draft(request.form), errors=errors,
+                           lock=study_lock_notice(session, study, ENROLMENT),
                            sites=all_sites(session), own_site=own_site_id(),
                            today=clinic_today(), catalog=catalog)
     return body, 422 if errors else 200

@@ -62,6 +62,7 @@ from clinic.web.access import MANAGES_STUDY
 from clinic.web.downloads import attachment
 from clinic.web.filters import clinic_today, local_time
 from clinic.web.forms import a_date
+from clinic.web.locks import SET_UP, study_lock_notice
 from clinic.web.study_form import (
     ARM_FIELDS,
     ARM_ROWS,
@@ -374,7 +375,8 @@ def _page(study: Study | None, values: Any, errors: dict[str, str]) -> str:
         bin_rows=range(BIN_ROWS), grid_timepoints=[(i, c) for i, c in timepoints if c],
         instruments=catalog.SCORE_RANGES, covariates=_covariates(values),
         instrument_labels={code: i.label for code, i in INSTRUMENTS.items()},
-        second_factors=SECOND_FACTORS, field_title=field_title)
+        second_factors=SECOND_FACTORS, field_title=field_title,
+        lock=study_lock_notice(session, study, SET_UP) if study else None)
 
 
 def _as_shown(values: Any) -> Any:
