@@ -9,6 +9,7 @@ Frames of :class:`StudyData` (one row per …):
   patients     included patient: subject, arm, site, sex, age, bmi, status, L3/L4/L5
   procedures   included patient's index (first) procedure, local date and dose fields
   targets      target (level, side) of an index procedure
+  injectates   drug given at an index procedure: subject, drug, dose_mg (as recorded)
   assessments  scheduled follow-up: subject, timepoint, state, status (as of the day)
   scores       recorded value: subject, timepoint, instrument, value (exact), reason
   events       adverse event: subject, event_type, severity, is_related
@@ -38,6 +39,7 @@ from clinic.models import (
     Assessment,
     EligibilityCriterion,
     Enrollment,
+    Injectate,
     Patient,
     Procedure,
     ProcedureTarget,
@@ -137,6 +139,7 @@ class StudyData:
     patients: pd.DataFrame
     procedures: pd.DataFrame
     targets: pd.DataFrame
+    injectates: pd.DataFrame
     assessments: pd.DataFrame
     scores: pd.DataFrame
     events: pd.DataFrame
@@ -388,7 +391,7 @@ def _reads(sid: int, filters: ReportFilters,
     ones, and the two large ones (the visits and their scores, 2 of the 3 s of reads at
     200,000 patients), which a second reader may run beside them."""
     return ([_patient_rows(sid, filters.as_of), _laterality_rows(sid), _procedure_rows(sid),
-             _target_rows(sid), _screening_rows(sid), _answer_rows(sid),
+             _target_rows(sid), _injectate_rows(sid), _screening_rows(sid), _answer_rows(sid),
              _event_rows(sid, filters.as_of)],
             [_visit_rows(sid, filters, in_bulk), _score_rows(sid)])
 
@@ -432,6 +435,13 @@ def _target_rows(sid: int) -> Select[Any]:
             .join(Procedure, Procedure.id == ProcedureTarget.procedure_id)
             .join(Patient, Patient.id == Procedure.patient_id)
             .where(Patient.study_id == sid).order_by(ProcedureTarget.id))
+
+
+def _injectate_rows(sid: int) -> Select[Any]:
+    return (select(Injectate.procedure_id, Injectate.drug, Injectate.dose_mg)
+            .join(Procedure, Procedure.id == Injectate.procedure_id)
+            .join(Patient, Patient.id == Procedure.patient_id)
+            .where(Patient.study_id == sid).order_by(Injectate.id))
 
 
 def _visit_rows(sid: int, filters: ReportFilters, by_id_range: bool) -> Select[Any]:
@@ -554,6 +564,21 @@ def _after_day(moments: pd.Series, day: date, timezone: str) -> pd.Series:
     """Which UTC moments fall after ``day`` in the clinic's time zone (None: no)."""
     end = pd.Timestamp(day + timedelta(days=1)).tz_localize(timezone)
     return pd.to_datetime(moments, utc=True) >= end
+
+
+def _of_index_procedures(injectates: pd.DataFrame, procedures: pd.DataFrame) -> pd.DataFrame:
+    """The drugs given at the included patients' index procedures, by subject (in the
+    order of the patients, then as entered), without the procedure's database id."""
+    place = pd.Series(np.arange(len(procedures)), index=procedures["procedure_id"].to_numpy())
+    at = injectates["procedure_id"].map(place)
+    kept = at.notna().to_numpy()
+    rows = at[kept].to_numpy(dtype=np.int64)
+    order = np.argsort(rows, kind="stable")  # (the procedures are in the patients' order)
+    return pd.DataFrame({
+        "subject": pd.Series(procedures["subject"].to_numpy()[rows[order]], dtype=object),
+        "drug": pd.Series(injectates["drug"].to_numpy()[kept][order], dtype=object),
+        "dose_mg": pd.to_numeric(pd.Series(injectates["dose_mg"].to_numpy()[kept][order]),
+                                 errors="coerce")})
 
 
 def _targets(session: Session, sid: int) -> pd.DataFrame:
@@ -717,6 +742,7 @@ def _load_study_data(session: Session, study: Study, filters: ReportFilters,
     patients = _patients(session, sid, info.roots, filters.as_of, timezone)
     procedures = _procedures(session, sid, timezone, filters.as_of)
     targets = _targets(session, sid)
+    injectates = _frame(session, _injectate_rows(sid))
     keep, why = _keep(patients, procedures, targets, filters)
     excluded = int((~keep).sum())
     exclusions = (f"{excluded} of {len(patients)} randomized patients left out by the report "
@@ -758,6 +784,7 @@ def _load_study_data(session: Session, study: Study, filters: ReportFilters,
     targets = targets.assign(subject=targets["procedure_id"].map(
         procedures.set_index("procedure_id")["subject"]).astype(object))[
         ["subject", "level", "side"]]
+    injectates = _of_index_procedures(injectates, procedures)
     read_events = _events(session, sid, filters.as_of)  # (the first reader's last read)
     visits = _assessments(session, sid, filters)
     keys = {"assessment_id": visits["assessment_id"].to_numpy(dtype="int64"),
@@ -786,6 +813,7 @@ def _load_study_data(session: Session, study: Study, filters: ReportFilters,
         procedures=procedures.drop(columns=["procedure_id", "repeat_deviations"]),
         repeat_deviations=procedures["repeat_deviations"],
         targets=targets.sort_values(["subject", "level"], kind="stable").reset_index(drop=True),
+        injectates=injectates,
         assessments=assessments.drop(columns=["visit_row"]),
         scores=scores.drop(columns=["visit_row"]), events=events,
         screening=screening, randomized=randomized, exclusions=exclusions, rows=rows,

@@ -205,6 +205,12 @@ def _long_order(data: StudyData, timepoint_order: pd.Series) -> np.ndarray:
 VERSION_CHUNK_ROWS = 200_000
 
 
+# frames the report read later in its life: with no rows they add nothing, so that a
+# study without any keeps the version its reports had before (the injectates, from when
+# Table 2 listed them)
+HASHED_WHEN_HELD = frozenset({"injectates"})
+
+
 def data_version(data: StudyData) -> str:
     """SHA-256 over the rows the report uses (the frames of ``data``), in a fixed order:
     each row's hash (pandas' ``hash_pandas_object``) over its cells written as text.
@@ -214,9 +220,11 @@ def data_version(data: StudyData) -> str:
     took 118 MiB more at the report's peak."""
     digest = hashlib.sha256()
     known = TextHashes()  # the patients' codes recur in every frame: hashed once
-    for name in ("patients", "procedures", "targets", "assessments", "scores", "events",
-                 "screening", "randomized"):
+    for name in ("patients", "procedures", "targets", "injectates", "assessments", "scores",
+                 "events", "screening", "randomized"):
         frame: pd.DataFrame = getattr(data, name)
+        if name in HASHED_WHEN_HELD and frame.empty:
+            continue
         digest.update(f"{name}:{','.join(frame.columns)}:{len(frame)}".encode())
         for start in range(0, len(frame), VERSION_CHUNK_ROWS):
             rows = frame.iloc[start:start + VERSION_CHUNK_ROWS]

@@ -102,8 +102,9 @@ def test_hashes_shared_between_frames_give_the_version_hashed_frame_by_frame(ses
     data = load_study_data(session, find_study(session, "GAP"),
                            filters_from_mapping({}, AS_OF), "Europe/Berlin")
     digest = hashlib.sha256()
-    for name in ("patients", "procedures", "targets", "assessments", "scores", "events",
-                 "screening", "randomized"):
+    assert len(data.injectates)  # (held: hashed; a study with none keeps its old version,
+    for name in ("patients", "procedures", "targets", "injectates",  # test_report_golden)
+                 "assessments", "scores", "events", "screening", "randomized"):
         frame = getattr(data, name)
         digest.update(f"{name}:{','.join(frame.columns)}:{len(frame)}".encode())
         digest.update(by_definition(frame).tobytes())

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, date
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from clinic.exceptions import ValidationError
+from clinic.models import StudyArm
+from clinic.procedures.inputs import InjectateInput
 from clinic.reports import ReportFilters
+from clinic.reports.cells import summary_text
 from clinic.reports.figure import figure_svg
 from clinic.reports.radiation import DAP_K, DLP_K, effective_dose
 from clinic.reports.render import render
+from clinic.stats import compare_groups
+from tests.factories import make_patient, make_procedure, make_site, make_study
 from tests.reports.helpers import AS_OF, GAP_STUDY, THREE_ARMS, populate, report_of
 
 
@@ -242,3 +248,48 @@ def test_the_pdf_is_dated_when_its_report_was_generated(session):
     [(_name, pdf)] = render(report, "pdf")
     assert f"/CreationDate (D:{made:%Y%m%d%H%M%S}+00'00')".encode() in pdf
     assert b"D:20000101" not in pdf
+
+
+def test_table_2_lists_each_drug_given_and_each_patients_total_dose(session):
+    """Found reviewing the report as a physician would: Table 2 named the levels treated
+    but not what was injected there. Each drug is a row (patients given it, n (%)); under
+    it the patient's total mg, added up over the levels, among those with every dose of it
+    recorded."""
+    study = make_study(session, GAP_STUDY)
+    site = make_site(session, "NORTH")
+    dex = {"A": [(8.0, 8.0), (8.0, 8.0), (8.0, None), (4.0,)],  # two levels: 16 mg
+           "B": [(8.0,), (8.0,), (12.0,), (8.0,)]}
+    given: dict[str, list[tuple[float | None, ...]]] = {"A": [], "B": []}
+    size = {"A": 0, "B": 0}
+    for _ in range(8):
+        patient, enrollment = make_patient(session, study, site=site)
+        arm = session.get(StudyArm, enrollment.arm_id).code
+        size[arm] += 1
+        if not dex[arm]:  # (an arm allocated more than 4)
+            make_procedure(session, patient, injectates=(InjectateInput("lidocaine", 1.0, 1.5),))
+            continue
+        doses = dex[arm].pop(0)
+        given[arm].append(doses)
+        injectates = [InjectateInput("dexamethasone", dose_mg=d) for d in doses]
+        if arm == "B" and len(given["B"]) == 1:
+            injectates.append(InjectateInput("methylprednisolone_acetate", dose_mg=40.0))
+        make_procedure(session, patient, injectates=tuple(injectates))
+    session.commit()
+
+    report = report_of(session, "GAP")
+    rows = _rows_under(report, "table2", "Injectates")
+    assert rows["Dexamethasone"][:2] == [f"{len(given[c])} ({len(given[c]) / size[c]:.1%})"
+                                         for c in ("A", "B")]
+    totals = {c: np.array([sum(d) for d in given[c] if None not in d]) for c in ("A", "B")}
+    comp = compare_groups(totals)
+    assert comp.descriptives["A"].n == len(given["A"]) - 1  # a dose not recorded: left out
+    assert rows["Dexamethasone, dose per patient (mg)"][:2] == [
+        summary_text(comp.descriptives[c]) for c in ("A", "B")]
+    mpa = rows["Methylprednisolone acetate"]
+    assert mpa[0].startswith("0 (") and mpa[1].startswith("1 (")
+    assert rows["Methylprednisolone acetate, dose per patient (mg)"][1].startswith("40")
+    t2 = report.table("table2")
+    assert any(n.startswith("Injectates: a patient given a drug at several levels")
+               for n in t2.notes)
+    assert any(r.label == "Dexamethasone, dose per patient (mg)" and r.level == 2
+               for r in t2.rows)
