@@ -82,14 +82,15 @@ def new(code: str) -> Any:
 
 
 def screen_failure_words(problems: list[str]) -> str:
-    """What the coordinator is told once a screen failure is recorded (pure)."""
+    """What the coordinator is told once a screen failure is recorded (pure): each
+    criterion on a line of its own, the failing ones apart from those not asked."""
     failing = [p for p in problems if not p.endswith(NOT_ASKED)]
     not_asked = [p.removesuffix(NOT_ASKED) for p in problems if p.endswith(NOT_ASKED)]
-    words = ("Not eligible: the candidate was not enrolled, and the screening is recorded as "
-             "a screen failure. Failing criteria: " + "; ".join(failing) + ".")
+    words = ["Not eligible: the candidate was not enrolled, and the screening is recorded "
+             "as a screen failure.", "Failing criteria:", *(f"• {p}" for p in failing)]
     if not_asked:
-        words += " Not asked, once another had failed: " + "; ".join(not_asked) + "."
-    return words
+        words += ["Not asked, once another had failed:", *(f"• {p}" for p in not_asked)]
+    return "\n".join(words)
 
 
 def _submit(study: Any, codes: list[str], factor_names: list[str],

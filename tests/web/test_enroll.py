@@ -74,7 +74,7 @@ def test_an_ineligible_candidate_is_refused_and_counted_as_a_screen_failure(clie
     assert response.status_code == 303  # recorded: said on a new, empty form
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert ("Not eligible: the candidate was not enrolled, and the screening is recorded as a "
-            "screen failure. Failing criteria: VAS score of 5 or more.") in page
+            "screen failure.\nFailing criteria:\n• VAS score of 5 or more") in page
     assert 'value="NEW-001"' not in page and 'class="error"' not in page  # no stale errors
     assert _count(db, Screening) == screenings + 1 and _count(db, Patient) == patients
     failure = db.exec(select(Screening).order_by(Screening.id.desc())).first()
@@ -93,7 +93,7 @@ def test_a_screen_failure_is_not_recorded_again_by_reloading_its_page(client, cl
                           follow_redirects=True)
     page = refused.get_data(as_text=True)
     assert refused.request.method == "GET" and refused.status_code == 200
-    assert "Failing criteria: VAS score of 5 or more." in page
+    assert "Failing criteria:\n• VAS score of 5 or more" in page
     assert "signed the consent" not in page  # no error left over from the refused form
     assert _count(db, Screening) == screenings + 1
 
@@ -341,8 +341,8 @@ def test_an_unanswered_checklist_is_refused_not_counted_as_a_screen_failure(clie
     response = client.post(f"/studies/{clinic.study.code}/enroll", data=_form(**one_fails),
                            follow_redirects=True)
     page = html.unescape(response.get_data(as_text=True))
-    assert "Failing criteria: VAS score of 5 or more. Not asked, once another had failed: " \
-        in page
+    assert "Failing criteria:\n• VAS score of 5 or more\nNot asked, once another had " \
+        "failed:\n• " in page  # each on its line (the flash keeps line breaks)
     assert _count(db, Screening) == screenings + 1
     log = html.unescape(client.get(f"/studies/{clinic.study.code}/screening")
                         .get_data(as_text=True))
