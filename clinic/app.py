@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from clinic import auth, cli, config, db, errors, web
@@ -13,8 +13,20 @@ from clinic.json_provider import StrictJSONProvider
 from clinic.web import guards, headers
 
 
+class ClinicFlask(Flask):
+    """Flask, but OPTIONS answers 204 No Content with the Allow header: Flask's own
+    answer was a 200 with an empty body labelled text/html (on the API and the FHIR
+    addresses as on the pages), which a program reads as a page with nothing in it."""
+
+    def make_default_options_response(self) -> Response:
+        response = super().make_default_options_response()
+        response.status_code = 204
+        del response.headers["Content-Type"]
+        return response
+
+
 def build_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = ClinicFlask(__name__, instance_relative_config=True)
     app.json = StrictJSONProvider(app)
     config.load(app, test_config)
     _behind_proxies(app)

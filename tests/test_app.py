@@ -152,3 +152,11 @@ def test_warm_up_puts_the_start_up_objects_out_of_the_collectors_reach():
                          check=True, timeout=120).stdout.split()
     frozen, tracked = int(out[0]), int(out[1])
     assert frozen > 100_000 and tracked < frozen / 10
+
+
+def test_options_of_a_page_is_204_with_the_allow_header(client):
+    """As on the API (tests/api/test_addresses.py): Flask's answer was a 200 with an empty
+    body labelled text/html."""
+    answer = client.options("/login")
+    assert answer.status_code == 204 and "Content-Type" not in answer.headers
+    assert {m.strip() for m in answer.headers["Allow"].split(",")} >= {"GET", "POST"}
