@@ -33,7 +33,8 @@ def init_app(app: Flask) -> None:
 
 
 def is_api() -> bool:
-    return request.path.startswith(API_PREFIX)
+    """An address under /api/, or /api itself (it was answered with the HTML page)."""
+    return request.path.startswith(API_PREFIX) or request.path == API_PREFIX.rstrip("/")
 
 
 def is_public() -> bool:

@@ -87,8 +87,7 @@ def _errors_as_operation_outcomes(response: Response) -> Response:
     405, 500 ...) as an OperationOutcome: the API's ``message`` the first issue's
     diagnostics, each field's error an issue naming the field in ``expression``. The
     status and headers (WWW-Authenticate, Allow) stay."""
-    if (response.status_code < 400 or not response.is_json
-            or not request.path.startswith(f"{bp.url_prefix}/fhir/")):
+    if response.status_code < 400 or not response.is_json or not _is_fhir_address():
         return response
     try:  # (not the app's strict reader: a message may quote a NUL the request sent)
         said = json.loads(response.get_data())
@@ -101,3 +100,9 @@ def _errors_as_operation_outcomes(response: Response) -> Response:
     response.set_data(json.dumps(outcome, ensure_ascii=False))
     response.mimetype = FHIR_JSON
     return response
+
+
+def _is_fhir_address() -> bool:
+    """Under the FHIR base, or the base itself (``/api/v1/fhir``: it was the API's JSON)."""
+    base = f"{bp.url_prefix}/fhir"
+    return request.path == base or request.path.startswith(f"{base}/")
