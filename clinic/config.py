@@ -58,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "MAX_FORM_MEMORY_SIZE": 200_000,
     "MAX_FORM_PARTS": 1_000,
+    # the longest address (path and query) the app answers; gunicorn.conf.py lets longer
+    # request lines through to the app (up to 8,190 bytes) so that it says so itself: 414
+    "MAX_URL_LENGTH": 4_096,
 }
 
 def _flag(value: str) -> bool:

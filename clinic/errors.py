@@ -92,7 +92,7 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int, list[tuple[s
         from clinic.web.selfreport import link_not_found
 
         return link_not_found(), 404, headers
-    if request.path.startswith(PATIENT_PREFIX) and code in (400, 413, 422):
+    if request.path.startswith(PATIENT_PREFIX) and code in (400, 413, 414, 422):
         from clinic.web.selfreport import request_refused
 
         return request_refused("request_refused"), code, headers

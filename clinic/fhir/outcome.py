@@ -7,8 +7,8 @@ from typing import Any
 # the HTTP status -> the FHIR issue type (hl7.org/fhir/R4B/valueset-issue-type.html)
 ISSUE_TYPES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
                405: "not-supported", 406: "not-supported", 409: "conflict",
-               410: "deleted", 413: "too-long", 415: "not-supported", 422: "invalid",
-               423: "lock-error", 429: "throttled"}
+               410: "deleted", 413: "too-long", 414: "too-long", 415: "not-supported",
+               422: "invalid", 423: "lock-error", 429: "throttled"}
 
 
 def issue_type(status: int) -> str:

@@ -8,13 +8,16 @@ Cross-site writes are refused before anything else looks at them (the browser sa
 ``Sec-Fetch-Site: cross-site``), and a write that arrived without a session cookie
 never gets one back: a page on another site that posts a form here can neither log
 the user out (by replacing the cookie) nor leave anything behind.
+
+An address longer than MAX_URL_LENGTH is refused (414) before anything else, in the
+app's own words (gunicorn.conf.py lets such a request line reach the app).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, abort, flash, redirect, request
+from flask import Flask, Response, abort, current_app, flash, redirect, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from werkzeug.routing import IntegerConverter
 
@@ -183,9 +186,33 @@ def refuse_cross_site_writes() -> None:
                    "was saved. Open the page here and fill it in again.")
 
 
+def refuse_long_urls() -> None:
+    """An address longer than MAX_URL_LENGTH: 414, in the app's own words (JSON under
+    /api/, an OperationOutcome under the FHIR base, the error page elsewhere) before the
+    log-in or the token is asked for, and before an unknown address is a 404."""
+    limit = int(current_app.config["MAX_URL_LENGTH"])
+    length = url_length(request.environ)
+    if length > limit:
+        abort(414, f"The address is {length:,} characters long, longer than the {limit:,} "
+                   "this server takes: shorten its query (the part after '?').")
+
+
+def url_length(environ: dict[str, Any]) -> int:
+    """The length of the address as the client sent it (RAW_URI: gunicorn, werkzeug;
+    REQUEST_URI: other servers), else of its path (decoded) and query."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        return len(raw)
+    query = environ.get("QUERY_STRING", "")
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    return len(path) + (len(query) + 1 if query else 0)
+
+
 def init_first(app: Flask) -> None:
-    """Before the extensions' own checks (CSRF): who sent the request comes first."""
+    """Before the extensions' own checks (CSRF): who sent the request comes first, and
+    an address too long to read before that."""
     app.session_interface = NoCookieForStrangers()
+    app.before_request(refuse_long_urls)
     app.before_request(refuse_cross_site_writes)
 
 

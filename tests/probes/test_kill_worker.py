@@ -8,14 +8,11 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -24,31 +21,10 @@ from sqlmodel import Session, select
 from clinic.auth.tokens import create_token
 from clinic.db import get_engine
 from clinic.models import AuditEvent, Patient
+from tests.served import gunicorn
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 CLIENTS, KILLS, DURATION = 8, 2, 12.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for(port: int, deadline: float = 60) -> None:
-    """Until a worker answers (the master listens before its workers have imported the
-    app, which takes seconds on a busy machine)."""
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                pass
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=20):
-                return
-        except (OSError, urllib.error.URLError, http.client.HTTPException):
-            time.sleep(0.2)
-    raise TimeoutError("gunicorn did not start")
 
 
 def _workers(master: int) -> list[int]:
@@ -73,16 +49,8 @@ def test_killing_a_worker_mid_write_loses_no_acknowledged_write(app, clinic, db,
     with Session(get_engine(app)) as session:
         _row, token = create_token(session, user=clinic.users["coordinator"], name="probe")
         session.commit()
-    port = _free_port()
-    log = (tmp_path / "gunicorn.log").open("wb")
-    env = {**os.environ, "CLINIC_DATABASE_URL": app.config["DATABASE_URL"],
-           "CLINIC_SECRET_KEY": "probe-secret", "CLINIC_TIMEZONE": "Europe/Berlin"}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--threads", "4",
-         "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "1", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
-    try:
-        _wait_for(port)
+    with gunicorn(app, tmp_path / "gunicorn.log", "--workers", "2", "--threads", "4") as (
+            server, port):
         url = f"http://127.0.0.1:{port}/api/v1/patients/{clinic.patient.id}"
         acknowledged: list[float] = []
         server_errors: list[int] = []
@@ -124,10 +92,6 @@ def test_killing_a_worker_mid_write_loses_no_acknowledged_write(app, clinic, db,
         for thread in threads:
             thread.join()
         respawned = _workers(server.pid)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
 
     db.expire_all()
     patient = db.get(Patient, clinic.patient.id)
