@@ -32,3 +32,14 @@ document.addEventListener("paste", function (event) {
   note.textContent = "The pasted text has " + pasted.length + " characters; this field keeps " +
     limit + ", and the rest was cut. Check what is left, or shorten it.";
 });
+
+// A refused form comes back at its place on the page (an address with a #fragment, say
+// a visit's Reopen form), its refused field marked autofocus; a browser skips autofocus
+// when the address names a place, and going to that place once the page is read takes
+// the focus away again, so the field is given the focus here, once the page has loaded.
+window.addEventListener("load", function () {
+  var field = document.querySelector("[autofocus]");
+  if (field && document.activeElement !== field && field.offsetParent !== null) {
+    field.focus();
+  }
+});

@@ -231,3 +231,29 @@ def test_the_admin_studies_list_is_cards_on_a_phone(browser, live):
     assert inner[0] <= inner[1] + 1, f"the studies table scrolls inside its box: {inner}"
     _in_view(page, "table#studies td.action a:text('Protocol file')")
     context.close()
+
+
+def test_reopening_without_a_reason_takes_the_nurse_to_the_reason(page, live):
+    """Found trying the screens as a new user would: the refused Reopen form came back
+    open at its visit (the address's #fragment), but its reason field, marked autofocus,
+    did not take the focus: a browser skips autofocus when the address names a place."""
+    from clinic.followup.service import mark_not_done
+    from clinic.models import Patient
+
+    assessment_id, _code = _patient_due_today(live, "Reopen Reason", "REOPEN-1")
+    with Session(get_engine(live.app)) as session:
+        visit = session.get(Assessment, assessment_id)
+        mark_not_done(session, assessment=visit, reason="the patient could not be reached",
+                      actor_id=None)
+        session.commit()
+        patient_id = session.get(Patient, visit.patient_id).id
+    log_in(page, live, "nurse")
+    page.goto(f"{live.url}/patients/{patient_id}")
+    reopen = page.locator(f"#reopen-visit-{assessment_id}")
+    reopen.locator("summary").click()
+    reopen.get_by_role("button", name="Reopen the visit").click()
+    page.wait_for_selector(f"#reopen-{assessment_id}-error")
+    assert f"#reopen-visit-{assessment_id}" in page.url
+    expect(page.locator(f"#reopen-{assessment_id}")).to_be_focused()
+    box = page.locator(f"#reopen-{assessment_id}").bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"], box
