@@ -238,8 +238,13 @@ FLUOROSCOPY_TIME_PLAUSIBLE_MIN_S = 2
 
 MG_PER_ML_PER_PERCENT = 10  # 1 % is 1 g in 100 mL
 # An injectate's dose and its concentration × volume further apart than this share of
-# the larger is no rounding: one of the three is mistyped.
-DOSE_MISMATCH_SHARE = 0.10
+# the larger is no rounding, nor a steroid's salt beside its base: one of the three is
+# mistyped. A steroid's dose may be written as its base while its vial is labelled by
+# its salt: dexamethasone sodium phosphate 4 mg/mL is 3.3 mg/mL of dexamethasone (17 %
+# less), betamethasone sodium phosphate 3.9 mg is 3 mg of betamethasone (23 % less); at
+# 10 % these were warned about. A slip of a unit or a decimal (10 times) or of a
+# volume doubled (half) stays far beyond a quarter.
+DOSE_MISMATCH_SHARE = 0.25
 
 
 @dataclass(frozen=True)

@@ -85,11 +85,15 @@ def test_a_dose_that_contradicts_its_concentration_and_volume_is_warned():
         "Lidocaine 10 mg, but 2 % × 5 mL is 100 mg: check the dose, the concentration or "
         "the volume."]
     assert mismatched_dose_warnings(_given(InjectateInput("bupivacaine", 0.25, 2, 0))) != []
+    assert mismatched_dose_warnings(_given(InjectateInput("dexamethasone", 0.4, 4, 8))) != []
+    assert mismatched_dose_warnings(_given(InjectateInput("lidocaine", 1, 2, 14))) != []  # 30 %
 
 
 @pytest.mark.parametrize("row", [
     InjectateInput("dexamethasone", 0.4, 2, 8),
     InjectateInput("dexamethasone", 0.4, 2, 8.8),  # 10 % apart: rounding
+    InjectateInput("dexamethasone", 0.4, 2, 6.6),  # the vial's salt, the dose as base
+    InjectateInput("betamethasone", 0.39, 1, 3),  # (sodium phosphate 3.9 mg: 3 mg base)
     InjectateInput("bupivacaine", 0.25, 2.2, 5.5),
     InjectateInput("dexamethasone", None, None, 8),  # nothing to compare
     InjectateInput("dexamethasone", None, 2, 8),
