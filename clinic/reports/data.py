@@ -33,7 +33,7 @@ from sqlalchemy import Select, and_, case, func, select, true
 from sqlmodel import Session
 
 import clinic.stats.pandas_setup  # noqa: F401  (texts in Python strings)
-from clinic.catalog import NERVE_ROOTS, ROOTS
+from clinic.catalog import DRUGS, NERVE_ROOTS, ROOTS
 from clinic.models import (
     AdverseEvent,
     Assessment,
@@ -132,6 +132,30 @@ class StudyInfo:
 
 
 @dataclass(frozen=True)
+class DrugTotal:
+    """One drug at the index procedures, row for row of ``StudyData.procedures``."""
+
+    given: np.ndarray  # bool
+    total_mg: np.ndarray  # float: NaN where a dose of it was not recorded, 0 where not given
+
+
+def _drug_totals(injectates: pd.DataFrame, procedures: pd.DataFrame) -> dict[str, DrugTotal]:
+    codes, drugs = pd.factorize(injectates["drug"])
+    at = pd.Index(procedures["subject"]).get_indexer(injectates["subject"])
+    doses = injectates["dose_mg"].to_numpy(dtype=float)
+    missing = np.isnan(doses)
+    out = {}
+    for drug in [d for d in DRUGS if d in set(drugs)]:
+        mine = codes == list(drugs).index(drug)
+        n = len(procedures)
+        given = np.bincount(at[mine], minlength=n) > 0
+        total = np.bincount(at[mine], weights=np.where(missing, 0.0, doses)[mine], minlength=n)
+        gaps = np.bincount(at[mine], weights=missing[mine], minlength=n) > 0
+        out[drug] = DrugTotal(given, np.where(gaps, np.nan, total))
+    return out
+
+
+@dataclass(frozen=True)
 class StudyData:
     study: StudyInfo
     filters: ReportFilters
@@ -177,6 +201,16 @@ class StudyData:
             self._memo["procedure_arms"] = self.of_patient("procedures", "arm").rename(
                 "subject")  # (the name the map gave it)
         return self._memo["procedure_arms"]
+
+    def drug_totals(self) -> dict[str, DrugTotal]:
+        """Each drug given at an index procedure (in the catalog's order): for each row of
+        ``procedures``, whether it was given, and the mg given in all (every level's dose
+        added up; NaN where one of its doses was not recorded, 0 where not given).
+        Counted on the procedures' positions (600,000 injectates of 200,000 patients in a
+        few tenths of a second, where comparing their texts drug by drug took seconds)."""
+        if "drug_totals" not in self._memo:
+            self._memo["drug_totals"] = _drug_totals(self.injectates, self.procedures)
+        return self._memo["drug_totals"]  # type: ignore[no-any-return]
 
     def scores_at(self, instrument: str, timepoint: str) -> pd.DataFrame:
         """The rows of ``scores`` for one instrument at one timepoint, in their order. The

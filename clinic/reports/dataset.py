@@ -77,6 +77,9 @@ def _procedure_variables(data: StudyData) -> list[Variable]:
           if lower_back(data) else []),
         *(Variable(f"level_{lvl.replace('-', '_')}", f"Level {catalog.LEVELS[lvl]} treated",
                    values={"0": "No", "1": "Yes"}) for lvl in levels),
+        *(Variable(f"{drug}_mg", f"{catalog.DRUGS[drug]} given at the index procedure, in "
+                   "all (0: not given; empty: a dose not recorded)", "mg")
+          for drug in data.drug_totals()),
         Variable("contrast_extravasation", "Contrast extravasation",
                  values={"0": "Negative", "1": "Positive"}),
         Variable("dap_mgy_cm2", "Dose-area product", "mGy·cm²"),
@@ -139,6 +142,8 @@ def _procedure_columns(data: StudyData) -> pd.DataFrame:
     for lvl in [lvl for lvl in catalog.LEVELS if lvl in treated]:
         hit = set(data.targets.loc[data.targets["level"] == lvl, "subject"])
         out[f"level_{lvl.replace('-', '_')}"] = proc["subject"].isin(hit).astype(int).astype(str)
+    for drug, given in data.drug_totals().items():
+        out[f"{drug}_mg"] = given.total_mg
     out["contrast_extravasation"] = proc["contrast_extravasation"].map({True: "1", False: "0"})
     for col in ("dap_mgy_cm2", "fluoroscopy_time_s", "ctdivol_mgy", "dlp_mgy_cm",
                 "operative_time_min"):

@@ -261,15 +261,18 @@ def test_table_2_lists_each_drug_given_and_each_patients_total_dose(session):
            "B": [(8.0,), (8.0,), (12.0,), (8.0,)]}
     given: dict[str, list[tuple[float | None, ...]]] = {"A": [], "B": []}
     size = {"A": 0, "B": 0}
+    in_all: dict[str, float] = {}  # the data set's dexamethasone_mg, by subject
     for _ in range(8):
         patient, enrollment = make_patient(session, study, site=site)
         arm = session.get(StudyArm, enrollment.arm_id).code
         size[arm] += 1
         if not dex[arm]:  # (an arm allocated more than 4)
             make_procedure(session, patient, injectates=(InjectateInput("lidocaine", 1.0, 1.5),))
+            in_all[patient.study_code] = 0.0
             continue
         doses = dex[arm].pop(0)
         given[arm].append(doses)
+        in_all[patient.study_code] = np.nan if None in doses else sum(doses)
         injectates = [InjectateInput("dexamethasone", dose_mg=d) for d in doses]
         if arm == "B" and len(given["B"]) == 1:
             injectates.append(InjectateInput("methylprednisolone_acetate", dose_mg=40.0))
@@ -293,3 +296,7 @@ def test_table_2_lists_each_drug_given_and_each_patients_total_dose(session):
                for n in t2.notes)
     assert any(r.label == "Dexamethasone, dose per patient (mg)" and r.level == 2
                for r in t2.rows)
+    wide = report.dataset.wide.set_index("subject")  # the analysis data set: per patient
+    assert wide["dexamethasone_mg"].to_dict() == pytest.approx(in_all, nan_ok=True)
+    assert "dexamethasone_mg" in {v.name for v in report.dataset.variables}
+    assert "bupivacaine_mg" not in wide  # given to nobody
