@@ -15,7 +15,7 @@ from clinic.reports.cells import (
     continuous_rows,
     summary_cell,
 )
-from clinic.reports.data import DrugTotal, StudyData
+from clinic.reports.data import NO_DOSE_SUMMARY, DrugTotal, StudyData
 from clinic.reports.tables import Cell, Row, Table, TableBuilder
 from clinic.stats import compare_categorical, compare_groups, describe
 from clinic.stats.format import format_count_pct
@@ -165,19 +165,19 @@ def _injectate_rows(b: TableBuilder, data: StudyData, proc: pd.DataFrame, arms: 
         cells = tuple(Cell(format_count_pct(int(yes.get(c, 0)), int(totals.get(c, 0))))
                       for c in arms.codes)
         b.row(name, (*cells, compare_p_cell(compare_categorical(table), b, name)))
-        _dose_row(b, of_drug, arm, arms, name)
+        _dose_row(b, drug, of_drug, arm, arms, name)
     b.note("Injectates: a patient given a drug at several levels counts once; its dose is "
            "the patient's total, median (IQR) in mg among the patients given it whose dose "
-           "was recorded at every level (cells give that n). Drugs not given in any arm are "
-           "not shown.")
+           "(or concentration and volume: 1 % is 10 mg/mL) was recorded at every level "
+           "(cells give that n). Drugs not given in any arm are not shown.")
 
 
-def _dose_row(b: TableBuilder, of_drug: DrugTotal, arm: np.ndarray, arms: Arms,
+def _dose_row(b: TableBuilder, drug: str, of_drug: DrugTotal, arm: np.ndarray, arms: Arms,
               name: str) -> None:
     """The drug's total mg per patient given it, by arm, under the drug's row; a patient
     with one of its doses not recorded is left out (none recorded at all: no row)."""
     complete = of_drug.given & ~np.isnan(of_drug.total_mg)
-    if not complete.any():
+    if not complete.any() or drug in NO_DOSE_SUMMARY:
         return
     values = {c: of_drug.total_mg[complete & (arm == c)] for c in arms.codes}
     label = f"{name}, dose per patient (mg)"

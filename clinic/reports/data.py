@@ -55,6 +55,7 @@ from clinic.models import (
     StudyTimepoint,
     User,
 )
+from clinic.procedures.inputs import MG_PER_ML_PER_PERCENT
 from clinic.protocol.definition import REGISTRY, MatchingSpec
 from clinic.reports.arrow import (
     arrow_frame,
@@ -129,6 +130,11 @@ class StudyInfo:
 
     def label_of(self, timepoint: str) -> str:
         return next(t.label for t in self.timepoints if t.code == timepoint)
+
+
+# drugs summarised as given or not, without their milligrams: saline has none, and "other"
+# would add up different drugs
+NO_DOSE_SUMMARY = frozenset({"saline", "other"})
 
 
 @dataclass(frozen=True)
@@ -472,7 +478,8 @@ def _target_rows(sid: int) -> Select[Any]:
 
 
 def _injectate_rows(sid: int) -> Select[Any]:
-    return (select(Injectate.procedure_id, Injectate.drug, Injectate.dose_mg)
+    return (select(Injectate.procedure_id, Injectate.drug, Injectate.dose_mg,
+                   Injectate.concentration_pct, Injectate.volume_ml)
             .join(Procedure, Procedure.id == Injectate.procedure_id)
             .join(Patient, Patient.id == Procedure.patient_id)
             .where(Patient.study_id == sid).order_by(Injectate.id))
@@ -602,17 +609,26 @@ def _after_day(moments: pd.Series, day: date, timezone: str) -> pd.Series:
 
 def _of_index_procedures(injectates: pd.DataFrame, procedures: pd.DataFrame) -> pd.DataFrame:
     """The drugs given at the included patients' index procedures, by subject (in the
-    order of the patients, then as entered), without the procedure's database id."""
+    order of the patients, then as entered), without the procedure's database id; the
+    dose in mg as recorded or, where only the concentration and the volume were (as a
+    local anaesthetic usually is: lidocaine 1 %, 1.5 mL), their product (1 % is 10 mg/mL)."""
     place = pd.Series(np.arange(len(procedures)), index=procedures["procedure_id"].to_numpy())
     at = injectates["procedure_id"].map(place)
     kept = at.notna().to_numpy()
     rows = at[kept].to_numpy(dtype=np.int64)
     order = np.argsort(rows, kind="stable")  # (the procedures are in the patients' order)
+
+    def column(name: str) -> np.ndarray:
+        values = pd.to_numeric(pd.Series(injectates[name].to_numpy()[kept][order]),
+                               errors="coerce")
+        return values.to_numpy(dtype=float)
+
+    made = column("concentration_pct") * MG_PER_ML_PER_PERCENT * column("volume_ml")
+    recorded = column("dose_mg")
     return pd.DataFrame({
         "subject": pd.Series(procedures["subject"].to_numpy()[rows[order]], dtype=object),
         "drug": pd.Series(injectates["drug"].to_numpy()[kept][order], dtype=object),
-        "dose_mg": pd.to_numeric(pd.Series(injectates["dose_mg"].to_numpy()[kept][order]),
-                                 errors="coerce")})
+        "dose_mg": np.where(np.isnan(recorded), made, recorded)})
 
 
 def _targets(session: Session, sid: int) -> pd.DataFrame:

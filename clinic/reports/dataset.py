@@ -14,7 +14,14 @@ import pandas as pd
 
 from clinic import catalog
 from clinic.reports.baseline import PUNCTURE_BINS, SI_SIDES, _punctures, _si_side, lower_back
-from clinic.reports.data import StudyData, distinct_objects, identities, taken, text_ranks
+from clinic.reports.data import (
+    NO_DOSE_SUMMARY,
+    StudyData,
+    distinct_objects,
+    identities,
+    taken,
+    text_ranks,
+)
 from clinic.reports.radiation import effective_dose
 from clinic.scoring.instruments import INSTRUMENTS
 from clinic.scoring.likert import Satisfaction
@@ -77,9 +84,7 @@ def _procedure_variables(data: StudyData) -> list[Variable]:
           if lower_back(data) else []),
         *(Variable(f"level_{lvl.replace('-', '_')}", f"Level {catalog.LEVELS[lvl]} treated",
                    values={"0": "No", "1": "Yes"}) for lvl in levels),
-        *(Variable(f"{drug}_mg", f"{catalog.DRUGS[drug]} given at the index procedure, in "
-                   "all (0: not given; empty: a dose not recorded)", "mg")
-          for drug in data.drug_totals()),
+        *(_drug_variable(drug) for drug in data.drug_totals()),
         Variable("contrast_extravasation", "Contrast extravasation",
                  values={"0": "Negative", "1": "Positive"}),
         Variable("dap_mgy_cm2", "Dose-area product", "mGy·cm²"),
@@ -93,6 +98,17 @@ def _procedure_variables(data: StudyData) -> list[Variable]:
                  values={"none": "No", **catalog.ADVERSE_EVENT_TYPES,
                          "multiple": "More than one type"}),
     ]
+
+
+def _drug_variable(drug: str) -> Variable:
+    """A drug of the index procedures: the mg given in all, or for saline and "other"
+    (no milligrams to add up) whether it was given."""
+    name = catalog.DRUGS[drug]
+    if drug in NO_DOSE_SUMMARY:
+        return Variable(f"{drug}_given", f"{name} given at the index procedure",
+                        values={"0": "No", "1": "Yes"})
+    return Variable(f"{drug}_mg", f"{name} given at the index procedure, in all (0: not "
+                    "given; empty: a dose not recorded)", "mg")
 
 
 def _score_variables(data: StudyData) -> list[Variable]:
@@ -143,7 +159,10 @@ def _procedure_columns(data: StudyData) -> pd.DataFrame:
         hit = set(data.targets.loc[data.targets["level"] == lvl, "subject"])
         out[f"level_{lvl.replace('-', '_')}"] = proc["subject"].isin(hit).astype(int).astype(str)
     for drug, given in data.drug_totals().items():
-        out[f"{drug}_mg"] = given.total_mg
+        if drug in NO_DOSE_SUMMARY:
+            out[f"{drug}_given"] = np.where(given.given, "1", "0")
+        else:
+            out[f"{drug}_mg"] = given.total_mg
     out["contrast_extravasation"] = proc["contrast_extravasation"].map({True: "1", False: "0"})
     for col in ("dap_mgy_cm2", "fluoroscopy_time_s", "ctdivol_mgy", "dlp_mgy_cm",
                 "operative_time_min"):

@@ -273,7 +273,8 @@ def test_table_2_lists_each_drug_given_and_each_patients_total_dose(session):
         doses = dex[arm].pop(0)
         given[arm].append(doses)
         in_all[patient.study_code] = np.nan if None in doses else sum(doses)
-        injectates = [InjectateInput("dexamethasone", dose_mg=d) for d in doses]
+        injectates = [InjectateInput("lidocaine", 1.0, 1.5),  # no dose typed: 15 mg
+                      *(InjectateInput("dexamethasone", dose_mg=d) for d in doses)]
         if arm == "B" and len(given["B"]) == 1:
             injectates.append(InjectateInput("methylprednisolone_acetate", dose_mg=40.0))
         make_procedure(session, patient, injectates=tuple(injectates))
@@ -300,3 +301,5 @@ def test_table_2_lists_each_drug_given_and_each_patients_total_dose(session):
     assert wide["dexamethasone_mg"].to_dict() == pytest.approx(in_all, nan_ok=True)
     assert "dexamethasone_mg" in {v.name for v in report.dataset.variables}
     assert "bupivacaine_mg" not in wide  # given to nobody
+    assert rows["Lidocaine"][:2] == [f"{size[c]} (100.0%)" for c in ("A", "B")]
+    assert rows["Lidocaine, dose per patient (mg)"][:2] == ["15.0 (15.0–15.0)"] * 2
