@@ -66,8 +66,8 @@ def _patients(session: Session, rng: np.random.Generator, n: int, study_id: int,
 
 
 def _procedures(session: Session, rng: np.random.Generator, ids: list[int], arm_rows: list[Any],
-                today: date, study_id: int,
-                site_ids: list[int]) -> tuple[list[int], list[date], list[str]]:
+                today: date, study_id: int, site_ids: list[int],
+                rng_of_injectates: np.random.Generator) -> tuple[list[int], list[date], list[str]]:
     n = len(ids)
     arm_of = rng.permutation(np.arange(n) % len(arm_rows))
     days = [today - timedelta(days=int(d)) for d in rng.integers(0, cal.PROCEDURE_SPREAD_DAYS, n)]
@@ -101,10 +101,33 @@ def _procedures(session: Session, rng: np.random.Generator, ids: list[int], arm_
             "ctdivol_mgy": None if fluoro else round(dlp / 35.0, 2)})
     _insert(session, "procedure", rows)
     levels = list(ROOT_LEVEL.values())
+    treated = [min(3, (int(p) + 1) // 2) for p in punctures]
     _insert(session, "procedure_target", [
         {"procedure_id": proc0 + i, "level": levels[j], "side": "bilateral"}
-        for i in range(n) for j in range(min(3, (int(punctures[i]) + 1) // 2))])
+        for i in range(n) for j in range(treated[i])])
+    _insert(session, "injectate", _injectates(rng_of_injectates, proc0, treated))
     return list(range(proc0, proc0 + n)), days, codes
+
+
+def _injectates(rng: np.random.Generator, proc0: int, treated: list[int]) -> list[dict[str, Any]]:
+    """The seed trial's regimen: at each level treated, lidocaine 1 % 1-2 mL (its dose
+    left to concentration × volume, as typed at the bedside) and dexamethasone 8 mg; in
+    about a quarter of the patients methylprednisolone acetate 40 mg once (within the cap
+    of 80 mg per patient)."""
+    volume = rng.choice([1.0, 1.5, 2.0], size=sum(treated))
+    mpa = rng.random(len(treated)) < 0.25
+    rows, k = [], 0
+    for i, levels in enumerate(treated):
+        for _ in range(levels):
+            rows += [{"procedure_id": proc0 + i, "drug": "lidocaine", "concentration_pct": 1.0,
+                      "volume_ml": float(volume[k]), "dose_mg": None},
+                     {"procedure_id": proc0 + i, "drug": "dexamethasone",
+                      "concentration_pct": None, "volume_ml": None, "dose_mg": 8.0}]
+            k += 1
+        if mpa[i]:
+            rows.append({"procedure_id": proc0 + i, "drug": "methylprednisolone_acetate",
+                         "concentration_pct": None, "volume_ml": None, "dose_mg": 40.0})
+    return rows
 
 
 def _values(rng: np.random.Generator, code: str, arm: str, tp: str, latent: float) -> Any:
@@ -174,8 +197,11 @@ def bulk_seed(session: Session, patients: int, *, seed: int = 1, code: str = "BE
                                 .where(Patient.study_id == sid)).scalar_one())
     ids = _patients(session, rng, patients, sid, [s.id for s in sites], code,  # type: ignore[misc]
                     first=first)
+    # the injectates draw from a stream of their own: the other values stay those the
+    # same seed gave before they were added (the golden report's numbers)
     procs, days, codes = _procedures(session, rng, ids, arms(session, sid), today, sid,
-                                     [s.id for s in sites])  # type: ignore[misc]
+                                     [s.id for s in sites],  # type: ignore[misc]
+                                     np.random.default_rng([seed, len(ids), first, 2]))
     n_scores = _follow_ups(session, rng, ids, procs, days, codes, sid, today)
     compact_tallies(session)  # one tally row per key, as after the nightly job
     count = session.execute(select(func.count(Enrollment.id))

@@ -9,8 +9,11 @@ must reproduce each of them byte for byte, on both engines.
 Re-saved once on purpose since: when a sparse table larger than 2×2 went from the χ² p
 to Fisher–Freeman–Halton's exact p (clinic.stats.exact), which moved one p-value of
 Table 6 (0.030 → 0.025), a test mark and the methods sentence; and when the reason of
-a table with one non-empty row or column became "a test needs …" (it said "χ² needs …").
-Nothing else changed.
+a table with one non-empty row or column became "a test needs …" (it said "χ² needs …");
+and when the bulk generator gave its procedures the seed trial's injectates (drawn from
+a stream of their own) and Table 2 listed them: rows added to Table 2 (their χ² and
+Mann–Whitney p-values checked by a hand-written computation), the data version, the
+wide data set and its dictionary with them. Nothing else changed.
 """
 
 from __future__ import annotations
