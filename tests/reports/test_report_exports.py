@@ -218,3 +218,17 @@ def test_the_data_set_is_built_only_for_the_files_that_hold_it(app, monkeypatch)
     assert built == [1]
     assert report.dataset is report.dataset
     assert len(report.dataset.wide) == 40 and any("wide" in name for name in csv_files)
+
+
+def test_reports_of_other_filters_or_days_download_under_other_names(session):
+    """Found trying the reports as a new user would: every download was demo_report.pdf,
+    whatever the filters or the cut-off, and the second overwrote the first."""
+    from clinic.reports.render import download
+    from tests.reports.helpers import AS_OF, GAP_STUDY, populate, report_of
+
+    populate(session, GAP_STUDY, 6)
+    everyone, north = report_of(session, "GAP"), report_of(session, "GAP", sites=("NORTH",))
+    name, _content, _type = download(everyone, "pdf")
+    assert name == f"gap_report_{AS_OF.isoformat()}_{everyone.stamp.data_version[:8]}.pdf"
+    assert download(north, "pdf")[0] != name
+    assert download(report_of(session, "GAP"), "pdf")[0] == name  # the same report: the same

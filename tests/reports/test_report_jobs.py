@@ -67,7 +67,8 @@ def test_a_large_study_is_built_in_the_background_with_the_same_numbers(app, db)
     link = re.search(r'href="(/reports/jobs/[^"]+/file)"', done).group(1)  # type: ignore[union-attr]
     file = client.get(link)
     assert file.status_code == 200 and file.mimetype == "application/zip"
-    assert "gap_report_csv.zip" in file.headers["Content-Disposition"]
+    assert re.search(r"gap_report_\d{4}-\d{2}-\d{2}_[0-9a-f]{8}_csv\.zip",
+                     file.headers["Content-Disposition"])
     assert file.headers["Cache-Control"] == "no-store"
     direct = client.get(f"/studies/GAP/report/download/csv?{QUERY}")
     assert _tables(file.data) == _tables(direct.data)

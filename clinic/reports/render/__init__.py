@@ -54,11 +54,20 @@ def render(report: Report, fmt: str) -> list[tuple[str, bytes]]:
 def download(report: Report, fmt: str) -> tuple[str, bytes, str]:
     """One downloadable file: several files are zipped (fixed timestamps: reproducible)."""
     files = render(report, fmt)
-    stem = f"{report.study.code.lower()}_report"
+    stem = download_stem(report)
     if len(files) == 1:
         name, content = files[0]
         return f"{stem}.{name.rsplit('.', 1)[1]}", content, MEDIA_TYPES[fmt]
     return f"{stem}_{fmt}.zip", zipped(files), "application/zip"
+
+
+def download_stem(report: Report) -> str:
+    """The file's name before its extension: the study, the data cut-off and the start of
+    the data version ("demo_report_2026-12-08_68158f30"), so that the reports of other
+    filters, days or data, downloaded side by side, do not take each other's name (the
+    version is printed at the foot of each page)."""
+    return (f"{report.study.code.lower()}_report_{report.filters.as_of.isoformat()}_"
+            f"{report.stamp.data_version[:8]}")
 
 
 def zipped(files: list[tuple[str, bytes]]) -> bytes:
