@@ -85,7 +85,10 @@ def _api_errors(errors: dict[str, str]) -> dict[str, str]:
            for k, v in errors.items()}
     if "missing_reason" in out:
         out["missing_reason"] = out["missing_reason"].replace(
-            "and save again", 'and send it again with "missing_reason"', 1)
+            "and save again", 'and send it again with "missing_reason"', 1).replace(
+            "Nothing above needs", "Nothing needs").replace(
+            "Clear this box, or leave blank", 'Send no "missing_reason", or null for').replace(
+            "or clear this box", 'or send no "missing_reason"')
     if "date_confirmed" in out:
         out["date_confirmed"] = out["date_confirmed"].replace(
             CONFIRM_ON_FORM, 'send it again with "date_confirmed": true')

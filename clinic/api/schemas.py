@@ -389,14 +389,19 @@ class ScoresIn(_Scores):
     missing_reason: text(500) | None = Field(
         None, description="Why an outcome the protocol asks for was not collected (kept "
                           "with the visit); needed when the entries leave one out, as on "
-                          "the form")
+                          "the form. Beside an ODI/NDI with a section unanswered it answers "
+                          "the data query raised on the sections; with nothing left out "
+                          "and no section unanswered it is refused, not dropped")
     date_confirmed: StrictBool = Field(
         False, description="The visit day is right although it is before the visit's "
-                           "window opens, or a month or more after it closes (the entry "
-                           "form's \"The date is right\"). Without it such a visit is "
-                           "refused (422, error on date_confirmed): it is more often a "
-                           "slip, or the wrong visit, than a visit that early or late. "
-                           "Confirmed, it is kept and counted as a protocol deviation.")
+                           "window opens, a month or more after it closes, the day of "
+                           "another visit of the patient, or before the onset of the "
+                           "adverse event sent with it (the entry form's \"The date is "
+                           "right\"). Without it such a visit is refused (422, error on "
+                           "date_confirmed): it is more often a slip, or the wrong visit, "
+                           "than what happened. Confirmed, it is kept (outside its window, "
+                           "counted as a protocol deviation), and the data query raised on "
+                           "the day is answered with the confirmation.")
 
 
 class ScoresEdit(_Scores):

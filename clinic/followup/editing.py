@@ -23,10 +23,11 @@ from clinic.followup.medications import (
 )
 from clinic.followup.scores import ScoredValue, parse_mode, score_entries
 from clinic.followup.service import _blank, measures_at
+from clinic.followup.visit_dates import recorded_onsets
 from clinic.models import Assessment, DataQuery, Score, ScoreSection
 from clinic.models.base import utcnow
 from clinic.queries.rules import run_rules_on_save
-from clinic.queries.service import answer_on_value
+from clinic.queries.service import answer_on_value, answer_raised
 from clinic.scoring.instruments import INSTRUMENTS
 from clinic.scoring.opioids import ome_disagrees, ome_of_visit_list
 
@@ -71,7 +72,7 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
                    context: VisitContext | None = None,
                    medications: Sequence[MedicationInput] | None = None,
                    doses_confirmed: Collection[str] | None = None,
-                   date_confirmed: bool = True) -> list[DataQuery]:
+                   date_confirmed: bool | None = None) -> list[DataQuery]:
     """Replace the recorded scores with ``entries``; blank instruments are removed.
     ``medications`` (None: as recorded) replace the analgesics recorded at the visit; a
     dose above its drug's labelled maximum, new or changed, is confirmed first
@@ -85,11 +86,14 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
 
     ``visit_on`` (None: as recorded) corrects the day of the visit, checked as at entry
     against ``context`` (not in the future, a follow-up not before the procedure, a
-    baseline not after it); a day before the window opens, or a month or more after it
-    closes, is confirmed first (``date_confirmed``), as at entry. The visit's and its
-    scores' moment move to that day. The
-    open data queries on what the correction changed (the visit's date, a score's value)
-    are answered by it (returned)."""
+    baseline not after it); a day before the window opens, a month or more after it
+    closes, the day of another visit of the patient or one before the onset of an
+    adverse event reported at the visit is confirmed first (``date_confirmed``: False
+    asks, True is the confirmation, None asks nothing: a script), as at entry, and the
+    query the rules then raise on the day is answered with the confirmation. The visit's
+    and its scores' moment move to that day. The open data queries on what the
+    correction changed (the visit's date, a score's value) are answered by it
+    (returned)."""
     if assessment.state != "completed":
         raise ValidationError({"assessment": "Only a completed follow-up can be corrected."})
     errors: dict[str, str] = {}  # the reason's and the values' problems named together
@@ -97,7 +101,10 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
         text = require_reason(reason)
     except ValidationError as error:
         errors |= error.errors
-    moment = _corrected_day(assessment, visit_on, context, errors, date_confirmed)
+    moment = _corrected_day(assessment, visit_on, context, errors)
+    asked = _day_asked(session, assessment, visit_on, context, errors) if moment else {}
+    if date_confirmed is False:
+        errors |= asked
     try:
         mode = parse_mode(mode)
     except ValidationError as error:
@@ -158,7 +165,14 @@ def edit_follow_up(session: Session, *, assessment: Assessment, read_version: in
                                     field="value", reason=text, actor_id=actor_id,
                                     rule="ome_mismatch")
     run_rules_on_save(session, assessment.patient_id, "visit")
+    if asked and date_confirmed:  # the rules ask what the nurse has just confirmed
+        answer_raised(session, assessment_id=assessment.id, rules=("out_of_window",),  # type: ignore[arg-type]
+                      text=CONFIRMED_AT_CORRECTION, actor_id=actor_id)
     return answered
+
+
+CONFIRMED_AT_CORRECTION = ("Confirmed at the correction: 'The date is right' was ticked "
+                           "for this date, which the correction had asked about.")
 
 
 def _check_ome_given(session: Session, assessment: Assessment, scored: list[ScoredValue],
@@ -188,23 +202,32 @@ def _with_confirmation(reason: str, confirmed: str | None) -> str:
 
 
 def _corrected_day(assessment: Assessment, visit_on: date | None,
-                   context: VisitContext | None, errors: dict[str, str],
-                   confirmed: bool = True) -> datetime | None:
+                   context: VisitContext | None, errors: dict[str, str]) -> datetime | None:
     """The moment the visit moves to (as at entry: noon of an earlier day in the clinic's
     time zone, now for today), or None when its day stays as recorded. A day that would
-    not do at entry is an error on ``visit_on``; one entry asks to confirm (far outside
-    the window, or before it opens), unless ``confirmed``, on ``date_confirmed``."""
+    not do at entry is an error on ``visit_on``."""
     if visit_on is None or visit_on == assessment.visit_on:
         return None
     if context is None:  # no clinic calendar to check against (a script)
         return datetime.combine(visit_on, time(12), tzinfo=UTC)
-    from clinic.followup.entry import FollowUpEntry, far_outside, visit_time
+    from clinic.followup.entry import FollowUpEntry, visit_time
 
     asked = FollowUpEntry(entries={}, mode="", read_version=None, visit_on=visit_on)
     _, moment = visit_time(asked, context, errors)
-    if "visit_on" not in errors and not confirmed:
-        errors |= far_outside(assessment, visit_on)
     return moment or utcnow()
+
+
+def _day_asked(session: Session, assessment: Assessment, visit_on: date | None,
+               context: VisitContext | None, errors: dict[str, str]) -> dict[str, str]:
+    """What entry asks to confirm about the new day (far outside the window or before
+    it opens, another visit's day, before an adverse event's onset), on
+    ``date_confirmed``; nothing without a clinic calendar or for a day refused."""
+    if visit_on is None or context is None or "visit_on" in errors:
+        return {}
+    from clinic.followup.entry import date_warnings
+
+    reported = recorded_onsets(session, assessment, visit_on)
+    return date_warnings(session, assessment, visit_on, reported)
 
 
 def _missing_outcomes(session: Session, assessment: Assessment, scores: list[Score]) -> list[str]:

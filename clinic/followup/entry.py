@@ -33,8 +33,10 @@ from clinic.followup.medications import (
 )
 from clinic.followup.scores import StoredScore
 from clinic.followup.service import measures_at, record_follow_up
+from clinic.followup.visit_dates import CONFIRM_ON_FORM, onsets_after, same_day_visits
 from clinic.models import Assessment, Patient, Score
-from clinic.queries.rules import run_rules_on_new_visit
+from clinic.queries.rules import NEW_VISIT_TRIGGERS, run_rules_on_new_visit
+from clinic.queries.service import answer_raised
 from clinic.reminders import reconcile_reminders
 from clinic.safety.service import FUTURE_DATE, record_adverse_event
 from clinic.scheduling.windows import FAR_OUTSIDE_DAYS, days_outside
@@ -129,8 +131,9 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
     warnings = dose_warnings(entry.medications)
     errors |= unconfirmed(warnings, entry.doses_confirmed)
     visit_on, collected_at = visit_time(entry, context, errors)
-    if context is not None and "visit_on" not in errors and not entry.far_date_confirmed:
-        errors |= far_outside(assessment, visit_on)  # type: ignore[arg-type]
+    asked = _date_asked(session, assessment, entry, context, errors)
+    if not entry.far_date_confirmed:
+        errors |= asked
     ae = entry.adverse_event
     if (ae is not None and ae.onset_on is not None and context is not None
             and ae.onset_on > context.today):
@@ -150,40 +153,62 @@ def save_follow_up(session: Session, *, assessment: Assessment, patient: Patient
         raise ValidationError(errors)
     _store_extras(session, assessment, patient, entry)
     run_rules_on_new_visit(session, assessment, scores)
-    if context is not None and entry.far_date_confirmed and far_outside(assessment, visit_on):  # type: ignore[arg-type]
+    if asked and entry.far_date_confirmed:
         answer_with_confirmation(session, assessment, actor_id)
+    _answer_with_reason(session, assessment, entry, actor_id)
     return scores
 
 
 CONFIRMED_AT_ENTRY = ("Confirmed at entry: 'The date is right' was ticked for this date, "
                       "which the save had asked about.")
+GIVEN_AT_ENTRY = "Given at entry, as why it was not collected: "
 
 
 def answer_with_confirmation(session: Session, assessment: Assessment,
                              actor_id: int | None) -> None:
-    """A visit date the nurse confirmed at entry, far outside its window: the query the
-    rules raised on it in this save (asking her to confirm the date) is answered at once
-    with her confirmation, for the monitor to close; it asked again what she had just
-    confirmed. The audit's actor and reason stay the save's."""
-    from sqlmodel import col, select
-
-    from clinic.models import DataQuery
-    from clinic.queries.rules import RAISED
-    from clinic.queries.service import answer_query
-
-    raised = session.info.get(RAISED, [])
-    queries = session.exec(select(DataQuery).where(
-        col(DataQuery.id).in_(raised), DataQuery.rule == "out_of_window",
-        DataQuery.assessment_id == assessment.id)).all() if raised else []
-    before = session.info.get("actor_id"), session.info.get("reason")
-    try:
-        for query in queries:
-            answer_query(session, query, text=CONFIRMED_AT_ENTRY, actor_id=actor_id)
-    finally:
-        set_actor(session, *before)
+    """A visit date the nurse confirmed at entry after the save asked about it: the query
+    the rules raised on it in this save (asking her to confirm the date) is answered at
+    once with her confirmation, for the monitor to close; it asked again what she had
+    just confirmed. The audit's actor and reason stay the save's."""
+    answer_raised(session, assessment_id=assessment.id, rules=("out_of_window",),  # type: ignore[arg-type]
+                  text=CONFIRMED_AT_ENTRY, actor_id=actor_id)
 
 
-CONFIRM_ON_FORM = 'tick "The date is right" and save again'
+def _answer_with_reason(session: Session, assessment: Assessment, entry: FollowUpEntry,
+                        actor_id: int | None) -> None:
+    """The reason typed for what was not collected answers the query the rules raised in
+    this save on a questionnaire's unanswered sections (it is why): a reason typed
+    beside a computable ODI with a section left blank was dropped without a word, the
+    query asking what the nurse had just written."""
+    reason = _reason(entry)
+    if reason:
+        answer_raised(session, assessment_id=assessment.id, rules=("section_missing",),  # type: ignore[arg-type]
+                      text=GIVEN_AT_ENTRY + reason, actor_id=actor_id)
+
+
+def _date_asked(session: Session, assessment: Assessment, entry: FollowUpEntry,
+                context: VisitContext | None, errors: dict[str, str]) -> dict[str, str]:
+    """What the nurse confirms about the visit's day before it is kept (None: no clinic
+    calendar, a script): with the checks of :func:`date_warnings`, the onset of the
+    adverse event entered with the visit."""
+    if context is None or "visit_on" in errors:
+        return {}
+    ae = entry.adverse_event
+    entered = [(ae.event_type, ae.onset_on)] if (
+        ae is not None and ae.onset_on is not None and ae.onset_on <= context.today) else []
+    return date_warnings(session, assessment, entry.visit_on or context.today, entered)
+
+
+def date_warnings(session: Session, assessment: Assessment, visit_on: date,
+                  reported: Sequence[tuple[str, date]] = ()) -> dict[str, str]:
+    """A visit's day that asks "The date is right" first, at entry and at a correction:
+    far outside its window or before it opens (:func:`far_outside`), the day of another
+    visit of the patient, or before the onset of an adverse event ``reported`` at the
+    visit (type and onset: the one entered with it, or those recorded with it)."""
+    said = [*far_outside(assessment, visit_on).values(),
+            *same_day_visits(session, assessment, visit_on),
+            *onsets_after(visit_on, reported)]
+    return {"date_confirmed": " ".join(said)} if said else {}
 
 
 def far_outside(assessment: Assessment, visit_on: date) -> dict[str, str]:
@@ -245,10 +270,18 @@ def missing_outcomes(session: Session, assessment: Assessment,
             if INSTRUMENTS[code].kind in OUTCOME_KINDS and code not in valued]
 
 
+NOTHING_MISSING = ("Nothing above needs a reason: every outcome has its value. Clear this "
+                   "box, or leave blank the outcome that was not collected.")
+
+
+def _reason(entry: FollowUpEntry) -> str:
+    return " ".join((entry.missing_reason or "").split())
+
+
 def _missing(session: Session, assessment: Assessment, scores: Sequence[StoredScore],
              entry: FollowUpEntry) -> dict[str, str]:
     missing = missing_outcomes(session, assessment, scores)
-    reason = " ".join((entry.missing_reason or "").split())
+    reason = _reason(entry)
     if missing and entry.require_complete and len(reason) < MIN_REASON_LENGTH:
         short = f" (the reason given is shorter than {MIN_REASON_LENGTH} characters)" \
             if reason else ""
@@ -260,6 +293,21 @@ def _missing(session: Session, assessment: Assessment, scores: Sequence[StoredSc
     if missing and reason:
         assessment.missing_reason = reason
         session.add(assessment)
+    elif reason:
+        return _reason_unkept(assessment, scores, reason)
+    return {}
+
+
+def _reason_unkept(assessment: Assessment, scores: Sequence[StoredScore],
+                   reason: str) -> dict[str, str]:
+    """A reason typed where every outcome has its value: it answers the query on the
+    sections a questionnaire left unanswered (:func:`_answer_with_reason`), or, with none
+    to answer, the save is refused rather than drop it without a word."""
+    if not NEW_VISIT_TRIGGERS["section_missing"](assessment, scores):
+        return {"missing_reason": NOTHING_MISSING}
+    if len(reason) < MIN_REASON_LENGTH:
+        return {"missing_reason": f"Say why a section was not answered in at least "
+                                  f"{MIN_REASON_LENGTH} characters, or clear this box."}
     return {}
 
 

@@ -94,6 +94,29 @@ def answer_query(session: Session, query: DataQuery, *, text: str | None,
           actor_id)
 
 
+def answer_raised(session: Session, *, assessment_id: int, rules: Collection[str], text: str,
+                  actor_id: int | None) -> list[DataQuery]:
+    """The queries of ``rules`` the rules raised in this transaction on the visit
+    ``assessment_id``, answered at once with ``text``: what the save that raised them
+    said already answers them (a date the nurse confirmed, the reason she typed for a
+    section not answered), and the monitor only closes them. The session's actor and
+    reason stay the save's (each step is audited with its own)."""
+    from clinic.queries.rules import RAISED
+
+    raised = session.info.get(RAISED, [])
+    queries = list(session.exec(select(DataQuery).where(
+        col(DataQuery.id).in_(raised), col(DataQuery.rule).in_(rules),
+        DataQuery.assessment_id == assessment_id, DataQuery.status == "open")
+        .order_by(col(DataQuery.id))).all()) if raised else []
+    before = session.info.get("actor_id"), session.info.get("reason")
+    try:
+        for query in queries:
+            answer_query(session, query, text=text, actor_id=actor_id)
+    finally:
+        set_actor(session, *before)
+    return queries
+
+
 def close_query(session: Session, query: DataQuery, *, text: str | None,
                 actor_id: int | None) -> None:
     """Close a query; one that was never answered (raised in error, or settled some

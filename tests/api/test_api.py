@@ -541,6 +541,23 @@ def test_a_follow_up_missing_an_outcome_needs_its_reason_as_on_the_form(client, 
     assert given.get_json()["missing_reason"] == "patient declined the questionnaire"
 
 
+def test_a_reason_sent_with_nothing_missing_is_refused_in_the_apis_words(client, clinic,
+                                                                          bearer, db):
+    """As on the form: a "missing_reason" beside every outcome and every section is
+    refused (it was dropped without a word), and said as the API's body names it."""
+    url = f"/api/v1/assessments/{clinic.due.id}/scores"
+    every = {"version": clinic.due.version, "mode": "phone",
+             "entries": {"vas": 3, "odi": ODI, "satisfaction_results": "satisfied"}}
+    refused = client.post(url, headers=bearer("nurse"), json=every | {
+        "missing_reason": "Patient skipped the sex-life section"})
+    assert refused.status_code == 422, refused.get_json()
+    said = refused.get_json()["errors"]["missing_reason"]
+    assert said.startswith("Nothing needs a reason") and "box" not in said
+    assert 'Send no "missing_reason", or null for the outcome' in said
+    assert db.exec(select(Score).where(Score.assessment_id == clinic.due.id)).all() == []
+    assert client.post(url, headers=bearer("nurse"), json=every).status_code == 201
+
+
 def test_a_visit_marked_not_done_is_reopened_by_api_then_recorded(client, clinic, bearer, app):
     """Found trying the API as a new user would: a visit marked not done answered 'reopen
     it first (on its page)', a page the integrator has not; the API reopens it now."""

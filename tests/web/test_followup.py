@@ -16,13 +16,14 @@ from clinic.models import (
     Assessment,
     AuditEvent,
     DataQuery,
+    DataQueryStep,
     Score,
     ScoreSection,
     StudyTimepoint,
 )
 from clinic.scheduling.windows import FAR_OUTSIDE_DAYS
 from tests.factories import make_patient, make_procedure
-from tests.web.helpers import login, odi_form, today_in
+from tests.web.helpers import login, odi_form, submitted_form, today_in
 
 GOOD_ODI = [2, 1, 3, 2, 1, 2, 1, 0, 2, 2]  # sum 16 → 32 %
 # after the consent and the procedure of the clinic fixture (both relative to today)
@@ -158,8 +159,8 @@ def test_a_second_entry_from_a_stale_form_gets_a_conflict(client, clinic, db):
 def _saved_by_the_nurse(client, clinic, db, form: dict[str, str]) -> int:
     """The due follow-up saved by the nurse (logged in); its version after the save."""
     login(client, clinic.users["nurse"])
-    client.post(f"/followup/{clinic.due.id}", data={**form, "version": clinic.due.version,
-                                                    "missing_reason": "not asked in this test"})
+    client.post(f"/followup/{clinic.due.id}", data={  # (a form with every outcome: "")
+        "missing_reason": "not asked in this test", **form, "version": clinic.due.version})
     db.expire_all()
     return db.get(Assessment, clinic.due.id).version
 
@@ -637,7 +638,7 @@ def test_a_satisfaction_reads_as_its_level_not_a_bare_number(client, clinic, db)
              if m.startswith("satisfaction")]
     assert asked, "the due visit asks a satisfaction"
     form = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI),
-            **{code: "satisfied" for code in asked}}
+            **{code: "satisfied" for code in asked}, "missing_reason": ""}
     _saved_by_the_nurse(client, clinic, db, form)
     home = client.get("/").get_data(as_text=True)
     assert "3 (Satisfied)" in home and "32 %" in home
@@ -690,7 +691,8 @@ def test_a_visit_day_corrected_outside_its_window_is_said_with_its_new_query(cli
                                                                             db):
     """Found trying the screens as a new user would: entry says a visit is early or late
     for its window, a correction to such a day said only 'corrected' while it raised a
-    data query on it."""
+    data query on it. Confirmed ("The date is right"), that query is raised answered with
+    the confirmation, as at entry (it was left open, asking again)."""
     base = {"mode": "phone", "vas": "4", **odi_form(GOOD_ODI)}
     version = _saved_by_the_nurse(client, clinic, db, base)
     early = clinic.due.window_open - timedelta(days=1)
@@ -710,8 +712,9 @@ def test_a_visit_day_corrected_outside_its_window_is_said_with_its_new_query(cli
     assert "follow-up corrected" in page
     assert "The visit was 1 day early for its window" in page
     [query] = db.exec(select(DataQuery).where(DataQuery.assessment_id == clinic.due.id)).all()
-    assert f"Raised automatically on what was saved: data query #{query.id} on " \
-           f"{query.label}: {query.text}" in page  # which value, and why
+    assert (query.rule, query.status) == ("out_of_window", "answered"), \
+        "raised on the new day, answered with the confirmation the correction asked for"
+    assert "Raised automatically" not in page, "nothing left for the nurse to answer"
     again = client.post(f"/followup/{clinic.due.id}/edit", follow_redirects=True, data={
         **base, "version": version + 1, "reason": "Scores re-read", "vas": "5",
         "visit_on": early.isoformat()})
@@ -1137,3 +1140,191 @@ def test_a_section_typed_as_3_0_is_saved_as_3(client, clinic, db):
     assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
     odi = _scores(db, clinic.due.id)["odi"]
     assert (odi.raw_sum, odi.value) == (17, 34.0)
+
+
+SKIPPED_SEX_LIFE = [*GOOD_ODI[:7], "", *GOOD_ODI[8:]]  # 9 of 10 sections: still a score
+
+
+def _every_outcome(clinic, odi: list[int | str] = GOOD_ODI) -> dict[str, str]:
+    """The due 1-month visit's form with every outcome it asks for."""
+    return {"mode": "phone", "version": str(clinic.due.version), "vas": "4",
+            "satisfaction_results": "satisfied", **odi_form(odi)}
+
+
+def _steps(db, query_id: int) -> list[DataQueryStep]:
+    return list(db.exec(select(DataQueryStep).where(DataQueryStep.query_id == query_id)
+                        .order_by(DataQueryStep.id)).all())
+
+
+def test_a_reason_typed_beside_an_odi_with_a_section_blank_answers_its_query(client, clinic,
+                                                                             db):
+    """Found trying the screens as a new user would: an ODI of 9 sections (a score all
+    the same) saved with "Patient skipped the sex-life section" typed as why: 'Saved',
+    her words dropped, and a data query raised asking whether the missing section was
+    asked. The query is raised answered with her words, for the monitor to close."""
+    login(client, clinic.users["nurse"])
+    why = "Patient skipped the sex-life section"
+    saved = client.post(f"/followup/{clinic.due.id}", follow_redirects=True,
+                        data=_every_outcome(clinic, SKIPPED_SEX_LIFE) | {"missing_reason": why})
+    page = html.unescape(saved.get_data(as_text=True))
+    assert saved.status_code == 200 and f"Saved {clinic.patient.study_code}" in page
+    assert "Raised automatically" not in page, "nothing left for the nurse to answer"
+    db.expire_all()
+    visit = db.get(Assessment, clinic.due.id)
+    assert visit.state == "completed" and visit.missing_reason is None, "no outcome missing"
+    query = db.exec(select(DataQuery).where(DataQuery.assessment_id == visit.id)).one()
+    assert (query.rule, query.status) == ("section_missing", "answered")
+    steps = _steps(db, query.id)
+    assert [(s.step, s.user_id) for s in steps] == [
+        ("raised", None), ("answered", clinic.users["nurse"].id)]
+    assert steps[1].text == f"Given at entry, as why it was not collected: {why}"
+    saved_as = db.exec(select(AuditEvent).where(AuditEvent.entity == "assessment",
+                                                AuditEvent.entity_id == visit.id,
+                                                AuditEvent.action == "update")).first()
+    assert saved_as is not None and saved_as.user_id == clinic.users["nurse"].id
+    assert "Data query" not in (saved_as.reason or ""), "the save's own audit keeps its reason"
+
+
+def test_a_reason_typed_with_nothing_missing_is_refused_at_its_field(client, clinic, db):
+    """A reason for an outcome not collected, typed beside every outcome and every
+    section: nowhere to keep it and nothing it answers, so the save is refused at the
+    field (not saved without it), the form as typed."""
+    login(client, clinic.users["nurse"])
+    why = "Patient skipped the sex-life section"
+    refused = client.post(f"/followup/{clinic.due.id}",
+                          data=_every_outcome(clinic) | {"missing_reason": why})
+    page = html.unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 422 and 'id="missing_reason-error"' in page
+    assert "Nothing above needs a reason: every outcome has its value. Clear this box" in page
+    kept = submitted_form(page, "missing_reason")
+    assert (kept["missing_reason"], kept["vas"], kept["odi.sex_life"]) == (why, "4", "0")
+    assert _scores(db, clinic.due.id) == {}
+    assert client.post(f"/followup/{clinic.due.id}",
+                       data=_every_outcome(clinic)).status_code == 302, "cleared: saved"
+
+
+def _week_1_of(db, clinic) -> Assessment:
+    return db.exec(select(Assessment).join(StudyTimepoint).where(
+        Assessment.patient_id == clinic.patient.id, StudyTimepoint.code == "week_1")).one()
+
+
+def _week_1_recorded(client, clinic, db, day: date) -> Assessment:
+    """The patient's 1-week visit recorded by the nurse (logged in) on ``day``."""
+    week_1 = _week_1_of(db, clinic)
+    assert client.post(f"/followup/{week_1.id}", data=_week_1_form(week_1) | {
+        "visit_on": day.isoformat()}).status_code == 302
+    return week_1
+
+
+def test_a_correction_to_another_visits_day_before_an_adverse_events_onset_is_confirmed(
+        client, clinic, db, app):
+    """Found trying the screens as a new user would: a 1-month visit corrected to the day
+    of the patient's recorded 1-week visit, before the onset of the adverse event
+    reported at it, was kept without a word; and 'The date is right', ticked for the day
+    before its window, left the query the rules raised on it open, asking again."""
+    today = today_in(app)
+    login(client, clinic.users["nurse"])
+    week_1 = _week_1_recorded(client, clinic, db, _week_1_of(db, clinic).target_date)
+    onset = today - timedelta(days=2)
+    assert client.post(f"/followup/{clinic.due.id}", data=_every_outcome(clinic) | {
+        "ae.event_type": "hematoma", "ae.onset_on": onset.isoformat(), "ae.severity": "mild",
+        "ae.is_related": "yes"}).status_code == 302
+    db.expire_all()
+    day = db.get(Assessment, week_1.id).visit_on
+    form = {**_every_outcome(clinic), "version": str(db.get(Assessment, clinic.due.id).version),
+            "reason": "Typed on the wrong sheet", "visit_on": day.isoformat()}
+    asked = client.post(f"/followup/{clinic.due.id}/edit", data=form)
+    page = html.unescape(asked.get_data(as_text=True))
+    assert asked.status_code == 422 and 'id="date_confirmed-error"' in page
+    assert f"Another visit of this patient (1 week) is recorded on {day}" in page
+    assert (f"The adverse event reported at this visit (Hematoma) began on {onset}, after "
+            f"{day}") in page
+    assert "before this visit's window opens" in page, "and the window, as before"
+    db.expire_all()
+    assert db.get(Assessment, clinic.due.id).visit_on == today, "nothing changed"
+    corrected = client.post(f"/followup/{clinic.due.id}/edit", follow_redirects=True,
+                            data=form | {"date_confirmed": "yes"})
+    assert "follow-up corrected" in html.unescape(corrected.get_data(as_text=True))
+    assert "Raised automatically" not in corrected.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Assessment, clinic.due.id).visit_on == day
+    query = db.exec(select(DataQuery).where(DataQuery.assessment_id == clinic.due.id,
+                                            DataQuery.rule == "out_of_window")).one()
+    assert query.status == "answered" and query.value_when_raised == day.isoformat()
+    steps = _steps(db, query.id)
+    assert [(s.step, s.user_id) for s in steps] == [
+        ("raised", None), ("answered", clinic.users["nurse"].id)]
+    assert steps[1].text.startswith("Confirmed at the correction: 'The date is right' was "
+                                    "ticked for this date")
+    moved = db.exec(select(AuditEvent).where(AuditEvent.entity == "assessment",
+                                             AuditEvent.entity_id == clinic.due.id,
+                                             AuditEvent.field == "visit_on")).all()[-1]
+    assert (moved.reason, moved.user_id) == ("Typed on the wrong sheet",
+                                              clinic.users["nurse"].id)
+
+
+def test_a_correction_before_the_onset_of_its_adverse_event_is_confirmed(client, clinic, db,
+                                                                          app):
+    """Inside the visit's window, an adverse event reported at the visit that began after
+    its corrected day is asked about alone; confirmed, the day is kept (and the window
+    raises no query)."""
+    today = today_in(app)
+    login(client, clinic.users["nurse"])
+    onset = today - timedelta(days=1)
+    assert client.post(f"/followup/{clinic.due.id}", data=_every_outcome(clinic) | {
+        "ae.event_type": "hematoma", "ae.onset_on": onset.isoformat(), "ae.severity": "mild",
+        "ae.is_related": "yes"}).status_code == 302
+    db.expire_all()
+    day = today - timedelta(days=3)
+    form = {**_every_outcome(clinic), "version": str(db.get(Assessment, clinic.due.id).version),
+            "reason": "Paper sheet dated earlier", "visit_on": day.isoformat()}
+    asked = client.post(f"/followup/{clinic.due.id}/edit", data=form)
+    page = html.unescape(asked.get_data(as_text=True))
+    assert asked.status_code == 422, page[:1000]
+    assert f"The adverse event reported at this visit (Hematoma) began on {onset}" in page
+    assert "Another visit" not in page and "window opens" not in page
+    assert client.post(f"/followup/{clinic.due.id}/edit",
+                       data=form | {"date_confirmed": "yes"}).status_code == 302
+    db.expire_all()
+    assert db.get(Assessment, clinic.due.id).visit_on == day
+
+
+def test_a_visit_entered_on_another_visits_day_is_confirmed(client, clinic, db, app):
+    """At entry, inside the visit's window: the day of the patient's 1-week visit
+    (recorded late, on a day of the 1-month window) is asked about before it is kept."""
+    today = today_in(app)
+    login(client, clinic.users["nurse"])
+    day = today - timedelta(days=5)
+    _week_1_recorded(client, clinic, db, day)
+    form = _every_outcome(clinic) | {"visit_on": day.isoformat()}
+    asked = client.post(f"/followup/{clinic.due.id}", data=form)
+    page = html.unescape(asked.get_data(as_text=True))
+    assert asked.status_code == 422 and 'id="date_confirmed-error"' in page
+    assert f"Another visit of this patient (1 week) is recorded on {day}" in page
+    assert "confirm what is right where asked" in page
+    assert _scores(db, clinic.due.id) == {}
+    assert client.post(f"/followup/{clinic.due.id}",
+                       data=form | {"date_confirmed": "yes"}).status_code == 302
+
+
+def test_an_adverse_event_entered_with_an_onset_after_the_visits_day_is_confirmed(
+        client, clinic, db, app):
+    """At entry: the complication entered with a paper sheet's visit began after the
+    visit's day (reported at a visit before it began?): asked before it is kept."""
+    today = today_in(app)
+    login(client, clinic.users["nurse"])
+    day, onset = today - timedelta(days=3), today - timedelta(days=1)
+    form = _every_outcome(clinic) | {
+        "visit_on": day.isoformat(), "ae.event_type": "hematoma",
+        "ae.onset_on": onset.isoformat(), "ae.severity": "mild", "ae.is_related": "yes"}
+    asked = client.post(f"/followup/{clinic.due.id}", data=form)
+    page = html.unescape(asked.get_data(as_text=True))
+    assert asked.status_code == 422 and 'id="date_confirmed-error"' in page
+    assert (f"The adverse event reported at this visit (Hematoma) began on {onset}, after "
+            f"{day}") in page
+    assert client.post(f"/followup/{clinic.due.id}",
+                       data=form | {"date_confirmed": "yes"}).status_code == 302
+    db.expire_all()
+    event = db.exec(select(AdverseEvent).where(
+        AdverseEvent.assessment_id == clinic.due.id)).one()
+    assert event.onset_on == onset
