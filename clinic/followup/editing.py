@@ -227,7 +227,7 @@ def _day_asked(session: Session, assessment: Assessment, visit_on: date | None,
     from clinic.followup.entry import date_warnings
 
     reported = recorded_onsets(session, assessment, visit_on)
-    return date_warnings(session, assessment, visit_on, reported)
+    return date_warnings(session, assessment, visit_on, None, reported)  # (None: looked for)
 
 
 def _missing_outcomes(session: Session, assessment: Assessment, scores: list[Score]) -> list[str]:

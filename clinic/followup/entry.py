@@ -196,17 +196,26 @@ def _date_asked(session: Session, assessment: Assessment, entry: FollowUpEntry,
     ae = entry.adverse_event
     entered = [(ae.event_type, ae.onset_on)] if (
         ae is not None and ae.onset_on is not None and ae.onset_on <= context.today) else []
-    return date_warnings(session, assessment, entry.visit_on or context.today, entered)
+    return date_warnings(session, assessment, entry.visit_on or context.today, context.today,
+                         entered)
 
 
 def date_warnings(session: Session, assessment: Assessment, visit_on: date,
-                  reported: Sequence[tuple[str, date]] = ()) -> dict[str, str]:
+                  today: date | None, reported: Sequence[tuple[str, date]] = ()
+                  ) -> dict[str, str]:
     """A visit's day that asks "The date is right" first, at entry and at a correction:
     far outside its window or before it opens (:func:`far_outside`), the day of another
     visit of the patient, or before the onset of an adverse event ``reported`` at the
-    visit (type and onset: the one entered with it, or those recorded with it)."""
+    visit (type and onset: the one entered with it, or those recorded with it). Another
+    visit is looked for at a correction (``today`` None), on a day before ``today`` (a
+    paper sheet typed in later) or outside the visit's window, not for a visit held
+    today inside its window: the windows allow that day, and the patient is there to say
+    which visit it is. So an ordinary save reads nothing more for it and stays at the
+    statements of tests/followup/test_save_statements.py."""
+    asked = (visit_on != today
+             or days_outside(visit_on, assessment.window_open, assessment.window_close) != 0)
     said = [*far_outside(assessment, visit_on).values(),
-            *same_day_visits(session, assessment, visit_on),
+            *(same_day_visits(session, assessment, visit_on) if asked else []),
             *onsets_after(visit_on, reported)]
     return {"date_confirmed": " ".join(said)} if said else {}
 

@@ -6,19 +6,18 @@ although three steps ask for it, and not at all where the process keeps the stud
 measures under the revision read with the visit
 (clinic.followup.service._measure_rules).
 
-PostgreSQL runs 8 statements in 9 round trips (BEGIN and COMMIT are one each), in one
+PostgreSQL runs 7 statements in 8 round trips (BEGIN and COMMIT are one each), in one
 transaction: the session with its user (clinic.auth.current); the visit with its
 patient, timepoint, index procedure and its study's measures revision (the study's
 measures too, a statement more, on the first save of a process or after a change of
-them); the patient's other visits recorded on the visit's day (one is confirmed first:
-clinic.followup.visit_dates); the lock guard's shared advisory locks on the visit, the
-patient and the study (so that no lock is set while the save is under way) and, in the
-same round trip (a pipeline: clinic.followup.completion), one statement that completes
-the visit (its version checked and raised) unless one of them is locked and cancels the
-visit's pending reminders and self-report messages; the scores and their sections (one statement,
+them); the lock guard's shared advisory locks on the visit, the patient and the study
+(so that no lock is set while the save is under way) and, in the same round trip (a
+pipeline: clinic.followup.completion), one statement that completes the visit (its
+version checked and raised) unless one of them is locked and cancels the visit's pending
+reminders and self-report messages; the scores and their sections (one statement,
 clinic.models.inserts.insert_family); the audit rows; and the VAS-change rule's read of
 the patient's VAS (clinic.queries.rules: an ordinary visit, inside its window with every
-section answered, runs no other rule). SQLite 13: the session with its user read in
+section answered, runs no other rule). SQLite 12: the session with its user read in
 autocommit, outside the save's transaction (its write lock, taken when it begins, would
 keep the session row from being marked seen), its BEGIN IMMEDIATE, no advisory locks,
 the lock question, the visit's UPDATE, the two cancellations and the scores and the
@@ -77,22 +76,22 @@ def test_a_follow_up_save_runs_a_bounded_number_of_statements(client, clinic, ap
     reads = [" ".join(s.split()).split(" FROM ")[1].split()[0]
              for s in statements if s.startswith("SELECT")]
     guard = "unnest(%(keys)s::integer[])" if engine == "postgresql" else "record_lock"
-    assert reads == ["user_session", "assessment", "study_timepoint", guard, "score"], reads
+    assert reads == ["user_session", "assessment", guard, "score"], reads
     if engine == "postgresql":  # the visit completed unless locked, its reminders cancelled
         taken = visit_updates[0]
         assert taken.startswith("WITH claimed AS") and "FROM record_lock" in taken, taken
         assert "UPDATE reminder" in taken and "UPDATE self_report_message" in taken
         assert [s.split(" (")[0] for s in statements if "INSERT INTO score" in s] == [
             "WITH parents AS"], "the scores and their sections in one statement"
-    assert len(statements) <= {"postgresql": 8, "sqlite": 13}[engine], len(statements)
+    assert len(statements) <= {"postgresql": 7, "sqlite": 12}[engine], len(statements)
     assert not [s for s in statements if s.startswith("INSERT INTO data_query")]
     assert sum("FROM record_lock" in s for s in statements) == 1, "one lock check"
 
 
-def test_a_save_waits_for_the_database_nine_times_on_postgresql(client, clinic, app,
-                                                                  tmp_path):
+def test_a_save_waits_for_the_database_eight_times_on_postgresql(client, clinic, app,
+                                                                   tmp_path):
     """The round trips themselves, from libpq's own trace of the messages: a save is
-    answered by the server 9 times (ReadyForQuery), the advisory locks and the visit's
+    answered by the server 8 times (ReadyForQuery), the advisory locks and the visit's
     completion in one of them."""
     if get_engine(app).dialect.name != "postgresql":
         pytest.skip("a libpq trace: PostgreSQL only")
@@ -107,7 +106,7 @@ def test_a_save_waits_for_the_database_nine_times_on_postgresql(client, clinic, 
     messages = [fields for line in trace.read_text().splitlines()  # (an SQL text's next
                 if len(fields := line.split("\t")) >= 4]  # lines aside)
     flights = _flights(messages)  # each line: time, F(rontend) or B(ackend), length, message
-    assert len(flights) == 9, flights
+    assert len(flights) == 8, flights
     together = next(f for f in flights if any("pg_advisory_xact_lock_shared" in m for m in f))
     assert any("WITH claimed AS" in m for m in together), together
 
