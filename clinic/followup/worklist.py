@@ -1,7 +1,8 @@
 """The nurse's worklist: today's calls first, then what comes up (read-only queries).
 
-A follow-up's *call group* says how urgent the call is on a given day: due today (its
-target date), the window closes within three days (the last chance, whether the target
+A follow-up's *call group* says how urgent the call is on a given day: the window
+closes today (its last day: the most urgent, whatever its target), due today (its
+target date), the window closes within three days (the last chances, whether the target
 has passed or not), overdue (past the target, the window open longer), the window is
 open, upcoming (window not open yet). The derived status of
 clinic.scheduling ("due" = window open, target not passed) stays what the grid and the
@@ -15,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Case, Integer, asc, case, desc, literal, null, or_, tuple_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from clinic.models import (
     Assessment,
@@ -31,6 +32,7 @@ from clinic.paging import DEFAULT_LIMIT, cut, decode_cursor
 
 CLOSING_DAYS = 3
 CALL_GROUPS = {
+    "last_day": "Window closes today (last day)",
     "today": "Due today",
     "closing": f"Window closes within {CLOSING_DAYS} days",
     "overdue": "Overdue (window still open)",
@@ -48,6 +50,8 @@ SORT_KEYS = {
 
 def call_group(target: date, window_open: date, window_close: date, today: date) -> str:
     """How urgent the call is on ``today`` (pure; see the module docstring)."""
+    if window_close == today:
+        return "last_day"
     if target == today:
         return "today"
     if window_open > today:
@@ -60,9 +64,10 @@ def call_group(target: date, window_open: date, window_close: date, today: date)
 
 
 def group_rank(today: date) -> Case[int]:
-    """``call_group`` in SQL, as the group's position in CALL_GROUPS (0 = due today)."""
+    """``call_group`` in SQL, as the group's position in CALL_GROUPS (0 = the last day)."""
     order = list(CALL_GROUPS)
     return case(
+        (Assessment.window_close == today, order.index("last_day")),
         (Assessment.target_date == today, order.index("today")),
         (Assessment.window_open > today, order.index("upcoming")),
         (Assessment.window_close <= today + timedelta(days=CLOSING_DAYS), order.index("closing")),
@@ -117,32 +122,40 @@ def _sort_key(sort: str, today: date) -> list[tuple[object, type]]:
 
 
 def _listed(session: Session, f: WorklistFilter, with_identity: bool,  # type: ignore[no-untyped-def]
-            ranged: bool = True):
+            read: str = "range"):
     """The worklist's visits; the target-date range read from the visit tallies lets
     the database read an index range instead of every pending visit of the registry.
-    ``ranged=False``: without that range, for a query that names its target day (today's
+    ``read="day"``: without that range, for a query that names its target day (today's
     visits): beside the range, SQLite's planner read the range and not the day (240 ms
-    at 200,000 patients instead of 25)."""
+    at 200,000 patients instead of 25). ``read="close"``: for a query that names the
+    window's closing day, read through the index on it (see ``_query``)."""
     from clinic.scheduling.tally import listed_target_range
 
-    query = _query(session, f, with_identity).where(
+    query = _query(session, f, with_identity, state_indexed=read != "close").where(
         Assessment.window_close >= f.today,
         Assessment.window_open <= f.today + timedelta(days=f.upcoming_days))
-    if not ranged:
+    if read != "range":
         return query
     found = listed_target_range(session, f.today, f.upcoming_days)
     low, high = found or (f.today, f.today - timedelta(days=1))  # none: an empty range
     return query.where(Assessment.target_date >= low, Assessment.target_date <= high)
 
 
+READ_BY = {"last_day": "close", "today": "day"}  # groups of one named day (see _listed);
+# the others read the target range
+
+
 def _group_conditions(today: date) -> dict[str, list[object]]:
     """Each call group as conditions on the target date first (an index range on
-    (state, target_date) that a LIMIT stops early), then on the window."""
+    (state, target_date) that a LIMIT stops early), then on the window; the last day's
+    on the window's close (its own index: a day's few visits, sorted)."""
     closing = today + timedelta(days=CLOSING_DAYS)
     return {
-        "today": [Assessment.target_date == today],
+        "last_day": [Assessment.window_close == today],  # its day named: the index on it
+        "today": [Assessment.target_date == today, Assessment.window_close > today],
         "closing": [Assessment.target_date <= closing, Assessment.target_date != today,
-                    Assessment.window_open <= today, Assessment.window_close <= closing],
+                    Assessment.window_open <= today, Assessment.window_close <= closing,
+                    Assessment.window_close > today],
         "overdue": [Assessment.target_date < today, Assessment.window_close > closing],
         "open": [Assessment.target_date > today, Assessment.window_open <= today,
                  Assessment.window_close > closing],
@@ -191,11 +204,11 @@ def _rows_by_group(session: Session, f: WorklistFilter, after: tuple[object, ...
     conditions = _group_conditions(f.today)
     listed = None  # its target range read once, not per group
     for rank, group in enumerate(CALL_GROUPS):  # a statement per group until the page is
-        wanted = limit + 1 - len(found)          # full: at most five, whatever the registry
+        wanted = limit + 1 - len(found)          # full: at most six, whatever the registry
         if wanted <= 0 or (after is not None and rank < after[0]):  # type: ignore[operator]
             continue  # (a LIMIT 0 statement still costs its planning: 2-5 ms on PostgreSQL)
-        if group == "today":  # its day named: no range beside it
-            query = _listed(session, f, with_identity, ranged=False).where(*conditions[group])
+        if group in READ_BY:  # its day named: no range beside it
+            query = _listed(session, f, with_identity, READ_BY[group]).where(*conditions[group])
         else:
             listed = listed if listed is not None else _listed(session, f, with_identity)
             query = listed.where(*conditions[group])
@@ -251,7 +264,12 @@ def week(session: Session, f: WorklistFilter, start: date,
     return days
 
 
-def _query(session: Session, f: WorklistFilter, with_identity: bool):  # type: ignore[no-untyped-def]
+def _query(session: Session, f: WorklistFilter, with_identity: bool,  # type: ignore[no-untyped-def]
+           state_indexed: bool = True):
+    """``state_indexed=False``: the state tested as ``state || ''``, which no index
+    serves, for a query that names the window's closing day: SQLite otherwise read every
+    pending visit through (state, target_date) for its ORDER BY, not the day's few."""
+    pending = (Assessment.state if state_indexed else col(Assessment.state).concat("")) == "pending"
     contact = ((PatientIdentity.name, PatientIdentity.phone, PatientIdentity.email)
                if with_identity else (null().label("name"), null().label("phone"),
                                       null().label("email")))
@@ -263,7 +281,7 @@ def _query(session: Session, f: WorklistFilter, with_identity: bool):  # type: i
              .join(StudyTimepoint, StudyTimepoint.id == Assessment.timepoint_id)
              .join(Enrollment, Enrollment.patient_id == Patient.id)
              .join(StudyArm, StudyArm.id == Enrollment.arm_id, isouter=True)
-             .where(Assessment.state == "pending"))
+             .where(pending))
     if with_identity:
         query = query.join(PatientIdentity, PatientIdentity.patient_id == Patient.id,
                            isouter=True)

@@ -67,6 +67,7 @@ def call_group_counts(session: Session, today: date, upcoming_days: int, *,
 
     order = list(CALL_GROUPS)
     rank = case(
+        (T.window_close == today, order.index("last_day")),
         (T.target_date == today, order.index("today")),
         (T.window_open > today, order.index("upcoming")),
         (T.window_close <= today + timedelta(days=CLOSING_DAYS), order.index("closing")),

@@ -155,7 +155,7 @@ def call_list() -> Response:
         abort(422, "The call list was not printed: " + " ".join(errors.values()))
     session = get_session()
     rows = worklist(session, f, with_identity=sees_identity(),
-                    groups=("today", "overdue", "closing", "open"))
+                    groups=("last_day", "today", "overdue", "closing", "open"))
     notes = worklist_notes(session, [r.assessment_id for r in rows], f.today)
     # an open window is on paper when the worklist says to call: a self-report link
     # not delivered or not answered

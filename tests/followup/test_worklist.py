@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import select, update
 
 from clinic.followup.worklist import call_group
+from tests.factories import assessments_of, make_patient, make_procedure
 from tests.pdf import pdf_text
 from tests.web.helpers import login, odi_form
 
@@ -23,11 +24,39 @@ TODAY = date(2026, 12, 3)
     # last chance of an overdue visit (it was counted as overdue, the closing group at 0)
     (TODAY - timedelta(5), TODAY - timedelta(12), TODAY + timedelta(4), "overdue"),
     (TODAY, TODAY - timedelta(7), TODAY + timedelta(1), "today"),
+    (TODAY - timedelta(3), TODAY - timedelta(10), TODAY, "last_day"),  # the last chance:
+    # before the visits due today whose windows stay open (it was one of "closing")
+    (TODAY, TODAY - timedelta(7), TODAY, "last_day"),
     (TODAY + timedelta(20), TODAY - timedelta(1), TODAY + timedelta(40), "open"),
     (TODAY + timedelta(30), TODAY + timedelta(23), TODAY + timedelta(37), "upcoming"),
 ])
 def test_each_follow_up_falls_in_one_call_group(target, opens, closes, group):
     assert call_group(target, opens, closes, TODAY) == group
+
+
+def test_a_visit_on_its_windows_last_day_comes_first_and_says_so(client, clinic, db):
+    """Found trying the app as a new user would: a visit whose window closed that day was
+    listed as "Window closes within 3 days", after the visits due today whose windows
+    stay open for days. It is the most urgent call: first, on the page and on paper."""
+    from clinic.models import Assessment
+
+    day = clinic.due.target_date  # the clinic's visit is due that day, its window open on
+    patient, _ = make_patient(db, clinic.study, site=clinic.north)
+    make_procedure(db, patient)
+    last = next(a for a in assessments_of(db, patient) if a.state == "pending")
+    db.exec(update(Assessment).where(Assessment.id == last.id).values(  # type: ignore[call-overload]
+        window_open=day - timedelta(days=10), target_date=day - timedelta(days=3),
+        window_close=day))
+    db.commit()
+    login(client, clinic.users["nurse"])
+    page = client.get(f"/worklist?day={day.isoformat()}").get_data(as_text=True)
+    label = "Window closes today (last day)"
+    assert f"{label}: 1" in page and "Due today: 1" in page
+    first, second = page.index(f'/followup/{last.id}"'), page.index(f'/followup/{clinic.due.id}"')
+    assert first < second
+    assert page.rindex("call-last_day", 0, first) > page.rindex("<tr", 0, first)
+    text = pdf_text(client.get(f"/worklist/calls.pdf?day={day.isoformat()}").data)
+    assert "(last day)" in text and text.index("Window closes") < text.index("Due today")
 
 
 def test_the_nurse_sees_names_and_the_groups_in_order(client, clinic):

@@ -3,15 +3,17 @@ default order and for every sort, both directions; a forged cursor is refused.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from clinic.db import get_engine
 from clinic.demo.bulk import bulk_seed
 from clinic.exceptions import ValidationError
 from clinic.followup.worklist import SORT_KEYS, WorklistFilter, worklist, worklist_page
+from clinic.models import Assessment
 from clinic.web.filters import clinic_today
 
 
@@ -26,12 +28,21 @@ def _walk(session, f, **sort) -> list[int]:
     raise AssertionError("the pages never ended")
 
 
+def _a_last_day(session) -> date:
+    """The day the windows of most pending visits close on (their first call group)."""
+    return session.exec(select(Assessment.window_close).where(
+        Assessment.state == "pending", Assessment.window_close >= clinic_today())
+        .group_by(Assessment.window_close)
+        .order_by(func.count().desc(), Assessment.window_close)).first()
+
+
 @pytest.mark.parametrize("sort", ["group", *SORT_KEYS])
 def test_the_pages_add_up_to_the_list(app, sort):
     with app.app_context(), Session(get_engine(app)) as session:
         bulk_seed(session, 120, code="PAGES")
         session.commit()
-        for day in (clinic_today(), clinic_today() - timedelta(days=40)):
+        last_day = _a_last_day(session)
+        for day in (clinic_today(), clinic_today() - timedelta(days=40), last_day):
             f = WorklistFilter(today=day)
             for descending in (False, True):
                 whole = [r.assessment_id for r in worklist(session, f, sort=sort,
@@ -42,6 +53,7 @@ def test_the_pages_add_up_to_the_list(app, sort):
             assert sum(counts.values()) == len(whole)
             by_group = [r.group for r in worklist(session, f)]
             assert counts == {g: by_group.count(g) for g in counts}
+            assert day != last_day or 0 < counts["last_day"] < len(whole)
 
 
 def test_a_forged_cursor_is_refused(app):
