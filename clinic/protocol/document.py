@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from clinic import catalog
 from clinic.protocol.definition import RANDOMIZED
 from clinic.scoring.instruments import INSTRUMENTS
+from clinic.selfreport.ladder import CALL_LEAD_DAYS
 
 FORMAT_VERSION = 1
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
@@ -109,7 +110,8 @@ class SelfReport(Part):
         description="Days after the window opens: the invitation, then the reminders")
     call_after_days: Annotated[int, Field(ge=0, le=365, strict=True)] | None = Field(
         10, description="Days after the window opens when an unanswered visit becomes a "
-                        "call on the nurse's worklist; omit for never")
+                        f"call on the nurse's worklist (at the latest {CALL_LEAD_DAYS} days "
+                        "before the window closes); omit for never")
     second_factor: Literal["none", "birth_year", "birth_date"] = Field(
         "none", description="Asked before the questions: the year or date of birth")
 

@@ -3,7 +3,8 @@
 ``reminder_days`` counts days from the opening of the visit's window: the first entry
 is the invitation (usually 0), the others are reminders. A message whose day falls
 after the window closes is not part of the ladder. ``call_after_days`` (from the
-window opening) is when an unanswered visit becomes a call on the nurse's worklist.
+window opening) is when an unanswered visit becomes a call on the nurse's worklist, at
+the latest ``CALL_LEAD_DAYS`` before the window closes, whenever the link went out.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 DEFAULT_DAYS = (0, 3, 7)
 DEFAULT_CALL_AFTER = 10
 MAX_STEPS = 6
+CALL_LEAD_DAYS = 2  # the call comes at the latest this many days before the window closes
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,10 @@ def due_steps(window_open: date, window_close: date, today: date,
 
 
 def call_on(window_open: date, window_close: date, spec: LadderSpec) -> date | None:
-    """The day an unanswered visit becomes a call task (None: never, or after closing)."""
+    """The day an unanswered visit becomes a call task (None: never): ``call_after_days``
+    after the window opens, but no later than ``CALL_LEAD_DAYS`` before it closes (the
+    days left to reach the patient), nor before it opens (a window shorter than that)."""
     if spec.call_after_days is None:
         return None
-    day = window_open + timedelta(days=spec.call_after_days)
-    return day if day <= window_close else None
+    latest = max(window_open, window_close - timedelta(days=CALL_LEAD_DAYS))
+    return min(window_open + timedelta(days=spec.call_after_days), latest)

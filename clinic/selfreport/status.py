@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
@@ -125,19 +125,10 @@ def visit_links(session: Session, assessments: Sequence[Assessment],
                          if m.state == "pending")  # planned already: it goes on its day
         link.planned = waiting + [(s, d) for s, d in ladder(a.window_open, a.window_close,
                                                             spec) if s > last and d >= today]
-        link.call_from = _call_from(a, spec, link)
+        link.call_from = call_on(a.window_open, a.window_close, spec)  # a link sent
+        # late does not move it: the days left in the window are the nurse's
     _label(out)
     return out
-
-
-def _call_from(a: Assessment, spec: LadderSpec, link: VisitLink) -> date | None:
-    """The protocol's call day, but never sooner than 3 days after the first e-mail (a
-    link first sent late in the window), and at the latest on the window's last day."""
-    day = call_on(a.window_open, a.window_close, spec)
-    sent = [m.sent_at.date() for m in link.messages if m.sent_at]
-    if day is None or not sent:
-        return day
-    return min(max(day, min(sent) + timedelta(days=3)), a.window_close)
 
 
 def _label(links: dict[int, VisitLink]) -> None:
@@ -249,6 +240,10 @@ def _note(link: VisitLink, today: date) -> tuple[str, bool] | None:
     if link.undelivered:
         return "Link e-mail not delivered: call the patient", True
     if link.needs_call(today) and link.invited:
+        first = min(m.sent_at for m in link.messages if m.sent_at).date()
+        if link.call_from is not None and first >= link.call_from:
+            return (f"Link first sent {first.isoformat()} (the call day was "
+                    f"{link.call_from.isoformat()}): call the patient"), True
         return "No answer to the link: call the patient", True
     if link.needs_call(today) and not link.planned:  # no address, no consent, not sent
         return "No link was e-mailed: call the patient", True

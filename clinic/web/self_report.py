@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 from clinic.auth.roles import any_user
 from clinic.db import get_session
 from clinic.models import Site
-from clinic.selfreport.ladder import LadderSpec, step_label
+from clinic.selfreport.ladder import CALL_LEAD_DAYS, LadderSpec, step_label
 from clinic.selfreport.status import COLUMN_LABELS, COLUMNS, channel_counts, dashboard, totals
 from clinic.web.access import all_sites, site_filter, study_or_404
 from clinic.web.filters import clinic_today
@@ -28,5 +28,6 @@ def index(code: str) -> str:
     return render_template("self_report/index.html", study=study, rows=rows,
                            total=totals(rows), columns=COLUMNS, labels=COLUMN_LABELS,
                            spec=LadderSpec.from_json(study.self_report), step_label=step_label,
+                           call_lead_days=CALL_LEAD_DAYS,
                            messages=channel_counts(session, study.id, site_id),  # type: ignore[arg-type]
                            sites=all_sites(session), site=site, today=today)

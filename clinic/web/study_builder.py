@@ -49,6 +49,7 @@ from clinic.protocol.protocol_file import (
     write_toml,
 )
 from clinic.scoring.instruments import INSTRUMENTS
+from clinic.selfreport.ladder import CALL_LEAD_DAYS
 from clinic.studies.amendments import amend, amendments_of, close_enrollment
 from clinic.studies.protocols import (
     DRAFT,
@@ -375,7 +376,7 @@ def _page(study: Study | None, values: Any, errors: dict[str, str]) -> str:
         bin_rows=range(BIN_ROWS), grid_timepoints=[(i, c) for i, c in timepoints if c],
         instruments=catalog.SCORE_RANGES, covariates=_covariates(values),
         instrument_labels={code: i.label for code, i in INSTRUMENTS.items()},
-        second_factors=SECOND_FACTORS, field_title=field_title,
+        second_factors=SECOND_FACTORS, field_title=field_title, call_lead_days=CALL_LEAD_DAYS,
         lock=study_lock_notice(session, study, SET_UP) if study else None)
 
 

@@ -38,9 +38,14 @@ def test_due_steps_are_those_whose_day_has_come_while_the_window_is_open():
     assert due_steps(OPEN, CLOSE, date(2026, 2, 22), spec) == []
 
 
-def test_the_call_task_comes_after_its_days_unless_the_window_closed_first():
+def test_the_call_task_comes_after_its_days_and_leaves_days_to_call_in_the_window():
+    """Found trying the app as a new user would: the call came on the window's last day,
+    or never when the protocol's days ran past the window. It comes at the latest two
+    days before the window closes (from its opening in a window shorter than that)."""
     assert call_on(OPEN, CLOSE, LadderSpec(call_after_days=10)) == date(2026, 2, 17)
-    assert call_on(OPEN, CLOSE, LadderSpec(call_after_days=30)) is None
+    assert call_on(OPEN, CLOSE, LadderSpec(call_after_days=13)) == date(2026, 2, 19)
+    assert call_on(OPEN, CLOSE, LadderSpec(call_after_days=30)) == date(2026, 2, 19)
+    assert call_on(OPEN, date(2026, 2, 8), LadderSpec(call_after_days=10)) == OPEN
     assert call_on(OPEN, CLOSE, LadderSpec(call_after_days=None)) is None
 
 

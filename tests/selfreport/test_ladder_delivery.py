@@ -22,6 +22,7 @@ from clinic.models import (
 from clinic.patients.identity import update_identity
 from clinic.procedures.service import move_procedure
 from clinic.reminders.delivery import run_once
+from clinic.selfreport.ladder import LadderSpec
 from clinic.selfreport.status import worklist_notes
 from tests.selfreport.conftest import (
     CLOSES,
@@ -316,11 +317,40 @@ def test_no_note_for_a_patient_who_did_not_consent(mail_app, smtp, session, clin
     assert worklist_notes(session, [visit.id], date(2026, 2, 18)) == {}
 
 
-def test_a_link_first_sent_late_is_not_a_call_the_same_day(mail_app, smtp, session, clinic,
-                                                           month_1):
+def test_a_link_first_sent_late_does_not_put_the_call_off(mail_app, smtp, session, clinic,
+                                                          month_1):
+    """Found trying the app as a new user would: a link first sent late in the window
+    put the call off to three days after it ("call from" the window's last day, or a date
+    the self-report page's rule did not give). The call keeps the protocol's day; the
+    note says the link went out late."""
     run_on(mail_app, date(2026, 2, 18))  # after the protocol's call day (02-17)
     note, call = worklist_notes(session, [month_1.id], date(2026, 2, 18))[month_1.id]
-    assert not call and "call from 2026-02-21" in note  # 3 days, at most the last day
+    assert call and note == ("Link first sent 2026-02-18 (the call day was 2026-02-17): "
+                             "call the patient")
+
+
+def test_the_call_leaves_two_days_of_the_window_to_call(mail_app, smtp, session, clinic,
+                                                        month_1):
+    """A protocol whose call day falls in the window's last two days is called two days
+    before the window closes (02-19 for a window closing 02-21), as the page says."""
+    from clinic.models import Study
+    from tests.web.helpers import login
+
+    study = session.get(Study, clinic.study.id)
+    study.self_report = LadderSpec((0, 3, 7), 13).to_json()
+    session.add(study)
+    session.commit()
+    run_on(mail_app, OPENS)
+    note, call = worklist_notes(session, [month_1.id], date(2026, 2, 18))[month_1.id]
+    assert note == "Link sent 2026-02-07; not opened yet (call from 2026-02-19)" and not call
+    assert worklist_notes(session, [month_1.id], date(2026, 2, 19))[month_1.id][1]
+    client = mail_app.test_client()
+    login(client, clinic.nurse)
+    page = " ".join(client.get(f"/studies/{study.code}/self-report").get_data(
+        as_text=True).split())
+    assert ("a visit still unanswered 13 days after its window opens, or 2 days before its "
+            "window closes if that comes first (however late its link was sent), appears on "
+            "the worklist as a call") in page
 
 
 def test_a_failed_link_e_mail_is_listed_for_staff_and_sent_again_on_request(
