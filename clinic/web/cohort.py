@@ -17,7 +17,7 @@ from clinic.models import Study, StudyArm
 from clinic.scoring.instruments import INSTRUMENTS, InstrumentKind
 from clinic.studies.setup import arms, measures, studies_with_patients, timepoints
 from clinic.web.access import REVIEWS_COHORT, all_sites, unknown_study
-from clinic.web.charts import Series, line_chart
+from clinic.web.charts import Series, fitted_chart
 from clinic.web.forms import a_date, blank_to_none
 
 if TYPE_CHECKING:
@@ -126,10 +126,10 @@ def _chart(s: CohortSummary, labels: dict[str, str], instrument: str,
     if not s.timepoints:
         return None
     inst = INSTRUMENTS[instrument]
-    return line_chart([labels[t] for t in s.timepoints],
-                      [Series(a, s.medians(a)) for a in s.arms],
-                      y_max=float(inst.max_value or 10), y_label=f"median {inst.code.upper()}",
-                      title=f"Median {inst.label} by {group} over time")
+    return fitted_chart([labels[t] for t in s.timepoints],
+                        [Series(a, s.medians(a)) for a in s.arms],
+                        y_max=float(inst.max_value or 10), y_label=f"median {inst.code.upper()}",
+                        title=f"Median {inst.label} by {group} over time")
 
 
 def report_downloads(study_code: str, f: CohortFilters,

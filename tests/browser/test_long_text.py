@@ -50,22 +50,6 @@ def test_a_long_run_of_letters_does_not_widen_the_page(browser, live, long_texts
     assert not wide, f"wider than {width} px: {wide}"
 
 
-def test_the_cohort_chart_keeps_readable_labels_on_a_phone(browser, live, a_pain_score):
-    """Found trying the screens as a new user would: shrunk to 390 px the chart's axis
-    labels were about 5 px. It keeps 640 px (labels about 9 px) and scrolls inside its
-    card; the page itself does not scroll sideways."""
-    context = browser.new_context(viewport={"width": 390, "height": 900})
-    page = context.new_page()
-    log_in(page, live, "physician")
-    page.goto(f"{live.url}/cohort?instrument=vas")
-    page.wait_for_load_state("load")
-    box = page.locator("svg.chart").bounding_box()
-    width = page.evaluate("document.documentElement.scrollWidth")
-    context.close()
-    assert box is not None and box["width"] >= 640, box
-    assert width <= 390, width
-
-
 DRUG = "oxycodone/naloxone prolonged-release tablets 20 mg/10 mg, twice daily"
 
 

@@ -219,6 +219,50 @@ def test_the_patient_pages_visits_are_cards_with_their_actions_in_view(browser, 
     context.close()
 
 
+CHART_TEXT = """(() => {
+  const svg = [...document.querySelectorAll('.chart-card svg.chart')]
+    .filter(s => s.getBoundingClientRect().width > 0)[0];
+  const card = svg.closest('.chart-card');
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const texts = [...svg.querySelectorAll('text')].map(t => {
+    const r = t.getBoundingClientRect();
+    return [t.textContent, r.left, r.right,
+            scale * parseFloat(getComputedStyle(t).fontSize)];
+  });
+  const c = card.getBoundingClientRect();
+  return {card: [card.scrollWidth, card.clientWidth, c.left, c.right], texts: texts};
+})()"""
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_the_cohort_chart_fits_a_phone_with_legible_text(browser, live, a_pain_score, width):
+    """Found trying the app as a new user would: at 360 px the cohort chart kept 640 px
+    and scrolled sideways inside its card, its later timepoints and its legend out of
+    sight (shrunk to the card instead, its text was 5 px). On a phone it is drawn in a
+    narrow layout, the legend under it: all of it in the card, its text 9 px or more."""
+    context = browser.new_context(viewport={"width": width, "height": 740})
+    page = context.new_page()
+    log_in(page, live, "physician")
+    chart = page.locator(".chart-card svg.chart:visible")
+    for _ in range(40):  # figures cached before the VAS was recorded: recomputed, then shown
+        page.goto(f"{live.url}/cohort?instrument=vas")
+        page.wait_for_load_state("load")
+        if chart.count():
+            break
+        page.wait_for_timeout(250)
+    _no_sideways_scroll(page)
+    assert chart.count() == 1
+    found = page.evaluate(CHART_TEXT)
+    context.close()
+    scroll, inside, left, right = found["card"]
+    assert scroll <= inside + 1, f"the chart scrolls inside its card: {found['card']}"
+    assert "Group A: fluoroscopy-guided" in [t[0] for t in found["texts"]], "the legend"
+    cut = [t for t in found["texts"] if t[1] < left or t[2] > right]
+    assert not cut, f"text out of the card: {cut}"
+    small = [t for t in found["texts"] if t[3] < 9]
+    assert not small, f"text under 9 px: {small}"
+
+
 def test_the_admin_studies_list_is_cards_on_a_phone(browser, live):
     """Found trying the screens as a new user would: at 390 px the studies table scrolled
     sideways inside its box, its links to the set-up and the protocol at its far right."""
