@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from clinic.models import AuditEvent, Injectate, Procedure
-from tests.web.helpers import RECENT, login
+from tests.web.helpers import RECENT, login, submitted_form
 
 FORM = {"performed_at": RECENT[:16], "modality": "fluoroscopy", "procedure_type": "tfesi",
         "punctures": "1", "target-0-level": "L4-L5", "target-0-side": "left",
@@ -55,13 +55,8 @@ def _warned(page: str) -> str:
 
 
 def _form(page: str) -> dict[str, str]:
-    """The correction form as the browser would submit it (inputs and selections)."""
-    values = dict(re.findall(r'<input[^>]*name="([^"]+)" value="([^"]*)"', page))
-    for name, body in re.findall(r'<select id="[^"]*" name="([^"]+)"[^>]*>(.*?)</select>',
-                                 page, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected>', body)
-        values[name] = chosen.group(1) if chosen else ""
-    return values
+    """The correction form as the browser would submit it."""
+    return submitted_form(page, "operative_time_min").to_dict()
 
 
 def _stored(db, procedure: Procedure) -> tuple[object, ...]:
