@@ -127,23 +127,34 @@ def _level_rows(b: TableBuilder, data: StudyData, proc: pd.DataFrame, arms: Arms
     present = [lvl for lvl in catalog.LEVELS if lvl in treated]
     if not present:
         return
-    totals = proc["arm"].value_counts()
-    b.heading("Levels treated", tuple(Cell("", int(totals.get(c, 0))) for c in arms.codes)
-              + (Cell(),))
+    totals = _heading_with_totals(b, "Levels treated", proc, arms)
     for level in present:
         hit = proc["subject"].isin(set(data.targets.loc[data.targets["level"] == level,
                                                         "subject"]))
-        yes = proc.loc[hit, "arm"].value_counts()
-        table = pd.DataFrame({c: [int(yes.get(c, 0)), int(totals.get(c, 0) - yes.get(c, 0))]
-                              for c in arms.codes}, index=["yes", "no"])
-        label = f"Level {catalog.LEVELS[level]}"
-        cells = tuple(Cell(format_count_pct(int(yes.get(c, 0)), int(totals.get(c, 0))))
-                      for c in arms.codes)
-        b.row(catalog.LEVELS[level], (*cells, compare_p_cell(compare_categorical(table), b,
-                                                              label)))
+        _yes_no_row(b, catalog.LEVELS[level], proc.loc[hit, "arm"].value_counts(), totals,
+                    arms, test_label=f"Level {catalog.LEVELS[level]}")
     b.note("Levels treated: a patient treated at several levels counts under each; each "
            "level's p compares treated vs not treated at that level between arms. Levels "
            "with no patient in any arm are not shown.")
+
+
+def _heading_with_totals(b: TableBuilder, label: str, proc: pd.DataFrame,
+                         arms: Arms) -> pd.Series:
+    """A block's heading with the treated patients of each arm; returns those counts."""
+    totals = proc["arm"].value_counts()
+    b.heading(label, tuple(Cell("", int(totals.get(c, 0))) for c in arms.codes) + (Cell(),))
+    return totals
+
+
+def _yes_no_row(b: TableBuilder, label: str, yes: pd.Series, totals: pd.Series, arms: Arms,
+                test_label: str | None = None) -> None:
+    """n (%) of each arm's treated patients with something (``yes``: counts by arm), and
+    the p of yes/no × arm (its notes named ``test_label``, else ``label``)."""
+    table = pd.DataFrame({c: [int(yes.get(c, 0)), int(totals.get(c, 0) - yes.get(c, 0))]
+                          for c in arms.codes}, index=["yes", "no"])
+    cells = tuple(Cell(format_count_pct(int(yes.get(c, 0)), int(totals.get(c, 0))))
+                  for c in arms.codes)
+    b.row(label, (*cells, compare_p_cell(compare_categorical(table), b, test_label or label)))
 
 
 def _injectate_rows(b: TableBuilder, data: StudyData, proc: pd.DataFrame, arms: Arms) -> None:
@@ -154,30 +165,24 @@ def _injectate_rows(b: TableBuilder, data: StudyData, proc: pd.DataFrame, arms: 
     if not drugs:
         return
     arm = proc["arm"].to_numpy()
-    totals = proc["arm"].value_counts()
-    b.heading("Injectates", tuple(Cell("", int(totals.get(c, 0))) for c in arms.codes)
-              + (Cell(),))
+    totals = _heading_with_totals(b, "Injectates", proc, arms)
     for drug, of_drug in drugs.items():
-        yes = pd.Series(arm[of_drug.given]).value_counts()
-        table = pd.DataFrame({c: [int(yes.get(c, 0)), int(totals.get(c, 0) - yes.get(c, 0))]
-                              for c in arms.codes}, index=["yes", "no"])
         name = catalog.DRUGS[drug]
-        cells = tuple(Cell(format_count_pct(int(yes.get(c, 0)), int(totals.get(c, 0))))
-                      for c in arms.codes)
-        b.row(name, (*cells, compare_p_cell(compare_categorical(table), b, name)))
-        _dose_row(b, drug, of_drug, arm, arms, name)
+        _yes_no_row(b, name, pd.Series(arm[of_drug.given]).value_counts(), totals, arms)
+        if drug not in NO_DOSE_SUMMARY:
+            _dose_row(b, of_drug, arm, arms, name)
     b.note("Injectates: a patient given a drug at several levels counts once; its dose is "
            "the patient's total, median (IQR) in mg among the patients given it whose dose "
            "(or concentration and volume: 1 % is 10 mg/mL) was recorded at every level "
            "(cells give that n). Drugs not given in any arm are not shown.")
 
 
-def _dose_row(b: TableBuilder, drug: str, of_drug: DrugTotal, arm: np.ndarray, arms: Arms,
+def _dose_row(b: TableBuilder, of_drug: DrugTotal, arm: np.ndarray, arms: Arms,
               name: str) -> None:
     """The drug's total mg per patient given it, by arm, under the drug's row; a patient
     with one of its doses not recorded is left out (none recorded at all: no row)."""
     complete = of_drug.given & ~np.isnan(of_drug.total_mg)
-    if not complete.any() or drug in NO_DOSE_SUMMARY:
+    if not complete.any():
         return
     values = {c: of_drug.total_mg[complete & (arm == c)] for c in arms.codes}
     label = f"{name}, dose per patient (mg)"

@@ -9,7 +9,8 @@ Frames of :class:`StudyData` (one row per …):
   patients     included patient: subject, arm, site, sex, age, bmi, status, L3/L4/L5
   procedures   included patient's index (first) procedure, local date and dose fields
   targets      target (level, side) of an index procedure
-  injectates   drug given at an index procedure: subject, drug, dose_mg (as recorded)
+  injectates   drug given at an index procedure: subject, drug, dose_mg (recorded, or
+               concentration × volume)
   assessments  scheduled follow-up: subject, timepoint, state, status (as of the day)
   scores       recorded value: subject, timepoint, instrument, value (exact), reason
   events       adverse event: subject, event_type, severity, is_related
@@ -150,12 +151,13 @@ def _drug_totals(injectates: pd.DataFrame, procedures: pd.DataFrame) -> dict[str
     at = pd.Index(procedures["subject"]).get_indexer(injectates["subject"])
     doses = injectates["dose_mg"].to_numpy(dtype=float)
     missing = np.isnan(doses)
+    known = np.where(missing, 0.0, doses)
+    n = len(procedures)
     out = {}
     for drug in [d for d in DRUGS if d in set(drugs)]:
         mine = codes == list(drugs).index(drug)
-        n = len(procedures)
         given = np.bincount(at[mine], minlength=n) > 0
-        total = np.bincount(at[mine], weights=np.where(missing, 0.0, doses)[mine], minlength=n)
+        total = np.bincount(at[mine], weights=known[mine], minlength=n)
         gaps = np.bincount(at[mine], weights=missing[mine], minlength=n) > 0
         out[drug] = DrugTotal(given, np.where(gaps, np.nan, total))
     return out
